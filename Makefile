@@ -1,0 +1,59 @@
+# Bahali: two commands on a fresh machine with Python 3.11, make, Node.js/npm and git.
+#   make demo   install everything, load synthetic demo data, serve on http://127.0.0.1:8000
+#   make test   install everything, run the whole test suite (SQLite, or DATABASE_URL)
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install demo serve test lint browser-deps screenshots messages openapi clean
+
+$(STAMP): requirements.lock package-lock.json pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/bahali demo
+	BAHALI_HTTPS=$${BAHALI_HTTPS:-0} $(BIN)/bahali serve 127.0.0.1:8000
+
+serve: install
+	BAHALI_HTTPS=$${BAHALI_HTTPS:-0} $(BIN)/bahali serve 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; install it when we may (root with apt-get).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; \
+	  else echo "Chromium is needed for the browser tests: install the 'chromium' package."; exit 1; fi; }
+
+test: install browser-deps
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests tools benchmarks
+	$(BIN)/ruff format --check src tests tools benchmarks
+	$(BIN)/mypy
+	$(BIN)/bahali makemigrations --check --dry-run
+
+# Regenerate committed artefacts: translations (needs GNU gettext), the OpenAPI document,
+# and the README screenshots.
+messages: install
+	cd src/bahali && ../../$(BIN)/bahali makemessages -l ur -l ps --no-obsolete --no-location
+	cd src/bahali && ../../$(BIN)/bahali compilemessages
+
+openapi: install
+	$(BIN)/python tools/export_openapi.py > docs/api/openapi.json
+
+screenshots: install browser-deps
+	BAHALI_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_screenshots.py
+
+clean:
+	rm -rf $(VENV) node_modules var/static

@@ -1,0 +1,134 @@
+"""API: tokens for scripts and devices, and the current user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from bahali.accounts import services
+from bahali.accounts.middleware import choose_active_organisation
+from bahali.accounts.models import ApiToken, User
+from bahali.api.errors import ApiError
+
+router = Router(tags=["auth"])
+
+
+class TokenRequest(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=4096)
+    name: str = Field("API", min_length=1, max_length=80, description="Where the token is used.")
+
+
+class TokenIssued(Schema):
+    token: str = Field(..., description="The bearer token. Shown once; only its hash is stored.")
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    id: int
+    name: str
+    prefix: str
+    expires_at: datetime
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ErrorDetail(Schema):
+    field: str
+    message: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: list[ErrorDetail]
+
+
+class Error(Schema):
+    error: ErrorBody
+
+
+class MembershipOut(Schema):
+    organisation_id: int
+    organisation: str
+    organisation_kind: str
+    role: str
+    districts: list[str]
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    acting_for: int | None
+    memberships: list[MembershipOut]
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={201: TokenIssued, 401: Error, 422: Error},
+    summary="Exchange a username and password for a bearer token",
+)
+def create_token(request: HttpRequest, payload: TokenRequest) -> tuple[int, TokenIssued]:
+    try:
+        user = services.check_credentials(payload.username, payload.password)
+    except services.SignInRefused as refusal:
+        raise ApiError(401, "sign_in_refused", str(refusal)) from None
+    choose_active_organisation(user)
+    issued = services.issue_api_token(actor=user, name=payload.name)
+    token = issued.token
+    return 201, TokenIssued(
+        token=issued.secret,
+        id=token.pk,
+        name=token.name,
+        prefix=token.prefix,
+        expires_at=token.expires_at,
+    )
+
+
+@router.get("/auth/tokens", response=list[TokenOut], summary="Your API tokens")
+def list_tokens(request: HttpRequest) -> list[ApiToken]:
+    return list(ApiToken.objects.visible_to(request.user).order_by("-created_at"))
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    response={200: TokenOut, 404: Error},
+    summary="Revoke one of your API tokens",
+)
+def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
+    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=token_id)
+    return services.revoke_api_token(actor=request.user, token=token)
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user and their roles")
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    if not isinstance(user, User):
+        raise ApiError(401, "unauthenticated", _("A valid bearer token is required."))
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        full_name=user.get_full_name(),
+        acting_for=user.active_organisation.pk if user.active_organisation else None,
+        memberships=[
+            MembershipOut(
+                organisation_id=m.organisation_id,
+                organisation=m.organisation.name,
+                organisation_kind=m.organisation.kind,
+                role=m.role,
+                districts=[d.code for d in m.districts.all()],
+            )
+            for m in user.active_memberships()
+        ],
+    )

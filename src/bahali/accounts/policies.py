@@ -1,0 +1,284 @@
+"""Who may do what: the one place authorization is decided.
+
+Everything here is data a reviewer can check against DESIGN.md §2:
+
+* ``MATRIX`` says, per resource and role, whether the role may read and/or write it and
+  within which scope (all, its own organisation, itself, the case team, ...).
+* ``SCOPE_PATHS`` says, per resource, how a scope reaches the rows of its model.
+
+``can(user, "resource.read|write", obj)`` and ``filter_visible(queryset, user, resource)``
+(behind every ``Model.objects.visible_to(user)``) both read these tables, so a list and a
+detail page can never disagree. Anything not granted here is denied: unknown actions,
+resources, scopes without a path, inactive users, memberships or organisations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bahali.accounts.roles import TEAM_ROLES, Role
+
+if TYPE_CHECKING:
+    from bahali.accounts.models import Membership, User
+
+
+class Scope(StrEnum):
+    ALL = "all"  # every row of the resource
+    OWN_ORGANISATION = "own_organisation"  # rows of an organisation where the role is held
+    SELF = "self"  # the user's own rows
+    TEAM = "team"  # cases on whose team the user sits
+    COMMUNITY = "community"  # cases placed in the committee's community
+    DISTRICTS = "districts"  # rows in the membership's districts
+    REFERRED_OR_DISTRICTS = "referred_or_districts"  # cases referred by them or in districts
+
+
+@dataclass(frozen=True)
+class Grant:
+    read: bool
+    write: bool
+    scope: Scope
+    note: Any = ""
+
+
+def R(scope: Scope, note: Any = "") -> Grant:
+    return Grant(read=True, write=False, scope=scope, note=note)
+
+
+def RW(scope: Scope, note: Any = "") -> Grant:
+    return Grant(read=True, write=True, scope=scope, note=note)
+
+
+def W(scope: Scope, note: Any = "") -> Grant:
+    return Grant(read=False, write=True, scope=scope, note=note)
+
+
+def _each(roles: frozenset[Role] | set[Role], grant: Grant) -> dict[Role, Grant]:
+    return dict.fromkeys(roles, grant)
+
+
+ALL_ROLES = frozenset(Role)
+PSY = Role.PSYCHOLOGIST
+CM = Role.COMMITTEE_MEMBER
+PM = Role.PROGRAMME_MANAGER
+SEC = Role.SECURITY_LIAISON
+OVS = Role.OVERSIGHT_MONITOR
+DS = Role.DATA_STEWARD
+AN = Role.ANALYST
+S = Scope
+
+# DESIGN.md §2, "Default access". Programmes may tighten these, never loosen them.
+MATRIX: dict[str, dict[Role, Grant]] = {
+    # --- case data (used by the registry, pathway and later issues) ---
+    "identity": {
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
+        CM: R(S.COMMUNITY, _("name only, with consent to share with committees")),
+        PM: R(S.DISTRICTS, _("on request")),
+        DS: R(S.OWN_ORGANISATION),
+    },
+    "case_summary": {
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
+        CM: R(S.COMMUNITY),
+        PM: R(S.DISTRICTS),
+        SEC: R(S.REFERRED_OR_DISTRICTS),
+        OVS: R(S.ALL),
+        DS: R(S.OWN_ORGANISATION),
+    },
+    "plan": {  # plan, sessions, general notes
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: RW(S.TEAM),
+        PM: R(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
+    "clinical_note": {PSY: RW(S.TEAM)},
+    "security_note": {PM: RW(S.DISTRICTS), SEC: RW(S.REFERRED_OR_DISTRICTS), OVS: R(S.ALL)},
+    "assessment": {
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: RW(S.TEAM),
+        PM: R(S.DISTRICTS),
+        SEC: R(S.REFERRED_OR_DISTRICTS, _("overall band only")),
+        OVS: R(S.ALL),
+    },
+    "community_readiness": {
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
+        CM: RW(S.COMMUNITY, _("own community")),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL),
+    },
+    "outcome_event": {
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: RW(S.TEAM),
+        CM: W(S.COMMUNITY, _("report only")),
+        PM: RW(S.DISTRICTS),
+        SEC: RW(S.REFERRED_OR_DISTRICTS, _("report, and read")),
+        OVS: R(S.ALL),
+    },
+    "grievance": {
+        **_each(TEAM_ROLES, W(S.ALL, _("lodge"))),
+        PSY: W(S.ALL, _("lodge")),
+        CM: W(S.ALL, _("lodge")),
+        PM: R(S.DISTRICTS, _("not about their own organisation")),
+        OVS: RW(S.ALL),
+    },
+    "audit_log": {OVS: R(S.ALL), DS: R(S.OWN_ORGANISATION)},
+    "aggregate_report": {
+        **_each(TEAM_ROLES | {PSY, PM, SEC, OVS, DS}, R(S.ALL)),
+        AN: R(S.ALL, _("small cells suppressed")),
+    },
+    # --- the platform itself ---
+    "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: RW(S.OWN_ORGANISATION)},
+    "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: RW(S.OWN_ORGANISATION)},
+    "user": {**_each(ALL_ROLES, R(S.SELF)), DS: RW(S.OWN_ORGANISATION)},
+    "api_token": _each(ALL_ROLES, RW(S.SELF)),
+}
+
+# How each scope reaches a resource's rows: a lookup from the model to the value the
+# membership supplies (its organisation, its user, its districts). A scope missing here
+# matches nothing for that resource.
+SCOPE_PATHS: dict[str, dict[Scope, str]] = {
+    "organisation": {Scope.OWN_ORGANISATION: "pk"},
+    "membership": {Scope.OWN_ORGANISATION: "organisation", Scope.SELF: "user"},
+    "user": {Scope.OWN_ORGANISATION: "memberships__organisation", Scope.SELF: "pk"},
+    "api_token": {Scope.SELF: "user"},
+    "audit_log": {Scope.OWN_ORGANISATION: "organisation"},
+}
+
+
+def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
+    if scope is Scope.OWN_ORGANISATION:
+        return [membership.organisation_id]
+    if scope is Scope.SELF:
+        return [membership.user_id]
+    if scope is Scope.DISTRICTS:
+        return [district.pk for district in membership.districts.all()]
+    return []
+
+
+def grants(user: User | Any, resource: str, verb: str) -> list[tuple[Membership, Grant]]:
+    """The user's active memberships that grant ``verb`` on ``resource``, with the grant."""
+    if verb not in {"read", "write"} or not getattr(user, "is_authenticated", False):
+        return []
+    table = MATRIX.get(resource, {})
+    found = []
+    for membership in user.active_memberships():
+        grant = table.get(Role(membership.role))
+        if grant is not None and getattr(grant, verb):
+            found.append((membership, grant))
+    return found
+
+
+Q = TypeVar("Q", bound=models.QuerySet[Any])
+
+
+def filter_visible(queryset: Q, user: User | Any, resource: str, verb: str = "read") -> Q:
+    """Narrow ``queryset`` to the rows ``user`` may ``verb``; none when nothing grants it."""
+    condition = models.Q(pk__in=[])
+    paths = SCOPE_PATHS.get(resource, {})
+    multi_valued = False
+    for membership, grant in grants(user, resource, verb):
+        if grant.scope is Scope.ALL:
+            return queryset
+        path = paths.get(grant.scope)
+        if path is None:
+            continue
+        multi_valued = multi_valued or "__" in path
+        condition |= models.Q(**{f"{path}__in": _scope_values(grant.scope, membership)})
+    narrowed = queryset.filter(condition)
+    return narrowed.distinct() if multi_valued else narrowed
+
+
+def can(user: User | Any, action: str, obj: models.Model | None = None) -> bool:
+    """May ``user`` do ``action`` ("resource.read" or "resource.write"), on ``obj`` if given?
+
+    Without ``obj`` the question is whether any of the user's roles could ever do it (for
+    navigation and forms); with ``obj`` the answer respects scope.
+    """
+    resource, _, verb = action.partition(".")
+    found = grants(user, resource, verb)
+    if not found:
+        return False
+    if obj is None:
+        return True
+    if obj.pk is None:
+        return False
+    queryset = type(obj)._default_manager.filter(pk=obj.pk)
+    return filter_visible(queryset, user, resource, verb).exists()
+
+
+# Words for the tables above, shown to users on their home page ("what you may see").
+RESOURCE_LABELS: dict[str, Any] = {}
+SCOPE_LABELS: dict[Scope, Any] = {}
+
+
+def _labels() -> None:
+    RESOURCE_LABELS.update(
+        {
+            "identity": _("Identity (names, CNIC, phone, address)"),
+            "case_summary": _("Case summary (code, phase, risk band, district)"),
+            "plan": _("Plans, sessions and general notes"),
+            "clinical_note": _("Clinical notes"),
+            "security_note": _("Security notes"),
+            "assessment": _("Assessments"),
+            "community_readiness": _("Community readiness and dialogues"),
+            "outcome_event": _("Outcome events"),
+            "grievance": _("Grievances"),
+            "audit_log": _("Audit trail"),
+            "aggregate_report": _("Aggregate reports"),
+            "organisation": _("Organisations"),
+            "membership": _("Memberships"),
+            "user": _("User accounts"),
+            "api_token": _("API tokens"),
+        }
+    )
+    SCOPE_LABELS.update(
+        {
+            Scope.ALL: _("all"),
+            Scope.OWN_ORGANISATION: _("your organisation"),
+            Scope.SELF: _("your own"),
+            Scope.TEAM: _("cases on your team"),
+            Scope.COMMUNITY: _("cases placed in your community"),
+            Scope.DISTRICTS: _("your districts"),
+            Scope.REFERRED_OR_DISTRICTS: _("cases you referred or in your districts"),
+        }
+    )
+
+
+_labels()
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    resource: str
+    label: Any
+    read: bool
+    write: bool
+    scopes: tuple[Any, ...]
+    notes: tuple[Any, ...]
+
+
+def access_summary(user: User | Any) -> list[AccessLine]:
+    """What the user's roles together allow, resource by resource, for their home page."""
+    lines = []
+    roles = {Role(m.role) for m in user.active_memberships()}
+    for resource, table in MATRIX.items():
+        held = [table[role] for role in roles if role in table]
+        if not held:
+            continue
+        lines.append(
+            AccessLine(
+                resource=resource,
+                label=RESOURCE_LABELS[resource],
+                read=any(g.read for g in held),
+                write=any(g.write for g in held),
+                scopes=tuple(dict.fromkeys(SCOPE_LABELS[g.scope] for g in held)),
+                notes=tuple(dict.fromkeys(g.note for g in held if g.note)),
+            )
+        )
+    return lines

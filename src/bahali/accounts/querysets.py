@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils import timezone
+
+from bahali.accounts import policies
+
+if TYPE_CHECKING:
+    from bahali.accounts.models import User
+
+
+class UserQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: User) -> UserQuerySet:
+        return policies.filter_visible(self, user, "user")
+
+
+class MembershipQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: User) -> MembershipQuerySet:
+        return policies.filter_visible(self, user, "membership")
+
+
+class ApiTokenQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: User) -> ApiTokenQuerySet:
+        return policies.filter_visible(self, user, "api_token")
+
+    def usable(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())

@@ -1,0 +1,286 @@
+"""Accounts: signing in (with lock-out), users, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import ApiToken, Membership, User
+from bahali.accounts.roles import ROLE_ORGANISATION_KINDS, Role
+from bahali.audit.services import record
+from bahali.core.context import SYSTEM, SystemActor, acting_as, service
+from bahali.geography.models import District
+from bahali.organisations.models import Organisation
+
+TOKEN_PREFIX = "bhl_"  # noqa: S105 - marks Bahali tokens in logs and scanners
+
+
+class SignInRefused(Exception):
+    """Credentials were wrong, or the account is locked or inactive. The message is for users."""
+
+
+def _require(actor: User | SystemActor, action: str, obj: Any = None) -> None:
+    if isinstance(actor, SystemActor):
+        return
+    if not policies.can(actor, action, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def check_credentials(username: str, password: str) -> User:
+    """Return the user these credentials belong to, or raise ``SignInRefused``.
+
+    Counts failures in a row; at ``BAHALI_LOCKOUT_THRESHOLD`` the account is locked for
+    ``BAHALI_LOCKOUT_MINUTES``. The same message answers an unknown user and a wrong
+    password, so the form does not reveal which accounts exist. The failure is committed
+    before the refusal is raised, so the count and the audit event survive it.
+    """
+    username = (username or "").strip()
+    with acting_as(SYSTEM):
+        user, refusal = _check_credentials(username, password)
+    if refusal is not None:
+        raise SignInRefused(refusal)
+    assert user is not None  # noqa: S101 - _check_credentials returns one or the other
+    return user
+
+
+def _check_credentials(username: str, password: str) -> tuple[User | None, str | None]:
+    wrong = _("The username or password is not correct.")
+    locked = _("Too many failed attempts. This account is locked; try again later.")
+    user = User.objects.filter(username__iexact=username).first() if username else None
+    if user is None:
+        record("auth.sign_in_failed", changes={"username": [None, username[:150]]})
+        return None, wrong
+    if user.is_locked():
+        record("auth.sign_in_refused_locked", obj=user)
+        return None, locked
+    authenticated = authenticate(username=user.username, password=password)
+    if not isinstance(authenticated, User):
+        user.failed_logins += 1
+        fields = ["failed_logins"]
+        if user.failed_logins >= settings.BAHALI_LOCKOUT_THRESHOLD:
+            user.locked_until = timezone.now() + timedelta(minutes=settings.BAHALI_LOCKOUT_MINUTES)
+            fields.append("locked_until")
+        user.save(update_fields=fields)
+        record("auth.sign_in_failed", obj=user)
+        return None, locked if user.is_locked() else wrong
+    if not authenticated.active_memberships():
+        record("auth.sign_in_refused_no_role", obj=authenticated)
+        return None, _(
+            "This account has no active role in any organisation. Ask your data steward."
+        )
+    if authenticated.failed_logins or authenticated.locked_until:
+        authenticated.failed_logins = 0
+        authenticated.locked_until = None
+        authenticated.save(update_fields=["failed_logins", "locked_until"])
+    return authenticated, None
+
+
+@service
+def start_session(*, actor: User, request: HttpRequest) -> None:
+    """Sign ``actor`` in on this request (a new session id) and record it."""
+    login(request, actor)
+    record("auth.sign_in", obj=actor)
+
+
+@service
+def end_session(*, actor: User, request: HttpRequest) -> None:
+    record("auth.sign_out", obj=actor)
+    logout(request)
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+
+
+@service
+def create_user(
+    *,
+    actor: User | SystemActor,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """Create a user account; roles come separately through ``grant_membership``."""
+    _require(actor, "user.write")
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": _("A username is required.")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is already taken.")})
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    _validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@service
+def set_password(*, actor: User | SystemActor, user: User, password: str) -> None:
+    _require(actor, "user.write", user)
+    _validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def _check_role_fits(organisation: Organisation, role: str) -> Role:
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise ValidationError({"role": _("Choose a valid role.")}) from None
+    if organisation.kind not in ROLE_ORGANISATION_KINDS[parsed]:
+        raise ValidationError(
+            {
+                "role": _("The role %(role)s cannot be held in a %(kind)s.")
+                % {"role": parsed.label, "kind": organisation.get_kind_display()}
+            }
+        )
+    return parsed
+
+
+@service
+def grant_membership(
+    *,
+    actor: User | SystemActor,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    districts: Iterable[District] = (),
+) -> Membership:
+    """Give ``user`` a role in ``organisation`` for some districts (or re-activate it)."""
+    parsed = _check_role_fits(organisation, role)
+    if not isinstance(actor, SystemActor) and not policies.can(
+        actor, "organisation.write", organisation
+    ):
+        raise PermissionDenied(_("You may manage members of your own organisation only."))
+    membership = Membership.objects.filter(
+        user=user, organisation=organisation, role=parsed
+    ).first()
+    if membership is None:
+        membership = Membership(user=user, organisation=organisation, role=parsed)
+    membership.is_active = True
+    membership.save()
+    set_membership_districts(membership, districts)
+    user.forget_memberships()
+    return membership
+
+
+def set_membership_districts(membership: Membership, districts: Iterable[District]) -> None:
+    """Replace the districts of a membership, recording before and after."""
+    before = sorted(membership.districts.values_list("code", flat=True))
+    wanted = list(districts)
+    after = sorted(district.code for district in wanted)
+    if before != after:
+        membership.districts.set(wanted)
+        record("update", obj=membership, changes={"districts": [before, after]})
+
+
+@service
+def add_member(
+    *,
+    actor: User | SystemActor,
+    organisation: Organisation,
+    username: str,
+    role: str,
+    districts: Iterable[District] = (),
+    password: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    """Give a person a role in ``organisation``, creating their account if it is new."""
+    user = User.objects.filter(username__iexact=username.strip()).first()
+    if user is None:
+        if not password:
+            raise ValidationError({"password": _("A new user needs an initial password.")})
+        user = create_user(
+            actor=actor,
+            username=username,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+        )
+    return grant_membership(
+        actor=actor, user=user, organisation=organisation, role=role, districts=districts
+    )
+
+
+@service
+def revoke_membership(*, actor: User | SystemActor, membership: Membership) -> Membership:
+    """End a role; the row stays, inactive, so history keeps who held it."""
+    _require(actor, "membership.write", membership)
+    membership.is_active = False
+    membership.save(update_fields=["is_active", "updated_at"])
+    membership.user.forget_memberships()
+    return membership
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@service
+def issue_api_token(*, actor: User, name: str, days: int | None = None) -> IssuedToken:
+    """Create a bearer token for ``actor``; the secret is returned once and stored hashed."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. the device or script.")})
+    if len(name) > 80:
+        raise ValidationError({"name": _("The name can be at most 80 characters.")})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=actor,
+        name=name,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        key_hash=hash_token(secret),
+        expires_at=timezone.now() + timedelta(days=days or settings.BAHALI_API_TOKEN_DAYS),
+    )
+    token.save()
+    return IssuedToken(token=token, secret=secret)
+
+
+@service
+def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
+    _require(actor, "api_token.write", token)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user a presented bearer token belongs to, if the token is usable."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.usable().select_related("user").filter(key_hash=hash_token(secret)).first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,193 @@
+"""Signing in and out, the profile page with API tokens, and a data steward's members page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bahali.accounts import policies, services
+from bahali.accounts.forms import ApiTokenForm, NewMemberForm, SignInForm
+from bahali.accounts.middleware import SESSION_KEY
+from bahali.accounts.models import ApiToken, Membership, User
+from bahali.core.forms import apply_validation_error
+from bahali.organisations.models import Organisation
+
+
+def _safe_next(request: HttpRequest, fallback: str = "core:home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    from django.urls import reverse
+
+    return reverse(fallback)
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.check_credentials(
+                form.cleaned_data["username"], form.cleaned_data["password"]
+            )
+        except services.SignInRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            services.start_session(actor=user, request=request)
+            return redirect(_safe_next(request))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/sign_in.html", {"form": form}, status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, User):
+        services.end_session(actor=request.user, request=request)
+    return redirect("accounts:login")
+
+
+@login_required
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("organisation", "")
+    for membership in request.user.active_memberships():
+        if str(membership.organisation_id) == wanted:
+            request.session[SESSION_KEY] = membership.organisation_id
+            messages.success(
+                request,
+                _("You are now acting for %(organisation)s.")
+                % {"organisation": membership.organisation.name},
+            )
+            break
+    else:
+        messages.error(request, _("You have no role in that organisation."))
+    return redirect(_safe_next(request))
+
+
+def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    return {
+        "memberships": request.user.active_memberships(),
+        "tokens": ApiToken.objects.visible_to(request.user).order_by("-created_at"),
+        "token_form": ApiTokenForm(),
+        **extra,
+    }
+
+
+def _tokens_response(request: HttpRequest, **extra: Any) -> HttpResponse:
+    template = (
+        "accounts/_tokens.html" if request.headers.get("HX-Request") else "accounts/profile.html"
+    )
+    status = 400 if "token_form" in extra and extra["token_form"].errors else 200
+    return render(request, template, _profile_context(request, **extra), status=status)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/profile.html", _profile_context(request))
+
+
+@login_required
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            issued = services.issue_api_token(actor=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            return _tokens_response(request, new_secret=issued.secret, new_token=issued.token)
+    return _tokens_response(request, token_form=form)
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+    services.revoke_api_token(actor=request.user, token=token)
+    return _tokens_response(request, revoked=token)
+
+
+def _stewarded_organisation(request: HttpRequest) -> Organisation:
+    """The organisation whose members this steward manages: the active one, if allowed."""
+    candidates = [request.user.active_organisation] + [
+        m.organisation for m in request.user.active_memberships()
+    ]
+    for organisation in candidates:
+        if organisation is not None and policies.can(
+            request.user, "organisation.write", organisation
+        ):
+            return organisation
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest) -> HttpResponse:
+    if not policies.can(request.user, "membership.write"):
+        raise Http404
+    organisation = _stewarded_organisation(request)
+    form = NewMemberForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.add_member(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+        else:
+            messages.success(
+                request,
+                _("%(user)s is now %(role)s.")
+                % {"user": membership.user.username, "role": membership.get_role_display()},
+            )
+            return redirect("accounts:members")
+    memberships = (
+        Membership.objects.visible_to(request.user)
+        .filter(organisation=organisation)
+        .select_related("user", "organisation")
+        .prefetch_related("districts")
+        .order_by("-is_active", "user__username", "role")
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/members.html",
+        {"organisation": organisation, "memberships": memberships, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def revoke_member(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(
+        policies.filter_visible(Membership.objects.all(), request.user, "membership", "write"),
+        pk=pk,
+    )
+    if membership.user_id == request.user.pk:
+        messages.error(request, _("You cannot end your own role; ask another data steward."))
+    else:
+        services.revoke_membership(actor=request.user, membership=membership)
+        messages.success(
+            request,
+            _("The role %(role)s of %(user)s has ended.")
+            % {"role": membership.get_role_display(), "user": membership.user.username},
+        )
+    return redirect("accounts:members")

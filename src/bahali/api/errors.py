@@ -1,0 +1,79 @@
+"""One error shape for every API response: ``{"error": {"code", "message", "details"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+
+class ApiError(Exception):
+    """Raised by endpoints for an error with a stable code and a translated message."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return api.create_response(request, body, status=status)
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return error_response(api, request, exc.status, exc.code, exc.message, exc.details)
+
+    @api.exception_handler(NinjaValidationError)
+    def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        details = [
+            {
+                "field": ".".join(str(part) for part in error.get("loc", [])[1:]),
+                "message": error.get("msg", ""),
+            }
+            for error in exc.errors
+        ]
+        return error_response(api, request, 422, "invalid", _("The request is not valid."), details)
+
+    @api.exception_handler(DjangoValidationError)
+    def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            details = [
+                {"field": field, "message": message}
+                for field, errors in exc.message_dict.items()
+                for message in errors
+            ]
+        else:
+            details = [{"field": "", "message": message} for message in exc.messages]
+        return error_response(api, request, 422, "invalid", _("The request is not valid."), details)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = error_response(
+            api, request, 401, "unauthenticated", _("A valid bearer token is required.")
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return error_response(
+            api, request, 403, "forbidden", str(exc) or _("You are not allowed to do this.")
+        )
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return error_response(api, request, exc.status_code, "error", str(exc))

@@ -1,0 +1,30 @@
+"""``/api/v1``: the same services and policies as the pages, for scripts and devices."""
+
+from __future__ import annotations
+
+from django.urls import path
+from ninja import NinjaAPI
+
+from bahali.accounts.api import router as accounts_router
+from bahali.api import errors
+from bahali.api.auth import TokenAuth
+from bahali.organisations.api import router as organisations_router
+
+api = NinjaAPI(
+    title="Bahali API",
+    version="1",
+    description=(
+        "Community-based rehabilitation and reintegration. Authenticate with "
+        "`POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`. "
+        'Errors always have the shape `{"error": {"code", "message", "details"}}`.'
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url=None,
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("", accounts_router)
+api.add_router("", organisations_router)
+
+urlpatterns = [path("v1/", api.urls)]

@@ -1,0 +1,24 @@
+"""The ``bahali`` command: Django's management commands plus Bahali's own.
+
+``bahali serve``, ``bahali demo``, ``bahali audit verify`` and every Django command
+(``bahali migrate``, ``bahali shell``, ...). Writes made from here are audited as source "cli".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bahali.settings")
+    from django.core.management import execute_from_command_line
+
+    from bahali.core.context import set_source
+
+    set_source("cli")
+    execute_from_command_line(["bahali", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Who is acting, for whom and why: the context every write runs in.
+
+Services run inside :func:`acting_as`; audited models refuse to save outside it, so a write
+that skips the services layer fails loudly instead of leaving an unaudited change behind.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from bahali.accounts.models import User
+    from bahali.organisations.models import Organisation
+
+
+class WriteOutsideService(RuntimeError):
+    """An audited model was saved without a service having set who is acting."""
+
+
+class SystemActor:
+    """The platform itself, for operator commands, migrations of data and scheduled work."""
+
+    username = "system"
+    pk = None
+    active_organisation = None
+
+    def __repr__(self) -> str:
+        return "<SystemActor>"
+
+
+SYSTEM = SystemActor()
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The acting party of the current write."""
+
+    user: User | None
+    organisation: Organisation | None
+    reason: str
+    source: str
+
+
+_acting: ContextVar[Acting | None] = ContextVar("bahali_acting", default=None)
+_source: ContextVar[str] = ContextVar("bahali_source", default="system")
+
+
+def set_source(source: str) -> None:
+    """Name where requests come from (web, api, cli) for the audit trail."""
+    _source.set(source)
+
+
+@contextmanager
+def source(name: str) -> Iterator[None]:
+    token = _source.set(name)
+    try:
+        yield
+    finally:
+        _source.reset(token)
+
+
+@contextmanager
+def acting_as(actor: User | SystemActor, *, reason: str = "") -> Iterator[Acting]:
+    """Run the block as ``actor``, inside one transaction."""
+    user = None if isinstance(actor, SystemActor) else actor
+    organisation = getattr(actor, "active_organisation", None)
+    outer = _acting.get()
+    if not reason and outer is not None and outer.user == user:
+        reason = outer.reason
+    acting = Acting(user=user, organisation=organisation, reason=reason, source=_source.get())
+    with transaction.atomic():
+        token = _acting.set(acting)
+        try:
+            yield acting
+        finally:
+            _acting.reset(token)
+
+
+def current() -> Acting:
+    acting = _acting.get()
+    if acting is None:
+        raise WriteOutsideService(
+            "Audited models are written only through a service (bahali.core.context.service)."
+        )
+    return acting
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def service(func: Callable[P, R]) -> Callable[P, R]:
+    """Mark a domain operation: keyword ``actor`` required, atomic, audited.
+
+    A ``reason`` keyword, when the service takes one, is recorded with every audit event
+    the operation writes.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        actor: Any = kwargs.get("actor")
+        if actor is None:
+            raise TypeError(f"{func.__qualname__}() needs the keyword argument actor=")
+        reason = kwargs.get("reason") or ""
+        with acting_as(actor, reason=str(reason)):
+            return func(*args, **kwargs)
+
+    return wrapper

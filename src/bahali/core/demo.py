@@ -1,0 +1,186 @@
+"""Synthetic demo data: invented organisations and people, one account per role.
+
+Nothing here describes a real person. Loading twice changes nothing the second time
+(besides the password, which follows ``BAHALI_DEMO_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bahali.accounts import services as accounts
+from bahali.accounts.models import User
+from bahali.accounts.roles import Role
+from bahali.core.context import SYSTEM, service
+from bahali.geography import services as geography
+from bahali.geography.models import Community, District, Tehsil
+from bahali.organisations import services as organisations
+from bahali.organisations.models import Organisation
+from bahali.organisations.models import OrganisationKind as Kind
+
+DEFAULT_PASSWORD = "bahali-demo-2026"  # noqa: S105 - the documented demo password
+
+
+def demo_password() -> str:
+    return os.environ.get("BAHALI_DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+ORGANISATIONS = [
+    # key, name, short name, kind, district, description
+    (
+        "centre",
+        "Roshan Rehabilitation Centre",
+        "Roshan Centre",
+        Kind.REHABILITATION_CENTRE,
+        "SWT",
+        "Residential centre for adults (fictional, for the demo).",
+    ),
+    (
+        "aman",
+        "Aman Welfare Society",
+        "Aman",
+        Kind.CIVIL_SOCIETY,
+        "SWT",
+        "Vocational training, mentoring and family support in Swat (fictional).",
+    ),
+    (
+        "sahar",
+        "Sahar Women's Development Forum",
+        "Sahar",
+        Kind.CIVIL_SOCIETY,
+        "BJR",
+        "A grassroots women's group in Bajaur (fictional).",
+    ),
+    (
+        "committee",
+        "Matta Village Reintegration Committee",
+        "Matta Committee",
+        Kind.COMMUNITY_COMMITTEE,
+        "SWT",
+        "Elders, the imam, a teacher, a women's and a youth representative (fictional).",
+    ),
+    (
+        "security",
+        "District Security Liaison Office Swat",
+        "DSLO Swat",
+        Kind.SECURITY_LIAISON,
+        "SWT",
+        "Refers cases and follows phase and risk band only (fictional).",
+    ),
+    (
+        "oversight",
+        "Provincial Human Rights Oversight Commission",
+        "PHROC",
+        Kind.OVERSIGHT_BODY,
+        "PEW",
+        "Independent oversight of rights safeguards (fictional).",
+    ),
+    (
+        "lead",
+        "KP Rehabilitation Programme Directorate",
+        "Directorate",
+        Kind.LEAD_AGENCY,
+        "PEW",
+        "Leads the programme; programme managers and data stewards (fictional).",
+    ),
+    (
+        "donor",
+        "Peace Futures Fund",
+        "PFF",
+        Kind.DONOR,
+        "ISB",
+        "Funds prevention work; sees aggregate figures only (fictional).",
+    ),
+]
+
+USERS = [
+    # username, first, last, organisation key, role, districts
+    ("sana", "Sana", "Gul", "centre", Role.CASE_WORKER, ["SWT"]),
+    ("farah", "Farah", "Naz", "centre", Role.PSYCHOLOGIST, ["SWT"]),
+    ("idris", "Idris", "Shah", "centre", Role.RELIGIOUS_SCHOLAR, ["SWT"]),
+    ("bilal", "Bilal", "Ahmad", "aman", Role.TRAINER, ["SWT"]),
+    ("yousaf", "Yousaf", "Khan", "aman", Role.MENTOR, ["SWT"]),
+    ("rahim", "Rahim", "Dad", "committee", Role.COMMITTEE_MEMBER, ["SWT"]),
+    ("ayesha", "Ayesha", "Malik", "lead", Role.PROGRAMME_MANAGER, ["SWT", "BJR"]),
+    ("khalid", "Khalid", "Mehmood", "security", Role.SECURITY_LIAISON, ["SWT"]),
+    ("nadia", "Nadia", "Hussain", "oversight", Role.OVERSIGHT_MONITOR, []),
+    ("omar", "Omar", "Farooq", "lead", Role.DATA_STEWARD, ["SWT", "BJR"]),
+    ("zainab", "Zainab", "Qureshi", "donor", Role.ANALYST, []),
+]
+# A second role in another organisation, to show acting for more than one.
+EXTRA_MEMBERSHIPS = [("yousaf", "sahar", Role.MENTOR, ["BJR"])]
+
+SWAT_TEHSILS = [
+    ("Babuzai", "بابوزئی"),
+    ("Barikot", "بریکوٹ"),
+    ("Kabal", "کبل"),
+    ("Matta", "مٹہ"),
+    ("Khwazakhela", "خوازہ خیلہ"),
+    ("Charbagh", "چار باغ"),
+    ("Bahrain", "بحرین"),
+]
+COMMUNITIES = [
+    ("Matta", "Shah Dheri", "شاہ ڈھیری"),
+    ("Matta", "Sakhra", "سخرہ"),
+    ("Kabal", "Dherai", "ڈھیرئی"),
+    ("Babuzai", "Mingora Mohalla 4", "مینگورہ محلہ ۴"),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    organisation: str
+
+
+@service
+def load_demo(*, actor: object) -> list[DemoAccount]:
+    """Create (once) the demo geography, organisations and one account per role."""
+    swat = District.objects.get(code="SWT")
+    tehsils = {}
+    for name, name_ur in SWAT_TEHSILS:
+        tehsils[name] = Tehsil.objects.filter(district=swat, name=name).first() or (
+            geography.add_tehsil(actor=SYSTEM, district=swat, name=name, name_ur=name_ur)
+        )
+    for tehsil_name, name, name_ur in COMMUNITIES:
+        tehsil = tehsils[tehsil_name]
+        if not Community.objects.filter(tehsil=tehsil, name=name).exists():
+            geography.add_community(actor=SYSTEM, tehsil=tehsil, name=name, name_ur=name_ur)
+
+    orgs = {}
+    for key, name, short, kind, district_code, description in ORGANISATIONS:
+        orgs[key] = Organisation.objects.filter(name=name).first() or (
+            organisations.register_organisation(
+                actor=SYSTEM,
+                name=name,
+                short_name=short,
+                kind=kind,
+                district=District.objects.get(code=district_code),
+                description=description,
+            )
+        )
+
+    password = demo_password()
+    accounts_out = []
+    grants = [(u, o, r, d) for u, _f, _l, o, r, d in USERS] + EXTRA_MEMBERSHIPS
+    for username, first, last, *_rest in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            accounts.create_user(
+                actor=SYSTEM, username=username, password=password, first_name=first, last_name=last
+            )
+        elif not user.check_password(password):
+            accounts.set_password(actor=SYSTEM, user=user, password=password)
+    for username, key, role, codes in grants:
+        user = User.objects.get(username=username)
+        accounts.grant_membership(
+            actor=SYSTEM,
+            user=user,
+            organisation=orgs[key],
+            role=role,
+            districts=District.objects.filter(code__in=codes),
+        )
+        accounts_out.append(DemoAccount(username, Role(role).label, orgs[key].name))
+    return accounts_out

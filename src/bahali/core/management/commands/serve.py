@@ -1,0 +1,21 @@
+"""``bahali serve``: apply migrations, collect static files, serve on 127.0.0.1:8000."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Migrate, collect static assets and serve Bahali (default 127.0.0.1:8000)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(self.style.SUCCESS(f"Bahali on http://{options['addrport']}/"))
+        call_command("runserver", options["addrport"], use_reloader=False)

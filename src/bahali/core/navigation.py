@@ -1,0 +1,40 @@
+"""The navigation: each entry names the permission it needs, so users see only what they may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from bahali.accounts import policies
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    icon: str
+    action: str | None  # None: every signed-in user
+    testid: str
+
+
+NAVIGATION = [
+    NavItem(_("Home"), "core:home", "house", None, "nav-home"),
+    NavItem(_("Organisations"), "organisations:list", "buildings", "organisation.read", "nav-orgs"),
+    NavItem(_("Members"), "accounts:members", "people", "membership.write", "nav-members"),
+    NavItem(_("Audit trail"), "audit:list", "journal-check", "audit_log.read", "nav-audit"),
+]
+
+
+def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    items = []
+    for item in NAVIGATION:
+        if item.action is not None and not policies.can(user, item.action):
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"item": item, "url": url, "active": active})
+    return items

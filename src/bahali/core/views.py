@@ -1,0 +1,31 @@
+"""The home page: a dashboard shaped by the user's roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from bahali.accounts import policies
+from bahali.accounts.models import Membership
+from bahali.audit.models import AuditEvent
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "memberships": user.active_memberships(),
+        "access": policies.access_summary(user),
+        "recent_audit": None,
+        "members_count": None,
+    }
+    if policies.can(user, "audit_log.read"):
+        context["recent_audit"] = list(
+            AuditEvent.objects.visible_to(user).select_related(None).order_by("-seq")[:8]
+        )
+    if policies.can(user, "membership.write"):
+        context["members_count"] = (
+            Membership.objects.visible_to(user).filter(is_active=True).exclude(user=user).count()
+        )
+    return render(request, "core/home.html", context)

@@ -1,0 +1,50 @@
+"""API: the directory of organisations."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from bahali.accounts.api import Error
+from bahali.organisations.models import Organisation
+
+router = Router(tags=["organisations"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    kind: str
+    district: str | None
+    description: str
+
+    @staticmethod
+    def resolve_district(obj: Organisation) -> str | None:
+        return obj.district.code if obj.district else None
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="Organisations taking part")
+@paginate(LimitOffsetPagination)
+def list_organisations(request: HttpRequest, kind: str | None = None) -> QuerySet[Organisation]:
+    organisations = (
+        Organisation.objects.visible_to(request.user).active().select_related("district")
+    )
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    return organisations
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response={200: OrganisationOut, 404: Error},
+    summary="One organisation",
+)
+def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+    return get_object_or_404(
+        Organisation.objects.visible_to(request.user).select_related("district"),
+        pk=organisation_id,
+    )

@@ -1,0 +1,19 @@
+"""Test settings: the production settings with fast hashing and plain HTTP."""
+
+from bahali.settings import *  # noqa: F403
+from bahali.settings import STORAGES
+
+# Argon2 stays the production hasher (a test checks it); tests hash quickly.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+ALLOWED_HOSTS = ["*"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

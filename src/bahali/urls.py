@@ -1,0 +1,24 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import include, path
+from django.utils.translation import gettext as _
+
+urlpatterns = [
+    path("", include("bahali.core.urls")),
+    path("accounts/", include("bahali.accounts.urls")),
+    path("organisations/", include("bahali.organisations.urls")),
+    path("audit/", include("bahali.audit.urls")),
+    path("api/", include("bahali.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 as JSON under /api/ (the API's error shape), as a page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "not_found", "message": _("Not found."), "details": []}}
+        return JsonResponse(body, status=404)
+    return render(request, "core/404.html", status=404)
+
+
+handler404 = not_found
