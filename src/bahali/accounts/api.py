@@ -13,6 +13,7 @@ from bahali.accounts import services
 from bahali.accounts.middleware import choose_active_organisation
 from bahali.accounts.models import ApiToken, User
 from bahali.api.errors import ApiError
+from bahali.core.http import AuthedRequest
 
 router = Router(tags=["auth"])
 
@@ -97,7 +98,7 @@ def create_token(request: HttpRequest, payload: TokenRequest) -> tuple[int, Toke
 
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="Your API tokens")
-def list_tokens(request: HttpRequest) -> list[ApiToken]:
+def list_tokens(request: AuthedRequest) -> list[ApiToken]:
     return list(ApiToken.objects.visible_to(request.user).order_by("-created_at"))
 
 
@@ -106,13 +107,13 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
     response={200: TokenOut, 404: Error},
     summary="Revoke one of your API tokens",
 )
-def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
+def revoke_token(request: AuthedRequest, token_id: int) -> ApiToken:
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=token_id)
     return services.revoke_api_token(actor=request.user, token=token)
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user and their roles")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthedRequest) -> MeOut:
     user = request.user
     if not isinstance(user, User):
         raise ApiError(401, "unauthenticated", _("A valid bearer token is required."))

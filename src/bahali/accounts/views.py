@@ -19,6 +19,7 @@ from bahali.accounts.forms import ApiTokenForm, NewMemberForm, SignInForm
 from bahali.accounts.middleware import SESSION_KEY
 from bahali.accounts.models import ApiToken, Membership, User
 from bahali.core.forms import apply_validation_error
+from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
 
@@ -62,7 +63,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def switch_organisation(request: HttpRequest) -> HttpResponse:
+def switch_organisation(request: AuthedRequest) -> HttpResponse:
     wanted = request.POST.get("organisation", "")
     for membership in request.user.active_memberships():
         if str(membership.organisation_id) == wanted:
@@ -78,7 +79,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     return redirect(_safe_next(request))
 
 
-def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _profile_context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
     return {
         "memberships": request.user.active_memberships(),
         "tokens": ApiToken.objects.visible_to(request.user).order_by("-created_at"),
@@ -87,7 +88,7 @@ def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _tokens_response(request: HttpRequest, **extra: Any) -> HttpResponse:
+def _tokens_response(request: AuthedRequest, **extra: Any) -> HttpResponse:
     template = (
         "accounts/_tokens.html" if request.headers.get("HX-Request") else "accounts/profile.html"
     )
@@ -96,13 +97,13 @@ def _tokens_response(request: HttpRequest, **extra: Any) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", _profile_context(request))
 
 
 @login_required
 @require_POST
-def create_token(request: HttpRequest) -> HttpResponse:
+def create_token(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
@@ -116,13 +117,13 @@ def create_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke_token(request: AuthedRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
     services.revoke_api_token(actor=request.user, token=token)
     return _tokens_response(request, revoked=token)
 
 
-def _stewarded_organisation(request: HttpRequest) -> Organisation:
+def _stewarded_organisation(request: AuthedRequest) -> Organisation:
     """The organisation whose members this steward manages: the active one, if allowed."""
     candidates = [request.user.active_organisation] + [
         m.organisation for m in request.user.active_memberships()
@@ -137,7 +138,7 @@ def _stewarded_organisation(request: HttpRequest) -> Organisation:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "membership.write"):
         raise Http404
     organisation = _stewarded_organisation(request)
@@ -176,7 +177,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke_member(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke_member(request: AuthedRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(
         policies.filter_visible(Membership.objects.all(), request.user, "membership", "write"),
         pk=pk,

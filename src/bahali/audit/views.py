@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -15,15 +15,16 @@ from django.views.decorators.http import require_POST
 from bahali.accounts import policies
 from bahali.audit.models import AuditEvent
 from bahali.audit.services import verify_and_record
+from bahali.core.http import AuthedRequest
 
 
-def _require_audit_reader(request: HttpRequest) -> None:
+def _require_audit_reader(request: AuthedRequest) -> None:
     if not policies.can(request.user, "audit_log.read"):
         raise Http404
 
 
 @login_required
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponse:
     _require_audit_reader(request)
     events = AuditEvent.objects.visible_to(request.user).order_by("-seq")
     filters = {
@@ -66,7 +67,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthedRequest) -> HttpResponse:
     _require_audit_reader(request)
     report = verify_and_record(actor=request.user)
     return render(request, "audit/_verify_result.html", {"report": report})

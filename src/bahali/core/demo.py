@@ -182,5 +182,5 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
             role=role,
             districts=District.objects.filter(code__in=codes),
         )
-        accounts_out.append(DemoAccount(username, Role(role).label, orgs[key].name))
+        accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
     return accounts_out

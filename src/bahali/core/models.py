@@ -50,12 +50,6 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
-        instance._audit_snapshot = dict(zip(field_names, values, strict=True))
-        return instance
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         from bahali.audit.services import record
 
@@ -99,3 +93,9 @@ class AuditedModel(models.Model):
             else:
                 changes[field.name] = [_jsonable(old), _jsonable(new)]
         return changes
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._audit_snapshot = dict(zip(field_names, values, strict=True))
+        return instance

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from bahali.accounts.api import Error
+from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
 router = Router(tags=["organisations"])
@@ -29,7 +29,7 @@ class OrganisationOut(Schema):
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations taking part")
 @paginate(LimitOffsetPagination)
-def list_organisations(request: HttpRequest, kind: str | None = None) -> QuerySet[Organisation]:
+def list_organisations(request: AuthedRequest, kind: str | None = None) -> QuerySet[Organisation]:
     organisations = (
         Organisation.objects.visible_to(request.user).active().select_related("district")
     )
@@ -43,7 +43,7 @@ def list_organisations(request: HttpRequest, kind: str | None = None) -> QuerySe
     response={200: OrganisationOut, 404: Error},
     summary="One organisation",
 )
-def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def get_organisation(request: AuthedRequest, organisation_id: int) -> Organisation:
     return get_object_or_404(
         Organisation.objects.visible_to(request.user).select_related("district"),
         pk=organisation_id,

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
+from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation, OrganisationKind
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthedRequest) -> HttpResponse:
     organisations = (
         Organisation.objects.visible_to(request.user)
         .active()
@@ -43,7 +44,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user).select_related("district__province"),
         pk=pk,
