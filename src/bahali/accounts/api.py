@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from bahali.accounts import services
 from bahali.accounts.middleware import choose_active_organisation
@@ -80,7 +80,7 @@ class MeOut(Schema):
     response={201: TokenIssued, 401: Error, 422: Error},
     summary="Exchange a username and password for a bearer token",
 )
-def create_token(request: HttpRequest, payload: TokenRequest) -> tuple[int, TokenIssued]:
+def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenIssued]:
     try:
         user = services.check_credentials(payload.username, payload.password)
     except services.SignInRefused as refusal:
@@ -88,12 +88,15 @@ def create_token(request: HttpRequest, payload: TokenRequest) -> tuple[int, Toke
     choose_active_organisation(user)
     issued = services.issue_api_token(actor=user, name=payload.name)
     token = issued.token
-    return 201, TokenIssued(
-        token=issued.secret,
-        id=token.pk,
-        name=token.name,
-        prefix=token.prefix,
-        expires_at=token.expires_at,
+    return Status(
+        201,
+        TokenIssued(
+            token=issued.secret,
+            id=token.pk,
+            name=token.name,
+            prefix=token.prefix,
+            expires_at=token.expires_at,
+        ),
     )
 
 

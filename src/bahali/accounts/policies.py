@@ -72,7 +72,8 @@ AN = Role.ANALYST
 S = Scope
 
 # DESIGN.md §2, "Default access". Programmes may tighten these, never loosen them.
-MATRIX: dict[str, dict[Role, Grant]] = {
+# A role holds one grant per resource, or a tuple when read and write reach differently.
+MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
     # --- case data (used by the registry, pathway and later issues) ---
     "identity": {
         **_each(TEAM_ROLES, R(S.TEAM)),
@@ -133,9 +134,9 @@ MATRIX: dict[str, dict[Role, Grant]] = {
         AN: R(S.ALL, _("small cells suppressed")),
     },
     # --- the platform itself ---
-    "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: RW(S.OWN_ORGANISATION)},
-    "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: RW(S.OWN_ORGANISATION)},
-    "user": {**_each(ALL_ROLES, R(S.SELF)), DS: RW(S.OWN_ORGANISATION)},
+    "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
+    "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
+    "user": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
     "api_token": _each(ALL_ROLES, RW(S.SELF)),
 }
 
@@ -149,6 +150,12 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
     "api_token": {Scope.SELF: "user"},
     "audit_log": {Scope.OWN_ORGANISATION: "organisation"},
 }
+
+
+def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
+    """The grants ``role`` holds on ``resource`` (none when the table is silent)."""
+    held = MATRIX.get(resource, {}).get(role, ())
+    return held if isinstance(held, tuple) else (held,)
 
 
 def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
@@ -165,13 +172,12 @@ def grants(user: User | Any, resource: str, verb: str) -> list[tuple[Membership,
     """The user's active memberships that grant ``verb`` on ``resource``, with the grant."""
     if verb not in {"read", "write"} or not getattr(user, "is_authenticated", False):
         return []
-    table = MATRIX.get(resource, {})
-    found = []
-    for membership in user.active_memberships():
-        grant = table.get(Role(membership.role))
-        if grant is not None and getattr(grant, verb):
-            found.append((membership, grant))
-    return found
+    return [
+        (membership, grant)
+        for membership in user.active_memberships()
+        for grant in role_grants(resource, Role(membership.role))
+        if getattr(grant, verb)
+    ]
 
 
 Q = TypeVar("Q", bound=models.QuerySet[Any])
@@ -267,8 +273,8 @@ def access_summary(user: User | Any) -> list[AccessLine]:
     """What the user's roles together allow, resource by resource, for their home page."""
     lines = []
     roles = {Role(m.role) for m in user.active_memberships()}
-    for resource, table in MATRIX.items():
-        held = [table[role] for role in roles if role in table]
+    for resource in MATRIX:
+        held = [grant for role in roles for grant in role_grants(resource, role)]
         if not held:
             continue
         lines.append(

@@ -76,4 +76,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            message = _("The request body could not be read; send JSON.")
+            return error_response(api, request, 400, "bad_request", message)
         return error_response(api, request, exc.status_code, "error", str(exc))

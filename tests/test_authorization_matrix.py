@@ -1,0 +1,256 @@
+"""Every role × every page and endpoint: allowed or denied, through the real HTTP stack.
+
+Objects outside the user's scope answer 404, the same as missing ones. A meta-test fails
+when a URL exists that this table does not cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bahali.accounts.models import ApiToken, Membership
+from bahali.accounts.roles import Role
+from bahali.testing import TEST_PASSWORD, OrganisationFactory, make_member
+
+pytestmark = pytest.mark.django_db
+
+STEWARDS = {Role.DATA_STEWARD}
+AUDITORS = {Role.OVERSIGHT_MONITOR, Role.DATA_STEWARD}
+EVERYONE = set(Role)
+
+
+@dataclass
+class World:
+    """The user under test, a colleague in their organisation and a stranger elsewhere."""
+
+    user: Any
+    colleague_membership: Membership
+    stranger_membership: Membership
+    own_token: ApiToken
+    stranger_token: ApiToken
+    stranger_organisation_id: int
+
+
+def _token_for(user: Any, client: Any) -> tuple[ApiToken, str]:
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": user.username, "password": TEST_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    return ApiToken.objects.get(pk=body["id"]), body["token"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    url: Callable[[World], str]
+    allowed: set[Role]
+    ok: int  # status for an allowed role
+    denied: int = 404  # status for any other role
+    anonymous: int = 302  # pages redirect to sign-in; the API answers 401
+    data: dict[str, Any] | None = None
+    api: bool = False
+
+
+PAGES = [
+    Endpoint("core:home", "get", lambda w: "/", EVERYONE, 200),
+    Endpoint("accounts:profile", "get", lambda w: "/accounts/profile/", EVERYONE, 200),
+    Endpoint(
+        "accounts:create_token",
+        "post",
+        lambda w: "/accounts/profile/tokens/",
+        EVERYONE,
+        200,
+        data={"name": "matrix"},
+    ),
+    Endpoint(
+        "accounts:revoke_token",
+        "post",
+        lambda w: f"/accounts/profile/tokens/{w.own_token.pk}/revoke/",
+        EVERYONE,
+        200,
+    ),
+    Endpoint(
+        "accounts:revoke_token",
+        "post",
+        lambda w: f"/accounts/profile/tokens/{w.stranger_token.pk}/revoke/",
+        set(),
+        200,
+    ),
+    Endpoint(
+        "accounts:switch_organisation",
+        "post",
+        lambda w: "/accounts/acting-for/",
+        EVERYONE,
+        302,
+        data={"organisation": "0"},
+    ),
+    Endpoint("accounts:members", "get", lambda w: "/accounts/members/", STEWARDS, 200),
+    Endpoint(
+        "accounts:revoke_member",
+        "post",
+        lambda w: f"/accounts/members/{w.colleague_membership.pk}/end/",
+        STEWARDS,
+        302,
+    ),
+    Endpoint(
+        "accounts:revoke_member",
+        "post",
+        lambda w: f"/accounts/members/{w.stranger_membership.pk}/end/",
+        set(),
+        302,
+    ),
+    Endpoint("organisations:list", "get", lambda w: "/organisations/", EVERYONE, 200),
+    Endpoint(
+        "organisations:detail",
+        "get",
+        lambda w: f"/organisations/{w.stranger_organisation_id}/",
+        EVERYONE,
+        200,
+    ),
+    Endpoint("audit:list", "get", lambda w: "/audit/", AUDITORS, 200),
+    Endpoint("audit:verify", "post", lambda w: "/audit/verify/", AUDITORS, 200),
+]
+
+API = [
+    Endpoint("api:me", "get", lambda w: "/api/v1/me", EVERYONE, 200, anonymous=401, api=True),
+    Endpoint(
+        "api:list_organisations",
+        "get",
+        lambda w: "/api/v1/organisations",
+        EVERYONE,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:get_organisation",
+        "get",
+        lambda w: f"/api/v1/organisations/{w.stranger_organisation_id}",
+        EVERYONE,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:list_tokens",
+        "get",
+        lambda w: "/api/v1/auth/tokens",
+        EVERYONE,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:revoke_token",
+        "delete",
+        lambda w: f"/api/v1/auth/tokens/{w.own_token.pk}",
+        EVERYONE,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:revoke_token",
+        "delete",
+        lambda w: f"/api/v1/auth/tokens/{w.stranger_token.pk}",
+        set(),
+        200,
+        anonymous=401,
+        api=True,
+    ),
+]
+
+# Open to everyone, signed in or not.
+PUBLIC = {
+    "accounts:login": ("get", "/accounts/sign-in/", 200),
+    "accounts:logout": ("post", "/accounts/sign-out/", 302),
+    "set_language": ("post", "/i18n/setlang/", 302),
+    "api:create_token": ("post", "/api/v1/auth/token", 400),  # no JSON body: a clear 400
+    "api:openapi-json": ("get", "/api/v1/openapi.json", 200),
+    "api:api-root": ("get", "/api/v1/", 404),
+}
+
+
+def _world(client: Any, role: Role) -> World:
+    user = make_member(role)
+    organisation = Membership.objects.get(user=user).organisation
+    colleague = make_member(Role.ANALYST, organisation=organisation)
+    stranger = make_member(Role.DATA_STEWARD, organisation=OrganisationFactory(kind="lead_agency"))
+    own_token, _ = _token_for(user, client)
+    stranger_token, _ = _token_for(stranger, client)
+    return World(
+        user=user,
+        colleague_membership=Membership.objects.get(user=colleague),
+        stranger_membership=Membership.objects.get(user=stranger),
+        own_token=own_token,
+        stranger_token=stranger_token,
+        stranger_organisation_id=Membership.objects.get(user=stranger).organisation_id,
+    )
+
+
+def _call(client: Any, endpoint: Endpoint, world: World, **headers: str) -> Any:
+    method = getattr(client, endpoint.method)
+    if endpoint.api:
+        return method(endpoint.url(world), content_type="application/json", **headers)
+    return method(endpoint.url(world), endpoint.data or {}, **headers)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("endpoint", PAGES, ids=lambda e: f"{e.name}-{e.method}")
+def test_pages(client, role, endpoint):
+    world = _world(client, role)
+    client.post("/accounts/sign-in/", {"username": world.user.username, "password": TEST_PASSWORD})
+    response = _call(client, endpoint, world)
+    expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
+    assert response.status_code == expected, (role, endpoint.name, response.status_code)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("endpoint", API, ids=lambda e: f"{e.name}-{e.method}")
+def test_api(client, role, endpoint):
+    world = _world(client, role)
+    _, secret = _token_for(world.user, client)
+    response = _call(client, endpoint, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
+    assert response.status_code == expected, (role, endpoint.name, response.status_code)
+
+
+@pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
+def test_anonymous(client, endpoint):
+    world = _world(client, Role.CASE_WORKER)
+    response = _call(client, endpoint, world)
+    assert response.status_code == endpoint.anonymous
+    if endpoint.anonymous == 302:
+        assert response["Location"].startswith("/accounts/sign-in/")
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_public_endpoints(client, name):
+    method, url, status = PUBLIC[name]
+    assert getattr(client, method)(url).status_code == status
+
+
+def _url_names(patterns: list[Any], namespace: str | None = None) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_is_covered_by_this_matrix():
+    covered = {e.name for e in PAGES + API} | set(PUBLIC)
+    missing = _url_names(get_resolver().url_patterns) - covered
+    assert not missing, f"URLs without an authorization test: {sorted(missing)}"
