@@ -1,4 +1,4 @@
-"""Every role × every page and endpoint: allowed or denied, through the real HTTP stack.
+"""Every role by every page and endpoint: allowed or denied, through the real HTTP stack.
 
 Objects outside the user's scope answer 404, the same as missing ones. A meta-test fails
 when a URL exists that this table does not cover.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import factory
 
@@ -61,8 +61,8 @@ def make_member(
     username: str | None = None,
 ) -> User:
     """A user holding ``role`` in ``organisation`` (a fresh one of a fitting kind if omitted)."""
-    organisation = organisation or OrganisationFactory(kind=kind_for(role))
-    user = UserFactory(**({"username": username} if username else {}))
+    organisation = organisation or cast(Organisation, OrganisationFactory(kind=kind_for(role)))
+    user = cast(User, UserFactory(**({"username": username} if username else {})))
     accounts.grant_membership(
         actor=SYSTEM,
         user=user,

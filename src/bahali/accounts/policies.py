@@ -57,7 +57,9 @@ def W(scope: Scope, note: Any = "") -> Grant:
     return Grant(read=False, write=True, scope=scope, note=note)
 
 
-def _each(roles: frozenset[Role] | set[Role], grant: Grant) -> dict[Role, Grant]:
+def _each(
+    roles: frozenset[Role] | set[Role], grant: Grant
+) -> dict[Role, Grant | tuple[Grant, ...]]:
     return dict.fromkeys(roles, grant)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
+from bahali.accounts.middleware import choose_active_organisation
 from bahali.accounts.models import ApiToken, Membership, User
 from bahali.accounts.roles import ROLE_ORGANISATION_KINDS, Role
 from bahali.audit.services import record
@@ -92,6 +93,7 @@ def _check_credentials(username: str, password: str) -> tuple[User | None, str |
 def start_session(*, actor: User, request: HttpRequest) -> None:
     """Sign ``actor`` in on this request (a new session id) and record it."""
     login(request, actor)
+    choose_active_organisation(actor)
     record("auth.sign_in", obj=actor)
 
 

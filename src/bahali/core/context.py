@@ -43,9 +43,13 @@ class Acting:
     """The acting party of the current write."""
 
     user: User | None
-    organisation: Organisation | None
     reason: str
     source: str
+
+    @property
+    def organisation(self) -> Organisation | None:
+        """The organisation the user acts for now (set per request or token)."""
+        return getattr(self.user, "active_organisation", None)
 
 
 _acting: ContextVar[Acting | None] = ContextVar("bahali_acting", default=None)
@@ -70,11 +74,10 @@ def source(name: str) -> Iterator[None]:
 def acting_as(actor: User | SystemActor, *, reason: str = "") -> Iterator[Acting]:
     """Run the block as ``actor``, inside one transaction."""
     user = None if isinstance(actor, SystemActor) else actor
-    organisation = getattr(actor, "active_organisation", None)
     outer = _acting.get()
     if not reason and outer is not None and outer.user == user:
         reason = outer.reason
-    acting = Acting(user=user, organisation=organisation, reason=reason, source=_source.get())
+    acting = Acting(user=user, reason=reason, source=_source.get())
     with transaction.atomic():
         token = _acting.set(acting)
         try:

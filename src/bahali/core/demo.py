@@ -138,6 +138,7 @@ class DemoAccount:
 @service
 def load_demo(*, actor: object) -> list[DemoAccount]:
     """Create (once) the demo geography, organisations and one account per role."""
+    geography.load_pakistan_geography(actor=SYSTEM)
     swat = District.objects.get(code="SWT")
     tehsils = {}
     for name, name_ur in SWAT_TEHSILS:

@@ -152,6 +152,9 @@ def test_postgresql_trigger_refuses_update_and_delete(chain):
         "UPDATE audit_auditevent SET action = 'x' WHERE seq = 1",
         "DELETE FROM audit_auditevent WHERE seq = 1",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
