@@ -1,0 +1,102 @@
+"""The demo loader, production settings and the `bahali` command itself."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from bahali.accounts.models import Membership, User
+from bahali.accounts.roles import Role
+from bahali.core.context import SYSTEM
+from bahali.core.demo import DEFAULT_PASSWORD, load_demo
+from bahali.organisations.models import Organisation
+
+BAHALI = str(Path(sys.executable).with_name("bahali"))
+
+
+@pytest.mark.django_db
+def test_demo_has_every_role_across_organisation_kinds_and_loads_twice(capsys):
+    call_command("demo")
+    counts = (User.objects.count(), Membership.objects.count(), Organisation.objects.count())
+    call_command("demo")
+    assert (
+        User.objects.count(),
+        Membership.objects.count(),
+        Organisation.objects.count(),
+    ) == counts
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role)
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {
+        "rehabilitation_centre",
+        "civil_society",
+        "community_committee",
+        "security_liaison",
+        "oversight_body",
+    } <= kinds
+    assert Organisation.objects.filter(kind="civil_society").count() >= 2
+    out = capsys.readouterr().out
+    assert "sana" in out and DEFAULT_PASSWORD in out
+    assert User.objects.get(username="sana").check_password(DEFAULT_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_demo_password_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("BAHALI_DEMO_PASSWORD", "another demo passphrase")
+    load_demo(actor=SYSTEM)
+    assert User.objects.get(username="nadia").check_password("another demo passphrase")
+
+
+def _bahali(args, env, **kwargs):
+    return subprocess.run(  # noqa: S603 - our own entry point
+        [BAHALI, *args], env=env, capture_output=True, text=True, timeout=120, **kwargs
+    )
+
+
+def _clean_env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BAHALI_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    return {**env, "BAHALI_VAR_DIR": str(tmp_path), **extra}
+
+
+def test_production_settings_pass_the_deployment_check(tmp_path):
+    env = _clean_env(
+        tmp_path,
+        BAHALI_SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+        BAHALI_ALLOWED_HOSTS="bahali.example.org",
+    )
+    result = _bahali(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    debug = _bahali(["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"], env)
+    assert debug.stdout.strip().endswith("False")
+
+
+def test_bare_clone_generates_development_secrets_once(tmp_path):
+    env = _clean_env(tmp_path)
+    first = _bahali(
+        ["shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"], env
+    )
+    again = _bahali(
+        ["shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"], env
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == again.stdout
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "keys" / "field-dev1.key").exists()
+
+
+def test_audit_verify_command_exits_non_zero_naming_the_bad_event(tmp_path):
+    env = _clean_env(tmp_path)
+    assert _bahali(["demo"], env).returncode == 0
+    ok = _bahali(["audit", "verify"], env)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    with sqlite3.connect(tmp_path / "bahali.sqlite3") as db:
+        db.execute("UPDATE audit_auditevent SET actor_label = 'someone' WHERE seq = 7")
+    bad = _bahali(["audit", "verify"], env)
+    assert bad.returncode == 1
+    assert "#7" in bad.stderr
