@@ -86,7 +86,7 @@ class AuditedModel(models.Model):
             old = snapshot.get(field.attname)
             if not self._state.adding and field.attname in snapshot and old == new:
                 continue
-            if self._state.adding and new in (None, ""):
+            if self._state.adding and (new in (None, "") or new == field.get_default()):
                 continue
             if field.name in self.audit_secret_fields:
                 changes[field.name] = [REDACTED, REDACTED]
