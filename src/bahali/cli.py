@@ -17,7 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     from bahali.core.context import set_source
 
     set_source("cli")
-    execute_from_command_line(["bahali", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")  # `bahali match-persons` runs match_persons
+    execute_from_command_line(["bahali", *args])
 
 
 if __name__ == "__main__":

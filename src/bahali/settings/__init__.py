@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "bahali.geography",
     "bahali.organisations",
     "bahali.accounts",
+    "bahali.registry",
     "bahali.api",
 ]
 
