@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from bahali.accounts.models import ApiToken, Membership
 from bahali.accounts.roles import Role
+from bahali.core.context import SYSTEM
+from bahali.geography.models import District
+from bahali.registry import services as registry
 from bahali.testing import TEST_PASSWORD, OrganisationFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +26,17 @@ pytestmark = pytest.mark.django_db
 STEWARDS = {Role.DATA_STEWARD}
 AUDITORS = {Role.OVERSIGHT_MONITOR, Role.DATA_STEWARD}
 EVERYONE = set(Role)
+TEAM = {Role.CASE_WORKER, Role.RELIGIOUS_SCHOLAR, Role.TRAINER, Role.MENTOR, Role.PSYCHOLOGIST}
+# A participant linked to the user's organisation, in their district (Swat):
+SUMMARY_READERS = TEAM | {
+    Role.PROGRAMME_MANAGER,
+    Role.SECURITY_LIAISON,
+    Role.OVERSIGHT_MONITOR,
+    Role.DATA_STEWARD,
+}
+IDENTITY_READERS = TEAM | {Role.PROGRAMME_MANAGER, Role.DATA_STEWARD}
+RECORD_WRITERS = {Role.CASE_WORKER, Role.PSYCHOLOGIST, Role.PROGRAMME_MANAGER, Role.DATA_STEWARD}
+REGISTRARS = {Role.CASE_WORKER, Role.PROGRAMME_MANAGER, Role.DATA_STEWARD}
 
 
 @dataclass
@@ -34,6 +49,10 @@ class World:
     own_token: ApiToken
     stranger_token: ApiToken
     stranger_organisation_id: int
+    participant: Any
+    stranger_participant: Any
+    consent: Any
+    merge: Any
 
 
 def _token_for(user: Any, client: Any) -> tuple[ApiToken, str]:
@@ -118,6 +137,85 @@ PAGES = [
     ),
     Endpoint("audit:list", "get", lambda w: "/audit/", AUDITORS, 200),
     Endpoint("audit:verify", "post", lambda w: "/audit/verify/", AUDITORS, 200),
+    Endpoint(
+        "registry:list",
+        "get",
+        lambda w: "/participants/",
+        SUMMARY_READERS | {Role.COMMITTEE_MEMBER},
+        200,
+    ),
+    Endpoint("registry:register", "get", lambda w: "/participants/register/", REGISTRARS, 200),
+    Endpoint(
+        "registry:detail",
+        "get",
+        lambda w: f"/participants/{w.participant.code}/",
+        SUMMARY_READERS,
+        200,
+    ),
+    Endpoint(
+        "registry:detail",
+        "get",
+        lambda w: f"/participants/{w.stranger_participant.code}/",
+        {Role.OVERSIGHT_MONITOR},
+        200,
+    ),
+    Endpoint(
+        "registry:identity",
+        "get",
+        lambda w: f"/participants/{w.participant.code}/identity/",
+        IDENTITY_READERS,
+        200,
+    ),
+    Endpoint(
+        "registry:identity",
+        "get",
+        lambda w: f"/participants/{w.stranger_participant.code}/identity/",
+        set(),
+        200,
+    ),
+    Endpoint(
+        "registry:edit",
+        "get",
+        lambda w: f"/participants/{w.participant.code}/identity/edit/",
+        RECORD_WRITERS,
+        200,
+    ),
+    Endpoint(
+        "registry:add_consent",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/consents/",
+        RECORD_WRITERS,
+        400,
+    ),
+    Endpoint(
+        "registry:withdraw_consent",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/consents/{w.consent.pk}/withdraw/",
+        RECORD_WRITERS,
+        302,
+    ),
+    Endpoint(
+        "registry:add_pledge",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/pledges/",
+        RECORD_WRITERS,
+        400,
+    ),
+    Endpoint(
+        "registry:merge",
+        "get",
+        lambda w: f"/participants/{w.participant.code}/merge/",
+        STEWARDS,
+        200,
+    ),
+    Endpoint(
+        "registry:undo_merge",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/merges/{w.merge.pk}/undo/",
+        STEWARDS,
+        302,
+        data={"reason": "test"},
+    ),
 ]
 
 API = [
@@ -167,6 +265,70 @@ API = [
         anonymous=401,
         api=True,
     ),
+    Endpoint(
+        "api:list_participants",
+        "get",
+        lambda w: "/api/v1/participants",
+        EVERYONE,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:get_participant",
+        "get",
+        lambda w: f"/api/v1/participants/{w.participant.code}",
+        SUMMARY_READERS,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:get_identity",
+        "get",
+        lambda w: f"/api/v1/participants/{w.participant.code}/identity",
+        IDENTITY_READERS,
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:get_identity",
+        "get",
+        lambda w: f"/api/v1/participants/{w.stranger_participant.code}/identity",
+        set(),
+        200,
+        anonymous=401,
+        api=True,
+    ),
+    Endpoint(
+        "api:update_identity",
+        "put",
+        lambda w: f"/api/v1/participants/{w.participant.code}/identity",
+        RECORD_WRITERS,
+        200,
+        anonymous=401,
+        api=True,
+        data={"name": "Gul Zaman", "birth_year": 1990, "version": 1},
+    ),
+    Endpoint(
+        "api:register",
+        "post",
+        lambda w: "/api/v1/participants",
+        REGISTRARS,
+        201,
+        denied=403,
+        anonymous=401,
+        api=True,
+        data={
+            "name": "Yar Muhammad Afridi",
+            "father_name": "Sher Afridi",
+            "sex": "m",
+            "district": "KHY",
+            "birth_year": 1985,
+            "decision": "new",
+        },
+    ),
 ]
 
 # Open to everyone, signed in or not.
@@ -180,13 +342,37 @@ PUBLIC = {
 }
 
 
+def _participant(organisation: Any, name: str, district: str) -> Any:
+    return registry.register_participant(
+        actor=SYSTEM,
+        identity=registry.Identity(name=name, father_name="Gul Zaman", birth_year=1990),
+        sex="m",
+        district=District.objects.get(code=district),
+        organisation=organisation,
+    )
+
+
 def _world(client: Any, role: Role) -> World:
     user = make_member(role)
     organisation = Membership.objects.get(user=user).organisation
     colleague = make_member(Role.ANALYST, organisation=organisation)
-    stranger = make_member(Role.DATA_STEWARD, organisation=OrganisationFactory(kind="lead_agency"))
+    stranger_org = OrganisationFactory(kind="lead_agency")
+    stranger = make_member(Role.DATA_STEWARD, organisation=stranger_org, districts=["BJR"])
     own_token, _ = _token_for(user, client)
     stranger_token, _ = _token_for(stranger, client)
+    participant = _participant(organisation, "Khan Zaman", "SWT")
+    duplicate = _participant(organisation, "Khan Zaman Khan", "SWT")
+    merge = registry.merge_participants(
+        actor=SYSTEM, kept=participant, merged=duplicate, reason="same"
+    )
+    consent = registry.record_consent(
+        actor=SYSTEM,
+        participant=participant,
+        purpose="participation",
+        given_by="self",
+        method="signed",
+        given_on=timezone.localdate(),
+    )
     return World(
         user=user,
         colleague_membership=Membership.objects.get(user=colleague),
@@ -194,13 +380,19 @@ def _world(client: Any, role: Role) -> World:
         own_token=own_token,
         stranger_token=stranger_token,
         stranger_organisation_id=Membership.objects.get(user=stranger).organisation_id,
+        participant=participant,
+        stranger_participant=_participant(stranger_org, "Zarin Bibi", "BJR"),
+        consent=consent,
+        merge=merge,
     )
 
 
 def _call(client: Any, endpoint: Endpoint, world: World, **headers: str) -> Any:
     method = getattr(client, endpoint.method)
     if endpoint.api:
-        return method(endpoint.url(world), content_type="application/json", **headers)
+        return method(
+            endpoint.url(world), endpoint.data or {}, content_type="application/json", **headers
+        )
     return method(endpoint.url(world), endpoint.data or {}, **headers)
 
 

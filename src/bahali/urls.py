@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("bahali.core.urls")),
     path("accounts/", include("bahali.accounts.urls")),
     path("organisations/", include("bahali.organisations.urls")),
+    path("participants/", include("bahali.registry.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("api/", include("bahali.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

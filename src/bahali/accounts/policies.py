@@ -135,6 +135,15 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         **_each(TEAM_ROLES | {PSY, PM, SEC, OVS, DS}, R(S.ALL)),
         AN: R(S.ALL, _("small cells suppressed")),
     },
+    # --- writing participant records (registration, identity corrections, consent, pledge) ---
+    "registration": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL), DS: W(S.ALL)},
+    "participant_record": {
+        Role.CASE_WORKER: W(S.TEAM),
+        PSY: W(S.TEAM),
+        PM: W(S.DISTRICTS),
+        DS: W(S.OWN_ORGANISATION),
+    },
+    "merge": {DS: W(S.OWN_ORGANISATION)},
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
@@ -152,6 +161,16 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
     "api_token": {Scope.SELF: "user"},
     "audit_log": {Scope.OWN_ORGANISATION: "organisation"},
 }
+# Participants: until case teams exist (the pathway issue), a participant's team is the
+# staff of the organisations linked to them (registered, referred or confirmed the same).
+_PARTICIPANT_SCOPES = {
+    Scope.TEAM: "links__organisation",
+    Scope.OWN_ORGANISATION: "links__organisation",
+    Scope.DISTRICTS: "district",
+    Scope.REFERRED_OR_DISTRICTS: "district",
+}
+for _resource in ("identity", "case_summary", "participant_record", "merge"):
+    SCOPE_PATHS[_resource] = _PARTICIPANT_SCOPES
 
 
 def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
@@ -165,7 +184,9 @@ def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
         return [membership.organisation_id]
     if scope is Scope.SELF:
         return [membership.user_id]
-    if scope is Scope.DISTRICTS:
+    if scope is Scope.TEAM:
+        return [membership.organisation_id]
+    if scope in (Scope.DISTRICTS, Scope.REFERRED_OR_DISTRICTS):
         return [district.pk for district in membership.districts.all()]
     return []
 
@@ -243,6 +264,9 @@ def _labels() -> None:
             "membership": _("Memberships"),
             "user": _("User accounts"),
             "api_token": _("API tokens"),
+            "registration": _("Registering participants"),
+            "participant_record": _("Correcting identity, recording consent and pledge"),
+            "merge": _("Merging duplicate records"),
         }
     )
     SCOPE_LABELS.update(

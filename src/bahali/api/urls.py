@@ -9,6 +9,7 @@ from bahali.accounts.api import router as accounts_router
 from bahali.api import errors
 from bahali.api.auth import TokenAuth
 from bahali.organisations.api import router as organisations_router
+from bahali.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="Bahali API",
@@ -26,5 +27,6 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", organisations_router)
+api.add_router("", registry_router)
 
 urlpatterns = [path("v1/", api.urls)]

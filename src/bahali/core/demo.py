@@ -18,6 +18,8 @@ from bahali.geography.models import Community, District, Tehsil
 from bahali.organisations import services as organisations
 from bahali.organisations.models import Organisation
 from bahali.organisations.models import OrganisationKind as Kind
+from bahali.registry import services as registry
+from bahali.registry.models import Participant
 
 DEFAULT_PASSWORD = "bahali-demo-2026"  # noqa: S105 - the documented demo password
 
@@ -128,6 +130,61 @@ COMMUNITIES = [
 ]
 
 
+# Invented people for the journeys (JOURNEYS.md): the first is the man Sana will meet again.
+PARTICIPANTS = [
+    # key, name, father, native name, native father, sex, birth year, cnic, org, community
+    (
+        "rahmat",
+        "Muhammad Rahmatullah Khan",
+        "Gul Khan",
+        "محمد رحمت اللہ خان",
+        "گل خان",
+        "m",
+        2001,
+        "",
+        "aman",
+        "Shah Dheri",
+    ),
+    ("rahmat2", "Rahmatullah", "Noor Khan", "", "", "m", 1999, "", "aman", "Sakhra"),
+    (
+        "zarin",
+        "Zarin Gul",
+        "Sher Zaman",
+        "زرین گل",
+        "شیر زمان",
+        "f",
+        1998,
+        "1560212345672",
+        "sahar",
+        "Dherai",
+    ),
+    (
+        "ayaz",
+        "Ayaz Ahmad",
+        "Fazal Rahim",
+        "ایاز احمد",
+        "فضل رحیم",
+        "m",
+        2009,
+        "",
+        "centre",
+        "Shah Dheri",
+    ),
+    (
+        "hamid",
+        "Abdul Hamid",
+        "Bakht Zada",
+        "عبد الحمید",
+        "بخت زادہ",
+        "m",
+        1994,
+        "1560298765431",
+        "centre",
+        "Mingora Mohalla 4",
+    ),
+]
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -184,4 +241,27 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
             districts=District.objects.filter(code__in=codes),
         )
         accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
+    _demo_participants(orgs, swat)
     return accounts_out
+
+
+def _demo_participants(orgs: dict[str, Organisation], swat: District) -> None:
+    if Participant.objects.filter(registered_by__in=orgs.values()).exists():
+        return
+    for _key, name, father, native, native_father, sex, year, cnic, org, village in PARTICIPANTS:
+        registry.register_participant(
+            actor=SYSTEM,
+            identity=registry.Identity(
+                name=name,
+                father_name=father,
+                name_native=native,
+                father_name_native=native_father,
+                birth_year=year,
+                cnic=cnic,
+            ),
+            sex=sex,
+            district=swat,
+            home_community=Community.objects.get(tehsil__district=swat, name=village),
+            languages="ps,ur",
+            organisation=orgs[org],
+        )

@@ -23,6 +23,9 @@ class NavItem:
 
 NAVIGATION = [
     NavItem(_("Home"), "core:home", "house", None, "nav-home"),
+    NavItem(
+        _("Participants"), "registry:list", "person-vcard", "case_summary.read", "nav-participants"
+    ),
     NavItem(_("Organisations"), "organisations:list", "buildings", "organisation.read", "nav-orgs"),
     NavItem(_("Members"), "accounts:members", "people", "membership.write", "nav-members"),
     NavItem(_("Audit trail"), "audit:list", "journal-check", "audit_log.read", "nav-audit"),

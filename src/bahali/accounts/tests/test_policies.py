@@ -220,7 +220,7 @@ def test_can_and_visible_to_agree_for_every_role(member, role):
 
 
 def test_scope_without_a_path_matches_nothing(member):
-    user = member(Role.CASE_WORKER)
-    assert policies.role_grants("identity", Role.CASE_WORKER)[0].scope is Scope.TEAM
-    assert "identity" not in SCOPE_PATHS
-    assert not policies.filter_visible(Organisation.objects.all(), user, "identity").exists()
+    user = member(Role.PSYCHOLOGIST)
+    assert policies.role_grants("clinical_note", Role.PSYCHOLOGIST)[0].scope is Scope.TEAM
+    assert "clinical_note" not in SCOPE_PATHS
+    assert not policies.filter_visible(Organisation.objects.all(), user, "clinical_note").exists()

@@ -1,0 +1,216 @@
+"""API: registering participants (with the same duplicate check), summaries and identity."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from bahali.accounts import policies
+from bahali.accounts.api import Error
+from bahali.api.errors import ApiError
+from bahali.core.http import AuthedRequest
+from bahali.geography.models import Community, District
+from bahali.registry import services
+from bahali.registry.models import Participant
+
+router = Router(tags=["participants"])
+
+
+class IdentityIn(Schema):
+    name: str = Field("", max_length=200)
+    name_native: str = Field("", max_length=200)
+    father_name: str = Field("", max_length=200)
+    father_name_native: str = Field("", max_length=200)
+    cnic: str = Field("", max_length=20)
+    birth_date: datetime.date | None = None
+    birth_year: int | None = Field(None, ge=1900, le=2100)
+    phone: str = Field("", max_length=30)
+    address: str = Field("", max_length=300)
+
+    def to_identity(self) -> services.Identity:
+        return services.Identity(**self.dict(include=set(IdentityIn.model_fields)))
+
+
+class RegistrationIn(IdentityIn):
+    sex: str = Field(..., pattern="^[mf]$")
+    district: str = Field(..., min_length=3, max_length=3, description="District code, e.g. SWT")
+    home_community_id: int | None = None
+    languages: list[str] = []
+    decision: str = Field(
+        "check",
+        description=(
+            "'check': register only if no candidate is found, else answer 409 with them; "
+            "'new': register, remembering the candidates given in 'different_from' as other "
+            "people; 'same:<code>': link your organisation to that participant instead."
+        ),
+    )
+    different_from: list[str] = []
+
+
+class IdentityOut(Schema):
+    name: str
+    name_native: str
+    father_name: str
+    father_name_native: str
+    cnic: str
+    birth_date: datetime.date | None
+    birth_year: int | None
+    phone: str
+    address: str
+
+
+class IdentityUpdate(IdentityIn):
+    version: int
+    reason: str = ""
+
+
+class ParticipantOut(Schema):
+    code: str
+    district: str
+    sex: str
+    age_band: str
+    is_juvenile: bool
+    home_community_id: int | None
+    languages: str
+    version: int
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_district(obj: Participant) -> str:
+        return obj.district.code
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
+    weight: float
+
+
+class CandidateOut(Schema):
+    code: str
+    score: float
+    decision: str
+    reasons: list[ReasonOut]
+
+
+class CandidatesOut(Schema):
+    error: dict[str, object]
+    candidates: list[CandidateOut]
+
+
+def _visible(request: AuthedRequest, code: str, resource: str = "case_summary") -> Participant:
+    return get_object_or_404(
+        Participant.objects.visible_to(request.user, resource).select_related("district"),
+        code=code,
+    )
+
+
+@router.post(
+    "/participants",
+    response={201: ParticipantOut, 200: ParticipantOut, 404: Error, 409: CandidatesOut, 422: Error},
+    summary="Register a participant, after the duplicate check",
+)
+def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
+    if not policies.can(request.user, "registration.write"):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    district = District.objects.filter(code=payload.district.upper()).first()
+    if district is None:
+        raise ValidationError({"district": _("Unknown district code.")})
+    identity = payload.to_identity()
+    if payload.decision.startswith("same:"):
+        existing = get_object_or_404(Participant.objects.active(), code=payload.decision[5:])
+        services.link_organisation(actor=request.user, participant=existing)
+        return Status(200, existing)
+    if payload.decision not in {"check", "new"}:
+        raise ValidationError({"decision": _("Use 'check', 'new' or 'same:<code>'.")})
+    if payload.decision == "check":
+        candidates = services.find_candidates(identity, sex=payload.sex, district=district)
+        if candidates:
+            services.record_candidate_views(
+                actor=request.user, participants=[c.participant for c in candidates]
+            )
+            body = {
+                "error": {
+                    "code": "possible_duplicates",
+                    "message": _("People already registered may be this person."),
+                    "details": [],
+                },
+                "candidates": [
+                    {
+                        "code": c.participant.code,
+                        "score": c.comparison.score,
+                        "decision": c.comparison.decision,
+                        "reasons": [
+                            {"code": r.code, "label": r.label, "weight": r.weight}
+                            for r in c.reasons
+                        ],
+                    }
+                    for c in candidates
+                ],
+            }
+            return Status(409, body)
+    community = None
+    if payload.home_community_id is not None:
+        community = Community.objects.filter(pk=payload.home_community_id).first()
+        if community is None:
+            raise ValidationError({"home_community_id": _("Unknown community.")})
+    participant = services.register_participant(
+        actor=request.user,
+        identity=identity,
+        sex=payload.sex,
+        district=district,
+        home_community=community,
+        languages=",".join(payload.languages),
+        different_from=Participant.objects.filter(code__in=payload.different_from),
+    )
+    return Status(201, participant)
+
+
+@router.get("/participants", response=list[ParticipantOut], summary="Participants you may see")
+@paginate(LimitOffsetPagination)
+def list_participants(request: AuthedRequest) -> QuerySet[Participant]:
+    return Participant.objects.visible_to(request.user).active().select_related("district")
+
+
+@router.get(
+    "/participants/{code}", response={200: ParticipantOut, 404: Error}, summary="One participant"
+)
+def get_participant(request: AuthedRequest, code: str) -> Participant:
+    return _visible(request, code)
+
+
+@router.get(
+    "/participants/{code}/identity",
+    response={200: IdentityOut, 404: Error},
+    summary="A participant's identity (audited)",
+)
+def get_identity(request: AuthedRequest, code: str) -> services.Identity:
+    participant = _visible(request, code, "identity")
+    return services.read_identity(actor=request.user, participant=participant, purpose="api")
+
+
+@router.put(
+    "/participants/{code}/identity",
+    response={200: ParticipantOut, 404: Error, 409: Error, 422: Error},
+    summary="Correct a participant's identity (with the version you read)",
+)
+def update_identity(request: AuthedRequest, code: str, payload: IdentityUpdate) -> Participant:
+    participant = _visible(request, code, "identity")
+    if not policies.can(request.user, "participant_record.write", participant):
+        raise ApiError(404, "not_found", _("Not found."))
+    try:
+        return services.update_identity(
+            actor=request.user,
+            participant=participant,
+            identity=payload.to_identity(),
+            expected_version=payload.version,
+            reason=payload.reason,
+        )
+    except services.StaleEdit as stale:
+        raise ApiError(409, "stale_version", str(stale)) from None

@@ -1,0 +1,70 @@
+"""Blocking keys: which records are worth comparing at all.
+
+Comparing every pair of 100,000 records is five billion comparisons; comparing only records
+that share a blocking key is a few hundred thousand. A key is a plain string prefixed by its
+kind, deterministic, so callers can store a keyed hash of it (an HMAC) instead of the name:
+
+- ``c:<cnic>`` and ``cd:<cnic without one digit>`` (13 of them): the same CNIC, or one
+  digit mistyped or two neighbouring digits swapped (both leave a shared 12-digit string);
+- ``n:<core name>``: the name's skeleton tokens without fillers (Muhammad, Khan, Bibi),
+  sorted, so order, dropped fillers and either script give the same key;
+- ``ny:<core name>|<b>`` for the two-year windows ``b, b+1`` holding the birth year, so a
+  year off by one still shares a window;
+- ``nf:<core name>|<core father>`` and ``fn:<first core token>|<core father>``: name and
+  father, the second surviving a dropped or misspelt later name token;
+- ``nd:<core name>|<district>``, and ``gy:``/``gd:`` with the first core token only (the
+  given name) with the birth window or the district, surviving a dropped family name;
+- ``fy:<core father>|<b>``: the father and the birth window, surviving a misspelt name.
+
+``n:`` and ``nd:`` blocks of common names are large; :data:`MAX_BLOCK` is the size above
+which a caller should not compare a block whole (the batch sorts such a block and compares
+neighbours only), and the combined keys keep true duplicates together meanwhile.
+"""
+
+from __future__ import annotations
+
+from bahali.registry.matching.records import Features, PersonRecord, core_tokens, features
+
+MAX_BLOCK = 60
+
+
+def blocking_keys(record: PersonRecord) -> set[str]:
+    """The blocking keys of one record (see the module documentation for the kinds)."""
+    return feature_keys(features(record))
+
+
+def feature_keys(record: Features) -> set[str]:
+    """The blocking keys of a record's already derived features."""
+    keys: set[str] = set()
+    cnic = record.cnic
+    if cnic:
+        keys.add("c:" + cnic)
+        keys.update("cd:" + cnic[:i] + cnic[i + 1 :] for i in range(13))
+    if record.name is None:
+        return keys
+    fathers = (
+        {" ".join(sorted(core_tokens(key))) for key in record.father.keys}
+        if record.father is not None
+        else set()
+    )
+    year = record.birth_year
+    if year is not None:
+        for father in fathers:
+            keys.add(f"fy:{father}|{year - 1}")
+            keys.add(f"fy:{father}|{year}")
+    for key in record.name.keys:
+        core = core_tokens(key)
+        name = " ".join(sorted(core))
+        keys.add("n:" + name)
+        if year is not None:
+            keys.add(f"ny:{name}|{year - 1}")
+            keys.add(f"ny:{name}|{year}")
+            keys.add(f"gy:{core[0]}|{year - 1}")
+            keys.add(f"gy:{core[0]}|{year}")
+        for father in fathers:
+            keys.add(f"nf:{name}|{father}")
+            keys.add(f"fn:{core[0]}|{father}")
+        if record.district:
+            keys.add(f"nd:{name}|{record.district}")
+            keys.add(f"gd:{core[0]}|{record.district}")
+    return keys

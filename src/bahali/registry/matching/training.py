@@ -1,0 +1,216 @@
+"""Estimating the Fellegi–Sunter parameters of :mod:`.model` from data.
+
+``u`` (how often two *different* people agree at a level) is counted on random pairs of
+records: almost every random pair is two different people. ``m`` (how often two
+registrations of the *same* person agree) is found by expectation–maximisation on the
+candidate pairs that blocking produces, without labels, so the same procedure works on a
+real registry. Thresholds need the truth and are chosen on synthetic data, where it is known.
+
+Run ``python -m bahali.registry.matching.training [people] [seed]`` to print a fresh table
+for ``model.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bahali.registry.matching import model
+from bahali.registry.matching.batch import candidates
+from bahali.registry.matching.blocking import MAX_BLOCK, feature_keys
+from bahali.registry.matching.compare import NameFrequencies, levels, score
+from bahali.registry.matching.records import Features, PersonRecord, features
+
+FIELD_OF = {code: field for field, codes in model.LEVELS.items() for code in codes}
+Pattern = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Estimated ``m`` and ``u`` per level, the lowest match share of the training runs."""
+
+    m: dict[str, float]
+    u: dict[str, float]
+    prior: float
+    iterations: int
+
+
+def blocked_patterns(
+    derived: Sequence[Features], key_kind: str, fields: frozenset[str]
+) -> Counter[Pattern]:
+    """Agreement patterns, on ``fields`` only, of the pairs sharing a key of one kind.
+
+    Blocks larger than :data:`MAX_BLOCK` are left out, as the batch would sub-block them.
+    """
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, record in enumerate(derived):
+        for key in feature_keys(record):
+            if key.startswith(key_kind + ":"):
+                blocks[key].append(index)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if len(members) <= MAX_BLOCK:
+            pairs.update(itertools.combinations(members, 2))
+    patterns: Counter[Pattern] = Counter()
+    for a, b in pairs:
+        codes = levels(derived[a], derived[b])
+        patterns[tuple(code for code in codes if FIELD_OF[code] in fields)] += 1
+    return patterns
+
+
+def estimate_u(derived: Sequence[Features], pairs: int, seed: int) -> dict[str, float]:
+    """``u`` per level from random pairs, with half a pair of smoothing per level."""
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    for _ in range(pairs):
+        a, b = rng.sample(range(len(derived)), 2)
+        counts.update(levels(derived[a], derived[b]))
+    return _normalise(counts, smoothing=0.5)
+
+
+def estimate_m(
+    patterns: Counter[Pattern],
+    u: dict[str, float],
+    *,
+    max_iterations: int = 500,
+    tolerance: float = 1e-7,
+) -> tuple[dict[str, float], float, int]:
+    """``m`` for the levels in ``patterns`` and the match share, by EM with ``u`` fixed."""
+    m = dict(model.M)
+    prior = 0.5
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported afterwards)
+        expected: Counter[str] = Counter()
+        matched = 0.0
+        total = 0
+        for pattern, count in patterns.items():
+            log_odds = sum(math.log(m[code] / u[code]) for code in pattern)
+            odds = math.exp(max(-700.0, min(700.0, log_odds))) * prior / (1 - prior)
+            posterior = odds / (1 + odds)
+            matched += posterior * count
+            total += count
+            for code in pattern:
+                expected[code] += posterior * count
+        new_m = _normalise(expected, smoothing=0.5)
+        change = max(abs(new_m[code] - m[code]) for code in expected)
+        m.update({code: new_m[code] for code in new_m if _seen(code, expected)})
+        prior = min(max(matched / total, 1e-9), 1 - 1e-9)
+        if change < tolerance:
+            break
+    return m, prior, iteration
+
+
+def _seen(code: str, expected: Counter[str]) -> bool:
+    """Whether ``code``'s field took part in the estimation at all."""
+    return any(expected[other] for other in model.LEVELS[FIELD_OF[code]])
+
+
+# Each EM run blocks on one kind of key and estimates the fields that key does not fix;
+# among pairs sharing a CNIC almost all are one person, so names, fathers and years are
+# learnt there, and the CNIC, father, district and sex among pairs sharing name and year.
+TRAINING_RUNS = (
+    ("c", frozenset({"name", "father", "birth", "district", "sex"})),
+    ("ny", frozenset({"cnic", "father", "district", "sex"})),
+)
+
+
+def estimate(
+    records: Sequence[PersonRecord], *, random_pairs: int = 300_000, seed: int = 0
+) -> Estimate:
+    """Estimate ``m`` and ``u`` from unlabelled records, Splink-style.
+
+    ``u`` from random pairs; ``m`` by EM in the :data:`TRAINING_RUNS`, a field estimated
+    in both runs taking the mean of the two.
+    """
+    derived = [features(record) for record in records]
+    u = estimate_u(derived, random_pairs, seed)
+    sums: Counter[str] = Counter()
+    runs: Counter[str] = Counter()
+    priors = []
+    iterations = 0
+    for key_kind, fields in TRAINING_RUNS:
+        m, prior, used = estimate_m(blocked_patterns(derived, key_kind, fields), u)
+        priors.append(prior)
+        iterations += used
+        for code, value in m.items():
+            if FIELD_OF[code] in fields:
+                sums[code] += value
+                runs[code] += 1
+    m = {code: sums[code] / runs[code] for code in model.M}
+    return Estimate(m, u, min(priors), iterations)
+
+
+def suggest_thresholds(
+    scored: Sequence[tuple[float, bool]], *, match_precision: float, review_precision: float
+) -> tuple[float, float]:
+    """The lowest scores at which the pairs above still reach the wanted precisions.
+
+    ``scored`` holds (score, is a true duplicate) for candidate pairs of labelled data.
+    """
+    ordered = sorted(scored, key=lambda item: -item[0])
+    thresholds = {match_precision: ordered[0][0], review_precision: ordered[0][0]}
+    true_count = 0
+    for position, (value, is_true) in enumerate(ordered, start=1):
+        true_count += is_true
+        for wanted in thresholds:
+            if true_count / position >= wanted:
+                thresholds[wanted] = value
+    return thresholds[match_precision], thresholds[review_precision]
+
+
+def _normalise(counts: Counter[str], *, smoothing: float) -> dict[str, float]:
+    """Per-field probabilities of each level, with ``smoothing`` added to every level."""
+    result: dict[str, float] = {}
+    for codes in model.LEVELS.values():
+        total = sum(counts[code] for code in codes) + smoothing * len(codes)
+        for code in codes:
+            result[code] = (counts[code] + smoothing) / total
+    return result
+
+
+def labelled_scores(derived: list[Features], truth: dict[str, str]) -> list[tuple[float, bool]]:
+    """(score, is a true duplicate) for every candidate pair, with the committed model."""
+    frequencies = NameFrequencies(derived)
+    scored = []
+    for mine, others in candidates(derived, len(derived)):
+        for other in others:
+            value, _ = score(mine, other, frequencies)
+            scored.append((value, truth[mine.record_id] == truth[other.record_id]))
+    return scored
+
+
+def main(argv: list[str]) -> None:
+    """Estimate on a synthetic training set and print the table for ``model.py``."""
+    from bahali.registry.synthetic import generate
+
+    people = int(argv[0]) if argv else 20_000
+    seed = int(argv[1]) if len(argv) > 1 else 101
+    records, truth = generate(people, seed=seed)
+    result = estimate(records, seed=seed)
+    weights = {code: math.log2(result.m[code] / result.u[code]) for code in result.m}
+    model.M.update(result.m)
+    model.U.update(result.u)
+    model.WEIGHTS.update(weights)
+    derived = [features(record) for record in records]
+    match, review = suggest_thresholds(
+        labelled_scores(derived, truth), match_precision=0.995, review_precision=0.98
+    )
+    out = sys.stdout
+    out.write(f"# {len(records)} records of {people} people (seed {seed}); ")
+    out.write(f"EM: {result.iterations} iterations, lowest match share {result.prior:.4f}\n")
+    for name, table in (("M", result.m), ("U", result.u)):
+        out.write(f"{name}: dict[str, float] = {{\n")
+        for code, value in table.items():
+            out.write(f'    "{code}": {value:.6g},  # weight {weights[code]:+.2f}\n')
+        out.write("}\n")
+    out.write(f"MATCH_THRESHOLD = {math.floor(match * 10) / 10}\n")
+    out.write(f"REVIEW_THRESHOLD = {math.floor(review * 10) / 10}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

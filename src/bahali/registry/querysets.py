@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from bahali.accounts import policies
+
+if TYPE_CHECKING:
+    from bahali.accounts.models import User
+
+
+class ParticipantQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: User, resource: str = "case_summary") -> ParticipantQuerySet:
+        """Participants whose summary (or, with ``resource="identity"``, identity) user may read."""
+        return policies.filter_visible(self, user, resource)
+
+    def active(self) -> ParticipantQuerySet:
+        """Records not merged into another."""
+        return self.filter(merged_into__isnull=True)

@@ -1,0 +1,658 @@
+"""The registry: registering people once, opening identity under audit, consent, pledge, merge."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import User
+from bahali.audit.services import record
+from bahali.core import crypto
+from bahali.core.context import SystemActor, service
+from bahali.geography.models import Community, District
+from bahali.organisations.models import Organisation
+from bahali.registry.codes import make_code
+from bahali.registry.matching.blocking import blocking_keys
+from bahali.registry.matching.compare import Comparison, compare
+from bahali.registry.matching.records import PersonRecord
+from bahali.registry.models import (
+    IDENTITY_FIELDS,
+    AgeBand,
+    BlockingKey,
+    Consent,
+    ConsentPurpose,
+    DistinctPair,
+    Merge,
+    Participant,
+    ParticipantLink,
+    Pledge,
+)
+from bahali.registry.reasons import explain
+
+Actor = User | SystemActor
+CANDIDATE_LIMIT = 50
+
+
+class StaleEdit(Exception):
+    """The record changed since the form was opened; the edit was not saved."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Identity fields in the clear: only ever held in memory, never stored like this."""
+
+    name: str = ""
+    name_native: str = ""
+    father_name: str = ""
+    father_name_native: str = ""
+    cnic: str = ""
+    birth_date: datetime.date | None = None
+    birth_year: int | None = None
+    phone: str = ""
+    address: str = ""
+
+    def normalised(self) -> Identity:
+        cnic = "".join(ch for ch in self.cnic if ch.isdigit())
+        year = self.birth_date.year if self.birth_date else self.birth_year
+        return replace(
+            self,
+            name=" ".join(self.name.split()),
+            name_native=" ".join(self.name_native.split()),
+            father_name=" ".join(self.father_name.split()),
+            father_name_native=" ".join(self.father_name_native.split()),
+            cnic=cnic,
+            birth_year=year,
+            phone=self.phone.strip(),
+            address=self.address.strip(),
+        )
+
+
+def _check_identity(identity: Identity, sex: str) -> None:
+    errors: dict[str, str] = {}
+    if not (identity.name or identity.name_native):
+        errors["name"] = _("Give the name in Latin letters, in Urdu/Pashto script, or both.")
+    if identity.cnic:
+        if len(identity.cnic) != 13:
+            errors["cnic"] = _("A CNIC has 13 digits, e.g. 15602-1234567-1.")
+        elif sex in {"m", "f"} and (int(identity.cnic[-1]) % 2 == 1) != (sex == "m"):
+            errors["cnic"] = _(
+                "The CNIC's last digit is odd for men and even for women; check the CNIC or sex."
+            )
+    this_year = timezone.localdate().year
+    if identity.birth_year is not None and not this_year - 100 <= identity.birth_year <= this_year:
+        errors["birth_year"] = _("Give a year of birth within the last hundred years.")
+    if identity.birth_date and identity.birth_date > timezone.localdate():
+        errors["birth_date"] = _("The date of birth cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _seal(participant: Participant, identity: Identity) -> None:
+    for name in IDENTITY_FIELDS:
+        value = getattr(identity, name)
+        text = (
+            ""
+            if value is None
+            else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        )
+        setattr(participant, f"sealed_{name}", crypto.seal(text, context=f"participant.{name}"))
+    participant.cnic_index = cnic_index(identity.cnic) if identity.cnic else ""
+
+
+def open_identity(participant: Participant) -> Identity:
+    """Decrypt a participant's identity. Internal: callers showing it use ``read_identity``."""
+    values: dict[str, Any] = {}
+    for name in IDENTITY_FIELDS:
+        text = crypto.unseal(getattr(participant, f"sealed_{name}"), context=f"participant.{name}")
+        if name == "birth_date":
+            values[name] = datetime.date.fromisoformat(text) if text else None
+        elif name == "birth_year":
+            values[name] = int(text) if text else None
+        else:
+            values[name] = text
+    return Identity(**values)
+
+
+def cnic_index(cnic: str) -> str:
+    return crypto.blind_index("".join(ch for ch in cnic if ch.isdigit()), purpose="cnic")
+
+
+def person_record(record_id: str, identity: Identity, *, sex: str, district: str) -> PersonRecord:
+    return PersonRecord(
+        record_id=record_id,
+        name=identity.name,
+        name_native=identity.name_native,
+        father_name=identity.father_name,
+        father_name_native=identity.father_name_native,
+        sex=sex,
+        birth_year=identity.birth_year,
+        birth_date=identity.birth_date,
+        cnic=identity.cnic,
+        district=district,
+    )
+
+
+def _hashed_keys(record: PersonRecord) -> set[str]:
+    return {crypto.blind_index(key, purpose="block") for key in blocking_keys(record)}
+
+
+def _index(participant: Participant, identity: Identity) -> None:
+    """Rebuild the participant's keyed blocking keys from their identity."""
+    keys = _hashed_keys(
+        person_record(
+            participant.code, identity, sex=participant.sex, district=participant.district.code
+        )
+    )
+    BlockingKey.objects.filter(participant=participant).exclude(key__in=keys).delete()
+    existing = set(
+        BlockingKey.objects.filter(participant=participant).values_list("key", flat=True)
+    )
+    BlockingKey.objects.bulk_create(
+        [BlockingKey(participant=participant, key=key) for key in keys - existing]
+    )
+
+
+@dataclass
+class Candidate:
+    """A registered participant who may be the person being registered, with the reasons."""
+
+    participant: Participant
+    identity: Identity
+    comparison: Comparison
+    reasons: list[Any] = field(default_factory=list)
+
+
+def find_candidates(
+    identity: Identity, *, sex: str, district: District, exclude: Iterable[int] = ()
+) -> list[Candidate]:
+    """Registered participants who may be this person, best first.
+
+    Empty unless at least one is a likely match or needs review; then weaker candidates
+    that share a blocking key (positive score) are listed too, for comparison.
+
+    Retrieval uses only keyed hashes (blocking keys and the CNIC index); the few candidates
+    found are opened and compared field by field (``matching.compare``).
+    """
+    identity = identity.normalised()
+    probe = person_record("new", identity, sex=sex, district=district.code)
+    condition = Q(blocking_keys__key__in=_hashed_keys(probe))
+    if identity.cnic:
+        condition |= Q(cnic_index=cnic_index(identity.cnic))
+    ids = list(
+        Participant.objects.active()
+        .filter(condition)
+        .exclude(pk__in=list(exclude))
+        .values_list("pk", flat=True)
+        .distinct()[: CANDIDATE_LIMIT * 4]
+    )
+    candidates = []
+    for participant in Participant.objects.filter(pk__in=ids).select_related("district"):
+        other = open_identity(participant)
+        comparison = compare(
+            probe,
+            person_record(
+                participant.code, other, sex=participant.sex, district=participant.district.code
+            ),
+        )
+        if comparison.decision in {"match", "review"} or comparison.score > 0:
+            candidates.append(
+                Candidate(participant, other, comparison, explain(comparison.reasons))
+            )
+    candidates.sort(key=lambda c: c.comparison.score, reverse=True)
+    if not any(c.comparison.decision in {"match", "review"} for c in candidates):
+        return []
+    return candidates[:CANDIDATE_LIMIT]
+
+
+def _require(actor: Actor, action: str, obj: Any = None) -> None:
+    if isinstance(actor, SystemActor):
+        return
+    if not policies.can(actor, action, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
+    chosen = organisation or getattr(actor, "active_organisation", None)
+    if chosen is None:
+        raise ValidationError(_("Choose the organisation you are registering for."))
+    return chosen
+
+
+def _age_band(identity: Identity, on: datetime.date) -> tuple[str, bool | None]:
+    if identity.birth_date:
+        born = identity.birth_date
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    elif identity.birth_year:
+        age = on.year - identity.birth_year
+    else:
+        return AgeBand.UNKNOWN, None
+    bands = [
+        (15, AgeBand.UNDER_15),
+        (18, AgeBand.AGE_15_17),
+        (25, AgeBand.AGE_18_24),
+        (35, AgeBand.AGE_25_34),
+        (50, AgeBand.AGE_35_49),
+    ]
+    for limit, band in bands:
+        if age < limit:
+            return band, age < 18
+    return AgeBand.AGE_50_PLUS, False
+
+
+def _next_serial(district: District, year: int) -> int:
+    District.objects.select_for_update().filter(pk=district.pk).first()  # serialise per district
+    last = (
+        Participant.objects.filter(district=district, code_year=year)
+        .order_by("-serial")
+        .values_list("serial", flat=True)
+        .first()
+    )
+    return (last or 0) + 1
+
+
+@service
+def register_participant(
+    *,
+    actor: Actor,
+    identity: Identity,
+    sex: str,
+    district: District,
+    home_community: Community | None = None,
+    languages: str = "",
+    organisation: Organisation | None = None,
+    different_from: Iterable[Participant] = (),
+) -> Participant:
+    """Register a new person and link the registering organisation.
+
+    ``different_from`` are candidates the user saw and judged to be other people; each pair
+    is remembered so it is not proposed again. Callers find candidates first
+    (``find_candidates``) and link to an existing record instead when it is the same person.
+    """
+    _require(actor, "registration.write")
+    organisation = _acting_organisation(actor, organisation)
+    identity = identity.normalised()
+    _check_identity(identity, sex)
+    if sex not in {"m", "f"}:
+        raise ValidationError({"sex": _("Choose the participant's sex.")})
+    if home_community is not None and home_community.tehsil.district_id != district.pk:
+        raise ValidationError({"home_community": _("The community is not in this district.")})
+    today = timezone.localdate()
+    band, juvenile = _age_band(identity, today)
+    year = today.year % 100
+    serial = _next_serial(district, year)
+    participant = Participant(
+        code=make_code(district.code, year, serial),
+        district=district,
+        serial=serial,
+        code_year=year,
+        sex=sex,
+        age_band=band,
+        is_juvenile=bool(juvenile),
+        home_community=home_community,
+        languages=languages.strip(),
+        registered_by=organisation,
+    )
+    _seal(participant, identity)
+    participant.save()
+    ParticipantLink(participant=participant, organisation=organisation).save()
+    _index(participant, identity)
+    for other in different_from:
+        _remember_distinct(participant, other)
+    return participant
+
+
+def _remember_distinct(a: Participant, b: Participant) -> None:
+    first, second = sorted([a, b], key=lambda p: p.pk)
+    if not DistinctPair.objects.filter(first=first, second=second).exists():
+        DistinctPair(first=first, second=second).save()
+
+
+@service
+def mark_different(*, actor: Actor, first: Participant, second: Participant) -> None:
+    """Remember that two registered records are different people."""
+    _require(actor, "participant_record.write", first)
+    _remember_distinct(first, second)
+
+
+@service
+def link_organisation(
+    *, actor: Actor, participant: Participant, organisation: Organisation | None = None
+) -> ParticipantLink:
+    """ "Same person": the acting organisation works with an existing participant; no new record."""
+    _require(actor, "registration.write")
+    organisation = _acting_organisation(actor, organisation)
+    target = participant.merged_into or participant
+    link = ParticipantLink.objects.filter(participant=target, organisation=organisation).first()
+    if link is None:
+        link = ParticipantLink(participant=target, organisation=organisation)
+        link.save()
+    return link
+
+
+@service
+def read_identity(*, actor: Actor, participant: Participant, purpose: str = "view") -> Identity:
+    """Open a participant's identity for someone allowed to see it, and audit the read."""
+    _require(actor, "identity.read", participant)
+    identity = open_identity(participant)
+    record("identity.read", obj=participant, changes={"purpose": [None, purpose]})
+    return identity
+
+
+@service
+def update_identity(
+    *,
+    actor: Actor,
+    participant: Participant,
+    identity: Identity,
+    expected_version: int,
+    reason: str = "",
+) -> Participant:
+    """Correct identity fields; refused when someone else saved since the form was opened."""
+    _require(actor, "participant_record.write", participant)
+    identity = identity.normalised()
+    _check_identity(identity, participant.sex)
+    updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not updated:
+        raise StaleEdit(
+            _("Someone else changed this record after you opened it. Reload it and edit again.")
+        )
+    participant.refresh_from_db()
+    before = open_identity(participant)
+    _seal(participant, identity)
+    participant.save()
+    changed = [name for name in IDENTITY_FIELDS if getattr(before, name) != getattr(identity, name)]
+    record("identity.update", obj=participant, changes={"fields": [None, changed]})
+    _index(participant, identity)
+    return participant
+
+
+def has_consent(participant: Participant, purpose: str, share_with: str = "") -> bool:
+    """Is there current (not withdrawn) consent for this purpose, valid for this person?
+
+    Juveniles' consent counts only when a guardian gave it.
+    """
+    consents = Consent.objects.filter(
+        participant=participant, purpose=purpose, withdrawn_on__isnull=True
+    )
+    if purpose == ConsentPurpose.SHARING:
+        consents = consents.filter(share_with=share_with)
+    if participant.is_juvenile:
+        consents = consents.filter(given_by=Consent.GivenBy.GUARDIAN)
+    return consents.exists()
+
+
+@service
+def record_consent(
+    *,
+    actor: Actor,
+    participant: Participant,
+    purpose: str,
+    given_by: str,
+    method: str,
+    given_on: datetime.date,
+    share_with: str = "",
+    guardian_name: str = "",
+    witness: str = "",
+) -> Consent:
+    _require(actor, "participant_record.write", participant)
+    errors: dict[str, str] = {}
+    if participant.is_juvenile and given_by != Consent.GivenBy.GUARDIAN:
+        errors["given_by"] = _("The participant is a juvenile: a guardian must give consent.")
+    if given_by == Consent.GivenBy.GUARDIAN and not guardian_name.strip():
+        errors["guardian_name"] = _("Name the guardian who gave consent.")
+    if method == Consent.Method.VERBAL and not witness.strip():
+        errors["witness"] = _("Verbal consent needs a witness.")
+    if purpose == ConsentPurpose.SHARING and not share_with:
+        errors["share_with"] = _("Choose the kind of organisation the data may be shared with.")
+    if purpose != ConsentPurpose.SHARING and share_with:
+        errors["share_with"] = _("Only sharing consent names a kind of organisation.")
+    if given_on > timezone.localdate():
+        errors["given_on"] = _("The date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent(
+        participant=participant,
+        purpose=purpose,
+        share_with=share_with,
+        given_by=given_by,
+        guardian_name=guardian_name.strip(),
+        method=method,
+        witness=witness.strip(),
+        given_on=given_on,
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@service
+def withdraw_consent(*, actor: Actor, consent: Consent, note: str = "") -> Consent:
+    """Withdrawal ends consent from today; the record stays as history."""
+    _require(actor, "participant_record.write", consent.participant)
+    if consent.withdrawn_on is None:
+        consent.withdrawn_on = timezone.localdate()
+        consent.withdrawal_note = note.strip()
+        consent.save(update_fields=["withdrawn_on", "withdrawal_note", "updated_at"])
+    return consent
+
+
+@service
+def record_pledge(
+    *,
+    actor: Actor,
+    participant: Participant,
+    pledged_on: datetime.date,
+    witnesses: str,
+    notes: str = "",
+) -> Pledge:
+    _require(actor, "participant_record.write", participant)
+    if not witnesses.strip():
+        raise ValidationError({"witnesses": _("A pledge needs at least one witness.")})
+    if pledged_on > timezone.localdate():
+        raise ValidationError({"pledged_on": _("The date cannot be in the future.")})
+    pledge = Pledge(
+        participant=participant,
+        pledged_on=pledged_on,
+        witnesses=witnesses.strip(),
+        notes=notes.strip(),
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    pledge.save()
+    return pledge
+
+
+# Rows that belong to a participant and move to the kept record on merge.
+_MOVABLE = {"consents": Consent, "pledges": Pledge, "links": ParticipantLink}
+
+
+@service
+def merge_participants(
+    *, actor: Actor, kept: Participant, merged: Participant, reason: str
+) -> Merge:
+    """One person, two records: move everything to ``kept``; ``merged`` points to it.
+
+    Nothing is deleted; the merge records which rows moved, so ``undo_merge`` restores them.
+    """
+    _require(actor, "merge.write", kept)
+    _require(actor, "merge.write", merged)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why these records are the same person.")})
+    if kept.pk == merged.pk or kept.merged_into_id or merged.merged_into_id:
+        raise ValidationError(_("Choose two different records that are not already merged."))
+    moved: dict[str, list[int]] = {}
+    for name, model in _MOVABLE.items():
+        rows = list(model.objects.filter(participant=merged))
+        moved[name] = []
+        for row in rows:
+            if (
+                name == "links"
+                and ParticipantLink.objects.filter(
+                    participant=kept, organisation_id=row.organisation_id
+                ).exists()
+            ):
+                continue
+            row.participant = kept
+            row.save()
+            moved[name].append(row.pk)
+    merged.merged_into = kept
+    merged.save()
+    merge = Merge(kept=kept, merged=merged, reason=reason.strip(), moved=moved)
+    merge.save()
+    return merge
+
+
+@service
+def undo_merge(*, actor: Actor, merge: Merge, reason: str) -> Merge:
+    _require(actor, "merge.write", merge.kept)
+    if merge.undone_at is not None:
+        raise ValidationError(_("This merge was already undone."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the merge is undone.")})
+    for name, ids in merge.moved.items():
+        for row in _MOVABLE[name].objects.filter(pk__in=ids):
+            row.participant = merge.merged
+            row.save()
+    merge.merged.merged_into = None
+    merge.merged.save()
+    merge.undone_at = timezone.now()
+    merge.save()
+    return merge
+
+
+def registry_records() -> Iterator[PersonRecord]:
+    """Every active participant as a matching record (for ``match-persons --against-registry``)."""
+    participants = Participant.objects.active().select_related("district").iterator(chunk_size=500)
+    for participant in participants:
+        yield person_record(
+            participant.code,
+            open_identity(participant),
+            sex=participant.sex,
+            district=participant.district.code,
+        )
+
+
+@service
+def record_candidate_views(*, actor: Actor, participants: Iterable[Participant]) -> None:
+    """Candidates shown side by side at registration reveal identity: audit each one."""
+    for participant in participants:
+        record("identity.read", obj=participant, changes={"purpose": [None, "duplicate check"]})
+
+
+def _needs_reseal(participant: Participant, kid: str) -> bool:
+    return any(
+        (value := getattr(participant, f"sealed_{name}")) and crypto.key_id_of(value) != kid
+        for name in IDENTITY_FIELDS
+    )
+
+
+def rotate_keys(*, actor: Actor, batch: int = 500) -> int:
+    """Re-seal every participant still holding a value under an older key; returns how many.
+
+    Each batch is its own audited transaction, so the application keeps working meanwhile.
+    """
+    kid = crypto.active_key_id()
+    done = 0
+    last_pk = 0
+    while True:
+        chunk = list(Participant.objects.filter(pk__gt=last_pk).order_by("pk")[:batch])
+        if not chunk:
+            return done
+        last_pk = chunk[-1].pk
+        stale = [p for p in chunk if _needs_reseal(p, kid)]
+        if stale:
+            done += _reseal(actor=actor, participants=stale)
+
+
+@service
+def _reseal(*, actor: Actor, participants: list[Participant]) -> int:
+    for participant in participants:
+        fresh = Participant.objects.select_for_update().get(pk=participant.pk)
+        _seal(fresh, open_identity(fresh))
+        fresh.save()
+    return len(participants)
+
+
+def key_usage() -> dict[str, int]:
+    """How many sealed values each key id protects (for ``bahali keys status``)."""
+    usage: dict[str, int] = {}
+    for row in Participant.objects.values_list(*[f"sealed_{n}" for n in IDENTITY_FIELDS]):
+        for value in row:
+            if value:
+                kid = crypto.key_id_of(value)
+                usage[kid] = usage.get(kid, 0) + 1
+    return usage
+
+
+@service
+def seed_participants(
+    *, actor: Actor, records: list[PersonRecord], organisation: Organisation, batch: int = 2000
+) -> int:
+    """Bulk-register synthetic people (``bahali seed``); one audit event for the whole load.
+
+    For demo and benchmark data only: it skips the per-person duplicate check on purpose,
+    because the generator's duplicates are the ground truth the matcher is measured on.
+    """
+    districts = {d.code: d for d in District.objects.all()}
+    year = timezone.localdate().year % 100
+    today = timezone.localdate()
+    created = 0
+    for start in range(0, len(records), batch):
+        chunk = records[start : start + batch]
+        serials: dict[int, int] = {}
+        participants = []
+        identities = []
+        for rec in chunk:
+            district = districts.get(rec.district) or districts["SWT"]
+            if district.pk not in serials:
+                serials[district.pk] = _next_serial(district, year) - 1
+            serials[district.pk] += 1
+            identity = Identity(
+                name=rec.name,
+                name_native=rec.name_native,
+                father_name=rec.father_name,
+                father_name_native=rec.father_name_native,
+                cnic=rec.cnic,
+                birth_date=rec.birth_date,
+                birth_year=rec.birth_year,
+            ).normalised()
+            band, juvenile = _age_band(identity, today)
+            participant = Participant(
+                code=make_code(district.code, year, serials[district.pk]),
+                district=district,
+                serial=serials[district.pk],
+                code_year=year,
+                sex=rec.sex or "m",
+                age_band=band,
+                is_juvenile=bool(juvenile),
+                registered_by=organisation,
+            )
+            _seal(participant, identity)
+            participants.append(participant)
+            identities.append(identity)
+        Participant.objects.bulk_create(participants)
+        ParticipantLink.objects.bulk_create(
+            [ParticipantLink(participant=p, organisation=organisation) for p in participants]
+        )
+        BlockingKey.objects.bulk_create(
+            [
+                BlockingKey(participant=p, key=key)
+                for p, identity in zip(participants, identities, strict=True)
+                for key in _hashed_keys(
+                    person_record(p.code, identity, sex=p.sex, district=p.district.code)
+                )
+            ]
+        )
+        created += len(participants)
+    record("registry.seeded", obj=organisation, changes={"participants": [None, created]})
+    return created
