@@ -75,7 +75,7 @@ class IdentityForm(BootstrapForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         name = data.get("name") or ""
         if not data.get("father_name") and name:
             own, father = split_father(name)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,7 @@ from bahali.registry.models import (
 from bahali.registry.reasons import explain
 
 Actor = User | SystemActor
-CANDIDATE_LIMIT = 50
+CANDIDATE_LIMIT = 30
 
 
 class StaleEdit(Exception):
@@ -183,16 +183,25 @@ def find_candidates(
     """
     identity = identity.normalised()
     probe = person_record("new", identity, sex=sex, district=district.code)
-    condition = Q(blocking_keys__key__in=_hashed_keys(probe))
-    if identity.cnic:
-        condition |= Q(cnic_index=cnic_index(identity.cnic))
-    ids = list(
-        Participant.objects.active()
-        .filter(condition)
-        .exclude(pk__in=list(exclude))
-        .values_list("pk", flat=True)
-        .distinct()[: CANDIDATE_LIMIT * 4]
+    excluded = list(exclude)
+    # Rank by how many keyed blocking keys a record shares with the probe; open only the top.
+    ranked = (
+        BlockingKey.objects.filter(
+            key__in=_hashed_keys(probe), participant__merged_into__isnull=True
+        )
+        .exclude(participant__in=excluded)
+        .values("participant")
+        .annotate(hits=Count("id"))
+        .order_by("-hits", "participant")[:CANDIDATE_LIMIT]
     )
+    ids = {row["participant"] for row in ranked}
+    if identity.cnic:
+        ids |= set(
+            Participant.objects.active()
+            .filter(cnic_index=cnic_index(identity.cnic))
+            .exclude(pk__in=excluded)
+            .values_list("pk", flat=True)
+        )
     candidates = []
     for participant in Participant.objects.filter(pk__in=ids).select_related("district"):
         other = open_identity(participant)
@@ -473,7 +482,11 @@ def record_pledge(
 
 
 # Rows that belong to a participant and move to the kept record on merge.
-_MOVABLE = {"consents": Consent, "pledges": Pledge, "links": ParticipantLink}
+_MOVABLE: dict[str, type[Consent] | type[Pledge] | type[ParticipantLink]] = {
+    "consents": Consent,
+    "pledges": Pledge,
+    "links": ParticipantLink,
+}
 
 
 @service
@@ -492,16 +505,16 @@ def merge_participants(
         raise ValidationError(_("Choose two different records that are not already merged."))
     moved: dict[str, list[int]] = {}
     for name, model in _MOVABLE.items():
-        rows = list(model.objects.filter(participant=merged))
+        rows: list[Any] = list(model.objects.filter(participant=merged))
         moved[name] = []
         for row in rows:
             if (
-                name == "links"
+                isinstance(row, ParticipantLink)
                 and ParticipantLink.objects.filter(
                     participant=kept, organisation_id=row.organisation_id
                 ).exists()
             ):
-                continue
+                continue  # the kept record already works with this organisation
             row.participant = kept
             row.save()
             moved[name].append(row.pk)
@@ -520,7 +533,8 @@ def undo_merge(*, actor: Actor, merge: Merge, reason: str) -> Merge:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the merge is undone.")})
     for name, ids in merge.moved.items():
-        for row in _MOVABLE[name].objects.filter(pk__in=ids):
+        rows_back: list[Any] = list(_MOVABLE[name].objects.filter(pk__in=ids))
+        for row in rows_back:
             row.participant = merge.merged
             row.save()
     merge.merged.merged_into = None

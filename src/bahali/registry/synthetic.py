@@ -324,7 +324,87 @@ def _parse_pools(table: str) -> dict[str, _Pool]:
     return pools
 
 
-_MALE = _parse_pools(_MALE_GIVEN)
+# Pashtun names are often two elements (Gul Zaman, Sher Wali) or a stem and -ullah; every
+# pairing below is a name in its own right, which gives the pool its real variety.
+_FIRST_ELEMENTS = (
+    ("Gul/Gull", "گل/ګل"),
+    ("Sher/Shair", "شیر"),
+    ("Zar", "زر"),
+    ("Noor/Nur", "نور"),
+    ("Taj", "تاج"),
+    ("Badshah/Badsha", "بادشاہ"),
+    ("Shah", "شاہ"),
+    ("Jan/Jaan", "جان"),
+    ("Bakht", "بخت"),
+    ("Fazal/Fazl", "فضل"),
+    ("Dost", "دوست"),
+    ("Lal", "لال"),
+    ("Mast", "مست"),
+    ("Sardar", "سردار"),
+)
+_SECOND_ELEMENTS = (
+    ("Zaman/Zamaan", "زمان"),
+    ("Muhammad/Mohammad", "محمد"),
+    ("Rahman/Rehman", "رحمان/رحمن"),
+    ("Wali/Walli", "ولی"),
+    ("Gul", "گل"),
+    ("Alam", "عالم"),
+    ("Zada", "زادہ"),
+    ("Akbar", "اکبر"),
+    ("Ahmad/Ahmed", "احمد"),
+    ("Hussain/Husain", "حسین"),
+    ("Nawaz", "نواز"),
+    ("Ayaz", "ایاز"),
+    ("Baz", "باز"),
+    ("Daraz", "دراز"),
+)
+_ULLAH_STEMS = (
+    ("Rafi", "رفیع"),
+    ("Ubaid/Obaid", "عبید"),
+    ("Atta/Ata", "عطاء"),
+    ("Khalil", "خلیل"),
+    ("Najib/Najeeb", "نجیب"),
+    ("Sami/Samee", "سمیع"),
+    ("Shafi", "شفیع"),
+    ("Azmat", "عظمت"),
+    ("Barkat", "برکت"),
+    ("Hikmat", "حکمت"),
+    ("Karam", "کرم"),
+    ("Izzat", "عزت"),
+    ("Qudrat", "قدرت"),
+    ("Ahsan", "احسن"),
+    ("Mohib/Muhib", "محب"),
+    ("Kalim/Kaleem", "کلیم"),
+    ("Mujib/Mujeeb", "مجیب"),
+    ("Hafeez/Hafiz", "حفیظ"),
+    ("Fazal/Fazl", "فضل"),
+    ("Hamid/Hameed", "حمید"),
+    ("Naqeeb/Naqib", "نقیب"),
+    ("Wahid/Waheed", "وحید"),
+    ("Habib", "حبیب"),
+    ("Aziz", "عزیز"),
+)
+
+
+def _compound_table() -> str:
+    """Table rows (in the format above) for every element pairing and -ullah name."""
+    rows = []
+    for first_latin, first_native in _FIRST_ELEMENTS:
+        for second_latin, second_native in _SECOND_ELEMENTS:
+            if first_latin.split("/")[0] == second_latin.split("/")[0]:
+                continue
+            latin = [f"{a} {b}" for a in first_latin.split("/") for b in second_latin.split("/")]
+            native = [f"{a} {b}" for a in first_native.split("/") for b in second_native.split("/")]
+            rows.append(f"1 p | {'/'.join(latin)} | {'/'.join(native)}")
+    for stem_latin, stem_native in _ULLAH_STEMS:
+        stems = stem_latin.split("/")
+        latin = [f"{stem}ullah" for stem in stems] + [f"{stems[0]} Ullah"]
+        native = [f"{stem} اللہ" for stem in stem_native.split("/")]
+        rows.append(f"1 p | {'/'.join(latin)} | {'/'.join(native)}")
+    return "\n".join(rows)
+
+
+_MALE = _parse_pools(_MALE_GIVEN + _compound_table())
 _FEMALE = _parse_pools(_FEMALE_GIVEN)
 _FEMALE_2 = _parse_pools(_FEMALE_SECOND)
 _SURNAME = _parse_pools(_SURNAMES)

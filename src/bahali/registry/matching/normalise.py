@@ -348,6 +348,7 @@ _JOINED_ARTICLE = re.compile(
     + "|".join(_SECOND_SPELLINGS)
     + r")$"
 )
+_SEPARATE_UDDIN = re.compile(r"^[uo][dl]{1,2}(?:din|deen)$")
 _MUHAMMAD_LIKE = re.compile(r"^m[aeiou]h[aeiou]m+[aeiou]*[dt]?$")
 _DOUBLED = re.compile(r"(.)\1+")
 _FUSED_ARTICLE = re.compile(r"^(?P<stem>[a-z]{3,}?)u(?:sh|[lrsdzn])$")
@@ -503,6 +504,9 @@ def _latin_run(raw: list[str]) -> list[str]:
         token = tokens[index]
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if token in _ABDUL_FORMS and following is not None:
+            if following in _ARTICLES and index + 2 < len(tokens):  # Abd-ur-Rahman
+                index += 1
+                following = tokens[index + 1]
             out.append("abdul" + canonical_token(following))
             index += 2
             continue
@@ -512,6 +516,8 @@ def _latin_run(raw: list[str]) -> list[str]:
             continue
         if out and token in _ULLAH_FORMS:
             out[-1] += "ullah"
+        elif out and _SEPARATE_UDDIN.match(token):
+            out[-1] += "uldin"  # Zia Uddin
         elif out and following is not None and token in _ARTICLES:
             out[-1] += "ul" + canonical_token(following)
             index += 1
