@@ -75,7 +75,7 @@ class Endpoint:
     ok: int  # status for an allowed role
     denied: int = 404  # status for any other role
     anonymous: int = 302  # pages redirect to sign-in; the API answers 401
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
     api: bool = False
 
 
@@ -207,6 +207,21 @@ PAGES = [
         lambda w: f"/participants/{w.participant.code}/merge/",
         STEWARDS,
         200,
+    ),
+    Endpoint(
+        "registry:duplicates",
+        "get",
+        lambda w: f"/participants/{w.participant.code}/duplicates/",
+        STEWARDS,
+        200,
+    ),
+    Endpoint(
+        "registry:mark_different",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/different/",
+        STEWARDS,
+        302,
+        data=lambda w: {"other_code": w.merge.merged.code},
     ),
     Endpoint(
         "registry:undo_merge",
@@ -389,11 +404,10 @@ def _world(client: Any, role: Role) -> World:
 
 def _call(client: Any, endpoint: Endpoint, world: World, **headers: str) -> Any:
     method = getattr(client, endpoint.method)
+    data = endpoint.data(world) if callable(endpoint.data) else endpoint.data or {}
     if endpoint.api:
-        return method(
-            endpoint.url(world), endpoint.data or {}, content_type="application/json", **headers
-        )
-    return method(endpoint.url(world), endpoint.data or {}, **headers)
+        return method(endpoint.url(world), data, content_type="application/json", **headers)
+    return method(endpoint.url(world), data, **headers)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)

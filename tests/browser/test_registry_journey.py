@@ -26,8 +26,9 @@ def _sign_in(page, username):
 
 def test_sana_finds_the_existing_record_and_links_to_it(page):
     load_demo(actor=SYSTEM)
-    existing = Participant.objects.get(registered_by__name="Aman Welfare Society",
-                                       home_community__name="Shah Dheri")
+    existing = Participant.objects.get(
+        registered_by__name="Aman Welfare Society", home_community__name="Shah Dheri"
+    )
     before = Participant.objects.count()
     _sign_in(page, "sana")
     page.get_by_test_id("nav-participants").click()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -670,3 +670,18 @@ def seed_participants(
         created += len(participants)
     record("registry.seeded", obj=organisation, changes={"participants": [None, created]})
     return created
+
+
+def duplicates_of(participant: Participant) -> list[Candidate]:
+    """Other registered records that may be this person, minus pairs already judged different."""
+    distinct = DistinctPair.objects.filter(Q(first=participant) | Q(second=participant))
+    exclude = {participant.pk}
+    for pair in distinct.values_list("first_id", "second_id"):
+        exclude.update(pair)
+    exclude.update(participant.merged_records.values_list("pk", flat=True))
+    return find_candidates(
+        open_identity(participant),
+        sex=participant.sex,
+        district=participant.district,
+        exclude=exclude,
+    )

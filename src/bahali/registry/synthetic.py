@@ -557,7 +557,7 @@ class _Generator:
         units = list(person.given)
         if person.surname and not drop_surname:
             units.append(person.surname)
-        with_father = rng.random() < 0.9
+        with_father = rng.random() < 0.95
         if latin:
             name = self.latin_name(person, units, honorific, drop_muhammad)
             if with_father:
@@ -638,7 +638,7 @@ class _Generator:
 
     def cnic_as_written(self, cnic: str) -> str:
         rng = self.rng
-        if not cnic or rng.random() < 0.15:
+        if not cnic or rng.random() < 0.1:
             return ""
         roll = rng.random()
         digits = list(cnic)

@@ -14,5 +14,7 @@ urlpatterns = [
     path("<str:code>/consents/<int:pk>/withdraw/", views.withdraw_consent, name="withdraw_consent"),
     path("<str:code>/pledges/", views.add_pledge, name="add_pledge"),
     path("<str:code>/merge/", views.merge, name="merge"),
+    path("<str:code>/duplicates/", views.duplicates, name="duplicates"),
+    path("<str:code>/different/", views.mark_different, name="mark_different"),
     path("<str:code>/merges/<int:pk>/undo/", views.undo_merge, name="undo_merge"),
 ]

@@ -301,6 +301,45 @@ def merge(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+def duplicates(request: AuthedRequest, code: str) -> HttpResponse:
+    """For a data steward: records that may be the same person, to merge or mark different."""
+    participant = _participant(request, code)
+    if not policies.can(request.user, "merge.write", participant):
+        raise Http404
+    candidates = [
+        c
+        for c in services.duplicates_of(participant)
+        if policies.can(request.user, "merge.write", c.participant)
+    ]
+    services.record_candidate_views(
+        actor=request.user, participants=[c.participant for c in candidates]
+    )
+    return render(
+        request,
+        "registry/_duplicates.html",
+        {"participant": participant, "candidates": candidates, "merge_form": MergeForm()},
+    )
+
+
+@login_required
+@require_POST
+def mark_different(request: AuthedRequest, code: str) -> HttpResponse:
+    participant = _participant(request, code)
+    other = get_object_or_404(
+        Participant.objects.visible_to(request.user), code=request.POST.get("other_code", "")
+    )
+    if not policies.can(request.user, "merge.write", participant):
+        raise Http404
+    services.mark_different(actor=request.user, first=participant, second=other)
+    messages.success(
+        request,
+        _("%(a)s and %(b)s are recorded as different people.")
+        % {"a": participant.code, "b": other.code},
+    )
+    return redirect("registry:detail", code=participant.code)
+
+
+@login_required
 @require_POST
 def undo_merge(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     kept = _participant(request, code)

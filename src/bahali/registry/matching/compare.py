@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Levenshtein
 
 from bahali.registry.matching import model
 from bahali.registry.matching.phonetic import token_key
@@ -174,8 +174,9 @@ def name_agreement(a: NameForms, b: NameForms) -> int:
     in native script, where the canonical spelling is unknown). VARIANT: the same
     skeletons; or, once a leading Muhammad and any Bibi/Begum are set aside, the same
     tokens, one name being the other with trailing tokens dropped (a family name, Khan),
-    the same letters joined differently, or one token mistyped. PARTIAL: the same or a
-    nearly the same given name with the rest differing. Results are cached by signature.
+    the same letters joined differently, or one token mistyped. PARTIAL: the same or
+    nearly the same given name with the rest differing (including a one-token name against
+    a longer one: "Ali" says little about "Ali Afridi"). Results are cached by signature.
     """
     cache_key = (a.signature, b.signature)
     cached = _NAME_AGREEMENT.get(cache_key)
@@ -199,7 +200,7 @@ def _skeleton_agreement(a: tuple[str, ...], b: tuple[str, ...], both_latin: bool
     shorter, longer = sorted((trimmed_a, trimmed_b), key=len)
     if (
         sorted(trimmed_a) == sorted(trimmed_b)
-        or longer[: len(shorter)] == shorter
+        or (len(shorter) > 1 and longer[: len(shorter)] == shorter)
         or "".join(trimmed_a) == "".join(trimmed_b)
         or _one_token_mistyped(trimmed_a, trimmed_b)
     ):
@@ -230,10 +231,14 @@ def _one_token_mistyped(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def _similar_token(a: str, b: str) -> bool:
-    """Equal, or long enough to judge and nearly the same letters (one slip)."""
+    """Equal, or long enough to judge and one consonant apart (a slip of the key).
+
+    Edit distance rather than Jaro–Winkler: compounds share long prefixes (Abdul-) and
+    suffixes (-ullah) that make different names look similar letter by letter.
+    """
     if a == b:
         return True
-    return min(len(a), len(b)) >= 3 and JaroWinkler.normalized_similarity(a, b) >= 0.88
+    return min(len(a), len(b)) >= 4 and Levenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
 def _cnic_level(a: str, b: str) -> str:

@@ -188,7 +188,7 @@ def main(argv: list[str]) -> None:
     """Estimate on a synthetic training set and print the table for ``model.py``."""
     from bahali.registry.synthetic import generate
 
-    people = int(argv[0]) if argv else 20_000
+    people = int(argv[0]) if argv else 50_000
     seed = int(argv[1]) if len(argv) > 1 else 101
     records, truth = generate(people, seed=seed)
     result = estimate(records, seed=seed)
@@ -198,7 +198,7 @@ def main(argv: list[str]) -> None:
     model.WEIGHTS.update(weights)
     derived = [features(record) for record in records]
     match, review = suggest_thresholds(
-        labelled_scores(derived, truth), match_precision=0.995, review_precision=0.98
+        labelled_scores(derived, truth), match_precision=0.995, review_precision=0.985
     )
     out = sys.stdout
     out.write(f"# {len(records)} records of {people} people (seed {seed}); ")

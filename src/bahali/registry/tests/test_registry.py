@@ -386,3 +386,11 @@ def test_participant_rows_never_hold_plaintext_on_this_database():
         cursor.execute("SELECT * FROM registry_participant")
         dump = repr(cursor.fetchall())
     assert "Rehman" not in dump and "1560212345671" not in dump
+
+
+def test_duplicates_of_skips_pairs_judged_different():
+    first = _register()
+    second = _register(name="Mohd Rehmatullah Khan")
+    assert [c.participant for c in services.duplicates_of(first)] == [second]
+    services.mark_different(actor=SYSTEM, first=second, second=first)
+    assert services.duplicates_of(first) == []

@@ -43,7 +43,9 @@ class Command(BaseCommand):
     help = "Find likely duplicate persons in a CSV of registrations; write the pairs as CSV."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("input", type=Path, help="UTF-8 CSV with header: " + ",".join(INPUT_HEADER))
+        parser.add_argument(
+            "input", type=Path, help="UTF-8 CSV with header: " + ",".join(INPUT_HEADER)
+        )
         parser.add_argument("--out", type=Path, required=True, help="where to write the pairs CSV")
         parser.add_argument(
             "--against-registry",
@@ -89,7 +91,9 @@ def read_records(path: Path) -> list[PersonRecord]:
     rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows, None)
     if header is None:
-        raise CommandError("line 1: the file is empty; expected the header " + ",".join(INPUT_HEADER))
+        raise CommandError(
+            "line 1: the file is empty; expected the header " + ",".join(INPUT_HEADER)
+        )
     if [column.strip() for column in header] != INPUT_HEADER:
         raise CommandError("line 1: expected the header " + ",".join(INPUT_HEADER))
     records: list[PersonRecord] = []
