@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -221,6 +222,20 @@ def filter_visible(queryset: Q, user: User | Any, resource: str, verb: str = "re
         condition |= models.Q(**{f"{path}__in": _scope_values(grant.scope, membership)})
     narrowed = queryset.filter(condition)
     return narrowed.distinct() if multi_valued else narrowed
+
+
+def require(actor: User | Any, action: str, obj: models.Model | None = None) -> None:
+    """For services: raise PermissionDenied unless ``actor`` may do ``action``.
+
+    The system actor (operator commands, scheduled work) is not a person with roles; it
+    passes. Every request-driven call site passes a real user.
+    """
+    from bahali.core.context import SystemActor
+
+    if isinstance(actor, SystemActor):
+        return
+    if not can(actor, action, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
 
 
 def can(user: User | Any, action: str, obj: models.Model | None = None) -> bool:

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -31,13 +30,6 @@ TOKEN_PREFIX = "bhl_"  # noqa: S105 - marks Bahali tokens in logs and scanners
 
 class SignInRefused(Exception):
     """Credentials were wrong, or the account is locked or inactive. The message is for users."""
-
-
-def _require(actor: User | SystemActor, action: str, obj: Any = None) -> None:
-    if isinstance(actor, SystemActor):
-        return
-    if not policies.can(actor, action, obj):
-        raise PermissionDenied(_("You are not allowed to do this."))
 
 
 def check_credentials(username: str, password: str) -> User:
@@ -121,7 +113,7 @@ def create_user(
     email: str = "",
 ) -> User:
     """Create a user account; roles come separately through ``grant_membership``."""
-    _require(actor, "user.write")
+    policies.require(actor, "user.write")
     username = username.strip()
     if not username:
         raise ValidationError({"username": _("A username is required.")})
@@ -137,7 +129,7 @@ def create_user(
 
 @service
 def set_password(*, actor: User | SystemActor, user: User, password: str) -> None:
-    _require(actor, "user.write", user)
+    policies.require(actor, "user.write", user)
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -227,7 +219,7 @@ def add_member(
 @service
 def revoke_membership(*, actor: User | SystemActor, membership: Membership) -> Membership:
     """End a role; the row stays, inactive, so history keeps who held it."""
-    _require(actor, "membership.write", membership)
+    policies.require(actor, "membership.write", membership)
     membership.is_active = False
     membership.save(update_fields=["is_active", "updated_at"])
     membership.user.forget_memberships()
@@ -266,7 +258,7 @@ def issue_api_token(*, actor: User, name: str, days: int | None = None) -> Issue
 
 @service
 def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
-    _require(actor, "api_token.write", token)
+    policies.require(actor, "api_token.write", token)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])

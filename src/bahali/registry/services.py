@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,13 +221,6 @@ def find_candidates(
     return candidates[:CANDIDATE_LIMIT]
 
 
-def _require(actor: Actor, action: str, obj: Any = None) -> None:
-    if isinstance(actor, SystemActor):
-        return
-    if not policies.can(actor, action, obj):
-        raise PermissionDenied(_("You are not allowed to do this."))
-
-
 def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
     chosen = organisation or getattr(actor, "active_organisation", None)
     if chosen is None:
@@ -285,7 +278,7 @@ def register_participant(
     is remembered so it is not proposed again. Callers find candidates first
     (``find_candidates``) and link to an existing record instead when it is the same person.
     """
-    _require(actor, "registration.write")
+    policies.require(actor, "registration.write")
     organisation = _acting_organisation(actor, organisation)
     identity = identity.normalised()
     _check_identity(identity, sex)
@@ -327,7 +320,7 @@ def _remember_distinct(a: Participant, b: Participant) -> None:
 @service
 def mark_different(*, actor: Actor, first: Participant, second: Participant) -> None:
     """Remember that two registered records are different people."""
-    _require(actor, "participant_record.write", first)
+    policies.require(actor, "participant_record.write", first)
     _remember_distinct(first, second)
 
 
@@ -336,7 +329,7 @@ def link_organisation(
     *, actor: Actor, participant: Participant, organisation: Organisation | None = None
 ) -> ParticipantLink:
     """ "Same person": the acting organisation works with an existing participant; no new record."""
-    _require(actor, "registration.write")
+    policies.require(actor, "registration.write")
     organisation = _acting_organisation(actor, organisation)
     target = participant.merged_into or participant
     link = ParticipantLink.objects.filter(participant=target, organisation=organisation).first()
@@ -349,7 +342,7 @@ def link_organisation(
 @service
 def read_identity(*, actor: Actor, participant: Participant, purpose: str = "view") -> Identity:
     """Open a participant's identity for someone allowed to see it, and audit the read."""
-    _require(actor, "identity.read", participant)
+    policies.require(actor, "identity.read", participant)
     identity = open_identity(participant)
     record("identity.read", obj=participant, changes={"purpose": [None, purpose]})
     return identity
@@ -365,7 +358,7 @@ def update_identity(
     reason: str = "",
 ) -> Participant:
     """Correct identity fields; refused when someone else saved since the form was opened."""
-    _require(actor, "participant_record.write", participant)
+    policies.require(actor, "participant_record.write", participant)
     identity = identity.normalised()
     _check_identity(identity, participant.sex)
     updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
@@ -413,7 +406,7 @@ def record_consent(
     guardian_name: str = "",
     witness: str = "",
 ) -> Consent:
-    _require(actor, "participant_record.write", participant)
+    policies.require(actor, "participant_record.write", participant)
     errors: dict[str, str] = {}
     if participant.is_juvenile and given_by != Consent.GivenBy.GUARDIAN:
         errors["given_by"] = _("The participant is a juvenile: a guardian must give consent.")
@@ -448,7 +441,7 @@ def record_consent(
 @service
 def withdraw_consent(*, actor: Actor, consent: Consent, note: str = "") -> Consent:
     """Withdrawal ends consent from today; the record stays as history."""
-    _require(actor, "participant_record.write", consent.participant)
+    policies.require(actor, "participant_record.write", consent.participant)
     if consent.withdrawn_on is None:
         consent.withdrawn_on = timezone.localdate()
         consent.withdrawal_note = note.strip()
@@ -465,7 +458,7 @@ def record_pledge(
     witnesses: str,
     notes: str = "",
 ) -> Pledge:
-    _require(actor, "participant_record.write", participant)
+    policies.require(actor, "participant_record.write", participant)
     if not witnesses.strip():
         raise ValidationError({"witnesses": _("A pledge needs at least one witness.")})
     if pledged_on > timezone.localdate():
@@ -497,8 +490,8 @@ def merge_participants(
 
     Nothing is deleted; the merge records which rows moved, so ``undo_merge`` restores them.
     """
-    _require(actor, "merge.write", kept)
-    _require(actor, "merge.write", merged)
+    policies.require(actor, "merge.write", kept)
+    policies.require(actor, "merge.write", merged)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why these records are the same person.")})
     if kept.pk == merged.pk or kept.merged_into_id or merged.merged_into_id:
@@ -527,7 +520,7 @@ def merge_participants(
 
 @service
 def undo_merge(*, actor: Actor, merge: Merge, reason: str) -> Merge:
-    _require(actor, "merge.write", merge.kept)
+    policies.require(actor, "merge.write", merge.kept)
     if merge.undone_at is not None:
         raise ValidationError(_("This merge was already undone."))
     if not reason.strip():
