@@ -57,9 +57,7 @@ def main() -> None:
         services.seed_participants(actor=SYSTEM, records=registered, organisation=organisation)
         seeded = time.perf_counter() - start
         ids = Participant.objects.order_by("pk").values_list("pk", flat=True)
-        person_of = {
-            pk: truth[r.record_id] for pk, r in zip(ids, registered, strict=True)
-        }
+        person_of = {pk: truth[r.record_id] for pk, r in zip(ids, registered, strict=True)}
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -70,9 +68,13 @@ def main() -> None:
         found = 0
         for record in candidates_pool[:probes]:
             identity = services.Identity(
-                name=record.name, name_native=record.name_native,
-                father_name=record.father_name, father_name_native=record.father_name_native,
-                cnic=record.cnic, birth_date=record.birth_date, birth_year=record.birth_year,
+                name=record.name,
+                name_native=record.name_native,
+                father_name=record.father_name,
+                father_name_native=record.father_name_native,
+                cnic=record.cnic,
+                birth_date=record.birth_date,
+                birth_year=record.birth_year,
             )
             district = districts.get(record.district) or districts["SWT"]
             start = time.perf_counter()

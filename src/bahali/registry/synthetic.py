@@ -30,7 +30,7 @@ _MALE_GIVEN = """
 6 p | Gul/Gull | گل/ګل
 5 p | Sher Ali/Sher Aly/Shair Ali | شیر علی/شېر علي
 5 p | Gul Zaman/Gul Zamaan | گل زمان/ګل زمان
-5 p | Rahmatullah/Rehmatullah/Rahmat Ullah/Rehmat Ullah/Rahmat-ullah/Rehmatulla | رحمت اللہ/رحمت الله/رحمت‌اللہ
+5 p | Rahmatullah/Rehmatullah/Rahmat Ullah/Rahmat-ullah/Rehmatulla | رحمت اللہ/رحمت الله/رحمت‌اللہ
 4 p | Zar Wali/Zar Walli | زر ولی/زر ولي
 4 * | Noor Muhammad/Nur Mohammad/Noor Mohd | نور محمد
 3 p | Taj Muhammad/Taj Mohammad | تاج محمد
@@ -75,7 +75,7 @@ _MALE_GIVEN = """
 2 * | Shaukat/Shoukat | شوکت
 3 p | Sultan/Sultaan | سلطان
 3 * | Zafar/Zaffar | ظفر
-5 p | Abdul Rahman/Abdur Rehman/Abdurrahman/Abdul Rehman/Abd-ur-Rahman/Abdur Rahman | عبدالرحمن/عبدالرحمان/عبد الرحمن
+5 p | Abdul Rahman/Abdur Rehman/Abdurrahman/Abd-ur-Rahman/Abdur Rahman | عبدالرحمن/عبد الرحمن
 5 * | Abdullah/Abdulla | عبداللہ/عبدالله
 3 * | Abdul Ghafoor/Abdul Ghafur/Abdulghafoor | عبدالغفور
 3 * | Abdul Qadir/Abdul Qader/Abdulqadir | عبدالقادر
@@ -430,7 +430,7 @@ class _Generator:
     """The random choices, one seeded ``random.Random`` for the whole run."""
 
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 (invented data, not secrets)
         self.district_weights = [w for _, _, w, _ in _DISTRICTS]
         self.used_cnics: set[str] = set()
 

@@ -19,8 +19,7 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from bahali.registry.matching import model
-from bahali.registry.matching.phonetic import token_key
-from bahali.registry.matching.records import Features, NameForms, PersonRecord, features
+from bahali.registry.matching.records import Features, NameForms, PersonRecord, Shape, features
 
 Decision = Literal["match", "review", "none"]
 
@@ -60,18 +59,26 @@ class NameFrequencies:
             if record.father is not None:
                 self.counts["father"][record.father.core_key] += 1
         self.totals = {field: counts.total() for field, counts in self.counts.items()}
+        self._adjustments: dict[tuple[str, int], float] = {}
 
     def adjustment(self, code: str, a: NameForms, b: NameForms) -> float:
         """The weight to add to name or father level ``code`` for these names (0 if none)."""
         field = _FREQUENCY_LEVELS.get(code)
         if field is None:
             return 0.0
-        average = model.U[code]
         counts = self.counts[field]
-        count = max(counts[a.core_key], counts[b.core_key])
-        prior = model.FREQUENCY_PRIOR
-        share = (count + prior * average) / (self.totals[field] + prior)
-        return max(-model.FREQUENCY_CAP, min(model.FREQUENCY_CAP, math.log2(average / share)))
+        return self.adjustment_for(code, max(counts[a.core_key], counts[b.core_key]))
+
+    def adjustment_for(self, code: str, count: int) -> float:
+        """The adjustment of a name level when the more common name occurs ``count`` times."""
+        cached = self._adjustments.get((code, count))
+        if cached is None:
+            average = model.U[code]
+            prior = model.FREQUENCY_PRIOR
+            share = (count + prior * average) / (self.totals[_FREQUENCY_LEVELS[code]] + prior)
+            cached = max(-model.FREQUENCY_CAP, min(model.FREQUENCY_CAP, math.log2(average / share)))
+            self._adjustments[(code, count)] = cached
+        return cached
 
 
 _FREQUENCY_LEVELS = {
@@ -95,39 +102,78 @@ def compare(
     codes = levels(first, second)
     reasons = [Reason(code, model.WEIGHTS[code]) for code in codes]
     if frequencies is not None:
-        for field, a_name, b_name in _names(first, second):
-            adjustment = frequencies.adjustment(codes[field], a_name, b_name)
+        for position, field, a_name, b_name in _names(first, second):
+            adjustment = frequencies.adjustment(codes[position], a_name, b_name)
             if adjustment:
-                prefix = ("name", "father")[field]
                 kind = "common" if adjustment < 0 else "rare"
-                reasons.append(Reason(f"{prefix}_{kind}", round(adjustment, 3)))
+                reasons.append(Reason(f"{field}_{kind}", round(adjustment, 3)))
     total = round(sum(reason.weight for reason in reasons), 3)
     return Comparison(total, _decision(total, codes), reasons)
 
 
-def score(a: Features, b: Features, frequencies: NameFrequencies) -> tuple[float, list[str]]:
-    """The score and level codes of two records' features (the batch path)."""
+def score(a: Features, b: Features, frequencies: NameFrequencies) -> float:
+    """The score of two records' features: the batch path, field for field as
+    :func:`levels` and :func:`compare`, without building codes or reasons.
+
+    Called a million times per 100,000 records, so it reads the caches directly.
+    """
     weights = model.WEIGHTS
-    codes = levels(a, b)
-    value = sum(weights[code] for code in codes)
-    for field, a_name, b_name in _names(a, b):
-        value += frequencies.adjustment(codes[field], a_name, b_name)
-    return value, codes
+    total = 0.0
+    name_a, name_b = a.name, b.name
+    if name_a is not None and name_b is not None:
+        level = _NAME_AGREEMENT.get(_pair_key(name_a, name_b))
+        if level is None:
+            level = name_agreement(name_a, name_b)
+        code = _NAME_CODES[level]
+        total += weights[code]
+        if level <= VARIANT:
+            counts = frequencies.counts["name"]
+            count = max(counts[name_a.core_key], counts[name_b.core_key])
+            total += frequencies.adjustment_for(code, count)
+    father_a, father_b = a.father, b.father
+    if father_a is not None and father_b is not None:
+        level = _NAME_AGREEMENT.get(_pair_key(father_a, father_b))
+        if level is None:
+            level = name_agreement(father_a, father_b)
+        code = _FATHER_CODES[level]
+        total += weights[code]
+        if level <= VARIANT:
+            counts = frequencies.counts["father"]
+            count = max(counts[father_a.core_key], counts[father_b.core_key])
+            total += frequencies.adjustment_for(code, count)
+    if a.cnic and b.cnic:
+        total += weights["cnic_same" if a.cnic == b.cnic else _cnic_level(a.cnic, b.cnic)]
+    if a.birth_year is not None and b.birth_year is not None:
+        if a.birth_date is None or b.birth_date is None:
+            gap = abs(a.birth_year - b.birth_year)
+            total += weights[_YEAR_CODES[gap] if gap < 2 else "birth_year_different"]
+        else:
+            total += weights[_birth_level(a, b)]
+    if a.district and b.district:
+        total += weights["district_same" if a.district == b.district else "district_different"]
+    if a.sex and b.sex:
+        total += weights["sex_same" if a.sex == b.sex else "sex_conflict"]
+    return total
 
 
-def _names(a: Features, b: Features) -> Iterator[tuple[int, NameForms, NameForms]]:
-    """(position in the level codes, name of a, name of b) for the name and the father."""
+_YEAR_CODES = ("birth_year_same", "birth_year_off_by_one")
+
+
+def _names(a: Features, b: Features) -> Iterator[tuple[int, str, NameForms, NameForms]]:
+    """(position in the level codes, field, a's name, b's name) for the name and father."""
     position = 0
     if a.name is not None and b.name is not None:
-        yield position, a.name, b.name
+        yield position, "name", a.name, b.name
         position += 1
     if a.father is not None and b.father is not None:
-        yield position, a.father, b.father
+        yield position, "father", a.father, b.father
 
 
-def decide(value: float, codes: list[str]) -> Decision:
-    """The decision for a pair with this score and these levels."""
-    return _decision(value, codes)
+def decide(value: float, a: Features, b: Features) -> Decision:
+    """The decision for two records' features whose :func:`score` is ``value``."""
+    if value < model.REVIEW_THRESHOLD:
+        return "none"
+    return _decision(value, levels(a, b))
 
 
 def _decision(value: float, codes: list[str]) -> Decision:
@@ -178,49 +224,41 @@ def name_agreement(a: NameForms, b: NameForms) -> int:
     nearly the same given name with the rest differing (including a one-token name against
     a longer one: "Ali" says little about "Ali Afridi"). Results are cached by signature.
     """
-    cache_key = (a.signature, b.signature)
+    cache_key = _pair_key(a, b)
     cached = _NAME_AGREEMENT.get(cache_key)
     if cached is not None:
         return cached
-    if a.canonical and b.canonical and sorted(a.canonical) == sorted(b.canonical):
+    if a.canonical and b.canonical and a.sorted_canonical == b.sorted_canonical:
         level = EXACT
     else:
         both_latin = bool(a.canonical and b.canonical)
-        level = min(_skeleton_agreement(x, y, both_latin) for x in a.keys for y in b.keys)
+        level = min(_shape_agreement(x, y, both_latin) for x in a.shapes for y in b.shapes)
     if len(_NAME_AGREEMENT) > 1_000_000:
         _NAME_AGREEMENT.clear()
     _NAME_AGREEMENT[cache_key] = level
     return level
 
 
-def _skeleton_agreement(a: tuple[str, ...], b: tuple[str, ...], both_latin: bool) -> int:
-    if sorted(a) == sorted(b):
+def _pair_key(a: NameForms, b: NameForms) -> tuple[str, str]:
+    """The cache key of a pair of names, the same in either order (agreement is symmetric)."""
+    first, second = a.signature, b.signature
+    return (first, second) if first <= second else (second, first)
+
+
+def _shape_agreement(a: Shape, b: Shape, both_latin: bool) -> int:
+    if a.sorted == b.sorted:
         return VARIANT if both_latin else EXACT
-    trimmed_a, trimmed_b = trimmed_tokens(a), trimmed_tokens(b)
-    shorter, longer = sorted((trimmed_a, trimmed_b), key=len)
+    shorter, longer = sorted((a.trimmed, b.trimmed), key=len)
     if (
-        sorted(trimmed_a) == sorted(trimmed_b)
+        a.sorted_trimmed == b.sorted_trimmed
         or (len(shorter) > 1 and longer[: len(shorter)] == shorter)
-        or "".join(trimmed_a) == "".join(trimmed_b)
-        or _one_token_mistyped(trimmed_a, trimmed_b)
+        or a.joined_trimmed == b.joined_trimmed
+        or _one_token_mistyped(a.trimmed, b.trimmed)
     ):
         return VARIANT
-    if _similar_token(trimmed_a[0], trimmed_b[0]):
+    if _similar_token(a.trimmed[0], b.trimmed[0]):
         return PARTIAL
     return DIFFERENT
-
-
-_MUHAMMAD = token_key("muhammad")
-_FEMALE_SUFFIXES = frozenset(token_key(token) for token in ("bibi", "begum"))
-
-
-def trimmed_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Skeleton tokens without a leading Muhammad and later Bibi/Begum (never emptied)."""
-    start = 1 if len(tokens) > 1 and tokens[0] == _MUHAMMAD else 0
-    trimmed = tokens[start : start + 1] + tuple(
-        token for token in tokens[start + 1 :] if token not in _FEMALE_SUFFIXES
-    )
-    return trimmed
 
 
 def _one_token_mistyped(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -1,9 +1,32 @@
-"""Fellegi–Sunter parameters: placeholder, replaced by estimated values below."""
+"""The Fellegi–Sunter parameters of the matcher: estimated, not guessed.
+
+For each comparison level, ``M`` is the probability of seeing it when two records are the
+same person and ``U`` when they are two different people; a level's weight is
+``log2(M / U)`` and a pair's score is the sum of its levels' weights (see :mod:`.compare`).
+
+How the numbers below were obtained (``python -m bahali.registry.matching.training 50000
+101``, which prints this table; see :mod:`.training`):
+
+- data: :func:`bahali.registry.synthetic.generate` with 50,000 people and seed 101
+  (100,315 records); the test suite and the benchmark use other seeds;
+- ``U``: counted on 300,000 random record pairs (almost all are two different people),
+  with half a pair of smoothing per level;
+- ``M``: expectation–maximisation without labels, Splink-style: once on the pairs sharing
+  a CNIC (for name, father, birth, district and sex) and once on the pairs sharing a name
+  and birth window (for CNIC, father, district and sex), ``U`` held fixed;
+- thresholds: the only use of the synthetic truth. ``MATCH_THRESHOLD`` is the lowest score
+  above which 99.5% of candidate pairs are true duplicates, ``REVIEW_THRESHOLD`` the
+  lowest above which 97.5% are.
+
+Re-estimate on a real registry by running :func:`.training.estimate` on its records (no
+labels needed) and choose the thresholds from a reviewed sample.
+"""
 
 from __future__ import annotations
 
 import math
 
+# Every field's levels, best agreement first; the level names are the reason codes.
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("name_exact", "name_variant", "name_partial", "name_different"),
     "father": ("father_same", "father_variant", "father_partial", "father_different"),
@@ -18,53 +41,57 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "district": ("district_same", "district_different"),
     "sex": ("sex_same", "sex_conflict"),
 }
+# 100315 records of 50000 people (seed 101); EM: 110 iterations, lowest match share 0.1179
 M: dict[str, float] = {
-    "name_exact": 0.800544,  # weight +10.16
-    "name_variant": 0.114803,  # weight +6.75
-    "name_partial": 0.0782297,  # weight +2.78
-    "name_different": 0.0064239,  # weight -7.26
-    "father_same": 0.983686,  # weight +9.09
-    "father_variant": 0.0118634,  # weight +3.68
-    "father_partial": 0.000495368,  # weight -4.72
-    "father_different": 0.00395538,  # weight -7.96
-    "cnic_same": 0.878037,  # weight +14.44
-    "cnic_one_digit": 0.109315,  # weight +12.66
-    "cnic_different": 0.0126488,  # weight -6.30
-    "birth_date_same": 0.0874484,  # weight +15.50
-    "birth_date_different": 0.0212521,  # weight +4.09
-    "birth_year_same": 0.627313,  # weight +4.30
-    "birth_year_off_by_one": 0.216292,  # weight +1.71
-    "birth_year_different": 0.0476951,  # weight -4.24
-    "district_same": 0.811929,  # weight +4.31
-    "district_different": 0.188071,  # weight -2.35
-    "sex_same": 0.999867,  # weight +0.44
-    "sex_conflict": 0.000132582,  # weight -10.96
+    "name_exact": 0.808168,  # weight +9.96
+    "name_variant": 0.105705,  # weight +6.38
+    "name_partial": 0.0806113,  # weight +2.82
+    "name_different": 0.00551624,  # weight -7.48
+    "father_same": 0.975703,  # weight +9.16
+    "father_variant": 0.00972387,  # weight +3.50
+    "father_partial": 0.00040256,  # weight -5.02
+    "father_different": 0.0141705,  # weight -6.12
+    "cnic_same": 0.877409,  # weight +15.64
+    "cnic_one_digit": 0.110377,  # weight +11.91
+    "cnic_different": 0.0122142,  # weight -6.36
+    "birth_date_same": 0.0848946,  # weight +12.65
+    "birth_date_different": 0.0180705,  # weight +3.57
+    "birth_year_same": 0.640934,  # weight +4.34
+    "birth_year_off_by_one": 0.210216,  # weight +1.67
+    "birth_year_different": 0.0458847,  # weight -4.29
+    "district_same": 0.810101,  # weight +4.34
+    "district_different": 0.189899,  # weight -2.34
+    "sex_same": 0.999974,  # weight +0.44
+    "sex_conflict": 2.56958e-05,  # weight -13.33
 }
 U: dict[str, float] = {
-    "name_exact": 0.000698329,  # weight +10.16
-    "name_variant": 0.00106833,  # weight +6.75
-    "name_partial": 0.0113516,  # weight +2.78
-    "name_different": 0.986882,  # weight -7.26
-    "father_same": 0.00180684,  # weight +9.09
-    "father_variant": 0.00092284,  # weight +3.68
-    "father_partial": 0.0130252,  # weight -4.72
-    "father_different": 0.984245,  # weight -7.96
-    "cnic_same": 3.9525e-05,  # weight +14.44
-    "cnic_one_digit": 1.69393e-05,  # weight +12.66
-    "cnic_different": 0.999944,  # weight -6.30
-    "birth_date_same": 1.88334e-06,  # weight +15.50
-    "birth_date_different": 0.00124866,  # weight +4.09
-    "birth_year_same": 0.0318002,  # weight +4.30
-    "birth_year_off_by_one": 0.0661034,  # weight +1.71
-    "birth_year_different": 0.900846,  # weight -4.24
-    "district_same": 0.0409149,  # weight +4.31
-    "district_different": 0.959085,  # weight -2.35
-    "sex_same": 0.736168,  # weight +0.44
-    "sex_conflict": 0.263832,  # weight -10.96
+    "name_exact": 0.000811661,  # weight +9.96
+    "name_variant": 0.00126832,  # weight +6.38
+    "name_partial": 0.0114549,  # weight +2.82
+    "name_different": 0.986465,  # weight -7.48
+    "father_same": 0.0017043,  # weight +9.16
+    "father_variant": 0.000862308,  # weight +3.50
+    "father_partial": 0.0130343,  # weight -5.02
+    "father_different": 0.984399,  # weight -6.12
+    "cnic_same": 1.72377e-05,  # weight +15.64
+    "cnic_one_digit": 2.87295e-05,  # weight +11.91
+    "cnic_different": 0.999954,  # weight -6.36
+    "birth_date_same": 1.32148e-05,  # weight +12.65
+    "birth_date_different": 0.00152347,  # weight +3.57
+    "birth_year_same": 0.0317437,  # weight +4.34
+    "birth_year_off_by_one": 0.0660228,  # weight +1.67
+    "birth_year_different": 0.900697,  # weight -4.29
+    "district_same": 0.0398882,  # weight +4.34
+    "district_different": 0.960112,  # weight -2.34
+    "sex_same": 0.734725,  # weight +0.44
+    "sex_conflict": 0.265275,  # weight -13.33
 }
-MATCH_THRESHOLD = 16.8
-REVIEW_THRESHOLD = 13.8
+MATCH_THRESHOLD = 18.6
+REVIEW_THRESHOLD = 15.0
 WEIGHTS = {code: math.log2(M[code] / U[code]) for code in M}
+# Levels that keep a pair out of "match" whatever its score: a person must look at it.
 BLOCKS_MATCH = frozenset({"cnic_different", "sex_conflict"})
+# Name-frequency adjustment (see compare.NameFrequencies): pseudo-records of smoothing, and
+# the largest adjustment either way, in bits. Chosen by hand, not estimated.
 FREQUENCY_PRIOR = 2000.0
 FREQUENCY_CAP = 6.0

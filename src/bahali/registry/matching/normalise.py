@@ -411,18 +411,19 @@ ARABIC_HONORIFICS = frozenset(
 )
 ARABIC_TRAILING_TITLES = frozenset({"صاحب"})
 _ALLAH = "اللہ"
+_BI = "بی"
 _ABD = "عبد"
 # Names that begin with the letters of the article but are not "al-" compounds.
 _ARABIC_AL_NAMES = frozenset({"الیاس", "الطاف", "الہی", "الماس", "الفت"})
 
+_APOSTROPHES = re.compile(r"['`\u2019\u2018\u02bc\u02bf\u02be]")
+_AL_HAJ = re.compile(r"\bal[- ]?hajj?\b")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _TOKEN = re.compile(
     r"[a-z]+|[\u0620-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06ff]+"
 )
 
-_FATHER = "father"
-_OTHER = "other"
 _RELATIONS = re.compile(
     r"(?<![\w\u0600-\u06ff])(?:"
     r"(?P<father>s\s*[/.\\]\s*o\.?|d\s*[/.\\]\s*o\.?|son\s+of|daughter\s+of|bint?i?|ibn|"
@@ -464,11 +465,14 @@ def normalise_name(text: str) -> tuple[str, ...]:
     diacritics, tatweel and joiners removed, honorifics dropped, particles joined.
     """
     name, _ = split_father(text)
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    folded = re.sub(r"['`\u2019\u2018\u02bc\u02bf\u02be]", "", folded)
-    folded = re.sub(r"\bal[- ]?hajj?\b", " haji ", folded)
-    folded = folded.translate(_ARABIC_FOLD)
+    if name.isascii():
+        folded = name.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", name)
+        folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+        folded = folded.translate(_ARABIC_FOLD)
+    folded = _APOSTROPHES.sub("", folded)
+    folded = _AL_HAJ.sub(" haji ", folded)
     tokens: list[str] = []
     run: list[str] = []
     for token in _TOKEN.findall(folded):
@@ -588,7 +592,7 @@ def _arabic_run(raw: list[str]) -> list[str]:
             index += 1
         elif out and (token == _ALLAH or _is_arabic_article(token)):
             out[-1] += token
-        elif out and token == "بی" and out[-1] == "بی":
+        elif out and token == _BI and out[-1] == _BI:
             out[-1] += token  # بی بی is one word, Bibi
         else:
             out.append(token)

@@ -49,6 +49,40 @@ class NameForms:
     keys: tuple[tuple[str, ...], ...]
     signature: str
     core_key: str  # the first script's core tokens, sorted: what name frequencies count
+    sorted_canonical: tuple[str, ...]
+    shapes: tuple[Shape, ...]  # one per key, what name comparison reads
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """One skeleton rendering of a name, pre-arranged for the comparisons of compare.py.
+
+    ``trimmed`` leaves out a leading Muhammad and any later Bibi/Begum, which registrations
+    of one person add and drop freely.
+    """
+
+    ordered: tuple[str, ...]
+    sorted: tuple[str, ...]
+    trimmed: tuple[str, ...]
+    sorted_trimmed: tuple[str, ...]
+    joined_trimmed: str
+
+    @classmethod
+    def of(cls, tokens: tuple[str, ...]) -> Shape:
+        trimmed = trimmed_tokens(tokens)
+        return cls(tokens, tuple(sorted(tokens)), trimmed, tuple(sorted(trimmed)), "".join(trimmed))
+
+
+_MUHAMMAD = token_key("muhammad")
+_FEMALE_SUFFIXES = frozenset(token_key(token) for token in ("bibi", "begum"))
+
+
+def trimmed_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Skeleton tokens without a leading Muhammad and later Bibi/Begum (never emptied)."""
+    start = 1 if len(tokens) > 1 and tokens[0] == _MUHAMMAD else 0
+    return tokens[start : start + 1] + tuple(
+        token for token in tokens[start + 1 :] if token not in _FEMALE_SUFFIXES
+    )
 
 
 def core_tokens(keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -82,8 +116,14 @@ def name_forms(latin: str, native: str) -> NameForms | None:
     forms = None
     if keys:
         signature = " ".join(canonical) + "|" + "|".join(" ".join(k) for k in keys)
-        core_key = " ".join(sorted(core_tokens(keys[0])))
-        forms = NameForms(canonical, tuple(keys), signature, core_key)
+        forms = NameForms(
+            canonical=canonical,
+            keys=tuple(keys),
+            signature=signature,
+            core_key=" ".join(sorted(core_tokens(keys[0]))),
+            sorted_canonical=tuple(sorted(canonical)),
+            shapes=tuple(Shape.of(key) for key in keys),
+        )
     if len(_NAME_CACHE) > 500_000:
         _NAME_CACHE.clear()
     _NAME_CACHE[cache_key] = forms

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         pairs = find_pairs(records, against=against, progress=progress)
         written = write_pairs(options["out"], pairs)
         if progress is not None:
-            self.stderr.write("")
+            self.stderr.write("", style_func=str)
         self.stdout.write(
             self.style.SUCCESS(f"{len(records)} records checked, {written} pairs written.")
         )
@@ -72,7 +72,7 @@ class Command(BaseCommand):
     def _progress(self, done: int, total: int) -> None:
         filled = BAR_WIDTH * done // max(total, 1)
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        self.stderr.write(f"\r[{bar}] {done}/{total}", ending="")
+        self.stderr.write(f"\r[{bar}] {done}/{total}", style_func=str, ending="")
         self.stderr.flush()
 
 
@@ -88,12 +88,12 @@ def read_records(path: Path) -> list[PersonRecord]:
         bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
         line = data.count(b"\n", 0, error.start + bom) + 1
         raise CommandError(f"line {line}: not valid UTF-8") from error
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if header is None:
+    if not text.strip():
         raise CommandError(
             "line 1: the file is empty; expected the header " + ",".join(INPUT_HEADER)
         )
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows)
     if [column.strip() for column in header] != INPUT_HEADER:
         raise CommandError("line 1: expected the header " + ",".join(INPUT_HEADER))
     records: list[PersonRecord] = []

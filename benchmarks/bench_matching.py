@@ -1,0 +1,206 @@
+"""Person matching on 50,000 synthetic people (~100,000 records): speed, memory, accuracy.
+
+Run: .venv/bin/python benchmarks/bench_matching.py [--people N] [--seed S] [--splink]
+
+Generates the people with :func:`bahali.registry.synthetic.generate`, times
+:func:`bahali.registry.matching.find_pairs` on all records, and prints wall time, peak
+memory and pairwise precision/recall/F1 against the known truth (match and review together,
+and match alone). Floors to beat: precision >= 0.97 and recall >= 0.95 (match+review),
+precision >= 0.99 (match), under 12 s and 1 GB on a 2-core machine.
+
+``--splink`` also runs Splink (DuckDB backend) on the same records, for comparison. It
+lives in its own virtualenv so that it never enters the project's lock:
+
+    python3.11 -m venv /tmp/splink-venv
+    /tmp/splink-venv/bin/pip install -r benchmarks/requirements-splink.txt
+
+Splink cannot normalise Urdu script or Arabic particles, so it is given this project's
+name keys (consonant skeletons) as its name columns; it blocks on name key and birth year,
+on CNIC and on father's key and birth year, compares name, father, CNIC, birth year,
+district and sex, estimates u by random sampling and m by EM, and a pair counts as found
+at match probability >= 0.5 (match and review) or >= 0.99 (match).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+SPLINK_COLUMNS = ["unique_id", "name_key", "father_key", "cnic", "birth_year", "district", "sex"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--splink", action="store_true", help="also run Splink for comparison")
+    parser.add_argument(
+        "--splink-python",
+        default="/tmp/splink-venv/bin/python",  # noqa: S108 (the documented venv, overridable)
+    )
+    parser.add_argument("--splink-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.splink_worker:
+        run_splink(*args.splink_worker)
+        return
+
+    from bahali.registry.matching import find_pairs
+    from bahali.registry.synthetic import generate
+
+    started = time.perf_counter()
+    records, truth = generate(args.people, seed=args.seed)
+    generated = time.perf_counter() - started
+    print(f"{len(records):,} records of {args.people:,} people (seed {args.seed}), ", end="")
+    print(f"generated in {generated:.1f}s; {len(true_pairs(truth)):,} true duplicate pairs")
+
+    started = time.perf_counter()
+    pairs = [(a, b, decision) for a, b, _, decision in find_pairs(records)]
+    elapsed = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rows = [("bahali", elapsed, f"{own:.0f} MB (+ {workers:.0f} MB per worker)", pairs)]
+    if args.splink:
+        rows.append(splink_row(records, args.splink_python))
+    print()
+    print(
+        f"{'':8} {'time':>8} {'P(m+r)':>7} {'R(m+r)':>7} {'F1(m+r)':>7} {'P(m)':>7} "
+        f"{'R(m)':>7}  peak memory"
+    )
+    expected = true_pairs(truth)
+    for name, seconds, memory, found in rows:
+        both = metrics({tuple(sorted(p[:2])) for p in found}, expected)
+        matched = metrics({tuple(sorted(p[:2])) for p in found if p[2] == "match"}, expected)
+        print(
+            f"{name:8} {seconds:7.1f}s {both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} "
+            f"{matched[0]:7.4f} {matched[1]:7.4f}  {memory}"
+        )
+
+
+def true_pairs(truth: dict[str, str]) -> set[tuple[str, str]]:
+    """Every pair of records of one person, each as a sorted tuple."""
+    by_person: dict[str, list[str]] = defaultdict(list)
+    for record_id, person in truth.items():
+        by_person[person].append(record_id)
+    return {pair for ids in by_person.values() for pair in itertools.combinations(sorted(ids), 2)}
+
+
+def metrics(found: set[Any], expected: set[Any]) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1."""
+    correct = len(found & expected)
+    precision = correct / len(found) if found else 0.0
+    recall = correct / len(expected) if expected else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def splink_row(records: list[Any], python: str) -> tuple[str, float, str, list[Any]]:
+    """Export the records with this project's name keys, run Splink in its own venv."""
+    from bahali.registry.matching import name_key
+    from bahali.registry.matching.records import cnic_digits
+
+    with tempfile.TemporaryDirectory(prefix="bench-splink-") as directory:
+        source = Path(directory) / "records.csv"
+        result = Path(directory) / "result.json"
+        with source.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(SPLINK_COLUMNS)
+            for record in records:
+                year = record.birth_year or (record.birth_date.year if record.birth_date else "")
+                writer.writerow(
+                    [
+                        record.record_id,
+                        name_key(record.name or record.name_native) or None,
+                        name_key(record.father_name or record.father_name_native) or None,
+                        cnic_digits(record.cnic) or None,
+                        year or None,
+                        record.district or None,
+                        record.sex or None,
+                    ]
+                )
+        worker = subprocess.run(  # noqa: S603 (our own script, in the venv the user named)
+            [python, __file__, "--splink-worker", str(source), str(result)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if worker.returncode:
+            sys.exit(f"Splink failed:\n{worker.stderr or worker.stdout}")
+        report = json.loads(result.read_text(encoding="utf-8"))
+    memory = f"{report['memory_mb']:.0f} MB (Splink process)"
+    return "splink", report["seconds"], memory, report["pairs"]
+
+
+def run_splink(source: str, result: str) -> None:
+    """Inside the Splink venv: train, predict, write pairs, time and memory as JSON."""
+    import duckdb
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    started = time.perf_counter()
+    connection = duckdb.connect()
+    connection.execute(
+        "create table records as select * replace (cast(birth_year as integer) as birth_year)"
+        " from read_csv(?, all_varchar = true)",
+        [source],
+    )
+    db_api = DuckDBAPI(connection=connection)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=[
+            block_on("name_key", "birth_year"),
+            block_on("cnic"),
+            block_on("father_key", "birth_year"),
+        ],
+        comparisons=[
+            cl.JaroWinklerAtThresholds("name_key", [0.95, 0.88]),
+            cl.JaroWinklerAtThresholds("father_key", [0.95, 0.88]),
+            cl.LevenshteinAtThresholds("cnic", [1, 2]),
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("birth_year"),
+                    cll.ExactMatchLevel("birth_year"),
+                    cll.AbsoluteDifferenceLevel("birth_year", 1),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="birth_year",
+            ),
+            cl.ExactMatch("district"),
+            cl.ExactMatch("sex"),
+        ],
+    )
+    linker = Linker(db_api.register("records"), settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match([block_on("cnic")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("cnic"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("name_key", "birth_year")
+    )
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    rows = (
+        predictions.as_duckdbpyrelation()
+        .select("unique_id_l, unique_id_r, match_probability")
+        .fetchall()
+    )
+    seconds = time.perf_counter() - started
+    pairs = [(a, b, "match" if probability >= 0.99 else "review") for a, b, probability in rows]
+    memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Path(result).write_text(
+        json.dumps({"seconds": seconds, "memory_mb": memory, "pairs": pairs}), encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
