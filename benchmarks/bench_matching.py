@@ -27,7 +27,6 @@ import argparse
 import csv
 import itertools
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -202,5 +201,4 @@ def run_splink(source: str, result: str) -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    sys.exit(main())
+    main()
