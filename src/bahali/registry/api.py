@@ -125,7 +125,16 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
     identity = payload.to_identity()
     if payload.decision.startswith("same:"):
         existing = get_object_or_404(Participant.objects.active(), code=payload.decision[5:])
-        services.link_organisation(actor=request.user, participant=existing)
+        try:
+            services.confirm_same_person(
+                actor=request.user,
+                participant=existing,
+                identity=identity,
+                sex=payload.sex,
+                district=district,
+            )
+        except Participant.DoesNotExist:
+            raise ApiError(404, "not_found", _("Not found.")) from None
         return Status(200, existing)
     if payload.decision not in {"check", "new"}:
         raise ValidationError({"decision": _("Use 'check', 'new' or 'same:<code>'.")})

@@ -306,8 +306,16 @@ def register_participant(
     participant.save()
     ParticipantLink(participant=participant, organisation=organisation).save()
     _index(participant, identity)
-    for other in different_from:
-        _remember_distinct(participant, other)
+    judged = list(different_from)
+    if judged:
+        # Only real candidates for this identity can be judged different people.
+        found = {
+            c.participant.pk
+            for c in find_candidates(identity, sex=sex, district=district, exclude=[participant.pk])
+        }
+        for other in judged:
+            if other.pk in found:
+                _remember_distinct(participant, other)
     return participant
 
 
@@ -325,18 +333,33 @@ def mark_different(*, actor: Actor, first: Participant, second: Participant) -> 
 
 
 @service
-def link_organisation(
-    *, actor: Actor, participant: Participant, organisation: Organisation | None = None
+def confirm_same_person(
+    *,
+    actor: Actor,
+    participant: Participant,
+    identity: Identity,
+    sex: str,
+    district: District,
+    organisation: Organisation | None = None,
 ) -> ParticipantLink:
-    """ "Same person": the acting organisation works with an existing participant; no new record."""
+    """ "Same person": the acting organisation works with an existing participant; no new record.
+
+    Linking gives the organisation's staff access to the record, so it is allowed only for
+    a participant who really is a duplicate candidate for the identity being registered;
+    a made-up participant id is refused like a missing one.
+    """
     policies.require(actor, "registration.write")
     organisation = _acting_organisation(actor, organisation)
-    target = participant.merged_into or participant
-    link = ParticipantLink.objects.filter(participant=target, organisation=organisation).first()
-    if link is None:
-        link = ParticipantLink(participant=target, organisation=organisation)
-        link.save()
-    return link
+    found = {c.participant.pk for c in find_candidates(identity, sex=sex, district=district)}
+    if participant.pk not in found:
+        raise Participant.DoesNotExist
+    link = ParticipantLink.objects.filter(participant=participant, organisation=organisation)
+    existing = link.first()
+    if existing is not None:
+        return existing
+    created = ParticipantLink(participant=participant, organisation=organisation)
+    created.save()
+    return created
 
 
 @service

@@ -97,7 +97,16 @@ def register(request: AuthedRequest) -> HttpResponse:
         try:
             if decision.startswith("same:"):
                 existing = get_object_or_404(Participant.objects.active(), pk=decision[5:])
-                services.link_organisation(actor=request.user, participant=existing)
+                try:
+                    services.confirm_same_person(
+                        actor=request.user,
+                        participant=existing,
+                        identity=identity,
+                        sex=data["sex"],
+                        district=data["district"],
+                    )
+                except Participant.DoesNotExist:
+                    raise Http404 from None
                 messages.success(
                     request,
                     _("No new record was made: your organisation now works with %(code)s.")

@@ -69,6 +69,20 @@ def test_duplicate_is_shown_and_same_person_links(existing, sana, signed_in):
     assert existing.links.filter(organisation__name="Roshan Centre").exists()
 
 
+def test_same_person_cannot_be_claimed_for_an_unrelated_record(aman, sana, signed_in):
+    other = services.register_participant(
+        actor=SYSTEM,
+        identity=services.Identity(name="Zarin Gul", father_name="Sher Zaman", birth_year=1998),
+        sex="f",
+        district=District.objects.get(code="SWT"),
+        organisation=aman,
+    )
+    client = signed_in(sana)
+    response = client.post("/participants/register/", _form(decision=f"same:{other.pk}"))
+    assert response.status_code == 404
+    assert not other.links.filter(organisation__name="Roshan Centre").exists()
+
+
 def test_different_person_registers_and_is_remembered(existing, sana, signed_in):
     client = signed_in(sana)
     response = client.post(

@@ -188,9 +188,35 @@ def test_candidate_search_finds_native_script_only_record():
 def test_same_person_links_instead_of_creating():
     existing = _register()
     centre = OrganisationFactory(kind=OrganisationKind.REHABILITATION_CENTRE)
-    services.link_organisation(actor=SYSTEM, participant=existing, organisation=centre)
+    swat = District.objects.get(code="SWT")
+    services.confirm_same_person(
+        actor=SYSTEM,
+        participant=existing,
+        organisation=centre,
+        sex="m",
+        district=swat,
+        identity=services.Identity(
+            name="Mohd Rehmatullah Khan", father_name="Gul Khan", birth_year=2001
+        ),
+    )
     assert Participant.objects.count() == 1
     assert set(existing.links.values_list("organisation", flat=True)) >= {centre.pk}
+
+
+def test_same_person_is_refused_for_a_record_that_is_not_a_candidate():
+    """Linking grants access: it must not work for an arbitrary record id."""
+    stranger = _register(name="Zarin Gul", father="Sher Zaman", sex="f", year=1998)
+    centre = OrganisationFactory(kind=OrganisationKind.REHABILITATION_CENTRE)
+    with pytest.raises(Participant.DoesNotExist):
+        services.confirm_same_person(
+            actor=SYSTEM,
+            participant=stranger,
+            organisation=centre,
+            sex="m",
+            district=District.objects.get(code="SWT"),
+            identity=services.Identity(name="Mohd Rehmatullah Khan", birth_year=2001),
+        )
+    assert not stranger.links.filter(organisation=centre).exists()
 
 
 def test_different_person_is_remembered():
