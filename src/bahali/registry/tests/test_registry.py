@@ -420,3 +420,22 @@ def test_duplicates_of_skips_pairs_judged_different():
     assert [c.participant for c in services.duplicates_of(first)] == [second]
     services.mark_different(actor=SYSTEM, first=second, second=first)
     assert services.duplicates_of(first) == []
+
+
+def test_match_persons_against_the_registry(tmp_path):
+    from django.core.management import call_command
+
+    existing = _register()
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "record_id,name,name_native,father_name,father_name_native,sex,birth_year,birth_date,"
+        "cnic,district\n"
+        "A1,Mohd Rehmatullah Khan,,Gul Khan,,m,2001,,,SWT\n"
+        "A2,Someone Else,,Other Father,,m,1970,,,PEW\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "pairs.csv"
+    call_command("match_persons", str(source), "--out", str(out), "--against-registry")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "record_id_a,record_id_b,score,decision"
+    assert len(lines) == 2 and lines[1].startswith(f"A1,{existing.code},")
