@@ -257,47 +257,35 @@ def can(user: User | Any, action: str, obj: models.Model | None = None) -> bool:
 
 
 # Words for the tables above, shown to users on their home page ("what you may see").
-RESOURCE_LABELS: dict[str, Any] = {}
-SCOPE_LABELS: dict[Scope, Any] = {}
-
-
-def _labels() -> None:
-    RESOURCE_LABELS.update(
-        {
-            "identity": _("Identity (names, CNIC, phone, address)"),
-            "case_summary": _("Case summary (code, phase, risk band, district)"),
-            "plan": _("Plans, sessions and general notes"),
-            "clinical_note": _("Clinical notes"),
-            "security_note": _("Security notes"),
-            "assessment": _("Assessments"),
-            "community_readiness": _("Community readiness and dialogues"),
-            "outcome_event": _("Outcome events"),
-            "grievance": _("Grievances"),
-            "audit_log": _("Audit trail"),
-            "aggregate_report": _("Aggregate reports"),
-            "organisation": _("Organisations"),
-            "membership": _("Memberships"),
-            "user": _("User accounts"),
-            "api_token": _("API tokens"),
-            "registration": _("Registering participants"),
-            "participant_record": _("Correcting identity, recording consent and pledge"),
-            "merge": _("Merging duplicate records"),
-        }
-    )
-    SCOPE_LABELS.update(
-        {
-            Scope.ALL: _("all"),
-            Scope.OWN_ORGANISATION: _("your organisation"),
-            Scope.SELF: _("your own"),
-            Scope.TEAM: _("cases on your team"),
-            Scope.COMMUNITY: _("cases placed in your community"),
-            Scope.DISTRICTS: _("your districts"),
-            Scope.REFERRED_OR_DISTRICTS: _("cases you referred or in your districts"),
-        }
-    )
-
-
-_labels()
+RESOURCE_LABELS: dict[str, Any] = {
+    "identity": _("Identity (names, CNIC, phone, address)"),
+    "case_summary": _("Case summary (code, phase, risk band, district)"),
+    "plan": _("Plans, sessions and general notes"),
+    "clinical_note": _("Clinical notes"),
+    "security_note": _("Security notes"),
+    "assessment": _("Assessments"),
+    "community_readiness": _("Community readiness and dialogues"),
+    "outcome_event": _("Outcome events"),
+    "grievance": _("Grievances"),
+    "audit_log": _("Audit trail"),
+    "aggregate_report": _("Aggregate reports"),
+    "organisation": _("Organisations"),
+    "membership": _("Memberships"),
+    "user": _("User accounts"),
+    "api_token": _("API tokens"),
+    "registration": _("Registering participants"),
+    "participant_record": _("Correcting identity, recording consent and pledge"),
+    "merge": _("Merging duplicate records"),
+}
+SCOPE_LABELS: dict[Scope, Any] = {
+    Scope.ALL: _("all"),
+    Scope.OWN_ORGANISATION: _("your organisation"),
+    Scope.SELF: _("your own"),
+    Scope.TEAM: _("cases on your team"),
+    Scope.COMMUNITY: _("cases placed in your community"),
+    Scope.DISTRICTS: _("your districts"),
+    Scope.REFERRED_OR_DISTRICTS: _("cases you referred or in your districts"),
+}
 
 
 @dataclass(frozen=True)

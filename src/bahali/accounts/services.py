@@ -172,12 +172,12 @@ def grant_membership(
         membership = Membership(user=user, organisation=organisation, role=parsed)
     membership.is_active = True
     membership.save()
-    set_membership_districts(membership, districts)
+    _set_membership_districts(membership, districts)
     user.forget_memberships()
     return membership
 
 
-def set_membership_districts(membership: Membership, districts: Iterable[District]) -> None:
+def _set_membership_districts(membership: Membership, districts: Iterable[District]) -> None:
     """Replace the districts of a membership, recording before and after."""
     before = sorted(membership.districts.values_list("code", flat=True))
     wanted = list(districts)

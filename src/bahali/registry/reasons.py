@@ -10,10 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 REASON_LABELS: dict[str, Promise] = {
     "cnic_same": _("same CNIC"),
-    "cnic_one_digit": _("CNIC one digit off"),
-    "cnic_transposed": _("CNIC with two digits swapped"),
+    "cnic_one_digit": _("CNIC one digit off, or two digits swapped"),
     "cnic_different": _("different CNIC"),
-    "cnic_missing": _("CNIC missing on one side"),
     "name_exact": _("same name, allowing for spelling"),
     "name_variant": _("similar name"),
     "name_partial": _("name partly the same"),
@@ -22,16 +20,20 @@ REASON_LABELS: dict[str, Promise] = {
     "father_variant": _("father's name variant"),
     "father_partial": _("father's name partly the same"),
     "father_different": _("different father's name"),
-    "father_missing": _("father's name missing on one side"),
     "birth_date_same": _("same date of birth"),
+    "birth_date_different": _("same birth year, different date"),
     "birth_year_same": _("same birth year"),
     "birth_year_off_by_one": _("birth year one apart"),
     "birth_year_different": _("different birth year"),
-    "birth_year_missing": _("birth year missing on one side"),
     "district_same": _("same district"),
     "district_different": _("different district"),
     "sex_same": _("same sex"),
     "sex_conflict": _("different sex"),
+    # adjustments for how common the name is (batch matching)
+    "name_common": _("a common name"),
+    "name_rare": _("a rare name"),
+    "father_common": _("a common father's name"),
+    "father_rare": _("a rare father's name"),
 }
 
 

@@ -439,3 +439,12 @@ def test_match_persons_against_the_registry(tmp_path):
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "record_id_a,record_id_b,score,decision"
     assert len(lines) == 2 and lines[1].startswith(f"A1,{existing.code},")
+
+
+def test_every_reason_the_matcher_gives_has_words():
+    from bahali.registry.matching import model
+    from bahali.registry.reasons import REASON_LABELS
+
+    codes = {code for levels in model.LEVELS.values() for code in levels}
+    codes |= {f"{field}_{kind}" for field in ("name", "father") for kind in ("common", "rare")}
+    assert codes == set(REASON_LABELS)
