@@ -76,3 +76,126 @@ def make_member(
 
 def membership_of(user: User) -> Membership:
     return Membership.objects.filter(user=user).select_related("organisation").get()
+
+
+class PathwayWorld:
+    """Organisations of every kind, one user per role, the three programme blueprints and a
+    consenting, pledged participant: the cast of the pathway tests (JOURNEYS.md 1–3)."""
+
+    def __init__(self) -> None:
+        from bahali.programmes.services import load_blueprint
+        from bahali.registry import services as registry
+
+        kinds = OrganisationKind
+        self.lead = cast(Organisation, OrganisationFactory(kind=kinds.LEAD_AGENCY))
+        self.centre = cast(Organisation, OrganisationFactory(kind=kinds.REHABILITATION_CENTRE))
+        self.prison = cast(Organisation, OrganisationFactory(kind=kinds.PRISON_SERVICE))
+        self.cso = cast(Organisation, OrganisationFactory(kind=kinds.CIVIL_SOCIETY))
+        self.committee = cast(Organisation, OrganisationFactory(kind=kinds.COMMUNITY_COMMITTEE))
+        self.security = cast(Organisation, OrganisationFactory(kind=kinds.SECURITY_LIAISON))
+        self.oversight = cast(Organisation, OrganisationFactory(kind=kinds.OVERSIGHT_BODY))
+        self.manager = make_member(Role.PROGRAMME_MANAGER, organisation=self.lead)
+        self.steward = make_member(Role.DATA_STEWARD, organisation=self.lead)
+        self.case_worker = make_member(Role.CASE_WORKER, organisation=self.centre)
+        self.psychologist = make_member(Role.PSYCHOLOGIST, organisation=self.centre)
+        self.scholar = make_member(Role.RELIGIOUS_SCHOLAR, organisation=self.centre)
+        self.prison_worker = make_member(Role.CASE_WORKER, organisation=self.prison)
+        self.trainer = make_member(Role.TRAINER, organisation=self.cso)
+        self.mentor = make_member(Role.MENTOR, organisation=self.cso)
+        self.cso_worker = make_member(Role.CASE_WORKER, organisation=self.cso)
+        self.committee_member = make_member(Role.COMMITTEE_MEMBER, organisation=self.committee)
+        self.liaison = make_member(Role.SECURITY_LIAISON, organisation=self.security)
+        self.monitor = make_member(Role.OVERSIGHT_MONITOR, organisation=self.oversight)
+        self.analyst = make_member(Role.ANALYST)
+        self.outsider = make_member(Role.CASE_WORKER)  # a case worker on no team
+        self.swat = District.objects.get(code="SWT")
+        self.programmes = {
+            key: load_blueprint(
+                actor=SYSTEM, blueprint=key, lead_organisation=self.lead, districts=[self.swat]
+            )
+            for key in ("centre", "prison", "community")
+        }
+        self._serial = 0
+        self.registry = registry
+        from django.utils import timezone
+
+        self.today = timezone.localdate()
+
+    def participant(self, *, consent: bool = True, pledge: bool = True, **identity: Any) -> Any:
+        """A participant registered by the centre, with consent and pledge unless told not."""
+        from bahali.registry.models import Consent, ConsentPurpose
+
+        self._serial += 1
+        participant = self.registry.register_participant(
+            actor=SYSTEM,
+            identity=self.registry.Identity(
+                name=identity.pop("name", f"Test Person {self._serial}"),
+                father_name=identity.pop("father_name", f"Father {self._serial}"),
+                birth_year=identity.pop("birth_year", 1995),
+                **identity,
+            ),
+            sex="m",
+            district=self.swat,
+            organisation=self.centre,
+        )
+        if consent:
+            self.registry.record_consent(
+                actor=SYSTEM,
+                participant=participant,
+                purpose=ConsentPurpose.PARTICIPATION,
+                given_by=Consent.GivenBy.SELF,
+                method=Consent.Method.SIGNED,
+                given_on=self.today,
+            )
+        if pledge:
+            self.registry.record_pledge(
+                actor=SYSTEM, participant=participant, pledged_on=self.today, witnesses="Imam"
+            )
+        return participant
+
+    def case(self, programme: str = "centre", *, phase: str | None = None, **kwargs: Any) -> Any:
+        """An open case with a team from the centre and the CSO, received by the committee."""
+        from bahali.cases import services as cases
+        from bahali.cases.models import CaseRole
+
+        kwargs.setdefault("participant", self.participant())
+        kwargs.setdefault("referral_source", "security_forces")
+        kwargs.setdefault("referred_by", self.security)
+        kwargs.setdefault("receiving_committee", self.committee)
+        programme_obj = self.programmes[programme]
+        entry = None
+        if phase:
+            entry = programme_obj.phases.get(code=phase)
+        case = cases.enrol_participant(
+            actor=self.case_worker if programme == "centre" else SYSTEM,
+            programme=programme_obj,
+            entry_phase=entry if entry is not None and entry.is_entry else None,
+            lead_organisation=self.centre,
+            **kwargs,
+        )
+        team = [
+            (self.psychologist, CaseRole.PSYCHOLOGIST),
+            (self.scholar, CaseRole.RELIGIOUS_SCHOLAR),
+            (self.trainer, CaseRole.TRAINER),
+            (self.mentor, CaseRole.MENTOR),
+            (self.cso_worker, CaseRole.CASE_WORKER),
+        ]
+        if programme != "centre":
+            team.append((self.case_worker, CaseRole.LEAD_CASE_WORKER))
+        if programme == "prison":
+            team.append((self.prison_worker, CaseRole.CASE_WORKER))
+        for user, role in team:
+            cases.add_team_member(
+                actor=SYSTEM, case=case, membership=membership_of(user), case_role=role
+            )
+        if phase and case.phase.code != phase:
+            from bahali.cases.models import Case, PhaseChange
+
+            target = programme_obj.phases.get(code=phase)
+            with acting_as(SYSTEM):
+                Case.objects.filter(pk=case.pk).update(phase=target)
+                PhaseChange(
+                    case=case, from_phase=case.phase, to_phase=target, changed_on=self.today
+                ).save()
+            case.refresh_from_db()
+        return case

@@ -4,7 +4,7 @@ Everything here is data a reviewer can check against DESIGN.md §2:
 
 * ``MATRIX`` says, per resource and role, whether the role may read and/or write it and
   within which scope (all, its own organisation, itself, the case team, ...).
-* ``SCOPE_PATHS`` says, per resource, how a scope reaches the rows of its model.
+* ``SCOPE_PATHS`` says, per model, how a scope reaches its rows.
 
 ``can(user, "resource.read|write", obj)`` and ``filter_visible(queryset, user, resource)``
 (behind every ``Model.objects.visible_to(user)``) both read these tables, so a list and a
@@ -14,6 +14,7 @@ resources, scopes without a path, inactive users, memberships or organisations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -145,6 +146,18 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: W(S.OWN_ORGANISATION),
     },
     "merge": {DS: W(S.OWN_ORGANISATION)},
+    # --- the pathway (programmes, cases, transitions and their gates) ---
+    "programme": {**_each(ALL_ROLES, R(S.ALL)), PM: (R(S.ALL), W(S.OWN_ORGANISATION))},
+    "enrolment": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL)},
+    "case_team": {PM: W(S.DISTRICTS)},
+    "transition": {**_each(TEAM_ROLES, W(S.TEAM)), PSY: W(S.TEAM), PM: W(S.DISTRICTS)},
+    "sign_off": {
+        **_each(TEAM_ROLES, W(S.TEAM)),
+        PSY: W(S.TEAM),
+        CM: W(S.COMMUNITY),
+        PM: W(S.DISTRICTS),
+    },
+    "gate_override": {DS: W(S.OWN_ORGANISATION, _("documented, flagged to oversight"))},
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
@@ -152,26 +165,146 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
     "api_token": _each(ALL_ROLES, RW(S.SELF)),
 }
 
-# How each scope reaches a resource's rows: a lookup from the model to the value the
-# membership supplies (its organisation, its user, its districts). A scope missing here
-# matches nothing for that resource.
-SCOPE_PATHS: dict[str, dict[Scope, str]] = {
-    "organisation": {Scope.OWN_ORGANISATION: "pk"},
-    "membership": {Scope.OWN_ORGANISATION: "organisation", Scope.SELF: "user"},
-    "user": {Scope.OWN_ORGANISATION: "memberships__organisation", Scope.SELF: "pk"},
-    "api_token": {Scope.SELF: "user"},
-    "audit_log": {Scope.OWN_ORGANISATION: "organisation"},
+# How each scope reaches a model's rows, per model (app label and model name): a lookup
+# from the model to the value the membership supplies (its organisation, its user, its
+# districts), or a function of the membership and resource giving the condition. A scope
+# missing here matches nothing on that model.
+Reach = str | Callable[["Membership", str], models.Q]
+SCOPE_PATHS: dict[str, dict[Scope, Reach]] = {
+    "organisations.organisation": {Scope.OWN_ORGANISATION: "pk"},
+    "accounts.membership": {Scope.OWN_ORGANISATION: "organisation", Scope.SELF: "user"},
+    "accounts.user": {Scope.OWN_ORGANISATION: "memberships__organisation", Scope.SELF: "pk"},
+    "accounts.apitoken": {Scope.SELF: "user"},
+    "audit.auditevent": {Scope.OWN_ORGANISATION: "organisation"},
+    "programmes.programme": {Scope.OWN_ORGANISATION: "lead_organisation"},
 }
-# Participants: until case teams exist (the pathway issue), a participant's team is the
-# staff of the organisations linked to them (registered, referred or confirmed the same).
-_PARTICIPANT_SCOPES = {
-    Scope.TEAM: "links__organisation",
-    Scope.OWN_ORGANISATION: "links__organisation",
-    Scope.DISTRICTS: "district",
-    Scope.REFERRED_OR_DISTRICTS: "district",
-}
-for _resource in ("identity", "case_summary", "participant_record", "merge"):
-    SCOPE_PATHS[_resource] = _PARTICIPANT_SCOPES
+
+
+def _districts(membership: Membership) -> list[int]:
+    return [district.pk for district in membership.districts.all()]
+
+
+def case_reach(prefix: str = "") -> dict[Scope, Reach]:
+    """How each scope reaches a case, for the case itself (``prefix=""``) or for rows that
+    belong to one (``prefix="case__"``).
+
+    Team: the membership sits on the case's team now. Districts (programme managers): cases
+    of their organisation's programmes in their districts. Referred or districts (security
+    liaisons): cases their organisation referred or in their districts. Community
+    (committee members): open cases their committee receives. Own organisation (data
+    stewards): cases their organisation leads or whose programme it leads.
+
+    Conditions are single-valued or subqueries, so lists never need DISTINCT.
+    """
+
+    def field(name: str, value: Any) -> models.Q:
+        return models.Q(**{f"{prefix}{name}": value})
+
+    def team(m: Membership, resource: str) -> models.Q:
+        from bahali.cases.models import TeamMember
+
+        on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
+        return field("pk__in" if not prefix else "in", on_team.values("case"))
+
+    def districts(m: Membership, resource: str) -> models.Q:
+        return field("district__in", _districts(m)) & field(
+            "programme__lead_organisation", m.organisation_id
+        )
+
+    def referred_or_districts(m: Membership, resource: str) -> models.Q:
+        return field("referred_by", m.organisation_id) | field("district__in", _districts(m))
+
+    def community(m: Membership, resource: str) -> models.Q:
+        return field("receiving_committee", m.organisation_id) & field("closed_on__isnull", True)
+
+    def own_organisation(m: Membership, resource: str) -> models.Q:
+        return field("lead_organisation", m.organisation_id) | field(
+            "programme__lead_organisation", m.organisation_id
+        )
+
+    return {
+        Scope.TEAM: team,
+        Scope.DISTRICTS: districts,
+        Scope.REFERRED_OR_DISTRICTS: referred_or_districts,
+        Scope.COMMUNITY: community,
+        Scope.OWN_ORGANISATION: own_organisation,
+    }
+
+
+def _participant_reach() -> dict[Scope, Reach]:
+    """How each scope reaches a participant: through their cases, and before any case is
+    open, through the organisations that registered or referred them.
+
+    Committee members reach identity only where the participant consented to sharing with
+    committees (and then the identity service opens the name alone).
+    """
+    by_case = case_reach()
+
+    def through_cases(scope: Scope, m: Membership, resource: str) -> models.Q:
+        from bahali.cases.models import Case
+
+        reach = by_case[scope]
+        if not callable(reach):  # every case scope is a condition; a path would be a bug
+            raise TypeError(scope)
+        return models.Q(pk__in=Case.objects.filter(reach(m, resource)).values("participant"))
+
+    def linked(m: Membership) -> models.Q:
+        from bahali.registry.models import ParticipantLink
+
+        links = ParticipantLink.objects.filter(organisation=m.organisation_id)
+        return models.Q(pk__in=links.values("participant"))
+
+    def team(m: Membership, resource: str) -> models.Q:
+        from bahali.cases.models import Case
+
+        with_open_case = Case.objects.filter(closed_on__isnull=True).values("participant")
+        not_yet_enrolled = linked(m) & ~models.Q(pk__in=with_open_case)
+        return through_cases(Scope.TEAM, m, resource) | not_yet_enrolled
+
+    def own_organisation(m: Membership, resource: str) -> models.Q:
+        return linked(m)
+
+    def community(m: Membership, resource: str) -> models.Q:
+        condition = through_cases(Scope.COMMUNITY, m, resource)
+        if resource == "identity":
+            from bahali.organisations.models import OrganisationKind
+            from bahali.registry.models import Consent, ConsentPurpose
+
+            consented = Consent.objects.filter(
+                purpose=ConsentPurpose.SHARING,
+                share_with=OrganisationKind.COMMUNITY_COMMITTEE,
+                withdrawn_on__isnull=True,
+            ).values("participant")
+            condition &= models.Q(pk__in=consented)
+        return condition
+
+    def referred_or_districts(m: Membership, resource: str) -> models.Q:
+        return models.Q(district__in=_districts(m)) | through_cases(
+            Scope.REFERRED_OR_DISTRICTS, m, resource
+        )
+
+    return {
+        Scope.TEAM: team,
+        Scope.OWN_ORGANISATION: own_organisation,
+        Scope.DISTRICTS: "district",
+        Scope.REFERRED_OR_DISTRICTS: referred_or_districts,
+        Scope.COMMUNITY: community,
+    }
+
+
+SCOPE_PATHS["registry.participant"] = _participant_reach()
+SCOPE_PATHS["cases.case"] = case_reach()
+for _model in ("cases.teammember", "cases.transitionrequest", "cases.phasechange"):
+    SCOPE_PATHS[_model] = case_reach("case__")
+SCOPE_PATHS["cases.signoff"] = case_reach("request__case__")
+SCOPE_PATHS["casework.goal"] = case_reach("case__")
+SCOPE_PATHS["casework.goalreview"] = case_reach("goal__case__")
+SCOPE_PATHS["casework.attendance"] = case_reach("case__")  # sessions: through attendance
+SCOPE_PATHS["casework.note"] = case_reach("case__")
+SCOPE_PATHS["casework.familymember"] = case_reach("case__")
+SCOPE_PATHS["casework.mentorassignment"] = case_reach("case__")
+SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
+SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
 
 
 def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
@@ -185,10 +318,8 @@ def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
         return [membership.organisation_id]
     if scope is Scope.SELF:
         return [membership.user_id]
-    if scope is Scope.TEAM:
-        return [membership.organisation_id]
     if scope in (Scope.DISTRICTS, Scope.REFERRED_OR_DISTRICTS):
-        return [district.pk for district in membership.districts.all()]
+        return _districts(membership)
     return []
 
 
@@ -210,16 +341,19 @@ Q = TypeVar("Q", bound=models.QuerySet[Any])
 def filter_visible(queryset: Q, user: User | Any, resource: str, verb: str = "read") -> Q:
     """Narrow ``queryset`` to the rows ``user`` may ``verb``; none when nothing grants it."""
     condition = models.Q(pk__in=[])
-    paths = SCOPE_PATHS.get(resource, {})
+    paths = SCOPE_PATHS.get(queryset.model._meta.label_lower, {})
     multi_valued = False
     for membership, grant in grants(user, resource, verb):
         if grant.scope is Scope.ALL:
             return queryset
-        path = paths.get(grant.scope)
-        if path is None:
+        reach = paths.get(grant.scope)
+        if reach is None:
             continue
-        multi_valued = multi_valued or "__" in path
-        condition |= models.Q(**{f"{path}__in": _scope_values(grant.scope, membership)})
+        if callable(reach):  # conditions built as subqueries: never multi-valued
+            condition |= reach(membership, resource)
+        else:
+            multi_valued = multi_valued or "__" in reach
+            condition |= models.Q(**{f"{reach}__in": _scope_values(grant.scope, membership)})
     narrowed = queryset.filter(condition)
     return narrowed.distinct() if multi_valued else narrowed
 
@@ -256,6 +390,35 @@ def can(user: User | Any, action: str, obj: models.Model | None = None) -> bool:
     return filter_visible(queryset, user, resource, verb).exists()
 
 
+def membership_can(membership: Membership, action: str, obj: models.Model) -> bool:
+    """May this one membership (not the user's others) do ``action`` on ``obj``?
+
+    For acts done in an organisation's name, such as a sign-off: the organisation that signs
+    must be the one whose role grants it.
+    """
+    resource, _sep, verb = action.partition(".")
+    if not (membership.is_active and membership.organisation.is_active):
+        return False
+    if not membership.user.is_active:
+        return False
+    paths = SCOPE_PATHS.get(obj._meta.label_lower, {})
+    for grant in role_grants(resource, Role(membership.role)):
+        if not getattr(grant, verb, False):
+            continue
+        if grant.scope is Scope.ALL:
+            return True
+        reach = paths.get(grant.scope)
+        if reach is None:
+            continue
+        if callable(reach):
+            condition = reach(membership, resource)
+        else:
+            condition = models.Q(**{f"{reach}__in": _scope_values(grant.scope, membership)})
+        if type(obj)._default_manager.filter(condition, pk=obj.pk).exists():
+            return True
+    return False
+
+
 # Words for the tables above, shown to users on their home page ("what you may see").
 RESOURCE_LABELS: dict[str, Any] = {
     "identity": _("Identity (names, CNIC, phone, address)"),
@@ -276,6 +439,12 @@ RESOURCE_LABELS: dict[str, Any] = {
     "registration": _("Registering participants"),
     "participant_record": _("Correcting identity, recording consent and pledge"),
     "merge": _("Merging duplicate records"),
+    "programme": _("Programme configuration"),
+    "enrolment": _("Enrolling participants in a programme"),
+    "case_team": _("Case teams"),
+    "transition": _("Requesting phase transitions and closing cases"),
+    "sign_off": _("Signing off transitions"),
+    "gate_override": _("Overriding a gate"),
 }
 SCOPE_LABELS: dict[Scope, Any] = {
     Scope.ALL: _("all"),

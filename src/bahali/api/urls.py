@@ -8,7 +8,10 @@ from ninja import NinjaAPI
 from bahali.accounts.api import router as accounts_router
 from bahali.api import errors
 from bahali.api.auth import TokenAuth
+from bahali.cases.api import router as cases_router
+from bahali.casework.api import router as casework_router
 from bahali.organisations.api import router as organisations_router
+from bahali.programmes.api import router as programmes_router
 from bahali.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -28,5 +31,8 @@ errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", organisations_router)
 api.add_router("", registry_router)
+api.add_router("", programmes_router)
+api.add_router("", cases_router)
+api.add_router("", casework_router)
 
 urlpatterns = [path("v1/", api.urls)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bahali.accounts import services as accounts
 from bahali.accounts.models import User
 from bahali.accounts.roles import Role
+from bahali.cases.demo import load_demo_cases
 from bahali.core.context import SYSTEM, service
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District, Tehsil
@@ -37,6 +38,14 @@ ORGANISATIONS = [
         Kind.REHABILITATION_CENTRE,
         "SWT",
         "Residential centre for adults (fictional, for the demo).",
+    ),
+    (
+        "prison",
+        "Swat Central Prison Welfare Wing",
+        "Prison Welfare",
+        Kind.PRISON_SERVICE,
+        "SWT",
+        "Counselling and family work inside the prison (fictional).",
     ),
     (
         "aman",
@@ -103,6 +112,7 @@ USERS = [
     ("idris", "Idris", "Shah", "centre", Role.RELIGIOUS_SCHOLAR, ["SWT"]),
     ("bilal", "Bilal", "Ahmad", "aman", Role.TRAINER, ["SWT"]),
     ("yousaf", "Yousaf", "Khan", "aman", Role.MENTOR, ["SWT"]),
+    ("tariq", "Tariq", "Jan", "prison", Role.CASE_WORKER, ["SWT"]),
     ("rahim", "Rahim", "Dad", "committee", Role.COMMITTEE_MEMBER, ["SWT"]),
     ("ayesha", "Ayesha", "Malik", "lead", Role.PROGRAMME_MANAGER, ["SWT", "BJR"]),
     ("khalid", "Khalid", "Mehmood", "security", Role.SECURITY_LIAISON, ["SWT"]),
@@ -242,6 +252,7 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
         )
         accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
     _demo_participants(orgs, swat)
+    load_demo_cases(orgs, swat)
     return accounts_out
 
 

@@ -22,7 +22,7 @@ class BootstrapForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"

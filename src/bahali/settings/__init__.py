@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "bahali.organisations",
     "bahali.accounts",
     "bahali.registry",
+    "bahali.programmes",
+    "bahali.cases",
+    "bahali.casework",
     "bahali.api",
 ]
 

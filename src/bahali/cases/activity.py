@@ -1,0 +1,167 @@
+"""The pathway's own contributions to the case timeline and to "My work"."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
+from bahali.cases.querysets import SIGN_OFF_DAYS
+from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.cases.work import WorkItem
+from bahali.programmes.models import Phase
+
+
+def _name(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
+    """Phase changes, requests, sign-offs and team changes: four queries whatever the count."""
+    entries: list[TimelineEntry] = []
+    changes = PhaseChange.objects.filter(case=case).select_related(
+        "from_phase", "to_phase", "changed_by", "request"
+    )
+    for change in changes:
+        if change.closure and change.to_phase is None:
+            title = _("Closed: %(closure)s") % {"closure": change.get_closure_display()}
+        elif change.from_phase is None:
+            title = _("Enrolled in “%(phase)s”") % {"phase": _label(change.to_phase)}
+        else:
+            title = _("Moved from “%(from)s” to “%(to)s”") % {
+                "from": _label(change.from_phase),
+                "to": _label(change.to_phase),
+            }
+        overridden = change.request is not None and change.request.overridden_by_id is not None
+        entries.append(
+            TimelineEntry(
+                when=as_datetime(change.created_at),
+                kind="phase",
+                icon="signpost-split",
+                title=title,
+                detail=(
+                    _("Gate overridden: %(reason)s") % {"reason": change.request.override_reason}
+                    if overridden and change.request
+                    else change.reason
+                ),
+                actor=_name(change.changed_by),
+                flagged=overridden,
+            )
+        )
+    requests = TransitionRequest.objects.filter(case=case).select_related(
+        "transition__to_phase", "requested_by"
+    )
+    for request in requests:
+        entries.append(
+            TimelineEntry(
+                when=request.created_at,
+                kind="request",
+                icon="send",
+                title=_("Asked to move to “%(phase)s”")
+                % {"phase": request.transition.to_phase.label},
+                detail=request.reason,
+                actor=_name(request.requested_by),
+            )
+        )
+    sign_offs = SignOff.objects.filter(request__case=case).select_related(
+        "organisation", "signed_by", "answered_by"
+    )
+    for sign_off in sign_offs:
+        approve = sign_off.decision == SignOff.Decision.APPROVE
+        entries.append(
+            TimelineEntry(
+                when=sign_off.updated_at,
+                kind="sign_off",
+                icon="check2-circle" if approve else "exclamation-octagon",
+                title=(
+                    _("%(organisation)s approved") if approve else _("%(organisation)s objected")
+                )
+                % {"organisation": sign_off.organisation.name},
+                detail=sign_off.reason,
+                actor=_name(sign_off.signed_by),
+                flagged=sign_off.objection == SignOff.ObjectionState.OPEN,
+            )
+        )
+        if sign_off.answered_at:
+            entries.append(
+                TimelineEntry(
+                    when=sign_off.answered_at,
+                    kind="answer",
+                    icon="reply",
+                    title=_("Objection answered"),
+                    detail=sign_off.answer,
+                    actor=_name(sign_off.answered_by),
+                )
+            )
+    team = TeamMember.objects.filter(case=case).select_related(
+        "membership__user", "membership__organisation"
+    )
+    for member in team:
+        who = _("%(name)s (%(role)s, %(organisation)s)") % {
+            "name": _name(member.membership.user),
+            "role": member.get_case_role_display(),
+            "organisation": member.membership.organisation.name,
+        }
+        entries.append(
+            TimelineEntry(
+                when=as_datetime(member.created_at),
+                kind="team",
+                icon="person-plus",
+                title=_("Joined the team: %(who)s") % {"who": who},
+            )
+        )
+        if member.left_on:
+            entries.append(
+                TimelineEntry(
+                    when=as_datetime(member.left_on),
+                    kind="team",
+                    icon="person-dash",
+                    title=_("Left the team: %(who)s") % {"who": who},
+                )
+            )
+    return entries
+
+
+def _label(phase: Phase | None) -> str:
+    return phase.label if phase is not None else ""
+
+
+def sign_off_work(user: Any) -> list[WorkItem]:
+    """Sign-offs asked of the user's organisations, and objections to the user's requests."""
+    from bahali.cases.services import sign_off_queue
+
+    items = [
+        WorkItem(
+            kind="sign_off",
+            title=_("Sign off: move to “%(phase)s”") % {"phase": request.transition.to_phase.label},
+            url=reverse("cases:detail", args=[request.case_id]),
+            case_label=f"{request.case.participant.code} · {request.case.programme.label}",
+            due=(request.created_at + datetime.timedelta(days=SIGN_OFF_DAYS)).date(),
+            detail=request.reason,
+        )
+        for request in sign_off_queue(user)
+    ]
+    objections = SignOff.objects.filter(
+        objection=SignOff.ObjectionState.OPEN,
+        request__requested_by=user,
+        request__status=TransitionRequest.Status.PENDING,
+    ).select_related("request__case__participant", "request__case__programme", "organisation")
+    for sign_off in objections:
+        case = sign_off.request.case
+        items.append(
+            WorkItem(
+                kind="objection",
+                title=_("Answer the objection of %(organisation)s")
+                % {"organisation": sign_off.organisation.name},
+                url=reverse("cases:detail", args=[case.pk]),
+                case_label=f"{case.participant.code} · {case.programme.label}",
+                due=sign_off.updated_at.date(),
+                detail=sign_off.reason,
+            )
+        )
+    return items

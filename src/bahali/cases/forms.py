@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bahali.accounts.models import Membership
+from bahali.cases.models import CaseRole, Closure, ReferralSource, RiskBand, SignOff
+from bahali.core.forms import BootstrapForm
+from bahali.geography.models import Community, District
+from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.programmes.models import Phase, Programme, Transition
+
+
+class CaseFilterForm(BootstrapForm):
+    """The case list's filters; every field optional."""
+
+    OPEN_CHOICES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+
+    programme = forms.ModelChoiceField(
+        Programme.objects.all(), required=False, label=_("Programme"), empty_label=_("All")
+    )
+    phase = forms.CharField(required=False, label=_("Phase"), widget=forms.Select())
+    district = forms.ModelChoiceField(
+        District.objects.all(), required=False, label=_("District"), empty_label=_("All")
+    )
+    organisation = forms.ModelChoiceField(
+        Organisation.objects.filter(is_active=True),
+        required=False,
+        label=_("Organisation"),
+        empty_label=_("All"),
+    )
+    risk_band = forms.ChoiceField(
+        choices=[("", _("All")), *RiskBand.choices], required=False, label=_("Risk band")
+    )
+    status = forms.ChoiceField(choices=OPEN_CHOICES, required=False, label=_("Status"))
+    overdue = forms.BooleanField(required=False, label=_("Only with overdue items"))
+    waiting = forms.BooleanField(required=False, label=_("Only waiting for sign-offs"))
+    overridden = forms.BooleanField(required=False, label=_("Only with gate overrides"))
+    q = forms.CharField(required=False, label=_("Code"), max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        phases = Phase.objects.select_related("programme").order_by("programme__name_en", "order")
+        choices: list[tuple[str, Any]] = [("", _("All"))]
+        seen: dict[str, str] = {}
+        for phase in phases:
+            seen.setdefault(phase.code, phase.label)
+        choices += sorted(seen.items(), key=lambda item: item[1])
+        self.fields["phase"].widget.choices = choices
+
+
+class EnrolForm(BootstrapForm):
+    programme = forms.ModelChoiceField(
+        Programme.objects.filter(is_active=True), label=_("Programme")
+    )
+    entry_phase = forms.ModelChoiceField(
+        Phase.objects.filter(is_entry=True).select_related("programme"),
+        label=_("Enter at phase"),
+        required=False,
+        help_text=_("Leave empty for the programme's first entry phase."),
+    )
+    referral_source = forms.ChoiceField(choices=ReferralSource.choices, label=_("Referral source"))
+    referred_by = forms.ModelChoiceField(
+        Organisation.objects.filter(is_active=True),
+        label=_("Referred by (organisation)"),
+        required=False,
+    )
+    district = forms.ModelChoiceField(
+        District.objects.all(),
+        label=_("District where the case is worked"),
+        required=False,
+        help_text=_("Leave empty for the participant's registration district."),
+    )
+    receiving_community = forms.ModelChoiceField(
+        Community.objects.select_related("tehsil"),
+        label=_("Receiving community"),
+        required=False,
+    )
+    receiving_committee = forms.ModelChoiceField(
+        Organisation.objects.filter(kind=OrganisationKind.COMMUNITY_COMMITTEE, is_active=True),
+        label=_("Receiving community's committee"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entry_phase"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda phase: f"{phase.programme.label} — {phase.label}"
+        )
+
+
+class TeamMemberForm(BootstrapForm):
+    membership = forms.ModelChoiceField(Membership.objects.none(), label=_("Member"))
+    case_role = forms.ChoiceField(choices=CaseRole.choices, label=_("Case role"))
+
+    def __init__(self, *args: Any, memberships: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["membership"]
+        field.queryset = memberships if memberships is not None else Membership.objects.none()  # type: ignore[attr-defined]
+        field.label_from_instance = (  # type: ignore[attr-defined]
+            lambda m: (
+                f"{m.user.get_full_name() or m.user.username} — {m.get_role_display()}, "
+                f"{m.organisation.name}"
+            )
+        )
+
+
+class TransitionRequestForm(BootstrapForm):
+    transition = forms.ModelChoiceField(Transition.objects.none(), label=_("Move to"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, transitions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["transition"]
+        field.queryset = transitions if transitions is not None else Transition.objects.none()  # type: ignore[attr-defined]
+        field.label_from_instance = lambda t: t.to_phase.label  # type: ignore[attr-defined]
+
+
+class SignOffForm(BootstrapForm):
+    decision = forms.ChoiceField(
+        choices=SignOff.Decision.choices, label=_("Decision"), widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    organisation = forms.ModelChoiceField(
+        Organisation.objects.none(), label=_("Signing for"), required=False
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].widget.attrs["class"] = "form-check-input"
+        field = self.fields["organisation"]
+        field.queryset = organisations if organisations is not None else Organisation.objects.none()  # type: ignore[attr-defined]
+
+
+class AnswerForm(BootstrapForm):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(BootstrapForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OverrideForm(BootstrapForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reference = forms.CharField(
+        label=_("Authorising document"),
+        max_length=200,
+        help_text=_("Reference of the order or decision that authorises the override."),
+    )
+
+
+class CloseForm(BootstrapForm):
+    closure = forms.ChoiceField(
+        choices=[c for c in Closure.choices if c[0] != Closure.COMPLETED], label=_("Closure")
+    )
+    note = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,362 @@
+"""Cases: a participant's enrolment in a programme, worked by a team from several
+organisations, moved along the pathway only through gates that several kinds sign."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bahali.cases.querysets import CaseQuerySet, CaseRowQuerySet
+from bahali.core.models import AuditedModel
+from bahali.organisations.models import OrganisationKind
+
+
+class ReferralSource(models.TextChoices):
+    SECURITY_FORCES = "security_forces", _("Security forces")
+    POLICE = "police", _("Police")
+    PRISON = "prison", _("Prison or court")
+    FAMILY = "family", _("Family")
+    SELF = "self", _("Self-referral")
+    COMMUNITY = "community", _("Community or elders")
+    CIVIL_SOCIETY = "civil_society", _("Civil-society organisation")
+    OTHER = "other", _("Other")
+
+
+class RiskBand(models.TextChoices):
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+
+
+class Closure(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXITED = "exited", _("Exited")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+class CaseRole(models.TextChoices):
+    LEAD_CASE_WORKER = "lead_case_worker", _("Lead case worker")
+    CASE_WORKER = "case_worker", _("Case worker")
+    PSYCHOLOGIST = "psychologist", _("Psychologist")
+    RELIGIOUS_SCHOLAR = "religious_scholar", _("Religious scholar")
+    TRAINER = "trainer", _("Vocational trainer / teacher")
+    MENTOR = "mentor", _("Mentor")
+
+
+class Case(AuditedModel):
+    """One participant in one programme: where they are on the pathway and who works with them.
+
+    ``district`` is where the case is worked (the scope of programme managers and security
+    liaisons); ``receiving_committee`` is the community committee that takes part in the
+    gates towards the community and sees the case summary.
+    """
+
+    participant = models.ForeignKey(
+        "registry.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    phase = models.ForeignKey(
+        "programmes.Phase", verbose_name=_("phase"), on_delete=models.PROTECT, related_name="+"
+    )
+    phase_entered_on = models.DateField(_("in this phase since"))
+    lead_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("lead organisation"),
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    district = models.ForeignKey(
+        "geography.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    referral_source = models.CharField(
+        _("referral source"), max_length=20, choices=ReferralSource.choices
+    )
+    referred_by = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("referred by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referred_cases",
+    )
+    receiving_community = models.ForeignKey(
+        "geography.Community",
+        verbose_name=_("receiving community"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    receiving_committee = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("receiving community's committee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_cases",
+        limit_choices_to={"kind": OrganisationKind.COMMUNITY_COMMITTEE},
+    )
+    risk_band = models.CharField(
+        _("risk band"), max_length=10, choices=RiskBand.choices, blank=True
+    )
+    opened_on = models.DateField(_("enrolled on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure = models.CharField(_("closure"), max_length=12, choices=Closure.choices, blank=True)
+    closure_note = models.TextField(_("closure note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_on", "-pk"]
+        indexes = [
+            models.Index(fields=["programme", "phase"], name="case_programme_phase"),
+            models.Index(fields=["district", "closed_on"], name="case_district_open"),
+            models.Index(fields=["-opened_on", "-id"], name="case_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} · {self.programme.code}"
+
+    def audit_label(self) -> str:
+        return f"case {self.pk} ({self.participant.code})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def days_in_phase(self) -> int:
+        end = self.closed_on or timezone.localdate()
+        return max(0, (end - self.phase_entered_on).days)
+
+
+class TeamMember(AuditedModel):
+    """A member of an organisation working on a case, in a case role; leaving keeps history."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="team"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="case_teams",
+    )
+    case_role = models.CharField(_("case role"), max_length=20, choices=CaseRole.choices)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = CaseRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["case", "joined_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "membership"],
+                condition=models.Q(left_on__isnull=True),
+                name="team_member_once",
+            )
+        ]
+        indexes = [models.Index(fields=["membership", "left_on"], name="team_by_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} ({self.get_case_role_display()})"
+
+    def audit_label(self) -> str:
+        return f"case {self.case_id} · {self.membership.user.username} · {self.case_role}"
+
+
+class TransitionRequest(AuditedModel):
+    """Someone on the team asks to move the case along a transition; the gate decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for sign-offs")
+        APPLIED = "applied", _("Applied")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="transition_requests"
+    )
+    transition = models.ForeignKey(
+        "programmes.Transition",
+        verbose_name=_("transition"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("overridden by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    override_reason = models.TextField(_("override reason"), blank=True)
+    override_reference = models.CharField(_("override document"), max_length=200, blank=True)
+
+    objects = CaseRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transition request")
+        verbose_name_plural = _("transition requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.transition}"
+
+    @property
+    def is_overridden(self) -> bool:
+        return self.overridden_by_id is not None
+
+
+class SignOff(AuditedModel):
+    """One organisation's decision on a transition request: approve, or object with a reason.
+
+    An objection stays open until the requester answers it or the objector withdraws it.
+    """
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        OBJECT = "object", _("Object")
+
+    class ObjectionState(models.TextChoices):
+        NONE = "", _("—")
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    request = models.ForeignKey(
+        TransitionRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="sign_offs",
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation_kind = models.CharField(
+        _("organisation kind"), max_length=32, choices=OrganisationKind.choices
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    reason = models.TextField(_("reason"))
+    objection = models.CharField(
+        _("objection"), max_length=10, choices=ObjectionState.choices, blank=True
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "organisation"], name="one_sign_off_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_decision_display()}"
+
+
+class PhaseChange(AuditedModel):
+    """The phase history: every move, how it came about (gate, override, enrolment, closure)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="phase_changes"
+    )
+    from_phase = models.ForeignKey(
+        "programmes.Phase",
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_phase = models.ForeignKey(
+        "programmes.Phase",
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closure = models.CharField(_("closure"), max_length=12, choices=Closure.choices, blank=True)
+    changed_on = models.DateField(_("date"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    request = models.ForeignKey(
+        TransitionRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("phase change")
+        verbose_name_plural = _("phase changes")
+        ordering = ["changed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_phase_id} → {self.to_phase_id or self.closure}"

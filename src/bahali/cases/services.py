@@ -1,0 +1,581 @@
+"""The pathway: enrolment, teams, transitions through gates, sign-offs, overrides, closure.
+
+No single organisation kind can move a person along alone: a gated transition applies only
+when each kind its rule names has approved through a member of an organisation involved in
+the case, the count is reached and no objection stands unanswered (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import Membership, User
+from bahali.accounts.roles import Role
+from bahali.cases.models import (
+    Case,
+    CaseRole,
+    Closure,
+    PhaseChange,
+    RiskBand,
+    SignOff,
+    TeamMember,
+    TransitionRequest,
+)
+from bahali.core.context import SystemActor, service
+from bahali.geography.models import Community, District
+from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.programmes.models import Phase, Programme, Transition
+from bahali.programmes.services import configuration_problems
+from bahali.registry.models import ConsentPurpose, Participant
+from bahali.registry.services import has_consent
+
+Actor = Any
+
+# Which membership roles may hold which case roles.
+CASE_ROLES_FOR: dict[Role, tuple[CaseRole, ...]] = {
+    Role.CASE_WORKER: (CaseRole.LEAD_CASE_WORKER, CaseRole.CASE_WORKER),
+    Role.PSYCHOLOGIST: (CaseRole.PSYCHOLOGIST,),
+    Role.RELIGIOUS_SCHOLAR: (CaseRole.RELIGIOUS_SCHOLAR,),
+    Role.TRAINER: (CaseRole.TRAINER,),
+    Role.MENTOR: (CaseRole.MENTOR,),
+}
+
+
+class StaleCase(Exception):
+    """The case changed after the form was opened."""
+
+
+def _user(actor: Actor) -> User | None:
+    return None if isinstance(actor, SystemActor) else actor
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def phase_requirements_missing(case_or_participant: Case | Participant, phase: Phase) -> list[str]:
+    """What must be on file before a participant may enter ``phase`` (consent, pledge)."""
+    participant = (
+        case_or_participant.participant
+        if isinstance(case_or_participant, Case)
+        else case_or_participant
+    )
+    missing = []
+    if phase.requires_consent and not has_consent(participant, ConsentPurpose.PARTICIPATION):
+        missing.append(
+            _("Voluntary consent to participate must be on file before “%(phase)s”.")
+            % {"phase": phase.label}
+        )
+    if phase.requires_pledge and not participant.pledges.exists():
+        missing.append(
+            _("The pledge renouncing violence must be on file before “%(phase)s”.")
+            % {"phase": phase.label}
+        )
+    return missing
+
+
+def _acting_membership(actor: Actor, roles: set[Role]) -> Membership | None:
+    """The actor's membership in their active organisation with one of ``roles``."""
+    user = _user(actor)
+    if user is None:
+        return None
+    active = getattr(user, "active_organisation", None)
+    found = [m for m in user.active_memberships() if Role(m.role) in roles]
+    for membership in found:
+        if active is not None and membership.organisation_id == active.pk:
+            return membership
+    return found[0] if found else None
+
+
+@service
+def enrol_participant(
+    *,
+    actor: Actor,
+    participant: Participant,
+    programme: Programme,
+    referral_source: str,
+    entry_phase: Phase | None = None,
+    district: District | None = None,
+    referred_by: Organisation | None = None,
+    receiving_community: Community | None = None,
+    receiving_committee: Organisation | None = None,
+    lead_organisation: Organisation | None = None,
+    opened_on: datetime.date | None = None,
+) -> Case:
+    """Open a case. Participation consent must be on file, and the pledge where the programme
+    or the entry phase asks for it; otherwise a clear refusal and nothing changes.
+
+    A case worker or psychologist who enrols joins the team, so the case stays in their sight.
+    """
+    policies.require(actor, "enrolment.write")
+    policies.require(actor, "participant_record.write", participant)
+    if participant.merged_into_id:
+        raise ValidationError(_("This record was merged: enrol the record it was merged into."))
+    if not programme.is_active:
+        raise ValidationError({"programme": _("This programme is not taking new cases.")})
+    problems = configuration_problems(programme)
+    if problems:
+        raise ValidationError(
+            {"programme": [_("This programme's pathway is incomplete."), *problems]}
+        )
+    entry_phase = entry_phase or programme.entry_phase
+    if entry_phase is None or entry_phase.programme_id != programme.pk or not entry_phase.is_entry:
+        raise ValidationError({"entry_phase": _("Choose an entry phase of this programme.")})
+    if Case.objects.filter(participant=participant, programme=programme).open().exists():
+        raise ValidationError(
+            {"programme": _("This participant already has an open case in this programme.")}
+        )
+    missing = []
+    if not has_consent(participant, ConsentPurpose.PARTICIPATION):
+        missing.append(
+            _("Voluntary consent to participate must be recorded before enrolment.")
+            if not participant.is_juvenile
+            else _("A guardian's consent to participate must be recorded before enrolment.")
+        )
+    if (programme.pledge_at_enrolment or entry_phase.requires_pledge) and not (
+        participant.pledges.exists()
+    ):
+        missing.append(_("This programme needs the pledge renouncing violence before enrolment."))
+    if missing:
+        raise ValidationError(missing)
+    if receiving_committee is not None and (
+        receiving_committee.kind != OrganisationKind.COMMUNITY_COMMITTEE
+    ):
+        raise ValidationError(
+            {"receiving_committee": _("Choose a community reintegration committee.")}
+        )
+    enroller = _acting_membership(actor, {Role.CASE_WORKER, Role.PROGRAMME_MANAGER})
+    lead = lead_organisation or (enroller.organisation if enroller else None)
+    if lead is None:
+        raise ValidationError({"lead_organisation": _("Name the organisation leading the case.")})
+    opened_on = opened_on or _today()
+    case = Case(
+        participant=participant,
+        programme=programme,
+        phase=entry_phase,
+        phase_entered_on=opened_on,
+        lead_organisation=lead,
+        district=district or participant.district,
+        referral_source=referral_source,
+        referred_by=referred_by,
+        receiving_community=receiving_community,
+        receiving_committee=receiving_committee,
+        opened_on=opened_on,
+    )
+    case.full_clean()
+    case.save()
+    PhaseChange(
+        case=case,
+        from_phase=None,
+        to_phase=entry_phase,
+        changed_on=opened_on,
+        changed_by=_user(actor),
+        reason=_("Enrolled"),
+    ).save()
+    if enroller is not None and enroller.role == Role.CASE_WORKER:
+        TeamMember(
+            case=case,
+            membership=enroller,
+            case_role=CaseRole.LEAD_CASE_WORKER,
+            joined_on=opened_on,
+        ).save()
+    return case
+
+
+@service
+def add_team_member(
+    *,
+    actor: Actor,
+    case: Case,
+    membership: Membership,
+    case_role: str,
+    joined_on: datetime.date | None = None,
+) -> TeamMember:
+    """Put a member of an organisation on the case's team, in a role their own role allows."""
+    policies.require(actor, "case_team.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed."))
+    if not (membership.is_active and membership.organisation.is_active):
+        raise ValidationError({"membership": _("This member's role has ended.")})
+    allowed = CASE_ROLES_FOR.get(Role(membership.role), ())
+    if case_role not in allowed:
+        raise ValidationError(
+            {
+                "case_role": _("A %(role)s cannot hold this case role.")
+                % {"role": Role(membership.role).label}
+            }
+        )
+    if case.team.filter(membership=membership, left_on__isnull=True).exists():
+        raise ValidationError({"membership": _("This member is on the team already.")})
+    member = TeamMember(
+        case=case, membership=membership, case_role=case_role, joined_on=joined_on or _today()
+    )
+    member.save()
+    return member
+
+
+@service
+def remove_team_member(*, actor: Actor, member: TeamMember) -> TeamMember:
+    """The member leaves the team from today; their past work stays on the case."""
+    policies.require(actor, "case_team.write", member.case)
+    if member.left_on is None:
+        member.left_on = _today()
+        member.save(update_fields=["left_on", "updated_at"])
+    return member
+
+
+def involved_organisations(case: Case) -> set[int]:
+    """Organisations taking part in the case: lead, team, receiving committee, referrer."""
+    ids = set(
+        case.team.filter(left_on__isnull=True).values_list("membership__organisation", flat=True)
+    )
+    ids.add(case.lead_organisation_id)
+    for other in (case.receiving_committee_id, case.referred_by_id):
+        if other:
+            ids.add(other)
+    return ids
+
+
+@dataclass
+class GateStatus:
+    """Where a request stands against its transition's gate rule."""
+
+    required_kinds: list[str]
+    approved_kinds: set[str]
+    approvals: int
+    approvals_required: int
+    open_objections: list[SignOff]
+    requirements_missing: list[str]
+    sign_offs: list[SignOff] = field(default_factory=list)
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        return [kind for kind in self.required_kinds if kind not in self.approved_kinds]
+
+    @property
+    def missing_kind_labels(self) -> list[Any]:
+        labels = dict(OrganisationKind.choices)
+        return [labels[kind] for kind in self.missing_kinds]
+
+    @property
+    def is_met(self) -> bool:
+        return (
+            not self.missing_kinds
+            and self.approvals >= self.approvals_required
+            and not self.open_objections
+            and not self.requirements_missing
+        )
+
+
+def gate_status(request: TransitionRequest) -> GateStatus:
+    transition = request.transition
+    sign_offs = list(request.sign_offs.select_related("organisation", "signed_by"))
+    approvals = [s for s in sign_offs if s.decision == SignOff.Decision.APPROVE]
+    blocking = (
+        [s for s in sign_offs if s.objection == SignOff.ObjectionState.OPEN]
+        if transition.objection_blocks
+        else []
+    )
+    return GateStatus(
+        required_kinds=list(transition.required_kinds),
+        approved_kinds={s.organisation_kind for s in approvals},
+        approvals=len(approvals),
+        approvals_required=transition.approvals_required,
+        open_objections=blocking,
+        requirements_missing=phase_requirements_missing(request.case, transition.to_phase),
+        sign_offs=sign_offs,
+    )
+
+
+def signing_memberships(user: User | Any, request: TransitionRequest) -> list[Membership]:
+    """The user's memberships that may sign this request in their organisation's name.
+
+    The organisation must take part in the case and be of a kind the rule names (any kind,
+    when the rule only counts approvals), and the role must grant sign-off on this case.
+    """
+    if not getattr(user, "is_authenticated", False) or request.status != request.Status.PENDING:
+        return []
+    transition = request.transition
+    if not transition.is_gate:
+        return []
+    involved = involved_organisations(request.case)
+    kinds = set(transition.required_kinds)
+    return [
+        m
+        for m in user.active_memberships()
+        if m.organisation_id in involved
+        and (not kinds or m.organisation.kind in kinds)
+        and policies.membership_can(m, "sign_off.write", request.case)
+    ]
+
+
+def _pending_request(case: Case) -> TransitionRequest | None:
+    return case.transition_requests.filter(status=TransitionRequest.Status.PENDING).first()
+
+
+@service
+def request_transition(
+    *,
+    actor: Actor,
+    case: Case,
+    transition: Transition,
+    reason: str,
+    expected_version: int | None = None,
+) -> TransitionRequest:
+    """Ask to move the case on. Without a gate it applies at once; with one it waits for
+    the sign-offs, which appear in the signers' queues."""
+    policies.require(actor, "transition.write", case)
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase(_("The case moved on after you opened it. Reload it and try again."))
+    if not case.is_open:
+        raise ValidationError(_("This case is closed."))
+    if transition.programme_id != case.programme_id or transition.from_phase_id != case.phase_id:
+        raise ValidationError(
+            {"transition": _("This transition does not start from the case's current phase.")}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the case should move on.")})
+    if _pending_request(case) is not None:
+        raise ValidationError(
+            {"transition": _("A transition is already waiting for sign-offs on this case.")}
+        )
+    missing = phase_requirements_missing(case, transition.to_phase)
+    if missing:
+        raise ValidationError({"transition": missing})
+    request = TransitionRequest(
+        case=case, transition=transition, requested_by=_user(actor), reason=reason.strip()
+    )
+    request.save()
+    if not transition.is_gate:
+        _apply(request, by=_user(actor))
+    return request
+
+
+@service
+def record_sign_off(
+    *,
+    actor: Actor,
+    request: TransitionRequest,
+    decision: str,
+    reason: str,
+    organisation: Organisation | None = None,
+) -> SignOff:
+    """An organisation approves or objects, with a reason; signing again replaces its
+    decision. The transition applies by itself once the rule is met."""
+    if request.status != TransitionRequest.Status.PENDING:
+        raise ValidationError(_("This request has been decided already."))
+    memberships = signing_memberships(actor, request)
+    if organisation is not None:
+        memberships = [m for m in memberships if m.organisation_id == organisation.pk]
+    if not memberships:
+        policies.require(actor, "sign_off.write", request.case)
+        raise ValidationError(_("None of your organisations is asked to sign this transition."))
+    if decision not in SignOff.Decision.values:
+        raise ValidationError({"decision": _("Approve or object.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for your decision.")})
+    membership = memberships[0]
+    sign_off = SignOff.objects.filter(request=request, organisation=membership.organisation).first()
+    sign_off = sign_off or SignOff(request=request, organisation=membership.organisation)
+    sign_off.organisation_kind = membership.organisation.kind
+    sign_off.signed_by = actor
+    sign_off.decision = decision
+    sign_off.reason = reason.strip()
+    if decision == SignOff.Decision.OBJECT:
+        sign_off.objection = SignOff.ObjectionState.OPEN
+        sign_off.answer = ""
+        sign_off.answered_by = None
+        sign_off.answered_at = None
+    elif sign_off.objection == SignOff.ObjectionState.OPEN:
+        sign_off.objection = SignOff.ObjectionState.WITHDRAWN
+    sign_off.save()
+    _apply_if_met(request, by=actor)
+    return sign_off
+
+
+@service
+def answer_objection(*, actor: Actor, sign_off: SignOff, answer: str) -> SignOff:
+    """The team answers an objection; an answered objection no longer blocks the gate."""
+    request = sign_off.request
+    policies.require(actor, "transition.write", request.case)
+    if sign_off.objection != SignOff.ObjectionState.OPEN:
+        raise ValidationError(_("This objection is not open."))
+    if not answer.strip():
+        raise ValidationError({"answer": _("Write the answer to the objection.")})
+    sign_off.objection = SignOff.ObjectionState.ANSWERED
+    sign_off.answer = answer.strip()
+    sign_off.answered_by = actor
+    sign_off.answered_at = timezone.now()
+    sign_off.save()
+    _apply_if_met(request, by=actor)
+    return sign_off
+
+
+@service
+def withdraw_objection(*, actor: Actor, sign_off: SignOff) -> SignOff:
+    """The objecting organisation takes its objection back."""
+    if sign_off.objection != SignOff.ObjectionState.OPEN:
+        raise ValidationError(_("This objection is not open."))
+    if not any(m.organisation_id == sign_off.organisation_id for m in actor.active_memberships()):
+        policies.require(actor, "sign_off.write", sign_off.request.case)
+        raise ValidationError(_("Only the organisation that objected can withdraw it."))
+    sign_off.objection = SignOff.ObjectionState.WITHDRAWN
+    sign_off.save()
+    _apply_if_met(sign_off.request, by=actor)
+    return sign_off
+
+
+@service
+def cancel_request(*, actor: Actor, request: TransitionRequest, reason: str) -> TransitionRequest:
+    policies.require(actor, "transition.write", request.case)
+    if request.status != TransitionRequest.Status.PENDING:
+        raise ValidationError(_("This request has been decided already."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the request is withdrawn.")})
+    request.status = TransitionRequest.Status.CANCELLED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at", "updated_at"])
+    return request
+
+
+@service
+def override_gate(
+    *, actor: Actor, request: TransitionRequest, reason: str, reference: str
+) -> TransitionRequest:
+    """A data steward applies a waiting transition without its sign-offs, for a documented
+    reason. The override is kept on the request and flagged wherever oversight looks."""
+    policies.require(actor, "gate_override.write", request.case)
+    if request.status != TransitionRequest.Status.PENDING:
+        raise ValidationError(_("This request has been decided already."))
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = _("An override needs its reason.")
+    if not reference.strip():
+        errors["reference"] = _("Name the document that authorises the override.")
+    if errors:
+        raise ValidationError(errors)
+    missing = phase_requirements_missing(request.case, request.transition.to_phase)
+    if missing:
+        raise ValidationError(missing)
+    request.overridden_by = actor
+    request.override_reason = reason.strip()
+    request.override_reference = reference.strip()
+    request.save(
+        update_fields=["overridden_by", "override_reason", "override_reference", "updated_at"]
+    )
+    _apply(request, by=actor)
+    return request
+
+
+def _apply_if_met(request: TransitionRequest, *, by: Any) -> None:
+    if gate_status(request).is_met:
+        _apply(request, by=by)
+
+
+def _apply(request: TransitionRequest, *, by: Any) -> None:
+    case = request.case
+    transition = request.transition
+    today = _today()
+    change = PhaseChange(
+        case=case,
+        from_phase=case.phase,
+        to_phase=transition.to_phase,
+        changed_on=today,
+        changed_by=by if isinstance(by, User) else None,
+        request=request,
+        reason=request.reason,
+    )
+    case.phase = transition.to_phase
+    case.phase_entered_on = today
+    case.version += 1
+    fields = ["phase", "phase_entered_on", "version", "updated_at"]
+    if transition.to_phase.is_final:
+        case.closed_on = today
+        case.closure = Closure.COMPLETED
+        change.closure = Closure.COMPLETED
+        fields += ["closed_on", "closure"]
+    case.save(update_fields=fields)
+    change.save()
+    request.status = TransitionRequest.Status.APPLIED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at", "updated_at"])
+
+
+@service
+def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
+    """Withdrawn, exited or transferred, from any open phase, with a note saying why."""
+    policies.require(actor, "transition.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed already."))
+    if closure not in {Closure.WITHDRAWN, Closure.EXITED, Closure.TRANSFERRED}:
+        raise ValidationError(
+            {"closure": _("A case closes as withdrawn, exited or transferred here.")}
+        )
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the case is closed.")})
+    pending = _pending_request(case)
+    if pending is not None:
+        pending.status = TransitionRequest.Status.CANCELLED
+        pending.decided_at = timezone.now()
+        pending.save(update_fields=["status", "decided_at", "updated_at"])
+    today = _today()
+    case.closed_on = today
+    case.closure = closure
+    case.closure_note = note.strip()
+    case.version += 1
+    case.save(update_fields=["closed_on", "closure", "closure_note", "version", "updated_at"])
+    PhaseChange(
+        case=case,
+        from_phase=case.phase,
+        to_phase=None,
+        closure=closure,
+        changed_on=today,
+        changed_by=_user(actor),
+        reason=note.strip(),
+    ).save()
+    return case
+
+
+@service
+def record_risk_band(*, actor: Actor, case: Case, band: str, reason: str) -> Case:
+    """The case's risk band, as an assessor's overall judgement concluded."""
+    policies.require(actor, "assessment.write", case)
+    if band not in RiskBand.values:
+        raise ValidationError({"band": _("Choose low, moderate or high.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the judgement's rationale.")})
+    case.risk_band = band
+    case.save(update_fields=["risk_band", "updated_at"])
+    return case
+
+
+def sign_off_queue(user: User) -> list[TransitionRequest]:
+    """Requests waiting for a decision from one of the user's organisations."""
+    candidates = (
+        TransitionRequest.objects.visible_to(user, "sign_off", "write")
+        .filter(status=TransitionRequest.Status.PENDING)
+        .select_related(
+            "case__participant",
+            "case__programme",
+            "case__district",
+            "requested_by",
+            "transition__from_phase",
+            "transition__to_phase",
+        )
+        .prefetch_related("sign_offs")
+        .order_by("created_at")
+    )
+    queue = []
+    for request in candidates:
+        memberships = signing_memberships(user, request)
+        signed = {s.organisation_id for s in request.sign_offs.all()}
+        if any(m.organisation_id not in signed for m in memberships):
+            queue.append(request)
+    return queue

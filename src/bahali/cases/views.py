@@ -1,0 +1,459 @@
+"""Case pages: the list, the case with its timeline, team and gate, the sign-off queue and
+"My work". Thin: services decide, policies scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.accounts.models import Membership
+from bahali.cases import services, timeline, work
+from bahali.cases.forms import (
+    AnswerForm,
+    CaseFilterForm,
+    CloseForm,
+    EnrolForm,
+    OverrideForm,
+    ReasonForm,
+    SignOffForm,
+    TeamMemberForm,
+    TransitionRequestForm,
+)
+from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
+from bahali.cases.querysets import overdue_condition
+from bahali.cases.tabs import tabs_for
+from bahali.core.forms import apply_validation_error
+from bahali.core.http import AuthedRequest
+from bahali.organisations.models import Organisation
+from bahali.registry.models import Participant
+
+PAGE_SIZE = 25
+
+
+def get_case_for_user(
+    request: AuthedRequest, pk: int, resource: str = "case_summary", verb: str = "read"
+) -> Case:
+    """One case the user may ``verb`` the ``resource`` of; 404 alike for missing and forbidden."""
+    return get_object_or_404(
+        Case.objects.visible_to(request.user, resource, verb).select_related(
+            "participant",
+            "programme",
+            "phase",
+            "district",
+            "lead_organisation",
+            "referred_by",
+            "receiving_community",
+            "receiving_committee",
+        ),
+        pk=pk,
+    )
+
+
+def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
+    """What every tab of a case page needs: the case, its tabs, which one is active."""
+    return {"case": case, "case_tabs": tabs_for(request.user, case), "active_tab": active_tab}
+
+
+@login_required
+def case_list(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "case_summary.read"):
+        raise Http404
+    form = CaseFilterForm(request.GET or None)
+    cases = Case.objects.visible_to(request.user)
+    status = "open"
+    if form.is_valid():
+        data = form.cleaned_data
+        status = data.get("status") or "open"
+        if data.get("programme"):
+            cases = cases.filter(programme=data["programme"])
+        if data.get("phase"):
+            cases = cases.filter(phase__code=data["phase"])
+        if data.get("district"):
+            cases = cases.filter(district=data["district"])
+        if data.get("organisation"):
+            organisation = data["organisation"]
+            on_team = TeamMember.objects.filter(
+                membership__organisation=organisation, left_on__isnull=True
+            ).values("case")
+            cases = cases.filter(Q(lead_organisation=organisation) | Q(pk__in=on_team))
+        if data.get("risk_band"):
+            cases = cases.filter(risk_band=data["risk_band"])
+        if data.get("overdue"):
+            cases = cases.filter(overdue_condition())
+        if data.get("waiting"):
+            cases = cases.filter(
+                pk__in=TransitionRequest.objects.filter(
+                    status=TransitionRequest.Status.PENDING
+                ).values("case")
+            )
+        if data.get("overridden"):
+            cases = cases.filter(
+                pk__in=TransitionRequest.objects.filter(overridden_by__isnull=False).values("case")
+            )
+        if data.get("q"):
+            cases = cases.filter(participant__code__icontains=data["q"].strip().upper())
+    if status == "open":
+        cases = cases.filter(closed_on__isnull=True)
+    elif status == "closed":
+        cases = cases.filter(closed_on__isnull=False)
+    cases = cases.select_related(
+        "participant", "programme", "phase", "district", "lead_organisation"
+    ).order_by("-opened_on", "-pk")
+    paginator = Paginator(cases, PAGE_SIZE)
+    paginator.count  # noqa: B018 (count once; the page below reuses it)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "form": form,
+            "query_string": query.urlencode(),
+            "can_enrol": policies.can(request.user, "enrolment.write"),
+        },
+    )
+
+
+@login_required
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk)
+    user = request.user
+    pending = (
+        case.transition_requests.filter(status=TransitionRequest.Status.PENDING)
+        .select_related("transition__to_phase", "transition__from_phase", "requested_by")
+        .first()
+    )
+    context = case_context(request, case, "overview")
+    can_move = policies.can(user, "transition.write", case)
+    context.update(
+        {
+            "team": case.team.filter(left_on__isnull=True).select_related(
+                "membership__user", "membership__organisation"
+            ),
+            "can_manage_team": case.is_open and policies.can(user, "case_team.write", case),
+            "can_move": case.is_open and can_move,
+            "pending": pending,
+            "timeline": timeline.entries(case, user),
+        }
+    )
+    if pending is not None:
+        status = services.gate_status(pending)
+        signers = services.signing_memberships(user, pending)
+        signed = {s.organisation_id for s in status.sign_offs}
+        unsigned = [m.organisation for m in signers if m.organisation_id not in signed]
+        context.update(
+            {
+                "gate": status,
+                "sign_form": SignOffForm(
+                    organisations=Organisation.objects.filter(
+                        pk__in=[m.organisation_id for m in signers]
+                    )
+                )
+                if signers
+                else None,
+                "unsigned": unsigned,
+                "my_organisations": {m.organisation_id for m in user.active_memberships()},
+                "can_override": policies.can(user, "gate_override.write", case),
+                "answer_form": AnswerForm(),
+                "override_form": OverrideForm(),
+                "cancel_form": ReasonForm(),
+            }
+        )
+    elif case.is_open and can_move:
+        context["request_form"] = TransitionRequestForm(
+            transitions=case.programme.transitions.filter(from_phase=case.phase).select_related(
+                "to_phase"
+            )
+        )
+        context["close_form"] = CloseForm()
+    if context["can_manage_team"]:
+        context["team_form"] = TeamMemberForm(memberships=_team_candidates(case))
+    return render(request, "cases/detail.html", context)
+
+
+def _team_candidates(case: Case) -> Any:
+    from bahali.cases.services import CASE_ROLES_FOR
+
+    return (
+        Membership.objects.filter(
+            is_active=True,
+            organisation__is_active=True,
+            role__in=[str(role) for role in CASE_ROLES_FOR],
+        )
+        .exclude(case_teams__case=case, case_teams__left_on__isnull=True)
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name")
+    )
+
+
+def _back(case: Case) -> HttpResponse:
+    return redirect("cases:detail", pk=case.pk)
+
+
+def _refused(request: AuthedRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+@require_POST
+def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "case_team", "write")
+    form = TeamMemberForm(request.POST, memberships=_team_candidates(case))
+    if form.is_valid():
+        try:
+            services.add_team_member(
+                actor=request.user,
+                case=case,
+                membership=form.cleaned_data["membership"],
+                case_role=form.cleaned_data["case_role"],
+            )
+            messages.success(request, _("Added to the team."))
+        except ValidationError as error:
+            _refused(request, error)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def remove_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "case_team", "write")
+    member = get_object_or_404(case.team.filter(left_on__isnull=True), pk=member_pk)
+    services.remove_team_member(actor=request.user, member=member)
+    messages.success(request, _("They have left the team; their work stays on the case."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "transition", "write")
+    form = TransitionRequestForm(
+        request.POST, transitions=case.programme.transitions.filter(from_phase=case.phase)
+    )
+    if form.is_valid():
+        try:
+            made = services.request_transition(
+                actor=request.user,
+                case=case,
+                transition=form.cleaned_data["transition"],
+                reason=form.cleaned_data["reason"],
+                expected_version=int(request.POST.get("version", case.version)),
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        except services.StaleCase as error:
+            messages.error(request, str(error))
+        else:
+            if made.status == TransitionRequest.Status.APPLIED:
+                messages.success(request, _("The case has moved on."))
+            else:
+                messages.success(
+                    request, _("Requested: the organisations that must sign see it now.")
+                )
+    else:
+        messages.error(request, _("Choose where the case should move and say why."))
+    return _back(case)
+
+
+def _pending_for(request: AuthedRequest, pk: int, request_pk: int) -> TransitionRequest:
+    case = get_case_for_user(request, pk)
+    return get_object_or_404(
+        case.transition_requests.select_related("case", "transition__to_phase"), pk=request_pk
+    )
+
+
+@login_required
+@require_POST
+def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
+    pending = _pending_for(request, pk, request_pk)
+    signers = services.signing_memberships(request.user, pending)
+    if not signers:
+        raise Http404
+    form = SignOffForm(
+        request.POST,
+        organisations=Organisation.objects.filter(pk__in=[m.organisation_id for m in signers]),
+    )
+    if form.is_valid():
+        try:
+            services.record_sign_off(
+                actor=request.user,
+                request=pending,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                organisation=form.cleaned_data.get("organisation"),
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            pending.refresh_from_db()
+            if pending.status == TransitionRequest.Status.APPLIED:
+                messages.success(request, _("Signed. The gate is met: the case has moved on."))
+            else:
+                messages.success(request, _("Your decision is recorded."))
+    else:
+        messages.error(request, _("Choose approve or object, and give your reason."))
+    return _back(pending.case)
+
+
+@login_required
+@require_POST
+def answer(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "transition", "write")
+    sign_off = get_object_or_404(
+        SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
+    )
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_objection(
+                actor=request.user, sign_off=sign_off, answer=form.cleaned_data["answer"]
+            )
+            messages.success(request, _("The objection is answered."))
+        except ValidationError as error:
+            _refused(request, error)
+    else:
+        messages.error(request, _("Write the answer to the objection."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk)
+    sign_off = get_object_or_404(
+        SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
+    )
+    if not any(
+        m.organisation_id == sign_off.organisation_id for m in request.user.active_memberships()
+    ):
+        raise Http404
+    try:
+        services.withdraw_objection(actor=request.user, sign_off=sign_off)
+        messages.success(request, _("Your objection is withdrawn."))
+    except ValidationError as error:
+        _refused(request, error)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "transition", "write")
+    pending = get_object_or_404(case.transition_requests, pk=request_pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_request(
+                actor=request.user, request=pending, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("The request is withdrawn."))
+        except ValidationError as error:
+            _refused(request, error)
+    else:
+        messages.error(request, _("Say why the request is withdrawn."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "gate_override", "write")
+    pending = get_object_or_404(case.transition_requests, pk=request_pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_gate(
+                actor=request.user,
+                request=pending,
+                reason=form.cleaned_data["reason"],
+                reference=form.cleaned_data["reference"],
+            )
+            messages.warning(request, _("Override recorded. It is flagged to oversight."))
+        except ValidationError as error:
+            _refused(request, error)
+    else:
+        messages.error(request, _("An override needs its reason and the authorising document."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def close(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "transition", "write")
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_case(
+                actor=request.user,
+                case=case,
+                closure=form.cleaned_data["closure"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("The case is closed."))
+        except ValidationError as error:
+            _refused(request, error)
+    else:
+        messages.error(request, _("Choose how the case closes and say why."))
+    return _back(case)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request: AuthedRequest, code: str) -> HttpResponse:
+    if not policies.can(request.user, "enrolment.write"):
+        raise Http404
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user, "participant_record").active(), code=code
+    )
+    form = EnrolForm(request.POST or None, initial={"district": participant.district})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.enrol_participant(
+                actor=request.user,
+                participant=participant,
+                programme=data["programme"],
+                entry_phase=data.get("entry_phase"),
+                referral_source=data["referral_source"],
+                referred_by=data.get("referred_by"),
+                district=data.get("district"),
+                receiving_community=data.get("receiving_community"),
+                receiving_committee=data.get("receiving_committee"),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Enrolled. Build the team next."))
+            if policies.can(request.user, "case_summary.read", case):
+                return redirect("cases:detail", pk=case.pk)
+            return redirect("cases:list")
+    return render(request, "cases/enrol.html", {"form": form, "participant": participant})
+
+
+@login_required
+def queue(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "sign_off.write"):
+        raise Http404
+    return render(request, "cases/queue.html", {"requests": services.sign_off_queue(request.user)})
+
+
+@login_required
+def my_work(request: AuthedRequest) -> HttpResponse:
+    return render(request, "cases/work.html", {"items": work.items_for(request.user)})

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseworkConfig(AppConfig):
+    name = "bahali.casework"
+    label = "casework"
+    verbose_name = _("Casework")
+
+    def ready(self) -> None:
+        from bahali.cases import querysets, timeline, work
+        from bahali.casework import services
+        from bahali.casework.timeline import casework_entries
+        from bahali.casework.work import plan_reviews
+
+        timeline.register(casework_entries)
+        work.register(plan_reviews)
+        if services.review_overdue not in querysets.OVERDUE_CONDITIONS:
+            querysets.OVERDUE_CONDITIONS.append(services.review_overdue)
