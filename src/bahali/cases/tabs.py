@@ -19,6 +19,13 @@ class CaseTab:
 
 CASE_TABS: list[CaseTab] = [
     CaseTab("overview", _("Overview"), "cases:detail", "case_summary.read"),
+    CaseTab("plan", _("Plan"), "casework:plan", "plan.read"),
+    CaseTab("sessions", _("Sessions"), "casework:sessions", "plan.read"),
+    CaseTab("notes", _("Notes"), "casework:notes", "plan.read"),
+    CaseTab("security_notes", _("Security notes"), "casework:security_notes", "security_note.read"),
+    CaseTab("family", _("Family"), "casework:family", "plan.read"),
+    CaseTab("mentoring", _("Mentoring"), "casework:mentoring", "plan.read"),
+    CaseTab("support", _("Support"), "casework:support", "plan.read"),
 ]
 
 

@@ -1,0 +1,197 @@
+"""Casework on the case timeline: goals and reviews, sessions (family ones too), notes,
+mentor meetings and support.
+
+One source, a fixed number of queries whatever the number of rows: the permissions are
+asked once, then one query per kind of row. Notes of a class the viewer may not read show
+as restricted entries to those who read the plan (they see a note exists, never its text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from bahali.accounts import policies
+from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.casework.models import (
+    Attendance,
+    AttendanceStatus,
+    Goal,
+    GoalReview,
+    MentorMeeting,
+    Note,
+    Sensitivity,
+    SessionFormat,
+    SupportItem,
+    SupportStatus,
+)
+
+NOTE_TITLES = {
+    Sensitivity.GENERAL: gettext_lazy("General note"),
+    Sensitivity.CLINICAL: gettext_lazy("Clinical note"),
+    Sensitivity.SECURITY: gettext_lazy("Security note"),
+}
+
+
+def _name(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.username)
+
+
+def _plan_entries(case: Any) -> list[TimelineEntry]:
+    found: list[TimelineEntry] = []
+    for goal in Goal.objects.filter(case=case).select_related("responsible__membership__user"):
+        found.append(
+            TimelineEntry(
+                when=goal.created_at,
+                kind="goal",
+                icon="bullseye",
+                title=_("Plan goal: %(domain)s") % {"domain": goal.get_domain_display()},
+                detail=goal.title,
+                actor=_name(goal.responsible.membership.user) if goal.responsible else "",
+            )
+        )
+    reviews = GoalReview.objects.filter(goal__case=case).select_related("goal", "reviewed_by")
+    for review in reviews:
+        found.append(
+            TimelineEntry(
+                when=as_datetime(review.reviewed_on),
+                kind="goal_review",
+                icon="clipboard-check",
+                title=_("Goal reviewed: %(status)s")
+                % {"status": review.get_status_after_display()},
+                detail=review.goal.title,
+                actor=_name(review.reviewed_by),
+            )
+        )
+    return found
+
+
+def _session_entries(case: Any) -> list[TimelineEntry]:
+    found: list[TimelineEntry] = []
+    attendances = (
+        Attendance.objects.filter(case=case)
+        .select_related("session__facilitator", "session__organisation")
+        .prefetch_related("session__family_attendees")
+    )
+    for attendance in attendances:
+        session = attendance.session
+        family = session.format == SessionFormat.FAMILY
+        detail = ngettext("%(minutes)d minute", "%(minutes)d minutes", session.duration_minutes) % {
+            "minutes": session.duration_minutes
+        }
+        if family:
+            relatives = ", ".join(
+                member.get_relationship_display() for member in session.family_attendees.all()
+            )
+            detail = f"{detail} · {relatives}"
+        if attendance.status != AttendanceStatus.PRESENT:
+            detail = f"{detail} · {attendance.get_status_display()}"
+        found.append(
+            TimelineEntry(
+                when=as_datetime(session.held_on),
+                kind="family_session" if family else "session",
+                icon={"group": "people", "family": "house-heart"}.get(session.format, "person"),
+                title=_("%(kind)s (%(format)s)")
+                % {"kind": session.get_kind_display(), "format": session.get_format_display()},
+                detail=detail,
+                actor=f"{_name(session.facilitator)} · {session.organisation.name}",
+                flagged=attendance.status == AttendanceStatus.ABSENT,
+            )
+        )
+    return found
+
+
+def _note_entries(case: Any, readable: set[str], plan: bool) -> list[TimelineEntry]:
+    classes = set(readable) | (set(Sensitivity.values) if plan else set())
+    if not classes:
+        return []
+    found: list[TimelineEntry] = []
+    notes = Note.objects.filter(case=case, sensitivity__in=classes).select_related("author")
+    for note in notes:
+        if note.sensitivity in readable:
+            found.append(
+                TimelineEntry(
+                    when=as_datetime(note.written_on),
+                    kind="note",
+                    icon="journal-text",
+                    title=NOTE_TITLES[Sensitivity(note.sensitivity)],
+                    actor=_name(note.author),
+                )
+            )
+        else:
+            found.append(
+                TimelineEntry(
+                    when=as_datetime(note.written_on),
+                    kind="note",
+                    icon="lock",
+                    title=NOTE_TITLES[Sensitivity(note.sensitivity)],
+                    detail=_("Restricted: only those allowed to read this class of note see it."),
+                    restricted=True,
+                )
+            )
+    return found
+
+
+def _mentoring_entries(case: Any) -> list[TimelineEntry]:
+    meetings = MentorMeeting.objects.filter(assignment__case=case).select_related(
+        "assignment__mentor__membership__user"
+    )
+    return [
+        TimelineEntry(
+            when=as_datetime(meeting.met_on),
+            kind="mentor_meeting",
+            icon="person-walking",
+            title=_("Mentor meeting") if not meeting.concerns else _("Mentor meeting: concerns"),
+            detail=ngettext(
+                "%(place)s · %(minutes)d minute",
+                "%(place)s · %(minutes)d minutes",
+                meeting.duration_minutes,
+            )
+            % {"place": meeting.place, "minutes": meeting.duration_minutes},
+            actor=_name(meeting.assignment.mentor.membership.user),
+            flagged=meeting.concerns,
+        )
+        for meeting in meetings
+    ]
+
+
+def _support_entries(case: Any) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            when=as_datetime(item.provided_on),
+            kind="support",
+            icon="cash-coin",
+            title=_("%(kind)s: PKR %(amount)s")
+            % {"kind": item.get_kind_display(), "amount": f"{item.amount:,.0f}"},
+            detail=item.get_status_display()
+            if item.status == SupportStatus.PLANNED
+            else item.description,
+            actor=item.organisation.name,
+        )
+        for item in SupportItem.objects.filter(case=case).select_related("organisation")
+    ]
+
+
+def casework_entries(case: Any, user: Any) -> list[TimelineEntry]:
+    """Everything casework put on the case that ``user`` may know of."""
+    plan = policies.can(user, "plan.read", case)
+    readable: set[str] = {
+        str(sensitivity)
+        for sensitivity, resource in (
+            (Sensitivity.GENERAL, "plan"),
+            (Sensitivity.CLINICAL, "clinical_note"),
+            (Sensitivity.SECURITY, "security_note"),
+        )
+        if (plan if resource == "plan" else policies.can(user, f"{resource}.read", case))
+    }
+    found = _note_entries(case, readable, plan)
+    if plan:
+        found += _plan_entries(case)
+        found += _session_entries(case)
+        found += _mentoring_entries(case)
+        found += _support_entries(case)
+    return found

@@ -1,0 +1,564 @@
+"""Casework pages, one tab of the case each: plan, sessions, notes, security notes, family,
+mentoring and support; plus recording a group session across cases. Thin: services decide,
+policies scope, and anything out of reach answers 404 like anything missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.cases.models import Case, CaseRole
+from bahali.cases.views import case_context, get_case_for_user
+from bahali.casework import services
+from bahali.casework.forms import (
+    EditGoalForm,
+    FamilyMemberForm,
+    GoalForm,
+    GroupSessionForm,
+    MeetingForm,
+    MentorForm,
+    NoteForm,
+    ReviewForm,
+    SecurityNoteForm,
+    SessionForm,
+    SupportForm,
+)
+from bahali.casework.models import (
+    Attendance,
+    GoalReview,
+    MentorMeeting,
+    Note,
+    Sensitivity,
+    Session,
+    SessionFormat,
+    SupportStatus,
+)
+from bahali.core.forms import apply_validation_error
+from bahali.core.http import AuthedRequest
+from bahali.organisations.models import Organisation
+
+
+def _can_write(request: AuthedRequest, case: Case, resource: str = "plan") -> bool:
+    return case.is_open and policies.can(request.user, f"{resource}.write", case)
+
+
+def _writable_case(request: AuthedRequest, pk: int, resource: str = "plan") -> Case:
+    """The case for a write: 404 unless the user may write ``resource`` on it."""
+    return get_case_for_user(request, pk, resource, "write")
+
+
+def _refused(request: AuthedRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _form_refused(request: AuthedRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+
+
+def _team(case: Case) -> Any:
+    return case.team.filter(left_on__isnull=True).select_related("membership__user")
+
+
+def _render(
+    request: AuthedRequest, case: Case, tab: str, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    full = case_context(request, case, tab)
+    full.update(context)
+    return render(request, template, full)
+
+
+# --- plan ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        case = _writable_case(request, pk)
+    else:
+        case = get_case_for_user(request, pk, "plan")
+    can_write = _can_write(request, case)
+    form = GoalForm(request.POST or None, team=_team(case)) if can_write else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_goal(
+                actor=request.user,
+                case=case,
+                domain=data["domain"],
+                title=data["title"],
+                interventions=data["interventions"],
+                responsible=data.get("responsible"),
+                target_on=data.get("target_on"),
+                review_on=data.get("review_on"),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The goal is added to the plan."))
+            return redirect("casework:plan", pk=case.pk)
+    goals = case.goals.select_related("responsible__membership__user").prefetch_related(
+        Prefetch("reviews", GoalReview.objects.select_related("reviewed_by"))
+    )
+    return _render(
+        request,
+        case,
+        "plan",
+        "casework/plan.html",
+        {
+            "goals": goals,
+            "form": form,
+            "can_write": can_write,
+            "review_form": ReviewForm(initial={"reviewed_on": timezone.localdate()}),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
+    case = _writable_case(request, pk)
+    goal = get_object_or_404(case.goals.all(), pk=goal_pk)
+    initial = {
+        "domain": goal.domain,
+        "title": goal.title,
+        "interventions": goal.interventions,
+        "responsible": goal.responsible_id,
+        "target_on": goal.target_on,
+        "review_on": goal.review_on,
+        "status": goal.status,
+        "version": goal.version,
+    }
+    form = EditGoalForm(request.POST or None, initial=initial, team=_team(case))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_goal(
+                actor=request.user,
+                goal=goal,
+                expected_version=data["version"],
+                domain=data["domain"],
+                title=data["title"],
+                interventions=data["interventions"],
+                responsible=data.get("responsible"),
+                target_on=data.get("target_on"),
+                status=data["status"],
+                review_on=data.get("review_on"),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except services.StaleEdit as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(request, _("The goal is saved."))
+            return redirect("casework:plan", pk=case.pk)
+    return _render(request, case, "plan", "casework/edit_goal.html", {"form": form, "goal": goal})
+
+
+@login_required
+@require_POST
+def review_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
+    case = _writable_case(request, pk)
+    goal = get_object_or_404(case.goals.all(), pk=goal_pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_goal_review(
+                actor=request.user,
+                goal=goal,
+                reviewed_on=data["reviewed_on"],
+                progress_note=data["progress_note"],
+                status_after=data["status_after"],
+                next_review_on=data.get("next_review_on"),
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("The review is recorded."))
+    else:
+        _form_refused(request, form)
+    return redirect("casework:plan", pk=case.pk)
+
+
+# --- sessions -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions(request: AuthedRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        case = _writable_case(request, pk)
+    else:
+        case = get_case_for_user(request, pk, "plan")
+    can_write = _can_write(request, case)
+    form = None
+    if can_write:
+        form = SessionForm(
+            request.POST or None,
+            initial={"held_on": timezone.localdate()},
+            goals=case.goals.all(),
+            family=case.family.all(),
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        family = list(data.get("family_attendees") or [])
+        try:
+            services.record_session(
+                actor=request.user,
+                kind=data["kind"],
+                format=SessionFormat.FAMILY if family else SessionFormat.INDIVIDUAL,
+                held_on=data["held_on"],
+                duration_minutes=data["duration_minutes"],
+                topic=data["topic"],
+                attendances=[
+                    services.AttendanceLine(
+                        case=case, status=data["status"], goals=list(data.get("goals") or [])
+                    )
+                ],
+                family_attendees=family,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The session is recorded."))
+            return redirect("casework:sessions", pk=case.pk)
+    attendances = (
+        Attendance.objects.filter(case=case)
+        .select_related("session__facilitator", "session__organisation")
+        .prefetch_related("goals", "session__family_attendees")
+        .order_by("-session__held_on", "-pk")
+    )
+    return _render(
+        request,
+        case,
+        "sessions",
+        "casework/sessions.html",
+        {"attendances": attendances, "form": form, "can_write": can_write},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_session(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "plan.write"):
+        raise Http404
+    cases = (
+        Case.objects.visible_to(request.user, "plan", "write")
+        .open()
+        .select_related("participant", "programme")
+        .order_by("participant__code")
+    )
+    form = GroupSessionForm(
+        request.POST or None, initial={"held_on": timezone.localdate()}, cases=cases
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        lines = [
+            services.AttendanceLine(case=case, status=status)
+            for status in ("present", "absent", "excused")
+            for case in data.get(status) or []
+        ]
+        try:
+            session = services.record_session(
+                actor=request.user,
+                kind=data["kind"],
+                format=SessionFormat.GROUP,
+                held_on=data["held_on"],
+                duration_minutes=data["duration_minutes"],
+                topic=data["topic"],
+                attendances=lines,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The group session is recorded for %(count)d participants.")
+                % {"count": session.attendances.count()},
+            )
+            return redirect("casework:group_session")
+    return render(request, "casework/group_session.html", {"form": form})
+
+
+# --- notes --------------------------------------------------------------------------
+
+
+def _opened(request: AuthedRequest, notes: Any) -> list[services.OpenedNote]:
+    return services.read_notes(actor=request.user, notes=notes)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notes(request: AuthedRequest, pk: int) -> HttpResponse:
+    """General and clinical notes: clinical ones only for psychologists (each read audited);
+    the rest of the team sees that a clinical note exists."""
+    case = get_case_for_user(request, pk, "plan")
+    user = request.user
+    writable: list[str] = [
+        str(sensitivity)
+        for sensitivity, resource in (
+            (Sensitivity.GENERAL, "plan"),
+            (Sensitivity.CLINICAL, "clinical_note"),
+        )
+        if _can_write(request, case, resource)
+    ]
+    if request.method == "POST" and not writable:
+        raise Http404
+    sessions_attended = Session.objects.filter(attendances__case=case).order_by("-held_on")
+    form = (
+        NoteForm(request.POST or None, classes=writable, sessions=sessions_attended)
+        if writable
+        else None
+    )
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.write_note(
+                actor=user,
+                case=case,
+                sensitivity=data["sensitivity"],
+                body=data["body"],
+                session=data.get("session"),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The note is saved."))
+            return redirect("casework:notes", pk=case.pk)
+    classes = [Sensitivity.GENERAL, Sensitivity.CLINICAL]
+    all_notes = list(
+        Note.objects.filter(case=case, sensitivity__in=classes).select_related("author", "session")
+    )
+    readable = set(
+        Note.objects.visible_to(user)
+        .filter(case=case, sensitivity__in=classes)
+        .values_list("pk", flat=True)
+    )
+    opened = {
+        o.note.pk: o.body for o in _opened(request, [n for n in all_notes if n.pk in readable])
+    }
+    rows = [
+        {"note": n, "body": opened.get(n.pk), "restricted": n.pk not in opened} for n in all_notes
+    ]
+    return _render(request, case, "notes", "casework/notes.html", {"rows": rows, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def security_notes(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Security notes: security liaisons and programme managers write, oversight reads."""
+    if request.method == "POST":
+        case = _writable_case(request, pk, "security_note")
+    else:
+        case = get_case_for_user(request, pk, "security_note")
+    can_write = _can_write(request, case, "security_note")
+    form = SecurityNoteForm(request.POST or None) if can_write else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.write_note(
+                actor=request.user,
+                case=case,
+                sensitivity=Sensitivity.SECURITY,
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The security note is saved."))
+            return redirect("casework:security_notes", pk=case.pk)
+    found = Note.objects.visible_to(request.user, "security_note").filter(case=case)
+    opened = _opened(request, found.select_related("author"))
+    return _render(
+        request,
+        case,
+        "security_notes",
+        "casework/security_notes.html",
+        {"opened": opened, "form": form},
+    )
+
+
+# --- family -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family(request: AuthedRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        case = _writable_case(request, pk)
+    else:
+        case = get_case_for_user(request, pk, "plan")
+    can_write = _can_write(request, case)
+    form = FamilyMemberForm(request.POST or None) if can_write else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_family_member(actor=request.user, case=case, **data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The relative is recorded."))
+            return redirect("casework:family", pk=case.pk)
+    family_sessions = (
+        Session.objects.filter(attendances__case=case, format=SessionFormat.FAMILY)
+        .select_related("facilitator")
+        .prefetch_related("family_attendees")
+    )
+    return _render(
+        request,
+        case,
+        "family",
+        "casework/family.html",
+        {
+            "members": case.family.all(),
+            "family_sessions": family_sessions,
+            "form": form,
+            "can_see_contact": policies.can(request.user, "identity.read", case.participant),
+        },
+    )
+
+
+@login_required
+def family_contact(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "plan")
+    member = get_object_or_404(case.family.all(), pk=member_pk)
+    if not policies.can(request.user, "identity.read", case.participant):
+        raise Http404
+    contact = services.read_family_contact(actor=request.user, member=member)
+    return render(request, "casework/_family_contact.html", {"contact": contact})
+
+
+# --- mentoring ----------------------------------------------------------------------
+
+
+def _mentors(case: Case) -> Any:
+    return _team(case).filter(case_role=CaseRole.MENTOR)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mentoring(request: AuthedRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        case = _writable_case(request, pk)
+    else:
+        case = get_case_for_user(request, pk, "plan")
+    can_write = _can_write(request, case)
+    form = MentorForm(request.POST or None, mentors=_mentors(case)) if can_write else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assign_mentor(
+                actor=request.user,
+                case=case,
+                mentor=data["mentor"],
+                starts_on=data["starts_on"],
+                ends_on=data.get("ends_on"),
+                frequency=data["frequency"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The mentor is assigned."))
+            return redirect("casework:mentoring", pk=case.pk)
+    assignments = case.mentor_assignments.select_related(
+        "mentor__membership__user"
+    ).prefetch_related(Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk")))
+    return _render(
+        request,
+        case,
+        "mentoring",
+        "casework/mentoring.html",
+        {
+            "assignments": assignments,
+            "form": form,
+            "can_write": can_write,
+            "meeting_form": MeetingForm(initial={"met_on": timezone.localdate()}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def log_meeting(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    case = _writable_case(request, pk)
+    assignment = get_object_or_404(case.mentor_assignments.all(), pk=assignment_pk)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.log_mentor_meeting(
+                actor=request.user, assignment=assignment, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("The meeting is logged."))
+    else:
+        _form_refused(request, form)
+    return redirect("casework:mentoring", pk=case.pk)
+
+
+# --- support ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def support(request: AuthedRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        case = _writable_case(request, pk)
+    else:
+        case = get_case_for_user(request, pk, "plan")
+    can_write = _can_write(request, case)
+    form = None
+    if can_write:
+        form = SupportForm(
+            request.POST or None,
+            initial={"provided_on": timezone.localdate(), "status": SupportStatus.PLANNED},
+            organisations=Organisation.objects.filter(is_active=True).order_by("name"),
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.record_support(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The support is recorded."))
+            return redirect("casework:support", pk=case.pk)
+    return _render(
+        request,
+        case,
+        "support",
+        "casework/support.html",
+        {
+            "items": case.support.select_related("organisation"),
+            "cost": services.cost_of_case(case),
+            "form": form,
+            "can_write": can_write,
+        },
+    )
+
+
+@login_required
+@require_POST
+def mark_paid(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+    case = _writable_case(request, pk)
+    item = get_object_or_404(case.support.all(), pk=item_pk)
+    try:
+        services.mark_support_paid(actor=request.user, item=item)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Marked as paid."))
+    return redirect("casework:support", pk=case.pk)
