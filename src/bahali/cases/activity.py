@@ -102,17 +102,18 @@ def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
         "membership__user", "membership__organisation"
     )
     for member in team:
-        who = _("%(name)s (%(role)s, %(organisation)s)") % {
-            "name": _name(member.membership.user),
+        role = _("%(role)s · %(organisation)s") % {
             "role": member.get_case_role_display(),
             "organisation": member.membership.organisation.name,
         }
+        name = _name(member.membership.user)
         entries.append(
             TimelineEntry(
                 when=as_datetime(member.created_at),
                 kind="team",
                 icon="person-plus",
-                title=_("Joined the team: %(who)s") % {"who": who},
+                title=_("%(name)s joined the team") % {"name": name},
+                detail=role,
             )
         )
         if member.left_on:
@@ -121,7 +122,8 @@ def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
                     when=as_datetime(member.left_on),
                     kind="team",
                     icon="person-dash",
-                    title=_("Left the team: %(who)s") % {"who": who},
+                    title=_("%(name)s left the team") % {"name": name},
+                    detail=role,
                 )
             )
     return entries

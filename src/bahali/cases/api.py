@@ -1,5 +1,569 @@
+"""API: cases, teams, transitions and their sign-offs, "My work" — the pages' services."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from bahali.accounts import policies
+from bahali.accounts.api import Error
+from bahali.accounts.models import Membership
+from bahali.api.errors import ApiError
+from bahali.cases import services, work
+from bahali.cases.models import Case, Closure, SignOff, TeamMember, TransitionRequest
+from bahali.core.http import AuthedRequest
+from bahali.geography.models import Community, District
+from bahali.organisations.models import Organisation
+from bahali.programmes.models import Programme
+from bahali.registry.models import Participant
 
 router = Router(tags=["cases"])
+
+
+class CaseOut(Schema):
+    id: int
+    participant: str
+    programme: str
+    phase: str
+    phase_entered_on: datetime.date
+    days_in_phase: int
+    lead_organisation_id: int
+    district: str
+    referral_source: str
+    referred_by_id: int | None
+    receiving_community_id: int | None
+    receiving_committee_id: int | None
+    risk_band: str
+    opened_on: datetime.date
+    closed_on: datetime.date | None
+    closure: str
+    version: int
+
+    @staticmethod
+    def resolve_participant(obj: Case) -> str:
+        return obj.participant.code
+
+    @staticmethod
+    def resolve_programme(obj: Case) -> str:
+        return obj.programme.code
+
+    @staticmethod
+    def resolve_phase(obj: Case) -> str:
+        return obj.phase.code
+
+    @staticmethod
+    def resolve_district(obj: Case) -> str:
+        return obj.district.code
+
+
+class TeamMemberOut(Schema):
+    id: int
+    membership_id: int
+    username: str
+    organisation_id: int
+    case_role: str
+    joined_on: datetime.date
+    left_on: datetime.date | None
+
+    @staticmethod
+    def resolve_username(obj: TeamMember) -> str:
+        return obj.membership.user.username
+
+    @staticmethod
+    def resolve_organisation_id(obj: TeamMember) -> int:
+        return obj.membership.organisation_id
+
+
+class PhaseChangeOut(Schema):
+    from_phase: str | None
+    to_phase: str | None
+    closure: str
+    changed_on: datetime.date
+    request_id: int | None
+    reason: str
+
+
+class SignOffOut(Schema):
+    id: int
+    organisation_id: int
+    organisation_kind: str
+    decision: str
+    reason: str
+    objection: str
+    answer: str
+    signed_at: datetime.datetime
+
+    @staticmethod
+    def resolve_signed_at(obj: SignOff) -> datetime.datetime:
+        return obj.updated_at
+
+
+class GateOut(Schema):
+    required_kinds: list[str]
+    missing_kinds: list[str]
+    approvals: int
+    approvals_required: int
+    open_objections: list[int]
+    requirements_missing: list[str]
+    is_met: bool
+
+
+class RequestOut(Schema):
+    id: int
+    case_id: int
+    from_phase: str
+    to_phase: str
+    reason: str
+    status: str
+    requested_at: datetime.datetime
+    overridden: bool
+    override_reason: str
+    override_reference: str
+    sign_offs: list[SignOffOut]
+    gate: GateOut
+
+    @staticmethod
+    def resolve_from_phase(obj: TransitionRequest) -> str:
+        return obj.transition.from_phase.code
+
+    @staticmethod
+    def resolve_to_phase(obj: TransitionRequest) -> str:
+        return obj.transition.to_phase.code
+
+    @staticmethod
+    def resolve_requested_at(obj: TransitionRequest) -> datetime.datetime:
+        return obj.created_at
+
+    @staticmethod
+    def resolve_overridden(obj: TransitionRequest) -> bool:
+        return obj.is_overridden
+
+    @staticmethod
+    def resolve_sign_offs(obj: TransitionRequest) -> list[SignOff]:
+        return list(obj.sign_offs.all())
+
+    @staticmethod
+    def resolve_gate(obj: TransitionRequest) -> dict[str, object]:
+        status = services.gate_status(obj)
+        return {
+            "required_kinds": status.required_kinds,
+            "missing_kinds": status.missing_kinds,
+            "approvals": status.approvals,
+            "approvals_required": status.approvals_required,
+            "open_objections": [s.pk for s in status.open_objections],
+            "requirements_missing": [str(m) for m in status.requirements_missing],
+            "is_met": status.is_met,
+        }
+
+
+class CaseDetailOut(CaseOut):
+    team: list[TeamMemberOut]
+    history: list[PhaseChangeOut]
+    pending_request: RequestOut | None
+
+    @staticmethod
+    def resolve_team(obj: Case) -> list[TeamMember]:
+        return list(obj.team.filter(left_on__isnull=True).select_related("membership__user"))
+
+    @staticmethod
+    def resolve_history(obj: Case) -> list[dict[str, object]]:
+        changes = obj.phase_changes.select_related("from_phase", "to_phase").order_by("pk")
+        return [
+            {
+                "from_phase": c.from_phase.code if c.from_phase else None,
+                "to_phase": c.to_phase.code if c.to_phase else None,
+                "closure": c.closure,
+                "changed_on": c.changed_on,
+                "request_id": c.request_id,
+                "reason": c.reason,
+            }
+            for c in changes
+        ]
+
+    @staticmethod
+    def resolve_pending_request(obj: Case) -> TransitionRequest | None:
+        return _requests(obj).filter(status=TransitionRequest.Status.PENDING).first()
+
+
+class EnrolIn(Schema):
+    participant: str = Field(..., description="The participant's code")
+    programme: str = Field(..., description="The programme's code")
+    entry_phase: str = Field("", description="An entry phase's code (default: the first)")
+    referral_source: str
+    referred_by_id: int | None = None
+    district: str = Field("", description="District code (default: the participant's)")
+    receiving_community_id: int | None = None
+    receiving_committee_id: int | None = None
+
+
+class TeamMemberIn(Schema):
+    membership_id: int
+    case_role: str
+
+
+class TransitionIn(Schema):
+    to_phase: str = Field(..., description="The code of the phase to move to")
+    reason: str = Field(..., max_length=4000)
+    version: int = Field(..., description="The case's version you read")
+
+
+class SignOffIn(Schema):
+    decision: str = Field(..., pattern="^(approve|object)$")
+    reason: str = Field(..., max_length=4000)
+    organisation_id: int | None = Field(
+        None, description="Which of your organisations signs, when you hold several"
+    )
+
+
+class AnswerIn(Schema):
+    answer: str = Field(..., max_length=4000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=4000)
+
+
+class OverrideIn(Schema):
+    reason: str = Field(..., max_length=4000)
+    reference: str = Field(..., max_length=200)
+
+
+class CloseIn(Schema):
+    closure: str = Field(..., pattern="^(withdrawn|exited|transferred)$")
+    note: str = Field(..., max_length=4000)
+
+
+class WorkItemOut(Schema):
+    kind: str
+    title: str
+    url: str
+    case_label: str
+    due: datetime.date | None
+    overdue: bool
+    detail: str
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", _("Not found."))
+
+
+def _case(
+    request: AuthedRequest, pk: int, resource: str = "case_summary", verb: str = "read"
+) -> Case:
+    return get_object_or_404(
+        Case.objects.visible_to(request.user, resource, verb).select_related(
+            "participant", "programme", "phase", "district"
+        ),
+        pk=pk,
+    )
+
+
+def _requests(case: Case) -> QuerySet[TransitionRequest]:
+    return case.transition_requests.select_related(
+        "transition__from_phase", "transition__to_phase", "case__participant"
+    ).prefetch_related("sign_offs")
+
+
+def _request(request: AuthedRequest, pk: int) -> TransitionRequest:
+    found = get_object_or_404(
+        TransitionRequest.objects.visible_to(request.user, "case_summary").select_related(
+            "case", "transition__from_phase", "transition__to_phase"
+        ),
+        pk=pk,
+    )
+    return found
+
+
+def _lookup(model: type, pk: int | None, field: str) -> object | None:
+    if pk is None:
+        return None
+    found = model._default_manager.filter(pk=pk).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise ApiError(
+            422,
+            "invalid",
+            _("The request is not valid."),
+            [{"field": field, "message": _("Unknown.")}],
+        )
+    return found
+
+
+@router.get("/cases", response=list[CaseOut], summary="Cases you may see")
+@paginate(LimitOffsetPagination)
+def list_cases(
+    request: AuthedRequest,
+    programme: str = "",
+    phase: str = "",
+    district: str = "",
+    risk_band: str = "",
+    status: str = "open",
+) -> QuerySet[Case]:
+    """Filter by programme code, phase code, district code, risk band and status
+    (open, closed or all)."""
+    cases = Case.objects.visible_to(request.user).select_related(
+        "participant", "programme", "phase", "district"
+    )
+    if programme:
+        cases = cases.filter(programme__code=programme)
+    if phase:
+        cases = cases.filter(phase__code=phase)
+    if district:
+        cases = cases.filter(district__code=district.upper())
+    if risk_band:
+        cases = cases.filter(risk_band=risk_band)
+    if status == "open":
+        cases = cases.filter(closed_on__isnull=True)
+    elif status == "closed":
+        cases = cases.filter(closed_on__isnull=False)
+    return cases.order_by("-opened_on", "-pk")
+
+
+@router.post(
+    "/cases",
+    response={201: CaseOut, 403: Error, 404: Error, 422: Error},
+    summary="Enrol a participant in a programme",
+)
+def enrol_case(request: AuthedRequest, payload: EnrolIn) -> Status[Case]:
+    if not policies.can(request.user, "enrolment.write"):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user, "participant_record", "write").active(),
+        code=payload.participant,
+    )
+    programme = get_object_or_404(Programme.objects.all(), code=payload.programme)
+    entry = None
+    if payload.entry_phase:
+        entry = programme.phases.filter(code=payload.entry_phase).first()
+        if entry is None:
+            raise ApiError(
+                422,
+                "invalid",
+                _("The request is not valid."),
+                [
+                    {
+                        "field": "entry_phase",
+                        "message": _("Choose an entry phase of this programme."),
+                    }
+                ],
+            )
+    district = None
+    if payload.district:
+        district = District.objects.filter(code=payload.district.upper()).first()
+        if district is None:
+            raise ApiError(
+                422,
+                "invalid",
+                _("The request is not valid."),
+                [{"field": "district", "message": _("Unknown district code.")}],
+            )
+    case = services.enrol_participant(
+        actor=request.user,
+        participant=participant,
+        programme=programme,
+        entry_phase=entry,
+        referral_source=payload.referral_source,
+        referred_by=_lookup(Organisation, payload.referred_by_id, "referred_by_id"),  # type: ignore[arg-type]
+        district=district,
+        receiving_community=_lookup(
+            Community, payload.receiving_community_id, "receiving_community_id"
+        ),  # type: ignore[arg-type]
+        receiving_committee=_lookup(
+            Organisation, payload.receiving_committee_id, "receiving_committee_id"
+        ),  # type: ignore[arg-type]
+    )
+    return Status(201, case)
+
+
+@router.get("/cases/{pk}", response={200: CaseDetailOut, 404: Error}, summary="One case")
+def get_case(request: AuthedRequest, pk: int) -> Case:
+    return _case(request, pk)
+
+
+@router.post(
+    "/cases/{pk}/team",
+    response={201: TeamMemberOut, 404: Error, 422: Error},
+    summary="Put a member on the case's team (programme managers)",
+)
+def add_team_member(request: AuthedRequest, pk: int, payload: TeamMemberIn) -> Status[TeamMember]:
+    case = _case(request, pk, "case_team", "write")
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=payload.membership_id
+    )
+    member = services.add_team_member(
+        actor=request.user, case=case, membership=membership, case_role=payload.case_role
+    )
+    return Status(201, member)
+
+
+@router.delete(
+    "/cases/{pk}/team/{member_pk}",
+    response={200: TeamMemberOut, 404: Error},
+    summary="A member leaves the team",
+)
+def remove_team_member(request: AuthedRequest, pk: int, member_pk: int) -> TeamMember:
+    case = _case(request, pk, "case_team", "write")
+    member = get_object_or_404(case.team.select_related("membership__user"), pk=member_pk)
+    return services.remove_team_member(actor=request.user, member=member)
+
+
+@router.post(
+    "/cases/{pk}/transitions",
+    response={201: RequestOut, 404: Error, 409: Error, 422: Error},
+    summary="Request a transition (applies at once where there is no gate)",
+)
+def request_transition(
+    request: AuthedRequest, pk: int, payload: TransitionIn
+) -> Status[TransitionRequest]:
+    case = _case(request, pk, "transition", "write")
+    transition = case.programme.transitions.filter(
+        from_phase=case.phase, to_phase__code=payload.to_phase
+    ).first()
+    if transition is None:
+        raise ApiError(
+            422,
+            "invalid",
+            _("The request is not valid."),
+            [{"field": "to_phase", "message": _("No transition leads there from this phase.")}],
+        )
+    try:
+        made = services.request_transition(
+            actor=request.user,
+            case=case,
+            transition=transition,
+            reason=payload.reason,
+            expected_version=payload.version,
+        )
+    except services.StaleCase as error:
+        raise ApiError(409, "stale_version", str(error)) from None
+    return Status(201, _requests(case).get(pk=made.pk))
+
+
+@router.post(
+    "/cases/{pk}/close",
+    response={200: CaseOut, 404: Error, 422: Error},
+    summary="Close a case as withdrawn, exited or transferred",
+)
+def close_case(request: AuthedRequest, pk: int, payload: CloseIn) -> Case:
+    case = _case(request, pk, "transition", "write")
+    return services.close_case(
+        actor=request.user, case=case, closure=Closure(payload.closure), note=payload.note
+    )
+
+
+@router.get(
+    "/transition-requests/{pk}",
+    response={200: RequestOut, 404: Error},
+    summary="A transition request with its sign-offs and gate status",
+)
+def get_request(request: AuthedRequest, pk: int) -> TransitionRequest:
+    found = _request(request, pk)
+    return _requests(found.case).get(pk=found.pk)
+
+
+@router.post(
+    "/transition-requests/{pk}/sign-offs",
+    response={201: SignOffOut, 404: Error, 422: Error},
+    summary="Approve or object, for your organisation",
+)
+def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[SignOff]:
+    found = _request(request, pk)
+    if not services.signing_memberships(request.user, found):
+        raise _not_found()
+    organisation = None
+    if payload.organisation_id is not None:
+        organisation = get_object_or_404(Organisation.objects.all(), pk=payload.organisation_id)
+    sign_off = services.record_sign_off(
+        actor=request.user,
+        request=found,
+        decision=payload.decision,
+        reason=payload.reason,
+        organisation=organisation,
+    )
+    return Status(201, sign_off)
+
+
+@router.post(
+    "/transition-requests/{pk}/cancel",
+    response={200: RequestOut, 404: Error, 422: Error},
+    summary="Withdraw a waiting request",
+)
+def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> TransitionRequest:
+    found = _request(request, pk)
+    if not policies.can(request.user, "transition.write", found.case):
+        raise _not_found()
+    services.cancel_request(actor=request.user, request=found, reason=payload.reason)
+    return _requests(found.case).get(pk=found.pk)
+
+
+@router.post(
+    "/transition-requests/{pk}/override",
+    response={200: RequestOut, 404: Error, 422: Error},
+    summary="Documented override of a gate (data stewards; flagged to oversight)",
+)
+def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> TransitionRequest:
+    found = _request(request, pk)
+    if not policies.can(request.user, "gate_override.write", found.case):
+        raise _not_found()
+    services.override_gate(
+        actor=request.user, request=found, reason=payload.reason, reference=payload.reference
+    )
+    return _requests(found.case).get(pk=found.pk)
+
+
+def _sign_off(request: AuthedRequest, pk: int) -> SignOff:
+    return get_object_or_404(
+        SignOff.objects.visible_to(request.user, "case_summary").select_related("request__case"),
+        pk=pk,
+    )
+
+
+@router.post(
+    "/sign-offs/{pk}/answer",
+    response={200: SignOffOut, 404: Error, 422: Error},
+    summary="Answer an objection",
+)
+def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> SignOff:
+    sign_off = _sign_off(request, pk)
+    if not policies.can(request.user, "transition.write", sign_off.request.case):
+        raise _not_found()
+    return services.answer_objection(actor=request.user, sign_off=sign_off, answer=payload.answer)
+
+
+@router.post(
+    "/sign-offs/{pk}/withdraw",
+    response={200: SignOffOut, 404: Error, 422: Error},
+    summary="Withdraw your organisation's objection",
+)
+def withdraw_objection(request: AuthedRequest, pk: int) -> SignOff:
+    sign_off = _sign_off(request, pk)
+    if not any(
+        m.organisation_id == sign_off.organisation_id for m in request.user.active_memberships()
+    ):
+        raise _not_found()
+    return services.withdraw_objection(actor=request.user, sign_off=sign_off)
+
+
+@router.get("/sign-offs", response=list[RequestOut], summary="Requests waiting for your decision")
+def sign_off_queue(request: AuthedRequest) -> list[TransitionRequest]:
+    return services.sign_off_queue(request.user)
+
+
+@router.get("/me/work", response=list[WorkItemOut], summary="My work: what waits for you")
+def my_work(request: AuthedRequest) -> list[dict[str, object]]:
+    return [
+        {
+            "kind": item.kind,
+            "title": str(item.title),
+            "url": item.url,
+            "case_label": item.case_label,
+            "due": item.due,
+            "overdue": item.overdue,
+            "detail": str(item.detail),
+        }
+        for item in work.items_for(request.user)
+    ]

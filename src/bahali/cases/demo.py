@@ -105,9 +105,7 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
             serial += 1
             case = _enrol(serial, key, programme, cast, orgs, swat, villages)
             _walk_to(case, phase.code, cast)
-            _spread_dates(
-                case, days_per_phase=38 + 7 * (serial % 4), started=len(reachable) - index
-            )
+            _spread_dates(case, days_per_phase=38 + 7 * (serial % 4), started=1 + serial % 5)
             if index % 2 and case.is_open:
                 services.record_risk_band(
                     actor=SYSTEM,
@@ -230,10 +228,11 @@ def _reasons(kind: str) -> str:
 
 
 def _spread_dates(case: Case, *, days_per_phase: int, started: int) -> None:
-    """Demo only: move the case's dates into the past, one phase every ``days_per_phase``."""
+    """Demo only: move the case's dates into the past, one phase every ``days_per_phase``,
+    the last change ``started`` weeks ago."""
     today = timezone.localdate()
     changes = list(case.phase_changes.order_by("pk"))
-    start = today - datetime.timedelta(days=days_per_phase * (len(changes) + started))
+    start = today - datetime.timedelta(days=days_per_phase * (len(changes) - 1) + 7 * started + 3)
     for position, change in enumerate(changes):
         day = start + datetime.timedelta(days=days_per_phase * position)
         moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 30)))

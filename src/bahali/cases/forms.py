@@ -108,7 +108,9 @@ class TeamMemberForm(BootstrapForm):
 
 
 class TransitionRequestForm(BootstrapForm):
-    transition = forms.ModelChoiceField(Transition.objects.none(), label=_("Move to"))
+    transition = forms.ModelChoiceField(
+        Transition.objects.none(), label=_("Move to"), empty_label=None
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, transitions: Any = None, **kwargs: Any) -> None:

@@ -297,6 +297,8 @@ class SignOff(AuditedModel):
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
+    objects = CaseRowQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("sign-off")
         verbose_name_plural = _("sign-offs")
@@ -352,6 +354,8 @@ class PhaseChange(AuditedModel):
         related_name="+",
     )
     reason = models.TextField(_("reason"), blank=True)
+
+    objects = CaseRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phase change")

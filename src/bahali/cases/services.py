@@ -177,7 +177,6 @@ def enrol_participant(
         to_phase=entry_phase,
         changed_on=opened_on,
         changed_by=_user(actor),
-        reason=_("Enrolled"),
     ).save()
     if enroller is not None and enroller.role == Role.CASE_WORKER:
         TeamMember(

@@ -420,7 +420,8 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
     if not policies.can(request.user, "enrolment.write"):
         raise Http404
     participant = get_object_or_404(
-        Participant.objects.visible_to(request.user, "participant_record").active(), code=code
+        Participant.objects.visible_to(request.user, "participant_record", "write").active(),
+        code=code,
     )
     form = EnrolForm(request.POST or None, initial={"district": participant.district})
     if request.method == "POST" and form.is_valid():

@@ -27,7 +27,6 @@ NAVIGATION = [
         _("Participants"), "registry:list", "person-vcard", "case_summary.read", "nav-participants"
     ),
     NavItem(_("Cases"), "cases:list", "folder2-open", "case_summary.read", "nav-cases"),
-    NavItem(_("Sign-offs"), "cases:queue", "check2-square", "sign_off.write", "nav-queue"),
     NavItem(_("My work"), "cases:work", "inbox", None, "nav-work"),
     NavItem(_("Programmes"), "programmes:list", "diagram-3", "programme.read", "nav-programmes"),
     NavItem(_("Organisations"), "organisations:list", "buildings", "organisation.read", "nav-orgs"),

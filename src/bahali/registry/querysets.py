@@ -11,9 +11,12 @@ if TYPE_CHECKING:
 
 
 class ParticipantQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: User, resource: str = "case_summary") -> ParticipantQuerySet:
-        """Participants whose summary (or, with ``resource="identity"``, identity) user may read."""
-        return policies.filter_visible(self, user, resource)
+    def visible_to(
+        self, user: User, resource: str = "case_summary", verb: str = "read"
+    ) -> ParticipantQuerySet:
+        """Participants whose summary (or, with ``resource="identity"``, identity) user may
+        read, or whose ``resource`` they may ``verb``."""
+        return policies.filter_visible(self, user, resource, verb)
 
     def active(self) -> ParticipantQuerySet:
         """Records not merged into another."""

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
+from bahali.accounts.roles import Role
 from bahali.audit.services import record
 from bahali.core import crypto
 from bahali.core.context import SystemActor, service
@@ -367,8 +368,23 @@ def read_identity(*, actor: Actor, participant: Participant, purpose: str = "vie
     """Open a participant's identity for someone allowed to see it, and audit the read."""
     policies.require(actor, "identity.read", participant)
     identity = open_identity(participant)
+    if names_only(actor, participant):
+        identity = Identity(name=identity.name, name_native=identity.name_native)
+        purpose = f"{purpose}:name"
     record("identity.read", obj=participant, changes={"purpose": [None, purpose]})
     return identity
+
+
+def names_only(actor: Actor, participant: Participant) -> bool:
+    """Committee members see the name alone (DESIGN.md §2), and only where the participant
+    consented to sharing with committees; any other role that reaches the identity sees it
+    all."""
+    if isinstance(actor, SystemActor):
+        return False
+    return not any(
+        m.role != Role.COMMITTEE_MEMBER and policies.membership_can(m, "identity.read", participant)
+        for m in actor.active_memberships()
+    )
 
 
 @service

@@ -5,107 +5,276 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geography', '0002_pakistan'),
-        ('organisations', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("geography", "0002_pakistan"),
+        ("organisations", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PhaseChange',
+            name="PhaseChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('closure', models.CharField(blank=True, choices=[('completed', 'Completed'), ('withdrawn', 'Withdrawn'), ('exited', 'Exited'), ('transferred', 'Transferred')], max_length=12, verbose_name='closure')),
-                ('changed_on', models.DateField(verbose_name='date')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "closure",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("completed", "Completed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("exited", "Exited"),
+                            ("transferred", "Transferred"),
+                        ],
+                        max_length=12,
+                        verbose_name="closure",
+                    ),
+                ),
+                ("changed_on", models.DateField(verbose_name="date")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
             ],
             options={
-                'verbose_name': 'phase change',
-                'verbose_name_plural': 'phase changes',
-                'ordering': ['changed_on', 'pk'],
+                "verbose_name": "phase change",
+                "verbose_name_plural": "phase changes",
+                "ordering": ["changed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SignOff',
+            name="SignOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('organisation_kind', models.CharField(choices=[('rehabilitation_centre', 'Rehabilitation centre'), ('prison_service', 'Prison service'), ('civil_society', 'Civil-society organisation'), ('community_committee', 'Community reintegration committee'), ('security_liaison', 'Security liaison office (police / army)'), ('oversight_body', 'Oversight body'), ('lead_agency', 'Lead agency (programme directorate)'), ('donor', 'Donor')], max_length=32, verbose_name='organisation kind')),
-                ('decision', models.CharField(choices=[('approve', 'Approve'), ('object', 'Object')], max_length=8, verbose_name='decision')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('objection', models.CharField(blank=True, choices=[('', '—'), ('open', 'Open'), ('answered', 'Answered'), ('withdrawn', 'Withdrawn')], max_length=10, verbose_name='objection')),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "organisation_kind",
+                    models.CharField(
+                        choices=[
+                            ("rehabilitation_centre", "Rehabilitation centre"),
+                            ("prison_service", "Prison service"),
+                            ("civil_society", "Civil-society organisation"),
+                            ("community_committee", "Community reintegration committee"),
+                            ("security_liaison", "Security liaison office (police / army)"),
+                            ("oversight_body", "Oversight body"),
+                            ("lead_agency", "Lead agency (programme directorate)"),
+                            ("donor", "Donor"),
+                        ],
+                        max_length=32,
+                        verbose_name="organisation kind",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("approve", "Approve"), ("object", "Object")],
+                        max_length=8,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "objection",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("open", "Open"),
+                            ("answered", "Answered"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=10,
+                        verbose_name="objection",
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
             ],
             options={
-                'verbose_name': 'sign-off',
-                'verbose_name_plural': 'sign-offs',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "sign-off",
+                "verbose_name_plural": "sign-offs",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('case_role', models.CharField(choices=[('lead_case_worker', 'Lead case worker'), ('case_worker', 'Case worker'), ('psychologist', 'Psychologist'), ('religious_scholar', 'Religious scholar'), ('trainer', 'Vocational trainer / teacher'), ('mentor', 'Mentor')], max_length=20, verbose_name='case role')),
-                ('joined_on', models.DateField(verbose_name='joined on')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='left on')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "case_role",
+                    models.CharField(
+                        choices=[
+                            ("lead_case_worker", "Lead case worker"),
+                            ("case_worker", "Case worker"),
+                            ("psychologist", "Psychologist"),
+                            ("religious_scholar", "Religious scholar"),
+                            ("trainer", "Vocational trainer / teacher"),
+                            ("mentor", "Mentor"),
+                        ],
+                        max_length=20,
+                        verbose_name="case role",
+                    ),
+                ),
+                ("joined_on", models.DateField(verbose_name="joined on")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="left on")),
             ],
             options={
-                'verbose_name': 'team member',
-                'verbose_name_plural': 'team members',
-                'ordering': ['case', 'joined_on', 'pk'],
+                "verbose_name": "team member",
+                "verbose_name_plural": "team members",
+                "ordering": ["case", "joined_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TransitionRequest',
+            name="TransitionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for sign-offs'), ('applied', 'Applied'), ('cancelled', 'Cancelled')], default='pending', max_length=10, verbose_name='status')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('override_reason', models.TextField(blank=True, verbose_name='override reason')),
-                ('override_reference', models.CharField(blank=True, max_length=200, verbose_name='override document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for sign-offs"),
+                            ("applied", "Applied"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                ("override_reason", models.TextField(blank=True, verbose_name="override reason")),
+                (
+                    "override_reference",
+                    models.CharField(blank=True, max_length=200, verbose_name="override document"),
+                ),
             ],
             options={
-                'verbose_name': 'transition request',
-                'verbose_name_plural': 'transition requests',
-                'ordering': ['-created_at'],
+                "verbose_name": "transition request",
+                "verbose_name_plural": "transition requests",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('phase_entered_on', models.DateField(verbose_name='in this phase since')),
-                ('referral_source', models.CharField(choices=[('security_forces', 'Security forces'), ('police', 'Police'), ('prison', 'Prison or court'), ('family', 'Family'), ('self', 'Self-referral'), ('community', 'Community or elders'), ('civil_society', 'Civil-society organisation'), ('other', 'Other')], max_length=20, verbose_name='referral source')),
-                ('risk_band', models.CharField(blank=True, choices=[('low', 'Low'), ('moderate', 'Moderate'), ('high', 'High')], max_length=10, verbose_name='risk band')),
-                ('opened_on', models.DateField(verbose_name='enrolled on')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='closed on')),
-                ('closure', models.CharField(blank=True, choices=[('completed', 'Completed'), ('withdrawn', 'Withdrawn'), ('exited', 'Exited'), ('transferred', 'Transferred')], max_length=12, verbose_name='closure')),
-                ('closure_note', models.TextField(blank=True, verbose_name='closure note')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geography.district', verbose_name='district')),
-                ('lead_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to='organisations.organisation', verbose_name='lead organisation')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='registry.participant', verbose_name='participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("phase_entered_on", models.DateField(verbose_name="in this phase since")),
+                (
+                    "referral_source",
+                    models.CharField(
+                        choices=[
+                            ("security_forces", "Security forces"),
+                            ("police", "Police"),
+                            ("prison", "Prison or court"),
+                            ("family", "Family"),
+                            ("self", "Self-referral"),
+                            ("community", "Community or elders"),
+                            ("civil_society", "Civil-society organisation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="referral source",
+                    ),
+                ),
+                (
+                    "risk_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("moderate", "Moderate"), ("high", "High")],
+                        max_length=10,
+                        verbose_name="risk band",
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="enrolled on")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="closed on")),
+                (
+                    "closure",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("completed", "Completed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("exited", "Exited"),
+                            ("transferred", "Transferred"),
+                        ],
+                        max_length=12,
+                        verbose_name="closure",
+                    ),
+                ),
+                ("closure_note", models.TextField(blank=True, verbose_name="closure note")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geography.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_cases",
+                        to="organisations.organisation",
+                        verbose_name="lead organisation",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="registry.participant",
+                        verbose_name="participant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-opened_on', '-pk'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-opened_on", "-pk"],
             },
         ),
     ]

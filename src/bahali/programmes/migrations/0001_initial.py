@@ -5,94 +5,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geography', '0002_pakistan'),
-        ('organisations', '0001_initial'),
+        ("geography", "0002_pakistan"),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('name_ur', models.CharField(blank=True, max_length=120, verbose_name='name (Urdu)')),
-                ('name_ps', models.CharField(blank=True, max_length=120, verbose_name='name (Pashto)')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('model', models.CharField(choices=[('centre', 'Centre-based'), ('prison', 'Prison-based'), ('community', 'Community-based')], max_length=16, verbose_name='model')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('aftercare_months', models.PositiveSmallIntegerField(default=12, verbose_name='aftercare length (months)')),
-                ('pledge_at_enrolment', models.BooleanField(default=False, help_text='Refuse enrolment until the renunciation of violence is on file.', verbose_name='pledge required at enrolment')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('districts', models.ManyToManyField(blank=True, related_name='programmes', to='geography.district', verbose_name='districts')),
-                ('lead_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='organisations.organisation', verbose_name='lead organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                (
+                    "name_ur",
+                    models.CharField(blank=True, max_length=120, verbose_name="name (Urdu)"),
+                ),
+                (
+                    "name_ps",
+                    models.CharField(blank=True, max_length=120, verbose_name="name (Pashto)"),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "model",
+                    models.CharField(
+                        choices=[
+                            ("centre", "Centre-based"),
+                            ("prison", "Prison-based"),
+                            ("community", "Community-based"),
+                        ],
+                        max_length=16,
+                        verbose_name="model",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "aftercare_months",
+                    models.PositiveSmallIntegerField(
+                        default=12, verbose_name="aftercare length (months)"
+                    ),
+                ),
+                (
+                    "pledge_at_enrolment",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Refuse enrolment until the renunciation of violence is on file.",
+                        verbose_name="pledge required at enrolment",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "districts",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="programmes",
+                        to="geography.district",
+                        verbose_name="districts",
+                    ),
+                ),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="organisations.organisation",
+                        verbose_name="lead organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'programme',
-                'verbose_name_plural': 'programmes',
-                'ordering': ['name_en'],
+                "verbose_name": "programme",
+                "verbose_name_plural": "programmes",
+                "ordering": ["name_en"],
             },
         ),
         migrations.CreateModel(
-            name='Phase',
+            name="Phase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('name_ur', models.CharField(blank=True, max_length=120, verbose_name='name (Urdu)')),
-                ('name_ps', models.CharField(blank=True, max_length=120, verbose_name='name (Pashto)')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='order')),
-                ('is_entry', models.BooleanField(default=False, help_text='Cases are enrolled into this phase.', verbose_name='entry phase')),
-                ('is_final', models.BooleanField(default=False, help_text='Reaching it completes the case.', verbose_name='final phase')),
-                ('is_aftercare', models.BooleanField(default=False, verbose_name='aftercare phase')),
-                ('requires_consent', models.BooleanField(default=False, verbose_name='participation consent required')),
-                ('requires_pledge', models.BooleanField(default=False, verbose_name='pledge required')),
-                ('instruments', models.JSONField(blank=True, default=list, help_text='Codes of the instruments normally used in this phase.', verbose_name='default instruments')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                (
+                    "name_ur",
+                    models.CharField(blank=True, max_length=120, verbose_name="name (Urdu)"),
+                ),
+                (
+                    "name_ps",
+                    models.CharField(blank=True, max_length=120, verbose_name="name (Pashto)"),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("order", models.PositiveSmallIntegerField(verbose_name="order")),
+                (
+                    "is_entry",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Cases are enrolled into this phase.",
+                        verbose_name="entry phase",
+                    ),
+                ),
+                (
+                    "is_final",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Reaching it completes the case.",
+                        verbose_name="final phase",
+                    ),
+                ),
+                (
+                    "is_aftercare",
+                    models.BooleanField(default=False, verbose_name="aftercare phase"),
+                ),
+                (
+                    "requires_consent",
+                    models.BooleanField(
+                        default=False, verbose_name="participation consent required"
+                    ),
+                ),
+                (
+                    "requires_pledge",
+                    models.BooleanField(default=False, verbose_name="pledge required"),
+                ),
+                (
+                    "instruments",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Codes of the instruments normally used in this phase.",
+                        verbose_name="default instruments",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phases",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phase',
-                'verbose_name_plural': 'phases',
-                'ordering': ['programme', 'order'],
+                "verbose_name": "phase",
+                "verbose_name_plural": "phases",
+                "ordering": ["programme", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Transition',
+            name="Transition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('required_kinds', models.JSONField(blank=True, default=list, verbose_name='organisation kinds that must approve')),
-                ('approvals_required', models.PositiveSmallIntegerField(default=0, verbose_name='approvals required')),
-                ('objection_blocks', models.BooleanField(default=True, verbose_name='an objection blocks until answered')),
-                ('from_phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions_out', to='programmes.phase', verbose_name='from')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='programmes.programme', verbose_name='programme')),
-                ('to_phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions_in', to='programmes.phase', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "required_kinds",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        verbose_name="organisation kinds that must approve",
+                    ),
+                ),
+                (
+                    "approvals_required",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="approvals required"),
+                ),
+                (
+                    "objection_blocks",
+                    models.BooleanField(
+                        default=True, verbose_name="an objection blocks until answered"
+                    ),
+                ),
+                (
+                    "from_phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions_out",
+                        to="programmes.phase",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
+                (
+                    "to_phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions_in",
+                        to="programmes.phase",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transition',
-                'verbose_name_plural': 'transitions',
-                'ordering': ['programme', 'from_phase__order', 'to_phase__order'],
+                "verbose_name": "transition",
+                "verbose_name_plural": "transitions",
+                "ordering": ["programme", "from_phase__order", "to_phase__order"],
             },
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.UniqueConstraint(fields=('programme', 'code'), name='phase_code_unique'),
+            model_name="phase",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "code"), name="phase_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.UniqueConstraint(fields=('programme', 'order'), name='phase_order_unique'),
+            model_name="phase",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "order"), name="phase_order_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transition',
-            constraint=models.UniqueConstraint(fields=('from_phase', 'to_phase'), name='transition_unique'),
+            model_name="transition",
+            constraint=models.UniqueConstraint(
+                fields=("from_phase", "to_phase"), name="transition_unique"
+            ),
         ),
     ]

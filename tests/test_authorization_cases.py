@@ -1,0 +1,476 @@
+"""Programmes, cases and gates: every role against every page and endpoint, through HTTP.
+
+One test per endpoint builds the pathway's cast (``PathwayWorld``: one user per role, each
+in scope of the case where their role allows) and calls the endpoint as each role in
+turn, every call inside a savepoint that is rolled back, so one role's write never changes
+what the next one meets. Out-of-scope objects answer 404, like missing ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from bahali.accounts import services as accounts
+from bahali.accounts.roles import Role
+from bahali.cases import services as cases
+from bahali.cases.models import Case, TransitionRequest
+from bahali.core.context import SYSTEM
+from bahali.geography.models import District
+from bahali.programmes.services import load_blueprint
+from bahali.testing import (
+    TEST_PASSWORD,
+    OrganisationFactory,
+    PathwayWorld,
+    make_member,
+    membership_of,
+)
+from tests.test_authorization_matrix import Endpoint
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = set(Role)
+TEAM = {Role.CASE_WORKER, Role.RELIGIOUS_SCHOLAR, Role.TRAINER, Role.MENTOR, Role.PSYCHOLOGIST}
+SUMMARY = TEAM | {
+    Role.COMMITTEE_MEMBER,
+    Role.PROGRAMME_MANAGER,
+    Role.SECURITY_LIAISON,
+    Role.OVERSIGHT_MONITOR,
+    Role.DATA_STEWARD,
+}
+MOVERS = TEAM | {Role.PROGRAMME_MANAGER}
+SIGNERS = TEAM | {Role.COMMITTEE_MEMBER}  # the centre, the CSO and the committee sign
+PM = {Role.PROGRAMME_MANAGER}
+DS = {Role.DATA_STEWARD}
+
+
+@dataclass
+class CaseWorld:
+    world: PathwayWorld
+    case: Case  # in rehabilitation, everyone's scope
+    pending: TransitionRequest  # rehabilitation → transition, the committee objected
+    stranger: Case  # another lead organisation's programme, in Bajaur
+    waiting_participant: Any  # registered by the centre, not yet enrolled
+    member_pk: int
+    objection_pk: int
+
+
+def _world() -> CaseWorld:
+    world = PathwayWorld()
+    case = world.case("centre", phase="rehabilitation")
+    pending = cases.request_transition(
+        actor=world.case_worker,
+        case=case,
+        transition=case.programme.transitions.get(from_phase=case.phase),
+        reason="Ready",
+    )
+    objection = cases.record_sign_off(
+        actor=world.committee_member, request=pending, decision="object", reason="Jirga first"
+    )
+    lead = OrganisationFactory(kind="lead_agency")
+    centre = OrganisationFactory(kind="rehabilitation_centre")
+    worker = make_member(Role.CASE_WORKER, organisation=centre, districts=["BJR"])
+    programme = load_blueprint(
+        actor=SYSTEM,
+        blueprint="centre",
+        lead_organisation=lead,
+        code="bajaur-centre",
+        districts=[District.objects.get(code="BJR")],
+    )
+    participant = world.registry.register_participant(
+        actor=SYSTEM,
+        identity=world.registry.Identity(name="Stranger Person", birth_year=1990),
+        sex="m",
+        district=District.objects.get(code="BJR"),
+        organisation=centre,
+    )
+    world.registry.record_consent(
+        actor=SYSTEM,
+        participant=participant,
+        purpose="participation",
+        given_by="self",
+        method="signed",
+        given_on=world.today,
+    )
+    stranger = cases.enrol_participant(
+        actor=SYSTEM,
+        participant=participant,
+        programme=programme,
+        referral_source="self",
+        lead_organisation=centre,
+    )
+    cases.add_team_member(
+        actor=SYSTEM, case=stranger, membership=membership_of(worker), case_role="case_worker"
+    )
+    member = case.team.get(membership__user=world.mentor)
+    return CaseWorld(
+        world=world,
+        case=case,
+        pending=pending,
+        stranger=stranger,
+        waiting_participant=world.participant(),
+        member_pk=member.pk,
+        objection_pk=objection.pk,
+    )
+
+
+def _user_for(world: PathwayWorld, role: Role) -> Any:
+    return {
+        Role.CASE_WORKER: world.case_worker,
+        Role.PSYCHOLOGIST: world.psychologist,
+        Role.RELIGIOUS_SCHOLAR: world.scholar,
+        Role.TRAINER: world.trainer,
+        Role.MENTOR: world.mentor,
+        Role.COMMITTEE_MEMBER: world.committee_member,
+        Role.PROGRAMME_MANAGER: world.manager,
+        Role.SECURITY_LIAISON: world.liaison,
+        Role.OVERSIGHT_MONITOR: world.monitor,
+        Role.DATA_STEWARD: world.steward,
+        Role.ANALYST: world.analyst,
+    }[role]
+
+
+U = Callable[[CaseWorld], str]
+
+
+def page(name: str, method: str, url: U, allowed: set[Role], ok: int, **kw: Any) -> Endpoint:
+    return Endpoint(name, method, url, allowed, ok, **kw)  # type: ignore[arg-type]
+
+
+def api(name: str, method: str, url: U, allowed: set[Role], ok: int, **kw: Any) -> Endpoint:
+    kw.setdefault("anonymous", 401)
+    return Endpoint(name, method, url, allowed, ok, api=True, **kw)  # type: ignore[arg-type]
+
+
+def _transition_id(w: CaseWorld) -> dict[str, Any]:
+    return {"transition": w.pending.transition_id, "reason": "Ready"}
+
+
+PAGES = [
+    page("cases:list", "get", lambda w: "/cases/", SUMMARY, 200),
+    page("cases:detail", "get", lambda w: f"/cases/{w.case.pk}/", SUMMARY, 200),
+    page(
+        "cases:detail",
+        "get",
+        lambda w: f"/cases/{w.stranger.pk}/",
+        {Role.OVERSIGHT_MONITOR},
+        200,
+    ),
+    page("cases:queue", "get", lambda w: "/cases/sign-offs/", SIGNERS | PM, 200),
+    page("cases:work", "get", lambda w: "/cases/my-work/", EVERYONE, 200),
+    page(
+        "cases:enrol",
+        "get",
+        lambda w: f"/cases/enrol/{w.waiting_participant.code}/",
+        {Role.CASE_WORKER, Role.PROGRAMME_MANAGER},
+        200,
+    ),
+    page(
+        "cases:add_member",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/team/",
+        PM,
+        302,
+        data=lambda w: {
+            "membership": membership_of(w.world.outsider).pk,
+            "case_role": "case_worker",
+        },
+    ),
+    page(
+        "cases:add_member",
+        "post",
+        lambda w: f"/cases/{w.stranger.pk}/team/",
+        set(),
+        302,
+    ),
+    page(
+        "cases:remove_member",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/team/{w.member_pk}/leave/",
+        PM,
+        302,
+    ),
+    page(
+        "cases:request_transition",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/transitions/",
+        MOVERS,
+        302,
+        data=_transition_id,
+    ),
+    page(
+        "cases:sign",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/transitions/{w.pending.pk}/sign/",
+        SIGNERS,
+        302,
+        data={"decision": "approve", "reason": "ok"},
+    ),
+    page(
+        "cases:cancel",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/transitions/{w.pending.pk}/cancel/",
+        MOVERS,
+        302,
+        data={"reason": "not yet"},
+    ),
+    page(
+        "cases:override",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/transitions/{w.pending.pk}/override/",
+        DS,
+        302,
+        data={"reason": "court order", "reference": "Order 1"},
+    ),
+    page(
+        "cases:answer",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/objections/{w.objection_pk}/answer/",
+        MOVERS,
+        302,
+        data={"answer": "The jirga is set."},
+    ),
+    page(
+        "cases:withdraw",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/objections/{w.objection_pk}/withdraw/",
+        {Role.COMMITTEE_MEMBER},
+        302,
+    ),
+    page(
+        "cases:close",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/close/",
+        MOVERS,
+        302,
+        data={"closure": "withdrawn", "note": "left"},
+    ),
+    page("programmes:list", "get", lambda w: "/programmes/", EVERYONE, 200),
+    page("programmes:detail", "get", lambda w: "/programmes/centre/", EVERYONE, 200),
+    page("programmes:edit", "get", lambda w: "/programmes/centre/edit/", PM, 200),
+    page("programmes:edit", "get", lambda w: "/programmes/bajaur-centre/edit/", set(), 200),
+    page("programmes:add_phase", "get", lambda w: "/programmes/centre/phases/new/", PM, 200),
+    page(
+        "programmes:edit_phase",
+        "get",
+        lambda w: f"/programmes/centre/phases/{w.case.phase_id}/",
+        PM,
+        200,
+    ),
+    page(
+        "programmes:delete_phase",
+        "post",
+        lambda w: f"/programmes/centre/phases/{w.case.phase_id}/delete/",
+        PM,
+        302,
+    ),
+    page(
+        "programmes:add_transition",
+        "get",
+        lambda w: "/programmes/centre/transitions/new/",
+        PM,
+        200,
+    ),
+    page(
+        "programmes:edit_transition",
+        "get",
+        lambda w: f"/programmes/centre/transitions/{w.pending.transition_id}/",
+        PM,
+        200,
+    ),
+    page(
+        "programmes:delete_transition",
+        "post",
+        lambda w: f"/programmes/centre/transitions/{w.pending.transition_id}/delete/",
+        PM,
+        302,
+    ),
+]
+
+API = [
+    api("api:list_programmes", "get", lambda w: "/api/v1/programmes", EVERYONE, 200),
+    api("api:get_programme", "get", lambda w: "/api/v1/programmes/centre", EVERYONE, 200),
+    api(
+        "api:add_phase",
+        "post",
+        lambda w: "/api/v1/programmes/centre/phases",
+        PM,
+        201,
+        data=lambda w: {
+            "version": w.case.programme.version,
+            "code": "halfway",
+            "name_en": "Halfway house",
+            "order": 55,
+        },
+    ),
+    api(
+        "api:add_transition",
+        "post",
+        lambda w: "/api/v1/programmes/centre/transitions",
+        PM,
+        201,
+        data=lambda w: {
+            "version": w.case.programme.version,
+            "from_phase": "referred",
+            "to_phase": "intake",
+            "required_kinds": ["rehabilitation_centre"],
+            "approvals_required": 1,
+        },
+    ),
+    api("api:list_cases", "get", lambda w: "/api/v1/cases", EVERYONE, 200),
+    api(
+        "api:enrol_case",
+        "post",
+        lambda w: "/api/v1/cases",
+        {Role.CASE_WORKER, Role.PROGRAMME_MANAGER},
+        201,
+        denied=403,
+        data=lambda w: {
+            "participant": w.waiting_participant.code,
+            "programme": "community",
+            "referral_source": "family",
+        },
+    ),
+    api("api:get_case", "get", lambda w: f"/api/v1/cases/{w.case.pk}", SUMMARY, 200),
+    api(
+        "api:get_case",
+        "get",
+        lambda w: f"/api/v1/cases/{w.stranger.pk}",
+        {Role.OVERSIGHT_MONITOR},
+        200,
+    ),
+    api(
+        "api:add_team_member",
+        "post",
+        lambda w: f"/api/v1/cases/{w.case.pk}/team",
+        PM,
+        201,
+        data=lambda w: {
+            "membership_id": membership_of(w.world.outsider).pk,
+            "case_role": "case_worker",
+        },
+    ),
+    api(
+        "api:remove_team_member",
+        "delete",
+        lambda w: f"/api/v1/cases/{w.case.pk}/team/{w.member_pk}",
+        PM,
+        200,
+    ),
+    api(
+        "api:request_transition",
+        "post",
+        lambda w: f"/api/v1/cases/{w.stranger.pk}/transitions",
+        set(),
+        201,
+        data={"to_phase": "screening", "reason": "ready", "version": 1},
+    ),
+    api(
+        "api:close_case",
+        "post",
+        lambda w: f"/api/v1/cases/{w.case.pk}/close",
+        MOVERS,
+        200,
+        data={"closure": "exited", "note": "exited the programme"},
+    ),
+    api(
+        "api:get_request",
+        "get",
+        lambda w: f"/api/v1/transition-requests/{w.pending.pk}",
+        SUMMARY,
+        200,
+    ),
+    api(
+        "api:sign_request",
+        "post",
+        lambda w: f"/api/v1/transition-requests/{w.pending.pk}/sign-offs",
+        SIGNERS,
+        201,
+        data={"decision": "approve", "reason": "ok"},
+    ),
+    api(
+        "api:cancel_request",
+        "post",
+        lambda w: f"/api/v1/transition-requests/{w.pending.pk}/cancel",
+        MOVERS,
+        200,
+        data={"reason": "not yet"},
+    ),
+    api(
+        "api:override_gate",
+        "post",
+        lambda w: f"/api/v1/transition-requests/{w.pending.pk}/override",
+        DS,
+        200,
+        data={"reason": "court order", "reference": "Order 1"},
+    ),
+    api(
+        "api:answer_objection",
+        "post",
+        lambda w: f"/api/v1/sign-offs/{w.objection_pk}/answer",
+        MOVERS,
+        200,
+        data={"answer": "The jirga is set."},
+    ),
+    api(
+        "api:withdraw_objection",
+        "post",
+        lambda w: f"/api/v1/sign-offs/{w.objection_pk}/withdraw",
+        {Role.COMMITTEE_MEMBER},
+        200,
+    ),
+    api("api:sign_off_queue", "get", lambda w: "/api/v1/sign-offs", EVERYONE, 200),
+    api("api:my_work", "get", lambda w: "/api/v1/me/work", EVERYONE, 200),
+]
+
+
+def _call(client: Any, endpoint: Endpoint, world: CaseWorld, **headers: str) -> Any:
+    method = getattr(client, endpoint.method)
+    data = endpoint.data(world) if callable(endpoint.data) else endpoint.data or {}
+    url = endpoint.url(world)  # type: ignore[arg-type]
+    if endpoint.api:
+        return method(url, data, content_type="application/json", **headers)
+    return method(url, data, **headers)
+
+
+def _each_role(client: Any, endpoint: Endpoint, world: CaseWorld) -> list[tuple[Role, int, int]]:
+    """Call as every role, each inside a rolled-back savepoint; return the mismatches."""
+    wrong = []
+    for role in Role:
+        user = _user_for(world.world, role)
+        with transaction.atomic():
+            headers = {}
+            if endpoint.api:
+                issued = accounts.issue_api_token(actor=user, name="matrix")
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
+            else:
+                signed_in = client.post(
+                    "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
+                )
+                assert signed_in.status_code == 302
+            response = _call(client, endpoint, world, **headers)
+            expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
+            if response.status_code != expected:
+                wrong.append((role, expected, response.status_code))
+            transaction.set_rollback(True)
+        client.logout()
+    return wrong
+
+
+@pytest.mark.parametrize(
+    "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
+)
+def test_every_role(client, endpoint):
+    world = _world()
+    assert _each_role(client, endpoint, world) == []
+
+
+@pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
+def test_anonymous(client, endpoint):
+    world = _world()
+    response = _call(client, endpoint, world)
+    assert response.status_code == endpoint.anonymous
