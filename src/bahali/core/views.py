@@ -25,6 +25,10 @@ def home(request: AuthedRequest) -> HttpResponse:
         context["recent_audit"] = list(
             AuditEvent.objects.visible_to(user).select_related(None).order_by("-seq")[:8]
         )
+    if policies.can(user, "case_summary.read") or policies.can(user, "sign_off.write"):
+        from bahali.cases import work
+
+        context["work_items"] = work.items_for(user)[:5]
     if policies.can(user, "membership.write"):
         context["members_count"] = (
             Membership.objects.visible_to(user).filter(is_active=True).exclude(user=user).count()

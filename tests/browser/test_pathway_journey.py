@@ -1,0 +1,114 @@
+"""Journeys 1 and 3 in a browser: enrolment, and leaving the centre through a gate that
+needs the receiving community's committee."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bahali.cases.models import Case, TransitionRequest
+from bahali.core.context import SYSTEM
+from bahali.core.demo import demo_password, load_demo
+from bahali.registry.models import Participant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _sign_in(page, username, language="en"):
+    page.goto("/accounts/sign-in/")
+    if language != "en":
+        page.get_by_test_id(f"lang-{language}").click()
+        page.wait_for_selector(f"html[lang={language}]")
+    page.fill("#id_username", username)
+    page.fill("#id_password", demo_password())
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_selector("[data-testid=home-title]")
+
+
+def _shoot(page, name):
+    if os.environ.get("BAHALI_SCREENSHOTS") == "1":
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+
+
+def test_committee_signs_and_the_case_leaves_the_centre(page):
+    load_demo(actor=SYSTEM)
+    pending = TransitionRequest.objects.get(
+        status="pending", transition__to_phase__code="transition"
+    )
+    case = pending.case
+    _sign_in(page, "rahim")
+    page.get_by_test_id("nav-work").click()
+    page.get_by_test_id("work-sign_off").first.locator("a").click()
+    page.wait_for_selector("[data-testid=gate]")
+    gate = page.get_by_test_id("gate-kinds").inner_text()
+    assert "Community reintegration committee" in gate and "waiting" in gate
+    # The committee sees the summary, never clinical notes or the full identity.
+    assert page.get_by_test_id("case-code").inner_text() == case.participant.code
+    _shoot(page, "case-gate-en")
+    page.get_by_label("Approve").check()
+    page.fill("#id_reason", "Jirga held with the victims' families; the village will receive him.")
+    page.get_by_test_id("sign").click()
+    page.wait_for_selector("[data-testid=case-phase]")
+    assert page.get_by_test_id("case-phase").inner_text() == "Transition"
+    assert page.get_by_test_id("gate").count() == 0
+    assert "approved" in page.get_by_test_id("timeline").inner_text()
+    case.refresh_from_db()
+    assert case.phase.code == "transition"
+    assert page.console_errors == []
+
+
+def test_security_liaison_sees_phase_and_band_not_the_plan(page):
+    load_demo(actor=SYSTEM)
+    _sign_in(page, "khalid")
+    page.get_by_test_id("nav-cases").click()
+    page.locator("[data-testid=case-table] a").first.click()
+    page.wait_for_selector("[data-testid=case-phase]")
+    tabs = page.get_by_test_id("case-tabs").inner_text()
+    assert "Overview" in tabs
+    assert "Plan" not in tabs and "Notes" not in tabs
+    assert page.get_by_test_id("request-form").count() == 0
+
+
+def test_sana_enrols_a_consenting_participant(page):
+    load_demo(actor=SYSTEM)
+    participant = Participant.objects.filter(
+        registered_by__name="Roshan Rehabilitation Centre", cases__isnull=True
+    ).first()
+    assert participant is not None
+    from bahali.registry import services as registry
+
+    registry.record_consent(
+        actor=SYSTEM,
+        participant=participant,
+        purpose="participation",
+        given_by="guardian" if participant.is_juvenile else "self",
+        guardian_name="Fazal Rahim" if participant.is_juvenile else "",
+        method="signed",
+        given_on=participant.created_at.date(),
+    )
+    _sign_in(page, "sana")
+    page.goto(f"/participants/{participant.code}/")
+    page.get_by_test_id("enrol-link").click()
+    page.select_option("#id_programme", label="Centre-based rehabilitation")
+    page.select_option("#id_referral_source", "security_forces")
+    page.get_by_test_id("enrol").click()
+    page.wait_for_selector("[data-testid=case-phase]")
+    assert page.get_by_test_id("case-phase").inner_text() == "Referred"
+    assert "Sana Gul" in page.get_by_test_id("case-team").inner_text()
+    assert Case.objects.filter(participant=participant).count() == 1
+
+
+def test_the_case_page_in_urdu_mirrors(page):
+    load_demo(actor=SYSTEM)
+    _sign_in(page, "ayesha", language="ur")
+    page.goto("/cases/")
+    page.locator("[data-testid=case-table] a").first.click()
+    page.wait_for_selector("[data-testid=case-phase]")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    _shoot(page, "case-ur")
