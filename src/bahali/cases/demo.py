@@ -114,6 +114,12 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
                     reason="Overall judgement of the latest progress assessment.",
                 )
     _pending_examples(programmes, cast, orgs, swat, villages, serial)
+    from bahali.casework.demo import load_demo_casework
+
+    load_demo_casework(
+        list(Case.objects.filter(programme__in=programmes.values()).select_related("phase")),
+        manager=User.objects.filter(username="ayesha").first(),
+    )
 
 
 def _participant(
