@@ -5,22 +5,50 @@ candidates; each candidate pair is scored once. A block larger than
 :data:`~.blocking.MAX_BLOCK` (a very common name with nothing else to narrow it) is not
 compared whole: the combined keys (name and birth window, given name and father) still
 bring its true duplicates together, and measured on synthetic data the big blocks add no
-found duplicate, only time. Scoring is spread over the machine's cores for big batches.
+found duplicate, only time.
+
+A batch of 100,000 records has about 800,000 candidate pairs and pure Python spends
+microseconds on each, so the work is laid out for speed:
+
+- big batches use every core twice over, in forked processes: first to derive the records'
+  fields and name keys (normalising names is the costliest step per record), then to score
+  the candidates; the parent only gathers the keys into blocks in between;
+- each record becomes one tuple of small values and each distinct name a number, so that
+  each pair of distinct names is compared once per process;
+- most candidates are namesakes or brothers that cannot reach the review threshold
+  whatever their names say: the cheap fields (CNIC, birth, district, sex) are added first
+  and the names compared only while their best possible weight could still lift the pair
+  to review.
+
+Scores and decisions are those of :func:`~.compare.score` and :func:`~.compare.decide`.
 """
 
 from __future__ import annotations
 
+import datetime
 import gc
 import multiprocessing
 import os
 from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import compress, repeat
+from typing import ClassVar
 
-from bahali.registry.matching.blocking import MAX_BLOCK, feature_keys
-from bahali.registry.matching.compare import NameFrequencies, decide, score
-from bahali.registry.matching.records import Features, PersonRecord, features
+from rapidfuzz.distance import Hamming
+
+from bahali.registry.matching import model
+from bahali.registry.matching.blocking import MAX_BLOCK, deletions, name_keys
+from bahali.registry.matching.compare import VARIANT, NameFrequencies, name_level
+from bahali.registry.matching.records import (
+    Derived,
+    Features,
+    NameForms,
+    PersonRecord,
+    cnic_digits,
+    derive,
+)
 
 Pair = tuple[str, str, float, str]
 CHUNK = 2000
@@ -40,19 +68,22 @@ def find_pairs(
     yielded, in a deterministic order. ``progress(done, total)`` is called as records of
     ``records`` are processed.
     """
+    batch = list(records)
+    everyone = batch + list(against or ())
+    count = len(batch)
+    workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(everyone) >= PARALLEL_FROM else 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
     with _collector_paused():
-        batch = [features(record) for record in records]
-        derived = batch + [features(record) for record in against or ()]
-        count = len(batch)
-        scorer = _Scorer(derived, count)
+        derived, blocks = _prepared(everyone, workers)
+        scorer = _Scorer(derived, blocks, count)
     chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
-    workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(derived) >= PARALLEL_FROM else 1
-    # The features live until the end: keep the collector from rescanning them (and forked
+    # The rows live until the end: keep the collector from rescanning them (and forked
     # workers from copying the pages it would touch).
     gc.freeze()
     try:
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            # Forked workers share the derived features without copying or pickling them.
+        if workers > 1:
+            # Forked workers share the rows and blocks without copying or pickling them.
             _Scorer.current = scorer
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 results: Iterator[list[Pair]] = pool.imap(_score_chunk, chunks)
@@ -62,6 +93,59 @@ def find_pairs(
     finally:
         _Scorer.current = None
         gc.unfreeze()
+
+
+def _prepared(records: list[PersonRecord], workers: int) -> tuple[list[Derived], list[list[int]]]:
+    """Every record's derived fields, and the blocks (sorted index lists) of 2 to MAX_BLOCK.
+
+    With several workers, forked processes derive parts of the records (and their name
+    keys) while one of them builds the CNIC blocks; they send back plain tuples and strings,
+    and each name once per part (see ``NameForms.__reduce__``).
+    """
+    _Preparation.records = records
+    size = max(1, -(-len(records) // (4 * workers)))
+    parts = [
+        range(start, min(start + size, len(records))) for start in range(0, len(records), size)
+    ]
+    try:
+        if workers == 1:
+            cnic_blocks = _cnic_part()
+            results = list(map(_derive_part, parts))
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                cnic_async = pool.apply_async(_cnic_part)
+                results = pool.map(_derive_part, parts, chunksize=1)
+                cnic_blocks = cnic_async.get()
+    finally:
+        _Preparation.records = []
+    derived: list[Derived] = []
+    keys: list[str] = []
+    owners: list[int] = []
+    for part_derived, part_keys, part_owners in results:
+        derived += part_derived
+        keys += part_keys
+        owners += part_owners
+    return derived, [*_shared(keys, owners), *cnic_blocks]
+
+
+class _Preparation:
+    """The records being prepared, left here for the forked workers to read."""
+
+    records: ClassVar[list[PersonRecord]] = []
+
+
+def _derive_part(indexes: range) -> tuple[list[Derived], list[str], list[int]]:
+    """Derive a slice of the records: their fields, and their name keys with owners."""
+    with _collector_paused():
+        derived = list(map(derive, _Preparation.records[indexes.start : indexes.stop]))
+        _, names, fathers, _, years, *_ = zip(*derived, strict=True)
+        return (derived, *_keyed(names, fathers, years, indexes.start))
+
+
+def _cnic_part() -> list[list[int]]:
+    """The CNIC blocks of all the records."""
+    with _collector_paused():
+        return list(_cnic_blocks([cnic_digits(record.cnic) for record in _Preparation.records]))
 
 
 def _reported(
@@ -84,34 +168,189 @@ def _score_chunk(indexes: range) -> list[Pair]:
     return _Scorer.current.chunk(indexes)
 
 
+_W = model.WEIGHTS
+_CNIC_SAME, _CNIC_ONE_DIGIT, _CNIC_DIFFERENT = (_W[code] for code in model.LEVELS["cnic"])
+_DATE_SAME, _DATE_DIFFERENT, _YEAR_SAME, _YEAR_OFF_BY_ONE, _YEAR_DIFFERENT = (
+    _W[code] for code in model.LEVELS["birth"]
+)
+_DISTRICT_SAME, _DISTRICT_DIFFERENT = (_W[code] for code in model.LEVELS["district"])
+_SEX_SAME, _SEX_CONFLICT = (_W[code] for code in model.LEVELS["sex"])
+# Row: name, its best weight, father, its best weight, CNIC, birth year, birth date,
+# district, sex (see _Scorer.rows).
+Row = tuple[int, float, int, float, str, int | None, datetime.date | None, str, str]
+
+
+class _NameField:
+    """One name field (the name or the father's) of every record, numbered.
+
+    ``numbers[i]`` is record ``i``'s name number (-1 without one) and ``best[n]`` the
+    highest weight name ``n`` can get against any other: the frequency adjustment only
+    falls as the other name gets more common. A missing name's best is 0.0, which is also
+    what it adds; every real best is above 0, so ``min`` of two bests bounds a pair.
+    :meth:`weights_of` gives a name's cache of weights against the others.
+    """
+
+    def __init__(
+        self, names: Sequence[NameForms | None], field: str, frequencies: NameFrequencies
+    ) -> None:
+        # NameForms compare by identity, and one name is one object: numbering is hashing.
+        self.forms = [forms for forms in dict.fromkeys(names) if forms is not None]
+        number: dict[NameForms | None, int] = {forms: n for n, forms in enumerate(self.forms)}
+        number[None] = -1
+        self.numbers = list(map(number.__getitem__, names))
+        counts = frequencies.counts[field]
+        self.counts = [counts[forms.core_key] for forms in self.forms]
+        self.codes = model.LEVELS[field]
+        self.frequencies = frequencies
+        self.best = [self._best(count) for count in self.counts]
+        self._weights: list[dict[int, float]] = [{} for _ in self.forms]
+
+    def _best(self, count: int) -> float:
+        adjusted = self.codes[: VARIANT + 1]
+        best = max(
+            *(_W[code] + self.frequencies.adjustment_for(code, count) for code in adjusted),
+            *(_W[code] for code in self.codes[VARIANT + 1 :]),
+        )
+        assert best > 0  # noqa: S101 (the bound in _Scorer._chunk relies on it)
+        return best
+
+    def weights_of(self, name: int) -> dict[int, float]:
+        """Name ``name``'s weights against other names, filled by :meth:`weight`."""
+        return self._weights[name]
+
+    def weight(self, a: int, b: int) -> float:
+        """The weight of names ``a`` and ``b``, adjusted for the commoner's frequency."""
+        level = name_level(self.forms[a], self.forms[b])
+        code = self.codes[level]
+        value = _W[code]
+        if level <= VARIANT:
+            value += self.frequencies.adjustment_for(code, max(self.counts[a], self.counts[b]))
+        self._weights[a][b] = self._weights[b][a] = value
+        return value
+
+
 class _Scorer:
-    """The blocks and name frequencies of one run, and the scoring of its candidates."""
+    """The blocks and the compact rows of one run, and the scoring of its candidates."""
 
-    current: _Scorer | None = None
+    current: ClassVar[_Scorer | None] = None
 
-    def __init__(self, derived: list[Features], count: int) -> None:
-        self.derived = derived
-        self.count = count
-        self.frequencies = NameFrequencies(derived)
-        self.blocks = candidate_blocks(derived, count)
+    def __init__(self, derived: list[Derived], blocks: list[list[int]], count: int) -> None:
+        columns = zip(*derived, strict=True) if derived else [()] * 8
+        record_ids, names, fathers, sexes, years, dates, cnics, districts = columns
+        self.record_ids: tuple[str, ...] = record_ids
+        self.blocks = _per_record(blocks, count)
+        frequencies = NameFrequencies.of_names(names, fathers)
+        self.names = _NameField(names, "name", frequencies)
+        self.fathers = _NameField(fathers, "father", frequencies)
+        name_best, father_best = self.names.best, self.fathers.best
+        self.rows: list[Row] = [
+            (
+                name,
+                name_best[name] if name >= 0 else 0.0,
+                father,
+                father_best[father] if father >= 0 else 0.0,
+                *fields,
+            )
+            for name, father, *fields in zip(
+                self.names.numbers,
+                self.fathers.numbers,
+                cnics,
+                years,
+                dates,
+                districts,
+                sexes,
+                strict=True,
+            )
+        ]
 
     def chunk(self, indexes: range) -> list[Pair]:
         with _collector_paused():
             return self._chunk(indexes)
 
     def _chunk(self, indexes: range) -> list[Pair]:
+        """Score the later candidates of each record in ``indexes``; see :func:`score`.
+
+        Field for field as :func:`~.compare.score` and :func:`~.compare.decide`, with the
+        names last and only when ``cheap fields + best name + best father`` reaches review.
+        """
         pairs: list[Pair] = []
-        derived = self.derived
-        frequencies = self.frequencies
+        rows, ids = self.rows, self.record_ids
+        names, fathers = self.names, self.fathers
+        review, match = model.REVIEW_THRESHOLD, model.MATCH_THRESHOLD
+        hamming = Hamming.distance
         for index in indexes:
-            mine = derived[index]
-            for other_index in later_candidates(index, self.blocks[index]):
-                other = derived[other_index]
-                value = score(mine, other, frequencies)
-                decision = decide(value, mine, other)
-                if decision != "none":
-                    pairs.append((mine.record_id, other.record_id, round(value, 3), decision))
+            name, name_best, father, father_best, cnic, year, date, district, sex = rows[index]
+            name_weights = names.weights_of(name) if name >= 0 else {}
+            father_weights = fathers.weights_of(father) if father >= 0 else {}
+            for other in later_candidates(index, self.blocks[index]):
+                (
+                    o_name,
+                    o_name_best,
+                    o_father,
+                    o_father_best,
+                    o_cnic,
+                    o_year,
+                    o_date,
+                    o_district,
+                    o_sex,
+                ) = rows[other]
+                cheap = 0.0
+                conflict = False
+                if cnic and o_cnic:
+                    if cnic == o_cnic:
+                        cheap = _CNIC_SAME
+                    elif hamming(cnic, o_cnic, score_cutoff=2) <= 2 and _one_digit(cnic, o_cnic):
+                        cheap = _CNIC_ONE_DIGIT
+                    else:
+                        cheap = _CNIC_DIFFERENT
+                        conflict = True
+                if year is not None and o_year is not None:
+                    if date is not None and o_date is not None and date == o_date:
+                        cheap += _DATE_SAME
+                    elif date is not None and o_date is not None and date.year == o_date.year:
+                        cheap += _DATE_DIFFERENT
+                    elif year == o_year:
+                        cheap += _YEAR_SAME
+                    elif year - o_year in (1, -1):
+                        cheap += _YEAR_OFF_BY_ONE
+                    else:
+                        cheap += _YEAR_DIFFERENT
+                if district and o_district:
+                    cheap += _DISTRICT_SAME if district == o_district else _DISTRICT_DIFFERENT
+                if sex and o_sex:
+                    if sex == o_sex:
+                        cheap += _SEX_SAME
+                    else:
+                        cheap += _SEX_CONFLICT
+                        conflict = True
+                best_name = name_best if name_best < o_name_best else o_name_best
+                best_father = father_best if father_best < o_father_best else o_father_best
+                if cheap + best_name + best_father < review:
+                    continue
+                value = cheap
+                if father >= 0 and o_father >= 0:
+                    weight = father_weights.get(o_father)
+                    value += fathers.weight(father, o_father) if weight is None else weight
+                    if value + best_name < review:
+                        continue
+                if name >= 0 and o_name >= 0:
+                    weight = name_weights.get(o_name)
+                    value += names.weight(name, o_name) if weight is None else weight
+                if value >= review:
+                    decision = "match" if value >= match and not conflict else "review"
+                    pairs.append((ids[index], ids[other], round(value, 3), decision))
         return pairs
+
+
+def _one_digit(a: str, b: str) -> bool:
+    """Two different CNICs one digit apart, or with two neighbouring digits swapped."""
+    differences = Hamming.distance(a, b, score_cutoff=2)
+    if differences == 1:
+        return True
+    if differences != 2:
+        return False
+    first, second = (i for i in range(13) if a[i] != b[i])
+    return second == first + 1 and a[first] == b[second] and a[second] == b[first]
 
 
 @contextmanager
@@ -132,19 +371,26 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def candidate_blocks(derived: list[Features], count: int) -> list[list[list[int]]]:
+def candidate_blocks(derived: Sequence[Features], count: int) -> list[list[list[int]]]:
     """For each of the first ``count`` records, the blocks (sorted index lists) it is in.
 
     Records from ``count`` on are the "against" side: paired with the first ``count``
     records but not with each other. Blocks of one record or over MAX_BLOCK are left out.
     """
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, record in enumerate(derived):
-        for key in feature_keys(record):
-            blocks[key].append(index)
+    keys, owners = _keyed(
+        [record.name for record in derived],
+        [record.father for record in derived],
+        [record.birth_year for record in derived],
+        0,
+    )
+    cnic_blocks = _cnic_blocks([record.cnic for record in derived])
+    return _per_record([*_shared(keys, owners), *cnic_blocks], count)
+
+
+def _per_record(blocks: Iterable[list[int]], count: int) -> list[list[list[int]]]:
     per_record: list[list[list[int]]] = [[] for _ in range(count)]
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK and members[0] < count:
+    for members in blocks:
+        if members[0] < count:
             for index in members:
                 if index >= count:
                     break
@@ -152,8 +398,68 @@ def candidate_blocks(derived: list[Features], count: int) -> list[list[list[int]
     return per_record
 
 
+def _keyed(
+    names: Sequence[NameForms | None],
+    fathers: Sequence[NameForms | None],
+    years: Sequence[int | None],
+    start: int,
+) -> tuple[list[str], list[int]]:
+    """The name keys (:func:`~.blocking.name_keys`) of records ``start, start + 1, ...``
+    flattened, with the index of the record each belongs to."""
+    keys: list[str] = []
+    owners: list[int] = []
+    for index, found in enumerate(map(name_keys, names, fathers, years), start):
+        keys += found
+        owners += repeat(index, len(found))
+    return keys, owners
+
+
+def _shared(keys: list[str], owners: list[int]) -> Iterator[list[int]]:
+    """The blocks of the keys held by 2 to MAX_BLOCK records, as sorted index lists.
+
+    Most keys belong to one record only: they are counted first (in C, by Counter) and
+    lists are built for the shared ones alone.
+    """
+    shared: dict[str, list[int]] = {
+        key: [] for key, size in Counter(keys).items() if 1 < size <= MAX_BLOCK
+    }
+    for key, owner in compress(zip(keys, owners, strict=True), map(shared.__contains__, keys)):
+        shared[key].append(owner)
+    return iter(shared.values())
+
+
+def _cnic_blocks(cnics: Sequence[str]) -> Iterator[list[int]]:
+    """The ``c:`` and ``cd:`` blocks of :mod:`.blocking`, from the distinct CNICs.
+
+    A ``cd:`` block whose records all have one CNIC is that CNIC's ``c:`` block again, so
+    only the CNIC-less-one-digit strings that two distinct CNICs share make new blocks.
+    """
+    holders: defaultdict[str, list[int]] = defaultdict(list)
+    for index, cnic in enumerate(cnics):
+        if cnic:
+            holders[cnic].append(index)
+    yield from (members for members in holders.values() if 1 < len(members) <= MAX_BLOCK)
+    distinct = list(holders)
+    shortened = [key for cnic in distinct for key in deletions("", cnic)]
+    sharing: dict[str, set[str]] = {
+        key: set() for key, times in Counter(shortened).items() if times > 1
+    }
+    for key, position in compress(
+        zip(shortened, range(len(shortened)), strict=True), map(sharing.__contains__, shortened)
+    ):
+        sharing[key].add(distinct[position // 13])
+    for group in sharing.values():
+        if len(group) > 1:
+            members = sorted(index for cnic in group for index in holders[cnic])
+            if len(members) <= MAX_BLOCK:
+                yield members
+
+
 def later_candidates(index: int, blocks: list[list[int]]) -> list[int]:
     """The records after ``index`` sharing one of its blocks, in ascending order."""
+    if len(blocks) == 1:
+        members = blocks[0]
+        return members[bisect_right(members, index) :]
     found: set[int] = set()
     for members in blocks:
         found.update(members[bisect_right(members, index) :])

@@ -23,7 +23,7 @@ duplicate that a smaller block did not also hold).
 
 from __future__ import annotations
 
-from bahali.registry.matching.records import Features, PersonRecord, core_tokens, features
+from bahali.registry.matching.records import Features, NameForms, PersonRecord, features
 
 MAX_BLOCK = 30
 
@@ -35,29 +35,38 @@ def blocking_keys(record: PersonRecord) -> set[str]:
 
 def feature_keys(record: Features) -> set[str]:
     """The blocking keys of a record's already derived features."""
+    keys = name_keys(record.name, record.father, record.birth_year)
+    if record.cnic:
+        keys.update(cnic_keys(record.cnic))
+    return keys
+
+
+def cnic_keys(cnic: str) -> list[str]:
+    """The ``c:`` key of a 13-digit CNIC and its ``cd:`` keys (one per digit left out)."""
+    return ["c:" + cnic, *deletions("cd:", cnic)]
+
+
+def deletions(prefix: str, cnic: str) -> list[str]:
+    """``prefix`` and the CNIC without one digit, for each of its 13 digits."""
+    return [prefix + cnic[:i] + cnic[i + 1 :] for i in range(13)]
+
+
+def name_keys(name: NameForms | None, father: NameForms | None, year: int | None) -> set[str]:
+    """The keys from the name, the father and the birth year (all but the CNIC keys)."""
     keys: set[str] = set()
-    cnic = record.cnic
-    if cnic:
-        keys.add("c:" + cnic)
-        keys.update("cd:" + cnic[:i] + cnic[i + 1 :] for i in range(13))
-    if record.name is None:
+    if name is None:
         return keys
-    fathers = (
-        {" ".join(sorted(core_tokens(key))) for key in record.father.keys}
-        if record.father is not None
-        else set()
-    )
-    year = record.birth_year
-    for key in record.name.keys:
-        core = core_tokens(key)
-        name = " ".join(sorted(core))
-        keys.add("n:" + name)
+    fathers = {shape.core_key for shape in father.shapes} if father is not None else set()
+    for shape in name.shapes:
+        core = shape.core_key
+        keys.add("n:" + core)
         if year is not None:
-            keys.add(f"ny:{name}|{year - 1}")
-            keys.add(f"ny:{name}|{year}")
-            for father in fathers:
-                keys.add(f"fy:{father}|{year - 1}|{key[0][0]}")
-                keys.add(f"fy:{father}|{year}|{key[0][0]}")
-        for father in fathers:
-            keys.add(f"fn:{core[0]}|{father}")
+            keys.add(f"ny:{core}|{year - 1}")
+            keys.add(f"ny:{core}|{year}")
+            initial = shape.ordered[0][0]
+            for father_key in fathers:
+                keys.add(f"fy:{father_key}|{year - 1}|{initial}")
+                keys.add(f"fy:{father_key}|{year}|{initial}")
+        for father_key in fathers:
+            keys.add(f"fn:{shape.core[0]}|{father_key}")
     return keys

@@ -52,12 +52,25 @@ class NameFrequencies:
     """
 
     def __init__(self, records: Iterable[Features]) -> None:
-        self.counts: dict[str, Counter[str]] = {"name": Counter(), "father": Counter()}
-        for record in records:
-            if record.name is not None:
-                self.counts["name"][record.name.core_key] += 1
-            if record.father is not None:
-                self.counts["father"][record.father.core_key] += 1
+        listed = list(records)
+        self._count([record.name for record in listed], [record.father for record in listed])
+
+    @classmethod
+    def of_names(
+        cls, names: Iterable[NameForms | None], fathers: Iterable[NameForms | None]
+    ) -> NameFrequencies:
+        """The frequencies of these names and fathers' names (one of each per record)."""
+        frequencies = cls.__new__(cls)
+        frequencies._count(names, fathers)
+        return frequencies
+
+    def _count(
+        self, names: Iterable[NameForms | None], fathers: Iterable[NameForms | None]
+    ) -> None:
+        self.counts: dict[str, Counter[str]] = {
+            "name": Counter(forms.core_key for forms in names if forms is not None),
+            "father": Counter(forms.core_key for forms in fathers if forms is not None),
+        }
         self.totals = {field: counts.total() for field, counts in self.counts.items()}
         self._adjustments: dict[tuple[str, int], float] = {}
 
@@ -225,18 +238,25 @@ def name_agreement(a: NameForms, b: NameForms) -> int:
     a longer one: "Ali" says little about "Ali Afridi"). Results are cached by signature.
     """
     cache_key = _pair_key(a, b)
-    cached = _NAME_AGREEMENT.get(cache_key)
-    if cached is not None:
-        return cached
-    if a.canonical and b.canonical and a.sorted_canonical == b.sorted_canonical:
-        level = EXACT
-    else:
-        both_latin = bool(a.canonical and b.canonical)
-        level = min(_shape_agreement(x, y, both_latin) for x in a.shapes for y in b.shapes)
-    if len(_NAME_AGREEMENT) > 1_000_000:
-        _NAME_AGREEMENT.clear()
-    _NAME_AGREEMENT[cache_key] = level
+    level = _NAME_AGREEMENT.get(cache_key)
+    if level is None:
+        level = name_level(a, b)
+        if len(_NAME_AGREEMENT) > 1_000_000:
+            _NAME_AGREEMENT.clear()
+        _NAME_AGREEMENT[cache_key] = level
     return level
+
+
+def name_level(a: NameForms, b: NameForms) -> int:
+    """:func:`name_agreement` without its cache, for callers that keep their own."""
+    if a is b:
+        return EXACT
+    both_latin = bool(a.canonical and b.canonical)
+    if both_latin and a.sorted_canonical == b.sorted_canonical:
+        return EXACT
+    if len(a.shapes) == 1 == len(b.shapes):
+        return _shape_agreement(a.shapes[0], b.shapes[0], both_latin)
+    return min(_shape_agreement(x, y, both_latin) for x in a.shapes for y in b.shapes)
 
 
 def _pair_key(a: NameForms, b: NameForms) -> tuple[str, str]:
@@ -248,24 +268,29 @@ def _pair_key(a: NameForms, b: NameForms) -> tuple[str, str]:
 def _shape_agreement(a: Shape, b: Shape, both_latin: bool) -> int:
     if a.sorted == b.sorted:
         return VARIANT if both_latin else EXACT
-    shorter, longer = sorted((a.trimmed, b.trimmed), key=len)
-    if (
-        a.sorted_trimmed == b.sorted_trimmed
-        or (len(shorter) > 1 and longer[: len(shorter)] == shorter)
-        or a.joined_trimmed == b.joined_trimmed
-        or _one_token_mistyped(a.trimmed, b.trimmed)
-    ):
+    if a.sorted_trimmed == b.sorted_trimmed or a.joined_trimmed == b.joined_trimmed:
         return VARIANT
-    if _similar_token(a.trimmed[0], b.trimmed[0]):
-        return PARTIAL
-    return DIFFERENT
+    x, y = a.trimmed, b.trimmed
+    if len(x) == len(y):
+        if _one_token_mistyped(x, y):
+            return VARIANT
+    elif len(x) < len(y):
+        if len(x) > 1 and y[: len(x)] == x:  # y is x with trailing tokens dropped
+            return VARIANT
+    elif len(y) > 1 and x[: len(y)] == y:
+        return VARIANT
+    return PARTIAL if _similar_token(x[0], y[0]) else DIFFERENT
 
 
 def _one_token_mistyped(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    if len(a) != len(b):
-        return False
-    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return len(differing) == 1 and _similar_token(*differing[0])
+    """Equally long, and exactly one token differs, by a slip of the key."""
+    differing: tuple[str, str] | None = None
+    for x, y in zip(a, b, strict=True):
+        if x != y:
+            if differing is not None:
+                return False
+            differing = (x, y)
+    return differing is not None and _similar_token(*differing)
 
 
 def _similar_token(a: str, b: str) -> bool:

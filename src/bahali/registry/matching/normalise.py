@@ -439,6 +439,7 @@ def is_arabic_script(text: str) -> bool:
     return bool(_ARABIC_LETTER.search(text)) and not _LATIN_LETTER.search(text)
 
 
+@lru_cache(maxsize=200_000)
 def split_father(text: str) -> tuple[str, str]:
     """Split "X s/o Y" into ``(X, Y)``; the father is ``""`` when none is named.
 
@@ -465,12 +466,16 @@ def normalise_name(text: str) -> tuple[str, ...]:
     diacritics, tatweel and joiners removed, honorifics dropped, particles joined.
     """
     name, _ = split_father(text)
-    if name.isascii():
+    if name.isascii():  # most names: one run of Latin tokens, and cheap checks first
         folded = name.lower()
-    else:
-        folded = unicodedata.normalize("NFKD", name)
-        folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-        folded = folded.translate(_ARABIC_FOLD)
+        if "'" in folded or "`" in folded:
+            folded = _APOSTROPHES.sub("", folded)
+        if "al" in folded:
+            folded = _AL_HAJ.sub(" haji ", folded)
+        return tuple(_latin_run(_TOKEN.findall(folded)))
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    folded = folded.translate(_ARABIC_FOLD)
     folded = _APOSTROPHES.sub("", folded)
     folded = _AL_HAJ.sub(" haji ", folded)
     tokens: list[str] = []

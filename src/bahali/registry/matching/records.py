@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bahali.registry.matching.normalise import is_arabic_script, normalise_name, split_father
 from bahali.registry.matching.phonetic import token_key
@@ -36,13 +38,15 @@ class PersonRecord:
 FILLER_KEYS = frozenset(token_key(token) for token in ("muhammad", "khan", "bibi", "begum"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class NameForms:
     """A name as the matcher sees it, whichever scripts it was written in.
 
     ``canonical`` holds the Latin canonical tokens when a Latin form exists; ``keys`` holds
     one tuple of consonant skeletons per script written (one when both scripts agree).
-    ``signature`` identifies the name for caching comparisons.
+    ``signature`` identifies the name for caching comparisons. Built once per signature
+    (see :func:`name_forms`), so compared and hashed by identity, which is cheap (two
+    objects of one signature would only miss a cache, never compare differently).
     """
 
     canonical: tuple[str, ...]
@@ -52,13 +56,20 @@ class NameForms:
     sorted_canonical: tuple[str, ...]
     shapes: tuple[Shape, ...]  # one per key, what name comparison reads
 
+    def __reduce__(self) -> tuple[Callable[..., NameForms], tuple[object, ...]]:
+        """Pickled as its tokens and rebuilt through the cache: the batch's worker
+        processes send names to the parent, where equal names must stay one object."""
+        return _forms, (self.canonical, self.keys)
+
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """One skeleton rendering of a name, pre-arranged for the comparisons of compare.py.
+    """One skeleton rendering of a name, pre-arranged for comparisons and blocking keys.
 
     ``trimmed`` leaves out a leading Muhammad and any later Bibi/Begum, which registrations
-    of one person add and drop freely.
+    of one person add and drop freely; ``core`` leaves out the fillers (see
+    :func:`core_tokens`) and ``core_key`` is ``core`` sorted and joined. Many spellings share
+    one skeleton, so shapes are built once per skeleton (:func:`shape_of`).
     """
 
     ordered: tuple[str, ...]
@@ -66,11 +77,24 @@ class Shape:
     trimmed: tuple[str, ...]
     sorted_trimmed: tuple[str, ...]
     joined_trimmed: str
+    core: tuple[str, ...]
+    core_key: str
 
-    @classmethod
-    def of(cls, tokens: tuple[str, ...]) -> Shape:
-        trimmed = trimmed_tokens(tokens)
-        return cls(tokens, tuple(sorted(tokens)), trimmed, tuple(sorted(trimmed)), "".join(trimmed))
+
+@lru_cache(maxsize=100_000)
+def shape_of(tokens: tuple[str, ...]) -> Shape:
+    """The :class:`Shape` of a skeleton (the same object for equal skeletons)."""
+    trimmed = trimmed_tokens(tokens)
+    core = core_tokens(tokens)
+    return Shape(
+        tokens,
+        tuple(sorted(tokens)),
+        trimmed,
+        tuple(sorted(trimmed)),
+        "".join(trimmed),
+        core,
+        " ".join(sorted(core)),
+    )
 
 
 _MUHAMMAD = token_key("muhammad")
@@ -91,43 +115,52 @@ def core_tokens(keys: tuple[str, ...]) -> tuple[str, ...]:
     return core or keys
 
 
-_NAME_CACHE: dict[tuple[str, str], NameForms | None] = {}
-
-
+@lru_cache(maxsize=500_000)
 def name_forms(latin: str, native: str) -> NameForms | None:
     """The :class:`NameForms` of a name given in Latin and/or native script, or None.
 
-    Identical inputs return the same object, so comparisons can be cached by signature.
+    Names with one signature are one object (as long as the cache holds them), so
+    comparisons can be cached by it or by the object.
     """
-    cache_key = (latin, native)
-    if cache_key in _NAME_CACHE:
-        return _NAME_CACHE[cache_key]
     canonical: tuple[str, ...] = ()
     keys: list[tuple[str, ...]] = []
     for text in (latin, native):
-        tokens = normalise_name(text) if text else ()
-        skeleton = tuple(key for key in map(token_key, tokens) if key)
+        if not text:
+            continue
+        latin_tokens, skeleton = _written(text)
         if not skeleton:
             continue
-        if not canonical and not is_arabic_script(text):
-            canonical = tokens
+        if not canonical:
+            canonical = latin_tokens
         if skeleton not in keys:
             keys.append(skeleton)
-    forms = None
-    if keys:
-        signature = " ".join(canonical) + "|" + "|".join(" ".join(k) for k in keys)
-        forms = NameForms(
-            canonical=canonical,
-            keys=tuple(keys),
-            signature=signature,
-            core_key=" ".join(sorted(core_tokens(keys[0]))),
-            sorted_canonical=tuple(sorted(canonical)),
-            shapes=tuple(Shape.of(key) for key in keys),
-        )
-    if len(_NAME_CACHE) > 500_000:
-        _NAME_CACHE.clear()
-    _NAME_CACHE[cache_key] = forms
-    return forms
+    return _forms(canonical, tuple(keys)) if keys else None
+
+
+@lru_cache(maxsize=200_000)
+def _forms(canonical: tuple[str, ...], keys: tuple[tuple[str, ...], ...]) -> NameForms:
+    """Built once per signature: a third as many as the ways of writing them."""
+    shapes = tuple(map(shape_of, keys))
+    return NameForms(
+        canonical=canonical,
+        keys=keys,
+        signature=" ".join(canonical) + "|" + "|".join(" ".join(key) for key in keys),
+        core_key=shapes[0].core_key,
+        sorted_canonical=tuple(sorted(canonical)),
+        shapes=shapes,
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _written(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One written name: its canonical tokens (empty unless in Latin script) and skeleton.
+
+    Cached apart from :func:`name_forms`: the same Latin name comes with many native
+    spellings and the other way round.
+    """
+    tokens = normalise_name(text)
+    skeleton = tuple(key for key in map(token_key, tokens) if key)
+    return (() if is_arabic_script(text) else tokens), skeleton
 
 
 _NOT_DIGIT = re.compile(r"\D")
@@ -135,6 +168,8 @@ _NOT_DIGIT = re.compile(r"\D")
 
 def cnic_digits(cnic: str) -> str:
     """The 13 digits of a CNIC, or "" when it does not have exactly 13."""
+    if not cnic or (len(cnic) == 13 and cnic.isdecimal() and cnic.isascii()):
+        return cnic
     digits = _NOT_DIGIT.sub("", cnic)
     return digits if len(digits) == 13 else ""
 
@@ -159,24 +194,40 @@ def features(record: PersonRecord) -> Features:
     A father written inside the name ("X s/o Y") is used when the father field is empty.
     The sex comes from the record, or else from the CNIC's last digit (odd for men).
     """
-    name, father_in_name = split_father(record.name)
-    native, father_in_native = split_father(record.name_native)
+    return Features(*derive(record))
+
+
+Derived = tuple[
+    str, NameForms | None, NameForms | None, str, int | None, datetime.date | None, str, str
+]
+
+
+def derive(record: PersonRecord) -> Derived:
+    """The fields of :class:`Features`, in order, as a plain tuple (what the batch reads)."""
+    name, father_in_name, father_in_native = _name_and_father(record.name, record.name_native)
     cnic = cnic_digits(record.cnic)
-    sex = record.sex.strip().lower()[:1]
-    if sex not in ("m", "f"):
-        sex = ("m" if int(cnic[-1]) % 2 else "f") if cnic else ""
+    sex = _SEXES.get(record.sex)
+    if sex is None:
+        sex = record.sex.strip().lower()[:1]
+        if sex not in ("m", "f"):
+            sex = ("m" if int(cnic[-1]) % 2 else "f") if cnic else ""
+    birth_date = record.birth_date
     birth_year = record.birth_year
-    if birth_year is None and record.birth_date is not None:
-        birth_year = record.birth_date.year
-    return Features(
-        record_id=record.record_id,
-        name=name_forms(name, native),
-        father=name_forms(
-            record.father_name or father_in_name, record.father_name_native or father_in_native
-        ),
-        sex=sex,
-        birth_year=birth_year,
-        birth_date=record.birth_date,
-        cnic=cnic,
-        district=record.district.strip().upper(),
+    if birth_year is None and birth_date is not None:
+        birth_year = birth_date.year
+    father = name_forms(
+        record.father_name or father_in_name, record.father_name_native or father_in_native
     )
+    district = record.district.strip().upper()
+    return (record.record_id, name, father, sex, birth_year, birth_date, cnic, district)
+
+
+_SEXES = {"m": "m", "f": "f"}
+
+
+@lru_cache(maxsize=200_000)
+def _name_and_father(latin: str, native: str) -> tuple[NameForms | None, str, str]:
+    """The name's forms and any father written inside it (Latin, native): "X s/o Y"."""
+    name, father_in_name = split_father(latin)
+    native_name, father_in_native = split_father(native)
+    return name_forms(name, native_name), father_in_name, father_in_native

@@ -13,12 +13,13 @@ from bahali.registry.matching import (
     MAX_BLOCK,
     NameFrequencies,
     PersonRecord,
+    batch,
     blocking_keys,
     compare,
     find_pairs,
     model,
 )
-from bahali.registry.matching.compare import levels, score
+from bahali.registry.matching.compare import decide, levels, score
 from bahali.registry.matching.records import features
 from bahali.registry.matching.training import estimate, suggest_thresholds
 from bahali.registry.synthetic import generate
@@ -251,6 +252,37 @@ def test_precision_and_recall_on_synthetic_people():
     assert len(correct) / len(found) >= 0.97
     assert len(correct) / len(expected) >= 0.95
     assert sum(pair in expected for pair in matches) / len(matches) >= 0.99
+
+
+def test_find_pairs_scores_the_blocked_pairs_as_score_and_decide_do():
+    records, _ = generate(1500, seed=41)
+    derived = [features(record) for record in records]
+    frequencies = NameFrequencies(derived)
+    blocks = defaultdict(list)
+    for index, record in enumerate(records):
+        for key in blocking_keys(record):
+            blocks[key].append(index)
+    candidates = {
+        pair
+        for members in blocks.values()
+        if len(members) <= MAX_BLOCK
+        for pair in itertools.combinations(members, 2)
+    }
+    expected = set()
+    for a, b in candidates:
+        value = score(derived[a], derived[b], frequencies)
+        decision = decide(value, derived[a], derived[b])
+        if decision != "none":
+            expected.add((records[a].record_id, records[b].record_id, round(value, 3), decision))
+    assert expected
+    assert set(find_pairs(records)) == expected
+
+
+def test_find_pairs_in_worker_processes_gives_the_same_pairs(monkeypatch):
+    records, _ = generate(1500, seed=43)
+    alone = list(find_pairs(records))
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
+    assert list(find_pairs(records)) == alone
 
 
 def test_find_pairs_against_other_records_and_reports_progress():
