@@ -2,8 +2,10 @@
 mentor meetings and support.
 
 One source, a fixed number of queries whatever the number of rows: the permissions are
-asked once, then one query per kind of row. Notes of a class the viewer may not read show
-as restricted entries to those who read the plan (they see a note exists, never its text).
+asked once, then one query per kind of row. Clinical notes the viewer may not read show as
+restricted entries to those who read the plan (the team sees a session was written up,
+never its content, JOURNEYS.md 2); security notes are invisible to anyone who may not read
+them — that security work exists on a case is itself sensitive.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def _session_entries(case: Any) -> list[TimelineEntry]:
 
 
 def _note_entries(case: Any, readable: set[str], plan: bool) -> list[TimelineEntry]:
-    classes = set(readable) | (set(Sensitivity.values) if plan else set())
+    classes = set(readable) | ({Sensitivity.CLINICAL.value} if plan else set())
     if not classes:
         return []
     found: list[TimelineEntry] = []
