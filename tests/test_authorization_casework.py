@@ -8,15 +8,12 @@ objects answer 404, like missing ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 
-from bahali.accounts import services as accounts
 from bahali.accounts.roles import Role
 from bahali.cases import services as cases
 from bahali.cases.models import Case
@@ -26,13 +23,12 @@ from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.programmes.services import load_blueprint
 from bahali.testing import (
-    TEST_PASSWORD,
     OrganisationFactory,
     PathwayWorld,
     make_member,
     membership_of,
 )
-from tests.test_authorization_matrix import Endpoint
+from tests.authorization import api, call, each_role, page
 
 pytestmark = pytest.mark.django_db
 
@@ -139,34 +135,6 @@ def _world() -> CaseworkWorld:
         other=world.case(),
         stranger=_objects(stranger, SYSTEM, stranger.lead_organisation),
     )
-
-
-def _user_for(world: PathwayWorld, role: Role) -> Any:
-    return {
-        Role.CASE_WORKER: world.case_worker,
-        Role.PSYCHOLOGIST: world.psychologist,
-        Role.RELIGIOUS_SCHOLAR: world.scholar,
-        Role.TRAINER: world.trainer,
-        Role.MENTOR: world.mentor,
-        Role.COMMITTEE_MEMBER: world.committee_member,
-        Role.PROGRAMME_MANAGER: world.manager,
-        Role.SECURITY_LIAISON: world.liaison,
-        Role.OVERSIGHT_MONITOR: world.monitor,
-        Role.DATA_STEWARD: world.steward,
-        Role.ANALYST: world.analyst,
-    }[role]
-
-
-U = Callable[[CaseworkWorld], str]
-
-
-def page(name: str, method: str, url: U, allowed: set[Role], ok: int, **kw: Any) -> Endpoint:
-    return Endpoint(name, method, url, allowed, ok, **kw)  # type: ignore[arg-type]
-
-
-def api(name: str, method: str, url: U, allowed: set[Role], ok: int, **kw: Any) -> Endpoint:
-    kw.setdefault("anonymous", 401)
-    return Endpoint(name, method, url, allowed, ok, api=True, **kw)  # type: ignore[arg-type]
 
 
 def _today(w: CaseworkWorld) -> str:
@@ -660,53 +628,18 @@ API = [
 ]
 
 
-def _call(client: Any, endpoint: Endpoint, world: CaseworkWorld, **headers: str) -> Any:
-    method = getattr(client, endpoint.method)
-    data = endpoint.data(world) if callable(endpoint.data) else endpoint.data or {}  # type: ignore[arg-type]
-    url = endpoint.url(world)  # type: ignore[arg-type]
-    if endpoint.api:
-        return method(url, data, content_type="application/json", **headers)
-    return method(url, data, **headers)
-
-
-def _each_role(
-    client: Any, endpoint: Endpoint, world: CaseworkWorld
-) -> list[tuple[Role, int, int]]:
-    """Call as every role, each inside a rolled-back savepoint; return the mismatches."""
-    wrong = []
-    for role in Role:
-        user = _user_for(world.world, role)
-        with transaction.atomic():
-            headers = {}
-            if endpoint.api:
-                issued = accounts.issue_api_token(actor=user, name="matrix")
-                headers["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
-            else:
-                signed_in = client.post(
-                    "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-                )
-                assert signed_in.status_code == 302
-            response = _call(client, endpoint, world, **headers)
-            expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
-            if response.status_code != expected:
-                wrong.append((role, expected, response.status_code))
-            transaction.set_rollback(True)
-        client.logout()
-    return wrong
-
-
 @pytest.mark.parametrize(
     "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
 )
 def test_every_role(client, endpoint):
     world = _world()
-    assert _each_role(client, endpoint, world) == []
+    assert each_role(client, endpoint, world) == []
 
 
 @pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
 def test_anonymous(client, endpoint):
     world = _world()
-    response = _call(client, endpoint, world)
+    response = call(client, endpoint, world)
     assert response.status_code == endpoint.anonymous
     if endpoint.anonymous == 302:
         assert response["Location"].startswith("/accounts/sign-in/")

@@ -121,6 +121,22 @@ class PathwayWorld:
 
         self.today = timezone.localdate()
 
+    def user_for(self, role: Role) -> User:
+        """The cast's user holding ``role`` (on the case team where the role sits on teams)."""
+        return {
+            Role.CASE_WORKER: self.case_worker,
+            Role.PSYCHOLOGIST: self.psychologist,
+            Role.RELIGIOUS_SCHOLAR: self.scholar,
+            Role.TRAINER: self.trainer,
+            Role.MENTOR: self.mentor,
+            Role.COMMITTEE_MEMBER: self.committee_member,
+            Role.PROGRAMME_MANAGER: self.manager,
+            Role.SECURITY_LIAISON: self.liaison,
+            Role.OVERSIGHT_MONITOR: self.monitor,
+            Role.DATA_STEWARD: self.steward,
+            Role.ANALYST: self.analyst,
+        }[role]
+
     def participant(self, *, consent: bool = True, pledge: bool = True, **identity: Any) -> Any:
         """A participant registered by the centre, with consent and pledge unless told not."""
         from bahali.registry.models import Consent, ConsentPurpose

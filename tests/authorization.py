@@ -1,0 +1,65 @@
+"""Shared machinery of the per-area authorization tables (``test_authorization_*.py``).
+
+Each table lists ``Endpoint`` rows; ``each_role`` calls one row as every role of a
+``PathwayWorld`` (one user per role, in scope where the role allows), each call inside a
+savepoint that is rolled back, and returns the calls whose status was not the expected one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from bahali.accounts import services as accounts
+from bahali.accounts.roles import Role
+from bahali.testing import TEST_PASSWORD
+from tests.test_authorization_matrix import Endpoint
+
+
+def page(
+    name: str, method: str, url: Callable[[Any], str], allowed: set[Role], ok: int, **kw: Any
+) -> Endpoint:
+    return Endpoint(name, method, url, allowed, ok, **kw)
+
+
+def api(
+    name: str, method: str, url: Callable[[Any], str], allowed: set[Role], ok: int, **kw: Any
+) -> Endpoint:
+    kw.setdefault("anonymous", 401)
+    return Endpoint(name, method, url, allowed, ok, api=True, **kw)
+
+
+def call(client: Any, endpoint: Endpoint, world: Any, **headers: str) -> Any:
+    method = getattr(client, endpoint.method)
+    data = endpoint.data(world) if callable(endpoint.data) else endpoint.data or {}
+    url = endpoint.url(world)
+    if endpoint.api:
+        return method(url, data, content_type="application/json", **headers)
+    return method(url, data, **headers)
+
+
+def each_role(client: Any, endpoint: Endpoint, world: Any) -> list[tuple[Role, int, int]]:
+    """Call as every role (``world.world.user_for(role)``), each inside a rolled-back
+    savepoint; return (role, expected, got) for every mismatch."""
+    wrong = []
+    for role in Role:
+        user = world.world.user_for(role)
+        with transaction.atomic():
+            headers = {}
+            if endpoint.api:
+                issued = accounts.issue_api_token(actor=user, name="matrix")
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
+            else:
+                signed_in = client.post(
+                    "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
+                )
+                assert signed_in.status_code == 302
+            response = call(client, endpoint, world, **headers)
+            expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
+            if response.status_code != expected:
+                wrong.append((role, expected, response.status_code))
+            transaction.set_rollback(True)
+        client.logout()
+    return wrong
