@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -207,6 +208,27 @@ def _refused(request: AuthedRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _submit(
+    request: AuthedRequest,
+    form: Any,
+    run: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    invalid: str,
+    level: int = messages.SUCCESS,
+) -> None:
+    """Run a service from a posted form; say what happened, or why nothing did."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        run(form.cleaned_data)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.add_message(request, level, done)
+
+
 @login_required
 @require_POST
 def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -319,17 +341,15 @@ def answer(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
     sign_off = get_object_or_404(
         SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
     )
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.answer_objection(
-                actor=request.user, sign_off=sign_off, answer=form.cleaned_data["answer"]
-            )
-            messages.success(request, _("The objection is answered."))
-        except ValidationError as error:
-            _refused(request, error)
-    else:
-        messages.error(request, _("Write the answer to the objection."))
+    _submit(
+        request,
+        AnswerForm(request.POST),
+        lambda data: services.answer_objection(
+            actor=request.user, sign_off=sign_off, answer=data["answer"]
+        ),
+        done=_("The objection is answered."),
+        invalid=_("Write the answer to the objection."),
+    )
     return _back(case)
 
 
@@ -357,17 +377,15 @@ def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
 def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, "transition", "write")
     pending = get_object_or_404(case.transition_requests, pk=request_pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_request(
-                actor=request.user, request=pending, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("The request is withdrawn."))
-        except ValidationError as error:
-            _refused(request, error)
-    else:
-        messages.error(request, _("Say why the request is withdrawn."))
+    _submit(
+        request,
+        ReasonForm(request.POST),
+        lambda data: services.cancel_request(
+            actor=request.user, request=pending, reason=data["reason"]
+        ),
+        done=_("The request is withdrawn."),
+        invalid=_("Say why the request is withdrawn."),
+    )
     return _back(case)
 
 
@@ -376,20 +394,16 @@ def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, "gate_override", "write")
     pending = get_object_or_404(case.transition_requests, pk=request_pk)
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.override_gate(
-                actor=request.user,
-                request=pending,
-                reason=form.cleaned_data["reason"],
-                reference=form.cleaned_data["reference"],
-            )
-            messages.warning(request, _("Override recorded. It is flagged to oversight."))
-        except ValidationError as error:
-            _refused(request, error)
-    else:
-        messages.error(request, _("An override needs its reason and the authorising document."))
+    _submit(
+        request,
+        OverrideForm(request.POST),
+        lambda data: services.override_gate(
+            actor=request.user, request=pending, reason=data["reason"], reference=data["reference"]
+        ),
+        done=_("Override recorded. It is flagged to oversight."),
+        invalid=_("An override needs its reason and the authorising document."),
+        level=messages.WARNING,
+    )
     return _back(case)
 
 
@@ -397,20 +411,15 @@ def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @require_POST
 def close(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, "transition", "write")
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.close_case(
-                actor=request.user,
-                case=case,
-                closure=form.cleaned_data["closure"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("The case is closed."))
-        except ValidationError as error:
-            _refused(request, error)
-    else:
-        messages.error(request, _("Choose how the case closes and say why."))
+    _submit(
+        request,
+        CloseForm(request.POST),
+        lambda data: services.close_case(
+            actor=request.user, case=case, closure=data["closure"], note=data["note"]
+        ),
+        done=_("The case is closed."),
+        invalid=_("Choose how the case closes and say why."),
+    )
     return _back(case)
 
 
