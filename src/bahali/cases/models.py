@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bahali.cases.querysets import CaseQuerySet, CaseRowQuerySet
 from bahali.core.models import AuditedModel
@@ -252,7 +253,7 @@ class SignOff(AuditedModel):
 
     class Decision(models.TextChoices):
         APPROVE = "approve", _("Approve")
-        OBJECT = "object", _("Object")
+        OBJECT = "object", pgettext_lazy("sign-off decision", "Object")
 
     class ObjectionState(models.TextChoices):
         NONE = "", _("—")
