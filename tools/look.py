@@ -38,6 +38,7 @@ def main() -> None:
         page.wait_for_load_state()
         for path in args.paths:
             page.goto(args.base + path)
+            page.evaluate("document.fonts.ready.then(() => true)")
             name = re.sub(r"[^a-z0-9]+", "-", f"{args.user}-{args.lang}-{args.width}{path}".lower())
             target = out / f"{name.strip('-')}.png"
             page.screenshot(path=str(target), full_page=True)
