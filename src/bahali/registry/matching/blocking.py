@@ -18,7 +18,9 @@ kind, deterministic, so callers can store a keyed hash of it (an HMAC) instead o
 The district is not part of any key: one registration in ten names another district.
 Blocks of a common name are large; :data:`MAX_BLOCK` is the size above which a caller
 should not compare a block whole (on 100,000 synthetic records, blocks above it held no
-duplicate that a smaller block did not also hold).
+duplicate that a smaller block did not also hold), and the size of the blocks that
+estimation learns from. The batch (:mod:`.batch`) narrows even smaller blocks, to their
+districts.
 """
 
 from __future__ import annotations

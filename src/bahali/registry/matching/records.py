@@ -218,8 +218,14 @@ def derive(record: PersonRecord) -> Derived:
     father = name_forms(
         record.father_name or father_in_name, record.father_name_native or father_in_native
     )
-    district = record.district.strip().upper()
+    district = _district(record.district)
     return (record.record_id, name, father, sex, birth_year, birth_date, cnic, district)
+
+
+@lru_cache(maxsize=10_000)
+def _district(code: str) -> str:
+    """A district code as compared: trimmed, upper case, one string object per code."""
+    return code.strip().upper()
 
 
 _SEXES = {"m": "m", "f": "f"}

@@ -240,7 +240,7 @@ def test_combined_keys_keep_blocks_small_for_common_names():
         for key in blocking_keys(record):
             sizes[key] += 1
     assert max(size for key, size in sizes.items() if not key.startswith("n:")) <= MAX_BLOCK
-    assert max(sizes.values()) > MAX_BLOCK  # a common name alone: left out by the batch
+    assert max(sizes.values()) > MAX_BLOCK  # a common name alone: narrowed by the batch
 
 
 def test_precision_and_recall_on_synthetic_people():
@@ -262,12 +262,16 @@ def test_find_pairs_scores_the_blocked_pairs_as_score_and_decide_do():
     for index, record in enumerate(records):
         for key in blocking_keys(record):
             blocks[key].append(index)
-    candidates = {
-        pair
-        for members in blocks.values()
-        if len(members) <= MAX_BLOCK
-        for pair in itertools.combinations(members, 2)
-    }
+    candidates = set()
+    for members in blocks.values():
+        by_district = defaultdict(list)
+        for index in members:
+            by_district[derived[index].district].append(index)
+        # a big block is compared within its districts (none here lacks a district)
+        parts = [members] if len(members) <= batch.WHOLE_BLOCK else by_district.values()
+        for part in parts:
+            if len(part) <= batch.WHOLE_BLOCK:
+                candidates.update(itertools.combinations(part, 2))
     expected = set()
     for a, b in candidates:
         value = score(derived[a], derived[b], frequencies)
@@ -276,6 +280,18 @@ def test_find_pairs_scores_the_blocked_pairs_as_score_and_decide_do():
             expected.add((records[a].record_id, records[b].record_id, round(value, 3), decision))
     assert expected
     assert set(find_pairs(records)) == expected
+
+
+def test_a_big_block_is_compared_within_its_districts():
+    namesakes = [
+        PersonRecord(f"r{i}", name="Ali Khan", birth_year=1990, district=district)
+        for i, district in enumerate(["SWT"] * 6 + ["PEW"] * 5 + [""])
+    ]
+    derived = [features(record) for record in namesakes]
+    blocks = batch.candidate_blocks(derived, len(derived))
+    candidates = [set(batch.later_candidates(i, blocks[i])) for i in range(len(derived))]
+    assert candidates[0] == {1, 2, 3, 4, 5, 11}  # Swat, and the one without a district
+    assert candidates[6] == {7, 8, 9, 10, 11}  # Peshawar, and the one without a district
 
 
 def test_find_pairs_in_worker_processes_gives_the_same_pairs(monkeypatch):
