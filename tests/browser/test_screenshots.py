@@ -28,7 +28,7 @@ def out_dir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("language", ["en", "ur"])
+@pytest.mark.parametrize("language", ["en", "ur", "ps"])
 def test_home_page_screenshots(browser, live_server, out_dir, language):
     load_demo(actor=SYSTEM)
     for name, viewport in [("desktop", (1280, 900)), ("phone", (390, 844))]:
@@ -47,7 +47,7 @@ def test_home_page_screenshots(browser, live_server, out_dir, language):
         page.get_by_test_id("sign-in").click()
         page.wait_for_selector("[data-testid=home-title]")
         direction = page.evaluate("document.documentElement.dir")
-        assert direction == ("rtl" if language == "ur" else "ltr")
+        assert direction == ("ltr" if language == "en" else "rtl")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{language} {name}: page scrolls sideways by {overflow}px"
         path = out_dir / f"home-{language}-{name}.png"

@@ -173,6 +173,9 @@ django.conf.locale.LANG_INFO["ps"] = {
 }
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ur", _("Urdu")), ("ps", _("Pashto"))]
+# Which languages lay out right to left (templates ask through get_current_language_bidi);
+# Django's default list lacks Pashto.
+LANGUAGES_BIDI = ["ur", "ps", "ar", "fa"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Karachi"

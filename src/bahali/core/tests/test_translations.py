@@ -68,3 +68,14 @@ def test_pashto_and_urdu_are_right_to_left():
     assert translation.get_language_info("ur")["bidi"]
     assert translation.get_language_info("ps")["bidi"]
     assert not translation.get_language_info("en")["bidi"]
+    for language, bidi in [("ur", True), ("ps", True), ("en", False)]:
+        with translation.override(language):
+            assert translation.get_language_bidi() is bidi, language
+
+
+@pytest.mark.parametrize("language", ["ur", "ps"])
+def test_pages_in_urdu_and_pashto_are_laid_out_right_to_left(client, language):
+    client.post("/i18n/setlang/", {"language": language, "next": "/accounts/sign-in/"})
+    page = client.get("/accounts/sign-in/").content.decode()
+    assert f'<html lang="{language}" dir="rtl">' in page
+    assert "bootstrap.rtl.min" in page
