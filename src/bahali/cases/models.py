@@ -125,7 +125,10 @@ class Case(AuditedModel):
         ordering = ["-opened_on", "-pk"]
         indexes = [
             models.Index(fields=["programme", "phase"], name="case_programme_phase"),
-            models.Index(fields=["district", "closed_on"], name="case_district_open"),
+            # covers the programme too: counting a district-scoped list reads only the index
+            models.Index(
+                fields=["district", "closed_on"], include=["programme"], name="case_district_open"
+            ),
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
         ]
 
@@ -174,6 +177,7 @@ class TeamMember(AuditedModel):
                 name="team_member_once",
             )
         ]
+        # the team scope reads this; migration 0003 also keeps statistics per membership
         indexes = [models.Index(fields=["membership", "left_on"], name="team_by_membership")]
 
     def __str__(self) -> str:
@@ -234,6 +238,14 @@ class TransitionRequest(AuditedModel):
                 fields=["case"],
                 condition=models.Q(status="pending"),
                 name="one_pending_request_per_case",
+            )
+        ]
+        indexes = [  # "waiting too long" (the overdue filter), without reading the rows
+            models.Index(
+                fields=["created_at"],
+                include=["case"],
+                condition=models.Q(status="pending"),
+                name="request_pending_since",
             )
         ]
 
