@@ -41,7 +41,7 @@ from typing import ClassVar
 from rapidfuzz.distance import Hamming
 
 from bahali.registry.matching import model
-from bahali.registry.matching.blocking import deletions, name_keys
+from bahali.registry.matching.blocking import name_keys
 from bahali.registry.matching.compare import VARIANT, NameFrequencies, name_level
 from bahali.registry.matching.records import (
     Derived,
@@ -478,14 +478,22 @@ def _cnic_blocks(cnics: Sequence[str]) -> Iterator[list[int]]:
             holders[cnic].append(index)
     yield from (members for members in holders.values() if len(members) > 1)
     distinct = list(holders)
-    shortened = [key for cnic in distinct for key in deletions("", cnic)]
+    # The CNICs without their digit i (blocking.deletions), digit by digit: the CNIC of
+    # shortened[k] is distinct[k % len(distinct)]. Leaving out either of two equal
+    # neighbouring digits gives one string, made once ("" stands for the repeat), so
+    # that a string made twice is shared by two CNICs.
+    shortened = [
+        cnic[:i] + cnic[i + 1 :] if i == 0 or cnic[i] != cnic[i - 1] else ""
+        for i in range(13)
+        for cnic in distinct
+    ]
     sharing: dict[str, set[str]] = {
-        key: set() for key, times in Counter(shortened).items() if times > 1
+        key: set() for key, times in Counter(shortened).items() if times > 1 and key
     }
     for key, position in compress(
         zip(shortened, range(len(shortened)), strict=True), map(sharing.__contains__, shortened)
     ):
-        sharing[key].add(distinct[position // 13])
+        sharing[key].add(distinct[position % len(distinct)])
     for group in sharing.values():
         if len(group) > 1:
             yield sorted(index for cnic in group for index in holders[cnic])

@@ -387,6 +387,19 @@ _ARABIC_FOLD = str.maketrans(
         "\ufeff": None,
     }
 )
+
+
+class _CombiningMarks(dict[int, int | None]):
+    """A ``str.translate`` table that deletes combining marks (diacritics), filled in as
+    characters are met: a name has few distinct letters, a character loop is slow."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_NO_COMBINING = _CombiningMarks()
 ARABIC_HONORIFICS = frozenset(
     [
         "حاجی",
@@ -474,7 +487,7 @@ def normalise_name(text: str) -> tuple[str, ...]:
             folded = _AL_HAJ.sub(" haji ", folded)
         return tuple(_latin_run(_TOKEN.findall(folded)))
     folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    folded = folded.translate(_NO_COMBINING).lower()
     folded = folded.translate(_ARABIC_FOLD)
     folded = _APOSTROPHES.sub("", folded)
     folded = _AL_HAJ.sub(" haji ", folded)
