@@ -80,10 +80,11 @@ def find_pairs(
     with _collector_paused():
         derived, blocks = _prepared(everyone, workers)
         scorer = _Scorer(derived, blocks, count)
+        # The rows live until the end: keep the collector from scanning them once it is
+        # back (millions of objects, a quarter of a second each time), and forked workers
+        # from copying the pages it would touch.
+        gc.freeze()
     chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
-    # The rows live until the end: keep the collector from rescanning them (and forked
-    # workers from copying the pages it would touch).
-    gc.freeze()
     try:
         if workers > 1:
             # Forked workers share the rows and blocks without copying or pickling them.
