@@ -216,7 +216,8 @@ class _NameField:
         self.counts = [counts[forms.core_key] for forms in self.forms]
         self.codes = model.LEVELS[field]
         self.frequencies = frequencies
-        self.best = [self._best(count) for count in self.counts]
+        best = {count: self._best(count) for count in set(self.counts)}  # few distinct
+        self.best = [best[count] for count in self.counts]
         self._weights: list[dict[int, float]] = [{} for _ in self.forms]
 
     def _best(self, count: int) -> float:
