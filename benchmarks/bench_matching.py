@@ -6,7 +6,12 @@ Generates the people with :func:`bahali.registry.synthetic.generate`, times
 :func:`bahali.registry.matching.find_pairs` on all records, and prints wall time, peak
 memory and pairwise precision/recall/F1 against the known truth (match and review together,
 and match alone). Floors to beat: precision >= 0.97 and recall >= 0.95 (match+review),
-precision >= 0.99 (match), under 12 s and 1 GB on a 2-core machine.
+precision >= 0.99 (match), under 12 s and 1 GB on a 2-core machine, and faster than Splink.
+
+``find_pairs`` forks worker processes (one per core) twice, to derive the records and to
+score the candidates: its time is wall time, and its memory the parent's peak plus the
+largest worker's (pages they share are counted in both). Both matchers run one after the
+other in the same run, so other load on the machine slows both; compare them within a run.
 
 ``--splink`` also runs Splink (DuckDB backend) on the same records, for comparison. It
 lives in its own virtualenv so that it never enters the project's lock:
