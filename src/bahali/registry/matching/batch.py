@@ -338,19 +338,29 @@ class _Scorer:
                     else:
                         cheap += _SEX_CONFLICT
                         conflict = True
-                best_name = name_best if name_best < o_name_best else o_name_best
-                best_father = father_best if father_best < o_father_best else o_father_best
+                # Each name's weight if already known (else None), or 0.0 when missing;
+                # in the bound, an unknown weight counts as the best it could be.
+                name_weight = name_weights.get(o_name) if name >= 0 and o_name >= 0 else 0.0
+                father_weight = (
+                    father_weights.get(o_father) if father >= 0 and o_father >= 0 else 0.0
+                )
+                if name_weight is None:
+                    best_name = name_best if name_best < o_name_best else o_name_best
+                else:
+                    best_name = name_weight
+                if father_weight is None:
+                    best_father = father_best if father_best < o_father_best else o_father_best
+                else:
+                    best_father = father_weight
                 if cheap + best_name + best_father < review:
                     continue
-                value = cheap
-                if father >= 0 and o_father >= 0:
-                    weight = father_weights.get(o_father)
-                    value += fathers.weight(father, o_father) if weight is None else weight
-                    if value + best_name < review:
+                if father_weight is None:
+                    father_weight = fathers.weight(father, o_father)
+                    if cheap + father_weight + best_name < review:
                         continue
-                if name >= 0 and o_name >= 0:
-                    weight = name_weights.get(o_name)
-                    value += names.weight(name, o_name) if weight is None else weight
+                if name_weight is None:
+                    name_weight = names.weight(name, o_name)
+                value = cheap + father_weight + name_weight
                 if value >= review:
                     decision = "match" if value >= match and not conflict else "review"
                     pairs.append((ids[index], ids[other], round(value, 3), decision))
