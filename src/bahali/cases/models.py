@@ -130,6 +130,12 @@ class Case(AuditedModel):
                 fields=["district", "closed_on"], include=["programme"], name="case_district_open"
             ),
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
+            # the list's default (open cases, newest first) and its count, from the index alone
+            models.Index(
+                fields=["-opened_on", "-id"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_recent",
+            ),
         ]
 
     def __str__(self) -> str:
