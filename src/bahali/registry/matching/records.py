@@ -159,8 +159,9 @@ def _written(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     spellings and the other way round.
     """
     tokens = normalise_name(text)
-    skeleton = tuple(key for key in map(token_key, tokens) if key)
-    return (() if is_arabic_script(text) else tokens), skeleton
+    skeleton = tuple(filter(None, map(token_key, tokens)))
+    latin = text.isascii() or not is_arabic_script(text)
+    return (tokens if latin else ()), skeleton
 
 
 _NOT_DIGIT = re.compile(r"\D")
