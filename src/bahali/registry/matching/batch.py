@@ -18,9 +18,9 @@ Pure Python spends microseconds on each record and pair, so the work is laid out
 - each record becomes one tuple of small values and each distinct name a number, so that
   each pair of distinct names is compared once per process;
 - most candidates are namesakes or brothers that cannot reach the review threshold
-  whatever their names say: the cheap fields (CNIC, birth, district, sex) are added first
-  and the names compared only while their best possible weight could still lift the pair
-  to review.
+  whatever their names say: the cheap fields (CNIC, birth, district, sex) are added first,
+  names already compared count at their weight, and the others are compared only while
+  their best possible weight could still lift the pair to review.
 
 Scores and decisions are those of :func:`~.compare.score` and :func:`~.compare.decide`.
 """
@@ -283,10 +283,11 @@ class _Scorer:
             return self._chunk(indexes)
 
     def _chunk(self, indexes: range) -> list[Pair]:
-        """Score the later candidates of each record in ``indexes``; see :func:`score`.
+        """Score the later candidates of each record in ``indexes``.
 
         Field for field as :func:`~.compare.score` and :func:`~.compare.decide`, with the
-        names last and only when ``cheap fields + best name + best father`` reaches review.
+        names last: an unknown name weight is computed only while ``cheap fields + known
+        or best name + known or best father`` still reaches review.
         """
         pairs: list[Pair] = []
         rows, ids = self.rows, self.record_ids
