@@ -21,11 +21,14 @@ def _name(user: Any) -> str:
     return user.get_full_name() or user.username
 
 
-def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
-    """Phase changes, requests, sign-offs and team changes: four queries whatever the count."""
+def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
+    """Phase changes, requests, sign-offs and team changes (the newest ``limit`` of each):
+    four queries whatever the count."""
     entries: list[TimelineEntry] = []
-    changes = PhaseChange.objects.filter(case=case).select_related(
-        "from_phase", "to_phase", "changed_by", "request"
+    changes = (
+        PhaseChange.objects.filter(case=case)
+        .select_related("from_phase", "to_phase", "changed_by", "request")
+        .order_by("-pk")[:limit]
     )
     for change in changes:
         if change.closure and change.to_phase is None:
@@ -53,8 +56,10 @@ def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
                 flagged=overridden,
             )
         )
-    requests = TransitionRequest.objects.filter(case=case).select_related(
-        "transition__to_phase", "requested_by"
+    requests = (
+        TransitionRequest.objects.filter(case=case)
+        .select_related("transition__to_phase", "requested_by")
+        .order_by("-created_at")[:limit]
     )
     for request in requests:
         entries.append(
@@ -68,8 +73,10 @@ def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
                 actor=_name(request.requested_by),
             )
         )
-    sign_offs = SignOff.objects.filter(request__case=case).select_related(
-        "organisation", "signed_by", "answered_by"
+    sign_offs = (
+        SignOff.objects.filter(request__case=case)
+        .select_related("organisation", "signed_by", "answered_by")
+        .order_by("-updated_at")[:limit]
     )
     for sign_off in sign_offs:
         approve = sign_off.decision == SignOff.Decision.APPROVE
@@ -98,8 +105,10 @@ def case_timeline(case: Case, user: Any) -> list[TimelineEntry]:
                     actor=_name(sign_off.answered_by),
                 )
             )
-    team = TeamMember.objects.filter(case=case).select_related(
-        "membership__user", "membership__organisation"
+    team = (
+        TeamMember.objects.filter(case=case)
+        .select_related("membership__user", "membership__organisation")
+        .order_by("-pk")[:limit]
     )
     for member in team:
         role = _("%(role)s · %(organisation)s") % {

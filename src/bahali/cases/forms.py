@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts.models import Membership
@@ -40,8 +41,16 @@ class CaseFilterForm(BootstrapForm):
     overridden = forms.BooleanField(required=False, label=_("Only with gate overrides"))
     q = forms.CharField(required=False, label=_("Code"), max_length=20)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Districts worth filtering by: where programmes run and where the user works
+        # (not all of Pakistan's 170).
+        worked = [
+            d.pk for m in (user.active_memberships() if user else []) for d in m.districts.all()
+        ]
+        self.fields["district"].queryset = District.objects.filter(  # type: ignore[attr-defined]
+            models.Q(programmes__isnull=False) | models.Q(pk__in=worked)
+        ).distinct()
         phases = Phase.objects.select_related("programme").order_by("programme__name_en", "order")
         choices: list[tuple[str, Any]] = [("", _("All"))]
         seen: dict[str, str] = {}

@@ -1,8 +1,9 @@
 """A case's timeline: everything that happened, from every app, newest first.
 
-Each app contributes a source: a function of the case and the viewing user that returns
-entries the user may see, in a fixed number of queries (the case page's query count must
-not grow with the number of entries shown).
+Each app contributes a source: a function of the case, the viewing user and a limit that
+returns the newest entries (at most ``limit`` of each kind) the user may see, in a fixed
+number of queries (the case page's query count must not grow with the number of entries).
+The page shows the newest ``PAGE_ENTRIES`` and offers the whole history on request.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ class TimelineEntry:
     restricted: bool = False  # the entry exists but its content is hidden from this user
 
 
-Source = Callable[[Any, Any], list[TimelineEntry]]
+Source = Callable[[Any, Any, int], list[TimelineEntry]]
+PAGE_ENTRIES = 40  # shown on the case page
+HISTORY_ENTRIES = 2000  # shown when the whole history is asked for
 SOURCES: list[Source] = []
 
 
@@ -47,7 +50,8 @@ def as_datetime(value: datetime.date | datetime.datetime) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
 
 
-def entries(case: Any, user: Any, limit: int = 200) -> list[TimelineEntry]:
-    collected = [entry for source in SOURCES for entry in source(case, user)]
+def entries(case: Any, user: Any, limit: int = PAGE_ENTRIES) -> list[TimelineEntry]:
+    """The newest ``limit`` entries the user may see, from every source."""
+    collected = [entry for source in SOURCES for entry in source(case, user, limit)]
     collected.sort(key=lambda e: e.when, reverse=True)
     return collected[:limit]

@@ -69,7 +69,7 @@ def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[st
 def case_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):
         raise Http404
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, user=request.user)
     cases = Case.objects.visible_to(request.user)
     status = "open"
     if form.is_valid():
@@ -138,6 +138,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     context = case_context(request, case, "overview")
     can_move = policies.can(user, "transition.write", case)
+    whole_history = request.GET.get("history") == "all"
     context.update(
         {
             "team": case.team.filter(left_on__isnull=True).select_related(
@@ -146,7 +147,13 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_manage_team": case.is_open and policies.can(user, "case_team.write", case),
             "can_move": case.is_open and can_move,
             "pending": pending,
-            "timeline": timeline.entries(case, user),
+            "timeline": timeline.entries(
+                case,
+                user,
+                timeline.HISTORY_ENTRIES if whole_history else timeline.PAGE_ENTRIES,
+            ),
+            "whole_history": whole_history,
+            "page_entries": timeline.PAGE_ENTRIES,
         }
     )
     if pending is not None:
@@ -185,6 +192,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _team_candidates(case: Case) -> Any:
+    """Members who could join: a team role, active, working in the case's district."""
     from bahali.cases.services import CASE_ROLES_FOR
 
     return (
@@ -192,6 +200,7 @@ def _team_candidates(case: Case) -> Any:
             is_active=True,
             organisation__is_active=True,
             role__in=[str(role) for role in CASE_ROLES_FOR],
+            districts=case.district_id,
         )
         .exclude(case_teams__case=case, case_teams__left_on__isnull=True)
         .select_related("user", "organisation")

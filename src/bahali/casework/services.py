@@ -456,12 +456,22 @@ def read_notes(*, actor: Actor, notes: Iterable[Note]) -> list[OpenedNote]:
         )
         if readable != wanted:
             raise PermissionDenied(_("You are not allowed to do this."))
-    opened = []
+    clinical: dict[int, list[Note]] = {}
     for note in notes:
         if note.sensitivity == Sensitivity.CLINICAL:
-            record("clinical_note.read", obj=note)
-        opened.append(OpenedNote(note=note, body=open_note(note)))
-    return opened
+            clinical.setdefault(note.case_id, []).append(note)
+    # One event per case read, naming every clinical note opened: each read is on record
+    # without a page of many notes writing many events.
+    for same_case in clinical.values():
+        if len(same_case) == 1:
+            record("clinical_note.read", obj=same_case[0])
+        else:
+            record(
+                "clinical_note.read",
+                obj=same_case[0].case,
+                changes={"notes": [None, sorted(note.pk for note in same_case)]},
+            )
+    return [OpenedNote(note=note, body=open_note(note)) for note in notes]
 
 
 # --- family -------------------------------------------------------------------------

@@ -43,9 +43,10 @@ def _name(user: Any) -> str:
     return str(user.get_full_name() or user.username)
 
 
-def _plan_entries(case: Any) -> list[TimelineEntry]:
+def _plan_entries(case: Any, limit: int) -> list[TimelineEntry]:
     found: list[TimelineEntry] = []
-    for goal in Goal.objects.filter(case=case).select_related("responsible__membership__user"):
+    goals = Goal.objects.filter(case=case).select_related("responsible__membership__user")
+    for goal in goals.order_by("-created_at")[:limit]:
         found.append(
             TimelineEntry(
                 when=goal.created_at,
@@ -56,7 +57,11 @@ def _plan_entries(case: Any) -> list[TimelineEntry]:
                 actor=_name(goal.responsible.membership.user) if goal.responsible else "",
             )
         )
-    reviews = GoalReview.objects.filter(goal__case=case).select_related("goal", "reviewed_by")
+    reviews = (
+        GoalReview.objects.filter(goal__case=case)
+        .select_related("goal", "reviewed_by")
+        .order_by("-reviewed_on")[:limit]
+    )
     for review in reviews:
         found.append(
             TimelineEntry(
@@ -72,12 +77,13 @@ def _plan_entries(case: Any) -> list[TimelineEntry]:
     return found
 
 
-def _session_entries(case: Any) -> list[TimelineEntry]:
+def _session_entries(case: Any, limit: int) -> list[TimelineEntry]:
     found: list[TimelineEntry] = []
     attendances = (
         Attendance.objects.filter(case=case)
         .select_related("session__facilitator", "session__organisation")
         .prefetch_related("session__family_attendees")
+        .order_by("-session__held_on", "-pk")[:limit]
     )
     for attendance in attendances:
         session = attendance.session
@@ -107,12 +113,16 @@ def _session_entries(case: Any) -> list[TimelineEntry]:
     return found
 
 
-def _note_entries(case: Any, readable: set[str], plan: bool) -> list[TimelineEntry]:
+def _note_entries(case: Any, readable: set[str], plan: bool, limit: int) -> list[TimelineEntry]:
     classes = set(readable) | ({Sensitivity.CLINICAL.value} if plan else set())
     if not classes:
         return []
     found: list[TimelineEntry] = []
-    notes = Note.objects.filter(case=case, sensitivity__in=classes).select_related("author")
+    notes = (
+        Note.objects.filter(case=case, sensitivity__in=classes)
+        .select_related("author")
+        .order_by("-written_on", "-pk")[:limit]
+    )
     for note in notes:
         if note.sensitivity in readable:
             found.append(
@@ -138,9 +148,11 @@ def _note_entries(case: Any, readable: set[str], plan: bool) -> list[TimelineEnt
     return found
 
 
-def _mentoring_entries(case: Any) -> list[TimelineEntry]:
-    meetings = MentorMeeting.objects.filter(assignment__case=case).select_related(
-        "assignment__mentor__membership__user"
+def _mentoring_entries(case: Any, limit: int) -> list[TimelineEntry]:
+    meetings = (
+        MentorMeeting.objects.filter(assignment__case=case)
+        .select_related("assignment__mentor__membership__user")
+        .order_by("-met_on", "-pk")[:limit]
     )
     return [
         TimelineEntry(
@@ -161,7 +173,7 @@ def _mentoring_entries(case: Any) -> list[TimelineEntry]:
     ]
 
 
-def _support_entries(case: Any) -> list[TimelineEntry]:
+def _support_entries(case: Any, limit: int) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             when=as_datetime(item.provided_on),
@@ -174,11 +186,13 @@ def _support_entries(case: Any) -> list[TimelineEntry]:
             else item.description,
             actor=item.organisation.name,
         )
-        for item in SupportItem.objects.filter(case=case).select_related("organisation")
+        for item in SupportItem.objects.filter(case=case)
+        .select_related("organisation")
+        .order_by("-provided_on", "-pk")[:limit]
     ]
 
 
-def casework_entries(case: Any, user: Any) -> list[TimelineEntry]:
+def casework_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
     """Everything casework put on the case that ``user`` may know of."""
     plan = policies.can(user, "plan.read", case)
     readable: set[str] = {
@@ -190,10 +204,10 @@ def casework_entries(case: Any, user: Any) -> list[TimelineEntry]:
         )
         if (plan if resource == "plan" else policies.can(user, f"{resource}.read", case))
     }
-    found = _note_entries(case, readable, plan)
+    found = _note_entries(case, readable, plan, limit)
     if plan:
-        found += _plan_entries(case)
-        found += _session_entries(case)
-        found += _mentoring_entries(case)
-        found += _support_entries(case)
+        found += _plan_entries(case, limit)
+        found += _session_entries(case, limit)
+        found += _mentoring_entries(case, limit)
+        found += _support_entries(case, limit)
     return found

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,6 +79,9 @@ def _render(
     full = case_context(request, case, tab)
     full.update(context)
     return render(request, template, full)
+
+
+SESSIONS_PER_PAGE = 25
 
 
 # --- plan ---------------------------------------------------------------------------
@@ -242,12 +246,13 @@ def sessions(request: AuthedRequest, pk: int) -> HttpResponse:
         .prefetch_related("goals", "session__family_attendees")
         .order_by("-session__held_on", "-pk")
     )
+    page = Paginator(attendances, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     return _render(
         request,
         case,
         "sessions",
         "casework/sessions.html",
-        {"attendances": attendances, "form": form, "can_write": can_write},
+        {"attendances": page.object_list, "page": page, "form": form, "can_write": can_write},
     )
 
 

@@ -576,7 +576,7 @@ def test_timeline_source_costs_the_same_for_1_or_20_rows(world, who):
     for case in (small, large):
         user.forget_memberships()
         with CaptureQueriesContext(connection) as captured:
-            entries = casework_entries(case, user)
+            entries = casework_entries(case, user, 100)
         counts.append(len(captured))
         assert entries
     assert counts[0] == counts[1], counts
@@ -602,3 +602,19 @@ def test_timeline_shows_clinical_notes_restricted_to_the_team_and_hides_the_rest
         "Security note": False,
     }
     assert notes(world.committee_member) == []
+
+
+def test_reading_many_clinical_notes_writes_one_event_naming_each(world):
+    case = world.case()
+    notes = [
+        services.write_note(
+            actor=world.psychologist, case=case, sensitivity="clinical", body=f"Session {n}"
+        )
+        for n in range(3)
+    ]
+    before = AuditEvent.objects.filter(action="clinical_note.read").count()
+    services.read_notes(actor=world.psychologist, notes=notes)
+    events = AuditEvent.objects.filter(action="clinical_note.read").order_by("-seq")
+    assert events.count() == before + 1
+    assert events[0].object_type == "cases.case"
+    assert events[0].changes["notes"][1] == sorted(n.pk for n in notes)
