@@ -199,9 +199,8 @@ class _NameField:
 
     ``numbers[i]`` is record ``i``'s name number (-1 without one) and ``best[n]`` the
     highest weight name ``n`` can get against any other: the frequency adjustment only
-    falls as the other name gets more common. A missing name's best is 0.0, which is also
-    what it adds; every real best is above 0, so ``min`` of two bests bounds a pair.
-    :meth:`weights_of` gives a name's cache of weights against the others.
+    falls as the other name gets more common, so the lower of two names' bests bounds
+    their weight. :meth:`weights_of` gives a name's cache of weights against the others.
     """
 
     def __init__(
@@ -222,12 +221,10 @@ class _NameField:
 
     def _best(self, count: int) -> float:
         adjusted = self.codes[: VARIANT + 1]
-        best = max(
+        return max(
             *(_W[code] + self.frequencies.adjustment_for(code, count) for code in adjusted),
             *(_W[code] for code in self.codes[VARIANT + 1 :]),
         )
-        assert best > 0  # noqa: S101 (the bound in _Scorer._chunk relies on it)
-        return best
 
     def weights_of(self, name: int) -> dict[int, float]:
         """Name ``name``'s weights against other names, filled by :meth:`weight`."""
@@ -258,6 +255,7 @@ class _Scorer:
         self.names = _NameField(names, "name", frequencies)
         self.fathers = _NameField(fathers, "father", frequencies)
         name_best, father_best = self.names.best, self.fathers.best
+        # A missing name's best is never read (a missing name weighs 0.0): 0.0 holds its place.
         self.rows: list[Row] = [
             (
                 name,
