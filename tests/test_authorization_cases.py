@@ -148,6 +148,7 @@ PAGES = [
             "case_role": "case_worker",
         },
     ),
+    page("cases:add_member", "get", lambda w: f"/cases/{w.case.pk}/team/", PM, 200),
     page(
         "cases:add_member",
         "post",

@@ -186,8 +186,6 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         )
         context["close_form"] = CloseForm()
-    if context["can_manage_team"]:
-        context["team_form"] = TeamMemberForm(memberships=_team_candidates(case))
     return render(request, "cases/detail.html", context)
 
 
@@ -239,11 +237,12 @@ def _submit(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Its own page: the list of possible members is long, so the case page only links here."""
     case = get_case_for_user(request, pk, "case_team", "write")
-    form = TeamMemberForm(request.POST, memberships=_team_candidates(case))
-    if form.is_valid():
+    form = TeamMemberForm(request.POST or None, memberships=_team_candidates(case))
+    if request.method == "POST" and form.is_valid():
         try:
             services.add_team_member(
                 actor=request.user,
@@ -251,14 +250,14 @@ def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
                 membership=form.cleaned_data["membership"],
                 case_role=form.cleaned_data["case_role"],
             )
-            messages.success(request, _("Added to the team."))
         except ValidationError as error:
-            _refused(request, error)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, str(message))
-    return _back(case)
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Added to the team."))
+            return _back(case)
+    context = case_context(request, case, "overview")
+    context["form"] = form
+    return render(request, "cases/add_member.html", context)
 
 
 @login_required
