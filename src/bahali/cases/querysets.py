@@ -29,30 +29,38 @@ class CaseRowQuerySet(models.QuerySet[Any]):
         return policies.filter_visible(self, user, resource, verb)
 
 
-# Conditions on a case meaning "something is overdue"; apps add theirs (plan reviews, ...).
-OverdueCondition = Callable[[], models.Q]
-OVERDUE_CONDITIONS: list[OverdueCondition] = []
+# Rows that make their case overdue, one queryset per kind (each row has a ``case``
+# foreign key); apps add theirs (plan reviews, ...).
+OverdueRows = Callable[[], models.QuerySet[Any]]
+OVERDUE_ROWS: list[OverdueRows] = []
 
 # A sign-off request left waiting longer than this is overdue.
 SIGN_OFF_DAYS = 14
 
 
-def _waiting_too_long() -> models.Q:
+def _waiting_too_long() -> models.QuerySet[Any]:
     from bahali.cases.models import TransitionRequest
 
     since = timezone.now() - datetime.timedelta(days=SIGN_OFF_DAYS)
-    late = TransitionRequest.objects.filter(
+    return TransitionRequest.objects.filter(
         status=TransitionRequest.Status.PENDING, created_at__lt=since
     )
-    return models.Q(pk__in=late.values("case"))
 
 
-OVERDUE_CONDITIONS.append(_waiting_too_long)
+OVERDUE_ROWS.append(_waiting_too_long)
 
 
-def overdue_condition() -> models.Q:
-    """Cases with anything overdue, from every app's conditions."""
+def overdue_condition(*, few_cases: bool = False) -> models.Q:
+    """Cases with anything overdue, from every app's rows.
+
+    Two equivalent shapes, for the planner's sake: when the user sees few cases (a case
+    team's), a correlated EXISTS per case is cheapest; when they see many, one semi-join
+    on each kind of overdue row is.
+    """
     condition = models.Q(pk__in=[])
-    for make in OVERDUE_CONDITIONS:
-        condition |= make()
+    for rows in OVERDUE_ROWS:
+        if few_cases:
+            condition |= models.Q(models.Exists(rows().filter(case=models.OuterRef("pk"))))
+        else:
+            condition |= models.Q(pk__in=rows().values("case"))
     return condition

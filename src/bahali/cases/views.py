@@ -90,7 +90,12 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         if data.get("risk_band"):
             cases = cases.filter(risk_band=data["risk_band"])
         if data.get("overdue"):
-            cases = cases.filter(overdue_condition())
+            narrow = {policies.Scope.TEAM, policies.Scope.COMMUNITY}
+            few = all(
+                grant.scope in narrow
+                for _membership, grant in policies.grants(request.user, "case_summary", "read")
+            )
+            cases = cases.filter(overdue_condition(few_cases=few))
         if data.get("waiting"):
             cases = cases.filter(
                 pk__in=TransitionRequest.objects.filter(

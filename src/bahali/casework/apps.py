@@ -15,5 +15,5 @@ class CaseworkConfig(AppConfig):
 
         timeline.register(casework_entries)
         work.register(plan_reviews)
-        if services.review_overdue not in querysets.OVERDUE_CONDITIONS:
-            querysets.OVERDUE_CONDITIONS.append(services.review_overdue)
+        if services.review_overdue not in querysets.OVERDUE_ROWS:
+            querysets.OVERDUE_ROWS.append(services.review_overdue)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -705,7 +705,7 @@ def reviews_due_for(user: User) -> Any:
     )
 
 
-def review_overdue() -> Q:
-    """Cases with an open goal whose review date has passed (``cases.querysets``)."""
-    late = Goal.objects.filter(status__in=OPEN_GOAL_STATUSES, review_on__lt=_today())
-    return Q(pk__in=late.values("case"))
+def review_overdue() -> Any:
+    """Open goals whose review date has passed: they make their case overdue
+    (``cases.querysets.OVERDUE_ROWS``)."""
+    return Goal.objects.filter(status__in=OPEN_GOAL_STATUSES, review_on__lt=_today())

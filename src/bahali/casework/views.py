@@ -82,6 +82,7 @@ def _render(
 
 
 SESSIONS_PER_PAGE = 25
+NOTES_PER_PAGE = 25
 
 
 # --- plan ---------------------------------------------------------------------------
@@ -345,12 +346,16 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The note is saved."))
             return redirect("casework:notes", pk=case.pk)
     classes = [Sensitivity.GENERAL, Sensitivity.CLINICAL]
-    all_notes = list(
-        Note.objects.filter(case=case, sensitivity__in=classes).select_related("author", "session")
-    )
+    page = Paginator(
+        Note.objects.filter(case=case, sensitivity__in=classes)
+        .select_related("author", "session")
+        .order_by("-written_on", "-pk"),
+        NOTES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    all_notes = list(page.object_list)
     readable = set(
         Note.objects.visible_to(user)
-        .filter(case=case, sensitivity__in=classes)
+        .filter(pk__in=[n.pk for n in all_notes])
         .values_list("pk", flat=True)
     )
     opened = {
@@ -359,7 +364,9 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
     rows = [
         {"note": n, "body": opened.get(n.pk), "restricted": n.pk not in opened} for n in all_notes
     ]
-    return _render(request, case, "notes", "casework/notes.html", {"rows": rows, "form": form})
+    return _render(
+        request, case, "notes", "casework/notes.html", {"rows": rows, "form": form, "page": page}
+    )
 
 
 @login_required

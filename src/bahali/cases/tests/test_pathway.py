@@ -246,3 +246,26 @@ def test_sign_off_queue_lists_requests_for_the_users_organisations(world):
         actor=world.committee_member, request=request, decision="approve", reason="ok"
     )
     assert services.sign_off_queue(world.committee_member) == []
+
+
+@pytest.mark.parametrize("few_cases", [False, True])
+def test_a_request_waiting_more_than_two_weeks_makes_the_case_overdue(world, few_cases):
+    import datetime
+
+    from django.utils import timezone
+
+    from bahali.cases.querysets import overdue_condition
+
+    case = world.case("centre", phase="rehabilitation")
+    other = world.case("centre", phase="rehabilitation")
+    request = services.request_transition(
+        actor=world.case_worker, case=case, transition=_transition(case, "transition"), reason="x"
+    )
+    services.request_transition(
+        actor=world.case_worker, case=other, transition=_transition(other, "transition"), reason="y"
+    )
+    assert not Case.objects.filter(overdue_condition(few_cases=few_cases)).exists()
+    TransitionRequest.objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=15)
+    )
+    assert list(Case.objects.filter(overdue_condition(few_cases=few_cases))) == [case]

@@ -176,6 +176,7 @@ def test_reviews_due_are_work_items_of_the_responsible_member_and_overdue(world)
     assert len(items) == 1 and items[0].overdue and items[0].url == f"/cases/{case.pk}/plan/"
     assert not [i for i in work.items_for(world.case_worker) if i.kind == "plan_review"]
     assert list(Case.objects.filter(overdue_condition())) == [case]
+    assert list(Case.objects.filter(overdue_condition(few_cases=True))) == [case]
 
 
 # --- sessions -----------------------------------------------------------------------
