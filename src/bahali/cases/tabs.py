@@ -32,4 +32,8 @@ CASE_TABS: list[CaseTab] = [
 def tabs_for(user: Any, case: Any) -> list[CaseTab]:
     from bahali.accounts import policies
 
-    return [tab for tab in CASE_TABS if policies.can(user, tab.action, case)]
+    allowed: dict[str, bool] = {}  # most tabs share an action: ask each action once
+    for tab in CASE_TABS:
+        if tab.action not in allowed:
+            allowed[tab.action] = policies.can(user, tab.action, case)
+    return [tab for tab in CASE_TABS if allowed[tab.action]]
