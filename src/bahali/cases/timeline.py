@@ -29,7 +29,7 @@ class TimelineEntry:
 
 
 Source = Callable[[Any, Any, int], list[TimelineEntry]]
-PAGE_ENTRIES = 25  # shown on the case page
+PAGE_ENTRIES = 15  # shown on the case page
 HISTORY_ENTRIES = 2000  # shown when the whole history is asked for
 SOURCES: list[Source] = []
 
