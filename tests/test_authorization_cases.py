@@ -16,13 +16,8 @@ import pytest
 from bahali.accounts.roles import Role
 from bahali.cases import services as cases
 from bahali.cases.models import Case, TransitionRequest
-from bahali.core.context import SYSTEM
-from bahali.geography.models import District
-from bahali.programmes.services import load_blueprint
 from bahali.testing import (
-    OrganisationFactory,
     PathwayWorld,
-    make_member,
     membership_of,
 )
 from tests.authorization import api, call, each_role, page
@@ -67,41 +62,7 @@ def _world() -> CaseWorld:
     objection = cases.record_sign_off(
         actor=world.committee_member, request=pending, decision="object", reason="Jirga first"
     )
-    lead = OrganisationFactory(kind="lead_agency")
-    centre = OrganisationFactory(kind="rehabilitation_centre")
-    worker = make_member(Role.CASE_WORKER, organisation=centre, districts=["BJR"])
-    programme = load_blueprint(
-        actor=SYSTEM,
-        blueprint="centre",
-        lead_organisation=lead,
-        code="bajaur-centre",
-        districts=[District.objects.get(code="BJR")],
-    )
-    participant = world.registry.register_participant(
-        actor=SYSTEM,
-        identity=world.registry.Identity(name="Stranger Person", birth_year=1990),
-        sex="m",
-        district=District.objects.get(code="BJR"),
-        organisation=centre,
-    )
-    world.registry.record_consent(
-        actor=SYSTEM,
-        participant=participant,
-        purpose="participation",
-        given_by="self",
-        method="signed",
-        given_on=world.today,
-    )
-    stranger = cases.enrol_participant(
-        actor=SYSTEM,
-        participant=participant,
-        programme=programme,
-        referral_source="self",
-        lead_organisation=centre,
-    )
-    cases.add_team_member(
-        actor=SYSTEM, case=stranger, membership=membership_of(worker), case_role="case_worker"
-    )
+    stranger = world.stranger_case()
     member = case.team.get(membership__user=world.mentor)
     return CaseWorld(
         world=world,

@@ -15,18 +15,12 @@ from typing import Any
 import pytest
 
 from bahali.accounts.roles import Role
-from bahali.cases import services as cases
 from bahali.cases.models import Case
 from bahali.casework import services as casework
 from bahali.casework.models import FamilyMember, Goal, MentorAssignment, SupportItem
 from bahali.core.context import SYSTEM
-from bahali.geography.models import District
-from bahali.programmes.services import load_blueprint
 from bahali.testing import (
-    OrganisationFactory,
     PathwayWorld,
-    make_member,
-    membership_of,
 )
 from tests.authorization import api, call, each_role, page
 
@@ -84,51 +78,9 @@ def _objects(case: Case, writer: Any, organisation: Any) -> Objects:
     )
 
 
-def _stranger(world: PathwayWorld) -> Case:
-    lead = OrganisationFactory(kind="lead_agency")
-    centre = OrganisationFactory(kind="rehabilitation_centre")
-    worker = make_member(Role.CASE_WORKER, organisation=centre, districts=["BJR"])
-    mentor = make_member(Role.MENTOR, organisation=centre, districts=["BJR"])
-    bajaur = District.objects.get(code="BJR")
-    programme = load_blueprint(
-        actor=SYSTEM,
-        blueprint="centre",
-        lead_organisation=lead,
-        code="bajaur-centre",
-        districts=[bajaur],
-    )
-    participant = world.registry.register_participant(
-        actor=SYSTEM,
-        identity=world.registry.Identity(name="Stranger Person", birth_year=1990),
-        sex="m",
-        district=bajaur,
-        organisation=centre,
-    )
-    world.registry.record_consent(
-        actor=SYSTEM,
-        participant=participant,
-        purpose="participation",
-        given_by="self",
-        method="signed",
-        given_on=world.today,
-    )
-    case = cases.enrol_participant(
-        actor=SYSTEM,
-        participant=participant,
-        programme=programme,
-        referral_source="self",
-        lead_organisation=centre,
-    )
-    for user, role in ((worker, "case_worker"), (mentor, "mentor")):
-        cases.add_team_member(
-            actor=SYSTEM, case=case, membership=membership_of(user), case_role=role
-        )
-    return case
-
-
 def _world() -> CaseworkWorld:
     world = PathwayWorld()
-    stranger = _stranger(world)
+    stranger = world.stranger_case()
     return CaseworkWorld(
         world=world,
         mine=_objects(world.case(), world.case_worker, world.centre),

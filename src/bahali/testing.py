@@ -137,6 +137,53 @@ class PathwayWorld:
             Role.ANALYST: self.analyst,
         }[role]
 
+    def stranger_case(self) -> Any:
+        """A case out of everyone's scope but oversight's: another lead agency's centre
+        programme in Bajaur, worked by a case worker and a mentor of another centre."""
+        from bahali.cases import services as cases
+        from bahali.programmes.services import load_blueprint
+
+        lead = cast(Organisation, OrganisationFactory(kind=OrganisationKind.LEAD_AGENCY))
+        centre = cast(
+            Organisation, OrganisationFactory(kind=OrganisationKind.REHABILITATION_CENTRE)
+        )
+        bajaur = District.objects.get(code="BJR")
+        programme = load_blueprint(
+            actor=SYSTEM,
+            blueprint="centre",
+            lead_organisation=lead,
+            code="bajaur-centre",
+            districts=[bajaur],
+        )
+        participant = self.registry.register_participant(
+            actor=SYSTEM,
+            identity=self.registry.Identity(name="Stranger Person", birth_year=1990),
+            sex="m",
+            district=bajaur,
+            organisation=centre,
+        )
+        self.registry.record_consent(
+            actor=SYSTEM,
+            participant=participant,
+            purpose="participation",
+            given_by="self",
+            method="signed",
+            given_on=self.today,
+        )
+        case = cases.enrol_participant(
+            actor=SYSTEM,
+            participant=participant,
+            programme=programme,
+            referral_source="self",
+            lead_organisation=centre,
+        )
+        for role, case_role in ((Role.CASE_WORKER, "case_worker"), (Role.MENTOR, "mentor")):
+            user = make_member(role, organisation=centre, districts=["BJR"])
+            cases.add_team_member(
+                actor=SYSTEM, case=case, membership=membership_of(user), case_role=case_role
+            )
+        return case
+
     def participant(self, *, consent: bool = True, pledge: bool = True, **identity: Any) -> Any:
         """A participant registered by the centre, with consent and pledge unless told not."""
         from bahali.registry.models import Consent, ConsentPurpose
