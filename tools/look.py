@@ -1,7 +1,7 @@
 """Screenshot pages of a running Bahali as a given user, to look at them as a user would.
 
 Run: .venv/bin/python tools/look.py --base http://127.0.0.1:8000 --user sana \
-        --out /tmp/look /cases/ /cases/sign-offs/ [--lang ur] [--width 390]
+        /cases/ /cases/sign-offs/ [--lang ur] [--width 390]
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -19,8 +20,10 @@ def main() -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--user", default="sana")
-    parser.add_argument("--password", default=os.environ.get("BAHALI_DEMO_PASSWORD", "bahali-demo-2026"))
-    parser.add_argument("--out", default="/tmp/look")
+    parser.add_argument(
+        "--password", default=os.environ.get("BAHALI_DEMO_PASSWORD", "bahali-demo-2026")
+    )
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "look"))
     parser.add_argument("--lang", default="en")
     parser.add_argument("--width", type=int, default=1280)
     args = parser.parse_args()
