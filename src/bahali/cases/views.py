@@ -33,7 +33,7 @@ from bahali.cases.forms import (
 from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
 from bahali.cases.querysets import overdue_condition
 from bahali.cases.tabs import tabs_for
-from bahali.core.forms import apply_validation_error
+from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
@@ -215,11 +215,6 @@ def _back(case: Case) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
-def _refused(request: AuthedRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def _submit(
     request: AuthedRequest,
     form: Any,
@@ -236,7 +231,7 @@ def _submit(
     try:
         run(form.cleaned_data)
     except ValidationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.add_message(request, level, done)
 
@@ -292,7 +287,7 @@ def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
                 expected_version=int(request.POST.get("version", case.version)),
             )
         except ValidationError as error:
-            _refused(request, error)
+            message_refusal(request, error)
         except services.StaleCase as error:
             messages.error(request, str(error))
         else:
@@ -335,7 +330,7 @@ def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
                 organisation=form.cleaned_data.get("organisation"),
             )
         except ValidationError as error:
-            _refused(request, error)
+            message_refusal(request, error)
         else:
             pending.refresh_from_db()
             if pending.status == TransitionRequest.Status.APPLIED:
@@ -381,7 +376,7 @@ def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
         services.withdraw_objection(actor=request.user, sign_off=sign_off)
         messages.success(request, _("Your objection is withdrawn."))
     except ValidationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     return _back(case)
 
 

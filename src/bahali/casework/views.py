@@ -44,7 +44,7 @@ from bahali.casework.models import (
     SessionFormat,
     SupportStatus,
 )
-from bahali.core.forms import apply_validation_error
+from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
@@ -58,9 +58,11 @@ def _writable_case(request: AuthedRequest, pk: int, resource: str = "plan") -> C
     return get_case_for_user(request, pk, resource, "write")
 
 
-def _refused(request: AuthedRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+def _tab_case(request: AuthedRequest, pk: int, resource: str = "plan") -> Case:
+    """The case of a tab: posting needs write on ``resource``, looking needs read."""
+    if request.method == "POST":
+        return _writable_case(request, pk, resource)
+    return get_case_for_user(request, pk, resource)
 
 
 def _form_refused(request: AuthedRequest, form: Any) -> None:
@@ -91,10 +93,7 @@ NOTES_PER_PAGE = 25
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan(request: AuthedRequest, pk: int) -> HttpResponse:
-    if request.method == "POST":
-        case = _writable_case(request, pk)
-    else:
-        case = get_case_for_user(request, pk, "plan")
+    case = _tab_case(request, pk)
     can_write = _can_write(request, case)
     form = GoalForm(request.POST or None, team=_team(case)) if can_write else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -191,7 +190,7 @@ def review_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
                 next_review_on=data.get("next_review_on"),
             )
         except ValidationError as error:
-            _refused(request, error)
+            message_refusal(request, error)
         else:
             messages.success(request, _("The review is recorded."))
     else:
@@ -205,10 +204,7 @@ def review_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sessions(request: AuthedRequest, pk: int) -> HttpResponse:
-    if request.method == "POST":
-        case = _writable_case(request, pk)
-    else:
-        case = get_case_for_user(request, pk, "plan")
+    case = _tab_case(request, pk)
     can_write = _can_write(request, case)
     form = None
     if can_write:
@@ -373,10 +369,7 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def security_notes(request: AuthedRequest, pk: int) -> HttpResponse:
     """Security notes: security liaisons and programme managers write, oversight reads."""
-    if request.method == "POST":
-        case = _writable_case(request, pk, "security_note")
-    else:
-        case = get_case_for_user(request, pk, "security_note")
+    case = _tab_case(request, pk, "security_note")
     can_write = _can_write(request, case, "security_note")
     form = SecurityNoteForm(request.POST or None) if can_write else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -409,10 +402,7 @@ def security_notes(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def family(request: AuthedRequest, pk: int) -> HttpResponse:
-    if request.method == "POST":
-        case = _writable_case(request, pk)
-    else:
-        case = get_case_for_user(request, pk, "plan")
+    case = _tab_case(request, pk)
     can_write = _can_write(request, case)
     form = FamilyMemberForm(request.POST or None) if can_write else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -463,10 +453,7 @@ def _mentors(case: Case) -> Any:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mentoring(request: AuthedRequest, pk: int) -> HttpResponse:
-    if request.method == "POST":
-        case = _writable_case(request, pk)
-    else:
-        case = get_case_for_user(request, pk, "plan")
+    case = _tab_case(request, pk)
     can_write = _can_write(request, case)
     form = MentorForm(request.POST or None, mentors=_mentors(case)) if can_write else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -514,7 +501,7 @@ def log_meeting(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResp
                 actor=request.user, assignment=assignment, **form.cleaned_data
             )
         except ValidationError as error:
-            _refused(request, error)
+            message_refusal(request, error)
         else:
             messages.success(request, _("The meeting is logged."))
     else:
@@ -528,10 +515,7 @@ def log_meeting(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def support(request: AuthedRequest, pk: int) -> HttpResponse:
-    if request.method == "POST":
-        case = _writable_case(request, pk)
-    else:
-        case = get_case_for_user(request, pk, "plan")
+    case = _tab_case(request, pk)
     can_write = _can_write(request, case)
     form = None
     if can_write:
@@ -570,7 +554,7 @@ def mark_paid(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
     try:
         services.mark_support_paid(actor=request.user, item=item)
     except ValidationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.success(request, _("Marked as paid."))
     return redirect("casework:support", pk=case.pk)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -13,6 +15,12 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def message_refusal(request: HttpRequest, error: ValidationError) -> None:
+    """Report a service's refusal as messages, for forms that redirect instead of re-rendering."""
+    for message in error.messages:
+        messages.error(request, message)
 
 
 class BootstrapForm(forms.Form):
