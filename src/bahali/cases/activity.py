@@ -8,8 +8,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
-from bahali.cases.querysets import SIGN_OFF_DAYS
 from bahali.cases.timeline import TimelineEntry, as_datetime
 from bahali.cases.work import WorkItem
 from bahali.programmes.models import Phase

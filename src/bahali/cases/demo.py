@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from bahali.accounts.models import Membership, User
-from bahali.cases import services
+from bahali.cases import due, services
 from bahali.cases.models import Case, CaseRole, PhaseChange, SignOff, TransitionRequest
 from bahali.core.context import SYSTEM
 from bahali.geography.models import Community, District
@@ -120,6 +120,8 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
         list(Case.objects.filter(programme__in=programmes.values()).select_related("phase")),
         manager=User.objects.filter(username="ayesha").first(),
     )
+    # The dates above were moved back by queryset updates, which bypass the due-date hooks.
+    due.refresh(Case.objects.filter(programme__in=programmes.values()).values_list("pk", flat=True))
 
 
 def _participant(

@@ -115,6 +115,8 @@ class Case(AuditedModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closure = models.CharField(_("closure"), max_length=12, choices=Closure.choices, blank=True)
     closure_note = models.TextField(_("closure note"), blank=True)
+    # the earliest date among the case's open obligations, kept by bahali.cases.due
+    next_due_on = models.DateField(_("next due"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseQuerySet.as_manager()
@@ -135,6 +137,12 @@ class Case(AuditedModel):
                 fields=["-opened_on", "-id"],
                 condition=models.Q(closed_on__isnull=True),
                 name="case_open_recent",
+            ),
+            # the overdue filter and its count, per district, from the index alone
+            models.Index(
+                fields=["district", "next_due_on"],
+                condition=models.Q(next_due_on__isnull=False),
+                name="case_district_due",
             ),
         ]
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.accounts.models import Membership, User
 from bahali.accounts.roles import Role
+from bahali.cases import due
 from bahali.cases.models import (
     Case,
     CaseRole,
@@ -530,6 +531,7 @@ def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
     case.closure_note = note.strip()
     case.version += 1
     case.save(update_fields=["closed_on", "closure", "closure_note", "version", "updated_at"])
+    due.refresh([case.pk])
     PhaseChange(
         case=case,
         from_phase=case.phase,

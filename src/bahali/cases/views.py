@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
-from bahali.cases import services, timeline, work
+from bahali.cases import due, services, timeline, work
 from bahali.cases.forms import (
     AnswerForm,
     CaseFilterForm,
@@ -31,7 +31,6 @@ from bahali.cases.forms import (
     TransitionRequestForm,
 )
 from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
-from bahali.cases.querysets import overdue_condition
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
@@ -90,12 +89,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         if data.get("risk_band"):
             cases = cases.filter(risk_band=data["risk_band"])
         if data.get("overdue"):
-            narrow = {policies.Scope.TEAM, policies.Scope.COMMUNITY}
-            few = all(
-                grant.scope in narrow
-                for _membership, grant in policies.grants(request.user, "case_summary", "read")
-            )
-            cases = cases.filter(overdue_condition(few_cases=few))
+            cases = cases.filter(due.overdue())
         if data.get("waiting"):
             cases = cases.filter(
                 pk__in=TransitionRequest.objects.filter(

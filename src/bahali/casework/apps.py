@@ -8,12 +8,12 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from bahali.cases import querysets, timeline, work
+        from bahali.cases import due, timeline, work
         from bahali.casework import services
+        from bahali.casework.models import Goal
         from bahali.casework.timeline import casework_entries
         from bahali.casework.work import plan_reviews
 
         timeline.register(casework_entries)
         work.register(plan_reviews)
-        if services.review_overdue not in querysets.OVERDUE_ROWS:
-            querysets.OVERDUE_ROWS.append(services.review_overdue)
+        due.register(due.DueSource(Goal, services.reviews_due))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DecimalField, F, Sum, Value
+from django.db.models import DecimalField, F, Min, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -705,7 +705,12 @@ def reviews_due_for(user: User) -> Any:
     )
 
 
-def review_overdue() -> Any:
-    """Open goals whose review date has passed: they make their case overdue
-    (``cases.querysets.OVERDUE_ROWS``)."""
-    return Goal.objects.filter(status__in=OPEN_GOAL_STATUSES, review_on__lt=_today())
+def reviews_due(case_ids: list[int]) -> dict[int, datetime.date]:
+    """The earliest review date of each case's open goals (``cases.due``)."""
+    reviews = (
+        Goal.objects.filter(case_id__in=case_ids, status__in=OPEN_GOAL_STATUSES)
+        .values("case_id")
+        .annotate(first=Min("review_on"))
+        .order_by()
+    )
+    return {row["case_id"]: row["first"] for row in reviews if row["first"] is not None}

@@ -12,10 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bahali.audit.models import AuditEvent
+from bahali.cases import due, timeline, work
 from bahali.cases import services as cases
-from bahali.cases import timeline, work
 from bahali.cases.models import Case
-from bahali.cases.querysets import overdue_condition
 from bahali.casework import services
 from bahali.casework.models import (
     Attendance,
@@ -175,8 +174,40 @@ def test_reviews_due_are_work_items_of_the_responsible_member_and_overdue(world)
     items = [item for item in work.items_for(world.psychologist) if item.kind == "plan_review"]
     assert len(items) == 1 and items[0].overdue and items[0].url == f"/cases/{case.pk}/plan/"
     assert not [i for i in work.items_for(world.case_worker) if i.kind == "plan_review"]
-    assert list(Case.objects.filter(overdue_condition())) == [case]
-    assert list(Case.objects.filter(overdue_condition(few_cases=True))) == [case]
+    assert list(Case.objects.filter(due.overdue())) == [case]
+    case.refresh_from_db()
+    assert case.next_due_on == world.today - DAY
+
+
+def test_the_stored_due_date_follows_goals_requests_and_closure(world):
+    case = world.case(phase="rehabilitation", opened_on=world.today - 60 * DAY)
+
+    def stored():
+        case.refresh_from_db()
+        assert case.next_due_on == due.due_dates([case.pk]).get(case.pk) or case.closed_on
+        return case.next_due_on
+
+    assert stored() is None
+    _goal(world, case, review_on=world.today + 40 * DAY)
+    assert stored() == world.today + 40 * DAY
+    sooner = _goal(world, case, title="Sooner", review_on=world.today + 10 * DAY)
+    assert stored() == world.today + 10 * DAY
+    services.record_goal_review(
+        actor=world.case_worker,
+        goal=sooner,
+        reviewed_on=world.today,
+        progress_note="Attends every class.",
+        status_after="achieved",
+    )
+    assert stored() == world.today + 40 * DAY  # an achieved goal is due on nothing
+    transition = case.programme.transitions.get(from_phase=case.phase, to_phase__code="transition")
+    cases.request_transition(
+        actor=world.case_worker, case=case, transition=transition, reason="Ready."
+    )
+    assert stored() == world.today + 14 * DAY  # the request is due before the goal
+    cases.close_case(actor=world.case_worker, case=case, closure="withdrawn", note="Moved away.")
+    case.refresh_from_db()
+    assert case.next_due_on is None
 
 
 # --- sessions -----------------------------------------------------------------------
