@@ -161,6 +161,10 @@ class Case(AuditedModel):
         end = self.closed_on or timezone.localdate()
         return max(0, (end - self.phase_entered_on).days)
 
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_due_on is not None and self.next_due_on < timezone.localdate()
+
 
 class TeamMember(AuditedModel):
     """A member of an organisation working on a case, in a case role; leaving keeps history."""

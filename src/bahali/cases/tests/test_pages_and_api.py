@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from bahali.accounts import services as accounts
-from bahali.cases import services
+from bahali.cases import due, services
 from bahali.cases.models import Case, TransitionRequest
 from bahali.core.context import SYSTEM
 from bahali.registry import services as registry
@@ -57,6 +60,17 @@ def test_case_list_filters(world, signed_in):
         reason="x",
     )
     assert codes("waiting=on") == {rehab.participant.code}
+    assert codes("overdue=on") == set()
+    TransitionRequest.objects.filter(case=rehab).update(
+        created_at=timezone.now() - datetime.timedelta(days=20)
+    )
+    due.refresh([rehab.pk])
+    assert codes("overdue=on") == {rehab.participant.code}
+    listed = client.get("/cases/?overdue=on").content.decode()
+    assert (
+        "overdue" in listed
+        and (timezone.localdate() - datetime.timedelta(days=6)).isoformat() in listed
+    )
     services.close_case(actor=SYSTEM, case=prison, closure="exited", note="left")
     assert codes("") == {rehab.participant.code}
     assert codes("status=closed") == {prison.participant.code}
