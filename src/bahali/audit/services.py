@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from bahali.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from bahali.core import context
+from bahali.core.batches import in_batches
 from bahali.core.context import service
 
 # One advisory lock key serialises appends on PostgreSQL; SQLite's IMMEDIATE
@@ -89,7 +90,7 @@ def verify_chain() -> ChainReport:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    for event in in_batches(AuditEvent.objects.all(), 2000, key="seq"):
         if event.seq != expected_seq:
             return ChainReport(
                 checked, expected_seq, f"event #{expected_seq} is missing (found #{event.seq})"

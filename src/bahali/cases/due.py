@@ -25,6 +25,8 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from bahali.core.batches import in_batches
+
 # A sign-off request left waiting longer than this is overdue.
 SIGN_OFF_DAYS = 14
 BATCH = 2000
@@ -104,7 +106,7 @@ def _batches(case_ids: Iterable[int] | None) -> Iterator[list[int]]:
     from bahali.cases.models import Case
 
     if case_ids is None:
-        case_ids = Case.objects.order_by("pk").values_list("pk", flat=True).iterator(BATCH)
+        case_ids = in_batches(Case.objects.values_list("pk", flat=True), BATCH)
     ids = iter(case_ids)
     while batch := list(islice(ids, BATCH)):
         yield batch

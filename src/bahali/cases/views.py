@@ -51,11 +51,8 @@ def get_case_for_user(
             "phase",
             "district",
             "lead_organisation",
-            "referred_by",
-            "receiving_community",
-            "receiving_committee",
-        ),
-        pk=pk,
+        ),  # not the three optional links: each join costs PostgreSQL's planner more than
+        pk=pk,  # the small look-up the overview makes when the link is set
     )
 
 

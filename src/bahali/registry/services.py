@@ -17,6 +17,7 @@ from bahali.accounts.models import User
 from bahali.accounts.roles import Role
 from bahali.audit.services import record
 from bahali.core import crypto
+from bahali.core.batches import in_batches
 from bahali.core.context import SystemActor, service
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
@@ -578,8 +579,7 @@ def undo_merge(*, actor: Actor, merge: Merge, reason: str) -> Merge:
 
 def registry_records() -> Iterator[PersonRecord]:
     """Every active participant as a matching record (for ``match-persons --against-registry``)."""
-    participants = Participant.objects.active().select_related("district").iterator(chunk_size=500)
-    for participant in participants:
+    for participant in in_batches(Participant.objects.active().select_related("district"), 500):
         yield person_record(
             participant.code,
             open_identity(participant),
