@@ -127,9 +127,12 @@ class Case(AuditedModel):
         ordering = ["-opened_on", "-pk"]
         indexes = [
             models.Index(fields=["programme", "phase"], name="case_programme_phase"),
-            # covers the programme too: counting a district-scoped list reads only the index
+            # covers the programme, the key and the risk band too: counting a district-scoped
+            # list (filtered by risk band, or joined to pending requests) reads only the index
             models.Index(
-                fields=["district", "closed_on"], include=["programme"], name="case_district_open"
+                fields=["district", "closed_on"],
+                include=["programme", "id", "risk_band"],
+                name="case_district_open_cover",
             ),
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
             # the list's default (open cases, newest first) and its count, from the index alone
