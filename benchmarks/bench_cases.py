@@ -1139,8 +1139,8 @@ def measure(seeded: Seeded) -> None:
 
 def psychologist_notes(seeded: Seeded) -> Result:
     """The notes tab as each large probe case's psychologist, who opens the clinical notes:
-    every clinical read is audited one by one (an audit event each), so this page's query
-    count grows with the clinical notes shown, by design."""
+    the page's clinical notes are read in one audited event (naming each note), a write on
+    every view, by design."""
     from bahali.cases.models import CaseRole, TeamMember
 
     result = Result("psychologist", "notes tab", f"large ({LARGE})", [], [])

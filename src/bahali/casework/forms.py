@@ -136,7 +136,10 @@ class NoteForm(BootstrapForm):
     sensitivity = forms.ChoiceField(label=_("Sensitivity"), choices=Sensitivity.choices)
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}))
     session: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Session"), queryset=None, required=False
+        label=_("Session"),
+        queryset=None,
+        required=False,
+        help_text=_("One of the case's 30 latest sessions, if the note is about one."),
     )
 
     def __init__(self, *args: Any, classes: list[str], sessions: Any, **kwargs: Any) -> None:

@@ -303,6 +303,17 @@ def _opened(request: AuthedRequest, notes: Any) -> list[services.OpenedNote]:
     return services.read_notes(actor=request.user, notes=notes)
 
 
+# A note is linked to one of the case's latest sessions: a long case's whole list would be
+# hundreds of options, slow to render and to pick from.
+RECENT_SESSIONS = 30
+
+
+def _recent_sessions(case: Case) -> Any:
+    latest = Session.objects.filter(attendances__case=case).order_by("-held_on", "-pk")
+    keys = list(latest.values_list("pk", flat=True)[:RECENT_SESSIONS])
+    return Session.objects.filter(pk__in=keys).order_by("-held_on", "-pk")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def notes(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -320,9 +331,8 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
     ]
     if request.method == "POST" and not writable:
         raise Http404
-    sessions_attended = Session.objects.filter(attendances__case=case).order_by("-held_on")
     form = (
-        NoteForm(request.POST or None, classes=writable, sessions=sessions_attended)
+        NoteForm(request.POST or None, classes=writable, sessions=_recent_sessions(case))
         if writable
         else None
     )

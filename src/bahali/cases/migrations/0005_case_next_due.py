@@ -14,12 +14,16 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_district_open',
+            model_name="case",
+            name="case_district_open",
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['district', 'closed_on'], include=('programme', 'id', 'risk_band'), name='case_district_open_cover'),
+            model_name="case",
+            index=models.Index(
+                fields=["district", "closed_on"],
+                include=("programme", "id", "risk_band"),
+                name="case_district_open_cover",
+            ),
         ),
         migrations.AddField(
             model_name="case",
