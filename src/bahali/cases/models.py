@@ -135,11 +135,13 @@ class Case(AuditedModel):
                 name="case_district_open_cover",
             ),
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
-            # the list's default (open cases, newest first) and its count, from the index alone
+            # the list's default (open cases, newest first), its count and a deep page's keys
+            # for a district-scoped user, from the index alone
             models.Index(
                 fields=["-opened_on", "-id"],
+                include=["district", "programme"],
                 condition=models.Q(closed_on__isnull=True),
-                name="case_open_recent",
+                name="case_open_recent_cover",
             ),
             # the overdue filter and its count, per district, from the index alone
             models.Index(

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,6 +33,7 @@ from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.paging import KeysFirstPaginator
 from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
@@ -106,7 +106,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     cases = cases.select_related(
         "participant", "programme", "phase", "district", "lead_organisation"
     ).order_by("-opened_on", "-pk")
-    paginator = Paginator(cases, PAGE_SIZE)
+    paginator = KeysFirstPaginator(cases, PAGE_SIZE)
     paginator.count  # noqa: B018 (count once; the page below reuses it)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -15,6 +15,19 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RemoveIndex(
             model_name="case",
+            name="case_open_recent",
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["-opened_on", "-id"],
+                include=("district", "programme"),
+                name="case_open_recent_cover",
+            ),
+        ),
+        migrations.RemoveIndex(
+            model_name="case",
             name="case_district_open",
         ),
         migrations.AddIndex(

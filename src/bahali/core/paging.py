@@ -1,0 +1,42 @@
+"""Paging large lists: find the page's keys first, then read only those rows.
+
+A deep page of a list that joins several tables (``?page=50``) makes the database join every
+skipped row before throwing it away. :class:`KeysFirstPaginator` asks for the page's primary
+keys alone (an index walk on the list's order), then reads the rows of those keys with the
+queryset's joins, in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+
+
+class KeysFirstPaginator(Paginator):
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows: list[Any] = []
+        if keys:
+            found = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
+            rows = [found[key] for key in keys if key in found]
+        return self._get_page(_Rows(rows), number, self)
+
+
+class _Rows(Sequence[Any]):
+    """The page's rows as a plain sequence (``Page`` only counts and indexes it)."""
+
+    def __init__(self, rows: Any) -> None:
+        self._rows = list(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rows[index]
