@@ -12,9 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 class KeysFirstPaginator(Paginator):
+    """A ``Paginator`` over a queryset (not any sequence): pages are read keys first."""
+
+    object_list: QuerySet[Any]
+
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -26,7 +31,7 @@ class KeysFirstPaginator(Paginator):
         if keys:
             found = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
             rows = [found[key] for key in keys if key in found]
-        return self._get_page(_Rows(rows), number, self)
+        return Page(_Rows(rows), number, self)
 
 
 class _Rows(Sequence[Any]):
