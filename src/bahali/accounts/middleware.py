@@ -1,4 +1,5 @@
-"""Which organisation a signed-in user is acting for on this request."""
+"""Which organisation a signed-in user is acting for on this request, and the request's
+remembered authorization answers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from bahali.accounts import policies
 
 SESSION_KEY = "bahali_active_organisation"
 
@@ -32,4 +35,7 @@ class ActiveMembershipMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             choose_active_organisation(request.user, request.session.get(SESSION_KEY))
+        if request.method in {"GET", "HEAD"}:  # a read changes no answer: ask each once
+            with policies.answers_remembered():
+                return self.get_response(request)
         return self.get_response(request)

@@ -14,7 +14,9 @@ resources, scopes without a path, inactive users, memberships or organisations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -386,8 +388,34 @@ def can(user: User | Any, action: str, obj: models.Model | None = None) -> bool:
         return True
     if obj.pk is None:
         return False
+    remembered = _REMEMBERED.get()
+    key = (user.pk, action, obj._meta.label_lower, obj.pk)
+    if remembered is not None and key in remembered:
+        return remembered[key]
     queryset = type(obj)._default_manager.filter(pk=obj.pk)
-    return filter_visible(queryset, user, resource, verb).exists()
+    allowed = filter_visible(queryset, user, resource, verb).exists()
+    if remembered is not None:
+        remembered[key] = allowed
+    return allowed
+
+
+# Answers of ``can`` kept for the length of one request that changes nothing (see
+# :func:`answers_remembered`); None outside such a request, where every call asks afresh.
+_REMEMBERED: ContextVar[dict[tuple[Any, ...], bool] | None] = ContextVar(
+    "bahali_policies_remembered", default=None
+)
+
+
+@contextmanager
+def answers_remembered() -> Iterator[None]:
+    """While a read-only request is answered, ask the database once per user, action and
+    object: a page's tabs, timeline and buttons often ask the same question. Nothing that
+    could change an answer happens while a page is read, so no answer goes stale."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
 
 
 def membership_can(membership: Membership, action: str, obj: models.Model) -> bool:
