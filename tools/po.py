@@ -62,7 +62,8 @@ def parse(path: Path) -> list[Entry]:
         keyword, _, rest = line.partition(" ")
         if line.startswith('"'):
             value = _unquote(line)
-            assert target is not None, raw
+            if target is None:
+                raise ValueError(f"a continued string follows no keyword: {raw}")
             name, index = target
             if name == "msgctxt":
                 current.context = (current.context or "") + value
