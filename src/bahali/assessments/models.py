@@ -241,6 +241,12 @@ class Assessment(AuditedModel):
         return self.status == AssessmentStatus.COMPLETED
 
     @property
+    def assessor_name(self) -> str:
+        if self.assessor is None:
+            return ""
+        return str(self.assessor.get_full_name() or self.assessor.username)
+
+    @property
     def definition(self) -> dict[str, Any]:
         return self.instrument_version.definition
 
