@@ -10,7 +10,7 @@ read-only; a correction is a new assessment linked to the one it corrects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -156,6 +156,12 @@ class Assessment(AuditedModel):
     is a new assessment pointing at the one it corrects (``corrects``). ``version``
     refuses lost updates when two people edit one draft.
     """
+
+    # Answers and rationales are for those who may read assessments; the audit trail's
+    # readers (data stewards among them) see that they changed, not what they say.
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {"answers", "domain_ratings", "overall_rationale"}
+    )
 
     case = models.ForeignKey(
         "cases.Case",

@@ -360,8 +360,8 @@ def _follow_latest_judgement(actor: Actor, case: Case) -> None:
         actor=actor,
         case=case,
         band=latest.overall_rating,
-        reason=_("Overall judgement of the progress assessment of %(date)s: %(rationale)s")
-        % {"date": latest.assessed_on.isoformat(), "rationale": latest.overall_rationale},
+        reason=_("Overall judgement of the progress assessment of %(date)s (no. %(number)d).")
+        % {"date": latest.assessed_on.isoformat(), "number": latest.pk},
     )
 
 

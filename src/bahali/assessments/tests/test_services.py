@@ -429,3 +429,21 @@ def test_factor_distribution_counts_the_latest_factors_assessment(world):
     assert row.factor == "socio_economic"
     assert row.totals == {"primary": 1, "secondary": 1}
     assert services.suppress(1) is None and services.suppress(0) == 0 and services.suppress(5) == 5
+
+
+def test_the_audit_trail_records_that_answers_changed_not_what_they_say(world):
+    from bahali.audit.models import AuditEvent
+
+    case = world.case()
+    assessment = services.start_assessment(
+        actor=world.case_worker, case=case, instrument=Instrument.objects.get(code="needs")
+    )
+    services.save_answers(
+        actor=world.case_worker,
+        assessment=assessment,
+        expected_version=1,
+        answers={"health": "urgent", "health_details": "Untreated shrapnel wound"},
+    )
+    event = AuditEvent.objects.filter(action="update").order_by("-pk").first()
+    assert "Untreated shrapnel wound" not in str(event.changes)
+    assert "answers" in event.changes
