@@ -143,13 +143,15 @@ def _progress(case: Case, assessor: User, day: datetime.date, ratings: dict[str,
 
 
 def _improved(ratings: dict[str, str], number: int, step: int) -> dict[str, str]:
-    """One step better in most domains; now and then one domain stays or slips back."""
+    """The next assessment's ratings: most domains one step better; one domain (which one
+    varies by case) holds, and on every fifth case social ties slip back once."""
+    holding = DOMAINS[(number + step) % len(DOMAINS)]
     changed = {}
-    for index, (domain, level) in enumerate(ratings.items()):
+    for domain, level in ratings.items():
         position = LEVELS.index(level)
-        if (number + index + step) % 4 == 0:
-            position = min(2, position + (1 if number % 5 == 0 else 0))
-        else:
+        if number % 5 == 0 and step == 1 and domain == "social_context":
+            position = min(2, position + 1)
+        elif domain != holding:
             position = max(0, position - 1)
         changed[domain] = LEVELS[position]
     return changed

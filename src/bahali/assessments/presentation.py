@@ -188,7 +188,7 @@ def _answer(assessment: Assessment, item: dict[str, Any] | None, name: str) -> s
 
 PALETTE = ["#0f5c5a", "#c9a227", "#6f42c1", "#d63384", "#0d6efd", "#fd7e14", "#198754"]
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 86, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 86, 44, 16, 40
 
 
 @dataclass(frozen=True)
