@@ -13,6 +13,7 @@ from bahali.accounts.models import User
 from bahali.assessments import services
 from bahali.assessments.models import Instrument
 from bahali.cases.models import Case, CaseRole
+from bahali.core.context import SYSTEM
 
 FACTORS = (
     "socio_economic",
@@ -160,6 +161,7 @@ def _improved(ratings: dict[str, str], number: int, step: int) -> dict[str, str]
 def load_demo_assessments(cases: list[Case]) -> None:
     """Factors and needs on every open case past entry; progress assessments months apart
     on those long enough in the programme."""
+    services.load_builtin_instruments(actor=SYSTEM)
     today = timezone.localdate()
     factors = Instrument.objects.get(code="factors")
     needs = Instrument.objects.get(code="needs")

@@ -144,6 +144,38 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
     return version
 
 
+@service
+def load_builtin_instruments(*, actor: Actor) -> list[Instrument]:
+    """Make sure the built-in instruments exist, each with a published version 1 (the data
+    migration ships them; this puts them back after a test database was flushed)."""
+    from bahali.assessments.builtin import BUILTINS, builtin_definition
+
+    loaded = []
+    for code, kind in BUILTINS.items():
+        if Instrument.objects.filter(code=code).exists():
+            continue
+        definition = builtin_definition(code)
+        title = definition["title"]
+        instrument = Instrument(
+            code=code,
+            kind=kind,
+            is_builtin=True,
+            name_en=spec.label(title, "en")[:120],
+            name_ur=spec.label(title, "ur")[:120],
+            name_ps=spec.label(title, "ps")[:120],
+        )
+        instrument.save()
+        InstrumentVersion(
+            instrument=instrument,
+            number=1,
+            definition=definition,
+            note="Built in.",
+            published_at=timezone.now(),
+        ).save()
+        loaded.append(instrument)
+    return loaded
+
+
 def instruments_for_case(case: Case) -> Any:
     """Instruments a case can be assessed with: built-in or owned by an organisation that
     leads the case or its programme, in use, with a published version; not community

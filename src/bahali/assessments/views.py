@@ -6,6 +6,7 @@ scope, and anything out of reach answers 404 like anything missing."""
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -232,8 +233,20 @@ def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
     context = _fill_context(assessment, answers, judgement, errors)
     context["assessed_on"] = assessed_on
     if request.headers.get("HX-Request") and request.method == "POST":
-        return render(request, "assessments/_items.html", context)
+        return _relevance(context["sections"])
     return _render(request, case, "assessments/fill.html", context)
+
+
+def _relevance(sections: list[presentation.SectionView]) -> HttpResponse:
+    """What skip logic shows under the answers given so far, for the page to apply
+    (``assessments/fill.js``) without redrawing any input."""
+    shown = {
+        "items": [item.name for section in sections for item in section.items if item.shown],
+        "sections": [section.name for section in sections if section.shown],
+    }
+    response = HttpResponse(status=200)
+    response["HX-Trigger"] = json.dumps({"bahali:relevance": shown})
+    return response
 
 
 def _read(request: AuthedRequest, case: Case, assessment: Assessment) -> HttpResponse:

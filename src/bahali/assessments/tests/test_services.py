@@ -447,3 +447,15 @@ def test_the_audit_trail_records_that_answers_changed_not_what_they_say(world):
     event = AuditEvent.objects.filter(action="update").order_by("-pk").first()
     assert "Untreated shrapnel wound" not in str(event.changes)
     assert "answers" in event.changes
+
+
+def test_builtins_come_back_after_a_flush():
+    from bahali.assessments.builtin import BUILTINS
+
+    Assessment.objects.all().delete()
+    InstrumentVersion.objects.all().delete()
+    Instrument.objects.all().delete()
+    loaded = services.load_builtin_instruments(actor=SYSTEM)
+    assert {i.code for i in loaded} == set(BUILTINS)
+    assert services.load_builtin_instruments(actor=SYSTEM) == []
+    assert Instrument.objects.get(code="progress").current_version().number == 1
