@@ -105,13 +105,20 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
     },
     "clinical_note": {PSY: RW(S.TEAM)},
     "security_note": {PM: RW(S.DISTRICTS), SEC: RW(S.REFERRED_OR_DISTRICTS), OVS: R(S.ALL)},
-    "assessment": {
+    "assessment": {  # item answers, domain ratings and rationales
         **_each(TEAM_ROLES, RW(S.TEAM)),
         PSY: RW(S.TEAM),
+        PM: R(S.DISTRICTS),
+        OVS: R(S.ALL),
+    },
+    "assessment_band": {  # that an assessment took place, and its overall judgement
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
         PM: R(S.DISTRICTS),
         SEC: R(S.REFERRED_OR_DISTRICTS, _("overall band only")),
         OVS: R(S.ALL),
     },
+    "instrument": {**_each(ALL_ROLES, R(S.ALL)), PM: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "community_readiness": {
         **_each(TEAM_ROLES, R(S.TEAM)),
         PSY: R(S.TEAM),
@@ -307,6 +314,8 @@ SCOPE_PATHS["casework.familymember"] = case_reach("case__")
 SCOPE_PATHS["casework.mentorassignment"] = case_reach("case__")
 SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
 SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
+SCOPE_PATHS["assessments.assessment"] = case_reach("case__")
+SCOPE_PATHS["assessments.instrument"] = {Scope.OWN_ORGANISATION: "organisation"}
 
 
 def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
@@ -454,7 +463,9 @@ RESOURCE_LABELS: dict[str, Any] = {
     "plan": _("Plans, sessions and general notes"),
     "clinical_note": _("Clinical notes"),
     "security_note": _("Security notes"),
-    "assessment": _("Assessments"),
+    "assessment": _("Assessments (answers, ratings and rationales)"),
+    "assessment_band": _("Assessments' overall judgement"),
+    "instrument": _("Assessment instruments"),
     "community_readiness": _("Community readiness and dialogues"),
     "outcome_event": _("Outcome events"),
     "grievance": _("Grievances"),

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from bahali.accounts.api import router as accounts_router
 from bahali.api import errors
 from bahali.api.auth import TokenAuth
+from bahali.assessments.api import router as assessments_router
 from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
 from bahali.organisations.api import router as organisations_router
@@ -34,5 +35,6 @@ api.add_router("", registry_router)
 api.add_router("", programmes_router)
 api.add_router("", cases_router)
 api.add_router("", casework_router)
+api.add_router("", assessments_router)
 
 urlpatterns = [path("v1/", api.urls)]

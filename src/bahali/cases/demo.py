@@ -120,6 +120,11 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
         list(Case.objects.filter(programme__in=programmes.values()).select_related("phase")),
         manager=User.objects.filter(username="ayesha").first(),
     )
+    from bahali.assessments.demo import load_demo_assessments
+
+    load_demo_assessments(
+        list(Case.objects.filter(programme__in=programmes.values()).select_related("phase"))
+    )
     # The dates above were moved back by queryset updates, which bypass the due-date hooks.
     due.refresh(Case.objects.filter(programme__in=programmes.values()).values_list("pk", flat=True))
 

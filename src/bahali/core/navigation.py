@@ -29,6 +29,13 @@ NAVIGATION = [
     NavItem(_("Cases"), "cases:list", "folder2-open", "case_summary.read", "nav-cases"),
     NavItem(_("My work"), "cases:work", "inbox", None, "nav-work"),
     NavItem(_("Programmes"), "programmes:list", "diagram-3", "programme.read", "nav-programmes"),
+    NavItem(
+        _("Instruments"),
+        "assessments:instruments",
+        "ui-checks",
+        "instrument.write",
+        "nav-instruments",
+    ),
     NavItem(_("Organisations"), "organisations:list", "buildings", "organisation.read", "nav-orgs"),
     NavItem(_("Members"), "accounts:members", "people", "membership.write", "nav-members"),
     NavItem(_("Audit trail"), "audit:list", "journal-check", "audit_log.read", "nav-audit"),

@@ -28,6 +28,7 @@ class PhaseOut(Schema):
     requires_consent: bool
     requires_pledge: bool
     instruments: list[str]
+    reassess_every_days: int | None
 
 
 class TransitionOut(Schema):
@@ -89,6 +90,7 @@ class PhaseIn(Schema):
     requires_consent: bool = False
     requires_pledge: bool = False
     instruments: list[str] = []
+    reassess_every_days: int | None = Field(None, ge=1, le=730)
 
 
 class TransitionIn(Schema):

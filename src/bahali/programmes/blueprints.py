@@ -26,6 +26,7 @@ class PhaseSpec:
     consent: bool = False
     pledge: bool = False
     instruments: tuple[str, ...] = ()
+    reassess_every_days: int | None = None  # progress reassessment in this phase
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ AFTERCARE = PhaseSpec(
     aftercare=True,
     consent=True,
     instruments=("progress",),
+    reassess_every_days=180,
 )
 
 CENTRE = Blueprint(
@@ -86,6 +88,7 @@ CENTRE = Blueprint(
             consent=True,
             pledge=True,
             instruments=("progress",),
+            reassess_every_days=90,
         ),
         PhaseSpec(
             "transition",
@@ -155,6 +158,7 @@ PRISON = Blueprint(
             consent=True,
             pledge=True,
             instruments=("progress",),
+            reassess_every_days=90,
         ),
         PhaseSpec(
             "halfway",
@@ -162,6 +166,7 @@ PRISON = Blueprint(
             consent=True,
             pledge=True,
             instruments=("progress", "community_readiness"),
+            reassess_every_days=90,
         ),
         AFTERCARE,
         COMPLETED,
@@ -209,6 +214,7 @@ COMMUNITY = Blueprint(
             consent=True,
             pledge=True,
             instruments=("progress",),
+            reassess_every_days=90,
         ),
         PhaseSpec(
             "exit_support",

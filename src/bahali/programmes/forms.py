@@ -59,6 +59,13 @@ class PhaseForm(VersionedForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    reassess_every_days = forms.IntegerField(
+        label=_("Reassess progress every (days)"),
+        min_value=1,
+        max_value=730,
+        required=False,
+        help_text=_("Empty: no scheduled reassessment in this phase."),
+    )
 
 
 class TransitionForm(VersionedForm):

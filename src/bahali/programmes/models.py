@@ -105,6 +105,12 @@ class Phase(Translated, AuditedModel):
         blank=True,
         help_text=_("Codes of the instruments normally used in this phase."),
     )
+    reassess_every_days = models.PositiveSmallIntegerField(
+        _("reassess progress every (days)"),
+        null=True,
+        blank=True,
+        help_text=_("How often the progress assessment is repeated in this phase; empty: never."),
+    )
 
     class Meta:
         verbose_name = _("phase")

@@ -43,6 +43,7 @@ PHASE_FIELDS = (
     "requires_consent",
     "requires_pledge",
     "instruments",
+    "reassess_every_days",
 )
 TRANSITION_FIELDS = (
     "from_phase",
@@ -337,6 +338,7 @@ def load_blueprint(
             requires_consent=p.consent,
             requires_pledge=p.pledge,
             instruments=list(p.instruments),
+            reassess_every_days=p.reassess_every_days,
         )
         phase.save()
         phases[p.code] = phase

@@ -46,9 +46,16 @@ DESIGN_TABLE = {
         "security_liaison": "RW",
         "oversight_monitor": "R",
     },
+    # Security liaisons read the "overall band only": a resource of its own.
     "assessment": {
         **dict.fromkeys(TEAM_ROLES, "RW"),
         "psychologist": "RW",
+        "programme_manager": "R",
+        "oversight_monitor": "R",
+    },
+    "assessment_band": {
+        **dict.fromkeys(TEAM_ROLES, "R"),
+        "psychologist": "R",
         "programme_manager": "R",
         "security_liaison": "R",
         "oversight_monitor": "R",

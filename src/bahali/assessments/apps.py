@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentsConfig(AppConfig):
+    name = "bahali.assessments"
+    label = "assessments"
+    verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        from bahali.assessments.timeline import assessment_entries
+        from bahali.assessments.work import reassessments
+        from bahali.cases import tabs, timeline, work
+
+        timeline.register(assessment_entries)
+        work.register(reassessments)
+        if not any(tab.key == "assessments" for tab in tabs.CASE_TABS):
+            after_plan = next(
+                (i + 1 for i, tab in enumerate(tabs.CASE_TABS) if tab.key == "plan"),
+                len(tabs.CASE_TABS),
+            )
+            tabs.CASE_TABS.insert(
+                after_plan,
+                tabs.CaseTab(
+                    "assessments", _("Assessments"), "assessments:list", "assessment_band.read"
+                ),
+            )

@@ -1,0 +1,673 @@
+"""Assessment operations: instruments and their versions, filling in, completing and
+correcting assessments, the risk band from the latest overall judgement, reassessment
+schedules, proposed plan goals and the programme's factor distribution.
+
+Every write checks policy first and validates before touching anything, so a refusal
+changes nothing; each runs in one transaction with its audit events (``@service``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import User
+from bahali.accounts.roles import Role
+from bahali.assessments import definition as spec
+from bahali.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Band,
+    Instrument,
+    InstrumentKind,
+    InstrumentVersion,
+)
+from bahali.cases.models import Case
+from bahali.core.context import SystemActor, service
+from bahali.organisations.models import Organisation
+
+Actor = User | SystemActor
+MAX_RATIONALE = 5000
+BASELINE_DAYS = 30  # a first progress assessment is due this long after entering a phase
+
+
+class StaleAssessment(Exception):
+    """The draft changed since the form was opened; the edit was not saved."""
+
+
+def _user(actor: Actor) -> User | None:
+    return None if isinstance(actor, SystemActor) else actor
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- instruments --------------------------------------------------------------------
+
+
+def _refuse_problems(problems: list[spec.Problem]) -> None:
+    if problems:
+        raise ValidationError([str(problem) for problem in problems])
+
+
+@service
+def create_instrument(
+    *,
+    actor: Actor,
+    code: str,
+    kind: str,
+    organisation: Organisation,
+    definition: dict[str, Any],
+    note: str = "",
+) -> InstrumentVersion:
+    """A new instrument owned by an organisation, its first version as a draft."""
+    probe = Instrument(organisation=organisation)
+    if not isinstance(actor, SystemActor) and not _may_own(actor, organisation):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    errors: dict[str, str] = {}
+    if kind not in InstrumentKind.values:
+        errors["kind"] = _("Choose one of the listed options.")
+    if not code or not spec.NAME.match(code.replace("-", "_")) or len(code) > 40:
+        errors["code"] = _("A code is lower-case letters, digits, - and _.")
+    elif Instrument.objects.filter(code=code).exists():
+        errors["code"] = _("Another instrument has this code.")
+    if errors:
+        raise ValidationError(errors)
+    _refuse_problems(spec.check_definition(definition))
+    title = definition["title"]
+    probe.code = code
+    probe.kind = kind
+    probe.name_en = spec.label(title, "en")[:120]
+    probe.name_ur = spec.label(title, "ur")[:120]
+    probe.name_ps = spec.label(title, "ps")[:120]
+    probe.save()
+    version = InstrumentVersion(instrument=probe, number=1, definition=definition, note=note[:300])
+    version.save()
+    return version
+
+
+def _may_own(actor: User, organisation: Organisation) -> bool:
+    """May the actor write instruments in this organisation's name?"""
+    return any(
+        membership.organisation_id == organisation.pk
+        and any(grant.write for grant in policies.role_grants("instrument", Role(membership.role)))
+        for membership in actor.active_memberships()
+    )
+
+
+@service
+def save_draft_version(
+    *, actor: Actor, instrument: Instrument, definition: dict[str, Any], note: str = ""
+) -> InstrumentVersion:
+    """A new definition for an instrument, as a draft version (replacing an earlier
+    unpublished draft). Published versions are never touched."""
+    policies.require(actor, "instrument.write", instrument)
+    _refuse_problems(spec.check_definition(definition))
+    draft = instrument.versions.filter(published_at__isnull=True).first()
+    if draft is None:
+        last = instrument.versions.order_by("-number").first()
+        draft = InstrumentVersion(instrument=instrument, number=(last.number + 1) if last else 1)
+    draft.definition = definition
+    draft.note = note[:300]
+    draft.save()
+    return draft
+
+
+@service
+def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVersion:
+    """Publish a draft version: new assessments use it from now on; assessments answered
+    under earlier versions keep theirs. A published version never changes again."""
+    instrument = version.instrument
+    policies.require(actor, "instrument.write", instrument)
+    if version.is_published:
+        raise ValidationError(_("This version is already published; it cannot change."))
+    _refuse_problems(spec.check_definition(version.definition))
+    version.published_at = timezone.now()
+    version.published_by = _user(actor)
+    version.save(update_fields=["published_at", "published_by", "updated_at"])
+    title = version.definition["title"]
+    instrument.name_en = spec.label(title, "en")[:120]
+    instrument.name_ur = spec.label(title, "ur")[:120]
+    instrument.name_ps = spec.label(title, "ps")[:120]
+    instrument.version += 1
+    instrument.save(update_fields=["name_en", "name_ur", "name_ps", "version", "updated_at"])
+    return version
+
+
+@service
+def load_builtin_instruments(*, actor: Actor) -> list[Instrument]:
+    """Make sure the built-in instruments exist, each with a published version 1 (the data
+    migration ships them; this puts them back after a test database was flushed)."""
+    from bahali.assessments.builtin import BUILTINS, builtin_definition
+
+    loaded = []
+    for code, kind in BUILTINS.items():
+        if Instrument.objects.filter(code=code).exists():
+            continue
+        definition = builtin_definition(code)
+        title = definition["title"]
+        instrument = Instrument(
+            code=code,
+            kind=kind,
+            is_builtin=True,
+            name_en=spec.label(title, "en")[:120],
+            name_ur=spec.label(title, "ur")[:120],
+            name_ps=spec.label(title, "ps")[:120],
+        )
+        instrument.save()
+        InstrumentVersion(
+            instrument=instrument,
+            number=1,
+            definition=definition,
+            note="Built in.",
+            published_at=timezone.now(),
+        ).save()
+        loaded.append(instrument)
+    return loaded
+
+
+def instruments_for_case(case: Case) -> Any:
+    """Instruments a case can be assessed with: built-in or owned by an organisation that
+    leads the case or its programme, in use, with a published version; not community
+    readiness (that assesses a community)."""
+    published = InstrumentVersion.objects.filter(
+        instrument=OuterRef("pk"), published_at__isnull=False
+    )
+    owners = {case.lead_organisation_id, case.programme.lead_organisation_id}
+    return (
+        Instrument.objects.filter(is_active=True)
+        .filter(Q(is_builtin=True) | Q(organisation__in=owners))
+        .exclude(kind=InstrumentKind.READINESS)
+        .filter(Exists(published))
+        .order_by("kind", "code")
+    )
+
+
+# --- filling in ---------------------------------------------------------------------
+
+
+@service
+def start_assessment(
+    *,
+    actor: Actor,
+    case: Case,
+    instrument: Instrument,
+    assessed_on: datetime.date | None = None,
+) -> Assessment:
+    """Start a draft assessment of a case with the instrument's current version."""
+    policies.require(actor, "assessment.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    if not instruments_for_case(case).filter(pk=instrument.pk).exists():
+        raise ValidationError({"instrument": _("This instrument cannot be used for this case.")})
+    assessed_on = assessed_on or _today()
+    _check_date(assessed_on, case)
+    version = instrument.current_version()
+    if version is None:  # instruments_for_case requires one; a race could unpublish none
+        raise ValidationError({"instrument": _("This instrument has no published version.")})
+    assessment = Assessment(
+        case=case,
+        instrument_version=version,
+        assessor=_user(actor),
+        assessed_on=assessed_on,
+    )
+    assessment.save()
+    return assessment
+
+
+def _check_date(assessed_on: datetime.date | None, case: Case | None) -> None:
+    if assessed_on is None:
+        raise ValidationError({"assessed_on": _("Give the date.")})
+    if assessed_on > _today():
+        raise ValidationError({"assessed_on": _("The date cannot be in the future.")})
+    if case is not None and assessed_on < case.opened_on:
+        raise ValidationError(
+            {"assessed_on": _("The assessment cannot be dated before the case was opened.")}
+        )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the assessor concluded: a rating and rationale per rated domain, and overall."""
+
+    domain_ratings: dict[str, dict[str, str]]
+    overall_rating: str = ""
+    overall_rationale: str = ""
+
+
+def _check_judgement(
+    definition: dict[str, Any], judgement: Judgement, *, complete: bool
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    errors: dict[str, str] = {}
+    clean: dict[str, dict[str, str]] = {}
+    for domain in spec.rated_domains(definition):
+        name = domain["name"]
+        given = judgement.domain_ratings.get(name) or {}
+        rating = str(given.get("rating") or "")
+        rationale = str(given.get("rationale") or "").strip()
+        if rating and rating not in Band.values:
+            errors[f"domain:{name}"] = _("Choose low, moderate or high.")
+        elif len(rationale) > MAX_RATIONALE:
+            errors[f"domain:{name}"] = _("This is too long.")
+        elif complete and not rating:
+            errors[f"domain:{name}"] = _("Rate this domain.")
+        elif complete and not rationale:
+            errors[f"domain:{name}"] = _("Give the rationale of this rating.")
+        if rating or rationale:
+            clean[name] = {"rating": rating, "rationale": rationale}
+    if definition.get("overall"):
+        rating, rationale = judgement.overall_rating, judgement.overall_rationale.strip()
+        if rating and rating not in Band.values:
+            errors["overall_rating"] = _("Choose low, moderate or high.")
+        elif complete and not rating:
+            errors["overall_rating"] = _("Form the overall judgement.")
+        if len(rationale) > MAX_RATIONALE:
+            errors["overall_rationale"] = _("This is too long.")
+        elif complete and not rationale:
+            errors["overall_rationale"] = _("Give the rationale of the overall judgement.")
+    return clean, errors
+
+
+def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int) -> None:
+    policies.require(actor, "assessment.write", assessment)
+    if assessment.is_completed:
+        raise ValidationError(
+            _("This assessment is completed and read-only; correct it with a new assessment.")
+        )
+    if assessment.case is not None and not assessment.case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    if assessment.version != expected_version:
+        raise StaleAssessment(
+            _("Someone else saved this assessment since you opened it. Reload to see it.")
+        )
+
+
+def _apply(
+    assessment: Assessment,
+    answers: dict[str, Any],
+    judgement: Judgement,
+    assessed_on: datetime.date | None,
+    *,
+    complete: bool,
+) -> None:
+    definition = assessment.definition
+    clean, errors = spec.check_answers(definition, answers, complete=complete)
+    ratings, judgement_errors = _check_judgement(definition, judgement, complete=complete)
+    errors.update(judgement_errors)
+    assessed_on = assessed_on or assessment.assessed_on
+    try:
+        _check_date(assessed_on, assessment.case)
+    except ValidationError as error:
+        errors.update({k: v[0] for k, v in error.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    assessment.answers = clean
+    assessment.domain_ratings = ratings
+    has_overall = bool(definition.get("overall"))
+    assessment.overall_rating = judgement.overall_rating if has_overall else ""
+    assessment.overall_rationale = judgement.overall_rationale.strip() if has_overall else ""
+    assessment.assessed_on = assessed_on
+    assessment.version += 1
+
+
+@service
+def save_answers(
+    *,
+    actor: Actor,
+    assessment: Assessment,
+    expected_version: int,
+    answers: dict[str, Any],
+    judgement: Judgement | None = None,
+    assessed_on: datetime.date | None = None,
+) -> Assessment:
+    """Save a draft to resume later. Answers are checked (types, constraints) but required
+    items may still be empty; answers hidden by skip logic are dropped."""
+    _draft_for_edit(actor, assessment, expected_version)
+    _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=False)
+    assessment.save()
+    return assessment
+
+
+@service
+def complete_assessment(
+    *,
+    actor: Actor,
+    assessment: Assessment,
+    expected_version: int,
+    answers: dict[str, Any],
+    judgement: Judgement | None = None,
+    assessed_on: datetime.date | None = None,
+) -> Assessment:
+    """Complete an assessment: every required item shown answered, every rated domain rated
+    with a rationale, the overall judgement formed with its rationale. It is read-only
+    from then on. A progress assessment's overall judgement becomes the case's risk band
+    when it is the latest."""
+    _draft_for_edit(actor, assessment, expected_version)
+    _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=True)
+    assessment.status = AssessmentStatus.COMPLETED
+    assessment.completed_at = timezone.now()
+    assessment.save()
+    if assessment.case is not None and assessment.instrument.kind == InstrumentKind.PROGRESS:
+        _follow_latest_judgement(actor, assessment.case)
+    return assessment
+
+
+def effective(queryset: Any) -> Any:
+    """Completed assessments not superseded by a completed correction."""
+    corrected = Assessment.objects.filter(
+        corrects=OuterRef("pk"), status=AssessmentStatus.COMPLETED
+    )
+    return queryset.filter(status=AssessmentStatus.COMPLETED).exclude(Exists(corrected))
+
+
+def latest_judgement(case: Case) -> Assessment | None:
+    """The latest completed progress assessment in force, whose overall judgement is the
+    case's risk band."""
+    return (
+        effective(Assessment.objects.filter(case=case))
+        .filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+        .exclude(overall_rating="")
+        .order_by("-assessed_on", "-completed_at", "-pk")
+        .first()
+    )
+
+
+def _follow_latest_judgement(actor: Actor, case: Case) -> None:
+    from bahali.cases.services import record_risk_band
+
+    latest = latest_judgement(case)
+    if latest is None or latest.overall_rating == case.risk_band:
+        return
+    record_risk_band(
+        actor=actor,
+        case=case,
+        band=latest.overall_rating,
+        reason=_("Overall judgement of the progress assessment of %(date)s (no. %(number)d).")
+        % {"date": latest.assessed_on.isoformat(), "number": latest.pk},
+    )
+
+
+@service
+def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
+    """Start a correction of a completed assessment: a new draft under the same instrument
+    version, prefilled with its answers and judgement, linked to it. Once completed, it
+    takes the corrected assessment's place."""
+    policies.require(actor, "assessment.write", assessment)
+    if not assessment.is_completed:
+        raise ValidationError(_("Only a completed assessment is corrected; edit the draft."))
+    if assessment.case is not None and not assessment.case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    if assessment.corrections.filter(status=AssessmentStatus.DRAFT).exists():
+        raise ValidationError(_("A correction of this assessment is already in progress."))
+    correction = Assessment(
+        case=assessment.case,
+        community=assessment.community,
+        instrument_version=assessment.instrument_version,
+        assessor=_user(actor),
+        assessed_on=assessment.assessed_on,
+        answers=dict(assessment.answers),
+        domain_ratings=dict(assessment.domain_ratings),
+        overall_rating=assessment.overall_rating,
+        overall_rationale=assessment.overall_rationale,
+        corrects=assessment,
+    )
+    correction.save()
+    return correction
+
+
+@service
+def discard_draft(*, actor: Actor, assessment: Assessment) -> None:
+    """Throw away a draft nobody needs (a completed assessment is never deleted)."""
+    policies.require(actor, "assessment.write", assessment)
+    if assessment.is_completed:
+        raise ValidationError(_("A completed assessment cannot be discarded."))
+    assessment.delete()
+
+
+# --- plan linkage -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedGoal:
+    """A plan goal an answered factor or need proposes; the user accepts or edits it."""
+
+    item: str
+    domain: str
+    title: str
+    reason: str  # the factor or need and the answer given
+
+
+def proposed_goals(assessment: Assessment) -> list[ProposedGoal]:
+    """Goals proposed by the factors and needs this assessment rated present, less those
+    the case's plan already has (same domain and title)."""
+    definition = assessment.definition
+    existing: set[tuple[str, str]] = set()
+    if assessment.case is not None:
+        existing = {
+            (domain, title.casefold())
+            for domain, title in assessment.case.goals.values_list("domain", "title")
+        }
+    proposals = []
+    for item in spec.items(definition):
+        value = assessment.answers.get(item["name"])
+        if not spec.proposes_goal(item, value):
+            continue
+        title = (spec.label(item.get("goal")) or spec.label(item.get("label")))[:200]
+        domain = item["goal_domain"]
+        if (domain, title.casefold()) in existing:
+            continue
+        reason = f"{spec.label(item.get('label'))}: {spec.answer_text(definition, item, value)}"
+        proposals.append(ProposedGoal(item=item["name"], domain=domain, title=title, reason=reason))
+    return proposals
+
+
+@dataclass(frozen=True)
+class AcceptedGoal:
+    domain: str
+    title: str
+    interventions: str = ""
+
+
+@service
+def accept_goals(
+    *, actor: Actor, assessment: Assessment, goals: Iterable[AcceptedGoal]
+) -> list[Any]:
+    """Add the proposed goals the user accepted (perhaps edited) to the case's plan,
+    through casework's own service."""
+    from bahali.casework.services import add_goal
+
+    policies.require(actor, "assessment.read", assessment)
+    if assessment.case is None or not assessment.is_completed:
+        raise ValidationError(_("Goals are proposed from a completed assessment of a case."))
+    chosen = list(goals)
+    if not chosen:
+        raise ValidationError(_("Choose at least one goal to add."))
+    return [
+        add_goal(
+            actor=actor,
+            case=assessment.case,
+            domain=goal.domain,
+            title=goal.title,
+            interventions=goal.interventions,
+        )
+        for goal in chosen
+    ]
+
+
+# --- reassessment -------------------------------------------------------------------
+
+
+def reassessment_due(case: Case, last: datetime.date | None) -> datetime.date | None:
+    """When the next progress assessment is due in the case's current phase: the phase's
+    interval after the last one, or ``BASELINE_DAYS`` after entering the phase when there
+    has been none since. None when the phase schedules none or the case is closed."""
+    every = case.phase.reassess_every_days
+    if not every or not case.is_open:
+        return None
+    if last is None or last < case.phase_entered_on:
+        baseline = case.phase_entered_on + datetime.timedelta(days=min(every, BASELINE_DAYS))
+        if last is None:
+            return baseline
+        return min(baseline, last + datetime.timedelta(days=every))
+    return last + datetime.timedelta(days=every)
+
+
+def last_progress_dates(cases: Iterable[Case]) -> dict[int, datetime.date]:
+    """Each case's latest completed progress assessment date, in one query."""
+    from django.db.models import Max
+
+    rows = (
+        Assessment.objects.filter(
+            case__in=[c.pk for c in cases],
+            status=AssessmentStatus.COMPLETED,
+            instrument_version__instrument__kind=InstrumentKind.PROGRESS,
+        )
+        .values("case")
+        .annotate(last=Max("assessed_on"))
+    )
+    return {row["case"]: row["last"] for row in rows}
+
+
+REASSESSMENT_HORIZON_DAYS = 14
+
+
+def reassessments_due_for(user: User) -> list[tuple[Case, datetime.date]]:
+    """Open cases the user may assess whose progress reassessment falls due within the
+    horizon (or has passed), soonest first."""
+    cases = list(
+        Case.objects.visible_to(user, "assessment", "write")
+        .open()
+        .filter(phase__reassess_every_days__isnull=False)
+        .select_related("participant", "programme", "phase")
+    )
+    if not cases:
+        return []
+    last = last_progress_dates(cases)
+    horizon = _today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
+    due = []
+    for case in cases:
+        when = reassessment_due(case, last.get(case.pk))
+        if when is not None and when <= horizon:
+            due.append((case, when))
+    due.sort(key=lambda pair: (pair[1], pair[0].pk))
+    return due
+
+
+# --- change over time ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    assessment: Assessment
+    ratings: dict[str, str]  # domain name -> band
+    overall: str
+
+
+@dataclass(frozen=True)
+class DomainSeries:
+    """Domain ratings of a case's successive progress assessments, oldest first."""
+
+    domains: list[tuple[str, str]]  # (name, label), in the instrument's order
+    points: list[SeriesPoint]
+
+
+BAND_LEVEL = {"low": 1, "moderate": 2, "high": 3}
+
+
+def domain_series(case: Case) -> DomainSeries:
+    """The rated domains and overall judgement of every completed progress assessment in
+    force, oldest first: what the case page's chart draws."""
+    assessments = list(
+        effective(Assessment.objects.filter(case=case))
+        .filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+        .select_related("instrument_version__instrument", "assessor")
+        .order_by("assessed_on", "completed_at", "pk")
+    )
+    domains: dict[str, str] = {}
+    for assessment in reversed(assessments):  # the newest definition's labels win
+        for domain in spec.rated_domains(assessment.definition):
+            domains.setdefault(domain["name"], spec.label(domain.get("label")))
+    points = [
+        SeriesPoint(
+            assessment=a,
+            ratings={
+                name: rating["rating"]
+                for name, rating in a.domain_ratings.items()
+                if rating.get("rating") in BAND_LEVEL
+            },
+            overall=a.overall_rating,
+        )
+        for a in assessments
+    ]
+    return DomainSeries(domains=list(domains.items()), points=points)
+
+
+# --- programme view -----------------------------------------------------------------
+
+SMALL_CELL = 5  # counts below this are shown as "fewer than 5"
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    factor: str
+    label: str
+    cells: dict[tuple[str, str], int]  # (group, role) -> count
+    totals: dict[str, int]  # role -> count
+
+
+def factor_distribution(cases: Any, group_by: str) -> tuple[list[str], list[FactorRow]]:
+    """How often each factor was judged primary or secondary in the latest factors
+    assessment of each case, by district or age band (``group_by``). Raw counts: callers
+    suppress small cells before showing them."""
+    latest: dict[int, Assessment] = {}
+    for assessment in (
+        effective(Assessment.objects.filter(case__in=cases))
+        .filter(instrument_version__instrument__kind=InstrumentKind.FACTORS)
+        .select_related("instrument_version", "case__district", "case__participant")
+        .order_by("case", "-assessed_on", "-pk")
+    ):
+        latest.setdefault(assessment.case_id, assessment)
+    factors: dict[str, str] = {}
+    counts: Counter[tuple[str, str, str]] = Counter()
+    groups: set[str] = set()
+    for assessment in latest.values():
+        case: Any = assessment.case
+        group = (
+            case.district.local_name
+            if group_by == "district"
+            else (
+                case.participant.get_age_band_display()
+                if case.participant.age_band
+                else _("Unknown")
+            )
+        )
+        groups.add(str(group))
+        for item in spec.items(assessment.definition):
+            if not item.get("propose_goal") or item.get("type") != "select_one":
+                continue
+            value = assessment.answers.get(item["name"])
+            if value in ("primary", "secondary"):
+                factors.setdefault(item["name"], spec.label(item.get("label")))
+                counts[(item["name"], str(group), value)] += 1
+    rows = []
+    for name, text in factors.items():
+        cells = {(g, r): counts[(name, g, r)] for g in groups for r in ("primary", "secondary")}
+        totals = {r: sum(counts[(name, g, r)] for g in groups) for r in ("primary", "secondary")}
+        rows.append(FactorRow(factor=name, label=text, cells=cells, totals=totals))
+    rows.sort(key=lambda row: (-row.totals["primary"], -row.totals["secondary"], row.label))
+    return sorted(groups), rows
+
+
+def suppress(count: int) -> int | None:
+    """A count fit to show: None (shown as "fewer than 5") for small non-zero cells."""
+    return None if 0 < count < SMALL_CELL else count

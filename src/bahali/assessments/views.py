@@ -1,0 +1,586 @@
+"""Assessment pages: the case's Assessments tab (list, start, fill in, read, correct,
+compare, proposed goals, the chart of change), the instruments (list, detail, import,
+publish, export) and a programme's factor distribution. Thin: services decide, policies
+scope, and anything out of reach answers 404 like anything missing."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.assessments import definition as spec
+from bahali.assessments import presentation, services, xlsform
+from bahali.assessments.forms import (
+    GroupByForm,
+    ImportForm,
+    StartForm,
+    answers_from_post,
+    judgement_from_post,
+)
+from bahali.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Band,
+    Instrument,
+    InstrumentKind,
+    InstrumentVersion,
+)
+from bahali.cases.models import Case
+from bahali.cases.views import case_context, get_case_for_user
+from bahali.casework.models import Domain as GoalDomain
+from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.http import AuthedRequest
+from bahali.organisations.models import Organisation
+from bahali.programmes.models import Programme
+
+
+def _render(
+    request: AuthedRequest, case: Case, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    full = case_context(request, case, "assessments")
+    full.update(context)
+    return render(request, template, full)
+
+
+def _assessment(case: Case, pk: int) -> Assessment:
+    return get_object_or_404(
+        Assessment.objects.filter(case=case).select_related(
+            "instrument_version__instrument", "assessor", "corrects"
+        ),
+        pk=pk,
+    )
+
+
+def _writable(request: AuthedRequest, case: Case) -> bool:
+    return case.is_open and policies.can(request.user, "assessment.write", case)
+
+
+# --- the case's tab -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The tab: assessments of the case, the chart of change, what is due, and starting
+    one. Security liaisons see the overall band of each progress assessment only."""
+    if request.method == "POST":
+        case = get_case_for_user(request, pk, "assessment", "write")
+    else:
+        case = get_case_for_user(request, pk, "assessment_band")
+    user = request.user
+    full = policies.can(user, "assessment.read", case)
+    can_write = _writable(request, case)
+    form = None
+    if can_write:
+        form = StartForm(
+            request.POST or None,
+            instruments=services.instruments_for_case(case),
+            initial={"assessed_on": timezone.localdate()},
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            assessment = services.start_assessment(
+                actor=user,
+                case=case,
+                instrument=form.cleaned_data["instrument"],
+                assessed_on=form.cleaned_data["assessed_on"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The assessment is started as a draft."))
+            return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+    rows = Assessment.objects.filter(case=case).select_related(
+        "instrument_version__instrument", "assessor"
+    )
+    if not full:
+        rows = services.effective(rows).filter(
+            instrument_version__instrument__kind=InstrumentKind.PROGRESS
+        )
+    assessments = list(rows.order_by("-assessed_on", "-pk"))
+    superseded = set(
+        Assessment.objects.filter(
+            case=case, status=AssessmentStatus.COMPLETED, corrects__isnull=False
+        ).values_list("corrects", flat=True)
+    )
+    last = services.last_progress_dates([case]).get(case.pk)
+    series = services.domain_series(case) if full else None
+    completed = [a for a in assessments if a.is_completed and a.pk not in superseded]
+    return _render(
+        request,
+        case,
+        "assessments/list.html",
+        {
+            "assessments": assessments,
+            "superseded": superseded,
+            "full": full,
+            "form": form,
+            "can_write": can_write,
+            "due": services.reassessment_due(case, last),
+            "today": timezone.localdate(),
+            "chart": presentation.chart(series) if series else None,
+            "compare_choices": completed if full else [],
+        },
+    )
+
+
+def _fill_context(
+    assessment: Assessment,
+    answers: dict[str, Any],
+    judgement: services.Judgement,
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    definition = assessment.definition
+    return {
+        "assessment": assessment,
+        "sections": presentation.sections_view(definition, answers, errors),
+        "domains": presentation.domains_view(definition, judgement.domain_ratings, errors),
+        "overall": bool(definition.get("overall")),
+        "overall_rating": judgement.overall_rating,
+        "overall_rationale": judgement.overall_rationale,
+        "errors": errors,
+        "bands": Band.choices,
+        "description": spec.label(definition.get("description")),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    """One assessment: a draft opens for filling in (save and resume, or complete);
+    a completed one reads only. Posting with HTMX and no action redraws the items under
+    the answers given so far, so skip logic follows the assessor without saving."""
+    if request.method == "POST":
+        case = get_case_for_user(request, pk, "assessment", "write")
+    else:
+        case = get_case_for_user(request, pk, "assessment")
+    assessment = _assessment(case, assessment_pk)
+    editable = not assessment.is_completed and _writable(request, case)
+    if assessment.is_completed or not editable:
+        if request.method == "POST":
+            raise Http404
+        return _read(request, case, assessment)
+    definition = assessment.definition
+    answers: dict[str, Any] = dict(assessment.answers)
+    judgement = services.Judgement(
+        assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
+    )
+    errors: dict[str, str] = {}
+    assessed_on = assessment.assessed_on
+    if request.method == "POST":
+        answers = answers_from_post(definition, request.POST)
+        judgement = judgement_from_post(definition, request.POST)
+        action = request.POST.get("action", "")
+        try:
+            assessed_on = datetime.date.fromisoformat(request.POST.get("assessed_on", ""))
+        except ValueError:
+            errors["assessed_on"] = _("Give the date.")
+        if action in ("save", "complete") and not errors:
+            operation = (
+                services.complete_assessment if action == "complete" else services.save_answers
+            )
+            try:
+                expected = int(request.POST.get("version", "0"))
+            except ValueError:
+                expected = 0
+            try:
+                operation(
+                    actor=request.user,
+                    assessment=assessment,
+                    expected_version=expected,
+                    answers=answers,
+                    judgement=judgement,
+                    assessed_on=assessed_on,
+                )
+            except services.StaleAssessment as stale:
+                messages.error(request, str(stale))
+                return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+            except ValidationError as error:
+                errors = {key: value[0] for key, value in error.message_dict.items()}
+                assessment.refresh_from_db()
+            else:
+                if action == "complete":
+                    messages.success(request, _("The assessment is completed."))
+                    if services.proposed_goals(assessment) and policies.can(
+                        request.user, "plan.write", case
+                    ):
+                        return redirect(
+                            "assessments:goals", pk=case.pk, assessment_pk=assessment.pk
+                        )
+                    return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+                messages.success(request, _("The draft is saved; you can resume it later."))
+                return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+        elif action:
+            errors.setdefault("assessed_on", _("Give the date."))
+    if errors and request.POST.get("action"):
+        messages.error(
+            request,
+            _("Nothing was saved: %(count)d answers need attention; they are marked below.")
+            % {"count": len(errors)},
+        )
+    context = _fill_context(assessment, answers, judgement, errors)
+    context["assessed_on"] = assessed_on
+    if request.headers.get("HX-Request") and request.method == "POST":
+        return _relevance(context["sections"])
+    return _render(request, case, "assessments/fill.html", context)
+
+
+def _relevance(sections: list[presentation.SectionView]) -> HttpResponse:
+    """What skip logic shows under the answers given so far, for the page to apply
+    (``assessments/fill.js``) without redrawing any input."""
+    shown = {
+        "items": [item.name for section in sections for item in section.items if item.shown],
+        "sections": [section.name for section in sections if section.shown],
+    }
+    response = HttpResponse(status=200)
+    response["HX-Trigger"] = json.dumps({"bahali:relevance": shown})
+    return response
+
+
+def _read(request: AuthedRequest, case: Case, assessment: Assessment) -> HttpResponse:
+    definition = assessment.definition
+    context = _fill_context(
+        assessment,
+        assessment.answers,
+        services.Judgement(
+            assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
+        ),
+        {},
+    )
+    corrections = list(assessment.corrections.order_by("-pk").select_related("assessor"))
+    context.update(
+        {
+            "corrections": corrections,
+            "can_correct": assessment.is_completed
+            and _writable(request, case)
+            and not any(c.status == AssessmentStatus.DRAFT for c in corrections),
+            "can_discard": not assessment.is_completed and _writable(request, case),
+            "proposals": services.proposed_goals(assessment) if assessment.is_completed else [],
+            "can_plan": policies.can(request.user, "plan.write", case) and case.is_open,
+            "has_domains": bool(spec.rated_domains(definition)),
+        }
+    )
+    return _render(request, case, "assessments/detail.html", context)
+
+
+@login_required
+@require_POST
+def correct(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "assessment", "write")
+    assessment = _assessment(case, assessment_pk)
+    try:
+        correction = services.correct_assessment(actor=request.user, assessment=assessment)
+    except ValidationError as error:
+        message_refusal(request, error)
+        return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+    messages.success(
+        request, _("A correction is started: change what was wrong, then complete it.")
+    )
+    return redirect("assessments:fill", pk=case.pk, assessment_pk=correction.pk)
+
+
+@login_required
+@require_POST
+def discard(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "assessment", "write")
+    assessment = _assessment(case, assessment_pk)
+    try:
+        services.discard_draft(actor=request.user, assessment=assessment)
+    except ValidationError as error:
+        message_refusal(request, error)
+        return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+    messages.success(request, _("The draft is discarded."))
+    return redirect("assessments:list", pk=case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goals(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    """Goals the assessment's factors and needs propose: the user keeps, edits or leaves
+    each, and the kept ones join the plan."""
+    case = get_case_for_user(request, pk, "plan", "write")
+    if not policies.can(request.user, "assessment.read", case):
+        raise Http404
+    assessment = _assessment(case, assessment_pk)
+    if not assessment.is_completed:
+        raise Http404
+    proposals = services.proposed_goals(assessment)
+    if request.method == "POST":
+        chosen = []
+        for index, _proposal in enumerate(proposals):
+            if request.POST.get(f"keep_{index}") != "on":
+                continue
+            chosen.append(
+                services.AcceptedGoal(
+                    domain=request.POST.get(f"domain_{index}", ""),
+                    title=request.POST.get(f"title_{index}", ""),
+                    interventions=request.POST.get(f"interventions_{index}", ""),
+                )
+            )
+        try:
+            added = services.accept_goals(actor=request.user, assessment=assessment, goals=chosen)
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(
+                request,
+                _("%(count)d goals are added to the plan.") % {"count": len(added)},
+            )
+            return redirect("casework:plan", pk=case.pk)
+    return _render(
+        request,
+        case,
+        "assessments/goals.html",
+        {"assessment": assessment, "proposals": proposals, "domains": GoalDomain.choices},
+    )
+
+
+@login_required
+@require_GET
+def compare(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Any two completed assessments of the case, side by side, changes marked."""
+    case = get_case_for_user(request, pk, "assessment")
+    completed = Assessment.objects.filter(case=case, status=AssessmentStatus.COMPLETED)
+    pks = []
+    for key in ("left", "right"):
+        try:
+            pks.append(int(request.GET.get(key, "")))
+        except ValueError:
+            pks.append(0)
+    found = {
+        a.pk: a
+        for a in completed.filter(pk__in=pks).select_related(
+            "instrument_version__instrument", "assessor"
+        )
+    }
+    choices = list(
+        completed.select_related("instrument_version__instrument").order_by("-assessed_on")
+    )
+    left, right = found.get(pks[0]), found.get(pks[1])
+    rows = presentation.compare_rows(left, right) if left and right else []
+    return _render(
+        request,
+        case,
+        "assessments/compare.html",
+        {"left": left, "right": right, "rows": rows, "choices": choices},
+    )
+
+
+# --- instruments --------------------------------------------------------------------
+
+
+def _owned_organisations(request: AuthedRequest) -> Any:
+    ids = [
+        m.organisation_id
+        for m in request.user.active_memberships()
+        if any(g.write for g in policies.role_grants("instrument", policies.Role(m.role)))
+    ]
+    return Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name")
+
+
+@login_required
+@require_GET
+def instrument_list(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "instrument.read"):
+        raise Http404
+    instruments = (
+        Instrument.objects.visible_to(request.user)
+        .select_related("organisation")
+        .prefetch_related(Prefetch("versions", InstrumentVersion.objects.order_by("-number")))
+    )
+    return render(
+        request,
+        "assessments/instruments.html",
+        {
+            "instruments": instruments,
+            "can_import": policies.can(request.user, "instrument.write"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_instrument(request: AuthedRequest) -> HttpResponse:
+    """An XLSForm becomes a draft version: of a new instrument, or of one the user's
+    organisation owns. Refusals name the sheet, row and reason; nothing is saved."""
+    if not policies.can(request.user, "instrument.write"):
+        raise Http404
+    owned = Instrument.objects.visible_to(request.user, "write").order_by("code")
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        instruments=owned,
+        organisations=_owned_organisations(request),
+    )
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            imported = xlsform.read_xlsform(data["workbook"].read())
+            instrument = data.get("instrument")
+            if instrument is not None:
+                version = services.save_draft_version(
+                    actor=request.user,
+                    instrument=instrument,
+                    definition=imported.definition,
+                    note=data.get("note") or "",
+                )
+            else:
+                if data.get("organisation") is None:
+                    raise ValidationError(
+                        {"organisation": _("Choose the organisation that owns the instrument.")}
+                    )
+                version = services.create_instrument(
+                    actor=request.user,
+                    code=data.get("code") or imported.code,
+                    kind=data.get("kind") or imported.kind,
+                    organisation=data["organisation"],
+                    definition=imported.definition,
+                    note=data.get("note") or "",
+                )
+        except xlsform.XLSFormRefused as refused:
+            problems = [str(problem) for problem in refused.problems]
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                apply_validation_error(form, error)
+            else:
+                problems = list(error.messages)
+        else:
+            messages.success(
+                request,
+                _("Version %(number)d is imported as a draft: check it, then publish it.")
+                % {"number": version.number},
+            )
+            return redirect("assessments:instrument", code=version.instrument.code)
+    return render(request, "assessments/import.html", {"form": form, "problems": problems})
+
+
+def _instrument(request: AuthedRequest, code: str, verb: str = "read") -> Instrument:
+    return get_object_or_404(
+        Instrument.objects.visible_to(request.user, verb).select_related("organisation"),
+        code=code,
+    )
+
+
+@login_required
+@require_GET
+def instrument_detail(request: AuthedRequest, code: str) -> HttpResponse:
+    instrument = _instrument(request, code)
+    versions = list(instrument.versions.select_related("published_by").order_by("-number"))
+    try:
+        number = int(request.GET.get("version", ""))
+    except ValueError:
+        number = 0
+    shown = next((v for v in versions if v.number == number), None)
+    shown = shown or instrument.current_version() or (versions[0] if versions else None)
+    definition = shown.definition if shown else {}
+    return render(
+        request,
+        "assessments/instrument.html",
+        {
+            "instrument": instrument,
+            "versions": versions,
+            "shown": shown,
+            "sections": presentation.sections_view(definition, {}) if shown else [],
+            "raw_sections": spec.sections(definition),
+            "domains": [
+                {**domain, "label": spec.label(domain.get("label"))}
+                for domain in spec.domains(definition)
+            ],
+            "item_types": spec.ITEM_TYPES,
+            "description": spec.label(definition.get("description")),
+            "can_write": policies.can(request.user, "instrument.write", instrument),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request: AuthedRequest, code: str, number: int) -> HttpResponse:
+    instrument = _instrument(request, code, "write")
+    version = get_object_or_404(instrument.versions, number=number)
+    try:
+        services.publish_version(actor=request.user, version=version)
+    except ValidationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("Version %(number)d is published: new assessments use it.") % {"number": number},
+        )
+    return redirect("assessments:instrument", code=instrument.code)
+
+
+@login_required
+@require_GET
+def export(request: AuthedRequest, code: str, number: int) -> HttpResponse:
+    instrument = _instrument(request, code)
+    version = get_object_or_404(instrument.versions, number=number)
+    data = xlsform.write_xlsform(
+        version.definition, code=instrument.code, kind=instrument.kind, version=version.number
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{instrument.code}-v{version.number}.xlsx"'
+    )
+    return response
+
+
+# --- the programme's factor distribution --------------------------------------------
+
+
+@login_required
+@require_GET
+def factors(request: AuthedRequest, code: str) -> HttpResponse:
+    """Which factors drew people in, across the programme's caseload, by district or age
+    band: aggregate figures, small cells suppressed for everyone."""
+    if not policies.can(request.user, "aggregate_report.read"):
+        raise Http404
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), code=code)
+    form = GroupByForm(request.GET or None)
+    group_by = "district"
+    if form.is_valid() and form.cleaned_data.get("by"):
+        group_by = form.cleaned_data["by"]
+    groups, rows = services.factor_distribution(Case.objects.filter(programme=programme), group_by)
+    table = [
+        {
+            "label": row.label,
+            "cells": [
+                (
+                    services.suppress(row.cells[(g, "primary")]),
+                    services.suppress(row.cells[(g, "secondary")]),
+                )
+                for g in groups
+            ],
+            "totals": (
+                services.suppress(row.totals["primary"]),
+                services.suppress(row.totals["secondary"]),
+            ),
+        }
+        for row in rows
+    ]
+    return render(
+        request,
+        "assessments/factors.html",
+        {
+            "programme": programme,
+            "groups": groups,
+            "table": table,
+            "group_by": group_by,
+            "threshold": services.SMALL_CELL,
+        },
+    )

@@ -1,0 +1,423 @@
+"""Instruments to and from XLSForm (the ``survey``, ``choices`` and ``settings`` sheets
+every ODK/Kobo user knows), so a programme brings its own instrument without code.
+
+Import checks the workbook twice: ``pyxform`` (the XLSForm reference implementation)
+validates it as an XLSForm, then our own checks validate it as an instrument. Either way a
+refusal names the sheet, the row and the reason, and nothing is saved.
+
+Bahali's additions travel as extra columns and one extra sheet, which other XLSForm tools
+ignore: ``bahali_domain`` (which domain an item feeds), ``bahali_goal_domain``,
+``bahali_propose_goal`` and ``bahali_goal`` (plan linkage) on ``survey``; a ``domains``
+sheet (name, label, ``rated``, ``bahali_goal_domain``); ``bahali_kind`` and
+``bahali_overall`` in ``settings``. A rating scale is a ``select_one`` whose appearance is
+``likert``; a yes/no/unknown item is ``select_one yes_no_unknown``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import openpyxl  # type: ignore[import-untyped]
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from bahali.assessments import definition as spec
+
+LANGUAGE_NAMES = {"en": "English (en)", "ur": "Urdu (ur)", "ps": "Pashto (ps)"}
+_BY_NAME = {"english": "en", "urdu": "ur", "pashto": "ps"}
+METADATA_TYPES = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "simserial",
+    "subscriberid",
+    "audit",
+}
+TRUE_WORDS = {"yes", "true", "true()", "1", "y"}
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    sheet: str
+    row: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return _("Sheet “%(sheet)s”: %(reason)s") % {"sheet": self.sheet, "reason": self.reason}
+        return _("Sheet “%(sheet)s”, row %(row)d: %(reason)s") % {
+            "sheet": self.sheet,
+            "row": self.row,
+            "reason": self.reason,
+        }
+
+
+class XLSFormRefused(ValidationError):
+    """The workbook is not an instrument we can use; ``problems`` say where and why."""
+
+    def __init__(self, problems: list[SheetProblem]) -> None:
+        self.problems = problems
+        super().__init__([str(problem) for problem in problems])
+
+
+@dataclass(frozen=True)
+class Imported:
+    definition: dict[str, Any]
+    code: str
+    kind: str
+    version: str
+
+
+def _language(column: str) -> tuple[str, str] | None:
+    """``label::Urdu (ur)`` → ("label", "ur"); ``label`` → ("label", "en")."""
+    base, _sep, language = column.partition("::")
+    if not language:
+        return base, "en"
+    match = re.search(r"\(([a-z]{2})\)\s*$", language)
+    code = match.group(1) if match else _BY_NAME.get(language.strip().lower(), language.strip())
+    return base, code
+
+
+def _rows(sheet: Any) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows:
+        return [], []
+    header = [str(cell).strip() if cell is not None else "" for cell in rows[0]]
+    found = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {
+            header[i]: (str(cell).strip() if cell is not None else "")
+            for i, cell in enumerate(row)
+            if i < len(header) and header[i]
+        }
+        if any(values.values()):
+            found.append((number, values))
+    return header, found
+
+
+def _translated(values: dict[str, str], base: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for column, value in values.items():
+        parsed = _language(column)
+        if parsed and parsed[0] == base and value:
+            found[parsed[1]] = value
+    return found
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in TRUE_WORDS
+
+
+def _pyxform_problems(data: bytes) -> list[SheetProblem]:
+    from pyxform.errors import PyXFormError  # type: ignore[import-untyped]
+    from pyxform.xls2xform import convert  # type: ignore[import-untyped]
+
+    try:
+        convert(xlsform=io.BytesIO(data), warnings=[], file_type=".xlsx")
+    except PyXFormError as error:
+        text = str(error)
+        match = re.search(r"\[row\s*:\s*(\d+)\]\s*", text)
+        row = int(match.group(1)) if match else None
+        reason = text[match.end() :] if match else text
+        sheet = "choices" if "'choices' sheet" in reason and "survey" not in reason else "survey"
+        return [SheetProblem(sheet, row, reason.strip())]
+    except Exception as error:
+        return [SheetProblem("survey", None, str(error))]
+    return []
+
+
+def read_xlsform(data: bytes) -> Imported:
+    """Turn an XLSForm workbook into an instrument definition, or raise XLSFormRefused."""
+    if len(data) > MAX_BYTES:
+        raise XLSFormRefused([SheetProblem("—", None, _("The file is larger than 5 MB."))])
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise XLSFormRefused(
+            [SheetProblem("—", None, _("This is not an Excel workbook (.xlsx)."))]
+        ) from None
+    if "survey" not in book.sheetnames:
+        raise XLSFormRefused([SheetProblem("survey", None, _("The workbook has no survey sheet."))])
+    problems = _pyxform_problems(data)
+    if problems:
+        raise XLSFormRefused(problems)
+    settings: dict[str, str] = {}
+    if "settings" in book.sheetnames:
+        _header, rows = _rows(book["settings"])
+        settings = rows[0][1] if rows else {}
+    where: dict[str, tuple[str, int | None]] = {}
+    choices: dict[str, list[dict[str, Any]]] = {}
+    if "choices" in book.sheetnames:
+        _header, rows = _rows(book["choices"])
+        for number, values in rows:
+            list_name = values.get("list_name") or values.get("list name") or ""
+            if list_name == spec.YES_NO_UNKNOWN:
+                continue
+            where.setdefault(f"choices:{list_name}", ("choices", number))
+            where[f"choices:{list_name}:{values.get('name', '')}"] = ("choices", number)
+            choices.setdefault(list_name, []).append(
+                {"name": values.get("name", ""), "label": _translated(values, "label")}
+            )
+    domains: list[dict[str, Any]] = []
+    if "domains" in book.sheetnames:
+        _header, rows = _rows(book["domains"])
+        for number, values in rows:
+            domain: dict[str, Any] = {
+                "name": values.get("name", ""),
+                "label": _translated(values, "label"),
+            }
+            if _flag(values.get("rated", "")):
+                domain["rated"] = True
+            if values.get("bahali_goal_domain"):
+                domain["goal_domain"] = values["bahali_goal_domain"]
+            hint = _translated(values, "hint")
+            if hint:
+                domain["hint"] = hint
+            where[f"domain:{domain['name']}"] = ("domains", number)
+            domains.append(domain)
+    sections, survey_problems = _survey(book["survey"], where, settings)
+    if survey_problems:
+        raise XLSFormRefused(survey_problems)
+    title = _translated(settings, "form_title") or {"en": settings.get("form_id", "")}
+    title.update(_translated(settings, "bahali_title"))
+    definition: dict[str, Any] = {"title": title}
+    description = _translated(settings, "bahali_description")
+    if description:
+        definition["description"] = description
+    definition.update(
+        {
+            "domains": domains,
+            "overall": _flag(settings.get("bahali_overall", "")),
+            "choices": choices,
+            "sections": sections,
+        }
+    )
+    problems = []
+    for problem in spec.check_definition(definition):
+        sheet, row = where.get(problem.where, ("survey", None))
+        problems.append(SheetProblem(sheet, row, problem.message))
+    if problems:
+        raise XLSFormRefused(problems)
+    return Imported(
+        definition=definition,
+        code=settings.get("form_id", ""),
+        kind=settings.get("bahali_kind", ""),
+        version=settings.get("version", ""),
+    )
+
+
+def _survey(
+    sheet: Any, where: dict[str, tuple[str, int | None]], settings: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[SheetProblem]]:
+    sections: list[dict[str, Any]] = []
+    problems: list[SheetProblem] = []
+    current: dict[str, Any] | None = None
+    loose: dict[str, Any] | None = None
+    _header, rows = _rows(sheet)
+    for number, values in rows:
+        kind = " ".join(values.get("type", "").split())
+        words = kind.replace("begin group", "begin_group").replace("end group", "end_group")
+        head, _sep, rest = words.partition(" ")
+        name = values.get("name", "")
+        if head == "begin_group":
+            if current is not None:
+                problems.append(
+                    SheetProblem("survey", number, _("Groups inside groups are not supported."))
+                )
+                continue
+            current = {"name": name, "label": _translated(values, "label"), "items": []}
+            if values.get("relevant"):
+                current["relevant"] = values["relevant"]
+            where[f"section:{name}"] = ("survey", number)
+            sections.append(current)
+            continue
+        if head == "end_group":
+            current = None
+            continue
+        if head in METADATA_TYPES or (head == "calculate" and name == "instanceID"):
+            continue
+        item: dict[str, Any] = {"name": name}
+        appearance = values.get("appearance", "")
+        if head == "select_one" and rest == spec.YES_NO_UNKNOWN:
+            item["type"] = spec.YES_NO_UNKNOWN
+        elif head in ("select_one", "select_multiple"):
+            item["type"] = "rating" if head == "select_one" and "likert" in appearance else head
+            item["choices"] = rest
+        elif head in ("integer", "int"):
+            item["type"] = "integer"
+        elif head in ("decimal", "date", "text"):
+            item["type"] = head
+        else:
+            problems.append(
+                SheetProblem(
+                    "survey",
+                    number,
+                    _("The question type “%(type)s” is not supported by Bahali.") % {"type": kind},
+                )
+            )
+            continue
+        item["label"] = _translated(values, "label")
+        for key, column in (("hint", "hint"), ("constraint_message", "constraint_message")):
+            text = _translated(values, column)
+            if text:
+                item[key] = text
+        if _flag(values.get("required", "")):
+            item["required"] = True
+        for key, column in (
+            ("relevant", "relevant"),
+            ("constraint", "constraint"),
+            ("domain", "bahali_domain"),
+            ("goal_domain", "bahali_goal_domain"),
+            ("propose_goal", "bahali_propose_goal"),
+        ):
+            if values.get(column):
+                item[key] = values[column]
+        goal = _translated(values, "bahali_goal")
+        if goal:
+            item["goal"] = goal
+        where[f"item:{name}"] = ("survey", number)
+        if current is None:
+            if loose is None:
+                title = _translated(settings, "form_title") or {"en": _("Questions")}
+                loose = {"name": "main", "label": title, "items": []}
+                sections.append(loose)
+            loose["items"].append(item)
+        else:
+            current["items"].append(item)
+    return sections, problems
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def _columns(base: str) -> list[str]:
+    return [f"{base}::{LANGUAGE_NAMES[code]}" for code in spec.LANGUAGES]
+
+
+def _texts(value: Any) -> list[str]:
+    value = value or {}
+    return [str(value.get(code, "")) for code in spec.LANGUAGES]
+
+
+def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: int) -> bytes:
+    """The definition as an XLSForm workbook that ``read_xlsform`` reads back unchanged."""
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(
+        [
+            "type",
+            "name",
+            *_columns("label"),
+            *_columns("hint"),
+            "required",
+            "relevant",
+            "constraint",
+            *_columns("constraint_message"),
+            "appearance",
+            "bahali_domain",
+            "bahali_goal_domain",
+            "bahali_propose_goal",
+            *_columns("bahali_goal"),
+        ]
+    )
+    uses_yes_no = False
+    for section in spec.sections(definition):
+        survey.append(
+            [
+                "begin_group",
+                section["name"],
+                *_texts(section.get("label")),
+                "",
+                "",
+                "",
+                "",
+                "",
+                section.get("relevant", ""),
+            ]
+        )
+        for item in section.get("items") or []:
+            kind_name = item["type"]
+            appearance = ""
+            if kind_name == spec.YES_NO_UNKNOWN:
+                xls_type = f"select_one {spec.YES_NO_UNKNOWN}"
+                uses_yes_no = True
+            elif kind_name == "rating":
+                xls_type, appearance = f"select_one {item['choices']}", "likert"
+            elif kind_name in ("select_one", "select_multiple"):
+                xls_type = f"{kind_name} {item['choices']}"
+            else:
+                xls_type = kind_name
+            survey.append(
+                [
+                    xls_type,
+                    item["name"],
+                    *_texts(item.get("label")),
+                    *_texts(item.get("hint")),
+                    "yes" if item.get("required") else "",
+                    item.get("relevant", ""),
+                    item.get("constraint", ""),
+                    *_texts(item.get("constraint_message")),
+                    appearance,
+                    item.get("domain", ""),
+                    item.get("goal_domain", ""),
+                    item.get("propose_goal", ""),
+                    *_texts(item.get("goal")),
+                ]
+            )
+        survey.append(["end_group"])
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", *_columns("label")])
+    lists = dict(definition.get("choices") or {})
+    if uses_yes_no:
+        lists[spec.YES_NO_UNKNOWN] = spec.YES_NO_UNKNOWN_CHOICES
+    for list_name, options in lists.items():
+        for option in options:
+            choices.append([list_name, option["name"], *_texts(option.get("label"))])
+    settings = book.create_sheet("settings")
+    settings.append(
+        [
+            "form_title",
+            "form_id",
+            "version",
+            "default_language",
+            "bahali_kind",
+            "bahali_overall",
+            *_columns("bahali_title"),
+            *_columns("bahali_description"),
+        ]
+    )
+    settings.append(
+        [
+            spec.label(definition.get("title"), "en"),
+            code,
+            str(version),
+            LANGUAGE_NAMES["en"],
+            kind,
+            "yes" if definition.get("overall") else "no",
+            *_texts(definition.get("title")),
+            *_texts(definition.get("description")),
+        ]
+    )
+    domains = book.create_sheet("domains")
+    domains.append(["name", *_columns("label"), *_columns("hint"), "rated", "bahali_goal_domain"])
+    for domain in spec.domains(definition):
+        domains.append(
+            [
+                domain["name"],
+                *_texts(domain.get("label")),
+                *_texts(domain.get("hint")),
+                "yes" if domain.get("rated") else "no",
+                domain.get("goal_domain", ""),
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
