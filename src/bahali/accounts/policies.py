@@ -37,6 +37,7 @@ class Scope(StrEnum):
     COMMUNITY = "community"  # cases placed in the committee's community
     DISTRICTS = "districts"  # rows in the membership's districts
     REFERRED_OR_DISTRICTS = "referred_or_districts"  # cases referred by them or in districts
+    PROVIDER = "provider"  # referrals addressed to the membership's organisation
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,16 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         OVS: RW(S.ALL),
     },
     "audit_log": {OVS: R(S.ALL), DS: R(S.OWN_ORGANISATION)},
+    # --- the support network (service directory, referrals) ---
+    "service_directory": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL)},
+    "referral": {
+        **_each(
+            TEAM_ROLES | {PSY},
+            (RW(S.TEAM), RW(S.PROVIDER, _("referrals addressed to your organisation"))),
+        ),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
     "aggregate_report": {
         **_each(TEAM_ROLES | {PSY, PM, SEC, OVS, DS}, R(S.ALL)),
         AN: R(S.ALL, _("small cells suppressed")),
@@ -305,6 +316,10 @@ SCOPE_PATHS["casework.familymember"] = case_reach("case__")
 SCOPE_PATHS["casework.mentorassignment"] = case_reach("case__")
 SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
 SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
+SCOPE_PATHS["referrals.referral"] = {
+    **case_reach("case__"),
+    Scope.PROVIDER: lambda m, resource: models.Q(provider=m.organisation_id),
+}
 
 
 def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
@@ -431,6 +446,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "outcome_event": _("Outcome events"),
     "grievance": _("Grievances"),
     "audit_log": _("Audit trail"),
+    "service_directory": _("Service directory"),
+    "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
@@ -454,6 +471,7 @@ SCOPE_LABELS: dict[Scope, Any] = {
     Scope.COMMUNITY: _("cases placed in your community"),
     Scope.DISTRICTS: _("your districts"),
     Scope.REFERRED_OR_DISTRICTS: _("cases you referred or in your districts"),
+    Scope.PROVIDER: _("referrals to your organisation"),
 }
 
 

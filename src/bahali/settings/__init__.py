@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "bahali.programmes",
     "bahali.cases",
     "bahali.casework",
+    "bahali.referrals",
     "bahali.api",
 ]
 
