@@ -61,7 +61,7 @@ def W(scope: Scope, note: Any = "") -> Grant:
 
 
 def _each(
-    roles: frozenset[Role] | set[Role], grant: Grant
+    roles: frozenset[Role] | set[Role], grant: Grant | tuple[Grant, ...]
 ) -> dict[Role, Grant | tuple[Grant, ...]]:
     return dict.fromkeys(roles, grant)
 
@@ -126,6 +126,13 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         SEC: RW(S.REFERRED_OR_DISTRICTS, _("report, and read")),
         OVS: R(S.ALL),
     },
+    "check_in": {  # aftercare contacts after return
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: RW(S.TEAM),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
+    "outcome_verification": {PM: W(S.DISTRICTS, _("verify or disprove reported events"))},
     "grievance": {
         **_each(TEAM_ROLES, W(S.ALL, _("lodge"))),
         PSY: W(S.ALL, _("lodge")),
@@ -316,6 +323,8 @@ SCOPE_PATHS["casework.familymember"] = case_reach("case__")
 SCOPE_PATHS["casework.mentorassignment"] = case_reach("case__")
 SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
 SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
+SCOPE_PATHS["aftercare.checkin"] = case_reach("case__")
+SCOPE_PATHS["aftercare.outcomeevent"] = case_reach("case__")
 SCOPE_PATHS["referrals.referral"] = {
     **case_reach("case__"),
     Scope.PROVIDER: lambda m, resource: models.Q(provider=m.organisation_id),
@@ -444,6 +453,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "assessment": _("Assessments"),
     "community_readiness": _("Community readiness and dialogues"),
     "outcome_event": _("Outcome events"),
+    "check_in": _("Aftercare check-ins"),
+    "outcome_verification": _("Verifying outcome events"),
     "grievance": _("Grievances"),
     "audit_log": _("Audit trail"),
     "service_directory": _("Service directory"),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "bahali.cases",
     "bahali.casework",
     "bahali.referrals",
+    "bahali.aftercare",
     "bahali.api",
 ]
 
