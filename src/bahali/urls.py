@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("bahali.casework.urls")),
     path("", include("bahali.referrals.urls")),
     path("", include("bahali.aftercare.urls")),
+    path("", include("bahali.grievances.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("api/", include("bahali.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

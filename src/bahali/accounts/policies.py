@@ -137,9 +137,13 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         **_each(TEAM_ROLES, W(S.ALL, _("lodge"))),
         PSY: W(S.ALL, _("lodge")),
         CM: W(S.ALL, _("lodge")),
-        PM: R(S.DISTRICTS, _("not about their own organisation")),
+        PM: R(S.DISTRICTS, _("not about their own organisation; never who lodged it")),
         OVS: RW(S.ALL),
     },
+    "grievance_complainant": {OVS: R(S.ALL, _("each reading recorded"))},
+    "grievance_notice": _each(
+        ALL_ROLES, R(S.OWN_ORGANISATION, _("that one exists, never who lodged it or what it says"))
+    ),
     "audit_log": {OVS: R(S.ALL), DS: R(S.OWN_ORGANISATION)},
     # --- the support network (service directory, referrals) ---
     "service_directory": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL)},
@@ -324,6 +328,14 @@ SCOPE_PATHS["casework.mentorassignment"] = case_reach("case__")
 SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
 SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
 SCOPE_PATHS["aftercare.checkin"] = case_reach("case__")
+SCOPE_PATHS["grievances.grievance"] = {
+    # programme managers: grievances in their districts, except those about their organisation
+    Scope.DISTRICTS: lambda m, resource: (
+        models.Q(district__in=_districts(m)) & ~models.Q(about_organisation=m.organisation_id)
+    ),
+    # the organisation complained about: that a grievance exists (grievance_notice)
+    Scope.OWN_ORGANISATION: "about_organisation",
+}
 SCOPE_PATHS["aftercare.outcomeevent"] = case_reach("case__")
 SCOPE_PATHS["referrals.referral"] = {
     **case_reach("case__"),
@@ -456,6 +468,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "check_in": _("Aftercare check-ins"),
     "outcome_verification": _("Verifying outcome events"),
     "grievance": _("Grievances"),
+    "grievance_complainant": _("Who lodged a grievance"),
+    "grievance_notice": _("Grievances about your organisation"),
     "audit_log": _("Audit trail"),
     "service_directory": _("Service directory"),
     "referral": _("Referrals to services"),

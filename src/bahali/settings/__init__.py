@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "bahali.casework",
     "bahali.referrals",
     "bahali.aftercare",
+    "bahali.grievances",
     "bahali.api",
 ]
 
