@@ -314,6 +314,34 @@ def _participant_reach() -> dict[Scope, Reach]:
     }
 
 
+def community_reach(prefix: str = "") -> dict[Scope, Reach]:
+    """How each scope reaches a community (``prefix=""``) or rows of one (``prefix`` leading
+    to the community): the team, through the communities receiving their cases; committee
+    members, their own committee's community; programme managers, their districts."""
+
+    def field(name: str, value: Any) -> models.Q:
+        return models.Q(**{f"{prefix}{name}": value})
+
+    def team(m: Membership, resource: str) -> models.Q:
+        from bahali.cases.models import Case, TeamMember
+
+        on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
+        receiving = Case.objects.filter(pk__in=on_team.values("case")).values("receiving_community")
+        return field("pk__in" if not prefix else "in", receiving)
+
+    def community(m: Membership, resource: str) -> models.Q:
+        return field("committee__organisation", m.organisation_id)
+
+    def districts(m: Membership, resource: str) -> models.Q:
+        return field("tehsil__district__in", _districts(m))
+
+    return {Scope.TEAM: team, Scope.COMMUNITY: community, Scope.DISTRICTS: districts}
+
+
+SCOPE_PATHS["geography.community"] = community_reach()
+SCOPE_PATHS["communities.committee"] = community_reach("community__")
+SCOPE_PATHS["communities.committeemember"] = community_reach("committee__community__")
+SCOPE_PATHS["communities.dialogue"] = community_reach("community__")
 SCOPE_PATHS["registry.participant"] = _participant_reach()
 SCOPE_PATHS["cases.case"] = case_reach()
 for _model in ("cases.teammember", "cases.transitionrequest", "cases.phasechange"):

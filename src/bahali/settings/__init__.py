@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "bahali.referrals",
     "bahali.aftercare",
     "bahali.grievances",
+    "bahali.communities",
     "bahali.api",
 ]
 
