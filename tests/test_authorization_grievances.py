@@ -68,7 +68,8 @@ def _lodge_data(w: GrievanceWorld) -> dict:
 
 PAGES = [
     page("grievances:public", "get", lambda w: "/grievance/", EVERYONE, 200, anonymous=200),
-    page("grievances:list", "get", lambda w: "/grievances/", READERS, 200),
+    # the others are taken to lodging or to the grievances about their organisation
+    page("grievances:list", "get", lambda w: "/grievances/", READERS, 200, denied=302),
     page("grievances:lodge", "get", lambda w: "/grievances/lodge/", LODGERS, 200),
     page(
         "grievances:lodge", "post", lambda w: "/grievances/lodge/", LODGERS, 302, data=_lodge_data

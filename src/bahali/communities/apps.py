@@ -18,11 +18,13 @@ class CommunitiesConfig(AppConfig):
         )
         if tab.key not in {t.key for t in tabs.CASE_TABS}:
             tabs.CASE_TABS.append(tab)
+        # for those who work with committees (their members, programme managers); case teams
+        # and oversight reach a community from a case's Community tab
         item = navigation.NavItem(
             _("Communities"),
             "communities:list",
             "people-fill",
-            "community_readiness.read",
+            "community_readiness.write",
             "nav-communities",
         )
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:

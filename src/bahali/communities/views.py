@@ -26,6 +26,7 @@ from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.referrals.views import network_tabs
 
 RESOURCE = "community_readiness"
 DIALOGUES_SHOWN = 20
@@ -82,7 +83,11 @@ def community_list(request: AuthedRequest) -> HttpResponse:
                 else None,
             }
         )
-    return render(request, "communities/list.html", {"rows": rows})
+    return render(
+        request,
+        "communities/list.html",
+        {"rows": rows, "network_tabs": network_tabs(request.user, "communities")},
+    )
 
 
 @login_required

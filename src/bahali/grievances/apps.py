@@ -13,17 +13,14 @@ class GrievancesConfig(AppConfig):
         from bahali.grievances.work import grievances_due
 
         work.register(grievances_due)
-        for item in (
-            navigation.NavItem(
-                _("Grievances"), "grievances:list", "megaphone", "grievance.read", "nav-grievances"
-            ),
-            navigation.NavItem(
-                _("Lodge a grievance"),
-                "grievances:lodge",
-                "chat-square-text",
-                "grievance.write",
-                "nav-lodge-grievance",
-            ),
-        ):
-            if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
-                navigation.NAVIGATION.append(item)
+        # the list for those who read grievances, the form for those who lodge them
+        item = navigation.NavItem(
+            _("Grievances"),
+            "grievances:list",
+            "megaphone",
+            None,
+            "nav-grievances",
+            any_of=("grievance.read", "grievance.write"),
+        )
+        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+            navigation.NAVIGATION.append(item)

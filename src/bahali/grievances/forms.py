@@ -19,7 +19,10 @@ class PublicGrievanceForm(BootstrapForm):
     complainant = forms.ChoiceField(label=_("You are"), choices=Complainant.choices)
     category = forms.ChoiceField(label=_("What is it about?"), choices=GrievanceCategory.choices)
     district = forms.ModelChoiceField(
-        label=_("District"), queryset=District.objects.none(), required=False
+        label=_("District"),
+        queryset=District.objects.none(),
+        required=False,
+        empty_label=_("Not sure, or rather not say"),
     )
     about_text = forms.CharField(
         label=_("Which organisation, office or place?"), max_length=200, required=False

@@ -134,7 +134,13 @@ def lodge(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def grievance_list(request: AuthedRequest) -> HttpResponse:
+    """The oversight queue; those who may only lodge are taken to the form, everyone else to
+    the grievances about their own organisation."""
     if not policies.can(request.user, "grievance.read"):
+        if policies.can(request.user, "grievance.write"):
+            return redirect("grievances:lodge")
+        if policies.can(request.user, "grievance_notice.read"):
+            return redirect("grievances:about_us")
         raise Http404
     visible = Grievance.objects.visible_to(request.user)
     filters = GrievanceFilterForm(request.GET or None)

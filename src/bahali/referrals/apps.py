@@ -9,7 +9,6 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.cases import tabs, timeline, work
-        from bahali.core import navigation
         from bahali.referrals.timeline import referral_entries
         from bahali.referrals.work import referrals_waiting
 
@@ -18,21 +17,3 @@ class ReferralsConfig(AppConfig):
         tab = tabs.CaseTab("referrals", _("Referrals"), "referrals:case", "referral.read")
         if tab.key not in {t.key for t in tabs.CASE_TABS}:
             tabs.CASE_TABS.append(tab)
-        for item in (
-            navigation.NavItem(
-                _("Services"),
-                "referrals:directory",
-                "signpost-split",
-                "service_directory.read",
-                "nav-services",
-            ),
-            navigation.NavItem(
-                _("Referrals received"),
-                "referrals:inbox",
-                "envelope-paper",
-                "referral.read",
-                "nav-referrals",
-            ),
-        ):
-            if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
-                navigation.NAVIGATION.append(item)

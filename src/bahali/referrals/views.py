@@ -34,6 +34,20 @@ from bahali.referrals.models import Referral, ReferralStatus, Service
 PER_PAGE = 25
 
 
+def network_tabs(user: Any, active: str) -> list[dict[str, Any]]:
+    """The pills shared by the community and service pages (one entry in the navigation):
+    communities, the service directory, and referrals received for providers."""
+    tabs: list[dict[str, Any]] = []
+    if policies.can(user, "community_readiness.read"):
+        tabs.append({"key": "communities", "label": _("Communities"), "url": "communities:list"})
+    tabs.append({"key": "services", "label": _("Service directory"), "url": "referrals:directory"})
+    if services.provider_organisations(user):
+        tabs.append({"key": "inbox", "label": _("Referrals received"), "url": "referrals:inbox"})
+    for tab in tabs:
+        tab["active"] = tab["key"] == active
+    return tabs
+
+
 def _form_refused(request: AuthedRequest, form: Any) -> None:
     for errors in form.errors.values():
         for message in errors:
@@ -85,6 +99,7 @@ def directory(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "form": form,
             "can_write": can_write,
+            "network_tabs": network_tabs(request.user, "services"),
         },
     )
 
@@ -194,6 +209,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             "status": status,
             "statuses": ReferralStatus.choices,
             "today": timezone.localdate(),
+            "network_tabs": network_tabs(request.user, "inbox"),
         },
     )
 
