@@ -16,7 +16,7 @@ from bahali.aftercare.models import CheckIn, OutcomeEvent
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM
 from bahali.testing import PathwayWorld
-from tests.authorization import call, each_role, page
+from tests.authorization import api, call, each_role, page
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,92 @@ PAGES = [
         200,
     ),
 ]
-API: list = []
+API = [
+    api(
+        "api:list_check_ins",
+        "get",
+        lambda w: f"/api/v1/cases/{w.case.pk}/check-ins",
+        READERS,
+        200,
+    ),
+    api(
+        "api:list_check_ins",
+        "get",
+        lambda w: f"/api/v1/cases/{w.stranger.pk}/check-ins",
+        OVERSIGHT,
+        200,
+    ),
+    api(
+        "api:plan_case_check_ins",
+        "post",
+        lambda w: f"/api/v1/cases/{w.unplanned.pk}/check-ins",
+        WRITERS,
+        201,
+        data={},
+    ),
+    api(
+        "api:record_case_check_in",
+        "post",
+        lambda w: f"/api/v1/check-ins/{w.check_in.pk}",
+        WRITERS,
+        200,
+        data=_check_in_data,
+    ),
+    api(
+        "api:record_case_check_in",
+        "post",
+        lambda w: f"/api/v1/check-ins/{w.stranger_check_in.pk}",
+        set(),
+        200,
+        data=_check_in_data,
+    ),
+    api(
+        "api:list_outcomes",
+        "get",
+        lambda w: f"/api/v1/cases/{w.case.pk}/outcomes",
+        EVENT_READERS,
+        200,
+    ),
+    api(
+        "api:report_case_outcome",
+        "post",
+        lambda w: f"/api/v1/cases/{w.case.pk}/outcomes",
+        REPORTERS,
+        201,
+        data=_event_data,
+    ),
+    api(
+        "api:report_case_outcome",
+        "post",
+        lambda w: f"/api/v1/cases/{w.stranger.pk}/outcomes",
+        set(),
+        201,
+        data=_event_data,
+    ),
+    api(
+        "api:verify_case_outcome",
+        "post",
+        lambda w: f"/api/v1/outcomes/{w.event.pk}/verification",
+        {Role.PROGRAMME_MANAGER},
+        200,
+        data={"verification": "disproved", "note": "Wrong man", "version": 1},
+    ),
+    api(
+        "api:verify_case_outcome",
+        "post",
+        lambda w: f"/api/v1/outcomes/{w.stranger_event.pk}/verification",
+        set(),
+        200,
+        data={"verification": "disproved", "note": "Wrong man", "version": 1},
+    ),
+    api(
+        "api:get_recidivism",
+        "get",
+        lambda w: f"/api/v1/programmes/{w.case.programme.code}/recidivism",
+        EVENT_READERS,
+        200,
+    ),
+]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from bahali.core.context import SYSTEM
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District
 from bahali.testing import OrganisationFactory, PathwayWorld
-from tests.authorization import call, each_role, page
+from tests.authorization import api, call, each_role, page
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,39 @@ PAGES = [
         data=lambda w: {"community": w.village.pk, "version": w.case.version},
     ),
 ]
-API: list = []
+API = [
+    api("api:list_communities", "get", lambda w: "/api/v1/communities", set(Role), 200),
+    api(
+        "api:list_dialogues",
+        "get",
+        lambda w: f"/api/v1/communities/{w.village.pk}/dialogues",
+        READERS,
+        200,
+    ),
+    api(
+        "api:list_dialogues",
+        "get",
+        lambda w: f"/api/v1/communities/{w.stranger.pk}/dialogues",
+        OVERSIGHT,
+        200,
+    ),
+    api(
+        "api:create_dialogue",
+        "post",
+        lambda w: f"/api/v1/communities/{w.village.pk}/dialogues",
+        WRITERS,
+        201,
+        data=_dialogue,
+    ),
+    api(
+        "api:place_case",
+        "put",
+        lambda w: f"/api/v1/cases/{w.case.pk}/placement",
+        PLACERS,
+        422,  # placed there already: refused, nothing changes
+        data=lambda w: {"community_id": w.village.pk, "version": w.case.version},
+    ),
+]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bahali.geography.models import District
 from bahali.grievances import services as grievances
 from bahali.grievances.models import Grievance
 from bahali.testing import OrganisationFactory, PathwayWorld
-from tests.authorization import call, each_role, page
+from tests.authorization import api, call, each_role, page
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,55 @@ PAGES = [
         data={"finding": "not_upheld", "resolution": "No evidence", "version": 1},
     ),
 ]
-API: list = []
+API = [
+    api(
+        "api:lodge_grievance",
+        "post",
+        lambda w: "/api/v1/grievances",
+        LODGERS,
+        201,
+        denied=403,
+        data=lambda w: {
+            "category": "support_not_paid",
+            "complainant": "family",
+            "description": "The stipend was not paid for two months.",
+            "district": "SWT",
+            "about_organisation_id": w.world.centre.pk,
+        },
+    ),
+    api("api:list_grievances", "get", lambda w: "/api/v1/grievances", READERS, 200),
+    api("api:grievance_figures", "get", lambda w: "/api/v1/grievances/figures", READERS, 200),
+    api(
+        "api:get_grievance",
+        "get",
+        lambda w: f"/api/v1/grievances/{w.grievance.pk}",
+        READERS,
+        200,
+    ),
+    api(
+        "api:get_grievance",
+        "get",
+        lambda w: f"/api/v1/grievances/{w.stranger.pk}",
+        OVERSIGHT,
+        200,
+    ),
+    api(
+        "api:acknowledge_grievance",
+        "post",
+        lambda w: f"/api/v1/grievances/{w.grievance.pk}/acknowledgement",
+        OVERSIGHT,
+        200,
+        data={"note": "Letter sent", "version": 1},
+    ),
+    api(
+        "api:resolve_grievance",
+        "post",
+        lambda w: f"/api/v1/grievances/{w.grievance.pk}/resolution",
+        OVERSIGHT,
+        200,
+        data={"finding": "upheld", "resolution": "Paid", "version": 1},
+    ),
+]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from bahali.organisations.models import Organisation
 from bahali.referrals import services as referrals
 from bahali.referrals.models import Referral, Service
 from bahali.testing import OrganisationFactory, PathwayWorld
-from tests.authorization import call, each_role, page
+from tests.authorization import api, call, each_role, page
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,74 @@ PAGES = [
         },
     ),
 ]
-API: list = []
+API = [
+    api("api:list_services", "get", lambda w: "/api/v1/services?district=SWT", EVERYONE, 200),
+    api(
+        "api:list_case_referrals",
+        "get",
+        lambda w: f"/api/v1/cases/{w.case.pk}/referrals",
+        READERS,
+        200,
+    ),
+    api(
+        "api:list_case_referrals",
+        "get",
+        lambda w: f"/api/v1/cases/{w.stranger_case.pk}/referrals",
+        OVERSIGHT,
+        200,
+    ),
+    api(
+        "api:create_referral",
+        "post",
+        lambda w: f"/api/v1/cases/{w.case.pk}/referrals",
+        WRITERS,
+        422,  # a referral to this service is open already: refused, nothing changes
+        data=lambda w: {"service_id": w.service.pk, "need": "Again"},
+    ),
+    api(
+        "api:create_referral",
+        "post",
+        lambda w: f"/api/v1/cases/{w.stranger_case.pk}/referrals",
+        set(),
+        201,
+        data=lambda w: {"service_id": w.service.pk, "need": "Training"},
+    ),
+    api(
+        "api:withdraw_referral",
+        "post",
+        lambda w: f"/api/v1/cases/{w.case.pk}/referrals/{w.referral.pk}/withdrawal",
+        WRITERS,
+        200,
+        data={"reason": "Found work"},
+    ),
+    api(
+        "api:list_received_referrals", "get", lambda w: "/api/v1/referrals/received", EVERYONE, 200
+    ),
+    api(
+        "api:answer_referral",
+        "post",
+        lambda w: f"/api/v1/referrals/{w.referral.pk}/answer",
+        PROVIDER,
+        200,
+        data=lambda w: {"accept": True, "version": w.referral.version},
+    ),
+    api(
+        "api:answer_referral",
+        "post",
+        lambda w: f"/api/v1/referrals/{w.stranger_referral.pk}/answer",
+        set(),
+        200,
+        data={"accept": True, "version": 1},
+    ),
+    api(
+        "api:complete_received_referral",
+        "post",
+        lambda w: f"/api/v1/referrals/{w.accepted.pk}/completion",
+        PROVIDER,
+        200,
+        data=lambda w: {"feedback": "Passed", "version": w.accepted.version},
+    ),
+]
 
 
 @pytest.mark.parametrize(
