@@ -39,6 +39,7 @@ class Scope(StrEnum):
     COMMUNITY = "community"  # cases placed in the committee's community
     DISTRICTS = "districts"  # rows in the membership's districts
     REFERRED_OR_DISTRICTS = "referred_or_districts"  # cases referred by them or in districts
+    PROVIDER = "provider"  # referrals addressed to the membership's organisation
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def W(scope: Scope, note: Any = "") -> Grant:
 
 
 def _each(
-    roles: frozenset[Role] | set[Role], grant: Grant
+    roles: frozenset[Role] | set[Role], grant: Grant | tuple[Grant, ...]
 ) -> dict[Role, Grant | tuple[Grant, ...]]:
     return dict.fromkeys(roles, grant)
 
@@ -134,14 +135,35 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         SEC: RW(S.REFERRED_OR_DISTRICTS, _("report, and read")),
         OVS: R(S.ALL),
     },
+    "check_in": {  # aftercare contacts after return
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: RW(S.TEAM),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
+    "outcome_verification": {PM: W(S.DISTRICTS, _("verify or disprove reported events"))},
     "grievance": {
         **_each(TEAM_ROLES, W(S.ALL, _("lodge"))),
         PSY: W(S.ALL, _("lodge")),
         CM: W(S.ALL, _("lodge")),
-        PM: R(S.DISTRICTS, _("not about their own organisation")),
+        PM: R(S.DISTRICTS, _("not about their own organisation; never who lodged it")),
         OVS: RW(S.ALL),
     },
+    "grievance_complainant": {OVS: R(S.ALL, _("each reading recorded"))},
+    "grievance_notice": _each(
+        ALL_ROLES, R(S.OWN_ORGANISATION, _("that one exists, never who lodged it or what it says"))
+    ),
     "audit_log": {OVS: R(S.ALL), DS: R(S.OWN_ORGANISATION)},
+    # --- the support network (service directory, referrals) ---
+    "service_directory": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL)},
+    "referral": {
+        **_each(
+            TEAM_ROLES | {PSY},
+            (RW(S.TEAM), RW(S.PROVIDER, _("referrals addressed to your organisation"))),
+        ),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
     "aggregate_report": {
         **_each(TEAM_ROLES | {PSY, PM, SEC, OVS, DS}, R(S.ALL)),
         AN: R(S.ALL, _("small cells suppressed")),
@@ -301,6 +323,34 @@ def _participant_reach() -> dict[Scope, Reach]:
     }
 
 
+def community_reach(prefix: str = "") -> dict[Scope, Reach]:
+    """How each scope reaches a community (``prefix=""``) or rows of one (``prefix`` leading
+    to the community): the team, through the communities receiving their cases; committee
+    members, their own committee's community; programme managers, their districts."""
+
+    def field(name: str, value: Any) -> models.Q:
+        return models.Q(**{f"{prefix}{name}": value})
+
+    def team(m: Membership, resource: str) -> models.Q:
+        from bahali.cases.models import Case, TeamMember
+
+        on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
+        receiving = Case.objects.filter(pk__in=on_team.values("case")).values("receiving_community")
+        return field("pk__in" if not prefix else "in", receiving)
+
+    def community(m: Membership, resource: str) -> models.Q:
+        return field("committee__organisation", m.organisation_id)
+
+    def districts(m: Membership, resource: str) -> models.Q:
+        return field("tehsil__district__in", _districts(m))
+
+    return {Scope.TEAM: team, Scope.COMMUNITY: community, Scope.DISTRICTS: districts}
+
+
+SCOPE_PATHS["geography.community"] = community_reach()
+SCOPE_PATHS["communities.committee"] = community_reach("community__")
+SCOPE_PATHS["communities.committeemember"] = community_reach("committee__community__")
+SCOPE_PATHS["communities.dialogue"] = community_reach("community__")
 SCOPE_PATHS["registry.participant"] = _participant_reach()
 SCOPE_PATHS["cases.case"] = case_reach()
 for _model in ("cases.teammember", "cases.transitionrequest", "cases.phasechange"):
@@ -316,6 +366,20 @@ SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
 SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
 SCOPE_PATHS["assessments.assessment"] = case_reach("case__")
 SCOPE_PATHS["assessments.instrument"] = {Scope.OWN_ORGANISATION: "organisation"}
+SCOPE_PATHS["aftercare.checkin"] = case_reach("case__")
+SCOPE_PATHS["grievances.grievance"] = {
+    # programme managers: grievances in their districts, except those about their organisation
+    Scope.DISTRICTS: lambda m, resource: (
+        models.Q(district__in=_districts(m)) & ~models.Q(about_organisation=m.organisation_id)
+    ),
+    # the organisation complained about: that a grievance exists (grievance_notice)
+    Scope.OWN_ORGANISATION: "about_organisation",
+}
+SCOPE_PATHS["aftercare.outcomeevent"] = case_reach("case__")
+SCOPE_PATHS["referrals.referral"] = {
+    **case_reach("case__"),
+    Scope.PROVIDER: lambda m, resource: models.Q(provider=m.organisation_id),
+}
 
 
 def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
@@ -468,8 +532,14 @@ RESOURCE_LABELS: dict[str, Any] = {
     "instrument": _("Assessment instruments"),
     "community_readiness": _("Community readiness and dialogues"),
     "outcome_event": _("Outcome events"),
+    "check_in": _("Aftercare check-ins"),
+    "outcome_verification": _("Verifying outcome events"),
     "grievance": _("Grievances"),
+    "grievance_complainant": _("Who lodged a grievance"),
+    "grievance_notice": _("Grievances about your organisation"),
     "audit_log": _("Audit trail"),
+    "service_directory": _("Service directory"),
+    "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
@@ -493,6 +563,7 @@ SCOPE_LABELS: dict[Scope, Any] = {
     Scope.COMMUNITY: _("cases placed in your community"),
     Scope.DISTRICTS: _("your districts"),
     Scope.REFERRED_OR_DISTRICTS: _("cases you referred or in your districts"),
+    Scope.PROVIDER: _("referrals to your organisation"),
 }
 
 

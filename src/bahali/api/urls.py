@@ -6,13 +6,17 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from bahali.accounts.api import router as accounts_router
+from bahali.aftercare.api import router as aftercare_router
 from bahali.api import errors
 from bahali.api.auth import TokenAuth
 from bahali.assessments.api import router as assessments_router
 from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
+from bahali.communities.api import router as communities_router
+from bahali.grievances.api import router as grievances_router
 from bahali.organisations.api import router as organisations_router
 from bahali.programmes.api import router as programmes_router
+from bahali.referrals.api import router as referrals_router
 from bahali.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -36,5 +40,9 @@ api.add_router("", programmes_router)
 api.add_router("", cases_router)
 api.add_router("", casework_router)
 api.add_router("", assessments_router)
+api.add_router("", communities_router)
+api.add_router("", referrals_router)
+api.add_router("", aftercare_router)
+api.add_router("", grievances_router)
 
 urlpatterns = [path("v1/", api.urls)]

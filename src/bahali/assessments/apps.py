@@ -8,12 +8,19 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
+        from bahali.assessments import services
+        from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
         from bahali.assessments.work import reassessments
-        from bahali.cases import tabs, timeline, work
+        from bahali.cases import due, tabs, timeline, work
+        from bahali.cases.models import PhaseChange
 
         timeline.register(assessment_entries)
         work.register(reassessments)
+        # A progress reassessment falling due makes the case due; a new phase moves the date.
+        due.register(
+            due.DueSource(Assessment, services.reassessment_due_dates, also=(PhaseChange,))
+        )
         if not any(tab.key == "assessments" for tab in tabs.CASE_TABS):
             after_plan = next(
                 (i + 1 for i, tab in enumerate(tabs.CASE_TABS) if tab.key == "plan"),

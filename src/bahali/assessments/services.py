@@ -538,6 +538,23 @@ def last_progress_dates(cases: Iterable[Case]) -> dict[int, datetime.date]:
     return {row["case"]: row["last"] for row in rows}
 
 
+def reassessment_due_dates(case_ids: list[int]) -> dict[int, datetime.date]:
+    """When each open case's next progress assessment is due, if its phase schedules one
+    (``cases.due``)."""
+    cases = list(
+        Case.objects.filter(
+            pk__in=case_ids, closed_on__isnull=True, phase__reassess_every_days__isnull=False
+        ).select_related("phase")
+    )
+    last = last_progress_dates(cases) if cases else {}
+    found = {}
+    for case in cases:
+        when = reassessment_due(case, last.get(case.pk))
+        if when is not None:
+            found[case.pk] = when
+    return found
+
+
 REASSESSMENT_HORIZON_DAYS = 14
 
 

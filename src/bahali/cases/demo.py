@@ -116,17 +116,23 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
     _pending_examples(programmes, cast, orgs, swat, villages, serial)
     from bahali.casework.demo import load_demo_casework
 
-    load_demo_casework(
-        list(Case.objects.filter(programme__in=programmes.values()).select_related("phase")),
-        manager=User.objects.filter(username="ayesha").first(),
+    demo_cases = list(
+        Case.objects.filter(programme__in=programmes.values()).select_related("phase", "programme")
     )
+    load_demo_casework(demo_cases, manager=User.objects.filter(username="ayesha").first())
+    from bahali.aftercare.demo import load_demo_aftercare
     from bahali.assessments.demo import load_demo_assessments
+    from bahali.communities.demo import load_demo_communities
+    from bahali.grievances.demo import load_demo_grievances
+    from bahali.referrals.demo import load_demo_referrals
 
-    load_demo_assessments(
-        list(Case.objects.filter(programme__in=programmes.values()).select_related("phase"))
-    )
+    load_demo_assessments(demo_cases)
+    load_demo_communities(orgs, swat)
+    load_demo_referrals(orgs, demo_cases)
+    load_demo_aftercare(demo_cases)
+    load_demo_grievances(orgs)
     # The dates above were moved back by queryset updates, which bypass the due-date hooks.
-    due.refresh(Case.objects.filter(programme__in=programmes.values()).values_list("pk", flat=True))
+    due.refresh([case.pk for case in demo_cases])
 
 
 def _participant(

@@ -37,12 +37,18 @@ class DueSource:
     """Rows of ``model`` that give their case a due date.
 
     ``dates(case_ids)`` returns the earliest due date of each of those cases that has one.
-    ``case_of(row)`` names the case a saved or deleted row belongs to.
+    ``also`` names other models whose rows move the date when saved or deleted (a phase
+    change, say, when the due date depends on the phase); ``case_of(row)`` names the case a
+    row of ``model`` or ``also`` belongs to (None for a row of no case).
     """
 
     model: type[models.Model]
     dates: Callable[[list[int]], dict[int, datetime.date]]
+    also: tuple[type[models.Model], ...] = ()
     case_of: Callable[[Any], int | None] = lambda row: row.case_id
+
+    def watches(self, model: type[models.Model]) -> bool:
+        return model is self.model or model in self.also
 
 
 SOURCES: list[DueSource] = []
@@ -53,9 +59,10 @@ def register(source: DueSource) -> DueSource:
     if any(known.model is source.model for known in SOURCES):
         return source
     SOURCES.append(source)
-    uid = f"bahali.cases.due:{source.model._meta.label}"
-    post_save.connect(_row_changed, sender=source.model, dispatch_uid=uid + ":save")
-    post_delete.connect(_row_changed, sender=source.model, dispatch_uid=uid + ":delete")
+    for model in (source.model, *source.also):
+        uid = f"bahali.cases.due:{model._meta.label}"
+        post_save.connect(_row_changed, sender=model, dispatch_uid=uid + ":save")
+        post_delete.connect(_row_changed, sender=model, dispatch_uid=uid + ":delete")
     return source
 
 
@@ -63,10 +70,11 @@ def _row_changed(sender: type[models.Model], instance: Any, **kwargs: Any) -> No
     if kwargs.get("raw"):  # loading fixtures: the case may not exist yet
         return
     for source in SOURCES:
-        if source.model is sender:
+        if source.watches(sender):
             case_id = source.case_of(instance)
             if case_id is not None:
                 refresh([case_id])
+                return  # one refresh reads every source
 
 
 def due_dates(case_ids: list[int]) -> dict[int, datetime.date]:

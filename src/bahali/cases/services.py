@@ -8,6 +8,7 @@ the case, the count is reached and no objection stands unanswered (DESIGN.md §4
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,11 @@ CASE_ROLES_FOR: dict[Role, tuple[CaseRole, ...]] = {
     Role.TRAINER: (CaseRole.TRAINER,),
     Role.MENTOR: (CaseRole.MENTOR,),
 }
+
+
+# Called as ``hook(case, change)`` after a transition applies, inside its transaction; apps
+# add theirs from ``AppConfig.ready`` (aftercare plans its check-ins on entering aftercare).
+PHASE_ENTERED: list[Callable[[Case, PhaseChange], None]] = []
 
 
 class StaleCase(Exception):
@@ -506,6 +512,8 @@ def _apply(request: TransitionRequest, *, by: Any) -> None:
     request.status = TransitionRequest.Status.APPLIED
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at", "updated_at"])
+    for hook in PHASE_ENTERED:
+        hook(case, change)
 
 
 @service

@@ -19,6 +19,7 @@ class NavItem:
     icon: str
     action: str | None  # None: every signed-in user
     testid: str
+    any_of: tuple[str, ...] = ()  # instead of ``action``: shown when any of these is allowed
 
 
 NAVIGATION = [
@@ -45,7 +46,8 @@ NAVIGATION = [
 def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     items = []
     for item in NAVIGATION:
-        if item.action is not None and not policies.can(user, item.action):
+        actions = item.any_of or ((item.action,) if item.action is not None else ())
+        if actions and not any(policies.can(user, action) for action in actions):
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)

@@ -54,6 +54,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "problems": services.configuration_problems(programme),
             "can_edit": can_edit,
             "districts": programme.districts.all(),
+            "can_see_aftercare": policies.can(request.user, "check_in.read"),
         },
     )
 

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "bahali.cases",
     "bahali.casework",
     "bahali.assessments",
+    "bahali.referrals",
+    "bahali.aftercare",
+    "bahali.grievances",
+    "bahali.communities",
     "bahali.api",
 ]
 

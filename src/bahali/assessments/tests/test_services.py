@@ -408,6 +408,22 @@ def test_overdue_reassessments_reach_the_team_only(world):
     assert services.reassessments_due_for(world.psychologist) == []
 
 
+def test_a_reassessment_falling_due_makes_the_case_due_and_overdue(world):
+    from bahali.cases import due
+    from bahali.cases.models import Case
+
+    case = world.case(phase="rehabilitation")
+    case.refresh_from_db()
+    assert case.next_due_on == case.phase_entered_on + datetime.timedelta(days=30)
+    case = _opened_long_ago(case)
+    due.refresh([case.pk])  # the update above bypassed the hooks
+    assert Case.objects.filter(due.overdue(), pk=case.pk).exists()
+    complete_progress(world, case, "low", days_ago=0)  # completing moves the date on
+    case.refresh_from_db()
+    assert case.next_due_on == world.today + datetime.timedelta(days=90)
+    assert not Case.objects.filter(due.overdue(), pk=case.pk).exists()
+
+
 def test_factor_distribution_counts_the_latest_factors_assessment(world):
     cases = [world.case() for _ in range(2)]
     for case, role in zip(cases, ("primary", "secondary"), strict=True):

@@ -180,7 +180,8 @@ def test_reviews_due_are_work_items_of_the_responsible_member_and_overdue(world)
 
 
 def test_the_stored_due_date_follows_goals_requests_and_closure(world):
-    case = world.case(phase="rehabilitation", opened_on=world.today - 60 * DAY)
+    # intake schedules no progress assessment: only goals and requests give dates here
+    case = world.case(phase="intake", opened_on=world.today - 60 * DAY)
 
     def stored():
         case.refresh_from_db()
@@ -200,7 +201,9 @@ def test_the_stored_due_date_follows_goals_requests_and_closure(world):
         status_after="achieved",
     )
     assert stored() == world.today + 40 * DAY  # an achieved goal is due on nothing
-    transition = case.programme.transitions.get(from_phase=case.phase, to_phase__code="transition")
+    transition = case.programme.transitions.get(
+        from_phase=case.phase, to_phase__code="rehabilitation"
+    )
     cases.request_transition(
         actor=world.case_worker, case=case, transition=transition, reason="Ready."
     )

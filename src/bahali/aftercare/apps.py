@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AftercareConfig(AppConfig):
+    name = "bahali.aftercare"
+    label = "aftercare"
+    verbose_name = _("Aftercare and outcomes")
+
+    def ready(self) -> None:
+        from bahali.aftercare import services
+        from bahali.aftercare.models import CheckIn
+        from bahali.aftercare.timeline import aftercare_entries
+        from bahali.aftercare.work import check_ins_due
+        from bahali.cases import due, tabs, timeline, work
+        from bahali.cases import services as cases
+
+        timeline.register(aftercare_entries)
+        work.register(check_ins_due)
+        due.register(due.DueSource(CheckIn, services.check_ins_due_dates))
+        if services.schedule_on_entering_aftercare not in cases.PHASE_ENTERED:
+            cases.PHASE_ENTERED.append(services.schedule_on_entering_aftercare)
+        for tab in (
+            tabs.CaseTab("aftercare", _("Aftercare"), "aftercare:case", "check_in.read"),
+            tabs.CaseTab("outcomes", _("Outcomes"), "aftercare:outcomes", "outcome_event.read"),
+            tabs.CaseTab(
+                "report_outcome", _("Report an event"), "aftercare:report", "outcome_event.write"
+            ),
+        ):
+            if tab.key not in {t.key for t in tabs.CASE_TABS}:
+                tabs.CASE_TABS.append(tab)

@@ -1,0 +1,245 @@
+"""Aftercare pages: a case's check-in schedule and outcome events, reporting and verifying
+events, and a programme's aftercare dashboard (overdue check-ins, recidivism with its
+definition). Thin: services decide, policies scope, out of reach answers 404."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.aftercare import services
+from bahali.aftercare.forms import CheckInForm, OutcomeForm, PlanForm, VerifyForm
+from bahali.aftercare.models import WARNING_FIELDS, CheckIn
+from bahali.cases.models import Case
+from bahali.cases.views import case_context, get_case_for_user
+from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.http import AuthedRequest
+from bahali.programmes.models import Programme
+
+WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
+
+
+def _render(
+    request: AuthedRequest, case: Case, tab: str, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    full = case_context(request, case, tab)
+    full.update(context)
+    return render(request, template, full)
+
+
+# --- check-ins ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
+    verb = "write" if request.method == "POST" else "read"
+    case = get_case_for_user(request, pk, "check_in", verb)
+    can_write = case.is_open and policies.can(request.user, "check_in.write", case)
+    check_ins = list(case.check_ins.select_related("recorded_by"))
+    planned = [c for c in check_ins if not c.is_done]
+    form = None
+    if can_write and not planned:
+        form = PlanForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST":
+        if form is None:
+            messages.error(
+                request,
+                _("Check-ins are already planned for this case; record them as they happen."),
+            )
+            return redirect("aftercare:case", pk=case.pk)
+        if form.is_valid():
+            try:
+                created = services.plan_check_ins(
+                    actor=request.user, case=case, starts_on=form.cleaned_data["starts_on"]
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(count)s check-ins are planned.") % {"count": len(created)},
+                )
+                return redirect("aftercare:case", pk=case.pk)
+    return _render(
+        request,
+        case,
+        "aftercare",
+        "aftercare/case.html",
+        {
+            "check_ins": check_ins,
+            "form": form,
+            "can_write": can_write,
+            "today": timezone.localdate(),
+            "months": services.schedule_months(case.programme.aftercare_months),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "check_in", "write")
+    check_in = get_object_or_404(case.check_ins.filter(done_on__isnull=True), pk=check_in_pk)
+    form = CheckInForm(
+        request.POST or None,
+        initial={"done_on": timezone.localdate(), "version": check_in.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_check_in(
+                actor=request.user,
+                check_in=check_in,
+                done_on=data["done_on"],
+                method=data["method"],
+                wellbeing=data["wellbeing"],
+                warnings=data["warnings"],
+                notes=data["notes"],
+                follow_up=data["follow_up"],
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except services.StaleCheckIn as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(request, _("The check-in is recorded."))
+            return redirect("aftercare:case", pk=case.pk)
+    return _render(
+        request,
+        case,
+        "aftercare",
+        "aftercare/record.html",
+        {"form": form, "check_in": check_in},
+    )
+
+
+# --- outcome events -----------------------------------------------------------------
+
+
+@login_required
+def outcomes(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "outcome_event")
+    events = case.outcomes.select_related("reported_by", "reporting_organisation", "verified_by")
+    can_verify = policies.can(request.user, "outcome_verification.write", case)
+    return _render(
+        request,
+        case,
+        "outcomes",
+        "aftercare/outcomes.html",
+        {
+            "events": events,
+            "can_verify": can_verify,
+            "definition": services.RECIDIVISM_DEFINITION,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "outcome_event", "write")
+    form = OutcomeForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_outcome(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The event is recorded as reported; it counts only once it is verified."),
+            )
+            if policies.can(request.user, "outcome_event.read", case):
+                return redirect("aftercare:outcomes", pk=case.pk)
+            return redirect("cases:detail", pk=case.pk)
+    return _render(
+        request,
+        case,
+        "report_outcome",
+        "aftercare/report.html",
+        {"form": form, "definition": services.RECIDIVISM_DEFINITION},
+    )
+
+
+@login_required
+@require_POST
+def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "outcome_verification", "write")
+    event = get_object_or_404(case.outcomes.all(), pk=event_pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.verify_outcome(
+                actor=request.user,
+                event=event,
+                verification=data["verification"],
+                note=data["note"],
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        except services.StaleCheckIn as stale:
+            messages.error(request, str(stale))
+        else:
+            messages.success(request, _("The verification is recorded."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+    return redirect("aftercare:outcomes", pk=case.pk)
+
+
+# --- the programme's aftercare dashboard --------------------------------------------
+
+
+@login_required
+def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), code=code)
+    if not policies.can(request.user, "check_in.read"):
+        raise Http404
+    cases = Case.objects.visible_to(request.user, "check_in").filter(programme=programme)
+    events_cases = Case.objects.visible_to(request.user, "outcome_event").filter(
+        programme=programme
+    )
+    overdue = services.overdue_check_ins(cases)
+    any_warning = Q()
+    for name, _label in WARNING_FIELDS:
+        any_warning |= Q(**{name: True})
+    warned = (
+        CheckIn.objects.filter(
+            any_warning,
+            case__in=cases.values("pk"),
+            done_on__gte=timezone.localdate() - datetime.timedelta(days=WARNING_DAYS),
+        )
+        .select_related("case__participant")
+        .order_by("-done_on", "-pk")
+    )
+    can_read_events = policies.can(request.user, "outcome_event.read")
+    return render(
+        request,
+        "aftercare/dashboard.html",
+        {
+            "programme": programme,
+            "overdue": overdue[:100],
+            "overdue_count": overdue.count(),
+            "warned": warned[:50],
+            "recidivism": services.recidivism(events_cases) if can_read_events else None,
+            "outcome_counts": services.outcome_counts(events_cases) if can_read_events else [],
+            "warning_days": WARNING_DAYS,
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,0 +1,29 @@
+""" "My work" from aftercare: check-ins due within a week or overdue, for the case workers and
+mentor of each case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bahali.aftercare.services import check_ins_due_for
+from bahali.cases.work import WorkItem
+
+
+def check_ins_due(user: Any) -> list[WorkItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        WorkItem(
+            kind="check_in",
+            title=_("Follow-up check-in after a warning")
+            if check_in.is_follow_up
+            else _("Aftercare check-in"),
+            url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
+            case_label=str(check_in.case),
+            due=check_in.due_on,
+        )
+        for check_in in check_ins_due_for(user)
+    ]

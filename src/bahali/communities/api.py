@@ -1,0 +1,179 @@
+"""API: communities with their committees' composition, dialogues, and placing a case — the
+same services and policies as the pages. Out of reach answers 404 like missing."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from bahali.accounts import policies
+from bahali.accounts.api import Error
+from bahali.api.errors import ApiError
+from bahali.cases.models import Case
+from bahali.communities import services
+from bahali.communities.models import CommitteeMember, Dialogue
+from bahali.core.http import AuthedRequest
+from bahali.geography.models import Community
+
+router = Router(tags=["communities"])
+RESOURCE = "community_readiness"
+
+
+class CommitteeOut(Schema):
+    organisation_id: int
+    name: str
+    members: int
+    women: int
+    youth: int
+    women_share: int | None
+    youth_share: int | None
+    flags: list[str]
+
+
+class CommunityOut(Schema):
+    id: int
+    name: str
+    kind: str
+    tehsil: str
+    district: str
+    committee: CommitteeOut | None
+
+
+class DialogueOut(Schema):
+    id: int
+    kind: str
+    held_on: datetime.date
+    topic: str
+    facilitator: str
+    men: int
+    women: int
+    young_men: int
+    young_women: int
+    decisions: str
+    follow_ups: str
+    follow_up_by: datetime.date | None
+
+
+class DialogueIn(Schema):
+    kind: str
+    held_on: datetime.date
+    topic: str = Field(..., max_length=200)
+    facilitator: str = Field(..., max_length=200)
+    men: int = 0
+    women: int = 0
+    young_men: int = 0
+    young_women: int = 0
+    decisions: str = ""
+    follow_ups: str = ""
+    follow_up_by: datetime.date | None = None
+
+
+class PlacementIn(Schema):
+    community_id: int
+    version: int
+
+
+class PlacementOut(Schema):
+    case_id: int
+    community_id: int
+    committee_id: int
+    version: int
+
+
+def _visible(request: AuthedRequest, verb: str = "read") -> Any:
+    return policies.filter_visible(Community.objects.all(), request.user, RESOURCE, verb)
+
+
+def _community_out(community: Community) -> dict[str, Any]:
+    committee = getattr(community, "committee", None)
+    out: dict[str, Any] = {
+        "id": community.pk,
+        "name": community.name,
+        "kind": community.kind,
+        "tehsil": community.tehsil.name,
+        "district": community.tehsil.district.code,
+        "committee": None,
+    }
+    if committee is not None:
+        composition = services.composition(committee, list(committee.members.all()))
+        out["committee"] = {
+            "organisation_id": committee.organisation_id,
+            "name": committee.organisation.name,
+            "members": composition.total,
+            "women": composition.women,
+            "youth": composition.youth,
+            "women_share": composition.women_share,
+            "youth_share": composition.youth_share,
+            "flags": [str(flag) for flag in composition.flags],
+        }
+    return out
+
+
+@router.get(
+    "/communities",
+    response={200: list[CommunityOut]},
+    summary="Communities you may see, with their committee's composition and flags",
+)
+def list_communities(request: AuthedRequest) -> Any:
+    communities = (
+        _visible(request)
+        .select_related("tehsil__district", "committee__organisation")
+        .prefetch_related(
+            Prefetch("committee__members", CommitteeMember.objects.filter(left_on__isnull=True))
+        )
+        .order_by("name")
+    )
+    return [_community_out(community) for community in communities]
+
+
+@router.get(
+    "/communities/{community_id}/dialogues",
+    response={200: list[DialogueOut], 404: Error},
+    summary="A community's jirgas and meetings, newest first",
+)
+def list_dialogues(request: AuthedRequest, community_id: int) -> Any:
+    community = get_object_or_404(_visible(request), pk=community_id)
+    return list(Dialogue.objects.filter(community=community))
+
+
+@router.post(
+    "/communities/{community_id}/dialogues",
+    response={201: DialogueOut, 404: Error, 422: Error},
+    summary="Record a jirga or community meeting with attendance by sex and age band",
+)
+def create_dialogue(request: AuthedRequest, community_id: int, payload: DialogueIn) -> Status[Any]:
+    community = get_object_or_404(_visible(request, "write"), pk=community_id)
+    dialogue = services.record_dialogue(actor=request.user, community=community, **payload.dict())
+    return Status(201, dialogue)
+
+
+@router.put(
+    "/cases/{case_id}/placement",
+    response={200: PlacementOut, 404: Error, 409: Error, 422: Error},
+    summary="Place a case in a community; its committee then signs the gates towards it",
+)
+def place_case(request: AuthedRequest, case_id: int, payload: PlacementIn) -> Any:
+    case = get_object_or_404(
+        Case.objects.visible_to(request.user, "transition", "write"), pk=case_id
+    )
+    community = Community.objects.filter(pk=payload.community_id).first()
+    if community is None:
+        raise ValidationError({"community_id": _("Unknown community.")})
+    try:
+        services.place_case(
+            actor=request.user, case=case, community=community, expected_version=payload.version
+        )
+    except services.StalePlacement as stale:
+        raise ApiError(409, "stale_version", str(stale)) from None
+    return {
+        "case_id": case.pk,
+        "community_id": community.pk,
+        "committee_id": case.receiving_committee_id,
+        "version": case.version,
+    }

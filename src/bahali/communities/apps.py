@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommunitiesConfig(AppConfig):
+    name = "bahali.communities"
+    label = "communities"
+    verbose_name = _("Communities and committees")
+
+    def ready(self) -> None:
+        from bahali.cases import tabs, timeline
+        from bahali.communities.timeline import dialogue_entries
+        from bahali.core import navigation
+
+        timeline.register(dialogue_entries)
+        tab = tabs.CaseTab(
+            "community", _("Community"), "communities:case", "community_readiness.read"
+        )
+        if tab.key not in {t.key for t in tabs.CASE_TABS}:
+            tabs.CASE_TABS.append(tab)
+        # for those who work with committees (their members, programme managers); case teams
+        # and oversight reach a community from a case's Community tab
+        item = navigation.NavItem(
+            _("Communities"),
+            "communities:list",
+            "people-fill",
+            "community_readiness.write",
+            "nav-communities",
+        )
+        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+            navigation.NAVIGATION.append(item)

@@ -1,0 +1,128 @@
+"""Demo communities: four Swat communities with their committees (two flagged: one without
+women, one without youth) and dialogues, through the real services. All invented."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from bahali.communities import services
+from bahali.communities.models import Committee
+from bahali.core.context import SYSTEM
+from bahali.geography.models import Community, District
+from bahali.organisations import services as organisations
+from bahali.organisations.models import Organisation, OrganisationKind
+
+# community name -> committee organisation (None: the demo's existing Matta committee)
+COMMITTEES = {
+    "Shah Dheri": None,
+    "Sakhra": "Sakhra Reintegration Committee",
+    "Dherai": "Dherai Village Reintegration Committee",
+    "Mingora Mohalla 4": "Mingora Mohalla 4 Peace Committee",
+}
+# name, role, sex, age band — JOURNEYS.md 3: an elder, the imam, a teacher, a women's and a
+# youth representative; Sakhra has no woman, Dherai no one under 30 (both flagged).
+MEMBERS = {
+    "Shah Dheri": [
+        ("Haji Sher Bahadur", "elder", "m", "senior"),
+        ("Maulana Abdul Rauf", "religious_leader", "m", "adult"),
+        ("Ustad Fazal Wahid", "teacher", "m", "adult"),
+        ("Bibi Nasreen", "womens_representative", "f", "adult"),
+        ("Imran Ali", "youth_representative", "m", "youth"),
+        ("Gul Rukhsar", "victims_representative", "f", "adult"),
+    ],
+    "Sakhra": [
+        ("Malik Zarin Khan", "elder", "m", "senior"),
+        ("Qari Naeem", "religious_leader", "m", "adult"),
+        ("Sajid Khan", "youth_representative", "m", "youth"),
+    ],
+    "Dherai": [
+        ("Haji Mohammad Ayub", "elder", "m", "senior"),
+        ("Shaheen Begum", "womens_representative", "f", "adult"),
+        ("Tehsil councillor Amir Zeb", "local_official", "m", "adult"),
+    ],
+    "Mingora Mohalla 4": [
+        ("Haji Akbar Ali", "elder", "m", "senior"),
+        ("Maulana Sami", "religious_leader", "m", "adult"),
+        ("Farzana Bibi", "womens_representative", "f", "adult"),
+        ("Hina Gul", "youth_representative", "f", "youth"),
+        ("Shaukat Ali", "teacher", "m", "adult"),
+    ],
+}
+# community, kind, days ago, topic, facilitator, men, women, young men, young women, decisions,
+# follow-ups, follow-ups due in days (from today)
+DIALOGUES = [
+    ("Shah Dheri", "victims_meeting", 95, "Fears of the victims' families",
+     "Bibi Nasreen", 6, 8, 1, 2,
+     "Hear the families before any return is agreed.", "A jirga with the whole village.", -60),
+    ("Shah Dheri", "jirga", 60, "Receiving a returnee back into the village",
+     "Haji Sher Bahadur", 15, 6, 8, 3,
+     "The village will receive him; he pledges before the jirga.",
+     "The imam speaks at Friday prayers; the mentor visits the families.", -30),
+    ("Sakhra", "community_meeting", 40, "Stigma in the bazaar", "Malik Zarin Khan", 19, 0, 7, 0,
+     "Shopkeepers asked not to refuse returnees' families.",
+     "Ask the women's group to hold its own meeting.", 10),
+    ("Dherai", "womens_meeting", 25, "Mothers of returnees", "Shaheen Begum", 0, 14, 0, 5,
+     "A monthly mothers' circle at the school.", "", None),
+    ("Mingora Mohalla 4", "youth_meeting", 12, "Cricket league with returnees",
+     "Hina Gul", 2, 1, 18, 6, "A mixed team for the spring league.",
+     "Find a sponsor for kit.", 20),
+]  # fmt: skip
+
+
+def load_demo_communities(orgs: dict[str, Organisation], swat: District) -> None:
+    """Committees and dialogues for the demo's Swat communities (first load only)."""
+    today = timezone.localdate()
+    for name, organisation_name in COMMITTEES.items():
+        community = Community.objects.filter(tehsil__district=swat, name=name).first()
+        if community is None or Committee.objects.filter(community=community).exists():
+            continue
+        if organisation_name is None:
+            organisation = orgs["committee"]
+        else:
+            organisation = Organisation.objects.filter(
+                name=organisation_name
+            ).first() or organisations.register_organisation(
+                actor=SYSTEM,
+                name=organisation_name,
+                kind=OrganisationKind.COMMUNITY_COMMITTEE,
+                district=swat,
+                description="A village reintegration committee (fictional).",
+            )
+        committee = services.form_committee(
+            actor=SYSTEM,
+            community=community,
+            organisation=organisation,
+            formed_on=today - datetime.timedelta(days=400),
+        )
+        for member_name, role, sex, age_band in MEMBERS[name]:
+            services.add_committee_member(
+                actor=SYSTEM,
+                committee=committee,
+                name=member_name,
+                role=role,
+                sex=sex,
+                age_band=age_band,
+                joined_on=today - datetime.timedelta(days=380),
+            )
+    for (name, kind, ago, topic, facilitator, men, women, young_men, young_women, decisions,
+         follow_ups, due) in DIALOGUES:  # fmt: skip
+        community = Community.objects.filter(tehsil__district=swat, name=name).first()
+        if community is None:
+            continue
+        services.record_dialogue(
+            actor=SYSTEM,
+            community=community,
+            kind=kind,
+            held_on=today - datetime.timedelta(days=ago),
+            topic=topic,
+            facilitator=facilitator,
+            men=men,
+            women=women,
+            young_men=young_men,
+            young_women=young_women,
+            decisions=decisions,
+            follow_ups=follow_ups,
+            follow_up_by=today + datetime.timedelta(days=due) if due is not None else None,
+        )

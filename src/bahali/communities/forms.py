@@ -1,0 +1,67 @@
+"""Forms of the community pages: they collect input; the services validate and decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bahali.communities.models import DialogueKind, MemberAge, MemberRole, MemberSex
+from bahali.core.forms import BootstrapForm
+from bahali.organisations.models import Organisation
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CommitteeForm(BootstrapForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Committee organisation"),
+        queryset=Organisation.objects.none(),
+        help_text=_("The committee as registered among the organisations."),
+    )
+    formed_on = forms.DateField(label=_("Formed on"), widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class MemberForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=MemberSex.choices)
+    age_band = forms.ChoiceField(label=_("Age band"), choices=MemberAge.choices)
+    joined_on = forms.DateField(label=_("Joined on"), widget=DATE_INPUT)
+
+
+class DialogueForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DialogueKind.choices)
+    held_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    facilitator = forms.CharField(label=_("Facilitator"), max_length=200)
+    men = forms.IntegerField(label=_("Men (30 and over)"), min_value=0, initial=0)
+    women = forms.IntegerField(label=_("Women (30 and over)"), min_value=0, initial=0)
+    young_men = forms.IntegerField(label=_("Young men (under 30)"), min_value=0, initial=0)
+    young_women = forms.IntegerField(label=_("Young women (under 30)"), min_value=0, initial=0)
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    follow_ups = forms.CharField(
+        label=_("Follow-ups"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    follow_up_by = forms.DateField(label=_("Follow-ups due"), required=False, widget=DATE_INPUT)
+
+
+class CommunityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.local_name} ({obj.tehsil.local_name}) · {obj.committee.organisation.name}"
+
+
+class PlacementForm(BootstrapForm):
+    community = CommunityChoiceField(label=_("Receiving community"), queryset=None)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, communities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities  # type: ignore[attr-defined]

@@ -1,0 +1,312 @@
+"""Community operations: forming a committee, its membership, dialogues, placing a case in
+a community (so its committee signs the gates towards the community and sees the case), and
+the committee's composition with its flags.
+
+Every write checks policy first and validates before touching anything, so a refusal changes
+nothing; each runs in one transaction with its audit events (``@service``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import User
+from bahali.cases.models import Case, TransitionRequest
+from bahali.communities.models import (
+    Committee,
+    CommitteeMember,
+    Dialogue,
+    DialogueKind,
+    MemberAge,
+    MemberRole,
+    MemberSex,
+)
+from bahali.core.context import SystemActor, service
+from bahali.geography.models import Community
+from bahali.organisations.models import Organisation, OrganisationKind
+
+Actor = User | SystemActor
+MAX_TEXT = 10_000
+MAX_ATTENDANCE = 5_000
+
+
+class StalePlacement(Exception):
+    """The case changed since the form was opened; the placement was not saved."""
+
+
+def _user(actor: Actor) -> User | None:
+    return None if isinstance(actor, SystemActor) else actor
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _not_future(errors: dict[str, str], name: str, value: datetime.date | None) -> None:
+    if value is None:
+        errors[name] = _("Give the date.")
+    elif value > _today():
+        errors[name] = _("The date cannot be in the future.")
+
+
+# --- committees ---------------------------------------------------------------------
+
+
+@service
+def form_committee(
+    *,
+    actor: Actor,
+    community: Community,
+    organisation: Organisation,
+    formed_on: datetime.date | None = None,
+) -> Committee:
+    """Recognise the community's reintegration committee, acting through its organisation."""
+    policies.require(actor, "community_readiness.write", community)
+    errors: dict[str, str] = {}
+    if Committee.objects.filter(community=community).exists():
+        errors["community"] = _("This community has its committee already.")
+    if organisation.kind != OrganisationKind.COMMUNITY_COMMITTEE or not organisation.is_active:
+        errors["organisation"] = _("Choose an active community reintegration committee.")
+    elif Committee.objects.filter(organisation=organisation).exists():
+        errors["organisation"] = _("This organisation is the committee of another community.")
+    formed_on = formed_on or _today()
+    _not_future(errors, "formed_on", formed_on)
+    _raise(errors)
+    committee = Committee(community=community, organisation=organisation, formed_on=formed_on)
+    committee.save()
+    return committee
+
+
+@service
+def add_committee_member(
+    *,
+    actor: Actor,
+    committee: Committee,
+    name: str,
+    role: str,
+    sex: str,
+    age_band: str,
+    joined_on: datetime.date | None = None,
+) -> CommitteeMember:
+    """Someone joins the committee, in a role, with the sex and age band that let the
+    committee show whether women and youth have a seat."""
+    policies.require(actor, "community_readiness.write", committee)
+    errors: dict[str, str] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = _("Give the member's name.")
+    elif len(name) > 200:
+        errors["name"] = _("This is too long.")
+    for field_name, value, choices in (
+        ("role", role, MemberRole),
+        ("sex", sex, MemberSex),
+        ("age_band", age_band, MemberAge),
+    ):
+        if value not in choices.values:
+            errors[field_name] = _("Choose one of the listed options.")
+    joined_on = joined_on or _today()
+    _not_future(errors, "joined_on", joined_on)
+    if (
+        name
+        and committee.members.filter(name__iexact=name, role=role, left_on__isnull=True).exists()
+    ):
+        errors["name"] = _("This member already sits on the committee in this role.")
+    _raise(errors)
+    member = CommitteeMember(
+        committee=committee,
+        name=name,
+        role=role,
+        sex=sex,
+        age_band=age_band,
+        joined_on=joined_on,
+    )
+    member.save()
+    return member
+
+
+@service
+def end_committee_membership(*, actor: Actor, member: CommitteeMember) -> CommitteeMember:
+    """The member leaves the committee from today; the record stays."""
+    policies.require(actor, "community_readiness.write", member)
+    if member.left_on is not None:
+        raise ValidationError(_("This member has left the committee already."))
+    member.left_on = max(_today(), member.joined_on)
+    member.save(update_fields=["left_on", "updated_at"])
+    return member
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Who sits on a committee now, and whether women and youth are among them."""
+
+    members: list[CommitteeMember]
+    women: int
+    youth: int
+    roles_missing: list[Any] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.members)
+
+    @property
+    def women_share(self) -> int | None:
+        return round(100 * self.women / self.total) if self.total else None
+
+    @property
+    def youth_share(self) -> int | None:
+        return round(100 * self.youth / self.total) if self.total else None
+
+    @property
+    def flags(self) -> list[str]:
+        """What a reviewer must see at once: a committee without women or without youth."""
+        found = []
+        if not self.total:
+            found.append(_("No members are recorded."))
+            return found
+        if not self.women:
+            found.append(_("No women sit on this committee."))
+        if not self.youth:
+            found.append(_("No young people (under 30) sit on this committee."))
+        return found
+
+
+def composition(committee: Committee, members: list[CommitteeMember] | None = None) -> Composition:
+    """The committee's current members (those who have not left), counted (one query)."""
+    if members is None:
+        members = list(committee.members.filter(left_on__isnull=True))
+    else:
+        members = [m for m in members if m.left_on is None]
+    held = {m.role for m in members}
+    return Composition(
+        members=members,
+        women=sum(1 for m in members if m.sex == MemberSex.FEMALE),
+        youth=sum(1 for m in members if m.age_band == MemberAge.YOUTH),
+        roles_missing=[label for value, label in MemberRole.choices if value not in held],
+    )
+
+
+# --- dialogues ----------------------------------------------------------------------
+
+
+@service
+def record_dialogue(
+    *,
+    actor: Actor,
+    community: Community,
+    kind: str,
+    held_on: datetime.date,
+    topic: str,
+    facilitator: str,
+    men: int = 0,
+    women: int = 0,
+    young_men: int = 0,
+    young_women: int = 0,
+    decisions: str = "",
+    follow_ups: str = "",
+    follow_up_by: datetime.date | None = None,
+) -> Dialogue:
+    """Record a jirga or community meeting with its attendance by sex and age band."""
+    policies.require(actor, "community_readiness.write", community)
+    errors: dict[str, str] = {}
+    if kind not in DialogueKind.values:
+        errors["kind"] = _("Choose one of the listed options.")
+    _not_future(errors, "held_on", held_on)
+    topic = (topic or "").strip()
+    facilitator = (facilitator or "").strip()
+    if not topic:
+        errors["topic"] = _("Give the topic.")
+    elif len(topic) > 200:
+        errors["topic"] = _("This is too long.")
+    if not facilitator:
+        errors["facilitator"] = _("Name who facilitated.")
+    elif len(facilitator) > 200:
+        errors["facilitator"] = _("This is too long.")
+    counts = {"men": men, "women": women, "young_men": young_men, "young_women": young_women}
+    for name, value in counts.items():
+        if value is None or not 0 <= value <= MAX_ATTENDANCE:
+            errors[name] = _("Give a number between 0 and %(max)s.") % {"max": MAX_ATTENDANCE}
+    if not any(name in errors for name in counts) and sum(counts.values()) == 0:
+        errors["men"] = _("Record who attended: at least one person.")
+    decisions = (decisions or "").strip()
+    follow_ups = (follow_ups or "").strip()
+    if len(decisions) > MAX_TEXT or len(follow_ups) > MAX_TEXT:
+        errors["decisions"] = _("This is too long.")
+    if follow_up_by is not None and held_on is not None and follow_up_by < held_on:
+        errors["follow_up_by"] = _("Follow-ups fall due after the meeting.")
+    if follow_up_by is not None and not follow_ups:
+        errors["follow_ups"] = _("Say what is to follow by that date.")
+    _raise(errors)
+    dialogue = Dialogue(
+        community=community,
+        kind=kind,
+        held_on=held_on,
+        topic=topic,
+        facilitator=facilitator,
+        decisions=decisions,
+        follow_ups=follow_ups,
+        follow_up_by=follow_up_by,
+        recorded_by=_user(actor),
+        **counts,
+    )
+    dialogue.save()
+    return dialogue
+
+
+# --- placement ----------------------------------------------------------------------
+
+
+@service
+def place_case(
+    *,
+    actor: Actor,
+    case: Case,
+    community: Community,
+    expected_version: int | None = None,
+) -> Case:
+    """Place the case in the community the person returns to: its committee becomes the
+    receiving committee, asked to sign the gates towards the community, and sees the case
+    summary (never clinical notes, nor identity beyond what consent allows)."""
+    policies.require(actor, "transition.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    if expected_version is not None and expected_version != case.version:
+        raise StalePlacement(_("The case moved on after you opened it. Reload it and try again."))
+    committee = Committee.objects.filter(community=community).select_related("organisation").first()
+    errors: dict[str, str] = {}
+    if committee is None:
+        errors["community"] = _(
+            "This community has no reintegration committee yet, so no one could sign off the "
+            "return. Form its committee first."
+        )
+    elif not committee.organisation.is_active:
+        errors["community"] = _("This community's committee is no longer active.")
+    elif community.tehsil.district_id != case.district_id:
+        errors["community"] = _("Choose a community in the case's district.")
+    if case.transition_requests.filter(status=TransitionRequest.Status.PENDING).exists():
+        errors["community"] = _(
+            "A transition is waiting for sign-offs: decide it before changing the community."
+        )
+    _raise(errors)
+    assert committee is not None  # noqa: S101 - errors raised above otherwise
+    if (
+        case.receiving_community_id == community.pk
+        and case.receiving_committee_id == committee.organisation_id
+    ):
+        raise ValidationError({"community": _("The case is placed in this community already.")})
+    case.receiving_community = community
+    case.receiving_committee = committee.organisation
+    case.version += 1
+    case.save(update_fields=["receiving_community", "receiving_committee", "version", "updated_at"])
+    return case

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from bahali.communities import views
+
+app_name = "communities"
+
+urlpatterns = [
+    path("communities/", views.community_list, name="list"),
+    path("communities/<int:pk>/", views.detail, name="detail"),
+    path("communities/<int:pk>/committee/", views.form_committee, name="form_committee"),
+    path("communities/<int:pk>/members/", views.add_member, name="add_member"),
+    path(
+        "communities/<int:pk>/members/<int:member_pk>/leave/",
+        views.end_member,
+        name="end_member",
+    ),
+    path("communities/<int:pk>/dialogues/new/", views.new_dialogue, name="new_dialogue"),
+    path("cases/<int:pk>/community/", views.case_community, name="case"),
+]

@@ -1,0 +1,258 @@
+"""Community pages: the communities and their committees (composition, flags), a community's
+page (members, dialogues, cases placed there), recording dialogues, and the case's community
+tab where a case is placed. Thin: services decide, policies scope, out of reach answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.cases.models import Case
+from bahali.cases.views import case_context, get_case_for_user
+from bahali.communities import services
+from bahali.communities.forms import CommitteeForm, DialogueForm, MemberForm, PlacementForm
+from bahali.communities.models import Committee, CommitteeMember, Dialogue
+from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.http import AuthedRequest
+from bahali.geography.models import Community
+from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.referrals.views import network_tabs
+
+RESOURCE = "community_readiness"
+DIALOGUES_SHOWN = 20
+
+
+def _visible(user: Any, verb: str = "read") -> Any:
+    """Communities whose committee and dialogues the user may ``verb``."""
+    return policies.filter_visible(Community.objects.all(), user, RESOURCE, verb)
+
+
+def _community(request: AuthedRequest, pk: int, verb: str = "read") -> Community:
+    return get_object_or_404(
+        _visible(request.user, verb).select_related("tehsil__district"),
+        pk=pk,
+    )
+
+
+def _committee(community: Community) -> Committee | None:
+    return (
+        Committee.objects.filter(community=community)
+        .select_related("organisation")
+        .prefetch_related("members")
+        .first()
+    )
+
+
+def _refused(request: AuthedRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, str(message))
+
+
+@login_required
+def community_list(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, f"{RESOURCE}.read"):
+        raise Http404
+    communities = (
+        _visible(request.user)
+        .select_related("tehsil__district", "committee__organisation")
+        .prefetch_related(
+            Prefetch("committee__members", CommitteeMember.objects.filter(left_on__isnull=True))
+        )
+        .order_by("tehsil__district__name", "tehsil__name", "name")
+    )
+    rows = []
+    for community in communities:
+        committee = getattr(community, "committee", None)
+        rows.append(
+            {
+                "community": community,
+                "committee": committee,
+                "composition": services.composition(committee, list(committee.members.all()))
+                if committee
+                else None,
+            }
+        )
+    return render(
+        request,
+        "communities/list.html",
+        {"rows": rows, "network_tabs": network_tabs(request.user, "communities")},
+    )
+
+
+@login_required
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    community = _community(request, pk)
+    can_write = policies.can(request.user, f"{RESOURCE}.write", community)
+    committee = _committee(community)
+    members = list(committee.members.all()) if committee else []
+    placed = (
+        Case.objects.visible_to(request.user)
+        .open()
+        .filter(receiving_community=community)
+        .select_related("participant", "phase", "programme")
+        .order_by("-opened_on")
+    )
+    committee_form = None
+    if can_write and committee is None:
+        committee_form = CommitteeForm(
+            initial={"formed_on": timezone.localdate()},
+            organisations=Organisation.objects.filter(
+                kind=OrganisationKind.COMMUNITY_COMMITTEE, is_active=True, committee__isnull=True
+            ).order_by("name"),
+        )
+    return render(
+        request,
+        "communities/detail.html",
+        {
+            "community": community,
+            "committee": committee,
+            "composition": services.composition(committee, members) if committee else None,
+            "former": [m for m in members if m.left_on is not None],
+            "dialogues": Dialogue.objects.filter(community=community)[:DIALOGUES_SHOWN],
+            "placed": placed,
+            "can_write": can_write,
+            "committee_form": committee_form,
+            "member_form": MemberForm(initial={"joined_on": timezone.localdate()})
+            if can_write and committee
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def form_committee(request: AuthedRequest, pk: int) -> HttpResponse:
+    community = _community(request, pk, "write")
+    form = CommitteeForm(
+        request.POST,
+        organisations=Organisation.objects.filter(kind=OrganisationKind.COMMUNITY_COMMITTEE),
+    )
+    if form.is_valid():
+        try:
+            services.form_committee(actor=request.user, community=community, **form.cleaned_data)
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(request, _("The committee is recorded."))
+    else:
+        _refused(request, form)
+    return redirect("communities:detail", pk=community.pk)
+
+
+@login_required
+@require_POST
+def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
+    community = _community(request, pk, "write")
+    committee = _committee(community)
+    if committee is None:
+        raise Http404
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_committee_member(
+                actor=request.user, committee=committee, **form.cleaned_data
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(request, _("The member is added to the committee."))
+    else:
+        _refused(request, form)
+    return redirect("communities:detail", pk=community.pk)
+
+
+@login_required
+@require_POST
+def end_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
+    community = _community(request, pk, "write")
+    member = get_object_or_404(
+        CommitteeMember.objects.filter(committee__community=community), pk=member_pk
+    )
+    try:
+        services.end_committee_membership(actor=request.user, member=member)
+    except ValidationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(request, _("The member has left the committee."))
+    return redirect("communities:detail", pk=community.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_dialogue(request: AuthedRequest, pk: int) -> HttpResponse:
+    community = _community(request, pk, "write")
+    form = DialogueForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_dialogue(actor=request.user, community=community, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The dialogue is recorded."))
+            return redirect("communities:detail", pk=community.pk)
+    return render(request, "communities/dialogue.html", {"community": community, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, RESOURCE)
+    can_place = case.is_open and policies.can(request.user, "transition.write", case)
+    if request.method == "POST" and not can_place:
+        raise Http404
+    form = None
+    if can_place:
+        form = PlacementForm(
+            request.POST or None,
+            initial={"community": case.receiving_community_id, "version": case.version},
+            communities=Community.objects.filter(
+                tehsil__district=case.district, committee__isnull=False
+            )
+            .select_related("tehsil", "committee__organisation")
+            .order_by("tehsil__name", "name"),
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.place_case(
+                actor=request.user,
+                case=case,
+                community=form.cleaned_data["community"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except services.StalePlacement as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(
+                request, _("The case is placed; the community's committee now takes part.")
+            )
+            return redirect("communities:case", pk=case.pk)
+    community = case.receiving_community
+    committee = _committee(community) if community else None
+    full = case_context(request, case, "community")
+    full.update(
+        {
+            "community": community,
+            "committee": committee,
+            "composition": services.composition(committee, list(committee.members.all()))
+            if committee
+            else None,
+            "dialogues": Dialogue.objects.filter(community=community)[:5] if community else [],
+            "form": form,
+            "can_open_community": community is not None
+            and policies.can(request.user, f"{RESOURCE}.read", community),
+        }
+    )
+    return render(request, "communities/case.html", full)

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GrievancesConfig(AppConfig):
+    name = "bahali.grievances"
+    label = "grievances"
+    verbose_name = _("Grievances")
+
+    def ready(self) -> None:
+        from bahali.cases import work
+        from bahali.core import navigation
+        from bahali.grievances.work import grievances_due
+
+        work.register(grievances_due)
+        # the list for those who read grievances, the form for those who lodge them
+        item = navigation.NavItem(
+            _("Grievances"),
+            "grievances:list",
+            "megaphone",
+            None,
+            "nav-grievances",
+            any_of=("grievance.read", "grievance.write"),
+        )
+        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+            navigation.NAVIGATION.append(item)

@@ -1,0 +1,225 @@
+"""API: the service directory and referrals — the same services and policies as the pages.
+
+A case or referral the user may not reach answers 404 like a missing one; a referral without
+the participant's consent to share with the provider's kind is refused (422) with the reason.
+The provider sees what the referral shares and the participant's code, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from bahali.accounts.api import Error
+from bahali.api.errors import ApiError
+from bahali.cases.models import Case
+from bahali.core.http import AuthedRequest
+from bahali.referrals import services
+from bahali.referrals.models import Referral, Service
+
+router = Router(tags=["referrals"])
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    category: str
+    provider_id: int
+    provider: str
+    provider_kind: str
+    districts: list[str]
+    eligibility: str
+    contact: str
+    description: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_provider(obj: Service) -> str:
+        return obj.provider.name
+
+    @staticmethod
+    def resolve_provider_kind(obj: Service) -> str:
+        return obj.provider.kind
+
+    @staticmethod
+    def resolve_districts(obj: Service) -> list[str]:
+        return [district.code for district in obj.districts.all()]
+
+
+class ReferralOut(Schema):
+    """A referral as the case team sees it."""
+
+    id: int
+    case_id: int
+    service_id: int
+    provider_id: int
+    need: str
+    status: str
+    sent_on: datetime.date
+    responded_on: datetime.date | None
+    response_note: str
+    completed_on: datetime.date | None
+    feedback: str
+    cancel_reason: str
+    version: int
+
+
+class ReceivedReferralOut(Schema):
+    """A referral as the provider sees it: what it shares and the participant's code."""
+
+    id: int
+    participant_code: str
+    service_id: int
+    need: str
+    status: str
+    sent_on: datetime.date
+    responded_on: datetime.date | None
+    response_note: str
+    completed_on: datetime.date | None
+    feedback: str
+    version: int
+
+    @staticmethod
+    def resolve_participant_code(obj: Referral) -> str:
+        return obj.case.participant.code
+
+
+class ReferralIn(Schema):
+    service_id: int
+    need: str = Field(..., max_length=5000)
+
+
+class ReferralAnswerIn(Schema):
+    accept: bool
+    note: str = ""
+    version: int
+
+
+class ReferralCompletionIn(Schema):
+    feedback: str
+    completed_on: datetime.date | None = None
+    version: int
+
+
+class ReferralWithdrawalIn(Schema):
+    reason: str
+
+
+def _case(request: AuthedRequest, case_id: int, verb: str = "read") -> Case:
+    return get_object_or_404(
+        Case.objects.visible_to(request.user, "referral", verb).select_related("participant"),
+        pk=case_id,
+    )
+
+
+def _received(request: AuthedRequest, referral_id: int) -> Referral:
+    return get_object_or_404(services.received_by(request.user), pk=referral_id)
+
+
+@router.get(
+    "/services",
+    response={200: list[ServiceOut]},
+    summary="The service directory (active services; filter by category or district code)",
+)
+def list_services(request: AuthedRequest, category: str = "", district: str = "") -> Any:
+    listed = Service.objects.visible_to(request.user).active()
+    if category:
+        listed = listed.filter(category=category)
+    if district:
+        listed = listed.filter(districts__code=district.upper())
+    return listed.select_related("provider").prefetch_related("districts").order_by("name")
+
+
+@router.get(
+    "/cases/{case_id}/referrals",
+    response={200: list[ReferralOut], 404: Error},
+    summary="The referrals of a case",
+)
+def list_case_referrals(request: AuthedRequest, case_id: int) -> Any:
+    return list(_case(request, case_id).referrals.all())
+
+
+@router.post(
+    "/cases/{case_id}/referrals",
+    response={201: ReferralOut, 404: Error, 422: Error},
+    summary="Refer a case to a service (refused without consent to share with the provider)",
+)
+def create_referral(request: AuthedRequest, case_id: int, payload: ReferralIn) -> Status[Any]:
+    case = _case(request, case_id, "write")
+    service_item = Service.objects.filter(pk=payload.service_id).select_related("provider").first()
+    if service_item is None:
+        raise ValidationError({"service_id": _("Unknown service.")})
+    referral = services.refer(
+        actor=request.user, case=case, service_item=service_item, need=payload.need
+    )
+    return Status(201, referral)
+
+
+@router.post(
+    "/cases/{case_id}/referrals/{referral_id}/withdrawal",
+    response={200: ReferralOut, 404: Error, 422: Error},
+    summary="Withdraw an open referral of a case",
+)
+def withdraw_referral(
+    request: AuthedRequest, case_id: int, referral_id: int, payload: ReferralWithdrawalIn
+) -> Any:
+    case = _case(request, case_id, "write")
+    referral = get_object_or_404(case.referrals.all(), pk=referral_id)
+    return services.cancel_referral(actor=request.user, referral=referral, reason=payload.reason)
+
+
+@router.get(
+    "/referrals/received",
+    response={200: list[ReceivedReferralOut]},
+    summary="Referrals sent to your organisation (the provider's view)",
+)
+def list_received_referrals(request: AuthedRequest, status: str = "") -> Any:
+    received = services.received_by(request.user)
+    if status:
+        received = received.filter(status=status)
+    return received.order_by("-sent_on", "-pk")
+
+
+@router.post(
+    "/referrals/{referral_id}/answer",
+    response={200: ReceivedReferralOut, 404: Error, 409: Error, 422: Error},
+    summary="Accept or decline a referral sent to your organisation (with the version you read)",
+)
+def answer_referral(request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn) -> Any:
+    referral = _received(request, referral_id)
+    try:
+        return services.respond_to_referral(
+            actor=request.user,
+            referral=referral,
+            accept=payload.accept,
+            note=payload.note,
+            expected_version=payload.version,
+        )
+    except services.StaleReferral as stale:
+        raise ApiError(409, "stale_version", str(stale)) from None
+
+
+@router.post(
+    "/referrals/{referral_id}/completion",
+    response={200: ReceivedReferralOut, 404: Error, 409: Error, 422: Error},
+    summary="Report an accepted referral completed, with feedback for the team",
+)
+def complete_received_referral(
+    request: AuthedRequest, referral_id: int, payload: ReferralCompletionIn
+) -> Any:
+    referral = _received(request, referral_id)
+    try:
+        return services.complete_referral(
+            actor=request.user,
+            referral=referral,
+            feedback=payload.feedback,
+            completed_on=payload.completed_on,
+            expected_version=payload.version,
+        )
+    except services.StaleReferral as stale:
+        raise ApiError(409, "stale_version", str(stale)) from None

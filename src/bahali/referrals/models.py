@@ -1,0 +1,155 @@
+"""The support network: a directory of services and consent-checked referrals to them
+(DESIGN.md §3, "Service directory and Referral").
+
+A referral belongs to a case (scoped through it for the team) and is addressed to the
+service's provider organisation, whose staff see the referral and nothing else of the case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bahali.accounts import policies
+from bahali.core.models import AuditedModel
+
+
+class ServiceCategory(models.TextChoices):
+    VOCATIONAL = "vocational", _("Vocational training")
+    EDUCATION = "education", _("Education")
+    HEALTH = "health", _("Health")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    LEGAL = "legal", _("Legal aid and documents")
+    LIVELIHOOD = "livelihood", _("Livelihood and microfinance")
+    EMPLOYMENT = "employment", _("Employer")
+
+
+class ServiceQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any, verb: str = "read") -> Any:
+        return policies.filter_visible(self, user, "service_directory", verb)
+
+    def active(self) -> Any:
+        return self.filter(is_active=True)
+
+
+class Service(AuditedModel):
+    """A service a returnee can be referred to: what it offers, who provides it, where,
+    for whom and how to reach it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=ServiceCategory.choices)
+    provider = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    districts = models.ManyToManyField(
+        "geography.District", verbose_name=_("districts"), related_name="+"
+    )
+    description = models.TextField(_("description"), blank=True)
+    eligibility = models.TextField(_("eligibility"), blank=True)
+    contact = models.CharField(_("contact"), max_length=300)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["category", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="service_unique_per_provider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.provider})"
+
+    def audit_label(self) -> str:
+        return f"service {self.pk} ({self.name})"
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+OPEN_REFERRAL_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
+
+
+class ReferralQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any, resource: str = "referral", verb: str = "read") -> Any:
+        return policies.filter_visible(self, user, resource, verb)
+
+
+class Referral(AuditedModel):
+    """A case referred to a service: sent → accepted or declined → completed, with feedback.
+
+    Sent only with the participant's consent to share with the provider's kind of
+    organisation. ``need`` is what the provider is told; the provider sees that, the
+    participant's code and the referral's own progress, never the case record.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="referrals"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    provider = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+    )
+    need = models.TextField(_("what is asked (shared with the provider)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT
+    )
+    sent_on = models.DateField(_("sent on"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    responded_on = models.DateField(_("answered on"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    response_note = models.TextField(_("answer"), blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    feedback = models.TextField(_("feedback"), blank=True)
+    cancel_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_on", "-pk"]
+        indexes = [models.Index(fields=["provider", "status"], name="referral_provider_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.service_id} ({self.status})"
+
+    def audit_label(self) -> str:
+        return f"case {self.case_id} · referral {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REFERRAL_STATUSES

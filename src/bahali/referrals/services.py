@@ -1,0 +1,334 @@
+"""Referral operations: the service directory and referrals that respect consent.
+
+A referral is sent only when the participant consented to sharing with the provider's kind
+of organisation; without it the referral is refused with a message saying so, and nothing is
+written. The provider's staff answer it (accept or decline) and complete it with feedback;
+the team may withdraw it while it is open. Every write checks policy first, validates before
+touching anything and runs in one transaction with its audit events (``@service``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import Membership, User
+from bahali.accounts.roles import Role
+from bahali.cases.models import Case
+from bahali.core.context import SystemActor, service
+from bahali.geography.models import District
+from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.referrals.models import (
+    OPEN_REFERRAL_STATUSES,
+    Referral,
+    ReferralStatus,
+    Service,
+    ServiceCategory,
+)
+from bahali.registry.models import Consent, ConsentPurpose
+from bahali.registry.services import has_consent
+
+Actor = User | SystemActor
+MAX_TEXT = 5_000
+
+
+class StaleReferral(Exception):
+    """The referral changed after the form was opened; nothing was saved."""
+
+
+def _user(actor: Actor) -> User | None:
+    return None if isinstance(actor, SystemActor) else actor
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _text(errors: dict[str, str], name: str, value: str, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors[name] = _("This cannot be empty.")
+    elif len(value) > MAX_TEXT:
+        errors[name] = _("This is too long.")
+    return value
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- the directory ------------------------------------------------------------------
+
+
+@service
+def register_service(
+    *,
+    actor: Actor,
+    provider: Organisation,
+    name: str,
+    category: str,
+    districts: Iterable[District],
+    contact: str,
+    eligibility: str = "",
+    description: str = "",
+) -> Service:
+    """Add a service to the directory: what it offers, who provides it, where and for whom."""
+    policies.require(actor, "service_directory.write")
+    errors: dict[str, str] = {}
+    name = _text(errors, "name", name)
+    if len(name) > 200:
+        errors["name"] = _("This is too long.")
+    if category not in ServiceCategory.values:
+        errors["category"] = _("Choose one of the listed options.")
+    if provider is None or not provider.is_active:
+        errors["provider"] = _("Choose an active organisation.")
+    elif Service.objects.filter(provider=provider, name__iexact=name).exists():
+        errors["name"] = _("This provider already lists a service of this name.")
+    districts = list(districts)
+    if not districts:
+        errors["districts"] = _("Name at least one district the service works in.")
+    contact = _text(errors, "contact", contact)[:300]
+    eligibility = _text(errors, "eligibility", eligibility, required=False)
+    description = _text(errors, "description", description, required=False)
+    _raise(errors)
+    item = Service(
+        name=name,
+        category=category,
+        provider=provider,
+        contact=contact,
+        eligibility=eligibility,
+        description=description,
+    )
+    item.save()
+    item.districts.set(districts)
+    from bahali.audit.services import record
+
+    record(
+        "service.districts",
+        obj=item,
+        changes={"districts": [None, sorted(d.code for d in districts)]},
+    )
+    return item
+
+
+@service
+def set_service_active(*, actor: Actor, service_item: Service, active: bool) -> Service:
+    """Take a service out of the directory (open referrals to it stay) or back in."""
+    policies.require(actor, "service_directory.write")
+    if service_item.is_active != active:
+        service_item.is_active = active
+        service_item.save(update_fields=["is_active", "updated_at"])
+    return service_item
+
+
+# --- referrals ----------------------------------------------------------------------
+
+
+def consented_kinds(participant: Any) -> set[str]:
+    """The organisation kinds the participant (or, for a juvenile, a guardian) currently
+    consents to sharing with, in one query."""
+    consents = Consent.objects.filter(
+        participant=participant, purpose=ConsentPurpose.SHARING, withdrawn_on__isnull=True
+    )
+    if participant.is_juvenile:
+        consents = consents.filter(given_by=Consent.GivenBy.GUARDIAN)
+    return set(consents.values_list("share_with", flat=True))
+
+
+def consent_missing(case: Case, service_item: Service) -> str:
+    """Why the case cannot be referred to this service for want of consent, or ``""``."""
+    kind = service_item.provider.kind
+    if has_consent(case.participant, ConsentPurpose.SHARING, kind):
+        return ""
+    label = OrganisationKind(kind).label
+    if case.participant.is_juvenile:
+        return _(
+            "No referral without consent: a guardian has not consented to sharing with a "
+            "%(kind)s. Record the guardian's consent first."
+        ) % {"kind": label}
+    return _(
+        "No referral without consent: the participant has not consented to sharing with a "
+        "%(kind)s. Record the consent first."
+    ) % {"kind": label}
+
+
+@service
+def refer(
+    *,
+    actor: Actor,
+    case: Case,
+    service_item: Service,
+    need: str,
+    sent_on: datetime.date | None = None,
+) -> Referral:
+    """Send a referral to a service. Refused, with nothing written, without the participant's
+    consent to share with the provider's kind of organisation, to an inactive service, to a
+    service outside the case's district, or while a referral to it is still open."""
+    policies.require(actor, "referral.write", case)
+    errors: dict[str, str] = {}
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    if service_item is None or not service_item.is_active:
+        errors["service"] = _("This service is not taking referrals.")
+    elif not service_item.districts.filter(pk=case.district_id).exists():
+        errors["service"] = _("This service does not work in the case's district.")
+    elif case.referrals.filter(service=service_item, status__in=OPEN_REFERRAL_STATUSES).exists():
+        errors["service"] = _("A referral to this service is already open for this case.")
+    else:
+        refusal = consent_missing(case, service_item)
+        if refusal:
+            errors["service"] = refusal
+    need = _text(errors, "need", need)
+    sent_on = sent_on or _today()
+    if sent_on > _today():
+        errors["sent_on"] = _("The date cannot be in the future.")
+    _raise(errors)
+    referral = Referral(
+        case=case,
+        service=service_item,
+        provider=service_item.provider,
+        need=need,
+        sent_on=sent_on,
+        sent_by=_user(actor),
+    )
+    referral.save()
+    return referral
+
+
+def provider_memberships(user: Any, referral: Referral) -> list[Membership]:
+    """The user's memberships that may answer this referral for its provider."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        m
+        for m in user.active_memberships()
+        if m.organisation_id == referral.provider_id
+        and policies.membership_can(m, "referral.write", referral)
+    ]
+
+
+def _as_provider(actor: Actor, referral: Referral) -> None:
+    if isinstance(actor, SystemActor):
+        return
+    if not provider_memberships(actor, referral):
+        policies.require(actor, "referral.write", referral)
+        raise ValidationError(_("Only the organisation providing the service can answer it."))
+
+
+def _bump(referral: Referral, expected_version: int | None) -> None:
+    """Refuse a stale answer: someone else changed the referral since the form was opened."""
+    version = referral.version if expected_version is None else expected_version
+    if not Referral.objects.filter(pk=referral.pk, version=version).update(version=version + 1):
+        raise StaleReferral(
+            _("Someone else changed this referral after you opened it. Reload it and try again.")
+        )
+    referral.refresh_from_db()
+
+
+@service
+def respond_to_referral(
+    *,
+    actor: Actor,
+    referral: Referral,
+    accept: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Referral:
+    """The provider accepts the referral or declines it, saying why when declining."""
+    _as_provider(actor, referral)
+    if referral.status != ReferralStatus.SENT:
+        raise ValidationError(_("This referral has been answered already."))
+    errors: dict[str, str] = {}
+    note = _text(errors, "note", note, required=False)
+    if not accept and not note:
+        errors["note"] = _("Say why the referral is declined.")
+    _raise(errors)
+    _bump(referral, expected_version)
+    referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
+    referral.responded_on = _today()
+    referral.responded_by = _user(actor)
+    referral.response_note = note
+    referral.save(
+        update_fields=["status", "responded_on", "responded_by", "response_note", "updated_at"]
+    )
+    return referral
+
+
+@service
+def complete_referral(
+    *,
+    actor: Actor,
+    referral: Referral,
+    feedback: str,
+    completed_on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """The provider reports the service delivered, with feedback for the team."""
+    _as_provider(actor, referral)
+    if referral.status != ReferralStatus.ACCEPTED:
+        raise ValidationError(_("Only an accepted referral can be completed."))
+    errors: dict[str, str] = {}
+    feedback = _text(errors, "feedback", feedback)
+    completed_on = completed_on or _today()
+    if completed_on > _today():
+        errors["completed_on"] = _("The date cannot be in the future.")
+    elif referral.responded_on and completed_on < referral.responded_on:
+        errors["completed_on"] = _("The referral cannot be completed before it was accepted.")
+    _raise(errors)
+    _bump(referral, expected_version)
+    referral.status = ReferralStatus.COMPLETED
+    referral.completed_on = completed_on
+    referral.feedback = feedback
+    referral.save(update_fields=["status", "completed_on", "feedback", "updated_at"])
+    return referral
+
+
+@service
+def cancel_referral(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    """The team withdraws an open referral (the need has gone, consent was withdrawn ...)."""
+    policies.require(actor, "referral.write", referral.case)
+    if not referral.is_open:
+        raise ValidationError(_("Only an open referral can be withdrawn."))
+    errors: dict[str, str] = {}
+    reason = _text(errors, "reason", reason)
+    _raise(errors)
+    referral.status = ReferralStatus.CANCELLED
+    referral.cancel_reason = reason
+    referral.version += 1
+    referral.save(update_fields=["status", "cancel_reason", "version", "updated_at"])
+    return referral
+
+
+def provider_organisations(user: Any) -> list[int]:
+    """The organisations for which the user answers referrals (the provider scope)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        m.organisation_id
+        for m in user.active_memberships()
+        if any(
+            grant.write and grant.scope is policies.Scope.PROVIDER
+            for grant in policies.role_grants("referral", Role(m.role))
+        )
+    ]
+
+
+def received_by(user: User) -> Any:
+    """Referrals addressed to the organisations for which the user answers referrals."""
+    return (
+        Referral.objects.visible_to(user)
+        .filter(provider__in=provider_organisations(user))
+        .select_related("case__participant", "service", "provider")
+    )
+
+
+def waiting_for(user: User) -> Any:
+    """Referrals sent to one of the user's organisations that wait for its answer."""
+    return received_by(user).filter(status=ReferralStatus.SENT).order_by("sent_on", "pk")

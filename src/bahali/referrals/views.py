@@ -1,0 +1,271 @@
+"""Referral pages: the service directory, a case's referrals tab, and the provider's inbox of
+referrals received. Thin: services decide, policies scope, out of reach answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.cases.views import case_context, get_case_for_user
+from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.http import AuthedRequest
+from bahali.geography.models import District
+from bahali.referrals import services
+from bahali.referrals.forms import (
+    AnswerForm,
+    CancelForm,
+    CompleteForm,
+    ReferralForm,
+    ServiceFilterForm,
+    ServiceForm,
+)
+from bahali.referrals.models import Referral, ReferralStatus, Service
+
+PER_PAGE = 25
+
+
+def network_tabs(user: Any, active: str) -> list[dict[str, Any]]:
+    """The pills shared by the community and service pages (one entry in the navigation):
+    communities, the service directory, and referrals received for providers."""
+    tabs: list[dict[str, Any]] = []
+    if policies.can(user, "community_readiness.read"):
+        tabs.append({"key": "communities", "label": _("Communities"), "url": "communities:list"})
+    tabs.append({"key": "services", "label": _("Service directory"), "url": "referrals:directory"})
+    if services.provider_organisations(user):
+        tabs.append({"key": "inbox", "label": _("Referrals received"), "url": "referrals:inbox"})
+    for tab in tabs:
+        tab["active"] = tab["key"] == active
+    return tabs
+
+
+def _form_refused(request: AuthedRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+
+
+# --- the directory ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def directory(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "service_directory.read"):
+        raise Http404
+    can_write = policies.can(request.user, "service_directory.write")
+    if request.method == "POST" and not can_write:
+        raise Http404
+    form = ServiceForm(request.POST or None) if can_write else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.register_service(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The service is in the directory."))
+            return redirect("referrals:directory")
+    listed = Service.objects.visible_to(request.user)
+    districts = District.objects.filter(
+        pk__in=Service.districts.through.objects.values("district")
+    ).order_by("name")
+    filters = ServiceFilterForm(request.GET or None, districts=districts)
+    if filters.is_valid():
+        if filters.cleaned_data.get("category"):
+            listed = listed.filter(category=filters.cleaned_data["category"])
+        if filters.cleaned_data.get("district"):
+            listed = listed.filter(districts=filters.cleaned_data["district"])
+    if not can_write:
+        listed = listed.filter(is_active=True)
+    listed = listed.select_related("provider").prefetch_related("districts")
+    page = Paginator(listed.order_by("category", "name"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "referrals/directory.html",
+        {
+            "page": page,
+            "services": page.object_list,
+            "filters": filters,
+            "form": form,
+            "can_write": can_write,
+            "network_tabs": network_tabs(request.user, "services"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def toggle_service(request: AuthedRequest, service_pk: int) -> HttpResponse:
+    if not policies.can(request.user, "service_directory.write"):
+        raise Http404
+    item = get_object_or_404(Service.objects.visible_to(request.user, "write"), pk=service_pk)
+    services.set_service_active(actor=request.user, service_item=item, active=not item.is_active)
+    if item.is_active:
+        messages.success(request, _("The service is back in the directory."))
+    else:
+        messages.success(request, _("The service no longer takes referrals."))
+    return redirect("referrals:directory")
+
+
+# --- a case's referrals -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
+    verb = "write" if request.method == "POST" else "read"
+    case = get_case_for_user(request, pk, "referral", verb)
+    can_write = case.is_open and policies.can(request.user, "referral.write", case)
+    available = (
+        Service.objects.visible_to(request.user)
+        .active()
+        .filter(districts=case.district)
+        .select_related("provider")
+        .order_by("category", "name")
+    )
+    form = ReferralForm(request.POST or None, services=available) if can_write else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.refer(
+                actor=request.user,
+                case=case,
+                service_item=form.cleaned_data["service"],
+                need=form.cleaned_data["need"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The referral is sent."))
+            return redirect("referrals:case", pk=case.pk)
+    referrals = case.referrals.select_related("service", "provider", "sent_by", "responded_by")
+    kinds = services.consented_kinds(case.participant) if can_write else set()
+    service_consents = [(item, item.provider.kind in kinds) for item in available]
+    full = case_context(request, case, "referrals")
+    full.update(
+        {
+            "referrals": referrals,
+            "form": form,
+            "can_write": can_write,
+            "service_consents": service_consents if can_write else [],
+            "cancel_form": CancelForm(),
+        }
+    )
+    return render(request, "referrals/case.html", full)
+
+
+@login_required
+@require_POST
+def cancel(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk, "referral", "write")
+    referral = get_object_or_404(case.referrals.all(), pk=referral_pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_referral(
+                actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(request, _("The referral is withdrawn."))
+    else:
+        _form_refused(request, form)
+    return redirect("referrals:case", pk=case.pk)
+
+
+# --- the provider's inbox -----------------------------------------------------------
+
+
+@login_required
+def inbox(request: AuthedRequest) -> HttpResponse:
+    if not services.provider_organisations(request.user):
+        raise Http404
+    status = request.GET.get("status", "open")
+    received = services.received_by(request.user)
+    if status == "open":
+        received = received.filter(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED])
+    elif status in ReferralStatus.values:
+        received = received.filter(status=status)
+    page = Paginator(received.order_by("-sent_on", "-pk"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "page": page,
+            "referrals": page.object_list,
+            "status": status,
+            "statuses": ReferralStatus.choices,
+            "today": timezone.localdate(),
+            "network_tabs": network_tabs(request.user, "inbox"),
+        },
+    )
+
+
+def _received(request: AuthedRequest, referral_pk: int) -> Referral:
+    """A referral addressed to one of the user's organisations, for the provider to act on."""
+    return get_object_or_404(services.received_by(request.user), pk=referral_pk)
+
+
+@login_required
+@require_POST
+def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
+    referral = _received(request, referral_pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.respond_to_referral(
+                actor=request.user,
+                referral=referral,
+                accept=data["decision"] == "accept",
+                note=data["note"],
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        except services.StaleReferral as stale:
+            messages.error(request, str(stale))
+        else:
+            messages.success(request, _("Your answer is sent to the case team."))
+    else:
+        _form_refused(request, form)
+    return redirect("referrals:inbox")
+
+
+@login_required
+@require_POST
+def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
+    referral = _received(request, referral_pk)
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.complete_referral(
+                actor=request.user,
+                referral=referral,
+                feedback=data["feedback"],
+                completed_on=data["completed_on"],
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        except services.StaleReferral as stale:
+            messages.error(request, str(stale))
+        else:
+            messages.success(request, _("The referral is completed; the team sees your feedback."))
+    else:
+        _form_refused(request, form)
+    return redirect("referrals:inbox")

@@ -1,0 +1,31 @@
+""" "My work" from referrals: referrals sent to the user's organisation that wait for an answer."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bahali.cases.work import WorkItem
+from bahali.referrals.services import waiting_for
+
+# A referral unanswered this long is shown as overdue.
+ANSWER_DAYS = 7
+
+
+def referrals_waiting(user: Any) -> list[WorkItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        WorkItem(
+            kind="referral",
+            title=_("Answer the referral to “%(service)s”") % {"service": referral.service.name},
+            url=reverse("referrals:inbox") + f"#referral-{referral.pk}",
+            case_label=referral.case.participant.code,
+            due=referral.sent_on + datetime.timedelta(days=ANSWER_DAYS),
+            detail=referral.need,
+        )
+        for referral in waiting_for(user)
+    ]

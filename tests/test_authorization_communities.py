@@ -1,0 +1,205 @@
+"""Communities: every role against every community, committee, dialogue and placement page.
+
+The cast's village has the cast's committee and receives the cast's case; a second Swat
+village has no committee yet; a Bajaur village is in no one's scope but oversight's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bahali.accounts.roles import Role
+from bahali.cases.models import Case
+from bahali.communities import services as communities
+from bahali.communities.models import Committee, CommitteeMember
+from bahali.core.context import SYSTEM
+from bahali.geography import services as geography
+from bahali.geography.models import Community, District
+from bahali.testing import OrganisationFactory, PathwayWorld
+from tests.authorization import api, call, each_role, page
+
+pytestmark = pytest.mark.django_db
+
+TEAM = {Role.CASE_WORKER, Role.RELIGIOUS_SCHOLAR, Role.TRAINER, Role.MENTOR, Role.PSYCHOLOGIST}
+READERS = TEAM | {Role.COMMITTEE_MEMBER, Role.PROGRAMME_MANAGER, Role.OVERSIGHT_MONITOR}
+WRITERS = {Role.COMMITTEE_MEMBER, Role.PROGRAMME_MANAGER}
+PLACERS = TEAM | {Role.PROGRAMME_MANAGER}
+OVERSIGHT = {Role.OVERSIGHT_MONITOR}
+
+
+@dataclass
+class CommunityWorld:
+    world: PathwayWorld
+    village: Community
+    committee: Committee
+    member: CommitteeMember
+    bare: Community
+    stranger: Community
+    case: Case
+
+
+def _community(name: str, district: str) -> Community:
+    tehsil = geography.add_tehsil(
+        actor=SYSTEM, district=District.objects.get(code=district), name=f"Tehsil {name}"
+    )
+    return geography.add_community(actor=SYSTEM, tehsil=tehsil, name=name)
+
+
+def _world() -> CommunityWorld:
+    world = PathwayWorld()
+    village = _community("Shah Dheri", "SWT")
+    committee = communities.form_committee(
+        actor=SYSTEM, community=village, organisation=world.committee
+    )
+    member = communities.add_committee_member(
+        actor=SYSTEM, committee=committee, name="Haji Gul", role="elder", sex="m", age_band="senior"
+    )
+    stranger = _community("Khar", "BJR")
+    communities.form_committee(
+        actor=SYSTEM,
+        community=stranger,
+        organisation=OrganisationFactory(kind="community_committee"),
+    )
+    return CommunityWorld(
+        world=world,
+        village=village,
+        committee=committee,
+        member=member,
+        bare=_community("Sakhra", "SWT"),
+        stranger=stranger,
+        case=world.case(receiving_community=village),
+    )
+
+
+def _dialogue(w: CommunityWorld) -> dict:
+    return {
+        "kind": "jirga",
+        "held_on": w.world.today.isoformat(),
+        "topic": "Return",
+        "facilitator": "Haji Gul",
+        "men": 10,
+        "women": 4,
+        "young_men": 3,
+        "young_women": 1,
+    }
+
+
+PAGES = [
+    page("communities:list", "get", lambda w: "/communities/", READERS, 200),
+    page("communities:detail", "get", lambda w: f"/communities/{w.village.pk}/", READERS, 200),
+    page("communities:detail", "get", lambda w: f"/communities/{w.stranger.pk}/", OVERSIGHT, 200),
+    page(
+        "communities:form_committee",
+        "post",
+        lambda w: f"/communities/{w.bare.pk}/committee/",
+        {Role.PROGRAMME_MANAGER},
+        302,
+        data=lambda w: {
+            "organisation": OrganisationFactory(kind="community_committee").pk,
+            "formed_on": w.world.today.isoformat(),
+        },
+    ),
+    page(
+        "communities:add_member",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/members/",
+        WRITERS,
+        302,
+        data=lambda w: {
+            "name": "Bibi Sultana",
+            "role": "womens_representative",
+            "sex": "f",
+            "age_band": "adult",
+            "joined_on": w.world.today.isoformat(),
+        },
+    ),
+    page(
+        "communities:end_member",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/members/{w.member.pk}/leave/",
+        WRITERS,
+        302,
+    ),
+    page(
+        "communities:new_dialogue",
+        "get",
+        lambda w: f"/communities/{w.village.pk}/dialogues/new/",
+        WRITERS,
+        200,
+    ),
+    page(
+        "communities:new_dialogue",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/dialogues/new/",
+        WRITERS,
+        302,
+        data=_dialogue,
+    ),
+    page(
+        "communities:new_dialogue",
+        "post",
+        lambda w: f"/communities/{w.stranger.pk}/dialogues/new/",
+        set(),
+        302,
+        data=_dialogue,
+    ),
+    page("communities:case", "get", lambda w: f"/cases/{w.case.pk}/community/", READERS, 200),
+    page(
+        "communities:case",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/community/",
+        PLACERS,
+        200,  # already placed there: refused on the page, nothing changes
+        data=lambda w: {"community": w.village.pk, "version": w.case.version},
+    ),
+]
+API = [
+    api("api:list_communities", "get", lambda w: "/api/v1/communities", set(Role), 200),
+    api(
+        "api:list_dialogues",
+        "get",
+        lambda w: f"/api/v1/communities/{w.village.pk}/dialogues",
+        READERS,
+        200,
+    ),
+    api(
+        "api:list_dialogues",
+        "get",
+        lambda w: f"/api/v1/communities/{w.stranger.pk}/dialogues",
+        OVERSIGHT,
+        200,
+    ),
+    api(
+        "api:create_dialogue",
+        "post",
+        lambda w: f"/api/v1/communities/{w.village.pk}/dialogues",
+        WRITERS,
+        201,
+        data=_dialogue,
+    ),
+    api(
+        "api:place_case",
+        "put",
+        lambda w: f"/api/v1/cases/{w.case.pk}/placement",
+        PLACERS,
+        422,  # placed there already: refused, nothing changes
+        data=lambda w: {"community_id": w.village.pk, "version": w.case.version},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
+)
+def test_every_role(client, endpoint):
+    assert each_role(client, endpoint, _world()) == []
+
+
+@pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
+def test_anonymous(client, endpoint):
+    response = call(client, endpoint, _world())
+    assert response.status_code == endpoint.anonymous
+    if endpoint.anonymous == 302:
+        assert response["Location"].startswith("/accounts/sign-in/")
