@@ -524,6 +524,32 @@ def publish(request: AuthedRequest, code: str, number: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def activation(request: AuthedRequest, code: str) -> HttpResponse:
+    """Take the instrument out of use, or put it back."""
+    instrument = _instrument(request, code, "write")
+    active = request.POST.get("active") == "1"
+    try:
+        expected = int(request.POST.get("version", "0"))
+    except ValueError:
+        expected = 0
+    try:
+        services.set_instrument_active(
+            actor=request.user, instrument=instrument, expected_version=expected, active=active
+        )
+    except services.StaleAssessment as stale:
+        messages.error(request, str(stale))
+    else:
+        messages.success(
+            request,
+            _("The instrument is in use again.")
+            if active
+            else _("The instrument is out of use: no new assessment starts with it."),
+        )
+    return redirect("assessments:instrument", code=instrument.code)
+
+
+@login_required
 @require_GET
 def export(request: AuthedRequest, code: str, number: int) -> HttpResponse:
     instrument = _instrument(request, code)

@@ -54,6 +54,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "problems": services.configuration_problems(programme),
             "can_edit": can_edit,
             "districts": programme.districts.all(),
+            "can_see_factors": policies.can(request.user, "aggregate_report.read"),
         },
     )
 
