@@ -83,11 +83,18 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
     full = policies.can(user, "assessment.read", case)
     can_write = _writable(request, case)
     form = None
+    suggested: list[Instrument] = []
     if can_write:
+        available = services.instruments_for_case(case)
+        by_code = {instrument.code: instrument for instrument in available}
+        suggested = [by_code[code] for code in case.phase.instruments if code in by_code]
         form = StartForm(
             request.POST or None,
-            instruments=services.instruments_for_case(case),
-            initial={"assessed_on": timezone.localdate()},
+            instruments=available,
+            initial={
+                "assessed_on": timezone.localdate(),
+                "instrument": suggested[0].pk if suggested else None,
+            },
         )
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -132,6 +139,7 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
             "chart": presentation.chart(series) if series else None,
             "compare_choices": completed if full else [],
+            "suggested": suggested,
         },
     )
 

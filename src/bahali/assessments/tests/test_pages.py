@@ -265,3 +265,11 @@ def test_the_programme_page_links_to_factors_for_aggregate_readers_only(world, s
     client.logout()
     page = signed_in(world.committee_member).get(f"/programmes/{code}/").content.decode()
     assert 'data-testid="programme-factors"' not in page
+
+
+def test_the_start_form_suggests_the_phase_instruments(world, signed_in):
+    case = world.case(phase="intake")
+    page = signed_in(world.case_worker).get(f"/cases/{case.pk}/assessments/").content.decode()
+    assert 'data-testid="phase-instruments"' in page
+    factors = Instrument.objects.get(code="factors")
+    assert f'<option value="{factors.pk}" selected>' in page
