@@ -246,6 +246,22 @@ PAGES = [
         200,
     ),
     page(
+        "assessments:activation",
+        "post",
+        lambda w: "/assessments/instruments/lead-needs/activation/",
+        MANAGERS,
+        302,
+        data={"version": 1, "active": "0"},
+    ),
+    page(
+        "assessments:activation",
+        "post",
+        lambda w: "/assessments/instruments/needs/activation/",
+        set(),
+        302,
+        data={"version": 1, "active": "0"},
+    ),
+    page(
         "assessments:publish",
         "post",
         lambda w: "/assessments/instruments/lead-needs/versions/1/publish/",

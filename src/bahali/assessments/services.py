@@ -176,6 +176,23 @@ def load_builtin_instruments(*, actor: Actor) -> list[Instrument]:
     return loaded
 
 
+@service
+def set_instrument_active(
+    *, actor: Actor, instrument: Instrument, expected_version: int, active: bool
+) -> Instrument:
+    """Take an instrument out of use (no new assessments start with it; completed ones stay
+    readable) or put it back."""
+    policies.require(actor, "instrument.write", instrument)
+    if instrument.version != expected_version:
+        raise StaleAssessment(
+            _("Someone else changed this instrument since you opened it. Reload to see it.")
+        )
+    instrument.is_active = active
+    instrument.version += 1
+    instrument.save(update_fields=["is_active", "version", "updated_at"])
+    return instrument
+
+
 def instruments_for_case(case: Case) -> Any:
     """Instruments a case can be assessed with: built-in or owned by an organisation that
     leads the case or its programme, in use, with a published version; not community

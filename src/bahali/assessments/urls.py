@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/instruments/", views.instrument_list, name="instruments"),
     path("assessments/instruments/import/", views.import_instrument, name="import"),
     path("assessments/instruments/<slug:code>/", views.instrument_detail, name="instrument"),
+    path("assessments/instruments/<slug:code>/activation/", views.activation, name="activation"),
     path(
         "assessments/instruments/<slug:code>/versions/<int:number>/publish/",
         views.publish,

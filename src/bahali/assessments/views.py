@@ -83,11 +83,18 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
     full = policies.can(user, "assessment.read", case)
     can_write = _writable(request, case)
     form = None
+    suggested: list[Instrument] = []
     if can_write:
+        available = services.instruments_for_case(case)
+        by_code = {instrument.code: instrument for instrument in available}
+        suggested = [by_code[code] for code in case.phase.instruments if code in by_code]
         form = StartForm(
             request.POST or None,
-            instruments=services.instruments_for_case(case),
-            initial={"assessed_on": timezone.localdate()},
+            instruments=available,
+            initial={
+                "assessed_on": timezone.localdate(),
+                "instrument": suggested[0].pk if suggested else None,
+            },
         )
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -132,6 +139,7 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
             "chart": presentation.chart(series) if series else None,
             "compare_choices": completed if full else [],
+            "suggested": suggested,
         },
     )
 
@@ -519,6 +527,32 @@ def publish(request: AuthedRequest, code: str, number: int) -> HttpResponse:
         messages.success(
             request,
             _("Version %(number)d is published: new assessments use it.") % {"number": number},
+        )
+    return redirect("assessments:instrument", code=instrument.code)
+
+
+@login_required
+@require_POST
+def activation(request: AuthedRequest, code: str) -> HttpResponse:
+    """Take the instrument out of use, or put it back."""
+    instrument = _instrument(request, code, "write")
+    active = request.POST.get("active") == "1"
+    try:
+        expected = int(request.POST.get("version", "0"))
+    except ValueError:
+        expected = 0
+    try:
+        services.set_instrument_active(
+            actor=request.user, instrument=instrument, expected_version=expected, active=active
+        )
+    except services.StaleAssessment as stale:
+        messages.error(request, str(stale))
+    else:
+        messages.success(
+            request,
+            _("The instrument is in use again.")
+            if active
+            else _("The instrument is out of use: no new assessment starts with it."),
         )
     return redirect("assessments:instrument", code=instrument.code)
 

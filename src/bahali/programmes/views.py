@@ -55,6 +55,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "can_edit": can_edit,
             "districts": programme.districts.all(),
             "can_see_aftercare": policies.can(request.user, "check_in.read"),
+            "can_see_factors": policies.can(request.user, "aggregate_report.read"),
         },
     )
 

@@ -255,3 +255,21 @@ def test_timeline_shows_completed_assessments(world, signed_in):
     page = signed_in(world.case_worker).get(f"/cases/{case.pk}/").content.decode()
     assert "Assessment: Progress and risk" in page
     assert progress_answers  # the shared helper stays imported for the fixtures above
+
+
+def test_the_programme_page_links_to_factors_for_aggregate_readers_only(world, signed_in, client):
+    code = world.programmes["centre"].code
+    assert 'data-testid="programme-factors"' in (
+        signed_in(world.analyst).get(f"/programmes/{code}/").content.decode()
+    )
+    client.logout()
+    page = signed_in(world.committee_member).get(f"/programmes/{code}/").content.decode()
+    assert 'data-testid="programme-factors"' not in page
+
+
+def test_the_start_form_suggests_the_phase_instruments(world, signed_in):
+    case = world.case(phase="intake")
+    page = signed_in(world.case_worker).get(f"/cases/{case.pk}/assessments/").content.decode()
+    assert 'data-testid="phase-instruments"' in page
+    factors = Instrument.objects.get(code="factors")
+    assert f'<option value="{factors.pk}" selected>' in page

@@ -475,3 +475,37 @@ def test_builtins_come_back_after_a_flush():
     assert {i.code for i in loaded} == set(BUILTINS)
     assert services.load_builtin_instruments(actor=SYSTEM) == []
     assert Instrument.objects.get(code="progress").current_version().number == 1
+
+
+def test_an_instrument_out_of_use_starts_no_new_assessments(world):
+    version = services.create_instrument(
+        actor=world.manager,
+        code="lead-needs",
+        kind="needs",
+        organisation=world.lead,
+        definition=builtin_definition("needs"),
+    )
+    services.publish_version(actor=world.manager, version=version)
+    instrument = Instrument.objects.get(code="lead-needs")
+    case = world.case()
+    started = services.start_assessment(actor=world.case_worker, case=case, instrument=instrument)
+    services.set_instrument_active(
+        actor=world.manager,
+        instrument=instrument,
+        expected_version=instrument.version,
+        active=False,
+    )
+    with pytest.raises(ValidationError):
+        services.start_assessment(actor=world.case_worker, case=case, instrument=instrument)
+    assert Assessment.objects.filter(pk=started.pk).exists()  # what exists stays
+    with pytest.raises(services.StaleAssessment):
+        services.set_instrument_active(
+            actor=world.manager, instrument=instrument, expected_version=1, active=True
+        )
+    with pytest.raises(PermissionDenied):
+        services.set_instrument_active(
+            actor=world.case_worker,
+            instrument=instrument,
+            expected_version=instrument.version,
+            active=True,
+        )
