@@ -29,11 +29,21 @@ CASE_TABS: list[CaseTab] = [
 ]
 
 
+# Other questions the case pages ask of the case (buttons, timeline entries): asked with the
+# tabs' in one query, and remembered for the rest of a read-only request.
+PAGE_ACTIONS = [
+    "transition.write",
+    "case_team.write",
+    "gate_override.write",
+    "assessment.read",
+    "clinical_note.read",
+    "security_note.read",
+]
+
+
 def tabs_for(user: Any, case: Any) -> list[CaseTab]:
     from bahali.accounts import policies
 
-    allowed: dict[str, bool] = {}  # most tabs share an action: ask each action once
-    for tab in CASE_TABS:
-        if tab.action not in allowed:
-            allowed[tab.action] = policies.can(user, tab.action, case)
+    actions = [tab.action for tab in CASE_TABS] + PAGE_ACTIONS
+    allowed = policies.can_many(user, actions, case)
     return [tab for tab in CASE_TABS if allowed[tab.action]]

@@ -53,3 +53,19 @@ def test_a_page_asks_each_question_once_and_forgets_the_answers_after(world, sig
         assert policies._REMEMBERED.get() is None  # nothing outlives the request
     finally:
         policies.filter_visible = original
+
+
+def test_many_questions_in_one_query_answer_as_each_would_alone(world):
+    from bahali.accounts.roles import Role
+
+    mine, stranger = world.case(), world.stranger_case()
+    actions = [f"{resource}.{verb}" for resource in policies.MATRIX for verb in ("read", "write")]
+    for role in Role:
+        user = world.user_for(role)
+        user.active_memberships()  # read once per request anyway
+        for case in (mine, stranger):
+            with CaptureQueriesContext(connection) as captured:
+                together = policies.can_many(user, actions, case)
+            assert len(captured) <= 1  # one row, a column per question
+            alone = {action: policies.can(user, action, case) for action in actions}
+            assert together == alone, (role, case)
