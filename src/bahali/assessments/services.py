@@ -278,8 +278,17 @@ def _check_judgement(
     return clean, errors
 
 
+def _require_write(actor: Actor, assessment: Assessment) -> None:
+    """An assessment of a case is written under ``assessment``; a community's readiness
+    assessment under ``community_readiness``, scoped by its community."""
+    if assessment.case_id is None and assessment.community is not None:
+        policies.require(actor, "community_readiness.write", assessment.community)
+    else:
+        policies.require(actor, "assessment.write", assessment)
+
+
 def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int) -> None:
-    policies.require(actor, "assessment.write", assessment)
+    _require_write(actor, assessment)
     if assessment.is_completed:
         raise ValidationError(
             _("This assessment is completed and read-only; correct it with a new assessment.")
@@ -402,7 +411,7 @@ def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Start a correction of a completed assessment: a new draft under the same instrument
     version, prefilled with its answers and judgement, linked to it. Once completed, it
     takes the corrected assessment's place."""
-    policies.require(actor, "assessment.write", assessment)
+    _require_write(actor, assessment)
     if not assessment.is_completed:
         raise ValidationError(_("Only a completed assessment is corrected; edit the draft."))
     if assessment.case is not None and not assessment.case.is_open:
@@ -428,7 +437,7 @@ def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
 @service
 def discard_draft(*, actor: Actor, assessment: Assessment) -> None:
     """Throw away a draft nobody needs (a completed assessment is never deleted)."""
-    policies.require(actor, "assessment.write", assessment)
+    _require_write(actor, assessment)
     if assessment.is_completed:
         raise ValidationError(_("A completed assessment cannot be discarded."))
     assessment.delete()
