@@ -259,3 +259,18 @@ def test_placement_page_shows_latest_readiness(world, village, client, signed_in
     candidates = page.split('data-testid="candidate-readiness"')[1].split("</ul>")[0]
     assert "Moderate" in candidates and "No readiness assessment yet." in candidates
     assert "no readiness assessment yet" in page  # in the choice of Sakhra
+
+
+def test_demo_communities_show_readiness_changing(capsys):
+    from django.core.management import call_command
+
+    call_command("demo")
+    shown = {}
+    for community in Community.objects.filter(committee__isnull=False):
+        done = readiness.history(community)
+        if done:
+            shown[community.name] = [a.overall_rating for a in reversed(done)]
+    assert shown["Shah Dheri"] == ["low", "moderate", "high"]
+    assert len(shown) >= 3 and all(len(ratings) >= 2 for ratings in shown.values())
+    assert "Dherai" not in shown  # placing a case there warns
+    assert all(a.assessor is not None for a in Assessment.objects.filter(case__isnull=True))
