@@ -17,7 +17,7 @@ from bahali.assessments.models import Assessment
 from bahali.cases.models import Case
 from bahali.communities import readiness
 from bahali.communities import services as communities
-from bahali.communities.models import Committee, CommitteeMember
+from bahali.communities.models import Committee, CommitteeMember, Dialogue
 from bahali.core.context import SYSTEM
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District
@@ -45,6 +45,7 @@ class CommunityWorld:
     assessed: Assessment
     draft: Assessment
     stranger_assessed: Assessment
+    dialogue: Dialogue
 
 
 def _readiness(community: Community) -> tuple[Assessment, Assessment]:
@@ -106,6 +107,17 @@ def _world() -> CommunityWorld:
         assessed=assessed,
         draft=draft,
         stranger_assessed=_readiness(stranger)[0],
+        dialogue=communities.record_dialogue(
+            actor=SYSTEM,
+            community=village,
+            kind="jirga",
+            held_on=world.today,
+            topic="Return",
+            facilitator="Haji Gul",
+            men=5,
+            follow_ups="Visit the families.",
+            follow_up_by=world.today,
+        ),
     )
 
 
@@ -180,6 +192,20 @@ PAGES = [
         set(),
         302,
         data=_dialogue,
+    ),
+    page(
+        "communities:follow_ups_done",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/dialogues/{w.dialogue.pk}/follow-ups-done/",
+        WRITERS,
+        302,
+    ),
+    page(
+        "communities:follow_ups_done",
+        "post",
+        lambda w: f"/communities/{w.stranger.pk}/dialogues/{w.dialogue.pk}/follow-ups-done/",
+        set(),  # another community's address: out of reach for everyone
+        302,
     ),
     page(
         "communities:start_readiness",

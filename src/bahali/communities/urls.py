@@ -15,6 +15,11 @@ urlpatterns = [
         name="end_member",
     ),
     path("communities/<int:pk>/dialogues/new/", views.new_dialogue, name="new_dialogue"),
+    path(
+        "communities/<int:pk>/dialogues/<int:dialogue_pk>/follow-ups-done/",
+        views.follow_ups_done,
+        name="follow_ups_done",
+    ),
     path("communities/<int:pk>/readiness/", views.start_readiness, name="start_readiness"),
     path(
         "communities/<int:pk>/readiness/<int:assessment_pk>/",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -244,6 +245,21 @@ def new_dialogue(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The dialogue is recorded."))
             return redirect("communities:detail", pk=community.pk)
     return render(request, "communities/dialogue.html", {"community": community, "form": form})
+
+
+@login_required
+@require_POST
+def follow_ups_done(request: AuthedRequest, pk: int, dialogue_pk: int) -> HttpResponse:
+    """The dialogue's follow-ups are done (today): they leave My work."""
+    community = _community(request, pk, "write")
+    dialogue = get_object_or_404(Dialogue.objects.filter(community=community), pk=dialogue_pk)
+    try:
+        services.complete_follow_ups(actor=request.user, dialogue=dialogue)
+    except ValidationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(request, _("The follow-ups are recorded as done."))
+    return redirect(reverse("communities:detail", args=[community.pk]) + f"#dialogue-{dialogue.pk}")
 
 
 @login_required
