@@ -321,6 +321,20 @@ API = [
         200,
     ),
     api(
+        "api:list_readiness",
+        "get",
+        lambda w: f"/api/v1/communities/{w.village.pk}/readiness",
+        READERS,
+        200,
+    ),
+    api(
+        "api:list_readiness",
+        "get",
+        lambda w: f"/api/v1/communities/{w.stranger.pk}/readiness",
+        OVERSIGHT,
+        200,
+    ),
+    api(
         "api:create_dialogue",
         "post",
         lambda w: f"/api/v1/communities/{w.village.pk}/dialogues",

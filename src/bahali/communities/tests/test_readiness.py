@@ -274,3 +274,18 @@ def test_demo_communities_show_readiness_changing(capsys):
     assert len(shown) >= 3 and all(len(ratings) >= 2 for ratings in shown.values())
     assert "Dherai" not in shown  # placing a case there warns
     assert all(a.assessor is not None for a in Assessment.objects.filter(case__isnull=True))
+
+
+def test_api_lists_readiness_history(world, village, client):
+    from bahali.accounts import services as accounts
+
+    _assess(world.manager, village, world.today - 100 * DAY, "low", "low")
+    newest = _assess(world.committee_member, village, world.today, "high", "high")
+    readiness.start_readiness_assessment(actor=world.manager, community=village)  # a draft
+    token = accounts.issue_api_token(actor=world.monitor, name="t").secret
+    rows = client.get(
+        f"/api/v1/communities/{village.pk}/readiness", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
+    assert [row["overall_rating"] for row in rows] == ["high", "low"]
+    assert rows[0]["id"] == newest.pk and rows[0]["ratings"]["acceptance"] == "high"
+    assert rows[0]["assessor_id"] == world.committee_member.pk
