@@ -86,12 +86,15 @@ def community_list(request: AuthedRequest) -> HttpResponse:
         )
         .order_by("tehsil__district__name", "tehsil__name", "name")
     )
+    communities = list(communities)
+    latest_readiness = readiness.latest(communities)
     rows = []
     for community in communities:
         committee = getattr(community, "committee", None)
         rows.append(
             {
                 "community": community,
+                "readiness": latest_readiness.get(community.pk),
                 "committee": committee,
                 "composition": services.composition(committee, list(committee.members.all()))
                 if committee

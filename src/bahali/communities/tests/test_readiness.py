@@ -186,6 +186,17 @@ def test_community_page_shows_history_chart_and_start(world, village, signed_in)
     assert 'data-testid="start-readiness"' in page
 
 
+def test_list_shows_latest_readiness(world, village, signed_in):
+    _with_committee(_community("Sakhra"))
+    _assess(world.manager, village, world.today - 50 * DAY, "low", "low")
+    _assess(world.manager, village, world.today, "high", "high")
+    page = signed_in(world.manager).get("/communities/").content.decode()
+    cells = page.split('data-testid="list-readiness"')[1:]
+    assert len(cells) == 2
+    assert any("High" in cell.split("</td>")[0] for cell in cells)
+    assert any("not assessed" in cell.split("</td>")[0] for cell in cells)
+
+
 def test_readers_see_history_but_cannot_start(world, village, client, signed_in):
     world.case(receiving_community=village)
     done = _assess(world.manager, village, world.today, "high", "high")
