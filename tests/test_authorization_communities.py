@@ -1,7 +1,8 @@
 """Communities: every role against every community, committee, dialogue and placement page.
 
 The cast's village has the cast's committee and receives the cast's case; a second Swat
-village has no committee yet; a Bajaur village is in no one's scope but oversight's.
+village has no committee yet; a Bajaur village is in no one's scope but oversight's. The
+village has a completed readiness assessment and a draft; so has the Bajaur village.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 import pytest
 
 from bahali.accounts.roles import Role
+from bahali.assessments import services as assessments
+from bahali.assessments.models import Assessment
 from bahali.cases.models import Case
+from bahali.communities import readiness
 from bahali.communities import services as communities
-from bahali.communities.models import Committee, CommitteeMember
+from bahali.communities.models import Committee, CommitteeMember, Dialogue
 from bahali.core.context import SYSTEM
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District
@@ -38,6 +42,35 @@ class CommunityWorld:
     bare: Community
     stranger: Community
     case: Case
+    assessed: Assessment
+    draft: Assessment
+    stranger_assessed: Assessment
+    dialogue: Dialogue
+
+
+def _readiness(community: Community) -> tuple[Assessment, Assessment]:
+    """A completed readiness assessment of the community, then a draft."""
+    first = readiness.start_readiness_assessment(actor=SYSTEM, community=community)
+    answers = dict.fromkeys(
+        (
+            "acceptance",
+            "stigma",
+            "safety",
+            "victims_concerns",
+            "elders_support",
+            "religious_support",
+            "services",
+        ),
+        "medium",
+    )
+    done = assessments.complete_assessment(
+        actor=SYSTEM,
+        assessment=first,
+        expected_version=first.version,
+        answers=answers,
+        judgement=assessments.Judgement({}, "moderate", "Elders divided."),
+    )
+    return done, readiness.start_readiness_assessment(actor=SYSTEM, community=community)
 
 
 def _community(name: str, district: str) -> Community:
@@ -62,6 +95,7 @@ def _world() -> CommunityWorld:
         community=stranger,
         organisation=OrganisationFactory(kind="community_committee"),
     )
+    assessed, draft = _readiness(village)
     return CommunityWorld(
         world=world,
         village=village,
@@ -70,6 +104,20 @@ def _world() -> CommunityWorld:
         bare=_community("Sakhra", "SWT"),
         stranger=stranger,
         case=world.case(receiving_community=village),
+        assessed=assessed,
+        draft=draft,
+        stranger_assessed=_readiness(stranger)[0],
+        dialogue=communities.record_dialogue(
+            actor=SYSTEM,
+            community=village,
+            kind="jirga",
+            held_on=world.today,
+            topic="Return",
+            facilitator="Haji Gul",
+            men=5,
+            follow_ups="Visit the families.",
+            follow_up_by=world.today,
+        ),
     )
 
 
@@ -145,6 +193,107 @@ PAGES = [
         302,
         data=_dialogue,
     ),
+    page(
+        "communities:follow_ups_done",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/dialogues/{w.dialogue.pk}/follow-ups-done/",
+        WRITERS,
+        302,
+    ),
+    page(
+        "communities:follow_ups_done",
+        "post",
+        lambda w: f"/communities/{w.stranger.pk}/dialogues/{w.dialogue.pk}/follow-ups-done/",
+        set(),  # another community's address: out of reach for everyone
+        302,
+    ),
+    page(
+        "communities:start_readiness",
+        "post",
+        lambda w: f"/communities/{w.bare.pk}/readiness/",
+        {Role.PROGRAMME_MANAGER},
+        302,
+        data=lambda w: {"assessed_on": w.world.today.isoformat()},
+    ),
+    page(
+        "communities:start_readiness",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/readiness/",
+        WRITERS,
+        302,  # a draft is in progress: refused with a message, nothing changes
+        data=lambda w: {"assessed_on": w.world.today.isoformat()},
+    ),
+    page(
+        "communities:start_readiness",
+        "post",
+        lambda w: f"/communities/{w.stranger.pk}/readiness/",
+        set(),
+        302,
+        data=lambda w: {"assessed_on": w.world.today.isoformat()},
+    ),
+    page(
+        "communities:readiness",
+        "get",
+        lambda w: f"/communities/{w.village.pk}/readiness/{w.assessed.pk}/",
+        READERS,
+        200,
+    ),
+    page(
+        "communities:readiness",
+        "get",
+        lambda w: f"/communities/{w.stranger.pk}/readiness/{w.stranger_assessed.pk}/",
+        OVERSIGHT,
+        200,
+    ),
+    page(
+        "communities:readiness",
+        "get",
+        lambda w: f"/communities/{w.village.pk}/readiness/{w.draft.pk}/",
+        READERS,
+        200,  # writers fill it in; readers read what is there so far
+    ),
+    page(
+        "communities:readiness",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/readiness/{w.draft.pk}/",
+        WRITERS,
+        302,
+        data=lambda w: {
+            "version": w.draft.version,
+            "assessed_on": w.world.today.isoformat(),
+            "i_acceptance": "high",
+            "action": "save",
+        },
+    ),
+    page(
+        "communities:readiness",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/readiness/{w.assessed.pk}/",
+        set(),  # completed: read-only for everyone
+        302,
+        data=lambda w: {"version": w.assessed.version, "action": "save"},
+    ),
+    page(
+        "communities:correct_readiness",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/readiness/{w.assessed.pk}/correct/",
+        WRITERS,
+        302,
+    ),
+    page(
+        "communities:discard_readiness",
+        "post",
+        lambda w: f"/communities/{w.village.pk}/readiness/{w.draft.pk}/discard/",
+        WRITERS,
+        302,
+    ),
+    page(
+        "communities:discard_readiness",
+        "post",
+        lambda w: f"/communities/{w.stranger.pk}/readiness/{w.stranger_assessed.pk}/discard/",
+        set(),
+        302,
+    ),
     page("communities:case", "get", lambda w: f"/cases/{w.case.pk}/community/", READERS, 200),
     page(
         "communities:case",
@@ -168,6 +317,20 @@ API = [
         "api:list_dialogues",
         "get",
         lambda w: f"/api/v1/communities/{w.stranger.pk}/dialogues",
+        OVERSIGHT,
+        200,
+    ),
+    api(
+        "api:list_readiness",
+        "get",
+        lambda w: f"/api/v1/communities/{w.village.pk}/readiness",
+        READERS,
+        200,
+    ),
+    api(
+        "api:list_readiness",
+        "get",
+        lambda w: f"/api/v1/communities/{w.stranger.pk}/readiness",
         OVERSIGHT,
         200,
     ),

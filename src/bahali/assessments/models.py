@@ -234,6 +234,8 @@ class Assessment(AuditedModel):
         return f"{self.instrument_version} · {self.assessed_on}"
 
     def audit_label(self) -> str:
+        if self.case_id is None:
+            return f"community {self.community_id} · assessment {self.pk}"
         return f"case {self.case_id} · assessment {self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:

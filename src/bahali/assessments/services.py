@@ -295,8 +295,17 @@ def _check_judgement(
     return clean, errors
 
 
+def _require_write(actor: Actor, assessment: Assessment) -> None:
+    """An assessment of a case is written under ``assessment``; a community's readiness
+    assessment under ``community_readiness``, scoped by its community."""
+    if assessment.case_id is None and assessment.community is not None:
+        policies.require(actor, "community_readiness.write", assessment.community)
+    else:
+        policies.require(actor, "assessment.write", assessment)
+
+
 def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int) -> None:
-    policies.require(actor, "assessment.write", assessment)
+    _require_write(actor, assessment)
     if assessment.is_completed:
         raise ValidationError(
             _("This assessment is completed and read-only; correct it with a new assessment.")
@@ -419,7 +428,7 @@ def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Start a correction of a completed assessment: a new draft under the same instrument
     version, prefilled with its answers and judgement, linked to it. Once completed, it
     takes the corrected assessment's place."""
-    policies.require(actor, "assessment.write", assessment)
+    _require_write(actor, assessment)
     if not assessment.is_completed:
         raise ValidationError(_("Only a completed assessment is corrected; edit the draft."))
     if assessment.case is not None and not assessment.case.is_open:
@@ -445,7 +454,7 @@ def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
 @service
 def discard_draft(*, actor: Actor, assessment: Assessment) -> None:
     """Throw away a draft nobody needs (a completed assessment is never deleted)."""
-    policies.require(actor, "assessment.write", assessment)
+    _require_write(actor, assessment)
     if assessment.is_completed:
         raise ValidationError(_("A completed assessment cannot be discarded."))
     assessment.delete()
@@ -524,19 +533,47 @@ def accept_goals(
 # --- reassessment -------------------------------------------------------------------
 
 
-def reassessment_due(case: Case, last: datetime.date | None) -> datetime.date | None:
+WARNING_REASSESS_DAYS = 14  # a check-in with warning signs brings reassessment this close
+
+
+def reassessment_due(
+    case: Case, last: datetime.date | None, warned: datetime.date | None = None
+) -> datetime.date | None:
     """When the next progress assessment is due in the case's current phase: the phase's
     interval after the last one, or ``BASELINE_DAYS`` after entering the phase when there
-    has been none since. None when the phase schedules none or the case is closed."""
+    has been none since; no later than ``WARNING_REASSESS_DAYS`` after an aftercare
+    check-in with warning signs (``warned``) held since the last one. None when the phase
+    schedules none or the case is closed."""
     every = case.phase.reassess_every_days
     if not every or not case.is_open:
         return None
     if last is None or last < case.phase_entered_on:
-        baseline = case.phase_entered_on + datetime.timedelta(days=min(every, BASELINE_DAYS))
-        if last is None:
-            return baseline
-        return min(baseline, last + datetime.timedelta(days=every))
-    return last + datetime.timedelta(days=every)
+        due = case.phase_entered_on + datetime.timedelta(days=min(every, BASELINE_DAYS))
+        if last is not None:
+            due = min(due, last + datetime.timedelta(days=every))
+    else:
+        due = last + datetime.timedelta(days=every)
+    if warned is not None and (last is None or warned > last):
+        due = min(due, warned + datetime.timedelta(days=WARNING_REASSESS_DAYS))
+    return due
+
+
+def last_warning_dates(cases: Iterable[Case]) -> dict[int, datetime.date]:
+    """Each case's latest held aftercare check-in that raised any warning sign, in one
+    query."""
+    from django.db.models import Max
+
+    from bahali.aftercare.models import WARNING_FIELDS, CheckIn
+
+    warned = Q()
+    for name, _label in WARNING_FIELDS:
+        warned |= Q(**{name: True})
+    rows = (
+        CheckIn.objects.filter(warned, case__in=[c.pk for c in cases], done_on__isnull=False)
+        .values("case")
+        .annotate(last=Max("done_on"))
+    )
+    return {row["case"]: row["last"] for row in rows}
 
 
 def last_progress_dates(cases: Iterable[Case]) -> dict[int, datetime.date]:
@@ -564,9 +601,10 @@ def reassessment_due_dates(case_ids: list[int]) -> dict[int, datetime.date]:
         ).select_related("phase")
     )
     last = last_progress_dates(cases) if cases else {}
+    warned = last_warning_dates(cases) if cases else {}
     found = {}
     for case in cases:
-        when = reassessment_due(case, last.get(case.pk))
+        when = reassessment_due(case, last.get(case.pk), warned.get(case.pk))
         if when is not None:
             found[case.pk] = when
     return found
@@ -587,10 +625,11 @@ def reassessments_due_for(user: User) -> list[tuple[Case, datetime.date]]:
     if not cases:
         return []
     last = last_progress_dates(cases)
+    warned = last_warning_dates(cases)
     horizon = _today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
     due = []
     for case in cases:
-        when = reassessment_due(case, last.get(case.pk))
+        when = reassessment_due(case, last.get(case.pk), warned.get(case.pk))
         if when is not None and when <= horizon:
             due.append((case, when))
     due.sort(key=lambda pair: (pair[1], pair[0].pk))

@@ -135,7 +135,9 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
             "full": full,
             "form": form,
             "can_write": can_write,
-            "due": services.reassessment_due(case, last),
+            "due": services.reassessment_due(
+                case, last, services.last_warning_dates([case]).get(case.pk)
+            ),
             "today": timezone.localdate(),
             "chart": presentation.chart(series) if series else None,
             "compare_choices": completed if full else [],

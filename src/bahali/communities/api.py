@@ -16,7 +16,7 @@ from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
 from bahali.cases.models import Case
-from bahali.communities import services
+from bahali.communities import readiness, services
 from bahali.communities.models import CommitteeMember, Dialogue
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community
@@ -58,6 +58,18 @@ class DialogueOut(Schema):
     decisions: str
     follow_ups: str
     follow_up_by: datetime.date | None
+    follow_ups_done_on: datetime.date | None
+
+
+class ReadinessOut(Schema):
+    id: int
+    assessed_on: datetime.date
+    assessor_id: int | None
+    instrument_version: int
+    overall_rating: str
+    overall_rationale: str
+    ratings: dict[str, str]  # item -> its answer (low, medium, high)
+    corrects_id: int | None
 
 
 class DialogueIn(Schema):
@@ -177,3 +189,28 @@ def place_case(request: AuthedRequest, case_id: int, payload: PlacementIn) -> An
         "committee_id": case.receiving_committee_id,
         "version": case.version,
     }
+
+
+@router.get(
+    "/communities/{community_id}/readiness",
+    response={200: list[ReadinessOut], 404: Error},
+    summary="A community's completed readiness assessments in force, newest first",
+)
+def list_readiness(request: AuthedRequest, community_id: int) -> Any:
+    community = get_object_or_404(_visible(request), pk=community_id)
+    done = readiness.history(community)
+    data = readiness.series(done)
+    rated = [name for name, _label in data.domains]
+    return [
+        {
+            "id": a.pk,
+            "assessed_on": a.assessed_on,
+            "assessor_id": a.assessor_id,
+            "instrument_version": a.instrument_version.number,
+            "overall_rating": a.overall_rating,
+            "overall_rationale": a.overall_rationale,
+            "ratings": {name: a.answers[name] for name in rated if name in a.answers},
+            "corrects_id": a.corrects_id,
+        }
+        for a in done
+    ]

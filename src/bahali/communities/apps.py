@@ -8,11 +8,13 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities and committees")
 
     def ready(self) -> None:
-        from bahali.cases import tabs, timeline
+        from bahali.cases import tabs, timeline, work
         from bahali.communities.timeline import dialogue_entries
+        from bahali.communities.work import dialogue_follow_ups
         from bahali.core import navigation
 
         timeline.register(dialogue_entries)
+        work.register(dialogue_follow_ups)
         tab = tabs.CaseTab(
             "community", _("Community"), "communities:case", "community_readiness.read"
         )

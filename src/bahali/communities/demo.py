@@ -1,5 +1,7 @@
 """Demo communities: four Swat communities with their committees (two flagged: one without
-women, one without youth) and dialogues, through the real services. All invented."""
+women, one without youth), dialogues, and readiness assessed over time in three of them
+(Dherai has none yet, so placing a case there warns), through the real services. All
+invented."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import datetime
 
 from django.utils import timezone
 
-from bahali.communities import services
+from bahali.accounts.models import User
+from bahali.assessments import services as assessments
+from bahali.communities import readiness, services
 from bahali.communities.models import Committee
 from bahali.core.context import SYSTEM
 from bahali.geography.models import Community, District
@@ -71,6 +75,65 @@ DIALOGUES = [
 ]  # fmt: skip
 
 
+READINESS_ITEMS = (
+    "acceptance",
+    "stigma",
+    "safety",
+    "victims_concerns",
+    "elders_support",
+    "religious_support",
+    "services",
+)
+# community -> assessor's username and, oldest first: days ago, the seven item ratings (in
+# READINESS_ITEMS order; stigma rated high is bad news), overall judgement, its rationale
+READINESS = {
+    "Shah Dheri": ("rahim", [
+        (300, ("low", "high", "medium", "low", "medium", "low", "low"), "low",
+         "Victims' families not yet heard; the imam will not speak for returns."),
+        (170, ("medium", "medium", "medium", "medium", "high", "medium", "low"), "moderate",
+         "After the victims' meeting the families asked for a jirga; the elders support it."),
+        (45, ("high", "low", "high", "high", "high", "high", "medium"), "high",
+         "The jirga agreed to receive him; the imam spoke at Friday prayers."),
+    ]),
+    "Sakhra": ("ayesha", [
+        (220, ("low", "high", "low", "low", "medium", "low", "low"), "low",
+         "Shopkeepers refuse returnees' families; threats reported in the bazaar."),
+        (35, ("medium", "high", "medium", "low", "medium", "medium", "low"), "low",
+         "Less hostility after the meeting in the bazaar, but women were not heard."),
+    ]),
+    "Mingora Mohalla 4": ("ayesha", [
+        (150, ("medium", "medium", "high", "medium", "medium", "medium", "high"), "moderate",
+         "Services are close by; some neighbours still wary."),
+        (20, ("high", "low", "high", "medium", "high", "high", "high"), "high",
+         "The youth league brought families together; the mohalla is ready."),
+    ]),
+}  # fmt: skip
+
+
+def load_demo_readiness(swat: District) -> None:
+    """Readiness assessed two or three times, months apart, in three Swat communities, by
+    their committee member or the programme manager (first load only)."""
+    today = timezone.localdate()
+    for name, (username, rounds) in READINESS.items():
+        community = Community.objects.filter(tehsil__district=swat, name=name).first()
+        if community is None or readiness.assessments_of(community).exists():
+            continue
+        assessor = User.objects.filter(username=username).first() or SYSTEM
+        for ago, levels, overall, rationale in rounds:
+            on = today - datetime.timedelta(days=ago)
+            draft = readiness.start_readiness_assessment(
+                actor=assessor, community=community, assessed_on=on
+            )
+            assessments.complete_assessment(
+                actor=assessor,
+                assessment=draft,
+                expected_version=draft.version,
+                answers=dict(zip(READINESS_ITEMS, levels, strict=True)),
+                judgement=assessments.Judgement({}, overall, rationale),
+                assessed_on=on,
+            )
+
+
 def load_demo_communities(orgs: dict[str, Organisation], swat: District) -> None:
     """Committees and dialogues for the demo's Swat communities (first load only)."""
     today = timezone.localdate()
@@ -126,3 +189,4 @@ def load_demo_communities(orgs: dict[str, Organisation], swat: District) -> None
             follow_ups=follow_ups,
             follow_up_by=today + datetime.timedelta(days=due) if due is not None else None,
         )
+    load_demo_readiness(swat)

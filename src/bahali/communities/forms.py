@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from bahali.communities.models import DialogueKind, MemberAge, MemberRole, MemberSex
@@ -54,14 +55,32 @@ class DialogueForm(BootstrapForm):
 
 
 class CommunityChoiceField(forms.ModelChoiceField):
+    # community pk -> latest readiness assessment, so each choice shows its readiness
+    readiness: dict[int, Any]
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.local_name} ({obj.tehsil.local_name}) · {obj.committee.organisation.name}"
+        label = f"{obj.local_name} ({obj.tehsil.local_name}) · {obj.committee.organisation.name}"
+        latest = getattr(self, "readiness", {}).get(obj.pk)
+        if latest is None:
+            return f"{label} · {_('no readiness assessment yet')}"
+        return f"{label} · " + _("readiness %(rating)s (%(date)s)") % {
+            "rating": latest.get_overall_rating_display(),
+            "date": date_format(latest.assessed_on, "SHORT_DATE_FORMAT"),
+        }
 
 
 class PlacementForm(BootstrapForm):
     community = CommunityChoiceField(label=_("Receiving community"), queryset=None)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, communities: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, communities: Any, readiness: dict[int, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities  # type: ignore[attr-defined]
+        field = self.fields["community"]
+        field.queryset = communities  # type: ignore[attr-defined]
+        field.readiness = readiness or {}  # type: ignore[attr-defined]
+
+
+class ReadinessStartForm(BootstrapForm):
+    assessed_on = forms.DateField(label=_("Date of the assessment"), widget=DATE_INPUT)

@@ -146,6 +146,7 @@ class Dialogue(AuditedModel):
     decisions = models.TextField(_("decisions"), blank=True)
     follow_ups = models.TextField(_("follow-ups"), blank=True)
     follow_up_by = models.DateField(_("follow-ups due"), null=True, blank=True)
+    follow_ups_done_on = models.DateField(_("follow-ups done"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -167,6 +168,16 @@ class Dialogue(AuditedModel):
 
     def audit_label(self) -> str:
         return f"community {self.community_id} · dialogue {self.pk}"
+
+    @property
+    def follow_ups_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.follow_up_by is not None
+            and self.follow_ups_done_on is None
+            and self.follow_up_by < timezone.localdate()
+        )
 
     @property
     def total(self) -> int:

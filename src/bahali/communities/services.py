@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
+from bahali.accounts.roles import Role
 from bahali.cases.models import Case, TransitionRequest
 from bahali.communities.models import (
     Committee,
@@ -262,6 +264,51 @@ def record_dialogue(
     )
     dialogue.save()
     return dialogue
+
+
+@service
+def complete_follow_ups(
+    *, actor: Actor, dialogue: Dialogue, done_on: datetime.date | None = None
+) -> Dialogue:
+    """Record that what the dialogue agreed to follow up has been done (it leaves My work)."""
+    policies.require(actor, "community_readiness.write", dialogue)
+    done_on = done_on or _today()
+    if not dialogue.follow_ups:
+        raise ValidationError(_("This dialogue agreed no follow-ups."))
+    if dialogue.follow_ups_done_on is not None:
+        raise ValidationError(_("These follow-ups are recorded as done already."))
+    errors: dict[str, str] = {}
+    _not_future(errors, "done_on", done_on)
+    if not errors and done_on < dialogue.held_on:
+        errors["done_on"] = _("Follow-ups are done after the meeting.")
+    _raise(errors)
+    dialogue.follow_ups_done_on = done_on
+    dialogue.save(update_fields=["follow_ups_done_on", "updated_at"])
+    return dialogue
+
+
+FOLLOW_UP_HORIZON_DAYS = 7  # My work shows follow-ups due within a week, and overdue ones
+
+
+def follow_ups_due_for(user: Any) -> list[Dialogue]:
+    """Dialogues whose follow-ups are open and due within the horizon (or overdue), for the
+    members of the community's committee and whoever recorded the dialogue, soonest first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    committees = [
+        m.organisation_id for m in user.active_memberships() if m.role == Role.COMMITTEE_MEMBER
+    ]
+    horizon = _today() + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS)
+    return list(
+        Dialogue.objects.visible_to(user, "community_readiness", "write")
+        .filter(
+            Q(community__committee__organisation__in=committees) | Q(recorded_by=user.pk),
+            follow_up_by__lte=horizon,
+            follow_ups_done_on__isnull=True,
+        )
+        .select_related("community")
+        .order_by("follow_up_by", "pk")
+    )
 
 
 # --- placement ----------------------------------------------------------------------

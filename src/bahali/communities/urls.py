@@ -15,5 +15,26 @@ urlpatterns = [
         name="end_member",
     ),
     path("communities/<int:pk>/dialogues/new/", views.new_dialogue, name="new_dialogue"),
+    path(
+        "communities/<int:pk>/dialogues/<int:dialogue_pk>/follow-ups-done/",
+        views.follow_ups_done,
+        name="follow_ups_done",
+    ),
+    path("communities/<int:pk>/readiness/", views.start_readiness, name="start_readiness"),
+    path(
+        "communities/<int:pk>/readiness/<int:assessment_pk>/",
+        views.readiness_assessment,
+        name="readiness",
+    ),
+    path(
+        "communities/<int:pk>/readiness/<int:assessment_pk>/correct/",
+        views.correct_readiness,
+        name="correct_readiness",
+    ),
+    path(
+        "communities/<int:pk>/readiness/<int:assessment_pk>/discard/",
+        views.discard_readiness,
+        name="discard_readiness",
+    ),
     path("cases/<int:pk>/community/", views.case_community, name="case"),
 ]

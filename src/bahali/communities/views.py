@@ -4,6 +4,8 @@ tab where a case is placed. Thin: services decide, policies scope, out of reach 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,15 +14,28 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.assessments import presentation
+from bahali.assessments import services as assessments
+from bahali.assessments import views as assessment_pages
+from bahali.assessments.forms import answers_from_post, judgement_from_post
+from bahali.assessments.models import Assessment, AssessmentStatus
 from bahali.cases.models import Case
 from bahali.cases.views import case_context, get_case_for_user
-from bahali.communities import services
-from bahali.communities.forms import CommitteeForm, DialogueForm, MemberForm, PlacementForm
+from bahali.communities import readiness, services
+from bahali.communities.forms import (
+    CommitteeForm,
+    DialogueForm,
+    MemberForm,
+    PlacementForm,
+    ReadinessStartForm,
+)
 from bahali.communities.models import Committee, CommitteeMember, Dialogue
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
@@ -71,12 +86,15 @@ def community_list(request: AuthedRequest) -> HttpResponse:
         )
         .order_by("tehsil__district__name", "tehsil__name", "name")
     )
+    communities = list(communities)
+    latest_readiness = readiness.latest(communities)
     rows = []
     for community in communities:
         committee = getattr(community, "committee", None)
         rows.append(
             {
                 "community": community,
+                "readiness": latest_readiness.get(community.pk),
                 "committee": committee,
                 "composition": services.composition(committee, list(committee.members.all()))
                 if committee
@@ -111,11 +129,39 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 kind=OrganisationKind.COMMUNITY_COMMITTEE, is_active=True, committee__isnull=True
             ).order_by("name"),
         )
+    done = readiness.history(community)
+    data = readiness.series(done)
+    chart = presentation.chart(data) if done else None
+    if chart is not None:
+        chart = dataclasses.replace(
+            chart,
+            description=_("Readiness ratings of %(count)d assessments, from %(first)s to %(last)s.")
+            % {
+                "count": len(done),
+                "first": date_format(done[-1].assessed_on, "SHORT_DATE_FORMAT"),
+                "last": date_format(done[0].assessed_on, "SHORT_DATE_FORMAT"),
+            },
+        )
+    draft = readiness.draft_in_progress(community)
     return render(
         request,
         "communities/detail.html",
         {
             "community": community,
+            "readiness": done,
+            "readiness_chart": chart,
+            "readiness_table": readiness.rating_table(data) if len(done) > 1 else [],
+            "readiness_columns": [p.assessment for p in reversed(data.points)],
+            "readiness_drafts": list(
+                readiness.assessments_of(community)
+                .filter(status=AssessmentStatus.DRAFT)
+                .select_related("assessor", "corrects")
+            )
+            if can_write
+            else [],
+            "readiness_form": ReadinessStartForm(initial={"assessed_on": timezone.localdate()})
+            if can_write and draft is None and readiness.instrument() is not None
+            else None,
             "committee": committee,
             "composition": services.composition(committee, members) if committee else None,
             "former": [m for m in members if m.left_on is not None],
@@ -205,6 +251,21 @@ def new_dialogue(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def follow_ups_done(request: AuthedRequest, pk: int, dialogue_pk: int) -> HttpResponse:
+    """The dialogue's follow-ups are done (today): they leave My work."""
+    community = _community(request, pk, "write")
+    dialogue = get_object_or_404(Dialogue.objects.filter(community=community), pk=dialogue_pk)
+    try:
+        services.complete_follow_ups(actor=request.user, dialogue=dialogue)
+    except ValidationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(request, _("The follow-ups are recorded as done."))
+    return redirect(reverse("communities:detail", args=[community.pk]) + f"#dialogue-{dialogue.pk}")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, RESOURCE)
@@ -212,15 +273,22 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not can_place:
         raise Http404
     form = None
+    candidates: list[Community] = []
+    if can_place:
+        choices = (
+            Community.objects.filter(tehsil__district=case.district, committee__isnull=False)
+            .select_related("tehsil", "committee__organisation")
+            .order_by("tehsil__name", "name")
+        )
+        candidates = list(choices)
+    placed_in = [case.receiving_community] if case.receiving_community else []
+    latest_readiness = readiness.latest(candidates + placed_in)
     if can_place:
         form = PlacementForm(
             request.POST or None,
             initial={"community": case.receiving_community_id, "version": case.version},
-            communities=Community.objects.filter(
-                tehsil__district=case.district, committee__isnull=False
-            )
-            .select_related("tehsil", "committee__organisation")
-            .order_by("tehsil__name", "name"),
+            communities=choices,
+            readiness=latest_readiness,
         )
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -251,8 +319,172 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
             else None,
             "dialogues": Dialogue.objects.filter(community=community)[:5] if community else [],
             "form": form,
+            "readiness": latest_readiness.get(community.pk) if community else None,
+            "candidates": [
+                {"community": c, "readiness": latest_readiness.get(c.pk)} for c in candidates
+            ],
             "can_open_community": community is not None
             and policies.can(request.user, f"{RESOURCE}.read", community),
         }
     )
     return render(request, "communities/case.html", full)
+
+
+# --- readiness ----------------------------------------------------------------------
+
+
+def _readiness(community: Community, pk: int) -> Assessment:
+    return get_object_or_404(
+        readiness.assessments_of(community).select_related(
+            "instrument_version__instrument", "assessor", "corrects"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_POST
+def start_readiness(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Start a readiness assessment of the community, then fill it in."""
+    community = _community(request, pk, "write")
+    form = ReadinessStartForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+        return redirect("communities:detail", pk=community.pk)
+    try:
+        assessment = readiness.start_readiness_assessment(
+            actor=request.user, community=community, assessed_on=form.cleaned_data["assessed_on"]
+        )
+    except ValidationError as error:
+        message_refusal(request, error)
+        return redirect("communities:detail", pk=community.pk)
+    messages.success(request, _("The readiness assessment is started as a draft."))
+    return redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def readiness_assessment(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    """One readiness assessment: a draft opens for filling in (save and resume, or
+    complete) with the assessments' fill-in machinery; a completed one reads only."""
+    community = _community(request, pk, "write" if request.method == "POST" else "read")
+    assessment = _readiness(community, assessment_pk)
+    can_write = policies.can(request.user, f"{RESOURCE}.write", community)
+    if assessment.is_completed or not can_write:
+        if request.method == "POST":
+            raise Http404
+        return _read_readiness(request, community, assessment, can_write)
+    definition = assessment.definition
+    answers: dict[str, Any] = dict(assessment.answers)
+    judgement = assessments.Judgement(
+        assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
+    )
+    errors: dict[str, str] = {}
+    assessed_on = assessment.assessed_on
+    here = redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
+    if request.method == "POST":
+        answers = answers_from_post(definition, request.POST)
+        judgement = judgement_from_post(definition, request.POST)
+        action = request.POST.get("action", "")
+        try:
+            assessed_on = datetime.date.fromisoformat(request.POST.get("assessed_on", ""))
+        except ValueError:
+            errors["assessed_on"] = _("Give the date.")
+        if action in ("save", "complete") and not errors:
+            operation = (
+                assessments.complete_assessment
+                if action == "complete"
+                else assessments.save_answers
+            )
+            try:
+                expected = int(request.POST.get("version", "0"))
+            except ValueError:
+                expected = 0
+            try:
+                operation(
+                    actor=request.user,
+                    assessment=assessment,
+                    expected_version=expected,
+                    answers=answers,
+                    judgement=judgement,
+                    assessed_on=assessed_on,
+                )
+            except assessments.StaleAssessment as stale:
+                messages.error(request, str(stale))
+                return here
+            except ValidationError as error:
+                errors = {key: value[0] for key, value in error.message_dict.items()}
+                assessment.refresh_from_db()
+            else:
+                if action == "complete":
+                    messages.success(request, _("The readiness assessment is completed."))
+                    return redirect("communities:detail", pk=community.pk)
+                messages.success(request, _("The draft is saved; you can resume it later."))
+                return here
+    if errors and request.POST.get("action"):
+        messages.error(
+            request,
+            _("Nothing was saved: %(count)d answers need attention; they are marked below.")
+            % {"count": len(errors)},
+        )
+    context = assessment_pages._fill_context(assessment, answers, judgement, errors)
+    context.update({"assessed_on": assessed_on, "community": community})
+    if request.headers.get("HX-Request") and request.method == "POST":
+        return assessment_pages._relevance(context["sections"])
+    return render(request, "communities/readiness_fill.html", context)
+
+
+def _read_readiness(
+    request: AuthedRequest, community: Community, assessment: Assessment, can_write: bool
+) -> HttpResponse:
+    context = assessment_pages._fill_context(
+        assessment,
+        assessment.answers,
+        assessments.Judgement(
+            assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
+        ),
+        {},
+    )
+    corrections = list(assessment.corrections.order_by("-pk").select_related("assessor"))
+    superseded = any(c.is_completed for c in corrections)
+    context.update(
+        {
+            "community": community,
+            "corrections": corrections,
+            "can_correct": assessment.is_completed
+            and can_write
+            and not any(c.status == AssessmentStatus.DRAFT for c in corrections),
+            "superseded": superseded,
+        }
+    )
+    return render(request, "communities/readiness_detail.html", context)
+
+
+@login_required
+@require_POST
+def correct_readiness(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    community = _community(request, pk, "write")
+    assessment = _readiness(community, assessment_pk)
+    try:
+        correction = assessments.correct_assessment(actor=request.user, assessment=assessment)
+    except ValidationError as error:
+        message_refusal(request, error)
+        return redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
+    messages.success(
+        request, _("A correction is started: change what was wrong, then complete it.")
+    )
+    return redirect("communities:readiness", pk=community.pk, assessment_pk=correction.pk)
+
+
+@login_required
+@require_POST
+def discard_readiness(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    community = _community(request, pk, "write")
+    assessment = _readiness(community, assessment_pk)
+    try:
+        assessments.discard_draft(actor=request.user, assessment=assessment)
+    except ValidationError as error:
+        message_refusal(request, error)
+        return redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
+    messages.success(request, _("The draft is discarded."))
+    return redirect("communities:detail", pk=community.pk)
