@@ -34,8 +34,9 @@ browser-deps:
 	    { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; \
 	  else echo "Chromium is needed for the browser tests: install the 'chromium' package."; exit 1; fi; }
 
+# PYTEST_ARGS narrows a run (CI splits the PostgreSQL pass in two: `make test PYTEST_ARGS=src`).
 test: install browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests tools benchmarks
