@@ -5,7 +5,6 @@ definition). Thin: services decide, policies scope, out of reach answers 404."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,20 +21,12 @@ from bahali.aftercare import services
 from bahali.aftercare.forms import CheckInForm, OutcomeForm, PlanForm, VerifyForm
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.models import Case
-from bahali.cases.views import case_context, get_case_for_user
-from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.cases.views import get_case_for_user, render_case_tab
+from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.programmes.models import Programme
 
 WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
-
-
-def _render(
-    request: AuthedRequest, case: Case, tab: str, template: str, context: dict[str, Any]
-) -> HttpResponse:
-    full = case_context(request, case, tab)
-    full.update(context)
-    return render(request, template, full)
 
 
 # --- check-ins ----------------------------------------------------------------------
@@ -72,7 +63,7 @@ def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
                     _("%(count)s check-ins are planned.") % {"count": len(created)},
                 )
                 return redirect("aftercare:case", pk=case.pk)
-    return _render(
+    return render_case_tab(
         request,
         case,
         "aftercare",
@@ -117,7 +108,7 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
         else:
             messages.success(request, _("The check-in is recorded."))
             return redirect("aftercare:case", pk=case.pk)
-    return _render(
+    return render_case_tab(
         request,
         case,
         "aftercare",
@@ -134,7 +125,7 @@ def outcomes(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, "outcome_event")
     events = case.outcomes.select_related("reported_by", "reporting_organisation", "verified_by")
     can_verify = policies.can(request.user, "outcome_verification.write", case)
-    return _render(
+    return render_case_tab(
         request,
         case,
         "outcomes",
@@ -165,7 +156,7 @@ def report(request: AuthedRequest, pk: int) -> HttpResponse:
             if policies.can(request.user, "outcome_event.read", case):
                 return redirect("aftercare:outcomes", pk=case.pk)
             return redirect("cases:detail", pk=case.pk)
-    return _render(
+    return render_case_tab(
         request,
         case,
         "report_outcome",
@@ -197,9 +188,7 @@ def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The verification is recorded."))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, str(message))
+        message_form_errors(request, form)
     return redirect("aftercare:outcomes", pk=case.pk)
 
 

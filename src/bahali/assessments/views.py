@@ -38,20 +38,12 @@ from bahali.assessments.models import (
     InstrumentVersion,
 )
 from bahali.cases.models import Case
-from bahali.cases.views import case_context, get_case_for_user
+from bahali.cases.views import get_case_for_user, render_case_tab
 from bahali.casework.models import Domain as GoalDomain
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
-
-
-def _render(
-    request: AuthedRequest, case: Case, template: str, context: dict[str, Any]
-) -> HttpResponse:
-    full = case_context(request, case, "assessments")
-    full.update(context)
-    return render(request, template, full)
 
 
 def _assessment(case: Case, pk: int) -> Assessment:
@@ -125,9 +117,10 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
     last = services.last_progress_dates([case]).get(case.pk)
     series = services.domain_series(case) if full else None
     completed = [a for a in assessments if a.is_completed and a.pk not in superseded]
-    return _render(
+    return render_case_tab(
         request,
         case,
+        "assessments",
         "assessments/list.html",
         {
             "assessments": assessments,
@@ -244,7 +237,7 @@ def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
     context["assessed_on"] = assessed_on
     if request.headers.get("HX-Request") and request.method == "POST":
         return _relevance(context["sections"])
-    return _render(request, case, "assessments/fill.html", context)
+    return render_case_tab(request, case, "assessments", "assessments/fill.html", context)
 
 
 def _relevance(sections: list[presentation.SectionView]) -> HttpResponse:
@@ -282,7 +275,7 @@ def _read(request: AuthedRequest, case: Case, assessment: Assessment) -> HttpRes
             "has_domains": bool(spec.rated_domains(definition)),
         }
     )
-    return _render(request, case, "assessments/detail.html", context)
+    return render_case_tab(request, case, "assessments", "assessments/detail.html", context)
 
 
 @login_required
@@ -349,9 +342,10 @@ def goals(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
                 _("%(count)d goals are added to the plan.") % {"count": len(added)},
             )
             return redirect("casework:plan", pk=case.pk)
-    return _render(
+    return render_case_tab(
         request,
         case,
+        "assessments",
         "assessments/goals.html",
         {"assessment": assessment, "proposals": proposals, "domains": GoalDomain.choices},
     )
@@ -380,9 +374,10 @@ def compare(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     left, right = found.get(pks[0]), found.get(pks[1])
     rows = presentation.compare_rows(left, right) if left and right else []
-    return _render(
+    return render_case_tab(
         request,
         case,
+        "assessments",
         "assessments/compare.html",
         {"left": left, "right": right, "rows": rows, "choices": choices},
     )

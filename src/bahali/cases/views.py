@@ -61,6 +61,13 @@ def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[st
     return {"case": case, "case_tabs": tabs_for(request.user, case), "active_tab": active_tab}
 
 
+def render_case_tab(
+    request: AuthedRequest, case: Case, tab: str, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """Render one tab of a case's pages: the case header and tabs, then the tab's context."""
+    return render(request, template, {**case_context(request, case, tab), **context})
+
+
 @login_required
 def case_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):

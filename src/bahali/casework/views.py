@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.cases.models import Case, CaseRole
-from bahali.cases.views import case_context, get_case_for_user
+from bahali.cases.views import get_case_for_user, render_case_tab
 from bahali.casework import services
 from bahali.casework.forms import (
     EditGoalForm,
@@ -44,7 +44,7 @@ from bahali.casework.models import (
     SessionFormat,
     SupportStatus,
 )
-from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
@@ -65,22 +65,8 @@ def _tab_case(request: AuthedRequest, pk: int, resource: str = "plan") -> Case:
     return get_case_for_user(request, pk, resource)
 
 
-def _form_refused(request: AuthedRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
-
-
 def _team(case: Case) -> Any:
     return case.team.filter(left_on__isnull=True).select_related("membership__user")
-
-
-def _render(
-    request: AuthedRequest, case: Case, tab: str, template: str, context: dict[str, Any]
-) -> HttpResponse:
-    full = case_context(request, case, tab)
-    full.update(context)
-    return render(request, template, full)
 
 
 SESSIONS_PER_PAGE = 25
@@ -117,7 +103,7 @@ def plan(request: AuthedRequest, pk: int) -> HttpResponse:
     goals = case.goals.select_related("responsible__membership__user").prefetch_related(
         Prefetch("reviews", GoalReview.objects.select_related("reviewed_by"))
     )
-    return _render(
+    return render_case_tab(
         request,
         case,
         "plan",
@@ -169,7 +155,9 @@ def edit_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The goal is saved."))
             return redirect("casework:plan", pk=case.pk)
-    return _render(request, case, "plan", "casework/edit_goal.html", {"form": form, "goal": goal})
+    return render_case_tab(
+        request, case, "plan", "casework/edit_goal.html", {"form": form, "goal": goal}
+    )
 
 
 @login_required
@@ -194,7 +182,7 @@ def review_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The review is recorded."))
     else:
-        _form_refused(request, form)
+        message_form_errors(request, form)
     return redirect("casework:plan", pk=case.pk)
 
 
@@ -244,7 +232,7 @@ def sessions(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("-session__held_on", "-pk")
     )
     page = Paginator(attendances, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return _render(
+    return render_case_tab(
         request,
         case,
         "sessions",
@@ -370,7 +358,7 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
     rows = [
         {"note": n, "body": opened.get(n.pk), "restricted": n.pk not in opened} for n in all_notes
     ]
-    return _render(
+    return render_case_tab(
         request, case, "notes", "casework/notes.html", {"rows": rows, "form": form, "page": page}
     )
 
@@ -397,7 +385,7 @@ def security_notes(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("casework:security_notes", pk=case.pk)
     found = Note.objects.visible_to(request.user, "security_note").filter(case=case)
     opened = _opened(request, found.select_related("author"))
-    return _render(
+    return render_case_tab(
         request,
         case,
         "security_notes",
@@ -429,7 +417,7 @@ def family(request: AuthedRequest, pk: int) -> HttpResponse:
         .select_related("facilitator")
         .prefetch_related("family_attendees")
     )
-    return _render(
+    return render_case_tab(
         request,
         case,
         "family",
@@ -485,7 +473,7 @@ def mentoring(request: AuthedRequest, pk: int) -> HttpResponse:
     assignments = case.mentor_assignments.select_related(
         "mentor__membership__user"
     ).prefetch_related(Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk")))
-    return _render(
+    return render_case_tab(
         request,
         case,
         "mentoring",
@@ -515,7 +503,7 @@ def log_meeting(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResp
         else:
             messages.success(request, _("The meeting is logged."))
     else:
-        _form_refused(request, form)
+        message_form_errors(request, form)
     return redirect("casework:mentoring", pk=case.pk)
 
 
@@ -542,7 +530,7 @@ def support(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The support is recorded."))
             return redirect("casework:support", pk=case.pk)
-    return _render(
+    return render_case_tab(
         request,
         case,
         "support",

@@ -37,7 +37,7 @@ from bahali.communities.forms import (
     ReadinessStartForm,
 )
 from bahali.communities.models import Committee, CommitteeMember, Dialogue
-from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
@@ -66,12 +66,6 @@ def _committee(community: Community) -> Committee | None:
         .prefetch_related("members")
         .first()
     )
-
-
-def _refused(request: AuthedRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, str(message))
 
 
 @login_required
@@ -192,7 +186,7 @@ def form_committee(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The committee is recorded."))
     else:
-        _refused(request, form)
+        message_form_errors(request, form)
     return redirect("communities:detail", pk=community.pk)
 
 
@@ -214,7 +208,7 @@ def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The member is added to the committee."))
     else:
-        _refused(request, form)
+        message_form_errors(request, form)
     return redirect("communities:detail", pk=community.pk)
 
 
@@ -349,7 +343,7 @@ def start_readiness(request: AuthedRequest, pk: int) -> HttpResponse:
     community = _community(request, pk, "write")
     form = ReadinessStartForm(request.POST)
     if not form.is_valid():
-        _refused(request, form)
+        message_form_errors(request, form)
         return redirect("communities:detail", pk=community.pk)
     try:
         assessment = readiness.start_readiness_assessment(

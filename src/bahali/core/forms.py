@@ -23,6 +23,13 @@ def message_refusal(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def message_form_errors(request: HttpRequest, form: forms.Form) -> None:
+    """Report an invalid form's errors as messages, for forms that redirect."""
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, str(message))
+
+
 class BootstrapForm(forms.Form):
     """A form whose widgets carry Bootstrap's classes, marked invalid when they have errors."""
 

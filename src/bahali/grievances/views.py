@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.core.context import SYSTEM
-from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.grievances import services
 from bahali.grievances.forms import (
@@ -225,12 +224,6 @@ def _handled(request: AuthedRequest, pk: int) -> Grievance:
     return grievance
 
 
-def _refused(request: AuthedRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, str(message))
-
-
 @login_required
 @require_POST
 def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -253,7 +246,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The grievance is acknowledged."))
     else:
-        _refused(request, form)
+        message_form_errors(request, form)
     return redirect("grievances:detail", pk=grievance.pk)
 
 
@@ -278,7 +271,7 @@ def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The grievance is resolved."))
     else:
-        _refused(request, form)
+        message_form_errors(request, form)
     return redirect("grievances:detail", pk=grievance.pk)
 
 

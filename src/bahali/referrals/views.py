@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.cases.views import case_context, get_case_for_user
-from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import District
 from bahali.referrals import services
@@ -46,12 +46,6 @@ def network_tabs(user: Any, active: str) -> list[dict[str, Any]]:
     for tab in tabs:
         tab["active"] = tab["key"] == active
     return tabs
-
-
-def _form_refused(request: AuthedRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
 
 
 # --- the directory ------------------------------------------------------------------
@@ -180,7 +174,7 @@ def cancel(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The referral is withdrawn."))
     else:
-        _form_refused(request, form)
+        message_form_errors(request, form)
     return redirect("referrals:case", pk=case.pk)
 
 
@@ -241,7 +235,7 @@ def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your answer is sent to the case team."))
     else:
-        _form_refused(request, form)
+        message_form_errors(request, form)
     return redirect("referrals:inbox")
 
 
@@ -267,5 +261,5 @@ def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The referral is completed; the team sees your feedback."))
     else:
-        _form_refused(request, form)
+        message_form_errors(request, form)
     return redirect("referrals:inbox")
