@@ -3,19 +3,40 @@
 Each table lists ``Endpoint`` rows; ``each_role`` calls one row as every role of a
 ``PathwayWorld`` (one user per role, in scope where the role allows), each call inside a
 savepoint that is rolled back, and returns the calls whose status was not the expected one.
+A table's world is built once per module (``module_world``): every call is rolled back, so
+each test meets the world as it was built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
+import pytest
 from django.db import transaction
 
 from bahali.accounts import services as accounts
 from bahali.accounts.roles import Role
 from bahali.testing import TEST_PASSWORD
 from tests.test_authorization_matrix import Endpoint
+
+W = TypeVar("W")
+
+
+def module_world(build: Callable[[], W]) -> Any:
+    """A module-scoped ``world`` fixture: ``build()`` runs once, inside a transaction that is
+    rolled back when the module's tests are done. Each test runs in a savepoint within it
+    (pytest-django's ``db``) and each role's call in a savepoint of its own, so no test sees
+    another's writes; building the cast once instead of once per test halves the tables'
+    time (pytest-django keeps connections open between tests to allow this)."""
+
+    @pytest.fixture(scope="module")
+    def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[W]:
+        with django_db_blocker.unblock(), transaction.atomic():
+            yield build()
+            transaction.set_rollback(True)
+
+    return world
 
 
 def page(

@@ -16,7 +16,7 @@ from bahali.aftercare.models import CheckIn, OutcomeEvent
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM
 from bahali.testing import PathwayWorld
-from tests.authorization import api, call, each_role, page
+from tests.authorization import api, call, each_role, module_world, page
 
 pytestmark = pytest.mark.django_db
 
@@ -265,16 +265,19 @@ API = [
 ]
 
 
+world = module_world(_world)
+
+
 @pytest.mark.parametrize(
     "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
 )
-def test_every_role(client, endpoint):
-    assert each_role(client, endpoint, _world()) == []
+def test_every_role(client, endpoint, world):
+    assert each_role(client, endpoint, world) == []
 
 
 @pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
-def test_anonymous(client, endpoint):
-    response = call(client, endpoint, _world())
+def test_anonymous(client, endpoint, world):
+    response = call(client, endpoint, world)
     assert response.status_code == endpoint.anonymous
     if endpoint.anonymous == 302:
         assert response["Location"].startswith("/accounts/sign-in/")

@@ -24,7 +24,7 @@ from bahali.assessments.tests.test_services import DOMAINS, INDICATORS
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM
 from bahali.testing import PathwayWorld
-from tests.authorization import api, call, each_role, page
+from tests.authorization import api, call, each_role, module_world, page
 
 pytestmark = pytest.mark.django_db
 
@@ -392,17 +392,18 @@ API = [
 ]
 
 
+world = module_world(_world)
+
+
 @pytest.mark.parametrize(
     "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
 )
-def test_every_role(client, endpoint):
-    world = _world()
+def test_every_role(client, endpoint, world):
     assert each_role(client, endpoint, world) == []
 
 
 @pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
-def test_anonymous(client, endpoint):
-    world = _world()
+def test_anonymous(client, endpoint, world):
     response = call(client, endpoint, world)
     assert response.status_code == endpoint.anonymous
     if endpoint.anonymous == 302:
@@ -428,8 +429,7 @@ def test_every_assessments_url_is_covered():
     assert covered - names == set()
 
 
-def test_the_liaison_lists_overall_bands_only(client):
-    world = _world()
+def test_the_liaison_lists_overall_bands_only(client, world):
     progress = Instrument.objects.get(code="progress")
     case = world.mine.case
     assessment = services.start_assessment(

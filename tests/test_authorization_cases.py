@@ -20,7 +20,7 @@ from bahali.testing import (
     PathwayWorld,
     membership_of,
 )
-from tests.authorization import api, call, each_role, page
+from tests.authorization import api, call, each_role, module_world, page
 
 pytestmark = pytest.mark.django_db
 
@@ -358,16 +358,17 @@ API = [
 ]
 
 
+world = module_world(_world)
+
+
 @pytest.mark.parametrize(
     "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
 )
-def test_every_role(client, endpoint):
-    world = _world()
+def test_every_role(client, endpoint, world):
     assert each_role(client, endpoint, world) == []
 
 
 @pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
-def test_anonymous(client, endpoint):
-    world = _world()
+def test_anonymous(client, endpoint, world):
     response = call(client, endpoint, world)
     assert response.status_code == endpoint.anonymous

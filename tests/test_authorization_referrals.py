@@ -19,7 +19,7 @@ from bahali.organisations.models import Organisation
 from bahali.referrals import services as referrals
 from bahali.referrals.models import Referral, Service
 from bahali.testing import OrganisationFactory, PathwayWorld
-from tests.authorization import api, call, each_role, page
+from tests.authorization import api, call, each_role, module_world, page
 
 pytestmark = pytest.mark.django_db
 
@@ -253,16 +253,19 @@ API = [
 ]
 
 
+world = module_world(_world)
+
+
 @pytest.mark.parametrize(
     "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
 )
-def test_every_role(client, endpoint):
-    assert each_role(client, endpoint, _world()) == []
+def test_every_role(client, endpoint, world):
+    assert each_role(client, endpoint, world) == []
 
 
 @pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
-def test_anonymous(client, endpoint):
-    response = call(client, endpoint, _world())
+def test_anonymous(client, endpoint, world):
+    response = call(client, endpoint, world)
     assert response.status_code == endpoint.anonymous
     if endpoint.anonymous == 302:
         assert response["Location"].startswith("/accounts/sign-in/")

@@ -435,6 +435,22 @@ def _condition(
     return condition, multi_valued
 
 
+def _condition_key(
+    model: type[models.Model], user: User | Any, resource: str, verb: str
+) -> tuple[Any, ...]:
+    """What :func:`_condition` builds its condition from: two actions with the same key
+    have the same condition (a scope reached by a function depends on the resource too)."""
+    paths = SCOPE_PATHS.get(model._meta.label_lower, {})
+    return tuple(
+        (
+            membership.pk,
+            grant.scope,
+            resource if callable(paths.get(grant.scope)) else None,
+        )
+        for membership, grant in grants(user, resource, verb)
+    )
+
+
 def filter_visible(queryset: Q, user: User | Any, resource: str, verb: str = "read") -> Q:
     """Narrow ``queryset`` to the rows ``user`` may ``verb``; none when nothing grants it."""
     condition, multi_valued = _condition(queryset.model, user, resource, verb)
@@ -448,39 +464,39 @@ def can_many(user: User | Any, actions: Iterable[str], obj: models.Model) -> dic
     """``can(user, action, obj)`` for several actions at once, in one query.
 
     A case page asks a dozen questions of one case (which tabs, which timeline entries,
-    which buttons); each condition becomes a column of a single row. Within a read-only
+    which buttons); each distinct condition becomes an ``EXISTS`` column of a single row
+    (actions whose grants reach the row the same way share a column). ``EXISTS`` keeps each
+    answer an index probe: an ``IN (subquery)`` column would read every row of the user's
+    scope (a psychologist's thousands of team places) once per column. Within a read-only
     request the answers are remembered for ``can`` (see :func:`answers_remembered`).
     """
+    model = type(obj)
     answers: dict[str, bool] = {}
-    columns: dict[str, models.Expression] = {}
+    column_of: dict[str, str] = {}  # action → column
+    columns: dict[str, models.Exists] = {}
+    keys: dict[tuple[Any, ...], str] = {}  # how a condition reaches the row → column
     for action in dict.fromkeys(actions):
         resource, _sep, verb = action.partition(".")
         if obj.pk is None or not grants(user, resource, verb):
             answers[action] = False
             continue
-        condition, multi_valued = _condition(type(obj), user, resource, verb)
+        key = _condition_key(model, user, resource, verb)
+        if key in keys:
+            column_of[action] = keys[key]
+            continue
+        condition, _multi_valued = _condition(model, user, resource, verb)
         if condition is None:
             answers[action] = True
-        elif multi_valued:  # a join that could repeat the row: asked on its own
-            answers[action] = filter_visible(
-                type(obj)._default_manager.filter(pk=obj.pk), user, resource, verb
-            ).exists()
-        else:
-            columns[f"may_{len(columns)}"] = models.ExpressionWrapper(
-                condition, output_field=models.BooleanField()
-            )
-    if columns:
-        found = (
-            type(obj)
-            ._default_manager.filter(pk=obj.pk)
-            .annotate(**columns)
-            .values(*columns)
-            .first()
+            continue
+        name = keys[key] = column_of[action] = f"may_{len(columns)}"
+        # EXISTS answers once per row whatever the join repeats: no DISTINCT needed.
+        columns[name] = models.Exists(
+            model._default_manager.filter(pk=models.OuterRef("pk")).filter(condition)
         )
-        names = iter(columns)
-        for action in dict.fromkeys(actions):
-            if action not in answers:
-                answers[action] = bool(found and found[next(names)])
+    if columns:
+        found = model._default_manager.filter(pk=obj.pk).values(**columns).first()
+        for action, name in column_of.items():
+            answers[action] = bool(found and found[name])
     remembered = _REMEMBERED.get()
     if remembered is not None:
         for action, allowed in answers.items():

@@ -341,20 +341,13 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("casework:notes", pk=case.pk)
     classes = [Sensitivity.GENERAL, Sensitivity.CLINICAL]
     page = Paginator(
-        Note.objects.filter(case=case, sensitivity__in=classes)
+        case.notes.filter(sensitivity__in=classes)  # each note knows its case: no query
         .select_related("author", "session")
         .order_by("-written_on", "-pk"),
         NOTES_PER_PAGE,
     ).get_page(request.GET.get("page"))
     all_notes = list(page.object_list)
-    readable = set(
-        Note.objects.visible_to(user)
-        .filter(pk__in=[n.pk for n in all_notes])
-        .values_list("pk", flat=True)
-    )
-    opened = {
-        o.note.pk: o.body for o in _opened(request, [n for n in all_notes if n.pk in readable])
-    }
+    opened = {o.note.pk: o.body for o in _opened(request, services.readable_notes(user, all_notes))}
     rows = [
         {"note": n, "body": opened.get(n.pk), "restricted": n.pk not in opened} for n in all_notes
     ]

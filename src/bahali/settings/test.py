@@ -1,7 +1,7 @@
 """Test settings: the production settings with fast hashing and plain HTTP."""
 
 from bahali.settings import *  # noqa: F403
-from bahali.settings import STORAGES
+from bahali.settings import DATABASES, STORAGES
 
 # Argon2 stays the production hasher (a test checks it); tests hash quickly.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -17,3 +17,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # A test database is thrown away: its commits need not wait for the disk. Browser tests
+    # commit every write (no wrapping transaction), hundreds per test.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"

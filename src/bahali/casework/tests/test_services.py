@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
 from bahali.cases import due, timeline, work
 from bahali.cases import services as cases
@@ -653,3 +654,17 @@ def test_reading_many_clinical_notes_writes_one_event_naming_each(world):
     assert events.count() == before + 1
     assert events[0].object_type == "cases.case"
     assert events[0].changes["notes"][1] == sorted(n.pk for n in notes)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_readable_notes_agree_with_the_visible_notes_for_every_role(world, role):
+    """The notes page and ``read_notes`` ask per case and class (``readable_notes``); the
+    answer must be the one the lists give (``Note.objects.visible_to``)."""
+    for case in (world.case(), world.stranger_case()):
+        for sensitivity in ("general", "clinical", "security"):
+            services.write_note(actor=SYSTEM, case=case, sensitivity=sensitivity, body="x")
+    user = world.user_for(role)
+    notes = list(Note.objects.select_related("case"))
+    assert len(notes) == 6
+    readable = {note.pk for note in services.readable_notes(user, notes)}
+    assert readable == set(Note.objects.visible_to(user).values_list("pk", flat=True))
