@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from bahali.assessments import definition as spec
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core.models import AuditedModel
+from bahali.core.sealing import Sealed
 from bahali.programmes.models import Translated
 
 
@@ -157,11 +158,14 @@ class Assessment(AuditedModel):
     refuses lost updates when two people edit one draft.
     """
 
-    # Answers and rationales are for those who may read assessments; the audit trail's
-    # readers (data stewards among them) see that they changed, not what they say.
-    audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
-        {"answers", "domain_ratings", "overall_rationale"}
-    )
+    # Answers, ratings and rationales say what drew a person in and what risk an assessor
+    # sees: sealed at rest like notes (bahali.core.sealing), and the audit trail's readers
+    # (data stewards among them) see that they changed, not what they say.
+    sealed_fields: ClassVar[dict[str, str]] = {
+        "sealed_answers": "assessments.assessment.answers",
+        "sealed_domain_ratings": "assessments.assessment.domain_ratings",
+        "sealed_overall_rationale": "assessments.assessment.overall_rationale",
+    }
 
     case = models.ForeignKey(
         "cases.Case",
@@ -197,12 +201,14 @@ class Assessment(AuditedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
     )
-    answers = models.JSONField(_("answers"), default=dict, blank=True)
-    domain_ratings = models.JSONField(_("domain ratings"), default=dict, blank=True)
+    sealed_answers = models.TextField(_("answers (sealed)"), blank=True, default="")
+    sealed_domain_ratings = models.TextField(_("domain ratings (sealed)"), blank=True, default="")
     overall_rating = models.CharField(
         _("overall judgement"), max_length=10, choices=Band.choices, blank=True
     )
-    overall_rationale = models.TextField(_("rationale of the overall judgement"), blank=True)
+    sealed_overall_rationale = models.TextField(
+        _("rationale of the overall judgement (sealed)"), blank=True, default=""
+    )
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("corrects"),
@@ -213,6 +219,15 @@ class Assessment(AuditedModel):
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+
+    # item name → answer; domain → {"rating", "rationale"}; the overall judgement's rationale
+    answers = Sealed("sealed_answers", sealed_fields["sealed_answers"], json=True)
+    domain_ratings = Sealed(
+        "sealed_domain_ratings", sealed_fields["sealed_domain_ratings"], json=True
+    )
+    overall_rationale = Sealed(
+        "sealed_overall_rationale", sealed_fields["sealed_overall_rationale"]
+    )
 
     objects = CaseRowQuerySet.as_manager()
 

@@ -441,12 +441,12 @@ def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
         instrument_version=assessment.instrument_version,
         assessor=_user(actor),
         assessed_on=assessment.assessed_on,
-        answers=dict(assessment.answers),
-        domain_ratings=dict(assessment.domain_ratings),
         overall_rating=assessment.overall_rating,
-        overall_rationale=assessment.overall_rationale,
         corrects=assessment,
     )
+    correction.answers = dict(assessment.answers)  # sealed attributes: assigned, not kwargs
+    correction.domain_ratings = dict(assessment.domain_ratings)
+    correction.overall_rationale = assessment.overall_rationale
     correction.save()
     return correction
 

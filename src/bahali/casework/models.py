@@ -272,7 +272,7 @@ class Note(AuditedModel):
     clinical read is audited.
     """
 
-    audit_secret_fields: ClassVar[frozenset[str]] = frozenset({"sealed_body"})
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_body": "casework.note.body"}
 
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes"
@@ -345,9 +345,9 @@ class FamilyMember(AuditedModel):
     participant's identity, each opening audited.
     """
 
-    audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
-        {f"sealed_{name}" for name in FAMILY_SEALED_FIELDS}
-    )
+    sealed_fields: ClassVar[dict[str, str]] = {
+        f"sealed_{name}": f"casework.familymember.{name}" for name in FAMILY_SEALED_FIELDS
+    }
 
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="family"

@@ -393,12 +393,12 @@ def record_session(
 
 
 def _seal_note(body: str) -> str:
-    return crypto.seal(body, context="casework.note.body")
+    return crypto.seal(body, context=Note.sealed_fields["sealed_body"])
 
 
 def open_note(note: Note) -> str:
     """Decrypt a note's body. Internal: callers showing it use ``read_notes``."""
-    return crypto.unseal(note.sealed_body, context="casework.note.body")
+    return crypto.unseal(note.sealed_body, context=Note.sealed_fields["sealed_body"])
 
 
 @service
@@ -525,8 +525,8 @@ def add_family_member(
     member = FamilyMember(
         case=case,
         relationship=relationship,
-        sealed_name=crypto.seal(name, context="casework.familymember.name"),
-        sealed_contact=crypto.seal(contact, context="casework.familymember.contact"),
+        sealed_name=crypto.seal(name, context=FamilyMember.sealed_fields["sealed_name"]),
+        sealed_contact=crypto.seal(contact, context=FamilyMember.sealed_fields["sealed_contact"]),
         engagement=engagement,
         is_guardian=is_guardian,
     )
@@ -542,8 +542,10 @@ def read_family_contact(*, actor: Actor, member: FamilyMember) -> FamilyContact:
     policies.require(actor, "identity.read", member.case.participant)
     record("family_contact.read", obj=member)
     return FamilyContact(
-        name=crypto.unseal(member.sealed_name, context="casework.familymember.name"),
-        contact=crypto.unseal(member.sealed_contact, context="casework.familymember.contact"),
+        name=crypto.unseal(member.sealed_name, context=FamilyMember.sealed_fields["sealed_name"]),
+        contact=crypto.unseal(
+            member.sealed_contact, context=FamilyMember.sealed_fields["sealed_contact"]
+        ),
     )
 
 

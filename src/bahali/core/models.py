@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 
-from bahali.core import context
+from bahali.core import context, sealing
 
 REDACTED = "[redacted]"
 
@@ -36,9 +36,12 @@ class AuditedModel(models.Model):
     The audit mechanism, not each caller, records the change: which fields changed, from
     what to what. Fields in ``audit_secret_fields`` are recorded as changed without their
     values; fields in ``audit_ignored_fields`` are bookkeeping and not recorded at all.
+    Sealed fields (``sealed_fields``: field → context, see ``bahali.core.sealing``) are
+    secret too.
     """
 
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset()
+    sealed_fields: ClassVar[dict[str, str]] = {}
     audit_ignored_fields: ClassVar[frozenset[str]] = frozenset()
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -55,6 +58,7 @@ class AuditedModel(models.Model):
 
         context.current()
         adding = self._state.adding
+        sealing.flush(self)
         changes = self._audit_changes(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
         self._audit_snapshot = {
@@ -88,7 +92,7 @@ class AuditedModel(models.Model):
                 continue
             if self._state.adding and (new in (None, "") or new == field.get_default()):
                 continue
-            if field.name in self.audit_secret_fields:
+            if field.name in self.audit_secret_fields or field.name in self.sealed_fields:
                 changes[field.name] = [REDACTED, REDACTED]
             else:
                 changes[field.name] = [_jsonable(old), _jsonable(new)]

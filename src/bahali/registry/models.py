@@ -52,6 +52,9 @@ class Participant(AuditedModel):
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
         {f"sealed_{name}" for name in IDENTITY_FIELDS} | {"cnic_index"}
     )
+    sealed_fields: ClassVar[dict[str, str]] = {
+        f"sealed_{name}": f"participant.{name}" for name in IDENTITY_FIELDS
+    }
 
     code = models.CharField(_("code"), max_length=16, unique=True)
     district = models.ForeignKey(

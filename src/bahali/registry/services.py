@@ -105,7 +105,11 @@ def _seal(participant: Participant, identity: Identity) -> None:
             if value is None
             else (value.isoformat() if hasattr(value, "isoformat") else str(value))
         )
-        setattr(participant, f"sealed_{name}", crypto.seal(text, context=f"participant.{name}"))
+        setattr(
+            participant,
+            f"sealed_{name}",
+            crypto.seal(text, context=Participant.sealed_fields[f"sealed_{name}"]),
+        )
     participant.cnic_index = cnic_index(identity.cnic) if identity.cnic else ""
 
 
@@ -113,7 +117,10 @@ def open_identity(participant: Participant) -> Identity:
     """Decrypt a participant's identity. Internal: callers showing it use ``read_identity``."""
     values: dict[str, Any] = {}
     for name in IDENTITY_FIELDS:
-        text = crypto.unseal(getattr(participant, f"sealed_{name}"), context=f"participant.{name}")
+        text = crypto.unseal(
+            getattr(participant, f"sealed_{name}"),
+            context=Participant.sealed_fields[f"sealed_{name}"],
+        )
         if name == "birth_date":
             values[name] = datetime.date.fromisoformat(text) if text else None
         elif name == "birth_year":
@@ -593,51 +600,6 @@ def record_candidate_views(*, actor: Actor, participants: Iterable[Participant])
     """Candidates shown side by side at registration reveal identity: audit each one."""
     for participant in participants:
         record("identity.read", obj=participant, changes={"purpose": [None, "duplicate check"]})
-
-
-def _needs_reseal(participant: Participant, kid: str) -> bool:
-    return any(
-        (value := getattr(participant, f"sealed_{name}")) and crypto.key_id_of(value) != kid
-        for name in IDENTITY_FIELDS
-    )
-
-
-def rotate_keys(*, actor: Actor, batch: int = 500) -> int:
-    """Re-seal every participant still holding a value under an older key; returns how many.
-
-    Each batch is its own audited transaction, so the application keeps working meanwhile.
-    """
-    kid = crypto.active_key_id()
-    done = 0
-    last_pk = 0
-    while True:
-        chunk = list(Participant.objects.filter(pk__gt=last_pk).order_by("pk")[:batch])
-        if not chunk:
-            return done
-        last_pk = chunk[-1].pk
-        stale = [p for p in chunk if _needs_reseal(p, kid)]
-        if stale:
-            done += _reseal(actor=actor, participants=stale)
-
-
-@service
-def _reseal(*, actor: Actor, participants: list[Participant]) -> int:
-    for participant in participants:
-        fresh = Participant.objects.select_for_update().get(pk=participant.pk)
-        _seal(fresh, open_identity(fresh))
-        fresh.save()
-    return len(participants)
-
-
-def key_usage() -> dict[str, int]:
-    """How many sealed values each key id protects (for ``bahali keys status``)."""
-    usage: dict[str, int] = {}
-    for row in Participant.objects.values_list(*[f"sealed_{n}" for n in IDENTITY_FIELDS]):
-        for value in row:
-            if value:
-                kid = crypto.key_id_of(value)
-                usage[kid] = usage.get(kid, 0) + 1
-    return usage
 
 
 @service
