@@ -306,6 +306,22 @@ PAGES = [
         302,
     ),
     page(
+        "casework:end_mentoring",
+        "post",
+        lambda w: f"/cases/{w.mine.case.pk}/mentoring/{w.mine.assignment.pk}/end/",
+        TEAM,
+        302,
+        data=lambda w: {"ends_on": _today(w), "reason": "completed"},
+    ),
+    page(
+        "casework:end_mentoring",
+        "post",
+        lambda w: f"/cases/{w.stranger.case.pk}/mentoring/{w.stranger.assignment.pk}/end/",
+        set(),
+        302,
+        data=lambda w: {"ends_on": _today(w), "reason": "completed"},
+    ),
+    page(
         "casework:support", "get", lambda w: f"/cases/{w.mine.case.pk}/support/", PLAN_READERS, 200
     ),
     page(
@@ -516,6 +532,22 @@ API = [
         TEAM,
         201,
         data=lambda w: {"mentor_id": _mentor_pk(w), "starts_on": _today(w), "frequency": "weekly"},
+    ),
+    api(
+        "api:end_mentor_assignment",
+        "post",
+        lambda w: f"/api/v1/mentoring/{w.mine.assignment.pk}/end",
+        TEAM,
+        200,
+        data=lambda w: {"ends_on": _today(w), "reason": "completed"},
+    ),
+    api(
+        "api:end_mentor_assignment",
+        "post",
+        lambda w: f"/api/v1/mentoring/{w.stranger.assignment.pk}/end",
+        set(),
+        200,
+        data=lambda w: {"ends_on": _today(w), "reason": "completed"},
     ),
     api(
         "api:create_mentor_meeting",

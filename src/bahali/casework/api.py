@@ -507,7 +507,14 @@ class AssignmentOut(Schema):
     starts_on: datetime.date
     ends_on: datetime.date | None
     frequency: str
+    ongoing: bool = Field(..., description="Not yet past its end date")
+    end_reason: str = Field(..., description="Why it ended early (empty while ongoing)")
+    end_note: str
     meetings: list[MeetingOut]
+
+    @staticmethod
+    def resolve_ongoing(obj: MentorAssignment) -> bool:
+        return obj.is_ongoing
 
     @staticmethod
     def resolve_mentor(obj: MentorAssignment) -> str:
@@ -523,6 +530,12 @@ class AssignmentIn(Schema):
     starts_on: datetime.date
     ends_on: datetime.date | None = None
     frequency: str
+
+
+class EndAssignmentIn(Schema):
+    ends_on: datetime.date = Field(..., description="The last day, up to today")
+    reason: str = Field(..., description="completed, mentor_left, new_mentor, withdrew or other")
+    note: str = Field("", description="Needed when the reason is other; stored sealed")
 
 
 class MeetingIn(Schema):
@@ -586,6 +599,22 @@ def create_mentor_meeting(
         actor=request.user, assignment=assignment, **payload.dict()
     )
     return Status(201, meeting)
+
+
+@router.post(
+    "/mentoring/{assignment_id}/end",
+    response={200: AssignmentOut, 404: Error, 422: Error},
+    summary="End a mentor assignment, with the reason (its meetings stay on the record)",
+)
+def end_mentor_assignment(
+    request: AuthedRequest, assignment_id: int, payload: EndAssignmentIn
+) -> Any:
+    assignment = get_object_or_404(
+        MentorAssignment.objects.visible_to(request.user, "plan", "write").select_related("case"),
+        pk=assignment_id,
+    )
+    services.end_mentor_assignment(actor=request.user, assignment=assignment, **payload.dict())
+    return _assignments().get(pk=assignment.pk)
 
 
 # --- support ------------------------------------------------------------------------

@@ -144,6 +144,15 @@ def load_demo_casework(cases: list[Case], *, manager: User | None) -> None:
                     summary="Talked about the course and his plans for a small shop.",
                     concerns=visit == 1 and number % 4 == 0,
                 )
+            ended_on = start + datetime.timedelta(days=35)
+            if case.phase.is_aftercare and number % 2 == 0 and ended_on <= timezone.localdate():
+                services.end_mentor_assignment(
+                    actor=lead,
+                    assignment=assignment,
+                    ends_on=ended_on,
+                    reason="completed",
+                    note="Goals met; he now meets the committee monthly.",
+                )
         if case.phase.is_aftercare or case.phase.code in {"reintegration", "halfway"}:
             for kind, amount in (("stipend", "8000"), ("toolkit", "25000")):
                 item = services.record_support(

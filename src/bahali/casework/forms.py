@@ -13,6 +13,7 @@ from bahali.casework.models import (
     Engagement,
     Frequency,
     GoalStatus,
+    MentoringEnd,
     Relationship,
     Sensitivity,
     SessionKind,
@@ -186,6 +187,17 @@ class MeetingForm(BootstrapForm):
     place = forms.CharField(label=_("Place"), max_length=200)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}))
     concerns = forms.BooleanField(label=_("Concerns raised"), required=False)
+
+
+class EndMentoringForm(BootstrapForm):
+    ends_on = forms.DateField(label=_("Last day"), widget=DATE_INPUT)
+    reason = forms.ChoiceField(label=_("Why it ended"), choices=MentoringEnd.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when the reason is “Other reason”. Kept sealed."),
+    )
 
 
 class SupportForm(BootstrapForm):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core.models import AuditedModel
+from bahali.core.sealing import Sealed
 
 
 class Domain(models.TextChoices):
@@ -380,8 +381,20 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
+class MentoringEnd(models.TextChoices):
+    COMPLETED = "completed", _("Mentoring completed")
+    MENTOR_LEFT = "mentor_left", _("The mentor left")
+    NEW_MENTOR = "new_mentor", _("Another mentor took over")
+    WITHDREW = "withdrew", _("The participant withdrew")
+    OTHER = "other", _("Other reason")
+
+
 class MentorAssignment(AuditedModel):
-    """A mentor on the team accompanies the participant for a period (Aarhus-style mentoring)."""
+    """A mentor on the team accompanies the participant for a period (Aarhus-style mentoring).
+
+    It ends on a planned date given at the start, or is ended early with a reason and a
+    note (sealed: why mentoring stopped can say a lot about a person).
+    """
 
     case = models.ForeignKey(
         "cases.Case",
@@ -398,6 +411,15 @@ class MentorAssignment(AuditedModel):
     starts_on = models.DateField(_("start"))
     ends_on = models.DateField(_("end"), null=True, blank=True)
     frequency = models.CharField(_("meeting frequency"), max_length=12, choices=Frequency.choices)
+    end_reason = models.CharField(
+        _("why it ended"), max_length=12, choices=MentoringEnd.choices, blank=True
+    )
+    sealed_end_note = models.TextField(_("note on the end (sealed)"), blank=True, default="")
+
+    sealed_fields: ClassVar[dict[str, str]] = {
+        "sealed_end_note": "casework.mentorassignment.end_note"
+    }
+    end_note = Sealed("sealed_end_note", sealed_fields["sealed_end_note"])
 
     objects = CaseRowQuerySet.as_manager()
 
@@ -408,6 +430,15 @@ class MentorAssignment(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.mentor_id} · {self.starts_on}"
+
+    @property
+    def is_ongoing(self) -> bool:
+        """Not ended early (with a reason), and not past a planned end date."""
+        from django.utils import timezone
+
+        if self.end_reason:
+            return False
+        return self.ends_on is None or self.ends_on >= timezone.localdate()
 
 
 class MentorMeeting(AuditedModel):
@@ -422,8 +453,12 @@ class MentorMeeting(AuditedModel):
     met_on = models.DateField(_("date"))
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
     place = models.CharField(_("place"), max_length=200)
-    summary = models.TextField(_("summary"))
+    sealed_summary = models.TextField(_("summary (sealed)"))
     concerns = models.BooleanField(_("concerns raised"), default=False)
+
+    # What the participant and mentor talked about: sealed at rest (bahali.core.sealing).
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_summary": "casework.mentormeeting.summary"}
+    summary = Sealed("sealed_summary", sealed_fields["sealed_summary"])
 
     objects = CaseRowQuerySet.as_manager()
 

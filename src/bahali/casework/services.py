@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DecimalField, F, Min, Sum, Value
+from django.db.models import DecimalField, F, Max, Min, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -36,6 +36,7 @@ from bahali.casework.models import (
     GoalReview,
     GoalStatus,
     MentorAssignment,
+    MentoringEnd,
     MentorMeeting,
     Note,
     Relationship,
@@ -584,6 +585,40 @@ def assign_mentor(
 
 
 @service
+def end_mentor_assignment(
+    *,
+    actor: Actor,
+    assignment: MentorAssignment,
+    ends_on: datetime.date,
+    reason: str,
+    note: str = "",
+) -> MentorAssignment:
+    """End an ongoing mentor assignment on a day up to today, with the reason: no meeting
+    can be logged after it. Ending it is not deleting it: its meetings stay on the record."""
+    policies.require(actor, "plan.write", assignment)
+    _open(assignment.case)
+    if not assignment.is_ongoing:
+        raise ValidationError(_("This mentor assignment has already ended."))
+    errors: dict[str, str] = {}
+    _not_future(errors, "ends_on", ends_on)
+    if ends_on is not None and ends_on < assignment.starts_on:
+        errors["ends_on"] = _("The end cannot come before the start.")
+    last = assignment.meetings.aggregate(last=Max("met_on"))["last"]
+    if ends_on is not None and last is not None and ends_on < last:
+        errors["ends_on"] = _("A meeting was logged after that day (%(date)s).") % {
+            "date": formats.date_format(last, "SHORT_DATE_FORMAT")
+        }
+    _choice(errors, "reason", reason, MentoringEnd)
+    note = _text(errors, "note", note, required=reason == MentoringEnd.OTHER)
+    _raise(errors)
+    assignment.ends_on = ends_on
+    assignment.end_reason = reason
+    assignment.end_note = note
+    assignment.save()
+    return assignment
+
+
+@service
 def log_mentor_meeting(
     *,
     actor: Actor,
@@ -612,9 +647,9 @@ def log_mentor_meeting(
         met_on=met_on,
         duration_minutes=duration_minutes,
         place=place,
-        summary=summary,
         concerns=concerns,
     )
+    meeting.summary = summary  # sealed: assigned, not a constructor argument
     meeting.save()
     return meeting
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -22,6 +23,7 @@ from bahali.casework.models import (
     AttendanceStatus,
     Goal,
     GoalReview,
+    MentorAssignment,
     MentorMeeting,
     Note,
     Sensitivity,
@@ -154,7 +156,8 @@ def _mentoring_entries(case: Any, limit: int) -> list[TimelineEntry]:
         .select_related("assignment__mentor__membership__user")
         .order_by("-met_on", "-pk")[:limit]
     )
-    return [
+    entries = _assignment_entries(case, limit)
+    return entries + [
         TimelineEntry(
             when=as_datetime(meeting.met_on),
             kind="mentor_meeting",
@@ -171,6 +174,39 @@ def _mentoring_entries(case: Any, limit: int) -> list[TimelineEntry]:
         )
         for meeting in meetings
     ]
+
+
+def _assignment_entries(case: Any, limit: int) -> list[TimelineEntry]:
+    """A mentor assignment's start and, once it has ended early, its end with the reason."""
+    assignments = (
+        MentorAssignment.objects.filter(case=case)
+        .select_related("mentor__membership__user")
+        .order_by("-starts_on", "-pk")[:limit]
+    )
+    today = timezone.localdate()
+    entries = []
+    for assignment in assignments:
+        mentor = _name(assignment.mentor.membership.user)
+        entries.append(
+            TimelineEntry(
+                when=as_datetime(assignment.starts_on),
+                kind="mentoring",
+                icon="people",
+                title=_("%(mentor)s began mentoring") % {"mentor": mentor},
+                detail=str(assignment.get_frequency_display()),
+            )
+        )
+        if assignment.end_reason and assignment.ends_on and assignment.ends_on <= today:
+            entries.append(
+                TimelineEntry(
+                    when=as_datetime(assignment.ends_on),
+                    kind="mentoring",
+                    icon="person-x",
+                    title=_("%(mentor)s's mentoring ended") % {"mentor": mentor},
+                    detail=str(assignment.get_end_reason_display()),
+                )
+            )
+    return entries
 
 
 def _support_entries(case: Any, limit: int) -> list[TimelineEntry]:

@@ -20,6 +20,11 @@ urlpatterns = [
         views.log_meeting,
         name="log_meeting",
     ),
+    path(
+        "<int:pk>/mentoring/<int:assignment_pk>/end/",
+        views.end_mentoring,
+        name="end_mentoring",
+    ),
     path("<int:pk>/support/", views.support, name="support"),
     path("<int:pk>/support/<int:item_pk>/paid/", views.mark_paid, name="mark_paid"),
 ]

@@ -23,6 +23,7 @@ from bahali.cases.views import get_case_for_user, render_case_tab
 from bahali.casework import services
 from bahali.casework.forms import (
     EditGoalForm,
+    EndMentoringForm,
     FamilyMemberForm,
     GoalForm,
     GroupSessionForm,
@@ -476,6 +477,7 @@ def mentoring(request: AuthedRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_write": can_write,
             "meeting_form": MeetingForm(initial={"met_on": timezone.localdate()}),
+            "end_form": EndMentoringForm(initial={"ends_on": timezone.localdate()}),
         },
     )
 
@@ -495,6 +497,26 @@ def log_meeting(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResp
             message_refusal(request, error)
         else:
             messages.success(request, _("The meeting is logged."))
+    else:
+        message_form_errors(request, form)
+    return redirect("casework:mentoring", pk=case.pk)
+
+
+@login_required
+@require_POST
+def end_mentoring(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    case = _writable_case(request, pk)
+    assignment = get_object_or_404(case.mentor_assignments.all(), pk=assignment_pk)
+    form = EndMentoringForm(request.POST)
+    if form.is_valid():
+        try:
+            services.end_mentor_assignment(
+                actor=request.user, assignment=assignment, **form.cleaned_data
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(request, _("The mentor assignment has ended."))
     else:
         message_form_errors(request, form)
     return redirect("casework:mentoring", pk=case.pk)

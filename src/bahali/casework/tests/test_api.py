@@ -223,3 +223,20 @@ def test_mentoring_over_the_api(world, call):
     assert meeting.status_code == 201
     listed = call(world.monitor, "get", f"/api/v1/cases/{case.pk}/mentoring").json()
     assert len(listed[0]["meetings"]) == 1
+    assert listed[0]["ongoing"] is True and listed[0]["end_reason"] == ""
+    url = f"/api/v1/mentoring/{created.json()['id']}/end"
+    refused = call(world.case_worker, "post", url, {"ends_on": str(world.today), "reason": "x"})
+    assert refused.status_code == 422
+    assert [d["field"] for d in refused.json()["error"]["details"]] == ["reason"]
+    ended = call(
+        world.case_worker,
+        "post",
+        url,
+        {"ends_on": str(world.today), "reason": "other", "note": "Family moved to Karachi"},
+    )
+    assert ended.status_code == 200
+    assert (
+        ended.json()["ongoing"] is False and ended.json()["end_note"] == "Family moved to Karachi"
+    )
+    again = call(world.case_worker, "post", url, {"ends_on": str(world.today), "reason": "other"})
+    assert again.status_code == 422

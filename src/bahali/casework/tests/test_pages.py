@@ -201,3 +201,35 @@ def test_family_contact_only_for_identity_readers(world, case, signed_in):
     response = client.get(url)
     assert response.status_code == 200 and "Bibi Jan" in response.content.decode()
     assert AuditEvent.objects.filter(action="family_contact.read").count() == 1
+
+
+def test_a_mentor_assignment_is_ended_on_the_page(world, case, signed_in):
+    import datetime
+
+    from bahali.casework.models import MentorAssignment
+
+    mentor = case.team.get(membership__user=world.mentor, left_on__isnull=True)
+    assignment = services.assign_mentor(
+        actor=world.case_worker,
+        case=case,
+        mentor=mentor,
+        starts_on=world.today - datetime.timedelta(days=20),
+        frequency="weekly",
+    )
+    client = signed_in(world.case_worker)
+    page = client.get(f"/cases/{case.pk}/mentoring/").content.decode()
+    assert 'data-testid="end-mentoring-form"' in page and "ongoing" in page
+    url = f"/cases/{case.pk}/mentoring/{assignment.pk}/end/"
+    future = (world.today + datetime.timedelta(days=2)).isoformat()
+    refused = client.post(url, {"ends_on": future, "reason": "completed"}, follow=True)
+    assert "The date cannot be in the future." in refused.content.decode()
+    assert MentorAssignment.objects.get(pk=assignment.pk).is_ongoing
+    ended = client.post(
+        url, {"ends_on": world.today.isoformat(), "reason": "withdrew", "note": ""}, follow=True
+    )
+    body = ended.content.decode()
+    assert "The mentor assignment has ended." in body
+    assert 'data-testid="mentoring-end"' in body and "The participant withdrew" in body
+    assert (
+        'data-testid="end-mentoring-form"' not in body and 'data-testid="meeting-form"' not in body
+    )

@@ -477,6 +477,97 @@ def test_mentor_assignment_and_meetings(world):
     assert MentorAssignment.objects.count() == 1
 
 
+def _mentoring(world, *, started_days_ago=30):
+    case = world.case("community", phase="mentoring")
+    assignment = services.assign_mentor(
+        actor=world.case_worker,
+        case=case,
+        mentor=member_of(case, world.mentor),
+        starts_on=world.today - started_days_ago * DAY,
+        frequency="weekly",
+    )
+    services.log_mentor_meeting(
+        actor=world.mentor,
+        assignment=assignment,
+        met_on=world.today - 3 * DAY,
+        duration_minutes=45,
+        place="Community hall",
+        summary="Talked about the tailoring course",
+    )
+    return case, assignment
+
+
+def test_ending_a_mentor_assignment_keeps_its_meetings_and_stops_new_ones(world):
+    case, assignment = _mentoring(world)
+    ended = services.end_mentor_assignment(
+        actor=world.case_worker,
+        assignment=assignment,
+        ends_on=world.today - DAY,
+        reason="mentor_left",
+        note="Moved to Peshawar for work",
+    )
+    ended = MentorAssignment.objects.get(pk=ended.pk)
+    assert not ended.is_ongoing and ended.end_reason == "mentor_left"
+    assert ended.end_note == "Moved to Peshawar for work"
+    assert "Peshawar" not in ended.sealed_end_note
+    assert ended.meetings.count() == 1
+    with pytest.raises(ValidationError) as error:
+        services.log_mentor_meeting(
+            actor=world.mentor,
+            assignment=ended,
+            met_on=world.today,
+            duration_minutes=30,
+            place="Hall",
+            summary="After the end",
+        )
+    assert "met_on" in error.value.message_dict
+    with pytest.raises(ValidationError, match="already ended"):
+        services.end_mentor_assignment(
+            actor=world.case_worker, assignment=ended, ends_on=world.today, reason="completed"
+        )
+    event = AuditEvent.objects.filter(object_type="casework.mentorassignment").order_by("-pk")[0]
+    assert "Peshawar" not in str(event.changes) and "sealed_end_note" in event.changes
+    entries = casework_entries(case, world.case_worker, 20)
+    assert any(e.kind == "mentoring" and "ended" in str(e.title) for e in entries)
+
+
+@pytest.mark.parametrize(
+    ("ends_in_days", "reason", "note", "field"),
+    [
+        (1, "completed", "", "ends_on"),  # in the future
+        (-40, "completed", "", "ends_on"),  # before the start
+        (-5, "completed", "", "ends_on"),  # before the last meeting, three days ago
+        (0, "retired", "", "reason"),
+        (0, "other", "", "note"),  # "other" needs a note
+    ],
+)
+def test_ending_a_mentor_assignment_refuses_bad_input_and_changes_nothing(
+    world, ends_in_days, reason, note, field
+):
+    _case, assignment = _mentoring(world)
+    with pytest.raises(ValidationError) as error:
+        services.end_mentor_assignment(
+            actor=world.case_worker,
+            assignment=assignment,
+            ends_on=world.today + ends_in_days * DAY,
+            reason=reason,
+            note=note,
+        )
+    assert field in error.value.message_dict
+    stored = MentorAssignment.objects.get(pk=assignment.pk)
+    assert stored.ends_on is None and stored.end_reason == "" and stored.is_ongoing
+
+
+def test_only_those_who_write_the_plan_end_a_mentor_assignment(world):
+    _case, assignment = _mentoring(world)
+    for user in (world.committee_member, world.liaison, world.monitor):
+        with pytest.raises(PermissionDenied):
+            services.end_mentor_assignment(
+                actor=user, assignment=assignment, ends_on=world.today, reason="completed"
+            )
+    assert MentorAssignment.objects.get(pk=assignment.pk).is_ongoing
+
+
 # --- support ------------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ def test_every_sealed_field_is_declared_with_its_model():
     declared = {m._meta.label_lower: set(m.sealed_fields) for m in sealing.sealed_models()}
     assert declared["casework.note"] == {"sealed_body"}
     assert declared["casework.familymember"] == {"sealed_name", "sealed_contact"}
+    assert declared["casework.mentormeeting"] == {"sealed_summary"}
     assert declared["assessments.assessment"] == {
         "sealed_answers",
         "sealed_domain_ratings",
