@@ -125,6 +125,15 @@ else:
     # transaction-pooling proxy; whole-table reads page by key (bahali.core.batches).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# One cache for every worker process and server: what it counts (the public grievance form's
+# submissions per address) must not reset per process. A table in the database (created by
+# the core app's migration), so no other service is needed.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "bahali_cache",
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

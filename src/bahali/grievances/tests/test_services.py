@@ -211,3 +211,15 @@ def test_pages_keep_the_complainant_from_the_organisation(client, world, signed_
     assert grievance.reference in listing and 'data-testid="grievance-figures"' in listing
     shown = client.get(f"/grievances/{grievance.pk}/complainant/").content.decode()
     assert "Bibi Hajra" in shown
+
+
+def test_the_rate_limit_is_counted_in_the_database_for_every_worker(client, world):
+    """Each worker process of a deployment must see the same count: it lives in the database
+    cache table, not in one process's memory; the address itself is never stored."""
+    from django.db import connection
+
+    client.post("/grievance/", _public_data(), REMOTE_ADDR="10.1.2.3")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM bahali_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert len(keys) == 1 and "grievance-form" in keys[0] and "10.1.2.3" not in keys[0]
