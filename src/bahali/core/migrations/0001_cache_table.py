@@ -23,5 +23,5 @@ def drop(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = []  # type: ignore[var-annotated]
+    dependencies = []
     operations = [migrations.RunPython(create, drop)]
