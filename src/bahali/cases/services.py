@@ -53,6 +53,9 @@ CASE_ROLES_FOR: dict[Role, tuple[CaseRole, ...]] = {
 # Called as ``hook(case, change)`` after a transition applies, inside its transaction; apps
 # add theirs from ``AppConfig.ready`` (aftercare plans its check-ins on entering aftercare).
 PHASE_ENTERED: list[Callable[[Case, PhaseChange], None]] = []
+# Called as ``hook(member)`` when a member leaves a team, inside the same transaction
+# (casework ends the mentoring the member was doing).
+MEMBER_LEFT: list[Callable[[TeamMember], None]] = []
 
 
 class StaleCase(Exception):
@@ -234,6 +237,8 @@ def remove_team_member(*, actor: Actor, member: TeamMember) -> TeamMember:
     if member.left_on is None:
         member.left_on = _today()
         member.save(update_fields=["left_on", "updated_at"])
+        for hook in MEMBER_LEFT:
+            hook(member)
     return member
 
 

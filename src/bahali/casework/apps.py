@@ -9,11 +9,14 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.cases import due, timeline, work
+        from bahali.cases import services as cases
         from bahali.casework import services
         from bahali.casework.models import Goal
         from bahali.casework.timeline import casework_entries
         from bahali.casework.work import plan_reviews
 
+        if services.end_mentoring_of_leaving_member not in cases.MEMBER_LEFT:
+            cases.MEMBER_LEFT.append(services.end_mentoring_of_leaving_member)
         timeline.register(casework_entries)
         work.register(plan_reviews)
         due.register(due.DueSource(Goal, services.reviews_due))

@@ -618,6 +618,17 @@ def end_mentor_assignment(
     return assignment
 
 
+def end_mentoring_of_leaving_member(member: TeamMember) -> None:
+    """A mentor who leaves the team stops mentoring that day (``cases.services.MEMBER_LEFT``):
+    their ongoing assignments end, the reason "the mentor left", inside the same service."""
+    assert member.left_on is not None  # noqa: S101 (called once the member has left)
+    for assignment in member.mentor_assignments.all():
+        if assignment.is_ongoing:
+            assignment.ends_on = max(member.left_on, assignment.starts_on)
+            assignment.end_reason = MentoringEnd.MENTOR_LEFT
+            assignment.save(update_fields=["ends_on", "end_reason", "updated_at"])
+
+
 @service
 def log_mentor_meeting(
     *,

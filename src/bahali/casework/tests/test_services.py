@@ -759,3 +759,11 @@ def test_readable_notes_agree_with_the_visible_notes_for_every_role(world, role)
     assert len(notes) == 6
     readable = {note.pk for note in services.readable_notes(user, notes)}
     assert readable == set(Note.objects.visible_to(user).values_list("pk", flat=True))
+
+
+def test_a_mentor_leaving_the_team_ends_their_mentoring(world):
+    case, assignment = _mentoring(world)
+    cases.remove_team_member(actor=world.manager, member=member_of(case, world.mentor))
+    ended = MentorAssignment.objects.get(pk=assignment.pk)
+    assert not ended.is_ongoing
+    assert ended.end_reason == "mentor_left" and ended.ends_on == world.today
