@@ -204,7 +204,15 @@ def load_demo_assessments(cases: list[Case]) -> None:
             continue
         count = 3 if age >= 150 else 2
         first = case.opened_on + datetime.timedelta(days=14)
-        gap = (today - datetime.timedelta(days=3) - first).days // (count - 1)
+        # Most were reassessed days ago; every third case is due again about now (some just
+        # overdue), so "My work" and the overdue filter show reassessments (journey 2).
+        last = today - datetime.timedelta(days=3)
+        every = case.phase.reassess_every_days
+        if every and number % 3 == 0:
+            due_again = today + datetime.timedelta(days=-4 if number % 2 else 6)
+            if (due_again - datetime.timedelta(days=every) - first).days >= 30:
+                last = due_again - datetime.timedelta(days=every)
+        gap = (last - first).days // (count - 1)
         ratings = {
             "beliefs": "high",
             "intent_capability": LEVELS[1 + number % 2],

@@ -34,3 +34,10 @@ def test_demo_cases_have_successive_progress_assessments(capsys):
     assert case.risk_band == last.overall
     spread = (last.assessment.assessed_on - first.assessment.assessed_on).days
     assert spread >= 45  # months apart
+    # Journey 2: a progress reassessment falls due and shows in the psychologist's "My work".
+    from bahali.accounts.models import User
+    from bahali.cases import work
+
+    farah = User.objects.get(username="farah")
+    assert services.reassessments_due_for(farah)
+    assert any(item.kind == "reassessment" for item in work.items_for(farah))
