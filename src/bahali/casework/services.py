@@ -597,6 +597,8 @@ def end_mentor_assignment(
     can be logged after it. Ending it is not deleting it: its meetings stay on the record."""
     policies.require(actor, "plan.write", assignment)
     _open(assignment.case)
+    # Two people ending it at once: the second waits for the first, then is told it ended.
+    assignment = MentorAssignment.objects.select_for_update().get(pk=assignment.pk)
     if not assignment.is_ongoing:
         raise ValidationError(_("This mentor assignment has already ended."))
     errors: dict[str, str] = {}
