@@ -16,13 +16,13 @@ def check_ins_due(user: Any) -> list[WorkItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     return [
-        WorkItem(
+        WorkItem.of_case(
+            check_in.case,
             kind="check_in",
             title=_("Follow-up check-in after a warning")
             if check_in.is_follow_up
             else _("Aftercare check-in"),
             url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
-            case_label=str(check_in.case),
             due=check_in.due_on,
         )
         for check_in in check_ins_due_for(user)

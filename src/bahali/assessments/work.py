@@ -16,11 +16,11 @@ def reassessments(user: Any) -> list[WorkItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     return [
-        WorkItem(
+        WorkItem.of_case(
+            case,
             kind="reassessment",
             title=_("Reassess progress"),
             url=reverse("assessments:list", args=[case.pk]),
-            case_label=str(case),
             due=due,
             detail=case.phase.label,
         )

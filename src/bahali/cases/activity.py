@@ -147,11 +147,11 @@ def sign_off_work(user: Any) -> list[WorkItem]:
     from bahali.cases.services import sign_off_queue
 
     items = [
-        WorkItem(
+        WorkItem.of_case(
+            request.case,
             kind="sign_off",
             title=_("Sign off: move to “%(phase)s”") % {"phase": request.transition.to_phase.label},
             url=reverse("cases:detail", args=[request.case_id]),
-            case_label=f"{request.case.participant.code} · {request.case.programme.label}",
             due=(request.created_at + datetime.timedelta(days=SIGN_OFF_DAYS)).date(),
             detail=request.reason,
         )
@@ -165,12 +165,12 @@ def sign_off_work(user: Any) -> list[WorkItem]:
     for sign_off in objections:
         case = sign_off.request.case
         items.append(
-            WorkItem(
+            WorkItem.of_case(
+                case,
                 kind="objection",
                 title=_("Answer the objection of %(organisation)s")
                 % {"organisation": sign_off.organisation.name},
                 url=reverse("cases:detail", args=[case.pk]),
-                case_label=f"{case.participant.code} · {case.programme.label}",
                 due=sign_off.updated_at.date(),
                 detail=sign_off.reason,
             )

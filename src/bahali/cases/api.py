@@ -242,7 +242,8 @@ class WorkItemOut(Schema):
     kind: str
     title: str
     url: str
-    case_label: str
+    case_label: str = Field(..., description="The participant's code (or a reference)")
+    where: str = Field(..., description="The case's programme, when the item is about a case")
     due: datetime.date | None
     overdue: bool
     detail: str
@@ -561,6 +562,7 @@ def my_work(request: AuthedRequest) -> list[dict[str, object]]:
             "title": str(item.title),
             "url": item.url,
             "case_label": item.case_label,
+            "where": str(item.where),
             "due": item.due,
             "overdue": item.overdue,
             "detail": str(item.detail),

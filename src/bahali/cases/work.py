@@ -19,9 +19,15 @@ class WorkItem:
     kind: str  # "sign_off", "objection", "plan_review", ...
     title: str | Promise
     url: str
-    case_label: str  # the participant's code and programme
+    case_label: str  # the participant's code (a reference: a grievance's, a community's name)
     due: datetime.date | None = None
     detail: str | Promise = ""
+    where: str | Promise = ""  # the case's programme, shown after the code
+
+    @classmethod
+    def of_case(cls, case: Any, **fields: Any) -> WorkItem:
+        """An item about a case: its participant's code, then its programme."""
+        return cls(case_label=case.participant.code, where=case.programme.label, **fields)
 
     @property
     def overdue(self) -> bool:

@@ -15,11 +15,11 @@ def plan_reviews(user: Any) -> list[WorkItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     return [
-        WorkItem(
+        WorkItem.of_case(
+            goal.case,
             kind="plan_review",
             title=_("Review the goal “%(title)s”") % {"title": goal.title},
             url=reverse("casework:plan", args=[goal.case_id]),
-            case_label=str(goal.case),
             due=goal.review_on,
             detail=goal.get_domain_display(),
         )
