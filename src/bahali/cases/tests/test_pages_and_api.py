@@ -129,6 +129,10 @@ def test_my_work_lists_sign_offs_and_objections(world, signed_in):
     )
     requester = other.get("/cases/my-work/").content.decode()
     assert "Answer the objection" in requester
+    listed = Client().get("/api/v1/me/work", **_bearer(world.committee_member)).json()
+    sign_off = next(item for item in listed if item["kind"] == "sign_off")
+    assert sign_off["case_label"] == pending.case.participant.code
+    assert sign_off["where"] == pending.case.programme.label
 
 
 def test_api_enrolment_without_consent_is_refused_and_changes_nothing(world, client):
