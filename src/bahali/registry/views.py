@@ -174,8 +174,20 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
 def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
     participant = _participant(request, code, "identity")
     identity = services.read_identity(actor=request.user, participant=participant)
+    # Relatives and witnesses named in consents and pledges identify the person too: shown
+    # with the identity (this read is the audited one), never to a committee's name-only view.
+    full = not services.names_only(request.user, participant)
+    consents = list(participant.consents.all()) if full else []
     return render(
-        request, "registry/_identity.html", {"participant": participant, "identity": identity}
+        request,
+        "registry/_identity.html",
+        {
+            "participant": participant,
+            "identity": identity,
+            "guardians": [c for c in consents if c.guardian_name],
+            "witnessed": [c for c in consents if c.witness],
+            "pledges": list(participant.pledges.all()) if full else [],
+        },
     )
 
 

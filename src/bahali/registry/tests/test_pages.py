@@ -197,3 +197,42 @@ def test_cnic_search_uses_the_blind_index(member, signed_in, aman):
     client = signed_in(member(Role.CASE_WORKER, organisation=aman))
     page = client.get("/participants/?q=15602-9876543-1").content.decode()
     assert participant.code in page
+
+
+def test_guardian_and_witness_names_come_only_with_the_audited_identity(signed_in):
+    """A guardian's or witness's name identifies a family as surely as the participant's own:
+    the participant page never shows them; the identity panel does, to full identity readers
+    only, and that read is audited."""
+    from bahali.registry.models import Consent, ConsentPurpose
+    from bahali.testing import PathwayWorld
+
+    world = PathwayWorld()
+    case = world.case()
+    services.record_consent(
+        actor=SYSTEM,
+        participant=case.participant,
+        purpose=ConsentPurpose.SHARING,
+        share_with=OrganisationKind.CIVIL_SOCIETY,
+        given_by=Consent.GivenBy.GUARDIAN,
+        method=Consent.Method.SIGNED,
+        given_on=timezone.localdate(),
+        guardian_name="Bibi Zarmina",
+        witness="Qari Noor",
+    )
+    names = ("Bibi Zarmina", "Qari Noor", "Imam")  # Imam witnessed the pledge
+    url = f"/participants/{case.participant.code}/"
+    for user in (world.liaison, world.case_worker):
+        client = signed_in(user)
+        page = client.get(url)
+        assert page.wsgi_request.user == user
+        assert page.status_code == 200 and 'data-testid="consents"' in page.content.decode()
+        assert not any(name in page.content.decode() for name in names)
+        panel = client.get(f"{url}identity/")
+        if user == world.liaison:
+            assert panel.status_code == 404
+        else:
+            assert all(name in panel.content.decode() for name in names)
+            assert AuditEvent.objects.filter(
+                action="identity.read", actor=user, object_id=str(case.participant.pk)
+            ).exists()
+        client.logout()
