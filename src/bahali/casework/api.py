@@ -507,7 +507,7 @@ class AssignmentOut(Schema):
     starts_on: datetime.date
     ends_on: datetime.date | None
     frequency: str
-    ongoing: bool = Field(..., description="Not yet past its end date")
+    ongoing: bool = Field(..., description="Neither ended early nor past its planned end")
     end_reason: str = Field(..., description="Why it ended early (empty while ongoing)")
     end_note: str
     meetings: list[MeetingOut]
