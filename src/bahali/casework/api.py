@@ -507,14 +507,16 @@ class AssignmentOut(Schema):
     starts_on: datetime.date
     ends_on: datetime.date | None
     frequency: str
-    ongoing: bool = Field(..., description="Neither ended early nor past its planned end")
+    ongoing: bool = Field(
+        ..., description="Neither ended early nor past its planned end, on an open case"
+    )
     end_reason: str = Field(..., description="Why it ended early (empty while ongoing)")
     end_note: str
     meetings: list[MeetingOut]
 
     @staticmethod
     def resolve_ongoing(obj: MentorAssignment) -> bool:
-        return obj.is_ongoing
+        return obj.is_ongoing and obj.case.is_open
 
     @staticmethod
     def resolve_mentor(obj: MentorAssignment) -> str:
@@ -547,9 +549,9 @@ class MeetingIn(Schema):
 
 
 def _assignments() -> Any:
-    return MentorAssignment.objects.select_related("mentor__membership__user").prefetch_related(
-        Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk"))
-    )
+    return MentorAssignment.objects.select_related(
+        "case", "mentor__membership__user"
+    ).prefetch_related(Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk")))
 
 
 @router.get(

@@ -240,3 +240,19 @@ def test_mentoring_over_the_api(world, call):
     )
     again = call(world.case_worker, "post", url, {"ends_on": str(world.today), "reason": "other"})
     assert again.status_code == 422
+
+
+def test_mentoring_on_a_closed_case_is_not_ongoing(world, call):
+    from bahali.cases import services as cases
+
+    case = world.case()
+    mentor = case.team.get(membership__user=world.mentor)
+    call(
+        world.case_worker,
+        "post",
+        f"/api/v1/cases/{case.pk}/mentoring",
+        {"mentor_id": mentor.pk, "starts_on": str(world.today), "frequency": "weekly"},
+    )
+    cases.close_case(actor=world.case_worker, case=case, closure="withdrawn", note="Moved away")
+    listed = call(world.monitor, "get", f"/api/v1/cases/{case.pk}/mentoring").json()
+    assert listed[0]["ongoing"] is False and listed[0]["end_reason"] == ""
