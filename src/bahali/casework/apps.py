@@ -11,12 +11,23 @@ class CaseworkConfig(AppConfig):
         from bahali.cases import due, timeline, work
         from bahali.cases import services as cases
         from bahali.casework import services
-        from bahali.casework.models import Goal
+        from bahali.casework.models import Goal, MentorAssignment, MentorMeeting
         from bahali.casework.timeline import casework_entries
-        from bahali.casework.work import plan_reviews
+        from bahali.casework.work import mentor_meetings, plan_reviews
 
         if services.end_mentoring_of_leaving_member not in cases.MEMBER_LEFT:
             cases.MEMBER_LEFT.append(services.end_mentoring_of_leaving_member)
         timeline.register(casework_entries)
         work.register(plan_reviews)
+        work.register(mentor_meetings)
         due.register(due.DueSource(Goal, services.reviews_due))
+        due.register(
+            due.DueSource(
+                MentorAssignment,
+                services.meetings_due,
+                also=(MentorMeeting,),
+                case_of=lambda row: (
+                    row.case_id if isinstance(row, MentorAssignment) else row.assignment.case_id
+                ),
+            )
+        )

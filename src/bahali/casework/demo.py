@@ -144,8 +144,9 @@ def load_demo_casework(cases: list[Case], *, manager: User | None) -> None:
                     summary="Talked about the course and his plans for a small shop.",
                     concerns=visit == 1 and number % 4 == 0,
                 )
+            today = timezone.localdate()
             ended_on = start + datetime.timedelta(days=35)
-            if case.phase.is_aftercare and number % 2 == 0 and ended_on <= timezone.localdate():
+            if case.phase.is_aftercare and number % 2 == 0 and ended_on <= today:
                 services.end_mentor_assignment(
                     actor=lead,
                     assignment=assignment,
@@ -153,6 +154,19 @@ def load_demo_casework(cases: list[Case], *, manager: User | None) -> None:
                     reason="completed",
                     note="Goals met; he now meets the committee monthly.",
                 )
+            else:
+                # Still mentoring: met recently, so the next meeting is due within days (for
+                # every fourth case it is a few days late), as on a real mentor's list.
+                recent = today - datetime.timedelta(days=20 if number % 4 == 0 else 10)
+                if recent > start + datetime.timedelta(days=28):
+                    services.log_mentor_meeting(
+                        actor=mentor.membership.user,
+                        assignment=assignment,
+                        met_on=recent,
+                        duration_minutes=40,
+                        place="Community hall",
+                        summary="Went over the week: work at the workshop, evenings at home.",
+                    )
         if case.phase.is_aftercare or case.phase.code in {"reintegration", "halfway"}:
             for kind, amount in (("stipend", "8000"), ("toolkit", "25000")):
                 item = services.record_support(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import DecimalField, F, Max, Min, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
@@ -775,3 +776,52 @@ def reviews_due(case_ids: list[int]) -> dict[int, datetime.date]:
         .order_by()
     )
     return {row["case_id"]: row["first"] for row in reviews if row["first"] is not None}
+
+
+# --- mentor meetings due ------------------------------------------------------------
+
+FREQUENCY_DAYS = {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14, Frequency.MONTHLY: 30}
+MEETING_HORIZON_DAYS = 7
+
+
+def _ongoing_assignments() -> Any:
+    """Assignments not ended early, not past a planned end, on open cases."""
+    today = _today()
+    return MentorAssignment.objects.filter(end_reason="", case__closed_on__isnull=True).filter(
+        models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today)
+    )
+
+
+def _next_meetings(assignments: Any) -> list[tuple[MentorAssignment, datetime.date]]:
+    """Each assignment with the day its next meeting falls due: the frequency after the last
+    meeting, or after the start when none was held; none once that is past a planned end."""
+    found = []
+    for assignment in assignments.annotate(last_met=Max("meetings__met_on")):
+        since = assignment.last_met or assignment.starts_on
+        due = since + datetime.timedelta(days=FREQUENCY_DAYS[Frequency(assignment.frequency)])
+        if assignment.ends_on is None or due <= assignment.ends_on:
+            found.append((assignment, due))
+    return found
+
+
+def meetings_due(case_ids: list[int]) -> dict[int, datetime.date]:
+    """The earliest mentor meeting due on each case (``cases.due``)."""
+    earliest: dict[int, datetime.date] = {}
+    for assignment, due in _next_meetings(_ongoing_assignments().filter(case_id__in=case_ids)):
+        if assignment.case_id not in earliest or due < earliest[assignment.case_id]:
+            earliest[assignment.case_id] = due
+    return earliest
+
+
+def meetings_due_for(user: User) -> list[tuple[MentorAssignment, datetime.date]]:
+    """The user's own mentoring whose next meeting falls due within the horizon (or passed),
+    soonest first."""
+    horizon = _today() + datetime.timedelta(days=MEETING_HORIZON_DAYS)
+    mine = (
+        _ongoing_assignments()
+        .filter(mentor__membership__user=user, mentor__left_on__isnull=True)
+        .select_related("case__participant", "case__programme")
+    )
+    due = [(a, when) for a, when in _next_meetings(mine) if when <= horizon]
+    due.sort(key=lambda pair: (pair[1], pair[0].pk))
+    return due

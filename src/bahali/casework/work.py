@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.cases.work import WorkItem
-from bahali.casework.services import reviews_due_for
+from bahali.casework.services import meetings_due_for, reviews_due_for
 
 
 def plan_reviews(user: Any) -> list[WorkItem]:
@@ -24,4 +24,21 @@ def plan_reviews(user: Any) -> list[WorkItem]:
             detail=goal.get_domain_display(),
         )
         for goal in reviews_due_for(user)
+    ]
+
+
+def mentor_meetings(user: Any) -> list[WorkItem]:
+    """A mentor's next meeting with each participant they mentor, by the agreed frequency."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        WorkItem.of_case(
+            assignment.case,
+            kind="mentor_meeting",
+            title=_("Meet the participant"),
+            url=reverse("casework:mentoring", args=[assignment.case_id]),
+            due=due,
+            detail=assignment.get_frequency_display(),
+        )
+        for assignment, due in meetings_due_for(user)
     ]

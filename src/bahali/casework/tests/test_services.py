@@ -767,3 +767,44 @@ def test_a_mentor_leaving_the_team_ends_their_mentoring(world):
     ended = MentorAssignment.objects.get(pk=assignment.pk)
     assert not ended.is_ongoing
     assert ended.end_reason == "mentor_left" and ended.ends_on == world.today
+
+
+def test_a_mentor_meeting_falls_due_by_the_agreed_frequency(world):
+    case, assignment = _mentoring(world)  # weekly; last met three days ago
+    assert services.meetings_due([case.pk]) == {case.pk: world.today + 4 * DAY}
+    items = [item for item in work.items_for(world.mentor) if item.kind == "mentor_meeting"]
+    assert [(item.case_label, item.due) for item in items] == [
+        (case.participant.code, world.today + 4 * DAY)
+    ]
+    assert not [i for i in work.items_for(world.case_worker) if i.kind == "mentor_meeting"]
+    case.refresh_from_db()
+    assert case.next_due_on <= world.today + 4 * DAY
+    services.log_mentor_meeting(
+        actor=world.mentor,
+        assignment=assignment,
+        met_on=world.today,
+        duration_minutes=30,
+        place="Hall",
+        summary="Weekly meeting",
+    )
+    assert services.meetings_due([case.pk]) == {case.pk: world.today + 7 * DAY}
+    services.end_mentor_assignment(
+        actor=world.case_worker, assignment=assignment, ends_on=world.today, reason="completed"
+    )
+    assert services.meetings_due([case.pk]) == {}
+    assert not [i for i in work.items_for(world.mentor) if i.kind == "mentor_meeting"]
+
+
+def test_an_overdue_mentor_meeting_makes_the_case_overdue(world):
+    case, _assignment = _mentoring(world, started_days_ago=60)
+    late = services.assign_mentor(
+        actor=world.case_worker,
+        case=case,
+        mentor=member_of(case, world.mentor),
+        starts_on=world.today - 40 * DAY,
+        frequency="monthly",
+    )
+    assert services.meetings_due([case.pk])[case.pk] == late.starts_on + 30 * DAY
+    case.refresh_from_db()
+    assert case.next_due_on <= world.today - 10 * DAY
+    assert Case.objects.filter(pk=case.pk).filter(due.overdue()).exists()
