@@ -554,6 +554,14 @@ def _assignments() -> Any:
     ).prefetch_related(Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk")))
 
 
+def _writable_assignment(request: AuthedRequest, assignment_id: int) -> MentorAssignment:
+    """A mentor assignment whose case's plan the user writes; 404 alike when out of scope."""
+    return get_object_or_404(
+        MentorAssignment.objects.visible_to(request.user, "plan", "write").select_related("case"),
+        pk=assignment_id,
+    )
+
+
 @router.get(
     "/cases/{case_id}/mentoring",
     response={200: list[AssignmentOut], 404: Error},
@@ -593,10 +601,7 @@ def create_mentor_assignment(
 def create_mentor_meeting(
     request: AuthedRequest, assignment_id: int, payload: MeetingIn
 ) -> Status[Any]:
-    assignment = get_object_or_404(
-        MentorAssignment.objects.visible_to(request.user, "plan", "write").select_related("case"),
-        pk=assignment_id,
-    )
+    assignment = _writable_assignment(request, assignment_id)
     meeting = services.log_mentor_meeting(
         actor=request.user, assignment=assignment, **payload.dict()
     )
@@ -611,10 +616,7 @@ def create_mentor_meeting(
 def end_mentor_assignment(
     request: AuthedRequest, assignment_id: int, payload: EndAssignmentIn
 ) -> Any:
-    assignment = get_object_or_404(
-        MentorAssignment.objects.visible_to(request.user, "plan", "write").select_related("case"),
-        pk=assignment_id,
-    )
+    assignment = _writable_assignment(request, assignment_id)
     services.end_mentor_assignment(actor=request.user, assignment=assignment, **payload.dict())
     return _assignments().get(pk=assignment.pk)
 
