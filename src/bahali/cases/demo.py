@@ -21,7 +21,7 @@ from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
 from bahali.programmes.services import load_blueprint
 from bahali.registry import services as registry
-from bahali.registry.models import Consent, ConsentPurpose, Participant
+from bahali.registry.models import Consent, ConsentPurpose, Participant, Pledge
 
 FIRST = ["Zahid", "Imran", "Noor", "Sher", "Fazal", "Wali", "Gulab", "Jamil", "Amjad", "Hazrat",
          "Saeed", "Akbar", "Naveed", "Shams", "Iqbal", "Rafiq", "Bakht", "Habib", "Ikram", "Latif",
@@ -272,6 +272,17 @@ def _spread_dates(case: Case, *, days_per_phase: int, started: int) -> None:
     )
     case.team.update(joined_on=start, created_at=timezone.make_aware(
         datetime.datetime.combine(start, datetime.time(11, 0))))  # fmt: skip
+    # Registration, consent and pledge came before enrolment, as the programme requires.
+    before = start - datetime.timedelta(days=2)
+    Participant.objects.filter(pk=case.participant_id).update(
+        created_at=timezone.make_aware(datetime.datetime.combine(before, datetime.time(9, 0)))
+    )
+    Consent.objects.filter(participant=case.participant_id, given_on__gt=before).update(
+        given_on=before
+    )
+    Pledge.objects.filter(participant=case.participant_id, pledged_on__gt=before).update(
+        pledged_on=before
+    )
 
 
 def _pending_examples(
