@@ -261,6 +261,13 @@ class Judgement:
     overall_rating: str = ""
     overall_rationale: str = ""
 
+    @classmethod
+    def of(cls, assessment: Assessment) -> Judgement:
+        """The judgement an assessment holds now."""
+        return cls(
+            assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
+        )
+
 
 def _check_judgement(
     definition: dict[str, Any], judgement: Judgement, *, complete: bool

@@ -5,8 +5,6 @@ scope, and anything out of reach answers 404 like anything missing."""
 
 from __future__ import annotations
 
-import datetime
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -21,18 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bahali.accounts import policies
 from bahali.assessments import definition as spec
-from bahali.assessments import presentation, services, xlsform
+from bahali.assessments import filling, presentation, services, xlsform
 from bahali.assessments.forms import (
     GroupByForm,
     ImportForm,
     StartForm,
-    answers_from_post,
-    judgement_from_post,
 )
 from bahali.assessments.models import (
     Assessment,
     AssessmentStatus,
-    Band,
     Instrument,
     InstrumentKind,
     InstrumentVersion,
@@ -139,26 +134,6 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _fill_context(
-    assessment: Assessment,
-    answers: dict[str, Any],
-    judgement: services.Judgement,
-    errors: dict[str, str],
-) -> dict[str, Any]:
-    definition = assessment.definition
-    return {
-        "assessment": assessment,
-        "sections": presentation.sections_view(definition, answers, errors),
-        "domains": presentation.domains_view(definition, judgement.domain_ratings, errors),
-        "overall": bool(definition.get("overall")),
-        "overall_rating": judgement.overall_rating,
-        "overall_rationale": judgement.overall_rationale,
-        "errors": errors,
-        "bands": Band.choices,
-        "description": spec.label(definition.get("description")),
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
@@ -175,93 +150,28 @@ def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
         if request.method == "POST":
             raise Http404
         return _read(request, case, assessment)
-    definition = assessment.definition
-    answers: dict[str, Any] = dict(assessment.answers)
-    judgement = services.Judgement(
-        assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
-    )
-    errors: dict[str, str] = {}
-    assessed_on = assessment.assessed_on
-    if request.method == "POST":
-        answers = answers_from_post(definition, request.POST)
-        judgement = judgement_from_post(definition, request.POST)
-        action = request.POST.get("action", "")
-        try:
-            assessed_on = datetime.date.fromisoformat(request.POST.get("assessed_on", ""))
-        except ValueError:
-            errors["assessed_on"] = _("Give the date.")
-        if action in ("save", "complete") and not errors:
-            operation = (
-                services.complete_assessment if action == "complete" else services.save_answers
-            )
-            try:
-                expected = int(request.POST.get("version", "0"))
-            except ValueError:
-                expected = 0
-            try:
-                operation(
-                    actor=request.user,
-                    assessment=assessment,
-                    expected_version=expected,
-                    answers=answers,
-                    judgement=judgement,
-                    assessed_on=assessed_on,
-                )
-            except services.StaleAssessment as stale:
-                messages.error(request, str(stale))
-                return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
-            except ValidationError as error:
-                errors = {key: value[0] for key, value in error.message_dict.items()}
-                assessment.refresh_from_db()
-            else:
-                if action == "complete":
-                    messages.success(request, _("The assessment is completed."))
-                    if services.proposed_goals(assessment) and policies.can(
-                        request.user, "plan.write", case
-                    ):
-                        return redirect(
-                            "assessments:goals", pk=case.pk, assessment_pk=assessment.pk
-                        )
-                    return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
-                messages.success(request, _("The draft is saved; you can resume it later."))
-                return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
-        elif action:
-            errors.setdefault("assessed_on", _("Give the date."))
-    if errors and request.POST.get("action"):
-        messages.error(
-            request,
-            _("Nothing was saved: %(count)d answers need attention; they are marked below.")
-            % {"count": len(errors)},
-        )
-    context = _fill_context(assessment, answers, judgement, errors)
-    context["assessed_on"] = assessed_on
-    if request.headers.get("HX-Request") and request.method == "POST":
-        return _relevance(context["sections"])
+    here = redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+    filled = filling.take_post(request, assessment) if request.method == "POST" else None
+    if filled is not None and filled.outcome == "stale":
+        messages.error(request, filled.message)
+        return here
+    if filled is not None and filled.outcome == "completed":
+        messages.success(request, _("The assessment is completed."))
+        if services.proposed_goals(assessment) and policies.can(request.user, "plan.write", case):
+            return redirect("assessments:goals", pk=case.pk, assessment_pk=assessment.pk)
+        return here
+    if filled is not None and filled.outcome == "saved":
+        messages.success(request, _("The draft is saved; you can resume it later."))
+        return here
+    context = filling.filled_context(assessment, filled or filling.Filled.of(assessment))
+    if filled is not None and request.headers.get("HX-Request"):
+        return filling.relevance_response(context["sections"])
     return render_case_tab(request, case, "assessments", "assessments/fill.html", context)
-
-
-def _relevance(sections: list[presentation.SectionView]) -> HttpResponse:
-    """What skip logic shows under the answers given so far, for the page to apply
-    (``assessments/fill.js``) without redrawing any input."""
-    shown = {
-        "items": [item.name for section in sections for item in section.items if item.shown],
-        "sections": [section.name for section in sections if section.shown],
-    }
-    response = HttpResponse(status=200)
-    response["HX-Trigger"] = json.dumps({"bahali:relevance": shown})
-    return response
 
 
 def _read(request: AuthedRequest, case: Case, assessment: Assessment) -> HttpResponse:
     definition = assessment.definition
-    context = _fill_context(
-        assessment,
-        assessment.answers,
-        services.Judgement(
-            assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
-        ),
-        {},
-    )
+    context = filling.read_context(assessment)
     corrections = list(assessment.corrections.order_by("-pk").select_related("assessor"))
     context.update(
         {

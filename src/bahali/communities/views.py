@@ -5,7 +5,6 @@ tab where a case is placed. Thin: services decide, policies scope, out of reach 
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -21,10 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.assessments import presentation
+from bahali.assessments import filling, presentation
 from bahali.assessments import services as assessments
-from bahali.assessments import views as assessment_pages
-from bahali.assessments.forms import answers_from_post, judgement_from_post
 from bahali.assessments.models import Assessment, AssessmentStatus
 from bahali.cases.models import Case
 from bahali.cases.views import case_context, get_case_for_user
@@ -368,77 +365,28 @@ def readiness_assessment(request: AuthedRequest, pk: int, assessment_pk: int) ->
         if request.method == "POST":
             raise Http404
         return _read_readiness(request, community, assessment, can_write)
-    definition = assessment.definition
-    answers: dict[str, Any] = dict(assessment.answers)
-    judgement = assessments.Judgement(
-        assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
-    )
-    errors: dict[str, str] = {}
-    assessed_on = assessment.assessed_on
     here = redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
-    if request.method == "POST":
-        answers = answers_from_post(definition, request.POST)
-        judgement = judgement_from_post(definition, request.POST)
-        action = request.POST.get("action", "")
-        try:
-            assessed_on = datetime.date.fromisoformat(request.POST.get("assessed_on", ""))
-        except ValueError:
-            errors["assessed_on"] = _("Give the date.")
-        if action in ("save", "complete") and not errors:
-            operation = (
-                assessments.complete_assessment
-                if action == "complete"
-                else assessments.save_answers
-            )
-            try:
-                expected = int(request.POST.get("version", "0"))
-            except ValueError:
-                expected = 0
-            try:
-                operation(
-                    actor=request.user,
-                    assessment=assessment,
-                    expected_version=expected,
-                    answers=answers,
-                    judgement=judgement,
-                    assessed_on=assessed_on,
-                )
-            except assessments.StaleAssessment as stale:
-                messages.error(request, str(stale))
-                return here
-            except ValidationError as error:
-                errors = {key: value[0] for key, value in error.message_dict.items()}
-                assessment.refresh_from_db()
-            else:
-                if action == "complete":
-                    messages.success(request, _("The readiness assessment is completed."))
-                    return redirect("communities:detail", pk=community.pk)
-                messages.success(request, _("The draft is saved; you can resume it later."))
-                return here
-    if errors and request.POST.get("action"):
-        messages.error(
-            request,
-            _("Nothing was saved: %(count)d answers need attention; they are marked below.")
-            % {"count": len(errors)},
-        )
-    context = assessment_pages._fill_context(assessment, answers, judgement, errors)
-    context.update({"assessed_on": assessed_on, "community": community})
-    if request.headers.get("HX-Request") and request.method == "POST":
-        return assessment_pages._relevance(context["sections"])
+    filled = filling.take_post(request, assessment) if request.method == "POST" else None
+    if filled is not None and filled.outcome == "stale":
+        messages.error(request, filled.message)
+        return here
+    if filled is not None and filled.outcome == "completed":
+        messages.success(request, _("The readiness assessment is completed."))
+        return redirect("communities:detail", pk=community.pk)
+    if filled is not None and filled.outcome == "saved":
+        messages.success(request, _("The draft is saved; you can resume it later."))
+        return here
+    context = filling.filled_context(assessment, filled or filling.Filled.of(assessment))
+    context["community"] = community
+    if filled is not None and request.headers.get("HX-Request"):
+        return filling.relevance_response(context["sections"])
     return render(request, "communities/readiness_fill.html", context)
 
 
 def _read_readiness(
     request: AuthedRequest, community: Community, assessment: Assessment, can_write: bool
 ) -> HttpResponse:
-    context = assessment_pages._fill_context(
-        assessment,
-        assessment.answers,
-        assessments.Judgement(
-            assessment.domain_ratings, assessment.overall_rating, assessment.overall_rationale
-        ),
-        {},
-    )
+    context = filling.read_context(assessment)
     corrections = list(assessment.corrections.order_by("-pk").select_related("assessor"))
     superseded = any(c.is_completed for c in corrections)
     context.update(
