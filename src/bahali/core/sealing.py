@@ -62,14 +62,20 @@ def rotate(*, actor: Any, batch: int = 500) -> dict[str, int]:
         for pk, tokens in _tokens(model, batch):
             if any(crypto.key_id_of(token) != kid for token in tokens):
                 stale.append(pk)
-            if len(stale) >= batch:
-                _reseal(actor=actor, model=model, pks=stale)
-                done[model._meta.label_lower] = done.get(model._meta.label_lower, 0) + len(stale)
+            if len(stale) == batch:  # one transaction per batch; memory holds one batch
+                done = _resealed(actor, model, stale, done)
                 stale = []
         if stale:
-            _reseal(actor=actor, model=model, pks=stale)
-            done[model._meta.label_lower] = done.get(model._meta.label_lower, 0) + len(stale)
+            done = _resealed(actor, model, stale, done)
     return done
+
+
+def _resealed(
+    actor: Any, model: type[models.Model], pks: list[int], done: dict[str, int]
+) -> dict[str, int]:
+    _reseal(actor=actor, model=model, pks=pks)
+    label = model._meta.label_lower
+    return {**done, label: done.get(label, 0) + len(pks)}
 
 
 @service
