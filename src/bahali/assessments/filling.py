@@ -35,7 +35,6 @@ class Filled:
     assessed_on: datetime.date
     errors: dict[str, str] = field(default_factory=dict)
     outcome: str = ""  # "saved", "completed" or "stale" (someone saved it meanwhile)
-    message: str = ""  # the refusal shown when stale
 
     @classmethod
     def of(cls, assessment: Assessment) -> Filled:
@@ -47,7 +46,9 @@ class Filled:
 
 def take_post(request: AuthedRequest, assessment: Assessment) -> Filled:
     """Read the posted form; with the action "save" or "complete", save the draft or complete
-    it through the services. Bad input comes back as errors, per item, and saves nothing."""
+    it through the services. Bad input comes back as errors, per item, and saves nothing.
+    The messages are set here, but for completion, whose wording and next page are the
+    caller's."""
     definition = assessment.definition
     filled = Filled(
         answers_from_post(definition, request.POST),
@@ -75,12 +76,15 @@ def take_post(request: AuthedRequest, assessment: Assessment) -> Filled:
                 assessed_on=filled.assessed_on,
             )
         except services.StaleAssessment as stale:
-            filled.outcome, filled.message = "stale", str(stale)
+            filled.outcome = "stale"
+            messages.error(request, str(stale))
         except ValidationError as error:
             filled.errors = {key: value[0] for key, value in error.message_dict.items()}
             assessment.refresh_from_db()
         else:
             filled.outcome = "completed" if action == "complete" else "saved"
+            if action == "save":
+                messages.success(request, _("The draft is saved; you can resume it later."))
     elif action:
         filled.errors.setdefault("assessed_on", _("Give the date."))
     if filled.errors and action:

@@ -152,16 +152,12 @@ def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
         return _read(request, case, assessment)
     here = redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
     filled = filling.take_post(request, assessment) if request.method == "POST" else None
-    if filled is not None and filled.outcome == "stale":
-        messages.error(request, filled.message)
+    if filled is not None and filled.outcome in ("stale", "saved"):
         return here
     if filled is not None and filled.outcome == "completed":
         messages.success(request, _("The assessment is completed."))
         if services.proposed_goals(assessment) and policies.can(request.user, "plan.write", case):
             return redirect("assessments:goals", pk=case.pk, assessment_pk=assessment.pk)
-        return here
-    if filled is not None and filled.outcome == "saved":
-        messages.success(request, _("The draft is saved; you can resume it later."))
         return here
     context = filling.filled_context(assessment, filled or filling.Filled.of(assessment))
     if filled is not None and request.headers.get("HX-Request"):

@@ -367,15 +367,11 @@ def readiness_assessment(request: AuthedRequest, pk: int, assessment_pk: int) ->
         return _read_readiness(request, community, assessment, can_write)
     here = redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
     filled = filling.take_post(request, assessment) if request.method == "POST" else None
-    if filled is not None and filled.outcome == "stale":
-        messages.error(request, filled.message)
+    if filled is not None and filled.outcome in ("stale", "saved"):
         return here
     if filled is not None and filled.outcome == "completed":
         messages.success(request, _("The readiness assessment is completed."))
         return redirect("communities:detail", pk=community.pk)
-    if filled is not None and filled.outcome == "saved":
-        messages.success(request, _("The draft is saved; you can resume it later."))
-        return here
     context = filling.filled_context(assessment, filled or filling.Filled.of(assessment))
     context["community"] = community
     if filled is not None and request.headers.get("HX-Request"):
