@@ -207,179 +207,22 @@ SCOPE_PATHS: dict[str, dict[Scope, Reach]] = {
     "accounts.user": {Scope.OWN_ORGANISATION: "memberships__organisation", Scope.SELF: "pk"},
     "accounts.apitoken": {Scope.SELF: "user"},
     "audit.auditevent": {Scope.OWN_ORGANISATION: "organisation"},
-    "programmes.programme": {Scope.OWN_ORGANISATION: "lead_organisation"},
 }
 
 
-def _districts(membership: Membership) -> list[int]:
+def districts_of(membership: Membership) -> list[int]:
+    """The districts a membership covers (the value the districts scopes compare with)."""
     return [district.pk for district in membership.districts.all()]
 
 
-def case_reach(prefix: str = "") -> dict[Scope, Reach]:
-    """How each scope reaches a case, for the case itself (``prefix=""``) or for rows that
-    belong to one (``prefix="case__"``).
+def register_scope_paths(label: str, reach: dict[Scope, Reach]) -> None:
+    """Say how each scope reaches the rows of model ``label`` ("app_label.model").
 
-    Team: the membership sits on the case's team now. Districts (programme managers): cases
-    of their organisation's programmes in their districts. Referred or districts (security
-    liaisons): cases their organisation referred or in their districts. Community
-    (committee members): open cases their committee receives. Own organisation (data
-    stewards): cases their organisation leads or whose programme it leads.
-
-    Conditions are single-valued or subqueries, so lists never need DISTINCT.
+    Each app registers its own models' entries from its ``AppConfig.ready`` (see
+    docs/development/layers.md): this module knows the roles and scopes, the apps know how
+    their rows hang together. Registering again replaces the entry.
     """
-
-    def field(name: str, value: Any) -> models.Q:
-        return models.Q(**{f"{prefix}{name}": value})
-
-    def team(m: Membership, resource: str) -> models.Q:
-        from bahali.cases.models import TeamMember
-
-        on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
-        return field("pk__in" if not prefix else "in", on_team.values("case"))
-
-    def districts(m: Membership, resource: str) -> models.Q:
-        return field("district__in", _districts(m)) & field(
-            "programme__lead_organisation", m.organisation_id
-        )
-
-    def referred_or_districts(m: Membership, resource: str) -> models.Q:
-        return field("referred_by", m.organisation_id) | field("district__in", _districts(m))
-
-    def community(m: Membership, resource: str) -> models.Q:
-        return field("receiving_committee", m.organisation_id) & field("closed_on__isnull", True)
-
-    def own_organisation(m: Membership, resource: str) -> models.Q:
-        return field("lead_organisation", m.organisation_id) | field(
-            "programme__lead_organisation", m.organisation_id
-        )
-
-    return {
-        Scope.TEAM: team,
-        Scope.DISTRICTS: districts,
-        Scope.REFERRED_OR_DISTRICTS: referred_or_districts,
-        Scope.COMMUNITY: community,
-        Scope.OWN_ORGANISATION: own_organisation,
-    }
-
-
-def _participant_reach() -> dict[Scope, Reach]:
-    """How each scope reaches a participant: through their cases, and before any case is
-    open, through the organisations that registered or referred them.
-
-    Committee members reach identity only where the participant consented to sharing with
-    committees (and then the identity service opens the name alone).
-    """
-    by_case = case_reach()
-
-    def through_cases(scope: Scope, m: Membership, resource: str) -> models.Q:
-        from bahali.cases.models import Case
-
-        reach = by_case[scope]
-        if not callable(reach):  # every case scope is a condition; a path would be a bug
-            raise TypeError(scope)
-        return models.Q(pk__in=Case.objects.filter(reach(m, resource)).values("participant"))
-
-    def linked(m: Membership) -> models.Q:
-        from bahali.registry.models import ParticipantLink
-
-        links = ParticipantLink.objects.filter(organisation=m.organisation_id)
-        return models.Q(pk__in=links.values("participant"))
-
-    def team(m: Membership, resource: str) -> models.Q:
-        from bahali.cases.models import Case
-
-        with_open_case = Case.objects.filter(closed_on__isnull=True).values("participant")
-        not_yet_enrolled = linked(m) & ~models.Q(pk__in=with_open_case)
-        return through_cases(Scope.TEAM, m, resource) | not_yet_enrolled
-
-    def own_organisation(m: Membership, resource: str) -> models.Q:
-        return linked(m)
-
-    def community(m: Membership, resource: str) -> models.Q:
-        condition = through_cases(Scope.COMMUNITY, m, resource)
-        if resource == "identity":
-            from bahali.organisations.models import OrganisationKind
-            from bahali.registry.models import Consent, ConsentPurpose
-
-            consented = Consent.objects.filter(
-                purpose=ConsentPurpose.SHARING,
-                share_with=OrganisationKind.COMMUNITY_COMMITTEE,
-                withdrawn_on__isnull=True,
-            ).values("participant")
-            condition &= models.Q(pk__in=consented)
-        return condition
-
-    def referred_or_districts(m: Membership, resource: str) -> models.Q:
-        return models.Q(district__in=_districts(m)) | through_cases(
-            Scope.REFERRED_OR_DISTRICTS, m, resource
-        )
-
-    return {
-        Scope.TEAM: team,
-        Scope.OWN_ORGANISATION: own_organisation,
-        Scope.DISTRICTS: "district",
-        Scope.REFERRED_OR_DISTRICTS: referred_or_districts,
-        Scope.COMMUNITY: community,
-    }
-
-
-def community_reach(prefix: str = "") -> dict[Scope, Reach]:
-    """How each scope reaches a community (``prefix=""``) or rows of one (``prefix`` leading
-    to the community): the team, through the communities receiving their cases; committee
-    members, their own committee's community; programme managers, their districts."""
-
-    def field(name: str, value: Any) -> models.Q:
-        return models.Q(**{f"{prefix}{name}": value})
-
-    def team(m: Membership, resource: str) -> models.Q:
-        from bahali.cases.models import Case, TeamMember
-
-        on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
-        receiving = Case.objects.filter(pk__in=on_team.values("case")).values("receiving_community")
-        return field("pk__in" if not prefix else "in", receiving)
-
-    def community(m: Membership, resource: str) -> models.Q:
-        return field("committee__organisation", m.organisation_id)
-
-    def districts(m: Membership, resource: str) -> models.Q:
-        return field("tehsil__district__in", _districts(m))
-
-    return {Scope.TEAM: team, Scope.COMMUNITY: community, Scope.DISTRICTS: districts}
-
-
-SCOPE_PATHS["geography.community"] = community_reach()
-SCOPE_PATHS["communities.committee"] = community_reach("community__")
-SCOPE_PATHS["communities.committeemember"] = community_reach("committee__community__")
-SCOPE_PATHS["communities.dialogue"] = community_reach("community__")
-SCOPE_PATHS["registry.participant"] = _participant_reach()
-SCOPE_PATHS["cases.case"] = case_reach()
-for _model in ("cases.teammember", "cases.transitionrequest", "cases.phasechange"):
-    SCOPE_PATHS[_model] = case_reach("case__")
-SCOPE_PATHS["cases.signoff"] = case_reach("request__case__")
-SCOPE_PATHS["casework.goal"] = case_reach("case__")
-SCOPE_PATHS["casework.goalreview"] = case_reach("goal__case__")
-SCOPE_PATHS["casework.attendance"] = case_reach("case__")  # sessions: through attendance
-SCOPE_PATHS["casework.note"] = case_reach("case__")
-SCOPE_PATHS["casework.familymember"] = case_reach("case__")
-SCOPE_PATHS["casework.mentorassignment"] = case_reach("case__")
-SCOPE_PATHS["casework.mentormeeting"] = case_reach("assignment__case__")
-SCOPE_PATHS["casework.supportitem"] = case_reach("case__")
-SCOPE_PATHS["assessments.assessment"] = case_reach("case__")
-SCOPE_PATHS["assessments.instrument"] = {Scope.OWN_ORGANISATION: "organisation"}
-SCOPE_PATHS["aftercare.checkin"] = case_reach("case__")
-SCOPE_PATHS["grievances.grievance"] = {
-    # programme managers: grievances in their districts, except those about their organisation
-    Scope.DISTRICTS: lambda m, resource: (
-        models.Q(district__in=_districts(m)) & ~models.Q(about_organisation=m.organisation_id)
-    ),
-    # the organisation complained about: that a grievance exists (grievance_notice)
-    Scope.OWN_ORGANISATION: "about_organisation",
-}
-SCOPE_PATHS["aftercare.outcomeevent"] = case_reach("case__")
-SCOPE_PATHS["referrals.referral"] = {
-    **case_reach("case__"),
-    Scope.PROVIDER: lambda m, resource: models.Q(provider=m.organisation_id),
-}
+    SCOPE_PATHS[label] = dict(reach)
 
 
 def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
@@ -394,7 +237,7 @@ def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
     if scope is Scope.SELF:
         return [membership.user_id]
     if scope in (Scope.DISTRICTS, Scope.REFERRED_OR_DISTRICTS):
-        return _districts(membership)
+        return districts_of(membership)
     return []
 
 

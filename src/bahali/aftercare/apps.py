@@ -8,12 +8,14 @@ class AftercareConfig(AppConfig):
     verbose_name = _("Aftercare and outcomes")
 
     def ready(self) -> None:
+        from bahali.accounts import policies
         from bahali.aftercare import services
         from bahali.aftercare.models import CheckIn
         from bahali.aftercare.timeline import aftercare_entries
         from bahali.aftercare.work import check_ins_due
         from bahali.cases import due, tabs, timeline, work
         from bahali.cases import services as cases
+        from bahali.cases.scopes import case_reach
 
         timeline.register(aftercare_entries)
         work.register(check_ins_due)
@@ -29,3 +31,5 @@ class AftercareConfig(AppConfig):
         ):
             if tab.key not in {t.key for t in tabs.CASE_TABS}:
                 tabs.CASE_TABS.append(tab)
+        policies.register_scope_paths("aftercare.checkin", case_reach("case__"))
+        policies.register_scope_paths("aftercare.outcomeevent", case_reach("case__"))

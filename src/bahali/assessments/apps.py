@@ -8,12 +8,14 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
+        from bahali.accounts import policies
         from bahali.assessments import services
         from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
         from bahali.assessments.work import reassessments
         from bahali.cases import due, tabs, timeline, work
         from bahali.cases.models import PhaseChange
+        from bahali.cases.scopes import case_reach
 
         timeline.register(assessment_entries)
         work.register(reassessments)
@@ -32,3 +34,7 @@ class AssessmentsConfig(AppConfig):
                     "assessments", _("Assessments"), "assessments:list", "assessment_band.read"
                 ),
             )
+        policies.register_scope_paths("assessments.assessment", case_reach("case__"))
+        policies.register_scope_paths(
+            "assessments.instrument", {policies.Scope.OWN_ORGANISATION: "organisation"}
+        )

@@ -6,3 +6,9 @@ class AuditConfig(AppConfig):
     name = "bahali.audit"
     label = "audit"
     verbose_name = _("Audit trail")
+
+    def ready(self) -> None:
+        from bahali.audit.services import record
+        from bahali.core import recording
+
+        recording.install(record)

@@ -8,8 +8,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases and the pathway")
 
     def ready(self) -> None:
-        from bahali.cases import activity, due, timeline, work
+        from bahali.cases import activity, due, scopes, timeline, work
 
         timeline.register(activity.case_timeline)
         work.register(activity.sign_off_work)
         due.register_requests()
+        scopes.register()

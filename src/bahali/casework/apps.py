@@ -8,8 +8,10 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
+        from bahali.accounts import policies
         from bahali.cases import due, timeline, work
         from bahali.cases import services as cases
+        from bahali.cases.scopes import case_reach
         from bahali.casework import services
         from bahali.casework.models import Goal, MentorAssignment, MentorMeeting
         from bahali.casework.timeline import casework_entries
@@ -31,3 +33,14 @@ class CaseworkConfig(AppConfig):
                 ),
             )
         )
+        for label, prefix in (
+            ("casework.goal", "case__"),
+            ("casework.goalreview", "goal__case__"),
+            ("casework.attendance", "case__"),  # sessions: through attendance
+            ("casework.note", "case__"),
+            ("casework.familymember", "case__"),
+            ("casework.mentorassignment", "case__"),
+            ("casework.mentormeeting", "assignment__case__"),
+            ("casework.supportitem", "case__"),
+        ):
+            policies.register_scope_paths(label, case_reach(prefix))

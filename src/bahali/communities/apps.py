@@ -9,6 +9,7 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.cases import tabs, timeline, work
+        from bahali.communities import scopes
         from bahali.communities.timeline import dialogue_entries
         from bahali.communities.work import dialogue_follow_ups
         from bahali.core import navigation
@@ -31,3 +32,4 @@ class CommunitiesConfig(AppConfig):
         )
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
             navigation.NAVIGATION.append(item)
+        scopes.register()

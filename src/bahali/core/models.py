@@ -54,7 +54,7 @@ class AuditedModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        from bahali.audit.services import record
+        from bahali.core.recording import record
 
         context.current()
         adding = self._state.adding
@@ -68,7 +68,7 @@ class AuditedModel(models.Model):
             record("create" if adding else "update", obj=self, changes=changes)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        from bahali.audit.services import record
+        from bahali.core.recording import record
 
         context.current()
         record("delete", obj=self)

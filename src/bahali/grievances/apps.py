@@ -8,8 +8,10 @@ class GrievancesConfig(AppConfig):
     verbose_name = _("Grievances")
 
     def ready(self) -> None:
+
         from bahali.cases import work
         from bahali.core import navigation
+        from bahali.grievances import scopes
         from bahali.grievances.work import grievances_due
 
         work.register(grievances_due)
@@ -24,3 +26,5 @@ class GrievancesConfig(AppConfig):
         )
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
             navigation.NAVIGATION.append(item)
+
+        scopes.register()

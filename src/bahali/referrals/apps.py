@@ -8,7 +8,11 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Services and referrals")
 
     def ready(self) -> None:
+        from django.db import models
+
+        from bahali.accounts import policies
         from bahali.cases import tabs, timeline, work
+        from bahali.cases.scopes import case_reach
         from bahali.referrals.timeline import referral_entries
         from bahali.referrals.work import referrals_waiting
 
@@ -17,3 +21,10 @@ class ReferralsConfig(AppConfig):
         tab = tabs.CaseTab("referrals", _("Referrals"), "referrals:case", "referral.read")
         if tab.key not in {t.key for t in tabs.CASE_TABS}:
             tabs.CASE_TABS.append(tab)
+        policies.register_scope_paths(
+            "referrals.referral",
+            {
+                **case_reach("case__"),
+                policies.Scope.PROVIDER: lambda m, resource: models.Q(provider=m.organisation_id),
+            },
+        )

@@ -1,0 +1,126 @@
+"""How each scope reaches a case, the rows of a case and a participant.
+
+Registered into ``accounts.policies.SCOPE_PATHS`` from ``CasesConfig.ready`` (and, for the
+rows of a case kept by other apps, from theirs): the authorization module knows roles and
+scopes, this app knows how its rows hang together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from bahali.accounts.policies import Reach, Scope, districts_of, register_scope_paths
+from bahali.cases.models import Case, TeamMember
+from bahali.organisations.models import OrganisationKind
+from bahali.registry.models import Consent, ConsentPurpose, ParticipantLink
+
+if TYPE_CHECKING:
+    from bahali.accounts.models import Membership
+
+
+def case_reach(prefix: str = "") -> dict[Scope, Reach]:
+    """How each scope reaches a case, for the case itself (``prefix=""``) or for rows that
+    belong to one (``prefix="case__"``).
+
+    Team: the membership sits on the case's team now. Districts (programme managers): cases
+    of their organisation's programmes in their districts. Referred or districts (security
+    liaisons): cases their organisation referred or in their districts. Community
+    (committee members): open cases their committee receives. Own organisation (data
+    stewards): cases their organisation leads or whose programme it leads.
+
+    Conditions are single-valued or subqueries, so lists never need DISTINCT.
+    """
+
+    def field(name: str, value: Any) -> models.Q:
+        return models.Q(**{f"{prefix}{name}": value})
+
+    def team(m: Membership, resource: str) -> models.Q:
+        on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
+        return field("pk__in" if not prefix else "in", on_team.values("case"))
+
+    def districts(m: Membership, resource: str) -> models.Q:
+        return field("district__in", districts_of(m)) & field(
+            "programme__lead_organisation", m.organisation_id
+        )
+
+    def referred_or_districts(m: Membership, resource: str) -> models.Q:
+        return field("referred_by", m.organisation_id) | field("district__in", districts_of(m))
+
+    def community(m: Membership, resource: str) -> models.Q:
+        return field("receiving_committee", m.organisation_id) & field("closed_on__isnull", True)
+
+    def own_organisation(m: Membership, resource: str) -> models.Q:
+        return field("lead_organisation", m.organisation_id) | field(
+            "programme__lead_organisation", m.organisation_id
+        )
+
+    return {
+        Scope.TEAM: team,
+        Scope.DISTRICTS: districts,
+        Scope.REFERRED_OR_DISTRICTS: referred_or_districts,
+        Scope.COMMUNITY: community,
+        Scope.OWN_ORGANISATION: own_organisation,
+    }
+
+
+def participant_reach() -> dict[Scope, Reach]:
+    """How each scope reaches a participant: through their cases, and before any case is
+    open, through the organisations that registered or referred them.
+
+    Committee members reach identity only where the participant consented to sharing with
+    committees (and then the identity service opens the name alone).
+    """
+    by_case = case_reach()
+
+    def through_cases(scope: Scope, m: Membership, resource: str) -> models.Q:
+        reach = by_case[scope]
+        if not callable(reach):  # every case scope is a condition; a path would be a bug
+            raise TypeError(scope)
+        return models.Q(pk__in=Case.objects.filter(reach(m, resource)).values("participant"))
+
+    def linked(m: Membership) -> models.Q:
+        links = ParticipantLink.objects.filter(organisation=m.organisation_id)
+        return models.Q(pk__in=links.values("participant"))
+
+    def team(m: Membership, resource: str) -> models.Q:
+        with_open_case = Case.objects.filter(closed_on__isnull=True).values("participant")
+        not_yet_enrolled = linked(m) & ~models.Q(pk__in=with_open_case)
+        return through_cases(Scope.TEAM, m, resource) | not_yet_enrolled
+
+    def own_organisation(m: Membership, resource: str) -> models.Q:
+        return linked(m)
+
+    def community(m: Membership, resource: str) -> models.Q:
+        condition = through_cases(Scope.COMMUNITY, m, resource)
+        if resource == "identity":
+            consented = Consent.objects.filter(
+                purpose=ConsentPurpose.SHARING,
+                share_with=OrganisationKind.COMMUNITY_COMMITTEE,
+                withdrawn_on__isnull=True,
+            ).values("participant")
+            condition &= models.Q(pk__in=consented)
+        return condition
+
+    def referred_or_districts(m: Membership, resource: str) -> models.Q:
+        return models.Q(district__in=districts_of(m)) | through_cases(
+            Scope.REFERRED_OR_DISTRICTS, m, resource
+        )
+
+    return {
+        Scope.TEAM: team,
+        Scope.OWN_ORGANISATION: own_organisation,
+        Scope.DISTRICTS: "district",
+        Scope.REFERRED_OR_DISTRICTS: referred_or_districts,
+        Scope.COMMUNITY: community,
+    }
+
+
+def register() -> None:
+    """This app's entries in the scope table (called from ``CasesConfig.ready``)."""
+    register_scope_paths("registry.participant", participant_reach())
+    register_scope_paths("cases.case", case_reach())
+    for label in ("cases.teammember", "cases.transitionrequest", "cases.phasechange"):
+        register_scope_paths(label, case_reach("case__"))
+    register_scope_paths("cases.signoff", case_reach("request__case__"))
