@@ -10,10 +10,11 @@ class AftercareConfig(AppConfig):
     def ready(self) -> None:
         from bahali.accounts import policies
         from bahali.aftercare import services
+        from bahali.aftercare.demo import load_demo_aftercare
         from bahali.aftercare.models import CheckIn
         from bahali.aftercare.timeline import aftercare_entries
         from bahali.aftercare.work import check_ins_due
-        from bahali.cases import due, tabs, timeline, work
+        from bahali.cases import demo, due, tabs, timeline, work
         from bahali.cases import services as cases
         from bahali.cases.scopes import case_reach
 
@@ -33,3 +34,4 @@ class AftercareConfig(AppConfig):
                 tabs.CASE_TABS.append(tab)
         policies.register_scope_paths("aftercare.checkin", case_reach("case__"))
         policies.register_scope_paths("aftercare.outcomeevent", case_reach("case__"))
+        demo.register_loader("aftercare", lambda world: load_demo_aftercare(world.cases), order=50)

@@ -10,10 +10,11 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from bahali.accounts import policies
         from bahali.assessments import services
+        from bahali.assessments.demo import load_demo_assessments
         from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
         from bahali.assessments.work import reassessments
-        from bahali.cases import due, tabs, timeline, work
+        from bahali.cases import demo, due, tabs, timeline, work
         from bahali.cases.models import PhaseChange
         from bahali.cases.scopes import case_reach
 
@@ -37,4 +38,7 @@ class AssessmentsConfig(AppConfig):
         policies.register_scope_paths("assessments.assessment", case_reach("case__"))
         policies.register_scope_paths(
             "assessments.instrument", {policies.Scope.OWN_ORGANISATION: "organisation"}
+        )
+        demo.register_loader(
+            "assessments", lambda world: load_demo_assessments(world.cases), order=20
         )

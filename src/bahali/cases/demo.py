@@ -8,6 +8,7 @@ the timeline and "time in phase" read like months of work rather than one aftern
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -16,6 +17,7 @@ from bahali.accounts.models import Membership, User
 from bahali.cases import due, services
 from bahali.cases.models import Case, CaseRole, PhaseChange, SignOff, TransitionRequest
 from bahali.core.context import SYSTEM
+from bahali.core.demo import DemoWorld
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
@@ -42,6 +44,31 @@ class DemoCast:
 
 def _member(user: User, organisation: Organisation) -> Membership:
     return Membership.objects.get(user=user, organisation=organisation, is_active=True)
+
+
+@dataclass(frozen=True)
+class DemoCases:
+    """What the demo's cases give the other apps' demo loaders to build on."""
+
+    organisations: dict[str, Organisation]  # by the keys of ``core.demo.ORGANISATIONS``
+    district: District  # Swat
+    cases: list[Case]  # every demo case, in every phase
+
+
+CaseLoader = Callable[[DemoCases], None]
+# The demo loaders of the apps built on cases (casework, assessments, ...), by name: (order,
+# loader). Each registers its own from ``AppConfig.ready``, so this app imports none of them.
+LOADERS: dict[str, tuple[int, CaseLoader]] = {}
+
+
+def register_loader(name: str, loader: CaseLoader, *, order: int) -> None:
+    """Have the demo call ``loader`` once its cases exist (the same name again replaces it)."""
+    LOADERS[name] = (order, loader)
+
+
+def load_demo(world: DemoWorld) -> None:
+    """The demo loader this app registers with ``bahali.core.demo``."""
+    load_demo_cases(world.organisations, world.district)
 
 
 def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
@@ -114,23 +141,14 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
                     reason="Overall judgement of the latest progress assessment.",
                 )
     _pending_examples(programmes, cast, orgs, swat, villages, serial)
-    from bahali.casework.demo import load_demo_casework
-
     demo_cases = list(
         Case.objects.filter(programme__in=programmes.values()).select_related("phase", "programme")
     )
-    load_demo_casework(demo_cases, manager=User.objects.filter(username="ayesha").first())
-    from bahali.aftercare.demo import load_demo_aftercare
-    from bahali.assessments.demo import load_demo_assessments
-    from bahali.communities.demo import load_demo_communities
-    from bahali.grievances.demo import load_demo_grievances
-    from bahali.referrals.demo import load_demo_referrals
-
-    load_demo_assessments(demo_cases)
-    load_demo_communities(orgs, swat)
-    load_demo_referrals(orgs, demo_cases)
-    load_demo_aftercare(demo_cases)
-    load_demo_grievances(orgs)
+    world = DemoCases(organisations=orgs, district=swat, cases=demo_cases)
+    for _order, _name, loader in sorted(
+        (order, name, loader) for name, (order, loader) in LOADERS.items()
+    ):
+        loader(world)
     # The dates above were moved back by queryset updates, which bypass the due-date hooks.
     due.refresh([case.pk for case in demo_cases])
 

@@ -593,3 +593,12 @@ def sign_off_queue(user: User) -> list[TransitionRequest]:
         if any(m.organisation_id not in signed for m in memberships):
             queue.append(request)
     return queue
+
+
+def phase_in_use(phase: Phase) -> bool:
+    """Cases are in ``phase`` or have been (registered in ``programmes.services.PHASE_IN_USE``,
+    so a phase cases have passed through cannot be removed)."""
+    return (
+        Case.objects.filter(phase=phase).exists()
+        or PhaseChange.objects.filter(to_phase=phase).exists()
+    )

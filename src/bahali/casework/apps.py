@@ -9,10 +9,11 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.accounts import policies
-        from bahali.cases import due, timeline, work
+        from bahali.cases import demo, due, timeline, work
         from bahali.cases import services as cases
         from bahali.cases.scopes import case_reach
         from bahali.casework import services
+        from bahali.casework.demo import load_demo
         from bahali.casework.models import Goal, MentorAssignment, MentorMeeting
         from bahali.casework.timeline import casework_entries
         from bahali.casework.work import mentor_meetings, plan_reviews
@@ -44,3 +45,4 @@ class CaseworkConfig(AppConfig):
             ("casework.supportitem", "case__"),
         ):
             policies.register_scope_paths(label, case_reach(prefix))
+        demo.register_loader("casework", load_demo, order=10)

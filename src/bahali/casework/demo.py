@@ -9,6 +9,7 @@ import decimal
 from django.utils import timezone
 
 from bahali.accounts.models import User
+from bahali.cases.demo import DemoCases
 from bahali.cases.models import Case, CaseRole
 from bahali.casework import services
 from bahali.casework.models import Goal
@@ -35,6 +36,12 @@ def _team_user(case: Case, role: CaseRole) -> User | None:
         .first()
     )
     return member.membership.user if member else None
+
+
+def load_demo(world: DemoCases) -> None:
+    """The demo loader this app registers with ``bahali.cases.demo``: casework on the demo's
+    cases, the programme manager among those who review plans."""
+    load_demo_casework(world.cases, manager=User.objects.filter(username="ayesha").first())
 
 
 def load_demo_casework(cases: list[Case], *, manager: User | None) -> None:

@@ -8,8 +8,9 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities and committees")
 
     def ready(self) -> None:
-        from bahali.cases import tabs, timeline, work
+        from bahali.cases import demo, tabs, timeline, work
         from bahali.communities import scopes
+        from bahali.communities.demo import load_demo_communities
         from bahali.communities.timeline import dialogue_entries
         from bahali.communities.work import dialogue_follow_ups
         from bahali.core import navigation
@@ -33,3 +34,8 @@ class CommunitiesConfig(AppConfig):
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
             navigation.NAVIGATION.append(item)
         scopes.register()
+        demo.register_loader(
+            "communities",
+            lambda world: load_demo_communities(world.organisations, world.district),
+            order=30,
+        )

@@ -7,20 +7,18 @@ Nothing here describes a real person. Loading twice changes nothing the second t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bahali.accounts import services as accounts
 from bahali.accounts.models import User
 from bahali.accounts.roles import Role
-from bahali.cases.demo import load_demo_cases
 from bahali.core.context import SYSTEM, service
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District, Tehsil
 from bahali.organisations import services as organisations
 from bahali.organisations.models import Organisation
 from bahali.organisations.models import OrganisationKind as Kind
-from bahali.registry import services as registry
-from bahali.registry.models import Participant
 
 DEFAULT_PASSWORD = "bahali-demo-2026"  # noqa: S105 - the documented demo password
 
@@ -140,59 +138,25 @@ COMMUNITIES = [
 ]
 
 
-# Invented people for the journeys (JOURNEYS.md): the first is the man Sana will meet again.
-PARTICIPANTS = [
-    # key, name, father, native name, native father, sex, birth year, cnic, org, community
-    (
-        "rahmat",
-        "Muhammad Rahmatullah Khan",
-        "Gul Khan",
-        "محمد رحمت اللہ خان",
-        "گل خان",
-        "m",
-        2001,
-        "",
-        "aman",
-        "Shah Dheri",
-    ),
-    ("rahmat2", "Rahmatullah", "Noor Khan", "", "", "m", 1999, "", "aman", "Sakhra"),
-    (
-        "zarin",
-        "Zarin Gul",
-        "Sher Zaman",
-        "زرین گل",
-        "شیر زمان",
-        "f",
-        1998,
-        "1560212345672",
-        "sahar",
-        "Dherai",
-    ),
-    (
-        "ayaz",
-        "Ayaz Ahmad",
-        "Fazal Rahim",
-        "ایاز احمد",
-        "فضل رحیم",
-        "m",
-        2009,
-        "",
-        "centre",
-        "Shah Dheri",
-    ),
-    (
-        "hamid",
-        "Abdul Hamid",
-        "Bakht Zada",
-        "عبد الحمید",
-        "بخت زادہ",
-        "m",
-        1994,
-        "1560298765431",
-        "centre",
-        "Mingora Mohalla 4",
-    ),
-]
+@dataclass(frozen=True)
+class DemoWorld:
+    """What the platform's demo gives the apps' demo loaders to build on."""
+
+    organisations: dict[str, Organisation]  # by the keys of ORGANISATIONS
+    district: District  # Swat, where the demo's people live
+
+
+DemoLoader = Callable[[DemoWorld], None]
+# The apps' demo loaders (registry participants, cases, ...), by name: (order, loader). Each
+# app registers its own from ``AppConfig.ready``, so core imports none of them; a loader runs
+# after those of lower order, whose rows it may build on.
+LOADERS: dict[str, tuple[int, DemoLoader]] = {}
+
+
+def register_loader(name: str, loader: DemoLoader, *, order: int) -> None:
+    """Have ``load_demo`` call ``loader`` after the platform's data (registering the same
+    name again replaces it)."""
+    LOADERS[name] = (order, loader)
 
 
 @dataclass(frozen=True)
@@ -204,7 +168,8 @@ class DemoAccount:
 
 @service
 def load_demo(*, actor: object) -> list[DemoAccount]:
-    """Create (once) the demo geography, organisations and one account per role."""
+    """Create (once) the demo geography, organisations and one account per role, then
+    whatever the apps' registered loaders add (participants, programmes, cases, ...)."""
     geography.load_pakistan_geography(actor=SYSTEM)
     swat = District.objects.get(code="SWT")
     tehsils = {}
@@ -251,28 +216,9 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
             districts=District.objects.filter(code__in=codes),
         )
         accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
-    _demo_participants(orgs, swat)
-    load_demo_cases(orgs, swat)
+    world = DemoWorld(organisations=orgs, district=swat)
+    for _order, _name, loader in sorted(
+        (order, name, loader) for name, (order, loader) in LOADERS.items()
+    ):
+        loader(world)
     return accounts_out
-
-
-def _demo_participants(orgs: dict[str, Organisation], swat: District) -> None:
-    if Participant.objects.filter(registered_by__in=orgs.values()).exists():
-        return
-    for _key, name, father, native, native_father, sex, year, cnic, org, village in PARTICIPANTS:
-        registry.register_participant(
-            actor=SYSTEM,
-            identity=registry.Identity(
-                name=name,
-                father_name=father,
-                name_native=native,
-                father_name_native=native_father,
-                birth_year=year,
-                cnic=cnic,
-            ),
-            sex=sex,
-            district=swat,
-            home_community=Community.objects.get(tehsil__district=swat, name=village),
-            languages="ps,ur",
-            organisation=orgs[org],
-        )

@@ -8,10 +8,10 @@ class GrievancesConfig(AppConfig):
     verbose_name = _("Grievances")
 
     def ready(self) -> None:
-
-        from bahali.cases import work
+        from bahali.cases import demo, work
         from bahali.core import navigation
         from bahali.grievances import scopes
+        from bahali.grievances.demo import load_demo_grievances
         from bahali.grievances.work import grievances_due
 
         work.register(grievances_due)
@@ -28,3 +28,6 @@ class GrievancesConfig(AppConfig):
             navigation.NAVIGATION.append(item)
 
         scopes.register()
+        demo.register_loader(
+            "grievances", lambda world: load_demo_grievances(world.organisations), order=60
+        )

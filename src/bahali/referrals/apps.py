@@ -11,8 +11,9 @@ class ReferralsConfig(AppConfig):
         from django.db import models
 
         from bahali.accounts import policies
-        from bahali.cases import tabs, timeline, work
+        from bahali.cases import demo, tabs, timeline, work
         from bahali.cases.scopes import case_reach
+        from bahali.referrals.demo import load_demo_referrals
         from bahali.referrals.timeline import referral_entries
         from bahali.referrals.work import referrals_waiting
 
@@ -27,4 +28,9 @@ class ReferralsConfig(AppConfig):
                 **case_reach("case__"),
                 policies.Scope.PROVIDER: lambda m, resource: models.Q(provider=m.organisation_id),
             },
+        )
+        demo.register_loader(
+            "referrals",
+            lambda world: load_demo_referrals(world.organisations, world.cases),
+            order=40,
         )

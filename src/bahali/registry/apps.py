@@ -6,3 +6,9 @@ class RegistryConfig(AppConfig):
     name = "bahali.registry"
     label = "registry"
     verbose_name = _("Participant registry")
+
+    def ready(self) -> None:
+        from bahali.core import demo
+        from bahali.registry.demo import load_demo_participants
+
+        demo.register_loader("registry", load_demo_participants, order=10)

@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.cases.models import Case
 from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
-from bahali.registry import services
+from bahali.registry import panels, services
 from bahali.registry.codes import is_valid_code
 from bahali.registry.forms import (
     ConsentForm,
@@ -160,12 +159,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
         "can_merge": policies.can(user, "merge.write", participant),
         "consent_form": ConsentForm(),
         "pledge_form": PledgeForm(),
-        "cases": Case.objects.visible_to(user)
-        .filter(participant=participant)
-        .select_related("programme", "phase", "lead_organisation"),
-        "can_enrol": policies.can(user, "enrolment.write")
-        and policies.can(user, "participant_record.write", participant)
-        and not participant.merged_into_id,
+        "panels": panels.render(request, participant, user),
     }
     return render(request, "registry/detail.html", context)
 
