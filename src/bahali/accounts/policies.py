@@ -28,7 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from bahali.accounts.roles import TEAM_ROLES, Role
 
 if TYPE_CHECKING:
-    from bahali.accounts.models import Membership, User
+    from bahali.accounts.models import Membership
+    from bahali.core.context import Actor
 
 
 class Scope(StrEnum):
@@ -241,9 +242,9 @@ def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
     return []
 
 
-def grants(user: User | Any, resource: str, verb: str) -> list[tuple[Membership, Grant]]:
+def grants(user: Actor, resource: str, verb: str) -> list[tuple[Membership, Grant]]:
     """The user's active memberships that grant ``verb`` on ``resource``, with the grant."""
-    if verb not in {"read", "write"} or not getattr(user, "is_authenticated", False):
+    if verb not in {"read", "write"} or not user.is_authenticated:
         return []
     return [
         (membership, grant)
@@ -257,7 +258,7 @@ Q = TypeVar("Q", bound=models.QuerySet[Any])
 
 
 def _condition(
-    model: type[models.Model], user: User | Any, resource: str, verb: str
+    model: type[models.Model], user: Actor, resource: str, verb: str
 ) -> tuple[models.Q | None, bool]:
     """The rows of ``model`` the user may ``verb`` the ``resource`` of, as a condition (None:
     every row), and whether it crosses a multi-valued relation (so a list needs DISTINCT)."""
@@ -279,7 +280,7 @@ def _condition(
 
 
 def _condition_key(
-    model: type[models.Model], user: User | Any, resource: str, verb: str
+    model: type[models.Model], user: Actor, resource: str, verb: str
 ) -> tuple[Any, ...]:
     """What :func:`_condition` builds its condition from: two actions with the same key
     have the same condition (a scope reached by a function depends on the resource too)."""
@@ -294,7 +295,7 @@ def _condition_key(
     )
 
 
-def filter_visible(queryset: Q, user: User | Any, resource: str, verb: str = "read") -> Q:
+def filter_visible(queryset: Q, user: Actor, resource: str, verb: str = "read") -> Q:
     """Narrow ``queryset`` to the rows ``user`` may ``verb``; none when nothing grants it."""
     condition, multi_valued = _condition(queryset.model, user, resource, verb)
     if condition is None:
@@ -303,7 +304,7 @@ def filter_visible(queryset: Q, user: User | Any, resource: str, verb: str = "re
     return narrowed.distinct() if multi_valued else narrowed
 
 
-def can_many(user: User | Any, actions: Iterable[str], obj: models.Model) -> dict[str, bool]:
+def can_many(user: Actor, actions: Iterable[str], obj: models.Model) -> dict[str, bool]:
     """``can(user, action, obj)`` for several actions at once, in one query.
 
     A case page asks a dozen questions of one case (which tabs, which timeline entries,
@@ -347,7 +348,7 @@ def can_many(user: User | Any, actions: Iterable[str], obj: models.Model) -> dic
     return answers
 
 
-def require(actor: User | Any, action: str, obj: models.Model | None = None) -> None:
+def require(actor: Actor, action: str, obj: models.Model | None = None) -> None:
     """For services: raise PermissionDenied unless ``actor`` may do ``action``.
 
     The system actor (operator commands, scheduled work) is not a person with roles; it
@@ -361,7 +362,7 @@ def require(actor: User | Any, action: str, obj: models.Model | None = None) -> 
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-def can(user: User | Any, action: str, obj: models.Model | None = None) -> bool:
+def can(user: Actor, action: str, obj: models.Model | None = None) -> bool:
     """May ``user`` do ``action`` ("resource.read" or "resource.write"), on ``obj`` if given?
 
     Without ``obj`` the question is whether any of the user's roles could ever do it (for
@@ -491,7 +492,7 @@ class AccessLine:
     notes: tuple[Any, ...]
 
 
-def access_summary(user: User | Any) -> list[AccessLine]:
+def access_summary(user: Actor) -> list[AccessLine]:
     """What the user's roles together allow, resource by resource, for their home page."""
     lines = []
     roles = {Role(m.role) for m in user.active_memberships()}

@@ -38,7 +38,7 @@ from bahali.programmes.services import configuration_problems
 from bahali.registry.models import ConsentPurpose, Participant
 from bahali.registry.services import has_consent
 
-Actor = Any
+Actor = User | SystemActor
 
 # Which membership roles may hold which case roles.
 CASE_ROLES_FOR: dict[Role, tuple[CaseRole, ...]] = {
@@ -305,7 +305,7 @@ def gate_status(request: TransitionRequest) -> GateStatus:
     )
 
 
-def signing_memberships(user: User | Any, request: TransitionRequest) -> list[Membership]:
+def signing_memberships(user: Actor, request: TransitionRequest) -> list[Membership]:
     """The user's memberships that may sign this request in their organisation's name.
 
     The organisation must take part in the case and be of a kind the rule names (any kind,
@@ -422,7 +422,7 @@ def answer_objection(*, actor: Actor, sign_off: SignOff, answer: str) -> SignOff
         raise ValidationError({"answer": _("Write the answer to the objection.")})
     sign_off.objection = SignOff.ObjectionState.ANSWERED
     sign_off.answer = answer.strip()
-    sign_off.answered_by = actor
+    sign_off.answered_by = _user(actor)
     sign_off.answered_at = timezone.now()
     sign_off.save()
     _apply_if_met(request, by=actor)
@@ -475,7 +475,7 @@ def override_gate(
     missing = phase_requirements_missing(request.case, request.transition.to_phase)
     if missing:
         raise ValidationError(missing)
-    request.overridden_by = actor
+    request.overridden_by = _user(actor)
     request.override_reason = reason.strip()
     request.override_reference = reference.strip()
     request.save(

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from django.db import transaction
 
 if TYPE_CHECKING:
-    from bahali.accounts.models import User
+    from bahali.accounts.models import Membership, User
     from bahali.organisations.models import Organisation
 
 
@@ -24,12 +24,41 @@ class WriteOutsideService(RuntimeError):
     """An audited model was saved without a service having set who is acting."""
 
 
+class Actor(Protocol):
+    """Whoever a service acts for and authorization is decided about: a signed-in user, or
+    the system itself (:class:`SystemActor`). What both have, and all that authorization
+    reads of them; code that needs a person narrows with ``isinstance(actor, SystemActor)``.
+    """
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def active_organisation(self) -> Organisation | None: ...
+
+    def active_memberships(self) -> list[Membership]: ...
+
+
 class SystemActor:
-    """The platform itself, for operator commands, migrations of data and scheduled work."""
+    """The platform itself, for operator commands, migrations of data and scheduled work.
+
+    Not a person with roles: it holds no membership and is not signed in, so it can act in
+    no organisation's name (sign-offs, objections); ``policies.require`` lets it pass.
+    """
 
     username = "system"
     pk = None
-    active_organisation = None
+    active_organisation: Organisation | None = None
+    is_authenticated = False
+
+    def active_memberships(self) -> list[Membership]:
+        return []
 
     def __repr__(self) -> str:
         return "<SystemActor>"

@@ -15,13 +15,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
-from bahali.core.context import service
+from bahali.accounts.models import User
+from bahali.core.context import SystemActor, service
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.programmes.blueprints import BLUEPRINTS, Blueprint
 from bahali.programmes.models import Phase, Programme, Transition
 
-Actor = Any
+Actor = User | SystemActor
 
 # Whether rows of the apps built on programmes (cases in a phase, phase changes into it)
 # still refer to a phase: each such app registers a check from its ``AppConfig.ready``.

@@ -185,6 +185,26 @@ def test_withdrawn_objection_lets_the_gate_apply(world):
     assert request.status == TransitionRequest.Status.APPLIED
 
 
+def test_the_system_actor_cannot_withdraw_an_organisations_objection(world):
+    """An objection is withdrawn in the objecting organisation's name; the system actor
+    holds no membership, so it gets a clear refusal (it used to crash: the system actor had
+    no ``active_memberships``) and the objection stays open."""
+    case = world.case("centre", phase="rehabilitation")
+    request = services.request_transition(
+        actor=world.case_worker, case=case, transition=_transition(case, "transition"), reason="x"
+    )
+    objection = services.record_sign_off(
+        actor=world.trainer, request=request, decision="object", reason="wait"
+    )
+    with pytest.raises(ValidationError, match="Only the organisation that objected"):
+        services.withdraw_objection(actor=SYSTEM, sign_off=objection)
+    objection.refresh_from_db()
+    assert objection.objection == SignOff.ObjectionState.OPEN
+    services.withdraw_objection(actor=world.trainer, sign_off=objection)
+    objection.refresh_from_db()
+    assert objection.objection == SignOff.ObjectionState.WITHDRAWN
+
+
 def test_only_organisations_involved_in_the_case_sign(world, member):
     case = world.case("centre", phase="rehabilitation")
     request = services.request_transition(
