@@ -435,6 +435,95 @@ def membership_can(membership: Membership, action: str, obj: models.Model) -> bo
     return False
 
 
+# --- rules that compare roles: here, not in the apps' services and views ---------------
+
+# Roles whose identity grant opens the name alone (DESIGN.md §2: committee members, with
+# consent to share with committees).
+NAME_ONLY_IDENTITY = frozenset({Role.COMMITTEE_MEMBER})
+# Roles whose identity grant is "on request" (DESIGN.md §2): the identity opens only once
+# a purpose is stated, and the purpose is recorded with the read.
+IDENTITY_ON_REQUEST = frozenset({Role.PROGRAMME_MANAGER})
+
+
+def acting_organisations(actor: Actor, action: str, scope: Scope | None = None) -> list[int]:
+    """The organisations in whose name ``actor`` may do ``action``: those where one of their
+    active memberships holds a role granting it (reaching through ``scope``, when given).
+
+    For acts done for an organisation rather than on a row: owning instruments, leading
+    programmes, answering referrals addressed to it, speaking for a committee.
+    """
+    resource, _sep, verb = action.partition(".")
+    if verb not in {"read", "write"} or not actor.is_authenticated:
+        return []
+    return list(
+        dict.fromkeys(
+            m.organisation_id
+            for m in actor.active_memberships()
+            for grant in role_grants(resource, Role(m.role))
+            if getattr(grant, verb) and (scope is None or grant.scope is scope)
+        )
+    )
+
+
+def may_act_for(actor: Actor, action: str, organisation: models.Model) -> bool:
+    """May ``actor`` do ``action`` in ``organisation``'s name? The system actor (operator
+    commands, the demo) may act for any."""
+    from bahali.core.context import SystemActor
+
+    if isinstance(actor, SystemActor):
+        return True
+    return organisation.pk in acting_organisations(actor, action)
+
+
+def may_own_instruments_of(actor: Actor, organisation: models.Model) -> bool:
+    """May ``actor`` create and change instruments owned by ``organisation``?"""
+    return may_act_for(actor, "instrument.write", organisation)
+
+
+def may_configure_programmes_of(actor: Actor, organisation: models.Model) -> bool:
+    """May ``actor`` set up programmes led by ``organisation``?"""
+    return may_act_for(actor, "programme.write", organisation)
+
+
+def referral_providers(actor: Actor) -> list[int]:
+    """The organisations for which ``actor`` answers referrals (the provider scope)."""
+    return acting_organisations(actor, "referral.write", Scope.PROVIDER)
+
+
+def committees_of(actor: Actor) -> list[int]:
+    """The committees (organisations) for which ``actor`` records their community's
+    readiness and dialogues as a member."""
+    return acting_organisations(actor, "community_readiness.write", Scope.COMMUNITY)
+
+
+def identity_names_only(actor: Actor, participant: models.Model) -> bool:
+    """Does ``actor`` see only the name of ``participant``'s identity? Yes unless a
+    membership whose role opens the whole identity reaches it (committee members see the
+    name alone, DESIGN.md §2). The system actor sees it all."""
+    from bahali.core.context import SystemActor
+
+    if isinstance(actor, SystemActor):
+        return False
+    return not any(
+        Role(m.role) not in NAME_ONLY_IDENTITY and membership_can(m, "identity.read", participant)
+        for m in actor.active_memberships()
+    )
+
+
+def identity_needs_purpose(actor: Actor, participant: models.Model) -> bool:
+    """Must ``actor`` state a purpose before ``participant``'s identity opens? Yes when
+    every membership reaching it holds the identity "on request" (programme managers); a
+    membership with plain read access (a case worker on the team) opens it as before."""
+    from bahali.core.context import SystemActor
+
+    if isinstance(actor, SystemActor):
+        return False
+    reaching = [
+        m for m in actor.active_memberships() if membership_can(m, "identity.read", participant)
+    ]
+    return bool(reaching) and all(Role(m.role) in IDENTITY_ON_REQUEST for m in reaching)
+
+
 # Words for the tables above, shown to users on their home page ("what you may see").
 RESOURCE_LABELS: dict[str, Any] = {
     "identity": _("Identity (names, CNIC, phone, address)"),

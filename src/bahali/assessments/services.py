@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
-from bahali.accounts.roles import Role
 from bahali.assessments import definition as spec
 from bahali.assessments.models import (
     Assessment,
@@ -72,7 +71,7 @@ def create_instrument(
 ) -> InstrumentVersion:
     """A new instrument owned by an organisation, its first version as a draft."""
     probe = Instrument(organisation=organisation)
-    if not isinstance(actor, SystemActor) and not _may_own(actor, organisation):
+    if not policies.may_own_instruments_of(actor, organisation):
         raise PermissionDenied(_("You are not allowed to do this."))
     errors: dict[str, str] = {}
     if kind not in InstrumentKind.values:
@@ -94,15 +93,6 @@ def create_instrument(
     version = InstrumentVersion(instrument=probe, number=1, definition=definition, note=note[:300])
     version.save()
     return version
-
-
-def _may_own(actor: User, organisation: Organisation) -> bool:
-    """May the actor write instruments in this organisation's name?"""
-    return any(
-        membership.organisation_id == organisation.pk
-        and any(grant.write for grant in policies.role_grants("instrument", Role(membership.role)))
-        for membership in actor.active_memberships()
-    )
 
 
 @service

@@ -293,11 +293,7 @@ def compare(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _owned_organisations(request: AuthedRequest) -> Any:
-    ids = [
-        m.organisation_id
-        for m in request.user.active_memberships()
-        if any(g.write for g in policies.role_grants("instrument", policies.Role(m.role)))
-    ]
+    ids = policies.acting_organisations(request.user, "instrument.write")
     return Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name")
 
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
-from bahali.accounts.roles import Role
 from bahali.cases.models import Case, TransitionRequest
 from bahali.communities.models import (
     Committee,
@@ -295,9 +294,7 @@ def follow_ups_due_for(user: Any) -> list[Dialogue]:
     members of the community's committee and whoever recorded the dialogue, soonest first."""
     if not getattr(user, "is_authenticated", False):
         return []
-    committees = [
-        m.organisation_id for m in user.active_memberships() if m.role == Role.COMMITTEE_MEMBER
-    ]
+    committees = policies.committees_of(user)
     horizon = _today() + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS)
     return list(
         Dialogue.objects.visible_to(user, "community_readiness", "write")

@@ -176,14 +176,7 @@ def create_programme(
 
 def _require_lead(actor: Actor, organisation: Organisation) -> None:
     """Only a programme manager of the lead organisation configures its programmes."""
-    from bahali.core.context import SystemActor
-
-    if isinstance(actor, SystemActor):
-        return
-    if not any(
-        m.organisation_id == organisation.pk and m.role == "programme_manager"
-        for m in actor.active_memberships()
-    ):
+    if not policies.may_configure_programmes_of(actor, organisation):
         raise ValidationError(
             {"lead_organisation": _("You can only set up programmes your organisation leads.")}
         )

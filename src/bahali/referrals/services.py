@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership, User
-from bahali.accounts.roles import Role
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
 from bahali.geography.models import District
@@ -308,16 +307,7 @@ def cancel_referral(*, actor: Actor, referral: Referral, reason: str) -> Referra
 
 def provider_organisations(user: Any) -> list[int]:
     """The organisations for which the user answers referrals (the provider scope)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        m.organisation_id
-        for m in user.active_memberships()
-        if any(
-            grant.write and grant.scope is policies.Scope.PROVIDER
-            for grant in policies.role_grants("referral", Role(m.role))
-        )
-    ]
+    return policies.referral_providers(user)
 
 
 def received_by(user: User) -> Any:

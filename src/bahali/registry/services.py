@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
-from bahali.accounts.roles import Role
 from bahali.audit.services import record
 from bahali.core import crypto
 from bahali.core.batches import in_batches
@@ -387,12 +386,7 @@ def names_only(actor: Actor, participant: Participant) -> bool:
     """Committee members see the name alone (DESIGN.md §2), and only where the participant
     consented to sharing with committees; any other role that reaches the identity sees it
     all."""
-    if isinstance(actor, SystemActor):
-        return False
-    return not any(
-        m.role != Role.COMMITTEE_MEMBER and policies.membership_can(m, "identity.read", participant)
-        for m in actor.active_memberships()
-    )
+    return policies.identity_names_only(actor, participant)
 
 
 @service
