@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from bahali.accounts import policies
@@ -196,12 +196,29 @@ def get_participant(request: AuthedRequest, code: str) -> Participant:
 
 @router.get(
     "/participants/{code}/identity",
-    response={200: IdentityOut, 404: Error},
+    response={200: IdentityOut, 404: Error, 422: Error},
     summary="A participant's identity (audited)",
+    description=(
+        "Programme managers hold the identity on request (DESIGN.md §2): they must give "
+        "`purpose` (one of safety, verification, legal, oversight, correction, other) and "
+        "`statement` (10 to 500 characters), recorded with the read; without them the "
+        "answer is 422 and nothing is opened. Others may state a purpose too."
+    ),
 )
-def get_identity(request: AuthedRequest, code: str) -> services.Identity:
+def get_identity(
+    request: AuthedRequest,
+    code: str,
+    purpose: str = Query("", max_length=20),
+    statement: str = Query("", max_length=services.STATEMENT_MAX),
+) -> services.Identity:
     participant = _visible(request, code, "identity")
-    return services.read_identity(actor=request.user, participant=participant, purpose="api")
+    return services.read_identity(
+        actor=request.user,
+        participant=participant,
+        purpose="api",
+        stated_purpose=purpose,
+        statement=statement,
+    )
 
 
 @router.put(

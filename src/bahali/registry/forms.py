@@ -9,8 +9,8 @@ from bahali.core.forms import BootstrapForm
 from bahali.geography.models import Community, District
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.matching.normalise import split_father
-from bahali.registry.models import Consent, ConsentPurpose, Sex
-from bahali.registry.services import Identity
+from bahali.registry.models import Consent, ConsentPurpose, IdentityPurpose, Sex
+from bahali.registry.services import STATEMENT_MAX, Identity
 
 LANGUAGES = [
     ("ps", _("Pashto")),
@@ -172,3 +172,19 @@ class MergeForm(BootstrapForm):
 
 class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IdentityRequestForm(BootstrapForm):
+    """Why the identity is needed: asked of those whose access is "on request" before it
+    opens (programme managers), and recorded with the read."""
+
+    purpose = forms.ChoiceField(
+        label=_("Why do you need this identity?"),
+        choices=[("", "—"), *IdentityPurpose.choices],
+    )
+    statement = forms.CharField(
+        label=_("What for, in a sentence"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the audit trail with your name, for oversight to read."),
+    )

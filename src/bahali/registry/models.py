@@ -200,6 +200,18 @@ class DistinctPair(AuditedModel):
         return f"{self.first_id} ≠ {self.second_id}"
 
 
+class IdentityPurpose(models.TextChoices):
+    """Why someone whose identity access is "on request" (DESIGN.md §2: programme
+    managers) opens a participant's identity; recorded with the read."""
+
+    SAFETY = "safety", _("A safety or protection concern")
+    VERIFICATION = "verification", _("Verifying the record (duplicates, documents)")
+    LEGAL = "legal", _("A legal or court requirement")
+    OVERSIGHT = "oversight", _("Answering an oversight body or a grievance")
+    CORRECTION = "correction", _("Correcting the record")
+    OTHER = "other", _("Another reason (explained below)")
+
+
 class ConsentPurpose(models.TextChoices):
     PARTICIPATION = "participation", _("Participation in the programme")
     SHARING = "sharing", _("Sharing with a kind of organisation")

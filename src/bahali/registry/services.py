@@ -31,6 +31,7 @@ from bahali.registry.models import (
     Consent,
     ConsentPurpose,
     DistinctPair,
+    IdentityPurpose,
     Merge,
     Participant,
     ParticipantLink,
@@ -370,15 +371,61 @@ def confirm_same_person(
     return created
 
 
+STATEMENT_MIN = 10  # a stated purpose says something: more than "ok"
+STATEMENT_MAX = 500
+
+
+def check_stated_purpose(stated_purpose: str, statement: str) -> str:
+    """The statement, trimmed, if ``stated_purpose`` and ``statement`` make a purpose worth
+    recording; otherwise a ValidationError naming what is missing."""
+    errors: dict[str, str] = {}
+    if stated_purpose not in IdentityPurpose.values:
+        errors["purpose"] = _("Choose why you need this person's identity.")
+    statement = (statement or "").strip()
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in statement):
+        errors["statement"] = _("The explanation contains characters that cannot be stored.")
+    elif len(statement) < STATEMENT_MIN:
+        errors["statement"] = _(
+            "Say in a sentence what you need the identity for (at least %(count)d characters)."
+        ) % {"count": STATEMENT_MIN}
+    elif len(statement) > STATEMENT_MAX:
+        errors["statement"] = _("Keep the explanation under %(count)d characters.") % {
+            "count": STATEMENT_MAX
+        }
+    if errors:
+        raise ValidationError(errors)
+    return statement
+
+
 @service
-def read_identity(*, actor: Actor, participant: Participant, purpose: str = "view") -> Identity:
-    """Open a participant's identity for someone allowed to see it, and audit the read."""
+def read_identity(
+    *,
+    actor: Actor,
+    participant: Participant,
+    purpose: str = "view",
+    stated_purpose: str = "",
+    statement: str = "",
+) -> Identity:
+    """Open a participant's identity for someone allowed to see it, and audit the read.
+
+    Where the actor's access is "on request" (``policies.identity_needs_purpose``:
+    programme managers), the identity opens only with a stated purpose (one of
+    ``IdentityPurpose`` and a sentence), recorded with the read; anyone else may state one
+    too, and it is recorded the same way.
+    """
     policies.require(actor, "identity.read", participant)
+    changes: dict[str, list[Any]] = {}
+    reason = ""
+    if policies.identity_needs_purpose(actor, participant) or stated_purpose or statement:
+        reason = check_stated_purpose(stated_purpose, statement)
+        changes["stated_purpose"] = [None, stated_purpose]
+        purpose = f"{purpose}:on_request"
     identity = open_identity(participant)
     if names_only(actor, participant):
         identity = Identity(name=identity.name, name_native=identity.name_native)
         purpose = f"{purpose}:name"
-    record("identity.read", obj=participant, changes={"purpose": [None, purpose]})
+    changes["purpose"] = [None, purpose]
+    record("identity.read", obj=participant, changes=changes, reason=reason)
     return identity
 
 

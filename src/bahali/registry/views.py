@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from bahali.registry.codes import is_valid_code
 from bahali.registry.forms import (
     ConsentForm,
     EditIdentityForm,
+    IdentityRequestForm,
     MergeForm,
     PledgeForm,
     ReasonForm,
@@ -155,6 +157,8 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
         "pledges": participant.pledges.all(),
         "merges": Merge.objects.filter(kept=participant).select_related("merged"),
         "can_see_identity": policies.can(user, "identity.read", participant),
+        "identity_on_request": policies.identity_needs_purpose(user, participant),
+        "identity_request_form": IdentityRequestForm(),
         "can_write": policies.can(user, "participant_record.write", participant),
         "can_merge": policies.can(user, "merge.write", participant),
         "consent_form": ConsentForm(),
@@ -164,10 +168,49 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
     return render(request, "registry/detail.html", context)
 
 
+def _identity_request(
+    request: AuthedRequest, participant: Participant, form: IdentityRequestForm, status: int
+) -> HttpResponse:
+    """The form asking why the identity is needed (nothing opened, nothing recorded). HTMX
+    swaps only successful answers, so a refused form comes back as 200 to an HTMX request."""
+    if request.headers.get("HX-Request"):
+        status = 200
+    return render(
+        request,
+        "registry/_identity_request.html",
+        {
+            "form": form,
+            "action": reverse("registry:identity", args=[participant.code]),
+            "hx_target": "#identity .card-body",
+        },
+        status=status,
+    )
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
+    """The identity, audited. Those whose access is "on request" (programme managers) get
+    the form asking why first (GET), and the identity once they post a purpose; a stated
+    purpose is recorded with the read, whoever states it."""
     participant = _participant(request, code, "identity")
-    identity = services.read_identity(actor=request.user, participant=participant)
+    stated: dict[str, str] = {}
+    if request.method == "POST":
+        form = IdentityRequestForm(request.POST)
+        if not form.is_valid():
+            return _identity_request(request, participant, form, 400)
+        stated = {
+            "stated_purpose": form.cleaned_data["purpose"],
+            "statement": form.cleaned_data["statement"],
+        }
+    elif policies.identity_needs_purpose(request.user, participant):
+        return _identity_request(request, participant, IdentityRequestForm(), 200)
+    try:
+        identity = services.read_identity(actor=request.user, participant=participant, **stated)
+    except ValidationError as error:
+        form = IdentityRequestForm(request.POST)
+        apply_validation_error(form, error)
+        return _identity_request(request, participant, form, 400)
     # Relatives and witnesses named in consents and pledges identify the person too: shown
     # with the identity (this read is the audited one), never to a committee's name-only view.
     full = not services.names_only(request.user, participant)
@@ -191,6 +234,9 @@ def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
     participant = _participant(request, code, "identity")
     if not policies.can(request.user, "participant_record.write", participant):
         raise Http404
+    on_request = policies.identity_needs_purpose(request.user, participant)
+    if on_request and (request.method == "GET" or "request_identity" in request.POST):
+        return _edit_after_purpose(request, participant)
     if request.method == "POST":
         form = EditIdentityForm(request.POST)
         if form.is_valid():
@@ -218,6 +264,32 @@ def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
         status = 200
     return render(
         request, "registry/edit.html", {"participant": participant, "form": form}, status=status
+    )
+
+
+def _edit_after_purpose(request: AuthedRequest, participant: Participant) -> HttpResponse:
+    """Correcting an identity shows it: for those whose access is "on request", the form
+    asking why comes first, and the filled-in edit form once a purpose is stated."""
+    request_form = IdentityRequestForm(request.POST if request.method == "POST" else None)
+    if request_form.is_bound and request_form.is_valid():
+        try:
+            identity = services.read_identity(
+                actor=request.user,
+                participant=participant,
+                purpose="edit",
+                stated_purpose=request_form.cleaned_data["purpose"],
+                statement=request_form.cleaned_data["statement"],
+            )
+        except ValidationError as error:
+            apply_validation_error(request_form, error)
+        else:
+            form = EditIdentityForm(initial={**identity.__dict__, "version": participant.version})
+            return render(request, "registry/edit.html", {"participant": participant, "form": form})
+    return render(
+        request,
+        "registry/edit.html",
+        {"participant": participant, "request_form": request_form},
+        status=400 if request_form.is_bound else 200,
     )
 
 
