@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -37,6 +38,7 @@ SUMMARY_READERS = TEAM | {
 IDENTITY_READERS = TEAM | {Role.PROGRAMME_MANAGER, Role.DATA_STEWARD}
 RECORD_WRITERS = {Role.CASE_WORKER, Role.PSYCHOLOGIST, Role.PROGRAMME_MANAGER, Role.DATA_STEWARD}
 REGISTRARS = {Role.CASE_WORKER, Role.PROGRAMME_MANAGER, Role.DATA_STEWARD}
+STATEMENT = "Checking the record against the court file."  # a purpose, for identity on request
 
 
 @dataclass
@@ -165,6 +167,14 @@ PAGES = [
         lambda w: f"/participants/{w.participant.code}/identity/",
         IDENTITY_READERS,
         200,
+    ),
+    Endpoint(
+        "registry:identity",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/identity/",
+        IDENTITY_READERS,
+        200,
+        data={"purpose": "verification", "statement": STATEMENT},
     ),
     Endpoint(
         "registry:identity",
@@ -298,10 +308,14 @@ API = [
         anonymous=401,
         api=True,
     ),
-    Endpoint(
+    Endpoint(  # programme managers hold the identity on request: a purpose is stated (the
+        # refusal without one: registry/tests/test_identity_on_request.py)
         "api:get_identity",
         "get",
-        lambda w: f"/api/v1/participants/{w.participant.code}/identity",
+        lambda w: (
+            f"/api/v1/participants/{w.participant.code}/identity"
+            f"?{urlencode({'purpose': 'verification', 'statement': STATEMENT})}"
+        ),
         IDENTITY_READERS,
         200,
         anonymous=401,
