@@ -289,7 +289,7 @@ def complete_follow_ups(
 FOLLOW_UP_HORIZON_DAYS = 7  # My work shows follow-ups due within a week, and overdue ones
 
 
-def follow_ups_due_for(user: Any) -> list[Dialogue]:
+def follow_ups_due_for(user: Actor) -> list[Dialogue]:
     """Dialogues whose follow-ups are open and due within the horizon (or overdue), for the
     members of the community's committee and whoever recorded the dialogue, soonest first."""
     if not getattr(user, "is_authenticated", False):

@@ -305,7 +305,7 @@ def cancel_referral(*, actor: Actor, referral: Referral, reason: str) -> Referra
     return referral
 
 
-def provider_organisations(user: Any) -> list[int]:
+def provider_organisations(user: Actor) -> list[int]:
     """The organisations for which the user answers referrals (the provider scope)."""
     return policies.referral_providers(user)
 
