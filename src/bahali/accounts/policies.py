@@ -445,6 +445,22 @@ NAME_ONLY_IDENTITY = frozenset({Role.COMMITTEE_MEMBER})
 IDENTITY_ON_REQUEST = frozenset({Role.PROGRAMME_MANAGER})
 
 
+def acting_memberships(actor: Actor, action: str, scope: Scope | None = None) -> list[Membership]:
+    """The actor's active memberships whose role grants ``action`` (reaching through
+    ``scope``, when given): those in whose name the actor may do it."""
+    resource, _sep, verb = action.partition(".")
+    if verb not in {"read", "write"} or not actor.is_authenticated:
+        return []
+    return [
+        m
+        for m in actor.active_memberships()
+        if any(
+            getattr(grant, verb) and (scope is None or grant.scope is scope)
+            for grant in role_grants(resource, Role(m.role))
+        )
+    ]
+
+
 def acting_organisations(actor: Actor, action: str, scope: Scope | None = None) -> list[int]:
     """The organisations in whose name ``actor`` may do ``action``: those where one of their
     active memberships holds a role granting it (reaching through ``scope``, when given).
@@ -452,17 +468,7 @@ def acting_organisations(actor: Actor, action: str, scope: Scope | None = None) 
     For acts done for an organisation rather than on a row: owning instruments, leading
     programmes, answering referrals addressed to it, speaking for a committee.
     """
-    resource, _sep, verb = action.partition(".")
-    if verb not in {"read", "write"} or not actor.is_authenticated:
-        return []
-    return list(
-        dict.fromkeys(
-            m.organisation_id
-            for m in actor.active_memberships()
-            for grant in role_grants(resource, Role(m.role))
-            if getattr(grant, verb) and (scope is None or grant.scope is scope)
-        )
-    )
+    return list(dict.fromkeys(m.organisation_id for m in acting_memberships(actor, action, scope)))
 
 
 def may_act_for(actor: Actor, action: str, organisation: models.Model) -> bool:

@@ -91,13 +91,13 @@ def phase_requirements_missing(case_or_participant: Case | Participant, phase: P
     return missing
 
 
-def _acting_membership(actor: Actor, roles: set[Role]) -> Membership | None:
-    """The actor's membership in their active organisation with one of ``roles``."""
+def _acting_membership(actor: Actor, action: str) -> Membership | None:
+    """The actor's membership granting ``action``, in their active organisation if any."""
     user = _user(actor)
     if user is None:
         return None
     active = getattr(user, "active_organisation", None)
-    found = [m for m in user.active_memberships() if Role(m.role) in roles]
+    found = policies.acting_memberships(user, action)
     for membership in found:
         if active is not None and membership.organisation_id == active.pk:
             return membership
@@ -161,7 +161,7 @@ def enrol_participant(
         raise ValidationError(
             {"receiving_committee": _("Choose a community reintegration committee.")}
         )
-    enroller = _acting_membership(actor, {Role.CASE_WORKER, Role.PROGRAMME_MANAGER})
+    enroller = _acting_membership(actor, "enrolment.write")
     lead = lead_organisation or (enroller.organisation if enroller else None)
     if lead is None:
         raise ValidationError({"lead_organisation": _("Name the organisation leading the case.")})
@@ -188,7 +188,10 @@ def enrol_participant(
         changed_on=opened_on,
         changed_by=_user(actor),
     ).save()
-    if enroller is not None and enroller.role == Role.CASE_WORKER:
+    # the enroller leads the case when their role may hold that case role (case workers)
+    if enroller is not None and CaseRole.LEAD_CASE_WORKER in CASE_ROLES_FOR.get(
+        Role(enroller.role), ()
+    ):
         TeamMember(
             case=case,
             membership=enroller,

@@ -109,3 +109,15 @@ def test_unknown_or_malformed_actions_grant_no_organisation(world):
     assert policies.acting_organisations(world.manager, "instrument") == []
     assert policies.acting_organisations(world.manager, "instrument.delete") == []
     assert policies.acting_organisations(world.manager, "nothing.write") == []
+
+
+def test_enrolling_memberships_are_those_whose_role_grants_enrolment(world):
+    """The enroller's membership (whose organisation leads a new case by default)."""
+    assert policies.acting_memberships(world.case_worker, "enrolment.write") == [
+        membership_of(world.case_worker)
+    ]
+    assert policies.acting_memberships(world.manager, "enrolment.write") == [
+        membership_of(world.manager)
+    ]
+    assert policies.acting_memberships(world.psychologist, "enrolment.write") == []
+    assert policies.acting_memberships(SYSTEM, "enrolment.write") == []
