@@ -35,6 +35,9 @@ ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}
 # Imports another change removes (the home page is being rewritten without ``cases.work``):
 # delete an entry as soon as the import is gone.
 PENDING: set[tuple[str, str]] = {("core/views.py", "cases")}
+# Scoped models that need no entry of their own: sessions are reached through their
+# attendance rows, the service directory is read by every role (scope ``all``).
+UNSCOPED = {"casework.session", "referrals.service"}
 
 
 def imported_apps(path: Path) -> set[str]:
@@ -120,3 +123,20 @@ def test_the_check_finds_a_domain_app_importing_a_higher_one(tmp_path: Path) -> 
     (tmp_path / "cases").mkdir()
     (tmp_path / "cases" / "services.py").write_text("from bahali.registry import services\n")
     assert violations(tmp_path) == ["registry/views.py: imports bahali.cases"]
+
+
+def test_every_scoped_model_has_registered_how_scopes_reach_it() -> None:
+    """The apps register their scope paths from ``AppConfig.ready`` (the platform no longer
+    imports them to build the table): a model with ``visible_to`` but no entry would be
+    visible to no role but ``all``-scoped ones, silently."""
+    from django.apps import apps
+
+    from bahali.accounts.policies import SCOPE_PATHS
+
+    scoped = {
+        model._meta.label_lower
+        for model in apps.get_models()
+        if hasattr(model._default_manager, "visible_to")
+    }
+    unregistered = scoped - set(SCOPE_PATHS) - UNSCOPED
+    assert not unregistered, sorted(unregistered)
