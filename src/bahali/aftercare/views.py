@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.aftercare import services
@@ -121,6 +121,7 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
 
 
 @login_required
+@require_GET
 def outcomes(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, "outcome_event")
     events = case.outcomes.select_related("reported_by", "reporting_organisation", "verified_by")
@@ -196,6 +197,7 @@ def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
     programme = get_object_or_404(Programme.objects.visible_to(request.user), code=code)
     if not policies.can(request.user, "check_in.read"):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
@@ -69,6 +69,7 @@ def render_case_tab(
 
 
 @login_required
+@require_GET
 def case_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):
         raise Http404
@@ -131,6 +132,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk)
     user = request.user
@@ -464,6 +466,7 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
@@ -471,5 +474,6 @@ def queue(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def my_work(request: AuthedRequest) -> HttpResponse:
     return render(request, "cases/work.html", {"items": work.items_for(request.user)})

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.cases.models import Case, CaseRole
@@ -426,6 +426,7 @@ def family(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def family_contact(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk, "plan")
     member = get_object_or_404(case.family.all(), pk=member_pk)

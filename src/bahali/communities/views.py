@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.assessments import filling, presentation
@@ -66,6 +66,7 @@ def _committee(community: Community) -> Committee | None:
 
 
 @login_required
+@require_GET
 def community_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, f"{RESOURCE}.read"):
         raise Http404
@@ -100,6 +101,7 @@ def community_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     community = _community(request, pk)
     can_write = policies.can(request.user, f"{RESOURCE}.write", community)

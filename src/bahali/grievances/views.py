@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.core.context import SYSTEM
@@ -132,6 +132,7 @@ def lodge(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def grievance_list(request: AuthedRequest) -> HttpResponse:
     """The oversight queue; those who may only lodge are taken to the form, everyone else to
     the grievances about their own organisation."""
@@ -184,6 +185,7 @@ def _grievance(request: AuthedRequest, pk: int, resource: str = "grievance") -> 
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     grievance = _grievance(request, pk)
     handles = policies.can(request.user, "grievance.write", grievance)
@@ -209,6 +211,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def complainant(request: AuthedRequest, pk: int) -> HttpResponse:
     grievance = _grievance(request, pk, "grievance_complainant")
     details = services.read_complainant(actor=request.user, grievance=grievance)
@@ -276,6 +279,7 @@ def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def about_us(request: AuthedRequest) -> HttpResponse:
     """Grievances about the user's organisations: that they exist and where they stand."""
     if not policies.can(request.user, "grievance_notice.read"):

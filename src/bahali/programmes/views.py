@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.core.forms import apply_validation_error
@@ -28,6 +28,7 @@ def _programme(request: AuthedRequest, code: str, verb: str = "read") -> Program
 
 
 @login_required
+@require_GET
 def programme_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "programme.read"):
         raise Http404
@@ -40,6 +41,7 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, code: str) -> HttpResponse:
     programme = _programme(request, code)
     can_edit = policies.can(request.user, "programme.write", programme)

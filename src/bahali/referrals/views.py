@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.cases.views import case_context, get_case_for_user
@@ -182,6 +182,7 @@ def cancel(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def inbox(request: AuthedRequest) -> HttpResponse:
     if not services.provider_organisations(request.user):
         raise Http404

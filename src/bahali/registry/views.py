@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.cases.models import Case
@@ -41,6 +41,7 @@ def _participant(request: AuthedRequest, code: str, resource: str = "case_summar
 
 
 @login_required
+@require_GET
 def participant_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):
         raise Http404
@@ -146,6 +147,7 @@ def register(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, code: str) -> HttpResponse:
     participant = _participant(request, code)
     user = request.user
@@ -171,6 +173,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
     participant = _participant(request, code, "identity")
     identity = services.read_identity(actor=request.user, participant=participant)
@@ -329,6 +332,7 @@ def merge(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def duplicates(request: AuthedRequest, code: str) -> HttpResponse:
     """For a data steward: records that may be the same person, to merge or mark different."""
     participant = _participant(request, code)
