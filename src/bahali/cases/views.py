@@ -29,6 +29,7 @@ from bahali.cases.forms import (
     TeamMemberForm,
     TransitionRequestForm,
 )
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
@@ -38,22 +39,6 @@ from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
 PAGE_SIZE = 25
-
-
-def get_case_for_user(
-    request: AuthedRequest, pk: int, resource: str = "case_summary", verb: str = "read"
-) -> Case:
-    """One case the user may ``verb`` the ``resource`` of; 404 alike for missing and forbidden."""
-    return get_object_or_404(
-        Case.objects.visible_to(request.user, resource, verb).select_related(
-            "participant",
-            "programme",
-            "phase",
-            "district",
-            "lead_organisation",
-        ),  # not the three optional links: each join costs PostgreSQL's planner more than
-        pk=pk,  # the small look-up the overview makes when the link is set
-    )
 
 
 def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
@@ -134,7 +119,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk)
+    case = get_case_for_user(request.user, pk)
     user = request.user
     pending = (
         case.transition_requests.filter(status=TransitionRequest.Status.PENDING)
@@ -240,7 +225,7 @@ def _submit(
 @require_http_methods(["GET", "POST"])
 def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
     """Its own page: the list of possible members is long, so the case page only links here."""
-    case = get_case_for_user(request, pk, "case_team", "write")
+    case = get_case_for_user(request.user, pk, "case_team", "write")
     form = TeamMemberForm(request.POST or None, memberships=_team_candidates(case))
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,7 +248,7 @@ def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def remove_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "case_team", "write")
+    case = get_case_for_user(request.user, pk, "case_team", "write")
     member = get_object_or_404(case.team.filter(left_on__isnull=True), pk=member_pk)
     services.remove_team_member(actor=request.user, member=member)
     messages.success(request, _("They have left the team; their work stays on the case."))
@@ -273,7 +258,7 @@ def remove_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     form = TransitionRequestForm(
         request.POST, transitions=case.programme.transitions.filter(from_phase=case.phase)
     )
@@ -303,7 +288,7 @@ def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _pending_for(request: AuthedRequest, pk: int, request_pk: int) -> TransitionRequest:
-    case = get_case_for_user(request, pk)
+    case = get_case_for_user(request.user, pk)
     return get_object_or_404(
         case.transition_requests.select_related("case", "transition__to_phase"), pk=request_pk
     )
@@ -345,7 +330,7 @@ def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def answer(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     sign_off = get_object_or_404(
         SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
     )
@@ -364,7 +349,7 @@ def answer(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk)
+    case = get_case_for_user(request.user, pk)
     sign_off = get_object_or_404(
         SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
     )
@@ -383,7 +368,7 @@ def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     pending = get_object_or_404(case.transition_requests, pk=request_pk)
     _submit(
         request,
@@ -400,7 +385,7 @@ def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "gate_override", "write")
+    case = get_case_for_user(request.user, pk, "gate_override", "write")
     pending = get_object_or_404(case.transition_requests, pk=request_pk)
     _submit(
         request,
@@ -418,7 +403,7 @@ def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def close(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     _submit(
         request,
         CloseForm(request.POST),

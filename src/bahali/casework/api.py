@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, TeamMember
 from bahali.casework import services
 from bahali.casework.models import (
@@ -36,13 +37,6 @@ from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
 router = Router(tags=["casework"])
-
-
-def _case(request: AuthedRequest, case_id: int, resource: str = "plan", verb: str = "read") -> Case:
-    return get_object_or_404(
-        Case.objects.visible_to(request.user, resource, verb).select_related("participant"),
-        pk=case_id,
-    )
 
 
 def _member(case: Case, member_id: int | None, field: str) -> TeamMember | None:
@@ -133,7 +127,7 @@ def _goal(request: AuthedRequest, goal_id: int, verb: str = "read") -> Goal:
     summary="The goals of a case's plan, with their reviews",
 )
 def list_goals(request: AuthedRequest, case_id: int) -> Any:
-    case = _case(request, case_id)
+    case = get_case_for_user(request.user, case_id, "plan")
     return _goals().filter(case=case)
 
 
@@ -143,7 +137,7 @@ def list_goals(request: AuthedRequest, case_id: int) -> Any:
     summary="Add a goal to a case's plan",
 )
 def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     goal = services.add_goal(
         actor=request.user,
         case=case,
@@ -303,7 +297,7 @@ def _attendances(case: Case) -> Any:
     summary="Sessions a case attended (individual, group and family)",
 )
 def list_sessions(request: AuthedRequest, case_id: int) -> Any:
-    return _attendances(_case(request, case_id))
+    return _attendances(get_case_for_user(request.user, case_id, "plan"))
 
 
 @router.post(
@@ -407,7 +401,7 @@ def create_note(request: AuthedRequest, case_id: int, payload: NoteIn) -> Status
     }.get(payload.sensitivity)  # type: ignore[call-overload]
     if resource is None:
         raise ValidationError({"sensitivity": _("Use general, clinical or security.")})
-    case = _case(request, case_id, resource, "write")
+    case = get_case_for_user(request.user, case_id, resource, "write")
     session = None
     if payload.session_id is not None:
         session = case.attendances.filter(session=payload.session_id).first()
@@ -462,7 +456,7 @@ def _family_out(member: FamilyMember, contact: services.FamilyContact | None) ->
     summary="A case's relatives; name and contact with contact=true, for identity readers",
 )
 def list_family(request: AuthedRequest, case_id: int, contact: bool = False) -> Any:
-    case = _case(request, case_id)
+    case = get_case_for_user(request.user, case_id, "plan")
     members = list(case.family.all())
     opening = contact and policies.can(request.user, "identity.read", case.participant)
     return [
@@ -482,7 +476,7 @@ def list_family(request: AuthedRequest, case_id: int, contact: bool = False) -> 
 def create_family_member(
     request: AuthedRequest, case_id: int, payload: FamilyMemberIn
 ) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     member = services.add_family_member(actor=request.user, case=case, **payload.dict())
     return Status(201, _family_out(member, None))
 
@@ -568,7 +562,7 @@ def _writable_assignment(request: AuthedRequest, assignment_id: int) -> MentorAs
     summary="Mentor assignments of a case, with their meetings",
 )
 def list_mentoring(request: AuthedRequest, case_id: int) -> Any:
-    return _assignments().filter(case=_case(request, case_id))
+    return _assignments().filter(case=get_case_for_user(request.user, case_id, "plan"))
 
 
 @router.post(
@@ -579,7 +573,7 @@ def list_mentoring(request: AuthedRequest, case_id: int) -> Any:
 def create_mentor_assignment(
     request: AuthedRequest, case_id: int, payload: AssignmentIn
 ) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     mentor = _member(case, payload.mentor_id, "mentor")
     assert mentor is not None  # noqa: S101 (an id was given)
     assignment = services.assign_mentor(
@@ -655,7 +649,7 @@ class SupportIn(Schema):
     summary="Support given to a case and what it has cost (paid, PKR)",
 )
 def list_support(request: AuthedRequest, case_id: int) -> Any:
-    case = _case(request, case_id)
+    case = get_case_for_user(request.user, case_id, "plan")
     return {"cost_paid": services.cost_of_case(case), "items": list(case.support.all())}
 
 
@@ -665,7 +659,7 @@ def list_support(request: AuthedRequest, case_id: int) -> Any:
     summary="Record support for a case",
 )
 def create_support_item(request: AuthedRequest, case_id: int, payload: SupportIn) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     item = services.record_support(
         actor=request.user,
         case=case,

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,6 +33,7 @@ from bahali.grievances.forms import (
     ResolveForm,
     StaffGrievanceForm,
 )
+from bahali.grievances.lookups import get_grievance_for_user, get_handled_grievance_for_user
 from bahali.grievances.models import Channel, Grievance, GrievanceStatus
 from bahali.registry.models import Participant
 
@@ -175,19 +176,10 @@ def grievance_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _grievance(request: AuthedRequest, pk: int, resource: str = "grievance") -> Grievance:
-    return get_object_or_404(
-        Grievance.objects.visible_to(request.user, resource).select_related(
-            "about_organisation", "district", "acknowledged_by", "resolved_by"
-        ),
-        pk=pk,
-    )
-
-
 @login_required
 @require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _grievance(request, pk)
+    grievance = get_grievance_for_user(request.user, pk)
     handles = policies.can(request.user, "grievance.write", grievance)
     return render(
         request,
@@ -213,24 +205,17 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def complainant(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _grievance(request, pk, "grievance_complainant")
+    grievance = get_grievance_for_user(request.user, pk, "grievance_complainant")
     details = services.read_complainant(actor=request.user, grievance=grievance)
     return render(
         request, "grievances/complainant.html", {"grievance": grievance, "details": details}
     )
 
 
-def _handled(request: AuthedRequest, pk: int) -> Grievance:
-    grievance = _grievance(request, pk)
-    if not policies.can(request.user, "grievance.write", grievance):
-        raise Http404
-    return grievance
-
-
 @login_required
 @require_POST
 def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _handled(request, pk)
+    grievance = get_handled_grievance_for_user(request.user, pk)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -256,7 +241,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _handled(request, pk)
+    grievance = get_handled_grievance_for_user(request.user, pk)
     form = ResolveForm(request.POST)
     if form.is_valid():
         try:

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.cases.views import case_context, get_case_for_user
+from bahali.cases.lookups import get_case_for_user
+from bahali.cases.views import case_context
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import District
@@ -29,7 +30,8 @@ from bahali.referrals.forms import (
     ServiceFilterForm,
     ServiceForm,
 )
-from bahali.referrals.models import Referral, ReferralStatus, Service
+from bahali.referrals.lookups import get_received_referral_for_user
+from bahali.referrals.models import ReferralStatus, Service
 
 PER_PAGE = 25
 
@@ -119,7 +121,7 @@ def toggle_service(request: AuthedRequest, service_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
     verb = "write" if request.method == "POST" else "read"
-    case = get_case_for_user(request, pk, "referral", verb)
+    case = get_case_for_user(request.user, pk, "referral", verb)
     can_write = case.is_open and policies.can(request.user, "referral.write", case)
     available = (
         Service.objects.visible_to(request.user)
@@ -161,7 +163,7 @@ def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "referral", "write")
+    case = get_case_for_user(request.user, pk, "referral", "write")
     referral = get_object_or_404(case.referrals.all(), pk=referral_pk)
     form = CancelForm(request.POST)
     if form.is_valid():
@@ -209,15 +211,10 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _received(request: AuthedRequest, referral_pk: int) -> Referral:
-    """A referral addressed to one of the user's organisations, for the provider to act on."""
-    return get_object_or_404(services.received_by(request.user), pk=referral_pk)
-
-
 @login_required
 @require_POST
 def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
-    referral = _received(request, referral_pk)
+    referral = get_received_referral_for_user(request.user, referral_pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -243,7 +240,7 @@ def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
-    referral = _received(request, referral_pk)
+    referral = get_received_referral_for_user(request.user, referral_pk)
     form = CompleteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

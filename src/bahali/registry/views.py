@@ -27,17 +27,8 @@ from bahali.registry.forms import (
     ReasonForm,
     RegistrationForm,
 )
+from bahali.registry.lookups import get_participant_for_user
 from bahali.registry.models import Consent, Merge, Participant
-
-
-def _participant(request: AuthedRequest, code: str, resource: str = "case_summary") -> Participant:
-    """One participant the user may see; 404 alike for missing and out of scope."""
-    return get_object_or_404(
-        Participant.objects.visible_to(request.user, resource).select_related(
-            "district", "home_community__tehsil", "merged_into", "registered_by"
-        ),
-        code=code,
-    )
 
 
 @login_required
@@ -149,7 +140,7 @@ def register(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     user = request.user
     context = {
         "participant": participant,
@@ -175,7 +166,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code, "identity")
+    participant = get_participant_for_user(request.user, code, "identity")
     identity = services.read_identity(actor=request.user, participant=participant)
     # Relatives and witnesses named in consents and pledges identify the person too: shown
     # with the identity (this read is the audited one), never to a committee's name-only view.
@@ -197,7 +188,7 @@ def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code, "identity")
+    participant = get_participant_for_user(request.user, code, "identity")
     if not policies.can(request.user, "participant_record.write", participant):
         raise Http404
     if request.method == "POST":
@@ -231,7 +222,7 @@ def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 def _write_target(request: AuthedRequest, code: str) -> Participant:
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     if not policies.can(request.user, "participant_record.write", participant):
         raise Http404
     return participant
@@ -296,7 +287,7 @@ def add_pledge(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def merge(request: AuthedRequest, code: str) -> HttpResponse:
-    kept = _participant(request, code)
+    kept = get_participant_for_user(request.user, code)
     if not policies.can(request.user, "merge.write", kept):
         raise Http404
     form = MergeForm(request.POST or None)
@@ -335,7 +326,7 @@ def merge(request: AuthedRequest, code: str) -> HttpResponse:
 @require_GET
 def duplicates(request: AuthedRequest, code: str) -> HttpResponse:
     """For a data steward: records that may be the same person, to merge or mark different."""
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     if not policies.can(request.user, "merge.write", participant):
         raise Http404
     candidates = [
@@ -356,7 +347,7 @@ def duplicates(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def mark_different(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     other = get_object_or_404(
         Participant.objects.visible_to(request.user), code=request.POST.get("other_code", "")
     )
@@ -374,7 +365,7 @@ def mark_different(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def undo_merge(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
-    kept = _participant(request, code)
+    kept = get_participant_for_user(request.user, code)
     merge_row = get_object_or_404(Merge, pk=pk, kept=kept)
     if not policies.can(request.user, "merge.write", kept):
         raise Http404
