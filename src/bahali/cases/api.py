@@ -15,6 +15,7 @@ from bahali.accounts.api import Error
 from bahali.accounts.models import Membership
 from bahali.api.errors import ApiError
 from bahali.cases import services, work
+from bahali.cases.filters import CaseFilter
 from bahali.cases.lookups import (
     get_case_for_user,
     get_sign_off_for_user,
@@ -278,34 +279,36 @@ def _lookup(model: type, pk: int | None, field: str) -> object | None:
     return found
 
 
-@router.get("/cases", response=list[CaseOut], summary="Cases you may see")
+@router.get(
+    "/cases",
+    response={200: list[CaseOut], 422: Error},
+    summary="Cases you may see",
+)
 @paginate(LimitOffsetPagination)
 def list_cases(
     request: AuthedRequest,
     programme: str = "",
     phase: str = "",
     district: str = "",
+    organisation: str = "",
     risk_band: str = "",
     status: str = "open",
+    overdue: bool = False,
+    waiting: bool = False,
+    overridden: bool = False,
+    q: str = "",
 ) -> QuerySet[Case]:
-    """Filter by programme code, phase code, district code, risk band and status
-    (open, closed or all)."""
-    cases = Case.objects.visible_to(request.user).select_related(
-        "participant", "programme", "phase", "district"
+    """The case list's filters (``cases/filters.py``), the same as the page's: programme,
+    phase and district by code, organisation by id, risk band, status (open, closed or all),
+    only overdue, only waiting for sign-offs, only with a gate override, and part of the
+    participant's code. An invalid value answers 422 naming the field."""
+    filters = CaseFilter(request.GET, user=request.user)
+    if not filters.is_valid():
+        raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
+    cases = filters.filter(Case.objects.visible_to(request.user))
+    return cases.select_related("participant", "programme", "phase", "district").order_by(
+        "-opened_on", "-pk"
     )
-    if programme:
-        cases = cases.filter(programme__code=programme)
-    if phase:
-        cases = cases.filter(phase__code=phase)
-    if district:
-        cases = cases.filter(district__code=district.upper())
-    if risk_band:
-        cases = cases.filter(risk_band=risk_band)
-    if status == "open":
-        cases = cases.filter(closed_on__isnull=True)
-    elif status == "closed":
-        cases = cases.filter(closed_on__isnull=False)
-    return cases.order_by("-opened_on", "-pk")
 
 
 @router.post(

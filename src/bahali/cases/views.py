@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
-from bahali.cases import due, services, timeline, work
+from bahali.cases import services, timeline, work
+from bahali.cases.filters import CaseFilter
 from bahali.cases.forms import (
     AnswerForm,
-    CaseFilterForm,
     CloseForm,
     EnrolForm,
     OverrideForm,
@@ -30,7 +29,7 @@ from bahali.cases.forms import (
     TransitionRequestForm,
 )
 from bahali.cases.lookups import get_case_for_user
-from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
+from bahali.cases.models import Case, SignOff, TransitionRequest
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
@@ -58,44 +57,8 @@ def render_case_tab(
 def case_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):
         raise Http404
-    form = CaseFilterForm(request.GET or None, user=request.user)
-    cases = Case.objects.visible_to(request.user)
-    status = "open"
-    if form.is_valid():
-        data = form.cleaned_data
-        status = data.get("status") or "open"
-        if data.get("programme"):
-            cases = cases.filter(programme=data["programme"])
-        if data.get("phase"):
-            cases = cases.filter(phase__code=data["phase"])
-        if data.get("district"):
-            cases = cases.filter(district=data["district"])
-        if data.get("organisation"):
-            organisation = data["organisation"]
-            on_team = TeamMember.objects.filter(
-                membership__organisation=organisation, left_on__isnull=True
-            ).values("case")
-            cases = cases.filter(Q(lead_organisation=organisation) | Q(pk__in=on_team))
-        if data.get("risk_band"):
-            cases = cases.filter(risk_band=data["risk_band"])
-        if data.get("overdue"):
-            cases = cases.filter(due.overdue())
-        if data.get("waiting"):
-            cases = cases.filter(
-                pk__in=TransitionRequest.objects.filter(
-                    status=TransitionRequest.Status.PENDING
-                ).values("case")
-            )
-        if data.get("overridden"):
-            cases = cases.filter(
-                pk__in=TransitionRequest.objects.filter(overridden_by__isnull=False).values("case")
-            )
-        if data.get("q"):
-            cases = cases.filter(participant__code__icontains=data["q"].strip().upper())
-    if status == "open":
-        cases = cases.filter(closed_on__isnull=True)
-    elif status == "closed":
-        cases = cases.filter(closed_on__isnull=False)
+    form = CaseFilter(request.GET or None, user=request.user)
+    cases = form.filter(Case.objects.visible_to(request.user))
     cases = cases.select_related(
         "participant", "programme", "phase", "district", "lead_organisation"
     ).order_by("-opened_on", "-pk")
