@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from bahali.accounts.models import User
 from bahali.cases import due
 from bahali.cases.models import Case, RiskBand, TeamMember, TransitionRequest
-from bahali.core.forms import BootstrapForm
+from bahali.core.forms import FilterSet
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Phase, Programme
@@ -26,7 +26,7 @@ from bahali.programmes.models import Phase, Programme
 MAX_ID = 2**31 - 1  # the largest id a row can have; past it a look-up is refused, not tried
 
 
-class CaseFilter(BootstrapForm):
+class CaseFilter(FilterSet):
     """Every field optional; an empty form lists the open cases."""
 
     STATUS_CHOICES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
@@ -82,7 +82,7 @@ class CaseFilter(BootstrapForm):
 
     def filter(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         """``cases`` narrowed by the valid filters (the open ones when none is given)."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        data = self.filtering()
         if data.get("programme"):
             cases = cases.filter(programme__code=data["programme"])
         if data.get("phase"):
@@ -113,11 +113,3 @@ class CaseFilter(BootstrapForm):
         elif status == "closed":
             cases = cases.filter(closed_on__isnull=False)
         return cases
-
-    def problems(self) -> list[dict[str, str]]:
-        """The invalid fields and why, in the API's error details shape."""
-        return [
-            {"field": name, "message": str(message)}
-            for name, messages in self.errors.items()
-            for message in messages
-        ]

@@ -20,6 +20,7 @@ from bahali.api.errors import ApiError
 from bahali.cases.lookups import get_case_for_user
 from bahali.core.http import AuthedRequest
 from bahali.referrals import services
+from bahali.referrals.filters import ServiceFilter
 from bahali.referrals.lookups import get_received_referral_for_user
 from bahali.referrals.models import Referral, Service
 
@@ -113,15 +114,15 @@ class ReferralWithdrawalIn(Schema):
 
 @router.get(
     "/services",
-    response={200: list[ServiceOut]},
+    response={200: list[ServiceOut], 422: Error},
     summary="The service directory (active services; filter by category or district code)",
 )
 def list_services(request: AuthedRequest, category: str = "", district: str = "") -> Any:
-    listed = Service.objects.visible_to(request.user).active()
-    if category:
-        listed = listed.filter(category=category)
-    if district:
-        listed = listed.filter(districts__code=district.upper())
+    """The directory's filters (``referrals/filters.py``), the same as the page's."""
+    filters = ServiceFilter(request.GET)
+    if not filters.is_valid():
+        raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
+    listed = filters.filter(Service.objects.visible_to(request.user).active())
     return listed.select_related("provider").prefetch_related("districts").order_by("name")
 
 

@@ -20,14 +20,13 @@ from bahali.cases.lookups import get_case_for_user
 from bahali.cases.views import case_context
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
-from bahali.geography.models import District
 from bahali.referrals import services
+from bahali.referrals.filters import ServiceFilter
 from bahali.referrals.forms import (
     AnswerForm,
     CancelForm,
     CompleteForm,
     ReferralForm,
-    ServiceFilterForm,
     ServiceForm,
 )
 from bahali.referrals.lookups import get_received_referral_for_user
@@ -70,16 +69,8 @@ def directory(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("The service is in the directory."))
             return redirect("referrals:directory")
-    listed = Service.objects.visible_to(request.user)
-    districts = District.objects.filter(
-        pk__in=Service.districts.through.objects.values("district")
-    ).order_by("name")
-    filters = ServiceFilterForm(request.GET or None, districts=districts)
-    if filters.is_valid():
-        if filters.cleaned_data.get("category"):
-            listed = listed.filter(category=filters.cleaned_data["category"])
-        if filters.cleaned_data.get("district"):
-            listed = listed.filter(districts=filters.cleaned_data["district"])
+    filters = ServiceFilter(request.GET or None)
+    listed = filters.filter(Service.objects.visible_to(request.user))
     if not can_write:
         listed = listed.filter(is_active=True)
     listed = listed.select_related("provider").prefetch_related("districts")
