@@ -18,6 +18,7 @@ from bahali.api.errors import ApiError
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import District
 from bahali.grievances import services
+from bahali.grievances.filters import GrievanceFilter
 from bahali.grievances.lookups import get_grievance_for_user, get_handled_grievance_for_user
 from bahali.grievances.models import Channel, Grievance
 from bahali.organisations.models import Organisation
@@ -125,15 +126,18 @@ def lodge_grievance(request: AuthedRequest, payload: GrievanceIn) -> Status[Any]
 
 @router.get(
     "/grievances",
-    response={200: list[GrievanceOut], 404: Error},
+    response={200: list[GrievanceOut], 404: Error, 422: Error},
     summary="Grievances you may read (oversight: all; managers: not about their organisation)",
 )
-def list_grievances(request: AuthedRequest, status: str = "") -> Any:
+def list_grievances(request: AuthedRequest, status: str = "open", category: str = "") -> Any:
+    """The queue's filters (``grievances/filters.py``), the same as the page's: status (open,
+    overdue, resolved or all) and category."""
     if not policies.can(request.user, "grievance.read"):
         raise Http404
-    listed = Grievance.objects.visible_to(request.user).select_related("district")
-    if status:
-        listed = listed.filter(status=status)
+    filters = GrievanceFilter(request.GET)
+    if not filters.is_valid():
+        raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
+    listed = filters.filter(Grievance.objects.visible_to(request.user)).select_related("district")
     return listed.order_by("resolve_by", "pk")
 
 

@@ -14,10 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,15 +24,15 @@ from bahali.core.context import SYSTEM
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.grievances import services
+from bahali.grievances.filters import GrievanceFilter
 from bahali.grievances.forms import (
     AcknowledgeForm,
-    GrievanceFilterForm,
     PublicGrievanceForm,
     ResolveForm,
     StaffGrievanceForm,
 )
 from bahali.grievances.lookups import get_grievance_for_user, get_handled_grievance_for_user
-from bahali.grievances.models import Channel, Grievance, GrievanceStatus
+from bahali.grievances.models import Channel, Grievance
 from bahali.registry.models import Participant
 
 PER_PAGE = 25
@@ -144,22 +142,8 @@ def grievance_list(request: AuthedRequest) -> HttpResponse:
             return redirect("grievances:about_us")
         raise Http404
     visible = Grievance.objects.visible_to(request.user)
-    filters = GrievanceFilterForm(request.GET or None)
-    listed = visible
-    status = "open"
-    if filters.is_valid():
-        status = filters.cleaned_data.get("status") or "open"
-        if filters.cleaned_data.get("category"):
-            listed = listed.filter(category=filters.cleaned_data["category"])
-    today = timezone.localdate()
-    if status == "open":
-        listed = listed.open()
-    elif status == "resolved":
-        listed = listed.filter(status=GrievanceStatus.RESOLVED)
-    elif status == "overdue":
-        listed = listed.open().filter(
-            Q(resolve_by__lt=today) | Q(status=GrievanceStatus.RECEIVED, acknowledge_by__lt=today)
-        )
+    filters = GrievanceFilter(request.GET or None)
+    listed = filters.filter(visible)
     listed = listed.select_related("about_organisation", "district").order_by("resolve_by", "pk")
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     return render(
