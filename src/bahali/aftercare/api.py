@@ -8,13 +8,13 @@ import datetime
 from typing import Any
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.aftercare import services
-from bahali.aftercare.models import WARNING_FIELDS, CheckIn, OutcomeEvent
+from bahali.aftercare.lookups import get_check_in_for_user, get_outcome_for_verification
+from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.api.errors import ApiError
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
@@ -131,10 +131,7 @@ def plan_case_check_ins(
     summary="Record a planned check-in as held (with the version you read)",
 )
 def record_case_check_in(request: AuthedRequest, check_in_id: int, payload: CheckInIn) -> Any:
-    check_in = get_object_or_404(
-        CheckIn.objects.visible_to(request.user, "check_in", "write").select_related("case"),
-        pk=check_in_id,
-    )
+    check_in = get_check_in_for_user(request.user, check_in_id, "write")
     try:
         return services.record_check_in(
             actor=request.user,
@@ -179,11 +176,7 @@ def report_case_outcome(request: AuthedRequest, case_id: int, payload: OutcomeIn
 def verify_case_outcome(
     request: AuthedRequest, outcome_id: int, payload: OutcomeVerificationIn
 ) -> Any:
-    cases = Case.objects.visible_to(request.user, "outcome_verification", "write")
-    event = get_object_or_404(
-        OutcomeEvent.objects.filter(case__in=cases.values("pk")).select_related("case"),
-        pk=outcome_id,
-    )
+    event = get_outcome_for_verification(request.user, outcome_id)
     try:
         return services.verify_outcome(
             actor=request.user,

@@ -22,6 +22,7 @@ from bahali.api.errors import ApiError
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, TeamMember
 from bahali.casework import services
+from bahali.casework.lookups import get_goal_for_user, get_mentor_assignment_for_user
 from bahali.casework.models import (
     Attendance,
     FamilyMember,
@@ -115,12 +116,6 @@ def _goals() -> Any:
     return Goal.objects.prefetch_related("reviews__reviewed_by")
 
 
-def _goal(request: AuthedRequest, goal_id: int, verb: str = "read") -> Goal:
-    return get_object_or_404(
-        _goals().visible_to(request.user, "plan", verb).select_related("case"), pk=goal_id
-    )
-
-
 @router.get(
     "/cases/{case_id}/goals",
     response={200: list[GoalOut], 404: Error},
@@ -157,7 +152,7 @@ def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status
     summary="Edit a goal (with the version you read)",
 )
 def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Goal:
-    goal = _goal(request, goal_id, "write")
+    goal = get_goal_for_user(request.user, goal_id, "write")
     try:
         services.update_goal(
             actor=request.user,
@@ -173,7 +168,7 @@ def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Go
         )
     except services.StaleEdit as stale:
         raise ApiError(409, "stale_version", str(stale)) from None
-    return _goal(request, goal_id)
+    return get_goal_for_user(request.user, goal_id)
 
 
 @router.get(
@@ -182,7 +177,7 @@ def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Go
     summary="The reviews of a goal",
 )
 def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
-    return list(_goal(request, goal_id).reviews.all())
+    return list(get_goal_for_user(request.user, goal_id).reviews.all())
 
 
 @router.post(
@@ -191,7 +186,7 @@ def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
     summary="Record a review of a goal",
 )
 def create_goal_review(request: AuthedRequest, goal_id: int, payload: ReviewIn) -> Status[Any]:
-    goal = _goal(request, goal_id, "write")
+    goal = get_goal_for_user(request.user, goal_id, "write")
     review = services.record_goal_review(
         actor=request.user,
         goal=goal,
@@ -548,14 +543,6 @@ def _assignments() -> Any:
     ).prefetch_related(Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk")))
 
 
-def _writable_assignment(request: AuthedRequest, assignment_id: int) -> MentorAssignment:
-    """A mentor assignment whose case's plan the user writes; 404 alike when out of scope."""
-    return get_object_or_404(
-        MentorAssignment.objects.visible_to(request.user, "plan", "write").select_related("case"),
-        pk=assignment_id,
-    )
-
-
 @router.get(
     "/cases/{case_id}/mentoring",
     response={200: list[AssignmentOut], 404: Error},
@@ -595,7 +582,7 @@ def create_mentor_assignment(
 def create_mentor_meeting(
     request: AuthedRequest, assignment_id: int, payload: MeetingIn
 ) -> Status[Any]:
-    assignment = _writable_assignment(request, assignment_id)
+    assignment = get_mentor_assignment_for_user(request.user, assignment_id, "write")
     meeting = services.log_mentor_meeting(
         actor=request.user, assignment=assignment, **payload.dict()
     )
@@ -610,7 +597,7 @@ def create_mentor_meeting(
 def end_mentor_assignment(
     request: AuthedRequest, assignment_id: int, payload: EndAssignmentIn
 ) -> Any:
-    assignment = _writable_assignment(request, assignment_id)
+    assignment = get_mentor_assignment_for_user(request.user, assignment_id, "write")
     services.end_mentor_assignment(actor=request.user, assignment=assignment, **payload.dict())
     return _assignments().get(pk=assignment.pk)
 
