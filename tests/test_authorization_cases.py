@@ -16,6 +16,7 @@ import pytest
 from bahali.accounts.roles import Role
 from bahali.cases import services as cases
 from bahali.cases.models import Case, TransitionRequest
+from bahali.programmes import services as programmes
 from bahali.testing import (
     PathwayWorld,
     membership_of,
@@ -75,6 +76,69 @@ def _world() -> CaseWorld:
     )
 
 
+def _form_data(obj: Any, fields: tuple[str, ...], **extra: Any) -> dict[str, Any]:
+    """What the edit form posts back unchanged: ``obj``'s values of ``fields``."""
+    data: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if value is None or value is False:
+            continue  # an empty field or an unticked box is not sent
+        data[name] = "on" if value is True else getattr(value, "pk", value)
+    return {**data, **extra}
+
+
+def _programme_data(w: CaseWorld) -> dict[str, Any]:
+    programme = w.case.programme
+    return _form_data(
+        programme,
+        programmes.PROGRAMME_FIELDS,
+        version=programme.version,
+        districts=[district.pk for district in programme.districts.all()],
+    )
+
+
+def _phase_data(w: CaseWorld) -> dict[str, Any]:
+    return _form_data(w.case.phase, programmes.PHASE_FIELDS, version=w.case.programme.version)
+
+
+def _new_phase_data(w: CaseWorld) -> dict[str, Any]:
+    return {
+        "version": w.case.programme.version,
+        "code": "halfway",
+        "name_en": "Halfway",
+        "order": 55,
+    }
+
+
+def _free_transition(w: CaseWorld) -> Any:
+    """A transition of the case's programme with no request pending on it."""
+    return w.case.programme.transitions.exclude(pk=w.pending.transition_id).first()
+
+
+def _transition_data(w: CaseWorld) -> dict[str, Any]:
+    transition = _free_transition(w)
+    return _form_data(transition, programmes.TRANSITION_FIELDS, version=w.case.programme.version)
+
+
+def _new_transition_data(w: CaseWorld) -> dict[str, Any]:
+    """Back from the transition phase to rehabilitation, which the blueprint does not have."""
+    transition = w.pending.transition
+    return {
+        "version": w.case.programme.version,
+        "from_phase": transition.to_phase_id,
+        "to_phase": transition.from_phase_id,
+        "approvals_required": 0,
+    }
+
+
+def _enrolment_data(w: CaseWorld) -> dict[str, Any]:
+    return {
+        "programme": w.case.programme_id,
+        "referral_source": "family",
+        "district": w.world.swat.pk,
+    }
+
+
 def _transition_id(w: CaseWorld) -> dict[str, Any]:
     return {"transition": w.pending.transition_id, "reason": "Ready"}
 
@@ -97,6 +161,22 @@ PAGES = [
         lambda w: f"/cases/enrol/{w.waiting_participant.code}/",
         {Role.CASE_WORKER, Role.PROGRAMME_MANAGER},
         200,
+    ),
+    page(
+        "cases:enrol",
+        "post",
+        lambda w: f"/cases/enrol/{w.waiting_participant.code}/",
+        {Role.CASE_WORKER, Role.PROGRAMME_MANAGER},
+        302,
+        data=_enrolment_data,
+    ),
+    page(
+        "cases:enrol",
+        "post",
+        lambda w: f"/cases/enrol/{w.stranger.participant.code}/",
+        set(),
+        302,
+        data=_enrolment_data,
     ),
     page(
         "cases:add_member",
@@ -183,6 +263,88 @@ PAGES = [
     page("programmes:detail", "get", lambda w: "/programmes/centre/", EVERYONE, 200),
     page("programmes:edit", "get", lambda w: "/programmes/centre/edit/", PM, 200),
     page("programmes:edit", "get", lambda w: "/programmes/bajaur-centre/edit/", set(), 200),
+    page(
+        "programmes:edit",
+        "post",
+        lambda w: "/programmes/centre/edit/",
+        PM,
+        302,
+        data=_programme_data,
+    ),
+    page(
+        "programmes:edit",
+        "post",
+        lambda w: "/programmes/bajaur-centre/edit/",
+        set(),
+        302,
+        data=_programme_data,
+    ),
+    page(
+        "programmes:add_phase",
+        "post",
+        lambda w: "/programmes/centre/phases/new/",
+        PM,
+        302,
+        data=_new_phase_data,
+    ),
+    page(
+        "programmes:add_phase",
+        "post",
+        lambda w: "/programmes/bajaur-centre/phases/new/",
+        set(),
+        302,
+        data=_new_phase_data,
+    ),
+    page(
+        "programmes:edit_phase",
+        "post",
+        lambda w: f"/programmes/centre/phases/{w.case.phase_id}/",
+        PM,
+        302,
+        data=_phase_data,
+    ),
+    page(
+        "programmes:edit_phase",
+        "post",
+        lambda w: f"/programmes/bajaur-centre/phases/{w.stranger.phase_id}/",
+        set(),
+        302,
+        data=_phase_data,
+    ),
+    page(
+        "programmes:add_transition",
+        "post",
+        lambda w: "/programmes/centre/transitions/new/",
+        PM,
+        302,
+        data=_new_transition_data,
+    ),
+    page(
+        "programmes:add_transition",
+        "post",
+        lambda w: "/programmes/bajaur-centre/transitions/new/",
+        set(),
+        302,
+        data=_new_transition_data,
+    ),
+    page(
+        "programmes:edit_transition",
+        "post",
+        lambda w: f"/programmes/centre/transitions/{_free_transition(w).pk}/",
+        PM,
+        302,
+        data=_transition_data,
+    ),
+    page(
+        "programmes:edit_transition",
+        "post",
+        lambda w: (
+            f"/programmes/bajaur-centre/transitions/{w.stranger.programme.transitions.first().pk}/"
+        ),
+        set(),
+        302,
+        data=_transition_data,
+    ),
     page("programmes:add_phase", "get", lambda w: "/programmes/centre/phases/new/", PM, 200),
     page(
         "programmes:edit_phase",

@@ -68,6 +68,19 @@ def _lodge_data(w: GrievanceWorld) -> dict:
 
 PAGES = [
     page("grievances:public", "get", lambda w: "/grievance/", EVERYONE, 200, anonymous=200),
+    page(
+        "grievances:public",
+        "post",
+        lambda w: "/grievance/",
+        EVERYONE,
+        200,  # the reference, on a page of its own
+        anonymous=200,
+        data={
+            "complainant": "family",
+            "category": "support_not_paid",
+            "description": "The stipend was not paid for two months.",
+        },
+    ),
     # the others are taken to lodging or to the grievances about their organisation
     page("grievances:list", "get", lambda w: "/grievances/", READERS, 200, denied=302),
     page("grievances:lodge", "get", lambda w: "/grievances/lodge/", LODGERS, 200),

@@ -6,7 +6,7 @@ when a URL exists that this table does not cover.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from ninja import NinjaAPI
 
 from bahali.accounts.models import ApiToken, Membership
 from bahali.accounts.roles import Role
@@ -55,6 +56,7 @@ class World:
     stranger_participant: Any
     consent: Any
     merge: Any
+    twin: Any  # another record of the participant, in scope: for a merge
 
 
 def _token_for(user: Any, client: Any) -> tuple[ApiToken, str]:
@@ -79,6 +81,19 @@ class Endpoint:
     anonymous: int = 302  # pages redirect to sign-in; the API answers 401
     data: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
     api: bool = False
+
+
+_NEW_PASSWORD = "a-long-enough-passphrase-42"
+
+
+def _identity_edit(participant: Any) -> dict[str, Any]:
+    return {
+        "name": "Khan Zaman",
+        "father_name": "Gul Zaman",
+        "birth_year": 1991,
+        "version": participant.version,
+        "reason": "the year was misread",
+    }
 
 
 PAGES = [
@@ -115,6 +130,14 @@ PAGES = [
         data={"organisation": "0"},
     ),
     Endpoint("accounts:members", "get", lambda w: "/accounts/members/", STEWARDS, 200),
+    Endpoint(  # a steward adds a member to their own organisation: there is no other to reach
+        "accounts:members",
+        "post",
+        lambda w: "/accounts/members/",
+        STEWARDS,
+        302,
+        data={"username": "new.analyst", "password": _NEW_PASSWORD, "role": "analyst"},
+    ),
     Endpoint(
         "accounts:revoke_member",
         "post",
@@ -138,6 +161,9 @@ PAGES = [
         200,
     ),
     Endpoint("audit:list", "get", lambda w: "/audit/", AUDITORS, 200),
+    # These two views declare no methods yet, so a POST is answered like a GET:
+    Endpoint("audit:list", "post", lambda w: "/audit/", AUDITORS, 200),
+    Endpoint("core:home", "post", lambda w: "/", EVERYONE, 200),
     Endpoint("audit:verify", "post", lambda w: "/audit/verify/", AUDITORS, 200),
     Endpoint(
         "registry:list",
@@ -147,6 +173,21 @@ PAGES = [
         200,
     ),
     Endpoint("registry:register", "get", lambda w: "/participants/register/", REGISTRARS, 200),
+    Endpoint(
+        "registry:register",
+        "post",
+        lambda w: "/participants/register/",
+        REGISTRARS,
+        302,
+        data=lambda w: {
+            "name": "Yar Muhammad Afridi",
+            "father_name": "Sher Afridi",
+            "sex": "m",
+            "district": District.objects.get(code="KHY").pk,
+            "birth_year": 1985,
+            "decision": "new",
+        },
+    ),
     Endpoint(
         "registry:detail",
         "get",
@@ -191,6 +232,22 @@ PAGES = [
         200,
     ),
     Endpoint(
+        "registry:edit",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/identity/edit/",
+        RECORD_WRITERS,
+        302,
+        data=lambda w: _identity_edit(w.participant),
+    ),
+    Endpoint(
+        "registry:edit",
+        "post",
+        lambda w: f"/participants/{w.stranger_participant.code}/identity/edit/",
+        set(),
+        302,
+        data=lambda w: _identity_edit(w.stranger_participant),
+    ),
+    Endpoint(
         "registry:add_consent",
         "post",
         lambda w: f"/participants/{w.participant.code}/consents/",
@@ -217,6 +274,22 @@ PAGES = [
         lambda w: f"/participants/{w.participant.code}/merge/",
         STEWARDS,
         200,
+    ),
+    Endpoint(
+        "registry:merge",
+        "post",
+        lambda w: f"/participants/{w.participant.code}/merge/",
+        STEWARDS,
+        302,
+        data=lambda w: {"other_code": w.twin.code, "reason": "the same person"},
+    ),
+    Endpoint(
+        "registry:merge",
+        "post",
+        lambda w: f"/participants/{w.stranger_participant.code}/merge/",
+        set(),
+        302,
+        data=lambda w: {"other_code": w.twin.code, "reason": "the same person"},
     ),
     Endpoint(
         "registry:duplicates",
@@ -360,14 +433,18 @@ API = [
     ),
 ]
 
-# Open to everyone, signed in or not.
+# Open to everyone, signed in or not: (URL name, method) → (URL, status).
 PUBLIC = {
-    "accounts:login": ("get", "/accounts/sign-in/", 200),
-    "accounts:logout": ("post", "/accounts/sign-out/", 302),
-    "set_language": ("post", "/i18n/setlang/", 302),
-    "api:create_token": ("post", "/api/v1/auth/token", 400),  # no JSON body: a clear 400
-    "api:openapi-json": ("get", "/api/v1/openapi.json", 200),
-    "api:api-root": ("get", "/api/v1/", 404),
+    ("accounts:login", "get"): ("/accounts/sign-in/", 200),
+    ("accounts:login", "post"): ("/accounts/sign-in/", 400),  # no credentials: the form again
+    ("accounts:logout", "post"): ("/accounts/sign-out/", 302),
+    ("set_language", "post"): ("/i18n/setlang/", 302),
+    ("set_language", "get"): ("/i18n/setlang/", 302),  # changes nothing on a GET
+    ("api:create_token", "post"): ("/api/v1/auth/token", 400),  # no JSON body: a clear 400
+    ("api:openapi-json", "get"): ("/api/v1/openapi.json", 200),
+    ("api:openapi-json", "post"): ("/api/v1/openapi.json", 200),
+    ("api:api-root", "get"): ("/api/v1/", 404),
+    ("api:api-root", "post"): ("/api/v1/", 404),
 }
 
 
@@ -413,6 +490,7 @@ def _world(client: Any, role: Role) -> World:
         stranger_participant=_participant(stranger_org, "Zarin Bibi", "BJR"),
         consent=consent,
         merge=merge,
+        twin=_participant(organisation, "Khan Zaman Afridi", "SWT"),
     )
 
 
@@ -453,21 +531,88 @@ def test_anonymous(client, endpoint):
         assert response["Location"].startswith("/accounts/sign-in/")
 
 
-@pytest.mark.parametrize("name", sorted(PUBLIC))
-def test_public_endpoints(client, name):
-    method, url, status = PUBLIC[name]
+@pytest.mark.parametrize("name_and_method", sorted(PUBLIC), ids="-".join)
+def test_public_endpoints(client, name_and_method):
+    url, status = PUBLIC[name_and_method]
+    _name, method = name_and_method
     assert getattr(client, method)(url).status_code == status
 
 
-def _url_names(patterns: list[Any], namespace: str | None = None) -> set[str]:
-    names = set()
+# A view that declares nothing (no ``require_http_methods``) answers every method; of those,
+# a browser sends these two, so both need a row until the view declares what it accepts.
+UNDECLARED = frozenset({"GET", "POST"})
+# Answered by Django or the browser's machinery, never by the view's own code.
+IMPLICIT = frozenset({"HEAD", "OPTIONS"})
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"}) | IMPLICIT
+
+
+def declared_methods(view: Callable[..., Any]) -> frozenset[str] | None:
+    """The methods ``require_http_methods`` (or ``require_GET``/``require_POST``) lets
+    through to ``view``, read from the decorator's closure along the ``__wrapped__``
+    chain; ``None`` when no decorator restricts them.
+
+    Django keeps the list only in that closure; reading it there, rather than calling
+    the view with each method, keeps the meta-test free of side effects."""
+    seen: set[int] = set()
+    function: Any = view
+    while function is not None and id(function) not in seen:
+        seen.add(id(function))
+        for cell in getattr(function, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if (
+                isinstance(value, list | tuple)
+                and value
+                and all(isinstance(item, str) and item in HTTP_METHODS for item in value)
+            ):
+                return frozenset(value)
+        function = getattr(function, "__wrapped__", None)
+    return None
+
+
+def _url_patterns(patterns: list[Any], namespace: str | None = None) -> Iterator[tuple[str, Any]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            inner = pattern.namespace or namespace
-            names |= _url_names(pattern.url_patterns, inner)
+            yield from _url_patterns(pattern.url_patterns, pattern.namespace or namespace)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
-    return names
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+def _api_operations(api: NinjaAPI) -> dict[tuple[str, str], str]:
+    """Every operation of the ninja API: (URL name, method) → path."""
+    found = {}
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                name = f"{api.urls_namespace}:{api.get_operation_url_name(operation, router)}"
+                for method in operation.methods:
+                    found[(name, method.upper())] = path
+    return found
+
+
+def required(patterns: list[Any], api: NinjaAPI) -> set[tuple[str, str]]:
+    """Every (URL name, HTTP method) a request can reach: each page's URL with every method
+    its view accepts, and every operation (path × method) of the API."""
+    operations = _api_operations(api)
+    api_names = {name for name, _method in operations}
+    needed = set(operations)
+    for name, pattern in _url_patterns(patterns):
+        if name in api_names:
+            continue  # the operations above say which methods each accepts
+        methods = declared_methods(pattern.callback)
+        needed |= {(name, method) for method in (methods or UNDECLARED) - IMPLICIT}
+    return needed
+
+
+def uncovered(
+    patterns: list[Any], api: NinjaAPI, endpoints: list[Endpoint], public: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The (URL name, method) pairs no table row and no public entry exercises."""
+    covered = {(endpoint.name, endpoint.method.upper()) for endpoint in endpoints}
+    covered |= {(name, method.upper()) for name, method in public}
+    return sorted(required(patterns, api) - covered)
 
 
 def _all_endpoints() -> list[Endpoint]:
@@ -484,7 +629,69 @@ def _all_endpoints() -> list[Endpoint]:
     return found
 
 
-def test_every_url_is_covered_by_this_matrix():
-    covered = {e.name for e in _all_endpoints()} | set(PUBLIC)
-    missing = _url_names(get_resolver().url_patterns) - covered
-    assert not missing, f"URLs without an authorization test: {sorted(missing)}"
+def test_every_url_and_method_is_covered_by_this_matrix():
+    from bahali.api.urls import api as bahali_api
+
+    missing = uncovered(get_resolver().url_patterns, bahali_api, _all_endpoints(), PUBLIC)
+    assert not missing, f"URL × method without an authorization test: {missing}"
+
+
+def test_the_coverage_check_counts_methods_not_names():
+    """A throwaway page that shows its form on GET and writes on POST, with a row for the
+    GET only, and a throwaway API operation without a row: both are reported, method by
+    method; a view that declares nothing counts as answering GET and POST."""
+    from django.http import HttpResponse
+    from django.urls import path
+    from django.views.decorators.http import require_http_methods, require_POST
+    from ninja import NinjaAPI
+
+    @require_http_methods(["GET", "POST"])
+    def edit(request: Any) -> HttpResponse:
+        return HttpResponse()
+
+    @require_POST
+    def delete(request: Any) -> HttpResponse:
+        return HttpResponse()
+
+    def undeclared(request: Any) -> HttpResponse:
+        return HttpResponse()
+
+    throwaway = NinjaAPI(urls_namespace="throwaway_api", docs_url=None, openapi_url=None)
+
+    @throwaway.get("/things")
+    def list_things(request: Any) -> list[str]:
+        return []
+
+    @throwaway.post("/things")
+    def create_thing(request: Any) -> str:
+        return ""
+
+    patterns = [
+        path("edit/", edit, name="edit"),
+        path("delete/", delete, name="delete"),
+        path("undeclared/", undeclared, name="undeclared"),
+        path("api/", throwaway.urls),
+    ]
+    table = [
+        Endpoint("edit", "get", lambda w: "/edit/", STEWARDS, 200),
+        Endpoint("delete", "post", lambda w: "/delete/", STEWARDS, 302),
+        Endpoint("undeclared", "get", lambda w: "/undeclared/", STEWARDS, 200),
+        Endpoint("throwaway_api:list_things", "get", lambda w: "/api/things", STEWARDS, 200),
+    ]
+
+    ninja_root = {
+        ("throwaway_api:api-root", "get"): ("/api/", 404),
+        ("throwaway_api:api-root", "post"): ("/api/", 404),
+    }
+    assert uncovered(patterns, throwaway, table, ninja_root) == [
+        ("edit", "POST"),
+        ("throwaway_api:create_thing", "POST"),
+        ("undeclared", "POST"),
+    ]
+    covering = [
+        *table,
+        Endpoint("edit", "post", lambda w: "/edit/", STEWARDS, 302),
+        Endpoint("undeclared", "post", lambda w: "/undeclared/", STEWARDS, 200),
+    ]
+    public = {**ninja_root, ("throwaway_api:create_thing", "post"): ("/api/things", 200)}
+    assert uncovered(patterns, throwaway, covering, public) == []

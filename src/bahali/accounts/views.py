@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies, services
 from bahali.accounts.forms import ApiTokenForm, NewMemberForm, SignInForm
@@ -96,6 +96,7 @@ def _tokens_response(request: AuthedRequest, **extra: Any) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def profile(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", _profile_context(request))
 

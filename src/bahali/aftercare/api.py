@@ -8,17 +8,18 @@ import datetime
 from typing import Any
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.aftercare import services
-from bahali.aftercare.models import WARNING_FIELDS, CheckIn, OutcomeEvent
+from bahali.aftercare.lookups import get_check_in_for_user, get_outcome_for_verification
+from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.api.errors import ApiError
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.core.http import AuthedRequest
-from bahali.programmes.models import Programme
+from bahali.programmes.lookups import get_programme_for_user
 
 router = Router(tags=["aftercare"])
 
@@ -102,17 +103,13 @@ class RecidivismOut(Schema):
     definition: str
 
 
-def _case(request: AuthedRequest, case_id: int, resource: str, verb: str = "read") -> Case:
-    return get_object_or_404(Case.objects.visible_to(request.user, resource, verb), pk=case_id)
-
-
 @router.get(
     "/cases/{case_id}/check-ins",
     response={200: list[CheckInOut], 404: Error},
     summary="A case's aftercare check-ins, planned and held",
 )
 def list_check_ins(request: AuthedRequest, case_id: int) -> Any:
-    return list(_case(request, case_id, "check_in").check_ins.all())
+    return list(get_case_for_user(request.user, case_id, "check_in").check_ins.all())
 
 
 @router.post(
@@ -123,7 +120,7 @@ def list_check_ins(request: AuthedRequest, case_id: int) -> Any:
 def plan_case_check_ins(
     request: AuthedRequest, case_id: int, payload: CheckInPlanIn
 ) -> Status[Any]:
-    case = _case(request, case_id, "check_in", "write")
+    case = get_case_for_user(request.user, case_id, "check_in", "write")
     planned = services.plan_check_ins(actor=request.user, case=case, starts_on=payload.starts_on)
     return Status(201, planned)
 
@@ -134,10 +131,7 @@ def plan_case_check_ins(
     summary="Record a planned check-in as held (with the version you read)",
 )
 def record_case_check_in(request: AuthedRequest, check_in_id: int, payload: CheckInIn) -> Any:
-    check_in = get_object_or_404(
-        CheckIn.objects.visible_to(request.user, "check_in", "write").select_related("case"),
-        pk=check_in_id,
-    )
+    check_in = get_check_in_for_user(request.user, check_in_id, "write")
     try:
         return services.record_check_in(
             actor=request.user,
@@ -160,7 +154,7 @@ def record_case_check_in(request: AuthedRequest, check_in_id: int, payload: Chec
     summary="A case's outcome events, good and bad, with their verification",
 )
 def list_outcomes(request: AuthedRequest, case_id: int) -> Any:
-    return list(_case(request, case_id, "outcome_event").outcomes.all())
+    return list(get_case_for_user(request.user, case_id, "outcome_event").outcomes.all())
 
 
 @router.post(
@@ -169,7 +163,7 @@ def list_outcomes(request: AuthedRequest, case_id: int) -> Any:
     summary="Report an outcome event (it starts as reported)",
 )
 def report_case_outcome(request: AuthedRequest, case_id: int, payload: OutcomeIn) -> Status[Any]:
-    case = _case(request, case_id, "outcome_event", "write")
+    case = get_case_for_user(request.user, case_id, "outcome_event", "write")
     event = services.report_outcome(actor=request.user, case=case, **payload.dict())
     return Status(201, event)
 
@@ -182,11 +176,7 @@ def report_case_outcome(request: AuthedRequest, case_id: int, payload: OutcomeIn
 def verify_case_outcome(
     request: AuthedRequest, outcome_id: int, payload: OutcomeVerificationIn
 ) -> Any:
-    cases = Case.objects.visible_to(request.user, "outcome_verification", "write")
-    event = get_object_or_404(
-        OutcomeEvent.objects.filter(case__in=cases.values("pk")).select_related("case"),
-        pk=outcome_id,
-    )
+    event = get_outcome_for_verification(request.user, outcome_id)
     try:
         return services.verify_outcome(
             actor=request.user,
@@ -205,7 +195,7 @@ def verify_case_outcome(
     summary="The programme's recidivism figure over the cases you may see, with its definition",
 )
 def get_recidivism(request: AuthedRequest, code: str) -> Any:
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), code=code)
+    programme = get_programme_for_user(request.user, code)
     if not policies.can(request.user, "outcome_event.read"):
         raise Http404
     cases = Case.objects.visible_to(request.user, "outcome_event").filter(programme=programme)

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +34,7 @@ from bahali.aftercare.models import (
 )
 from bahali.cases.models import Case, CaseRole, PhaseChange, TeamMember
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, raise_if_errors, user_of
 
 Actor = User | SystemActor
 MAX_TEXT = 10_000
@@ -57,24 +57,11 @@ class StaleCheckIn(Exception):
     """The check-in or event changed since the form was opened; nothing was saved."""
 
 
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
 def _text(errors: dict[str, str], name: str, value: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_TEXT:
         errors[name] = _("This is too long.")
     return value
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def _open(case: Case) -> None:
@@ -127,7 +114,7 @@ def plan_check_ins(
     are waiting, so a schedule is never doubled."""
     policies.require(actor, "check_in.write", case)
     _open(case)
-    starts_on = starts_on or _today()
+    starts_on = starts_on or local_today()
     if case.check_ins.filter(done_on__isnull=True).exists():
         raise ValidationError(
             _("Check-ins are already planned for this case; record them as they happen.")
@@ -183,7 +170,7 @@ def record_check_in(
         errors["wellbeing"] = _("Choose one of the listed options.")
     if done_on is None:
         errors["done_on"] = _("Give the date.")
-    elif done_on > _today():
+    elif done_on > local_today():
         errors["done_on"] = _("The date cannot be in the future.")
     elif done_on < check_in.case.opened_on:
         errors["done_on"] = _("The date cannot be before the case was opened.")
@@ -191,7 +178,7 @@ def record_check_in(
     follow_up = _text(errors, "follow_up", follow_up)
     if warnings and not follow_up:
         errors["follow_up"] = _("A warning sign needs the follow-up actions agreed.")
-    _raise(errors)
+    raise_if_errors(errors)
     version = check_in.version if expected_version is None else expected_version
     if not CheckIn.objects.filter(pk=check_in.pk, version=version).update(version=version + 1):
         raise StaleCheckIn(_("Someone else recorded this check-in after you opened it. Reload it."))
@@ -203,7 +190,7 @@ def record_check_in(
         setattr(check_in, name, name in warnings)
     check_in.notes = notes
     check_in.follow_up = follow_up
-    check_in.recorded_by = _user(actor)
+    check_in.recorded_by = user_of(actor)
     check_in.save()
     if warnings:
         soon = done_on + datetime.timedelta(days=FOLLOW_UP_DAYS)
@@ -211,13 +198,13 @@ def record_check_in(
             done_on__isnull=True, due_on__lte=soon
         ).exists()
         if not planned_soon:
-            CheckIn(case=check_in.case, due_on=max(soon, _today()), is_follow_up=True).save()
+            CheckIn(case=check_in.case, due_on=max(soon, local_today()), is_follow_up=True).save()
     return check_in
 
 
 def check_in_overdue() -> Any:
     """Planned check-ins past their date."""
-    return CheckIn.objects.filter(done_on__isnull=True, due_on__lt=_today())
+    return CheckIn.objects.filter(done_on__isnull=True, due_on__lt=local_today())
 
 
 def check_ins_due_dates(case_ids: list[int]) -> dict[int, datetime.date]:
@@ -251,7 +238,7 @@ def check_ins_due_for(user: User) -> Any:
     mine = TeamMember.objects.filter(
         membership__user=user, left_on__isnull=True, case_role__in=CHECK_IN_ROLES
     ).values("case")
-    horizon = _today() + datetime.timedelta(days=DUE_SOON_DAYS)
+    horizon = local_today() + datetime.timedelta(days=DUE_SOON_DAYS)
     return (
         CheckIn.objects.visible_to(user, "check_in", "write")
         .filter(
@@ -269,7 +256,7 @@ def check_ins_due_for(user: User) -> Any:
 
 
 def _reporting_organisation(actor: Actor) -> Any:
-    user = _user(actor)
+    user = user_of(actor)
     if user is None:
         return None
     active = getattr(user, "active_organisation", None)
@@ -300,7 +287,7 @@ def report_outcome(
         errors["source"] = _("Choose one of the listed options.")
     if occurred_on is None:
         errors["occurred_on"] = _("Give the date.")
-    elif occurred_on > _today():
+    elif occurred_on > local_today():
         errors["occurred_on"] = _("The date cannot be in the future.")
     elif occurred_on < case.opened_on:
         errors["occurred_on"] = _("The date cannot be before the case was opened.")
@@ -310,7 +297,7 @@ def report_outcome(
     description = _text(errors, "description", description)
     if kind in NEGATIVE_OUTCOMES and not description:
         errors["description"] = _("Describe what was reported.")
-    _raise(errors)
+    raise_if_errors(errors)
     event = OutcomeEvent(
         case=case,
         kind=kind,
@@ -318,7 +305,7 @@ def report_outcome(
         source=source,
         source_detail=source_detail,
         description=description,
-        reported_by=_user(actor),
+        reported_by=user_of(actor),
         reporting_organisation=_reporting_organisation(actor),
     )
     event.save()
@@ -343,7 +330,7 @@ def verify_outcome(
     note = _text(errors, "note", note)
     if not note:
         errors["note"] = _("Say on what basis the event is verified or disproved.")
-    _raise(errors)
+    raise_if_errors(errors)
     if event.verification == verification:
         raise ValidationError(_("The event is already recorded so."))
     version = event.version if expected_version is None else expected_version
@@ -352,8 +339,8 @@ def verify_outcome(
     event.refresh_from_db()
     event.verification = verification
     event.verification_note = note
-    event.verified_by = _user(actor)
-    event.verified_on = _today()
+    event.verified_by = user_of(actor)
+    event.verified_on = local_today()
     event.save(
         update_fields=[
             "verification",

@@ -14,17 +14,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.aftercare import services
 from bahali.aftercare.forms import CheckInForm, OutcomeForm, PlanForm, VerifyForm
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
-from bahali.cases.views import get_case_for_user, render_case_tab
+from bahali.cases.views import render_case_tab
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
-from bahali.programmes.models import Programme
+from bahali.programmes.lookups import get_programme_for_user
 
 WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
 
@@ -36,7 +37,7 @@ WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
 @require_http_methods(["GET", "POST"])
 def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
     verb = "write" if request.method == "POST" else "read"
-    case = get_case_for_user(request, pk, "check_in", verb)
+    case = get_case_for_user(request.user, pk, "check_in", verb)
     can_write = case.is_open and policies.can(request.user, "check_in.write", case)
     check_ins = list(case.check_ins.select_related("recorded_by"))
     planned = [c for c in check_ins if not c.is_done]
@@ -81,7 +82,7 @@ def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "check_in", "write")
+    case = get_case_for_user(request.user, pk, "check_in", "write")
     check_in = get_object_or_404(case.check_ins.filter(done_on__isnull=True), pk=check_in_pk)
     form = CheckInForm(
         request.POST or None,
@@ -121,8 +122,9 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
 
 
 @login_required
+@require_GET
 def outcomes(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "outcome_event")
+    case = get_case_for_user(request.user, pk, "outcome_event")
     events = case.outcomes.select_related("reported_by", "reporting_organisation", "verified_by")
     can_verify = policies.can(request.user, "outcome_verification.write", case)
     return render_case_tab(
@@ -141,7 +143,7 @@ def outcomes(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "outcome_event", "write")
+    case = get_case_for_user(request.user, pk, "outcome_event", "write")
     form = OutcomeForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -168,7 +170,7 @@ def report(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "outcome_verification", "write")
+    case = get_case_for_user(request.user, pk, "outcome_verification", "write")
     event = get_object_or_404(case.outcomes.all(), pk=event_pk)
     form = VerifyForm(request.POST)
     if form.is_valid():
@@ -196,8 +198,9 @@ def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), code=code)
+    programme = get_programme_for_user(request.user, code)
     if not policies.can(request.user, "check_in.read"):
         raise Http404
     cases = Case.objects.visible_to(request.user, "check_in").filter(programme=programme)

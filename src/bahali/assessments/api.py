@@ -20,8 +20,9 @@ from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
 from bahali.assessments import services, xlsform
+from bahali.assessments.lookups import get_assessment_for_user, get_instrument_for_user
 from bahali.assessments.models import Assessment, Instrument, InstrumentKind, InstrumentVersion
-from bahali.cases.models import Case
+from bahali.cases.lookups import get_case_for_user
 from bahali.core.http import AuthedRequest
 
 router = Router(tags=["assessments"])
@@ -80,7 +81,7 @@ def list_instruments(request: AuthedRequest) -> Any:
     summary="One instrument, with every version's definition",
 )
 def get_instrument(request: AuthedRequest, code: str) -> Any:
-    return get_object_or_404(_instruments(request), code=code)
+    return get_instrument_for_user(request.user, code)
 
 
 @router.get(
@@ -89,7 +90,7 @@ def get_instrument(request: AuthedRequest, code: str) -> Any:
     summary="One version of an instrument as an XLSForm workbook (.xlsx)",
 )
 def export_instrument(request: AuthedRequest, code: str, number: int) -> HttpResponse:
-    instrument = get_object_or_404(_instruments(request), code=code)
+    instrument = get_instrument_for_user(request.user, code)
     version = get_object_or_404(instrument.versions, number=number)
     response = HttpResponse(
         xlsform.write_xlsform(
@@ -162,19 +163,8 @@ class ProposedGoalOut(Schema):
     reason: str
 
 
-def _case(request: AuthedRequest, case_id: int, resource: str, verb: str = "read") -> Case:
-    return get_object_or_404(Case.objects.visible_to(request.user, resource, verb), pk=case_id)
-
-
 def _assessments() -> Any:
     return Assessment.objects.select_related("instrument_version__instrument", "assessor")
-
-
-def _assessment(request: AuthedRequest, assessment_id: int, verb: str = "read") -> Assessment:
-    return get_object_or_404(
-        _assessments().visible_to(request.user, "assessment", verb).select_related("case"),
-        pk=assessment_id,
-    )
 
 
 @router.get(
@@ -183,7 +173,7 @@ def _assessment(request: AuthedRequest, assessment_id: int, verb: str = "read") 
     summary="The assessments of a case (the overall band only, for security liaisons)",
 )
 def list_assessments(request: AuthedRequest, case_id: int) -> Any:
-    case = _case(request, case_id, "assessment_band")
+    case = get_case_for_user(request.user, case_id, "assessment_band")
     rows = _assessments().filter(case=case)
     if not policies.can(request.user, "assessment.read", case):
         rows = services.effective(rows).filter(
@@ -198,7 +188,7 @@ def list_assessments(request: AuthedRequest, case_id: int) -> Any:
     summary="Start a draft assessment of a case with an instrument's current version",
 )
 def start_assessment(request: AuthedRequest, case_id: int, payload: StartIn) -> Status[Any]:
-    case = _case(request, case_id, "assessment", "write")
+    case = get_case_for_user(request.user, case_id, "assessment", "write")
     instrument = services.instruments_for_case(case).filter(code=payload.instrument).first()
     if instrument is None:
         raise ApiError(
@@ -215,7 +205,7 @@ def start_assessment(request: AuthedRequest, case_id: int, payload: StartIn) -> 
     assessment = services.start_assessment(
         actor=request.user, case=case, instrument=instrument, assessed_on=payload.assessed_on
     )
-    return Status(201, _assessment(request, assessment.pk))
+    return Status(201, get_assessment_for_user(request.user, assessment.pk))
 
 
 @router.get(
@@ -224,7 +214,7 @@ def start_assessment(request: AuthedRequest, case_id: int, payload: StartIn) -> 
     summary="One assessment: answers, domain ratings, overall judgement",
 )
 def get_assessment(request: AuthedRequest, assessment_id: int) -> Assessment:
-    return _assessment(request, assessment_id)
+    return get_assessment_for_user(request.user, assessment_id)
 
 
 def _judgement(payload: AnswersIn) -> services.Judgement:
@@ -239,7 +229,7 @@ def _judgement(payload: AnswersIn) -> services.Judgement:
 
 
 def _write(request: AuthedRequest, assessment_id: int, payload: AnswersIn, operation: Any) -> Any:
-    assessment = _assessment(request, assessment_id, "write")
+    assessment = get_assessment_for_user(request.user, assessment_id, "write")
     try:
         operation(
             actor=request.user,
@@ -251,7 +241,7 @@ def _write(request: AuthedRequest, assessment_id: int, payload: AnswersIn, opera
         )
     except services.StaleAssessment as stale:
         raise ApiError(409, "stale_version", str(stale)) from None
-    return _assessment(request, assessment_id)
+    return get_assessment_for_user(request.user, assessment_id)
 
 
 @router.put(
@@ -278,7 +268,7 @@ def complete_assessment(request: AuthedRequest, assessment_id: int, payload: Ans
     summary="Plan goals proposed by the factors and needs a completed assessment rated present",
 )
 def proposed_goals(request: AuthedRequest, assessment_id: int) -> Any:
-    assessment = _assessment(request, assessment_id)
+    assessment = get_assessment_for_user(request.user, assessment_id)
     if not assessment.is_completed:
         return []
     return services.proposed_goals(assessment)

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.assessments import definition as spec
+from bahali.assessments.querysets import InstrumentQuerySet
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core.models import AuditedModel
 from bahali.core.sealing import Sealed
@@ -29,15 +30,6 @@ class InstrumentKind(models.TextChoices):
     NEEDS = "needs", _("Needs")
     PROGRESS = "progress", _("Progress / risk (structured professional judgement)")
     READINESS = "readiness", _("Community readiness")
-
-
-class InstrumentQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: Any, verb: str = "read") -> Any:
-        """Instruments the user may ``verb``: reading is open to every role (definitions
-        hold no personal data); writing is for the owning organisation's managers."""
-        from bahali.accounts import policies
-
-        return policies.filter_visible(self, user, "instrument", verb)
 
 
 class Instrument(Translated, AuditedModel):

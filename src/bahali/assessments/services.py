@@ -32,6 +32,7 @@ from bahali.assessments.models import (
 )
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, user_of
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
@@ -41,14 +42,6 @@ BASELINE_DAYS = 30  # a first progress assessment is due this long after enterin
 
 class StaleAssessment(Exception):
     """The draft changed since the form was opened; the edit was not saved."""
-
-
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 # --- instruments --------------------------------------------------------------------
@@ -123,7 +116,7 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
         raise ValidationError(_("This version is already published; it cannot change."))
     _refuse_problems(spec.check_definition(version.definition))
     version.published_at = timezone.now()
-    version.published_by = _user(actor)
+    version.published_by = user_of(actor)
     version.save(update_fields=["published_at", "published_by", "updated_at"])
     title = version.definition["title"]
     instrument.name_en = spec.label(title, "en")[:120]
@@ -217,7 +210,7 @@ def start_assessment(
         raise ValidationError(_("This case is closed: its record can no longer change."))
     if not instruments_for_case(case).filter(pk=instrument.pk).exists():
         raise ValidationError({"instrument": _("This instrument cannot be used for this case.")})
-    assessed_on = assessed_on or _today()
+    assessed_on = assessed_on or local_today()
     _check_date(assessed_on, case)
     version = instrument.current_version()
     if version is None:  # instruments_for_case requires one; a race could unpublish none
@@ -225,7 +218,7 @@ def start_assessment(
     assessment = Assessment(
         case=case,
         instrument_version=version,
-        assessor=_user(actor),
+        assessor=user_of(actor),
         assessed_on=assessed_on,
     )
     assessment.save()
@@ -235,7 +228,7 @@ def start_assessment(
 def _check_date(assessed_on: datetime.date | None, case: Case | None) -> None:
     if assessed_on is None:
         raise ValidationError({"assessed_on": _("Give the date.")})
-    if assessed_on > _today():
+    if assessed_on > local_today():
         raise ValidationError({"assessed_on": _("The date cannot be in the future.")})
     if case is not None and assessed_on < case.opened_on:
         raise ValidationError(
@@ -436,7 +429,7 @@ def correct_assessment(*, actor: Actor, assessment: Assessment) -> Assessment:
         case=assessment.case,
         community=assessment.community,
         instrument_version=assessment.instrument_version,
-        assessor=_user(actor),
+        assessor=user_of(actor),
         assessed_on=assessment.assessed_on,
         overall_rating=assessment.overall_rating,
         corrects=assessment,
@@ -623,7 +616,7 @@ def reassessments_due_for(user: User) -> list[tuple[Case, datetime.date]]:
         return []
     last = last_progress_dates(cases)
     warned = last_warning_dates(cases)
-    horizon = _today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
+    horizon = local_today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
     due = []
     for case in cases:
         when = reassessment_due(case, last.get(case.pk), warned.get(case.pk))

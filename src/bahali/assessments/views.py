@@ -25,6 +25,7 @@ from bahali.assessments.forms import (
     ImportForm,
     StartForm,
 )
+from bahali.assessments.lookups import get_instrument_for_user
 from bahali.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -32,13 +33,14 @@ from bahali.assessments.models import (
     InstrumentKind,
     InstrumentVersion,
 )
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
-from bahali.cases.views import get_case_for_user, render_case_tab
+from bahali.cases.views import render_case_tab
 from bahali.casework.models import Domain as GoalDomain
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
-from bahali.programmes.models import Programme
+from bahali.programmes.lookups import get_programme_for_user
 
 
 def _assessment(case: Case, pk: int) -> Assessment:
@@ -63,9 +65,9 @@ def case_assessments(request: AuthedRequest, pk: int) -> HttpResponse:
     """The tab: assessments of the case, the chart of change, what is due, and starting
     one. Security liaisons see the overall band of each progress assessment only."""
     if request.method == "POST":
-        case = get_case_for_user(request, pk, "assessment", "write")
+        case = get_case_for_user(request.user, pk, "assessment", "write")
     else:
-        case = get_case_for_user(request, pk, "assessment_band")
+        case = get_case_for_user(request.user, pk, "assessment_band")
     user = request.user
     full = policies.can(user, "assessment.read", case)
     can_write = _writable(request, case)
@@ -141,9 +143,9 @@ def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
     a completed one reads only. Posting with HTMX and no action redraws the items under
     the answers given so far, so skip logic follows the assessor without saving."""
     if request.method == "POST":
-        case = get_case_for_user(request, pk, "assessment", "write")
+        case = get_case_for_user(request.user, pk, "assessment", "write")
     else:
-        case = get_case_for_user(request, pk, "assessment")
+        case = get_case_for_user(request.user, pk, "assessment")
     assessment = _assessment(case, assessment_pk)
     editable = not assessment.is_completed and _writable(request, case)
     if assessment.is_completed or not editable:
@@ -187,7 +189,7 @@ def _read(request: AuthedRequest, case: Case, assessment: Assessment) -> HttpRes
 @login_required
 @require_POST
 def correct(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "assessment", "write")
+    case = get_case_for_user(request.user, pk, "assessment", "write")
     assessment = _assessment(case, assessment_pk)
     try:
         correction = services.correct_assessment(actor=request.user, assessment=assessment)
@@ -203,7 +205,7 @@ def correct(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse
 @login_required
 @require_POST
 def discard(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "assessment", "write")
+    case = get_case_for_user(request.user, pk, "assessment", "write")
     assessment = _assessment(case, assessment_pk)
     try:
         services.discard_draft(actor=request.user, assessment=assessment)
@@ -219,7 +221,7 @@ def discard(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse
 def goals(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
     """Goals the assessment's factors and needs propose: the user keeps, edits or leaves
     each, and the kept ones join the plan."""
-    case = get_case_for_user(request, pk, "plan", "write")
+    case = get_case_for_user(request.user, pk, "plan", "write")
     if not policies.can(request.user, "assessment.read", case):
         raise Http404
     assessment = _assessment(case, assessment_pk)
@@ -261,7 +263,7 @@ def goals(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
 @require_GET
 def compare(request: AuthedRequest, pk: int) -> HttpResponse:
     """Any two completed assessments of the case, side by side, changes marked."""
-    case = get_case_for_user(request, pk, "assessment")
+    case = get_case_for_user(request.user, pk, "assessment")
     completed = Assessment.objects.filter(case=case, status=AssessmentStatus.COMPLETED)
     pks = []
     for key in ("left", "right"):
@@ -374,17 +376,10 @@ def import_instrument(request: AuthedRequest) -> HttpResponse:
     return render(request, "assessments/import.html", {"form": form, "problems": problems})
 
 
-def _instrument(request: AuthedRequest, code: str, verb: str = "read") -> Instrument:
-    return get_object_or_404(
-        Instrument.objects.visible_to(request.user, verb).select_related("organisation"),
-        code=code,
-    )
-
-
 @login_required
 @require_GET
 def instrument_detail(request: AuthedRequest, code: str) -> HttpResponse:
-    instrument = _instrument(request, code)
+    instrument = get_instrument_for_user(request.user, code)
     versions = list(instrument.versions.select_related("published_by").order_by("-number"))
     try:
         number = int(request.GET.get("version", ""))
@@ -416,7 +411,7 @@ def instrument_detail(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: AuthedRequest, code: str, number: int) -> HttpResponse:
-    instrument = _instrument(request, code, "write")
+    instrument = get_instrument_for_user(request.user, code, "write")
     version = get_object_or_404(instrument.versions, number=number)
     try:
         services.publish_version(actor=request.user, version=version)
@@ -434,7 +429,7 @@ def publish(request: AuthedRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def activation(request: AuthedRequest, code: str) -> HttpResponse:
     """Take the instrument out of use, or put it back."""
-    instrument = _instrument(request, code, "write")
+    instrument = get_instrument_for_user(request.user, code, "write")
     active = request.POST.get("active") == "1"
     try:
         expected = int(request.POST.get("version", "0"))
@@ -459,7 +454,7 @@ def activation(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: AuthedRequest, code: str, number: int) -> HttpResponse:
-    instrument = _instrument(request, code)
+    instrument = get_instrument_for_user(request.user, code)
     version = get_object_or_404(instrument.versions, number=number)
     data = xlsform.write_xlsform(
         version.definition, code=instrument.code, kind=instrument.kind, version=version.number
@@ -483,7 +478,7 @@ def factors(request: AuthedRequest, code: str) -> HttpResponse:
     band: aggregate figures, small cells suppressed for everyone."""
     if not policies.can(request.user, "aggregate_report.read"):
         raise Http404
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), code=code)
+    programme = get_programme_for_user(request.user, code)
     form = GroupByForm(request.GET or None)
     group_by = "district"
     if form.is_valid() and form.cleaned_data.get("by"):

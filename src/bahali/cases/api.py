@@ -15,6 +15,12 @@ from bahali.accounts.api import Error
 from bahali.accounts.models import Membership
 from bahali.api.errors import ApiError
 from bahali.cases import services, work
+from bahali.cases.filters import CaseFilter
+from bahali.cases.lookups import (
+    get_case_for_user,
+    get_sign_off_for_user,
+    get_transition_request_for_user,
+)
 from bahali.cases.models import Case, Closure, SignOff, TeamMember, TransitionRequest
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community, District
@@ -253,31 +259,10 @@ def _not_found() -> ApiError:
     return ApiError(404, "not_found", _("Not found."))
 
 
-def _case(
-    request: AuthedRequest, pk: int, resource: str = "case_summary", verb: str = "read"
-) -> Case:
-    return get_object_or_404(
-        Case.objects.visible_to(request.user, resource, verb).select_related(
-            "participant", "programme", "phase", "district"
-        ),
-        pk=pk,
-    )
-
-
 def _requests(case: Case) -> QuerySet[TransitionRequest]:
     return case.transition_requests.select_related(
         "transition__from_phase", "transition__to_phase", "case__participant"
     ).prefetch_related("sign_offs")
-
-
-def _request(request: AuthedRequest, pk: int) -> TransitionRequest:
-    found = get_object_or_404(
-        TransitionRequest.objects.visible_to(request.user, "case_summary").select_related(
-            "case", "transition__from_phase", "transition__to_phase"
-        ),
-        pk=pk,
-    )
-    return found
 
 
 def _lookup(model: type, pk: int | None, field: str) -> object | None:
@@ -294,34 +279,36 @@ def _lookup(model: type, pk: int | None, field: str) -> object | None:
     return found
 
 
-@router.get("/cases", response=list[CaseOut], summary="Cases you may see")
+@router.get(
+    "/cases",
+    response={200: list[CaseOut], 422: Error},
+    summary="Cases you may see",
+)
 @paginate(LimitOffsetPagination)
 def list_cases(
     request: AuthedRequest,
     programme: str = "",
     phase: str = "",
     district: str = "",
+    organisation: str = "",
     risk_band: str = "",
     status: str = "open",
+    overdue: bool = False,
+    waiting: bool = False,
+    overridden: bool = False,
+    q: str = "",
 ) -> QuerySet[Case]:
-    """Filter by programme code, phase code, district code, risk band and status
-    (open, closed or all)."""
-    cases = Case.objects.visible_to(request.user).select_related(
-        "participant", "programme", "phase", "district"
+    """The case list's filters (``cases/filters.py``), the same as the page's: programme,
+    phase and district by code, organisation by id, risk band, status (open, closed or all),
+    only overdue, only waiting for sign-offs, only with a gate override, and part of the
+    participant's code. An invalid value answers 422 naming the field."""
+    filters = CaseFilter(request.GET, user=request.user)
+    if not filters.is_valid():
+        raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
+    cases = filters.filter(Case.objects.visible_to(request.user))
+    return cases.select_related("participant", "programme", "phase", "district").order_by(
+        "-opened_on", "-pk"
     )
-    if programme:
-        cases = cases.filter(programme__code=programme)
-    if phase:
-        cases = cases.filter(phase__code=phase)
-    if district:
-        cases = cases.filter(district__code=district.upper())
-    if risk_band:
-        cases = cases.filter(risk_band=risk_band)
-    if status == "open":
-        cases = cases.filter(closed_on__isnull=True)
-    elif status == "closed":
-        cases = cases.filter(closed_on__isnull=False)
-    return cases.order_by("-opened_on", "-pk")
 
 
 @router.post(
@@ -382,7 +369,7 @@ def enrol_case(request: AuthedRequest, payload: EnrolIn) -> Status[Case]:
 
 @router.get("/cases/{pk}", response={200: CaseDetailOut, 404: Error}, summary="One case")
 def get_case(request: AuthedRequest, pk: int) -> Case:
-    return _case(request, pk)
+    return get_case_for_user(request.user, pk)
 
 
 @router.post(
@@ -391,7 +378,7 @@ def get_case(request: AuthedRequest, pk: int) -> Case:
     summary="Put a member on the case's team (programme managers)",
 )
 def add_team_member(request: AuthedRequest, pk: int, payload: TeamMemberIn) -> Status[TeamMember]:
-    case = _case(request, pk, "case_team", "write")
+    case = get_case_for_user(request.user, pk, "case_team", "write")
     membership = get_object_or_404(
         Membership.objects.select_related("user", "organisation"), pk=payload.membership_id
     )
@@ -407,7 +394,7 @@ def add_team_member(request: AuthedRequest, pk: int, payload: TeamMemberIn) -> S
     summary="A member leaves the team",
 )
 def remove_team_member(request: AuthedRequest, pk: int, member_pk: int) -> TeamMember:
-    case = _case(request, pk, "case_team", "write")
+    case = get_case_for_user(request.user, pk, "case_team", "write")
     member = get_object_or_404(case.team.select_related("membership__user"), pk=member_pk)
     return services.remove_team_member(actor=request.user, member=member)
 
@@ -420,7 +407,7 @@ def remove_team_member(request: AuthedRequest, pk: int, member_pk: int) -> TeamM
 def request_transition(
     request: AuthedRequest, pk: int, payload: TransitionIn
 ) -> Status[TransitionRequest]:
-    case = _case(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     transition = case.programme.transitions.filter(
         from_phase=case.phase, to_phase__code=payload.to_phase
     ).first()
@@ -450,7 +437,7 @@ def request_transition(
     summary="Close a case as withdrawn, exited or transferred",
 )
 def close_case(request: AuthedRequest, pk: int, payload: CloseIn) -> Case:
-    case = _case(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     return services.close_case(
         actor=request.user, case=case, closure=Closure(payload.closure), note=payload.note
     )
@@ -462,7 +449,7 @@ def close_case(request: AuthedRequest, pk: int, payload: CloseIn) -> Case:
     summary="A transition request with its sign-offs and gate status",
 )
 def get_request(request: AuthedRequest, pk: int) -> TransitionRequest:
-    found = _request(request, pk)
+    found = get_transition_request_for_user(request.user, pk)
     return _requests(found.case).get(pk=found.pk)
 
 
@@ -472,7 +459,7 @@ def get_request(request: AuthedRequest, pk: int) -> TransitionRequest:
     summary="Approve or object, for your organisation",
 )
 def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[SignOff]:
-    found = _request(request, pk)
+    found = get_transition_request_for_user(request.user, pk)
     if not services.signing_memberships(request.user, found):
         raise _not_found()
     organisation = None
@@ -494,7 +481,7 @@ def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[
     summary="Withdraw a waiting request",
 )
 def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> TransitionRequest:
-    found = _request(request, pk)
+    found = get_transition_request_for_user(request.user, pk)
     if not policies.can(request.user, "transition.write", found.case):
         raise _not_found()
     services.cancel_request(actor=request.user, request=found, reason=payload.reason)
@@ -507,7 +494,7 @@ def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> Transi
     summary="Documented override of a gate (data stewards; flagged to oversight)",
 )
 def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> TransitionRequest:
-    found = _request(request, pk)
+    found = get_transition_request_for_user(request.user, pk)
     if not policies.can(request.user, "gate_override.write", found.case):
         raise _not_found()
     services.override_gate(
@@ -516,20 +503,13 @@ def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> Trans
     return _requests(found.case).get(pk=found.pk)
 
 
-def _sign_off(request: AuthedRequest, pk: int) -> SignOff:
-    return get_object_or_404(
-        SignOff.objects.visible_to(request.user, "case_summary").select_related("request__case"),
-        pk=pk,
-    )
-
-
 @router.post(
     "/sign-offs/{pk}/answer",
     response={200: SignOffOut, 404: Error, 422: Error},
     summary="Answer an objection",
 )
 def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> SignOff:
-    sign_off = _sign_off(request, pk)
+    sign_off = get_sign_off_for_user(request.user, pk)
     if not policies.can(request.user, "transition.write", sign_off.request.case):
         raise _not_found()
     return services.answer_objection(actor=request.user, sign_off=sign_off, answer=payload.answer)
@@ -541,7 +521,7 @@ def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> Sign
     summary="Withdraw your organisation's objection",
 )
 def withdraw_objection(request: AuthedRequest, pk: int) -> SignOff:
-    sign_off = _sign_off(request, pk)
+    sign_off = get_sign_off_for_user(request.user, pk)
     if not any(
         m.organisation_id == sign_off.organisation_id for m in request.user.active_memberships()
     ):

@@ -3,61 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts.models import Membership
-from bahali.cases.models import CaseRole, Closure, ReferralSource, RiskBand, SignOff
+from bahali.cases.models import CaseRole, Closure, ReferralSource, SignOff
 from bahali.core.forms import BootstrapForm
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.programmes.models import Phase, Programme, Transition
-
-
-class CaseFilterForm(BootstrapForm):
-    """The case list's filters; every field optional."""
-
-    OPEN_CHOICES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
-
-    programme = forms.ModelChoiceField(
-        Programme.objects.all(), required=False, label=_("Programme"), empty_label=_("All")
-    )
-    phase = forms.CharField(required=False, label=_("Phase"), widget=forms.Select())
-    district = forms.ModelChoiceField(
-        District.objects.all(), required=False, label=_("District"), empty_label=_("All")
-    )
-    organisation = forms.ModelChoiceField(
-        Organisation.objects.filter(is_active=True),
-        required=False,
-        label=_("Organisation"),
-        empty_label=_("All"),
-    )
-    risk_band = forms.ChoiceField(
-        choices=[("", _("All")), *RiskBand.choices], required=False, label=_("Risk band")
-    )
-    status = forms.ChoiceField(choices=OPEN_CHOICES, required=False, label=_("Status"))
-    overdue = forms.BooleanField(required=False, label=_("Only with overdue items"))
-    waiting = forms.BooleanField(required=False, label=_("Only waiting for sign-offs"))
-    overridden = forms.BooleanField(required=False, label=_("Only with gate overrides"))
-    q = forms.CharField(required=False, label=_("Code"), max_length=20)
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Districts worth filtering by: where programmes run and where the user works
-        # (not all of Pakistan's 170).
-        worked = [
-            d.pk for m in (user.active_memberships() if user else []) for d in m.districts.all()
-        ]
-        self.fields["district"].queryset = District.objects.filter(  # type: ignore[attr-defined]
-            models.Q(programmes__isnull=False) | models.Q(pk__in=worked)
-        ).distinct()
-        phases = Phase.objects.select_related("programme").order_by("programme__name_en", "order")
-        choices: list[tuple[str, Any]] = [("", _("All"))]
-        seen: dict[str, str] = {}
-        for phase in phases:
-            seen.setdefault(phase.code, phase.label)
-        choices += sorted(seen.items(), key=lambda item: item[1])
-        self.fields["phase"].widget.choices = choices
 
 
 class EnrolForm(BootstrapForm):

@@ -31,6 +31,7 @@ from bahali.cases.models import (
     TransitionRequest,
 )
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, user_of
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.programmes.models import Phase, Programme, Transition
@@ -62,14 +63,6 @@ class StaleCase(Exception):
     """The case changed after the form was opened."""
 
 
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
 def phase_requirements_missing(case_or_participant: Case | Participant, phase: Phase) -> list[str]:
     """What must be on file before a participant may enter ``phase`` (consent, pledge)."""
     participant = (
@@ -93,7 +86,7 @@ def phase_requirements_missing(case_or_participant: Case | Participant, phase: P
 
 def _acting_membership(actor: Actor, action: str) -> Membership | None:
     """The actor's membership granting ``action``, in their active organisation if any."""
-    user = _user(actor)
+    user = user_of(actor)
     if user is None:
         return None
     active = getattr(user, "active_organisation", None)
@@ -165,7 +158,7 @@ def enrol_participant(
     lead = lead_organisation or (enroller.organisation if enroller else None)
     if lead is None:
         raise ValidationError({"lead_organisation": _("Name the organisation leading the case.")})
-    opened_on = opened_on or _today()
+    opened_on = opened_on or local_today()
     case = Case(
         participant=participant,
         programme=programme,
@@ -186,7 +179,7 @@ def enrol_participant(
         from_phase=None,
         to_phase=entry_phase,
         changed_on=opened_on,
-        changed_by=_user(actor),
+        changed_by=user_of(actor),
     ).save()
     # the enroller leads the case when their role may hold that case role (case workers)
     if enroller is not None and CaseRole.LEAD_CASE_WORKER in CASE_ROLES_FOR.get(
@@ -227,7 +220,7 @@ def add_team_member(
     if case.team.filter(membership=membership, left_on__isnull=True).exists():
         raise ValidationError({"membership": _("This member is on the team already.")})
     member = TeamMember(
-        case=case, membership=membership, case_role=case_role, joined_on=joined_on or _today()
+        case=case, membership=membership, case_role=case_role, joined_on=joined_on or local_today()
     )
     member.save()
     return member
@@ -238,7 +231,7 @@ def remove_team_member(*, actor: Actor, member: TeamMember) -> TeamMember:
     """The member leaves the team from today; their past work stays on the case."""
     policies.require(actor, "case_team.write", member.case)
     if member.left_on is None:
-        member.left_on = _today()
+        member.left_on = local_today()
         member.save(update_fields=["left_on", "updated_at"])
         for hook in MEMBER_LEFT:
             hook(member)
@@ -364,11 +357,11 @@ def request_transition(
     if missing:
         raise ValidationError({"transition": missing})
     request = TransitionRequest(
-        case=case, transition=transition, requested_by=_user(actor), reason=reason.strip()
+        case=case, transition=transition, requested_by=user_of(actor), reason=reason.strip()
     )
     request.save()
     if not transition.is_gate:
-        _apply(request, by=_user(actor))
+        _apply(request, by=user_of(actor))
     return request
 
 
@@ -425,7 +418,7 @@ def answer_objection(*, actor: Actor, sign_off: SignOff, answer: str) -> SignOff
         raise ValidationError({"answer": _("Write the answer to the objection.")})
     sign_off.objection = SignOff.ObjectionState.ANSWERED
     sign_off.answer = answer.strip()
-    sign_off.answered_by = _user(actor)
+    sign_off.answered_by = user_of(actor)
     sign_off.answered_at = timezone.now()
     sign_off.save()
     _apply_if_met(request, by=actor)
@@ -478,7 +471,7 @@ def override_gate(
     missing = phase_requirements_missing(request.case, request.transition.to_phase)
     if missing:
         raise ValidationError(missing)
-    request.overridden_by = _user(actor)
+    request.overridden_by = user_of(actor)
     request.override_reason = reason.strip()
     request.override_reference = reference.strip()
     request.save(
@@ -496,7 +489,7 @@ def _apply_if_met(request: TransitionRequest, *, by: Any) -> None:
 def _apply(request: TransitionRequest, *, by: Any) -> None:
     case = request.case
     transition = request.transition
-    today = _today()
+    today = local_today()
     change = PhaseChange(
         case=case,
         from_phase=case.phase,
@@ -541,7 +534,7 @@ def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
         pending.status = TransitionRequest.Status.CANCELLED
         pending.decided_at = timezone.now()
         pending.save(update_fields=["status", "decided_at", "updated_at"])
-    today = _today()
+    today = local_today()
     case.closed_on = today
     case.closure = closure
     case.closure_note = note.strip()
@@ -554,7 +547,7 @@ def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
         to_phase=None,
         closure=closure,
         changed_on=today,
-        changed_by=_user(actor),
+        changed_by=user_of(actor),
         reason=note.strip(),
     ).save()
     return case

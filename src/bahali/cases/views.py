@@ -9,18 +9,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
-from bahali.cases import due, services, timeline, work
+from bahali.cases import services, timeline, work
+from bahali.cases.filters import CaseFilter
 from bahali.cases.forms import (
     AnswerForm,
-    CaseFilterForm,
     CloseForm,
     EnrolForm,
     OverrideForm,
@@ -29,7 +28,8 @@ from bahali.cases.forms import (
     TeamMemberForm,
     TransitionRequestForm,
 )
-from bahali.cases.models import Case, SignOff, TeamMember, TransitionRequest
+from bahali.cases.lookups import get_case_for_user
+from bahali.cases.models import Case, SignOff, TransitionRequest
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
@@ -38,22 +38,6 @@ from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
 PAGE_SIZE = 25
-
-
-def get_case_for_user(
-    request: AuthedRequest, pk: int, resource: str = "case_summary", verb: str = "read"
-) -> Case:
-    """One case the user may ``verb`` the ``resource`` of; 404 alike for missing and forbidden."""
-    return get_object_or_404(
-        Case.objects.visible_to(request.user, resource, verb).select_related(
-            "participant",
-            "programme",
-            "phase",
-            "district",
-            "lead_organisation",
-        ),  # not the three optional links: each join costs PostgreSQL's planner more than
-        pk=pk,  # the small look-up the overview makes when the link is set
-    )
 
 
 def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
@@ -69,47 +53,12 @@ def render_case_tab(
 
 
 @login_required
+@require_GET
 def case_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):
         raise Http404
-    form = CaseFilterForm(request.GET or None, user=request.user)
-    cases = Case.objects.visible_to(request.user)
-    status = "open"
-    if form.is_valid():
-        data = form.cleaned_data
-        status = data.get("status") or "open"
-        if data.get("programme"):
-            cases = cases.filter(programme=data["programme"])
-        if data.get("phase"):
-            cases = cases.filter(phase__code=data["phase"])
-        if data.get("district"):
-            cases = cases.filter(district=data["district"])
-        if data.get("organisation"):
-            organisation = data["organisation"]
-            on_team = TeamMember.objects.filter(
-                membership__organisation=organisation, left_on__isnull=True
-            ).values("case")
-            cases = cases.filter(Q(lead_organisation=organisation) | Q(pk__in=on_team))
-        if data.get("risk_band"):
-            cases = cases.filter(risk_band=data["risk_band"])
-        if data.get("overdue"):
-            cases = cases.filter(due.overdue())
-        if data.get("waiting"):
-            cases = cases.filter(
-                pk__in=TransitionRequest.objects.filter(
-                    status=TransitionRequest.Status.PENDING
-                ).values("case")
-            )
-        if data.get("overridden"):
-            cases = cases.filter(
-                pk__in=TransitionRequest.objects.filter(overridden_by__isnull=False).values("case")
-            )
-        if data.get("q"):
-            cases = cases.filter(participant__code__icontains=data["q"].strip().upper())
-    if status == "open":
-        cases = cases.filter(closed_on__isnull=True)
-    elif status == "closed":
-        cases = cases.filter(closed_on__isnull=False)
+    form = CaseFilter(request.GET or None, user=request.user)
+    cases = form.filter(Case.objects.visible_to(request.user))
     cases = cases.select_related(
         "participant", "programme", "phase", "district", "lead_organisation"
     ).order_by("-opened_on", "-pk")
@@ -131,8 +80,9 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk)
+    case = get_case_for_user(request.user, pk)
     user = request.user
     pending = (
         case.transition_requests.filter(status=TransitionRequest.Status.PENDING)
@@ -238,7 +188,7 @@ def _submit(
 @require_http_methods(["GET", "POST"])
 def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
     """Its own page: the list of possible members is long, so the case page only links here."""
-    case = get_case_for_user(request, pk, "case_team", "write")
+    case = get_case_for_user(request.user, pk, "case_team", "write")
     form = TeamMemberForm(request.POST or None, memberships=_team_candidates(case))
     if request.method == "POST" and form.is_valid():
         try:
@@ -261,7 +211,7 @@ def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def remove_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "case_team", "write")
+    case = get_case_for_user(request.user, pk, "case_team", "write")
     member = get_object_or_404(case.team.filter(left_on__isnull=True), pk=member_pk)
     services.remove_team_member(actor=request.user, member=member)
     messages.success(request, _("They have left the team; their work stays on the case."))
@@ -271,7 +221,7 @@ def remove_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     form = TransitionRequestForm(
         request.POST, transitions=case.programme.transitions.filter(from_phase=case.phase)
     )
@@ -301,7 +251,7 @@ def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _pending_for(request: AuthedRequest, pk: int, request_pk: int) -> TransitionRequest:
-    case = get_case_for_user(request, pk)
+    case = get_case_for_user(request.user, pk)
     return get_object_or_404(
         case.transition_requests.select_related("case", "transition__to_phase"), pk=request_pk
     )
@@ -343,7 +293,7 @@ def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def answer(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     sign_off = get_object_or_404(
         SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
     )
@@ -362,7 +312,7 @@ def answer(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk)
+    case = get_case_for_user(request.user, pk)
     sign_off = get_object_or_404(
         SignOff.objects.select_related("request__case"), pk=sign_off_pk, request__case=case
     )
@@ -381,7 +331,7 @@ def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     pending = get_object_or_404(case.transition_requests, pk=request_pk)
     _submit(
         request,
@@ -398,7 +348,7 @@ def cancel(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "gate_override", "write")
+    case = get_case_for_user(request.user, pk, "gate_override", "write")
     pending = get_object_or_404(case.transition_requests, pk=request_pk)
     _submit(
         request,
@@ -416,7 +366,7 @@ def override(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def close(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "transition", "write")
+    case = get_case_for_user(request.user, pk, "transition", "write")
     _submit(
         request,
         CloseForm(request.POST),
@@ -464,6 +414,7 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
@@ -471,5 +422,6 @@ def queue(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def my_work(request: AuthedRequest) -> HttpResponse:
     return render(request, "cases/work.html", {"items": work.items_for(request.user)})

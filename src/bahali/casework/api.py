@@ -19,8 +19,10 @@ from ninja import Field, Router, Schema, Status
 from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, TeamMember
 from bahali.casework import services
+from bahali.casework.lookups import get_goal_for_user, get_mentor_assignment_for_user
 from bahali.casework.models import (
     Attendance,
     FamilyMember,
@@ -36,13 +38,6 @@ from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
 router = Router(tags=["casework"])
-
-
-def _case(request: AuthedRequest, case_id: int, resource: str = "plan", verb: str = "read") -> Case:
-    return get_object_or_404(
-        Case.objects.visible_to(request.user, resource, verb).select_related("participant"),
-        pk=case_id,
-    )
 
 
 def _member(case: Case, member_id: int | None, field: str) -> TeamMember | None:
@@ -121,19 +116,13 @@ def _goals() -> Any:
     return Goal.objects.prefetch_related("reviews__reviewed_by")
 
 
-def _goal(request: AuthedRequest, goal_id: int, verb: str = "read") -> Goal:
-    return get_object_or_404(
-        _goals().visible_to(request.user, "plan", verb).select_related("case"), pk=goal_id
-    )
-
-
 @router.get(
     "/cases/{case_id}/goals",
     response={200: list[GoalOut], 404: Error},
     summary="The goals of a case's plan, with their reviews",
 )
 def list_goals(request: AuthedRequest, case_id: int) -> Any:
-    case = _case(request, case_id)
+    case = get_case_for_user(request.user, case_id, "plan")
     return _goals().filter(case=case)
 
 
@@ -143,7 +132,7 @@ def list_goals(request: AuthedRequest, case_id: int) -> Any:
     summary="Add a goal to a case's plan",
 )
 def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     goal = services.add_goal(
         actor=request.user,
         case=case,
@@ -163,7 +152,7 @@ def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status
     summary="Edit a goal (with the version you read)",
 )
 def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Goal:
-    goal = _goal(request, goal_id, "write")
+    goal = get_goal_for_user(request.user, goal_id, "write")
     try:
         services.update_goal(
             actor=request.user,
@@ -179,7 +168,7 @@ def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Go
         )
     except services.StaleEdit as stale:
         raise ApiError(409, "stale_version", str(stale)) from None
-    return _goal(request, goal_id)
+    return get_goal_for_user(request.user, goal_id)
 
 
 @router.get(
@@ -188,7 +177,7 @@ def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Go
     summary="The reviews of a goal",
 )
 def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
-    return list(_goal(request, goal_id).reviews.all())
+    return list(get_goal_for_user(request.user, goal_id).reviews.all())
 
 
 @router.post(
@@ -197,7 +186,7 @@ def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
     summary="Record a review of a goal",
 )
 def create_goal_review(request: AuthedRequest, goal_id: int, payload: ReviewIn) -> Status[Any]:
-    goal = _goal(request, goal_id, "write")
+    goal = get_goal_for_user(request.user, goal_id, "write")
     review = services.record_goal_review(
         actor=request.user,
         goal=goal,
@@ -303,7 +292,7 @@ def _attendances(case: Case) -> Any:
     summary="Sessions a case attended (individual, group and family)",
 )
 def list_sessions(request: AuthedRequest, case_id: int) -> Any:
-    return _attendances(_case(request, case_id))
+    return _attendances(get_case_for_user(request.user, case_id, "plan"))
 
 
 @router.post(
@@ -407,7 +396,7 @@ def create_note(request: AuthedRequest, case_id: int, payload: NoteIn) -> Status
     }.get(payload.sensitivity)  # type: ignore[call-overload]
     if resource is None:
         raise ValidationError({"sensitivity": _("Use general, clinical or security.")})
-    case = _case(request, case_id, resource, "write")
+    case = get_case_for_user(request.user, case_id, resource, "write")
     session = None
     if payload.session_id is not None:
         session = case.attendances.filter(session=payload.session_id).first()
@@ -462,7 +451,7 @@ def _family_out(member: FamilyMember, contact: services.FamilyContact | None) ->
     summary="A case's relatives; name and contact with contact=true, for identity readers",
 )
 def list_family(request: AuthedRequest, case_id: int, contact: bool = False) -> Any:
-    case = _case(request, case_id)
+    case = get_case_for_user(request.user, case_id, "plan")
     members = list(case.family.all())
     opening = contact and policies.can(request.user, "identity.read", case.participant)
     return [
@@ -482,7 +471,7 @@ def list_family(request: AuthedRequest, case_id: int, contact: bool = False) -> 
 def create_family_member(
     request: AuthedRequest, case_id: int, payload: FamilyMemberIn
 ) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     member = services.add_family_member(actor=request.user, case=case, **payload.dict())
     return Status(201, _family_out(member, None))
 
@@ -554,21 +543,13 @@ def _assignments() -> Any:
     ).prefetch_related(Prefetch("meetings", MentorMeeting.objects.order_by("-met_on", "-pk")))
 
 
-def _writable_assignment(request: AuthedRequest, assignment_id: int) -> MentorAssignment:
-    """A mentor assignment whose case's plan the user writes; 404 alike when out of scope."""
-    return get_object_or_404(
-        MentorAssignment.objects.visible_to(request.user, "plan", "write").select_related("case"),
-        pk=assignment_id,
-    )
-
-
 @router.get(
     "/cases/{case_id}/mentoring",
     response={200: list[AssignmentOut], 404: Error},
     summary="Mentor assignments of a case, with their meetings",
 )
 def list_mentoring(request: AuthedRequest, case_id: int) -> Any:
-    return _assignments().filter(case=_case(request, case_id))
+    return _assignments().filter(case=get_case_for_user(request.user, case_id, "plan"))
 
 
 @router.post(
@@ -579,7 +560,7 @@ def list_mentoring(request: AuthedRequest, case_id: int) -> Any:
 def create_mentor_assignment(
     request: AuthedRequest, case_id: int, payload: AssignmentIn
 ) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     mentor = _member(case, payload.mentor_id, "mentor")
     assert mentor is not None  # noqa: S101 (an id was given)
     assignment = services.assign_mentor(
@@ -601,7 +582,7 @@ def create_mentor_assignment(
 def create_mentor_meeting(
     request: AuthedRequest, assignment_id: int, payload: MeetingIn
 ) -> Status[Any]:
-    assignment = _writable_assignment(request, assignment_id)
+    assignment = get_mentor_assignment_for_user(request.user, assignment_id, "write")
     meeting = services.log_mentor_meeting(
         actor=request.user, assignment=assignment, **payload.dict()
     )
@@ -616,7 +597,7 @@ def create_mentor_meeting(
 def end_mentor_assignment(
     request: AuthedRequest, assignment_id: int, payload: EndAssignmentIn
 ) -> Any:
-    assignment = _writable_assignment(request, assignment_id)
+    assignment = get_mentor_assignment_for_user(request.user, assignment_id, "write")
     services.end_mentor_assignment(actor=request.user, assignment=assignment, **payload.dict())
     return _assignments().get(pk=assignment.pk)
 
@@ -655,7 +636,7 @@ class SupportIn(Schema):
     summary="Support given to a case and what it has cost (paid, PKR)",
 )
 def list_support(request: AuthedRequest, case_id: int) -> Any:
-    case = _case(request, case_id)
+    case = get_case_for_user(request.user, case_id, "plan")
     return {"cost_paid": services.cost_of_case(case), "items": list(case.support.all())}
 
 
@@ -665,7 +646,7 @@ def list_support(request: AuthedRequest, case_id: int) -> Any:
     summary="Record support for a case",
 )
 def create_support_item(request: AuthedRequest, case_id: int, payload: SupportIn) -> Status[Any]:
-    case = _case(request, case_id, verb="write")
+    case = get_case_for_user(request.user, case_id, "plan", "write")
     item = services.record_support(
         actor=request.user,
         case=case,

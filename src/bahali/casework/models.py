@@ -7,13 +7,14 @@ attendance rows) and is scoped through the case by ``accounts.policies``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.cases.querysets import CaseRowQuerySet
+from bahali.casework.querysets import NoteQuerySet, SessionQuerySet
 from bahali.core.models import AuditedModel
 from bahali.core.sealing import Sealed
 
@@ -148,16 +149,6 @@ class AttendanceStatus(models.TextChoices):
     EXCUSED = "excused", _("Excused")
 
 
-class SessionQuerySet(models.QuerySet[Any]):
-    """Sessions are scoped through their attendance rows: a group session spans several cases
-    and is visible when one of its attendances' cases is (a subquery, never DISTINCT)."""
-
-    def visible_to(self, user: Any, resource: str = "plan", verb: str = "read") -> Any:
-        return self.filter(
-            pk__in=Attendance.objects.visible_to(user, resource, verb).values("session")
-        )
-
-
 class Session(AuditedModel):
     """One intervention delivered: who facilitated it for which organisation, when, how long.
 
@@ -245,24 +236,6 @@ NOTE_RESOURCE: dict[str, str] = {
     Sensitivity.CLINICAL: "clinical_note",
     Sensitivity.SECURITY: "security_note",
 }
-
-
-class NoteQuerySet(CaseRowQuerySet):
-    def visible_to(self, user: Any, resource: str = "", verb: str = "read") -> Any:
-        """Notes of the classes the user may ``verb``, each class under its own resource.
-
-        ``resource`` narrows to the one class that resource governs.
-        """
-        from bahali.accounts import policies
-
-        combined = self.none()
-        for sensitivity, governing in NOTE_RESOURCE.items():
-            if resource and resource != governing:
-                continue
-            combined = combined | policies.filter_visible(
-                self.filter(sensitivity=sensitivity), user, governing, verb
-            )
-        return combined
 
 
 class Note(AuditedModel):

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import DecimalField, F, Max, Min, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -51,6 +51,7 @@ from bahali.casework.models import (
 )
 from bahali.core import crypto
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
@@ -60,14 +61,6 @@ MAX_TEXT = 20_000
 
 class StaleEdit(Exception):
     """The goal changed since the form was opened; the edit was not saved."""
-
-
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 def _open(case: Case) -> None:
@@ -83,7 +76,7 @@ def _choice(errors: dict[str, str], name: str, value: str, choices: Any) -> None
 def _not_future(errors: dict[str, str], name: str, value: datetime.date | None) -> None:
     if value is None:
         errors[name] = _("Give the date.")
-    elif value > _today():
+    elif value > local_today():
         errors[name] = _("The date cannot be in the future.")
 
 
@@ -101,11 +94,6 @@ def _text(errors: dict[str, str], name: str, value: str, *, required: bool = Tru
     elif len(value) > MAX_TEXT:
         errors[name] = _("This is too long.")
     return value
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 # --- the individual plan ------------------------------------------------------------
@@ -164,7 +152,7 @@ def add_goal(
         target_on=target_on,
         review_on=review_on,
     )
-    _raise(errors)
+    raise_if_errors(errors)
     goal = Goal(
         case=case,
         domain=domain,
@@ -210,7 +198,7 @@ def update_goal(
         target_on=target_on,
         review_on=review_on,
     )
-    _raise(errors)
+    raise_if_errors(errors)
     bumped = Goal.objects.filter(pk=goal.pk, version=expected_version).update(
         version=expected_version + 1
     )
@@ -251,14 +239,14 @@ def record_goal_review(
         errors["next_review_on"] = _("The next review comes after this one.")
     if status_after in OPEN_GOAL_STATUSES and next_review_on is None:
         errors["next_review_on"] = _("An open goal needs its next review date.")
-    _raise(errors)
+    raise_if_errors(errors)
     review = GoalReview(
         goal=goal,
         reviewed_on=reviewed_on,
         progress_note=progress_note,
         status_after=status_after,
         next_review_on=next_review_on,
-        reviewed_by=_user(actor),
+        reviewed_by=user_of(actor),
     )
     review.save()
     Goal.objects.filter(pk=goal.pk).update(version=F("version") + 1)
@@ -286,7 +274,7 @@ def _facilitation(
 ) -> tuple[User, Organisation]:
     """Who facilitated and for which organisation: by default the actor, for the
     organisation they act for; a facilitator must hold an active role in the organisation."""
-    facilitator = facilitator or _user(actor)
+    facilitator = facilitator or user_of(actor)
     if facilitator is None:
         raise ValidationError({"facilitator": _("Name who facilitated the session.")})
     memberships = facilitator.active_memberships()
@@ -359,7 +347,7 @@ def record_session(
             errors["family_attendees"] = _("Choose relatives of this participant.")
     elif family:
         errors["family_attendees"] = _("Relatives attend family sessions only.")
-    _raise(errors)
+    raise_if_errors(errors)
     facilitator, organisation = _facilitation(actor, facilitator, organisation)
     session = Session(
         kind=kind,
@@ -421,18 +409,18 @@ def write_note(
     _open(case)
     errors: dict[str, str] = {}
     body = _text(errors, "body", body)
-    written_on = written_on or _today()
+    written_on = written_on or local_today()
     _not_future(errors, "written_on", written_on)
     if session is not None and not session.attendances.filter(case=case).exists():
         errors["session"] = _("Choose a session this participant attended.")
-    _raise(errors)
+    raise_if_errors(errors)
     note = Note(
         case=case,
         session=session,
         sensitivity=sensitivity,
         sealed_body=_seal_note(body),
         written_on=written_on,
-        author=_user(actor),
+        author=user_of(actor),
     )
     note.save()
     return note
@@ -523,7 +511,7 @@ def add_family_member(
         errors["name"] = _("This is too long.")
     if len(contact) > 300:
         errors["contact"] = _("This is too long.")
-    _raise(errors)
+    raise_if_errors(errors)
     member = FamilyMember(
         case=case,
         relationship=relationship,
@@ -577,7 +565,7 @@ def assign_mentor(
         errors["starts_on"] = _("Give the date.")
     elif ends_on is not None and ends_on < starts_on:
         errors["ends_on"] = _("The end cannot come before the start.")
-    _raise(errors)
+    raise_if_errors(errors)
     assignment = MentorAssignment(
         case=case, mentor=mentor, starts_on=starts_on, ends_on=ends_on, frequency=frequency
     )
@@ -613,7 +601,7 @@ def end_mentor_assignment(
         }
     _choice(errors, "reason", reason, MentoringEnd)
     note = _text(errors, "note", note, required=reason == MentoringEnd.OTHER)
-    _raise(errors)
+    raise_if_errors(errors)
     assignment.ends_on = ends_on
     assignment.end_reason = reason
     assignment.end_note = note
@@ -655,7 +643,7 @@ def log_mentor_meeting(
     _minutes(errors, "duration_minutes", duration_minutes)
     place = _text(errors, "place", place)[:200]
     summary = _text(errors, "summary", summary)
-    _raise(errors)
+    raise_if_errors(errors)
     meeting = MentorMeeting(
         assignment=assignment,
         met_on=met_on,
@@ -695,12 +683,12 @@ def record_support(
         errors["amount"] = _("Give the amount in rupees and paisa, at most two decimals.")
     if provided_on is None:
         errors["provided_on"] = _("Give the date.")
-    elif status == SupportStatus.PAID and provided_on > _today():
+    elif status == SupportStatus.PAID and provided_on > local_today():
         errors["provided_on"] = _("Support paid cannot be dated in the future.")
     if organisation is None or not organisation.is_active:
         errors["organisation"] = _("Choose an active organisation.")
     description = _text(errors, "description", description, required=False)[:200]
-    _raise(errors)
+    raise_if_errors(errors)
     item = SupportItem(
         case=case,
         kind=kind,
@@ -723,10 +711,10 @@ def mark_support_paid(
     _open(item.case)
     if item.status == SupportStatus.PAID:
         raise ValidationError(_("This support is already recorded as paid."))
-    paid_on = paid_on or _today()
+    paid_on = paid_on or local_today()
     errors: dict[str, str] = {}
     _not_future(errors, "provided_on", paid_on)
-    _raise(errors)
+    raise_if_errors(errors)
     item.status = SupportStatus.PAID
     item.provided_on = paid_on
     item.save(update_fields=["status", "provided_on", "updated_at"])
@@ -752,7 +740,7 @@ REVIEW_HORIZON_DAYS = 14
 
 def reviews_due_for(user: User) -> Any:
     """Open goals the user answers for whose review is due within the horizon (or passed)."""
-    horizon = _today() + datetime.timedelta(days=REVIEW_HORIZON_DAYS)
+    horizon = local_today() + datetime.timedelta(days=REVIEW_HORIZON_DAYS)
     return (
         Goal.objects.visible_to(user, "plan", "write")
         .filter(
@@ -786,7 +774,7 @@ MEETING_HORIZON_DAYS = 7
 
 def _ongoing_assignments() -> Any:
     """Assignments not ended early, not past a planned end, on open cases."""
-    today = _today()
+    today = local_today()
     return MentorAssignment.objects.filter(end_reason="", case__closed_on__isnull=True).filter(
         models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today)
     )
@@ -816,7 +804,7 @@ def meetings_due(case_ids: list[int]) -> dict[int, datetime.date]:
 def meetings_due_for(user: User) -> list[tuple[MentorAssignment, datetime.date]]:
     """The user's own mentoring whose next meeting falls due within the horizon (or passed),
     soonest first."""
-    horizon = _today() + datetime.timedelta(days=MEETING_HORIZON_DAYS)
+    horizon = local_today() + datetime.timedelta(days=MEETING_HORIZON_DAYS)
     mine = (
         _ongoing_assignments()
         .filter(mentor__membership__user=user, mentor__left_on__isnull=True)

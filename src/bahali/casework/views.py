@@ -15,11 +15,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, CaseRole
-from bahali.cases.views import get_case_for_user, render_case_tab
+from bahali.cases.views import render_case_tab
 from bahali.casework import services
 from bahali.casework.forms import (
     EditGoalForm,
@@ -56,14 +57,14 @@ def _can_write(request: AuthedRequest, case: Case, resource: str = "plan") -> bo
 
 def _writable_case(request: AuthedRequest, pk: int, resource: str = "plan") -> Case:
     """The case for a write: 404 unless the user may write ``resource`` on it."""
-    return get_case_for_user(request, pk, resource, "write")
+    return get_case_for_user(request.user, pk, resource, "write")
 
 
 def _tab_case(request: AuthedRequest, pk: int, resource: str = "plan") -> Case:
     """The case of a tab: posting needs write on ``resource``, looking needs read."""
     if request.method == "POST":
         return _writable_case(request, pk, resource)
-    return get_case_for_user(request, pk, resource)
+    return get_case_for_user(request.user, pk, resource)
 
 
 def _team(case: Case) -> Any:
@@ -308,7 +309,7 @@ def _recent_sessions(case: Case) -> Any:
 def notes(request: AuthedRequest, pk: int) -> HttpResponse:
     """General and clinical notes: clinical ones only for psychologists (each read audited);
     the rest of the team sees that a clinical note exists."""
-    case = get_case_for_user(request, pk, "plan")
+    case = get_case_for_user(request.user, pk, "plan")
     user = request.user
     writable: list[str] = [
         str(sensitivity)
@@ -426,8 +427,9 @@ def family(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def family_contact(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "plan")
+    case = get_case_for_user(request.user, pk, "plan")
     member = get_object_or_404(case.family.all(), pk=member_pk)
     if not policies.can(request.user, "identity.read", case.participant):
         raise Http404

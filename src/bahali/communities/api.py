@@ -8,21 +8,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
-from bahali.cases.models import Case
+from bahali.cases.lookups import get_case_for_user
 from bahali.communities import readiness, services
+from bahali.communities.lookups import communities_visible_to, get_community_for_user
 from bahali.communities.models import CommitteeMember, Dialogue
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community
 
 router = Router(tags=["communities"])
-RESOURCE = "community_readiness"
 
 
 class CommitteeOut(Schema):
@@ -98,10 +96,6 @@ class PlacementOut(Schema):
     version: int
 
 
-def _visible(request: AuthedRequest, verb: str = "read") -> Any:
-    return policies.filter_visible(Community.objects.all(), request.user, RESOURCE, verb)
-
-
 def _community_out(community: Community) -> dict[str, Any]:
     committee = getattr(community, "committee", None)
     out: dict[str, Any] = {
@@ -134,7 +128,7 @@ def _community_out(community: Community) -> dict[str, Any]:
 )
 def list_communities(request: AuthedRequest) -> Any:
     communities = (
-        _visible(request)
+        communities_visible_to(request.user)
         .select_related("tehsil__district", "committee__organisation")
         .prefetch_related(
             Prefetch("committee__members", CommitteeMember.objects.filter(left_on__isnull=True))
@@ -150,7 +144,7 @@ def list_communities(request: AuthedRequest) -> Any:
     summary="A community's jirgas and meetings, newest first",
 )
 def list_dialogues(request: AuthedRequest, community_id: int) -> Any:
-    community = get_object_or_404(_visible(request), pk=community_id)
+    community = get_community_for_user(request.user, community_id)
     return list(Dialogue.objects.filter(community=community))
 
 
@@ -160,7 +154,7 @@ def list_dialogues(request: AuthedRequest, community_id: int) -> Any:
     summary="Record a jirga or community meeting with attendance by sex and age band",
 )
 def create_dialogue(request: AuthedRequest, community_id: int, payload: DialogueIn) -> Status[Any]:
-    community = get_object_or_404(_visible(request, "write"), pk=community_id)
+    community = get_community_for_user(request.user, community_id, "write")
     dialogue = services.record_dialogue(actor=request.user, community=community, **payload.dict())
     return Status(201, dialogue)
 
@@ -171,9 +165,7 @@ def create_dialogue(request: AuthedRequest, community_id: int, payload: Dialogue
     summary="Place a case in a community; its committee then signs the gates towards it",
 )
 def place_case(request: AuthedRequest, case_id: int, payload: PlacementIn) -> Any:
-    case = get_object_or_404(
-        Case.objects.visible_to(request.user, "transition", "write"), pk=case_id
-    )
+    case = get_case_for_user(request.user, case_id, "transition", "write")
     community = Community.objects.filter(pk=payload.community_id).first()
     if community is None:
         raise ValidationError({"community_id": _("Unknown community.")})
@@ -197,7 +189,7 @@ def place_case(request: AuthedRequest, case_id: int, payload: PlacementIn) -> An
     summary="A community's completed readiness assessments in force, newest first",
 )
 def list_readiness(request: AuthedRequest, community_id: int) -> Any:
-    community = get_object_or_404(_visible(request), pk=community_id)
+    community = get_community_for_user(request.user, community_id)
     done = readiness.history(community)
     data = readiness.series(done)
     rated = [name for name, _label in data.domains]

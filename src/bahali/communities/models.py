@@ -10,22 +10,13 @@ community, and scopes what its members see.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bahali.accounts import policies
+from bahali.communities.querysets import CommunityQuerySet
 from bahali.core.models import AuditedModel
 from bahali.organisations.models import OrganisationKind
-
-
-class CommunityQuerySet(models.QuerySet[Any]):
-    def visible_to(
-        self, user: Any, resource: str = "community_readiness", verb: str = "read"
-    ) -> Any:
-        return policies.filter_visible(self, user, resource, verb)
 
 
 class Committee(AuditedModel):

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -30,6 +29,7 @@ from bahali.communities.models import (
     MemberSex,
 )
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 
@@ -42,23 +42,10 @@ class StalePlacement(Exception):
     """The case changed since the form was opened; the placement was not saved."""
 
 
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
 def _not_future(errors: dict[str, str], name: str, value: datetime.date | None) -> None:
     if value is None:
         errors[name] = _("Give the date.")
-    elif value > _today():
+    elif value > local_today():
         errors[name] = _("The date cannot be in the future.")
 
 
@@ -82,9 +69,9 @@ def form_committee(
         errors["organisation"] = _("Choose an active community reintegration committee.")
     elif Committee.objects.filter(organisation=organisation).exists():
         errors["organisation"] = _("This organisation is the committee of another community.")
-    formed_on = formed_on or _today()
+    formed_on = formed_on or local_today()
     _not_future(errors, "formed_on", formed_on)
-    _raise(errors)
+    raise_if_errors(errors)
     committee = Committee(community=community, organisation=organisation, formed_on=formed_on)
     committee.save()
     return committee
@@ -117,14 +104,14 @@ def add_committee_member(
     ):
         if value not in choices.values:
             errors[field_name] = _("Choose one of the listed options.")
-    joined_on = joined_on or _today()
+    joined_on = joined_on or local_today()
     _not_future(errors, "joined_on", joined_on)
     if (
         name
         and committee.members.filter(name__iexact=name, role=role, left_on__isnull=True).exists()
     ):
         errors["name"] = _("This member already sits on the committee in this role.")
-    _raise(errors)
+    raise_if_errors(errors)
     member = CommitteeMember(
         committee=committee,
         name=name,
@@ -143,7 +130,7 @@ def end_committee_membership(*, actor: Actor, member: CommitteeMember) -> Commit
     policies.require(actor, "community_readiness.write", member)
     if member.left_on is not None:
         raise ValidationError(_("This member has left the committee already."))
-    member.left_on = max(_today(), member.joined_on)
+    member.left_on = max(local_today(), member.joined_on)
     member.save(update_fields=["left_on", "updated_at"])
     return member
 
@@ -248,7 +235,7 @@ def record_dialogue(
         errors["follow_up_by"] = _("Follow-ups fall due after the meeting.")
     if follow_up_by is not None and not follow_ups:
         errors["follow_ups"] = _("Say what is to follow by that date.")
-    _raise(errors)
+    raise_if_errors(errors)
     dialogue = Dialogue(
         community=community,
         kind=kind,
@@ -258,7 +245,7 @@ def record_dialogue(
         decisions=decisions,
         follow_ups=follow_ups,
         follow_up_by=follow_up_by,
-        recorded_by=_user(actor),
+        recorded_by=user_of(actor),
         **counts,
     )
     dialogue.save()
@@ -271,7 +258,7 @@ def complete_follow_ups(
 ) -> Dialogue:
     """Record that what the dialogue agreed to follow up has been done (it leaves My work)."""
     policies.require(actor, "community_readiness.write", dialogue)
-    done_on = done_on or _today()
+    done_on = done_on or local_today()
     if not dialogue.follow_ups:
         raise ValidationError(_("This dialogue agreed no follow-ups."))
     if dialogue.follow_ups_done_on is not None:
@@ -280,7 +267,7 @@ def complete_follow_ups(
     _not_future(errors, "done_on", done_on)
     if not errors and done_on < dialogue.held_on:
         errors["done_on"] = _("Follow-ups are done after the meeting.")
-    _raise(errors)
+    raise_if_errors(errors)
     dialogue.follow_ups_done_on = done_on
     dialogue.save(update_fields=["follow_ups_done_on", "updated_at"])
     return dialogue
@@ -295,7 +282,7 @@ def follow_ups_due_for(user: Actor) -> list[Dialogue]:
     if not getattr(user, "is_authenticated", False):
         return []
     committees = policies.committees_of(user)
-    horizon = _today() + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS)
+    horizon = local_today() + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS)
     return list(
         Dialogue.objects.visible_to(user, "community_readiness", "write")
         .filter(
@@ -342,7 +329,7 @@ def place_case(
         errors["community"] = _(
             "A transition is waiting for sign-offs: decide it before changing the community."
         )
-    _raise(errors)
+    raise_if_errors(errors)
     assert committee is not None  # noqa: S101 - errors raised above otherwise
     if (
         case.receiving_community_id == community.pk

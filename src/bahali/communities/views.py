@@ -5,7 +5,6 @@ tab where a case is placed. Thin: services decide, policies scope, out of reach 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,14 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.assessments import filling, presentation
 from bahali.assessments import services as assessments
 from bahali.assessments.models import Assessment, AssessmentStatus
+from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
-from bahali.cases.views import case_context, get_case_for_user
+from bahali.cases.views import case_context
 from bahali.communities import readiness, services
 from bahali.communities.forms import (
     CommitteeForm,
@@ -33,6 +33,7 @@ from bahali.communities.forms import (
     PlacementForm,
     ReadinessStartForm,
 )
+from bahali.communities.lookups import RESOURCE, communities_visible_to, get_community_for_user
 from bahali.communities.models import Committee, CommitteeMember, Dialogue
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
@@ -40,20 +41,7 @@ from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.views import network_tabs
 
-RESOURCE = "community_readiness"
 DIALOGUES_SHOWN = 20
-
-
-def _visible(user: Any, verb: str = "read") -> Any:
-    """Communities whose committee and dialogues the user may ``verb``."""
-    return policies.filter_visible(Community.objects.all(), user, RESOURCE, verb)
-
-
-def _community(request: AuthedRequest, pk: int, verb: str = "read") -> Community:
-    return get_object_or_404(
-        _visible(request.user, verb).select_related("tehsil__district"),
-        pk=pk,
-    )
 
 
 def _committee(community: Community) -> Committee | None:
@@ -66,11 +54,12 @@ def _committee(community: Community) -> Committee | None:
 
 
 @login_required
+@require_GET
 def community_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, f"{RESOURCE}.read"):
         raise Http404
     communities = (
-        _visible(request.user)
+        communities_visible_to(request.user)
         .select_related("tehsil__district", "committee__organisation")
         .prefetch_related(
             Prefetch("committee__members", CommitteeMember.objects.filter(left_on__isnull=True))
@@ -100,8 +89,9 @@ def community_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    community = _community(request, pk)
+    community = get_community_for_user(request.user, pk)
     can_write = policies.can(request.user, f"{RESOURCE}.write", community)
     committee = _committee(community)
     members = list(committee.members.all()) if committee else []
@@ -170,7 +160,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def form_committee(request: AuthedRequest, pk: int) -> HttpResponse:
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     form = CommitteeForm(
         request.POST,
         organisations=Organisation.objects.filter(kind=OrganisationKind.COMMUNITY_COMMITTEE),
@@ -190,7 +180,7 @@ def form_committee(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     committee = _committee(community)
     if committee is None:
         raise Http404
@@ -212,7 +202,7 @@ def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def end_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     member = get_object_or_404(
         CommitteeMember.objects.filter(committee__community=community), pk=member_pk
     )
@@ -228,7 +218,7 @@ def end_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_dialogue(request: AuthedRequest, pk: int) -> HttpResponse:
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     form = DialogueForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -245,7 +235,7 @@ def new_dialogue(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def follow_ups_done(request: AuthedRequest, pk: int, dialogue_pk: int) -> HttpResponse:
     """The dialogue's follow-ups are done (today): they leave My work."""
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     dialogue = get_object_or_404(Dialogue.objects.filter(community=community), pk=dialogue_pk)
     try:
         services.complete_follow_ups(actor=request.user, dialogue=dialogue)
@@ -259,7 +249,7 @@ def follow_ups_done(request: AuthedRequest, pk: int, dialogue_pk: int) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, RESOURCE)
+    case = get_case_for_user(request.user, pk, RESOURCE)
     can_place = case.is_open and policies.can(request.user, "transition.write", case)
     if request.method == "POST" and not can_place:
         raise Http404
@@ -337,7 +327,7 @@ def _readiness(community: Community, pk: int) -> Assessment:
 @require_POST
 def start_readiness(request: AuthedRequest, pk: int) -> HttpResponse:
     """Start a readiness assessment of the community, then fill it in."""
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     form = ReadinessStartForm(request.POST)
     if not form.is_valid():
         message_form_errors(request, form)
@@ -358,7 +348,9 @@ def start_readiness(request: AuthedRequest, pk: int) -> HttpResponse:
 def readiness_assessment(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
     """One readiness assessment: a draft opens for filling in (save and resume, or
     complete) with the assessments' fill-in machinery; a completed one reads only."""
-    community = _community(request, pk, "write" if request.method == "POST" else "read")
+    community = get_community_for_user(
+        request.user, pk, "write" if request.method == "POST" else "read"
+    )
     assessment = _readiness(community, assessment_pk)
     can_write = policies.can(request.user, f"{RESOURCE}.write", community)
     if assessment.is_completed or not can_write:
@@ -401,7 +393,7 @@ def _read_readiness(
 @login_required
 @require_POST
 def correct_readiness(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     assessment = _readiness(community, assessment_pk)
     try:
         correction = assessments.correct_assessment(actor=request.user, assessment=assessment)
@@ -417,7 +409,7 @@ def correct_readiness(request: AuthedRequest, pk: int, assessment_pk: int) -> Ht
 @login_required
 @require_POST
 def discard_readiness(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
-    community = _community(request, pk, "write")
+    community = get_community_for_user(request.user, pk, "write")
     assessment = _readiness(community, assessment_pk)
     try:
         assessments.discard_draft(actor=request.user, assessment=assessment)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -52,3 +54,23 @@ class BootstrapForm(forms.Form):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
+
+
+class FilterSet(BootstrapForm):
+    """A list's filters, read from the query string by the page and the API alike (each app's
+    ``filters.py``), so both list the same rows for the same query. Subclasses narrow a
+    queryset with :meth:`filtering`'s valid values; an invalid value is reported per field,
+    never tried against the database."""
+
+    def filtering(self) -> dict[str, Any]:
+        """The valid filters; none when a value is invalid (the page lists as if unfiltered
+        and marks the field; the API refuses with :meth:`problems`)."""
+        return self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+    def problems(self) -> list[dict[str, str]]:
+        """The invalid fields and why, in the API's error details shape."""
+        return [
+            {"field": name, "message": str(message)}
+            for name, messages in self.errors.items()
+            for message in messages
+        ]

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -19,6 +18,8 @@ from bahali.api.errors import ApiError
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import District
 from bahali.grievances import services
+from bahali.grievances.filters import GrievanceFilter
+from bahali.grievances.lookups import get_grievance_for_user, get_handled_grievance_for_user
 from bahali.grievances.models import Channel, Grievance
 from bahali.organisations.models import Organisation
 
@@ -97,19 +98,6 @@ def _organisation(organisation_id: int | None) -> Organisation | None:
     return organisation
 
 
-def _grievance(request: AuthedRequest, grievance_id: int) -> Grievance:
-    return get_object_or_404(
-        Grievance.objects.visible_to(request.user).select_related("district"), pk=grievance_id
-    )
-
-
-def _handled(request: AuthedRequest, grievance_id: int) -> Grievance:
-    grievance = _grievance(request, grievance_id)
-    if not policies.can(request.user, "grievance.write", grievance):
-        raise Http404
-    return grievance
-
-
 @router.post(
     "/grievances",
     response={201: GrievanceLodged, 403: Error, 422: Error},
@@ -138,15 +126,18 @@ def lodge_grievance(request: AuthedRequest, payload: GrievanceIn) -> Status[Any]
 
 @router.get(
     "/grievances",
-    response={200: list[GrievanceOut], 404: Error},
+    response={200: list[GrievanceOut], 404: Error, 422: Error},
     summary="Grievances you may read (oversight: all; managers: not about their organisation)",
 )
-def list_grievances(request: AuthedRequest, status: str = "") -> Any:
+def list_grievances(request: AuthedRequest, status: str = "open", category: str = "") -> Any:
+    """The queue's filters (``grievances/filters.py``), the same as the page's: status (open,
+    overdue, resolved or all) and category."""
     if not policies.can(request.user, "grievance.read"):
         raise Http404
-    listed = Grievance.objects.visible_to(request.user).select_related("district")
-    if status:
-        listed = listed.filter(status=status)
+    filters = GrievanceFilter(request.GET)
+    if not filters.is_valid():
+        raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
+    listed = filters.filter(Grievance.objects.visible_to(request.user)).select_related("district")
     return listed.order_by("resolve_by", "pk")
 
 
@@ -167,7 +158,7 @@ def grievance_figures(request: AuthedRequest) -> Any:
     summary="One grievance (never who lodged it)",
 )
 def get_grievance(request: AuthedRequest, grievance_id: int) -> Any:
-    return _grievance(request, grievance_id)
+    return get_grievance_for_user(request.user, grievance_id)
 
 
 @router.post(
@@ -178,7 +169,7 @@ def get_grievance(request: AuthedRequest, grievance_id: int) -> Any:
 def acknowledge_grievance(
     request: AuthedRequest, grievance_id: int, payload: GrievanceAcknowledgementIn
 ) -> Any:
-    grievance = _handled(request, grievance_id)
+    grievance = get_handled_grievance_for_user(request.user, grievance_id)
     try:
         return services.acknowledge_grievance(
             actor=request.user,
@@ -199,7 +190,7 @@ def acknowledge_grievance(
 def resolve_grievance(
     request: AuthedRequest, grievance_id: int, payload: GrievanceResolutionIn
 ) -> Any:
-    grievance = _handled(request, grievance_id)
+    grievance = get_handled_grievance_for_user(request.user, grievance_id)
     try:
         return services.resolve_grievance(
             actor=request.user,

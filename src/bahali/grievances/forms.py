@@ -100,21 +100,3 @@ class ResolveForm(BootstrapForm):
         label=_("What was found and done"), widget=forms.Textarea(attrs={"rows": 3})
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class GrievanceFilterForm(BootstrapForm):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[
-            ("open", _("Open")),
-            ("overdue", _("Past a time limit")),
-            ("resolved", _("Resolved")),
-            ("all", _("All")),
-        ],
-    )
-    category = forms.ChoiceField(
-        label=_("Category"),
-        required=False,
-        choices=[("", _("All categories")), *GrievanceCategory.choices],
-    )

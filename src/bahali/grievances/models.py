@@ -9,15 +9,15 @@ stands — never who lodged it or what it says.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bahali.accounts import policies
 from bahali.core.models import AuditedModel
+from bahali.grievances.querysets import GrievanceQuerySet
 
 
 class GrievanceCategory(models.TextChoices):
@@ -52,14 +52,6 @@ class Finding(models.TextChoices):
     PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
     NOT_UPHELD = "not_upheld", _("Not upheld")
     WITHDRAWN = "withdrawn", _("Withdrawn by the complainant")
-
-
-class GrievanceQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: Any, resource: str = "grievance", verb: str = "read") -> Any:
-        return policies.filter_visible(self, user, resource, verb)
-
-    def open(self) -> Any:
-        return self.exclude(status=GrievanceStatus.RESOLVED)
 
 
 class Grievance(AuditedModel):

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -24,6 +23,7 @@ from bahali.accounts.models import User
 from bahali.audit.services import record
 from bahali.core import crypto
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, user_of
 from bahali.geography.models import District
 from bahali.grievances.models import (
     Channel,
@@ -46,14 +46,6 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read ove
 
 class StaleGrievance(Exception):
     """The grievance changed since the form was opened; nothing was saved."""
-
-
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 def new_reference() -> str:
@@ -110,8 +102,8 @@ def lodge_grievance(
             errors[field] = _("This is too long.")
     if about_organisation is not None and not about_organisation.is_active:
         errors["about_organisation"] = _("Choose an active organisation.")
-    received_on = received_on or _today()
-    if received_on > _today():
+    received_on = received_on or local_today()
+    if received_on > local_today():
         errors["received_on"] = _("The date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
@@ -127,7 +119,7 @@ def lodge_grievance(
         about_text=about_text,
         about_organisation=about_organisation,
         description=description,
-        lodged_by=_user(actor),
+        lodged_by=user_of(actor),
         received_on=received_on,
         acknowledge_by=received_on + datetime.timedelta(days=ACKNOWLEDGE_DAYS),
         resolve_by=received_on + datetime.timedelta(days=RESOLVE_DAYS),
@@ -171,8 +163,8 @@ def acknowledge_grievance(
         raise ValidationError({"note": _("Note how and when the complainant was told.")})
     _bump(grievance, expected_version)
     grievance.status = GrievanceStatus.ACKNOWLEDGED
-    grievance.acknowledged_on = _today()
-    grievance.acknowledged_by = _user(actor)
+    grievance.acknowledged_on = local_today()
+    grievance.acknowledged_by = user_of(actor)
     grievance.acknowledgement = note
     if about_organisation is not None:
         grievance.about_organisation = about_organisation
@@ -204,13 +196,13 @@ def resolve_grievance(
     if errors:
         raise ValidationError(errors)
     _bump(grievance, expected_version)
-    today = _today()
+    today = local_today()
     if grievance.acknowledged_on is None:
         grievance.acknowledged_on = today
-        grievance.acknowledged_by = _user(actor)
+        grievance.acknowledged_by = user_of(actor)
     grievance.status = GrievanceStatus.RESOLVED
     grievance.resolved_on = today
-    grievance.resolved_by = _user(actor)
+    grievance.resolved_by = user_of(actor)
     grievance.finding = finding
     grievance.resolution = resolution
     grievance.save()
@@ -261,7 +253,7 @@ class GrievanceFigures:
 
 def figures(grievances: Any) -> GrievanceFigures:
     """Counts, lateness against the time limits and time to resolution (one query)."""
-    today = _today()
+    today = local_today()
     rows = list(
         grievances.values(
             "category", "status", "received_on", "acknowledge_by", "resolve_by", "resolved_on"

@@ -14,26 +14,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.core.context import SYSTEM
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.grievances import services
+from bahali.grievances.filters import GrievanceFilter
 from bahali.grievances.forms import (
     AcknowledgeForm,
-    GrievanceFilterForm,
     PublicGrievanceForm,
     ResolveForm,
     StaffGrievanceForm,
 )
-from bahali.grievances.models import Channel, Grievance, GrievanceStatus
+from bahali.grievances.lookups import get_grievance_for_user, get_handled_grievance_for_user
+from bahali.grievances.models import Channel, Grievance
 from bahali.registry.models import Participant
 
 PER_PAGE = 25
@@ -132,6 +131,7 @@ def lodge(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def grievance_list(request: AuthedRequest) -> HttpResponse:
     """The oversight queue; those who may only lodge are taken to the form, everyone else to
     the grievances about their own organisation."""
@@ -142,22 +142,8 @@ def grievance_list(request: AuthedRequest) -> HttpResponse:
             return redirect("grievances:about_us")
         raise Http404
     visible = Grievance.objects.visible_to(request.user)
-    filters = GrievanceFilterForm(request.GET or None)
-    listed = visible
-    status = "open"
-    if filters.is_valid():
-        status = filters.cleaned_data.get("status") or "open"
-        if filters.cleaned_data.get("category"):
-            listed = listed.filter(category=filters.cleaned_data["category"])
-    today = timezone.localdate()
-    if status == "open":
-        listed = listed.open()
-    elif status == "resolved":
-        listed = listed.filter(status=GrievanceStatus.RESOLVED)
-    elif status == "overdue":
-        listed = listed.open().filter(
-            Q(resolve_by__lt=today) | Q(status=GrievanceStatus.RECEIVED, acknowledge_by__lt=today)
-        )
+    filters = GrievanceFilter(request.GET or None)
+    listed = filters.filter(visible)
     listed = listed.select_related("about_organisation", "district").order_by("resolve_by", "pk")
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -174,18 +160,10 @@ def grievance_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _grievance(request: AuthedRequest, pk: int, resource: str = "grievance") -> Grievance:
-    return get_object_or_404(
-        Grievance.objects.visible_to(request.user, resource).select_related(
-            "about_organisation", "district", "acknowledged_by", "resolved_by"
-        ),
-        pk=pk,
-    )
-
-
 @login_required
+@require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _grievance(request, pk)
+    grievance = get_grievance_for_user(request.user, pk)
     handles = policies.can(request.user, "grievance.write", grievance)
     return render(
         request,
@@ -209,25 +187,19 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def complainant(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _grievance(request, pk, "grievance_complainant")
+    grievance = get_grievance_for_user(request.user, pk, "grievance_complainant")
     details = services.read_complainant(actor=request.user, grievance=grievance)
     return render(
         request, "grievances/complainant.html", {"grievance": grievance, "details": details}
     )
 
 
-def _handled(request: AuthedRequest, pk: int) -> Grievance:
-    grievance = _grievance(request, pk)
-    if not policies.can(request.user, "grievance.write", grievance):
-        raise Http404
-    return grievance
-
-
 @login_required
 @require_POST
 def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _handled(request, pk)
+    grievance = get_handled_grievance_for_user(request.user, pk)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -253,7 +225,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
-    grievance = _handled(request, pk)
+    grievance = get_handled_grievance_for_user(request.user, pk)
     form = ResolveForm(request.POST)
     if form.is_valid():
         try:
@@ -276,6 +248,7 @@ def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def about_us(request: AuthedRequest) -> HttpResponse:
     """Grievances about the user's organisations: that they exist and where they stand."""
     if not policies.can(request.user, "grievance_notice.read"):

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
@@ -14,6 +15,7 @@ from bahali.organisations.models import Organisation, OrganisationKind
 
 
 @login_required
+@require_GET
 def organisation_list(request: AuthedRequest) -> HttpResponse:
     organisations = (
         Organisation.objects.visible_to(request.user)
@@ -44,6 +46,7 @@ def organisation_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user).select_related("district__province"),

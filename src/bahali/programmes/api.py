@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -10,6 +9,7 @@ from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
 from bahali.core.http import AuthedRequest
 from bahali.programmes import services
+from bahali.programmes.lookups import get_programme_for_user
 from bahali.programmes.models import Phase, Programme, Transition
 
 router = Router(tags=["programmes"])
@@ -102,10 +102,6 @@ class TransitionIn(Schema):
     objection_blocks: bool = True
 
 
-def _programme(request: AuthedRequest, code: str, verb: str = "read") -> Programme:
-    return get_object_or_404(Programme.objects.visible_to(request.user, verb), code=code)
-
-
 def _stale(error: services.StaleConfiguration) -> ApiError:
     return ApiError(409, "stale_version", str(error))
 
@@ -117,7 +113,7 @@ def list_programmes(request: AuthedRequest) -> list[Programme]:
 
 @router.get("/programmes/{code}", response={200: ProgrammeOut, 404: Error}, summary="One programme")
 def get_programme(request: AuthedRequest, code: str) -> Programme:
-    return _programme(request, code)
+    return get_programme_for_user(request.user, code)
 
 
 @router.post(
@@ -126,7 +122,7 @@ def get_programme(request: AuthedRequest, code: str) -> Programme:
     summary="Add a phase (programme managers of the lead organisation)",
 )
 def add_phase(request: AuthedRequest, code: str, payload: PhaseIn) -> Status[Phase]:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     fields = payload.dict()
     version = fields.pop("version")
     try:
@@ -144,7 +140,7 @@ def add_phase(request: AuthedRequest, code: str, payload: PhaseIn) -> Status[Pha
     summary="Add a transition and its gate rule",
 )
 def add_transition(request: AuthedRequest, code: str, payload: TransitionIn) -> Status[Transition]:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     phases = {p.code: p for p in programme.phases.all()}
     ends: dict[str, Phase] = {}
     for side in ("from_phase", "to_phase"):

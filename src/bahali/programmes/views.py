@@ -10,24 +10,19 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.programmes import services
 from bahali.programmes.forms import PhaseForm, ProgrammeForm, TransitionForm
+from bahali.programmes.lookups import get_programme_for_user
 from bahali.programmes.models import Phase, Programme, Transition
 
 
-def _programme(request: AuthedRequest, code: str, verb: str = "read") -> Programme:
-    return get_object_or_404(
-        Programme.objects.visible_to(request.user, verb).select_related("lead_organisation"),
-        code=code,
-    )
-
-
 @login_required
+@require_GET
 def programme_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "programme.read"):
         raise Http404
@@ -40,8 +35,9 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, code: str) -> HttpResponse:
-    programme = _programme(request, code)
+    programme = get_programme_for_user(request.user, code)
     can_edit = policies.can(request.user, "programme.write", programme)
     transitions = programme.transitions.select_related("from_phase", "to_phase")
     return render(
@@ -83,7 +79,7 @@ def _save(
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: AuthedRequest, code: str) -> HttpResponse:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     initial = {
         "version": programme.version,
         "districts": programme.districts.all(),
@@ -104,7 +100,7 @@ def edit(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def phase_form(request: AuthedRequest, code: str, pk: int | None = None) -> HttpResponse:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     phase = get_object_or_404(programme.phases, pk=pk) if pk else None
     initial: dict[str, Any] = {"version": programme.version}
     if phase is not None:
@@ -128,7 +124,7 @@ def phase_form(request: AuthedRequest, code: str, pk: int | None = None) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def transition_form(request: AuthedRequest, code: str, pk: int | None = None) -> HttpResponse:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     transition = get_object_or_404(programme.transitions, pk=pk) if pk else None
     initial: dict[str, Any] = {"version": programme.version, "objection_blocks": True}
     if transition is not None:
@@ -149,7 +145,7 @@ def transition_form(request: AuthedRequest, code: str, pk: int | None = None) ->
 @login_required
 @require_POST
 def delete_phase(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     phase = get_object_or_404(Phase, programme=programme, pk=pk)
     return _delete(request, programme, services.delete_phase, phase=phase)
 
@@ -157,7 +153,7 @@ def delete_phase(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete_transition(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
-    programme = _programme(request, code, "write")
+    programme = get_programme_for_user(request.user, code, "write")
     transition = get_object_or_404(Transition, programme=programme, pk=pk)
     return _delete(request, programme, services.delete_transition, transition=transition)
 

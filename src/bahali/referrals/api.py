@@ -17,9 +17,11 @@ from ninja import Field, Router, Schema, Status
 
 from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
-from bahali.cases.models import Case
+from bahali.cases.lookups import get_case_for_user
 from bahali.core.http import AuthedRequest
 from bahali.referrals import services
+from bahali.referrals.filters import ServiceFilter
+from bahali.referrals.lookups import get_received_referral_for_user
 from bahali.referrals.models import Referral, Service
 
 router = Router(tags=["referrals"])
@@ -110,28 +112,17 @@ class ReferralWithdrawalIn(Schema):
     reason: str
 
 
-def _case(request: AuthedRequest, case_id: int, verb: str = "read") -> Case:
-    return get_object_or_404(
-        Case.objects.visible_to(request.user, "referral", verb).select_related("participant"),
-        pk=case_id,
-    )
-
-
-def _received(request: AuthedRequest, referral_id: int) -> Referral:
-    return get_object_or_404(services.received_by(request.user), pk=referral_id)
-
-
 @router.get(
     "/services",
-    response={200: list[ServiceOut]},
+    response={200: list[ServiceOut], 422: Error},
     summary="The service directory (active services; filter by category or district code)",
 )
 def list_services(request: AuthedRequest, category: str = "", district: str = "") -> Any:
-    listed = Service.objects.visible_to(request.user).active()
-    if category:
-        listed = listed.filter(category=category)
-    if district:
-        listed = listed.filter(districts__code=district.upper())
+    """The directory's filters (``referrals/filters.py``), the same as the page's."""
+    filters = ServiceFilter(request.GET)
+    if not filters.is_valid():
+        raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
+    listed = filters.filter(Service.objects.visible_to(request.user).active())
     return listed.select_related("provider").prefetch_related("districts").order_by("name")
 
 
@@ -141,7 +132,7 @@ def list_services(request: AuthedRequest, category: str = "", district: str = ""
     summary="The referrals of a case",
 )
 def list_case_referrals(request: AuthedRequest, case_id: int) -> Any:
-    return list(_case(request, case_id).referrals.all())
+    return list(get_case_for_user(request.user, case_id, "referral").referrals.all())
 
 
 @router.post(
@@ -150,7 +141,7 @@ def list_case_referrals(request: AuthedRequest, case_id: int) -> Any:
     summary="Refer a case to a service (refused without consent to share with the provider)",
 )
 def create_referral(request: AuthedRequest, case_id: int, payload: ReferralIn) -> Status[Any]:
-    case = _case(request, case_id, "write")
+    case = get_case_for_user(request.user, case_id, "referral", "write")
     service_item = Service.objects.filter(pk=payload.service_id).select_related("provider").first()
     if service_item is None:
         raise ValidationError({"service_id": _("Unknown service.")})
@@ -168,7 +159,7 @@ def create_referral(request: AuthedRequest, case_id: int, payload: ReferralIn) -
 def withdraw_referral(
     request: AuthedRequest, case_id: int, referral_id: int, payload: ReferralWithdrawalIn
 ) -> Any:
-    case = _case(request, case_id, "write")
+    case = get_case_for_user(request.user, case_id, "referral", "write")
     referral = get_object_or_404(case.referrals.all(), pk=referral_id)
     return services.cancel_referral(actor=request.user, referral=referral, reason=payload.reason)
 
@@ -191,7 +182,7 @@ def list_received_referrals(request: AuthedRequest, status: str = "") -> Any:
     summary="Accept or decline a referral sent to your organisation (with the version you read)",
 )
 def answer_referral(request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn) -> Any:
-    referral = _received(request, referral_id)
+    referral = get_received_referral_for_user(request.user, referral_id)
     try:
         return services.respond_to_referral(
             actor=request.user,
@@ -212,7 +203,7 @@ def answer_referral(request: AuthedRequest, referral_id: int, payload: ReferralA
 def complete_received_referral(
     request: AuthedRequest, referral_id: int, payload: ReferralCompletionIn
 ) -> Any:
-    referral = _received(request, referral_id)
+    referral = get_received_referral_for_user(request.user, referral_id)
     try:
         return services.complete_referral(
             actor=request.user,

@@ -15,24 +15,6 @@ from bahali.referrals.models import ServiceCategory
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ServiceFilterForm(BootstrapForm):
-    category = forms.ChoiceField(
-        label=_("Category"),
-        choices=[("", _("All categories")), *ServiceCategory.choices],
-        required=False,
-    )
-    district = forms.ModelChoiceField(
-        label=_("District"),
-        queryset=District.objects.none(),
-        required=False,
-        empty_label=_("All districts"),
-    )
-
-    def __init__(self, *args: Any, districts: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = districts  # type: ignore[attr-defined]
-
-
 class ServiceForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=ServiceCategory.choices)

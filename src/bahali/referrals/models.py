@@ -7,14 +7,12 @@ service's provider organisation, whose staff see the referral and nothing else o
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bahali.accounts import policies
 from bahali.core.models import AuditedModel
+from bahali.referrals.querysets import ReferralQuerySet, ServiceQuerySet
 
 
 class ServiceCategory(models.TextChoices):
@@ -25,14 +23,6 @@ class ServiceCategory(models.TextChoices):
     LEGAL = "legal", _("Legal aid and documents")
     LIVELIHOOD = "livelihood", _("Livelihood and microfinance")
     EMPLOYMENT = "employment", _("Employer")
-
-
-class ServiceQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: Any, verb: str = "read") -> Any:
-        return policies.filter_visible(self, user, "service_directory", verb)
-
-    def active(self) -> Any:
-        return self.filter(is_active=True)
 
 
 class Service(AuditedModel):
@@ -81,11 +71,6 @@ class ReferralStatus(models.TextChoices):
 
 
 OPEN_REFERRAL_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
-
-
-class ReferralQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: Any, resource: str = "referral", verb: str = "read") -> Any:
-        return policies.filter_visible(self, user, resource, verb)
 
 
 class Referral(AuditedModel):

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership, User
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.models import (
@@ -41,14 +41,6 @@ class StaleReferral(Exception):
     """The referral changed after the form was opened; nothing was saved."""
 
 
-def _user(actor: Actor) -> User | None:
-    return None if isinstance(actor, SystemActor) else actor
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
 def _text(errors: dict[str, str], name: str, value: str, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -56,11 +48,6 @@ def _text(errors: dict[str, str], name: str, value: str, *, required: bool = Tru
     elif len(value) > MAX_TEXT:
         errors[name] = _("This is too long.")
     return value
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 # --- the directory ------------------------------------------------------------------
@@ -96,7 +83,7 @@ def register_service(
     contact = _text(errors, "contact", contact)[:300]
     eligibility = _text(errors, "eligibility", eligibility, required=False)
     description = _text(errors, "description", description, required=False)
-    _raise(errors)
+    raise_if_errors(errors)
     item = Service(
         name=name,
         category=category,
@@ -185,17 +172,17 @@ def refer(
         if refusal:
             errors["service"] = refusal
     need = _text(errors, "need", need)
-    sent_on = sent_on or _today()
-    if sent_on > _today():
+    sent_on = sent_on or local_today()
+    if sent_on > local_today():
         errors["sent_on"] = _("The date cannot be in the future.")
-    _raise(errors)
+    raise_if_errors(errors)
     referral = Referral(
         case=case,
         service=service_item,
         provider=service_item.provider,
         need=need,
         sent_on=sent_on,
-        sent_by=_user(actor),
+        sent_by=user_of(actor),
     )
     referral.save()
     return referral
@@ -248,11 +235,11 @@ def respond_to_referral(
     note = _text(errors, "note", note, required=False)
     if not accept and not note:
         errors["note"] = _("Say why the referral is declined.")
-    _raise(errors)
+    raise_if_errors(errors)
     _bump(referral, expected_version)
     referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
-    referral.responded_on = _today()
-    referral.responded_by = _user(actor)
+    referral.responded_on = local_today()
+    referral.responded_by = user_of(actor)
     referral.response_note = note
     referral.save(
         update_fields=["status", "responded_on", "responded_by", "response_note", "updated_at"]
@@ -275,12 +262,12 @@ def complete_referral(
         raise ValidationError(_("Only an accepted referral can be completed."))
     errors: dict[str, str] = {}
     feedback = _text(errors, "feedback", feedback)
-    completed_on = completed_on or _today()
-    if completed_on > _today():
+    completed_on = completed_on or local_today()
+    if completed_on > local_today():
         errors["completed_on"] = _("The date cannot be in the future.")
     elif referral.responded_on and completed_on < referral.responded_on:
         errors["completed_on"] = _("The referral cannot be completed before it was accepted.")
-    _raise(errors)
+    raise_if_errors(errors)
     _bump(referral, expected_version)
     referral.status = ReferralStatus.COMPLETED
     referral.completed_on = completed_on
@@ -297,7 +284,7 @@ def cancel_referral(*, actor: Actor, referral: Referral, reason: str) -> Referra
         raise ValidationError(_("Only an open referral can be withdrawn."))
     errors: dict[str, str] = {}
     reason = _text(errors, "reason", reason)
-    _raise(errors)
+    raise_if_errors(errors)
     referral.status = ReferralStatus.CANCELLED
     referral.cancel_reason = reason
     referral.version += 1

@@ -13,23 +13,24 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.cases.views import case_context, get_case_for_user
+from bahali.cases.lookups import get_case_for_user
+from bahali.cases.views import case_context
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
-from bahali.geography.models import District
 from bahali.referrals import services
+from bahali.referrals.filters import ServiceFilter
 from bahali.referrals.forms import (
     AnswerForm,
     CancelForm,
     CompleteForm,
     ReferralForm,
-    ServiceFilterForm,
     ServiceForm,
 )
-from bahali.referrals.models import Referral, ReferralStatus, Service
+from bahali.referrals.lookups import get_received_referral_for_user
+from bahali.referrals.models import ReferralStatus, Service
 
 PER_PAGE = 25
 
@@ -68,16 +69,8 @@ def directory(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("The service is in the directory."))
             return redirect("referrals:directory")
-    listed = Service.objects.visible_to(request.user)
-    districts = District.objects.filter(
-        pk__in=Service.districts.through.objects.values("district")
-    ).order_by("name")
-    filters = ServiceFilterForm(request.GET or None, districts=districts)
-    if filters.is_valid():
-        if filters.cleaned_data.get("category"):
-            listed = listed.filter(category=filters.cleaned_data["category"])
-        if filters.cleaned_data.get("district"):
-            listed = listed.filter(districts=filters.cleaned_data["district"])
+    filters = ServiceFilter(request.GET or None)
+    listed = filters.filter(Service.objects.visible_to(request.user))
     if not can_write:
         listed = listed.filter(is_active=True)
     listed = listed.select_related("provider").prefetch_related("districts")
@@ -119,7 +112,7 @@ def toggle_service(request: AuthedRequest, service_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
     verb = "write" if request.method == "POST" else "read"
-    case = get_case_for_user(request, pk, "referral", verb)
+    case = get_case_for_user(request.user, pk, "referral", verb)
     can_write = case.is_open and policies.can(request.user, "referral.write", case)
     available = (
         Service.objects.visible_to(request.user)
@@ -161,7 +154,7 @@ def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk, "referral", "write")
+    case = get_case_for_user(request.user, pk, "referral", "write")
     referral = get_object_or_404(case.referrals.all(), pk=referral_pk)
     form = CancelForm(request.POST)
     if form.is_valid():
@@ -182,6 +175,7 @@ def cancel(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def inbox(request: AuthedRequest) -> HttpResponse:
     if not services.provider_organisations(request.user):
         raise Http404
@@ -208,15 +202,10 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _received(request: AuthedRequest, referral_pk: int) -> Referral:
-    """A referral addressed to one of the user's organisations, for the provider to act on."""
-    return get_object_or_404(services.received_by(request.user), pk=referral_pk)
-
-
 @login_required
 @require_POST
 def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
-    referral = _received(request, referral_pk)
+    referral = get_received_referral_for_user(request.user, referral_pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -242,7 +231,7 @@ def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
-    referral = _received(request, referral_pk)
+    referral = get_received_referral_for_user(request.user, referral_pk)
     form = CompleteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

@@ -17,6 +17,7 @@ from bahali.api.errors import ApiError
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community, District
 from bahali.registry import services
+from bahali.registry.lookups import get_participant_for_user
 from bahali.registry.models import Participant
 
 router = Router(tags=["participants"])
@@ -104,13 +105,6 @@ class CandidatesOut(Schema):
     candidates: list[CandidateOut]
 
 
-def _visible(request: AuthedRequest, code: str, resource: str = "case_summary") -> Participant:
-    return get_object_or_404(
-        Participant.objects.visible_to(request.user, resource).select_related("district"),
-        code=code,
-    )
-
-
 @router.post(
     "/participants",
     response={201: ParticipantOut, 200: ParticipantOut, 404: Error, 409: CandidatesOut, 422: Error},
@@ -191,7 +185,7 @@ def list_participants(request: AuthedRequest) -> QuerySet[Participant]:
     "/participants/{code}", response={200: ParticipantOut, 404: Error}, summary="One participant"
 )
 def get_participant(request: AuthedRequest, code: str) -> Participant:
-    return _visible(request, code)
+    return get_participant_for_user(request.user, code)
 
 
 @router.get(
@@ -211,7 +205,7 @@ def get_identity(
     purpose: str = Query("", max_length=20),
     statement: str = Query("", max_length=services.STATEMENT_MAX),
 ) -> services.Identity:
-    participant = _visible(request, code, "identity")
+    participant = get_participant_for_user(request.user, code, "identity")
     return services.read_identity(
         actor=request.user,
         participant=participant,
@@ -227,7 +221,7 @@ def get_identity(
     summary="Correct a participant's identity (with the version you read)",
 )
 def update_identity(request: AuthedRequest, code: str, payload: IdentityUpdate) -> Participant:
-    participant = _visible(request, code, "identity")
+    participant = get_participant_for_user(request.user, code, "identity")
     if not policies.can(request.user, "participant_record.write", participant):
         raise ApiError(404, "not_found", _("Not found."))
     try:

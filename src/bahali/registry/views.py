@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.core.forms import apply_validation_error
@@ -28,20 +28,12 @@ from bahali.registry.forms import (
     ReasonForm,
     RegistrationForm,
 )
+from bahali.registry.lookups import get_participant_for_user
 from bahali.registry.models import Consent, Merge, Participant
 
 
-def _participant(request: AuthedRequest, code: str, resource: str = "case_summary") -> Participant:
-    """One participant the user may see; 404 alike for missing and out of scope."""
-    return get_object_or_404(
-        Participant.objects.visible_to(request.user, resource).select_related(
-            "district", "home_community__tehsil", "merged_into", "registered_by"
-        ),
-        code=code,
-    )
-
-
 @login_required
+@require_GET
 def participant_list(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "case_summary.read"):
         raise Http404
@@ -147,8 +139,9 @@ def register(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def detail(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     user = request.user
     context = {
         "participant": participant,
@@ -193,7 +186,7 @@ def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
     """The identity, audited. Those whose access is "on request" (programme managers) get
     the form asking why first (GET), and the identity once they post a purpose; a stated
     purpose is recorded with the read, whoever states it."""
-    participant = _participant(request, code, "identity")
+    participant = get_participant_for_user(request.user, code, "identity")
     stated: dict[str, str] = {}
     if request.method == "POST":
         form = IdentityRequestForm(request.POST)
@@ -231,7 +224,7 @@ def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code, "identity")
+    participant = get_participant_for_user(request.user, code, "identity")
     if not policies.can(request.user, "participant_record.write", participant):
         raise Http404
     on_request = policies.identity_needs_purpose(request.user, participant)
@@ -294,7 +287,7 @@ def _edit_after_purpose(request: AuthedRequest, participant: Participant) -> Htt
 
 
 def _write_target(request: AuthedRequest, code: str) -> Participant:
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     if not policies.can(request.user, "participant_record.write", participant):
         raise Http404
     return participant
@@ -359,7 +352,7 @@ def add_pledge(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def merge(request: AuthedRequest, code: str) -> HttpResponse:
-    kept = _participant(request, code)
+    kept = get_participant_for_user(request.user, code)
     if not policies.can(request.user, "merge.write", kept):
         raise Http404
     form = MergeForm(request.POST or None)
@@ -395,9 +388,10 @@ def merge(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def duplicates(request: AuthedRequest, code: str) -> HttpResponse:
     """For a data steward: records that may be the same person, to merge or mark different."""
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     if not policies.can(request.user, "merge.write", participant):
         raise Http404
     candidates = [
@@ -418,7 +412,7 @@ def duplicates(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def mark_different(request: AuthedRequest, code: str) -> HttpResponse:
-    participant = _participant(request, code)
+    participant = get_participant_for_user(request.user, code)
     other = get_object_or_404(
         Participant.objects.visible_to(request.user), code=request.POST.get("other_code", "")
     )
@@ -436,7 +430,7 @@ def mark_different(request: AuthedRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def undo_merge(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
-    kept = _participant(request, code)
+    kept = get_participant_for_user(request.user, code)
     merge_row = get_object_or_404(Merge, pk=pk, kept=kept)
     if not policies.can(request.user, "merge.write", kept):
         raise Http404

@@ -49,7 +49,7 @@ def test_case_list_filters(world, signed_in):
         return {c.participant.code for c in (rehab, prison) if c.participant.code in page}
 
     assert codes("") == {rehab.participant.code, prison.participant.code}
-    assert codes(f"programme={prison.programme_id}") == {prison.participant.code}
+    assert codes(f"programme={prison.programme.code}") == {prison.participant.code}
     assert codes("phase=rehabilitation") == {rehab.participant.code}
     assert codes("risk_band=high") == {prison.participant.code}
     assert codes("waiting=on") == set()

@@ -1,0 +1,16 @@
+"""How instruments are listed for a user; ``models.py`` attaches it as the manager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class InstrumentQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any, verb: str = "read") -> Any:
+        """Instruments the user may ``verb``: reading is open to every role (definitions
+        hold no personal data); writing is for the owning organisation's managers."""
+        from bahali.accounts import policies
+
+        return policies.filter_visible(self, user, "instrument", verb)
