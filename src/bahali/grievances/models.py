@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts import policies
 from bahali.core.models import AuditedModel
+from bahali.core.sealing import SealedRow
 
 
 class GrievanceCategory(models.TextChoices):
@@ -62,7 +63,7 @@ class GrievanceQuerySet(models.QuerySet[Any]):
         return self.exclude(status=GrievanceStatus.RESOLVED)
 
 
-class Grievance(AuditedModel):
+class Grievance(SealedRow, AuditedModel):
     """One complaint: what, about whom, by whom (sealed), and its path to resolution.
 
     ``acknowledge_by`` and ``resolve_by`` are the time limits, fixed when it is received.
@@ -71,6 +72,11 @@ class Grievance(AuditedModel):
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
         {"sealed_name", "sealed_contact", "participant", "description"}
     )
+    # Who complained: sealed at rest, opened only by ``services.read_complainant``.
+    sealed_fields: ClassVar[dict[str, str]] = {
+        "sealed_name": "grievances.grievance.name",
+        "sealed_contact": "grievances.grievance.contact",
+    }
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
