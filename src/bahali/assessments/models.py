@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.assessments import definition as spec
 from bahali.cases.querysets import CaseRowQuerySet
-from bahali.core.models import AuditedModel
 from bahali.core import sealing
+from bahali.core.models import AuditedModel
 from bahali.core.sealing import Sealed, SealedRow
 from bahali.programmes.models import Translated
 

@@ -82,8 +82,12 @@ class SealedRow(models.Model):
 def bound_context(instance: models.Model, field: str) -> str:
     """The associated data of ``field``'s value in ``instance``: the declared name of the
     model and field, and the row's immutable id."""
-    name = type(instance).sealed_fields[field]  # type: ignore[attr-defined]
-    return f"{name}@{instance.row_uuid}"  # type: ignore[attr-defined]
+    return context_for(type(instance), instance.row_uuid, field)  # type: ignore[attr-defined]
+
+
+def context_for(model: type[models.Model], row_uuid: uuid.UUID, field: str) -> str:
+    """:func:`bound_context` for a row known by its id alone (a bulk load)."""
+    return f"{model.sealed_fields[field]}@{row_uuid}"  # type: ignore[attr-defined]
 
 
 def seal_field(instance: models.Model, field: str, text: str) -> None:
