@@ -12,6 +12,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from bahali.core import crypto, sealing
+
 
 class ApiError(Exception):
     """Raised by endpoints for an error with a stable code and a translated message."""
@@ -73,6 +75,13 @@ def install(api: NinjaAPI) -> None:
         return error_response(
             api, request, 403, "forbidden", str(exc) or _("You are not allowed to do this.")
         )
+
+    @api.exception_handler(crypto.SealError)
+    def _sealed(request: HttpRequest, exc: crypto.SealError) -> HttpResponse:
+        # Names neither the record nor the key; a moved value is audited after the
+        # rollback (as on pages: bahali.core.middleware.SealErrorMiddleware).
+        sealing.record_refusal(exc, user=getattr(request, "user", None))
+        return error_response(api, request, 409, "sealed", str(exc.public_message))
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

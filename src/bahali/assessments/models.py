@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from bahali.assessments import definition as spec
 from bahali.assessments.querysets import InstrumentQuerySet
 from bahali.cases.querysets import CaseRowQuerySet
+from bahali.core import sealing
 from bahali.core.models import AuditedModel
-from bahali.core.sealing import Sealed
+from bahali.core.sealing import Sealed, SealedRow
 from bahali.programmes.models import Translated
 
 
@@ -140,7 +141,7 @@ class Band(models.TextChoices):
     HIGH = "high", _("High")
 
 
-class Assessment(AuditedModel):
+class Assessment(SealedRow, AuditedModel):
     """One instrument version answered for a case (or a community), by an assessor, on a
     date: item answers, the assessor's domain ratings with their rationale and, for
     structured professional judgement, an overall judgement with its rationale.
@@ -213,13 +214,9 @@ class Assessment(AuditedModel):
     version = models.PositiveIntegerField(_("version"), default=1)
 
     # item name → answer; domain → {"rating", "rationale"}; the overall judgement's rationale
-    answers = Sealed("sealed_answers", sealed_fields["sealed_answers"], json=True)
-    domain_ratings = Sealed(
-        "sealed_domain_ratings", sealed_fields["sealed_domain_ratings"], json=True
-    )
-    overall_rationale = Sealed(
-        "sealed_overall_rationale", sealed_fields["sealed_overall_rationale"]
-    )
+    answers = Sealed("sealed_answers", json=True)
+    domain_ratings = Sealed("sealed_domain_ratings", json=True)
+    overall_rationale = Sealed("sealed_overall_rationale")
 
     objects = CaseRowQuerySet.as_manager()
 
@@ -247,7 +244,11 @@ class Assessment(AuditedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         was = getattr(self, "_audit_snapshot", {}).get("status")
-        if not self._state.adding and was == AssessmentStatus.COMPLETED:
+        if (
+            not self._state.adding
+            and was == AssessmentStatus.COMPLETED
+            and not sealing.only_resealed(self, kwargs.get("update_fields"))
+        ):
             raise PublishedVersionChanged(f"assessment {self.pk} is completed and cannot change")
         super().save(*args, **kwargs)
 

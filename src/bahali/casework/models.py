@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.casework.querysets import NoteQuerySet, SessionQuerySet
 from bahali.core.models import AuditedModel
-from bahali.core.sealing import Sealed
+from bahali.core.sealing import Sealed, SealedRow
 
 
 class Domain(models.TextChoices):
@@ -238,7 +238,7 @@ NOTE_RESOURCE: dict[str, str] = {
 }
 
 
-class Note(AuditedModel):
+class Note(SealedRow, AuditedModel):
     """Free text about a case, in a sensitivity class that decides who reads it.
 
     General notes are the team's; clinical notes are psychologists' only; security notes
@@ -312,7 +312,7 @@ class Engagement(models.TextChoices):
 FAMILY_SEALED_FIELDS = ("name", "contact")
 
 
-class FamilyMember(AuditedModel):
+class FamilyMember(SealedRow, AuditedModel):
     """A relative taking part in the family strand (Sparlay-style support of families).
 
     Name and contact are identity: sealed at rest, opened only for those who may read the
@@ -362,7 +362,7 @@ class MentoringEnd(models.TextChoices):
     OTHER = "other", _("Other reason")
 
 
-class MentorAssignment(AuditedModel):
+class MentorAssignment(SealedRow, AuditedModel):
     """A mentor on the team accompanies the participant for a period (Aarhus-style mentoring).
 
     It ends on a planned date given at the start, or is ended early with a reason and a
@@ -392,7 +392,7 @@ class MentorAssignment(AuditedModel):
     sealed_fields: ClassVar[dict[str, str]] = {
         "sealed_end_note": "casework.mentorassignment.end_note"
     }
-    end_note = Sealed("sealed_end_note", sealed_fields["sealed_end_note"])
+    end_note = Sealed("sealed_end_note")
 
     objects = CaseRowQuerySet.as_manager()
 
@@ -414,7 +414,7 @@ class MentorAssignment(AuditedModel):
         return self.ends_on is None or self.ends_on >= timezone.localdate()
 
 
-class MentorMeeting(AuditedModel):
+class MentorMeeting(SealedRow, AuditedModel):
     """One meeting of mentor and participant; a concern raised is flagged on the timeline."""
 
     assignment = models.ForeignKey(
@@ -431,7 +431,7 @@ class MentorMeeting(AuditedModel):
 
     # What the participant and mentor talked about: sealed at rest (bahali.core.sealing).
     sealed_fields: ClassVar[dict[str, str]] = {"sealed_summary": "casework.mentormeeting.summary"}
-    summary = Sealed("sealed_summary", sealed_fields["sealed_summary"])
+    summary = Sealed("sealed_summary")
 
     objects = CaseRowQuerySet.as_manager()
 

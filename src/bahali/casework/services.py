@@ -49,7 +49,7 @@ from bahali.casework.models import (
     SupportKind,
     SupportStatus,
 )
-from bahali.core import crypto
+from bahali.core import sealing
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.organisations.models import Organisation
@@ -382,13 +382,9 @@ def record_session(
 # --- notes --------------------------------------------------------------------------
 
 
-def _seal_note(body: str) -> str:
-    return crypto.seal(body, context=Note.sealed_fields["sealed_body"])
-
-
 def open_note(note: Note) -> str:
     """Decrypt a note's body. Internal: callers showing it use ``read_notes``."""
-    return crypto.unseal(note.sealed_body, context=Note.sealed_fields["sealed_body"])
+    return sealing.open_field(note, "sealed_body")
 
 
 @service
@@ -418,10 +414,10 @@ def write_note(
         case=case,
         session=session,
         sensitivity=sensitivity,
-        sealed_body=_seal_note(body),
         written_on=written_on,
         author=user_of(actor),
     )
+    sealing.seal_field(note, "sealed_body", body)
     note.save()
     return note
 
@@ -515,11 +511,11 @@ def add_family_member(
     member = FamilyMember(
         case=case,
         relationship=relationship,
-        sealed_name=crypto.seal(name, context=FamilyMember.sealed_fields["sealed_name"]),
-        sealed_contact=crypto.seal(contact, context=FamilyMember.sealed_fields["sealed_contact"]),
         engagement=engagement,
         is_guardian=is_guardian,
     )
+    sealing.seal_field(member, "sealed_name", name)
+    sealing.seal_field(member, "sealed_contact", contact)
     member.save()
     return member
 
@@ -532,10 +528,8 @@ def read_family_contact(*, actor: Actor, member: FamilyMember) -> FamilyContact:
     policies.require(actor, "identity.read", member.case.participant)
     record("family_contact.read", obj=member)
     return FamilyContact(
-        name=crypto.unseal(member.sealed_name, context=FamilyMember.sealed_fields["sealed_name"]),
-        contact=crypto.unseal(
-            member.sealed_contact, context=FamilyMember.sealed_fields["sealed_contact"]
-        ),
+        name=sealing.open_field(member, "sealed_name"),
+        contact=sealing.open_field(member, "sealed_contact"),
     )
 
 

@@ -2,7 +2,10 @@
 
 A sealed value is ``"<kid>:<base64url(nonce || ciphertext+tag)>"``. The key id lets
 ``bahali keys rotate`` re-seal values under a new key while old ones still open. The
-field name is bound in as associated data, so a ciphertext moved to another field fails.
+``context`` is bound in as associated data: a ciphertext opens only under the context it
+was sealed with. Models bind each value to its model, row and field
+(``bahali.core.sealing.bound_context``), so a ciphertext moved to another field or another
+row fails; this module only knows the context string.
 """
 
 from __future__ import annotations
@@ -15,10 +18,36 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class SealError(ValueError):
-    """A sealed value could not be opened: wrong key, unknown key id, or tampering."""
+    """A sealed value could not be opened: wrong key, unknown key id, or tampering.
+
+    ``str(error)`` is for operators (it names the key); people using pages and the API are
+    told ``public_message``, which names neither the record nor the key.
+    """
+
+    public_message = _(
+        "A protected value of this record could not be opened. "
+        "The attempt is recorded in the audit trail; tell your data steward."
+    )
+
+
+class MisplacedSeal(SealError):
+    """A value did not authenticate under the model, row and field it is stored in: it was
+    moved there from another row or field, or altered. ``instance`` and ``field`` say where
+    (for the audit trail, never for the person who asked)."""
+
+    public_message = _(
+        "A protected value of this record does not belong to it (it was moved or altered) "
+        "and was not opened. The attempt is recorded in the audit trail; tell your data "
+        "steward."
+    )
+
+    def __init__(self, message: str, *, instance: object, field: str, key_id: str) -> None:
+        super().__init__(message)
+        self.instance, self.field, self.key_id = instance, field, key_id
 
 
 def active_key_id() -> str:
@@ -33,7 +62,7 @@ def _key(kid: str) -> bytes:
 
 
 def seal(value: str, *, context: str) -> str:
-    """Encrypt ``value`` (empty stays empty) for the field named by ``context``."""
+    """Encrypt ``value`` (empty stays empty), bound to ``context``."""
     if value == "":
         return ""
     kid = active_key_id()
@@ -45,11 +74,13 @@ def seal(value: str, *, context: str) -> str:
 def unseal(token: str, *, context: str) -> str:
     if token == "":
         return ""
-    kid, _, payload = token.partition(":")
+    kid, _sep, payload = token.partition(":")
     try:
         raw = base64.urlsafe_b64decode(payload.encode("ascii"))
         plain = AESGCM(_key(kid)).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
     except (InvalidTag, ValueError) as exc:
+        if isinstance(exc, SealError):  # the key id is unknown: say so, not "tampered"
+            raise
         raise SealError(f"cannot open a value sealed with key {kid!r}") from exc
     return plain.decode("utf-8")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from bahali.core import context
+from bahali.core import context, crypto, sealing
 
 # No inline script or style anywhere: assets come from our own origin only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -39,3 +40,25 @@ class ContentSecurityPolicyMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class SealErrorMiddleware:
+    """A sealed value that does not open is a page saying so (409), not a server error.
+
+    It names neither the record nor the key; a value moved from another row or field is
+    recorded in the audit trail, after the request's transaction has rolled back. The API
+    answers the same in its own error shape (``bahali.api.errors``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, crypto.SealError):
+            return None
+        sealing.record_refusal(exception, user=getattr(request, "user", None))
+        page = {"message": exception.public_message}
+        return render(request, "core/sealed.html", page, status=409)

@@ -1,32 +1,141 @@
-"""Every sealed value in the database: declared on its model, rotated and counted in one place.
+"""Every sealed value in the database: declared on its model, bound to its row, rotated and
+counted in one place.
 
-A model that keeps values sealed (``bahali.core.crypto``) in text fields names them, with the
-context each ciphertext is bound to, in ``sealed_fields``::
+A model that keeps values sealed (``bahali.core.crypto``) in text fields derives from
+:class:`SealedRow` and names those fields, each with the stable name of its model and field
+(``"<app>.<model>.<field>"``), in ``sealed_fields``::
 
-    sealed_fields: ClassVar[dict[str, str]] = {"sealed_body": "casework.note.body"}
+    class Note(SealedRow, AuditedModel):
+        sealed_fields: ClassVar[dict[str, str]] = {"sealed_body": "casework.note.body"}
+
+Each value is bound to the row it is stored in: the associated data is that name and the
+row's ``row_uuid`` (:func:`bound_context`), so a ciphertext copied to another row, another
+field or another model does not open (:class:`~bahali.core.crypto.MisplacedSeal`). The row
+id is a UUID and not the primary key because a new row has no primary key before its
+INSERT (SQLite cannot hand out a sequence value in advance), while its values must be
+sealed before it: the UUID is drawn when the instance is constructed, saved with the row,
+never edited (``editable=False``) and refused if changed (:meth:`SealedRow.save`). The names
+in ``sealed_fields``, not the Python attribute names, are bound, so renaming a model or an
+attribute needs no re-sealing.
 
 ``bahali keys rotate`` re-seals, in batches, every row still holding a value under an older
 key (each batch one audited transaction, so the application keeps working), and ``bahali
 keys status`` counts values per key, so an old key can be retired only when nothing needs
-it. A field added later is covered by declaring it; nothing else needs to know.
+it. A field added later is covered by declaring it; nothing else needs to know (a test
+finds sealed columns and ``Sealed`` attributes that are not declared).
 
 ``Sealed`` is a model attribute whose value (text or JSON) lives sealed in such a field:
 reading opens it once per stored value, assigning seals it, and an in-place change of a
 JSON value is sealed when the row is saved (``AuditedModel.save`` calls :func:`flush`).
+Code that handles the sealed column itself uses :func:`seal_field` and :func:`open_field`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from bahali.core import crypto
 from bahali.core.batches import in_batches
-from bahali.core.context import service
+from bahali.core.context import SYSTEM, service
+
+
+class SealedRow(models.Model):
+    """A model with sealed fields: each row carries the immutable id its values are bound to."""
+
+    sealed_fields: ClassVar[dict[str, str]] = {}
+
+    row_uuid = models.UUIDField(
+        _("row identifier (binds its sealed values)"),
+        default=uuid.uuid4,
+        editable=False,
+        unique=True,
+    )
+
+    _loaded_row_uuid: uuid.UUID | None
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        loaded = getattr(self, "_loaded_row_uuid", None)
+        if loaded is not None and self.__dict__.get("row_uuid", loaded) != loaded:
+            # Every sealed value of the row is bound to it: changing it loses them all.
+            raise crypto.SealError(f"{self._meta.label_lower} {self.pk}: row_uuid is immutable")
+        super().save(*args, **kwargs)
+        self._loaded_row_uuid = self.row_uuid
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_row_uuid = instance.__dict__.get("row_uuid")
+        return instance
+
+
+def bound_context(instance: models.Model, field: str) -> str:
+    """The associated data of ``field``'s value in ``instance``: the declared name of the
+    model and field, and the row's immutable id."""
+    return context_for(type(instance), instance.row_uuid, field)  # type: ignore[attr-defined]
+
+
+def context_for(model: type[models.Model], row_uuid: uuid.UUID, field: str) -> str:
+    """:func:`bound_context` for a row known by its id alone (a bulk load)."""
+    return f"{model.sealed_fields[field]}@{row_uuid}"  # type: ignore[attr-defined]
+
+
+def seal_field(instance: models.Model, field: str, text: str) -> None:
+    """Seal ``text`` into ``instance.<field>``, bound to the row and field."""
+    setattr(instance, field, crypto.seal(text, context=bound_context(instance, field)))
+
+
+def open_field(instance: models.Model, field: str, token: str | None = None) -> str:
+    """Open ``instance.<field>`` (or ``token``, a value of it). A value that does not
+    authenticate for this row and field raises :class:`~bahali.core.crypto.MisplacedSeal`;
+    one under a key no longer configured raises :class:`~bahali.core.crypto.SealError`."""
+    token = getattr(instance, field) if token is None else token
+    try:
+        return crypto.unseal(token, context=bound_context(instance, field))
+    except crypto.SealError as exc:
+        kid = crypto.key_id_of(token)
+        if kid not in settings.FIELD_ENCRYPTION_KEYS:
+            raise
+        raise crypto.MisplacedSeal(
+            f"{instance._meta.label_lower} {instance.pk}: {field} does not open for this row",
+            instance=instance,
+            field=field,
+            key_id=kid,
+        ) from exc
+
+
+def record_refusal(error: crypto.SealError, *, user: Any = None) -> None:
+    """Record in the audit trail that a value was refused because it does not belong to its
+    row and field, who asked (``user``; anonymous or none: the platform) and where it sits.
+
+    Called by whoever answers the person who asked (pages, API, ``keys``), after the
+    transaction the value was refused in has rolled back, so the event is not lost with it.
+    A value under a key no longer configured is an operator's matter, not recorded.
+    """
+    if isinstance(error, crypto.MisplacedSeal):
+        authenticated = user is not None and getattr(user, "is_authenticated", False)
+        _record_refusal(actor=user if authenticated else SYSTEM, error=error)
+
+
+@service
+def _record_refusal(*, actor: Any, error: crypto.MisplacedSeal) -> None:
+    from bahali.audit.services import record
+
+    record(
+        "seal.refused",
+        obj=error.instance,  # type: ignore[arg-type]
+        changes={"field": [None, error.field], "key": [None, error.key_id]},
+    )
 
 
 def sealed_models() -> list[type[models.Model]]:
@@ -80,25 +189,38 @@ def _resealed(
 
 @service
 def _reseal(*, actor: Any, model: type[models.Model], pks: list[int]) -> None:
-    contexts: dict[str, str] = model.sealed_fields  # type: ignore[attr-defined]
+    fields = list(model.sealed_fields)  # type: ignore[attr-defined]
     for row in model._default_manager.select_for_update().filter(pk__in=pks):
-        for field, context in contexts.items():
-            token = getattr(row, field)
-            if token:
-                setattr(
-                    row, field, crypto.seal(crypto.unseal(token, context=context), context=context)
-                )
-        row.save(update_fields=list(contexts))
+        for field in fields:
+            if getattr(row, field):
+                seal_field(row, field, open_field(row, field))
+        row.save(update_fields=fields)
+
+
+def only_resealed(instance: models.Model, update_fields: Iterable[str] | None) -> bool:
+    """Whether saving ``instance`` with ``update_fields`` changes ciphertexts only: every
+    field written is sealed and opens to the text stored now. Re-sealing (a key rotation)
+    is not an edit, so rows that refuse edits (a completed assessment) still take it."""
+    sealed = set(getattr(instance, "sealed_fields", {}))
+    fields = set(update_fields or ())
+    if instance._state.adding or not fields or not fields <= sealed:
+        return False
+    stored = type(instance)._default_manager.filter(pk=instance.pk).values(*fields).first()
+    if stored is None:
+        return False
+    return all(
+        open_field(instance, field, stored[field]) == open_field(instance, field)
+        for field in fields
+    )
 
 
 class Sealed(property):
     """A model attribute kept sealed in the text field ``field`` (declared in the model's
-    ``sealed_fields`` with the same ``context``). ``json=True`` holds a JSON value whose
-    empty form is ``{}``; otherwise text whose empty form is ``""``."""
+    ``sealed_fields``). ``json=True`` holds a JSON value whose empty form is ``{}``;
+    otherwise text whose empty form is ``""``."""
 
-    def __init__(self, field: str, context: str, *, json: bool = False) -> None:
+    def __init__(self, field: str, *, json: bool = False) -> None:
         self.field = field
-        self.context = context
         self.json = json
         self.state = f"_opened_{field}"  # (token, value, text) in the instance's __dict__
         super().__init__(self._get, self._set)
@@ -107,7 +229,7 @@ class Sealed(property):
         token = getattr(instance, self.field)
         state = instance.__dict__.get(self.state)
         if state is None or state[0] != token:
-            text = crypto.unseal(token, context=self.context)
+            text = open_field(instance, self.field, token)
             value = (json.loads(text) if text else {}) if self.json else text
             state = [token, value, text]
             instance.__dict__[self.state] = state
@@ -123,8 +245,8 @@ class Sealed(property):
         token = getattr(instance, self.field)
         # The same value keeps its ciphertext: an unchanged field is not a change to audit.
         if not token or self._open(instance)[2] != text:
-            token = crypto.seal(text, context=self.context)
-            setattr(instance, self.field, token)
+            seal_field(instance, self.field, text)
+            token = getattr(instance, self.field)
         instance.__dict__[self.state] = [token, value, text]
 
     def flush(self, instance: models.Model) -> None:

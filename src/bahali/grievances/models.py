@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.sealing import SealedRow
 from bahali.grievances.querysets import GrievanceQuerySet
 
 
@@ -54,7 +55,7 @@ class Finding(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the complainant")
 
 
-class Grievance(AuditedModel):
+class Grievance(SealedRow, AuditedModel):
     """One complaint: what, about whom, by whom (sealed), and its path to resolution.
 
     ``acknowledge_by`` and ``resolve_by`` are the time limits, fixed when it is received.
@@ -63,6 +64,11 @@ class Grievance(AuditedModel):
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
         {"sealed_name", "sealed_contact", "participant", "description"}
     )
+    # Who complained: sealed at rest, opened only by ``services.read_complainant``.
+    sealed_fields: ClassVar[dict[str, str]] = {
+        "sealed_name": "grievances.grievance.name",
+        "sealed_contact": "grievances.grievance.contact",
+    }
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)

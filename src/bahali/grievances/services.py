@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.audit.services import record
-from bahali.core import crypto
+from bahali.core import sealing
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
 from bahali.geography.models import District
@@ -55,10 +55,6 @@ def new_reference() -> str:
         reference = f"GRV-{body[:4]}-{body[4:]}"
         if not Grievance.objects.filter(reference=reference).exists():
             return reference
-
-
-def _seal(value: str, field: str) -> str:
-    return crypto.seal(value, context=f"grievances.grievance.{field}")
 
 
 @service
@@ -112,8 +108,6 @@ def lodge_grievance(
         channel=channel,
         category=category,
         complainant=complainant,
-        sealed_name=_seal(name, "name"),
-        sealed_contact=_seal(contact, "contact"),
         participant=participant,
         district=district,
         about_text=about_text,
@@ -124,6 +118,8 @@ def lodge_grievance(
         acknowledge_by=received_on + datetime.timedelta(days=ACKNOWLEDGE_DAYS),
         resolve_by=received_on + datetime.timedelta(days=RESOLVE_DAYS),
     )
+    sealing.seal_field(grievance, "sealed_name", name)
+    sealing.seal_field(grievance, "sealed_contact", contact)
     grievance.save()
     return grievance
 
@@ -224,8 +220,8 @@ def read_complainant(*, actor: Actor, grievance: Grievance) -> ComplainantDetail
     policies.require(actor, "grievance_complainant.read", grievance)
     record("grievance_complainant.read", obj=grievance)
     return ComplainantDetails(
-        name=crypto.unseal(grievance.sealed_name, context="grievances.grievance.name"),
-        contact=crypto.unseal(grievance.sealed_contact, context="grievances.grievance.contact"),
+        name=sealing.open_field(grievance, "sealed_name"),
+        contact=sealing.open_field(grievance, "sealed_contact"),
         participant_code=grievance.participant.code if grievance.participant else "",
     )
 

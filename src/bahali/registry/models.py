@@ -9,10 +9,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.sealing import SealedRow
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.querysets import ParticipantQuerySet
 
-# Identity fields, sealed with AES-GCM; the names are also the associated data.
+# Identity fields, sealed with AES-GCM (bahali.core.sealing).
 IDENTITY_FIELDS = (
     "name",
     "name_native",
@@ -41,7 +42,7 @@ class AgeBand(models.TextChoices):
     UNKNOWN = "", _("Unknown")
 
 
-class Participant(AuditedModel):
+class Participant(SealedRow, AuditedModel):
     """A person in the programme, known everywhere by a pseudonymous code.
 
     Identity fields hold sealed values only (``sealed_*``); they are opened by
@@ -53,7 +54,7 @@ class Participant(AuditedModel):
         {f"sealed_{name}" for name in IDENTITY_FIELDS} | {"cnic_index"}
     )
     sealed_fields: ClassVar[dict[str, str]] = {
-        f"sealed_{name}": f"participant.{name}" for name in IDENTITY_FIELDS
+        f"sealed_{name}": f"registry.participant.{name}" for name in IDENTITY_FIELDS
     }
 
     code = models.CharField(_("code"), max_length=16, unique=True)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.audit.services import record
-from bahali.core import crypto
+from bahali.core import crypto, sealing
 from bahali.core.batches import in_batches
 from bahali.core.context import SystemActor, service
 from bahali.geography.models import Community, District
@@ -105,11 +105,7 @@ def _seal(participant: Participant, identity: Identity) -> None:
             if value is None
             else (value.isoformat() if hasattr(value, "isoformat") else str(value))
         )
-        setattr(
-            participant,
-            f"sealed_{name}",
-            crypto.seal(text, context=Participant.sealed_fields[f"sealed_{name}"]),
-        )
+        sealing.seal_field(participant, f"sealed_{name}", text)
     participant.cnic_index = cnic_index(identity.cnic) if identity.cnic else ""
 
 
@@ -117,10 +113,7 @@ def open_identity(participant: Participant) -> Identity:
     """Decrypt a participant's identity. Internal: callers showing it use ``read_identity``."""
     values: dict[str, Any] = {}
     for name in IDENTITY_FIELDS:
-        text = crypto.unseal(
-            getattr(participant, f"sealed_{name}"),
-            context=Participant.sealed_fields[f"sealed_{name}"],
-        )
+        text = sealing.open_field(participant, f"sealed_{name}")
         if name == "birth_date":
             values[name] = datetime.date.fromisoformat(text) if text else None
         elif name == "birth_year":

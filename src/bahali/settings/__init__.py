@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "bahali.accounts.middleware.ActiveMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bahali.core.middleware.SealErrorMiddleware",
 ]
 
 ROOT_URLCONF = "bahali.urls"

@@ -7,7 +7,9 @@ import datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
 
 from bahali.assessments import services
 from bahali.assessments.builtin import builtin_definition
@@ -18,7 +20,8 @@ from bahali.assessments.models import (
     PublishedVersionChanged,
 )
 from bahali.assessments.services import Judgement
-from bahali.core.context import SYSTEM
+from bahali.core import crypto, sealing
+from bahali.core.context import SYSTEM, acting_as
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +241,39 @@ def test_completed_assessments_are_read_only_and_corrected_by_a_new_one(world):
     case.refresh_from_db()
     assert case.risk_band == "moderate"
     assert list(services.effective(Assessment.objects.filter(case=case))) == [correction]
+
+
+def test_a_completed_assessment_takes_a_new_key_but_no_edit(world):
+    """Re-sealing under a new key changes ciphertexts only, so a completed assessment takes
+    it (a key rotation must finish); any change to what it says is still refused."""
+    first = complete_progress(world, _opened_long_ago(world.case()), "high", days_ago=30)
+    before = Assessment.objects.get(pk=first.pk)
+    ring = {**settings.FIELD_ENCRYPTION_KEYS, "k2": b"n" * 32}
+    with override_settings(FIELD_ENCRYPTION_KEYS=ring, FIELD_ENCRYPTION_ACTIVE_KEY="k2"):
+        with acting_as(SYSTEM):
+            edited = Assessment.objects.get(pk=first.pk)
+            edited.overall_rationale = "Overall low"  # sealed fields only, but another text
+            with pytest.raises(PublishedVersionChanged):
+                edited.save(update_fields=["sealed_overall_rationale"])
+            mixed = Assessment.objects.get(pk=first.pk)
+            sealing.seal_field(mixed, "sealed_answers", sealing.open_field(mixed, "sealed_answers"))
+            mixed.overall_rating = "low"  # a re-seal carrying a clear field along
+            with pytest.raises(PublishedVersionChanged):
+                mixed.save(update_fields=["sealed_answers", "overall_rating"])
+        assert sealing.rotate(actor=SYSTEM)["assessments.assessment"] >= 1
+        after = Assessment.objects.get(pk=first.pk)
+        assert after.overall_rationale == "Overall high" and after.answers == before.answers
+        assert after.domain_ratings == before.domain_ratings
+    assert {crypto.key_id_of(after.sealed_answers), crypto.key_id_of(before.sealed_answers)} == {
+        "k2",
+        crypto.active_key_id(),
+    }
+    assert (after.status, after.overall_rating, after.version, after.updated_at) == (
+        "completed",
+        "high",
+        before.version,
+        before.updated_at,
+    )
 
 
 def test_spj_needs_a_rationale_for_every_domain_and_overall(world):

@@ -5,14 +5,16 @@ To rotate: add a new key to ``BAHALI_FIELD_KEYS``, make it active
 ``bahali keys status`` shows nothing left under it. Every sealed field of every model
 (identities, notes, relatives' contacts, assessments, …: ``bahali.core.sealing``) is covered.
 Works in batches, one audited transaction each, so the application keeps running (values
-under old and new keys both open meanwhile).
+under old and new keys both open meanwhile). A value that does not open (its key is not
+configured, or it was moved from another row or field) stops the rotation with the reason;
+a moved one is recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bahali.core import crypto, sealing
 from bahali.core.context import SYSTEM
@@ -39,7 +41,13 @@ class Command(BaseCommand):
                     f"{kid}{marker}: {total} sealed values" + (f" ({detail})" if detail else "")
                 )
             return
-        done = sealing.rotate(actor=SYSTEM, batch=options["batch"])
+        try:
+            done = sealing.rotate(actor=SYSTEM, batch=options["batch"])
+        except crypto.SealError as exc:  # the batch it failed in has rolled back
+            sealing.record_refusal(exc)
+            raise CommandError(
+                f"Rotation stopped: {exc}. Rows re-sealed before it stay so."
+            ) from exc
         detail = ", ".join(f"{label} {count}" for label, count in sorted(done.items()))
         self.stdout.write(
             self.style.SUCCESS(
