@@ -9,13 +9,13 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.api import Error
 from bahali.aftercare import services
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn, OutcomeEvent
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.cases.models import Case
 from bahali.core.http import AuthedRequest
 from bahali.programmes.models import Programme
