@@ -31,4 +31,4 @@ class Pagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many rows to skip")
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)

@@ -55,7 +55,7 @@ class BootstrapForm(forms.Form):
         for every form. Only a ``Textarea`` may hold tabs and line breaks; a field may give
         other years with a ``years`` attribute (``bahali.core.inputs.Years``).
         """
-        super()._clean_fields()
+        super()._clean_fields()  # type: ignore[misc]  # Django's, not in django-stubs
         for name, value in list(self.cleaned_data.items()):
             field = self.fields.get(name)
             if field is None:
