@@ -8,10 +8,12 @@ the same bounds as the API (``bahali.core.inputs``), with a form error instead o
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import pydantic
 import pytest
 from django import forms
 from django.db import transaction
@@ -19,8 +21,10 @@ from django.db import transaction
 from bahali.accounts import services as accounts
 from bahali.aftercare.models import CheckIn
 from bahali.api.pagination import MAX_PAGE_SIZE
+from bahali.api.schemas import Schema
 from bahali.casework.models import Goal, Session
 from bahali.core.forms import BootstrapForm
+from bahali.core.inputs import Years
 from bahali.registry.models import Participant
 from bahali.testing import TEST_PASSWORD, PathwayWorld
 
@@ -228,6 +232,19 @@ def test_a_goal_target_in_year_9999_is_refused(client, world):
     assert _fields(_error(response, 422, "invalid")) == {"target_on"}
 
 
+class _Visit(Schema):
+    on: Annotated[datetime.date, Years(2000, 2030)]
+    born: datetime.date | None = None
+
+
+def test_a_field_may_give_other_years():
+    assert _Visit(on=datetime.date(2030, 1, 1)).on.year == 2030
+    with pytest.raises(pydantic.ValidationError, match="2000 and 2030"):
+        _Visit(on=datetime.date(1999, 12, 31))
+    with pytest.raises(pydantic.ValidationError, match="1900 and 2100"):
+        _Visit(on=datetime.date(2001, 1, 1), born=datetime.date(1899, 1, 1))
+
+
 # --- integers and paging ------------------------------------------------------------
 
 
@@ -289,6 +306,11 @@ class _Form(BootstrapForm):
     story = forms.CharField(widget=forms.Textarea)
     on = forms.DateField(required=False)
     count = forms.IntegerField(required=False)
+    founded = forms.DateField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["founded"].years = Years(1800, 2100)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -299,6 +321,7 @@ class _Form(BootstrapForm):
         ({"story": "Escape \x1b"}, "story"),
         ({"on": "9999-12-01"}, "on"),
         ({"count": str(HUGE)}, "count"),
+        ({"founded": "1799-12-31"}, "founded"),
     ],
 )
 def test_forms_keep_the_same_bounds_with_a_form_error(data, field):
@@ -309,7 +332,9 @@ def test_forms_keep_the_same_bounds_with_a_form_error(data, field):
 
 
 def test_a_form_within_bounds_is_valid():
-    form = _Form({"title": "Title", "story": "line one\r\n\tline two", "on": "2026-12-01"})
+    form = _Form(
+        {"title": "T", "story": "one\r\n\ttwo", "on": "2026-12-01", "founded": "1850-01-01"}
+    )
     assert form.is_valid(), form.errors
 
 

@@ -48,7 +48,7 @@ from bahali.testing import PathwayWorld
 pytestmark = pytest.mark.django_db
 
 OPENAPI = Path(__file__).resolve().parents[4] / "docs" / "api" / "openapi.json"
-EXAMPLES = int(os.environ.get("BAHALI_FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("BAHALI_FUZZ_EXAMPLES", "2"))
 LONG_RUN = "BAHALI_FUZZ_EXAMPLES" in os.environ
 ROLES = (Role.CASE_WORKER, Role.PROGRAMME_MANAGER, Role.OVERSIGHT_MONITOR)
 CHECKS = [
