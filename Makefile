@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo serve test lint browser-deps screenshots messages openapi clean
+.PHONY: install demo serve test fuzz lint browser-deps screenshots messages openapi clean
 
 $(STAMP): requirements.lock package-lock.json pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ browser-deps:
 # PYTEST_ARGS narrows a run (CI splits the PostgreSQL pass in two: `make test PYTEST_ARGS=src`).
 test: install browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The API fuzz run of the test suite, longer and with fresh randomness each time:
+# `make fuzz` (200 examples per operation and role), or `make fuzz FUZZ_EXAMPLES=1000`.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	BAHALI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:logging src/bahali/api/tests/test_fuzz.py
 
 lint: install
 	$(BIN)/ruff check src tests tools benchmarks

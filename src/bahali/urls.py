@@ -3,6 +3,8 @@ from django.shortcuts import render
 from django.urls import include, path
 from django.utils.translation import gettext as _
 
+from bahali.core import inputs
+
 urlpatterns = [
     path("", include("bahali.core.urls")),
     path("accounts/", include("bahali.accounts.urls")),
@@ -30,4 +32,28 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "core/404.html", status=404)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 as JSON under /api/ (the API's error shape), as a page elsewhere.
+
+    ``AddressValuesMiddleware`` raises ``RefusedAddressValue`` naming the parameter and the
+    reason: they go into the error's details. Other bad requests say nothing more.
+    """
+    message = ""
+    details = []
+    if isinstance(exception, inputs.RefusedAddressValue):
+        message = exception.message
+        details = [{"field": exception.field, "message": message}]
+    if request.path.startswith("/api/"):
+        body = {
+            "error": {
+                "code": "bad_request",
+                "message": _("The address is not valid."),
+                "details": details,
+            }
+        }
+        return JsonResponse(body, status=400)
+    return render(request, "core/400.html", {"message": message}, status=400)
+
+
+handler400 = bad_request
 handler404 = not_found

@@ -7,12 +7,13 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from bahali.accounts import services
 from bahali.accounts.middleware import choose_active_organisation
 from bahali.accounts.models import ApiToken, User
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.core.http import AuthedRequest
 
 router = Router(tags=["auth"])
@@ -41,21 +42,6 @@ class TokenOut(Schema):
     expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-
-
-class ErrorDetail(Schema):
-    field: str
-    message: str
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    details: list[ErrorDetail]
-
-
-class Error(Schema):
-    error: ErrorBody
 
 
 class MembershipOut(Schema):

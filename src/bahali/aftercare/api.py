@@ -8,14 +8,14 @@ import datetime
 from typing import Any
 
 from django.http import Http404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.api import Error
 from bahali.aftercare import services
 from bahali.aftercare.lookups import get_check_in_for_user, get_outcome_for_verification
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.core.http import AuthedRequest

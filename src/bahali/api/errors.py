@@ -89,3 +89,42 @@ def install(api: NinjaAPI) -> None:
             message = _("The request body could not be read; send JSON.")
             return error_response(api, request, 400, "bad_request", message)
         return error_response(api, request, exc.status_code, "error", str(exc))
+
+
+# What each error status means, for the OpenAPI document (in English, like the rest of it).
+ERROR_RESPONSES = {
+    400: "The body is not JSON, or a value in the address holds a control character",
+    401: "A valid bearer token is required",
+    403: "You are not allowed to do this",
+    404: "Not found, or out of your reach (the same answer)",
+    409: "Someone changed it since you read it, or it was already decided",
+    422: "The request is not valid; `details` names each field",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def declare_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add to every operation of an OpenAPI document the error statuses it can answer.
+
+    Declared here once rather than on each endpoint, from what the API does for all of them:
+    any address may hold a control character (400); an operation with a token may be refused
+    one (401), may not reach an object (404), and, when it writes, may be forbidden (403) or
+    conflict (409); one with parameters or a body may be invalid (422). Statuses an endpoint
+    declares itself are kept.
+    """
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            statuses = {400}
+            if operation.get("security"):
+                statuses |= {401, 404}
+                if method in WRITES:
+                    statuses |= {403, 409}
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.add(422)
+            responses = operation.setdefault("responses", {})
+            declared = {int(status) for status in responses}
+            for status in sorted(statuses - declared):
+                responses[status] = {"description": ERROR_RESPONSES[status], "content": error}
+            operation["responses"] = dict(sorted(responses.items(), key=lambda i: int(i[0])))
+    return schema

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path
 from ninja import NinjaAPI
 
@@ -9,6 +11,7 @@ from bahali.accounts.api import router as accounts_router
 from bahali.aftercare.api import router as aftercare_router
 from bahali.api import errors
 from bahali.api.auth import TokenAuth
+from bahali.api.pagination import MAX_OFFSET, MAX_PAGE_SIZE
 from bahali.assessments.api import router as assessments_router
 from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
@@ -19,13 +22,27 @@ from bahali.programmes.api import router as programmes_router
 from bahali.referrals.api import router as referrals_router
 from bahali.registry.api import router as registry_router
 
-api = NinjaAPI(
+
+class BahaliAPI(NinjaAPI):
+    """The API whose OpenAPI document declares every error status an operation answers."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return errors.declare_error_responses(super().get_openapi_schema(*args, **kwargs))
+
+
+api = BahaliAPI(
     title="Bahali API",
     version="1",
     description=(
         "Community-based rehabilitation and reintegration. Authenticate with "
         "`POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`. "
-        'Errors always have the shape `{"error": {"code", "message", "details"}}`.'
+        'Errors always have the shape `{"error": {"code", "message", "details"}}`. '
+        f"Lists are paged with `limit` (at most {MAX_PAGE_SIZE}, default 100) and `offset` "
+        f"(at most {MAX_OFFSET}). Every input keeps the same bounds: text holds no control "
+        "character (tab, newline and carriage return aside) and no lone surrogate, dates "
+        "fall in the years 1900 to 2100 unless a field says otherwise, whole numbers fit in "
+        "64 bits; a value outside them is refused with 422 naming the field, and a control "
+        "character in the address (path or query) with 400."
     ),
     auth=TokenAuth(),
     urls_namespace="api",

@@ -14,11 +14,11 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.assessments import services, xlsform
 from bahali.assessments.lookups import get_assessment_for_user, get_instrument_for_user
 from bahali.assessments.models import Assessment, Instrument, InstrumentKind, InstrumentVersion

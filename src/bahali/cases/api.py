@@ -7,13 +7,13 @@ import datetime
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.api import Error
 from bahali.accounts.models import Membership
 from bahali.api.errors import ApiError
+from bahali.api.pagination import Pagination, paginate
+from bahali.api.schemas import Error, Schema
 from bahali.cases import services, work
 from bahali.cases.filters import CaseFilter
 from bahali.cases.lookups import (
@@ -284,7 +284,7 @@ def _lookup(model: type, pk: int | None, field: str) -> object | None:
     response={200: list[CaseOut], 422: Error},
     summary="Cases you may see",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_cases(
     request: AuthedRequest,
     programme: str = "",

@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, TeamMember
 from bahali.casework import services

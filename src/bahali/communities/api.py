@@ -9,10 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
-from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.communities import readiness, services
 from bahali.communities.lookups import communities_visible_to, get_community_for_user

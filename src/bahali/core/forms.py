@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from bahali.core import inputs
+
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: per field where it names one."""
@@ -46,6 +48,27 @@ class BootstrapForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs["class"] = css
+
+    def _clean_fields(self) -> None:
+        """Each field's value keeps ``bahali.core.inputs``' bounds, before ``clean()`` uses it.
+
+        Django's ``CharField`` refuses NUL only; other control characters, dates past 2100
+        (9999 made date arithmetic overflow) and integers past 64 bits are refused here once
+        for every form. Only a ``Textarea`` may hold tabs and line breaks; a field may give
+        other years with a ``years`` attribute (``bahali.core.inputs.Years``).
+        """
+        super()._clean_fields()  # type: ignore[misc]  # Django's, not in django-stubs
+        for name, value in list(self.cleaned_data.items()):
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            found = inputs.problem(
+                value,
+                multiline=isinstance(field.widget, forms.Textarea),
+                years=getattr(field, "years", None),
+            )
+            if found:
+                self.add_error(name, found)
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from bahali.core import context, crypto, sealing
+from bahali.core import context, crypto, inputs, sealing
 
 # No inline script or style anywhere: assets come from our own origin only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -62,3 +62,26 @@ class SealErrorMiddleware:
         sealing.record_refusal(exception, user=getattr(request, "user", None))
         page = {"message": exception.public_message}
         return render(request, "core/sealed.html", page, status=409)
+
+
+class AddressValuesMiddleware:
+    """Answers 400 when the path or a query value holds a control character (a NUL above all).
+
+    Such values reached the database from a participant code in the path or ``?district=``
+    and answered 500 on PostgreSQL, which refuses NUL in text. No address of ours needs one,
+    so every page and endpoint is covered here at once; the API answers in its error shape
+    (``bahali.urls.bad_request``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        values: list[tuple[str, object]] = [("path", request.path)]
+        values += [("query", name) for name in request.GET]
+        values += list(request.GET.lists())
+        for name, value in values:
+            found = inputs.problem(value, multiline=False)
+            if found:
+                raise inputs.RefusedAddressValue(name, found)
+        return self.get_response(request)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Router
 
-from bahali.accounts.api import Error
+from bahali.api.pagination import Pagination, paginate
+from bahali.api.schemas import Error, Schema
 from bahali.core.http import AuthedRequest
 from bahali.organisations.models import Organisation
 
@@ -28,7 +28,7 @@ class OrganisationOut(Schema):
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations taking part")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_organisations(request: AuthedRequest, kind: str | None = None) -> QuerySet[Organisation]:
     organisations = (
         Organisation.objects.visible_to(request.user).active().select_related("district")

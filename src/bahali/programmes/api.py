@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
-from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.core.http import AuthedRequest
 from bahali.programmes import services
 from bahali.programmes.lookups import get_programme_for_user

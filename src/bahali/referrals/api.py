@@ -13,10 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
-from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.core.http import AuthedRequest
 from bahali.referrals import services

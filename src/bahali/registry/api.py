@@ -8,17 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.api import Error
 from bahali.api.errors import ApiError
+from bahali.api.pagination import Pagination, paginate
+from bahali.api.schemas import Error, Schema
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import Community, District
 from bahali.registry import services
 from bahali.registry.lookups import get_participant_for_user
-from bahali.registry.models import Participant
+from bahali.registry.models import Language, Participant
 
 router = Router(tags=["participants"])
 
@@ -42,7 +42,12 @@ class RegistrationIn(IdentityIn):
     sex: str = Field(..., pattern="^[mf]$")
     district: str = Field(..., min_length=3, max_length=3, description="District code, e.g. SWT")
     home_community_id: int | None = None
-    languages: list[str] = []
+    languages: list[str] = Field(
+        [],
+        max_length=len(Language.values),
+        description="Language codes: " + ", ".join(Language.values),
+        json_schema_extra={"items": {"type": "string", "enum": list(Language.values)}},
+    )
     decision: str = Field(
         "check",
         description=(
@@ -176,7 +181,7 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
 
 
 @router.get("/participants", response=list[ParticipantOut], summary="Participants you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_participants(request: AuthedRequest) -> QuerySet[Participant]:
     return Participant.objects.visible_to(request.user).active().select_related("district")
 

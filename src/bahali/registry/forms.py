@@ -9,19 +9,10 @@ from bahali.core.forms import BootstrapForm
 from bahali.geography.models import Community, District
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.matching.normalise import split_father
-from bahali.registry.models import Consent, ConsentPurpose, IdentityPurpose, Sex
+from bahali.registry.models import Consent, ConsentPurpose, IdentityPurpose, Language, Sex
 from bahali.registry.services import STATEMENT_MAX, Identity
 
-LANGUAGES = [
-    ("ps", _("Pashto")),
-    ("ur", _("Urdu")),
-    ("pa", _("Punjabi")),
-    ("sd", _("Sindhi")),
-    ("bal", _("Balochi")),
-    ("skr", _("Saraiki")),
-    ("hno", _("Hindko")),
-    ("en", _("English")),
-]
+LANGUAGES = Language.choices
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

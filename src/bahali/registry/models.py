@@ -42,6 +42,19 @@ class AgeBand(models.TextChoices):
     UNKNOWN = "", _("Unknown")
 
 
+class Language(models.TextChoices):
+    """The languages a participant may be recorded as speaking (stored as comma-separated codes)."""
+
+    PASHTO = "ps", _("Pashto")
+    URDU = "ur", _("Urdu")
+    PUNJABI = "pa", _("Punjabi")
+    SINDHI = "sd", _("Sindhi")
+    BALOCHI = "bal", _("Balochi")
+    SARAIKI = "skr", _("Saraiki")
+    HINDKO = "hno", _("Hindko")
+    ENGLISH = "en", _("English")
+
+
 class Participant(SealedRow, AuditedModel):
     """A person in the programme, known everywhere by a pseudonymous code.
 

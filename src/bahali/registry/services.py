@@ -32,6 +32,7 @@ from bahali.registry.models import (
     ConsentPurpose,
     DistinctPair,
     IdentityPurpose,
+    Language,
     Merge,
     Participant,
     ParticipantLink,
@@ -75,6 +76,24 @@ class Identity:
             phone=self.phone.strip(),
             address=self.address.strip(),
         )
+
+
+def _known_languages(languages: str) -> str:
+    """Comma-separated codes of known languages, each once; an unknown code is refused.
+
+    Unchecked, the API stored 30 kB in a 100-character column on SQLite and answered 500 on
+    PostgreSQL; the known codes (``Language``) fit in the column all together.
+    """
+    codes = list(dict.fromkeys(code.strip() for code in languages.split(",") if code.strip()))
+    unknown = [code for code in codes if code not in Language.values]
+    if unknown:
+        raise ValidationError(
+            {
+                "languages": _("Unknown language code %(code)s: use one of %(known)s.")
+                % {"code": repr(unknown[0][:20]), "known": ", ".join(Language.values)}
+            }
+        )
+    return ",".join(codes)
 
 
 def _check_identity(identity: Identity, sex: str) -> None:
@@ -284,6 +303,7 @@ def register_participant(
     organisation = _acting_organisation(actor, organisation)
     identity = identity.normalised()
     _check_identity(identity, sex)
+    languages = _known_languages(languages)
     if sex not in {"m", "f"}:
         raise ValidationError({"sex": _("Choose the participant's sex.")})
     if home_community is not None and home_community.tehsil.district_id != district.pk:
@@ -301,7 +321,7 @@ def register_participant(
         age_band=band,
         is_juvenile=bool(juvenile),
         home_community=home_community,
-        languages=languages.strip(),
+        languages=languages,
         registered_by=organisation,
     )
     _seal(participant, identity)

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "bahali.accounts.middleware.ActiveMembershipMiddleware",
+    "bahali.core.middleware.AddressValuesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bahali.core.middleware.SealErrorMiddleware",

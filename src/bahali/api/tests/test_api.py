@@ -143,3 +143,26 @@ def test_openapi_document_is_served_and_committed(client):
     assert committed == json.loads(json.dumps(generated)), (
         "docs/api/openapi.json is stale: run `make openapi` and commit the result"
     )
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_api_schema_keeps_the_input_bounds():
+    """Each app's API schemas derive from ``bahali.api.schemas.Schema``, which refuses control
+    characters, years outside 1900–2100 and integers past 64 bits: one deriving from ninja's
+    ``Schema`` directly would let them through to the database."""
+    import ninja
+
+    from bahali.api.schemas import Schema
+
+    ours = [
+        cls
+        for cls in _subclasses(ninja.Schema)
+        if cls.__module__.startswith("bahali.") and cls.__module__.endswith(".api")
+    ]
+    assert len(ours) > 50
+    assert [cls for cls in ours if not issubclass(cls, Schema)] == []

@@ -66,7 +66,7 @@ def test_the_page_and_the_api_list_the_same_grievances(world, signed_in):
     assert len(answers["status=all"]) == 3
 
 
-@pytest.mark.parametrize(("field", "value"), [("status", "sleeping"), ("category", "x\x00")])
+@pytest.mark.parametrize(("field", "value"), [("status", "sleeping"), ("category", "x" * 41)])
 def test_a_bad_filter_value_is_named_not_a_server_error(world, signed_in, field, value):
     client = signed_in(world.monitor)
     answer = client.get("/api/v1/grievances", {field: value}, **_bearer(world.monitor))

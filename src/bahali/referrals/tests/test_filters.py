@@ -55,9 +55,7 @@ def test_the_page_and_the_api_list_the_same_services(world, signed_in):
     assert answers["district=bjr"] == {"Tailoring course"}
 
 
-@pytest.mark.parametrize(
-    ("field", "value"), [("category", "magic"), ("district", "SWT\x00"), ("district", "X" * 11)]
-)
+@pytest.mark.parametrize(("field", "value"), [("category", "magic"), ("district", "X" * 11)])
 def test_a_bad_filter_value_is_named_not_a_server_error(world, signed_in, field, value):
     client = signed_in(world.case_worker)
     answer = client.get("/api/v1/services", {field: value}, **_bearer(world.case_worker))
