@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from bahali.assessments import definition as spec
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.core.sealing import Sealed
 from bahali.programmes.models import Translated
 
@@ -31,7 +32,7 @@ class InstrumentKind(models.TextChoices):
     READINESS = "readiness", _("Community readiness")
 
 
-class InstrumentQuerySet(models.QuerySet[Any]):
+class InstrumentQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, verb: str = "read") -> Any:
         """Instruments the user may ``verb``: reading is open to every role (definitions
         hold no personal data); writing is for the owning organisation's managers."""

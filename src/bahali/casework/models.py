@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.core.sealing import Sealed
 
 
@@ -148,7 +149,7 @@ class AttendanceStatus(models.TextChoices):
     EXCUSED = "excused", _("Excused")
 
 
-class SessionQuerySet(models.QuerySet[Any]):
+class SessionQuerySet(AuditedQuerySet):
     """Sessions are scoped through their attendance rows: a group session spans several cases
     and is visible when one of its attendances' cases is (a subquery, never DISTINCT)."""
 

@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts import policies
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.organisations.models import OrganisationKind
 
 
-class CommunityQuerySet(models.QuerySet[Any]):
+class CommunityQuerySet(AuditedQuerySet):
     def visible_to(
         self, user: Any, resource: str = "community_readiness", verb: str = "read"
     ) -> Any:

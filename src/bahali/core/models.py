@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
@@ -12,6 +13,7 @@ from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core import context, sealing
+from bahali.core.querysets import AuditedQuerySet
 
 REDACTED = "[redacted]"
 
@@ -37,7 +39,9 @@ class AuditedModel(models.Model):
     what to what. Fields in ``audit_secret_fields`` are recorded as changed without their
     values; fields in ``audit_ignored_fields`` are bookkeeping and not recorded at all.
     Sealed fields (``sealed_fields``: field → context, see ``bahali.core.sealing``) are
-    secret too.
+    secret too. Bulk writes are audited the same way by the managers' QuerySet
+    (``bahali.core.querysets.AuditedQuerySet``), and deletes, cascades included, by a
+    ``pre_delete`` receiver.
     """
 
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset()
@@ -46,6 +50,8 @@ class AuditedModel(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     _audit_snapshot: dict[str, Any]
     _state: ModelState
@@ -68,10 +74,8 @@ class AuditedModel(models.Model):
             record("create" if adding else "update", obj=self, changes=changes)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        from bahali.audit.services import record
-
+        # Recorded row by row, cascades included, by ``core.querysets.record_delete``.
         context.current()
-        record("delete", obj=self)
         return super().delete(*args, **kwargs)
 
     def audit_label(self) -> str:
@@ -79,23 +83,46 @@ class AuditedModel(models.Model):
 
     def _audit_changes(self, update_fields: Any) -> dict[str, list[Any]]:
         snapshot = getattr(self, "_audit_snapshot", {})
-        skip = {"created_at", "updated_at", *self.audit_ignored_fields}
-        changes: dict[str, list[Any]] = {}
+        names = []
         for field in self._meta.concrete_fields:
-            if field.name in skip or field.primary_key:
+            if field.name in ("created_at", "updated_at"):
                 continue
             if update_fields is not None and field.name not in update_fields:
                 continue
-            new = getattr(self, field.attname)
-            old = snapshot.get(field.attname)
-            if not self._state.adding and field.attname in snapshot and old == new:
+            names.append(field.name)
+        return self.audit_describe(names, snapshot, self.audit_values(), adding=self._state.adding)
+
+    def audit_values(self) -> dict[str, Any]:
+        """The row's stored values, by column (``attname``)."""
+        return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    @classmethod
+    def audit_is_bookkeeping(cls, names: Iterable[str]) -> bool:
+        """Whether a write of only these fields is bookkeeping: allowed anywhere, unrecorded."""
+        names = [cls._meta.get_field(name).name for name in names]
+        return bool(names) and all(name in cls.audit_ignored_fields for name in names)
+
+    @classmethod
+    def audit_describe(
+        cls, names: Iterable[str], old: dict[str, Any], new: dict[str, Any], *, adding: bool
+    ) -> dict[str, list[Any]]:
+        """The ``{field: [before, after]}`` an event records for these fields (by name), from
+        values by column; unchanged and bookkeeping fields left out, secrets redacted."""
+        changes: dict[str, list[Any]] = {}
+        for name in names:
+            field = cls._meta.get_field(name)
+            if field.name in cls.audit_ignored_fields or field.primary_key:
                 continue
-            if self._state.adding and (new in (None, "") or new == field.get_default()):
+            before, after = old.get(field.attname), new.get(field.attname)
+            if adding:
+                if after in (None, "") or after == field.get_default():
+                    continue
+            elif field.attname in old and before == after:
                 continue
-            if field.name in self.audit_secret_fields or field.name in self.sealed_fields:
+            if field.name in cls.audit_secret_fields or field.name in cls.sealed_fields:
                 changes[field.name] = [REDACTED, REDACTED]
             else:
-                changes[field.name] = [_jsonable(old), _jsonable(new)]
+                changes[field.name] = [_jsonable(before), _jsonable(after)]
         return changes
 
     @classmethod

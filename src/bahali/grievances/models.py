@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts import policies
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 
 
 class GrievanceCategory(models.TextChoices):
@@ -54,7 +55,7 @@ class Finding(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the complainant")
 
 
-class GrievanceQuerySet(models.QuerySet[Any]):
+class GrievanceQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, resource: str = "grievance", verb: str = "read") -> Any:
         return policies.filter_visible(self, user, resource, verb)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts import policies
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 
 
 class ServiceCategory(models.TextChoices):
@@ -27,7 +28,7 @@ class ServiceCategory(models.TextChoices):
     EMPLOYMENT = "employment", _("Employer")
 
 
-class ServiceQuerySet(models.QuerySet[Any]):
+class ServiceQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, verb: str = "read") -> Any:
         return policies.filter_visible(self, user, "service_directory", verb)
 
@@ -83,7 +84,7 @@ class ReferralStatus(models.TextChoices):
 OPEN_REFERRAL_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
 
 
-class ReferralQuerySet(models.QuerySet[Any]):
+class ReferralQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, resource: str = "referral", verb: str = "read") -> Any:
         return policies.filter_visible(self, user, resource, verb)
 
