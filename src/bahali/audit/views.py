@@ -33,6 +33,7 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         "object_type": request.GET.get("object_type", "").strip(),
         "since": request.GET.get("since", "").strip(),
         "until": request.GET.get("until", "").strip(),
+        "operation": request.GET.get("operation", "").strip(),
     }
     if filters["action"]:
         events = events.filter(action__startswith=filters["action"])
@@ -40,6 +41,9 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         events = events.filter(actor_label__iexact=filters["actor"])
     if filters["object_type"]:
         events = events.filter(object_type=filters["object_type"])
+    if filters["operation"]:
+        # One request, command or task: all its events, in the order they were written.
+        events = events.filter(operation=filters["operation"])
     since, until = parse_date(filters["since"] or "x"), parse_date(filters["until"] or "x")
     tz = timezone.get_current_timezone()
     if since:

@@ -16,6 +16,9 @@ from bahali.core import context, sealing
 from bahali.core.querysets import AuditedQuerySet
 
 REDACTED = "[redacted]"
+# Bookkeeping on every audited model: the stale-edit counter, bumped by a conditional
+# update wherever an edit is saved; the edit itself is what the trail records.
+BOOKKEEPING_FIELDS = frozenset({"version"})
 
 
 def _jsonable(value: Any) -> Any:
@@ -37,7 +40,8 @@ class AuditedModel(models.Model):
 
     The audit mechanism, not each caller, records the change: which fields changed, from
     what to what. Fields in ``audit_secret_fields`` are recorded as changed without their
-    values; fields in ``audit_ignored_fields`` are bookkeeping and not recorded at all.
+    values; fields in ``audit_ignored_fields`` (and ``version``) are bookkeeping and not
+    recorded at all.
     Sealed fields (``sealed_fields``: field → context, see ``bahali.core.sealing``) are
     secret too. Bulk writes are audited the same way by the managers' QuerySet
     (``bahali.core.querysets.AuditedQuerySet``), and deletes, cascades included, by a
@@ -97,10 +101,16 @@ class AuditedModel(models.Model):
         return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
 
     @classmethod
+    def audit_bookkeeping_fields(cls) -> frozenset[str]:
+        """``audit_ignored_fields``, plus every model's stale-edit counter ``version``."""
+        return cls.audit_ignored_fields | BOOKKEEPING_FIELDS
+
+    @classmethod
     def audit_is_bookkeeping(cls, names: Iterable[str]) -> bool:
         """Whether a write of only these fields is bookkeeping: allowed anywhere, unrecorded."""
         names = [cls._meta.get_field(name).name for name in names]
-        return bool(names) and all(name in cls.audit_ignored_fields for name in names)
+        ignored = cls.audit_bookkeeping_fields()
+        return bool(names) and all(name in ignored for name in names)
 
     @classmethod
     def audit_describe(
@@ -109,9 +119,10 @@ class AuditedModel(models.Model):
         """The ``{field: [before, after]}`` an event records for these fields (by name), from
         values by column; unchanged and bookkeeping fields left out, secrets redacted."""
         changes: dict[str, list[Any]] = {}
+        ignored = cls.audit_bookkeeping_fields()
         for name in names:
             field = cls._meta.get_field(name)
-            if field.name in cls.audit_ignored_fields or field.primary_key:
+            if field.name in ignored or field.primary_key:
                 continue
             before, after = old.get(field.attname), new.get(field.attname)
             if adding:

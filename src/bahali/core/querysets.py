@@ -87,32 +87,18 @@ class AuditedQuerySet(models.QuerySet[Any]):
         return created
 
     def bulk_update(self, objs: Iterable[Any], fields: Sequence[str], **kwargs: Any) -> int:
-        model: type[AuditedModel] = self.model
-        if model.audit_is_bookkeeping(fields):
-            return super().bulk_update(objs, fields, **kwargs)
-        context.current()
+        # Django runs bulk_update as ``update()`` statements (CASE … WHEN per row), so the
+        # rows are recorded there, with their values before and after. Refused up front, not
+        # inside its transaction, which would leave an enclosing one unusable.
+        if not self.model.audit_is_bookkeeping(fields):
+            context.current()
         objs = list(objs)
-        attnames = [model._meta.get_field(name).attname for name in fields]
-        names = [model._meta.get_field(name).name for name in fields]
         for obj in objs:
             sealing.flush(obj)
-        with transaction.atomic(using=self.db):
-            before = {
-                row["pk"]: row
-                for row in model._default_manager.using(self.db)
-                .filter(pk__in=[obj.pk for obj in objs])
-                .select_for_update(of=("self",))
-                .values("pk", *attnames)
-            }
-            count = super().bulk_update(objs, fields, **kwargs)
-            entries = []
-            for obj in objs:
-                new = {attname: getattr(obj, attname) for attname in attnames}
-                changes = model.audit_describe(names, before.get(obj.pk, {}), new, adding=False)
-                obj._audit_snapshot = {**getattr(obj, "_audit_snapshot", {}), **new}
-                if changes:
-                    entries.append(("update", obj, changes))
-            _record(entries)
+        count = super().bulk_update(objs, fields, **kwargs)
+        for obj in objs:
+            snapshot = getattr(obj, "_audit_snapshot", {})
+            obj._audit_snapshot = {**snapshot, **obj.audit_values()}
         return count
 
 
