@@ -102,6 +102,8 @@ class InstrumentVersion(AuditedModel):
         related_name="+",
     )
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("instrument version")
         verbose_name_plural = _("instrument versions")

@@ -45,7 +45,7 @@ def digest(payload: dict[str, Any]) -> str:
 
 def audit_key(key_id: str) -> bytes:
     try:
-        return settings.AUDIT_KEYS[key_id]  # type: ignore[no-any-return]
+        return bytes(settings.AUDIT_KEYS[key_id])
     except KeyError:
         raise UnknownAuditKey(key_id) from None
 

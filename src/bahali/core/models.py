@@ -13,7 +13,6 @@ from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core import context, sealing
-from bahali.core.querysets import AuditedQuerySet
 
 REDACTED = "[redacted]"
 # Bookkeeping on every audited model: the stale-edit counter, bumped by a conditional
@@ -54,8 +53,6 @@ class AuditedModel(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = AuditedQuerySet.as_manager()
 
     _audit_snapshot: dict[str, Any]
     _state: ModelState
@@ -101,6 +98,14 @@ class AuditedModel(models.Model):
         return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
 
     @classmethod
+    def audit_field(cls, name: str) -> models.Field[Any, Any]:
+        """A concrete field by name or column name (``case`` or ``case_id``)."""
+        field = cls._meta.get_field(name)
+        if not isinstance(field, models.Field) or not field.concrete:
+            raise ValueError(f"{cls._meta.label}.{name} is not a column")
+        return field
+
+    @classmethod
     def audit_bookkeeping_fields(cls) -> frozenset[str]:
         """``audit_ignored_fields``, plus every model's stale-edit counter ``version``."""
         return cls.audit_ignored_fields | BOOKKEEPING_FIELDS
@@ -108,7 +113,7 @@ class AuditedModel(models.Model):
     @classmethod
     def audit_is_bookkeeping(cls, names: Iterable[str]) -> bool:
         """Whether a write of only these fields is bookkeeping: allowed anywhere, unrecorded."""
-        names = [cls._meta.get_field(name).name for name in names]
+        names = [cls.audit_field(name).name for name in names]
         ignored = cls.audit_bookkeeping_fields()
         return bool(names) and all(name in ignored for name in names)
 
@@ -121,7 +126,7 @@ class AuditedModel(models.Model):
         changes: dict[str, list[Any]] = {}
         ignored = cls.audit_bookkeeping_fields()
         for name in names:
-            field = cls._meta.get_field(name)
+            field = cls.audit_field(name)
             if field.name in ignored or field.primary_key:
                 continue
             before, after = old.get(field.attname), new.get(field.attname)

@@ -17,7 +17,7 @@ turns off Django's fast-delete path for them, so every deleted row is seen).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
@@ -36,7 +36,7 @@ class AuditedQuerySet(models.QuerySet[Any]):
         if model.audit_is_bookkeeping(kwargs):
             return super().update(**kwargs)
         context.current()
-        fields = [model._meta.get_field(name) for name in kwargs]
+        fields = [model.audit_field(name) for name in kwargs]
         attnames = [field.attname for field in fields]
         with transaction.atomic(using=self.db):
             # Lock the rows first, then update exactly those: the events name every row the
@@ -53,7 +53,7 @@ class AuditedQuerySet(models.QuerySet[Any]):
                 return 0
             count = super(AuditedQuerySet, self.filter(pk__in=list(before))).update(**kwargs)
             changed = model._default_manager.using(self.db).filter(pk__in=list(before))
-            entries = []
+            entries: list[tuple[str, models.Model | None, Mapping[str, Any]]] = []
             for obj in changed.order_by("pk"):
                 old = before[obj.pk]
                 new = {attname: getattr(obj, attname) for attname in attnames}
@@ -77,7 +77,7 @@ class AuditedQuerySet(models.QuerySet[Any]):
             sealing.flush(obj)
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
-            entries = []
+            entries: list[tuple[str, models.Model | None, Mapping[str, Any]]] = []
             for obj in created:
                 values = obj.audit_values()
                 changes = obj.audit_describe(list(values), {}, values, adding=True)
@@ -86,23 +86,26 @@ class AuditedQuerySet(models.QuerySet[Any]):
             _record(entries)
         return created
 
-    def bulk_update(self, objs: Iterable[Any], fields: Sequence[str], **kwargs: Any) -> int:
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         # Django runs bulk_update as ``update()`` statements (CASE … WHEN per row), so the
         # rows are recorded there, with their values before and after. Refused up front, not
         # inside its transaction, which would leave an enclosing one unusable.
+        fields = list(fields)
         if not self.model.audit_is_bookkeeping(fields):
             context.current()
         objs = list(objs)
         for obj in objs:
             sealing.flush(obj)
-        count = super().bulk_update(objs, fields, **kwargs)
+        count = super().bulk_update(objs, fields, batch_size=batch_size)
         for obj in objs:
             snapshot = getattr(obj, "_audit_snapshot", {})
             obj._audit_snapshot = {**snapshot, **obj.audit_values()}
         return count
 
 
-def _record(entries: list[tuple[str, models.Model | None, dict[str, Any]]]) -> None:
+def _record(entries: Sequence[tuple[str, models.Model | None, Mapping[str, Any]]]) -> None:
     from bahali.audit.services import record_many
 
     record_many(entries)
