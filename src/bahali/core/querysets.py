@@ -80,7 +80,9 @@ class AuditedQuerySet(models.QuerySet[Any]):
             entries: list[tuple[str, models.Model | None, Mapping[str, Any]]] = []
             for obj in created:
                 values = obj.audit_values()
-                changes = obj.audit_describe(list(values), {}, values, adding=True)
+                # As a save records a new row: its fields, not the timestamps.
+                names = [name for name in values if name not in ("created_at", "updated_at")]
+                changes = obj.audit_describe(names, {}, values, adding=True)
                 obj._audit_snapshot = values
                 entries.append(("create", obj, changes))
             _record(entries)
