@@ -213,12 +213,18 @@ def test_a_request_through_the_stack_gets_its_own_operation(member, signed_in):
     assert signed.operation != verified.operation
 
 
-def test_one_command_is_one_operation():
-    """``bahali`` starts one operation for the command it runs (each run its own process; here
-    the source and operation it sets for the process are put back after each run, and the
-    database connection stays the test's)."""
+def test_one_command_is_one_operation(monkeypatch):
+    """``bahali`` starts one operation for the command it runs. Each run is its own process;
+    here the command runs through ``call_command`` (Django's command line would close the
+    test's connection), and the source and operation it sets are put back after each run."""
+    from django.core import management
+
     from bahali import cli
     from bahali.core import context
+
+    monkeypatch.setattr(
+        management, "execute_from_command_line", lambda argv: management.call_command(*argv[1:])
+    )
 
     def run_command() -> None:
         source, operation_id = context._source.get(), context._operation.get()
