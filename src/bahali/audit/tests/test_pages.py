@@ -55,3 +55,6 @@ def test_an_operation_is_shown_as_a_unit(member, signed_in):
     assert "Written together 1" in page and "Written together 2" in page
     assert "Written apart" not in page
     assert 'data-testid="operation-filter"' in page and "2 events" in page
+    for bad in ("%00", "not-hex", "a" * 33):
+        response = client.get(f"/audit/?operation={bad}")
+        assert response.status_code == 200 and "No events match." in response.content.decode()
