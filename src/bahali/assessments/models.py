@@ -21,6 +21,7 @@ from bahali.assessments.querysets import InstrumentQuerySet
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core import sealing
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.core.sealing import Sealed, SealedRow
 from bahali.programmes.models import Translated
 
@@ -93,6 +94,8 @@ class InstrumentVersion(AuditedModel):
         blank=True,
         related_name="+",
     )
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("instrument version")

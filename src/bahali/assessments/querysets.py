@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from bahali.core.querysets import AuditedQuerySet
 
 
-class InstrumentQuerySet(models.QuerySet[Any]):
+class InstrumentQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, verb: str = "read") -> Any:
         """Instruments the user may ``verb``: reading is open to every role (definitions
         hold no personal data); writing is for the owning organisation's managers."""

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bahali.audit import chain
+from bahali.audit.chain import GENESIS_HASH
 from bahali.audit.querysets import AuditEventQuerySet
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "AuditChainHead", "AuditEvent"]
 
 
 class AuditEvent(models.Model):
@@ -20,8 +20,11 @@ class AuditEvent(models.Model):
 
     ``seq`` counts events without gaps and ``prev_hash`` carries the previous event's hash,
     so editing, removing or reordering any row breaks the chain at that row
-    (``bahali audit verify``). Rows are never updated or deleted: the model refuses, and on
-    PostgreSQL a trigger refuses too.
+    (``bahali audit verify``); ``mac`` seals the hash with an audit key kept outside the
+    database (``key_id`` names it), so a rewritten chain cannot be re-sealed from the
+    database alone. Events of one request, command or task share ``operation``. Rows are
+    never updated or deleted: the model refuses, and on PostgreSQL triggers refuse UPDATE,
+    DELETE and TRUNCATE too.
     """
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
@@ -53,8 +56,11 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     source = models.CharField(_("source"), max_length=16)
+    operation = models.CharField(_("operation"), max_length=32, blank=True, db_index=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    key_id = models.CharField(_("audit key"), max_length=32)
+    mac = models.CharField(_("seal"), max_length=64)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -90,21 +96,31 @@ class AuditEvent(models.Model):
             "changes": self.changes,
             "reason": self.reason,
             "source": self.source,
+            "operation": self.operation,
+            "key_id": self.key_id,
             "prev_hash": self.prev_hash,
         }
 
     def compute_hash(self) -> str:
-        canonical = json.dumps(
-            self.payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return chain.digest(self.payload())
+
+    def seal(self) -> None:
+        """Fill ``hash`` and ``mac`` (under the active audit key) for a new event."""
+        self.key_id = chain.active_key_id()
+        self.hash = self.compute_hash()
+        self.mac = chain.seal(self.key_id, self.hash)
 
 
 class AuditChainHead(models.Model):
-    """The newest event's position and hash, so removing events from the end is detected too."""
+    """The newest event's position and hash, so removing events from the end is detected too.
+
+    Sealed like the events (``mac`` under ``key_id``): moving the head back needs the key.
+    """
 
     seq = models.PositiveBigIntegerField(_("sequence"))
     hash = models.CharField(_("hash"), max_length=64)
+    key_id = models.CharField(_("audit key"), max_length=32)
+    mac = models.CharField(_("seal"), max_length=64)
 
     class Meta:
         verbose_name = _("audit chain head")
@@ -112,3 +128,7 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+    def move_to(self, event: AuditEvent) -> None:
+        self.seq, self.hash, self.key_id = event.seq, event.hash, event.key_id
+        self.mac = chain.head_seal(self.key_id, self.seq, self.hash)

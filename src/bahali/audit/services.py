@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from bahali.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from bahali.audit import chain
+from bahali.audit.chain import GENESIS_HASH
+from bahali.audit.models import AuditChainHead, AuditEvent
 from bahali.core import context
 from bahali.core.batches import in_batches
 from bahali.core.context import service
@@ -41,35 +43,57 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     """Append one event to the chain, as the party acting now (see ``core.context``)."""
+    return record_many([(action, obj, changes or {})], reason=reason)[0]
+
+
+def record_many(
+    entries: Sequence[tuple[str, models.Model | None, Mapping[str, Any]]], *, reason: str = ""
+) -> list[AuditEvent]:
+    """Append one event per ``(action, obj, changes)``, in order, under one lock: the bulk
+    paths (``core.querysets.AuditedQuerySet``) record a row each without a round trip each."""
     acting = context.current()
+    if not entries:
+        return []
     with transaction.atomic():
         _lock_chain()
         head = AuditChainHead.objects.select_for_update().first()
-        seq = head.seq + 1 if head else 1
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor=acting.user,
-            actor_label=acting.user.username if acting.user else "system",
-            organisation=acting.organisation,
-            organisation_label=acting.organisation.name if acting.organisation else "",
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-            object_label=object_label(obj) if obj is not None else "",
-            changes=dict(changes or {}),
-            reason=reason or acting.reason,
-            source=acting.source,
-            prev_hash=head.hash if head else GENESIS_HASH,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        if head is None:
-            AuditChainHead.objects.create(seq=seq, hash=event.hash)
+        seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+        now = timezone.now()
+        events = []
+        for action, obj, changes in entries:
+            seq += 1
+            event = AuditEvent(
+                seq=seq,
+                occurred_at=now,
+                actor=acting.user,
+                actor_label=acting.user.username if acting.user else "system",
+                organisation=acting.organisation,
+                organisation_label=acting.organisation.name if acting.organisation else "",
+                action=action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+                object_label=object_label(obj) if obj is not None else "",
+                changes=dict(changes),
+                reason=reason or acting.reason,
+                source=acting.source,
+                operation=acting.operation,
+                prev_hash=prev_hash,
+            )
+            event.seal()
+            prev_hash = event.hash
+            events.append(event)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
         else:
-            head.seq, head.hash = seq, event.hash
-            head.save(update_fields=["seq", "hash"])
-    return event
+            AuditEvent.objects.bulk_create(events)
+        if head is None:
+            head = AuditChainHead()
+            head.move_to(events[-1])
+            head.save(force_insert=True)
+        else:
+            head.move_to(events[-1])
+            head.save(update_fields=["seq", "hash", "key_id", "mac"])
+    return events
 
 
 @dataclass(frozen=True)
@@ -85,8 +109,15 @@ class ChainReport:
         return self.bad_seq is None
 
 
-def verify_chain() -> ChainReport:
-    """Walk the chain in order; stop at the first event that was altered, removed or moved."""
+def verify_chain(against: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain in order; stop at the first event that was altered, removed or moved.
+
+    Each event's hash is recomputed and its seal checked with the audit key it names, so a
+    chain rewritten and re-hashed by someone without the key fails at the first rewritten
+    event. ``against`` is a checkpoint's (sequence, hash): the chain must still hold that
+    event unchanged, so even a rewrite made with the key is found if it reaches back before
+    the checkpoint.
+    """
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -101,6 +132,26 @@ def verify_chain() -> ChainReport:
             )
         if event.compute_hash() != event.hash:
             return ChainReport(checked, event.seq, f"event #{event.seq} was altered")
+        try:
+            sealed = chain.seal_matches(chain.seal(event.key_id, event.hash), event.mac)
+        except chain.UnknownAuditKey:
+            return ChainReport(
+                checked,
+                event.seq,
+                f"event #{event.seq} is sealed with audit key {event.key_id!r}, "
+                "which is not configured",
+            )
+        if not sealed:
+            return ChainReport(
+                checked,
+                event.seq,
+                f"event #{event.seq} has a seal that does not match: rewritten without the "
+                "audit key",
+            )
+        if against is not None and event.seq == against[0] and event.hash != against[1]:
+            return ChainReport(
+                checked, event.seq, f"event #{event.seq} differs from the checkpoint"
+            )
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
@@ -110,8 +161,29 @@ def verify_chain() -> ChainReport:
         return ChainReport(
             checked, last_seq + 1, f"events after #{last_seq} are missing (head is #{head.seq})"
         )
+    if head is not None:
+        try:
+            head_sealed = chain.seal_matches(
+                chain.head_seal(head.key_id, head.seq, head.hash), head.mac
+            )
+        except chain.UnknownAuditKey:
+            head_sealed = False
+        if not head_sealed:
+            return ChainReport(
+                checked,
+                last_seq + 1,
+                f"the chain head (#{head.seq}) has a seal that does not match: events after "
+                f"#{last_seq} may have been removed",
+            )
     if head is None and checked:
         return ChainReport(checked, 1, "the chain head is missing")
+    if against is not None and against[0] > last_seq:
+        return ChainReport(
+            checked,
+            last_seq + 1,
+            f"the chain ends at #{last_seq}, before the checkpoint's event #{against[0]}: "
+            "events were removed",
+        )
     return ChainReport(checked)
 
 
@@ -124,3 +196,33 @@ def verify_and_record(*, actor: Any) -> ChainReport:
         changes={"checked": [None, report.checked], "first_bad": [None, report.bad_seq]},
     )
     return report
+
+
+@service
+def take_checkpoint(*, actor: Any) -> dict[str, Any]:
+    """Sign the head (sequence, hash, time) and note it in the chain.
+
+    The signed document is for the oversight body to keep outside the system: later,
+    ``bahali audit verify --against`` (or ``tools/verify_audit.py``) proves that the chain
+    still extends it unchanged. The event recording the checkpoint comes after the head it
+    signs.
+    """
+    _lock_chain()
+    head = AuditChainHead.objects.select_for_update().first()
+    seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    document = chain.sign_checkpoint(seq, head_hash, timezone.now().isoformat(timespec="seconds"))
+    record(
+        "audit.checkpoint",
+        changes={
+            "seq": [None, seq],
+            "hash": [None, head_hash],
+            "signature": [None, document["signature"]],
+        },
+    )
+    return document
+
+
+def export_events() -> Iterator[dict[str, Any]]:
+    """Every event as the verifier reads it: the hashed fields, the hash and the seal."""
+    for event in in_batches(AuditEvent.objects.all(), 2000, key="seq"):
+        yield {**event.payload(), "hash": event.hash, "mac": event.mac}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,8 @@ from bahali.accounts import policies
 from bahali.audit.models import AuditEvent
 from bahali.audit.services import verify_and_record
 from bahali.core.http import AuthedRequest
+
+OPERATION_ID = re.compile(r"[0-9a-f]{1,32}")
 
 
 def _require_audit_reader(request: AuthedRequest) -> None:
@@ -33,6 +36,7 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         "object_type": request.GET.get("object_type", "").strip(),
         "since": request.GET.get("since", "").strip(),
         "until": request.GET.get("until", "").strip(),
+        "operation": request.GET.get("operation", "").strip(),
     }
     if filters["action"]:
         events = events.filter(action__startswith=filters["action"])
@@ -40,6 +44,13 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         events = events.filter(actor_label__iexact=filters["actor"])
     if filters["object_type"]:
         events = events.filter(object_type=filters["object_type"])
+    if filters["operation"]:
+        # One request, command or task: all its events. Ids are hex; anything else matches
+        # nothing (and never reaches the database, which refuses e.g. a NUL byte).
+        if OPERATION_ID.fullmatch(filters["operation"]):
+            events = events.filter(operation=filters["operation"])
+        else:
+            events = events.none()
     since, until = parse_date(filters["since"] or "x"), parse_date(filters["until"] or "x")
     tz = timezone.get_current_timezone()
     if since:

@@ -3,6 +3,8 @@ organisations, moved along the pathway only through gates that several kinds sig
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -54,6 +56,9 @@ class Case(AuditedModel):
     liaisons); ``receiving_committee`` is the community committee that takes part in the
     gates towards the community and sees the case summary.
     """
+
+    # A stored copy of what is due next, derived from the case's rows (``cases.due``).
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"next_due_on"})
 
     participant = models.ForeignKey(
         "registry.Participant",

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-
 from bahali.cases.querysets import CaseRowQuerySet
+from bahali.core.querysets import AuditedQuerySet
 
 
-class SessionQuerySet(models.QuerySet[Any]):
+class SessionQuerySet(AuditedQuerySet):
     """Sessions are scoped through their attendance rows: a group session spans several cases
     and is visible when one of its attendances' cases is (a subquery, never DISTINCT)."""
 

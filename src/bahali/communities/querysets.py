@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-
 from bahali.accounts import policies
+from bahali.core.querysets import AuditedQuerySet
 
 
-class CommunityQuerySet(models.QuerySet[Any]):
+class CommunityQuerySet(AuditedQuerySet):
     def visible_to(
         self, user: Any, resource: str = "community_readiness", verb: str = "read"
     ) -> Any:

@@ -7,6 +7,7 @@ that skips the services layer fails loudly instead of leaving an unaudited chang
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -74,6 +75,7 @@ class Acting:
     user: User | None
     reason: str
     source: str
+    operation: str = ""
 
     @property
     def organisation(self) -> Organisation | None:
@@ -83,6 +85,7 @@ class Acting:
 
 _acting: ContextVar[Acting | None] = ContextVar("bahali_acting", default=None)
 _source: ContextVar[str] = ContextVar("bahali_source", default="system")
+_operation: ContextVar[str] = ContextVar("bahali_operation", default="")
 
 
 def set_source(source: str) -> None:
@@ -99,15 +102,40 @@ def source(name: str) -> Iterator[None]:
         _source.reset(token)
 
 
+def new_operation_id() -> str:
+    return uuid.uuid4().hex
+
+
+@contextmanager
+def operation(operation_id: str = "") -> Iterator[str]:
+    """Everything written in the block is one operation (a web or API request, a task): its
+    audit events carry the same operation id, so the trail can show them as a unit."""
+    token = _operation.set(operation_id or new_operation_id())
+    try:
+        yield _operation.get()
+    finally:
+        _operation.reset(token)
+
+
+def start_operation() -> str:
+    """Start an operation that lasts as long as the process: one ``bahali`` command."""
+    _operation.set(new_operation_id())
+    return _operation.get()
+
+
 @contextmanager
 def acting_as(actor: User | SystemActor, *, reason: str = "") -> Iterator[Acting]:
-    """Run the block as ``actor``, inside one transaction."""
+    """Run the block as ``actor``, inside one transaction.
+
+    Outside a request or command (a test, a task calling a service directly) the outermost
+    block starts an operation of its own, so its events still share an operation id.
+    """
     user = None if isinstance(actor, SystemActor) else actor
     outer = _acting.get()
     if not reason and outer is not None and outer.user == user:
         reason = outer.reason
-    acting = Acting(user=user, reason=reason, source=_source.get())
-    with transaction.atomic():
+    with operation(_operation.get()) as operation_id, transaction.atomic():
+        acting = Acting(user=user, reason=reason, source=_source.get(), operation=operation_id)
         token = _acting.set(acting)
         try:
             yield acting

@@ -27,13 +27,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class ContentSecurityPolicyMiddleware:
-    """Adds the Content-Security-Policy and names the request's source for the audit trail."""
+    """Adds the Content-Security-Policy and, for the audit trail, names the request's source
+    and makes the request one operation (every event it writes shares an operation id)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with context.source("api" if request.path.startswith("/api/") else "web"):
+        with (
+            context.source("api" if request.path.startswith("/api/") else "web"),
+            context.operation(),
+        ):
             response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault(

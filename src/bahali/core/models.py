@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
@@ -14,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from bahali.core import context, sealing
 
 REDACTED = "[redacted]"
+# Bookkeeping on every audited model: the stale-edit counter, bumped by a conditional
+# update wherever an edit is saved; the edit itself is what the trail records.
+BOOKKEEPING_FIELDS = frozenset({"version"})
 
 
 def _jsonable(value: Any) -> Any:
@@ -35,9 +39,12 @@ class AuditedModel(models.Model):
 
     The audit mechanism, not each caller, records the change: which fields changed, from
     what to what. Fields in ``audit_secret_fields`` are recorded as changed without their
-    values; fields in ``audit_ignored_fields`` are bookkeeping and not recorded at all.
+    values; fields in ``audit_ignored_fields`` (and ``version``) are bookkeeping and not
+    recorded at all.
     Sealed fields (``sealed_fields``: field → context, see ``bahali.core.sealing``) are
-    secret too.
+    secret too. Bulk writes are audited the same way by the managers' QuerySet
+    (``bahali.core.querysets.AuditedQuerySet``), and deletes, cascades included, by a
+    ``pre_delete`` receiver.
     """
 
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset()
@@ -68,10 +75,8 @@ class AuditedModel(models.Model):
             record("create" if adding else "update", obj=self, changes=changes)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        from bahali.core.recording import record
-
+        # Recorded row by row, cascades included, by ``core.querysets.record_delete``.
         context.current()
-        record("delete", obj=self)
         return super().delete(*args, **kwargs)
 
     def audit_label(self) -> str:
@@ -79,23 +84,61 @@ class AuditedModel(models.Model):
 
     def _audit_changes(self, update_fields: Any) -> dict[str, list[Any]]:
         snapshot = getattr(self, "_audit_snapshot", {})
-        skip = {"created_at", "updated_at", *self.audit_ignored_fields}
-        changes: dict[str, list[Any]] = {}
+        names = []
         for field in self._meta.concrete_fields:
-            if field.name in skip or field.primary_key:
+            if field.name in ("created_at", "updated_at"):
                 continue
             if update_fields is not None and field.name not in update_fields:
                 continue
-            new = getattr(self, field.attname)
-            old = snapshot.get(field.attname)
-            if not self._state.adding and field.attname in snapshot and old == new:
+            names.append(field.name)
+        return self.audit_describe(names, snapshot, self.audit_values(), adding=self._state.adding)
+
+    def audit_values(self) -> dict[str, Any]:
+        """The row's stored values, by column (``attname``)."""
+        return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    @classmethod
+    def audit_field(cls, name: str) -> models.Field[Any, Any]:
+        """A concrete field by name or column name (``case`` or ``case_id``)."""
+        field = cls._meta.get_field(name)
+        if not isinstance(field, models.Field) or not field.concrete:
+            raise ValueError(f"{cls._meta.label}.{name} is not a column")
+        return field
+
+    @classmethod
+    def audit_bookkeeping_fields(cls) -> frozenset[str]:
+        """``audit_ignored_fields``, plus every model's stale-edit counter ``version``."""
+        return cls.audit_ignored_fields | BOOKKEEPING_FIELDS
+
+    @classmethod
+    def audit_is_bookkeeping(cls, names: Iterable[str]) -> bool:
+        """Whether a write of only these fields is bookkeeping: allowed anywhere, unrecorded."""
+        names = [cls.audit_field(name).name for name in names]
+        ignored = cls.audit_bookkeeping_fields()
+        return bool(names) and all(name in ignored for name in names)
+
+    @classmethod
+    def audit_describe(
+        cls, names: Iterable[str], old: dict[str, Any], new: dict[str, Any], *, adding: bool
+    ) -> dict[str, list[Any]]:
+        """The ``{field: [before, after]}`` an event records for these fields (by name), from
+        values by column; unchanged and bookkeeping fields left out, secrets redacted."""
+        changes: dict[str, list[Any]] = {}
+        ignored = cls.audit_bookkeeping_fields()
+        for name in names:
+            field = cls.audit_field(name)
+            if field.name in ignored or field.primary_key:
                 continue
-            if self._state.adding and (new in (None, "") or new == field.get_default()):
+            before, after = old.get(field.attname), new.get(field.attname)
+            if adding:
+                if after in (None, "") or after == field.get_default():
+                    continue
+            elif field.attname in old and before == after:
                 continue
-            if field.name in self.audit_secret_fields or field.name in self.sealed_fields:
+            if field.name in cls.audit_secret_fields or field.name in cls.sealed_fields:
                 changes[field.name] = [REDACTED, REDACTED]
             else:
-                changes[field.name] = [_jsonable(old), _jsonable(new)]
+                changes[field.name] = [_jsonable(before), _jsonable(after)]
         return changes
 
     @classmethod

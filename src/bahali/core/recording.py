@@ -16,11 +16,14 @@ from django.core.exceptions import ImproperlyConfigured
 Recorder = Callable[..., Any]
 
 _recorder: list[Recorder] = []
+_many: list[Recorder] = []
 
 
-def install(recorder: Recorder) -> None:
-    """Set the function that appends an event to the trail (the audit app's ``record``)."""
+def install(recorder: Recorder, many: Recorder) -> None:
+    """Set the functions that append one event, and one event per row of a bulk write, to
+    the trail (the audit app's ``record`` and ``record_many``)."""
     _recorder[:] = [recorder]
+    _many[:] = [many]
 
 
 def record(action: str, **details: Any) -> Any:
@@ -29,3 +32,10 @@ def record(action: str, **details: Any) -> Any:
     if not _recorder:
         raise ImproperlyConfigured("No audit recorder installed: is bahali.audit installed?")
     return _recorder[0](action, **details)
+
+
+def record_many(entries: Any) -> Any:
+    """Record one event per ``(action, obj, changes)`` of a bulk write, under one lock."""
+    if not _many:
+        raise ImproperlyConfigured("No audit recorder installed: is bahali.audit installed?")
+    return _many[0](entries)

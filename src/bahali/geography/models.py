@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 
 
 class Place(AuditedModel):
@@ -14,6 +15,8 @@ class Place(AuditedModel):
 
     name = models.CharField(_("name (English)"), max_length=120)
     name_ur = models.CharField(_("name (Urdu)"), max_length=120, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         abstract = True

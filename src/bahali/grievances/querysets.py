@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-
 from bahali.accounts import policies
+from bahali.core.querysets import AuditedQuerySet
 
 
-class GrievanceQuerySet(models.QuerySet[Any]):
+class GrievanceQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, resource: str = "grievance", verb: str = "read") -> Any:
         return policies.filter_visible(self, user, resource, verb)
 

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from django.db import models
+from typing import TYPE_CHECKING
 
 from bahali.accounts import policies
+from bahali.core.querysets import AuditedQuerySet
 
 if TYPE_CHECKING:
     from bahali.accounts.models import User
 
 
-class OrganisationQuerySet(models.QuerySet[Any]):
+class OrganisationQuerySet(AuditedQuerySet):
     def visible_to(self, user: User) -> OrganisationQuerySet:
         return policies.filter_visible(self, user, "organisation")
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.organisations.models import OrganisationKind
 from bahali.programmes.querysets import ProgrammeQuerySet
 
@@ -112,6 +113,8 @@ class Phase(Translated, AuditedModel):
         help_text=_("How often the progress assessment is repeated in this phase; empty: never."),
     )
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("phase")
         verbose_name_plural = _("phases")
@@ -151,6 +154,8 @@ class Transition(AuditedModel):
     )
     approvals_required = models.PositiveSmallIntegerField(_("approvals required"), default=0)
     objection_blocks = models.BooleanField(_("an objection blocks until answered"), default=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("transition")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-
 from bahali.accounts import policies
+from bahali.core.querysets import AuditedQuerySet
 
 
-class ServiceQuerySet(models.QuerySet[Any]):
+class ServiceQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, verb: str = "read") -> Any:
         return policies.filter_visible(self, user, "service_directory", verb)
 
@@ -17,6 +16,6 @@ class ServiceQuerySet(models.QuerySet[Any]):
         return self.filter(is_active=True)
 
 
-class ReferralQuerySet(models.QuerySet[Any]):
+class ReferralQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any, resource: str = "referral", verb: str = "read") -> Any:
         return policies.filter_visible(self, user, resource, verb)

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.core.sealing import SealedRow
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.querysets import ParticipantQuerySet
@@ -151,6 +152,8 @@ class ParticipantLink(AuditedModel):
         related_name="participant_links",
     )
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participant link")
         verbose_name_plural = _("participant links")
@@ -199,6 +202,8 @@ class DistinctPair(AuditedModel):
     second = models.ForeignKey(
         Participant, verbose_name=_("second"), on_delete=models.CASCADE, related_name="+"
     )
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pair of different people")
@@ -275,6 +280,8 @@ class Consent(AuditedModel):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_note = models.TextField(_("withdrawal note"), blank=True)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
@@ -306,6 +313,8 @@ class Pledge(AuditedModel):
         related_name="+",
     )
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
@@ -330,6 +339,8 @@ class Merge(AuditedModel):
     reason = models.TextField(_("reason"))
     moved = models.JSONField(_("moved rows"), default=dict)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("merge")

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from django.db import models
+from typing import TYPE_CHECKING
 
 from bahali.accounts import policies
+from bahali.core.querysets import AuditedQuerySet
 
 if TYPE_CHECKING:
     from bahali.accounts.models import User
 
 
-class ParticipantQuerySet(models.QuerySet[Any]):
+class ParticipantQuerySet(AuditedQuerySet):
     def visible_to(
         self, user: User, resource: str = "case_summary", verb: str = "read"
     ) -> ParticipantQuerySet:

@@ -68,3 +68,46 @@ def field_keys(var_dir: Path) -> tuple[dict[str, bytes], str, bytes]:
 def _pad(value: str) -> str:
     """token_urlsafe() drops base64 padding; put it back for decoding."""
     return value + "=" * (-len(value) % 4)
+
+
+def audit_keys(var_dir: Path) -> tuple[dict[str, bytes], str, bytes]:
+    """Keys for the audit chain's seals (HMAC-SHA256) and for signing its checkpoints.
+
+    ``BAHALI_AUDIT_KEYS`` is ``kid:base64key[,kid:base64key...]`` (32 bytes each);
+    ``BAHALI_AUDIT_KEY_ACTIVE`` names the key new events are sealed with; older keys stay
+    listed while events sealed with them exist. ``BAHALI_AUDIT_SIGNING_KEY`` is the base64
+    Ed25519 private key (32 bytes) that signs checkpoints. Without them, development keys
+    are generated once under ``var/keys/``.
+    """
+    key_dir = var_dir / "keys"
+
+    def decode(name: str, encoded: str) -> bytes:
+        try:
+            key = base64.urlsafe_b64decode(encoded.encode("ascii"))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"Audit key {name!r} is not valid base64.") from exc
+        if len(key) != 32:
+            raise ImproperlyConfigured(f"Audit key {name!r} must be 32 bytes.")
+        return key
+
+    raw = os.environ.get("BAHALI_AUDIT_KEYS")
+    if raw:
+        keys = {}
+        for item in raw.split(","):
+            kid, _, encoded = item.strip().partition(":")
+            if not kid or not encoded:
+                raise ImproperlyConfigured("BAHALI_AUDIT_KEYS must be 'kid:base64key,...'.")
+            keys[kid] = decode(kid, encoded)
+        active = os.environ.get("BAHALI_AUDIT_KEY_ACTIVE") or next(iter(keys))
+        if active not in keys:
+            raise ImproperlyConfigured("BAHALI_AUDIT_KEY_ACTIVE names no key in BAHALI_AUDIT_KEYS.")
+    else:
+        keys = {"dev1": decode("dev1", _pad(load_or_create_secret(key_dir / "audit-dev1.key", 32)))}
+        active = "dev1"
+    signing = os.environ.get("BAHALI_AUDIT_SIGNING_KEY")
+    if signing:
+        return keys, active, decode("signing", signing)
+    if raw:
+        raise ImproperlyConfigured("BAHALI_AUDIT_SIGNING_KEY is required with BAHALI_AUDIT_KEYS.")
+    seed = load_or_create_secret(key_dir / "audit-signing.key", 32)
+    return keys, active, decode("signing", _pad(seed))

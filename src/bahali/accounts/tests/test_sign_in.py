@@ -9,6 +9,7 @@ from bahali import settings as production_settings
 from bahali.accounts.models import User
 from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
+from bahali.core.context import SYSTEM, acting_as
 from bahali.testing import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,5 +103,6 @@ def test_user_without_a_role_cannot_sign_in(client):
 
 def test_inactive_user_cannot_sign_in(client, member):
     user = member(Role.CASE_WORKER)
-    User.objects.filter(pk=user.pk).update(is_active=False)
+    with acting_as(SYSTEM):
+        User.objects.filter(pk=user.pk).update(is_active=False)
     assert _post(client, user.username, TEST_PASSWORD).status_code == 400

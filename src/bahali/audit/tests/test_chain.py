@@ -94,13 +94,29 @@ def test_edited_event_is_found(chain):
     _verify_command_fails_at(target.seq)
 
 
-def test_edited_and_rehashed_event_is_found_by_the_next(chain):
+def test_edited_and_rehashed_event_is_found_by_its_seal(chain):
+    """Without the audit key the rewritten event's seal no longer matches its hash."""
     target = chain[1]
     target.object_label = "Forged"
     forged_hash = target.compute_hash()
     _tamper(
         "UPDATE audit_auditevent SET object_label = %s, hash = %s WHERE seq = %s",
         ["Forged", forged_hash, target.seq],
+    )
+    report = verify_chain()
+    assert report.bad_seq == target.seq
+    assert "without the audit key" in report.problem
+    _verify_command_fails_at(target.seq)
+
+
+def test_edited_and_resealed_event_is_found_by_the_next(chain):
+    """Even with the key, the next event still names the original hash."""
+    target = chain[1]
+    target.object_label = "Forged"
+    target.seal()
+    _tamper(
+        "UPDATE audit_auditevent SET object_label = %s, hash = %s, mac = %s WHERE seq = %s",
+        ["Forged", target.hash, target.mac, target.seq],
     )
     report = verify_chain()
     assert report.bad_seq == chain[2].seq

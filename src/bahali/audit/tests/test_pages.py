@@ -38,3 +38,25 @@ def test_trail_pages(member, signed_in):
     first = client.get("/audit/").content.decode()
     assert "Page 1 of" in first
     assert "Page 2 of" in client.get("/audit/?page=2").content.decode()
+
+
+def test_an_operation_is_shown_as_a_unit(member, signed_in):
+    """Each event links to every event of its operation; the filtered page shows only those."""
+    from bahali.core.context import operation
+
+    with operation("a" * 32):
+        OrganisationFactory(name="Written together 1")
+        OrganisationFactory(name="Written together 2")
+    OrganisationFactory(name="Written apart")
+    client = signed_in(member(Role.OVERSIGHT_MONITOR))
+    page = client.get("/audit/").content.decode()
+    assert f'href="/audit/?operation={"a" * 32}"' in page
+    page = client.get(f"/audit/?operation={'a' * 32}").content.decode()
+    assert "Written together 1" in page and "Written together 2" in page
+    assert "Written apart" not in page
+    assert 'data-testid="operation-filter"' in page and "2 events" in page
+    for bad in ("not-hex", "a" * 33):
+        response = client.get(f"/audit/?operation={bad}")
+        assert response.status_code == 200 and "No events match." in response.content.decode()
+    # a control character in the address is refused before the page runs
+    assert client.get("/audit/?operation=%00").status_code == 400

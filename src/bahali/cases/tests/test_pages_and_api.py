@@ -11,7 +11,7 @@ from django.utils import timezone
 from bahali.accounts import services as accounts
 from bahali.cases import due, services
 from bahali.cases.models import Case, TransitionRequest
-from bahali.core.context import SYSTEM
+from bahali.core.context import SYSTEM, acting_as
 from bahali.registry import services as registry
 from bahali.testing import TEST_PASSWORD, PathwayWorld
 
@@ -61,9 +61,10 @@ def test_case_list_filters(world, signed_in):
     )
     assert codes("waiting=on") == {rehab.participant.code}
     assert codes("overdue=on") == set()
-    TransitionRequest.objects.filter(case=rehab).update(
-        created_at=timezone.now() - datetime.timedelta(days=20)
-    )
+    with acting_as(SYSTEM):
+        TransitionRequest.objects.filter(case=rehab).update(
+            created_at=timezone.now() - datetime.timedelta(days=20)
+        )
     due.refresh([rehab.pk])
     assert codes("overdue=on") == {rehab.participant.code}
     listed = client.get("/cases/?overdue=on").content.decode()

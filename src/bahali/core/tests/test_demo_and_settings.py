@@ -100,3 +100,29 @@ def test_audit_verify_command_exits_non_zero_naming_the_bad_event(tmp_path):
     bad = _bahali(["audit", "verify"], env)
     assert bad.returncode == 1
     assert "#7" in bad.stderr
+
+
+def test_audit_keys_come_from_the_environment_or_are_generated_once(tmp_path, monkeypatch):
+    """Production names its audit keys; a bare clone generates development ones under var/."""
+    import base64
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from bahali.settings.secrets import audit_keys
+
+    for name in ("BAHALI_AUDIT_KEYS", "BAHALI_AUDIT_KEY_ACTIVE", "BAHALI_AUDIT_SIGNING_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    first, again = audit_keys(tmp_path), audit_keys(tmp_path)
+    assert first == again and first[1] == "dev1" and len(first[2]) == 32
+    assert (tmp_path / "keys" / "audit-signing.key").stat().st_mode & 0o777 == 0o600
+    one, two = (base64.urlsafe_b64encode(bytes([n]) * 32).decode() for n in (1, 2))
+    monkeypatch.setenv("BAHALI_AUDIT_KEYS", f"2025:{one},2026:{two}")
+    monkeypatch.setenv("BAHALI_AUDIT_KEY_ACTIVE", "2026")
+    with pytest.raises(ImproperlyConfigured, match="SIGNING"):
+        audit_keys(tmp_path)
+    monkeypatch.setenv("BAHALI_AUDIT_SIGNING_KEY", one)
+    keys, active, signing = audit_keys(tmp_path)
+    assert set(keys) == {"2025", "2026"} and active == "2026" and signing == bytes([1]) * 32
+    monkeypatch.setenv("BAHALI_AUDIT_KEY_ACTIVE", "2027")
+    with pytest.raises(ImproperlyConfigured, match="names no key"):
+        audit_keys(tmp_path)

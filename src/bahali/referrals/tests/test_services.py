@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from bahali.accounts.roles import Role
 from bahali.cases.models import Case
-from bahali.core.context import SYSTEM
+from bahali.core.context import SYSTEM, acting_as
 from bahali.geography.models import District
 from bahali.referrals import services
 from bahali.referrals.models import Referral, ReferralStatus, Service
@@ -216,7 +216,8 @@ def test_juvenile_needs_guardian_consent(world, training):
     )
     case = world.case(participant=participant)
     consent_to(world, case, "civil_society")
-    type(participant).objects.filter(pk=participant.pk).update(is_juvenile=True)
+    with acting_as(SYSTEM):
+        type(participant).objects.filter(pk=participant.pk).update(is_juvenile=True)
     case.participant.refresh_from_db()
     with pytest.raises(ValidationError, match="guardian"):
         services.refer(actor=world.case_worker, case=case, service_item=training, need="x")
