@@ -15,7 +15,6 @@ from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.aftercare import services
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn, OutcomeEvent
-from bahali.api.errors import ApiError
 from bahali.cases.models import Case
 from bahali.core.http import AuthedRequest
 from bahali.programmes.models import Programme
@@ -138,20 +137,17 @@ def record_case_check_in(request: AuthedRequest, check_in_id: int, payload: Chec
         CheckIn.objects.visible_to(request.user, "check_in", "write").select_related("case"),
         pk=check_in_id,
     )
-    try:
-        return services.record_check_in(
-            actor=request.user,
-            check_in=check_in,
-            done_on=payload.done_on,
-            method=payload.method,
-            wellbeing=payload.wellbeing,
-            warnings=payload.warnings,
-            notes=payload.notes,
-            follow_up=payload.follow_up,
-            expected_version=payload.version,
-        )
-    except services.StaleCheckIn as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.record_check_in(
+        actor=request.user,
+        check_in=check_in,
+        done_on=payload.done_on,
+        method=payload.method,
+        wellbeing=payload.wellbeing,
+        warnings=payload.warnings,
+        notes=payload.notes,
+        follow_up=payload.follow_up,
+        expected_version=payload.version,
+    )
 
 
 @router.get(
@@ -187,16 +183,13 @@ def verify_case_outcome(
         OutcomeEvent.objects.filter(case__in=cases.values("pk")).select_related("case"),
         pk=outcome_id,
     )
-    try:
-        return services.verify_outcome(
-            actor=request.user,
-            event=event,
-            verification=payload.verification,
-            note=payload.note,
-            expected_version=payload.version,
-        )
-    except services.StaleCheckIn as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.verify_outcome(
+        actor=request.user,
+        event=event,
+        verification=payload.verification,
+        note=payload.note,
+        expected_version=payload.version,
+    )
 
 
 @router.get(

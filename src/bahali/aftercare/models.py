@@ -6,7 +6,7 @@ Both belong to a case and are scoped through it by ``accounts.policies``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -71,6 +71,8 @@ class CheckIn(AuditedModel):
         blank=True,
         related_name="+",
     )
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseRowQuerySet.as_manager()
@@ -188,6 +190,8 @@ class OutcomeEvent(AuditedModel):
     )
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
     verification_note = models.TextField(_("verification note"), blank=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseRowQuerySet.as_manager()

@@ -22,8 +22,14 @@ from bahali.aftercare.forms import CheckInForm, OutcomeForm, PlanForm, VerifyFor
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.models import Case
 from bahali.cases.views import get_case_for_user, render_case_tab
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.programmes.models import Programme
 
 WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
@@ -103,8 +109,8 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except services.StaleCheckIn as stale:
-            form.add_error(None, str(stale))
+        except Stale as stale:
+            show_conflict(form, stale)
         else:
             messages.success(request, _("The check-in is recorded."))
             return redirect("aftercare:case", pk=case.pk)
@@ -183,7 +189,7 @@ def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleCheckIn as stale:
+        except Stale as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The verification is recorded."))

@@ -60,6 +60,8 @@ class Instrument(Translated, AuditedModel):
         related_name="instruments",
     )
     is_active = models.BooleanField(_("in use"), default=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = InstrumentQuerySet.as_manager()
@@ -218,6 +220,8 @@ class Assessment(AuditedModel):
         related_name="corrections",
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     # item name → answer; domain → {"rating", "rationale"}; the overall judgement's rationale

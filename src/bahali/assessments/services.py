@@ -33,15 +33,12 @@ from bahali.assessments.models import (
 )
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
+from bahali.core.versioning import claim_version
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
 MAX_RATIONALE = 5000
 BASELINE_DAYS = 30  # a first progress assessment is due this long after entering a phase
-
-
-class StaleAssessment(Exception):
-    """The draft changed since the form was opened; the edit was not saved."""
 
 
 def _user(actor: Actor) -> User | None:
@@ -129,6 +126,7 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
     under earlier versions keep theirs. A published version never changes again."""
     instrument = version.instrument
     policies.require(actor, "instrument.write", instrument)
+    claim_version(instrument)  # publishing twice at once: the second finds it moved on
     if version.is_published:
         raise ValidationError(_("This version is already published; it cannot change."))
     _refuse_problems(spec.check_definition(version.definition))
@@ -139,8 +137,7 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
     instrument.name_en = spec.label(title, "en")[:120]
     instrument.name_ur = spec.label(title, "ur")[:120]
     instrument.name_ps = spec.label(title, "ps")[:120]
-    instrument.version += 1
-    instrument.save(update_fields=["name_en", "name_ur", "name_ps", "version", "updated_at"])
+    instrument.save(update_fields=["name_en", "name_ur", "name_ps", "updated_at"])
     return version
 
 
@@ -183,13 +180,9 @@ def set_instrument_active(
     """Take an instrument out of use (no new assessments start with it; completed ones stay
     readable) or put it back."""
     policies.require(actor, "instrument.write", instrument)
-    if instrument.version != expected_version:
-        raise StaleAssessment(
-            _("Someone else changed this instrument since you opened it. Reload to see it.")
-        )
+    claim_version(instrument, expected_version)
     instrument.is_active = active
-    instrument.version += 1
-    instrument.save(update_fields=["is_active", "version", "updated_at"])
+    instrument.save(update_fields=["is_active", "updated_at"])
     return instrument
 
 
@@ -319,10 +312,7 @@ def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int)
         )
     if assessment.case is not None and not assessment.case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
-    if assessment.version != expected_version:
-        raise StaleAssessment(
-            _("Someone else saved this assessment since you opened it. Reload to see it.")
-        )
+    claim_version(assessment, expected_version)
 
 
 def _apply(
@@ -350,7 +340,6 @@ def _apply(
     assessment.overall_rating = judgement.overall_rating if has_overall else ""
     assessment.overall_rationale = judgement.overall_rationale.strip() if has_overall else ""
     assessment.assessed_on = assessed_on
-    assessment.version += 1
 
 
 @service

@@ -431,16 +431,13 @@ def request_transition(
             _("The request is not valid."),
             [{"field": "to_phase", "message": _("No transition leads there from this phase.")}],
         )
-    try:
-        made = services.request_transition(
-            actor=request.user,
-            case=case,
-            transition=transition,
-            reason=payload.reason,
-            expected_version=payload.version,
-        )
-    except services.StaleCase as error:
-        raise ApiError(409, "stale_version", str(error)) from None
+    made = services.request_transition(
+        actor=request.user,
+        case=case,
+        transition=transition,
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
     return Status(201, _requests(case).get(pk=made.pk))
 
 

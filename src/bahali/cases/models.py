@@ -3,6 +3,8 @@ organisations, moved along the pathway only through gates that several kinds sig
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -117,6 +119,8 @@ class Case(AuditedModel):
     closure_note = models.TextField(_("closure note"), blank=True)
     # the earliest date among the case's open obligations, kept by bahali.cases.due
     next_due_on = models.DateField(_("next due"), null=True, blank=True, editable=False)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseQuerySet.as_manager()
@@ -342,7 +346,12 @@ class SignOff(AuditedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "organisation"], name="one_sign_off_per_organisation"
-            )
+            ),
+            # one organisation decides for each kind the gate names: a second centre cannot
+            # add its approval to the first one's, nor overturn it
+            models.UniqueConstraint(
+                fields=["request", "organisation_kind"], name="one_sign_off_per_kind"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -164,21 +164,18 @@ def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status
 )
 def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Goal:
     goal = _goal(request, goal_id, "write")
-    try:
-        services.update_goal(
-            actor=request.user,
-            goal=goal,
-            expected_version=payload.version,
-            domain=payload.domain,
-            title=payload.title,
-            interventions=payload.interventions,
-            responsible=_member(goal.case, payload.responsible_id, "responsible_id"),
-            target_on=payload.target_on,
-            status=payload.status,
-            review_on=payload.review_on,
-        )
-    except services.StaleEdit as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    services.update_goal(
+        actor=request.user,
+        goal=goal,
+        expected_version=payload.version,
+        domain=payload.domain,
+        title=payload.title,
+        interventions=payload.interventions,
+        responsible=_member(goal.case, payload.responsible_id, "responsible_id"),
+        target_on=payload.target_on,
+        status=payload.status,
+        review_on=payload.review_on,
+    )
     return _goal(request, goal_id)
 
 

@@ -65,6 +65,8 @@ class Goal(AuditedModel):
         _("status"), max_length=20, choices=GoalStatus.choices, default=GoalStatus.NOT_STARTED
     )
     review_on = models.DateField(_("review date"), null=True, blank=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseRowQuerySet.as_manager()

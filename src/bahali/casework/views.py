@@ -45,8 +45,14 @@ from bahali.casework.models import (
     SessionFormat,
     SupportStatus,
 )
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.organisations.models import Organisation
 
 
@@ -151,8 +157,8 @@ def edit_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except services.StaleEdit as stale:
-            form.add_error(None, str(stale))
+        except Stale as stale:
+            show_conflict(form, stale)
         else:
             messages.success(request, _("The goal is saved."))
             return redirect("casework:plan", pk=case.pk)

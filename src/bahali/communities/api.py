@@ -14,7 +14,6 @@ from ninja import Field, Router, Schema, Status
 
 from bahali.accounts import policies
 from bahali.accounts.api import Error
-from bahali.api.errors import ApiError
 from bahali.cases.models import Case
 from bahali.communities import readiness, services
 from bahali.communities.models import CommitteeMember, Dialogue
@@ -177,12 +176,9 @@ def place_case(request: AuthedRequest, case_id: int, payload: PlacementIn) -> An
     community = Community.objects.filter(pk=payload.community_id).first()
     if community is None:
         raise ValidationError({"community_id": _("Unknown community.")})
-    try:
-        services.place_case(
-            actor=request.user, case=case, community=community, expected_version=payload.version
-        )
-    except services.StalePlacement as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    services.place_case(
+        actor=request.user, case=case, community=community, expected_version=payload.version
+    )
     return {
         "case_id": case.pk,
         "community_id": community.pk,

@@ -31,16 +31,13 @@ from bahali.communities.models import (
     MemberSex,
 )
 from bahali.core.context import SystemActor, service
+from bahali.core.versioning import claim_version
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 
 Actor = User | SystemActor
 MAX_TEXT = 10_000
 MAX_ATTENDANCE = 5_000
-
-
-class StalePlacement(Exception):
-    """The case changed since the form was opened; the placement was not saved."""
 
 
 def _user(actor: Actor) -> User | None:
@@ -326,10 +323,10 @@ def place_case(
     receiving committee, asked to sign the gates towards the community, and sees the case
     summary (never clinical notes, nor identity beyond what consent allows)."""
     policies.require(actor, "transition.write", case)
+    # the row stays locked until the end: a transition requested meanwhile waits for it
+    claim_version(case, expected_version)
     if not case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
-    if expected_version is not None and expected_version != case.version:
-        raise StalePlacement(_("The case moved on after you opened it. Reload it and try again."))
     committee = Committee.objects.filter(community=community).select_related("organisation").first()
     errors: dict[str, str] = {}
     if committee is None:
@@ -354,6 +351,5 @@ def place_case(
         raise ValidationError({"community": _("The case is placed in this community already.")})
     case.receiving_community = community
     case.receiving_committee = committee.organisation
-    case.version += 1
-    case.save(update_fields=["receiving_community", "receiving_committee", "version", "updated_at"])
+    case.save(update_fields=["receiving_community", "receiving_committee", "updated_at"])
     return case

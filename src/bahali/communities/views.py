@@ -34,8 +34,14 @@ from bahali.communities.forms import (
     ReadinessStartForm,
 )
 from bahali.communities.models import Committee, CommitteeMember, Dialogue
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.views import network_tabs
@@ -291,8 +297,8 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except services.StalePlacement as stale:
-            form.add_error(None, str(stale))
+        except Stale as stale:
+            show_conflict(form, stale)
         else:
             messages.success(
                 request, _("The case is placed; the community's committee now takes part.")

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from bahali.core.versioning import Conflict
+
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: per field where it names one."""
@@ -15,6 +17,12 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def show_conflict(form: forms.Form, conflict: Conflict) -> None:
+    """Show that someone else saved first on the form itself, keeping what the user typed
+    (pages without a form to keep leave it to ``ConflictMiddleware``)."""
+    form.add_error(None, str(conflict))
 
 
 def message_refusal(request: HttpRequest, error: ValidationError) -> None:

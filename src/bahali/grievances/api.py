@@ -15,7 +15,6 @@ from ninja import Field, Router, Schema, Status
 
 from bahali.accounts import policies
 from bahali.accounts.api import Error
-from bahali.api.errors import ApiError
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import District
 from bahali.grievances import services
@@ -179,16 +178,13 @@ def acknowledge_grievance(
     request: AuthedRequest, grievance_id: int, payload: GrievanceAcknowledgementIn
 ) -> Any:
     grievance = _handled(request, grievance_id)
-    try:
-        return services.acknowledge_grievance(
-            actor=request.user,
-            grievance=grievance,
-            note=payload.note,
-            about_organisation=_organisation(payload.about_organisation_id),
-            expected_version=payload.version,
-        )
-    except services.StaleGrievance as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.acknowledge_grievance(
+        actor=request.user,
+        grievance=grievance,
+        note=payload.note,
+        about_organisation=_organisation(payload.about_organisation_id),
+        expected_version=payload.version,
+    )
 
 
 @router.post(
@@ -200,13 +196,10 @@ def resolve_grievance(
     request: AuthedRequest, grievance_id: int, payload: GrievanceResolutionIn
 ) -> Any:
     grievance = _handled(request, grievance_id)
-    try:
-        return services.resolve_grievance(
-            actor=request.user,
-            grievance=grievance,
-            finding=payload.finding,
-            resolution=payload.resolution,
-            expected_version=payload.version,
-        )
-    except services.StaleGrievance as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.resolve_grievance(
+        actor=request.user,
+        grievance=grievance,
+        finding=payload.finding,
+        resolution=payload.resolution,
+        expected_version=payload.version,
+    )

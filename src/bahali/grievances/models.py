@@ -142,6 +142,8 @@ class Grievance(AuditedModel):
     )
     finding = models.CharField(_("finding"), max_length=16, choices=Finding.choices, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = GrievanceQuerySet.as_manager()

@@ -3,7 +3,7 @@ expressible without code (DESIGN.md §1, §4)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import get_language
@@ -65,6 +65,8 @@ class Programme(Translated, AuditedModel):
         help_text=_("Refuse enrolment until the renunciation of violence is on file."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ProgrammeQuerySet.as_manager()

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.core.forms import apply_validation_error
+from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.programmes import services
 from bahali.programmes.forms import PhaseForm, ProgrammeForm, TransitionForm
 from bahali.programmes.models import Phase, Programme, Transition
@@ -73,8 +74,8 @@ def _save(
     except ValidationError as error:
         apply_validation_error(form, error)
         return None
-    except services.StaleConfiguration as error:
-        form.add_error(None, str(error))
+    except Stale as error:
+        show_conflict(form, error)
         return None
     messages.success(request, _("Saved."))
     return redirect("programmes:detail", code=programme.code)
@@ -175,7 +176,7 @@ def _delete(
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    except services.StaleConfiguration as error:
+    except Stale as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Removed."))

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from bahali.accounts.api import Error
-from bahali.api.errors import ApiError
 from bahali.cases.models import Case
 from bahali.core.http import AuthedRequest
 from bahali.referrals import services
@@ -192,16 +191,13 @@ def list_received_referrals(request: AuthedRequest, status: str = "") -> Any:
 )
 def answer_referral(request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn) -> Any:
     referral = _received(request, referral_id)
-    try:
-        return services.respond_to_referral(
-            actor=request.user,
-            referral=referral,
-            accept=payload.accept,
-            note=payload.note,
-            expected_version=payload.version,
-        )
-    except services.StaleReferral as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.respond_to_referral(
+        actor=request.user,
+        referral=referral,
+        accept=payload.accept,
+        note=payload.note,
+        expected_version=payload.version,
+    )
 
 
 @router.post(
@@ -213,13 +209,10 @@ def complete_received_referral(
     request: AuthedRequest, referral_id: int, payload: ReferralCompletionIn
 ) -> Any:
     referral = _received(request, referral_id)
-    try:
-        return services.complete_referral(
-            actor=request.user,
-            referral=referral,
-            feedback=payload.feedback,
-            completed_on=payload.completed_on,
-            expected_version=payload.version,
-        )
-    except services.StaleReferral as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.complete_referral(
+        actor=request.user,
+        referral=referral,
+        feedback=payload.feedback,
+        completed_on=payload.completed_on,
+        expected_version=payload.version,
+    )

@@ -7,7 +7,7 @@ service's provider organisation, whose staff see the referral and nothing else o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -134,6 +134,8 @@ class Referral(AuditedModel):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     feedback = models.TextField(_("feedback"), blank=True)
     cancel_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ReferralQuerySet.as_manager()

@@ -103,6 +103,8 @@ class Participant(AuditedModel):
         blank=True,
         related_name="merged_records",
     )
+    # bookkeeping for bahali.core.versioning, not a change the audit trail records
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"version"})
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ParticipantQuerySet.as_manager()

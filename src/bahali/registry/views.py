@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.cases.models import Case
-from bahali.core.forms import apply_validation_error
+from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.registry import services
 from bahali.registry.codes import is_valid_code
 from bahali.registry.forms import (
@@ -208,8 +209,8 @@ def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                     reason=form.cleaned_data.get("reason") or "",
                 )
-            except services.StaleEdit as stale:
-                form.add_error(None, str(stale))
+            except Stale as stale:
+                show_conflict(form, stale)
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:

@@ -29,6 +29,7 @@ from bahali.casework.models import (
 )
 from bahali.casework.timeline import casework_entries
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_stale_goal_edit_is_refused(world):
     services.update_goal(
         actor=world.case_worker, goal=goal, expected_version=1, title="Electrician", **fields
     )
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(Stale):
         services.update_goal(
             actor=world.trainer,
             goal=Goal.objects.get(pk=goal.pk),

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from bahali.accounts.roles import Role
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.organisations.models import OrganisationKind
 from bahali.programmes import services
 from bahali.programmes.blueprints import BLUEPRINTS
@@ -89,7 +90,7 @@ def test_stale_configuration_edit_is_refused(world):
     services.update_programme(
         actor=world.manager, programme=programme, expected_version=opened, aftercare_months=9
     )
-    with pytest.raises(services.StaleConfiguration):
+    with pytest.raises(Stale):
         services.update_programme(
             actor=world.manager,
             programme=Programme.objects.get(pk=programme.pk),

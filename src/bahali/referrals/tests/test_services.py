@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from bahali.accounts.roles import Role
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.geography.models import District
 from bahali.referrals import services
 from bahali.referrals.models import Referral, ReferralStatus, Service
@@ -179,7 +180,7 @@ def test_only_the_provider_answers(world, referral):
 def test_stale_answer_refused(world, referral):
     provider = make_member(Role.CASE_WORKER, organisation=world.cso)
     services.respond_to_referral(actor=provider, referral=referral, accept=True, expected_version=1)
-    with pytest.raises(services.StaleReferral):
+    with pytest.raises(Stale):
         services.complete_referral(
             actor=provider, referral=referral, feedback="Done", expected_version=1
         )
