@@ -17,6 +17,7 @@ from bahali.api.errors import ApiError
 from bahali.cases import services, work
 from bahali.cases.models import Case, Closure, SignOff, TeamMember, TransitionRequest
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
@@ -421,6 +422,8 @@ def request_transition(
     request: AuthedRequest, pk: int, payload: TransitionIn
 ) -> Status[TransitionRequest]:
     case = _case(request, pk, "transition", "write")
+    if payload.version is not None and payload.version != case.version:
+        raise Stale  # moved on since the client read it: its target may no longer lead on
     transition = case.programme.transitions.filter(
         from_phase=case.phase, to_phase__code=payload.to_phase
     ).first()
@@ -443,7 +446,7 @@ def request_transition(
 
 @router.post(
     "/cases/{pk}/close",
-    response={200: CaseOut, 404: Error, 422: Error},
+    response={200: CaseOut, 404: Error, 409: Error, 422: Error},
     summary="Close a case as withdrawn, exited or transferred",
 )
 def close_case(request: AuthedRequest, pk: int, payload: CloseIn) -> Case:
@@ -465,12 +468,12 @@ def get_request(request: AuthedRequest, pk: int) -> TransitionRequest:
 
 @router.post(
     "/transition-requests/{pk}/sign-offs",
-    response={201: SignOffOut, 404: Error, 422: Error},
+    response={201: SignOffOut, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="Approve or object, for your organisation",
 )
 def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[SignOff]:
     found = _request(request, pk)
-    if not services.signing_memberships(request.user, found):
+    if not policies.can(request.user, "sign_off.write", found.case):
         raise _not_found()
     organisation = None
     if payload.organisation_id is not None:
@@ -487,7 +490,7 @@ def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[
 
 @router.post(
     "/transition-requests/{pk}/cancel",
-    response={200: RequestOut, 404: Error, 422: Error},
+    response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw a waiting request",
 )
 def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> TransitionRequest:
@@ -500,7 +503,7 @@ def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> Transi
 
 @router.post(
     "/transition-requests/{pk}/override",
-    response={200: RequestOut, 404: Error, 422: Error},
+    response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Documented override of a gate (data stewards; flagged to oversight)",
 )
 def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> TransitionRequest:
@@ -522,7 +525,7 @@ def _sign_off(request: AuthedRequest, pk: int) -> SignOff:
 
 @router.post(
     "/sign-offs/{pk}/answer",
-    response={200: SignOffOut, 404: Error, 422: Error},
+    response={200: SignOffOut, 404: Error, 409: Error, 422: Error},
     summary="Answer an objection",
 )
 def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> SignOff:
@@ -534,7 +537,7 @@ def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> Sign
 
 @router.post(
     "/sign-offs/{pk}/withdraw",
-    response={200: SignOffOut, 404: Error, 422: Error},
+    response={200: SignOffOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw your organisation's objection",
 )
 def withdraw_objection(request: AuthedRequest, pk: int) -> SignOff:

@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_case_next_due'),
-        ('organisations', '0001_initial'),
+        ("cases", "0005_case_next_due"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='signoff',
-            constraint=models.UniqueConstraint(fields=('request', 'organisation_kind'), name='one_sign_off_per_kind'),
+            model_name="signoff",
+            constraint=models.UniqueConstraint(
+                fields=("request", "organisation_kind"), name="one_sign_off_per_kind"
+            ),
         ),
     ]

@@ -29,7 +29,7 @@ from bahali.casework.models import (
 )
 from bahali.casework.timeline import casework_entries
 from bahali.core.context import SYSTEM
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict, Stale
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -522,7 +522,7 @@ def test_ending_a_mentor_assignment_keeps_its_meetings_and_stops_new_ones(world)
             summary="After the end",
         )
     assert "met_on" in error.value.message_dict
-    with pytest.raises(ValidationError, match="already ended"):
+    with pytest.raises(Conflict, match="already ended"):
         services.end_mentor_assignment(
             actor=world.case_worker, assignment=ended, ends_on=world.today, reason="completed"
         )

@@ -171,5 +171,5 @@ def test_manager_edits_through_the_pages(world, signed_in):
         {"version": programme.version, "code": "x", "name_en": "X", "order": 66},
     )
     assert stale.status_code == 200
-    assert "Someone else changed this programme" in stale.content.decode()
+    assert "Someone else changed this after you opened it" in stale.content.decode()
     assert not programme.phases.filter(code="x").exists()

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from bahali.accounts.roles import Role
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict, Stale
 from bahali.geography.models import District
 from bahali.referrals import services
 from bahali.referrals.models import Referral, ReferralStatus, Service
@@ -161,7 +161,7 @@ def test_decline_needs_a_reason(world, referral):
         services.respond_to_referral(actor=provider, referral=referral, accept=False, note="")
     services.respond_to_referral(actor=provider, referral=referral, accept=False, note="Full")
     assert referral.status == ReferralStatus.DECLINED
-    with pytest.raises(ValidationError, match="answered already"):
+    with pytest.raises(Conflict, match="answered already"):
         services.respond_to_referral(actor=provider, referral=referral, accept=True)
     with pytest.raises(ValidationError):
         services.complete_referral(actor=provider, referral=referral, feedback="x")
