@@ -35,7 +35,7 @@ from bahali.aftercare.models import (
 )
 from bahali.cases.models import Case, CaseRole, PhaseChange, TeamMember
 from bahali.core.context import SystemActor, service
-from bahali.core.versioning import claim_version
+from bahali.core.versioning import Conflict, claim_version
 
 Actor = User | SystemActor
 MAX_TEXT = 10_000
@@ -168,7 +168,7 @@ def record_check_in(
     policies.require(actor, "check_in.write", check_in)
     _open(check_in.case)
     if check_in.is_done:
-        raise ValidationError(_("This check-in is recorded already."))
+        raise Conflict(_("This check-in is recorded already."))
     errors: dict[str, str] = {}
     known = {name for name, _label in WARNING_FIELDS}
     warnings = set(warnings)
