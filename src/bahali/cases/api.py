@@ -7,12 +7,13 @@ import datetime
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from bahali.accounts import policies
 from bahali.accounts.api import Error
 from bahali.accounts.models import Membership
+from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.cases import services, work
 from bahali.cases.models import Case, Closure, SignOff, TeamMember, TransitionRequest
@@ -419,29 +420,44 @@ def remove_team_member(request: AuthedRequest, pk: int, member_pk: int) -> TeamM
     summary="Request a transition (applies at once where there is no gate)",
 )
 def request_transition(
-    request: AuthedRequest, pk: int, payload: TransitionIn
+    request: AuthedRequest,
+    pk: int,
+    payload: TransitionIn,
+    idempotency_key: str | None = Header(
+        None, alias=idempotency.HEADER, description=idempotency.HEADER_HELP
+    ),
 ) -> Status[TransitionRequest]:
     case = _case(request, pk, "transition", "write")
-    if payload.version is not None and payload.version != case.version:
-        raise Stale  # moved on since the client read it: its target may no longer lead on
-    transition = case.programme.transitions.filter(
-        from_phase=case.phase, to_phase__code=payload.to_phase
-    ).first()
-    if transition is None:
-        raise ApiError(
-            422,
-            "invalid",
-            _("The request is not valid."),
-            [{"field": "to_phase", "message": _("No transition leads there from this phase.")}],
+
+    def act() -> Status[TransitionRequest]:
+        if payload.version is not None and payload.version != case.version:
+            raise Stale  # moved on since the client read it: its target may lead nowhere now
+        transition = case.programme.transitions.filter(
+            from_phase=case.phase, to_phase__code=payload.to_phase
+        ).first()
+        if transition is None:
+            raise ApiError(
+                422,
+                "invalid",
+                _("The request is not valid."),
+                [{"field": "to_phase", "message": _("No transition leads there from this phase.")}],
+            )
+        made = services.request_transition(
+            actor=request.user,
+            case=case,
+            transition=transition,
+            reason=payload.reason,
+            expected_version=payload.version,
         )
-    made = services.request_transition(
-        actor=request.user,
-        case=case,
-        transition=transition,
-        reason=payload.reason,
-        expected_version=payload.version,
+        return Status(201, _requests(case).get(pk=made.pk))
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"transition:{case.pk}",
+        act,
+        lambda made: _requests(case).get(pk=made),
     )
-    return Status(201, _requests(case).get(pk=made.pk))
 
 
 @router.post(
@@ -471,21 +487,36 @@ def get_request(request: AuthedRequest, pk: int) -> TransitionRequest:
     response={201: SignOffOut, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="Approve or object, for your organisation",
 )
-def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[SignOff]:
+def sign_request(
+    request: AuthedRequest,
+    pk: int,
+    payload: SignOffIn,
+    idempotency_key: str | None = Header(
+        None, alias=idempotency.HEADER, description=idempotency.HEADER_HELP
+    ),
+) -> Status[SignOff]:
     found = _request(request, pk)
     if not policies.can(request.user, "sign_off.write", found.case):
         raise _not_found()
     organisation = None
     if payload.organisation_id is not None:
         organisation = get_object_or_404(Organisation.objects.all(), pk=payload.organisation_id)
-    sign_off = services.record_sign_off(
-        actor=request.user,
-        request=found,
-        decision=payload.decision,
-        reason=payload.reason,
-        organisation=organisation,
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"sign_off:{found.pk}",
+        lambda: Status(
+            201,
+            services.record_sign_off(
+                actor=request.user,
+                request=found,
+                decision=payload.decision,
+                reason=payload.reason,
+                organisation=organisation,
+            ),
+        ),
+        lambda signed: SignOff.objects.filter(request=found).get(pk=signed),
     )
-    return Status(201, sign_off)
 
 
 @router.post(

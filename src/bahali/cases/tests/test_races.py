@@ -26,10 +26,14 @@ def world() -> PathwayWorld:
     return PathwayWorld()
 
 
-def _call(url: str, body: dict[str, Any], token: str = "") -> tuple[int, dict[str, Any]]:
+def _call(
+    url: str, body: dict[str, Any], token: str = "", key: str = ""
+) -> tuple[int, dict[str, Any]]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if key:
+        headers["Idempotency-Key"] = key
     sent = urllib.request.Request(  # noqa: S310 - the live test server, over http
         url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
@@ -49,7 +53,7 @@ def _token(live_server: Any, user: Any) -> str:
     return body["token"]
 
 
-def _at_once(calls: list[tuple[str, dict[str, Any], str]]) -> list[tuple[int, dict[str, Any]]]:
+def _at_once(calls: list[tuple[Any, ...]]) -> list[tuple[int, dict[str, Any]]]:
     """Send every call from a thread of its own, released together."""
     barrier = threading.Barrier(len(calls))
     answers: list[Any] = [None] * len(calls)
@@ -134,3 +138,28 @@ def test_the_requester_never_signs_off(world, live_server):
     assert "four eyes" in body["error"]["message"]
     assert not SignOff.objects.filter(request=request).exists()
     assert services.signing_memberships(world.psychologist, request) == []
+
+
+def test_a_decision_retried_with_its_idempotency_key_gets_the_first_answer(world, live_server):
+    case = world.case("centre", phase="intake")
+    requester = _token(live_server, world.case_worker)
+    url = f"{live_server.url}/api/v1/cases/{case.pk}/transitions"
+    body = {"to_phase": "rehabilitation", "reason": "Settled in", "version": case.version}
+    answers = _at_once([(url, body, requester, "move-1"), (url, body, requester, "move-1")])
+    assert [status for status, _body in answers] == [201, 201], answers
+    assert answers[0][1]["id"] == answers[1][1]["id"]
+    made = TransitionRequest.objects.get(case=case)
+
+    signer, other = _token(live_server, world.psychologist), _token(live_server, world.scholar)
+    url = f"{live_server.url}/api/v1/transition-requests/{made.pk}/sign-offs"
+    body = {"decision": "approve", "reason": "Ready"}
+    answers = _at_once([(url, body, signer, "sign-1"), (url, body, signer, "sign-1")])
+    assert [status for status, _body in answers] == [201, 201], answers
+    assert answers[0][1]["id"] == answers[1][1]["id"] == SignOff.objects.get(request=made).pk
+    assert _call(url, body, other, "sign-1")[0] == 409  # another user's key is their own
+    status, again = _call(url, body, signer, "sign-1")  # a late retry: the same answer
+    assert status == 201 and again["id"] == answers[0][1]["id"]
+    status, reused = _call(url, body, requester, "move-1")  # a key is for one operation
+    assert status == 422 and reused["error"]["code"] == "idempotency_key_reused"
+    moves = PhaseChange.objects.filter(case=case, request=made)
+    assert [(m.from_phase.code, m.to_phase.code) for m in moves] == [("intake", "rehabilitation")]
