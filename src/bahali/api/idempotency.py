@@ -17,7 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Status
+from ninja import Header, Status
 
 from bahali.api.errors import ApiError
 from bahali.api.models import IdempotentAnswer
@@ -29,6 +29,11 @@ KEPT_FOR = datetime.timedelta(days=1)  # a retry comes within minutes; a day is 
 HEADER_HELP = (
     "Any unique string (a UUID): a retry with the same key gets the first answer instead of 409."
 )
+
+
+def key_header() -> Any:
+    """The optional ``Idempotency-Key`` header, declared on a decision endpoint."""
+    return Header(None, alias=HEADER, description=HEADER_HELP)
 
 
 def once(

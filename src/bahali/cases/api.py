@@ -7,7 +7,7 @@ import datetime
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from bahali.accounts import policies
@@ -423,9 +423,7 @@ def request_transition(
     request: AuthedRequest,
     pk: int,
     payload: TransitionIn,
-    idempotency_key: str | None = Header(
-        None, alias=idempotency.HEADER, description=idempotency.HEADER_HELP
-    ),
+    idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[TransitionRequest]:
     case = _case(request, pk, "transition", "write")
 
@@ -465,10 +463,24 @@ def request_transition(
     response={200: CaseOut, 404: Error, 409: Error, 422: Error},
     summary="Close a case as withdrawn, exited or transferred",
 )
-def close_case(request: AuthedRequest, pk: int, payload: CloseIn) -> Case:
+def close_case(
+    request: AuthedRequest,
+    pk: int,
+    payload: CloseIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Case]:
     case = _case(request, pk, "transition", "write")
-    return services.close_case(
-        actor=request.user, case=case, closure=Closure(payload.closure), note=payload.note
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"close:{case.pk}",
+        lambda: Status(
+            200,
+            services.close_case(
+                actor=request.user, case=case, closure=Closure(payload.closure), note=payload.note
+            ),
+        ),
+        lambda closed: _case(request, closed),
     )
 
 
@@ -491,9 +503,7 @@ def sign_request(
     request: AuthedRequest,
     pk: int,
     payload: SignOffIn,
-    idempotency_key: str | None = Header(
-        None, alias=idempotency.HEADER, description=idempotency.HEADER_HELP
-    ),
+    idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[SignOff]:
     found = _request(request, pk)
     if not policies.can(request.user, "sign_off.write", found.case):
@@ -524,12 +534,29 @@ def sign_request(
     response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw a waiting request",
 )
-def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> TransitionRequest:
+def cancel_request(
+    request: AuthedRequest,
+    pk: int,
+    payload: ReasonIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[TransitionRequest]:
     found = _request(request, pk)
     if not policies.can(request.user, "transition.write", found.case):
         raise _not_found()
-    services.cancel_request(actor=request.user, request=found, reason=payload.reason)
-    return _requests(found.case).get(pk=found.pk)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"cancel:{found.pk}",
+        lambda: Status(
+            200,
+            _requests(found.case).get(
+                pk=services.cancel_request(
+                    actor=request.user, request=found, reason=payload.reason
+                ).pk
+            ),
+        ),
+        lambda cancelled: _requests(found.case).get(pk=cancelled),
+    )
 
 
 @router.post(
@@ -559,11 +586,25 @@ def _sign_off(request: AuthedRequest, pk: int) -> SignOff:
     response={200: SignOffOut, 404: Error, 409: Error, 422: Error},
     summary="Answer an objection",
 )
-def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> SignOff:
+def answer_objection(
+    request: AuthedRequest,
+    pk: int,
+    payload: AnswerIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[SignOff]:
     sign_off = _sign_off(request, pk)
     if not policies.can(request.user, "transition.write", sign_off.request.case):
         raise _not_found()
-    return services.answer_objection(actor=request.user, sign_off=sign_off, answer=payload.answer)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"answer:{sign_off.pk}",
+        lambda: Status(
+            200,
+            services.answer_objection(actor=request.user, sign_off=sign_off, answer=payload.answer),
+        ),
+        lambda answered: _sign_off(request, answered),
+    )
 
 
 @router.post(
@@ -571,13 +612,21 @@ def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> Sign
     response={200: SignOffOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw your organisation's objection",
 )
-def withdraw_objection(request: AuthedRequest, pk: int) -> SignOff:
+def withdraw_objection(
+    request: AuthedRequest, pk: int, idempotency_key: str | None = idempotency.key_header()
+) -> Status[SignOff]:
     sign_off = _sign_off(request, pk)
     if not any(
         m.organisation_id == sign_off.organisation_id for m in request.user.active_memberships()
     ):
         raise _not_found()
-    return services.withdraw_objection(actor=request.user, sign_off=sign_off)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"withdraw:{sign_off.pk}",
+        lambda: Status(200, services.withdraw_objection(actor=request.user, sign_off=sign_off)),
+        lambda withdrawn: _sign_off(request, withdrawn),
+    )
 
 
 @router.get("/sign-offs", response=list[RequestOut], summary="Requests waiting for your decision")
