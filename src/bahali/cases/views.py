@@ -34,7 +34,7 @@ from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.paging import KeysFirstPaginator
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict, Stale
 from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
@@ -312,6 +312,9 @@ def _pending_for(request: AuthedRequest, pk: int, request_pk: int) -> Transition
 @require_POST
 def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
     pending = _pending_for(request, pk, request_pk)
+    if pending.status != TransitionRequest.Status.PENDING:  # decided while the page was open
+        messages.error(request, _("This request has been decided already."))
+        return _back(pending.case)
     signers = services.signing_memberships(request.user, pending)
     if not signers:
         raise Http404
@@ -330,6 +333,8 @@ def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
+        except Conflict as conflict:  # someone decided first, meanwhile
+            messages.error(request, str(conflict))
         else:
             pending.refresh_from_db()
             if pending.status == TransitionRequest.Status.APPLIED:
