@@ -506,7 +506,11 @@ def sign_request(
     idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[SignOff]:
     found = _request(request, pk)
-    if not policies.can(request.user, "sign_off.write", found.case):
+    if (  # not asked to sign; a request decided meanwhile, or four eyes, is explained instead
+        found.status == TransitionRequest.Status.PENDING
+        and found.requested_by_id != request.user.pk
+        and not services.signing_memberships(request.user, found)
+    ):
         raise _not_found()
     organisation = None
     if payload.organisation_id is not None:

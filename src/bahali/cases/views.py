@@ -34,7 +34,7 @@ from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.paging import KeysFirstPaginator
-from bahali.core.versioning import Conflict, Stale
+from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
@@ -287,7 +287,7 @@ def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except Stale as error:
+        except Conflict as error:
             messages.error(request, str(error))
         else:
             if made.status == TransitionRequest.Status.APPLIED:
