@@ -190,7 +190,7 @@ def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
 
 @router.post(
     "/goals/{goal_id}/reviews",
-    response={201: ReviewOut, 404: Error, 422: Error},
+    response={201: ReviewOut, 404: Error, 409: Error, 422: Error},
     summary="Record a review of a goal",
 )
 def create_goal_review(request: AuthedRequest, goal_id: int, payload: ReviewIn) -> Status[Any]:
@@ -607,7 +607,7 @@ def create_mentor_meeting(
 
 @router.post(
     "/mentoring/{assignment_id}/end",
-    response={200: AssignmentOut, 404: Error, 422: Error},
+    response={200: AssignmentOut, 404: Error, 409: Error, 422: Error},
     summary="End a mentor assignment, with the reason (its meetings stay on the record)",
 )
 def end_mentor_assignment(
@@ -678,7 +678,7 @@ def create_support_item(request: AuthedRequest, case_id: int, payload: SupportIn
 
 @router.post(
     "/support/{item_id}/paid",
-    response={200: SupportItemOut, 404: Error, 422: Error},
+    response={200: SupportItemOut, 404: Error, 409: Error, 422: Error},
     summary="Mark planned support as paid",
 )
 def mark_support_paid(request: AuthedRequest, item_id: int) -> SupportItem:

@@ -161,7 +161,7 @@ def create_referral(request: AuthedRequest, case_id: int, payload: ReferralIn) -
 
 @router.post(
     "/cases/{case_id}/referrals/{referral_id}/withdrawal",
-    response={200: ReferralOut, 404: Error, 422: Error},
+    response={200: ReferralOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw an open referral of a case",
 )
 def withdraw_referral(
