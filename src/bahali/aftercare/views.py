@@ -29,7 +29,7 @@ from bahali.core.forms import (
     show_conflict,
 )
 from bahali.core.http import AuthedRequest
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict
 from bahali.programmes.models import Programme
 
 WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
@@ -109,7 +109,7 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except Stale as stale:
+        except Conflict as stale:
             show_conflict(form, stale)
         else:
             messages.success(request, _("The check-in is recorded."))
@@ -189,7 +189,7 @@ def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except Stale as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The verification is recorded."))

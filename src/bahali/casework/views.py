@@ -52,7 +52,7 @@ from bahali.core.forms import (
     show_conflict,
 )
 from bahali.core.http import AuthedRequest
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
 
 
@@ -157,7 +157,7 @@ def edit_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except Stale as stale:
+        except Conflict as stale:
             show_conflict(form, stale)
         else:
             messages.success(request, _("The goal is saved."))

@@ -41,7 +41,7 @@ from bahali.core.forms import (
     show_conflict,
 )
 from bahali.core.http import AuthedRequest
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.views import network_tabs
@@ -297,7 +297,7 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except Stale as stale:
+        except Conflict as stale:
             show_conflict(form, stale)
         else:
             messages.success(

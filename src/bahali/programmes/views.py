@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bahali.accounts import policies
 from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict
 from bahali.programmes import services
 from bahali.programmes.forms import PhaseForm, ProgrammeForm, TransitionForm
 from bahali.programmes.models import Phase, Programme, Transition
@@ -74,7 +74,7 @@ def _save(
     except ValidationError as error:
         apply_validation_error(form, error)
         return None
-    except Stale as error:
+    except Conflict as error:
         show_conflict(form, error)
         return None
     messages.success(request, _("Saved."))
@@ -176,7 +176,7 @@ def _delete(
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    except Stale as error:
+    except Conflict as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Removed."))

@@ -19,7 +19,7 @@ from bahali.accounts import policies
 from bahali.cases.views import case_context, get_case_for_user
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict
 from bahali.geography.models import District
 from bahali.referrals import services
 from bahali.referrals.forms import (
@@ -231,7 +231,7 @@ def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except Stale as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("Your answer is sent to the case team."))
@@ -257,7 +257,7 @@ def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except Stale as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The referral is completed; the team sees your feedback."))

@@ -17,7 +17,7 @@ from bahali.accounts import policies
 from bahali.cases.models import Case
 from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
-from bahali.core.versioning import Stale
+from bahali.core.versioning import Conflict
 from bahali.registry import services
 from bahali.registry.codes import is_valid_code
 from bahali.registry.forms import (
@@ -209,7 +209,7 @@ def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                     reason=form.cleaned_data.get("reason") or "",
                 )
-            except Stale as stale:
+            except Conflict as stale:
                 show_conflict(form, stale)
             except ValidationError as error:
                 apply_validation_error(form, error)
