@@ -231,6 +231,8 @@ def _submit(
         run(form.cleaned_data)
     except ValidationError as error:
         message_refusal(request, error)
+    except Conflict as conflict:  # decided by someone else meanwhile
+        messages.error(request, str(conflict))
     else:
         messages.add_message(request, level, done)
 
@@ -381,6 +383,8 @@ def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
         messages.success(request, _("Your objection is withdrawn."))
     except ValidationError as error:
         message_refusal(request, error)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
     return _back(case)
 
 

@@ -521,6 +521,8 @@ def end_mentoring(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpRe
             )
         except ValidationError as error:
             message_refusal(request, error)
+        except Conflict as conflict:
+            messages.error(request, str(conflict))
         else:
             messages.success(request, _("The mentor assignment has ended."))
     else:
@@ -574,6 +576,8 @@ def mark_paid(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
         services.mark_support_paid(actor=request.user, item=item)
     except ValidationError as error:
         message_refusal(request, error)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
     else:
         messages.success(request, _("Marked as paid."))
     return redirect("casework:support", pk=case.pk)
