@@ -603,7 +603,7 @@ def test_cost_per_case_sums_paid_support_only(world):
     assert services.cost_of_case(case) == Decimal("5000.50")
     services.mark_support_paid(actor=world.trainer, item=toolkit)
     assert services.cost_of_case(case) == Decimal("17000.50")
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):  # paid once
         services.mark_support_paid(actor=world.trainer, item=toolkit)
     assert stipend.amount == Decimal("5000.50")
     assert services.cost_of_case(world.case()) == Decimal("0.00")
