@@ -304,7 +304,7 @@ def _require_write(actor: Actor, assessment: Assessment) -> None:
         policies.require(actor, "assessment.write", assessment)
 
 
-def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int) -> None:
+def _draft_for_edit(actor: Actor, assessment: Assessment) -> None:
     _require_write(actor, assessment)
     if assessment.is_completed:
         raise ValidationError(
@@ -312,7 +312,6 @@ def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int)
         )
     if assessment.case is not None and not assessment.case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
-    claim_version(assessment, expected_version)
 
 
 def _apply(
@@ -354,8 +353,9 @@ def save_answers(
 ) -> Assessment:
     """Save a draft to resume later. Answers are checked (types, constraints) but required
     items may still be empty; answers hidden by skip logic are dropped."""
-    _draft_for_edit(actor, assessment, expected_version)
+    _draft_for_edit(actor, assessment)
     _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=False)
+    claim_version(assessment, expected_version)
     assessment.save()
     return assessment
 
@@ -374,8 +374,9 @@ def complete_assessment(
     with a rationale, the overall judgement formed with its rationale. It is read-only
     from then on. A progress assessment's overall judgement becomes the case's risk band
     when it is the latest."""
-    _draft_for_edit(actor, assessment, expected_version)
+    _draft_for_edit(actor, assessment)
     _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=True)
+    claim_version(assessment, expected_version)
     assessment.status = AssessmentStatus.COMPLETED
     assessment.completed_at = timezone.now()
     assessment.save()

@@ -31,7 +31,7 @@ from bahali.communities.models import (
     MemberSex,
 )
 from bahali.core.context import SystemActor, service
-from bahali.core.versioning import claim_version
+from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 
@@ -323,8 +323,6 @@ def place_case(
     receiving committee, asked to sign the gates towards the community, and sees the case
     summary (never clinical notes, nor identity beyond what consent allows)."""
     policies.require(actor, "transition.write", case)
-    # the row stays locked until the end: a transition requested meanwhile waits for it
-    claim_version(case, expected_version)
     if not case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
     committee = Committee.objects.filter(community=community).select_related("organisation").first()
@@ -349,6 +347,13 @@ def place_case(
         and case.receiving_committee_id == committee.organisation_id
     ):
         raise ValidationError({"community": _("The case is placed in this community already.")})
+    # the row stays locked until the end: a transition requested meanwhile waits for it, and
+    # one requested just before is seen here
+    claim_version(case, expected_version)
+    if case.transition_requests.filter(status=TransitionRequest.Status.PENDING).exists():
+        raise Conflict(
+            _("A transition is waiting for sign-offs: decide it before changing the community.")
+        )
     case.receiving_community = community
     case.receiving_committee = committee.organisation
     case.save(update_fields=["receiving_community", "receiving_committee", "updated_at"])
