@@ -33,3 +33,33 @@ def signed_in(client: Client) -> Callable[[Any], Client]:
 
 
 ALL_ROLES = list(Role)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server_on_sqlite() -> None:
+    """On SQLite the live server shares the test's in-memory connection; two requests at
+    once (a page and its HTMX calls) would interleave their savepoints on it ("no such
+    savepoint"). There the live server answers one request at a time; on PostgreSQL each
+    request thread has a connection of its own and the server stays threaded."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)  # requests run in the server's own thread,
+            # which LiveServerThread.run() already gave the overridden connections
+
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = SerialWSGIServer
+
+
+
+@pytest.fixture
+def shipped_geography(transactional_db: Any) -> None:
+    """Transactional tests flush the database after each test, taking the geography its
+    migration shipped with it: put it back (the race tests need committed rows)."""
+    from bahali.core.context import SYSTEM
+    from bahali.geography.services import load_pakistan_geography
+
+    load_pakistan_geography(actor=SYSTEM)

@@ -19,6 +19,7 @@ from bahali.cases.models import Case, TransitionRequest
 from bahali.programmes import services as programmes
 from bahali.testing import (
     PathwayWorld,
+    make_member,
     membership_of,
 )
 from tests.authorization import api, call, each_role, module_world, page
@@ -55,7 +56,8 @@ def _world() -> CaseWorld:
     world = PathwayWorld()
     case = world.case("centre", phase="rehabilitation")
     pending = cases.request_transition(
-        actor=world.case_worker,
+        # four eyes: whoever requests never signs, so another manager, outside the cast, asks
+        actor=make_member(Role.PROGRAMME_MANAGER, organisation=world.lead),
         case=case,
         transition=case.programme.transitions.get(from_phase=case.phase),
         reason="Ready",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import factory
@@ -262,3 +263,50 @@ class PathwayWorld:
                 ).save()
             case.refresh_from_db()
         return case
+
+
+def race(*contenders: Callable[[], Any]) -> list[Any]:
+    """Run the contenders at once; each one's result, or the exception it raised, in order.
+
+    On PostgreSQL each runs in a thread of its own, with its own database connection, and a
+    barrier releases them together, so their transactions really overlap. SQLite's test
+    database lives in memory and cannot hold two write transactions at once (a file database
+    queues writers with IMMEDIATE transactions), so there they run one after the other —
+    still each with the objects it was handed, read before any of them wrote. Tests using
+    it need ``django_db(transaction=True)``: the threads see only committed rows.
+    """
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        return [_outcome(contender) for contender in contenders]
+    barrier = threading.Barrier(len(contenders))
+    outcomes: list[Any] = [None] * len(contenders)
+
+    def run(index: int, contender: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = _outcome(contender)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=(index, contender))
+        for index, contender in enumerate(contenders)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def _outcome(contender: Callable[[], Any]) -> Any:
+    try:
+        return contender()
+    except Exception as error:  # the race's loser: its refusal is the result
+        return error
+
+
+def winners(outcomes: list[Any]) -> list[Any]:
+    """The outcomes that are results, not refusals."""
+    return [outcome for outcome in outcomes if not isinstance(outcome, Exception)]

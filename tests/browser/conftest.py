@@ -33,25 +33,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def serial_live_server_on_sqlite() -> None:
-    """On SQLite the live server shares the test's in-memory connection; two requests at
-    once (a page and its HTMX calls) would interleave their savepoints on it ("no such
-    savepoint"). There the live server answers one request at a time; on PostgreSQL each
-    request thread has a connection of its own and the server stays threaded."""
-    from django.core.servers.basehttp import WSGIServer
-    from django.db import connection
-    from django.test.testcases import LiveServerThread
-
-    class SerialWSGIServer(WSGIServer):
-        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)  # requests run in the server's own thread,
-            # which LiveServerThread.run() already gave the overridden connections
-
-    if connection.vendor == "sqlite":
-        LiveServerThread.server_class = SerialWSGIServer
-
-
 @pytest.fixture(autouse=True)
 def geography(transactional_db: Any) -> None:
     """Browser tests flush the database between tests; put the shipped geography back."""

@@ -14,7 +14,6 @@ from bahali.accounts import policies
 from bahali.aftercare import services
 from bahali.aftercare.lookups import get_check_in_for_user, get_outcome_for_verification
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
-from bahali.api.errors import ApiError
 from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
@@ -132,20 +131,17 @@ def plan_case_check_ins(
 )
 def record_case_check_in(request: AuthedRequest, check_in_id: int, payload: CheckInIn) -> Any:
     check_in = get_check_in_for_user(request.user, check_in_id, "write")
-    try:
-        return services.record_check_in(
-            actor=request.user,
-            check_in=check_in,
-            done_on=payload.done_on,
-            method=payload.method,
-            wellbeing=payload.wellbeing,
-            warnings=payload.warnings,
-            notes=payload.notes,
-            follow_up=payload.follow_up,
-            expected_version=payload.version,
-        )
-    except services.StaleCheckIn as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.record_check_in(
+        actor=request.user,
+        check_in=check_in,
+        done_on=payload.done_on,
+        method=payload.method,
+        wellbeing=payload.wellbeing,
+        warnings=payload.warnings,
+        notes=payload.notes,
+        follow_up=payload.follow_up,
+        expected_version=payload.version,
+    )
 
 
 @router.get(
@@ -177,16 +173,13 @@ def verify_case_outcome(
     request: AuthedRequest, outcome_id: int, payload: OutcomeVerificationIn
 ) -> Any:
     event = get_outcome_for_verification(request.user, outcome_id)
-    try:
-        return services.verify_outcome(
-            actor=request.user,
-            event=event,
-            verification=payload.verification,
-            note=payload.note,
-            expected_version=payload.version,
-        )
-    except services.StaleCheckIn as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.verify_outcome(
+        actor=request.user,
+        event=event,
+        verification=payload.verification,
+        note=payload.note,
+        expected_version=payload.version,
+    )
 
 
 @router.get(

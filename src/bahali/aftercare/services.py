@@ -35,6 +35,7 @@ from bahali.aftercare.models import (
 from bahali.cases.models import Case, CaseRole, PhaseChange, TeamMember
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, raise_if_errors, user_of
+from bahali.core.versioning import Conflict, claim_version
 
 Actor = User | SystemActor
 MAX_TEXT = 10_000
@@ -51,10 +52,6 @@ RECIDIVISM_DEFINITION = gettext_lazy(
     "armed group or act of violence. Reported events not yet verified, and disproved "
     "events, do not count."
 )
-
-
-class StaleCheckIn(Exception):
-    """The check-in or event changed since the form was opened; nothing was saved."""
 
 
 def _text(errors: dict[str, str], name: str, value: str) -> str:
@@ -158,7 +155,7 @@ def record_check_in(
     policies.require(actor, "check_in.write", check_in)
     _open(check_in.case)
     if check_in.is_done:
-        raise ValidationError(_("This check-in is recorded already."))
+        raise Conflict(_("This check-in is recorded already."))
     errors: dict[str, str] = {}
     known = {name for name, _label in WARNING_FIELDS}
     warnings = set(warnings)
@@ -179,9 +176,7 @@ def record_check_in(
     if warnings and not follow_up:
         errors["follow_up"] = _("A warning sign needs the follow-up actions agreed.")
     raise_if_errors(errors)
-    version = check_in.version if expected_version is None else expected_version
-    if not CheckIn.objects.filter(pk=check_in.pk, version=version).update(version=version + 1):
-        raise StaleCheckIn(_("Someone else recorded this check-in after you opened it. Reload it."))
+    claim_version(check_in, expected_version)
     check_in.refresh_from_db()
     check_in.done_on = done_on
     check_in.method = method
@@ -333,9 +328,7 @@ def verify_outcome(
     raise_if_errors(errors)
     if event.verification == verification:
         raise ValidationError(_("The event is already recorded so."))
-    version = event.version if expected_version is None else expected_version
-    if not OutcomeEvent.objects.filter(pk=event.pk, version=version).update(version=version + 1):
-        raise StaleCheckIn(_("Someone else changed this event after you opened it. Reload it."))
+    claim_version(event, expected_version)
     event.refresh_from_db()
     event.verification = verification
     event.verification_note = note

@@ -23,8 +23,14 @@ from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.programmes.lookups import get_programme_for_user
 
 WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
@@ -104,8 +110,8 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except services.StaleCheckIn as stale:
-            form.add_error(None, str(stale))
+        except Conflict as stale:
+            show_conflict(form, stale)
         else:
             messages.success(request, _("The check-in is recorded."))
             return redirect("aftercare:case", pk=case.pk)
@@ -185,7 +191,7 @@ def verify(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleCheckIn as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The verification is recorded."))

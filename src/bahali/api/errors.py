@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from bahali.core import crypto, sealing
+from bahali.core.versioning import Conflict
 
 
 class ApiError(Exception):
@@ -34,6 +35,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return error_response(api, request, exc.status, exc.code, exc.message, exc.details)
+
+    @api.exception_handler(Conflict)
+    def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        """Someone else acted first (a stale version, a decision already taken): 409, for
+        every endpoint, from the one exception the services raise."""
+        return error_response(api, request, 409, exc.code, str(exc))
 
     @api.exception_handler(NinjaValidationError)
     def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

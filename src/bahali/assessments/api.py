@@ -230,17 +230,14 @@ def _judgement(payload: AnswersIn) -> services.Judgement:
 
 def _write(request: AuthedRequest, assessment_id: int, payload: AnswersIn, operation: Any) -> Any:
     assessment = get_assessment_for_user(request.user, assessment_id, "write")
-    try:
-        operation(
-            actor=request.user,
-            assessment=assessment,
-            expected_version=payload.version,
-            answers=payload.answers,
-            judgement=_judgement(payload),
-            assessed_on=payload.assessed_on,
-        )
-    except services.StaleAssessment as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    operation(
+        actor=request.user,
+        assessment=assessment,
+        expected_version=payload.version,
+        answers=payload.answers,
+        judgement=_judgement(payload),
+        assessed_on=payload.assessed_on,
+    )
     return get_assessment_for_user(request.user, assessment_id)
 
 

@@ -24,6 +24,7 @@ from bahali.assessments import presentation, services
 from bahali.assessments.forms import answers_from_post, judgement_from_post
 from bahali.assessments.models import Assessment, Band
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 
 
 @dataclass
@@ -75,7 +76,7 @@ def take_post(request: AuthedRequest, assessment: Assessment) -> Filled:
                 judgement=filled.judgement,
                 assessed_on=filled.assessed_on,
             )
-        except services.StaleAssessment as stale:
+        except Conflict as stale:
             filled.outcome = "stale"
             messages.error(request, str(stale))
         except ValidationError as error:

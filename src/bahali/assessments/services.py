@@ -33,15 +33,12 @@ from bahali.assessments.models import (
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
+from bahali.core.versioning import claim_version
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
 MAX_RATIONALE = 5000
 BASELINE_DAYS = 30  # a first progress assessment is due this long after entering a phase
-
-
-class StaleAssessment(Exception):
-    """The draft changed since the form was opened; the edit was not saved."""
 
 
 # --- instruments --------------------------------------------------------------------
@@ -112,6 +109,7 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
     under earlier versions keep theirs. A published version never changes again."""
     instrument = version.instrument
     policies.require(actor, "instrument.write", instrument)
+    claim_version(instrument)  # publishing twice at once: the second finds it moved on
     if version.is_published:
         raise ValidationError(_("This version is already published; it cannot change."))
     _refuse_problems(spec.check_definition(version.definition))
@@ -122,8 +120,7 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
     instrument.name_en = spec.label(title, "en")[:120]
     instrument.name_ur = spec.label(title, "ur")[:120]
     instrument.name_ps = spec.label(title, "ps")[:120]
-    instrument.version += 1
-    instrument.save(update_fields=["name_en", "name_ur", "name_ps", "version", "updated_at"])
+    instrument.save(update_fields=["name_en", "name_ur", "name_ps", "updated_at"])
     return version
 
 
@@ -166,13 +163,9 @@ def set_instrument_active(
     """Take an instrument out of use (no new assessments start with it; completed ones stay
     readable) or put it back."""
     policies.require(actor, "instrument.write", instrument)
-    if instrument.version != expected_version:
-        raise StaleAssessment(
-            _("Someone else changed this instrument since you opened it. Reload to see it.")
-        )
+    claim_version(instrument, expected_version)
     instrument.is_active = active
-    instrument.version += 1
-    instrument.save(update_fields=["is_active", "version", "updated_at"])
+    instrument.save(update_fields=["is_active", "updated_at"])
     return instrument
 
 
@@ -294,7 +287,7 @@ def _require_write(actor: Actor, assessment: Assessment) -> None:
         policies.require(actor, "assessment.write", assessment)
 
 
-def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int) -> None:
+def _draft_for_edit(actor: Actor, assessment: Assessment) -> None:
     _require_write(actor, assessment)
     if assessment.is_completed:
         raise ValidationError(
@@ -302,10 +295,6 @@ def _draft_for_edit(actor: Actor, assessment: Assessment, expected_version: int)
         )
     if assessment.case is not None and not assessment.case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
-    if assessment.version != expected_version:
-        raise StaleAssessment(
-            _("Someone else saved this assessment since you opened it. Reload to see it.")
-        )
 
 
 def _apply(
@@ -333,7 +322,6 @@ def _apply(
     assessment.overall_rating = judgement.overall_rating if has_overall else ""
     assessment.overall_rationale = judgement.overall_rationale.strip() if has_overall else ""
     assessment.assessed_on = assessed_on
-    assessment.version += 1
 
 
 @service
@@ -348,8 +336,9 @@ def save_answers(
 ) -> Assessment:
     """Save a draft to resume later. Answers are checked (types, constraints) but required
     items may still be empty; answers hidden by skip logic are dropped."""
-    _draft_for_edit(actor, assessment, expected_version)
+    _draft_for_edit(actor, assessment)
     _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=False)
+    claim_version(assessment, expected_version)
     assessment.save()
     return assessment
 
@@ -368,8 +357,9 @@ def complete_assessment(
     with a rationale, the overall judgement formed with its rationale. It is read-only
     from then on. A progress assessment's overall judgement becomes the case's risk band
     when it is the latest."""
-    _draft_for_edit(actor, assessment, expected_version)
+    _draft_for_edit(actor, assessment)
     _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=True)
+    claim_version(assessment, expected_version)
     assessment.status = AssessmentStatus.COMPLETED
     assessment.completed_at = timezone.now()
     assessment.save()

@@ -39,6 +39,7 @@ from bahali.cases.views import render_case_tab
 from bahali.casework.models import Domain as GoalDomain
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
 from bahali.programmes.lookups import get_programme_for_user
 
@@ -439,7 +440,7 @@ def activation(request: AuthedRequest, code: str) -> HttpResponse:
         services.set_instrument_active(
             actor=request.user, instrument=instrument, expected_version=expected, active=active
         )
-    except services.StaleAssessment as stale:
+    except Conflict as stale:
         messages.error(request, str(stale))
     else:
         messages.success(

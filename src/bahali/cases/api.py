@@ -11,6 +11,7 @@ from ninja import Field, Router, Status
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
+from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.pagination import Pagination, paginate
 from bahali.api.schemas import Error, Schema
@@ -23,6 +24,7 @@ from bahali.cases.lookups import (
 )
 from bahali.cases.models import Case, Closure, SignOff, TeamMember, TransitionRequest
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Stale
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
@@ -405,20 +407,26 @@ def remove_team_member(request: AuthedRequest, pk: int, member_pk: int) -> TeamM
     summary="Request a transition (applies at once where there is no gate)",
 )
 def request_transition(
-    request: AuthedRequest, pk: int, payload: TransitionIn
+    request: AuthedRequest,
+    pk: int,
+    payload: TransitionIn,
+    idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[TransitionRequest]:
     case = get_case_for_user(request.user, pk, "transition", "write")
-    transition = case.programme.transitions.filter(
-        from_phase=case.phase, to_phase__code=payload.to_phase
-    ).first()
-    if transition is None:
-        raise ApiError(
-            422,
-            "invalid",
-            _("The request is not valid."),
-            [{"field": "to_phase", "message": _("No transition leads there from this phase.")}],
-        )
-    try:
+
+    def act() -> Status[TransitionRequest]:
+        if payload.version is not None and payload.version != case.version:
+            raise Stale  # moved on since the client read it: its target may lead nowhere now
+        transition = case.programme.transitions.filter(
+            from_phase=case.phase, to_phase__code=payload.to_phase
+        ).first()
+        if transition is None:
+            raise ApiError(
+                422,
+                "invalid",
+                _("The request is not valid."),
+                [{"field": "to_phase", "message": _("No transition leads there from this phase.")}],
+            )
         made = services.request_transition(
             actor=request.user,
             case=case,
@@ -426,20 +434,40 @@ def request_transition(
             reason=payload.reason,
             expected_version=payload.version,
         )
-    except services.StaleCase as error:
-        raise ApiError(409, "stale_version", str(error)) from None
-    return Status(201, _requests(case).get(pk=made.pk))
+        return Status(201, _requests(case).get(pk=made.pk))
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"transition:{case.pk}",
+        act,
+        lambda made: _requests(case).get(pk=made),
+    )
 
 
 @router.post(
     "/cases/{pk}/close",
-    response={200: CaseOut, 404: Error, 422: Error},
+    response={200: CaseOut, 404: Error, 409: Error, 422: Error},
     summary="Close a case as withdrawn, exited or transferred",
 )
-def close_case(request: AuthedRequest, pk: int, payload: CloseIn) -> Case:
+def close_case(
+    request: AuthedRequest,
+    pk: int,
+    payload: CloseIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Case]:
     case = get_case_for_user(request.user, pk, "transition", "write")
-    return services.close_case(
-        actor=request.user, case=case, closure=Closure(payload.closure), note=payload.note
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"close:{case.pk}",
+        lambda: Status(
+            200,
+            services.close_case(
+                actor=request.user, case=case, closure=Closure(payload.closure), note=payload.note
+            ),
+        ),
+        lambda closed: get_case_for_user(request.user, closed),
     )
 
 
@@ -455,42 +483,76 @@ def get_request(request: AuthedRequest, pk: int) -> TransitionRequest:
 
 @router.post(
     "/transition-requests/{pk}/sign-offs",
-    response={201: SignOffOut, 404: Error, 422: Error},
+    response={201: SignOffOut, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="Approve or object, for your organisation",
 )
-def sign_request(request: AuthedRequest, pk: int, payload: SignOffIn) -> Status[SignOff]:
+def sign_request(
+    request: AuthedRequest,
+    pk: int,
+    payload: SignOffIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[SignOff]:
     found = get_transition_request_for_user(request.user, pk)
-    if not services.signing_memberships(request.user, found):
+    if (  # not asked to sign; a request decided meanwhile, or four eyes, is explained instead
+        found.status == TransitionRequest.Status.PENDING
+        and found.requested_by_id != request.user.pk
+        and not services.signing_memberships(request.user, found)
+    ):
         raise _not_found()
     organisation = None
     if payload.organisation_id is not None:
         organisation = get_object_or_404(Organisation.objects.all(), pk=payload.organisation_id)
-    sign_off = services.record_sign_off(
-        actor=request.user,
-        request=found,
-        decision=payload.decision,
-        reason=payload.reason,
-        organisation=organisation,
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"sign_off:{found.pk}",
+        lambda: Status(
+            201,
+            services.record_sign_off(
+                actor=request.user,
+                request=found,
+                decision=payload.decision,
+                reason=payload.reason,
+                organisation=organisation,
+            ),
+        ),
+        lambda signed: SignOff.objects.filter(request=found).get(pk=signed),
     )
-    return Status(201, sign_off)
 
 
 @router.post(
     "/transition-requests/{pk}/cancel",
-    response={200: RequestOut, 404: Error, 422: Error},
+    response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw a waiting request",
 )
-def cancel_request(request: AuthedRequest, pk: int, payload: ReasonIn) -> TransitionRequest:
+def cancel_request(
+    request: AuthedRequest,
+    pk: int,
+    payload: ReasonIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[TransitionRequest]:
     found = get_transition_request_for_user(request.user, pk)
     if not policies.can(request.user, "transition.write", found.case):
         raise _not_found()
-    services.cancel_request(actor=request.user, request=found, reason=payload.reason)
-    return _requests(found.case).get(pk=found.pk)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"cancel:{found.pk}",
+        lambda: Status(
+            200,
+            _requests(found.case).get(
+                pk=services.cancel_request(
+                    actor=request.user, request=found, reason=payload.reason
+                ).pk
+            ),
+        ),
+        lambda cancelled: _requests(found.case).get(pk=cancelled),
+    )
 
 
 @router.post(
     "/transition-requests/{pk}/override",
-    response={200: RequestOut, 404: Error, 422: Error},
+    response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Documented override of a gate (data stewards; flagged to oversight)",
 )
 def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> TransitionRequest:
@@ -505,28 +567,50 @@ def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> Trans
 
 @router.post(
     "/sign-offs/{pk}/answer",
-    response={200: SignOffOut, 404: Error, 422: Error},
+    response={200: SignOffOut, 404: Error, 409: Error, 422: Error},
     summary="Answer an objection",
 )
-def answer_objection(request: AuthedRequest, pk: int, payload: AnswerIn) -> SignOff:
+def answer_objection(
+    request: AuthedRequest,
+    pk: int,
+    payload: AnswerIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[SignOff]:
     sign_off = get_sign_off_for_user(request.user, pk)
     if not policies.can(request.user, "transition.write", sign_off.request.case):
         raise _not_found()
-    return services.answer_objection(actor=request.user, sign_off=sign_off, answer=payload.answer)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"answer:{sign_off.pk}",
+        lambda: Status(
+            200,
+            services.answer_objection(actor=request.user, sign_off=sign_off, answer=payload.answer),
+        ),
+        lambda answered: get_sign_off_for_user(request.user, answered),
+    )
 
 
 @router.post(
     "/sign-offs/{pk}/withdraw",
-    response={200: SignOffOut, 404: Error, 422: Error},
+    response={200: SignOffOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw your organisation's objection",
 )
-def withdraw_objection(request: AuthedRequest, pk: int) -> SignOff:
+def withdraw_objection(
+    request: AuthedRequest, pk: int, idempotency_key: str | None = idempotency.key_header()
+) -> Status[SignOff]:
     sign_off = get_sign_off_for_user(request.user, pk)
     if not any(
         m.organisation_id == sign_off.organisation_id for m in request.user.active_memberships()
     ):
         raise _not_found()
-    return services.withdraw_objection(actor=request.user, sign_off=sign_off)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"withdraw:{sign_off.pk}",
+        lambda: Status(200, services.withdraw_objection(actor=request.user, sign_off=sign_off)),
+        lambda withdrawn: get_sign_off_for_user(request.user, withdrawn),
+    )
 
 
 @router.get("/sign-offs", response=list[RequestOut], summary="Requests waiting for your decision")

@@ -347,7 +347,12 @@ class SignOff(AuditedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "organisation"], name="one_sign_off_per_organisation"
-            )
+            ),
+            # one organisation decides for each kind the gate names: a second centre cannot
+            # add its approval to the first one's, nor overturn it
+            models.UniqueConstraint(
+                fields=["request", "organisation_kind"], name="one_sign_off_per_kind"
+            ),
         ]
 
     def __str__(self) -> str:

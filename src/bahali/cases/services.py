@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from bahali.cases.models import (
 )
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
+from bahali.core.versioning import Conflict, Stale, claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.programmes.models import Phase, Programme, Transition
@@ -59,10 +60,6 @@ PHASE_ENTERED: list[Callable[[Case, PhaseChange], None]] = []
 MEMBER_LEFT: list[Callable[[TeamMember], None]] = []
 
 
-class StaleCase(Exception):
-    """The case changed after the form was opened."""
-
-
 def phase_requirements_missing(case_or_participant: Case | Participant, phase: Phase) -> list[str]:
     """What must be on file before a participant may enter ``phase`` (consent, pledge)."""
     participant = (
@@ -82,6 +79,17 @@ def phase_requirements_missing(case_or_participant: Case | Participant, phase: P
             % {"phase": phase.label}
         )
     return missing
+
+
+def _lock(row: Case | Participant | TeamMember) -> None:
+    """Lock ``row`` until the transaction ends and re-read it.
+
+    Every decision about a case (a request, a sign-off, an answer, an override, a closure)
+    locks the case's row first, so two at once queue here, in the same order everywhere, and
+    the second sees what the first decided. PostgreSQL: ``SELECT … FOR UPDATE``; SQLite
+    ignores it, but its IMMEDIATE transactions already admit one writer at a time.
+    """
+    row.refresh_from_db(from_queryset=type(row).objects.select_for_update())
 
 
 def _acting_membership(actor: Actor, action: str) -> Membership | None:
@@ -119,6 +127,7 @@ def enrol_participant(
     """
     policies.require(actor, "enrolment.write")
     policies.require(actor, "participant_record.write", participant)
+    _lock(participant)  # two enrolments of the same person at once: one case
     if participant.merged_into_id:
         raise ValidationError(_("This record was merged: enrol the record it was merged into."))
     if not programme.is_active:
@@ -205,6 +214,7 @@ def add_team_member(
 ) -> TeamMember:
     """Put a member of an organisation on the case's team, in a role their own role allows."""
     policies.require(actor, "case_team.write", case)
+    _lock(case)
     if not case.is_open:
         raise ValidationError(_("This case is closed."))
     if not (membership.is_active and membership.organisation.is_active):
@@ -230,6 +240,7 @@ def add_team_member(
 def remove_team_member(*, actor: Actor, member: TeamMember) -> TeamMember:
     """The member leaves the team from today; their past work stays on the case."""
     policies.require(actor, "case_team.write", member.case)
+    _lock(member)
     if member.left_on is None:
         member.left_on = local_today()
         member.save(update_fields=["left_on", "updated_at"])
@@ -310,17 +321,24 @@ def signing_memberships(user: Actor, request: TransitionRequest) -> list[Members
     if not getattr(user, "is_authenticated", False) or request.status != request.Status.PENDING:
         return []
     transition = request.transition
-    if not transition.is_gate:
+    if not transition.is_gate or request.requested_by_id == user.pk:  # four eyes
         return []
     involved = involved_organisations(request.case)
     kinds = set(transition.required_kinds)
+    signed = _signed_kinds(request)
     return [
         m
         for m in user.active_memberships()
         if m.organisation_id in involved
         and (not kinds or m.organisation.kind in kinds)
+        and signed.get(m.organisation.kind, m.organisation_id) == m.organisation_id
         and policies.membership_can(m, "sign_off.write", request.case)
     ]
+
+
+def _signed_kinds(request: TransitionRequest) -> dict[str, int]:
+    """Which organisation signed for each kind: one sign-off per kind and request."""
+    return {s.organisation_kind: s.organisation_id for s in request.sign_offs.all()}
 
 
 def _pending_request(case: Case) -> TransitionRequest | None:
@@ -339,8 +357,10 @@ def request_transition(
     """Ask to move the case on. Without a gate it applies at once; with one it waits for
     the sign-offs, which appear in the signers' queues."""
     policies.require(actor, "transition.write", case)
-    if expected_version is not None and expected_version != case.version:
-        raise StaleCase(_("The case moved on after you opened it. Reload it and try again."))
+    seen = case.version if expected_version is None else expected_version
+    _lock(case)
+    if case.version != seen:  # it moved on (or was closed) since the request was made
+        raise Stale
     if not case.is_open:
         raise ValidationError(_("This case is closed."))
     if transition.programme_id != case.programme_id or transition.from_phase_id != case.phase_id:
@@ -350,9 +370,7 @@ def request_transition(
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case should move on.")})
     if _pending_request(case) is not None:
-        raise ValidationError(
-            {"transition": _("A transition is already waiting for sign-offs on this case.")}
-        )
+        raise Conflict(_("A transition is already waiting for sign-offs on this case."))
     missing = phase_requirements_missing(case, transition.to_phase)
     if missing:
         raise ValidationError({"transition": missing})
@@ -374,22 +392,48 @@ def record_sign_off(
     reason: str,
     organisation: Organisation | None = None,
 ) -> SignOff:
-    """An organisation approves or objects, with a reason; signing again replaces its
-    decision. The transition applies by itself once the rule is met."""
+    """An organisation approves or objects, with a reason; signing again with another
+    decision replaces its own. One organisation signs for each kind; whoever requested the
+    transition never signs it (four eyes). The transition applies by itself, once, when the
+    rule is met: the same decision sent twice, or two at once, is answered :class:`Conflict`.
+    """
+    _lock(request.case)
+    request.refresh_from_db()
     if request.status != TransitionRequest.Status.PENDING:
-        raise ValidationError(_("This request has been decided already."))
+        raise Conflict(_("This request has been decided already."))
+    if request.requested_by_id is not None and request.requested_by_id == getattr(
+        actor, "pk", None
+    ):
+        raise PermissionDenied(
+            _("You requested this transition: someone else must sign it off (four eyes).")
+        )
+    if decision not in SignOff.Decision.values:
+        raise ValidationError({"decision": _("Approve or object.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for your decision.")})
     memberships = signing_memberships(actor, request)
     if organisation is not None:
         memberships = [m for m in memberships if m.organisation_id == organisation.pk]
     if not memberships:
         policies.require(actor, "sign_off.write", request.case)
+        signed = _signed_kinds(request)
+        if any(
+            signed.get(m.organisation.kind) not in (None, m.organisation_id)
+            for m in (actor.active_memberships() if isinstance(actor, User) else [])
+        ):
+            raise Conflict(_("Another organisation of your kind has signed this request."))
         raise ValidationError(_("None of your organisations is asked to sign this transition."))
-    if decision not in SignOff.Decision.values:
-        raise ValidationError({"decision": _("Approve or object.")})
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for your decision.")})
     membership = memberships[0]
     sign_off = SignOff.objects.filter(request=request, organisation=membership.organisation).first()
+    if (
+        sign_off is not None
+        and sign_off.decision == decision
+        and (
+            decision == SignOff.Decision.APPROVE
+            or sign_off.objection == SignOff.ObjectionState.OPEN
+        )
+    ):
+        raise Conflict(_("Your organisation has decided so on this request already."))
     sign_off = sign_off or SignOff(request=request, organisation=membership.organisation)
     sign_off.organisation_kind = membership.organisation.kind
     sign_off.signed_by = actor
@@ -412,8 +456,11 @@ def answer_objection(*, actor: Actor, sign_off: SignOff, answer: str) -> SignOff
     """The team answers an objection; an answered objection no longer blocks the gate."""
     request = sign_off.request
     policies.require(actor, "transition.write", request.case)
+    _lock(request.case)
+    sign_off.refresh_from_db()
+    request.refresh_from_db()
     if sign_off.objection != SignOff.ObjectionState.OPEN:
-        raise ValidationError(_("This objection is not open."))
+        raise Conflict(_("This objection is not open."))
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer to the objection.")})
     sign_off.objection = SignOff.ObjectionState.ANSWERED
@@ -428,8 +475,11 @@ def answer_objection(*, actor: Actor, sign_off: SignOff, answer: str) -> SignOff
 @service
 def withdraw_objection(*, actor: Actor, sign_off: SignOff) -> SignOff:
     """The objecting organisation takes its objection back."""
+    _lock(sign_off.request.case)
+    sign_off.refresh_from_db()
+    sign_off.request.refresh_from_db()
     if sign_off.objection != SignOff.ObjectionState.OPEN:
-        raise ValidationError(_("This objection is not open."))
+        raise Conflict(_("This objection is not open."))
     if not any(m.organisation_id == sign_off.organisation_id for m in actor.active_memberships()):
         policies.require(actor, "sign_off.write", sign_off.request.case)
         raise ValidationError(_("Only the organisation that objected can withdraw it."))
@@ -442,8 +492,10 @@ def withdraw_objection(*, actor: Actor, sign_off: SignOff) -> SignOff:
 @service
 def cancel_request(*, actor: Actor, request: TransitionRequest, reason: str) -> TransitionRequest:
     policies.require(actor, "transition.write", request.case)
+    _lock(request.case)
+    request.refresh_from_db()
     if request.status != TransitionRequest.Status.PENDING:
-        raise ValidationError(_("This request has been decided already."))
+        raise Conflict(_("This request has been decided already."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the request is withdrawn.")})
     request.status = TransitionRequest.Status.CANCELLED
@@ -459,8 +511,10 @@ def override_gate(
     """A data steward applies a waiting transition without its sign-offs, for a documented
     reason. The override is kept on the request and flagged wherever oversight looks."""
     policies.require(actor, "gate_override.write", request.case)
+    _lock(request.case)
+    request.refresh_from_db()
     if request.status != TransitionRequest.Status.PENDING:
-        raise ValidationError(_("This request has been decided already."))
+        raise Conflict(_("This request has been decided already."))
     errors = {}
     if not reason.strip():
         errors["reason"] = _("An override needs its reason.")
@@ -487,6 +541,7 @@ def _apply_if_met(request: TransitionRequest, *, by: Any) -> None:
 
 
 def _apply(request: TransitionRequest, *, by: Any) -> None:
+    """Move the case; its row is locked already (``_lock``) by the decision applying."""
     case = request.case
     transition = request.transition
     today = local_today()
@@ -499,10 +554,10 @@ def _apply(request: TransitionRequest, *, by: Any) -> None:
         request=request,
         reason=request.reason,
     )
+    claim_version(case)
     case.phase = transition.to_phase
     case.phase_entered_on = today
-    case.version += 1
-    fields = ["phase", "phase_entered_on", "version", "updated_at"]
+    fields = ["phase", "phase_entered_on", "updated_at"]
     if transition.to_phase.is_final:
         case.closed_on = today
         case.closure = Closure.COMPLETED
@@ -521,8 +576,9 @@ def _apply(request: TransitionRequest, *, by: Any) -> None:
 def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
     """Withdrawn, exited or transferred, from any open phase, with a note saying why."""
     policies.require(actor, "transition.write", case)
+    _lock(case)
     if not case.is_open:
-        raise ValidationError(_("This case is closed already."))
+        raise Conflict(_("This case is closed already."))
     if closure not in {Closure.WITHDRAWN, Closure.EXITED, Closure.TRANSFERRED}:
         raise ValidationError(
             {"closure": _("A case closes as withdrawn, exited or transferred here.")}
@@ -534,12 +590,12 @@ def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
         pending.status = TransitionRequest.Status.CANCELLED
         pending.decided_at = timezone.now()
         pending.save(update_fields=["status", "decided_at", "updated_at"])
+    claim_version(case)
     today = local_today()
     case.closed_on = today
     case.closure = closure
     case.closure_note = note.strip()
-    case.version += 1
-    case.save(update_fields=["closed_on", "closure", "closure_note", "version", "updated_at"])
+    case.save(update_fields=["closed_on", "closure", "closure_note", "updated_at"])
     due.refresh([case.pk])
     PhaseChange(
         case=case,

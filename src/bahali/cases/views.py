@@ -34,6 +34,7 @@ from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.paging import KeysFirstPaginator
+from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
@@ -180,6 +181,8 @@ def _submit(
         run(form.cleaned_data)
     except ValidationError as error:
         message_refusal(request, error)
+    except Conflict as conflict:  # decided by someone else meanwhile
+        messages.error(request, str(conflict))
     else:
         messages.add_message(request, level, done)
 
@@ -236,7 +239,7 @@ def request_transition(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleCase as error:
+        except Conflict as error:
             messages.error(request, str(error))
         else:
             if made.status == TransitionRequest.Status.APPLIED:
@@ -261,6 +264,9 @@ def _pending_for(request: AuthedRequest, pk: int, request_pk: int) -> Transition
 @require_POST
 def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
     pending = _pending_for(request, pk, request_pk)
+    if pending.status != TransitionRequest.Status.PENDING:  # decided while the page was open
+        messages.error(request, _("This request has been decided already."))
+        return _back(pending.case)
     signers = services.signing_memberships(request.user, pending)
     if not signers:
         raise Http404
@@ -279,6 +285,8 @@ def sign(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
+        except Conflict as conflict:  # someone decided first, meanwhile
+            messages.error(request, str(conflict))
         else:
             pending.refresh_from_db()
             if pending.status == TransitionRequest.Status.APPLIED:
@@ -325,6 +333,8 @@ def withdraw(request: AuthedRequest, pk: int, sign_off_pk: int) -> HttpResponse:
         messages.success(request, _("Your objection is withdrawn."))
     except ValidationError as error:
         message_refusal(request, error)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
     return _back(case)
 
 

@@ -153,21 +153,18 @@ def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status
 )
 def update_goal(request: AuthedRequest, goal_id: int, payload: GoalUpdate) -> Goal:
     goal = get_goal_for_user(request.user, goal_id, "write")
-    try:
-        services.update_goal(
-            actor=request.user,
-            goal=goal,
-            expected_version=payload.version,
-            domain=payload.domain,
-            title=payload.title,
-            interventions=payload.interventions,
-            responsible=_member(goal.case, payload.responsible_id, "responsible_id"),
-            target_on=payload.target_on,
-            status=payload.status,
-            review_on=payload.review_on,
-        )
-    except services.StaleEdit as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    services.update_goal(
+        actor=request.user,
+        goal=goal,
+        expected_version=payload.version,
+        domain=payload.domain,
+        title=payload.title,
+        interventions=payload.interventions,
+        responsible=_member(goal.case, payload.responsible_id, "responsible_id"),
+        target_on=payload.target_on,
+        status=payload.status,
+        review_on=payload.review_on,
+    )
     return get_goal_for_user(request.user, goal_id)
 
 
@@ -182,7 +179,7 @@ def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
 
 @router.post(
     "/goals/{goal_id}/reviews",
-    response={201: ReviewOut, 404: Error, 422: Error},
+    response={201: ReviewOut, 404: Error, 409: Error, 422: Error},
     summary="Record a review of a goal",
 )
 def create_goal_review(request: AuthedRequest, goal_id: int, payload: ReviewIn) -> Status[Any]:
@@ -591,7 +588,7 @@ def create_mentor_meeting(
 
 @router.post(
     "/mentoring/{assignment_id}/end",
-    response={200: AssignmentOut, 404: Error, 422: Error},
+    response={200: AssignmentOut, 404: Error, 409: Error, 422: Error},
     summary="End a mentor assignment, with the reason (its meetings stay on the record)",
 )
 def end_mentor_assignment(
@@ -662,7 +659,7 @@ def create_support_item(request: AuthedRequest, case_id: int, payload: SupportIn
 
 @router.post(
     "/support/{item_id}/paid",
-    response={200: SupportItemOut, 404: Error, 422: Error},
+    response={200: SupportItemOut, 404: Error, 409: Error, 422: Error},
     summary="Mark planned support as paid",
 )
 def mark_support_paid(request: AuthedRequest, item_id: int) -> SupportItem:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import DecimalField, F, Max, Min, Sum, Value
+from django.db.models import DecimalField, Max, Min, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -52,15 +52,12 @@ from bahali.casework.models import (
 from bahali.core import sealing
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, raise_if_errors, user_of
+from bahali.core.versioning import Conflict, claim_version
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
 MAX_MINUTES = 12 * 60
 MAX_TEXT = 20_000
-
-
-class StaleEdit(Exception):
-    """The goal changed since the form was opened; the edit was not saved."""
 
 
 def _open(case: Case) -> None:
@@ -199,13 +196,7 @@ def update_goal(
         review_on=review_on,
     )
     raise_if_errors(errors)
-    bumped = Goal.objects.filter(pk=goal.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not bumped:
-        raise StaleEdit(
-            _("Someone else changed this goal after you opened it. Reload it and edit again.")
-        )
+    claim_version(goal, expected_version)
     goal.refresh_from_db()
     goal.domain, goal.title, goal.interventions = domain, title, interventions
     goal.responsible, goal.target_on, goal.status, goal.review_on = (
@@ -249,7 +240,7 @@ def record_goal_review(
         reviewed_by=user_of(actor),
     )
     review.save()
-    Goal.objects.filter(pk=goal.pk).update(version=F("version") + 1)
+    claim_version(goal)
     goal.refresh_from_db()
     goal.status = status_after
     goal.review_on = next_review_on if status_after in OPEN_GOAL_STATUSES else None
@@ -583,7 +574,7 @@ def end_mentor_assignment(
     # Two people ending it at once: the second waits for the first, then is told it ended.
     assignment = MentorAssignment.objects.select_for_update().get(pk=assignment.pk)
     if not assignment.is_ongoing:
-        raise ValidationError(_("This mentor assignment has already ended."))
+        raise Conflict(_("This mentor assignment has already ended."))
     errors: dict[str, str] = {}
     _not_future(errors, "ends_on", ends_on)
     if ends_on is not None and ends_on < assignment.starts_on:
@@ -703,8 +694,10 @@ def mark_support_paid(
     """Planned support has been paid: it now counts in the cost of the case."""
     policies.require(actor, "plan.write", item)
     _open(item.case)
+    # Paid twice at once: the second waits for the first's lock, then finds it paid.
+    item.refresh_from_db(from_queryset=SupportItem.objects.select_for_update())
     if item.status == SupportStatus.PAID:
-        raise ValidationError(_("This support is already recorded as paid."))
+        raise Conflict(_("This support is already recorded as paid."))
     paid_on = paid_on or local_today()
     errors: dict[str, str] = {}
     _not_future(errors, "provided_on", paid_on)

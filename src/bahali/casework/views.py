@@ -46,8 +46,14 @@ from bahali.casework.models import (
     SessionFormat,
     SupportStatus,
 )
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
 
 
@@ -152,8 +158,8 @@ def edit_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except services.StaleEdit as stale:
-            form.add_error(None, str(stale))
+        except Conflict as stale:
+            show_conflict(form, stale)
         else:
             messages.success(request, _("The goal is saved."))
             return redirect("casework:plan", pk=case.pk)
@@ -517,6 +523,8 @@ def end_mentoring(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpRe
             )
         except ValidationError as error:
             message_refusal(request, error)
+        except Conflict as conflict:
+            messages.error(request, str(conflict))
         else:
             messages.success(request, _("The mentor assignment has ended."))
     else:
@@ -570,6 +578,8 @@ def mark_paid(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
         services.mark_support_paid(actor=request.user, item=item)
     except ValidationError as error:
         message_refusal(request, error)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
     else:
         messages.success(request, _("Marked as paid."))
     return redirect("casework:support", pk=case.pk)

@@ -11,7 +11,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 
-from bahali.api.errors import ApiError
 from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.communities import readiness, services
@@ -169,12 +168,9 @@ def place_case(request: AuthedRequest, case_id: int, payload: PlacementIn) -> An
     community = Community.objects.filter(pk=payload.community_id).first()
     if community is None:
         raise ValidationError({"community_id": _("Unknown community.")})
-    try:
-        services.place_case(
-            actor=request.user, case=case, community=community, expected_version=payload.version
-        )
-    except services.StalePlacement as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    services.place_case(
+        actor=request.user, case=case, community=community, expected_version=payload.version
+    )
     return {
         "case_id": case.pk,
         "community_id": community.pk,

@@ -30,16 +30,13 @@ from bahali.communities.models import (
 )
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, raise_if_errors, user_of
+from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 
 Actor = User | SystemActor
 MAX_TEXT = 10_000
 MAX_ATTENDANCE = 5_000
-
-
-class StalePlacement(Exception):
-    """The case changed since the form was opened; the placement was not saved."""
 
 
 def _not_future(errors: dict[str, str], name: str, value: datetime.date | None) -> None:
@@ -312,8 +309,6 @@ def place_case(
     policies.require(actor, "transition.write", case)
     if not case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
-    if expected_version is not None and expected_version != case.version:
-        raise StalePlacement(_("The case moved on after you opened it. Reload it and try again."))
     committee = Committee.objects.filter(community=community).select_related("organisation").first()
     errors: dict[str, str] = {}
     if committee is None:
@@ -336,8 +331,14 @@ def place_case(
         and case.receiving_committee_id == committee.organisation_id
     ):
         raise ValidationError({"community": _("The case is placed in this community already.")})
+    # the row stays locked until the end: a transition requested meanwhile waits for it, and
+    # one requested just before is seen here
+    claim_version(case, expected_version)
+    if case.transition_requests.filter(status=TransitionRequest.Status.PENDING).exists():
+        raise Conflict(
+            _("A transition is waiting for sign-offs: decide it before changing the community.")
+        )
     case.receiving_community = community
     case.receiving_committee = committee.organisation
-    case.version += 1
-    case.save(update_fields=["receiving_community", "receiving_committee", "version", "updated_at"])
+    case.save(update_fields=["receiving_community", "receiving_committee", "updated_at"])
     return case

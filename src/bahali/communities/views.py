@@ -35,8 +35,14 @@ from bahali.communities.forms import (
 )
 from bahali.communities.lookups import RESOURCE, communities_visible_to, get_community_for_user
 from bahali.communities.models import Committee, CommitteeMember, Dialogue
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.views import network_tabs
@@ -281,8 +287,8 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             apply_validation_error(form, error)
-        except services.StalePlacement as stale:
-            form.add_error(None, str(stale))
+        except Conflict as stale:
+            show_conflict(form, stale)
         else:
             messages.success(
                 request, _("The case is placed; the community's committee now takes part.")

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from bahali.core import inputs
+from bahali.core.versioning import Conflict
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -19,6 +20,12 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def show_conflict(form: forms.Form, conflict: Conflict) -> None:
+    """Show that someone else saved first on the form itself, keeping what the user typed
+    (pages without a form to keep leave it to ``ConflictMiddleware``)."""
+    form.add_error(None, str(conflict))
 
 
 def message_refusal(request: HttpRequest, error: ValidationError) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from bahali.core import context, crypto, inputs, sealing
+from bahali.core.versioning import Conflict
 
 # No inline script or style anywhere: assets come from our own origin only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -89,3 +92,31 @@ class AddressValuesMiddleware:
             if found:
                 raise inputs.RefusedAddressValue(name, found)
         return self.get_response(request)
+
+
+class ConflictMiddleware:
+    """Every page answers a :class:`Conflict` (a stale edit, a decision someone else took
+    first) the same way: the service's message, and back to the page the user acted from,
+    reloaded, so they see what changed. Forms that keep the user's typing catch it
+    themselves (``bahali.core.forms.show_conflict``); nothing else needs to."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Conflict) or request.path.startswith("/api/"):
+            return None
+        messages.error(request, str(exception))
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=200)
+            response["HX-Refresh"] = "true"
+            return response
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = request.path
+        return HttpResponseRedirect(back, status=303)

@@ -170,16 +170,13 @@ def acknowledge_grievance(
     request: AuthedRequest, grievance_id: int, payload: GrievanceAcknowledgementIn
 ) -> Any:
     grievance = get_handled_grievance_for_user(request.user, grievance_id)
-    try:
-        return services.acknowledge_grievance(
-            actor=request.user,
-            grievance=grievance,
-            note=payload.note,
-            about_organisation=_organisation(payload.about_organisation_id),
-            expected_version=payload.version,
-        )
-    except services.StaleGrievance as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.acknowledge_grievance(
+        actor=request.user,
+        grievance=grievance,
+        note=payload.note,
+        about_organisation=_organisation(payload.about_organisation_id),
+        expected_version=payload.version,
+    )
 
 
 @router.post(
@@ -191,13 +188,10 @@ def resolve_grievance(
     request: AuthedRequest, grievance_id: int, payload: GrievanceResolutionIn
 ) -> Any:
     grievance = get_handled_grievance_for_user(request.user, grievance_id)
-    try:
-        return services.resolve_grievance(
-            actor=request.user,
-            grievance=grievance,
-            finding=payload.finding,
-            resolution=payload.resolution,
-            expected_version=payload.version,
-        )
-    except services.StaleGrievance as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.resolve_grievance(
+        actor=request.user,
+        grievance=grievance,
+        finding=payload.finding,
+        resolution=payload.resolution,
+        expected_version=payload.version,
+    )

@@ -24,6 +24,7 @@ from bahali.audit.services import record
 from bahali.core import sealing
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
+from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import District
 from bahali.grievances.models import (
     Channel,
@@ -42,10 +43,6 @@ RESOLVE_DAYS = 30  # and resolves it within thirty days
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 5_000
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
-
-
-class StaleGrievance(Exception):
-    """The grievance changed since the form was opened; nothing was saved."""
 
 
 def new_reference() -> str:
@@ -131,11 +128,7 @@ def _require_handler(actor: Actor, grievance: Grievance) -> None:
 
 
 def _bump(grievance: Grievance, expected_version: int | None) -> None:
-    version = grievance.version if expected_version is None else expected_version
-    if not Grievance.objects.filter(pk=grievance.pk, version=version).update(version=version + 1):
-        raise StaleGrievance(
-            _("Someone else changed this grievance after you opened it. Reload it.")
-        )
+    claim_version(grievance, expected_version)
     grievance.refresh_from_db()
 
 
@@ -153,7 +146,7 @@ def acknowledge_grievance(
     left a contact) and may name the organisation it is about once it knows."""
     _require_handler(actor, grievance)
     if grievance.status != GrievanceStatus.RECEIVED:
-        raise ValidationError(_("This grievance has been acknowledged already."))
+        raise Conflict(_("This grievance has been acknowledged already."))
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Note how and when the complainant was told.")})
@@ -182,7 +175,7 @@ def resolve_grievance(
     """The oversight body closes the grievance with a finding and what was done."""
     _require_handler(actor, grievance)
     if grievance.status == GrievanceStatus.RESOLVED:
-        raise ValidationError(_("This grievance is resolved already."))
+        raise Conflict(_("This grievance is resolved already."))
     errors: dict[str, str] = {}
     if finding not in Finding.values:
         errors["finding"] = _("Choose one of the listed options.")

@@ -23,6 +23,7 @@ from bahali.accounts import policies
 from bahali.core.context import SYSTEM
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.grievances import services
 from bahali.grievances.filters import GrievanceFilter
 from bahali.grievances.forms import (
@@ -213,7 +214,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleGrievance as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The grievance is acknowledged."))
@@ -238,7 +239,7 @@ def resolve(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleGrievance as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The grievance is resolved."))

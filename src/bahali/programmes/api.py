@@ -102,10 +102,6 @@ class TransitionIn(Schema):
     objection_blocks: bool = True
 
 
-def _stale(error: services.StaleConfiguration) -> ApiError:
-    return ApiError(409, "stale_version", str(error))
-
-
 @router.get("/programmes", response=list[ProgrammeOut], summary="Programmes")
 def list_programmes(request: AuthedRequest) -> list[Programme]:
     return list(Programme.objects.visible_to(request.user))
@@ -125,12 +121,9 @@ def add_phase(request: AuthedRequest, code: str, payload: PhaseIn) -> Status[Pha
     programme = get_programme_for_user(request.user, code, "write")
     fields = payload.dict()
     version = fields.pop("version")
-    try:
-        phase = services.save_phase(
-            actor=request.user, programme=programme, expected_version=version, **fields
-        )
-    except services.StaleConfiguration as error:
-        raise _stale(error) from None
+    phase = services.save_phase(
+        actor=request.user, programme=programme, expected_version=version, **fields
+    )
     return Status(201, phase)
 
 
@@ -153,17 +146,14 @@ def add_transition(request: AuthedRequest, code: str, payload: TransitionIn) -> 
                 [{"field": side, "message": _("Choose a phase of this programme.")}],
             )
         ends[side] = phase
-    try:
-        transition = services.save_transition(
-            actor=request.user,
-            programme=programme,
-            expected_version=payload.version,
-            required_kinds=payload.required_kinds,
-            approvals_required=payload.approvals_required,
-            objection_blocks=payload.objection_blocks,
-            from_phase=ends["from_phase"],
-            to_phase=ends["to_phase"],
-        )
-    except services.StaleConfiguration as error:
-        raise _stale(error) from None
+    transition = services.save_transition(
+        actor=request.user,
+        programme=programme,
+        expected_version=payload.version,
+        required_kinds=payload.required_kinds,
+        approvals_required=payload.approvals_required,
+        objection_blocks=payload.objection_blocks,
+        from_phase=ends["from_phase"],
+        to_phase=ends["to_phase"],
+    )
     return Status(201, transition)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.core.context import SystemActor, service
+from bahali.core.versioning import claim_version
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.programmes.blueprints import BLUEPRINTS, Blueprint
@@ -58,10 +59,6 @@ TRANSITION_FIELDS = (
     "approvals_required",
     "objection_blocks",
 )
-
-
-class StaleConfiguration(Exception):
-    """Someone else changed the programme after the form was opened."""
 
 
 def configuration_problems(programme: Programme) -> list[str]:
@@ -133,16 +130,7 @@ def _check_transition(transition: Transition) -> None:
 
 def _bump(programme: Programme, expected_version: int | None) -> None:
     """Detect concurrent edits of a programme's configuration (any part of it)."""
-    if expected_version is None:
-        expected_version = programme.version
-    updated = Programme.objects.filter(pk=programme.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:
-        raise StaleConfiguration(
-            _("Someone else changed this programme after you opened it. Reload and try again.")
-        )
-    programme.version = expected_version + 1
+    claim_version(programme, expected_version)
 
 
 @service

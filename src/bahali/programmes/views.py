@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.core.forms import apply_validation_error
+from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.programmes import services
 from bahali.programmes.forms import PhaseForm, ProgrammeForm, TransitionForm
 from bahali.programmes.lookups import get_programme_for_user
@@ -69,8 +70,8 @@ def _save(
     except ValidationError as error:
         apply_validation_error(form, error)
         return None
-    except services.StaleConfiguration as error:
-        form.add_error(None, str(error))
+    except Conflict as error:
+        show_conflict(form, error)
         return None
     messages.success(request, _("Saved."))
     return redirect("programmes:detail", code=programme.code)
@@ -171,7 +172,7 @@ def _delete(
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    except services.StaleConfiguration as error:
+    except Conflict as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Removed."))

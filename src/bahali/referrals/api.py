@@ -153,7 +153,7 @@ def create_referral(request: AuthedRequest, case_id: int, payload: ReferralIn) -
 
 @router.post(
     "/cases/{case_id}/referrals/{referral_id}/withdrawal",
-    response={200: ReferralOut, 404: Error, 422: Error},
+    response={200: ReferralOut, 404: Error, 409: Error, 422: Error},
     summary="Withdraw an open referral of a case",
 )
 def withdraw_referral(
@@ -183,16 +183,13 @@ def list_received_referrals(request: AuthedRequest, status: str = "") -> Any:
 )
 def answer_referral(request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn) -> Any:
     referral = get_received_referral_for_user(request.user, referral_id)
-    try:
-        return services.respond_to_referral(
-            actor=request.user,
-            referral=referral,
-            accept=payload.accept,
-            note=payload.note,
-            expected_version=payload.version,
-        )
-    except services.StaleReferral as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.respond_to_referral(
+        actor=request.user,
+        referral=referral,
+        accept=payload.accept,
+        note=payload.note,
+        expected_version=payload.version,
+    )
 
 
 @router.post(
@@ -204,13 +201,10 @@ def complete_received_referral(
     request: AuthedRequest, referral_id: int, payload: ReferralCompletionIn
 ) -> Any:
     referral = get_received_referral_for_user(request.user, referral_id)
-    try:
-        return services.complete_referral(
-            actor=request.user,
-            referral=referral,
-            feedback=payload.feedback,
-            completed_on=payload.completed_on,
-            expected_version=payload.version,
-        )
-    except services.StaleReferral as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.complete_referral(
+        actor=request.user,
+        referral=referral,
+        feedback=payload.feedback,
+        completed_on=payload.completed_on,
+        expected_version=payload.version,
+    )

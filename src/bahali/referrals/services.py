@@ -21,6 +21,7 @@ from bahali.accounts.models import Membership, User
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, raise_if_errors, user_of
+from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.models import (
@@ -35,10 +36,6 @@ from bahali.registry.services import has_consent
 
 Actor = User | SystemActor
 MAX_TEXT = 5_000
-
-
-class StaleReferral(Exception):
-    """The referral changed after the form was opened; nothing was saved."""
 
 
 def _text(errors: dict[str, str], name: str, value: str, *, required: bool = True) -> str:
@@ -210,11 +207,7 @@ def _as_provider(actor: Actor, referral: Referral) -> None:
 
 def _bump(referral: Referral, expected_version: int | None) -> None:
     """Refuse a stale answer: someone else changed the referral since the form was opened."""
-    version = referral.version if expected_version is None else expected_version
-    if not Referral.objects.filter(pk=referral.pk, version=version).update(version=version + 1):
-        raise StaleReferral(
-            _("Someone else changed this referral after you opened it. Reload it and try again.")
-        )
+    claim_version(referral, expected_version)
     referral.refresh_from_db()
 
 
@@ -230,7 +223,7 @@ def respond_to_referral(
     """The provider accepts the referral or declines it, saying why when declining."""
     _as_provider(actor, referral)
     if referral.status != ReferralStatus.SENT:
-        raise ValidationError(_("This referral has been answered already."))
+        raise Conflict(_("This referral has been answered already."))
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, required=False)
     if not accept and not note:
@@ -285,10 +278,12 @@ def cancel_referral(*, actor: Actor, referral: Referral, reason: str) -> Referra
     errors: dict[str, str] = {}
     reason = _text(errors, "reason", reason)
     raise_if_errors(errors)
+    _bump(referral, None)
+    if not referral.is_open:  # answered or withdrawn meanwhile
+        raise Conflict(_("Only an open referral can be withdrawn."))
     referral.status = ReferralStatus.CANCELLED
     referral.cancel_reason = reason
-    referral.version += 1
-    referral.save(update_fields=["status", "cancel_reason", "version", "updated_at"])
+    referral.save(update_fields=["status", "cancel_reason", "updated_at"])
     return referral
 
 

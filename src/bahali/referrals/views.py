@@ -20,6 +20,7 @@ from bahali.cases.lookups import get_case_for_user
 from bahali.cases.views import case_context
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.referrals import services
 from bahali.referrals.filters import ServiceFilter
 from bahali.referrals.forms import (
@@ -219,7 +220,7 @@ def respond(request: AuthedRequest, referral_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleReferral as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("Your answer is sent to the case team."))
@@ -245,7 +246,7 @@ def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             message_refusal(request, error)
-        except services.StaleReferral as stale:
+        except Conflict as stale:
             messages.error(request, str(stale))
         else:
             messages.success(request, _("The referral is completed; the team sees your feedback."))

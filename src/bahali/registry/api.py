@@ -229,13 +229,10 @@ def update_identity(request: AuthedRequest, code: str, payload: IdentityUpdate) 
     participant = get_participant_for_user(request.user, code, "identity")
     if not policies.can(request.user, "participant_record.write", participant):
         raise ApiError(404, "not_found", _("Not found."))
-    try:
-        return services.update_identity(
-            actor=request.user,
-            participant=participant,
-            identity=payload.to_identity(),
-            expected_version=payload.version,
-            reason=payload.reason,
-        )
-    except services.StaleEdit as stale:
-        raise ApiError(409, "stale_version", str(stale)) from None
+    return services.update_identity(
+        actor=request.user,
+        participant=participant,
+        identity=payload.to_identity(),
+        expected_version=payload.version,
+        reason=payload.reason,
+    )

@@ -18,6 +18,7 @@ from bahali.audit.services import record
 from bahali.core import crypto, sealing
 from bahali.core.batches import in_batches
 from bahali.core.context import SystemActor, service
+from bahali.core.versioning import claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.registry.codes import make_code
@@ -42,10 +43,6 @@ from bahali.registry.reasons import explain
 
 Actor = User | SystemActor
 CANDIDATE_LIMIT = 30
-
-
-class StaleEdit(Exception):
-    """The record changed since the form was opened; the edit was not saved."""
 
 
 @dataclass(frozen=True)
@@ -462,13 +459,7 @@ def update_identity(
     policies.require(actor, "participant_record.write", participant)
     identity = identity.normalised()
     _check_identity(identity, participant.sex)
-    updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:
-        raise StaleEdit(
-            _("Someone else changed this record after you opened it. Reload it and edit again.")
-        )
+    claim_version(participant, expected_version)
     participant.refresh_from_db()
     before = open_identity(participant)
     _seal(participant, identity)

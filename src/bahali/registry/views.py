@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.core.forms import apply_validation_error
+from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
+from bahali.core.versioning import Conflict
 from bahali.registry import panels, services
 from bahali.registry.codes import is_valid_code
 from bahali.registry.forms import (
@@ -241,8 +242,8 @@ def edit_identity(request: AuthedRequest, code: str) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                     reason=form.cleaned_data.get("reason") or "",
                 )
-            except services.StaleEdit as stale:
-                form.add_error(None, str(stale))
+            except Conflict as stale:
+                show_conflict(form, stale)
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "bahali.accounts.middleware.ActiveMembershipMiddleware",
     "bahali.core.middleware.AddressValuesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bahali.core.middleware.ConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bahali.core.middleware.SealErrorMiddleware",
 ]

@@ -15,6 +15,7 @@ from bahali.cases import due, work
 from bahali.cases import services as cases
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM, acting_as
+from bahali.core.versioning import Conflict
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +171,7 @@ def test_stale_check_in_refused(world):
         wellbeing="good",
         expected_version=1,
     )
-    with pytest.raises(ValidationError, match="recorded already"):
+    with pytest.raises(Conflict, match="recorded already"):
         services.record_check_in(
             actor=world.case_worker,
             check_in=first,

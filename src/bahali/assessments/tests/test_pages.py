@@ -108,7 +108,7 @@ def test_stale_draft_is_refused(world, signed_in):
     base = {"assessed_on": world.today, "action": "save", "i_health": "some"}
     assert client.post(url, {**base, "version": 1}).status_code == 302
     stale = client.post(url, {**base, "version": 1, "i_health": "urgent"}, follow=True)
-    assert "Someone else saved this assessment" in stale.content.decode()
+    assert "Someone else changed this after you opened it" in stale.content.decode()
     assessment.refresh_from_db()
     assert assessment.answers == {"health": "some"}
 

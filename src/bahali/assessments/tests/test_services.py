@@ -22,6 +22,7 @@ from bahali.assessments.models import (
 from bahali.assessments.services import Judgement
 from bahali.core import crypto, sealing
 from bahali.core.context import SYSTEM, acting_as
+from bahali.core.versioning import Stale
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +201,7 @@ def test_draft_saves_checks_and_completion_needs_required_items(world):
     assessment.refresh_from_db()
     assert assessment.answers == {"voluntary": "yes", "age": 16}
     assert assessment.status == "draft"
-    with pytest.raises(services.StaleAssessment):
+    with pytest.raises(Stale):
         services.save_answers(
             actor=world.case_worker, assessment=assessment, expected_version=1, answers={}
         )
@@ -535,7 +536,7 @@ def test_an_instrument_out_of_use_starts_no_new_assessments(world):
     with pytest.raises(ValidationError):
         services.start_assessment(actor=world.case_worker, case=case, instrument=instrument)
     assert Assessment.objects.filter(pk=started.pk).exists()  # what exists stays
-    with pytest.raises(services.StaleAssessment):
+    with pytest.raises(Stale):
         services.set_instrument_active(
             actor=world.manager, instrument=instrument, expected_version=1, active=True
         )

@@ -12,7 +12,7 @@ from bahali.accounts import services as accounts
 from bahali.cases import due, services
 from bahali.cases.filters import CaseFilter
 from bahali.cases.models import TransitionRequest
-from bahali.core.context import SYSTEM
+from bahali.core.context import SYSTEM, acting_as
 from bahali.testing import PathwayWorld, membership_of
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +38,10 @@ def cases():
         transition=rehab.programme.transitions.get(from_phase=rehab.phase),
         reason="Ready",
     )
-    TransitionRequest.objects.filter(case=rehab).update(
-        created_at=timezone.now() - datetime.timedelta(days=20)
-    )
+    with acting_as(SYSTEM):  # backdating is a write like any other: recorded
+        TransitionRequest.objects.filter(case=rehab).update(
+            created_at=timezone.now() - datetime.timedelta(days=20)
+        )
     due.refresh([rehab.pk])
     services.close_case(actor=world.manager, case=closed, closure="withdrawn", note="left")
     return world, rehab, prison, closed

@@ -9,6 +9,7 @@ from bahali.audit.models import AuditEvent
 from bahali.cases import services
 from bahali.cases.models import Case, Closure, PhaseChange, SignOff, TransitionRequest
 from bahali.core.context import SYSTEM, acting_as
+from bahali.core.versioning import Conflict
 from bahali.programmes.blueprints import BLUEPRINTS
 from bahali.testing import PathwayWorld
 
@@ -37,7 +38,7 @@ def _signers(world: PathwayWorld) -> dict[str, object]:
 def _walk(world: PathwayWorld, case: Case) -> None:
     """Request each next transition and have every required kind approve it."""
     signers = _signers(world)
-    requester = world.psychologist
+    requester = world.case_worker  # four eyes: never one of the signers
     while case.is_open:
         transition = case.programme.transitions.filter(from_phase=case.phase).first()
         request = services.request_transition(
@@ -128,7 +129,10 @@ def test_a_second_member_of_the_same_kind_does_not_count_twice(world):
     services.record_sign_off(
         actor=world.psychologist, request=request, decision="approve", reason="a"
     )
-    services.record_sign_off(actor=world.scholar, request=request, decision="approve", reason="b")
+    with pytest.raises(Conflict, match="decided so"):  # the same decision, once
+        services.record_sign_off(
+            actor=world.scholar, request=request, decision="approve", reason="b"
+        )
     assert SignOff.objects.filter(request=request).count() == 1
     assert services.gate_status(request).approvals == 1
 

@@ -121,7 +121,7 @@ def test_add_goal_review_and_stale_edit_on_the_page(world, case, signed_in):
     assert client.post(f"/cases/{case.pk}/plan/goals/{goal.pk}/edit/", edit).status_code == 302
     stale = client.post(f"/cases/{case.pk}/plan/goals/{goal.pk}/edit/", {**edit, "title": "X"})
     assert stale.status_code == 200
-    assert "Someone else changed this goal" in stale.content.decode()
+    assert "Someone else changed this after you opened it" in stale.content.decode()
     goal.refresh_from_db()
     assert goal.title == "Electrician, level 2" and goal.version == 2
     bad = client.post(f"/cases/{case.pk}/plan/", {"domain": "vocational", "title": ""})

@@ -29,6 +29,7 @@ from bahali.casework.models import (
 )
 from bahali.casework.timeline import casework_entries
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Conflict, Stale
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_stale_goal_edit_is_refused(world):
     services.update_goal(
         actor=world.case_worker, goal=goal, expected_version=1, title="Electrician", **fields
     )
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(Stale):
         services.update_goal(
             actor=world.trainer,
             goal=Goal.objects.get(pk=goal.pk),
@@ -521,7 +522,7 @@ def test_ending_a_mentor_assignment_keeps_its_meetings_and_stops_new_ones(world)
             summary="After the end",
         )
     assert "met_on" in error.value.message_dict
-    with pytest.raises(ValidationError, match="already ended"):
+    with pytest.raises(Conflict, match="already ended"):
         services.end_mentor_assignment(
             actor=world.case_worker, assignment=ended, ends_on=world.today, reason="completed"
         )
@@ -602,7 +603,7 @@ def test_cost_per_case_sums_paid_support_only(world):
     assert services.cost_of_case(case) == Decimal("5000.50")
     services.mark_support_paid(actor=world.trainer, item=toolkit)
     assert services.cost_of_case(case) == Decimal("17000.50")
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):  # paid once
         services.mark_support_paid(actor=world.trainer, item=toolkit)
     assert stipend.amount == Decimal("5000.50")
     assert services.cost_of_case(world.case()) == Decimal("0.00")

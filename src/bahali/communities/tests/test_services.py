@@ -18,6 +18,7 @@ from bahali.casework.models import Note
 from bahali.communities import services
 from bahali.communities.models import Committee, Dialogue
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District
 from bahali.testing import OrganisationFactory, PathwayWorld, make_member
@@ -174,7 +175,7 @@ def test_placement_refused(world, committee, village):
         services.place_case(actor=world.case_worker, case=case, community=bare)
     with pytest.raises(PermissionDenied):
         services.place_case(actor=world.committee_member, case=case, community=village)
-    with pytest.raises(services.StalePlacement):
+    with pytest.raises(Stale):
         services.place_case(
             actor=world.case_worker, case=case, community=village, expected_version=99
         )

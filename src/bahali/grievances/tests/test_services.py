@@ -14,6 +14,7 @@ from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
 from bahali.cases import work
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.geography.models import District
 from bahali.grievances import services
 from bahali.grievances.models import Grievance, GrievanceStatus
@@ -117,7 +118,7 @@ def test_only_oversight_acknowledges_and_resolves(world):
         actor=world.monitor, grievance=grievance, note="Phoned her", expected_version=1
     )
     assert grievance.status == GrievanceStatus.ACKNOWLEDGED
-    with pytest.raises(services.StaleGrievance):
+    with pytest.raises(Stale):
         services.resolve_grievance(
             actor=world.monitor,
             grievance=grievance,

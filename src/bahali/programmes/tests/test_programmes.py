@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from bahali.accounts.roles import Role
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.organisations.models import OrganisationKind
 from bahali.programmes import services
 from bahali.programmes.blueprints import BLUEPRINTS
@@ -89,7 +90,7 @@ def test_stale_configuration_edit_is_refused(world):
     services.update_programme(
         actor=world.manager, programme=programme, expected_version=opened, aftercare_months=9
     )
-    with pytest.raises(services.StaleConfiguration):
+    with pytest.raises(Stale):
         services.update_programme(
             actor=world.manager,
             programme=Programme.objects.get(pk=programme.pk),
@@ -170,5 +171,5 @@ def test_manager_edits_through_the_pages(world, signed_in):
         {"version": programme.version, "code": "x", "name_en": "X", "order": 66},
     )
     assert stale.status_code == 200
-    assert "Someone else changed this programme" in stale.content.decode()
+    assert "Someone else changed this after you opened it" in stale.content.decode()
     assert not programme.phases.filter(code="x").exists()

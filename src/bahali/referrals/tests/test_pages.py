@@ -101,7 +101,7 @@ def test_provider_accepts_then_completes(world, training, signed_in):
         {"feedback": "Done", "completed_on": world.today.isoformat(), "version": 1},
         follow=True,
     )
-    assert "Someone else changed this referral" in stale.content.decode()
+    assert "Someone else changed this after you opened it" in stale.content.decode()
     client.post(
         f"/referrals/{referral.pk}/complete/",
         {

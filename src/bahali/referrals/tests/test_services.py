@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from bahali.accounts.roles import Role
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM, acting_as
+from bahali.core.versioning import Conflict, Stale
 from bahali.geography.models import District
 from bahali.referrals import services
 from bahali.referrals.models import Referral, ReferralStatus, Service
@@ -160,7 +161,7 @@ def test_decline_needs_a_reason(world, referral):
         services.respond_to_referral(actor=provider, referral=referral, accept=False, note="")
     services.respond_to_referral(actor=provider, referral=referral, accept=False, note="Full")
     assert referral.status == ReferralStatus.DECLINED
-    with pytest.raises(ValidationError, match="answered already"):
+    with pytest.raises(Conflict, match="answered already"):
         services.respond_to_referral(actor=provider, referral=referral, accept=True)
     with pytest.raises(ValidationError):
         services.complete_referral(actor=provider, referral=referral, feedback="x")
@@ -179,7 +180,7 @@ def test_only_the_provider_answers(world, referral):
 def test_stale_answer_refused(world, referral):
     provider = make_member(Role.CASE_WORKER, organisation=world.cso)
     services.respond_to_referral(actor=provider, referral=referral, accept=True, expected_version=1)
-    with pytest.raises(services.StaleReferral):
+    with pytest.raises(Stale):
         services.complete_referral(
             actor=provider, referral=referral, feedback="Done", expected_version=1
         )

@@ -147,7 +147,7 @@ def test_stale_edit_page_refuses(existing, member, signed_in, aman):
         {"name": "Overwritten", "birth_year": "2001", "version": version},
     )
     assert response.status_code == 400
-    assert "Someone else changed this record" in response.content.decode()
+    assert "Someone else changed this after you opened it" in response.content.decode()
     existing.refresh_from_db()
     assert services.open_identity(existing).birth_year == 2000
 

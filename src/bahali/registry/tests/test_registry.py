@@ -14,6 +14,7 @@ from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
 from bahali.core import crypto, sealing
 from bahali.core.context import SYSTEM
+from bahali.core.versioning import Stale
 from bahali.geography.models import District
 from bahali.organisations.models import OrganisationKind
 from bahali.registry import services
@@ -238,7 +239,7 @@ def test_stale_edit_is_refused():
         ),
         expected_version=version,
     )
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(Stale):
         services.update_identity(
             actor=SYSTEM,
             participant=participant,
