@@ -12,11 +12,12 @@ class AftercareConfig(AppConfig):
         from bahali.aftercare.models import CheckIn
         from bahali.aftercare.timeline import aftercare_entries
         from bahali.aftercare.work import check_ins_due
-        from bahali.cases import due, tabs, timeline, work
+        from bahali.cases import due, tabs, timeline
         from bahali.cases import services as cases
+        from bahali.core import work
 
         timeline.register(aftercare_entries)
-        work.register(check_ins_due)
+        work.register(work.Source("check_in", _("Check-ins"), check_ins_due))
         due.register(due.DueSource(CheckIn, services.check_ins_due_dates))
         if services.schedule_on_entering_aftercare not in cases.PHASE_ENTERED:
             cases.PHASE_ENTERED.append(services.schedule_on_entering_aftercare)

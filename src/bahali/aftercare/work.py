@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.aftercare.services import check_ins_due_for
-from bahali.cases.work import WorkItem
+from bahali.cases.work import Found, WorkItem
 
 
-def check_ins_due(user: Any) -> list[WorkItem]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        WorkItem.of_case(
+def check_ins_due(user: Any, limit: int | None) -> Found:
+    return Found.of_rows(
+        check_ins_due_for(user),
+        limit,
+        lambda check_in: WorkItem.of_case(
             check_in.case,
             kind="check_in",
             title=_("Follow-up check-in after a warning")
@@ -24,6 +24,5 @@ def check_ins_due(user: Any) -> list[WorkItem]:
             else _("Aftercare check-in"),
             url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
             due=check_in.due_on,
-        )
-        for check_in in check_ins_due_for(user)
-    ]
+        ),
+    )

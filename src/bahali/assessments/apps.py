@@ -12,11 +12,12 @@ class AssessmentsConfig(AppConfig):
         from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
         from bahali.assessments.work import reassessments
-        from bahali.cases import due, tabs, timeline, work
+        from bahali.cases import due, tabs, timeline
         from bahali.cases.models import PhaseChange
+        from bahali.core import work
 
         timeline.register(assessment_entries)
-        work.register(reassessments)
+        work.register(work.Source("reassessment", _("Reassessments"), reassessments))
         # A progress reassessment falling due makes the case due; a new phase moves the date.
         due.register(
             due.DueSource(Assessment, services.reassessment_due_dates, also=(PhaseChange,))

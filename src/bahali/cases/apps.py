@@ -8,8 +8,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases and the pathway")
 
     def ready(self) -> None:
-        from bahali.cases import activity, due, timeline, work
+        from bahali.cases import activity, due, timeline
+        from bahali.core import work
 
         timeline.register(activity.case_timeline)
-        work.register(activity.sign_off_work)
+        work.register(
+            work.Source("sign_off", _("Sign-offs"), activity.sign_off_work, "cases:queue")
+        )
+        work.register(work.Source("objection", _("Objections to answer"), activity.objection_work))
         due.register_requests()

@@ -467,9 +467,18 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
 def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
-    return render(request, "cases/queue.html", {"requests": services.sign_off_queue(request.user)})
+    paginator = KeysFirstPaginator(services.waiting_for_sign_off(request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request, "cases/queue.html", {"requests": page.object_list, "page": page, "query": ""}
+    )
+
+
+# My work shows the oldest of each kind; a kind with more links to its own list.
+WORK_PER_KIND = 50
 
 
 @login_required
 def my_work(request: AuthedRequest) -> HttpResponse:
-    return render(request, "cases/work.html", {"items": work.items_for(request.user)})
+    summary = work.summary_for(request.user, each=WORK_PER_KIND)
+    return render(request, "cases/work.html", {"summary": summary, "items": summary.items})

@@ -8,11 +8,10 @@ class GrievancesConfig(AppConfig):
     verbose_name = _("Grievances")
 
     def ready(self) -> None:
-        from bahali.cases import work
-        from bahali.core import navigation
+        from bahali.core import navigation, work
         from bahali.grievances.work import grievances_due
 
-        work.register(grievances_due)
+        work.register(work.Source("grievance", _("Grievances"), grievances_due))
         # the list for those who read grievances, the form for those who lodge them
         item = navigation.NavItem(
             _("Grievances"),
