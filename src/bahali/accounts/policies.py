@@ -578,6 +578,22 @@ def membership_can(membership: Membership, action: str, obj: models.Model) -> bo
     return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
 
 
+def on_case_team(user: User | Any, case: models.Model) -> bool:
+    """Does the user sit on the case's team now? For what only the team does together, such
+    as acknowledging a warning sign once it has met."""
+    from bahali.cases.models import TeamMember
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return TeamMember.objects.filter(
+        case=case.pk,
+        left_on__isnull=True,
+        membership__user=user.pk,
+        membership__is_active=True,
+        membership__organisation__is_active=True,
+    ).exists()
+
+
 def membership_condition(
     membership: Membership, action: str, model: type[models.Model]
 ) -> models.Q | None:

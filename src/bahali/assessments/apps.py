@@ -8,16 +8,22 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
+        from bahali.assessments import figures as assessment_figures
         from bahali.assessments import services
         from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
         from bahali.assessments.work import reassessments
         from bahali.cases import due, tabs, timeline
         from bahali.cases.models import PhaseChange
-        from bahali.core import work
+        from bahali.core import figures, work
 
         timeline.register(assessment_entries)
         work.register(work.Source("reassessment", _("Reassessments"), reassessments))
+        figures.register(
+            figures.Panel(
+                "caseload", "assessments/_figures_caseload.html", assessment_figures.caseload
+            )
+        )
         # A progress reassessment falling due makes the case due; a new phase moves the date.
         due.register(
             due.DueSource(Assessment, services.reassessment_due_dates, also=(PhaseChange,))

@@ -184,3 +184,41 @@ def objection_work(user: Any, limit: int | None) -> Found:
             detail=sign_off.reason,
         ),
     )
+
+
+# A case enrolled this recently whose team has fewer than two members waits for its team.
+NEW_CASE_DAYS = 90
+TEAM_AT_LEAST = 2
+
+
+def team_work(user: Any, limit: int | None) -> Found:
+    """New cases whose team has not been built yet (one person or none), for whoever builds
+    teams (programme managers, in their districts), oldest enrolment first."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from bahali.accounts import policies
+
+    if not policies.can(user, "case_team.write"):
+        return Found(0, [])
+    since = timezone.localdate() - datetime.timedelta(days=NEW_CASE_DAYS)
+    cases = (
+        Case.objects.visible_to(user, "case_team", "write")
+        .filter(closed_on__isnull=True, opened_on__gte=since)
+        .annotate(members=Count("team", filter=Q(team__left_on__isnull=True)))
+        .filter(members__lt=TEAM_AT_LEAST)
+        .select_related("participant", "programme")
+        .order_by("opened_on", "pk")
+    )
+    return Found.of_rows(
+        cases,
+        limit,
+        lambda case: WorkItem.of_case(
+            case,
+            kind="team",
+            title=_("Build the team of a new case"),
+            url=reverse("cases:detail", args=[case.pk]) + "#team",
+            due=case.opened_on,
+            detail=_("%(count)s on the team") % {"count": case.members},
+        ),
+    )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
-from bahali.cases import due, services, timeline, work
+from bahali.cases import alerts, due, services, timeline, work
 from bahali.cases.forms import (
     AnswerForm,
     CaseFilterForm,
@@ -58,7 +58,12 @@ def get_case_for_user(
 
 def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
     """What every tab of a case page needs: the case, its tabs, which one is active."""
-    return {"case": case, "case_tabs": tabs_for(request.user, case), "active_tab": active_tab}
+    return {
+        "case": case,
+        "case_tabs": tabs_for(request.user, case),
+        "active_tab": active_tab,
+        "case_alerts": alerts.alerts_for(request.user, case),
+    }
 
 
 def render_case_tab(

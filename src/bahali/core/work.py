@@ -28,6 +28,7 @@ class WorkItem:
     due: datetime.date | None = None
     detail: str | Promise = ""
     where: str | Promise = ""  # the case's programme, shown after the code
+    alert: bool = False  # a warning to act on at once (shown as such, first among equals)
 
     @classmethod
     def of_case(cls, case: Any, **fields: Any) -> WorkItem:
@@ -84,8 +85,9 @@ def register(source: Source) -> Source:
     return source
 
 
-def _order(item: WorkItem) -> tuple[datetime.date, str]:
-    return (item.due or datetime.date.max, str(item.title))
+def _order(item: WorkItem) -> tuple[bool, datetime.date, str]:
+    """Alerts first, then the oldest (most overdue) first."""
+    return (not item.alert, item.due or datetime.date.max, str(item.title))
 
 
 def _authenticated(user: Any) -> bool:
