@@ -138,8 +138,10 @@ def acknowledge_warning(request: AuthedRequest, pk: int, check_in_pk: int) -> Ht
             services.acknowledge_warning(
                 actor=request.user, check_in=check_in, note=form.cleaned_data["note"]
             )
-        except (ValidationError, PermissionDenied) as error:
+        except ValidationError as error:
             message_refusal(request, error)
+        except PermissionDenied as refused:
+            messages.error(request, str(refused))
         else:
             messages.success(request, _("The warning is acknowledged: the team has met."))
     else:

@@ -78,7 +78,7 @@ def phase_requirements_missing(case_or_participant: Case | Participant, phase: P
         if isinstance(case_or_participant, Case)
         else case_or_participant
     )
-    on_file = getattr(participant, "_requirements_on_file", None)
+    on_file = participant.__dict__.get("_requirements_on_file")
     if on_file is not None:  # read for a whole list at once (note_requirements_on_file)
         consented, pledged = on_file
     else:
@@ -123,7 +123,7 @@ def note_requirements_on_file(participants: list[Participant]) -> None:
     )
     for participant in participants:
         consented = participant.pk in (by_guardian if participant.is_juvenile else adult)
-        participant._requirements_on_file = (consented, participant.pk in pledged)
+        participant.__dict__["_requirements_on_file"] = (consented, participant.pk in pledged)
 
 
 def _acting_membership(actor: Actor, roles: set[Role]) -> Membership | None:

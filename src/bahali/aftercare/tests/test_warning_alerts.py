@@ -43,7 +43,7 @@ def _kinds(user):
 
 
 def test_a_warning_sign_waits_for_everyone_on_the_team_and_nobody_else(world):
-    case, check_in = _warned(world)
+    _warned(world)
     for member in (world.case_worker, world.psychologist, world.mentor, world.scholar):
         assert "warning" in _kinds(member), member
         first = work.items_for(member)[0]
