@@ -24,7 +24,14 @@ def phases_and_risk(user: Any) -> dict[str, Any] | None:
     rows = (
         Case.objects.visible_to(user, "case_summary")
         .filter(closed_on__isnull=True)
-        .values("phase__code", "phase__name_en", "phase__name_ur", "phase__name_ps", "risk_band")
+        .values(
+            "phase__code",
+            "phase__order",
+            "phase__name_en",
+            "phase__name_ur",
+            "phase__name_ps",
+            "risk_band",
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -38,11 +45,14 @@ def phases_and_risk(user: Any) -> dict[str, Any] | None:
                 "label": row.get(f"phase__name_{language}") or row["phase__name_en"],
                 "cells": dict.fromkeys(bands, 0),
                 "total": 0,
+                "order": row["phase__order"],
             },
         )
         line["cells"][row["risk_band"] or ""] += row["n"]
         line["total"] += row["n"]
-    lines = sorted(table.values(), key=lambda line: -line["total"])
+        # a phase shared by programmes sits where it comes first
+        line["order"] = min(line["order"], row["phase__order"])
+    lines = sorted(table.values(), key=lambda line: (line["order"], str(line["label"])))
     for line in lines:
         line["cells"] = [line["cells"][band] for band in bands]
     return {
