@@ -12,7 +12,7 @@ of SQL queries per request. Floors: p95 under 150 ms, and a query count that doe
 with the data. ``--keep`` leaves the database behind; ``--reuse`` measures it again without
 seeding (after a migration, say); drop it with ``dropdb``.
 
-Who is measured:
+Who is measured (case list and case pages):
 
 * a programme manager of the lead agency covering Swat and Buner (district scope: tens of
   thousands of visible cases, all three programmes);
@@ -34,6 +34,9 @@ The data, printed before the figures:
 * sessions (individual, plus group sessions of four) with attendance, and notes in the three
   sensitivity classes. Per-case counts are skewed (most cases a few dozen, a long tail);
   probe cases have exactly 5 ("small") or 300 ("large") sessions and notes.
+
+Then the home page, My work (page and ``GET /api/v1/me/work``) and the sign-off queue
+(page and ``GET /api/v1/sign-offs``) for a user of every role (``work_users``).
 
 This is benchmark data, not product data. It is written with PostgreSQL ``COPY`` (psycopg),
 so ``AuditedModel.save`` and the services are bypassed and no audit events are written for
@@ -1076,13 +1079,13 @@ class Result:
         return ordered[max(0, round(len(ordered) * 0.95) - 1)]
 
 
-def request(client: Any, url: str) -> tuple[float, int, float, Any]:
+def request(client: Any, url: str, **headers: str) -> tuple[float, int, float, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         start = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, **headers)
         elapsed = (time.perf_counter() - start) * 1000
     if response.status_code != 200:
         raise AssertionError(f"GET {url}: {response.status_code}")
@@ -1102,6 +1105,10 @@ def sign_in(user: Any) -> Any:
 
 def measure(seeded: Seeded) -> None:
     import re
+
+    if "--work" in sys.argv:  # only home, My work and the sign-off queue
+        print_table(work_pages(seeded))
+        return
 
     programme = seeded.programmes["centre"]
     variants = [
@@ -1146,7 +1153,112 @@ def measure(seeded: Seeded) -> None:
                 result.add(elapsed, queries, db)
             results.append(result)
     results.append(psychologist_notes(seeded))
+    results.extend(work_pages(seeded))
     print_table(results)
+
+
+# Home, My work (page and API) and the sign-off queue (page and API), for every role.
+WORK_PAGES = [
+    ("home", "/"),
+    ("my work", "/cases/my-work/"),
+    ("my work API", "/api/v1/me/work"),
+    ("sign-offs", "/cases/sign-offs/"),
+    ("sign-offs API", "/api/v1/sign-offs"),
+]
+
+
+def _busiest(role: str, **extra: Any) -> Any:
+    """The user of ``role`` on the most case teams (the heaviest My work of the role)."""
+    from django.db.models import Count, Q
+
+    from bahali.accounts.models import Membership
+
+    membership = (
+        Membership.objects.filter(role=role, is_active=True, **extra)
+        .annotate(places=Count("case_teams", filter=Q(case_teams__left_on__isnull=True)))
+        .order_by("-places", "pk")
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def work_users(seeded: Seeded) -> list[tuple[str, Any]]:
+    """One user of every role: the measured manager, case worker and monitor; the busiest
+    psychologist, scholar, trainer and mentor; a Swat committee member, liaison and data
+    steward; an analyst (added here when the seeded data has none)."""
+    from django.contrib.auth.hashers import make_password
+
+    from bahali.accounts.models import Membership, User
+    from bahali.accounts.roles import Role
+
+    users: list[tuple[str, Any]] = [
+        ("manager", seeded.manager),
+        ("case worker", seeded.case_worker),
+        ("monitor", seeded.monitor),
+    ]
+    for who, role in (
+        ("psychologist", Role.PSYCHOLOGIST),
+        ("scholar", Role.RELIGIOUS_SCHOLAR),
+        ("trainer", Role.TRAINER),
+        ("mentor", Role.MENTOR),
+    ):
+        users.append((who, _busiest(role)))
+    for who, role in (
+        ("committee", Role.COMMITTEE_MEMBER),
+        ("liaison", Role.SECURITY_LIAISON),
+        ("steward", Role.DATA_STEWARD),
+    ):
+        found = (
+            Membership.objects.filter(role=role, is_active=True, districts__code="SWT")
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        ) or Membership.objects.filter(role=role).select_related("user").order_by("pk").first()
+        users.append((who, found.user if found else None))
+    analyst = Membership.objects.filter(role=Role.ANALYST).select_related("user").first()
+    if analyst is None:
+        from bahali.core.context import SYSTEM, acting_as
+
+        with acting_as(SYSTEM):
+            user = User.objects.create(username="bench-analyst", password=make_password(PASSWORD))
+            lead = seeded.manager.memberships.first().organisation
+            analyst = Membership.objects.create(user=user, organisation=lead, role=Role.ANALYST)
+    users.append(("analyst", analyst.user))
+    return [(who, user) for who, user in users if user is not None]
+
+
+def work_pages(seeded: Seeded) -> list[Result]:
+    """Each page RUNS times for each role's user (the API with a bearer token); a page a
+    role may not open (the sign-off queue of an analyst) is left out."""
+    from bahali.accounts.services import issue_api_token
+
+    results: list[Result] = []
+    for who, user in work_users(seeded):
+        client = sign_in(user)
+        token = issue_api_token(actor=user, name="bench").secret
+        for page, url in WORK_PAGES:
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if "/api/" in url else {}
+            if client.get(url, **headers).status_code != 200:
+                continue
+            result = Result(who, page, "", [], [])
+            for n in range(WARMUP + RUNS):
+                elapsed, queries, db, response = request(client, url, **headers)
+                if n >= WARMUP:
+                    result.add(elapsed, queries, db)
+            result.rows = _work_rows(response)
+            results.append(result)
+    return results
+
+
+def _work_rows(response: Any) -> str:
+    """How much the page listed: items of the API's answer, or the page's total."""
+    import re
+
+    if response["Content-Type"].startswith("application/json"):
+        return f"{len(response.json())} items"
+    found = re.search(rb'data-testid="(?:work-total|queue-count)">([^<]*)<', response.content)
+    return found.group(1).decode().strip() if found else ""
 
 
 def psychologist_notes(seeded: Seeded) -> Result:

@@ -129,6 +129,22 @@ PAGES = [
         data=_check_in_data,
     ),
     page(
+        "aftercare:acknowledge",  # who may write check-ins reaches it; the service then
+        "post",  # lets only someone on the team acknowledge a warning (a message otherwise)
+        lambda w: f"/cases/{w.case.pk}/aftercare/{w.check_in.pk}/acknowledge/",
+        WRITERS,
+        302,
+        data={"note": "The team met."},
+    ),
+    page(
+        "aftercare:acknowledge",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/aftercare/{w.stranger_check_in.pk}/acknowledge/",
+        set(),
+        302,
+        data={"note": "The team met."},
+    ),
+    page(
         "aftercare:outcomes", "get", lambda w: f"/cases/{w.case.pk}/outcomes/", EVENT_READERS, 200
     ),
     page(

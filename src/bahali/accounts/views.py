@@ -81,6 +81,7 @@ def switch_organisation(request: AuthedRequest) -> HttpResponse:
 def _profile_context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
     return {
         "memberships": request.user.active_memberships(),
+        "access": policies.access_summary(request.user),
         "tokens": ApiToken.objects.visible_to(request.user).order_by("-created_at"),
         "token_form": ApiTokenForm(),
         **extra,

@@ -10,16 +10,26 @@ class AftercareConfig(AppConfig):
     def ready(self) -> None:
         from bahali.accounts import policies
         from bahali.aftercare import services
+        from bahali.aftercare import work as aftercare_work
         from bahali.aftercare.demo import load_demo_aftercare
         from bahali.aftercare.models import CheckIn
         from bahali.aftercare.timeline import aftercare_entries
-        from bahali.aftercare.work import check_ins_due
-        from bahali.cases import demo, due, tabs, timeline, work
+        from bahali.cases import alerts, demo, due, tabs, timeline
         from bahali.cases import services as cases
         from bahali.cases.scopes import case_reach
+        from bahali.core import work
 
         timeline.register(aftercare_entries)
-        work.register(check_ins_due)
+        work.register(work.Source("warning", _("Warning signs"), aftercare_work.warnings_raised))
+        work.register(work.Source("check_in", _("Check-ins"), aftercare_work.check_ins_due))
+        work.register(
+            work.Source(
+                "outcome_verification",
+                _("Events to verify"),
+                aftercare_work.outcomes_to_verify,
+            )
+        )
+        alerts.register(aftercare_work.case_warning_alerts)
         due.register(due.DueSource(CheckIn, services.check_ins_due_dates))
         if services.schedule_on_entering_aftercare not in cases.PHASE_ENTERED:
             cases.PHASE_ENTERED.append(services.schedule_on_entering_aftercare)

@@ -68,3 +68,11 @@ class VerifyForm(BootstrapForm):
     )
     note = forms.CharField(label=_("On what basis"), widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AcknowledgeWarningForm(BootstrapForm):
+    note = forms.CharField(
+        label=_("What the team agreed"),
+        help_text=_("The team has met about the warning signs: say what it agreed."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

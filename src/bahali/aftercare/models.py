@@ -71,6 +71,20 @@ class CheckIn(AuditedModel):
         blank=True,
         related_name="+",
     )
+    # A warning sign raises an alert for the team until one of them acknowledges it, once
+    # the team has met (JOURNEYS.md 4.2).
+    warning_acknowledged_at = models.DateTimeField(
+        _("warning acknowledged at"), null=True, blank=True
+    )
+    warning_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("warning acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    warning_note = models.TextField(_("what the team agreed"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseRowQuerySet.as_manager()
@@ -102,6 +116,19 @@ class CheckIn(AuditedModel):
     @property
     def warnings(self) -> list[Any]:
         return [label for name, label in WARNING_FIELDS if getattr(self, name)]
+
+    @property
+    def alerts(self) -> bool:
+        """Recorded with a warning sign that no one on the team has acknowledged yet."""
+        return self.is_done and bool(self.warnings) and self.warning_acknowledged_at is None
+
+
+def warned() -> models.Q:
+    """Check-ins recorded with at least one warning sign."""
+    condition = models.Q(pk__in=[])
+    for name, _label in WARNING_FIELDS:
+        condition |= models.Q(**{name: True})
+    return condition & models.Q(done_on__isnull=False)
 
 
 class OutcomeKind(models.TextChoices):

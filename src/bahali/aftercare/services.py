@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +32,7 @@ from bahali.aftercare.models import (
     OutcomeSource,
     Verification,
     Wellbeing,
+    warned,
 )
 from bahali.cases.models import Case, CaseRole, PhaseChange, TeamMember
 from bahali.core.context import SystemActor, service
@@ -195,6 +197,48 @@ def record_check_in(
         if not planned_soon:
             CheckIn(case=check_in.case, due_on=max(soon, local_today()), is_follow_up=True).save()
     return check_in
+
+
+@service
+def acknowledge_warning(*, actor: Actor, check_in: CheckIn, note: str) -> CheckIn:
+    """Someone on the case's team says the team has met about the check-in's warning signs,
+    and what it agreed: the alert leaves the team's work lists and the case header."""
+    policies.require(actor, "check_in.write", check_in)
+    if not isinstance(actor, SystemActor) and not policies.on_case_team(actor, check_in.case):
+        raise PermissionDenied(_("Only someone on the case's team can acknowledge a warning."))
+    if not (check_in.is_done and check_in.warnings):
+        raise ValidationError(_("This check-in recorded no warning sign."))
+    if check_in.warning_acknowledged_at is not None:
+        raise Conflict(_("Someone on the team has acknowledged this warning already."))
+    errors: dict[str, str] = {}
+    note = _text(errors, "note", note)
+    if not note:
+        errors["note"] = _("Say what the team agreed when it met.")
+    raise_if_errors(errors)
+    if not CheckIn.objects.filter(pk=check_in.pk, warning_acknowledged_at__isnull=True).update(
+        version=models.F("version") + 1
+    ):
+        raise Conflict(_("Someone on the team has acknowledged this warning already."))
+    check_in.refresh_from_db()
+    check_in.warning_acknowledged_at = timezone.now()
+    check_in.warning_acknowledged_by = user_of(actor)
+    check_in.warning_note = note
+    check_in.save()
+    return check_in
+
+
+def warnings_for(user: User) -> Any:
+    """Check-ins with warning signs not yet acknowledged, on open cases where the user sits
+    on the team (any case role: the case worker, the psychologist, the mentor ...), oldest
+    first."""
+    mine = TeamMember.objects.filter(membership__user=user, left_on__isnull=True).values("case")
+    return (
+        CheckIn.objects.visible_to(user, "check_in", "read")
+        .filter(warned(), warning_acknowledged_at__isnull=True)
+        .filter(case__in=mine, case__closed_on__isnull=True)
+        .select_related("case__participant", "case__programme")
+        .order_by("done_on", "pk")
+    )
 
 
 def check_in_overdue() -> Any:

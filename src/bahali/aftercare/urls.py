@@ -11,6 +11,11 @@ urlpatterns = [
         views.record_check_in,
         name="record",
     ),
+    path(
+        "cases/<int:pk>/aftercare/<int:check_in_pk>/acknowledge/",
+        views.acknowledge_warning,
+        name="acknowledge",
+    ),
     path("cases/<int:pk>/outcomes/", views.outcomes, name="outcomes"),
     path("cases/<int:pk>/outcomes/report/", views.report, name="report"),
     path("cases/<int:pk>/outcomes/<int:event_pk>/verify/", views.verify, name="verify"),

@@ -8,7 +8,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bahali.accounts import policies
 from bahali.aftercare import services
-from bahali.aftercare.forms import CheckInForm, OutcomeForm, PlanForm, VerifyForm
+from bahali.aftercare.forms import (
+    AcknowledgeWarningForm,
+    CheckInForm,
+    OutcomeForm,
+    PlanForm,
+    VerifyForm,
+)
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
@@ -77,6 +83,9 @@ def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
         "aftercare/case.html",
         {
             "check_ins": check_ins,
+            "alerting": [c for c in check_ins if c.alerts],
+            "can_acknowledge": policies.on_case_team(request.user, case) and can_write,
+            "acknowledge_form": AcknowledgeWarningForm(),
             "form": form,
             "can_write": can_write,
             "today": timezone.localdate(),
@@ -122,6 +131,29 @@ def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpRe
         "aftercare/record.html",
         {"form": form, "check_in": check_in},
     )
+
+
+@login_required
+@require_POST
+def acknowledge_warning(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpResponse:
+    """Someone on the team records that the team met about a check-in's warning signs."""
+    case = get_case_for_user(request.user, pk, "check_in", "write")
+    check_in = get_object_or_404(case.check_ins.all(), pk=check_in_pk)
+    form = AcknowledgeWarningForm(request.POST)
+    if form.is_valid():
+        try:
+            services.acknowledge_warning(
+                actor=request.user, check_in=check_in, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        except PermissionDenied as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The warning is acknowledged: the team has met."))
+    else:
+        message_form_errors(request, form)
+    return redirect("aftercare:case", pk=case.pk)
 
 
 # --- outcome events -----------------------------------------------------------------

@@ -6,17 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from bahali.accounts import policies
 from bahali.aftercare.services import check_ins_due_for
-from bahali.cases.work import WorkItem
+from bahali.cases.alerts import CaseAlert
+from bahali.cases.work import Found, WorkItem
 
 
-def check_ins_due(user: Any) -> list[WorkItem]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        WorkItem.of_case(
+def check_ins_due(user: Any, limit: int | None) -> Found:
+    return Found.of_rows(
+        check_ins_due_for(user),
+        limit,
+        lambda check_in: WorkItem.of_case(
             check_in.case,
             kind="check_in",
             title=_("Follow-up check-in after a warning")
@@ -24,6 +27,78 @@ def check_ins_due(user: Any) -> list[WorkItem]:
             else _("Aftercare check-in"),
             url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
             due=check_in.due_on,
+        ),
+    )
+
+
+def warnings_raised(user: Any, limit: int | None) -> Found:
+    """Warning signs recorded at a check-in, for everyone on the case's team until one of
+    them acknowledges that the team has met."""
+    from bahali.aftercare.services import warnings_for
+
+    return Found.of_rows(
+        warnings_for(user),
+        limit,
+        lambda check_in: WorkItem.of_case(
+            check_in.case,
+            kind="warning",
+            title=_("Warning signs at a check-in: the team meets"),
+            url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
+            due=check_in.done_on,
+            detail=", ".join(str(label) for label in check_in.warnings),
+            alert=True,
+        ),
+    )
+
+
+def outcomes_to_verify(user: Any, limit: int | None) -> Found:
+    """Re-arrests, reconvictions, re-engagement and violence reported on cases in the
+    programme manager's districts, waiting for verification (they count only once
+    verified)."""
+    from bahali.aftercare.models import NEGATIVE_OUTCOMES, OutcomeEvent, Verification
+    from bahali.cases.models import Case
+
+    if not policies.can(user, "outcome_verification.write"):
+        return Found(0, [])
+    cases = Case.objects.visible_to(user, "outcome_verification", "write").values("pk")
+    events = (
+        OutcomeEvent.objects.filter(
+            case__in=cases, verification=Verification.REPORTED, kind__in=NEGATIVE_OUTCOMES
         )
-        for check_in in check_ins_due_for(user)
+        .select_related("case__participant", "case__programme")
+        .order_by("occurred_on", "pk")
+    )
+    return Found.of_rows(
+        events,
+        limit,
+        lambda event: WorkItem.of_case(
+            event.case,
+            kind="outcome_verification",
+            title=_("Verify or disprove: %(event)s") % {"event": event.get_kind_display()},
+            url=reverse("aftercare:outcomes", args=[event.case_id]),
+            due=event.occurred_on,
+            detail=event.get_source_display(),
+        ),
+    )
+
+
+def case_warning_alerts(user: Any, case: Any) -> list[CaseAlert]:
+    """The case header's alert while a warning sign waits for the team (one query, none for
+    those who may not read check-ins)."""
+    from bahali.aftercare.models import CheckIn, warned
+
+    if not policies.can(user, "check_in.read", case):
+        return []
+    check_ins = CheckIn.objects.filter(warned(), case=case.pk, warning_acknowledged_at=None)
+    return [
+        CaseAlert(
+            key=f"warning-{check_in.pk}",
+            title=_("Warning signs at the check-in of %(date)s.")
+            % {"date": date_format(check_in.done_on, "SHORT_DATE_FORMAT")},
+            detail=_("%(signs)s. The team meets; an early progress reassessment falls due.")
+            % {"signs": ", ".join(str(label) for label in check_in.warnings)},
+            url=reverse("aftercare:case", args=[case.pk]) + f"#warning-{check_in.pk}",
+            action=_("Open the check-in"),
+        )
+        for check_in in check_ins.order_by("done_on", "pk")
     ]

@@ -9,17 +9,24 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.accounts import policies
+        from bahali.assessments import figures as assessment_figures
         from bahali.assessments import services
         from bahali.assessments.demo import load_demo_assessments
         from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
         from bahali.assessments.work import reassessments
-        from bahali.cases import demo, due, tabs, timeline, work
+        from bahali.cases import demo, due, tabs, timeline
         from bahali.cases.models import PhaseChange
         from bahali.cases.scopes import case_reach
+        from bahali.core import figures, work
 
         timeline.register(assessment_entries)
-        work.register(reassessments)
+        work.register(work.Source("reassessment", _("Reassessments"), reassessments))
+        figures.register(
+            figures.Panel(
+                "caseload", "assessments/_figures_caseload.html", assessment_figures.caseload
+            )
+        )
         # A progress reassessment falling due makes the case due; a new phase moves the date.
         due.register(
             due.DueSource(Assessment, services.reassessment_due_dates, also=(PhaseChange,))

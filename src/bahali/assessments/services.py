@@ -596,17 +596,19 @@ REASSESSMENT_HORIZON_DAYS = 14
 def reassessments_due_for(user: User) -> list[tuple[Case, datetime.date]]:
     """Open cases the user may assess whose progress reassessment falls due within the
     horizon (or has passed), soonest first."""
+    horizon = local_today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
+    # A case's next due date is the earliest of its due dates (``cases.due``), this one
+    # among them: only cases due within the horizon are read, not every case on the teams.
     cases = list(
         Case.objects.visible_to(user, "assessment", "write")
         .open()
-        .filter(phase__reassess_every_days__isnull=False)
+        .filter(phase__reassess_every_days__isnull=False, next_due_on__lte=horizon)
         .select_related("participant", "programme", "phase")
     )
     if not cases:
         return []
     last = last_progress_dates(cases)
     warned = last_warning_dates(cases)
-    horizon = local_today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
     due = []
     for case in cases:
         when = reassessment_due(case, last.get(case.pk), warned.get(case.pk))

@@ -9,20 +9,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.assessments.services import reassessments_due_for
-from bahali.cases.work import WorkItem
+from bahali.cases.work import Found, WorkItem
 
 
-def reassessments(user: Any) -> list[WorkItem]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        WorkItem.of_case(
-            case,
-            kind="reassessment",
-            title=_("Reassess progress"),
-            url=reverse("assessments:list", args=[case.pk]),
-            due=due,
-            detail=case.phase.label,
-        )
-        for case, due in reassessments_due_for(user)
-    ]
+def reassessments(user: Any, limit: int | None) -> Found:
+    return Found.of(
+        (
+            WorkItem.of_case(
+                case,
+                kind="reassessment",
+                title=_("Reassess progress"),
+                url=reverse("assessments:list", args=[case.pk]),
+                due=due,
+                detail=case.phase.label,
+            )
+            for case, due in reassessments_due_for(user)
+        ),
+        limit,
+    )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
 from bahali.cases.timeline import TimelineEntry, as_datetime
-from bahali.cases.work import WorkItem
+from bahali.cases.work import Found, WorkItem
 from bahali.programmes.models import Phase
 
 
@@ -142,37 +142,83 @@ def _label(phase: Phase | None) -> str:
     return phase.label if phase is not None else ""
 
 
-def sign_off_work(user: Any) -> list[WorkItem]:
-    """Sign-offs asked of the user's organisations, and objections to the user's requests."""
-    from bahali.cases.services import sign_off_queue
+def sign_off_work(user: Any, limit: int | None) -> Found:
+    """Sign-offs asked of the user's organisations, oldest first."""
+    from bahali.cases.services import waiting_for_sign_off
 
-    items = [
-        WorkItem.of_case(
+    return Found.of_rows(
+        waiting_for_sign_off(user),
+        limit,
+        lambda request: WorkItem.of_case(
             request.case,
             kind="sign_off",
             title=_("Sign off: move to “%(phase)s”") % {"phase": request.transition.to_phase.label},
             url=reverse("cases:detail", args=[request.case_id]),
             due=(request.created_at + datetime.timedelta(days=SIGN_OFF_DAYS)).date(),
             detail=request.reason,
+        ),
+    )
+
+
+def objection_work(user: Any, limit: int | None) -> Found:
+    """Objections to the user's own requests that wait for an answer, oldest first."""
+    objections = (
+        SignOff.objects.filter(
+            objection=SignOff.ObjectionState.OPEN,
+            request__requested_by=user,
+            request__status=TransitionRequest.Status.PENDING,
         )
-        for request in sign_off_queue(user)
-    ]
-    objections = SignOff.objects.filter(
-        objection=SignOff.ObjectionState.OPEN,
-        request__requested_by=user,
-        request__status=TransitionRequest.Status.PENDING,
-    ).select_related("request__case__participant", "request__case__programme", "organisation")
-    for sign_off in objections:
-        case = sign_off.request.case
-        items.append(
-            WorkItem.of_case(
-                case,
-                kind="objection",
-                title=_("Answer the objection of %(organisation)s")
-                % {"organisation": sign_off.organisation.name},
-                url=reverse("cases:detail", args=[case.pk]),
-                due=sign_off.updated_at.date(),
-                detail=sign_off.reason,
-            )
-        )
-    return items
+        .select_related("request__case__participant", "request__case__programme", "organisation")
+        .order_by("updated_at", "pk")
+    )
+    return Found.of_rows(
+        objections,
+        limit,
+        lambda sign_off: WorkItem.of_case(
+            sign_off.request.case,
+            kind="objection",
+            title=_("Answer the objection of %(organisation)s")
+            % {"organisation": sign_off.organisation.name},
+            url=reverse("cases:detail", args=[sign_off.request.case_id]),
+            due=sign_off.updated_at.date(),
+            detail=sign_off.reason,
+        ),
+    )
+
+
+# A case enrolled this recently whose team has fewer than two members waits for its team.
+NEW_CASE_DAYS = 90
+TEAM_AT_LEAST = 2
+
+
+def team_work(user: Any, limit: int | None) -> Found:
+    """New cases whose team has not been built yet (one person or none), for whoever builds
+    teams (programme managers, in their districts), oldest enrolment first."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from bahali.accounts import policies
+
+    if not policies.can(user, "case_team.write"):
+        return Found(0, [])
+    since = timezone.localdate() - datetime.timedelta(days=NEW_CASE_DAYS)
+    cases = (
+        Case.objects.visible_to(user, "case_team", "write")
+        .filter(closed_on__isnull=True, opened_on__gte=since)
+        .annotate(members=Count("team", filter=Q(team__left_on__isnull=True)))
+        .filter(members__lt=TEAM_AT_LEAST)
+        .select_related("participant", "programme")
+        .order_by("opened_on", "pk")
+    )
+    return Found.of_rows(
+        cases,
+        limit,
+        lambda case: WorkItem.of_case(
+            case,
+            kind="team",
+            title=_("Build the team of a new case"),
+            url=reverse("cases:detail", args=[case.pk]) + "#team",
+            due=case.opened_on,
+            detail=_("%(count)s on the team") % {"count": case.members},
+        ),
+    )

@@ -8,14 +8,28 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases and the pathway")
 
     def ready(self) -> None:
-        from bahali.cases import activity, demo, due, scopes, services, timeline, work
+        from bahali.cases import activity, demo, due, scopes, services, timeline
+        from bahali.cases import figures as case_figures
         from bahali.cases.panels import CASES_PANEL
         from bahali.core import demo as core_demo
+        from bahali.core import figures, work
         from bahali.programmes import services as programmes
         from bahali.registry import panels
 
         timeline.register(activity.case_timeline)
-        work.register(activity.sign_off_work)
+        work.register(
+            work.Source("sign_off", _("Sign-offs"), activity.sign_off_work, "cases:queue")
+        )
+        work.register(work.Source("objection", _("Objections to answer"), activity.objection_work))
+        work.register(work.Source("team", _("Teams to build"), activity.team_work))
+        figures.register(
+            figures.Panel(
+                "phase_risk", "cases/_figures_phase_risk.html", case_figures.phases_and_risk
+            )
+        )
+        figures.register(
+            figures.Panel("gates", "cases/_figures_gates.html", case_figures.gate_decisions)
+        )
         due.register_requests()
         scopes.register()
         core_demo.register_loader("cases", demo.load_demo, order=20)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.programmes.models import Phase, Programme, Transition
 from bahali.programmes.services import configuration_problems
-from bahali.registry.models import ConsentPurpose, Participant
+from bahali.registry.models import Consent, ConsentPurpose, Participant, Pledge
 from bahali.registry.services import has_consent
 
 Actor = User | SystemActor
@@ -67,13 +68,24 @@ def phase_requirements_missing(case_or_participant: Case | Participant, phase: P
         if isinstance(case_or_participant, Case)
         else case_or_participant
     )
+    on_file = participant.__dict__.get("_requirements_on_file")
+    if on_file is not None:  # read for a whole list at once (note_requirements_on_file)
+        consented, pledged = on_file
+    else:
+        consented = pledged = None
     missing = []
-    if phase.requires_consent and not has_consent(participant, ConsentPurpose.PARTICIPATION):
+    if phase.requires_consent and not (
+        consented
+        if consented is not None
+        else has_consent(participant, ConsentPurpose.PARTICIPATION)
+    ):
         missing.append(
             _("Voluntary consent to participate must be on file before “%(phase)s”.")
             % {"phase": phase.label}
         )
-    if phase.requires_pledge and not participant.pledges.exists():
+    if phase.requires_pledge and not (
+        pledged if pledged is not None else participant.pledges.exists()
+    ):
         missing.append(
             _("The pledge renouncing violence must be on file before “%(phase)s”.")
             % {"phase": phase.label}
@@ -90,6 +102,29 @@ def _lock(row: Case | Participant | TeamMember) -> None:
     ignores it, but its IMMEDIATE transactions already admit one writer at a time.
     """
     row.refresh_from_db(from_queryset=type(row).objects.select_for_update())
+
+
+def note_requirements_on_file(participants: list[Participant]) -> None:
+    """Whether each participant's consent to participate and pledge are on file, read for
+    all of them in two queries and kept on each (for :func:`phase_requirements_missing`)."""
+    if not participants:
+        return
+    ids = {p.pk for p in participants}
+    consents = Consent.objects.filter(
+        participant__in=ids, purpose=ConsentPurpose.PARTICIPATION, withdrawn_on__isnull=True
+    )
+    adult = set(consents.values_list("participant", flat=True).distinct())
+    by_guardian = set(
+        consents.filter(given_by=Consent.GivenBy.GUARDIAN)
+        .values_list("participant", flat=True)
+        .distinct()
+    )
+    pledged = set(
+        Pledge.objects.filter(participant__in=ids).values_list("participant", flat=True).distinct()
+    )
+    for participant in participants:
+        consented = participant.pk in (by_guardian if participant.is_juvenile else adult)
+        participant.__dict__["_requirements_on_file"] = (consented, participant.pk in pledged)
 
 
 def _acting_membership(actor: Actor, action: str) -> Membership | None:
@@ -294,7 +329,10 @@ class GateStatus:
 
 def gate_status(request: TransitionRequest) -> GateStatus:
     transition = request.transition
-    sign_offs = list(request.sign_offs.select_related("organisation", "signed_by"))
+    if "sign_offs" in getattr(request, "_prefetched_objects_cache", {}):
+        sign_offs = list(request.sign_offs.all())
+    else:
+        sign_offs = list(request.sign_offs.select_related("organisation", "signed_by"))
     approvals = [s for s in sign_offs if s.decision == SignOff.Decision.APPROVE]
     blocking = (
         [s for s in sign_offs if s.objection == SignOff.ObjectionState.OPEN]
@@ -622,11 +660,44 @@ def record_risk_band(*, actor: Actor, case: Case, band: str, reason: str) -> Cas
     return case
 
 
-def sign_off_queue(user: User) -> list[TransitionRequest]:
-    """Requests waiting for a decision from one of the user's organisations."""
-    candidates = (
-        TransitionRequest.objects.visible_to(user, "sign_off", "write")
-        .filter(status=TransitionRequest.Status.PENDING)
+def waiting_for_sign_off(user: User | Any) -> Any:
+    """Pending requests waiting for a decision from one of the user's organisations, oldest
+    first, as one query whatever the number of cases.
+
+    The rule of :func:`signing_memberships`, set-based: for each membership that may sign,
+    the case is in the membership's sign-off scope, its organisation takes part in the case
+    (lead, team, receiving committee or referrer), is of a kind the gate names (any kind,
+    when the gate only counts approvals) and has not signed yet.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return TransitionRequest.objects.none()
+    gates = [t for t in Transition.objects.all() if t.is_gate]
+    condition = models.Q(pk__in=[])
+    for membership in user.active_memberships():
+        if not policies.role_grants("sign_off", Role(membership.role)):
+            continue
+        reach = policies.membership_condition(membership, "sign_off.write", TransitionRequest)
+        organisation = membership.organisation_id
+        kind = membership.organisation.kind
+        transitions = [t.pk for t in gates if not t.required_kinds or kind in t.required_kinds]
+        if not transitions:
+            continue
+        on_team = TeamMember.objects.filter(
+            case=models.OuterRef("case"),
+            left_on__isnull=True,
+            membership__organisation=organisation,
+        )
+        signed = SignOff.objects.filter(request=models.OuterRef("pk"), organisation=organisation)
+        involved = (
+            models.Q(case__lead_organisation=organisation)
+            | models.Q(case__receiving_committee=organisation)
+            | models.Q(case__referred_by=organisation)
+            | models.Exists(on_team)
+        )
+        mine = models.Q(transition__in=transitions) & involved & ~models.Exists(signed)
+        condition |= mine if reach is None else mine & reach
+    return (
+        TransitionRequest.objects.filter(condition, status=TransitionRequest.Status.PENDING)
         .select_related(
             "case__participant",
             "case__programme",
@@ -635,15 +706,21 @@ def sign_off_queue(user: User) -> list[TransitionRequest]:
             "transition__from_phase",
             "transition__to_phase",
         )
-        .prefetch_related("sign_offs")
-        .order_by("created_at")
+        .order_by("created_at", "pk")
     )
-    queue = []
-    for request in candidates:
-        memberships = signing_memberships(user, request)
-        signed = {s.organisation_id for s in request.sign_offs.all()}
-        if any(m.organisation_id not in signed for m in memberships):
-            queue.append(request)
+
+
+def sign_off_queue(user: User) -> list[TransitionRequest]:
+    """Requests waiting for a decision from one of the user's organisations, each with what
+    its gate status needs (sign-offs, consent and pledge on file) read for all at once."""
+    queue = list(
+        waiting_for_sign_off(user).prefetch_related(
+            models.Prefetch(
+                "sign_offs", SignOff.objects.select_related("organisation", "signed_by")
+            )
+        )
+    )
+    note_requirements_on_file([request.case.participant for request in queue])
     return queue
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
-from bahali.cases import services, timeline, work
+from bahali.cases import alerts, services, timeline, work
 from bahali.cases.filters import CaseFilter
 from bahali.cases.forms import (
     AnswerForm,
@@ -43,7 +43,12 @@ PAGE_SIZE = 25
 
 def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
     """What every tab of a case page needs: the case, its tabs, which one is active."""
-    return {"case": case, "case_tabs": tabs_for(request.user, case), "active_tab": active_tab}
+    return {
+        "case": case,
+        "case_tabs": tabs_for(request.user, case),
+        "active_tab": active_tab,
+        "case_alerts": alerts.alerts_for(request.user, case),
+    }
 
 
 def render_case_tab(
@@ -428,10 +433,19 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
 def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
-    return render(request, "cases/queue.html", {"requests": services.sign_off_queue(request.user)})
+    paginator = KeysFirstPaginator(services.waiting_for_sign_off(request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request, "cases/queue.html", {"requests": page.object_list, "page": page, "query": ""}
+    )
+
+
+# My work shows the oldest of each kind; a kind with more links to its own list.
+WORK_PER_KIND = 50
 
 
 @login_required
 @require_GET
 def my_work(request: AuthedRequest) -> HttpResponse:
-    return render(request, "cases/work.html", {"items": work.items_for(request.user)})
+    summary = work.summary_for(request.user, each=WORK_PER_KIND)
+    return render(request, "cases/work.html", {"summary": summary, "items": summary.items})

@@ -9,7 +9,7 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.accounts import policies
-        from bahali.cases import demo, due, timeline, work
+        from bahali.cases import demo, due, timeline
         from bahali.cases import services as cases
         from bahali.cases.scopes import case_reach
         from bahali.casework import services
@@ -17,12 +17,13 @@ class CaseworkConfig(AppConfig):
         from bahali.casework.models import Goal, MentorAssignment, MentorMeeting
         from bahali.casework.timeline import casework_entries
         from bahali.casework.work import mentor_meetings, plan_reviews
+        from bahali.core import work
 
         if services.end_mentoring_of_leaving_member not in cases.MEMBER_LEFT:
             cases.MEMBER_LEFT.append(services.end_mentoring_of_leaving_member)
         timeline.register(casework_entries)
-        work.register(plan_reviews)
-        work.register(mentor_meetings)
+        work.register(work.Source("plan_review", _("Plan reviews"), plan_reviews))
+        work.register(work.Source("mentor_meeting", _("Mentor meetings"), mentor_meetings))
         due.register(due.DueSource(Goal, services.reviews_due))
         due.register(
             due.DueSource(

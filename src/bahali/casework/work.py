@@ -7,38 +7,38 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bahali.cases.work import WorkItem
+from bahali.cases.work import Found, WorkItem
 from bahali.casework.services import meetings_due_for, reviews_due_for
 
 
-def plan_reviews(user: Any) -> list[WorkItem]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        WorkItem.of_case(
+def plan_reviews(user: Any, limit: int | None) -> Found:
+    return Found.of_rows(
+        reviews_due_for(user),
+        limit,
+        lambda goal: WorkItem.of_case(
             goal.case,
             kind="plan_review",
             title=_("Review the goal “%(title)s”") % {"title": goal.title},
             url=reverse("casework:plan", args=[goal.case_id]),
             due=goal.review_on,
             detail=goal.get_domain_display(),
-        )
-        for goal in reviews_due_for(user)
-    ]
+        ),
+    )
 
 
-def mentor_meetings(user: Any) -> list[WorkItem]:
+def mentor_meetings(user: Any, limit: int | None) -> Found:
     """A mentor's next meeting with each participant they mentor, by the agreed frequency."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        WorkItem.of_case(
-            assignment.case,
-            kind="mentor_meeting",
-            title=_("Meet the participant"),
-            url=reverse("casework:mentoring", args=[assignment.case_id]),
-            due=due,
-            detail=assignment.get_frequency_display(),
-        )
-        for assignment, due in meetings_due_for(user)
-    ]
+    return Found.of(
+        (
+            WorkItem.of_case(
+                assignment.case,
+                kind="mentor_meeting",
+                title=_("Meet the participant"),
+                url=reverse("casework:mentoring", args=[assignment.case_id]),
+                due=due,
+                detail=assignment.get_frequency_display(),
+            )
+            for assignment, due in meetings_due_for(user)
+        ),
+        limit,
+    )

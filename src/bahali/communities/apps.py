@@ -8,15 +8,17 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities and committees")
 
     def ready(self) -> None:
-        from bahali.cases import demo, tabs, timeline, work
+        from bahali.cases import demo, tabs, timeline
         from bahali.communities import scopes
         from bahali.communities.demo import load_demo_communities
         from bahali.communities.timeline import dialogue_entries
         from bahali.communities.work import dialogue_follow_ups
-        from bahali.core import navigation
+        from bahali.core import navigation, work
 
         timeline.register(dialogue_entries)
-        work.register(dialogue_follow_ups)
+        work.register(
+            work.Source("dialogue_follow_up", _("Dialogue follow-ups"), dialogue_follow_ups)
+        )
         tab = tabs.CaseTab(
             "community", _("Community"), "communities:case", "community_readiness.read"
         )

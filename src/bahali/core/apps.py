@@ -18,3 +18,9 @@ class CoreConfig(AppConfig):
         for model in apps.get_models():
             if issubclass(model, AuditedModel):
                 pre_delete.connect(record_delete, sender=model, dispatch_uid="audit-delete")
+
+        from bahali.core import figures
+
+        figures.register(
+            figures.Panel("audit", "core/_figures_audit.html", figures.audit_verification)
+        )

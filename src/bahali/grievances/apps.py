@@ -8,13 +8,19 @@ class GrievancesConfig(AppConfig):
     verbose_name = _("Grievances")
 
     def ready(self) -> None:
-        from bahali.cases import demo, work
-        from bahali.core import navigation
+        from bahali.cases import demo
+        from bahali.core import figures, navigation, work
+        from bahali.grievances import figures as grievance_figures
         from bahali.grievances import scopes
         from bahali.grievances.demo import load_demo_grievances
         from bahali.grievances.work import grievances_due
 
-        work.register(grievances_due)
+        work.register(work.Source("grievance", _("Grievances"), grievances_due))
+        figures.register(
+            figures.Panel(
+                "grievances", "grievances/_figures_limits.html", grievance_figures.past_limits
+            )
+        )
         # the list for those who read grievances, the form for those who lodge them
         item = navigation.NavItem(
             _("Grievances"),

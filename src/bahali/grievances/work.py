@@ -8,14 +8,13 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bahali.cases.work import WorkItem
+from bahali.cases.work import Found, WorkItem
 from bahali.grievances.models import GrievanceStatus
 from bahali.grievances.services import handled_by
 
 
-def grievances_due(user: Any) -> list[WorkItem]:
-    if not getattr(user, "is_authenticated", False):
-        return []
+def grievances_due(user: Any, limit: int | None) -> Found:
+    """Open grievances in one query; each is due at its next time limit."""
     items = []
     for grievance in handled_by(user):
         received = grievance.status == GrievanceStatus.RECEIVED
@@ -34,4 +33,4 @@ def grievances_due(user: Any) -> list[WorkItem]:
                 detail=grievance.get_category_display(),
             )
         )
-    return items
+    return Found.of(items, limit)

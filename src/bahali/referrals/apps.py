@@ -11,14 +11,15 @@ class ReferralsConfig(AppConfig):
         from django.db import models
 
         from bahali.accounts import policies
-        from bahali.cases import demo, tabs, timeline, work
+        from bahali.cases import demo, tabs, timeline
         from bahali.cases.scopes import case_reach
+        from bahali.core import work
         from bahali.referrals.demo import load_demo_referrals
         from bahali.referrals.timeline import referral_entries
         from bahali.referrals.work import referrals_waiting
 
         timeline.register(referral_entries)
-        work.register(referrals_waiting)
+        work.register(work.Source("referral", _("Referrals to answer"), referrals_waiting))
         tab = tabs.CaseTab("referrals", _("Referrals"), "referrals:case", "referral.read")
         if tab.key not in {t.key for t in tabs.CASE_TABS}:
             tabs.CASE_TABS.append(tab)

@@ -8,24 +8,23 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bahali.cases.work import WorkItem
+from bahali.cases.work import Found, WorkItem
 from bahali.referrals.services import waiting_for
 
 # A referral unanswered this long is shown as overdue.
 ANSWER_DAYS = 7
 
 
-def referrals_waiting(user: Any) -> list[WorkItem]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [
-        WorkItem(
+def referrals_waiting(user: Any, limit: int | None) -> Found:
+    return Found.of_rows(
+        waiting_for(user),
+        limit,
+        lambda referral: WorkItem(
             kind="referral",
             title=_("Answer the referral to “%(service)s”") % {"service": referral.service.name},
             url=reverse("referrals:inbox") + f"#referral-{referral.pk}",
             case_label=referral.case.participant.code,
             due=referral.sent_on + datetime.timedelta(days=ANSWER_DAYS),
             detail=referral.need,
-        )
-        for referral in waiting_for(user)
-    ]
+        ),
+    )

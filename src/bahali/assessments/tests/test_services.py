@@ -20,6 +20,7 @@ from bahali.assessments.models import (
     PublishedVersionChanged,
 )
 from bahali.assessments.services import Judgement
+from bahali.cases import due
 from bahali.core import crypto, sealing
 from bahali.core.context import SYSTEM, acting_as
 from bahali.core.versioning import Stale
@@ -115,6 +116,7 @@ def _opened_long_ago(case: Any, days: int = 400) -> Any:
             opened_on=case.opened_on - datetime.timedelta(days=days),
             phase_entered_on=case.phase_entered_on - datetime.timedelta(days=days),
         )
+    due.refresh([case.pk])  # a queryset update bypasses save(): the due date follows
     case.refresh_from_db()
     return case
 

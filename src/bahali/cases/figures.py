@@ -1,0 +1,91 @@
+"""The home page's figures from the pathway: open cases by phase and risk band (for the
+security liaison: nothing else, DESIGN.md §2), and the gate decisions of the quarter (for
+oversight). Registered with ``core.figures`` from ``CasesConfig.ready``."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from bahali.accounts.roles import Role
+from bahali.cases.models import Case, RiskBand, SignOff, TransitionRequest
+from bahali.core.figures import holds_role
+
+
+def phases_and_risk(user: Any) -> dict[str, Any] | None:
+    """Open cases the liaison reaches (referred by their office or in their districts), by
+    phase and risk band: one grouped query."""
+    if not holds_role(user, Role.SECURITY_LIAISON):
+        return None
+    rows = (
+        Case.objects.visible_to(user, "case_summary")
+        .filter(closed_on__isnull=True)
+        .values(
+            "phase__code",
+            "phase__order",
+            "phase__name_en",
+            "phase__name_ur",
+            "phase__name_ps",
+            "risk_band",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    bands = [*RiskBand.values, ""]
+    language = (get_language() or "en")[:2]
+    table: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        line = table.setdefault(
+            row["phase__code"],
+            {
+                "label": row.get(f"phase__name_{language}") or row["phase__name_en"],
+                "cells": dict.fromkeys(bands, 0),
+                "total": 0,
+                "order": row["phase__order"],
+            },
+        )
+        line["cells"][row["risk_band"] or ""] += row["n"]
+        line["total"] += row["n"]
+        # a phase shared by programmes sits where it comes first
+        line["order"] = min(line["order"], row["phase__order"])
+    lines = sorted(table.values(), key=lambda line: (line["order"], str(line["label"])))
+    for line in lines:
+        line["cells"] = [line["cells"][band] for band in bands]
+    return {
+        "bands": [*RiskBand.labels, None],
+        "lines": lines,
+        "total": sum(line["total"] for line in lines),
+    }
+
+
+def _quarter_start(today: datetime.date) -> datetime.date:
+    return datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def gate_decisions(user: Any) -> dict[str, Any] | None:
+    """For oversight: this quarter's applied gates, how many a data steward overrode
+    (flagged), and the objections still open (two queries)."""
+    if not holds_role(user, Role.OVERSIGHT_MONITOR):
+        return None
+    since = _quarter_start(timezone.localdate())
+    decided = (
+        TransitionRequest.objects.visible_to(user, "case_summary")
+        .filter(decided_at__date__gte=since)
+        .aggregate(
+            applied=Count("pk", filter=Q(status=TransitionRequest.Status.APPLIED)),
+            overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
+        )
+    )
+    objections = (
+        SignOff.objects.visible_to(user, "case_summary")
+        .filter(
+            objection=SignOff.ObjectionState.OPEN,
+            request__status=TransitionRequest.Status.PENDING,
+        )
+        .count()
+    )
+    return {"since": since, "objections": objections, **decided}

@@ -1,0 +1,148 @@
+""" "My work": what is waiting for the user, gathered from every app.
+
+Work items are derived from the records themselves (a pending sign-off, a plan review due),
+never stored separately, so a queue cannot drift from the truth.
+
+Each app registers its sources from its ``AppConfig.ready``. A source answers in a fixed
+number of queries whatever the number of cases (set-based, never one query per case), and
+says how many items it has in all and which are the oldest ``limit`` of them: the home page
+asks for counts and the oldest few, My work for a page of each kind, the API for all.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    kind: str  # "sign_off", "objection", "plan_review", ...
+    title: str | Promise
+    url: str
+    case_label: str  # the participant's code (a reference: a grievance's, a community's name)
+    due: datetime.date | None = None
+    detail: str | Promise = ""
+    where: str | Promise = ""  # the case's programme, shown after the code
+    alert: bool = False  # a warning to act on at once (shown as such, first among equals)
+
+    @classmethod
+    def of_case(cls, case: Any, **fields: Any) -> WorkItem:
+        """An item about a case: its participant's code, then its programme."""
+        return cls(case_label=case.participant.code, where=case.programme.label, **fields)
+
+    @property
+    def overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.due is not None and self.due < timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one source found for a user: how many in all, and the oldest ``limit`` items."""
+
+    count: int
+    items: list[WorkItem]
+
+    @classmethod
+    def of(cls, items: Iterable[WorkItem], limit: int | None) -> Found:
+        """From every item (a source that computes due dates in Python, on a short list)."""
+        ordered = sorted(items, key=_order)
+        return cls(len(ordered), ordered if limit is None else ordered[:limit])
+
+    @classmethod
+    def of_rows(cls, rows: Any, limit: int | None, item: Callable[[Any], WorkItem]) -> Found:
+        """From a queryset already ordered oldest first: a count, then only the rows shown."""
+        if limit is None:
+            items = [item(row) for row in rows]
+            return cls(len(items), items)
+        count = rows.count()
+        return cls(count, [item(row) for row in rows[:limit]] if count else [])
+
+
+@dataclass(frozen=True)
+class Source:
+    """A kind of work: its name for counts ("Sign-offs") and, when there is one, the page
+    listing all of them (a URL name), for when a list shows only the oldest."""
+
+    kind: str
+    label: str | Promise
+    find: Callable[[Any, int | None], Found]
+    list_url: str = ""
+
+
+SOURCES: list[Source] = []
+
+
+def register(source: Source) -> Source:
+    if all(known.kind != source.kind for known in SOURCES):
+        SOURCES.append(source)
+    return source
+
+
+def _order(item: WorkItem) -> tuple[bool, datetime.date, str]:
+    """Alerts first, then the oldest (most overdue) first."""
+    return (not item.alert, item.due or datetime.date.max, str(item.title))
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def items_for(user: Any) -> list[WorkItem]:
+    """Everything waiting for the user, oldest (most overdue) first."""
+    if not _authenticated(user):
+        return []
+    found = [item for source in SOURCES for item in source.find(user, None).items]
+    found.sort(key=_order)
+    return found
+
+
+@dataclass(frozen=True)
+class KindCount:
+    source: Source
+    count: int
+    shown: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts by kind and the oldest items: what the home page and My work show."""
+
+    kinds: list[KindCount]
+    items: list[WorkItem]
+
+    @property
+    def total(self) -> int:
+        return sum(kind.count for kind in self.kinds)
+
+    @property
+    def more(self) -> list[KindCount]:
+        """Kinds with more items than shown."""
+        return [kind for kind in self.kinds if kind.count > kind.shown]
+
+
+def summary_for(user: Any, *, each: int, overall: int | None = None) -> Summary:
+    """Counts of every kind, the oldest ``each`` of each kind, and of those the oldest
+    ``overall`` in all (every one when None)."""
+    if not _authenticated(user):
+        return Summary([], [])
+    kinds: list[KindCount] = []
+    items: list[WorkItem] = []
+    for source in SOURCES:
+        found = source.find(user, each)
+        if found.count:
+            kinds.append(KindCount(source, found.count, len(found.items)))
+            items.extend(found.items)
+    items.sort(key=_order)
+    shown = items if overall is None else items[:overall]
+    if overall is not None:
+        kinds = [
+            KindCount(k.source, k.count, sum(i.kind == k.source.kind for i in shown)) for k in kinds
+        ]
+    return Summary(kinds, shown)
