@@ -8,12 +8,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bahali.assessments import definition as spec
 from bahali.assessments.models import Assessment, Band
 from bahali.assessments.services import BAND_LEVEL, DomainSeries
+from bahali.core.dates import format_day
 
 
 @dataclass
@@ -215,7 +215,7 @@ class Chart:
 
 
 def _short(day: datetime.date) -> str:
-    return str(date_format(day, "SHORT_DATE_FORMAT"))
+    return format_day(day)
 
 
 def chart(series: DomainSeries) -> Chart | None:
@@ -289,13 +289,13 @@ def chart(series: DomainSeries) -> Chart | None:
             )
         )
     y_ticks = [(y(level), str(bands[band])) for band, level in BAND_LEVEL.items()]
-    x_ticks = [(x(day), date_format(day, "SHORT_DATE_FORMAT")) for day in sorted(set(dates))]
+    x_ticks = [(x(day), format_day(day)) for day in sorted(set(dates))]
     description = _(
         "Domain ratings of %(count)d progress assessments, from %(first)s to %(last)s."
     ) % {
         "count": len(points),
-        "first": date_format(first, "SHORT_DATE_FORMAT"),
-        "last": date_format(last, "SHORT_DATE_FORMAT"),
+        "first": format_day(first),
+        "last": format_day(last),
     }
     return Chart(
         width=WIDTH,

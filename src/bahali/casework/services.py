@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import DecimalField, F, Max, Min, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -51,6 +51,7 @@ from bahali.casework.models import (
 )
 from bahali.core import crypto
 from bahali.core.context import SystemActor, service
+from bahali.core.dates import format_day
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
@@ -609,7 +610,7 @@ def end_mentor_assignment(
     last = assignment.meetings.aggregate(last=Max("met_on"))["last"]
     if ends_on is not None and last is not None and ends_on < last:
         errors["ends_on"] = _("A meeting was logged after that day (%(date)s).") % {
-            "date": formats.date_format(last, "SHORT_DATE_FORMAT")
+            "date": format_day(last)
         }
     _choice(errors, "reason", reason, MentoringEnd)
     note = _text(errors, "note", note, required=reason == MentoringEnd.OTHER)

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bahali.core.context_processors.navigation",
             ],
+            "builtins": ["bahali.core.templatetags.dates"],
         },
     },
 ]
@@ -196,6 +197,8 @@ LANGUAGES = [("en", _("English")), ("ur", _("Urdu")), ("ps", _("Pashto"))]
 LANGUAGES_BIDI = ["ur", "ps", "ar", "fa"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+# Day, month name, year in every language (bahali/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["bahali.formats"]
 TIME_ZONE = "Asia/Karachi"
 USE_TZ = True
 
