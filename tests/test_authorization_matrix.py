@@ -353,6 +353,7 @@ PUBLIC = {
     "set_language": ("post", "/i18n/setlang/", 302),
     "api:create_token": ("post", "/api/v1/auth/token", 400),  # no JSON body: a clear 400
     "api:openapi-json": ("get", "/api/v1/openapi.json", 200),
+    "api:openapi-view": ("get", "/api/v1/docs", 200),  # the interactive docs of the same
     "api:api-root": ("get", "/api/v1/", 404),
 }
 

@@ -29,7 +29,7 @@ api = NinjaAPI(
     ),
     auth=TokenAuth(),
     urls_namespace="api",
-    docs_url=None,
+    docs_url="/docs",
     openapi_url="/openapi.json",
 )
 errors.install(api)
