@@ -127,11 +127,11 @@ def _review_and_tabs_on_a_phone(page: Any) -> None:
     page.goto("/cases/sign-offs/")
     review = page.get_by_test_id("open-request").first
     box = review.bounding_box()
-    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 360
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
     review.click()
     tabs = page.get_by_test_id("case-tabs")
     tab_boxes = [t.bounding_box() for t in tabs.locator("a").all()]
     assert len({round(b["y"]) for b in tab_boxes if b}) == 1  # one row
     assert tabs.evaluate("el => el.scrollWidth > el.clientWidth")  # scrolls inside its box
     active = tabs.locator("a.active").bounding_box()
-    assert active is not None and 0 <= active["x"] and active["x"] + active["width"] <= 360
+    assert active is not None and active["x"] >= 0 and active["x"] + active["width"] <= 360

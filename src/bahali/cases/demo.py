@@ -8,6 +8,7 @@ the timeline and "time in phase" read like months of work rather than one aftern
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -44,8 +45,14 @@ def _member(user: User, organisation: Organisation) -> Membership:
     return Membership.objects.get(user=user, organisation=organisation, is_active=True)
 
 
-def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
-    """Programmes and cases, once (a second run finds the programmes' cases and stops)."""
+def load_demo_cases(
+    orgs: dict[str, Organisation],
+    swat: District,
+    progress: Callable[[str], None] = lambda step: None,
+) -> None:
+    """Programmes and cases, once (a second run finds the programmes' cases and stops);
+    ``progress`` hears each step as it starts."""
+    progress("Programmes and cases")
     programmes = {
         key: load_blueprint(
             actor=SYSTEM,
@@ -119,6 +126,7 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
     demo_cases = list(
         Case.objects.filter(programme__in=programmes.values()).select_related("phase", "programme")
     )
+    progress("Plans, sessions, notes and support")
     load_demo_casework(demo_cases, manager=User.objects.filter(username="ayesha").first())
     from bahali.aftercare.demo import load_demo_aftercare
     from bahali.assessments.demo import load_demo_assessments
@@ -126,6 +134,7 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
     from bahali.grievances.demo import load_demo_grievances
     from bahali.referrals.demo import load_demo_referrals
 
+    progress("Assessments, communities, referrals, aftercare and grievances")
     load_demo_assessments(demo_cases)
     load_demo_communities(orgs, swat)
     load_demo_referrals(orgs, demo_cases)

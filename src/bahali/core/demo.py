@@ -7,6 +7,7 @@ Nothing here describes a real person. Loading twice changes nothing the second t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bahali.accounts import services as accounts
@@ -202,9 +203,15 @@ class DemoAccount:
     organisation: str
 
 
+def _quiet(step: str) -> None:
+    """No progress report (tests, callers that need none)."""
+
+
 @service
-def load_demo(*, actor: object) -> list[DemoAccount]:
-    """Create (once) the demo geography, organisations and one account per role."""
+def load_demo(*, actor: object, progress: Callable[[str], None] = _quiet) -> list[DemoAccount]:
+    """Create (once) the demo geography, organisations and one account per role.
+    ``progress`` hears each step as it starts: a first load takes a minute or so."""
+    progress("Geography and communities")
     geography.load_pakistan_geography(actor=SYSTEM)
     swat = District.objects.get(code="SWT")
     tehsils = {}
@@ -217,6 +224,7 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
         if not Community.objects.filter(tehsil=tehsil, name=name).exists():
             geography.add_community(actor=SYSTEM, tehsil=tehsil, name=name, name_ur=name_ur)
 
+    progress("Organisations and accounts")
     orgs = {}
     for key, name, short, kind, district_code, description in ORGANISATIONS:
         orgs[key] = Organisation.objects.filter(name=name).first() or (
@@ -251,8 +259,9 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
             districts=District.objects.filter(code__in=codes),
         )
         accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
+    progress("Participants")
     _demo_participants(orgs, swat)
-    load_demo_cases(orgs, swat)
+    load_demo_cases(orgs, swat, progress=progress)
     return accounts_out
 
 

@@ -3,7 +3,7 @@
 With no environment at all (a fresh clone), development secrets are generated once
 under ``var/`` so every ``bahali`` command works; nothing secret is ever committed.
 Debug is off unless ``BAHALI_DEBUG`` asks for it; HTTPS-only cookies, HSTS and the
-TLS redirect are on unless ``BAHALI_HTTPS=0`` (the local demo on 127.0.0.1).
+TLS redirect are on unless ``BAHALI_HTTPS=0``, which ``bahali serve`` (plain HTTP) defaults to.
 """
 
 from __future__ import annotations
