@@ -1,10 +1,12 @@
 # Bahali: two commands on a fresh machine with Python 3.11, make, Node.js/npm and git.
 #   make demo   install everything, load synthetic demo data, serve on http://127.0.0.1:8000
+#               (another port: make demo PORT=8001)
 #   make test   install everything, run the whole test suite (SQLite, or DATABASE_URL)
 
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8000
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: install demo serve test fuzz lint browser-deps screenshots messages openapi clean
@@ -21,10 +23,10 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/bahali demo
-	BAHALI_HTTPS=$${BAHALI_HTTPS:-0} $(BIN)/bahali serve 127.0.0.1:8000
+	$(BIN)/bahali serve 127.0.0.1:$(PORT)
 
 serve: install
-	BAHALI_HTTPS=$${BAHALI_HTTPS:-0} $(BIN)/bahali serve 127.0.0.1:8000
+	$(BIN)/bahali serve 127.0.0.1:$(PORT)
 
 # Browser tests drive Debian's Chromium; install it when we may (root with apt-get).
 browser-deps:

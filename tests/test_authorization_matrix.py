@@ -445,6 +445,8 @@ PUBLIC = {
     ("api:openapi-json", "post"): ("/api/v1/openapi.json", 200),
     ("api:api-root", "get"): ("/api/v1/", 404),
     ("api:api-root", "post"): ("/api/v1/", 404),
+    ("api:openapi-view", "get"): ("/api/v1/docs", 200),  # the interactive docs of the same
+    ("api:openapi-view", "post"): ("/api/v1/docs", 200),
 }
 
 

@@ -22,6 +22,11 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")  # `bahali match-persons` runs match_persons
+    if args[:1] == ["serve"]:
+        # Django's development server speaks plain HTTP only: redirecting its visitors to
+        # https would send them where nothing answers. BAHALI_HTTPS=1 keeps the redirect
+        # and secure cookies (behind a proxy that terminates TLS).
+        os.environ.setdefault("BAHALI_HTTPS", "0")
     execute_from_command_line(["bahali", *args])
 
 

@@ -54,3 +54,33 @@ def test_home_page_screenshots(browser, live_server, out_dir, language):
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 10_000
         context.close()
+
+
+def test_case_page_and_queue_on_a_phone(browser, live_server, out_dir):
+    """The case page on a phone in English and Urdu: its tabs one scrolling row, and the
+    sign-off queue as cards with the Review button on screen (issue 13, item 4)."""
+    load_demo(actor=SYSTEM)
+    for language in ("en", "ur"):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 360, "height": 780}, locale=language
+        )
+        page = context.new_page()
+        page.goto("/accounts/sign-in/")
+        if language != "en":
+            page.get_by_test_id(f"lang-{language}").click()
+            page.wait_for_selector(f"html[lang={language}]")
+        page.fill("#id_username", "rahim")
+        page.fill("#id_password", demo_password())
+        page.get_by_test_id("sign-in").click()
+        page.wait_for_selector("[data-testid=home-title]")
+        page.goto("/cases/sign-offs/")
+        page.wait_for_selector("[data-testid=open-request]")
+        page.screenshot(path=str(out_dir / f"queue-{language}-phone.png"), full_page=True)
+        page.get_by_test_id("open-request").first.click()
+        page.wait_for_selector("[data-testid=case-tabs]")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{language}: the case page scrolls sideways by {overflow}px"
+        path = out_dir / f"case-{language}-phone.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+        context.close()

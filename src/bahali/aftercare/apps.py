@@ -44,4 +44,6 @@ class AftercareConfig(AppConfig):
                 tabs.CASE_TABS.append(tab)
         policies.register_scope_paths("aftercare.checkin", case_reach("case__"))
         policies.register_scope_paths("aftercare.outcomeevent", case_reach("case__"))
-        demo.register_loader("aftercare", lambda world: load_demo_aftercare(world.cases), order=50)
+        demo.register_loader(
+            "aftercare", lambda world: load_demo_aftercare(world.cases), order=50, step="Aftercare"
+        )

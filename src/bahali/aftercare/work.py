@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.aftercare.services import check_ins_due_for
 from bahali.cases.alerts import CaseAlert
 from bahali.cases.work import Found, WorkItem
+from bahali.core.dates import format_day
 
 
 def check_ins_due(user: Any, limit: int | None) -> Found:
@@ -94,7 +94,7 @@ def case_warning_alerts(user: Any, case: Any) -> list[CaseAlert]:
         CaseAlert(
             key=f"warning-{check_in.pk}",
             title=_("Warning signs at the check-in of %(date)s.")
-            % {"date": date_format(check_in.done_on, "SHORT_DATE_FORMAT")},
+            % {"date": format_day(check_in.done_on)},
             detail=_("%(signs)s. The team meets; an early progress reassessment falls due.")
             % {"signs": ", ".join(str(label) for label in check_in.warnings)},
             url=reverse("aftercare:case", args=[case.pk]) + f"#warning-{check_in.pk}",

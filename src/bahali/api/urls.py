@@ -46,7 +46,7 @@ api = BahaliAPI(
     ),
     auth=TokenAuth(),
     urls_namespace="api",
-    docs_url=None,
+    docs_url="/docs",
     openapi_url="/openapi.json",
 )
 errors.install(api)

@@ -47,5 +47,8 @@ class AssessmentsConfig(AppConfig):
             "assessments.instrument", {policies.Scope.OWN_ORGANISATION: "organisation"}
         )
         demo.register_loader(
-            "assessments", lambda world: load_demo_assessments(world.cases), order=20
+            "assessments",
+            lambda world: load_demo_assessments(world.cases),
+            order=20,
+            step="Assessments",
         )

@@ -8,12 +8,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bahali.assessments import definition as spec
 from bahali.assessments.models import Assessment, Band
 from bahali.assessments.services import BAND_LEVEL, DomainSeries
+from bahali.core.dates import format_day
 
 
 @dataclass
@@ -188,7 +188,15 @@ def _answer(assessment: Assessment, item: dict[str, Any] | None, name: str) -> s
 
 PALETTE = ["#0f5c5a", "#c9a227", "#6f42c1", "#d63384", "#0d6efd", "#fd7e14", "#198754"]
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 86, 44, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 100, 44, 16, 40
+
+
+# Colour alone does not tell lines apart (colour blindness, a grey printout): each line
+# also has its own dash pattern and marker shape, and lines sharing a rating are drawn a
+# few pixels apart, so none hides another.
+DASHES = ["", "9 4", "2 4", "12 4 2 4", "5 5", "1 3"]
+MARKERS = ["circle", "square", "triangle", "triangle-down", "diamond"]
+OFFSET_STEP = 5
 
 
 @dataclass(frozen=True)
@@ -197,7 +205,33 @@ class ChartLine:
     colour: str
     points: str  # "x,y x,y" for <polyline>
     dots: list[tuple[float, float, str]]  # x, y, title
-    dashed: bool = False
+    dash: str = ""  # stroke-dasharray, "" for a solid line
+    marker: str = "circle"
+    overall: bool = False
+
+    @property
+    def markers(self) -> list[tuple[str, float, float, str]]:
+        """Each point as (shape, x, y, title) with the polygon's points for the shapes
+        that need them, so the template only writes them out."""
+        return [(_shape(self.marker, x, y), x, y, title) for x, y, title in self.dots]
+
+    @property
+    def legend_marker(self) -> str:
+        """The marker in the legend's 34×12 sample ("" for a circle)."""
+        return _shape(self.marker, 17, 6, r=4)
+
+
+def _shape(marker: str, x: float, y: float, r: float = 4.5) -> str:
+    """The polygon points of a marker centred on (x, y); "" for a circle."""
+    corners = {
+        "square": [(-r, -r), (r, -r), (r, r), (-r, r)],
+        "triangle": [(0, -r - 1), (r + 1, r), (-r - 1, r)],
+        "triangle-down": [(0, r + 1), (r + 1, -r), (-r - 1, -r)],
+        "diamond": [(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+    }.get(marker)
+    if corners is None:
+        return ""
+    return " ".join(f"{round(x + dx, 1)},{round(y + dy, 1)}" for dx, dy in corners)
 
 
 @dataclass(frozen=True)
@@ -215,7 +249,7 @@ class Chart:
 
 
 def _short(day: datetime.date) -> str:
-    return str(date_format(day, "SHORT_DATE_FORMAT"))
+    return format_day(day)
 
 
 def chart(series: DomainSeries) -> Chart | None:
@@ -240,9 +274,10 @@ def chart(series: DomainSeries) -> Chart | None:
 
     bands = dict(Band.choices)
     lines = []
-    offsets = range(-6, 7, 3)  # separate lines that share a rating, a few pixels apart
+    count = len(series.domains)
     for index, (name, text) in enumerate(series.domains):
-        offset = list(offsets)[index % len(offsets)]
+        # lines that share a rating sit side by side, centred on the rating's line
+        offset = round((index - (count - 1) / 2) * OFFSET_STEP) if count > 1 else 0
         coords = [
             (x(p.assessment.assessed_on), y(BAND_LEVEL[p.ratings[name]], offset), p)
             for p in points
@@ -254,6 +289,8 @@ def chart(series: DomainSeries) -> Chart | None:
             ChartLine(
                 label=text,
                 colour=PALETTE[index % len(PALETTE)],
+                dash=DASHES[index % len(DASHES)],
+                marker=MARKERS[index % len(MARKERS)],
                 points=" ".join(f"{cx},{cy}" for cx, cy, _p in coords),
                 dots=[
                     (
@@ -285,17 +322,19 @@ def chart(series: DomainSeries) -> Chart | None:
                     )
                     for cx, cy, p in overall
                 ],
-                dashed=True,
+                dash="7 4",
+                marker="circle",
+                overall=True,
             )
         )
     y_ticks = [(y(level), str(bands[band])) for band, level in BAND_LEVEL.items()]
-    x_ticks = [(x(day), date_format(day, "SHORT_DATE_FORMAT")) for day in sorted(set(dates))]
+    x_ticks = [(x(day), format_day(day)) for day in sorted(set(dates))]
     description = _(
         "Domain ratings of %(count)d progress assessments, from %(first)s to %(last)s."
     ) % {
         "count": len(points),
-        "first": date_format(first, "SHORT_DATE_FORMAT"),
-        "last": date_format(last, "SHORT_DATE_FORMAT"),
+        "first": format_day(first),
+        "last": format_day(last),
     }
     return Chart(
         width=WIDTH,

@@ -282,13 +282,25 @@ def compare(request: AuthedRequest, pk: int) -> HttpResponse:
         completed.select_related("instrument_version__instrument").order_by("-assessed_on")
     )
     left, right = found.get(pks[0]), found.get(pks[1])
-    rows = presentation.compare_rows(left, right) if left and right else []
+    # Answers of two different instruments have nothing to be compared item by item.
+    different = bool(
+        left
+        and right
+        and left.instrument_version.instrument_id != right.instrument_version.instrument_id
+    )
+    rows = presentation.compare_rows(left, right) if left and right and not different else []
     return render_case_tab(
         request,
         case,
         "assessments",
         "assessments/compare.html",
-        {"left": left, "right": right, "rows": rows, "choices": choices},
+        {
+            "left": left,
+            "right": right,
+            "rows": rows,
+            "choices": choices,
+            "different": different,
+        },
     )
 
 

@@ -32,7 +32,7 @@ class CasesConfig(AppConfig):
         )
         due.register_requests()
         scopes.register()
-        core_demo.register_loader("cases", demo.load_demo, order=20)
+        core_demo.register_loader("cases", demo.load_demo, order=20, step="Programmes and cases")
         panels.register(CASES_PANEL)
         if services.phase_in_use not in programmes.PHASE_IN_USE:
             programmes.PHASE_IN_USE.append(services.phase_in_use)

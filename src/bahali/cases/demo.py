@@ -53,26 +53,34 @@ class DemoCases:
     organisations: dict[str, Organisation]  # by the keys of ``core.demo.ORGANISATIONS``
     district: District  # Swat
     cases: list[Case]  # every demo case, in every phase
+    progress: Callable[[str], None]  # hears each step as it starts
 
 
 CaseLoader = Callable[[DemoCases], None]
 # The demo loaders of the apps built on cases (casework, assessments, ...), by name: (order,
 # loader). Each registers its own from ``AppConfig.ready``, so this app imports none of them.
 LOADERS: dict[str, tuple[int, CaseLoader]] = {}
+STEPS: dict[str, str] = {}  # what the demo prints as each loader starts
 
 
-def register_loader(name: str, loader: CaseLoader, *, order: int) -> None:
+def register_loader(name: str, loader: CaseLoader, *, order: int, step: str = "") -> None:
     """Have the demo call ``loader`` once its cases exist (the same name again replaces it)."""
     LOADERS[name] = (order, loader)
+    STEPS[name] = step or name
 
 
 def load_demo(world: DemoWorld) -> None:
     """The demo loader this app registers with ``bahali.core.demo``."""
-    load_demo_cases(world.organisations, world.district)
+    load_demo_cases(world.organisations, world.district, progress=world.progress)
 
 
-def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
-    """Programmes and cases, once (a second run finds the programmes' cases and stops)."""
+def load_demo_cases(
+    orgs: dict[str, Organisation],
+    swat: District,
+    progress: Callable[[str], None] = lambda step: None,
+) -> None:
+    """Programmes and cases, once (a second run finds the programmes' cases and stops);
+    ``progress`` hears each step as it starts."""
     programmes = {
         key: load_blueprint(
             actor=SYSTEM,
@@ -144,10 +152,11 @@ def load_demo_cases(orgs: dict[str, Organisation], swat: District) -> None:
     demo_cases = list(
         Case.objects.filter(programme__in=programmes.values()).select_related("phase", "programme")
     )
-    world = DemoCases(organisations=orgs, district=swat, cases=demo_cases)
-    for _order, _name, loader in sorted(
+    world = DemoCases(organisations=orgs, district=swat, cases=demo_cases, progress=progress)
+    for _order, name, loader in sorted(
         (order, name, loader) for name, (order, loader) in LOADERS.items()
     ):
+        progress(STEPS.get(name, name))
         loader(world)
     # The dates above were moved back by queryset updates, which bypass the due-date hooks.
     due.refresh([case.pk for case in demo_cases])

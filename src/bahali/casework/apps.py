@@ -46,4 +46,6 @@ class CaseworkConfig(AppConfig):
             ("casework.supportitem", "case__"),
         ):
             policies.register_scope_paths(label, case_reach(prefix))
-        demo.register_loader("casework", load_demo, order=10)
+        demo.register_loader(
+            "casework", load_demo, order=10, step="Plans, sessions, notes and support"
+        )

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import DecimalField, Max, Min, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -51,6 +50,7 @@ from bahali.casework.models import (
 )
 from bahali.core import sealing
 from bahali.core.context import SystemActor, service
+from bahali.core.dates import format_day
 from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.core.versioning import Conflict, claim_version
 from bahali.organisations.models import Organisation
@@ -582,7 +582,7 @@ def end_mentor_assignment(
     last = assignment.meetings.aggregate(last=Max("met_on"))["last"]
     if ends_on is not None and last is not None and ends_on < last:
         errors["ends_on"] = _("A meeting was logged after that day (%(date)s).") % {
-            "date": formats.date_format(last, "SHORT_DATE_FORMAT")
+            "date": format_day(last)
         }
     _choice(errors, "reason", reason, MentoringEnd)
     note = _text(errors, "note", note, required=reason == MentoringEnd.OTHER)

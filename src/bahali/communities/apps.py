@@ -40,4 +40,5 @@ class CommunitiesConfig(AppConfig):
             "communities",
             lambda world: load_demo_communities(world.organisations, world.district),
             order=30,
+            step="Communities, committees and dialogues",
         )

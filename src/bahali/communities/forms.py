@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from bahali.communities.models import DialogueKind, MemberAge, MemberRole, MemberSex
+from bahali.core.dates import format_day
 from bahali.core.forms import BootstrapForm
 from bahali.organisations.models import Organisation
 
@@ -65,7 +65,7 @@ class CommunityChoiceField(forms.ModelChoiceField):
             return f"{label} · {_('no readiness assessment yet')}"
         return f"{label} · " + _("readiness %(rating)s (%(date)s)") % {
             "rating": latest.get_overall_rating_display(),
-            "date": date_format(latest.assessed_on, "SHORT_DATE_FORMAT"),
+            "date": format_day(latest.assessed_on),
         }
 
 

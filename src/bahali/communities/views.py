@@ -14,7 +14,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +34,7 @@ from bahali.communities.forms import (
 )
 from bahali.communities.lookups import RESOURCE, communities_visible_to, get_community_for_user
 from bahali.communities.models import Committee, CommitteeMember, Dialogue
+from bahali.core.dates import format_day
 from bahali.core.forms import (
     apply_validation_error,
     message_form_errors,
@@ -125,8 +125,8 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             description=_("Readiness ratings of %(count)d assessments, from %(first)s to %(last)s.")
             % {
                 "count": len(done),
-                "first": date_format(done[-1].assessed_on, "SHORT_DATE_FORMAT"),
-                "last": date_format(done[0].assessed_on, "SHORT_DATE_FORMAT"),
+                "first": format_day(done[-1].assessed_on),
+                "last": format_day(done[0].assessed_on),
             },
         )
     draft = readiness.draft_in_progress(community)

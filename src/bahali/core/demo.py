@@ -144,6 +144,7 @@ class DemoWorld:
 
     organisations: dict[str, Organisation]  # by the keys of ORGANISATIONS
     district: District  # Swat, where the demo's people live
+    progress: Callable[[str], None]  # hears each step as it starts
 
 
 DemoLoader = Callable[[DemoWorld], None]
@@ -151,12 +152,15 @@ DemoLoader = Callable[[DemoWorld], None]
 # app registers its own from ``AppConfig.ready``, so core imports none of them; a loader runs
 # after those of lower order, whose rows it may build on.
 LOADERS: dict[str, tuple[int, DemoLoader]] = {}
+# What ``bahali demo`` prints as each loader starts (its name when none was given).
+STEPS: dict[str, str] = {}
 
 
-def register_loader(name: str, loader: DemoLoader, *, order: int) -> None:
+def register_loader(name: str, loader: DemoLoader, *, order: int, step: str = "") -> None:
     """Have ``load_demo`` call ``loader`` after the platform's data (registering the same
-    name again replaces it)."""
+    name again replaces it); ``step`` is what the demo command prints as it starts."""
     LOADERS[name] = (order, loader)
+    STEPS[name] = step or name
 
 
 @dataclass(frozen=True)
@@ -166,10 +170,16 @@ class DemoAccount:
     organisation: str
 
 
+def _quiet(step: str) -> None:
+    """No progress report (tests, callers that need none)."""
+
+
 @service
-def load_demo(*, actor: object) -> list[DemoAccount]:
+def load_demo(*, actor: object, progress: Callable[[str], None] = _quiet) -> list[DemoAccount]:
     """Create (once) the demo geography, organisations and one account per role, then
-    whatever the apps' registered loaders add (participants, programmes, cases, ...)."""
+    whatever the apps' registered loaders add (participants, programmes, cases, ...).
+    ``progress`` hears each step as it starts: a first load takes a minute or so."""
+    progress("Geography and communities")
     geography.load_pakistan_geography(actor=SYSTEM)
     swat = District.objects.get(code="SWT")
     tehsils = {}
@@ -182,6 +192,7 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
         if not Community.objects.filter(tehsil=tehsil, name=name).exists():
             geography.add_community(actor=SYSTEM, tehsil=tehsil, name=name, name_ur=name_ur)
 
+    progress("Organisations and accounts")
     orgs = {}
     for key, name, short, kind, district_code, description in ORGANISATIONS:
         orgs[key] = Organisation.objects.filter(name=name).first() or (
@@ -216,9 +227,10 @@ def load_demo(*, actor: object) -> list[DemoAccount]:
             districts=District.objects.filter(code__in=codes),
         )
         accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
-    world = DemoWorld(organisations=orgs, district=swat)
-    for _order, _name, loader in sorted(
+    world = DemoWorld(organisations=orgs, district=swat, progress=progress)
+    for _order, name, loader in sorted(
         (order, name, loader) for name, (order, loader) in LOADERS.items()
     ):
+        progress(STEPS.get(name, name))
         loader(world)
     return accounts_out

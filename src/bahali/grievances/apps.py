@@ -35,5 +35,8 @@ class GrievancesConfig(AppConfig):
 
         scopes.register()
         demo.register_loader(
-            "grievances", lambda world: load_demo_grievances(world.organisations), order=60
+            "grievances",
+            lambda world: load_demo_grievances(world.organisations),
+            order=60,
+            step="Grievances",
         )

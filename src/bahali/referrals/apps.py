@@ -34,4 +34,5 @@ class ReferralsConfig(AppConfig):
             "referrals",
             lambda world: load_demo_referrals(world.organisations, world.cases),
             order=40,
+            step="Services and referrals",
         )

@@ -11,4 +11,4 @@ class RegistryConfig(AppConfig):
         from bahali.core import demo
         from bahali.registry.demo import load_demo_participants
 
-        demo.register_loader("registry", load_demo_participants, order=10)
+        demo.register_loader("registry", load_demo_participants, order=10, step="Participants")

@@ -218,6 +218,8 @@ def identity_panel(request: AuthedRequest, code: str) -> HttpResponse:
             "guardians": [c for c in consents if c.guardian_name],
             "witnessed": [c for c in consents if c.witness],
             "pledges": list(participant.pledges.all()) if full else [],
+            "names_only": not full,
+            "can_correct": policies.can(request.user, "participant_record.write", participant),
         },
     )
 

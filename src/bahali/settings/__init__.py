@@ -3,7 +3,7 @@
 With no environment at all (a fresh clone), development secrets are generated once
 under ``var/`` so every ``bahali`` command works; nothing secret is ever committed.
 Debug is off unless ``BAHALI_DEBUG`` asks for it; HTTPS-only cookies, HSTS and the
-TLS redirect are on unless ``BAHALI_HTTPS=0`` (the local demo on 127.0.0.1).
+TLS redirect are on unless ``BAHALI_HTTPS=0``, which ``bahali serve`` (plain HTTP) defaults to.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bahali.core.context_processors.navigation",
             ],
+            "builtins": ["bahali.core.templatetags.dates"],
         },
     },
 ]
@@ -202,6 +203,8 @@ LANGUAGES = [("en", _("English")), ("ur", _("Urdu")), ("ps", _("Pashto"))]
 LANGUAGES_BIDI = ["ur", "ps", "ar", "fa"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+# Day, month name, year in every language (bahali/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["bahali.formats"]
 TIME_ZONE = "Asia/Karachi"
 USE_TZ = True
 

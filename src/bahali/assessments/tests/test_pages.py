@@ -17,6 +17,7 @@ from bahali.assessments.models import Assessment, Instrument
 from bahali.assessments.tests.test_services import (
     DOMAINS,
     FACTORS,
+    NEEDS,
     _opened_long_ago,
     complete_progress,
     progress_answers,
@@ -132,6 +133,30 @@ def test_progress_chart_compare_and_correct(world, signed_in):
     assert response["Location"] == f"/cases/{case.pk}/assessments/{correction.pk}/"
     case.refresh_from_db()
     assert case.risk_band == "low"
+
+
+def test_compare_refuses_two_different_instruments(world, signed_in):
+    """A needs assessment next to a progress review has no item in common: the page says so
+    instead of showing a meaningless difference."""
+    case = _opened_long_ago(world.case())
+    progress = complete_progress(world, case, "high", days_ago=30)
+    needs = services.start_assessment(
+        actor=world.case_worker, case=case, instrument=Instrument.objects.get(code="needs")
+    )
+    services.complete_assessment(
+        actor=world.case_worker,
+        assessment=needs,
+        expected_version=1,
+        answers=dict.fromkeys(NEEDS, "none"),
+    )
+    client = signed_in(world.psychologist)
+    url = f"/cases/{case.pk}/assessments/compare/"
+    page = client.get(f"{url}?left={progress.pk}&right={needs.pk}").content.decode()
+    assert 'data-testid="compare-different"' in page
+    assert "different instruments" in page
+    assert 'data-testid="comparison"' not in page
+    same = client.get(f"{url}?left={progress.pk}&right={progress.pk}").content.decode()
+    assert 'data-testid="comparison"' in same and 'data-testid="compare-different"' not in same
 
 
 def test_security_liaison_sees_the_overall_band_only(world, signed_in):

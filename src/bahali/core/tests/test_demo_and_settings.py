@@ -42,6 +42,12 @@ def test_demo_has_every_role_across_organisation_kinds_and_loads_twice(capsys):
     assert Organisation.objects.filter(kind="civil_society").count() >= 2
     out = capsys.readouterr().out
     assert "sana" in out and DEFAULT_PASSWORD in out
+    # progress while loading, not half a minute of silence
+    assert "Programmes and cases…" in out and "Participants…" in out
+    # an account with two organisations is listed once, its second role saying why
+    listed = [line.split()[0] for line in out.splitlines() if line.startswith("  ")]
+    assert listed.count("yousaf") == 2  # once per run: the command ran twice
+    assert "also Mentor — Sahar Women's Development Forum (the same account" in out
     assert User.objects.get(username="sana").check_password(DEFAULT_PASSWORD)
 
 
@@ -126,3 +132,34 @@ def test_audit_keys_come_from_the_environment_or_are_generated_once(tmp_path, mo
     monkeypatch.setenv("BAHALI_AUDIT_KEY_ACTIVE", "2027")
     with pytest.raises(ImproperlyConfigured, match="names no key"):
         audit_keys(tmp_path)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "0"), ("1", "1"), ("0", "0")])
+def test_bahali_serve_speaks_plain_http_unless_told(monkeypatch, given, expected):
+    """Django's development server speaks plain HTTP only: `bahali serve` without
+    BAHALI_HTTPS must not redirect a newcomer to an https nothing answers."""
+    import django.core.management
+
+    from bahali import cli
+
+    monkeypatch.delenv("BAHALI_HTTPS", raising=False)
+    if given is not None:
+        monkeypatch.setenv("BAHALI_HTTPS", given)
+    ran = []
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", ran.append)
+    monkeypatch.setattr("bahali.core.context.set_source", lambda source: None)
+    cli.main(["serve", "127.0.0.1:8123"])
+    assert ran == [["bahali", "serve", "127.0.0.1:8123"]]
+    assert os.environ["BAHALI_HTTPS"] == expected
+
+
+def test_other_commands_keep_https_on_by_default(monkeypatch):
+    import django.core.management
+
+    from bahali import cli
+
+    monkeypatch.delenv("BAHALI_HTTPS", raising=False)
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", lambda argv: None)
+    monkeypatch.setattr("bahali.core.context.set_source", lambda source: None)
+    cli.main(["check"])
+    assert "BAHALI_HTTPS" not in os.environ

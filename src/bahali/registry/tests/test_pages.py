@@ -236,3 +236,35 @@ def test_guardian_and_witness_names_come_only_with_the_audited_identity(signed_i
                 action="identity.read", actor=user, object_id=str(case.participant.pk)
             ).exists()
         client.logout()
+
+
+def test_committee_identity_panel_says_what_is_not_shared(signed_in):
+    """The committee sees the name alone: the other fields say "not shared with committees"
+    (a "—" would read as missing data), and no "Correct identity" button leads to a 404."""
+    from bahali.registry.models import Consent, ConsentPurpose
+    from bahali.testing import PathwayWorld
+
+    world = PathwayWorld()
+    case = world.case()
+    services.record_consent(
+        actor=SYSTEM,
+        participant=case.participant,
+        purpose=ConsentPurpose.SHARING,
+        share_with=OrganisationKind.COMMUNITY_COMMITTEE,
+        given_by=Consent.GivenBy.SELF,
+        method=Consent.Method.SIGNED,
+        given_on=timezone.localdate(),
+    )
+    url = f"/participants/{case.participant.code}/identity/"
+    client = signed_in(world.committee_member)
+    panel = client.get(url).content.decode()
+    assert panel.count('data-testid="not-shared"') == 5
+    assert "Not shared with committees" in panel and "—" not in panel
+    assert 'data-testid="edit-identity"' not in panel
+    assert client.get(f"{url}edit/").status_code == 404
+    client.logout()
+    client = signed_in(world.case_worker)
+    panel = client.get(url).content.decode()
+    assert 'data-testid="not-shared"' not in panel
+    assert 'data-testid="edit-identity"' in panel
+    assert client.get(f"{url}edit/").status_code == 200
