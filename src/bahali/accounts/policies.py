@@ -424,13 +424,12 @@ def membership_can(membership: Membership, action: str, obj: models.Model) -> bo
 
 def on_case_team(user: Actor, case: models.Model) -> bool:
     """Does the user sit on the case's team now? For what only the team does together, such
-    as acknowledging a warning sign once it has met."""
-    from bahali.cases.models import TeamMember
-
+    as acknowledging a warning sign once it has met. (The case's ``team`` relation, so this
+    module imports no domain app.)"""
     if not getattr(user, "is_authenticated", False):
         return False
-    return TeamMember.objects.filter(
-        case=case.pk,
+    team: models.QuerySet[Any] = getattr(case, "team").all()  # noqa: B009
+    return team.filter(
         left_on__isnull=True,
         membership__user=user.pk,
         membership__is_active=True,

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from bahali.aftercare import services
 from bahali.audit.models import AuditEvent
 from bahali.cases import work
+from bahali.core.versioning import Conflict
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_someone_on_the_team_acknowledges_it_and_it_disappears(world, signed_in)
         assert "warning" not in _kinds(member)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "case-alert-warning" not in page
-    with pytest.raises(ValidationError):  # once is enough
+    with pytest.raises(Conflict):  # once is enough: a decision taken twice is a conflict
         services.acknowledge_warning(actor=world.case_worker, check_in=check_in, note="Again")
 
 
