@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.urls import reverse
 
 from bahali.accounts import services as accounts
 from bahali.accounts.models import User
@@ -105,10 +106,18 @@ def _bearer(user: User) -> dict[str, str]:
 
 
 def _pages(client, case: Case) -> dict[str, str]:
-    return {
-        url: client.get(url).content.decode()
-        for url in (f"/cases/{case.pk}/", "/cases/", "/cases/my-work/", "/")
-    }
+    """Every page the liaison reaches about the case, and their work and home pages."""
+    urls = (
+        f"/cases/{case.pk}/",
+        "/cases/",
+        "/cases/my-work/",
+        "/",
+        reverse("registry:detail", args=[case.participant.code]),
+        reverse("casework:security_notes", args=[case.pk]),
+    )
+    answers = {url: client.get(url) for url in urls}
+    assert {url: a.status_code for url, a in answers.items()} == dict.fromkeys(urls, 200)
+    return {url: answer.content.decode() for url, answer in answers.items()}
 
 
 def test_the_manager_sees_the_team_the_reasons_and_the_dates(seeded: Seeded, signed_in):
