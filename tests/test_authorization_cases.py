@@ -35,6 +35,8 @@ SUMMARY = TEAM | {
     Role.OVERSIGHT_MONITOR,
     Role.DATA_STEWARD,
 }
+# Beyond the summary (the team, reasons in requests and sign-offs): not the security liaison.
+DETAIL = SUMMARY - {Role.SECURITY_LIAISON}
 MOVERS = TEAM | {Role.PROGRAMME_MANAGER}
 SIGNERS = TEAM | {Role.COMMITTEE_MEMBER}  # the centre, the CSO and the committee sign
 PM = {Role.PROGRAMME_MANAGER}
@@ -475,7 +477,7 @@ API = [
         "api:get_request",
         "get",
         lambda w: f"/api/v1/transition-requests/{w.pending.pk}",
-        SUMMARY,
+        DETAIL,
         200,
     ),
     api(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bahali.cases.models import Case, TransitionRequest
+from bahali.accounts.models import User
+from bahali.cases.models import Case, SignOff, TransitionRequest
 from bahali.core.context import SYSTEM
 from bahali.core.demo import demo_password, load_demo
 from bahali.registry.models import Participant
@@ -71,6 +72,35 @@ def test_security_liaison_sees_phase_and_band_not_the_plan(page):
     assert "Overview" in tabs
     assert "Plan" not in tabs and "Notes" not in tabs
     assert page.get_by_test_id("request-form").count() == 0
+
+
+def test_security_liaison_sees_no_team_and_no_reasons(page):
+    """DESIGN.md §2: the liaison reads the case summary only. The psychologist's sign-off
+    reason and the team's names stayed off the page before; now they do not show."""
+    load_demo(actor=SYSTEM)
+    khalid = User.objects.get(username="khalid")
+    signed = (
+        SignOff.objects.visible_to(khalid, "case_summary")
+        .filter(reason__startswith="Psychosocial progress steady")
+        .select_related("request__case", "signed_by")
+        .first()
+    )
+    assert signed is not None
+    case = signed.request.case
+    names = [
+        member.membership.user.get_full_name()
+        for member in case.team.select_related("membership__user")
+    ]
+    _sign_in(page, "khalid")
+    page.goto(f"/cases/{case.pk}/")
+    page.wait_for_selector("[data-testid=case-phase]")
+    text = page.locator("main").inner_text()
+    assert "Psychosocial progress steady" not in text
+    assert [name for name in [*names, signed.signed_by.get_full_name()] if name in text] == []
+    assert page.get_by_test_id("case-team").count() == 0
+    assert page.get_by_test_id("timeline-sign_off").count() == 0
+    assert page.get_by_test_id("timeline-phase").count() >= 1
+    assert page.console_errors == []
 
 
 def test_sana_enrols_a_consenting_participant(page):

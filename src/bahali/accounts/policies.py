@@ -99,6 +99,17 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         OVS: R(S.ALL),
         DS: R(S.OWN_ORGANISATION),
     },
+    # Beyond the summary: the team's names, the reasons given in requests, sign-offs and
+    # closures, who did what on the timeline, and when sessions fall due. DESIGN.md §2:
+    # the security liaison reads the summary (code, phase, status, risk band, district) only.
+    "case_detail": {
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
+        CM: R(S.COMMUNITY, _("the team, requests and sign-offs; never clinical notes")),
+        PM: R(S.DISTRICTS),
+        OVS: R(S.ALL, _("sign-off records")),
+        DS: R(S.OWN_ORGANISATION),
+    },
     "plan": {  # plan, sessions, general notes
         **_each(TEAM_ROLES, RW(S.TEAM)),
         PSY: RW(S.TEAM),
@@ -563,6 +574,7 @@ def identity_needs_purpose(actor: Actor, participant: models.Model) -> bool:
 RESOURCE_LABELS: dict[str, Any] = {
     "identity": _("Identity (names, CNIC, phone, address)"),
     "case_summary": _("Case summary (code, phase, risk band, district)"),
+    "case_detail": _("Case team, reasons given in requests and sign-offs, dates due"),
     "plan": _("Plans, sessions and general notes"),
     "clinical_note": _("Clinical notes"),
     "security_note": _("Security notes"),

@@ -23,7 +23,11 @@ def _name(user: Any) -> str:
 
 def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
     """Phase changes, requests, sign-offs and team changes (the newest ``limit`` of each):
-    four queries whatever the count."""
+    four queries whatever the count. Who reads the summary only (a security liaison) sees
+    the phase changes alone, without their reasons (DESIGN.md §2)."""
+    from bahali.accounts import policies
+
+    shows_detail = policies.can(user, "case_detail.read", case)
     entries: list[TimelineEntry] = []
     changes = (
         PhaseChange.objects.filter(case=case)
@@ -48,7 +52,10 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
                 icon="signpost-split",
                 title=title,
                 detail=(
-                    _("Gate overridden: %(reason)s") % {"reason": change.request.override_reason}
+                    ""
+                    if not shows_detail
+                    else _("Gate overridden: %(reason)s")
+                    % {"reason": change.request.override_reason}
                     if overridden and change.request
                     else change.reason
                 ),
@@ -56,6 +63,8 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
                 flagged=overridden,
             )
         )
+    if not shows_detail:
+        return entries
     requests = (
         TransitionRequest.objects.filter(case=case)
         .select_related("transition__to_phase", "requested_by")

@@ -93,7 +93,7 @@ class PhaseChangeOut(Schema):
     closure: str
     changed_on: datetime.date
     request_id: int | None
-    reason: str
+    reason: str | None  # null for whoever reads the case summary only
 
 
 class SignOffOut(Schema):
@@ -170,31 +170,40 @@ class RequestOut(Schema):
 
 
 class CaseDetailOut(CaseOut):
-    team: list[TeamMemberOut]
+    """One case. ``team``, the reasons in ``history`` and ``pending_request`` are beyond the
+    case summary (DESIGN.md §2): null for whoever reads the summary only (a security
+    liaison), as ``get_case`` decides through the ``case_detail`` permission."""
+
+    team: list[TeamMemberOut] | None
     history: list[PhaseChangeOut]
     pending_request: RequestOut | None
 
     @staticmethod
-    def resolve_team(obj: Case) -> list[TeamMember]:
+    def resolve_team(obj: Case) -> list[TeamMember] | None:
+        if not getattr(obj, "shows_detail", False):
+            return None
         return list(obj.team.filter(left_on__isnull=True).select_related("membership__user"))
 
     @staticmethod
     def resolve_history(obj: Case) -> list[dict[str, object]]:
         changes = obj.phase_changes.select_related("from_phase", "to_phase").order_by("pk")
+        shows_detail = getattr(obj, "shows_detail", False)
         return [
             {
                 "from_phase": c.from_phase.code if c.from_phase else None,
                 "to_phase": c.to_phase.code if c.to_phase else None,
                 "closure": c.closure,
                 "changed_on": c.changed_on,
-                "request_id": c.request_id,
-                "reason": c.reason,
+                "request_id": c.request_id if shows_detail else None,
+                "reason": c.reason if shows_detail else None,
             }
             for c in changes
         ]
 
     @staticmethod
     def resolve_pending_request(obj: Case) -> TransitionRequest | None:
+        if not getattr(obj, "shows_detail", False):
+            return None
         return _requests(obj).filter(status=TransitionRequest.Status.PENDING).first()
 
 
@@ -371,7 +380,9 @@ def enrol_case(request: AuthedRequest, payload: EnrolIn) -> Status[Case]:
 
 @router.get("/cases/{pk}", response={200: CaseDetailOut, 404: Error}, summary="One case")
 def get_case(request: AuthedRequest, pk: int) -> Case:
-    return get_case_for_user(request.user, pk)
+    case = get_case_for_user(request.user, pk)
+    case.shows_detail = policies.can(request.user, "case_detail.read", case)  # type: ignore[attr-defined]
+    return case
 
 
 @router.post(

@@ -27,9 +27,10 @@ def get_case_for_user(
 
 
 def get_transition_request_for_user(user: User, pk: int) -> TransitionRequest:
-    """One transition request on a case whose summary the user reads."""
+    """One transition request on a case whose detail the user reads: a request carries its
+    reason and its sign-offs' reasons, which the summary alone (a security liaison) omits."""
     return get_object_or_404(
-        TransitionRequest.objects.visible_to(user, "case_summary").select_related(
+        TransitionRequest.objects.visible_to(user, "case_detail").select_related(
             "case", "transition__from_phase", "transition__to_phase"
         ),
         pk=pk,
@@ -37,8 +38,8 @@ def get_transition_request_for_user(user: User, pk: int) -> TransitionRequest:
 
 
 def get_sign_off_for_user(user: User, pk: int) -> SignOff:
-    """One sign-off on a case whose summary the user reads."""
+    """One sign-off on a case whose detail the user reads (it carries a reason)."""
     return get_object_or_404(
-        SignOff.objects.visible_to(user, "case_summary").select_related("request__case"),
+        SignOff.objects.visible_to(user, "case_detail").select_related("request__case"),
         pk=pk,
     )

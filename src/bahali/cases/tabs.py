@@ -32,6 +32,7 @@ CASE_TABS: list[CaseTab] = [
 # Other questions the case pages ask of the case (buttons, timeline entries): asked with the
 # tabs' in one query, and remembered for the rest of a read-only request.
 PAGE_ACTIONS = [
+    "case_detail.read",
     "transition.write",
     "case_team.write",
     "gate_override.write",

@@ -51,7 +51,16 @@ def as_datetime(value: datetime.date | datetime.datetime) -> datetime.datetime:
 
 
 def entries(case: Any, user: Any, limit: int = PAGE_ENTRIES) -> list[TimelineEntry]:
-    """The newest ``limit`` entries the user may see, from every source."""
+    """The newest ``limit`` entries the user may see, from every source.
+
+    Who reads the case summary only (a security liaison) sees no one's name: whoever did
+    what is beyond the summary (DESIGN.md §2), so every source's actor is dropped here."""
+    import dataclasses
+
+    from bahali.accounts import policies
+
     collected = [entry for source in SOURCES for entry in source(case, user, limit)]
+    if not policies.can(user, "case_detail.read", case):
+        collected = [dataclasses.replace(entry, actor="") for entry in collected]
     collected.sort(key=lambda e: e.when, reverse=True)
     return collected[:limit]

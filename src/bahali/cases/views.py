@@ -73,11 +73,18 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # Dates due are beyond the case summary: shown only on the rows whose detail one reads.
+    detail_ids = set(
+        Case.objects.visible_to(request.user, "case_detail")
+        .filter(pk__in=[case.pk for case in page.object_list])
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "cases/list.html",
         {
             "page": page,
+            "detail_ids": detail_ids,
             "form": form,
             "query_string": query.urlencode(),
             "can_enrol": policies.can(request.user, "enrolment.write"),
@@ -90,19 +97,27 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     user = request.user
+    context = case_context(request, case, "overview")
+    # Who reads the summary only (a security liaison) sees no team, no pending request with
+    # its reasons and sign-offs, no dates due: DESIGN.md §2, "case summary".
+    shows_detail = policies.can(user, "case_detail.read", case)
     pending = (
         case.transition_requests.filter(status=TransitionRequest.Status.PENDING)
         .select_related("transition__to_phase", "transition__from_phase", "requested_by")
         .first()
+        if shows_detail
+        else None
     )
-    context = case_context(request, case, "overview")
     can_move = policies.can(user, "transition.write", case)
     whole_history = request.GET.get("history") == "all"
     context.update(
         {
+            "shows_detail": shows_detail,
             "team": case.team.filter(left_on__isnull=True).select_related(
                 "membership__user", "membership__organisation"
-            ),
+            )
+            if shows_detail
+            else None,
             "can_manage_team": case.is_open and policies.can(user, "case_team.write", case),
             "can_move": case.is_open and can_move,
             "pending": pending,
