@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.forms import BootstrapForm
@@ -133,17 +134,35 @@ class EditIdentityForm(IdentityForm):
 
 
 class ConsentForm(BootstrapForm):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
-    share_with = forms.ChoiceField(
-        label=_("Share with (for sharing consent)"),
-        choices=[("", "—"), *OrganisationKind.choices],
+    """Every purpose consented to at one sitting, in one submission: one consent each."""
+
+    purposes = forms.MultipleChoiceField(
+        label=_("Consent for"),
+        choices=[
+            (value, label)
+            for value, label in ConsentPurpose.choices
+            if value != ConsentPurpose.SHARING
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    share_with = forms.MultipleChoiceField(
+        label=_("Sharing the data with these kinds of organisation"),
+        choices=OrganisationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=Consent.GivenBy.choices)
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200, required=False)
     method = forms.ChoiceField(label=_("How"), choices=Consent.Method.choices)
     witness = forms.CharField(label=_("Witness"), max_length=200, required=False)
-    given_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    given_on = forms.DateField(label=_("Date"), widget=DATE_INPUT, initial=timezone.localdate)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("purposes") and not data.get("share_with"):
+            self.add_error("purposes", _("Tick at least one purpose the person consented to."))
+        return data
 
 
 class PledgeForm(BootstrapForm):

@@ -531,6 +531,43 @@ def record_consent(
 
 
 @service
+def record_consents(
+    *,
+    actor: Actor,
+    participant: Participant,
+    purposes: Iterable[str] = (),
+    share_with: Iterable[str] = (),
+    given_by: str,
+    method: str,
+    given_on: datetime.date | None = None,
+    guardian_name: str = "",
+    witness: str = "",
+) -> list[Consent]:
+    """Several purposes consented to at one sitting (participation, sharing with civil-society
+    organisations and with the committee, …): one consent per purpose and per kind of
+    organisation the data may be shared with, each through ``record_consent``, all recorded
+    or none (a service is one transaction). Dated today unless told otherwise."""
+    wanted = [(str(purpose), "") for purpose in dict.fromkeys(purposes)]
+    wanted += [(str(ConsentPurpose.SHARING), str(kind)) for kind in dict.fromkeys(share_with)]
+    if not wanted:
+        raise ValidationError({"purposes": _("Tick at least one purpose the person consented to.")})
+    return [
+        record_consent(
+            actor=actor,
+            participant=participant,
+            purpose=purpose,
+            share_with=kind,
+            given_by=given_by,
+            method=method,
+            given_on=given_on or timezone.localdate(),
+            guardian_name=guardian_name,
+            witness=witness,
+        )
+        for purpose, kind in wanted
+    ]
+
+
+@service
 def withdraw_consent(*, actor: Actor, consent: Consent, note: str = "") -> Consent:
     """Withdrawal ends consent from today; the record stays as history."""
     policies.require(actor, "participant_record.write", consent.participant)
