@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,7 @@ from bahali.geography.models import Community, District
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.matching.normalise import split_father
 from bahali.registry.models import Consent, ConsentPurpose, IdentityPurpose, Language, Sex
-from bahali.registry.services import STATEMENT_MAX, Identity
+from bahali.registry.services import STATEMENT_MAX, Identity, check_identity
 
 LANGUAGES = Language.choices
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -77,6 +78,14 @@ class IdentityForm(BootstrapForm):
             self.add_error(
                 "name", _("Give the name in Latin letters, in Urdu/Pashto script, or both.")
             )
+        elif not self.errors:
+            # the service's own bounds, on every screen of the form (the candidates screen
+            # too), not only when the record is saved
+            try:
+                check_identity(self.identity(), data.get("sex") or "")
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
         return data
 
     def identity(self) -> Identity:

@@ -111,16 +111,25 @@ def register(request: AuthedRequest) -> HttpResponse:
                 return redirect("registry:detail", code=existing.code)
             if decision == "check":
                 candidates = services.find_candidates(
-                    identity, sex=data["sex"], district=data["district"]
+                    identity, sex=data["sex"], district=data["district"], weaker=True
                 )
                 if candidates:
                     services.record_candidate_views(
                         actor=request.user, participants=[c.participant for c in candidates]
                     )
+                    likely = [c for c in candidates if c.comparison.decision != "none"]
                     return render(
                         request,
                         "registry/candidates.html",
-                        {"form": form, "identity": identity, "candidates": candidates},
+                        {
+                            "form": form,
+                            "identity": identity,
+                            "candidates": candidates,
+                            "likely": likely,
+                            "less_likely": [
+                                c for c in candidates if c.comparison.decision == "none"
+                            ],
+                        },
                     )
             participant = services.register_participant(
                 actor=request.user,
