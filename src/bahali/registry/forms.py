@@ -142,6 +142,13 @@ class EditIdentityForm(IdentityForm):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=300, required=False)
 
 
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in Bootstrap's ``form-check`` markup, one a line (Django's own markup
+    lets the next field's input cover them)."""
+
+    template_name = "registry/widgets/checkboxes.html"
+
+
 class ConsentForm(BootstrapForm):
     """Every purpose consented to at one sitting, in one submission: one consent each."""
 
@@ -152,13 +159,13 @@ class ConsentForm(BootstrapForm):
             for value, label in ConsentPurpose.choices
             if value != ConsentPurpose.SHARING
         ],
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
         required=False,
     )
     share_with = forms.MultipleChoiceField(
         label=_("Sharing the data with these kinds of organisation"),
         choices=OrganisationKind.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
         required=False,
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=Consent.GivenBy.choices)
