@@ -243,6 +243,17 @@ def role_grants(resource: str, role: Role) -> tuple[Grant, ...]:
     return held if isinstance(held, tuple) else (held,)
 
 
+def roles_that_may(action: str) -> list[str]:
+    """The names of the roles granted ``action`` ("resource.verb"), from the table: what a
+    page tells someone who may not do it about who can."""
+    resource, verb = action.split(".")
+    return [
+        str(role.label)
+        for role in Role
+        if any(getattr(grant, verb) for grant in role_grants(resource, role))
+    ]
+
+
 def _scope_values(scope: Scope, membership: Membership) -> list[Any]:
     if scope is Scope.OWN_ORGANISATION:
         return [membership.organisation_id]

@@ -53,12 +53,40 @@ class EnrolForm(BootstrapForm):
         )
 
 
-class TeamMemberForm(BootstrapForm):
-    membership = forms.ModelChoiceField(Membership.objects.none(), label=_("Member"))
-    case_role = forms.ChoiceField(choices=CaseRole.choices, label=_("Case role"))
+class MemberSelect(forms.Select):
+    """Each member's option carries the case role their role allows (``data-case-role``),
+    so cases/team.js can preselect it when the member is chosen."""
 
-    def __init__(self, *args: Any, memberships: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.case: Any = None
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from bahali.cases.services import default_case_role
+
+        option = super().create_option(name, value, *args, **kwargs)
+        membership = getattr(value, "instance", None)
+        if membership is not None:
+            option["attrs"]["data-case-role"] = default_case_role(self.case, membership)
+        return option
+
+
+class TeamMemberForm(BootstrapForm):
+    membership = forms.ModelChoiceField(
+        Membership.objects.none(), label=_("Member"), widget=MemberSelect
+    )
+    case_role = forms.ChoiceField(
+        choices=[("", _("The one the member's role allows")), *CaseRole.choices],
+        label=_("Case role"),
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, memberships: Any = None, case: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].widget.case = case
+        self.fields["membership"].widget.attrs["data-case-role-for"] = "id_case_role"
         field = self.fields["membership"]
         field.queryset = memberships if memberships is not None else Membership.objects.none()  # type: ignore[attr-defined]
         field.label_from_instance = (  # type: ignore[attr-defined]

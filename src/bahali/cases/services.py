@@ -238,22 +238,38 @@ def enrol_participant(
     return case
 
 
+def default_case_role(case: Case | None, membership: Membership) -> str:
+    """The case role a member takes unless told otherwise: the one their membership role
+    allows; a case worker leads a case that has no lead yet and assists one that has.
+    Empty when their role sits on no case team (the service then refuses it)."""
+    allowed = CASE_ROLES_FOR.get(Role(membership.role), ())
+    if not allowed:
+        return ""
+    if CaseRole.LEAD_CASE_WORKER in allowed and case is not None:
+        led = case.team.filter(case_role=CaseRole.LEAD_CASE_WORKER, left_on__isnull=True)
+        return str(CaseRole.CASE_WORKER if led.exists() else CaseRole.LEAD_CASE_WORKER)
+    return str(allowed[0])
+
+
 @service
 def add_team_member(
     *,
     actor: Actor,
     case: Case,
     membership: Membership,
-    case_role: str,
+    case_role: str | None = None,
     joined_on: datetime.date | None = None,
 ) -> TeamMember:
-    """Put a member of an organisation on the case's team, in a role their own role allows."""
+    """Put a member of an organisation on the case's team, in a role their own role allows;
+    without a case role, the one their role allows (``default_case_role``)."""
     policies.require(actor, "case_team.write", case)
     _lock(case)
     if not case.is_open:
         raise ValidationError(_("This case is closed."))
     if not (membership.is_active and membership.organisation.is_active):
         raise ValidationError({"membership": _("This member's role has ended.")})
+    if not case_role:
+        case_role = default_case_role(case, membership)
     allowed = CASE_ROLES_FOR.get(Role(membership.role), ())
     if case_role not in allowed:
         raise ValidationError(

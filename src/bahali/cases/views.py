@@ -212,14 +212,24 @@ def _submit(
 def add_member(request: AuthedRequest, pk: int) -> HttpResponse:
     """Its own page: the list of possible members is long, so the case page only links here."""
     case = get_case_for_user(request.user, pk, "case_team", "write")
-    form = TeamMemberForm(request.POST or None, memberships=_team_candidates(case))
+    candidates = _team_candidates(case)
+    initial: dict[str, Any] = {}
+    chosen = request.GET.get("member", "")
+    if request.method == "GET" and chosen.isdigit():  # shown for one member: their case role
+        membership = candidates.filter(pk=int(chosen)).first()
+        if membership is not None:
+            initial = {
+                "membership": membership,
+                "case_role": services.default_case_role(case, membership),
+            }
+    form = TeamMemberForm(request.POST or None, memberships=candidates, case=case, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_team_member(
                 actor=request.user,
                 case=case,
                 membership=form.cleaned_data["membership"],
-                case_role=form.cleaned_data["case_role"],
+                case_role=form.cleaned_data["case_role"] or None,
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -436,7 +446,14 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            messages.success(request, _("Enrolled. Build the team next."))
+            if policies.can(request.user, "case_team.write", case):
+                messages.success(request, _("Enrolled. Build the team next."))
+            else:
+                messages.success(
+                    request,
+                    _("Enrolled. The team is built by: %(roles)s.")
+                    % {"roles": ", ".join(policies.roles_that_may("case_team.write"))},
+                )
             if policies.can(request.user, "case_summary.read", case):
                 return redirect("cases:detail", pk=case.pk)
             return redirect("cases:list")

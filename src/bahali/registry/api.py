@@ -138,6 +138,7 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
     if payload.decision not in {"check", "new"}:
         raise ValidationError({"decision": _("Use 'check', 'new' or 'same:<code>'.")})
     if payload.decision == "check":
+        services.check_identity(identity, payload.sex)  # as on saving: no candidates for 2031
         candidates = services.find_candidates(identity, sex=payload.sex, district=district)
         if candidates:
             services.record_candidate_views(

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.forms import BootstrapForm
@@ -10,7 +12,7 @@ from bahali.geography.models import Community, District
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.matching.normalise import split_father
 from bahali.registry.models import Consent, ConsentPurpose, IdentityPurpose, Language, Sex
-from bahali.registry.services import STATEMENT_MAX, Identity
+from bahali.registry.services import STATEMENT_MAX, Identity, check_identity
 
 LANGUAGES = Language.choices
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -76,6 +78,14 @@ class IdentityForm(BootstrapForm):
             self.add_error(
                 "name", _("Give the name in Latin letters, in Urdu/Pashto script, or both.")
             )
+        elif not self.errors:
+            # the service's own bounds, on every screen of the form (the candidates screen
+            # too), not only when the record is saved
+            try:
+                check_identity(self.identity(), data.get("sex") or "")
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
         return data
 
     def identity(self) -> Identity:
@@ -132,18 +142,43 @@ class EditIdentityForm(IdentityForm):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=300, required=False)
 
 
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in Bootstrap's ``form-check`` markup, one a line (Django's own markup
+    lets the next field's input cover them)."""
+
+    template_name = "registry/widgets/checkboxes.html"
+
+
 class ConsentForm(BootstrapForm):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
-    share_with = forms.ChoiceField(
-        label=_("Share with (for sharing consent)"),
-        choices=[("", "—"), *OrganisationKind.choices],
+    """Every purpose consented to at one sitting, in one submission: one consent each."""
+
+    purposes = forms.MultipleChoiceField(
+        label=_("Consent for"),
+        choices=[
+            (value, label)
+            for value, label in ConsentPurpose.choices
+            if value != ConsentPurpose.SHARING
+        ],
+        widget=Checkboxes,
+        required=False,
+    )
+    share_with = forms.MultipleChoiceField(
+        label=_("Sharing the data with these kinds of organisation"),
+        choices=OrganisationKind.choices,
+        widget=Checkboxes,
         required=False,
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=Consent.GivenBy.choices)
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200, required=False)
     method = forms.ChoiceField(label=_("How"), choices=Consent.Method.choices)
     witness = forms.CharField(label=_("Witness"), max_length=200, required=False)
-    given_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    given_on = forms.DateField(label=_("Date"), widget=DATE_INPUT, initial=timezone.localdate)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("purposes") and not data.get("share_with"):
+            self.add_error("purposes", _("Tick at least one purpose the person consented to."))
+        return data
 
 
 class PledgeForm(BootstrapForm):

@@ -113,6 +113,13 @@ def _check_identity(identity: Identity, sex: str) -> None:
         raise ValidationError(errors)
 
 
+def check_identity(identity: Identity, sex: str = "") -> None:
+    """The bounds every screen applies to an identity (the registration form, the
+    candidates screen, "same person", the API): one ValidationError naming each field, so a
+    year of birth in the future is refused before candidates are shown, not only on saving."""
+    _check_identity(identity.normalised(), sex)
+
+
 def _seal(participant: Participant, identity: Identity) -> None:
     for name in IDENTITY_FIELDS:
         value = getattr(identity, name)
@@ -189,12 +196,19 @@ class Candidate:
 
 
 def find_candidates(
-    identity: Identity, *, sex: str, district: District, exclude: Iterable[int] = ()
+    identity: Identity,
+    *,
+    sex: str,
+    district: District,
+    exclude: Iterable[int] = (),
+    weaker: bool = False,
 ) -> list[Candidate]:
     """Registered participants who may be this person, best first.
 
     Empty unless at least one is a likely match or needs review; then weaker candidates
-    that share a blocking key (positive score) are listed too, for comparison.
+    that share a blocking key (positive score) are listed too, for comparison. With
+    ``weaker`` (registration: the user judges), every one sharing a blocking key is, however
+    low it scores: the user sees it in a "less likely" group rather than not at all.
 
     Retrieval uses only keyed hashes (blocking keys and the CNIC index); the few candidates
     found are opened and compared field by field (``matching.compare``).
@@ -229,7 +243,7 @@ def find_candidates(
                 participant.code, other, sex=participant.sex, district=participant.district.code
             ),
         )
-        if comparison.decision in {"match", "review"} or comparison.score > 0:
+        if weaker or comparison.decision in {"match", "review"} or comparison.score > 0:
             candidates.append(
                 Candidate(participant, other, comparison, explain(comparison.reasons))
             )
@@ -330,7 +344,9 @@ def register_participant(
         # Only real candidates for this identity can be judged different people.
         found = {
             c.participant.pk
-            for c in find_candidates(identity, sex=sex, district=district, exclude=[participant.pk])
+            for c in find_candidates(
+                identity, sex=sex, district=district, exclude=[participant.pk], weaker=True
+            )
         }
         for other in judged:
             if other.pk in found:
@@ -369,7 +385,10 @@ def confirm_same_person(
     """
     policies.require(actor, "registration.write")
     organisation = _acting_organisation(actor, organisation)
-    found = {c.participant.pk for c in find_candidates(identity, sex=sex, district=district)}
+    check_identity(identity, sex)
+    found = {
+        c.participant.pk for c in find_candidates(identity, sex=sex, district=district, weaker=True)
+    }
     if participant.pk not in found:
         raise Participant.DoesNotExist
     link = ParticipantLink.objects.filter(participant=participant, organisation=organisation)
@@ -528,6 +547,43 @@ def record_consent(
     consent.full_clean()
     consent.save()
     return consent
+
+
+@service
+def record_consents(
+    *,
+    actor: Actor,
+    participant: Participant,
+    purposes: Iterable[str] = (),
+    share_with: Iterable[str] = (),
+    given_by: str,
+    method: str,
+    given_on: datetime.date | None = None,
+    guardian_name: str = "",
+    witness: str = "",
+) -> list[Consent]:
+    """Several purposes consented to at one sitting (participation, sharing with civil-society
+    organisations and with the committee, …): one consent per purpose and per kind of
+    organisation the data may be shared with, each through ``record_consent``, all recorded
+    or none (a service is one transaction). Dated today unless told otherwise."""
+    wanted = [(str(purpose), "") for purpose in dict.fromkeys(purposes)]
+    wanted += [(str(ConsentPurpose.SHARING), str(kind)) for kind in dict.fromkeys(share_with)]
+    if not wanted:
+        raise ValidationError({"purposes": _("Tick at least one purpose the person consented to.")})
+    return [
+        record_consent(
+            actor=actor,
+            participant=participant,
+            purpose=purpose,
+            share_with=kind,
+            given_by=given_by,
+            method=method,
+            given_on=given_on or timezone.localdate(),
+            guardian_name=guardian_name,
+            witness=witness,
+        )
+        for purpose, kind in wanted
+    ]
 
 
 @service

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
@@ -110,16 +111,25 @@ def register(request: AuthedRequest) -> HttpResponse:
                 return redirect("registry:detail", code=existing.code)
             if decision == "check":
                 candidates = services.find_candidates(
-                    identity, sex=data["sex"], district=data["district"]
+                    identity, sex=data["sex"], district=data["district"], weaker=True
                 )
                 if candidates:
                     services.record_candidate_views(
                         actor=request.user, participants=[c.participant for c in candidates]
                     )
+                    likely = [c for c in candidates if c.comparison.decision != "none"]
                     return render(
                         request,
                         "registry/candidates.html",
-                        {"form": form, "identity": identity, "candidates": candidates},
+                        {
+                            "form": form,
+                            "identity": identity,
+                            "candidates": candidates,
+                            "likely": likely,
+                            "less_likely": [
+                                c for c in candidates if c.comparison.decision == "none"
+                            ],
+                        },
                     )
             participant = services.register_participant(
                 actor=request.user,
@@ -303,13 +313,21 @@ def add_consent(request: AuthedRequest, code: str) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.record_consent(
+            recorded = services.record_consents(
                 actor=request.user, participant=participant, **form.cleaned_data
             )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            messages.success(request, _("Consent recorded."))
+            messages.success(
+                request,
+                ngettext(
+                    "Consent recorded.",
+                    "Consent recorded for %(count)d purposes.",
+                    len(recorded),
+                )
+                % {"count": len(recorded)},
+            )
             return redirect("registry:detail", code=participant.code)
     return render(
         request,

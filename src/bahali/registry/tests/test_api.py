@@ -103,3 +103,15 @@ def test_identity_read_is_audited_and_edit_checks_the_version(api):
     )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "stale_version"
+
+
+def test_a_future_birth_year_is_refused_before_candidates_are_offered(api):
+    """The duplicate check applies the same bounds as saving: 2031 is no year of birth."""
+    code = api("post", "/api/v1/participants", PERSON).json()["code"]
+    for decision in ("check", f"same:{code}"):
+        response = api(
+            "post", "/api/v1/participants", {**PERSON, "birth_year": 2031, "decision": decision}
+        )
+        assert response.status_code == 422, decision
+        assert response.json()["error"]["code"] == "invalid"
+    assert Participant.objects.get().links.count() == 1

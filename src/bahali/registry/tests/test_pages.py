@@ -158,7 +158,6 @@ def test_consent_form_and_pledge(existing, member, signed_in, aman):
     response = client.post(
         f"/participants/{existing.code}/consents/",
         {
-            "purpose": "sharing",
             "share_with": "community_committee",
             "given_by": "self",
             "method": "verbal_witnessed",
