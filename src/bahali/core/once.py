@@ -23,10 +23,11 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from bahali.core.versioning import Conflict
 
 FIELD = "form_token"
 KEPT_FOR = 60 * 60 * 24 * 7  # seconds: a page left open in a tab for a week is still refused
@@ -53,10 +54,14 @@ def _with_tokens(response: HttpResponse) -> None:
         response.content = changed.encode(response.charset)
 
 
-def already_sent(request: HttpRequest) -> HttpResponse:
-    """The answer to a form sent a second time: back to the page, saying nothing changed."""
-    messages.error(request, _("This form was already sent; nothing was recorded twice."))
-    return HttpResponseRedirect(request.get_full_path())
+class AlreadySent(Conflict):
+    """The same form sent a second time: ``ConflictMiddleware`` says so and goes back to
+    the page the user sent it from, reloaded."""
+
+    code = "already_sent"
+
+    def __init__(self) -> None:
+        super().__init__(_("This form was already sent; nothing was recorded twice."))
 
 
 def one_time_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -67,7 +72,7 @@ def one_time_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         token = request.POST.get(FIELD, "") if request.method == "POST" else ""
         claimed = bool(_TOKEN.fullmatch(token))
         if claimed and not cache.add(_key(token), True, KEPT_FOR):
-            return already_sent(request)
+            raise AlreadySent
         try:
             response = view(request, *args, **kwargs)
         except BaseException:
