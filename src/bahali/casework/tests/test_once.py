@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from bahali.casework.models import Goal, Note, SupportItem
+from bahali.accounts import services as accounts
+from bahali.casework.models import Goal, Note, Session, SupportItem
 from bahali.core.once import FIELD
 from bahali.testing import PathwayWorld
 
@@ -82,3 +83,73 @@ def test_a_note_sent_twice_is_written_once(world, signed_in):
     again = client.post(page, note, follow=True)
     assert ALREADY in again.content.decode()
     assert Note.objects.filter(case=case).count() == 1
+
+
+def _api(client, user, url, data, key=None):
+    secret = accounts.issue_api_token(actor=user, name="test").secret
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return client.post(url, data, content_type="application/json", **headers)
+
+
+def test_an_api_retry_with_the_same_key_gets_the_first_answer(world, client):
+    """A client that never saw the answer retries with the same ``Idempotency-Key``: it
+    gets the row the first request created; a new key creates a new one."""
+    case = world.case()
+    url = f"/api/v1/cases/{case.pk}/support"
+    stipend = {
+        "kind": "stipend",
+        "amount": "6000",
+        "provided_on": str(world.today),
+        "organisation_id": world.centre.pk,
+    }
+    first = _api(client, world.case_worker, url, stipend, key="stipend-december")
+    again = _api(client, world.case_worker, url, stipend, key="stipend-december")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert SupportItem.objects.filter(case=case).count() == 1
+    other = _api(client, world.case_worker, url, stipend, key="stipend-january")
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert SupportItem.objects.filter(case=case).count() == 2
+    elsewhere = _api(
+        client,
+        world.case_worker,
+        f"/api/v1/cases/{case.pk}/goals",
+        {"domain": "vocational", "title": "Electrician course"},
+        key="stipend-december",
+    )
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_api_notes_goals_and_sessions_are_created_once_per_key(world, client):
+    case = world.case()
+    note = {"sensitivity": "general", "body": "Came with his brother"}
+    url = f"/api/v1/cases/{case.pk}/notes"
+    first = _api(client, world.case_worker, url, note, key="note-1")
+    again = _api(client, world.case_worker, url, note, key="note-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert Note.objects.filter(case=case).count() == 1
+    goal = {"domain": "vocational", "title": "Electrician course"}
+    url = f"/api/v1/cases/{case.pk}/goals"
+    first = _api(client, world.case_worker, url, goal, key="goal-1")
+    again = _api(client, world.case_worker, url, goal, key="goal-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert Goal.objects.filter(case=case).count() == 1
+    second = world.case()
+    session = {
+        "kind": "education",
+        "format": "group",
+        "held_on": str(world.today),
+        "duration_minutes": 120,
+        "attendances": [
+            {"case_id": case.pk, "status": "present"},
+            {"case_id": second.pk, "status": "absent"},
+        ],
+    }
+    first = _api(client, world.trainer, "/api/v1/sessions", session, key="session-1")
+    again = _api(client, world.trainer, "/api/v1/sessions", session, key="session-1")
+    assert first.status_code == again.status_code == 201, first.content
+    assert again.json() == first.json()
+    assert Session.objects.filter(attendances__case=case).count() == 1
