@@ -14,6 +14,7 @@ from bahali.accounts import policies
 from bahali.aftercare import services
 from bahali.aftercare.lookups import get_check_in_for_user, get_outcome_for_verification
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
+from bahali.api import idempotency
 from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
@@ -129,18 +130,34 @@ def plan_case_check_ins(
     response={200: CheckInOut, 404: Error, 409: Error, 422: Error},
     summary="Record a planned check-in as held (with the version you read)",
 )
-def record_case_check_in(request: AuthedRequest, check_in_id: int, payload: CheckInIn) -> Any:
+def record_case_check_in(
+    request: AuthedRequest,
+    check_in_id: int,
+    payload: CheckInIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Any:
     check_in = get_check_in_for_user(request.user, check_in_id, "write")
-    return services.record_check_in(
-        actor=request.user,
-        check_in=check_in,
-        done_on=payload.done_on,
-        method=payload.method,
-        wellbeing=payload.wellbeing,
-        warnings=payload.warnings,
-        notes=payload.notes,
-        follow_up=payload.follow_up,
-        expected_version=payload.version,
+
+    def act() -> Status[Any]:
+        recorded = services.record_check_in(
+            actor=request.user,
+            check_in=check_in,
+            done_on=payload.done_on,
+            method=payload.method,
+            wellbeing=payload.wellbeing,
+            warnings=payload.warnings,
+            notes=payload.notes,
+            follow_up=payload.follow_up,
+            expected_version=payload.version,
+        )
+        return Status(200, recorded)
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"check_in:{check_in.pk}",
+        act,
+        lambda pk: get_check_in_for_user(request.user, pk, "read"),
     )
 
 
@@ -158,10 +175,22 @@ def list_outcomes(request: AuthedRequest, case_id: int) -> Any:
     response={201: OutcomeReported, 404: Error, 422: Error},
     summary="Report an outcome event (it starts as reported)",
 )
-def report_case_outcome(request: AuthedRequest, case_id: int, payload: OutcomeIn) -> Status[Any]:
+def report_case_outcome(
+    request: AuthedRequest,
+    case_id: int,
+    payload: OutcomeIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
     case = get_case_for_user(request.user, case_id, "outcome_event", "write")
-    event = services.report_outcome(actor=request.user, case=case, **payload.dict())
-    return Status(201, event)
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"outcome:{case.pk}",
+        lambda: Status(
+            201, services.report_outcome(actor=request.user, case=case, **payload.dict())
+        ),
+        lambda pk: case.outcomes.get(pk=pk),
+    )
 
 
 @router.post(

@@ -36,6 +36,7 @@ from bahali.core.forms import (
     show_conflict,
 )
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.programmes.lookups import get_programme_for_user
 
@@ -47,6 +48,7 @@ WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
     verb = "write" if request.method == "POST" else "read"
     case = get_case_for_user(request.user, pk, "check_in", verb)
@@ -96,6 +98,7 @@ def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def record_check_in(request: AuthedRequest, pk: int, check_in_pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, "check_in", "write")
     check_in = get_object_or_404(case.check_ins.filter(done_on__isnull=True), pk=check_in_pk)
@@ -180,6 +183,7 @@ def outcomes(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def report(request: AuthedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, "outcome_event", "write")
     form = OutcomeForm(request.POST or None, initial={"occurred_on": timezone.localdate()})

@@ -1,4 +1,4 @@
-"""The same decision sent twice with one ``Idempotency-Key`` gets the first answer.
+"""The same decision or creation sent twice with one ``Idempotency-Key`` gets the first answer.
 
 The services already apply a decision once: a second one, sent meanwhile or later, is a
 :class:`~bahali.core.versioning.Conflict` (409). A client that retries because it never saw
@@ -6,6 +6,11 @@ the first answer would rather have that answer: when both requests carry the sam
 user, same operation), the retry gets the first one's status and object. The key is stored
 in the transaction of the decision itself, so a retry racing the first request waits for
 its lock, is refused by the service, and then finds the key.
+
+Create endpoints (support, sessions, notes, goals, check-ins, outcome events, referrals)
+take the same header: a retry of a creation that went through gets the row it created
+instead of a second one (issue 13, item 9). Two retries racing each other both create
+nothing twice: the key is unique per user, so the loser's transaction rolls back.
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ from bahali.core.versioning import Conflict
 HEADER = "Idempotency-Key"
 KEPT_FOR = datetime.timedelta(days=1)  # a retry comes within minutes; a day is generous
 HEADER_HELP = (
-    "Any unique string (a UUID): a retry with the same key gets the first answer instead of 409."
+    "Any unique string (a UUID): a retry with the same key gets the first answer instead of"
+    " a 409 or a second row."
 )
 
 
 def key_header() -> Any:
-    """The optional ``Idempotency-Key`` header, declared on a decision endpoint."""
+    """The optional ``Idempotency-Key`` header, declared on a decision or create endpoint."""
     return Header(None, alias=HEADER, description=HEADER_HELP)
 
 
@@ -43,8 +49,9 @@ def once(
     act: Callable[[], Status[Any]],
     replay: Callable[[int], Any],
 ) -> Status[Any]:
-    """Run ``act`` (a decision answering ``Status(code, object)``), or give the answer an
-    earlier request with the same key got; ``replay`` finds that answer's object again."""
+    """Run ``act`` (a decision or creation answering ``Status(code, object)``, the object a
+    row or a dict with its ``id``), or give the answer an earlier request with the same key
+    got; ``replay`` finds that answer's object again from its id."""
     if key is None:
         return act()
     if not (0 < len(key) <= 100) or not key.isprintable() or not key.isascii():
@@ -68,7 +75,7 @@ def once(
                 key=key,
                 operation=operation,
                 status=answer.status_code,
-                object_id=answer.value.pk,
+                object_id=_object_id(answer.value),
             ).save()
     except (Conflict, IntegrityError):
         earlier = _earlier(request, key)  # the first request, committed while this one waited
@@ -76,6 +83,10 @@ def once(
             raise
         return _again(earlier, operation, replay)
     return answer
+
+
+def _object_id(value: Any) -> int:
+    return int(value["id"] if isinstance(value, dict) else value.pk)
 
 
 def _earlier(request: AuthedRequest, key: str) -> IdempotentAnswer | None:

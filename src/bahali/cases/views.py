@@ -33,6 +33,7 @@ from bahali.cases.models import Case, SignOff, TransitionRequest
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.paging import KeysFirstPaginator
 from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
@@ -421,6 +422,7 @@ def close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def enrol(request: AuthedRequest, code: str) -> HttpResponse:
     if not policies.can(request.user, "enrolment.write"):
         raise Http404

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 
 from bahali.accounts import policies
+from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
@@ -32,6 +33,7 @@ from bahali.casework.models import (
     MentorMeeting,
     Note,
     Sensitivity,
+    Session,
     SupportItem,
 )
 from bahali.core.http import AuthedRequest
@@ -131,19 +133,30 @@ def list_goals(request: AuthedRequest, case_id: int) -> Any:
     response={201: GoalOut, 404: Error, 422: Error},
     summary="Add a goal to a case's plan",
 )
-def create_goal(request: AuthedRequest, case_id: int, payload: GoalIn) -> Status[Any]:
+def create_goal(
+    request: AuthedRequest,
+    case_id: int,
+    payload: GoalIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
     case = get_case_for_user(request.user, case_id, "plan", "write")
-    goal = services.add_goal(
-        actor=request.user,
-        case=case,
-        domain=payload.domain,
-        title=payload.title,
-        interventions=payload.interventions,
-        responsible=_member(case, payload.responsible_id, "responsible_id"),
-        target_on=payload.target_on,
-        review_on=payload.review_on,
+
+    def act() -> Status[Any]:
+        goal = services.add_goal(
+            actor=request.user,
+            case=case,
+            domain=payload.domain,
+            title=payload.title,
+            interventions=payload.interventions,
+            responsible=_member(case, payload.responsible_id, "responsible_id"),
+            target_on=payload.target_on,
+            review_on=payload.review_on,
+        )
+        return Status(201, goal)
+
+    return idempotency.once(
+        request, idempotency_key, f"goal:{case.pk}", act, lambda pk: _goals().get(pk=pk)
     )
-    return Status(201, goal)
 
 
 @router.put(
@@ -297,7 +310,25 @@ def list_sessions(request: AuthedRequest, case_id: int) -> Any:
     response={201: SessionCreated, 404: Error, 422: Error},
     summary="Record a session: individual, family, or a group with many participants at once",
 )
-def create_session(request: AuthedRequest, payload: SessionIn) -> Status[Any]:
+def create_session(
+    request: AuthedRequest,
+    payload: SessionIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
+    return idempotency.once(
+        request,
+        idempotency_key,
+        "session",
+        lambda: _create_session(request, payload),
+        lambda pk: _session_created(Session.objects.get(pk=pk)),
+    )
+
+
+def _session_created(session: Session) -> dict[str, Any]:
+    return {"id": session.pk, "format": session.format, "attendances": session.attendances.count()}
+
+
+def _create_session(request: AuthedRequest, payload: SessionIn) -> Status[Any]:
     ids = [line.case_id for line in payload.attendances]
     cases = {
         case.pk: case
@@ -385,7 +416,27 @@ def list_notes(request: AuthedRequest, case_id: int, sensitivity: str = "") -> A
     response={201: NoteOut, 404: Error, 422: Error},
     summary="Write a note in a class you may write",
 )
-def create_note(request: AuthedRequest, case_id: int, payload: NoteIn) -> Status[Any]:
+def create_note(
+    request: AuthedRequest,
+    case_id: int,
+    payload: NoteIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"note:{case_id}",
+        lambda: _create_note(request, case_id, payload),
+        lambda pk: _note_out(
+            services.read_notes(
+                actor=request.user,
+                notes=Note.objects.visible_to(request.user).filter(pk=pk).select_related("author"),
+            )[0]
+        ),
+    )
+
+
+def _create_note(request: AuthedRequest, case_id: int, payload: NoteIn) -> Status[Any]:
     resource = {
         Sensitivity.GENERAL: "plan",
         Sensitivity.CLINICAL: "clinical_note",
@@ -642,19 +693,31 @@ def list_support(request: AuthedRequest, case_id: int) -> Any:
     response={201: SupportItemOut, 404: Error, 422: Error},
     summary="Record support for a case",
 )
-def create_support_item(request: AuthedRequest, case_id: int, payload: SupportIn) -> Status[Any]:
+def create_support_item(
+    request: AuthedRequest,
+    case_id: int,
+    payload: SupportIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
     case = get_case_for_user(request.user, case_id, "plan", "write")
-    item = services.record_support(
-        actor=request.user,
-        case=case,
-        kind=payload.kind,
-        amount=payload.amount,
-        provided_on=payload.provided_on,
-        organisation=_organisation(payload.organisation_id),
-        status=payload.status,
-        description=payload.description,
+
+    def act() -> Status[Any]:
+        item = services.record_support(
+            actor=request.user,
+            case=case,
+            kind=payload.kind,
+            amount=payload.amount,
+            provided_on=payload.provided_on,
+            organisation=_organisation(payload.organisation_id),
+            status=payload.status,
+            description=payload.description,
+        )
+        item.refresh_from_db()  # the amount as stored (6000.00), as a retry reads it
+        return Status(201, item)
+
+    return idempotency.once(
+        request, idempotency_key, f"support:{case.pk}", act, lambda pk: case.support.get(pk=pk)
     )
-    return Status(201, item)
 
 
 @router.post(

@@ -53,6 +53,7 @@ from bahali.core.forms import (
     show_conflict,
 )
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.organisations.models import Organisation
 
@@ -86,6 +87,7 @@ NOTES_PER_PAGE = 25
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def plan(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _tab_case(request, pk)
     can_write = _can_write(request, case)
@@ -199,6 +201,7 @@ def review_goal(request: AuthedRequest, pk: int, goal_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def sessions(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _tab_case(request, pk)
     can_write = _can_write(request, case)
@@ -251,6 +254,7 @@ def sessions(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def group_session(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "plan.write"):
         raise Http404
@@ -312,6 +316,7 @@ def _recent_sessions(case: Case) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def notes(request: AuthedRequest, pk: int) -> HttpResponse:
     """General and clinical notes: clinical ones only for psychologists (each read audited);
     the rest of the team sees that a clinical note exists."""
@@ -366,6 +371,7 @@ def notes(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def security_notes(request: AuthedRequest, pk: int) -> HttpResponse:
     """Security notes: security liaisons and programme managers write, oversight reads."""
     case = _tab_case(request, pk, "security_note")
@@ -400,6 +406,7 @@ def security_notes(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def family(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _tab_case(request, pk)
     can_write = _can_write(request, case)
@@ -452,6 +459,7 @@ def _mentors(case: Case) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def mentoring(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _tab_case(request, pk)
     can_write = _can_write(request, case)
@@ -492,6 +500,7 @@ def mentoring(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@one_time_form
 def log_meeting(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResponse:
     case = _writable_case(request, pk)
     assignment = get_object_or_404(case.mentor_assignments.all(), pk=assignment_pk)
@@ -537,6 +546,7 @@ def end_mentoring(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def support(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _tab_case(request, pk)
     can_write = _can_write(request, case)

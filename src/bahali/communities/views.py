@@ -42,6 +42,7 @@ from bahali.core.forms import (
     show_conflict,
 )
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
@@ -223,6 +224,7 @@ def end_member(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def new_dialogue(request: AuthedRequest, pk: int) -> HttpResponse:
     community = get_community_for_user(request.user, pk, "write")
     form = DialogueForm(request.POST or None, initial={"held_on": timezone.localdate()})

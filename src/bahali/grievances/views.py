@@ -23,6 +23,7 @@ from bahali.accounts import policies
 from bahali.core.context import SYSTEM
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.grievances import services
 from bahali.grievances.filters import GrievanceFilter
@@ -91,6 +92,7 @@ def public_form(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def lodge(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "grievance.write"):
         raise Http404

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 
+from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.schemas import Error, Schema
 from bahali.cases.lookups import get_case_for_user
@@ -140,15 +141,28 @@ def list_case_referrals(request: AuthedRequest, case_id: int) -> Any:
     response={201: ReferralOut, 404: Error, 422: Error},
     summary="Refer a case to a service (refused without consent to share with the provider)",
 )
-def create_referral(request: AuthedRequest, case_id: int, payload: ReferralIn) -> Status[Any]:
+def create_referral(
+    request: AuthedRequest,
+    case_id: int,
+    payload: ReferralIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
     case = get_case_for_user(request.user, case_id, "referral", "write")
     service_item = Service.objects.filter(pk=payload.service_id).select_related("provider").first()
     if service_item is None:
         raise ValidationError({"service_id": _("Unknown service.")})
-    referral = services.refer(
-        actor=request.user, case=case, service_item=service_item, need=payload.need
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"referral:{case.pk}",
+        lambda: Status(
+            201,
+            services.refer(
+                actor=request.user, case=case, service_item=service_item, need=payload.need
+            ),
+        ),
+        lambda pk: case.referrals.get(pk=pk),
     )
-    return Status(201, referral)
 
 
 @router.post(

@@ -20,6 +20,7 @@ from bahali.cases.lookups import get_case_for_user
 from bahali.cases.views import case_context
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.referrals import services
 from bahali.referrals.filters import ServiceFilter
@@ -111,6 +112,7 @@ def toggle_service(request: AuthedRequest, service_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
     verb = "write" if request.method == "POST" else "read"
     case = get_case_for_user(request.user, pk, "referral", verb)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bahali.accounts import policies
 from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.registry import panels, services
 from bahali.registry.codes import is_valid_code
@@ -81,6 +82,7 @@ def _registration_form(request: AuthedRequest) -> RegistrationForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@one_time_form
 def register(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "registration.write"):
         raise Http404
@@ -308,6 +310,7 @@ def _write_target(request: AuthedRequest, code: str) -> Participant:
 
 @login_required
 @require_POST
+@one_time_form
 def add_consent(request: AuthedRequest, code: str) -> HttpResponse:
     participant = _write_target(request, code)
     form = ConsentForm(request.POST)
@@ -351,6 +354,7 @@ def withdraw_consent(request: AuthedRequest, code: str, pk: int) -> HttpResponse
 
 @login_required
 @require_POST
+@one_time_form
 def add_pledge(request: AuthedRequest, code: str) -> HttpResponse:
     participant = _write_target(request, code)
     form = PledgeForm(request.POST)

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "bahali.core.middleware.AddressValuesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bahali.core.middleware.ConflictMiddleware",
+    "bahali.core.once.FormTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bahali.core.middleware.SealErrorMiddleware",
 ]

@@ -62,3 +62,29 @@ def test_check_in_and_recidivism(client):
     )
     after = client.get(url, **_bearer(world.manager)).json()
     assert after["recidivists"] == 1 and after["returned"] == 1 and after["rate"] == 1.0
+
+
+def test_an_outcome_retried_with_the_same_key_is_reported_once(client):
+    """A liaison's client retries a report it never saw answered (issue 13, item 9): the
+    same ``Idempotency-Key`` gets the first event back, not a second re-arrest."""
+    world = PathwayWorld()
+    case = world.case(phase="aftercare")
+    report = {
+        "kind": "violence",
+        "occurred_on": world.today.isoformat(),
+        "source": "police",
+        "description": "A fight",
+    }
+    answers = [
+        client.post(
+            f"/api/v1/cases/{case.pk}/outcomes",
+            report,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="fir-1",
+            **_bearer(world.liaison),
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201], answers[0].content
+    assert answers[0].json() == answers[1].json()
+    assert case.outcomes.count() == 1

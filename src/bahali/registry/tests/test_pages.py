@@ -267,3 +267,28 @@ def test_committee_identity_panel_says_what_is_not_shared(signed_in):
     assert 'data-testid="not-shared"' not in panel
     assert 'data-testid="edit-identity"' in panel
     assert client.get(f"{url}edit/").status_code == 200
+
+
+def test_a_pledge_sent_twice_is_recorded_once(existing, member, signed_in, aman):
+    """Back, then submit again (issue 13, item 9): the pledge form's one-time token is
+    refused the second time, with a message, and one pledge is recorded."""
+    import re
+
+    from bahali.core.once import FIELD
+
+    client = signed_in(member(Role.CASE_WORKER, organisation=aman))
+    page = client.get(f"/participants/{existing.code}/").content.decode()
+    action = f"/participants/{existing.code}/pledges/"
+    found = re.search(rf'action="{action}".*?name="{FIELD}" value="(\w+)"', page, re.S)
+    assert found
+    pledge = {
+        "pledged_on": timezone.localdate().isoformat(),
+        "witnesses": "Maulana Idris",
+        FIELD: found.group(1),
+    }
+    assert client.post(action, pledge).status_code == 302
+    again = client.post(
+        action, pledge, follow=True, HTTP_REFERER=f"http://testserver/participants/{existing.code}/"
+    )
+    assert "This form was already sent; nothing was recorded twice." in again.content.decode()
+    assert existing.pledges.count() == 1
