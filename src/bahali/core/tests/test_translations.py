@@ -47,6 +47,14 @@ def test_every_message_is_translated_with_its_placeholders(language):
         msgid = str(entry["msgid"])
         translations = [v for k, v in entry.items() if k.startswith("msgstr")]
         assert translations and all(translations), f"untranslated in {language}: {msgid!r}"
+        if "msgid_plural" in entry:
+            # Plural forms: each may leave out the count its English singular leaves out, but
+            # together they carry every placeholder and none that English lacks.
+            allowed = set(PLACEHOLDER.findall(msgid + str(entry["msgid_plural"])))
+            found = [set(PLACEHOLDER.findall(str(text))) for text in translations]
+            assert all(each <= allowed for each in found), (language, msgid)
+            assert set().union(*found) == allowed, (language, msgid)
+            continue
         wanted = sorted(PLACEHOLDER.findall(msgid))
         for text in translations:
             assert sorted(PLACEHOLDER.findall(str(text))) == wanted, (language, msgid)
