@@ -20,8 +20,10 @@ import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import openpyxl  # type: ignore[import-untyped]
+from defusedxml import ElementTree  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -150,22 +152,76 @@ def _refuse(sheet: str, reason: str) -> XLSFormRefused:
     return XLSFormRefused([SheetProblem(sheet, None, reason)])
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
 def _check_package(data: bytes) -> None:
-    """The file's size and its zip directory: refused before any part is unpacked."""
+    """The file's size, its zip directory and each sheet's rows, counted while streaming
+    its XML: refused before openpyxl or pyxform reads any sheet whole (openpyxl reads a
+    sheet to its end just to size it)."""
     if len(data) > MAX_BYTES:
         raise _refuse("—", _("The file is larger than %(size)d kB.") % {"size": MAX_BYTES // 1024})
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = package.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+            unpacked = sum(part.file_size for part in parts)
+            if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+                raise _refuse(
+                    "—",
+                    _("The workbook unpacks to more than %(size)d MB; it cannot be an instrument.")
+                    % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)},
+                )
+            for name, part in _sheet_parts(package):
+                _count_rows(package, name, part)
+    except (zipfile.BadZipFile, KeyError, ParseError, ValueError, OSError):
         raise _refuse("—", _("This is not an Excel workbook (.xlsx).")) from None
-    unpacked = sum(part.file_size for part in parts)
-    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+
+
+def _sheet_parts(package: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part path) for each sheet of the workbook."""
+    targets = {}
+    with package.open("xl/_rels/workbook.xml.rels") as stream:
+        for relation in ElementTree.parse(stream).getroot().iter(f"{_PACKAGE_REL}Relationship"):
+            target = relation.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[relation.get("Id")] = target
+    with package.open("xl/workbook.xml") as stream:
+        sheets = list(ElementTree.parse(stream).getroot().iter(f"{_MAIN}sheet"))
+    if len(sheets) > MAX_SHEETS:
         raise _refuse(
-            "—",
-            _("The workbook unpacks to more than %(size)d MB; it cannot be an instrument.")
-            % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)},
+            "—", _("The workbook has more than %(count)d sheets.") % {"count": MAX_SHEETS}
         )
+    return [(sheet.get("name", ""), targets[sheet.get(f"{_REL}id")]) for sheet in sheets]
+
+
+def _count_rows(package: zipfile.ZipFile, name: str, part: str) -> None:
+    limit = {"survey": MAX_QUESTIONS, "choices": MAX_CHOICES}.get(name, MAX_OTHER_ROWS) + 1
+    rows = cells = 0
+    filled = False
+    with package.open(part) as stream:
+        for _event, element in ElementTree.iterparse(stream):
+            if element.tag == f"{_MAIN}c":
+                cells += 1
+                filled = filled or any(
+                    child.tag in (f"{_MAIN}v", f"{_MAIN}is") for child in element
+                )
+                element.clear()
+            elif element.tag == f"{_MAIN}row":
+                rows += filled
+                filled = False
+                element.clear()
+                if rows > limit:  # the header row is one of them
+                    raise _refuse(
+                        name,
+                        _("More than %(count)d rows: Bahali takes at most %(count)d here.")
+                        % {"count": limit - 1},
+                    )
+                if cells > limit * MAX_COLUMNS:
+                    raise _refuse(
+                        name, _("More than %(count)d columns are used.") % {"count": MAX_COLUMNS}
+                    )
 
 
 def _check_bounds(book: Any) -> None:

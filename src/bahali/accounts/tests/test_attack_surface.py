@@ -144,3 +144,19 @@ def test_identity_pages_and_answers_are_never_stored(client, member, signed_in):
 
 def test_public_pages_for_anonymous_visitors_are_not_forced_to_no_store(client):
     assert "no-store" not in client.get("/grievance/").get("Cache-Control", "")
+
+
+@override_settings(BAHALI_TRUSTED_PROXIES=["10.0.0.1"])
+def test_the_public_grievance_form_limits_each_client_behind_the_proxy(client):
+    from bahali.grievances.views import PUBLIC_LIMIT
+
+    def submit(forwarded, peer="10.0.0.1"):
+        response = client.post("/grievance/", {}, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+        return 'data-testid="rate-limited"' in response.content.decode()
+
+    assert not any(submit("203.0.113.1") for _ in range(PUBLIC_LIMIT))
+    assert submit("203.0.113.1")
+    assert not submit("203.0.113.2")  # another member of the public has their own allowance
+    # from an untrusted peer the header is ignored: the peer's own address is counted
+    assert not any(submit(f"203.0.113.{n}", peer="198.51.100.3") for n in range(PUBLIC_LIMIT))
+    assert submit("203.0.113.99", peer="198.51.100.3")
