@@ -14,7 +14,7 @@ from bahali.accounts.middleware import choose_active_organisation
 from bahali.accounts.models import ApiToken, User
 from bahali.api.errors import ApiError
 from bahali.api.schemas import Error, Schema
-from bahali.core.http import AuthedRequest
+from bahali.core.http import AuthedRequest, client_address
 
 router = Router(tags=["auth"])
 
@@ -63,13 +63,21 @@ class MeOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenIssued, 401: Error, 422: Error},
+    response={201: TokenIssued, 401: Error, 422: Error, 429: Error},
     summary="Exchange a username and password for a bearer token",
+    description=(
+        "Answers in the same time for a known and an unknown username. Limited per client "
+        "address (sign-in attempts and token creations per minute): 429 when exceeded."
+    ),
 )
 def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenIssued]:
+    address = client_address(request)
     try:
-        user = services.check_credentials(payload.username, payload.password)
+        services.count_token_request(address)
+        user = services.check_credentials(payload.username, payload.password, address)
     except services.SignInRefused as refusal:
+        if refusal.throttled:
+            raise ApiError(429, "too_many_requests", str(refusal)) from None
         raise ApiError(401, "sign_in_refused", str(refusal)) from None
     choose_active_organisation(user)
     issued = services.issue_api_token(actor=user, name=payload.name)

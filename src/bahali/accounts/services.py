@@ -7,9 +7,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -21,6 +23,7 @@ from bahali.accounts.middleware import choose_active_organisation
 from bahali.accounts.models import ApiToken, Membership, User
 from bahali.accounts.roles import ROLE_ORGANISATION_KINDS, Role
 from bahali.audit.services import record
+from bahali.core import throttle
 from bahali.core.context import SYSTEM, SystemActor, acting_as, service
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation
@@ -29,56 +32,138 @@ TOKEN_PREFIX = "bhl_"  # noqa: S105 - marks Bahali tokens in logs and scanners
 
 
 class SignInRefused(Exception):
-    """Credentials were wrong, or the account is locked or inactive. The message is for users."""
+    """Credentials were wrong, or the account is locked or inactive. The message is for users.
+
+    ``throttled`` marks a refusal for too many attempts from the address (HTTP 429)."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled
 
 
-def check_credentials(username: str, password: str) -> User:
+def _limits() -> dict[str, throttle.Limit]:
+    window = settings.BAHALI_LOCKOUT_MINUTES * 60
+    return {
+        # failures for one username from one address (the account locks for that address)
+        "pair": throttle.Limit("sign-in-pair", settings.BAHALI_LOCKOUT_THRESHOLD, window),
+        # failures from one address, whatever the usernames (password spraying)
+        "address": throttle.Limit(
+            "sign-in-address", settings.BAHALI_ADDRESS_LOCKOUT_THRESHOLD, window
+        ),
+        # failures for a username that does not exist, from anywhere (as a real account's
+        # ``failed_logins``), so an unknown name locks exactly as a real one does
+        "unknown": throttle.Limit(
+            "sign-in-unknown", settings.BAHALI_ACCOUNT_LOCKOUT_THRESHOLD, window
+        ),
+        # attempts from one address per minute, right or wrong
+        "rate": throttle.Limit("sign-in-rate", settings.BAHALI_SIGN_IN_RATE, 60),
+    }
+
+
+@cache
+def _dummy_hash() -> str:
+    """A password hash of the default hasher, to verify against when there is no account."""
+    return make_password(secrets.token_urlsafe(24))
+
+
+def check_credentials(username: str, password: str, address: str = "") -> User:
     """Return the user these credentials belong to, or raise ``SignInRefused``.
 
-    Counts failures in a row; at ``BAHALI_LOCKOUT_THRESHOLD`` the account is locked for
-    ``BAHALI_LOCKOUT_MINUTES``. The same message answers an unknown user and a wrong
-    password, so the form does not reveal which accounts exist. The failure is committed
-    before the refusal is raised, so the count and the audit event survive it.
+    The same work answers a known and an unknown username: one password verification (against
+    a dummy hash when there is no such account, or when it is locked), the same counters, the
+    same message, so neither the answer nor its time tells which accounts exist.
+
+    Failures are counted per username and client ``address`` (``BAHALI_LOCKOUT_THRESHOLD``
+    locks that pair: someone guessing from one place cannot lock the owner out elsewhere), per
+    address (``BAHALI_ADDRESS_LOCKOUT_THRESHOLD``, any usernames) and per account
+    (``BAHALI_ACCOUNT_LOCKOUT_THRESHOLD`` from anywhere), each for ``BAHALI_LOCKOUT_MINUTES``;
+    at most ``BAHALI_SIGN_IN_RATE`` attempts per address per minute. The failure is committed
+    before the refusal is raised, so the counts and the audit event survive it.
     """
     username = (username or "").strip()
     with acting_as(SYSTEM):
-        user, refusal = _check_credentials(username, password)
+        user, refusal, throttled = _check_credentials(username, password, address)
     if refusal is not None:
-        raise SignInRefused(refusal)
+        raise SignInRefused(refusal, throttled=throttled)
     assert user is not None  # noqa: S101 - _check_credentials returns one or the other
     return user
 
 
-def _check_credentials(username: str, password: str) -> tuple[User | None, str | None]:
+def _check_credentials(
+    username: str, password: str, address: str
+) -> tuple[User | None, str | None, bool]:
     wrong = _("The username or password is not correct.")
     locked = _("Too many failed attempts. This account is locked; try again later.")
+    limits = _limits()
+    name = username.casefold()
+    if throttle.hit(limits["rate"], address):  # not audited: a flood would fill the trail
+        return None, _("Too many attempts from your network. Wait a minute and try again."), True
+    if throttle.over(limits["address"], address):
+        record("auth.sign_in_throttled", changes={"username": [None, username[:150]]})
+        return None, _("Too many failed attempts from your network. Try again later."), True
     user = User.objects.filter(username__iexact=username).first() if username else None
-    if user is None:
-        record("auth.sign_in_failed", changes={"username": [None, username[:150]]})
-        return None, wrong
-    if user.is_locked():
-        record("auth.sign_in_refused_locked", obj=user)
-        return None, locked
-    authenticated = authenticate(username=user.username, password=password)
-    if not isinstance(authenticated, User):
-        user.failed_logins += 1
-        fields = ["failed_logins"]
-        if user.failed_logins >= settings.BAHALI_LOCKOUT_THRESHOLD:
-            user.locked_until = timezone.now() + timedelta(minutes=settings.BAHALI_LOCKOUT_MINUTES)
-            fields.append("locked_until")
-        user.save(update_fields=fields)
-        record("auth.sign_in_failed", obj=user)
-        return None, locked if user.is_locked() else wrong
-    if not authenticated.active_memberships():
-        record("auth.sign_in_refused_no_role", obj=authenticated)
-        return None, _(
-            "This account has no active role in any organisation. Ask your data steward."
+    account_locked = (
+        user.is_locked() if user is not None else throttle.over(limits["unknown"], name)
+    )
+    if account_locked or throttle.over(limits["pair"], name, address):
+        check_password(password, _dummy_hash())  # the time a verification takes
+        record(
+            "auth.sign_in_refused_locked",
+            obj=user,
+            changes=None if user else {"username": [None, username[:150]]},
         )
-    if authenticated.failed_logins or authenticated.locked_until:
-        authenticated.failed_logins = 0
-        authenticated.locked_until = None
-        authenticated.save(update_fields=["failed_logins", "locked_until"])
-    return authenticated, None
+        return None, locked, False
+    if user is None:
+        check_password(password, _dummy_hash())
+        verified = False
+    else:
+        verified = user.check_password(password) and user.is_active
+    if not verified:
+        throttle.hit(limits["pair"], name, address)
+        throttle.hit(limits["address"], address)
+        if user is None:
+            throttle.hit(limits["unknown"], name)
+            record("auth.sign_in_failed", changes={"username": [None, username[:150]]})
+            now_locked = throttle.over(limits["unknown"], name)
+        else:
+            user.failed_logins += 1
+            fields = ["failed_logins"]
+            if user.failed_logins >= settings.BAHALI_ACCOUNT_LOCKOUT_THRESHOLD:
+                user.locked_until = timezone.now() + timedelta(
+                    minutes=settings.BAHALI_LOCKOUT_MINUTES
+                )
+                fields.append("locked_until")
+            user.save(update_fields=fields)
+            record("auth.sign_in_failed", obj=user)
+            now_locked = user.is_locked()
+        if now_locked or throttle.over(limits["pair"], name, address):
+            return None, locked, False
+        return None, wrong, False
+    assert user is not None  # noqa: S101 - verified implies a user
+    if not user.active_memberships():
+        record("auth.sign_in_refused_no_role", obj=user)
+        return (
+            None,
+            _("This account has no active role in any organisation. Ask your data steward."),
+            False,
+        )
+    throttle.clear(limits["pair"], name, address)
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_logins", "locked_until"])
+    return user, None, False
+
+
+def count_token_request(address: str) -> None:
+    """Count one token creation from ``address``; ``SignInRefused`` (throttled) past
+    ``BAHALI_TOKEN_RATE`` a minute."""
+    limit = throttle.Limit("token-rate", settings.BAHALI_TOKEN_RATE, 60)
+    if throttle.hit(limit, address):
+        raise SignInRefused(
+            _("Too many tokens requested from your network. Wait a minute and try again."),
+            throttled=True,
+        )
 
 
 @service

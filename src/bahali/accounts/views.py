@@ -20,7 +20,7 @@ from bahali.accounts.forms import ApiTokenForm, NewMemberForm, SignInForm
 from bahali.accounts.middleware import SESSION_KEY
 from bahali.accounts.models import ApiToken, Membership, User
 from bahali.core.forms import apply_validation_error
-from bahali.core.http import AuthedRequest
+from bahali.core.http import AuthedRequest, client_address
 from bahali.organisations.models import Organisation
 
 
@@ -39,17 +39,21 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("core:home")
     form = SignInForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             user = services.check_credentials(
-                form.cleaned_data["username"], form.cleaned_data["password"]
+                form.cleaned_data["username"],
+                form.cleaned_data["password"],
+                client_address(request),
             )
         except services.SignInRefused as refusal:
             form.add_error(None, str(refusal))
+            if refusal.throttled:
+                status = 429
         else:
             services.start_session(actor=user, request=request)
             return redirect(_safe_next(request))
-    status = 400 if request.method == "POST" else 200
     return render(request, "accounts/sign_in.html", {"form": form}, status=status)
 
 
@@ -108,7 +112,10 @@ def create_token(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
+            services.count_token_request(client_address(request))
             issued = services.issue_api_token(actor=request.user, name=form.cleaned_data["name"])
+        except services.SignInRefused as refusal:
+            form.add_error(None, str(refusal))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

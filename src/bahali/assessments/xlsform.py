@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import openpyxl  # type: ignore[import-untyped]
+from defusedxml import ElementTree  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from bahali.assessments import definition as spec
+from bahali.core.spreadsheets import safe_row, unescape_cell
 
 LANGUAGE_NAMES = {"en": "English (en)", "ur": "Urdu (ur)", "ps": "Pashto (ps)"}
 _BY_NAME = {"english": "en", "urdu": "ur", "pashto": "ps"}
@@ -40,7 +44,18 @@ METADATA_TYPES = {
     "audit",
 }
 TRUE_WORDS = {"yes", "true", "true()", "1", "y"}
-MAX_BYTES = 5 * 1024 * 1024
+# Limits on an imported workbook, checked before anything parses it in full (pyxform and
+# our reading hold the whole form in memory): a form past them is refused in well under a
+# second. Documented in docs/development/assessments.md.
+MAX_BYTES = 1024 * 1024  # the .xlsx file
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024  # its parts, unzipped (no zip bombs)
+MAX_PARTS = 64  # files inside the .xlsx
+MAX_SHEETS = 8
+MAX_QUESTIONS = 400  # non-empty rows of the survey sheet (questions, groups, metadata)
+MAX_CHOICES = 2000  # non-empty rows of the choices sheet
+MAX_COLUMNS = 120  # columns of any sheet
+MAX_OTHER_ROWS = 200  # rows of any other sheet (settings, domains, …)
+MAX_NESTING = 1  # groups open at once (Bahali's sections do not nest)
 
 
 @dataclass(frozen=True)
@@ -93,7 +108,7 @@ def _rows(sheet: Any) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     found = []
     for number, row in enumerate(rows[1:], start=2):
         values = {
-            header[i]: (str(cell).strip() if cell is not None else "")
+            header[i]: (unescape_cell(str(cell).strip()) if cell is not None else "")
             for i, cell in enumerate(row)
             if i < len(header) and header[i]
         }
@@ -133,18 +148,135 @@ def _pyxform_problems(data: bytes) -> list[SheetProblem]:
     return []
 
 
-def read_xlsform(data: bytes) -> Imported:
-    """Turn an XLSForm workbook into an instrument definition, or raise XLSFormRefused."""
+def _refuse(sheet: str, reason: str) -> XLSFormRefused:
+    return XLSFormRefused([SheetProblem(sheet, None, reason)])
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _check_package(data: bytes) -> None:
+    """The file's size, its zip directory and each sheet's rows, counted while streaming
+    its XML: refused before openpyxl or pyxform reads any sheet whole (openpyxl reads a
+    sheet to its end just to size it)."""
     if len(data) > MAX_BYTES:
-        raise XLSFormRefused([SheetProblem("—", None, _("The file is larger than 5 MB."))])
+        raise _refuse("—", _("The file is larger than %(size)d kB.") % {"size": MAX_BYTES // 1024})
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            parts = package.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+                raise _refuse(
+                    "—",
+                    _("The workbook unpacks to more than %(size)d MB; it cannot be an instrument.")
+                    % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)},
+                )
+            for name, part in _sheet_parts(package):
+                _count_rows(package, name, part)
+    except (zipfile.BadZipFile, KeyError, ParseError, ValueError, OSError):
+        raise _refuse("—", _("This is not an Excel workbook (.xlsx).")) from None
+
+
+def _sheet_parts(package: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part path) for each sheet of the workbook."""
+    targets = {}
+    with package.open("xl/_rels/workbook.xml.rels") as stream:
+        for relation in ElementTree.parse(stream).getroot().iter(f"{_PACKAGE_REL}Relationship"):
+            target = relation.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[relation.get("Id")] = target
+    with package.open("xl/workbook.xml") as stream:
+        sheets = list(ElementTree.parse(stream).getroot().iter(f"{_MAIN}sheet"))
+    if len(sheets) > MAX_SHEETS:
+        raise _refuse(
+            "—", _("The workbook has more than %(count)d sheets.") % {"count": MAX_SHEETS}
+        )
+    return [(sheet.get("name", ""), targets[sheet.get(f"{_REL}id")]) for sheet in sheets]
+
+
+def _count_rows(package: zipfile.ZipFile, name: str, part: str) -> None:
+    limit = {"survey": MAX_QUESTIONS, "choices": MAX_CHOICES}.get(name, MAX_OTHER_ROWS) + 1
+    rows = cells = 0
+    filled = False
+    with package.open(part) as stream:
+        for _event, element in ElementTree.iterparse(stream):
+            if element.tag == f"{_MAIN}c":
+                cells += 1
+                filled = filled or any(
+                    child.tag in (f"{_MAIN}v", f"{_MAIN}is") for child in element
+                )
+                element.clear()
+            elif element.tag == f"{_MAIN}row":
+                rows += filled
+                filled = False
+                element.clear()
+                if rows > limit:  # the header row is one of them
+                    raise _refuse(
+                        name,
+                        _("More than %(count)d rows: Bahali takes at most %(count)d here.")
+                        % {"count": limit - 1},
+                    )
+                if cells > limit * MAX_COLUMNS:
+                    raise _refuse(
+                        name, _("More than %(count)d columns are used.") % {"count": MAX_COLUMNS}
+                    )
+
+
+def _check_bounds(book: Any) -> None:
+    """Count rows, columns and nesting while streaming, stopping at the first limit passed."""
+    if len(book.sheetnames) > MAX_SHEETS:
+        raise _refuse(
+            "—",
+            _("The workbook has more than %(count)d sheets.") % {"count": MAX_SHEETS},
+        )
+    for name in book.sheetnames:
+        limit = {"survey": MAX_QUESTIONS, "choices": MAX_CHOICES}.get(name, MAX_OTHER_ROWS)
+        rows = 0
+        depth = 0
+        for number, row in enumerate(book[name].iter_rows(values_only=True), start=1):
+            if len(row) > MAX_COLUMNS and any(cell is not None for cell in row[MAX_COLUMNS:]):
+                raise _refuse(
+                    name, _("More than %(count)d columns are used.") % {"count": MAX_COLUMNS}
+                )
+            if number == 1 or not any(cell is not None and cell != "" for cell in row):
+                continue
+            rows += 1
+            if rows > limit:
+                raise _refuse(
+                    name,
+                    _("More than %(count)d rows: Bahali takes at most %(count)d here.")
+                    % {"count": limit},
+                )
+            if name == "survey" and row and isinstance(row[0], str):
+                kind = row[0].strip().lower().replace(" ", "_")
+                if kind.startswith(("begin_group", "begin_repeat")):
+                    depth += 1
+                    if depth > MAX_NESTING:
+                        raise XLSFormRefused(
+                            [
+                                SheetProblem(
+                                    name, number, _("Groups inside groups are not supported.")
+                                )
+                            ]
+                        )
+                elif kind.startswith(("end_group", "end_repeat")):
+                    depth = max(depth - 1, 0)
+
+
+def read_xlsform(data: bytes) -> Imported:
+    """Turn an XLSForm workbook into an instrument definition, or raise XLSFormRefused.
+
+    The limits above are checked first, streaming, so an oversized form costs little."""
+    _check_package(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise XLSFormRefused(
-            [SheetProblem("—", None, _("This is not an Excel workbook (.xlsx)."))]
-        ) from None
+        raise _refuse("—", _("This is not an Excel workbook (.xlsx).")) from None
     if "survey" not in book.sheetnames:
-        raise XLSFormRefused([SheetProblem("survey", None, _("The workbook has no survey sheet."))])
+        raise _refuse("survey", _("The workbook has no survey sheet."))
+    _check_bounds(book)
     problems = _pyxform_problems(data)
     if problems:
         raise XLSFormRefused(problems)
@@ -306,12 +438,18 @@ def _texts(value: Any) -> list[str]:
     return [str(value.get(code, "")) for code in spec.LANGUAGES]
 
 
+def _append(sheet: Any, row: list[Any]) -> None:
+    """One row, its text never a live formula (``bahali.core.spreadsheets``)."""
+    sheet.append(safe_row(row))
+
+
 def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: int) -> bytes:
     """The definition as an XLSForm workbook that ``read_xlsform`` reads back unchanged."""
     book = openpyxl.Workbook()
     survey = book.active
     survey.title = "survey"
-    survey.append(
+    _append(
+        survey,
         [
             "type",
             "name",
@@ -326,11 +464,12 @@ def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: 
             "bahali_goal_domain",
             "bahali_propose_goal",
             *_columns("bahali_goal"),
-        ]
+        ],
     )
     uses_yes_no = False
     for section in spec.sections(definition):
-        survey.append(
+        _append(
+            survey,
             [
                 "begin_group",
                 section["name"],
@@ -341,7 +480,7 @@ def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: 
                 "",
                 "",
                 section.get("relevant", ""),
-            ]
+            ],
         )
         for item in section.get("items") or []:
             kind_name = item["type"]
@@ -355,7 +494,8 @@ def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: 
                 xls_type = f"{kind_name} {item['choices']}"
             else:
                 xls_type = kind_name
-            survey.append(
+            _append(
+                survey,
                 [
                     xls_type,
                     item["name"],
@@ -370,19 +510,20 @@ def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: 
                     item.get("goal_domain", ""),
                     item.get("propose_goal", ""),
                     *_texts(item.get("goal")),
-                ]
+                ],
             )
-        survey.append(["end_group"])
+        _append(survey, ["end_group"])
     choices = book.create_sheet("choices")
-    choices.append(["list_name", "name", *_columns("label")])
+    _append(choices, ["list_name", "name", *_columns("label")])
     lists = dict(definition.get("choices") or {})
     if uses_yes_no:
         lists[spec.YES_NO_UNKNOWN] = spec.YES_NO_UNKNOWN_CHOICES
     for list_name, options in lists.items():
         for option in options:
-            choices.append([list_name, option["name"], *_texts(option.get("label"))])
+            _append(choices, [list_name, option["name"], *_texts(option.get("label"))])
     settings = book.create_sheet("settings")
-    settings.append(
+    _append(
+        settings,
         [
             "form_title",
             "form_id",
@@ -392,9 +533,10 @@ def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: 
             "bahali_overall",
             *_columns("bahali_title"),
             *_columns("bahali_description"),
-        ]
+        ],
     )
-    settings.append(
+    _append(
+        settings,
         [
             spec.label(definition.get("title"), "en"),
             code,
@@ -404,19 +546,20 @@ def write_xlsform(definition: dict[str, Any], *, code: str, kind: str, version: 
             "yes" if definition.get("overall") else "no",
             *_texts(definition.get("title")),
             *_texts(definition.get("description")),
-        ]
+        ],
     )
     domains = book.create_sheet("domains")
-    domains.append(["name", *_columns("label"), *_columns("hint"), "rated", "bahali_goal_domain"])
+    _append(domains, ["name", *_columns("label"), *_columns("hint"), "rated", "bahali_goal_domain"])
     for domain in spec.domains(definition):
-        domains.append(
+        _append(
+            domains,
             [
                 domain["name"],
                 *_texts(domain.get("label")),
                 *_texts(domain.get("hint")),
                 "yes" if domain.get("rated") else "no",
                 domain.get("goal_domain", ""),
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from bahali.core import context, crypto, inputs, sealing
@@ -46,6 +47,29 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
+        return response
+
+
+# Answers about identity and credentials: never stored, even for an anonymous caller.
+NO_STORE_PREFIXES = ("/accounts/", "/api/v1/auth/", "/api/v1/me")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with ``private`` and ``max-age=0``) on every answer to a
+    signed-in user, page or API, and on the sign-in and token endpoints: what a case worker
+    saw (identity, clinical notes, tokens) stays out of shared proxies and the browser's disk
+    cache, and the back button after signing out does not show it again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith(
+            NO_STORE_PREFIXES
+        ):
+            add_never_cache_headers(response)
         return response
 
 

@@ -5,13 +5,8 @@ complained about. Thin: services decide, policies scope, out of reach answers 40
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.core import throttle
 from bahali.core.context import SYSTEM
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
-from bahali.core.http import AuthedRequest
+from bahali.core.http import AuthedRequest, client_address
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.grievances import services
@@ -43,24 +39,13 @@ PUBLIC_LIMIT = 5
 PUBLIC_WINDOW_SECONDS = 60 * 60
 
 
-def _client_key(request: HttpRequest) -> str:
-    """A keyed hash of the client's address: counts submissions without storing the address."""
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
-    return f"grievance-form:{digest.hexdigest()[:32]}"
+PUBLIC_FORM_LIMIT = throttle.Limit("grievance-form", PUBLIC_LIMIT, PUBLIC_WINDOW_SECONDS)
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    """Count this submission; true once the address went past the limit in the window."""
-    key = _client_key(request)
-    if cache.add(key, 1, PUBLIC_WINDOW_SECONDS):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, PUBLIC_WINDOW_SECONDS)
-        return False
-    return count > PUBLIC_LIMIT
+    """Count this submission; true once the client's address (behind a trusted proxy, the
+    address it names) went past the limit in the window."""
+    return throttle.hit(PUBLIC_FORM_LIMIT, client_address(request))
 
 
 @require_http_methods(["GET", "POST"])

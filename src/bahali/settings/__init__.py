@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "bahali.core.middleware.AddressValuesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bahali.core.middleware.ConflictMiddleware",
+    "bahali.core.middleware.NoStoreMiddleware",
     "bahali.core.once.FormTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bahali.core.middleware.SealErrorMiddleware",
@@ -164,9 +165,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Lock-out: this many failed sign-ins in a row lock the account for the given minutes.
+# Lock-out (safeguards): this many failed sign-ins for one account from one client address
+# lock that account for that address for the given minutes; the account itself locks after
+# BAHALI_ACCOUNT_LOCKOUT_THRESHOLD failures from anywhere, an address after
+# BAHALI_ADDRESS_LOCKOUT_THRESHOLD failures for any accounts. BAHALI_SIGN_IN_RATE sign-in
+# attempts and BAHALI_TOKEN_RATE token creations per address per minute, at most.
 BAHALI_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_LOCKOUT_THRESHOLD", "5"))
+BAHALI_ACCOUNT_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_ACCOUNT_LOCKOUT_THRESHOLD", "20"))
+BAHALI_ADDRESS_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_ADDRESS_LOCKOUT_THRESHOLD", "20"))
 BAHALI_LOCKOUT_MINUTES = int(os.environ.get("BAHALI_LOCKOUT_MINUTES", "15"))
+BAHALI_SIGN_IN_RATE = int(os.environ.get("BAHALI_SIGN_IN_RATE", "30"))
+BAHALI_TOKEN_RATE = int(os.environ.get("BAHALI_TOKEN_RATE", "30"))
+# The client's address: REMOTE_ADDR, unless the peer is one of these proxies (addresses or
+# networks, e.g. "127.0.0.1,10.0.0.0/8"); then the proxy's header names the client.
+BAHALI_TRUSTED_PROXIES = env_list("BAHALI_TRUSTED_PROXIES", "")
+BAHALI_CLIENT_ADDRESS_HEADER = os.environ.get("BAHALI_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")
 # API tokens expire after this many days unless revoked earlier.
 # Background jobs (exports, imports, reports): django-tasks on the database, run by
 # `bahali worker`; their results are sealed under var/jobs and kept this many days.

@@ -32,3 +32,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # The audit tables refuse TRUNCATE; this backend lets the test suite's flush through
     # (see its docstring). Production settings never name it.
     DATABASES["default"]["ENGINE"] = "bahali.audit.flushable_postgresql"
+
+# Every test signs in from 127.0.0.1, and live-server tests keep the cache table between
+# tests (a flush leaves it): per-address rates that would trip on the suite's own sign-ins
+# and the lock-out of an address for any accounts
+# are raised here; the tests of the limits set their own (accounts/tests/test_attack_surface.py).
+BAHALI_SIGN_IN_RATE = 100_000
+BAHALI_TOKEN_RATE = 100_000
+BAHALI_ADDRESS_LOCKOUT_THRESHOLD = 1_000

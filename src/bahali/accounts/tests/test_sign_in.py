@@ -73,17 +73,28 @@ def test_wrong_password_and_unknown_user_read_the_same(client, member):
     assert "The username or password is not correct." in unknown
 
 
-def test_repeated_failures_lock_the_account(client, member):
+def test_repeated_failures_lock_the_account_for_that_address(client, member):
+    """Guessing from one address locks the account there, not for its owner elsewhere."""
     user = member(Role.CASE_WORKER)
     for _ in range(settings.BAHALI_LOCKOUT_THRESHOLD):
-        _post(client, user.username, "guess")
-    user.refresh_from_db()
-    assert user.is_locked()
-    response = _post(client, user.username, TEST_PASSWORD)
+        client.post(
+            "/accounts/sign-in/",
+            {"username": user.username, "password": "guess"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    response = client.post(
+        "/accounts/sign-in/",
+        {"username": user.username, "password": TEST_PASSWORD},
+        REMOTE_ADDR="203.0.113.9",
+    )
     assert response.status_code == 400
     assert "locked" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="auth.sign_in_refused_locked").exists()
+    user.refresh_from_db()
+    assert not user.is_locked()
+    elsewhere = _post(client, user.username, TEST_PASSWORD)
+    assert elsewhere.status_code == 302
 
 
 def test_success_resets_the_failure_count(client, member):

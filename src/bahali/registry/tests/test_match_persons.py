@@ -110,3 +110,12 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "[" not in captured.err
     assert "5 records checked, 2 pairs written." in captured.out
+
+
+def test_record_ids_that_look_like_formulas_are_written_inert(tmp_path):
+    evil = '=HYPERLINK("http://evil.example","x")'
+    rows = [f'"{evil.replace(chr(34), chr(34) * 2)}"' + ROWS[0][2:], ROWS[1]]
+    out = run(tmp_path, [HEADER, *rows])
+    with out.open(encoding="utf-8", newline="") as handle:
+        [pair] = list(csv.DictReader(handle))
+    assert {pair["record_id_a"], pair["record_id_b"]} == {"'" + evil, "r2"}

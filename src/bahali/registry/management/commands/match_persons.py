@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bahali.core.spreadsheets import csv_writer
 from bahali.registry.matching import PersonRecord, find_pairs
 
 INPUT_HEADER = [
@@ -164,7 +165,7 @@ def write_pairs(path: Path, pairs: Iterator[tuple[str, str, float, str]]) -> int
     count = 0
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream)
+            writer = csv_writer(stream)  # record ids from the input: never live formulas
             writer.writerow(OUTPUT_HEADER)
             for first, second, value, decision in pairs:
                 writer.writerow([first, second, f"{value:.3f}", decision])
