@@ -364,7 +364,12 @@ class Resolution(models.TextChoices):
 
 def conflicts_for(user: User) -> Any:
     """Conflicts the user may resolve: they may write the record each one touches."""
-    return Submission.objects.filter(status=SubmissionStatus.CONFLICT).filter(
+    return decidable_by(user).filter(status=SubmissionStatus.CONFLICT)
+
+
+def decidable_by(user: User) -> Any:
+    """Submissions touching a record the user may write (whatever their status)."""
+    return Submission.objects.filter(
         models.Q(
             kind=SubmissionKind.CHECK_IN,
             case__in=Case.objects.visible_to(user, "check_in", "write").values("pk"),
@@ -377,7 +382,7 @@ def conflicts_for(user: User) -> Any:
 
 
 def may_resolve(user: User, submission: Submission) -> bool:
-    return conflicts_for(user).filter(pk=submission.pk).exists()
+    return decidable_by(user).filter(pk=submission.pk).exists()
 
 
 @service

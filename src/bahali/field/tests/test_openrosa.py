@@ -92,12 +92,12 @@ def device(user):
     return credential, Collect(credential.login, secret)
 
 
-def check_in_xml(case, check_in, *, instance=None, version=None, **values) -> str:
+def check_in_xml(owner, check_in, *, instance=None, version=None, **values) -> str:
     fields = {
-        "case": case.participant.code,
+        "case": owner.participant.code,
         "checkin": str(check_in.pk),
         "checkin_version": str(check_in.version if version is None else version),
-        "done_on": str(values.pop("done_on", case.opened_on)),
+        "done_on": str(values.pop("done_on", owner.opened_on)),
         "method": "home_visit",
         "wellbeing": "fair",
         "warnings": "threats_received",
