@@ -68,7 +68,9 @@ def _openrosa(name: str, method: str, url) -> object:
 
 PAGES = [
     page("field:devices", "get", lambda w: "/field/devices/", EVERYONE, 200),
-    page("field:devices", "post", lambda w: "/field/devices/", EVERYONE, 302, data={"label": "Tab"}),
+    page(
+        "field:devices", "post", lambda w: "/field/devices/", EVERYONE, 302, data={"label": "Tab"}
+    ),
     page(
         "field:revoke",
         "post",
@@ -89,9 +91,7 @@ PAGES = [
     ),
     page("field:card", "get", lambda w: f"/field/card/{w.case.pk}/", CARD_READERS, 200),
     _openrosa("field:form_list", "get", lambda w: "/openrosa/formList"),
-    _openrosa(
-        "field:form", "get", lambda w: f"/openrosa/forms/{xforms.CHECK_IN_FORM}/form.xml"
-    ),
+    _openrosa("field:form", "get", lambda w: f"/openrosa/forms/{xforms.CHECK_IN_FORM}/form.xml"),
     _openrosa(
         "field:manifest", "get", lambda w: f"/openrosa/forms/{xforms.CHECK_IN_FORM}/manifest"
     ),

@@ -11,15 +11,11 @@ class FieldConfig(AppConfig):
         from bahali.accounts import policies
         from bahali.core import navigation
 
-        item = navigation.NavItem(
-            _("Field work"), "field:submissions", "phone", None, "nav-field"
-        )
+        item = navigation.NavItem(_("Field work"), "field:submissions", "phone", None, "nav-field")
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
             navigation.NAVIGATION.append(item)
 
-        policies.register_scope_paths(
-            "field.devicecredential", {policies.Scope.SELF: "user"}
-        )
+        policies.register_scope_paths("field.devicecredential", {policies.Scope.SELF: "user"})
         policies.register_scope_paths(
             "field.submission",
             {

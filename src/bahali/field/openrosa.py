@@ -51,7 +51,7 @@ def _new_nonce() -> str:
 
 
 def _nonce_state(nonce: str) -> str:
-    """"ok", "stale" (signed by us, expired) or "bad"."""
+    """ "ok", "stale" (signed by us, expired) or "bad"."""
     try:
         _signer.unsign(nonce.replace(".", ":"), max_age=NONCE_SECONDS)
     except signing.SignatureExpired:
@@ -83,9 +83,7 @@ def _md5(text: str) -> str:
 
 
 def _credential(login: str) -> DeviceCredential | None:
-    credential = (
-        DeviceCredential.objects.select_related("user").filter(login=login).first()
-    )
+    credential = DeviceCredential.objects.select_related("user").filter(login=login).first()
     if credential is None or not credential.is_usable or not credential.user.is_active:
         return None
     return credential
@@ -210,10 +208,9 @@ def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
         writer.writerow(["name", "label", "checkin", "checkin_version", "due_on"])
         cases = check_in_cases(user).select_related("participant").order_by("participant__code")
         planned: dict[int, CheckIn] = {}
-        for check_in in (
-            CheckIn.objects.filter(case__in=cases.values("pk"), done_on__isnull=True)
-            .order_by("-due_on", "-pk")
-        ):
+        for check_in in CheckIn.objects.filter(
+            case__in=cases.values("pk"), done_on__isnull=True
+        ).order_by("-due_on", "-pk"):
             planned[check_in.case_id] = check_in  # the earliest wins (ordered latest first)
         for case in cases:
             check_in = planned.get(case.pk)
@@ -267,9 +264,7 @@ def _not_found() -> HttpResponse:
 
 @require_http_methods(["GET"])
 @device_view
-def form_download(
-    request: HttpRequest, credential: DeviceCredential, form_id: str
-) -> HttpResponse:
+def form_download(request: HttpRequest, credential: DeviceCredential, form_id: str) -> HttpResponse:
     form = form_for(credential.user, form_id)
     if form is None:
         return _not_found()

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-import defusedxml.ElementTree as SafeXML
+import defusedxml.ElementTree as SafeXML  # type: ignore[import-untyped]
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -145,9 +145,7 @@ def _kind(form_id: str) -> str:
 
 
 @service
-def _store(
-    *, actor: User, device: DeviceCredential | None, parsed: Parsed, xml: str
-) -> Submission:
+def _store(*, actor: User, device: DeviceCredential | None, parsed: Parsed, xml: str) -> Submission:
     submission = Submission(
         instance_id=parsed.instance_id,
         form_id=parsed.form_id,
@@ -424,8 +422,14 @@ def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
         check_in = submission.check_in
         check_in.refresh_from_db()
         recorded_warnings = " ".join(
-            name for name in ("lost_job", "renewed_contact", "threats_received",
-                              "family_conflict", "stigma_incident")
+            name
+            for name in (
+                "lost_job",
+                "renewed_contact",
+                "threats_received",
+                "family_conflict",
+                "stigma_incident",
+            )
             if getattr(check_in, name)
         )
         rows = [

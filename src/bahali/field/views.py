@@ -27,7 +27,7 @@ from bahali.field import services
 from bahali.field.models import DeviceCredential, Submission, SubmissionStatus
 
 PER_PAGE = 25
-NEW_SECRET = "field.new-device-secret"
+NEW_SECRET = "field.new-device-secret"  # noqa: S105 (a session key, not a secret)
 
 
 @login_required
@@ -157,4 +157,3 @@ def card(request: AuthedRequest, case_pk: int) -> HttpResponse:
     qr = segno.make(code, error="m").svg_inline(scale=6, dark="#000", light="#fff")
     context: dict[str, Any] = {"code": code, "qr": qr, "case": case}
     return render(request, "field/card.html", context)
-

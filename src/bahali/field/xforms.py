@@ -16,10 +16,10 @@ import io
 from functools import lru_cache
 from typing import Any
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 from django.utils import translation
 from django.utils.translation import gettext as _
-from pyxform.xls2xform import convert
+from pyxform.xls2xform import convert  # type: ignore[import-untyped]
 
 from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing
 from bahali.assessments import definition as spec
@@ -209,13 +209,20 @@ def _instrument_xform(instrument_version_id: int) -> bytes:
         return cells
 
     first = [
-        row(type="select_one_from_file cases.csv", name="bahali_case", label=_labels(_("Case code")), required="yes"),
+        row(
+            type="select_one_from_file cases.csv",
+            name="bahali_case",
+            label=_labels(_("Case code")),
+            required="yes",
+        ),
         row(
             type="calculate",
             name="bahali_phase",
             calculation="instance('cases')/root/item[name=${bahali_case}]/phase",
         ),
-        row(type="date", name="bahali_assessed_on", label=_labels(_("Assessed on")), required="yes"),
+        row(
+            type="date", name="bahali_assessed_on", label=_labels(_("Assessed on")), required="yes"
+        ),
     ]
     survey.insert_rows(2, amount=len(first))
     for offset, cells in enumerate(first):
@@ -229,6 +236,7 @@ def _instrument_xform(instrument_version_id: int) -> bytes:
         for domain in rated:
             name = domain["name"]
             labels = [spec.label(domain.get("label"), code) for code in LANGUAGES]
+            rationale = _labels(_("Rationale"))
             survey.append(
                 row(
                     type="select_one bahali_band",
@@ -241,7 +249,7 @@ def _instrument_xform(instrument_version_id: int) -> bytes:
                 row(
                     type="text",
                     name=f"rationale_{name}",
-                    label=[f"{text} — {r}" for text, r in zip(labels, _labels(_("Rationale")))],
+                    label=[f"{text} — {r}" for text, r in zip(labels, rationale, strict=True)],
                     required="yes",
                 )
             )
