@@ -199,6 +199,17 @@ def form_for(user: User, form_id: str) -> xforms.FieldForm | None:
     return next((form for form in forms_for(user) if form.form_id == form_id), None)
 
 
+def planned_check_ins(user: User) -> list[tuple[str, CheckIn]]:
+    """Each case the user may record check-ins of, by code, with its next planned check-in."""
+    cases = check_in_cases(user).select_related("participant").order_by("participant__code")
+    planned: dict[int, CheckIn] = {}
+    for check_in in CheckIn.objects.filter(
+        case__in=cases.values("pk"), done_on__isnull=True
+    ).order_by("-due_on", "-pk"):
+        planned[check_in.case_id] = check_in  # the earliest wins (ordered latest first)
+    return [(case.participant.code, planned[case.pk]) for case in cases if case.pk in planned]
+
+
 def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
     """The user's own cases as the form's lookup file: pseudonymous codes only (with the
     next planned check-in and its version, or the case's phase, to detect stale edits)."""
@@ -206,17 +217,7 @@ def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     if form.kind == "check_in":
         writer.writerow(["name", "label", "checkin", "checkin_version", "due_on"])
-        cases = check_in_cases(user).select_related("participant").order_by("participant__code")
-        planned: dict[int, CheckIn] = {}
-        for check_in in CheckIn.objects.filter(
-            case__in=cases.values("pk"), done_on__isnull=True
-        ).order_by("-due_on", "-pk"):
-            planned[check_in.case_id] = check_in  # the earliest wins (ordered latest first)
-        for case in cases:
-            check_in = planned.get(case.pk)
-            if check_in is None:
-                continue
-            code = case.participant.code
+        for code, check_in in planned_check_ins(user):
             label = f"{code} · {check_in.due_on.isoformat()}"
             writer.writerow([code, label, check_in.pk, check_in.version, check_in.due_on])
     else:

@@ -17,5 +17,8 @@ urlpatterns = [
     path("field/submissions/", views.submissions, name="submissions"),
     path("field/conflicts/", views.conflicts, name="conflicts"),
     path("field/conflicts/<int:pk>/", views.conflict, name="conflict"),
+    path("field/offline/", views.offline, name="offline"),
+    path("field/offline/submit/", views.offline_submit, name="offline_submit"),
+    path("field/worker.js", views.worker, name="worker"),
     path("field/card/<int:case_pk>/", views.card, name="card"),
 ]

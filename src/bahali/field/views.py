@@ -5,6 +5,7 @@ Thin: services decide, policies scope, out of reach answers 404."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import segno
@@ -12,18 +13,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing
 from bahali.cases.lookups import get_case_for_user
 from bahali.core.forms import message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
-from bahali.field import services
+from bahali.field import openrosa, services, xforms
 from bahali.field.models import DeviceCredential, Submission, SubmissionStatus
 
 PER_PAGE = 25
@@ -145,6 +147,60 @@ def conflict(request: AuthedRequest, pk: int) -> HttpResponse:
         "field/conflict.html",
         {"submission": submission, "rows": services.side_by_side(submission)},
     )
+
+
+@login_required
+@require_GET
+def offline(request: AuthedRequest) -> HttpResponse:
+    """Bahali's own check-in form, kept by the browser to be filled with no connection."""
+    if not policies.can(request.user, "check_in.write"):
+        raise Http404
+    cases = {
+        code: {"checkin": check_in.pk, "version": check_in.version, "due_on": str(check_in.due_on)}
+        for code, check_in in openrosa.planned_check_ins(request.user)
+    }
+    form = xforms.check_in_form()
+    return render(
+        request,
+        "field/offline.html",
+        {
+            "cases": cases,
+            "form_id": form.form_id,
+            "form_version": form.version,
+            "methods": CheckInMethod.choices,
+            "wellbeings": Wellbeing.choices,
+            "warnings": WARNING_FIELDS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def offline_submit(request: AuthedRequest) -> HttpResponse:
+    """A check-in kept offline by the browser, sent when the connection returned: the same
+    path as an ODK Collect submission (stored once per instance, applied or queued)."""
+    upload = request.FILES.get("xml_submission_file")
+    if upload is None or (upload.size or 0) > services.MAX_SUBMISSION_BYTES:
+        return JsonResponse({"message": _("The form is missing.")}, status=400)
+    try:
+        submission, created = services.receive_submission(actor=request.user, xml=upload.read())
+    except services.Unreadable as error:
+        return JsonResponse({"message": " ".join(error.messages)}, status=400)
+    except PermissionDenied as error:
+        return JsonResponse({"message": str(error)}, status=403)
+    return JsonResponse(
+        {"status": submission.status, "message": submission.get_status_display(), "new": created},
+        status=201,
+    )
+
+
+@require_GET
+def worker(request: AuthedRequest) -> HttpResponse:
+    """The service worker, served under /field/ so it may keep the offline page."""
+    script = (Path(__file__).parent / "static" / "field" / "worker.js").read_text()
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required
