@@ -38,7 +38,7 @@
 
   function show() {
     return all().then(function (items) {
-      counter.textContent = counter.dataset.template.replace("%(count)s", items.length);
+      counter.textContent = counter.dataset.template.replace("__COUNT__", items.length);
       counter.dataset.count = items.length;
     });
   }
