@@ -93,9 +93,11 @@ def main() -> None:
                 uri, {"xml_submission_file": upload}, headers={"Authorization": auth}
             )
             timings.append((time.perf_counter() - start) * 1000)
-            assert answer.status_code == 201, answer.content
+            if answer.status_code != 201:
+                raise SystemExit(f"submission refused: {answer.content!r}")
         applied = Submission.objects.filter(status=SubmissionStatus.APPLIED).count()
-        assert applied == args.http, applied
+        if applied != args.http:
+            raise SystemExit(f"only {applied} of {args.http} applied")
         if timings:
             timings.sort()
             p95 = timings[int(len(timings) * 0.95) - 1]
@@ -137,8 +139,10 @@ def main() -> None:
             f"({args.queued / applying:,.0f}/s); second copies recognised: {duplicates}"
         )
         print(f"statuses: {counts}; stale sent: {stale}")
-        assert counts[SubmissionStatus.CONFLICT] == stale
-        assert Submission.objects.count() == args.http + args.queued
+        if counts[SubmissionStatus.CONFLICT] != stale:
+            raise SystemExit("a stale submission was not put in the conflict queue")
+        if Submission.objects.count() != args.http + args.queued:
+            raise SystemExit("a second copy was stored twice")
     finally:
         teardown_databases(config, verbosity=0)
 

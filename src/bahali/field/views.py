@@ -106,6 +106,7 @@ def submissions(request: AuthedRequest) -> HttpResponse:
             "submissions": page.object_list,
             "statuses": SubmissionStatus.choices,
             "status": status,
+            "can_offline": policies.can(request.user, "check_in.write"),
         },
     )
 
