@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("bahali.aftercare.urls")),
     path("", include("bahali.grievances.urls")),
     path("", include("bahali.communities.urls")),
+    path("", include("bahali.field.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("jobs/", include("bahali.jobs.urls")),
     path("api/", include("bahali.api.urls")),

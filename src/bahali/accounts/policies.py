@@ -206,6 +206,12 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
     "user": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
     "api_token": _each(ALL_ROLES, RW(S.SELF)),
+    # --- field work (ODK Collect / KoboCollect devices, their submissions) ---
+    "device_credential": _each(ALL_ROLES, RW(S.SELF)),
+    "field_submission": {
+        **_each(ALL_ROLES, RW(S.SELF)),
+        DS: (RW(S.SELF), R(S.OWN_ORGANISATION, _("refused submissions of their people"))),
+    },
 }
 
 # How each scope reaches a model's rows, per model (app label and model name): a lookup
@@ -607,6 +613,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "membership": _("Memberships"),
     "user": _("User accounts"),
     "api_token": _("API tokens"),
+    "device_credential": _("Field devices (ODK Collect, KoboCollect)"),
+    "field_submission": _("Field submissions"),
     "registration": _("Registering participants"),
     "participant_record": _("Correcting identity, recording consent and pledge"),
     "merge": _("Merging duplicate records"),

@@ -16,6 +16,7 @@ from bahali.assessments.api import router as assessments_router
 from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
 from bahali.communities.api import router as communities_router
+from bahali.field.api import router as field_router
 from bahali.grievances.api import router as grievances_router
 from bahali.jobs.api import router as jobs_router
 from bahali.organisations.api import router as organisations_router
@@ -63,5 +64,6 @@ api.add_router("", referrals_router)
 api.add_router("", aftercare_router)
 api.add_router("", grievances_router)
 api.add_router("", jobs_router)
+api.add_router("", field_router)
 
 urlpatterns = [path("v1/", api.urls)]

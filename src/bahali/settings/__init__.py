@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "bahali.referrals",
     "bahali.aftercare",
     "bahali.grievances",
+    "bahali.field",
     "bahali.communities",
     "bahali.api",
 ]

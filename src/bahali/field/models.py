@@ -1,0 +1,174 @@
+"""Field work: device credentials for ODK Collect and KoboCollect, and every submission the
+OpenRosa server receives — kept with what became of it (applied, refused with the reason,
+or waiting in the conflict queue for a person to choose one version).
+
+Submissions belong to their submitter (``SELF``); a data steward reads those of their
+organisation's people. Conflicts are resolved by whoever may write the record they touch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bahali.accounts import policies
+from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
+from bahali.core.sealing import Sealed, SealedRow
+
+
+class FieldQuerySet(AuditedQuerySet):
+    def visible_to(self, user: Any, resource: str, verb: str = "read") -> Any:
+        return policies.filter_visible(self, user, resource, verb)
+
+
+class DeviceCredential(SealedRow, AuditedModel):
+    """A login for one phone or tablet, made from a signed-in page and shown once.
+
+    HTTP Digest needs ``HA1 = MD5(login:realm:secret)`` on the server, so that (and not the
+    secret) is kept, sealed. Revoking it stops the device at its next request.
+    """
+
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_ha1": "field.devicecredential.ha1"}
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"last_used_at"})
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="device_credentials",
+    )
+    label = models.CharField(_("device"), max_length=80)
+    login = models.CharField(_("login"), max_length=160, unique=True)
+    sealed_ha1 = models.TextField(_("digest key (sealed)"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    ha1 = Sealed("sealed_ha1")
+
+    objects = FieldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("device credential")
+        verbose_name_plural = _("device credentials")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.login})"
+
+    def audit_label(self) -> str:
+        return f"device {self.login}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None
+
+
+class SubmissionStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    APPLIED = "applied", _("Applied")
+    REFUSED = "refused", _("Refused")
+    CONFLICT = "conflict", _("In conflict")
+    SET_ASIDE = "set_aside", _("Set aside (the recorded version kept)")
+
+
+class SubmissionKind(models.TextChoices):
+    CHECK_IN = "check_in", _("Aftercare check-in")
+    ASSESSMENT = "assessment", _("Assessment")
+
+
+class Submission(SealedRow, AuditedModel):
+    """One filled form as a device sent it (ODK's ``instanceID`` identifies it: sent twice,
+    it is stored once), and what became of it."""
+
+    sealed_fields: ClassVar[dict[str, str]] = {
+        "sealed_xml": "field.submission.xml",
+        "sealed_values": "field.submission.values",
+    }
+
+    instance_id = models.CharField(_("instance"), max_length=100, unique=True)
+    form_id = models.CharField(_("form"), max_length=100)
+    form_version = models.CharField(_("form version"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=SubmissionKind.choices, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="field_submissions",
+    )
+    device = models.ForeignKey(
+        DeviceCredential,
+        verbose_name=_("device"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="submissions",
+    )
+    received_at = models.DateTimeField(_("received"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.RECEIVED,
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    # Set only once the submitter was found allowed to reach the case: a refusal never
+    # tells which case (or whether one) was meant.
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    check_in = models.ForeignKey(
+        "aftercare.CheckIn",
+        verbose_name=_("check-in"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessment = models.ForeignKey(
+        "assessments.Assessment",
+        verbose_name=_("assessment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    based_on = models.CharField(_("based on"), max_length=40, blank=True)
+    sealed_xml = models.TextField(_("submitted form (sealed)"), blank=True, default="")
+    sealed_values = models.TextField(_("values (sealed)"), blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    xml = Sealed("sealed_xml")
+    values = Sealed("sealed_values", json=True)
+
+    objects = FieldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("field submission")
+        verbose_name_plural = _("field submissions")
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["status", "received_at"], name="field_sub_status")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} · {self.instance_id}"
+
+    def audit_label(self) -> str:
+        return f"submission {self.instance_id} ({self.form_id})"

@@ -1,0 +1,450 @@
+"""Field work operations: device credentials, receiving a submission (stored once per ODK
+``instanceID``), applying it through the same services as the pages, and resolving a
+conflict by choosing exactly one version.
+
+A submission is stored first (so nothing a device sent is lost), then applied in its own
+transaction: the service it goes through either writes everything or nothing. What it
+becomes is recorded on it: applied; refused, with the reason; or in conflict, when it was
+based on a state that has moved (a check-in recorded since, a check-in changed since, a
+case that moved phase) — never written over what is there.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import defusedxml.ElementTree as SafeXML  # type: ignore[import-untyped]
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import User
+from bahali.aftercare import services as aftercare
+from bahali.aftercare.models import CheckIn
+from bahali.assessments import definition as spec
+from bahali.assessments import services as assessments
+from bahali.assessments.models import InstrumentVersion
+from bahali.cases.models import Case
+from bahali.core.context import service
+from bahali.core.versioning import Conflict, claim_version
+from bahali.field import xforms
+from bahali.field.models import DeviceCredential, Submission, SubmissionKind, SubmissionStatus
+
+REALM = "Bahali"
+MAX_SUBMISSION_BYTES = 10 * 1024 * 1024
+MAX_LABEL = 80
+
+
+def not_yours() -> str:
+    """The one refusal for a case that does not exist and one the submitter may not reach."""
+    return _("No case of yours matches this form: it may not exist, or you may not record it.")
+
+
+def digest_ha1(login: str, secret: str) -> str:
+    text = f"{login}:{REALM}:{secret}"
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+# --- device credentials -------------------------------------------------------------
+
+
+@service
+def create_device_credential(*, actor: User, label: str) -> tuple[DeviceCredential, str]:
+    """A login and secret for one device; the secret is returned once and never stored."""
+    policies.require(actor, "device_credential.write")
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": _("Name the device.")})
+    if len(label) > MAX_LABEL:
+        raise ValidationError({"label": _("This is too long.")})
+    login = f"{actor.get_username()}.{secrets.token_hex(3)}"
+    secret = secrets.token_urlsafe(15)
+    credential = DeviceCredential(user=actor, label=label, login=login)
+    credential.ha1 = digest_ha1(login, secret)
+    credential.save()
+    return credential, secret
+
+
+@service
+def revoke_device_credential(*, actor: User, credential: DeviceCredential) -> DeviceCredential:
+    policies.require(actor, "device_credential.write", credential)
+    claim_version(credential)
+    if credential.revoked_at is None:
+        credential.revoked_at = timezone.now()
+        credential.save()
+    return credential
+
+
+def note_device_use(credential: DeviceCredential) -> None:
+    """When a device last spoke to the server (bookkeeping, at most once a minute)."""
+    now = timezone.now()
+    if credential.last_used_at and now - credential.last_used_at < datetime.timedelta(minutes=1):
+        return
+    DeviceCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+
+
+# --- reading a submission -----------------------------------------------------------
+
+
+class Unreadable(ValidationError):
+    """Not an XForm instance this server can read (nothing is stored)."""
+
+
+@dataclass
+class Parsed:
+    form_id: str
+    version: str
+    instance_id: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def parse_instance(xml: bytes) -> Parsed:
+    """The form, version, ``instanceID`` and leaf values of an XForm instance."""
+    try:
+        root = SafeXML.fromstring(xml)
+    except Exception as error:  # defusedxml raises several kinds; all mean unreadable
+        raise Unreadable(_("The submitted form could not be read.")) from error
+    form_id = root.get("id") or ""
+    if not form_id:
+        raise Unreadable(_("The submitted form names no form."))
+    values: dict[str, str] = {}
+    instance_id = ""
+    for element in root.iter():
+        if element is root or len(element):
+            continue
+        name = _local(element.tag)
+        text = (element.text or "").strip()
+        if name == "instanceID":
+            instance_id = text
+        else:
+            values[name] = text
+    if not instance_id or len(instance_id) > 100:
+        raise Unreadable(_("The submitted form has no instance identifier."))
+    return Parsed(form_id[:100], (root.get("version") or "")[:40], instance_id, values)
+
+
+def _kind(form_id: str) -> str:
+    if form_id == xforms.CHECK_IN_FORM:
+        return SubmissionKind.CHECK_IN
+    if form_id.startswith(xforms.ASSESSMENT_PREFIX):
+        return SubmissionKind.ASSESSMENT
+    return ""
+
+
+# --- receiving ----------------------------------------------------------------------
+
+
+@service
+def _store(*, actor: User, device: DeviceCredential | None, parsed: Parsed, xml: str) -> Submission:
+    submission = Submission(
+        instance_id=parsed.instance_id,
+        form_id=parsed.form_id,
+        form_version=parsed.version,
+        kind=_kind(parsed.form_id),
+        user=actor,
+        device=device,
+        received_at=timezone.now(),
+    )
+    submission.xml = xml
+    submission.values = parsed.values
+    submission.save()
+    return submission
+
+
+def receive_submission(
+    *, actor: User, xml: bytes, device: DeviceCredential | None = None, apply: bool = True
+) -> tuple[Submission, bool]:
+    """Store a submission once per ``instanceID`` and (unless queued) apply it. Returns the
+    submission and whether it is new; a second copy of one already received changes nothing.
+    An instance another user sent is refused (``PermissionDenied``), never shown."""
+    parsed = parse_instance(xml)
+    existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
+    if existing is None:
+        try:
+            submission = _store(
+                actor=actor, device=device, parsed=parsed, xml=xml.decode("utf-8", "replace")
+            )
+        except IntegrityError:  # the same instance arriving twice at once
+            existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
+            if existing is None:
+                raise
+        else:
+            if apply:
+                submission = apply_submission(actor=actor, submission=submission)
+            return submission, True
+    if existing.user_id != actor.pk:
+        raise PermissionDenied(not_yours())
+    return existing, False
+
+
+@service
+def apply_submission(*, actor: User, submission: Submission) -> Submission:
+    """Apply a received submission through the same services as the pages. Whatever they
+    refuse is recorded with the reason; a stale base goes to the conflict queue."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != SubmissionStatus.RECEIVED:
+        return submission  # applied already (a worker re-running, a second copy)
+    user = submission.user
+    try:
+        with transaction.atomic():
+            if submission.kind == SubmissionKind.CHECK_IN:
+                _apply_check_in(user, submission, force=False)
+            elif submission.kind == SubmissionKind.ASSESSMENT:
+                _apply_assessment(user, submission, force=False)
+            else:
+                raise ValidationError(_("This form is not one Bahali knows."))
+        submission.status = SubmissionStatus.APPLIED
+        submission.reason = ""
+    except Conflict as error:
+        submission.status = SubmissionStatus.CONFLICT
+        submission.reason = str(error)
+    except PermissionDenied:
+        submission.status = SubmissionStatus.REFUSED
+        submission.reason = not_yours()
+        submission.case = submission.check_in = None
+    except ValidationError as error:
+        submission.status = SubmissionStatus.REFUSED
+        submission.reason = _describe(error)
+    submission.save()
+    return submission
+
+
+def _describe(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(
+            f"{name}: {' '.join(str(m) for m in messages)}"
+            if name != "__all__"
+            else " ".join(str(m) for m in messages)
+            for name, messages in error.message_dict.items()
+        )
+    return " ".join(str(m) for m in error.messages)
+
+
+def _date(value: str, name: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValidationError({name: _("Give a date (year-month-day).")}) from None
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _apply_check_in(user: User, submission: Submission, *, force: bool) -> None:
+    values = submission.values
+    check_in_id = _int(values.get("checkin", ""))
+    based_on = _int(values.get("checkin_version", ""))
+    check_in = (
+        CheckIn.objects.visible_to(user, "check_in", "write")
+        .select_related("case")
+        .filter(pk=check_in_id, case__participant__code=values.get("case", ""))
+        .first()
+        if check_in_id
+        else None
+    )
+    if check_in is None:
+        raise PermissionDenied
+    submission.case = check_in.case
+    submission.check_in = check_in
+    submission.based_on = str(based_on or "")
+    done_on = _date(values.get("done_on", ""), "done_on")
+    arguments: dict[str, Any] = {
+        "done_on": done_on,
+        "method": values.get("method", ""),
+        "wellbeing": values.get("wellbeing", ""),
+        "warnings": values.get("warnings", "").split(),
+        "notes": values.get("notes", ""),
+        "follow_up": values.get("follow_up", ""),
+    }
+    if not force:
+        if check_in.is_done:
+            raise Conflict(_("This check-in was recorded already, after the form was filled."))
+        if based_on != check_in.version:
+            raise Conflict(_("This check-in changed after the form was filled."))
+        aftercare.record_check_in(
+            actor=user, check_in=check_in, expected_version=based_on, **arguments
+        )
+        return
+    if check_in.is_done:
+        # Both contacts happened: the field one is recorded as another check-in.
+        another = CheckIn(case=check_in.case, due_on=done_on)
+        another.save()
+        aftercare.record_check_in(actor=user, check_in=another, **arguments)
+        submission.check_in = another
+    else:
+        aftercare.record_check_in(
+            actor=user, check_in=check_in, expected_version=check_in.version, **arguments
+        )
+
+
+def _apply_assessment(user: User, submission: Submission, *, force: bool) -> Any:
+    values = submission.values
+    code = submission.form_id.removeprefix(xforms.ASSESSMENT_PREFIX)
+    version = (
+        InstrumentVersion.objects.select_related("instrument")
+        .filter(
+            instrument__code=code,
+            number=_int(submission.form_version) or 0,
+            published_at__isnull=False,
+        )
+        .first()
+    )
+    if version is None:
+        raise ValidationError(_("This form is not one Bahali knows."))
+    case = (
+        Case.objects.visible_to(user, "assessment", "write")
+        .filter(participant__code=values.get("bahali_case", ""))
+        .first()
+    )
+    if case is None:
+        raise PermissionDenied
+    submission.case = case
+    submission.based_on = values.get("bahali_phase", "")
+    current = version.instrument.current_version()
+    if current is None or current.pk != version.pk:
+        raise ValidationError(
+            _("A newer version of this form is in use: get the new form and fill it again.")
+        )
+    if not force and submission.based_on != str(case.phase_id):
+        raise Conflict(_("The case moved to another phase after the form was filled."))
+    definition = version.definition
+    answers: dict[str, Any] = {}
+    for item in spec.items(definition):
+        raw = values.get(item["name"], "")
+        answers[item["name"]] = raw.split() if item["type"] == "select_multiple" else raw
+    ratings = {
+        domain["name"]: {
+            "rating": values.get(f"rating_{domain['name']}", ""),
+            "rationale": values.get(f"rationale_{domain['name']}", ""),
+        }
+        for domain in spec.rated_domains(definition)
+    }
+    judgement = assessments.Judgement(
+        ratings, values.get("overall_rating", ""), values.get("overall_rationale", "")
+    )
+    assessed_on = _date(values.get("bahali_assessed_on", ""), "assessed_on")
+    assessment = assessments.start_assessment(
+        actor=user, case=case, instrument=version.instrument, assessed_on=assessed_on
+    )
+    assessments.complete_assessment(
+        actor=user,
+        assessment=assessment,
+        expected_version=assessment.version,
+        answers=answers,
+        judgement=judgement,
+        assessed_on=assessed_on,
+    )
+    submission.assessment = assessment
+    return assessment
+
+
+# --- the conflict queue -------------------------------------------------------------
+
+
+class Resolution(models.TextChoices):
+    FIELD = "field", "field"  # apply the field's version
+    RECORD = "record", "record"  # keep what is recorded
+
+
+def conflicts_for(user: User) -> Any:
+    """Conflicts the user may resolve: they may write the record each one touches."""
+    return decidable_by(user).filter(status=SubmissionStatus.CONFLICT)
+
+
+def decidable_by(user: User) -> Any:
+    """Submissions touching a record the user may write (whatever their status)."""
+    return Submission.objects.filter(
+        models.Q(
+            kind=SubmissionKind.CHECK_IN,
+            case__in=Case.objects.visible_to(user, "check_in", "write").values("pk"),
+        )
+        | models.Q(
+            kind=SubmissionKind.ASSESSMENT,
+            case__in=Case.objects.visible_to(user, "assessment", "write").values("pk"),
+        )
+    )
+
+
+def may_resolve(user: User, submission: Submission) -> bool:
+    return decidable_by(user).filter(pk=submission.pk).exists()
+
+
+@service
+def resolve_conflict(
+    *, actor: User, submission: Submission, choice: str, expected_version: int
+) -> Submission:
+    """Choose one version: the field's (applied now, through the same service) or the
+    recorded one (the submission set aside). Decided once; a second decision is refused."""
+    if not may_resolve(actor, submission):
+        raise PermissionDenied
+    if choice not in Resolution.values:
+        raise ValidationError({"choice": _("Choose one of the listed options.")})
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != SubmissionStatus.CONFLICT:
+        raise Conflict()
+    claim_version(submission, expected_version)
+    if choice == Resolution.FIELD:
+        writer = submission.user
+        if not submission.user.is_active:
+            writer = actor
+        if submission.kind == SubmissionKind.CHECK_IN:
+            _apply_check_in(writer, submission, force=True)
+        else:
+            _apply_assessment(writer, submission, force=True)
+        submission.status = SubmissionStatus.APPLIED
+    else:
+        submission.status = SubmissionStatus.SET_ASIDE
+    submission.resolved_by = actor
+    submission.resolved_at = timezone.now()
+    submission.save()
+    return submission
+
+
+def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
+    """(what, the field's value, the recorded value) for the conflict page."""
+    values = submission.values
+    rows: list[tuple[str, str, str]] = []
+    if submission.kind == SubmissionKind.CHECK_IN and submission.check_in is not None:
+        check_in = submission.check_in
+        check_in.refresh_from_db()
+        recorded_warnings = " ".join(
+            name
+            for name in (
+                "lost_job",
+                "renewed_contact",
+                "threats_received",
+                "family_conflict",
+                "stigma_incident",
+            )
+            if getattr(check_in, name)
+        )
+        rows = [
+            (_("Held on"), values.get("done_on", ""), str(check_in.done_on or "")),
+            (_("Method"), values.get("method", ""), check_in.method),
+            (_("Wellbeing"), values.get("wellbeing", ""), check_in.wellbeing),
+            (_("Warning signs"), values.get("warnings", ""), recorded_warnings),
+            (_("Notes"), values.get("notes", ""), check_in.notes),
+            (_("Follow-up actions"), values.get("follow_up", ""), check_in.follow_up),
+            (_("Version"), submission.based_on, str(check_in.version)),
+        ]
+    elif submission.kind == SubmissionKind.ASSESSMENT and submission.case is not None:
+        case = submission.case
+        rows = [
+            (_("Phase"), submission.based_on, str(case.phase_id)),
+            (_("Assessed on"), values.get("bahali_assessed_on", ""), ""),
+        ]
+    return rows

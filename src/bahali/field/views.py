@@ -1,0 +1,216 @@
+"""Field work pages: my devices and their credentials (the secret shown once), the
+submissions log (mine; a data steward's people's too), the conflict queue with both
+versions side by side, and a participant card with a QR code of the pseudonymous code.
+Thin: services decide, policies scope, out of reach answers 404."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bahali.accounts import policies
+from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing
+from bahali.cases.lookups import get_case_for_user
+from bahali.core.forms import message_refusal
+from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
+from bahali.core.versioning import Conflict
+from bahali.field import openrosa, services, xforms
+from bahali.field.models import DeviceCredential, Submission, SubmissionStatus
+
+PER_PAGE = 25
+NEW_SECRET = "field.new-device-secret"  # noqa: S105 (a session key, not a secret)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def devices(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "device_credential.write"):
+        raise Http404
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            credential, secret = services.create_device_credential(
+                actor=request.user, label=request.POST.get("label", "")
+            )
+        except ValidationError as error:
+            errors = list(error.messages)
+        else:
+            request.session[NEW_SECRET] = [credential.pk, secret]
+            return redirect("field:devices")
+    shown = request.session.pop(NEW_SECRET, None)
+    credentials = DeviceCredential.objects.visible_to(request.user, "device_credential")
+    new_secret = None
+    if shown:
+        new = credentials.filter(pk=shown[0]).first()
+        if new is not None:
+            new_secret = {"credential": new, "secret": shown[1]}
+    return render(
+        request,
+        "field/devices.html",
+        {
+            "credentials": credentials,
+            "new_secret": new_secret,
+            "errors": errors,
+            "server_url": request.build_absolute_uri("/openrosa"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    credential = get_object_or_404(
+        DeviceCredential.objects.visible_to(request.user, "device_credential", "write"), pk=pk
+    )
+    services.revoke_device_credential(actor=request.user, credential=credential)
+    messages.success(request, _("The device can no longer send or fetch forms."))
+    return redirect("field:devices")
+
+
+def _version(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
+def _status_filter(request: AuthedRequest) -> str:
+    status = request.GET.get("status", "")
+    return status if status in SubmissionStatus.values else ""
+
+
+@login_required
+@require_GET
+def submissions(request: AuthedRequest) -> HttpResponse:
+    rows = Submission.objects.visible_to(request.user, "field_submission").select_related(
+        "user", "case__participant"
+    )
+    status = _status_filter(request)
+    if status:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "field/submissions.html",
+        {
+            "page": page,
+            "submissions": page.object_list,
+            "statuses": SubmissionStatus.choices,
+            "status": status,
+            "can_offline": policies.can(request.user, "check_in.write"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def conflicts(request: AuthedRequest) -> HttpResponse:
+    rows = services.conflicts_for(request.user).select_related("user", "case__participant")
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "field/conflicts.html", {"page": page, "submissions": page.object_list})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conflict(request: AuthedRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(
+        services.conflicts_for(request.user).select_related("user", "case__participant"), pk=pk
+    )
+    if request.method == "POST":
+        try:
+            services.resolve_conflict(
+                actor=request.user,
+                submission=submission,
+                choice=request.POST.get("choice", ""),
+                expected_version=_version(request.POST.get("version", "")),
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+            return redirect("field:conflict", pk=pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except Conflict as error:
+            messages.error(request, str(error))
+            return redirect("field:conflicts")
+        messages.success(request, _("The conflict is resolved: one version is kept."))
+        return redirect("field:conflicts")
+    return render(
+        request,
+        "field/conflict.html",
+        {"submission": submission, "rows": services.side_by_side(submission)},
+    )
+
+
+@login_required
+@require_GET
+def offline(request: AuthedRequest) -> HttpResponse:
+    """Bahali's own check-in form, kept by the browser to be filled with no connection."""
+    if not policies.can(request.user, "check_in.write"):
+        raise Http404
+    cases = {
+        code: {"checkin": check_in.pk, "version": check_in.version, "due_on": str(check_in.due_on)}
+        for code, check_in in openrosa.planned_check_ins(request.user)
+    }
+    form = xforms.check_in_form()
+    return render(
+        request,
+        "field/offline.html",
+        {
+            "cases": cases,
+            "form_id": form.form_id,
+            "form_version": form.version,
+            "methods": CheckInMethod.choices,
+            "wellbeings": Wellbeing.choices,
+            "warnings": WARNING_FIELDS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def offline_submit(request: AuthedRequest) -> HttpResponse:
+    """A check-in kept offline by the browser, sent when the connection returned: the same
+    path as an ODK Collect submission (stored once per instance, applied or queued)."""
+    upload = request.FILES.get("xml_submission_file")
+    if upload is None or (upload.size or 0) > services.MAX_SUBMISSION_BYTES:
+        return JsonResponse({"message": _("The form is missing.")}, status=400)
+    try:
+        submission, created = services.receive_submission(actor=request.user, xml=upload.read())
+    except services.Unreadable as error:
+        return JsonResponse({"message": " ".join(error.messages)}, status=400)
+    except PermissionDenied as error:
+        return JsonResponse({"message": str(error)}, status=403)
+    return JsonResponse(
+        {"status": submission.status, "message": submission.get_status_display(), "new": created},
+        status=201,
+    )
+
+
+@require_GET
+def worker(request: AuthedRequest) -> HttpResponse:
+    """The service worker, served under /field/ so it may keep the offline page."""
+    script = (Path(__file__).parent / "static" / "field" / "worker.js").read_text()
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+@require_GET
+def card(request: AuthedRequest, case_pk: int) -> HttpResponse:
+    """A printable card: the pseudonymous code and its QR code, nothing else (no name, no
+    group), so the right case is picked offline."""
+    case = get_case_for_user(request.user, case_pk)
+    code = case.participant.code
+    qr = segno.make(code, error="m").svg_inline(scale=6, dark="#000", light="#fff")
+    context: dict[str, Any] = {"code": code, "qr": qr, "case": case}
+    return render(request, "field/card.html", context)
