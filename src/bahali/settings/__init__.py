@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "bahali.aftercare",
     "bahali.grievances",
     "bahali.communities",
+    "bahali.evidence",
     "bahali.api",
 ]
 
