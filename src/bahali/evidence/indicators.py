@@ -352,10 +352,8 @@ def people_in_phase(item: Indicator, filters: Filters) -> Result:
     )
     # keep each case's last move on or before the day (no later move before it)
     last = [
-        (row["to_phase"], row["case__district__code"], row["case__programme__code"])
-        for row in moves.values(
-            "to_phase", "later", "case__district__code", "case__programme__code"
-        )
+        row["to_phase"]
+        for row in moves.values("to_phase", "later")
         if row["later"] is None or row["later"] > end
     ]
     phases = list(Phase.objects.select_related("programme").order_by("programme__code", "order"))

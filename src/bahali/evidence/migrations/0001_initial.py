@@ -4,32 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IndicatorVersion',
+            name="IndicatorVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('code', models.SlugField(max_length=60, verbose_name='indicator')),
-                ('number', models.PositiveIntegerField(verbose_name='version number')),
-                ('effective_from', models.DateField(verbose_name='counts from')),
-                ('name', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('definition', models.TextField(verbose_name='definition (English)')),
-                ('fingerprint', models.CharField(max_length=64, verbose_name='fingerprint')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='what changed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("code", models.SlugField(max_length=60, verbose_name="indicator")),
+                ("number", models.PositiveIntegerField(verbose_name="version number")),
+                ("effective_from", models.DateField(verbose_name="counts from")),
+                ("name", models.CharField(max_length=200, verbose_name="name (English)")),
+                ("definition", models.TextField(verbose_name="definition (English)")),
+                ("fingerprint", models.CharField(max_length=64, verbose_name="fingerprint")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="what changed")),
             ],
             options={
-                'verbose_name': 'indicator definition version',
-                'verbose_name_plural': 'indicator definition versions',
-                'ordering': ['code', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'number'), name='indicator_version_once')],
+                "verbose_name": "indicator definition version",
+                "verbose_name_plural": "indicator definition versions",
+                "ordering": ["code", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "number"), name="indicator_version_once"
+                    )
+                ],
             },
         ),
     ]
