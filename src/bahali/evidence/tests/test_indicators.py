@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.authorization import module_world
 
 from bahali.aftercare.models import CheckIn
 from bahali.cases.models import Case, PhaseChange
@@ -33,7 +34,6 @@ from bahali.grievances import services as grievances
 from bahali.grievances.models import Grievance
 from bahali.referrals.models import Referral, Service
 from bahali.testing import PathwayWorld
-from tests.authorization import module_world
 
 pytestmark = pytest.mark.django_db
 

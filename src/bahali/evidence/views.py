@@ -1,0 +1,256 @@
+"""Evidence pages: the indicators (filterable, with their definitions and versions), their
+CSV and XLSX exports, and recidivism as survival (an SVG chart drawn here, its data as a
+table, its definitions under it).
+
+Every figure here is aggregate and goes through ``bahali.evidence.suppression`` for every
+role: these pages never list a case, a person or a date of one person. Thin: the
+indicators and curves are computed in ``indicators`` and ``recidivism``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from bahali.accounts import policies
+from bahali.core.http import AuthedRequest
+from bahali.evidence import charts, recidivism, suppression
+from bahali.evidence.filters import EvidenceFilter
+from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
+from bahali.evidence.models import IndicatorVersion
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A spreadsheet cell that cannot run as a formula: text starting with = + - @ tab or CR
+    gets a leading quote. (Small local rule; a shared helper is coming to ``core``.)"""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _allowed(request: AuthedRequest) -> None:
+    if not policies.can(request.user, "aggregate_report.read"):
+        raise Http404
+
+
+def _format(kind: str, shown: Any) -> str:
+    if not isinstance(shown, suppression.Shown) or shown.hidden or shown.value is None:
+        return str(shown)
+    if kind == RATE:
+        return f"{float(shown.value) * 100:.0f}%"
+    if kind == MEAN:
+        return f"{float(shown.value):,.1f}"
+    if kind == MEDIAN:
+        return f"{float(shown.value):.0f}"
+    return str(shown)
+
+
+def present(result: Result, recorded: dict[tuple[str, int], IndicatorVersion]) -> dict[str, Any]:
+    item = result.indicator
+    shown = result.shown()
+    rows = [
+        {
+            "label": row["label"],
+            "cells": [str(c) for c in row.get("cells", [])],
+            "value": _format(item.kind, row["value"]),
+            "denominator": str(row["denominator"]) if "denominator" in row else "",
+        }
+        for row in shown["rows"]
+    ]
+    record = recorded.get((item.code, item.version))
+    return {
+        "indicator": item,
+        "registered": record,
+        "columns": shown["columns"],
+        "rows": rows,
+        "column_totals": [str(c) for c in shown.get("column_totals") or []],
+        "total": str(shown["total"]) if shown.get("total") is not None else "",
+        "is_count": item.kind == COUNT,
+    }
+
+
+def _filters(request: AuthedRequest) -> tuple[EvidenceFilter, Filters]:
+    form = EvidenceFilter(request.GET or None)
+    return form, form.to_filters()
+
+
+@login_required
+@require_GET
+def indicators(request: AuthedRequest) -> HttpResponse:
+    _allowed(request)
+    form, filters = _filters(request)
+    recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}
+    cards = [present(item.compute(filters), recorded) for item in INDICATORS.values()]
+    start, end = filters.period()
+    return render(
+        request,
+        "evidence/indicators.html",
+        {
+            "filters": form,
+            "cards": cards,
+            "start": start if filters.start else None,
+            "end": end,
+            "minimum": suppression.minimum(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _export_rows(filters: Filters) -> list[list[Any]]:
+    start, end = filters.period()
+    rows: list[list[Any]] = [
+        [
+            _("indicator"),
+            _("version"),
+            _("line"),
+            _("column"),
+            _("value"),
+            _("denominator"),
+            _("from"),
+            _("to"),
+        ]
+    ]
+    for item in INDICATORS.values():
+        public = item.compute(filters).public()
+        columns = public.get("columns") or []
+        for row in public["rows"]:
+            if columns:
+                for column, cell in zip(columns, row["cells"], strict=True):
+                    rows.append(
+                        [item.code, item.version, row["label"], column, cell, "", start, end]
+                    )
+            rows.append(
+                [
+                    item.code,
+                    item.version,
+                    row["label"],
+                    _("total") if columns else "",
+                    row["value"],
+                    row.get("denominator", ""),
+                    start,
+                    end,
+                ]
+            )
+        if public.get("total") is not None:
+            rows.append([item.code, item.version, _("total"), "", public["total"], "", start, end])
+    return rows
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def indicators_csv(request: AuthedRequest) -> StreamingHttpResponse:
+    _allowed(request)
+    _form, filters = _filters(request)
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow([neutralise(v) for v in row]) for row in _export_rows(filters))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-indicators-{stamp}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def indicators_xlsx(request: AuthedRequest) -> HttpResponse:
+    from openpyxl import Workbook
+
+    _allowed(request)
+    _form, filters = _filters(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Indicators")[:31])
+    for row in _export_rows(filters):
+        sheet.append([neutralise(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-indicators-{stamp}.xlsx"'
+    return response
+
+
+def _survival(request: AuthedRequest) -> dict[str, Any]:
+    form, filters = _filters(request)
+    group = request.GET.get("group", "")
+    if group not in dict(recidivism.GROUPS):
+        group = ""
+    k = suppression.minimum()
+    groups = recidivism.curves(filters, group)
+    milestones = []
+    for g in groups:
+        cells = []
+        for month in recidivism.MILESTONES:
+            step = g.curve.step_at(month)
+            at_risk = g.curve.at_risk_at(month)
+            hidden = g.curve.subjects < k or at_risk < k or not g.curve.followed_to(month)
+            survival = step.survival if step else 1.0
+            lower = step.lower if step else 1.0
+            upper = step.upper if step else 1.0
+            cells.append(
+                {
+                    "month": month,
+                    "hidden": hidden,
+                    "rate": f"{(1 - survival) * 100:.1f}%",
+                    "band": f"{(1 - upper) * 100:.1f}–{(1 - lower) * 100:.1f}%",
+                    "at_risk": at_risk,
+                }
+            )
+        milestones.append(
+            {
+                "label": g.label,
+                "subjects": str(suppression.suppress_count(g.curve.subjects, k=k)),
+                "events": str(suppression.suppress_count(g.curve.events, k=k)),
+                "cells": cells,
+                "at_risk": [
+                    str(suppression.suppress_count(g.curve.at_risk_at(m), k=k))
+                    for m in range(0, 49, 6)
+                ],
+            }
+        )
+    svg = charts.survival_svg(groups, k, title=_("Share without a behavioural negative outcome"))
+    return {
+        "filters": form,
+        "group": group,
+        "groups": recidivism.GROUPS,
+        "svg": svg,
+        "legend": charts.legend(groups, k),
+        "milestones": milestones,
+        "at_risk_months": list(range(0, 49, 6)),
+        "definitions": recidivism.DEFINITIONS,
+        "minimum": k,
+        "hidden_label": suppression.hidden_label(k),
+        "query": request.GET.urlencode(),
+    }
+
+
+@login_required
+@require_GET
+def survival(request: AuthedRequest) -> HttpResponse:
+    _allowed(request)
+    return render(request, "evidence/recidivism.html", _survival(request))
+
+
+@login_required
+@require_GET
+def survival_svg(request: AuthedRequest) -> HttpResponse:
+    _allowed(request)
+    response = HttpResponse(_survival(request)["svg"], content_type="image/svg+xml")
+    response["Content-Disposition"] = 'attachment; filename="bahali-recidivism.svg"'
+    return response
