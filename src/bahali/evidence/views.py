@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from bahali.accounts import policies
 from bahali.core.http import AuthedRequest
-from bahali.evidence import charts, recidivism, suppression
+from bahali.evidence import charts, ledger, recidivism, suppression
 from bahali.evidence.filters import EvidenceFilter
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
 from bahali.evidence.models import IndicatorVersion
@@ -254,3 +254,84 @@ def survival_svg(request: AuthedRequest) -> HttpResponse:
     response = HttpResponse(_survival(request)["svg"], content_type="image/svg+xml")
     response["Content-Disposition"] = 'attachment; filename="bahali-recidivism.svg"'
     return response
+
+
+@login_required
+@require_GET
+def participation(request: AuthedRequest) -> HttpResponse:
+    """The civilian-participation ledger: shares for every reader of aggregates, and the
+    gate decisions behind them for those who may read the cases' sign-off records."""
+    from django.core.paginator import Paginator
+
+    from bahali.organisations.models import OrganisationKind
+
+    _allowed(request)
+    form, filters = _filters(request)
+    group = request.GET.get("group", "programme")
+    if group not in dict(ledger.GROUPS):
+        group = "programme"
+    k = suppression.minimum()
+    rows = ledger.shown(ledger.shares(filters, group), k)
+    kind_labels = dict(OrganisationKind.choices)
+    kinds = [
+        (kind_labels.get(kind, kind), str(suppression.suppress_count(n, k=k)))
+        for kind, n in sorted(ledger.kinds_signed(filters).items())
+    ]
+    outcomes = ledger.objection_outcomes(filters)
+    outcome_keys = ["answered", "withdrawn", "open"]
+    outcome_cells, outcome_total = suppression.suppress_counts(
+        [outcomes.get(key, 0) for key in outcome_keys], k=k
+    )
+    outcome_labels = [_("Answered"), _("Withdrawn"), _("Still open")]
+    page = None
+    entries: list[dict[str, Any]] = []
+    if policies.can(request.user, "case_detail.read"):
+        listed = (
+            policies.filter_visible(ledger.decisions(filters), request.user, "case_detail")
+            .select_related(
+                "case__programme",
+                "case__district",
+                "transition__from_phase",
+                "transition__to_phase",
+            )
+            .prefetch_related("sign_offs")
+            .order_by("-decided_at", "-pk")
+        )
+        page = Paginator(listed, 50).get_page(request.GET.get("page"))
+        for decision in page:
+            signs = list(decision.sign_offs.all())
+            approved = {s.organisation_kind for s in signs if s.decision == "approve"}
+            entries.append(
+                {
+                    "d": decision,
+                    "kinds": sorted(str(kind_labels.get(kind, kind)) for kind in approved),
+                    "objections": [s for s in signs if s.decision == "object"],
+                }
+            )
+    return render(
+        request,
+        "evidence/participation.html",
+        {
+            "filters": form,
+            "group": group,
+            "groups": ledger.GROUPS,
+            "rows": [
+                {
+                    "group": row["group"],
+                    "n": str(row["n"]),
+                    **{
+                        name: _format(RATE, row[name])
+                        for name in ("civilian", "community", "objected", "overridden")
+                    },
+                }
+                for row in rows
+            ],
+            "kinds": kinds,
+            "outcomes": list(zip(outcome_labels, [str(c) for c in outcome_cells], strict=True)),
+            "outcome_total": str(outcome_total),
+            "definitions": ledger.DEFINITIONS,
+            "page": page,
+            "entries": entries,
+            "minimum": k,
+        },
+    )
