@@ -48,6 +48,14 @@ PAGES = [
         READERS,
         200,
     ),
+    page("evidence:participation", "get", lambda w: "/evidence/participation/", READERS, 200),
+    page(
+        "evidence:participation",
+        "get",
+        lambda w: "/evidence/participation/?group=quarter",
+        READERS,
+        200,
+    ),
     page("evidence:recidivism_svg", "get", lambda w: "/evidence/recidivism.svg", READERS, 200),
 ]
 
