@@ -186,6 +186,7 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: (R(S.ALL), W(S.ALL, _("register new versions of definitions"))),
         DS: (R(S.ALL), W(S.ALL, _("register new versions of definitions"))),
     },
+    "release": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL, _("publish; suppressed, signed"))},
     # --- writing participant records (registration, identity corrections, consent, pledge) ---
     "registration": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL), DS: W(S.ALL)},
     "participant_record": {

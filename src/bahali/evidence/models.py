@@ -37,3 +37,40 @@ class IndicatorVersion(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.number}"
+
+
+class Release(AuditedModel):
+    """A published set of indicator tables and curves for a period: frozen, suppressed,
+    signed with the audit chain's checkpoint of the moment it was made.
+
+    ``content`` is the exact bytes given out (canonical JSON, UTF-8); ``verification`` the
+    signed statement that binds its SHA-256 to the checkpoint. Neither is ever edited.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    published_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published"))
+    content = models.TextField(_("content (frozen)"))
+    content_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    verification = models.TextField(_("verification (signed)"))
+    definitions_changed = models.BooleanField(_("a definition changed during the period"))
+
+    # the frozen bytes are long; the trail keeps their digest (content_sha256) instead
+    audit_ignored_fields = frozenset({"content", "verification"})
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

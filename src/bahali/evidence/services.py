@@ -16,7 +16,7 @@ from bahali.accounts.models import User
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today
 from bahali.evidence.indicators import INDICATORS, Indicator
-from bahali.evidence.models import IndicatorVersion
+from bahali.evidence.models import IndicatorVersion, Release
 
 Actor = User | SystemActor
 
@@ -88,3 +88,54 @@ def definitions_in_force(start: datetime.date) -> list[InForce]:
         changed = record is None or record.effective_from > start
         found.append(InForce(item, record, changed))
     return found
+
+
+@service
+def publish_release(
+    *, actor: Actor, title: str, start: datetime.date, end: datetime.date
+) -> Release:
+    """Freeze, suppress and sign a release for ``start``–``end`` with a fresh checkpoint of
+    the audit chain (the checkpoint is recorded in the chain; so is the release)."""
+    from django.utils import timezone
+
+    from bahali.audit.services import take_checkpoint
+    from bahali.core.services import user_of
+    from bahali.evidence import releases
+
+    policies.require(actor, "release.write")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the release a title."))
+    if start > end:
+        raise ValidationError(_("The end of the period comes before its start."))
+    if end > local_today():
+        raise ValidationError(_("A release covers a period that has ended."))
+    now = timezone.now()
+    release = Release.objects.create(
+        title=title[:200],
+        period_start=start,
+        period_end=end,
+        published_by=user_of(actor),
+        published_at=now,
+        content="",
+        content_sha256="",
+        verification="",
+        definitions_changed=False,
+    )
+    with translation.override("en"):
+        document = releases.build_content(
+            release_id=release.pk,
+            title=release.title,
+            start=start,
+            end=end,
+            published_at=now.isoformat(timespec="seconds"),
+        )
+    content = releases.canonical(document)
+    checkpoint = take_checkpoint(actor=actor)
+    verification = releases.sign(content, checkpoint)
+    release.content = content.decode()
+    release.content_sha256 = verification["statement"]["sha256"]
+    release.verification = releases.canonical(verification).decode()
+    release.definitions_changed = any(d["changed_during_period"] for d in document["definitions"])
+    release.save()
+    return release

@@ -13,19 +13,24 @@ import csv
 import io
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from bahali.accounts import policies
+from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
-from bahali.evidence import charts, ledger, recidivism, suppression
+from bahali.core.once import one_time_form
+from bahali.evidence import charts, ledger, recidivism, releases, services, suppression
 from bahali.evidence.filters import EvidenceFilter
+from bahali.evidence.forms import ReleaseForm
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
-from bahali.evidence.models import IndicatorVersion
+from bahali.evidence.models import IndicatorVersion, Release
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -335,3 +340,82 @@ def participation(request: AuthedRequest) -> HttpResponse:
             "minimum": k,
         },
     )
+
+
+# --- releases -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def release_list(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "release.read"):
+        raise Http404
+    may_publish = policies.can(request.user, "release.write")
+    form = ReleaseForm(request.POST or None)
+    if request.method == "POST":
+        if not may_publish:
+            raise Http404
+        if form.is_valid():
+            try:
+                release = services.publish_release(
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    start=form.cleaned_data["start"],
+                    end=form.cleaned_data["end"],
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("The release is published and signed."))
+                return redirect("evidence:release", release.pk)
+    return render(
+        request,
+        "evidence/releases.html",
+        {
+            "releases": Release.objects.select_related("published_by")[:100],
+            "form": form if may_publish else None,
+        },
+    )
+
+
+def _release(request: AuthedRequest, pk: int) -> Release:
+    if not policies.can(request.user, "release.read"):
+        raise Http404
+    release = Release.objects.filter(pk=pk).first()
+    if release is None:
+        raise Http404
+    return release
+
+
+@login_required
+@require_GET
+def release_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    import json
+
+    release = _release(request, pk)
+    document = json.loads(release.content)
+    return render(
+        request,
+        "evidence/release.html",
+        {"release": release, "document": document, "public_key": releases.public_key()},
+    )
+
+
+@login_required
+@require_GET
+def release_file(request: AuthedRequest, pk: int) -> HttpResponse:
+    release = _release(request, pk)
+    response = HttpResponse(release.content.encode(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="bahali-release-{release.pk}.json"'
+    return response
+
+
+@login_required
+@require_GET
+def release_verification(request: AuthedRequest, pk: int) -> HttpResponse:
+    release = _release(request, pk)
+    response = HttpResponse(release.verification.encode(), content_type="application/json")
+    name = f"bahali-release-{release.pk}.verification.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

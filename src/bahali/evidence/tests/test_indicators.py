@@ -299,3 +299,85 @@ def test_analyst_may_not_register_definitions(world: dict[str, Any]) -> None:
 
     with pytest.raises(PermissionDenied):
         services.register_definitions(actor=world["world"].analyst)
+
+
+# --- releases ---------------------------------------------------------------------------
+
+
+def test_a_release_verifies_and_one_changed_byte_fails(world: dict[str, Any], tmp_path) -> None:
+    import json
+
+    from django.core.management import call_command
+
+    from bahali.evidence import releases
+
+    services.register_definitions(actor=SYSTEM, effective_from=D(2024, 12, 1))
+    release = services.publish_release(
+        actor=world["world"].manager,
+        title="Outcomes 2025",
+        start=D(2025, 1, 1),
+        end=D(2025, 12, 31),
+    )
+    content = release.content.encode()
+    verification = json.loads(release.verification)
+    verdict = releases.verify(content, verification, releases.public_key())
+    assert verdict.ok, verdict.problems
+    assert not release.definitions_changed
+    assert {d["code"] for d in verdict.definitions} == set(INDICATORS)
+    document = json.loads(content)
+    assert document["minimum_cell"] == 5
+    family = next(row for row in document["indicators"][0]["rows"] if row["key"] == "family")
+    assert family["value"] == "<5"  # suppressed for public use
+    for position in (0, len(content) // 2, len(content) - 1):
+        altered = bytearray(content)
+        altered[position] ^= 0x01
+        assert not releases.verify(bytes(altered), verification).ok
+    # the command: 0 when intact, 1 when altered
+    (tmp_path / "r.json").write_bytes(content)
+    (tmp_path / "r.verification.json").write_text(release.verification)
+    call_command(
+        "releases", "verify", str(tmp_path / "r.json"), "--public-key", releases.public_key()
+    )
+    altered = bytearray(content)
+    altered[10] ^= 0x01
+    (tmp_path / "r.json").write_bytes(bytes(altered))
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("releases", "verify", str(tmp_path / "r.json"))
+    assert exit_status.value.code == 1
+
+
+def test_a_definition_changed_after_the_period_started_is_flagged(world: dict[str, Any]) -> None:
+    import json
+
+    services.register_definitions(actor=SYSTEM, effective_from=D(2025, 3, 1))
+    release = services.publish_release(
+        actor=SYSTEM, title="Outcomes 2025", start=D(2025, 1, 1), end=D(2025, 12, 31)
+    )
+    assert release.definitions_changed
+    flagged = [d for d in json.loads(release.content)["definitions"] if d["changed_during_period"]]
+    assert len(flagged) == len(INDICATORS)
+
+
+def test_a_wrong_key_or_a_swapped_checkpoint_fails(world: dict[str, Any]) -> None:
+    import base64
+    import json
+
+    from bahali.evidence import releases
+
+    release = services.publish_release(
+        actor=SYSTEM, title="Outcomes 2025", start=D(2025, 1, 1), end=D(2025, 12, 31)
+    )
+    verification = json.loads(release.verification)
+    other_key = base64.b64encode(bytes(32)).decode()
+    assert not releases.verify(release.content.encode(), verification, other_key).ok
+    verification["checkpoint"]["statement"]["seq"] += 1
+    assert not releases.verify(release.content.encode(), verification).ok
+
+
+def test_only_a_programme_manager_publishes(world: dict[str, Any]) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.publish_release(
+            actor=world["world"].analyst, title="x", start=D(2025, 1, 1), end=D(2025, 2, 1)
+        )

@@ -15,14 +15,13 @@ import datetime
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from tests.authorization import module_world
 
 from bahali.cases.models import SignOff, TransitionRequest
 from bahali.core.context import SYSTEM, acting_as
 from bahali.evidence import ledger
 from bahali.evidence.indicators import Filters
 from bahali.testing import PathwayWorld
-from tests.authorization import module_world
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def _build() -> dict[str, Any]:
     world = PathwayWorld()
     programme = world.programmes["centre"]
     transition = programme.transitions.first()
-    decided = timezone.make_aware(datetime.datetime(2025, 5, 10, 12))
+    decided = datetime.datetime(2025, 5, 10, 12, tzinfo=datetime.UTC)
     plan = [
         ([world.centre, world.cso], None, False),
         ([world.centre, world.committee], "answered", False),
