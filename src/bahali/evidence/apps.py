@@ -8,7 +8,9 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
+        from bahali.cases import demo
         from bahali.core import navigation
+        from bahali.evidence.demo import load_demo_evidence
 
         item = navigation.NavItem(
             _("Evidence"),
@@ -19,3 +21,6 @@ class EvidenceConfig(AppConfig):
         )
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
             navigation.NAVIGATION.append(item)
+        demo.register_loader(
+            "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
+        )
