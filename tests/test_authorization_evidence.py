@@ -20,6 +20,8 @@ from tests.authorization import call, each_role, module_world, page
 pytestmark = pytest.mark.django_db
 
 READERS = set(Role) - {Role.COMMITTEE_MEMBER}
+# a published release is for public use: every role reads it
+EVERYONE = set(Role)
 
 
 @dataclass
@@ -70,7 +72,7 @@ PAGES = [
         READERS,
         200,
     ),
-    page("evidence:releases", "get", lambda w: "/evidence/releases/", READERS, 200),
+    page("evidence:releases", "get", lambda w: "/evidence/releases/", EVERYONE, 200),
     page(
         "evidence:releases",
         "post",
@@ -79,19 +81,19 @@ PAGES = [
         302,
         data={"title": "Outcomes 2025", "start": "2025-01-01", "end": "2025-12-31"},
     ),
-    page("evidence:release", "get", lambda w: f"/evidence/releases/{w.release.pk}/", READERS, 200),
+    page("evidence:release", "get", lambda w: f"/evidence/releases/{w.release.pk}/", EVERYONE, 200),
     page(
         "evidence:release_file",
         "get",
         lambda w: f"/evidence/releases/{w.release.pk}/release.json",
-        READERS,
+        EVERYONE,
         200,
     ),
     page(
         "evidence:release_verification",
         "get",
         lambda w: f"/evidence/releases/{w.release.pk}/verification.json",
-        READERS,
+        EVERYONE,
         200,
     ),
     page("evidence:recidivism_svg", "get", lambda w: "/evidence/recidivism.svg", READERS, 200),

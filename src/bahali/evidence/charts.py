@@ -60,9 +60,9 @@ def survival_svg(groups: Sequence[Group], k: int, months: int = 48, title: str =
             f'y2="{TOP + plot_h + 4}" stroke="#666"/>'
             f'<text x="{x(month):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle">{month}</text>'
         )
+    axis = escape(_("Months since return"))
     parts.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle">'
-        f"{escape(_('Months since return'))}</text>"
+        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle">{axis}</text>'
     )
     for n, group in enumerate(groups):
         if group.curve.subjects < k:
