@@ -172,7 +172,7 @@ def indicators_csv(request: AuthedRequest) -> StreamingHttpResponse:
 @login_required
 @require_GET
 def indicators_xlsx(request: AuthedRequest) -> HttpResponse:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     _allowed(request)
     _form, filters = _filters(request)
