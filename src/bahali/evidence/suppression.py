@@ -263,6 +263,8 @@ def suppress_ratio(
     small, or when the numerator or what is left of the denominator is (a 98% of 100 says
     2 people did not)."""
     k = k or minimum()
+    if denominator == 0:  # nothing to divide: no figure, and nothing to hide
+        return Shown(None, False, k)
     hide = denominator < k
     if numerator is not None:
         hide = hide or _small(numerator, k) or _small(denominator - numerator, k)

@@ -160,3 +160,4 @@ def test_rates_hide_small_denominators_numerators_and_complements() -> None:
     shown = suppress_ratio(0.5, 50, 100)
     assert not shown.hidden and shown.public() == 0.5
     assert suppress_ratio(3.5, None, 4).public() == "<5"
+    assert str(suppress_ratio(None, 0, 0)) == "—"  # no denominator: no figure, not "<5"
