@@ -99,6 +99,8 @@ PAGES = [
     page("evidence:recidivism_svg", "get", lambda w: "/evidence/recidivism.svg", READERS, 200),
 ]
 
+# no API operations in this area yet (the figures are pages and downloads)
+API: list = []
 
 world = module_world(_world)
 
