@@ -610,6 +610,9 @@ RESOURCE_LABELS: dict[str, Any] = {
     "service_directory": _("Service directory"),
     "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),
+    # evidence (issue 15)
+    "indicator_definition": _("Indicator definitions"),
+    "release": _("Outcome releases"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
     "user": _("User accounts"),
