@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("bahali.grievances.urls")),
     path("", include("bahali.communities.urls")),
     path("", include("bahali.field.urls")),
+    path("evidence/", include("bahali.evidence.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("jobs/", include("bahali.jobs.urls")),
     path("api/", include("bahali.api.urls")),

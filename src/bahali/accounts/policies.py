@@ -180,6 +180,13 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         **_each(TEAM_ROLES | {PSY, PM, SEC, OVS, DS}, R(S.ALL)),
         AN: R(S.ALL, _("small cells suppressed")),
     },
+    # --- evidence (issue 15): indicator definitions; figures read via aggregate_report ---
+    "indicator_definition": {
+        **_each(ALL_ROLES, R(S.ALL)),
+        PM: (R(S.ALL), W(S.ALL, _("register new versions of definitions"))),
+        DS: (R(S.ALL), W(S.ALL, _("register new versions of definitions"))),
+    },
+    "release": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL, _("publish; suppressed, signed"))},
     # --- writing participant records (registration, identity corrections, consent, pledge) ---
     "registration": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL), DS: W(S.ALL)},
     "participant_record": {
@@ -609,6 +616,9 @@ RESOURCE_LABELS: dict[str, Any] = {
     "service_directory": _("Service directory"),
     "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),
+    # evidence (issue 15)
+    "indicator_definition": _("Indicator definitions"),
+    "release": _("Outcome releases"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
     "user": _("User accounts"),

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "bahali.grievances",
     "bahali.field",
     "bahali.communities",
+    "bahali.evidence",
     "bahali.api",
 ]
 

@@ -30,6 +30,7 @@ DOMAIN = (
     "communities",
     "grievances",
     "field",
+    "evidence",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}

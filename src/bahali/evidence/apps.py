@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceConfig(AppConfig):
+    name = "bahali.evidence"
+    label = "evidence"
+    verbose_name = _("Evidence")
+
+    def ready(self) -> None:
+        from bahali.cases import demo
+        from bahali.core import navigation
+        from bahali.evidence.demo import load_demo_evidence
+
+        item = navigation.NavItem(
+            _("Evidence"),
+            "evidence:indicators",
+            "bar-chart-line",
+            "aggregate_report.read",
+            "nav-evidence",
+        )
+        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+            navigation.NAVIGATION.append(item)
+        demo.register_loader(
+            "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
+        )

@@ -1,0 +1,76 @@
+"""Evidence: the recorded versions of indicator definitions.
+
+The definitions themselves (name and definition in three languages, formula, denominator)
+live in code (``bahali.evidence.indicators``); what the database keeps is *when each version
+was registered and from when it counts*, as an audited row, with a fingerprint of the text
+and formula it had. A version's row is never edited: a changed definition is a new version.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
+
+
+class IndicatorVersion(AuditedModel):
+    code = models.SlugField(_("indicator"), max_length=60)
+    # not "version": that name is the stale-edit counter, which the audit trail leaves out
+    number = models.PositiveIntegerField(_("version number"))
+    effective_from = models.DateField(_("counts from"))
+    name = models.CharField(_("name (English)"), max_length=200)
+    definition = models.TextField(_("definition (English)"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator definition version")
+        verbose_name_plural = _("indicator definition versions")
+        ordering = ["code", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "number"], name="indicator_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.number}"
+
+
+class Release(AuditedModel):
+    """A published set of indicator tables and curves for a period: frozen, suppressed,
+    signed with the audit chain's checkpoint of the moment it was made.
+
+    ``content`` is the exact bytes given out (canonical JSON, UTF-8); ``verification`` the
+    signed statement that binds its SHA-256 to the checkpoint. Neither is ever edited.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    published_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published"))
+    content = models.TextField(_("content (frozen)"))
+    content_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    verification = models.TextField(_("verification (signed)"))
+    definitions_changed = models.BooleanField(_("a definition changed during the period"))
+
+    # the frozen bytes are long; the trail keeps their digest (content_sha256) instead
+    audit_ignored_fields = frozenset({"content", "verification"})
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

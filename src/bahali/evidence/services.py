@@ -1,0 +1,141 @@
+"""Evidence operations: registering indicator definitions (an audited event with a version
+and the date it counts from). Each runs in one transaction with its audit events
+(``@service``)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from bahali.accounts import policies
+from bahali.accounts.models import User
+from bahali.core.context import SystemActor, service
+from bahali.core.services import local_today
+from bahali.evidence.indicators import INDICATORS, Indicator
+from bahali.evidence.models import IndicatorVersion, Release
+
+Actor = User | SystemActor
+
+
+@service
+def register_definitions(
+    *, actor: Actor, effective_from: datetime.date | None = None, note: str = ""
+) -> list[IndicatorVersion]:
+    """Record every indicator version the code defines and the database does not hold yet.
+
+    A definition whose text or formula changed under the same version number is refused:
+    a change is a new version, counted from its own date, never a silent edit.
+    """
+    policies.require(actor, "indicator_definition.write")
+    effective_from = effective_from or local_today()
+    recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}
+    changed = [
+        item.code
+        for item in INDICATORS.values()
+        if (item.code, item.version) in recorded
+        and recorded[(item.code, item.version)].fingerprint != item.fingerprint()
+    ]
+    if changed:
+        raise ValidationError(
+            _("These definitions changed without a new version number: %(codes)s.")
+            % {"codes": ", ".join(changed)}
+        )
+    created = []
+    for item in INDICATORS.values():
+        if (item.code, item.version) in recorded:
+            continue
+        latest = max((n for code, n in recorded if code == item.code), default=0)
+        if item.version < latest:
+            raise ValidationError(
+                _("%(code)s: version %(version)s is older than the recorded version %(latest)s.")
+                % {"code": item.code, "version": item.version, "latest": latest}
+            )
+        with translation.override("en"):
+            created.append(
+                IndicatorVersion.objects.create(
+                    code=item.code,
+                    number=item.version,
+                    effective_from=effective_from,
+                    name=str(item.name),
+                    definition=str(item.definition),
+                    fingerprint=item.fingerprint(),
+                    note=note[:300],
+                )
+            )
+    return created
+
+
+@dataclass(frozen=True)
+class InForce:
+    indicator: Indicator
+    record: IndicatorVersion | None  # None: the version in code was never registered
+    changed_during: bool  # the version counts from a date after the period started
+
+
+def definitions_in_force(start: datetime.date) -> list[InForce]:
+    """Each indicator's registered version, flagged when it was registered (or changed)
+    after ``start``: a figure whose definition moved during its own period."""
+    records = {
+        (v.code, v.number): v for v in IndicatorVersion.objects.filter(code__in=list(INDICATORS))
+    }
+    found = []
+    for item in INDICATORS.values():
+        record = records.get((item.code, item.version))
+        changed = record is None or record.effective_from > start
+        found.append(InForce(item, record, changed))
+    return found
+
+
+@service
+def publish_release(
+    *, actor: Actor, title: str, start: datetime.date, end: datetime.date
+) -> Release:
+    """Freeze, suppress and sign a release for ``start``–``end`` with a fresh checkpoint of
+    the audit chain (the checkpoint is recorded in the chain; so is the release)."""
+    from django.utils import timezone
+
+    from bahali.audit.services import take_checkpoint
+    from bahali.core.services import user_of
+    from bahali.evidence import releases
+
+    policies.require(actor, "release.write")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the release a title."))
+    if start > end:
+        raise ValidationError(_("The end of the period comes before its start."))
+    if end > local_today():
+        raise ValidationError(_("A release covers a period that has ended."))
+    now = timezone.now()
+    release = Release.objects.create(
+        title=title[:200],
+        period_start=start,
+        period_end=end,
+        published_by=user_of(actor),
+        published_at=now,
+        content="",
+        content_sha256="",
+        verification="",
+        definitions_changed=False,
+    )
+    with translation.override("en"):
+        document = releases.build_content(
+            release_id=release.pk,
+            title=release.title,
+            start=start,
+            end=end,
+            published_at=now.isoformat(timespec="seconds"),
+        )
+    content = releases.canonical(document)
+    checkpoint = take_checkpoint(actor=actor)
+    verification = releases.sign(content, checkpoint)
+    release.content = content.decode()
+    release.content_sha256 = verification["statement"]["sha256"]
+    release.verification = releases.canonical(verification).decode()
+    release.definitions_changed = any(d["changed_during_period"] for d in document["definitions"])
+    release.save()
+    return release

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from bahali.evidence import views
+
+app_name = "evidence"
+
+urlpatterns = [
+    path("", views.indicators, name="indicators"),
+    path("indicators.csv", views.indicators_csv, name="indicators_csv"),
+    path("indicators.xlsx", views.indicators_xlsx, name="indicators_xlsx"),
+    path("participation/", views.participation, name="participation"),
+    path("releases/", views.release_list, name="releases"),
+    path("releases/<int:pk>/", views.release_detail, name="release"),
+    path("releases/<int:pk>/release.json", views.release_file, name="release_file"),
+    path(
+        "releases/<int:pk>/verification.json",
+        views.release_verification,
+        name="release_verification",
+    ),
+    path("recidivism/", views.survival, name="recidivism"),
+    path("recidivism.svg", views.survival_svg, name="recidivism_svg"),
+]

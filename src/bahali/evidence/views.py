@@ -1,0 +1,421 @@
+"""Evidence pages: the indicators (filterable, with their definitions and versions), their
+CSV and XLSX exports, and recidivism as survival (an SVG chart drawn here, its data as a
+table, its definitions under it).
+
+Every figure here is aggregate and goes through ``bahali.evidence.suppression`` for every
+role: these pages never list a case, a person or a date of one person. Thin: the
+indicators and curves are computed in ``indicators`` and ``recidivism``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from bahali.accounts import policies
+from bahali.core.forms import apply_validation_error
+from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
+from bahali.evidence import charts, ledger, recidivism, releases, services, suppression
+from bahali.evidence.filters import EvidenceFilter
+from bahali.evidence.forms import ReleaseForm
+from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
+from bahali.evidence.models import IndicatorVersion, Release
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A spreadsheet cell that cannot run as a formula: text starting with = + - @ tab or CR
+    gets a leading quote. (Small local rule; a shared helper is coming to ``core``.)"""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _allowed(request: AuthedRequest) -> None:
+    if not policies.can(request.user, "aggregate_report.read"):
+        raise Http404
+
+
+def _format(kind: str, shown: Any) -> str:
+    if not isinstance(shown, suppression.Shown) or shown.hidden or shown.value is None:
+        return str(shown)
+    if kind == RATE:
+        return f"{float(shown.value) * 100:.0f}%"
+    if kind == MEAN:
+        return f"{float(shown.value):,.1f}"
+    if kind == MEDIAN:
+        return f"{float(shown.value):.0f}"
+    return str(shown)
+
+
+def present(result: Result, recorded: dict[tuple[str, int], IndicatorVersion]) -> dict[str, Any]:
+    item = result.indicator
+    shown = result.shown()
+    rows = [
+        {
+            "label": row["label"],
+            "cells": [str(c) for c in row.get("cells", [])],
+            "value": _format(item.kind, row["value"]),
+            "denominator": str(row["denominator"]) if "denominator" in row else "",
+        }
+        for row in shown["rows"]
+    ]
+    record = recorded.get((item.code, item.version))
+    return {
+        "indicator": item,
+        "registered": record,
+        "columns": shown["columns"],
+        "rows": rows,
+        "column_totals": [str(c) for c in shown.get("column_totals") or []],
+        "total": str(shown["total"]) if shown.get("total") is not None else "",
+        "is_count": item.kind == COUNT,
+    }
+
+
+def _filters(request: AuthedRequest) -> tuple[EvidenceFilter, Filters]:
+    form = EvidenceFilter(request.GET or None)
+    return form, form.to_filters()
+
+
+@login_required
+@require_GET
+def indicators(request: AuthedRequest) -> HttpResponse:
+    _allowed(request)
+    form, filters = _filters(request)
+    recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}
+    cards = [present(item.compute(filters), recorded) for item in INDICATORS.values()]
+    start, end = filters.period()
+    return render(
+        request,
+        "evidence/indicators.html",
+        {
+            "filters": form,
+            "cards": cards,
+            "start": start if filters.start else None,
+            "end": end,
+            "minimum": suppression.minimum(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _export_rows(filters: Filters) -> list[list[Any]]:
+    start, end = filters.period()
+    rows: list[list[Any]] = [
+        [
+            _("indicator"),
+            _("version"),
+            _("line"),
+            _("column"),
+            _("value"),
+            _("denominator"),
+            _("from"),
+            _("to"),
+        ]
+    ]
+    for item in INDICATORS.values():
+        public = item.compute(filters).public()
+        columns = public.get("columns") or []
+        for row in public["rows"]:
+            if columns:
+                for column, cell in zip(columns, row["cells"], strict=True):
+                    rows.append(
+                        [item.code, item.version, row["label"], column, cell, "", start, end]
+                    )
+            rows.append(
+                [
+                    item.code,
+                    item.version,
+                    row["label"],
+                    _("total") if columns else "",
+                    row["value"],
+                    row.get("denominator", ""),
+                    start,
+                    end,
+                ]
+            )
+        if public.get("total") is not None:
+            rows.append([item.code, item.version, _("total"), "", public["total"], "", start, end])
+    return rows
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def indicators_csv(request: AuthedRequest) -> StreamingHttpResponse:
+    _allowed(request)
+    _form, filters = _filters(request)
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow([neutralise(v) for v in row]) for row in _export_rows(filters))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-indicators-{stamp}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def indicators_xlsx(request: AuthedRequest) -> HttpResponse:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    _allowed(request)
+    _form, filters = _filters(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Indicators")[:31])
+    for row in _export_rows(filters):
+        sheet.append([neutralise(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-indicators-{stamp}.xlsx"'
+    return response
+
+
+def _survival(request: AuthedRequest) -> dict[str, Any]:
+    form, filters = _filters(request)
+    group = request.GET.get("group", "")
+    if group not in dict(recidivism.GROUPS):
+        group = ""
+    k = suppression.minimum()
+    groups = recidivism.curves(filters, group)
+    milestones = []
+    for g in groups:
+        cells = []
+        for month in recidivism.MILESTONES:
+            step = g.curve.step_at(month)
+            at_risk = g.curve.at_risk_at(month)
+            hidden = g.curve.subjects < k or at_risk < k or not g.curve.followed_to(month)
+            survival = step.survival if step else 1.0
+            lower = step.lower if step else 1.0
+            upper = step.upper if step else 1.0
+            cells.append(
+                {
+                    "month": month,
+                    "hidden": hidden,
+                    "rate": f"{(1 - survival) * 100:.1f}%",
+                    "band": f"{(1 - upper) * 100:.1f}–{(1 - lower) * 100:.1f}%",
+                    "at_risk": at_risk,
+                }
+            )
+        milestones.append(
+            {
+                "label": g.label,
+                "subjects": str(suppression.suppress_count(g.curve.subjects, k=k)),
+                "events": str(suppression.suppress_count(g.curve.events, k=k)),
+                "cells": cells,
+                "at_risk": [
+                    str(suppression.suppress_count(g.curve.at_risk_at(m), k=k))
+                    for m in range(0, 49, 6)
+                ],
+            }
+        )
+    svg = charts.survival_svg(groups, k, title=_("Share without a behavioural negative outcome"))
+    return {
+        "filters": form,
+        "group": group,
+        "groups": recidivism.GROUPS,
+        "svg": svg,
+        "legend": charts.legend(groups, k),
+        "milestones": milestones,
+        "at_risk_months": list(range(0, 49, 6)),
+        "definitions": recidivism.DEFINITIONS,
+        "minimum": k,
+        "hidden_label": suppression.hidden_label(k),
+        "query": request.GET.urlencode(),
+    }
+
+
+@login_required
+@require_GET
+def survival(request: AuthedRequest) -> HttpResponse:
+    _allowed(request)
+    return render(request, "evidence/recidivism.html", _survival(request))
+
+
+@login_required
+@require_GET
+def survival_svg(request: AuthedRequest) -> HttpResponse:
+    _allowed(request)
+    response = HttpResponse(_survival(request)["svg"], content_type="image/svg+xml")
+    response["Content-Disposition"] = 'attachment; filename="bahali-recidivism.svg"'
+    return response
+
+
+@login_required
+@require_GET
+def participation(request: AuthedRequest) -> HttpResponse:
+    """The civilian-participation ledger: shares for every reader of aggregates, and the
+    gate decisions behind them for those who may read the cases' sign-off records."""
+    from django.core.paginator import Paginator
+
+    from bahali.organisations.models import OrganisationKind
+
+    _allowed(request)
+    form, filters = _filters(request)
+    group = request.GET.get("group", "programme")
+    if group not in dict(ledger.GROUPS):
+        group = "programme"
+    k = suppression.minimum()
+    rows = ledger.shown(ledger.shares(filters, group), k)
+    kind_labels = dict(OrganisationKind.choices)
+    kinds = [
+        (kind_labels.get(kind, kind), str(suppression.suppress_count(n, k=k)))
+        for kind, n in sorted(ledger.kinds_signed(filters).items())
+    ]
+    outcomes = ledger.objection_outcomes(filters)
+    outcome_keys = ["answered", "withdrawn", "open"]
+    outcome_cells, outcome_total = suppression.suppress_counts(
+        [outcomes.get(key, 0) for key in outcome_keys], k=k
+    )
+    outcome_labels = [_("Answered"), _("Withdrawn"), _("Still open")]
+    page = None
+    entries: list[dict[str, Any]] = []
+    if policies.can(request.user, "case_detail.read"):
+        listed = (
+            policies.filter_visible(ledger.decisions(filters), request.user, "case_detail")
+            .select_related(
+                "case__programme",
+                "case__district",
+                "transition__from_phase",
+                "transition__to_phase",
+            )
+            .prefetch_related("sign_offs")
+            .order_by("-decided_at", "-pk")
+        )
+        page = Paginator(listed, 50).get_page(request.GET.get("page"))
+        for decision in page:
+            signs = list(decision.sign_offs.all())
+            approved = {s.organisation_kind for s in signs if s.decision == "approve"}
+            entries.append(
+                {
+                    "d": decision,
+                    "kinds": sorted(str(kind_labels.get(kind, kind)) for kind in approved),
+                    "objections": [s for s in signs if s.decision == "object"],
+                }
+            )
+    return render(
+        request,
+        "evidence/participation.html",
+        {
+            "filters": form,
+            "group": group,
+            "groups": ledger.GROUPS,
+            "rows": [
+                {
+                    "group": row["group"],
+                    "n": str(row["n"]),
+                    **{
+                        name: _format(RATE, row[name])
+                        for name in ("civilian", "community", "objected", "overridden")
+                    },
+                }
+                for row in rows
+            ],
+            "kinds": kinds,
+            "outcomes": list(zip(outcome_labels, [str(c) for c in outcome_cells], strict=True)),
+            "outcome_total": str(outcome_total),
+            "definitions": ledger.DEFINITIONS,
+            "page": page,
+            "entries": entries,
+            "minimum": k,
+        },
+    )
+
+
+# --- releases -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def release_list(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "release.read"):
+        raise Http404
+    may_publish = policies.can(request.user, "release.write")
+    form = ReleaseForm(request.POST or None)
+    if request.method == "POST":
+        if not may_publish:
+            raise Http404
+        if form.is_valid():
+            try:
+                release = services.publish_release(
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    start=form.cleaned_data["start"],
+                    end=form.cleaned_data["end"],
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("The release is published and signed."))
+                return redirect("evidence:release", release.pk)
+    return render(
+        request,
+        "evidence/releases.html",
+        {
+            "releases": Release.objects.select_related("published_by")[:100],
+            "form": form if may_publish else None,
+        },
+    )
+
+
+def _release(request: AuthedRequest, pk: int) -> Release:
+    if not policies.can(request.user, "release.read"):
+        raise Http404
+    release = Release.objects.filter(pk=pk).first()
+    if release is None:
+        raise Http404
+    return release
+
+
+@login_required
+@require_GET
+def release_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    import json
+
+    release = _release(request, pk)
+    document = json.loads(release.content)
+    return render(
+        request,
+        "evidence/release.html",
+        {"release": release, "document": document, "public_key": releases.public_key()},
+    )
+
+
+@login_required
+@require_GET
+def release_file(request: AuthedRequest, pk: int) -> HttpResponse:
+    release = _release(request, pk)
+    response = HttpResponse(release.content.encode(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="bahali-release-{release.pk}.json"'
+    return response
+
+
+@login_required
+@require_GET
+def release_verification(request: AuthedRequest, pk: int) -> HttpResponse:
+    release = _release(request, pk)
+    response = HttpResponse(release.verification.encode(), content_type="application/json")
+    name = f"bahali-release-{release.pk}.verification.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
