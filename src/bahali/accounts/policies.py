@@ -201,6 +201,17 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: W(S.DISTRICTS),
     },
     "gate_override": {DS: W(S.OWN_ORGANISATION, _("documented, flagged to oversight"))},
+    # --- before the case: referrals, screening, eligibility (intake, issue 17) ---
+    "intake_referral": {
+        Role.CASE_WORKER: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
+        PSY: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
+    "eligibility_figures": {
+        PM: R(S.ALL, _("small cells suppressed")),
+        OVS: R(S.ALL, _("small cells suppressed")),
+    },
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
@@ -616,6 +627,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "transition": _("Requesting phase transitions and closing cases"),
     "sign_off": _("Signing off transitions"),
     "gate_override": _("Overriding a gate"),
+    "intake_referral": _("Referrals before enrolment and their screening"),
+    "eligibility_figures": _("Refusal rates at screening"),
 }
 SCOPE_LABELS: dict[Scope, Any] = {
     Scope.ALL: _("all"),

@@ -1,0 +1,175 @@
+"""Demo intake: published criteria (the centre's in two versions), and referrals in every
+state — waiting, deferred, eligible, enrolled, refused for several reasons, referred
+elsewhere. All people invented."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from bahali.cases.demo import DemoCases
+from bahali.core.context import SYSTEM
+from bahali.geography.models import District
+from bahali.intake import services
+from bahali.intake.models import Referral
+from bahali.programmes.models import Programme
+from bahali.registry import services as registry
+from bahali.registry.models import Consent, ConsentPurpose
+
+NAMES = ["Gul Rehman", "Asfandyar", "Mir Hassan", "Sajjad Ali", "Shah Faisal", "Jehanzeb",
+         "Obaidullah", "Hamid Gul", "Anwar Zeb", "Karim Dad", "Niaz Wali", "Fazal Rabi",
+         "Tor Gul", "Sher Zaman", "Wahid Ullah", "Bakht Zada", "Amir Nawaz", "Roshan Khan",
+         "Dilawar", "Sadiq Jan", "Mehboob", "Inam Ullah"]  # fmt: skip
+FATHERS = ["Mian Gul", "Sultan Zeb", "Nek Muhammad", "Amir Zada", "Khan Zeb", "Pir Muhammad"]
+
+# source, referrer, days ago, age, involvement, accountability, voluntary, outcome, grounds
+# (outcome "" leaves the referral waiting; "enrolled" is eligible then enrolled)
+REFERRALS = [
+    ("security_forces", "District Security Liaison Office Swat", 3, 24, "member",
+     "no_pending_charge", True, "", ""),
+    ("family", "His elder brother", 1, 19, "supporter", "no_pending_charge", True, "", ""),
+    ("court", "Anti-terrorism court, Swat (diversion order)", 30, 22, "member",
+     "diverted_by_court", True, "deferred",
+     "Waiting for the court's written order before deciding."),
+    ("self", "Came to the centre himself", 20, 27, "supporter", "no_pending_charge", True,
+     "eligible", "All criteria met; wants vocational training."),
+    ("community", "Elders of Shah Dheri", 25, 23, "sympathiser", "no_pending_charge", True,
+     "eligible", "All criteria met; the family supports his return."),
+    ("cso", "Aman Welfare Society outreach", 40, 31, "member", "no_pending_charge", True,
+     "eligible", "All criteria met."),
+    ("security_forces", "District Security Liaison Office Swat", 45, 26, "member",
+     "diverted_by_court", True, "eligible", "All criteria met after the diversion order."),
+    ("family", "His mother, through the committee", 60, 21, "supporter", "no_pending_charge",
+     True, "enrolled", "All criteria met; consent and pledge taken."),
+    ("security_forces", "District Security Liaison Office Swat", 70, 29, "member",
+     "no_pending_charge", True, "enrolled", "All criteria met."),
+    ("court", "Sessions court, Mingora", 50, 44, "member", "no_pending_charge", True,
+     "not_eligible", "Above the programme's age range; referred for counselling."),
+    ("security_forces", "District Security Liaison Office Swat", 55, 35, "leader",
+     "no_pending_charge", True, "not_eligible",
+     "A commander: this programme does not admit leaders."),
+    ("security_forces", "District Security Liaison Office Swat", 65, 28, "member",
+     "pending_serious_charge", True, "not_eligible",
+     "A charge for serious violence is pending before the court."),
+    ("family", "His uncle", 35, 25, "supporter", "no_pending_charge", False, "not_eligible",
+     "He says he does not want to take part; participation is voluntary."),
+    ("community", "Elders of Sakhra", 38, 30, "mid_level", "serving_sentence", True,
+     "not_eligible", "Serving a sentence and a mid-level commander."),
+    ("cso", "Sahar Women's Development Forum", 15, 17, "sympathiser", "no_pending_charge",
+     True, "referred_elsewhere", "A juvenile: the juvenile programme is the right place."),
+]  # fmt: skip
+
+
+def _criteria(programmes: dict[str, Programme], swat: District) -> None:
+    bajaur = District.objects.filter(code="BJR").first()
+    homes = [d for d in (swat, bajaur) if d is not None]
+    centre = programmes["centre"]
+    services.publish_criteria(
+        actor=SYSTEM,
+        programme=centre,
+        min_age=18,
+        max_age=35,
+        involvement_levels=["sympathiser", "supporter", "member"],
+        accountability=["no_pending_charge", "diverted_by_court"],
+        voluntary_required=True,
+        residence=homes,
+        note="First published criteria.",
+    )
+    services.publish_criteria(
+        actor=SYSTEM,
+        programme=centre,
+        min_age=18,
+        max_age=40,
+        involvement_levels=["sympathiser", "supporter", "member"],
+        accountability=["no_pending_charge", "diverted_by_court"],
+        voluntary_required=True,
+        residence=homes,
+        note="Upper age raised to 40 after the review board's advice.",
+    )
+    services.publish_criteria(
+        actor=SYSTEM,
+        programme=programmes["prison"],
+        min_age=18,
+        accountability=["serving_sentence", "diverted_by_court"],
+        voluntary_required=True,
+        note="Adults serving a sentence or diverted by a court.",
+    )
+
+
+def load_demo_intake(world: DemoCases) -> None:
+    """Once: a second run finds referrals and stops."""
+    if Referral.objects.exists():
+        return
+    orgs = world.organisations
+    swat = world.district
+    programmes = {
+        p.code: p for p in Programme.objects.filter(code__in=["centre", "prison", "community"])
+    }
+    if "centre" not in programmes:
+        return
+    _criteria(programmes, swat)
+    centre = programmes["centre"]
+    today = timezone.localdate()
+    for index, row in enumerate(REFERRALS):
+        source, referrer, days, age, involvement, accountability, voluntary, outcome, grounds = (
+            row
+        )
+        participant = registry.register_participant(
+            actor=SYSTEM,
+            identity=registry.Identity(
+                name=NAMES[index % len(NAMES)],
+                father_name=FATHERS[index % len(FATHERS)],
+                birth_year=today.year - age,
+            ),
+            sex="m",
+            district=swat,
+            languages="ps,ur",
+            organisation=orgs["centre"],
+        )
+        referral = services.record_referral(
+            actor=SYSTEM,
+            participant=participant,
+            source=source,
+            referrer=referrer,
+            referring_organisation=orgs["security"] if source == "security_forces" else None,
+            referred_on=today - datetime.timedelta(days=days),
+            from_district=swat,
+            from_place="Matta" if index % 2 else "Mingora",
+            programme=centre,
+            organisation=orgs["centre"],
+        )
+        if not outcome:
+            continue
+        decision = "eligible" if outcome == "enrolled" else outcome
+        services.screen_referral(
+            actor=SYSTEM,
+            referral=referral,
+            outcome=decision,
+            grounds=grounds,
+            answers=services.Answers(
+                age=age,
+                involvement=involvement,
+                accountability=accountability,
+                voluntary=voluntary,
+                residence=swat,
+            ),
+            programme=centre if decision in ("eligible", "not_eligible") else None,
+            referred_to="Juvenile rehabilitation programme, Peshawar"
+            if decision == "referred_elsewhere"
+            else "",
+        )
+        if outcome == "enrolled":
+            registry.record_consent(
+                actor=SYSTEM,
+                participant=participant,
+                purpose=ConsentPurpose.PARTICIPATION,
+                given_by=Consent.GivenBy.SELF,
+                method=Consent.Method.SIGNED,
+                given_on=today,
+            )
+            registry.record_pledge(
+                actor=SYSTEM, participant=participant, pledged_on=today, witnesses="Maulana Idris"
+            )
+            referral.refresh_from_db()
+            services.enrol_from_referral(actor=SYSTEM, referral=referral)

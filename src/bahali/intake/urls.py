@@ -1,0 +1,15 @@
+from django.urls import path
+
+from bahali.intake import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("refusal-rates/", views.refusal_rates, name="rates"),
+    path("new/<str:code>/", views.new_referral, name="new"),
+    path("criteria/<slug:code>/", views.programme_criteria, name="criteria"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/screen/", views.screen, name="screen"),
+    path("<int:pk>/enrol/", views.enrol, name="enrol"),
+]
