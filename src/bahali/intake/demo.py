@@ -1,6 +1,9 @@
-"""Demo intake: published criteria (the centre's in two versions), and referrals in every
-state — waiting, deferred, eligible, enrolled, refused for several reasons, referred
-elsewhere. All people invented."""
+"""Demo intake: published criteria (the community programme's in two versions, the prison
+programme's), and referrals in every state — waiting, deferred, eligible, enrolled, refused
+for several reasons, referred elsewhere. All people invented.
+
+The centre programme publishes no criteria in the demo: it still enrols directly, as the
+pathway's browser journeys do."""
 
 from __future__ import annotations
 
@@ -64,10 +67,10 @@ REFERRALS = [
 def _criteria(programmes: dict[str, Programme], swat: District) -> None:
     bajaur = District.objects.filter(code="BJR").first()
     homes = [d for d in (swat, bajaur) if d is not None]
-    centre = programmes["centre"]
+    community = programmes["community"]
     services.publish_criteria(
         actor=SYSTEM,
-        programme=centre,
+        programme=community,
         min_age=18,
         max_age=35,
         involvement_levels=["sympathiser", "supporter", "member"],
@@ -78,7 +81,7 @@ def _criteria(programmes: dict[str, Programme], swat: District) -> None:
     )
     services.publish_criteria(
         actor=SYSTEM,
-        programme=centre,
+        programme=community,
         min_age=18,
         max_age=40,
         involvement_levels=["sympathiser", "supporter", "member"],
@@ -106,10 +109,10 @@ def load_demo_intake(world: DemoCases) -> None:
     programmes = {
         p.code: p for p in Programme.objects.filter(code__in=["centre", "prison", "community"])
     }
-    if "centre" not in programmes:
+    if len(programmes) < 3:
         return
     _criteria(programmes, swat)
-    centre = programmes["centre"]
+    community = programmes["community"]
     today = timezone.localdate()
     for index, row in enumerate(REFERRALS):
         source, referrer, days, age, involvement, accountability, voluntary, outcome, grounds = (
@@ -136,7 +139,7 @@ def load_demo_intake(world: DemoCases) -> None:
             referred_on=today - datetime.timedelta(days=days),
             from_district=swat,
             from_place="Matta" if index % 2 else "Mingora",
-            programme=centre,
+            programme=community,
             organisation=orgs["centre"],
         )
         if not outcome:
@@ -154,7 +157,7 @@ def load_demo_intake(world: DemoCases) -> None:
                 voluntary=voluntary,
                 residence=swat,
             ),
-            programme=centre if decision in ("eligible", "not_eligible") else None,
+            programme=community if decision in ("eligible", "not_eligible") else None,
             referred_to="Juvenile rehabilitation programme, Peshawar"
             if decision == "referred_elsewhere"
             else "",
