@@ -91,7 +91,7 @@ class ReferralDetailOut(ReferralOut):
 
     @staticmethod
     def resolve_screenings(obj: Referral) -> list[Any]:
-        return list(obj.screenings.select_related("programme", "criteria_version"))  # type: ignore[attr-defined]
+        return list(obj.screenings.select_related("programme", "criteria_version"))
 
 
 class ReferralIn(Schema):
@@ -274,7 +274,7 @@ def intake_screen_referral(
                 expected_version=payload.version,
             ),
         ),
-        lambda pk: referral.screenings.get(pk=pk),  # type: ignore[attr-defined]
+        lambda pk: referral.screenings.get(pk=pk),
     )
 
 
@@ -325,5 +325,5 @@ def intake_programme_criteria(request: AuthedRequest, code: str) -> Any:
                 for c in criteria.criteria_of(v)
             ],
         }
-        for v in programme.criteria_versions.prefetch_related("residence").order_by("-number")  # type: ignore[attr-defined]
+        for v in programme.criteria_versions.prefetch_related("residence").order_by("-number")
     ]

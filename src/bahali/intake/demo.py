@@ -115,9 +115,7 @@ def load_demo_intake(world: DemoCases) -> None:
     community = programmes["community"]
     today = timezone.localdate()
     for index, row in enumerate(REFERRALS):
-        source, referrer, days, age, involvement, accountability, voluntary, outcome, grounds = (
-            row
-        )
+        source, referrer, days, age, involvement, accountability, voluntary, outcome, grounds = row
         participant = registry.register_participant(
             actor=SYSTEM,
             identity=registry.Identity(

@@ -167,7 +167,9 @@ class ReferralFilter(FilterSet):
         if status:
             queryset = queryset.filter(status=status)
         else:
-            queryset = queryset.filter(status__in=[ReferralStatus.RECEIVED, ReferralStatus.DEFERRED])
+            queryset = queryset.filter(
+                status__in=[ReferralStatus.RECEIVED, ReferralStatus.DEFERRED]
+            )
         if found.get("source"):
             queryset = queryset.filter(source=found["source"])
         return queryset

@@ -60,7 +60,7 @@ CASE_SOURCE = {
 
 def current_criteria(programme: Programme) -> CriteriaVersion | None:
     """The criteria a new screening for ``programme`` applies: its latest version."""
-    return programme.criteria_versions.order_by("-number").first()  # type: ignore[attr-defined]
+    return programme.criteria_versions.order_by("-number").first()
 
 
 # --- criteria -----------------------------------------------------------------------
@@ -105,7 +105,7 @@ def publish_criteria(
         raise ValidationError(errors)
     # numbering is serialised on the programme's row: two publications get two numbers
     Programme.objects.select_for_update().filter(pk=programme.pk).first()
-    last = programme.criteria_versions.aggregate(n=models.Max("number"))["n"] or 0  # type: ignore[attr-defined]
+    last = programme.criteria_versions.aggregate(n=models.Max("number"))["n"] or 0
     version = CriteriaVersion(
         programme=programme,
         number=last + 1,
@@ -368,7 +368,7 @@ def enrolment_check(participant: Participant, programme: Programme, basis: Any) 
         ):
             return [_("Enrolment starts from a referral found eligible for this programme.")]
         return []
-    if programme.criteria_versions.exists():  # type: ignore[attr-defined]
+    if programme.criteria_versions.exists():
         return [
             _(
                 "This programme enrols from an eligible referral: record the referral and "
@@ -433,7 +433,8 @@ def refusal_rates(screenings: Any) -> dict[str, list[RateRow]]:
         return [_row(labels.get(k, k or "—"), n, r) for k, (n, r) in sorted(counts.items())]
 
     programmes = {
-        p.code: p.label for p in Programme.objects.filter(code__in={r["programme__code"] for r in rows})
+        p.code: p.label
+        for p in Programme.objects.filter(code__in={r["programme__code"] for r in rows})
     }
     districts = {
         d.code: d.local_name

@@ -106,7 +106,7 @@ def new_referral(request: AuthedRequest, code: str) -> HttpResponse:
 
 def _screenings(referral: Referral) -> list[dict[str, Any]]:
     found = []
-    for screening in referral.screenings.select_related(  # type: ignore[attr-defined]
+    for screening in referral.screenings.select_related(
         "programme", "criteria_version", "screened_by"
     ).order_by("-screened_on", "-pk"):
         found.append(
@@ -280,7 +280,7 @@ def programme_criteria(request: AuthedRequest, code: str) -> HttpResponse:
             return redirect("intake:criteria", code=programme.code)
     versions = [
         {"version": v, "criteria": criteria.criteria_of(v), "used": v.screenings.count()}
-        for v in programme.criteria_versions.select_related("published_by")  # type: ignore[attr-defined]
+        for v in programme.criteria_versions.select_related("published_by")
         .prefetch_related("residence")
         .order_by("-number")
     ]

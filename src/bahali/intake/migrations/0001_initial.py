@@ -6,106 +6,358 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0006_signoff_one_sign_off_per_kind'),
-        ('geography', '0002_pakistan'),
-        ('organisations', '0001_initial'),
-        ('programmes', '0002_phase_reassess_every_days'),
-        ('registry', '0002_sealed_values_bound_to_rows'),
+        ("cases", "0006_signoff_one_sign_off_per_kind"),
+        ("geography", "0002_pakistan"),
+        ("organisations", "0001_initial"),
+        ("programmes", "0002_phase_reassess_every_days"),
+        ("registry", "0002_sealed_values_bound_to_rows"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CriteriaVersion',
+            name="CriteriaVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('min_age', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='youngest age admitted')),
-                ('max_age', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='oldest age admitted')),
-                ('sex', models.CharField(blank=True, choices=[('', 'Any'), ('m', 'Men and boys only'), ('f', 'Women and girls only')], default='', max_length=1, verbose_name='sex')),
-                ('involvement_levels', models.JSONField(default=list, verbose_name='involvement levels admitted')),
-                ('accountability', models.JSONField(default=list, verbose_name='criminal-accountability statuses admitted')),
-                ('voluntary_required', models.BooleanField(default=True, verbose_name='must come voluntarily')),
-                ('note', models.TextField(blank=True, verbose_name='what changed and why')),
-                ('published_on', models.DateField(verbose_name='published on')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='criteria_versions', to='programmes.programme', verbose_name='programme')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
-                ('residence', models.ManyToManyField(blank=True, related_name='+', to='geography.district', verbose_name='must reside in')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "min_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="youngest age admitted"
+                    ),
+                ),
+                (
+                    "max_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="oldest age admitted"
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Any"),
+                            ("m", "Men and boys only"),
+                            ("f", "Women and girls only"),
+                        ],
+                        default="",
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                (
+                    "involvement_levels",
+                    models.JSONField(default=list, verbose_name="involvement levels admitted"),
+                ),
+                (
+                    "accountability",
+                    models.JSONField(
+                        default=list, verbose_name="criminal-accountability statuses admitted"
+                    ),
+                ),
+                (
+                    "voluntary_required",
+                    models.BooleanField(default=True, verbose_name="must come voluntarily"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="what changed and why")),
+                ("published_on", models.DateField(verbose_name="published on")),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="criteria_versions",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="published by",
+                    ),
+                ),
+                (
+                    "residence",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="geography.district",
+                        verbose_name="must reside in",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'eligibility criteria version',
-                'verbose_name_plural': 'eligibility criteria versions',
-                'ordering': ['programme', '-number'],
+                "verbose_name": "eligibility criteria version",
+                "verbose_name_plural": "eligibility criteria versions",
+                "ordering": ["programme", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('source', models.CharField(choices=[('security_forces', 'Security forces'), ('court', 'Court'), ('family', 'Family'), ('self', 'Self-referral'), ('community', 'Community'), ('cso', 'Civil-society organisation')], max_length=20, verbose_name='referred by')),
-                ('referrer', models.CharField(max_length=200, verbose_name='who referred (office or person)')),
-                ('referred_on', models.DateField(verbose_name='referred on')),
-                ('from_place', models.CharField(blank=True, max_length=200, verbose_name='referred from (place)')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('status', models.CharField(choices=[('received', 'Waiting for screening'), ('deferred', 'Deferred'), ('eligible', 'Eligible'), ('not_eligible', 'Not eligible'), ('referred_elsewhere', 'Referred elsewhere'), ('enrolled', 'Enrolled')], default='received', max_length=20, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('case', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='intake_referral', to='cases.case', verbose_name='case')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geography.district', verbose_name='district')),
-                ('eligible_for', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.programme', verbose_name='eligible for')),
-                ('from_district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geography.district', verbose_name='referred from (district)')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='intake_referrals', to='registry.participant', verbose_name='participant')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.programme', verbose_name='programme asked for')),
-                ('receiving_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='intake_referrals', to='organisations.organisation', verbose_name='received by')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('referring_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation', verbose_name='referring organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("security_forces", "Security forces"),
+                            ("court", "Court"),
+                            ("family", "Family"),
+                            ("self", "Self-referral"),
+                            ("community", "Community"),
+                            ("cso", "Civil-society organisation"),
+                        ],
+                        max_length=20,
+                        verbose_name="referred by",
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.CharField(
+                        max_length=200, verbose_name="who referred (office or person)"
+                    ),
+                ),
+                ("referred_on", models.DateField(verbose_name="referred on")),
+                (
+                    "from_place",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="referred from (place)"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Waiting for screening"),
+                            ("deferred", "Deferred"),
+                            ("eligible", "Eligible"),
+                            ("not_eligible", "Not eligible"),
+                            ("referred_elsewhere", "Referred elsewhere"),
+                            ("enrolled", "Enrolled"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intake_referral",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geography.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "eligible_for",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.programme",
+                        verbose_name="eligible for",
+                    ),
+                ),
+                (
+                    "from_district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geography.district",
+                        verbose_name="referred from (district)",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intake_referrals",
+                        to="registry.participant",
+                        verbose_name="participant",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.programme",
+                        verbose_name="programme asked for",
+                    ),
+                ),
+                (
+                    "receiving_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intake_referrals",
+                        to="organisations.organisation",
+                        verbose_name="received by",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "referring_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                        verbose_name="referring organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral before enrolment',
-                'verbose_name_plural': 'referrals before enrolment',
-                'ordering': ['referred_on', 'pk'],
+                "verbose_name": "referral before enrolment",
+                "verbose_name_plural": "referrals before enrolment",
+                "ordering": ["referred_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Screening',
+            name="Screening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('answers', models.JSONField(default=list, verbose_name='answers')),
-                ('failed', models.JSONField(default=list, verbose_name='criteria not met')),
-                ('outcome', models.CharField(choices=[('eligible', 'Eligible for the programme'), ('not_eligible', 'Not eligible'), ('referred_elsewhere', 'Referred elsewhere'), ('deferred', 'Deferred')], max_length=20, verbose_name='decision')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('referred_to', models.CharField(blank=True, max_length=200, verbose_name='referred to')),
-                ('screened_on', models.DateField(verbose_name='screened on')),
-                ('criteria_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='screenings', to='intake.criteriaversion', verbose_name='criteria applied')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.programme', verbose_name='programme')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='screenings', to='intake.referral', verbose_name='referral')),
-                ('screened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='screened by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("answers", models.JSONField(default=list, verbose_name="answers")),
+                ("failed", models.JSONField(default=list, verbose_name="criteria not met")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("eligible", "Eligible for the programme"),
+                            ("not_eligible", "Not eligible"),
+                            ("referred_elsewhere", "Referred elsewhere"),
+                            ("deferred", "Deferred"),
+                        ],
+                        max_length=20,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "referred_to",
+                    models.CharField(blank=True, max_length=200, verbose_name="referred to"),
+                ),
+                ("screened_on", models.DateField(verbose_name="screened on")),
+                (
+                    "criteria_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="screenings",
+                        to="intake.criteriaversion",
+                        verbose_name="criteria applied",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="screenings",
+                        to="intake.referral",
+                        verbose_name="referral",
+                    ),
+                ),
+                (
+                    "screened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="screened by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'screening',
-                'verbose_name_plural': 'screenings',
-                'ordering': ['-screened_on', '-pk'],
+                "verbose_name": "screening",
+                "verbose_name_plural": "screenings",
+                "ordering": ["-screened_on", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='criteriaversion',
-            constraint=models.UniqueConstraint(fields=('programme', 'number'), name='criteria_number_once'),
+            model_name="criteriaversion",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "number"), name="criteria_number_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['receiving_organisation', 'status'], name='intake_org_status'),
+            model_name="referral",
+            index=models.Index(
+                fields=["receiving_organisation", "status"], name="intake_org_status"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['district', 'status'], name='intake_district_status'),
+            model_name="referral",
+            index=models.Index(fields=["district", "status"], name="intake_district_status"),
         ),
     ]

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from bahali.cases import services as cases
 from bahali.cases.models import Case
-from bahali.core.context import SYSTEM
 from bahali.core.versioning import Conflict
 from bahali.intake import criteria, services
 from bahali.intake.models import Referral, ReferralStatus, Screening
