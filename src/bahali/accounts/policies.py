@@ -212,6 +212,14 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: R(S.ALL, _("small cells suppressed")),
         OVS: R(S.ALL, _("small cells suppressed")),
     },
+    "eligibility_confirmation": {PM: W(S.DISTRICTS, _("the extra gate for some levels"))},
+    # who the person was in the group: sealed like clinical data, each reading recorded
+    "classification": {
+        Role.CASE_WORKER: RW(S.TEAM),
+        PSY: RW(S.TEAM),
+        PM: RW(S.DISTRICTS),
+    },
+    "armed_group": {PM: RW(S.ALL)},
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
@@ -629,6 +637,9 @@ RESOURCE_LABELS: dict[str, Any] = {
     "gate_override": _("Overriding a gate"),
     "intake_referral": _("Referrals before enrolment and their screening"),
     "eligibility_figures": _("Refusal rates at screening"),
+    "eligibility_confirmation": _("Confirming eligibility (the extra gate)"),
+    "classification": _("Who the person was in the group"),
+    "armed_group": _("The list of groups"),
 }
 SCOPE_LABELS: dict[Scope, Any] = {
     Scope.ALL: _("all"),

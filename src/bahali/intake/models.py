@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.sealing import Sealed, SealedRow
 from bahali.intake.querysets import ReferralQuerySet, ScreeningQuerySet
 
 
@@ -92,6 +93,14 @@ class CriteriaVersion(AuditedModel):
     involvement_levels = models.JSONField(_("involvement levels admitted"), default=list)
     accountability = models.JSONField(_("criminal-accountability statuses admitted"), default=list)
     voluntary_required = models.BooleanField(_("must come voluntarily"), default=True)
+    juvenile_programme = models.BooleanField(
+        _("a programme for juveniles"),
+        default=False,
+        help_text=_("A person under 18 may be found eligible only for a juvenile programme."),
+    )
+    confirm_levels = models.JSONField(
+        _("involvement levels needing a manager's confirmation"), default=list
+    )
     residence = models.ManyToManyField(
         "geography.District",
         verbose_name=_("must reside in"),
@@ -177,6 +186,16 @@ class Referral(AuditedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
     )
+    needs_confirmation = models.BooleanField(_("needs a manager's confirmation"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eligibility confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_on = models.DateField(_("eligibility confirmed on"), null=True, blank=True)
     eligible_for = models.ForeignKey(
         "programmes.Programme",
         verbose_name=_("eligible for"),
@@ -229,12 +248,14 @@ class Referral(AuditedModel):
         return self.status in OPEN_STATUSES
 
 
-class Screening(AuditedModel):
+class Screening(SealedRow, AuditedModel):
     """One screening of a referral and the decision it ended in. The criteria version
     applied and each criterion's answer are kept as they were (``answers``: a list of
     ``{"criterion", "answer", "met"}``); ``failed`` names the criteria that excluded."""
 
-    audit_secret_fields: ClassVar[frozenset[str]] = frozenset({"reason", "answers"})
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset({"reason", "sealed_answers"})
+    # Each criterion's answer (age, involvement, accountability, ...): sealed at rest.
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_answers": "intake.screening.answers"}
 
     referral = models.ForeignKey(
         Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="screenings"
@@ -255,7 +276,8 @@ class Screening(AuditedModel):
         blank=True,
         related_name="screenings",
     )
-    answers = models.JSONField(_("answers"), default=list)
+    sealed_answers = models.TextField(_("answers (sealed)"), blank=True)
+    answer_data = Sealed("sealed_answers", json=True)
     failed = models.JSONField(_("criteria not met"), default=list)
     outcome = models.CharField(_("decision"), max_length=20, choices=Outcome.choices)
     reason = models.TextField(_("reason"))
@@ -280,5 +302,84 @@ class Screening(AuditedModel):
     def __str__(self) -> str:
         return f"screening {self.pk}"
 
+    @property
+    def answers(self) -> list[dict[str, object]]:
+        """Each criterion with its answer and whether it was met (opened from the seal)."""
+        return list(self.answer_data.get("rows", []))
+
     def audit_label(self) -> str:
         return f"screening {self.pk} of referral R-{self.referral_id}"
+
+
+class ArmedGroup(AuditedModel):
+    """A group a person may have belonged to: a configurable list (the demo's are invented)."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_label(self) -> str:
+        return f"group {self.name}"
+
+
+class GroupRole(models.TextChoices):
+    FIGHTER = "fighter", _("Fighter")
+    LOGISTICS = "logistics", _("Logistics")
+    RECRUITMENT = "recruitment", _("Recruitment")
+    PROPAGANDA = "propaganda", _("Propaganda")
+    FINANCE = "finance", _("Finance")
+    OTHER = "other", _("Other")
+
+
+class Joined(models.TextChoices):
+    COERCED = "coerced", _("Coerced")
+    VOLUNTARY = "voluntary", _("Voluntary")
+    BORN_INTO = "born_into", _("Born into it")
+
+
+CHILD_AGE = 18  # involvement that began younger than this: a child recruited
+
+
+class Classification(SealedRow, AuditedModel):
+    """Who the person was in the group. Sealed like clinical data: the group, level, roles,
+    how they joined, age at first involvement and time in the group are one sealed value,
+    opened only for the roles granted ``classification`` (each reading recorded)."""
+
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset({"sealed_details"})
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_details": "intake.classification.details"}
+
+    participant = models.OneToOneField(
+        "registry.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="classification",
+    )
+    sealed_details = models.TextField(_("classification (sealed)"), blank=True)
+    details = Sealed("sealed_details", json=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_on = models.DateField(_("recorded on"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("classification")
+        verbose_name_plural = _("classifications")
+
+    def __str__(self) -> str:
+        return f"classification of {self.participant_id}"
+
+    def audit_label(self) -> str:
+        return f"classification of participant {self.participant_id}"

@@ -10,6 +10,7 @@ published criteria enrol directly, as before.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
+from bahali.audit.services import record
 from bahali.cases import services as cases
 from bahali.cases.models import Case, ReferralSource
 from bahali.core.context import SystemActor, service
@@ -29,10 +31,15 @@ from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import District
 from bahali.intake import criteria
 from bahali.intake.models import (
+    CHILD_AGE,
     OPEN_STATUSES,
     Accountability,
+    ArmedGroup,
+    Classification,
     CriteriaVersion,
+    GroupRole,
     Involvement,
+    Joined,
     Outcome,
     Referral,
     ReferralStatus,
@@ -79,6 +86,8 @@ def publish_criteria(
     voluntary_required: bool = True,
     residence: Iterable[District] = (),
     note: str = "",
+    juvenile_programme: bool = False,
+    confirm_levels: Iterable[str] = ("leader",),
 ) -> CriteriaVersion:
     """Publish the next version of ``programme``'s criteria. Earlier versions stay as they
     were: screenings done under them keep pointing at them."""
@@ -98,6 +107,9 @@ def publish_criteria(
     statuses = list(dict.fromkeys(accountability))
     if any(status not in Accountability.values for status in statuses):
         errors["accountability"] = _("Choose one of the listed options.")
+    confirming = list(dict.fromkeys(confirm_levels))
+    if any(level not in Involvement.values for level in confirming):
+        errors["confirm_levels"] = _("Choose one of the listed options.")
     note = (note or "").strip()
     if len(note) > MAX_TEXT:
         errors["note"] = _("This is too long.")
@@ -115,6 +127,8 @@ def publish_criteria(
         involvement_levels=[v for v in Involvement.values if v in levels],
         accountability=[v for v in Accountability.values if v in statuses],
         voluntary_required=voluntary_required,
+        juvenile_programme=juvenile_programme,
+        confirm_levels=[v for v in Involvement.values if v in confirming],
         note=note,
         published_by=user_of(actor),
         published_on=local_today(),
@@ -283,6 +297,9 @@ def screen_referral(
     if errors:
         raise ValidationError(errors)
     version = current_criteria(programme) if programme is not None else None
+    involvement = answers.involvement or classified_level(referral.participant)
+    if involvement != answers.involvement:
+        answers = dataclasses.replace(answers, involvement=involvement)
     if needs_programme and version is None:
         raise ValidationError(
             {"programme": _("This programme has published no eligibility criteria yet.")}
@@ -297,6 +314,19 @@ def screen_referral(
             )
         if programme is not None and not programme.is_active:
             raise ValidationError({"programme": _("This programme is not taking new cases.")})
+        juvenile = referral.participant.is_juvenile or (
+            answers.age is not None and answers.age < CHILD_AGE
+        )
+        if juvenile and version is not None and not version.juvenile_programme:
+            raise ValidationError(
+                {
+                    "programme": _(
+                        "A child goes to a juvenile programme (%(programmes)s): refer the "
+                        "person there instead."
+                    )
+                    % {"programmes": ", ".join(juvenile_programmes()) or "—"}
+                }
+            )
     if outcome == Outcome.NOT_ELIGIBLE and not failed:
         raise ValidationError(
             _("Every criterion is met: a refusal must name the criteria that were not met.")
@@ -307,7 +337,6 @@ def screen_referral(
         referral=referral,
         programme=programme,
         criteria_version=version,
-        answers=results,
         failed=failed if outcome == Outcome.NOT_ELIGIBLE else [],
         outcome=outcome,
         reason=grounds,
@@ -315,6 +344,7 @@ def screen_referral(
         screened_by=user_of(actor),
         screened_on=local_today(),
     )
+    screening.answer_data = {"rows": results}
     screening.save()
     referral.status = {
         Outcome.ELIGIBLE: ReferralStatus.ELIGIBLE,
@@ -323,6 +353,9 @@ def screen_referral(
         Outcome.DEFERRED: ReferralStatus.DEFERRED,
     }[Outcome(outcome)]
     referral.eligible_for = programme if outcome == Outcome.ELIGIBLE else None
+    referral.needs_confirmation = bool(
+        outcome == Outcome.ELIGIBLE and version and involvement in version.confirm_levels
+    )
     referral.save()
     return screening
 
@@ -356,6 +389,30 @@ def enrol_from_referral(
     )
 
 
+@service
+def confirm_eligibility(
+    *, actor: Actor, referral: Referral, expected_version: int | None = None
+) -> Referral:
+    """The additional gate a programme sets for some levels of involvement (a leader): a
+    programme manager, not the person who screened, confirms the eligibility, once."""
+    policies.require(actor, "eligibility_confirmation.write", referral)
+    _lock(referral)
+    if referral.status != ReferralStatus.ELIGIBLE or not referral.needs_confirmation:
+        raise Conflict(_("This referral needs no confirmation."))
+    if referral.confirmed_on is not None:
+        raise Conflict(_("The eligibility has been confirmed already."))
+    last = referral.screenings.order_by("-pk").first()
+    user = user_of(actor)
+    if user is not None and last is not None and last.screened_by_id == user.pk:
+        raise ValidationError(_("Someone other than the person who screened must confirm."))
+    claim_version(referral, expected_version)
+    referral.refresh_from_db()
+    referral.confirmed_by = user
+    referral.confirmed_on = local_today()
+    referral.save()
+    return referral
+
+
 def enrolment_check(participant: Participant, programme: Programme, basis: Any) -> list[str]:
     """Registered into ``cases.services.ENROLMENT_CHECKS``: a programme with published
     criteria enrols only from an eligible referral of this person for it."""
@@ -367,6 +424,13 @@ def enrolment_check(participant: Participant, programme: Programme, basis: Any) 
             or basis.case_id is not None
         ):
             return [_("Enrolment starts from a referral found eligible for this programme.")]
+        if basis.needs_confirmation and basis.confirmed_on is None:
+            return [
+                _(
+                    "At this level of involvement a programme manager must confirm the "
+                    "eligibility before enrolment."
+                )
+            ]
         return []
     if programme.criteria_versions.exists():
         return [
@@ -384,6 +448,151 @@ def enrolled(case: Case, basis: Any) -> None:
         basis.case = case
         basis.status = ReferralStatus.ENROLLED
         basis.save()
+
+
+# --- who the person was in the group (sealed) ------------------------------------------
+
+
+def juvenile_programmes() -> list[str]:
+    """The programmes whose current criteria are for juveniles (where a child is routed)."""
+    found = []
+    for programme in Programme.objects.filter(is_active=True).order_by("code"):
+        version = current_criteria(programme)
+        if version is not None and version.juvenile_programme:
+            found.append(programme.label)
+    return found
+
+
+def classified_level(participant: Participant) -> str:
+    """The involvement level recorded in the participant's classification ("" if none)."""
+    classification = Classification.objects.filter(participant=participant).first()
+    if classification is None:
+        return ""
+    return str(classification.details.get("involvement", ""))
+
+
+@service
+def add_group(*, actor: Actor, name: str) -> ArmedGroup:
+    policies.require(actor, "armed_group.write")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120:
+        raise ValidationError({"name": _("Give the group's name (up to 120 characters).")})
+    if ArmedGroup.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("This group is on the list already.")})
+    group = ArmedGroup(name=name)
+    group.save()
+    return group
+
+
+@dataclass(frozen=True)
+class ClassificationDetails:
+    group: ArmedGroup | None
+    involvement: str
+    roles: list[str]
+    joined: str
+    age_at_first_involvement: int | None
+    months_in_group: int | None
+
+    @property
+    def child_recruited(self) -> bool:
+        age = self.age_at_first_involvement
+        return age is not None and age < CHILD_AGE
+
+    def labels(self) -> dict[str, Any]:
+        return {
+            "group": self.group.name if self.group else "—",
+            "involvement": dict(Involvement.choices).get(self.involvement, "—"),
+            "roles": ", ".join(str(dict(GroupRole.choices).get(r, r)) for r in self.roles) or "—",
+            "joined": dict(Joined.choices).get(self.joined, "—"),
+        }
+
+
+def _details(classification: Classification) -> ClassificationDetails:
+    data = classification.details
+    group = ArmedGroup.objects.filter(pk=data.get("group")).first() if data.get("group") else None
+    return ClassificationDetails(
+        group=group,
+        involvement=data.get("involvement", ""),
+        roles=list(data.get("roles", [])),
+        joined=data.get("joined", ""),
+        age_at_first_involvement=data.get("age_at_first_involvement"),
+        months_in_group=data.get("months_in_group"),
+    )
+
+
+@service
+def read_classification(
+    *, actor: Actor, participant: Participant
+) -> tuple[Classification, ClassificationDetails] | None:
+    """Open who the person was in the group, for the roles granted it; each reading recorded."""
+    policies.require(actor, "classification.read", participant)
+    classification = Classification.objects.filter(participant=participant).first()
+    if classification is None:
+        return None
+    record("classification.read", obj=classification)
+    return classification, _details(classification)
+
+
+@service
+def record_classification(
+    *,
+    actor: Actor,
+    participant: Participant,
+    group: ArmedGroup | None,
+    involvement: str,
+    roles: Iterable[str] = (),
+    joined: str = "",
+    age_at_first_involvement: int | None = None,
+    months_in_group: int | None = None,
+    expected_version: int | None = None,
+) -> Classification:
+    """Record (or correct) who the person was in the group; sealed at rest."""
+    policies.require(actor, "classification.write", participant)
+    errors: dict[str, str] = {}
+    if involvement not in Involvement.values:
+        errors["involvement"] = _("Choose one of the listed options.")
+    chosen_roles = list(dict.fromkeys(roles))
+    if any(r not in GroupRole.values for r in chosen_roles):
+        errors["roles"] = _("Choose one of the listed options.")
+    if joined and joined not in Joined.values:
+        errors["joined"] = _("Choose one of the listed options.")
+    if age_at_first_involvement is not None and not 0 < age_at_first_involvement <= 100:
+        errors["age_at_first_involvement"] = _("Give an age between 1 and 100.")
+    if months_in_group is not None and not 0 <= months_in_group <= 1200:
+        errors["months_in_group"] = _("Give a number of months between 0 and 1200.")
+    if group is not None and not group.is_active:
+        errors["group"] = _("Choose a group in use.")
+    if errors:
+        raise ValidationError(errors)
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    classification = Classification.objects.filter(participant=participant).first()
+    if classification is None:
+        classification = Classification(participant=participant)
+    else:
+        claim_version(classification, expected_version)
+        classification.refresh_from_db()
+    classification.details = {
+        "group": group.pk if group else None,
+        "involvement": involvement,
+        "roles": [r for r in GroupRole.values if r in chosen_roles],
+        "joined": joined,
+        "age_at_first_involvement": age_at_first_involvement,
+        "months_in_group": months_in_group,
+    }
+    classification.recorded_by = user_of(actor)
+    classification.recorded_on = local_today()
+    classification.save()
+    return classification
+
+
+def groups_of(participant_ids: Iterable[int]) -> dict[int, str]:
+    """Each participant's group name, opened from the seals, for aggregate figures only."""
+    names = dict(ArmedGroup.objects.values_list("pk", "name"))
+    found = {}
+    for classification in Classification.objects.filter(participant__in=list(participant_ids)):
+        group = classification.details.get("group")
+        found[classification.participant_id] = names.get(group, "") if group else ""
+    return found
 
 
 # --- refusal figures -----------------------------------------------------------------
@@ -412,7 +621,7 @@ def _row(label: Any, decided: int, refused: int) -> RateRow:
 
 def refusal_rates(screenings: Any) -> dict[str, list[RateRow]]:
     """Refusal rates among eligibility decisions (eligible or not), by programme, district,
-    sex and age band; any cell under five (or derivable from one) is suppressed."""
+    sex, age band and group; any cell under five (or derivable from one) is suppressed."""
     decided = screenings.filter(outcome__in=[Outcome.ELIGIBLE, Outcome.NOT_ELIGIBLE])
     rows = list(
         decided.values(
@@ -421,8 +630,12 @@ def refusal_rates(screenings: Any) -> dict[str, list[RateRow]]:
             "referral__district__code",
             "referral__participant__sex",
             "referral__participant__age_band",
+            "referral__participant",
         )
     )
+    groups = groups_of({r["referral__participant"] for r in rows})
+    for row in rows:
+        row["group"] = groups.get(row["referral__participant"], "")
 
     def group(key: str, labels: dict[str, Any]) -> list[RateRow]:
         counts: dict[str, list[int]] = {}
@@ -445,4 +658,5 @@ def refusal_rates(screenings: Any) -> dict[str, list[RateRow]]:
         "district": group("referral__district__code", districts),
         "sex": group("referral__participant__sex", {"m": _("Male"), "f": _("Female")}),
         "age_band": group("referral__participant__age_band", dict(AgeBand.choices)),
+        "group": group("group", {"": _("Not classified")}),
     }
