@@ -25,7 +25,7 @@ from bahali.intake.lookups import (
     get_programme_for_user,
     get_referral_for_user,
 )
-from bahali.intake.models import Referral
+from bahali.intake.models import ArmedGroup, Referral
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
 from bahali.registry.models import Participant
@@ -125,6 +125,34 @@ class EnrolmentIn(Schema):
 
 class EnrolmentOut(Schema):
     case_id: int
+
+
+class ClassificationIn(Schema):
+    group_id: int | None = None
+    involvement: str = Field(..., description="sympathiser, supporter, member, mid_level, leader")
+    roles: list[str] = Field(
+        default_factory=list,
+        description="fighter, logistics, recruitment, propaganda, finance, other",
+    )
+    joined: str = Field("", description="coerced, voluntary, born_into")
+    age_at_first_involvement: int | None = None
+    months_in_group: int | None = None
+    version: int | None = None
+
+
+class ClassificationOut(Schema):
+    group: str | None
+    involvement: str
+    roles: list[str]
+    joined: str
+    age_at_first_involvement: int | None
+    months_in_group: int | None
+    child_recruited: bool
+    version: int
+
+
+class ConfirmationIn(Schema):
+    version: int
 
 
 class CriterionOut(Schema):
@@ -327,3 +355,81 @@ def intake_programme_criteria(request: AuthedRequest, code: str) -> Any:
         }
         for v in programme.criteria_versions.prefetch_related("residence").order_by("-number")
     ]
+
+
+def _participant_for(request: AuthedRequest, code: str, verb: str) -> Participant:
+    participant = Participant.objects.active().filter(code=code.strip().upper()).first()
+    if participant is None or not policies.can(request.user, f"classification.{verb}", participant):
+        raise Http404
+    return participant
+
+
+def _classification_out(found: Any) -> dict[str, Any]:
+    row, details = found
+    return {
+        "group": details.group.name if details.group else None,
+        "involvement": details.involvement,
+        "roles": details.roles,
+        "joined": details.joined,
+        "age_at_first_involvement": details.age_at_first_involvement,
+        "months_in_group": details.months_in_group,
+        "child_recruited": details.child_recruited,
+        "version": row.version,
+    }
+
+
+@router.get(
+    "/intake/participants/{code}/classification",
+    response={200: ClassificationOut, 404: Error},
+    summary="Who the person was in the group (sealed; the roles that need it; reading recorded)",
+)
+def intake_get_classification(request: AuthedRequest, code: str) -> Any:
+    participant = _participant_for(request, code, "read")
+    found = services.read_classification(actor=request.user, participant=participant)
+    if found is None:
+        raise Http404
+    return _classification_out(found)
+
+
+@router.put(
+    "/intake/participants/{code}/classification",
+    response={200: ClassificationOut, 404: Error, 409: Error, 422: Error},
+    summary="Record or correct who the person was in the group",
+)
+def intake_put_classification(request: AuthedRequest, code: str, payload: ClassificationIn) -> Any:
+    participant = _participant_for(request, code, "write")
+    group = None
+    if payload.group_id is not None:
+        group = ArmedGroup.objects.filter(pk=payload.group_id).first()
+        if group is None:
+            raise ValidationError({"group_id": _("Unknown group.")})
+    services.record_classification(
+        actor=request.user,
+        participant=participant,
+        group=group,
+        involvement=payload.involvement,
+        roles=payload.roles,
+        joined=payload.joined,
+        age_at_first_involvement=payload.age_at_first_involvement,
+        months_in_group=payload.months_in_group,
+        expected_version=payload.version,
+    )
+    return _classification_out(
+        services.read_classification(actor=request.user, participant=participant)
+    )
+
+
+@router.post(
+    "/intake/referrals/{referral_id}/confirmation",
+    response={200: ReferralOut, 404: Error, 409: Error, 422: Error},
+    summary="A programme manager confirms an eligibility the programme gates (a leader)",
+)
+def intake_confirm_eligibility(
+    request: AuthedRequest, referral_id: int, payload: ConfirmationIn
+) -> Any:
+    referral = get_referral_for_user(request.user, referral_id)
+    if not policies.can(request.user, "eligibility_confirmation.write", referral):
+        raise Http404
+    return services.confirm_eligibility(
+        actor=request.user, referral=referral, expected_version=payload.version
+    )

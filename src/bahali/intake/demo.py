@@ -15,10 +15,10 @@ from bahali.cases.demo import DemoCases
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.intake import services
-from bahali.intake.models import Referral
+from bahali.intake.models import ArmedGroup, Referral
 from bahali.programmes.models import Programme
 from bahali.registry import services as registry
-from bahali.registry.models import Consent, ConsentPurpose
+from bahali.registry.models import Consent, ConsentPurpose, Participant
 
 NAMES = ["Gul Rehman", "Asfandyar", "Mir Hassan", "Sajjad Ali", "Shah Faisal", "Jehanzeb",
          "Obaidullah", "Hamid Gul", "Anwar Zeb", "Karim Dad", "Niaz Wali", "Fazal Rabi",
@@ -62,6 +62,27 @@ REFERRALS = [
     ("cso", "Sahar Women's Development Forum", 15, 17, "sympathiser", "no_pending_charge",
      True, "referred_elsewhere", "A juvenile: the juvenile programme is the right place."),
 ]  # fmt: skip
+
+
+GROUPS = ["Black Ridge Front", "Valley Lashkar", "Northern Brotherhood"]  # invented
+ROLES = [["fighter"], ["logistics"], ["recruitment", "propaganda"], ["finance"], ["other"],
+         ["fighter", "logistics"]]  # fmt: skip
+JOINED = ["voluntary", "coerced", "born_into"]
+
+
+def _classify(participant: Participant, index: int, age: int, involvement: str) -> None:
+    groups = list(ArmedGroup.objects.order_by("pk"))
+    services.record_classification(
+        actor=SYSTEM,
+        participant=participant,
+        group=groups[index % len(groups)],
+        involvement=involvement,
+        roles=ROLES[index % len(ROLES)],
+        joined=JOINED[index % len(JOINED)],
+        # a few began as children (flagged): the juvenile and two of the adults
+        age_at_first_involvement=age - (3 if index % 5 else 8),
+        months_in_group=6 + 5 * index,
+    )
 
 
 def _criteria(programmes: dict[str, Programme], swat: District) -> None:
@@ -111,6 +132,8 @@ def load_demo_intake(world: DemoCases) -> None:
     }
     if len(programmes) < 3:
         return
+    for name in GROUPS:
+        services.add_group(actor=SYSTEM, name=name)
     _criteria(programmes, swat)
     community = programmes["community"]
     today = timezone.localdate()
@@ -140,6 +163,7 @@ def load_demo_intake(world: DemoCases) -> None:
             programme=community,
             organisation=orgs["centre"],
         )
+        _classify(participant, index, age, involvement)
         if not outcome:
             continue
         decision = "eligible" if outcome == "enrolled" else outcome
@@ -174,3 +198,34 @@ def load_demo_intake(world: DemoCases) -> None:
             )
             referral.refresh_from_db()
             services.enrol_from_referral(actor=SYSTEM, referral=referral)
+    # A leader serving a sentence, eligible for the prison programme: the programme asks a
+    # programme manager to confirm before enrolment (the extra gate by classification).
+    leader = registry.register_participant(
+        actor=SYSTEM,
+        identity=registry.Identity(name="Zarawar Khan", father_name="Malik Dost", birth_year=1984),
+        sex="m",
+        district=swat,
+        languages="ps",
+        organisation=orgs["centre"],
+    )
+    _classify(leader, 3, today.year - 1984, "leader")
+    referral = services.record_referral(
+        actor=SYSTEM,
+        participant=leader,
+        source="court",
+        referrer="Sessions court, Mingora",
+        referred_on=today - datetime.timedelta(days=8),
+        from_district=swat,
+        programme=programmes["prison"],
+        organisation=orgs["centre"],
+    )
+    services.screen_referral(
+        actor=SYSTEM,
+        referral=referral,
+        outcome="eligible",
+        grounds="Meets the prison programme's criteria; a leader, so the manager confirms.",
+        answers=services.Answers(
+            age=today.year - 1984, accountability="serving_sentence", voluntary=True
+        ),
+        programme=programmes["prison"],
+    )

@@ -11,7 +11,10 @@ from bahali.core.forms import BootstrapForm, FilterSet
 from bahali.geography.models import District
 from bahali.intake.models import (
     Accountability,
+    ArmedGroup,
+    GroupRole,
     Involvement,
+    Joined,
     Outcome,
     ReferralStatus,
     SexRule,
@@ -135,6 +138,16 @@ class CriteriaForm(BootstrapForm):
     voluntary_required = forms.BooleanField(
         label=_("The person must come voluntarily"), required=False, initial=True
     )
+    juvenile_programme = forms.BooleanField(
+        label=_("A programme for juveniles (a child may be found eligible only for one)"),
+        required=False,
+    )
+    confirm_levels = forms.MultipleChoiceField(
+        label=_("Involvement levels whose eligibility a programme manager must confirm"),
+        choices=Involvement.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     residence = forms.ModelMultipleChoiceField(
         label=_("Must reside in (none chosen: anywhere)"),
         queryset=District.objects.none(),
@@ -173,3 +186,38 @@ class ReferralFilter(FilterSet):
         if found.get("source"):
             queryset = queryset.filter(source=found["source"])
         return queryset
+
+
+class ConfirmForm(BootstrapForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class GroupForm(BootstrapForm):
+    name = forms.CharField(label=_("Group's name"), max_length=120)
+
+
+class ClassificationForm(BootstrapForm):
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=ArmedGroup.objects.none(), required=False
+    )
+    involvement = forms.ChoiceField(label=_("Level of involvement"), choices=Involvement.choices)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=GroupRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    joined = forms.ChoiceField(
+        label=_("How they joined"), choices=[("", "—"), *Joined.choices], required=False
+    )
+    age_at_first_involvement = forms.IntegerField(
+        label=_("Age at first involvement"), min_value=1, max_value=100, required=False
+    )
+    months_in_group = forms.IntegerField(
+        label=_("Time in the group (months)"), min_value=0, max_value=1200, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = ArmedGroup.objects.filter(is_active=True)  # type: ignore[attr-defined]

@@ -23,4 +23,5 @@ def referrals_panel(participant: Participant, user: User) -> dict[str, Any]:
         and policies.can(user, "participant_record.write", participant)
         and not participant.merged_into_id,
         "shows_intake": policies.can(user, "intake_referral.read"),
+        "can_classify": policies.can(user, "classification.read", participant),
     }

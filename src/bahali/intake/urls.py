@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/screen/", views.screen, name="screen"),
     path("<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("groups/", views.groups, name="groups"),
+    path("classification/<str:code>/", views.classification, name="classification"),
 ]

@@ -24,8 +24,11 @@ from bahali.core.services import local_today
 from bahali.core.versioning import Conflict
 from bahali.intake import criteria, services
 from bahali.intake.forms import (
+    ClassificationForm,
+    ConfirmForm,
     CriteriaForm,
     EnrolForm,
+    GroupForm,
     ReferralFilter,
     ReferralForm,
     ScreeningForm,
@@ -35,7 +38,7 @@ from bahali.intake.lookups import (
     get_programme_for_user,
     get_referral_for_user,
 )
-from bahali.intake.models import Referral, ReferralStatus, Screening
+from bahali.intake.models import ArmedGroup, Involvement, Referral, ReferralStatus, Screening
 from bahali.programmes.models import Programme
 from bahali.registry.models import Participant
 
@@ -63,6 +66,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "query": request.GET.urlencode().replace("page=", "_="),
             "can_see_rates": policies.can(request.user, "eligibility_figures.read"),
+            "can_see_groups": policies.can(request.user, "armed_group.read"),
         },
     )
 
@@ -135,6 +139,11 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             and referral.status == ReferralStatus.ELIGIBLE
             and policies.can(request.user, "enrolment.write"),
             "enrol_form": EnrolForm(initial={"version": referral.version}),
+            "awaiting_confirmation": referral.status == ReferralStatus.ELIGIBLE
+            and referral.needs_confirmation
+            and referral.confirmed_on is None,
+            "can_confirm": policies.can(request.user, "eligibility_confirmation.write", referral),
+            "confirm_form": ConfirmForm(initial={"version": referral.version}),
             "can_see_case": referral.case_id is not None
             and policies.can(request.user, "case_summary.read", referral.case),
         },
@@ -250,7 +259,7 @@ def programme_criteria(request: AuthedRequest, code: str) -> HttpResponse:
     if request.method == "POST" and not may_publish:
         raise Http404
     current = services.current_criteria(programme)
-    initial: dict[str, Any] = {"voluntary_required": True}
+    initial: dict[str, Any] = {"voluntary_required": True, "confirm_levels": ["leader"]}
     if current is not None:
         initial = {
             "min_age": current.min_age,
@@ -259,6 +268,8 @@ def programme_criteria(request: AuthedRequest, code: str) -> HttpResponse:
             "involvement_levels": current.involvement_levels,
             "accountability": current.accountability,
             "voluntary_required": current.voluntary_required,
+            "juvenile_programme": current.juvenile_programme,
+            "confirm_levels": current.confirm_levels,
             "residence": list(current.residence.all()),
         }
     form = CriteriaForm(request.POST or None, initial=initial)
@@ -279,7 +290,12 @@ def programme_criteria(request: AuthedRequest, code: str) -> HttpResponse:
             )
             return redirect("intake:criteria", code=programme.code)
     versions = [
-        {"version": v, "criteria": criteria.criteria_of(v), "used": v.screenings.count()}
+        {
+            "version": v,
+            "criteria": criteria.criteria_of(v),
+            "used": v.screenings.count(),
+            "confirm": [str(Involvement(level).label) for level in v.confirm_levels],
+        }
         for v in programme.criteria_versions.select_related("published_by")
         .prefetch_related("residence")
         .order_by("-number")
@@ -311,7 +327,105 @@ def refusal_rates(request: AuthedRequest) -> HttpResponse:
                 (_("By district"), rates["district"]),
                 (_("By sex"), rates["sex"]),
                 (_("By age band"), rates["age_band"]),
+                (_("By group"), rates["group"]),
             ],
             "small_cell": services.SMALL_CELL,
         },
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    referral = get_referral_for_user(request.user, pk)
+    if not policies.can(request.user, "eligibility_confirmation.write", referral):
+        raise Http404
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        message_form_errors(request, form)
+        return redirect("intake:detail", pk=referral.pk)
+    try:
+        services.confirm_eligibility(
+            actor=request.user, referral=referral, expected_version=form.cleaned_data["version"]
+        )
+    except ValidationError as error:
+        message_refusal(request, error)
+    except Conflict as stale:
+        messages.error(request, str(stale))
+    else:
+        messages.success(request, _("Eligibility confirmed: enrolment may follow."))
+    return redirect("intake:detail", pk=referral.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def groups(request: AuthedRequest) -> HttpResponse:
+    if not policies.can(request.user, "armed_group.read"):
+        raise Http404
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_group(actor=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The group is on the list."))
+            return redirect("intake:groups")
+    return render(
+        request,
+        "intake/groups.html",
+        {"form": form, "groups": ArmedGroup.objects.order_by("name")},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def classification(request: AuthedRequest, code: str) -> HttpResponse:
+    """Who the person was in the group: only for the roles granted it (404 otherwise)."""
+    participant = get_object_or_404(Participant.objects.active(), code=code)
+    if not policies.can(request.user, "classification.read", participant):
+        raise Http404
+    may_write = policies.can(request.user, "classification.write", participant)
+    if request.method == "POST" and not may_write:
+        raise Http404
+    found = services.read_classification(actor=request.user, participant=participant)
+    initial: dict[str, Any] = {}
+    if found is not None:
+        row, details = found
+        initial = {
+            "group": details.group,
+            "involvement": details.involvement,
+            "roles": details.roles,
+            "joined": details.joined,
+            "age_at_first_involvement": details.age_at_first_involvement,
+            "months_in_group": details.months_in_group,
+            "version": row.version,
+        }
+    form = ClassificationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.record_classification(
+                actor=request.user, participant=participant, expected_version=version, **data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except Conflict as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(request, _("Classification recorded."))
+            return redirect("intake:classification", code=participant.code)
+    return render(
+        request,
+        "intake/classification.html",
+        {
+            "participant": participant,
+            "details": found[1] if found else None,
+            "labels": found[1].labels() if found else {},
+            "form": form if may_write else None,
+        },
+        status=400 if request.method == "POST" else 200,
     )

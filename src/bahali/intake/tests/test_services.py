@@ -10,7 +10,7 @@ from bahali.cases import services as cases
 from bahali.cases.models import Case
 from bahali.core.versioning import Conflict
 from bahali.intake import criteria, services
-from bahali.intake.models import Referral, ReferralStatus, Screening
+from bahali.intake.models import Classification, Referral, ReferralStatus, Screening
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -235,4 +235,106 @@ def test_system_actor_demo_loads_every_state(world):
     assert states == set(ReferralStatus.values)
     assert Screening.objects.filter(outcome="not_eligible").count() >= 4
     load_demo_intake(_World())  # type: ignore[arg-type]  # again: nothing more
-    assert Referral.objects.count() == 15
+    assert Referral.objects.count() == 16
+    assert Referral.objects.filter(needs_confirmation=True, confirmed_on__isnull=True).count() == 1
+    levels = {c.details["involvement"] for c in Classification.objects.all()}
+    assert levels == {"sympathiser", "supporter", "member", "mid_level", "leader"}
+    roles = {r for c in Classification.objects.all() for r in c.details["roles"]}
+    assert roles == {"fighter", "logistics", "recruitment", "propaganda", "finance", "other"}
+    joined = {c.details["joined"] for c in Classification.objects.all()}
+    assert joined == {"voluntary", "coerced", "born_into"}
+    assert any(c.details["age_at_first_involvement"] < 18 for c in Classification.objects.all())
+
+
+def _classify(world, participant, **kw):
+    group = services.add_group(actor=world.manager, name=kw.pop("group", "Black Ridge Front"))
+    values = {
+        "involvement": "member",
+        "roles": ["logistics"],
+        "joined": "coerced",
+        "age_at_first_involvement": 15,
+        "months_in_group": 30,
+    }
+    values.update(kw)
+    return services.record_classification(
+        actor=world.case_worker, participant=participant, group=group, **values
+    )
+
+
+def test_classification_is_sealed_and_read_only_by_roles_granted_it(world):
+    from django.db import connection
+
+    participant = world.participant()
+    classification = _classify(world, participant)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sealed_details FROM intake_classification WHERE id = %s", [classification.pk]
+        )
+        (stored,) = cursor.fetchone()
+    assert "Black Ridge" not in stored and "coerced" not in stored and stored
+    _row, details = services.read_classification(actor=world.case_worker, participant=participant)
+    assert details.group.name == "Black Ridge Front"
+    assert details.child_recruited
+    others = [world.scholar, world.trainer, world.mentor, world.liaison, world.monitor]
+    others += [world.steward, world.analyst, world.committee_member, world.cso_worker]
+    for user in others:
+        with pytest.raises(PermissionDenied):
+            services.read_classification(actor=user, participant=participant)
+    from bahali.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="classification.read").exists()
+
+
+def test_a_leader_needs_a_managers_confirmation_before_enrolment(world):
+    _publish(world, involvement_levels=[], confirm_levels=["leader"])
+    participant = world.participant()
+    _classify(world, participant, involvement="leader", age_at_first_involvement=25)
+    referral = _refer(world, participant=participant)
+    _screen(world, referral, answers=_answers(world, involvement=""))  # from the classification
+    referral.refresh_from_db()
+    assert referral.needs_confirmation and referral.status == ReferralStatus.ELIGIBLE
+    with pytest.raises(ValidationError, match="confirm"):
+        services.enrol_from_referral(actor=world.case_worker, referral=referral)
+    with pytest.raises(PermissionDenied):
+        services.confirm_eligibility(actor=world.case_worker, referral=referral)
+    services.confirm_eligibility(actor=world.manager, referral=referral)
+    referral.refresh_from_db()
+    case = services.enrol_from_referral(actor=world.case_worker, referral=referral)
+    assert case.pk
+    follower = _refer(world)
+    _screen(world, follower)
+    follower.refresh_from_db()
+    assert not follower.needs_confirmation
+
+
+def test_a_child_goes_to_the_juvenile_programme(world):
+    _publish(world, min_age=None, max_age=None)
+    services.publish_criteria(
+        actor=world.manager, programme=world.programmes["prison"], juvenile_programme=True
+    )
+    referral = _refer(world)
+    with pytest.raises(ValidationError, match="juvenile programme"):
+        _screen(world, referral, answers=_answers(world, age=16))
+    screening = _screen(
+        world, referral, answers=_answers(world, age=16), programme=world.programmes["prison"]
+    )
+    assert screening.outcome == "eligible"
+
+
+def test_refusal_rates_by_group(world):
+    _publish(world)
+    for index in range(10):
+        participant = world.participant()
+        services.record_classification(
+            actor=world.case_worker,
+            participant=participant,
+            group=None,
+            involvement="member",
+        )
+        referral = _refer(world, participant=participant)
+        if index < 5:
+            _screen(world, referral)
+        else:
+            _screen(world, referral, "not_eligible", answers=_answers(world, age=60))
+    (row,) = services.refusal_rates(Screening.objects.all())["group"]
+    assert (row.decided, row.refused) == (10, 5)
