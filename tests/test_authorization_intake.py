@@ -35,6 +35,9 @@ ENROLLERS = {Role.CASE_WORKER, Role.PROGRAMME_MANAGER}
 FIGURES = {Role.PROGRAMME_MANAGER, Role.OVERSIGHT_MONITOR}
 CONFIGURERS = {Role.PROGRAMME_MANAGER}
 OVERSIGHT = {Role.OVERSIGHT_MONITOR}
+# who the person was in the group: the roles that need it, in scope of the participant
+CLASSIFIERS = {Role.CASE_WORKER, Role.PSYCHOLOGIST, Role.PROGRAMME_MANAGER}
+MANAGERS = {Role.PROGRAMME_MANAGER}
 
 
 @dataclass
@@ -44,12 +47,25 @@ class IntakeWorld:
     waiting: Referral
     eligible: Referral
     stranger: Referral
+    classified: Any  # a participant with a classification
+    gated: Referral  # a leader found eligible, waiting for a manager's confirmation
 
 
 def _world() -> IntakeWorld:
     world = PathwayWorld()
     centre = world.programmes["centre"]
     intake.publish_criteria(actor=SYSTEM, programme=centre, min_age=18, max_age=40)
+    classified = world.participant()
+    intake.record_classification(
+        actor=SYSTEM,
+        participant=classified,
+        group=intake.add_group(actor=SYSTEM, name="Black Ridge Front"),
+        involvement="leader",
+        roles=["finance"],
+        joined="voluntary",
+        age_at_first_involvement=22,
+        months_in_group=40,
+    )
 
     def refer(participant: Any, organisation: Any, district: District) -> Referral:
         return intake.record_referral(
@@ -81,7 +97,18 @@ def _world() -> IntakeWorld:
         district=bajaur,
         organisation=other,
     )
+    gated = refer(classified, world.centre, world.swat)
+    intake.screen_referral(
+        actor=SYSTEM,
+        referral=gated,
+        outcome="eligible",
+        grounds="All criteria met; a leader.",
+        answers=intake.Answers(age=30, voluntary=True),
+        programme=centre,
+    )
     return IntakeWorld(
+        classified=classified,
+        gated=Referral.objects.get(pk=gated.pk),
         world=world,
         fresh=world.participant(),
         waiting=waiting,
@@ -143,8 +170,63 @@ PAGES = [
         302,
         data=lambda w: {"version": w.eligible.version},
     ),
+    page(
+        "intake:confirm",
+        "post",
+        lambda w: f"/intake/{w.gated.pk}/confirm/",
+        MANAGERS,
+        302,
+        data=lambda w: {"version": w.gated.version},
+    ),
+    page("intake:groups", "get", lambda w: "/intake/groups/", MANAGERS, 200),
+    page(
+        "intake:groups",
+        "post",
+        lambda w: "/intake/groups/",
+        MANAGERS,
+        302,
+        data={"name": "Valley Lashkar"},
+    ),
+    page(
+        "intake:classification",
+        "get",
+        lambda w: f"/intake/classification/{w.classified.code}/",
+        CLASSIFIERS,
+        200,
+    ),
+    page(
+        "intake:classification",
+        "post",
+        lambda w: f"/intake/classification/{w.classified.code}/",
+        CLASSIFIERS,
+        302,
+        data={"involvement": "member", "version": 1},
+    ),
 ]
 API = [
+    api(
+        "api:intake_get_classification",
+        "get",
+        lambda w: f"/api/v1/intake/participants/{w.classified.code}/classification",
+        CLASSIFIERS,
+        200,
+    ),
+    api(
+        "api:intake_put_classification",
+        "put",
+        lambda w: f"/api/v1/intake/participants/{w.classified.code}/classification",
+        CLASSIFIERS,
+        200,
+        data={"involvement": "member", "roles": ["fighter"], "version": 1},
+    ),
+    api(
+        "api:intake_confirm_eligibility",
+        "post",
+        lambda w: f"/api/v1/intake/referrals/{w.gated.pk}/confirmation",
+        MANAGERS,
+        200,
+        data=lambda w: {"version": w.gated.version},
+    ),
     api("api:intake_list_referrals", "get", lambda w: "/api/v1/intake/referrals", READERS, 200),
     api(
         "api:intake_create_referral",
@@ -228,3 +310,18 @@ def test_the_api_enrols_only_eligible_referrals(client, world):
         HTTP_AUTHORIZATION=f"Bearer {issued.secret}",
     )
     assert response.status_code == 409
+
+
+def test_classification_never_shows_on_pages_of_roles_without_the_grant(client, world):
+    """The participant page offers the classification to the roles granted it only."""
+    from bahali.testing import TEST_PASSWORD
+
+    for role in Role:
+        user = world.world.user_for(role)
+        client.post("/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD})
+        response = client.get(f"/participants/{world.classified.code}/")
+        if response.status_code == 200:
+            shown = b'data-testid="classification-link"' in response.content
+            assert shown == (role in CLASSIFIERS), role
+            assert b"Black Ridge" not in response.content
+        client.logout()
