@@ -55,6 +55,13 @@ def _world() -> IntakeWorld:
     world = PathwayWorld()
     centre = world.programmes["centre"]
     intake.publish_criteria(actor=SYSTEM, programme=centre, min_age=18, max_age=40)
+    intake.set_legal_basis(
+        actor=SYSTEM,
+        programme=world.programmes["prison"],
+        kind="order",
+        reference="An order (invented)",
+        reports_to="Inspector General of Prisons",
+    )
     classified = world.participant()
     intake.record_classification(
         actor=SYSTEM,
@@ -202,8 +209,31 @@ PAGES = [
         302,
         data={"involvement": "member", "version": 1},
     ),
+    page(
+        "intake:legal_basis",
+        "post",
+        lambda w: "/intake/criteria/centre/legal-basis/",
+        CONFIGURERS,
+        302,
+        data={"kind": "law", "reference": "An act (invented)", "reports_to": "A commission"},
+    ),
 ]
 API = [
+    api(
+        "api:intake_put_legal_basis",
+        "put",
+        lambda w: "/api/v1/intake/programmes/centre/legal-basis",
+        CONFIGURERS,
+        200,
+        data={"kind": "law", "reference": "An act (invented)", "reports_to": "A commission"},
+    ),
+    api(
+        "api:intake_get_legal_basis",
+        "get",
+        lambda w: "/api/v1/intake/programmes/prison/legal-basis",
+        EVERYONE,
+        200,
+    ),
     api(
         "api:intake_get_classification",
         "get",

@@ -25,7 +25,7 @@ from bahali.intake.lookups import (
     get_programme_for_user,
     get_referral_for_user,
 )
-from bahali.intake.models import ArmedGroup, Referral
+from bahali.intake.models import ArmedGroup, LegalBasis, Referral
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
 from bahali.registry.models import Participant
@@ -432,4 +432,50 @@ def intake_confirm_eligibility(
         raise Http404
     return services.confirm_eligibility(
         actor=request.user, referral=referral, expected_version=payload.version
+    )
+
+
+class LegalBasisIn(Schema):
+    kind: str = Field(..., description="law, order or court_direction")
+    reference: str = Field(..., max_length=300)
+    reports_to: str = Field(..., max_length=200)
+    version: int | None = None
+
+
+class LegalBasisOut(Schema):
+    kind: str
+    reference: str
+    reports_to: str
+    version: int
+
+
+@router.get(
+    "/intake/programmes/{code}/legal-basis",
+    response={200: LegalBasisOut, 404: Error},
+    summary="A programme's legal basis and the body it reports to",
+)
+def intake_get_legal_basis(request: AuthedRequest, code: str) -> Any:
+    programme = get_programme_for_user(request.user, code)
+    basis = LegalBasis.objects.filter(programme=programme).first()
+    if basis is None:
+        raise Http404
+    return basis
+
+
+@router.put(
+    "/intake/programmes/{code}/legal-basis",
+    response={200: LegalBasisOut, 404: Error, 409: Error, 422: Error},
+    summary="Record or correct a programme's legal basis (its configurers)",
+)
+def intake_put_legal_basis(request: AuthedRequest, code: str, payload: LegalBasisIn) -> Any:
+    programme = get_programme_for_user(request.user, code)
+    if not policies.may_configure_programmes_of(request.user, programme.lead_organisation):
+        raise Http404
+    return services.set_legal_basis(
+        actor=request.user,
+        programme=programme,
+        kind=payload.kind,
+        reference=payload.reference,
+        reports_to=payload.reports_to,
+        expected_version=payload.version,
     )

@@ -135,6 +135,21 @@ def load_demo_intake(world: DemoCases) -> None:
     for name in GROUPS:
         services.add_group(actor=SYSTEM, name=name)
     _criteria(programmes, swat)
+    services.set_legal_basis(
+        actor=SYSTEM,
+        programme=programmes["centre"],
+        kind="law",
+        reference="Khyber Pakhtunkhwa Rehabilitation and Reintegration Act (invented), s. 4",
+        reports_to="Provincial Human Rights Oversight Commission",
+    )
+    services.set_legal_basis(
+        actor=SYSTEM,
+        programme=programmes["prison"],
+        kind="order",
+        reference="Home Department order on prison de-radicalisation work (invented), no. 12",
+        reports_to="Inspector General of Prisons",
+    )
+    # the community programme has none recorded: the oversight report flags it
     community = programmes["community"]
     today = timezone.localdate()
     for index, row in enumerate(REFERRALS):

@@ -15,6 +15,7 @@ from bahali.intake.models import (
     GroupRole,
     Involvement,
     Joined,
+    LegalBasisKind,
     Outcome,
     ReferralStatus,
     SexRule,
@@ -221,3 +222,10 @@ class ClassificationForm(BootstrapForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = ArmedGroup.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class LegalBasisForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasisKind.choices)
+    reference = forms.CharField(label=_("Law, order or direction (reference)"), max_length=300)
+    reports_to = forms.CharField(label=_("Reports to"), max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

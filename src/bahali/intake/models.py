@@ -383,3 +383,35 @@ class Classification(SealedRow, AuditedModel):
 
     def audit_label(self) -> str:
         return f"classification of participant {self.participant_id}"
+
+
+class LegalBasisKind(models.TextChoices):
+    LAW = "law", _("Law")
+    ORDER = "order", _("Government order")
+    COURT = "court_direction", _("Court direction")
+
+
+class LegalBasis(AuditedModel):
+    """What a programme stands on (a law, an order, a court direction) and the body it
+    reports to: shown beside its figures in the oversight report."""
+
+    programme = models.OneToOneField(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="legal_basis",
+    )
+    kind = models.CharField(_("legal basis"), max_length=20, choices=LegalBasisKind.choices)
+    reference = models.CharField(_("law, order or direction (reference)"), max_length=300)
+    reports_to = models.CharField(_("reports to"), max_length=200)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("legal basis")
+        verbose_name_plural = _("legal bases")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def audit_label(self) -> str:
+        return f"legal basis of programme {self.programme_id}"

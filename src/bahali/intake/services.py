@@ -40,6 +40,8 @@ from bahali.intake.models import (
     GroupRole,
     Involvement,
     Joined,
+    LegalBasis,
+    LegalBasisKind,
     Outcome,
     Referral,
     ReferralStatus,
@@ -136,6 +138,43 @@ def publish_criteria(
     version.save()
     version.residence.set(list(residence))
     return version
+
+
+@service
+def set_legal_basis(
+    *,
+    actor: Actor,
+    programme: Programme,
+    kind: str,
+    reference: str,
+    reports_to: str,
+    expected_version: int | None = None,
+) -> LegalBasis:
+    """Record (or correct) the programme's legal basis and the body it reports to."""
+    if not policies.may_configure_programmes_of(actor, programme.lead_organisation):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    errors: dict[str, str] = {}
+    if kind not in LegalBasisKind.values:
+        errors["kind"] = _("Choose one of the listed options.")
+    reference = " ".join((reference or "").split())
+    if not reference or len(reference) > 300:
+        errors["reference"] = _("Name the law, order or direction (up to 300 characters).")
+    reports_to = " ".join((reports_to or "").split())
+    if not reports_to or len(reports_to) > 200:
+        errors["reports_to"] = _("Name the body the programme reports to.")
+    if errors:
+        raise ValidationError(errors)
+    basis = LegalBasis.objects.filter(programme=programme).first()
+    if basis is None:
+        basis = LegalBasis(programme=programme)
+    else:
+        claim_version(basis, expected_version)
+        basis.refresh_from_db()
+    basis.kind = kind
+    basis.reference = reference
+    basis.reports_to = reports_to
+    basis.save()
+    return basis
 
 
 # --- referrals ----------------------------------------------------------------------

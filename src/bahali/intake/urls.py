@@ -9,6 +9,7 @@ urlpatterns = [
     path("refusal-rates/", views.refusal_rates, name="rates"),
     path("new/<str:code>/", views.new_referral, name="new"),
     path("criteria/<slug:code>/", views.programme_criteria, name="criteria"),
+    path("criteria/<slug:code>/legal-basis/", views.legal_basis, name="legal_basis"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/screen/", views.screen, name="screen"),
     path("<int:pk>/enrol/", views.enrol, name="enrol"),

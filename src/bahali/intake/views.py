@@ -29,6 +29,7 @@ from bahali.intake.forms import (
     CriteriaForm,
     EnrolForm,
     GroupForm,
+    LegalBasisForm,
     ReferralFilter,
     ReferralForm,
     ScreeningForm,
@@ -38,7 +39,14 @@ from bahali.intake.lookups import (
     get_programme_for_user,
     get_referral_for_user,
 )
-from bahali.intake.models import ArmedGroup, Involvement, Referral, ReferralStatus, Screening
+from bahali.intake.models import (
+    ArmedGroup,
+    Involvement,
+    LegalBasis,
+    Referral,
+    ReferralStatus,
+    Screening,
+)
 from bahali.programmes.models import Programme
 from bahali.registry.models import Participant
 
@@ -307,6 +315,8 @@ def programme_criteria(request: AuthedRequest, code: str) -> HttpResponse:
             "programme": programme,
             "versions": versions,
             "form": form if may_publish else None,
+            "legal_basis": LegalBasis.objects.filter(programme=programme).first(),
+            "legal_form": _legal_form(programme) if may_publish else None,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -330,6 +340,10 @@ def refusal_rates(request: AuthedRequest) -> HttpResponse:
                 (_("By group"), rates["group"]),
             ],
             "small_cell": services.SMALL_CELL,
+            "programmes": [
+                (p, getattr(p, "legal_basis", None))
+                for p in Programme.objects.select_related("legal_basis").order_by("code")
+            ],
         },
     )
 
@@ -429,3 +443,43 @@ def classification(request: AuthedRequest, code: str) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _legal_form(programme: Programme, data: Any = None) -> LegalBasisForm:
+    basis = LegalBasis.objects.filter(programme=programme).first()
+    initial = (
+        {
+            "kind": basis.kind,
+            "reference": basis.reference,
+            "reports_to": basis.reports_to,
+            "version": basis.version,
+        }
+        if basis
+        else {}
+    )
+    return LegalBasisForm(data, initial=initial)
+
+
+@login_required
+@require_POST
+def legal_basis(request: AuthedRequest, code: str) -> HttpResponse:
+    programme = get_programme_for_user(request.user, code)
+    if not policies.may_configure_programmes_of(request.user, programme.lead_organisation):
+        raise Http404
+    form = _legal_form(programme, request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.set_legal_basis(
+                actor=request.user, programme=programme, expected_version=version, **data
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        except Conflict as stale:
+            messages.error(request, str(stale))
+        else:
+            messages.success(request, _("The legal basis is recorded."))
+    else:
+        message_form_errors(request, form)
+    return redirect("intake:criteria", code=programme.code)

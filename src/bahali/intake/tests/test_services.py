@@ -338,3 +338,38 @@ def test_refusal_rates_by_group(world):
             _screen(world, referral, "not_eligible", answers=_answers(world, age=60))
     (row,) = services.refusal_rates(Screening.objects.all())["group"]
     assert (row.decided, row.refused) == (10, 5)
+
+
+def test_legal_basis_is_recorded_by_the_programmes_configurers(world):
+    with pytest.raises(PermissionDenied):
+        services.set_legal_basis(
+            actor=world.case_worker,
+            programme=world.programmes["centre"],
+            kind="law",
+            reference="An act",
+            reports_to="A commission",
+        )
+    basis = services.set_legal_basis(
+        actor=world.manager,
+        programme=world.programmes["centre"],
+        kind="court_direction",
+        reference="High Court direction (invented) 2026",
+        reports_to="Provincial Human Rights Oversight Commission",
+    )
+    with pytest.raises(Conflict):
+        services.set_legal_basis(
+            actor=world.manager,
+            programme=world.programmes["centre"],
+            kind="law",
+            reference="An act",
+            reports_to="A commission",
+            expected_version=basis.version + 5,
+        )
+    with pytest.raises(ValidationError):
+        services.set_legal_basis(
+            actor=world.manager,
+            programme=world.programmes["centre"],
+            kind="decree",
+            reference="",
+            reports_to="",
+        )
