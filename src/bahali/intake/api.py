@@ -33,7 +33,7 @@ from bahali.registry.models import Participant
 router = Router(tags=["intake"])
 
 
-class ScreeningOut(Schema):
+class IntakeScreeningOut(Schema):
     id: int
     programme: str | None
     criteria_version: int | None
@@ -53,7 +53,7 @@ class ScreeningOut(Schema):
         return obj.criteria_version.number if obj.criteria_version else None
 
 
-class ReferralOut(Schema):
+class IntakeReferralOut(Schema):
     id: int
     reference: str
     participant: str
@@ -86,15 +86,15 @@ class ReferralOut(Schema):
         return obj.eligible_for.code if obj.eligible_for else None
 
 
-class ReferralDetailOut(ReferralOut):
-    screenings: list[ScreeningOut]
+class IntakeReferralDetailOut(IntakeReferralOut):
+    screenings: list[IntakeScreeningOut]
 
     @staticmethod
     def resolve_screenings(obj: Referral) -> list[Any]:
         return list(obj.screenings.select_related("programme", "criteria_version"))
 
 
-class ReferralIn(Schema):
+class IntakeReferralIn(Schema):
     participant: str = Field(..., description="the participant's code (after the duplicate check)")
     source: str = Field(..., description="security_forces, court, family, self, community, cso")
     referrer: str = Field(..., max_length=200)
@@ -106,7 +106,7 @@ class ReferralIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-class ScreeningIn(Schema):
+class IntakeScreeningIn(Schema):
     outcome: str = Field(..., description="eligible, not_eligible, referred_elsewhere, deferred")
     reason: str = Field(..., max_length=2000)
     programme: str = Field("", description="programme code (needed for eligible/not eligible)")
@@ -119,15 +119,15 @@ class ScreeningIn(Schema):
     version: int
 
 
-class EnrolmentIn(Schema):
+class IntakeEnrolmentIn(Schema):
     version: int
 
 
-class EnrolmentOut(Schema):
+class IntakeEnrolmentOut(Schema):
     case_id: int
 
 
-class ClassificationIn(Schema):
+class IntakeClassificationIn(Schema):
     group_id: int | None = None
     involvement: str = Field(..., description="sympathiser, supporter, member, mid_level, leader")
     roles: list[str] = Field(
@@ -140,7 +140,7 @@ class ClassificationIn(Schema):
     version: int | None = None
 
 
-class ClassificationOut(Schema):
+class IntakeClassificationOut(Schema):
     group: str | None
     involvement: str
     roles: list[str]
@@ -151,21 +151,21 @@ class ClassificationOut(Schema):
     version: int
 
 
-class ConfirmationIn(Schema):
+class IntakeConfirmationIn(Schema):
     version: int
 
 
-class CriterionOut(Schema):
+class IntakeCriterionOut(Schema):
     key: str
     label: str
     admits: str
 
 
-class CriteriaVersionOut(Schema):
+class IntakeCriteriaVersionOut(Schema):
     number: int
     published_on: datetime.date
     note: str
-    criteria: list[CriterionOut]
+    criteria: list[IntakeCriterionOut]
 
 
 def _district(code: str, field: str) -> District | None:
@@ -188,7 +188,7 @@ def _programme(code: str) -> Programme | None:
 
 @router.get(
     "/intake/referrals",
-    response={200: list[ReferralOut], 404: Error, 422: Error},
+    response={200: list[IntakeReferralOut], 404: Error, 422: Error},
     summary="Referrals before enrolment you may see (open ones unless a status is given)",
 )
 @paginate(Pagination)
@@ -207,12 +207,12 @@ def intake_list_referrals(request: AuthedRequest, status: str = "", source: str 
 
 @router.post(
     "/intake/referrals",
-    response={201: ReferralOut, 404: Error, 422: Error},
+    response={201: IntakeReferralOut, 404: Error, 422: Error},
     summary="Record a referral of a registered participant (joins your organisation's queue)",
 )
 def intake_create_referral(
     request: AuthedRequest,
-    payload: ReferralIn,
+    payload: IntakeReferralIn,
     idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[Any]:
     if not policies.can(request.user, "intake_referral.write"):
@@ -258,7 +258,7 @@ def intake_create_referral(
 
 @router.get(
     "/intake/referrals/{referral_id}",
-    response={200: ReferralDetailOut, 404: Error},
+    response={200: IntakeReferralDetailOut, 404: Error},
     summary="One referral with its screenings",
 )
 def intake_get_referral(request: AuthedRequest, referral_id: int) -> Any:
@@ -267,13 +267,13 @@ def intake_get_referral(request: AuthedRequest, referral_id: int) -> Any:
 
 @router.post(
     "/intake/referrals/{referral_id}/screening",
-    response={201: ScreeningOut, 404: Error, 409: Error, 422: Error},
+    response={201: IntakeScreeningOut, 404: Error, 409: Error, 422: Error},
     summary="Screen a referral against a programme's current criteria and decide (once)",
 )
 def intake_screen_referral(
     request: AuthedRequest,
     referral_id: int,
-    payload: ScreeningIn,
+    payload: IntakeScreeningIn,
     idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[Any]:
     referral = get_handled_referral_for_user(request.user, referral_id)
@@ -308,13 +308,13 @@ def intake_screen_referral(
 
 @router.post(
     "/intake/referrals/{referral_id}/enrolment",
-    response={201: EnrolmentOut, 404: Error, 409: Error, 422: Error},
+    response={201: IntakeEnrolmentOut, 404: Error, 409: Error, 422: Error},
     summary="Open the case an eligible referral leads to",
 )
 def intake_enrol(
     request: AuthedRequest,
     referral_id: int,
-    payload: EnrolmentIn,
+    payload: IntakeEnrolmentIn,
     idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[Any]:
     referral = get_handled_referral_for_user(request.user, referral_id)
@@ -338,7 +338,7 @@ def _enrolled(request: AuthedRequest, referral: Referral, version: int) -> Statu
 
 @router.get(
     "/intake/programmes/{code}/criteria",
-    response={200: list[CriteriaVersionOut], 404: Error},
+    response={200: list[IntakeCriteriaVersionOut], 404: Error},
     summary="Every published version of a programme's eligibility criteria, newest first",
 )
 def intake_programme_criteria(request: AuthedRequest, code: str) -> Any:
@@ -380,7 +380,7 @@ def _classification_out(found: Any) -> dict[str, Any]:
 
 @router.get(
     "/intake/participants/{code}/classification",
-    response={200: ClassificationOut, 404: Error},
+    response={200: IntakeClassificationOut, 404: Error},
     summary="Who the person was in the group (sealed; the roles that need it; reading recorded)",
 )
 def intake_get_classification(request: AuthedRequest, code: str) -> Any:
@@ -393,10 +393,12 @@ def intake_get_classification(request: AuthedRequest, code: str) -> Any:
 
 @router.put(
     "/intake/participants/{code}/classification",
-    response={200: ClassificationOut, 404: Error, 409: Error, 422: Error},
+    response={200: IntakeClassificationOut, 404: Error, 409: Error, 422: Error},
     summary="Record or correct who the person was in the group",
 )
-def intake_put_classification(request: AuthedRequest, code: str, payload: ClassificationIn) -> Any:
+def intake_put_classification(
+    request: AuthedRequest, code: str, payload: IntakeClassificationIn
+) -> Any:
     participant = _participant_for(request, code, "write")
     group = None
     if payload.group_id is not None:
@@ -421,11 +423,11 @@ def intake_put_classification(request: AuthedRequest, code: str, payload: Classi
 
 @router.post(
     "/intake/referrals/{referral_id}/confirmation",
-    response={200: ReferralOut, 404: Error, 409: Error, 422: Error},
+    response={200: IntakeReferralOut, 404: Error, 409: Error, 422: Error},
     summary="A programme manager confirms an eligibility the programme gates (a leader)",
 )
 def intake_confirm_eligibility(
-    request: AuthedRequest, referral_id: int, payload: ConfirmationIn
+    request: AuthedRequest, referral_id: int, payload: IntakeConfirmationIn
 ) -> Any:
     referral = get_referral_for_user(request.user, referral_id)
     if not policies.can(request.user, "eligibility_confirmation.write", referral):
@@ -435,14 +437,14 @@ def intake_confirm_eligibility(
     )
 
 
-class LegalBasisIn(Schema):
+class IntakeLegalBasisIn(Schema):
     kind: str = Field(..., description="law, order or court_direction")
     reference: str = Field(..., max_length=300)
     reports_to: str = Field(..., max_length=200)
     version: int | None = None
 
 
-class LegalBasisOut(Schema):
+class IntakeLegalBasisOut(Schema):
     kind: str
     reference: str
     reports_to: str
@@ -451,7 +453,7 @@ class LegalBasisOut(Schema):
 
 @router.get(
     "/intake/programmes/{code}/legal-basis",
-    response={200: LegalBasisOut, 404: Error},
+    response={200: IntakeLegalBasisOut, 404: Error},
     summary="A programme's legal basis and the body it reports to",
 )
 def intake_get_legal_basis(request: AuthedRequest, code: str) -> Any:
@@ -464,10 +466,10 @@ def intake_get_legal_basis(request: AuthedRequest, code: str) -> Any:
 
 @router.put(
     "/intake/programmes/{code}/legal-basis",
-    response={200: LegalBasisOut, 404: Error, 409: Error, 422: Error},
+    response={200: IntakeLegalBasisOut, 404: Error, 409: Error, 422: Error},
     summary="Record or correct a programme's legal basis (its configurers)",
 )
-def intake_put_legal_basis(request: AuthedRequest, code: str, payload: LegalBasisIn) -> Any:
+def intake_put_legal_basis(request: AuthedRequest, code: str, payload: IntakeLegalBasisIn) -> Any:
     programme = get_programme_for_user(request.user, code)
     if not policies.may_configure_programmes_of(request.user, programme.lead_organisation):
         raise Http404
