@@ -38,6 +38,7 @@ OVERSIGHT = {Role.OVERSIGHT_MONITOR}
 # who the person was in the group: the roles that need it, in scope of the participant
 CLASSIFIERS = {Role.CASE_WORKER, Role.PSYCHOLOGIST, Role.PROGRAMME_MANAGER}
 MANAGERS = {Role.PROGRAMME_MANAGER}
+STEWARDS = {Role.DATA_STEWARD}
 
 
 @dataclass
@@ -208,6 +209,23 @@ PAGES = [
         CLASSIFIERS,
         302,
         data={"involvement": "member", "version": 1},
+    ),
+    page(
+        "intake:women_rule",
+        "post",
+        lambda w: "/intake/criteria/centre/women-rule/",
+        CONFIGURERS,
+        302,
+        data={"applies": "on"},
+    ),
+    page("intake:staff_sex", "get", lambda w: "/intake/staff/", STEWARDS, 200),
+    page(
+        "intake:staff_sex",
+        "post",
+        lambda w: "/intake/staff/",
+        STEWARDS,
+        302,
+        data=lambda w: {"user": w.world.manager.pk, "sex": "f"},
     ),
     page(
         "intake:legal_basis",

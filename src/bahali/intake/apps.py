@@ -8,14 +8,18 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Referrals and screening before enrolment")
 
     def ready(self) -> None:
-        from bahali.cases import demo
+        from bahali.cases import alerts, demo
         from bahali.cases import services as cases
-        from bahali.core import navigation
-        from bahali.intake import scopes, services
+        from bahali.core import figures, navigation
+        from bahali.intake import scopes, services, women
         from bahali.intake.demo import load_demo_intake
         from bahali.intake.panels import referrals_panel
         from bahali.registry import panels
 
+        alerts.register(women.case_alerts)
+        figures.register(
+            figures.Panel("women_staff", "intake/_figures_women.html", women.oversight_panel)
+        )
         scopes.register()
         if services.enrolment_check not in cases.ENROLMENT_CHECKS:
             cases.ENROLMENT_CHECKS.append(services.enrolment_check)

@@ -213,6 +213,66 @@ def load_demo_intake(world: DemoCases) -> None:
             )
             referral.refresh_from_db()
             services.enrol_from_referral(actor=SYSTEM, referral=referral)
+    # Staff's sex (for the women-and-girls rule only), and a woman enrolled whose team has
+    # no woman yet though her centre has a female case worker and psychologist: flagged.
+    from bahali.accounts.models import User
+
+    for user in User.objects.filter(
+        username__in=["sana", "farah", "ayesha", "nadia", "zainab", "idris", "tariq", "bilal"]
+    ):
+        services.record_staff_sex(
+            actor=SYSTEM,
+            user=user,
+            sex="m" if user.username in {"idris", "tariq", "bilal"} else "f",
+        )
+    woman = registry.register_participant(
+        actor=SYSTEM,
+        identity=registry.Identity(
+            name="Bibi Zarmina", father_name="Sher Bahadur", birth_year=1999
+        ),
+        sex="f",
+        district=swat,
+        languages="ps",
+        organisation=orgs["centre"],
+    )
+    registry.record_consent(
+        actor=SYSTEM,
+        participant=woman,
+        purpose=ConsentPurpose.PARTICIPATION,
+        given_by=Consent.GivenBy.SELF,
+        method=Consent.Method.SIGNED,
+        given_on=today,
+    )
+    registry.record_pledge(
+        actor=SYSTEM, participant=woman, pledged_on=today, witnesses="Her mother"
+    )
+    _classify(woman, 1, today.year - 1999, "supporter")
+    referral = services.record_referral(
+        actor=SYSTEM,
+        participant=woman,
+        source="family",
+        referrer="Her mother",
+        referred_on=today - datetime.timedelta(days=12),
+        from_district=swat,
+        programme=community,
+        organisation=orgs["centre"],
+    )
+    services.screen_referral(
+        actor=SYSTEM,
+        referral=referral,
+        outcome="eligible",
+        grounds="All criteria met; wants to return to her village with her children.",
+        answers=services.Answers(
+            age=today.year - 1999,
+            involvement="supporter",
+            accountability="no_pending_charge",
+            voluntary=True,
+            residence=swat,
+        ),
+        programme=community,
+    )
+    referral.refresh_from_db()
+    services.enrol_from_referral(actor=SYSTEM, referral=referral)
     # A leader serving a sentence, eligible for the prison programme: the programme asks a
     # programme manager to confirm before enrolment (the extra gate by classification).
     leader = registry.register_participant(

@@ -415,3 +415,52 @@ class LegalBasis(AuditedModel):
 
     def audit_label(self) -> str:
         return f"legal basis of programme {self.programme_id}"
+
+
+class StaffSex(AuditedModel):
+    """A staff member's sex, recorded for one purpose only: that a woman or girl in a
+    programme has a female case worker and psychologist where the team's organisations
+    have them. Nothing else reads it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="staff_sex",
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=[("m", _("Male")), ("f", _("Female"))])
+
+    class Meta:
+        verbose_name = _("staff member's sex")
+        verbose_name_plural = _("staff members' sex")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"
+
+    def audit_label(self) -> str:
+        return f"staff sex of user {self.user_id}"
+
+
+class WomenStaffRule(AuditedModel):
+    """A programme's choice about the women-and-girls rule; no row means the rule applies
+    (on by default)."""
+
+    programme = models.OneToOneField(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="women_staff_rule",
+    )
+    applies = models.BooleanField(
+        _("a woman or girl has a female case worker and psychologist"), default=True
+    )
+
+    class Meta:
+        verbose_name = _("women and girls rule")
+        verbose_name_plural = _("women and girls rules")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.applies}"
+
+    def audit_label(self) -> str:
+        return f"women and girls rule of programme {self.programme_id}"

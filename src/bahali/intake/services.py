@@ -48,6 +48,8 @@ from bahali.intake.models import (
     Screening,
     SexRule,
     Source,
+    StaffSex,
+    WomenStaffRule,
 )
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Phase, Programme
@@ -175,6 +177,32 @@ def set_legal_basis(
     basis.reports_to = reports_to
     basis.save()
     return basis
+
+
+@service
+def set_women_rule(*, actor: Actor, programme: Programme, applies: bool) -> WomenStaffRule:
+    """Turn the women-and-girls rule on or off for ``programme`` (on by default)."""
+    if not policies.may_configure_programmes_of(actor, programme.lead_organisation):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    rule = WomenStaffRule.objects.filter(programme=programme).first() or WomenStaffRule(
+        programme=programme
+    )
+    rule.applies = bool(applies)
+    rule.save()
+    return rule
+
+
+@service
+def record_staff_sex(*, actor: Actor, user: User, sex: str) -> StaffSex:
+    """Record a staff member's sex, for the women-and-girls rule only: by a data steward of
+    their organisation."""
+    policies.require(actor, "user.write", user)
+    if sex not in {"m", "f"}:
+        raise ValidationError({"sex": _("Choose one of the listed options.")})
+    found = StaffSex.objects.filter(user=user).first() or StaffSex(user=user)
+    found.sex = sex
+    found.save()
+    return found
 
 
 # --- referrals ----------------------------------------------------------------------

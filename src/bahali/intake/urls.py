@@ -15,5 +15,7 @@ urlpatterns = [
     path("<int:pk>/enrol/", views.enrol, name="enrol"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("groups/", views.groups, name="groups"),
+    path("staff/", views.staff_sex, name="staff_sex"),
+    path("criteria/<slug:code>/women-rule/", views.women_rule, name="women_rule"),
     path("classification/<str:code>/", views.classification, name="classification"),
 ]

@@ -22,7 +22,7 @@ from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.services import local_today
 from bahali.core.versioning import Conflict
-from bahali.intake import criteria, services
+from bahali.intake import criteria, services, women
 from bahali.intake.forms import (
     ClassificationForm,
     ConfirmForm,
@@ -317,6 +317,8 @@ def programme_criteria(request: AuthedRequest, code: str) -> HttpResponse:
             "form": form if may_publish else None,
             "legal_basis": LegalBasis.objects.filter(programme=programme).first(),
             "legal_form": _legal_form(programme) if may_publish else None,
+            "women_rule": women.rule_applies(programme.pk),
+            "may_publish": may_publish,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -483,3 +485,50 @@ def legal_basis(request: AuthedRequest, code: str) -> HttpResponse:
     else:
         message_form_errors(request, form)
     return redirect("intake:criteria", code=programme.code)
+
+
+@login_required
+@require_POST
+def women_rule(request: AuthedRequest, code: str) -> HttpResponse:
+    programme = get_programme_for_user(request.user, code)
+    if not policies.may_configure_programmes_of(request.user, programme.lead_organisation):
+        raise Http404
+    services.set_women_rule(
+        actor=request.user, programme=programme, applies=request.POST.get("applies") == "on"
+    )
+    messages.success(request, _("The women and girls rule is saved."))
+    return redirect("intake:criteria", code=programme.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_sex(request: AuthedRequest) -> HttpResponse:
+    """A data steward records their organisation's staff's sex, for the women-and-girls
+    rule only."""
+    from bahali.accounts.models import User
+    from bahali.intake.models import StaffSex
+
+    if not policies.can(request.user, "user.write"):
+        raise Http404
+    users = User.objects.filter(
+        pk__in=policies.filter_visible(User.objects.all(), request.user, "user", "write")
+        .exclude(pk=request.user.pk)
+        .values("pk")
+    ).order_by("first_name", "last_name", "username")
+    if request.method == "POST":
+        target = get_object_or_404(users, pk=request.POST.get("user") or 0)
+        try:
+            services.record_staff_sex(
+                actor=request.user, user=target, sex=request.POST.get("sex", "")
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("intake:staff_sex")
+    recorded = dict(StaffSex.objects.filter(user__in=users).values_list("user", "sex"))
+    return render(
+        request,
+        "intake/staff_sex.html",
+        {"staff": [(user, recorded.get(user.pk, "")) for user in users]},
+    )

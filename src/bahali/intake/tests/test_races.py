@@ -1,4 +1,5 @@
-"""Decisions on a referral apply once: two screenings of the same referral at once , exactly one decision saved; two enrolments from it, one case."""
+"""Decisions on a referral apply once: two screenings of the same referral at once, exactly
+one decision saved; two enrolments from it at once, one case."""
 
 from __future__ import annotations
 

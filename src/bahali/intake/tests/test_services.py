@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from bahali.accounts.roles import Role
 from bahali.cases import services as cases
 from bahali.cases.models import Case
+from bahali.core.context import SYSTEM
 from bahali.core.versioning import Conflict
 from bahali.intake import criteria, services
 from bahali.intake.models import Classification, Referral, ReferralStatus, Screening
@@ -235,7 +237,7 @@ def test_system_actor_demo_loads_every_state(world):
     assert states == set(ReferralStatus.values)
     assert Screening.objects.filter(outcome="not_eligible").count() >= 4
     load_demo_intake(_World())  # type: ignore[arg-type]  # again: nothing more
-    assert Referral.objects.count() == 16
+    assert Referral.objects.count() == 17
     assert Referral.objects.filter(needs_confirmation=True, confirmed_on__isnull=True).count() == 1
     levels = {c.details["involvement"] for c in Classification.objects.all()}
     assert levels == {"sympathiser", "supporter", "member", "mid_level", "leader"}
@@ -373,3 +375,59 @@ def test_legal_basis_is_recorded_by_the_programmes_configurers(world):
             reference="",
             reports_to="",
         )
+
+
+def test_a_woman_is_flagged_without_a_female_case_worker_where_one_exists(world):
+    from bahali.intake import women
+    from bahali.registry.models import Consent, ConsentPurpose
+    from bahali.testing import make_member
+
+    woman = world.registry.register_participant(
+        actor=world.case_worker,
+        identity=world.registry.Identity(
+            name="Bibi Zarmina", father_name="Gul Bad", birth_year=1998
+        ),
+        sex="f",
+        district=world.swat,
+        organisation=world.centre,
+    )
+    world.registry.record_consent(
+        actor=world.case_worker,
+        participant=woman,
+        purpose=ConsentPurpose.PARTICIPATION,
+        given_by=Consent.GivenBy.SELF,
+        method=Consent.Method.SIGNED,
+        given_on=world.today,
+    )
+    world.registry.record_pledge(
+        actor=world.case_worker, participant=woman, pledged_on=world.today, witnesses="Imam"
+    )
+    case = cases.enrol_participant(
+        actor=world.case_worker,
+        participant=woman,
+        programme=world.programmes["prison"],
+        referral_source="family",
+    )
+    assert women.gaps(case) == []  # no woman on staff anywhere: nothing to flag
+    services.record_staff_sex(actor=SYSTEM, user=world.case_worker, sex="m")
+    female_worker = make_member(Role.CASE_WORKER, organisation=world.centre)
+    services.record_staff_sex(actor=SYSTEM, user=female_worker, sex="f")
+    assert [g.role for g in women.gaps(case)] == [Role.CASE_WORKER]
+    alerts = women.case_alerts(world.case_worker, case)
+    assert alerts and alerts[0].key == "women-staff"
+    assert women.case_alerts(world.analyst, case) == []
+    assert [c.pk for c, _g in women.flagged_cases()] == [case.pk]
+    assert women.oversight_panel(world.monitor)["flagged"]
+    cases.add_team_member(
+        actor=world.manager, case=case, membership=female_worker.memberships.get()
+    )
+    assert women.gaps(case) == []
+    services.set_women_rule(
+        actor=world.manager, programme=world.programmes["prison"], applies=False
+    )
+    assert not women.rule_applies(world.programmes["prison"].pk)
+    with pytest.raises(PermissionDenied):
+        services.record_staff_sex(actor=world.case_worker, user=female_worker, sex="m")
+    with pytest.raises(PermissionDenied):  # another organisation's staff
+        services.record_staff_sex(actor=world.steward, user=female_worker, sex="m")
+    assert services.record_staff_sex(actor=world.steward, user=world.manager, sex="f").pk
