@@ -8,6 +8,7 @@ pathway's browser journeys do."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -83,6 +84,14 @@ def _classify(participant: Participant, index: int, age: int, involvement: str) 
         age_at_first_involvement=age - (3 if index % 5 else 8),
         months_in_group=6 + 5 * index,
     )
+
+
+def _enroller() -> Any:
+    """Sana enrols (and so leads the case), where the demo has her."""
+    from bahali.accounts.models import User
+
+    sana = User.objects.filter(username="sana").first()
+    return sana if sana is not None else SYSTEM
 
 
 def _criteria(programmes: dict[str, Programme], swat: District) -> None:
@@ -212,7 +221,7 @@ def load_demo_intake(world: DemoCases) -> None:
                 actor=SYSTEM, participant=participant, pledged_on=today, witnesses="Maulana Idris"
             )
             referral.refresh_from_db()
-            services.enrol_from_referral(actor=SYSTEM, referral=referral)
+            services.enrol_from_referral(actor=_enroller(), referral=referral)
     # Staff's sex (for the women-and-girls rule only), and a woman enrolled whose team has
     # no woman yet though her centre has a female case worker and psychologist: flagged.
     from bahali.accounts.models import User
@@ -272,7 +281,7 @@ def load_demo_intake(world: DemoCases) -> None:
         programme=community,
     )
     referral.refresh_from_db()
-    services.enrol_from_referral(actor=SYSTEM, referral=referral)
+    services.enrol_from_referral(actor=_enroller(), referral=referral)
     # A leader serving a sentence, eligible for the prison programme: the programme asks a
     # programme manager to confirm before enrolment (the extra gate by classification).
     leader = registry.register_participant(
