@@ -13,6 +13,7 @@ urlpatterns = [
     path("programmes/", include("bahali.programmes.urls")),
     path("cases/", include("bahali.cases.urls")),
     path("cases/", include("bahali.casework.urls")),
+    path("intake/", include("bahali.intake.urls")),
     path("", include("bahali.assessments.urls")),
     path("", include("bahali.referrals.urls")),
     path("", include("bahali.aftercare.urls")),

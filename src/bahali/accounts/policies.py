@@ -208,6 +208,25 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: W(S.DISTRICTS),
     },
     "gate_override": {DS: W(S.OWN_ORGANISATION, _("documented, flagged to oversight"))},
+    # --- before the case: referrals, screening, eligibility (intake, issue 17) ---
+    "intake_referral": {
+        Role.CASE_WORKER: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
+        PSY: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
+    "eligibility_figures": {
+        PM: R(S.ALL, _("small cells suppressed")),
+        OVS: R(S.ALL, _("small cells suppressed")),
+    },
+    "eligibility_confirmation": {PM: W(S.DISTRICTS, _("the extra gate for some levels"))},
+    # who the person was in the group: sealed like clinical data, each reading recorded
+    "classification": {
+        Role.CASE_WORKER: RW(S.TEAM),
+        PSY: RW(S.TEAM),
+        PM: RW(S.DISTRICTS),
+    },
+    "armed_group": {PM: RW(S.ALL)},
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
@@ -634,6 +653,11 @@ RESOURCE_LABELS: dict[str, Any] = {
     "transition": _("Requesting phase transitions and closing cases"),
     "sign_off": _("Signing off transitions"),
     "gate_override": _("Overriding a gate"),
+    "intake_referral": _("Referrals before enrolment and their screening"),
+    "eligibility_figures": _("Refusal rates at screening"),
+    "eligibility_confirmation": _("Confirming eligibility (the extra gate)"),
+    "classification": _("Who the person was in the group"),
+    "armed_group": _("The list of groups"),
 }
 SCOPE_LABELS: dict[Scope, Any] = {
     Scope.ALL: _("all"),

@@ -19,6 +19,7 @@ from bahali.communities.api import router as communities_router
 from bahali.field.api import router as field_router
 from bahali.grievances.api import router as grievances_router
 from bahali.jobs.api import router as jobs_router
+from bahali.intake.api import router as intake_router
 from bahali.organisations.api import router as organisations_router
 from bahali.programmes.api import router as programmes_router
 from bahali.referrals.api import router as referrals_router
@@ -65,5 +66,6 @@ api.add_router("", aftercare_router)
 api.add_router("", grievances_router)
 api.add_router("", jobs_router)
 api.add_router("", field_router)
+api.add_router("", intake_router)
 
 urlpatterns = [path("v1/", api.urls)]

@@ -59,6 +59,14 @@ PHASE_ENTERED: list[Callable[[Case, PhaseChange], None]] = []
 # Called as ``hook(member)`` when a member leaves a team, inside the same transaction
 # (casework ends the mentoring the member was doing).
 MEMBER_LEFT: list[Callable[[TeamMember], None]] = []
+# Preconditions of enrolment kept by apps above this one (intake: a programme whose
+# eligibility criteria are published enrols only from an eligible referral). Called as
+# ``check(participant, programme, basis)`` before anything is written; each returns the
+# reasons it refuses (empty: no objection). ``basis`` is what the enrolment starts from
+# (an intake referral), or None for a direct enrolment.
+ENROLMENT_CHECKS: list[Callable[[Participant, Programme, Any], list[str]]] = []
+# Called as ``hook(case, basis)`` once the case is open, inside the same transaction.
+ENROLLED: list[Callable[[Case, Any], None]] = []
 
 
 def phase_requirements_missing(case_or_participant: Case | Participant, phase: Phase) -> list[str]:
@@ -154,9 +162,12 @@ def enrol_participant(
     receiving_committee: Organisation | None = None,
     lead_organisation: Organisation | None = None,
     opened_on: datetime.date | None = None,
+    basis: Any = None,
 ) -> Case:
     """Open a case. Participation consent must be on file, and the pledge where the programme
-    or the entry phase asks for it; otherwise a clear refusal and nothing changes.
+    or the entry phase asks for it; otherwise a clear refusal and nothing changes. The
+    checks registered in ``ENROLMENT_CHECKS`` may refuse too (``basis``: what the enrolment
+    starts from, such as an eligible referral).
 
     A case worker or psychologist who enrols joins the team, so the case stays in their sight.
     """
@@ -190,6 +201,8 @@ def enrol_participant(
         participant.pledges.exists()
     ):
         missing.append(_("This programme needs the pledge renouncing violence before enrolment."))
+    for check in ENROLMENT_CHECKS:
+        missing.extend(check(participant, programme, basis))
     if missing:
         raise ValidationError(missing)
     if receiving_committee is not None and (
@@ -235,6 +248,8 @@ def enrol_participant(
             case_role=CaseRole.LEAD_CASE_WORKER,
             joined_on=opened_on,
         ).save()
+    for hook in ENROLLED:
+        hook(case, basis)
     return case
 
 

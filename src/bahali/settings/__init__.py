@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "bahali.registry",
     "bahali.programmes",
     "bahali.cases",
+    "bahali.intake",
     "bahali.casework",
     "bahali.assessments",
     "bahali.referrals",

@@ -23,6 +23,7 @@ DOMAIN = (
     "registry",
     "programmes",
     "cases",
+    "intake",
     "casework",
     "aftercare",
     "referrals",
