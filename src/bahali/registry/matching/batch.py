@@ -42,7 +42,12 @@ from rapidfuzz.distance import Hamming
 
 from bahali.registry.matching import model
 from bahali.registry.matching.blocking import name_keys
-from bahali.registry.matching.compare import VARIANT, NameFrequencies, name_level
+from bahali.registry.matching.compare import (
+    VARIANT,
+    NameFrequencies,
+    name_level,
+    names_differ_like_siblings,
+)
 from bahali.registry.matching.records import (
     Derived,
     Features,
@@ -295,6 +300,12 @@ class _Scorer:
         rows, ids = self.rows, self.record_ids
         names, fathers = self.names, self.fathers
         review, match = model.REVIEW_THRESHOLD, model.MATCH_THRESHOLD
+        sibling = model.SIBLING_WEIGHT
+        # A father agreeing (same or variant, before the frequency adjustment) weighs more
+        # than father_variant less the largest downward adjustment; a name partial or worse
+        # weighs at most name_partial (partial and different are never adjusted).
+        father_variant = _W["father_variant"] - model.FREQUENCY_CAP
+        name_partial = _W["name_partial"]
         hamming = Hamming.distance
         for index in indexes:
             name, name_best, father, father_best, cnic, year, date, district, sex = rows[index]
@@ -364,6 +375,13 @@ class _Scorer:
                 if name_weight is None:
                     name_weight = names.weight(name, o_name)
                 value = cheap + father_weight + name_weight
+                if (
+                    value >= review
+                    and father_weight >= father_variant
+                    and name_weight <= name_partial
+                    and names_differ_like_siblings(names.forms[name], names.forms[o_name])
+                ):
+                    value += sibling
                 if value >= review:
                     decision = "match" if value >= match and not conflict else "review"
                     pairs.append((ids[index], ids[other], round(value, 3), decision))
