@@ -45,5 +45,8 @@ def test_the_second_population_is_deterministic_and_has_siblings():
     assert records == again
     assert len(records) == 400
     assert len(set(truth.values())) < 400  # people registered more than once
-    fathers = [record.father_name for record in records if record.father_name]
-X
+    people_by_father: dict[str, set[str]] = {}
+    for record in records:
+        if record.father_name:
+            people_by_father.setdefault(record.father_name, set()).add(truth[record.record_id])
+    assert max(map(len, people_by_father.values())) > 2  # brothers, cousins: one father's name
