@@ -65,6 +65,9 @@ def main() -> None:
         "--splink-python",
         default="/tmp/splink-venv/bin/python",  # noqa: S108 (the documented venv, overridable)
     )
+    parser.add_argument(
+        "--clusters", action="store_true", help="also resolve the pairs into clusters"
+    )
     parser.add_argument("--splink-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.splink_worker:
@@ -122,6 +125,37 @@ def main() -> None:
             f"{both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} {matched[0]:7.4f} {matched[1]:7.4f} "
             f"{matches:7,} {reviews:7,} {reviews / max(matches, 1):5.2f}  {memory}"
         )
+    if args.clusters:
+        print_clusters(records, rows[0][3], expected)
+
+
+def print_clusters(records: list[Any], found: list[Any], expected: set[Any]) -> None:
+    """Pairwise figures of the pairs the clusters imply (matching.clusters)."""
+    from bahali.registry.matching import NameFrequencies, compare
+    from bahali.registry.matching.clusters import cluster, pairs_of
+    from bahali.registry.matching.records import features
+
+    by_id = {record.record_id: record for record in records}
+    frequencies = NameFrequencies(features(record) for record in records)
+
+    def score(a: str, b: str) -> tuple[float, frozenset[str]]:
+        result = compare(by_id[a], by_id[b], frequencies)
+        return result.score, frozenset(reason.code for reason in result.reasons)
+
+    started = time.perf_counter()
+    scores = {tuple(sorted((a, b))): value for a, b, value, _ in found}
+    links = [(a, b, scores[tuple(sorted((a, b)))], decision) for a, b, decision in found]
+    clusters = cluster(links, score)
+    seconds = time.perf_counter() - started
+    implied = list(pairs_of(clusters))
+    both = metrics({tuple(sorted(p[:2])) for p in implied}, expected)
+    matched = metrics({tuple(sorted(p[:2])) for p in implied if p[2] == "match"}, expected)
+    matches = sum(1 for item in clusters if item.decision == "match")
+    print(
+        f"clusters {seconds:6.1f}s {'':7} {both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} "
+        f"{matched[0]:7.4f} {matched[1]:7.4f} {matches:7,} {len(clusters) - matches:7,} "
+        f"(clusters: match, review)"
+    )
 
 
 def true_pairs(truth: dict[str, str]) -> set[tuple[str, str]]:
