@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "bahali.referrals",
     "bahali.aftercare",
     "bahali.grievances",
+    "bahali.imports",
     "bahali.communities",
     "bahali.api",
 ]
