@@ -100,7 +100,7 @@ def main() -> None:
     for _ in range(args.repeat):
         clear_name_caches()
         started = time.perf_counter()
-        pairs = [(a, b, decision) for a, b, _, decision in find_pairs(records)]
+        pairs = [(a, b, decision, value) for a, b, value, decision in find_pairs(records)]
         rows[0][1].append(time.perf_counter() - started)
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -143,8 +143,7 @@ def print_clusters(records: list[Any], found: list[Any], expected: set[Any]) -> 
         return result.score, frozenset(reason.code for reason in result.reasons)
 
     started = time.perf_counter()
-    scores = {tuple(sorted((a, b))): value for a, b, value, _ in found}
-    links = [(a, b, scores[tuple(sorted((a, b)))], decision) for a, b, decision in found]
+    links = [(a, b, value, decision) for a, b, decision, value in found]
     clusters = cluster(links, score)
     seconds = time.perf_counter() - started
     implied = list(pairs_of(clusters))
