@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("bahali.aftercare.urls")),
     path("", include("bahali.grievances.urls")),
     path("", include("bahali.communities.urls")),
+    path("", include("bahali.imports.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("api/", include("bahali.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

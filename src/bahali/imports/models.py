@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -24,10 +24,23 @@ class ColumnMapping(AuditedModel):
     objects = AuditedQuerySet.as_manager()
 
 
-class ImportBatch(AuditedModel):
+class ImportBatchQuerySet(AuditedQuerySet):
+    def visible_to(self, user: Any) -> Any:
+        """The imports of the organisations where the user may import."""
+        from bahali.accounts import policies
+
+        if not policies.can(user, "import.write"):
+            return self.none()
+        return self.filter(organisation__memberships__user=user).distinct()
+
+
+class ImportBatch(SealedRow, AuditedModel):
     """One uploaded sheet: validated and checked for duplicates before anything is written."""
 
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_sheet": "imports.importbatch.sheet"}
+
     class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded, columns to map")
         CHECKED = "checked", _("Checked, not imported")
         IMPORTING = "importing", _("Importing")
         IMPORTED = "imported", _("Imported")
@@ -38,7 +51,9 @@ class ImportBatch(AuditedModel):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     filename = models.CharField(_("file"), max_length=200)
-    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.CHECKED)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.UPLOADED)
+    sealed_sheet = models.TextField(_("sheet (sealed)"), blank=True)
+    sheet = Sealed("sealed_sheet", json=True)  # headings and rows, until the rows are checked
     only_valid = models.BooleanField(_("only the valid rows"), default=False)
     operation_id = models.CharField(_("operation"), max_length=32, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
@@ -46,7 +61,7 @@ class ImportBatch(AuditedModel):
     rows_imported = models.PositiveIntegerField(_("rows imported"), default=0)
     clusters = models.JSONField(_("possible duplicates"), default=list)
 
-    objects = AuditedQuerySet.as_manager()
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-pk"]
@@ -83,4 +98,58 @@ class ImportRow(SealedRow, AuditedModel):
         ordering: ClassVar[list[str]] = ["batch", "number"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["batch", "number"], name="import_row_once")
+        ]
+
+
+class ReviewClusterQuerySet(AuditedQuerySet):
+    def visible_to(self, user: Any) -> Any:
+        """Clusters of the imports the user can reach (their organisations')."""
+        from bahali.accounts import policies
+
+        if not policies.can(user, "import.write"):
+            return self.none()
+        return self.filter(batch__organisation__memberships__user=user).distinct()
+
+
+class ReviewCluster(AuditedModel):
+    """Registered records that may be one person, waiting for a data steward's decision."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting")
+        SAME = "same", _("Same person, merged")
+        DIFFERENT = "different", _("Different people")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="reviews")
+    members = models.JSONField(_("records"), default=list)  # participant ids, lowest first
+    score = models.FloatField(_("score"))
+    decision = models.CharField(_("matcher's decision"), max_length=8)  # match or review
+    pairs = models.JSONField(_("pairs"), default=list)  # [{a, b, score, reasons}]
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ReviewClusterQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-score", "pk"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["status", "-score", "id"], name="review_queue")
+        ]
+
+
+class PairDecision(AuditedModel):
+    """A steward's verdict on two records, so that the pair is never asked again."""
+
+    first = models.ForeignKey("registry.Participant", on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey("registry.Participant", on_delete=models.CASCADE, related_name="+")
+    same = models.BooleanField(_("same person"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["first", "second"], name="pair_decided_once")
         ]

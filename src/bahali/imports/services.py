@@ -32,7 +32,7 @@ from bahali.geography.models import District
 from bahali.imports.models import ColumnMapping, ImportBatch, ImportRow
 from bahali.organisations.models import Organisation
 from bahali.registry import services as registry
-from bahali.registry.matching import NameFrequencies, compare, find_pairs
+from bahali.registry.matching import NameFrequencies, Reason, compare, find_pairs
 from bahali.registry.matching.clusters import cluster
 from bahali.registry.matching.records import PersonRecord, features
 from bahali.registry.models import Participant, ParticipantLink
@@ -190,6 +190,40 @@ def check_row(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 @service
+def upload_sheet(
+    *, actor: Any, organisation: Organisation, filename: str, content: bytes
+) -> ImportBatch:
+    """Keep an uploaded sheet (sealed) until its columns are mapped."""
+    policies.require(actor, "import.write")
+    sheet = read_sheet(filename, content)
+    batch = ImportBatch(
+        organisation=organisation,
+        created_by=actor,
+        filename=filename[:200],
+        operation_id=current().operation,
+        rows_total=len(sheet.rows),
+    )
+    batch.sheet = {"headings": sheet.headings, "rows": sheet.rows}
+    batch.save()
+    return batch
+
+
+def sheet_of(batch: ImportBatch) -> Sheet:
+    stored = batch.sheet
+    return Sheet(stored.get("headings", []), stored.get("rows", []))
+
+
+@service
+def check_uploaded(*, actor: Any, batch: ImportBatch, mapping: dict[str, str]) -> ImportBatch:
+    """Check an uploaded batch's rows with the mapping chosen (see :func:`check_sheet`)."""
+    policies.require(actor, "import.write")
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.UPLOADED:
+        raise ValidationError(_("This sheet has already been checked."))
+    return _check(actor, batch, sheet_of(batch), mapping)
+
+
+@service
 def check_sheet(
     *,
     actor: Any,
@@ -200,6 +234,19 @@ def check_sheet(
 ) -> ImportBatch:
     """Validate every row, find the duplicates, remember the mapping: nothing registered yet."""
     policies.require(actor, "import.write")
+    batch = ImportBatch(
+        organisation=organisation,
+        created_by=actor,
+        filename=filename[:200],
+        operation_id=current().operation,
+        rows_total=len(sheet.rows),
+    )
+    batch.save()
+    return _check(actor, batch, sheet, mapping)
+
+
+def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]) -> ImportBatch:
+    organisation = batch.organisation
     unknown = [heading for heading in mapping.values() if heading not in sheet.headings]
     if unknown or not set(mapping) <= set(FIELDS):
         raise ValidationError(_("The column mapping names a column the sheet does not have."))
@@ -211,14 +258,6 @@ def check_sheet(
         remembered.save()
     positions = {field: sheet.headings.index(heading) for field, heading in mapping.items()}
     districts = set(District.objects.values_list("code", flat=True))
-    batch = ImportBatch(
-        organisation=organisation,
-        created_by=actor,
-        filename=filename[:200],
-        operation_id=current().operation,
-        rows_total=len(sheet.rows),
-    )
-    batch.save()
     rows = []
     records = []
     for number, raw in enumerate(sheet.rows, start=1):
@@ -240,6 +279,8 @@ def check_sheet(
             records.append(_record(f"row:{number}", clean))
     ImportRow.objects.bulk_create(rows, batch_size=1000)
     batch.rows_refused = sum(1 for row in rows if row.status == ImportRow.Status.REFUSED)
+    batch.status = ImportBatch.Status.CHECKED
+    batch.sheet = {}  # the checked rows hold the values from now on
     batch.clusters = duplicate_clusters(records, list(registry.registry_records()))
     batch.save()
     return batch
@@ -294,7 +335,7 @@ def duplicate_clusters(
                     "b": b,
                     "score": value,
                     "decision": decision,
-                    "reasons": [reason.code for reason in reasons[key]],
+                    "reasons": [[reason.code, reason.weight] for reason in reasons[key]],
                 }
             )
         found.append(
@@ -309,9 +350,10 @@ def duplicate_clusters(
     return found
 
 
-def explained(codes: list[str]) -> list[str]:
-    """The reason codes of a pair in the user's language, as the registration page says them."""
-    return [str(text) for text in explain(codes)]
+def explained(reasons: list[list[Any]]) -> list[str]:
+    """A pair's stored reasons in the user's language, strongest first, as the registration
+    page says them."""
+    return [shown.label for shown in explain([Reason(code, weight) for code, weight in reasons])]
 
 
 def run_import(*, actor: Any, batch: ImportBatch, only_valid: bool = False) -> ImportBatch:
@@ -325,6 +367,8 @@ def run_import(*, actor: Any, batch: ImportBatch, only_valid: bool = False) -> I
         policies.require(actor, "import.write")
         if batch.status in {ImportBatch.Status.IMPORTED, ImportBatch.Status.UNDONE}:
             raise ValidationError(_("This import has already been run."))
+        if batch.status == ImportBatch.Status.UPLOADED:
+            raise ValidationError(_("Map the columns and check the rows first."))
         if batch.rows_refused and not only_valid:
             raise ValidationError(
                 _("%(count)s rows were refused: correct the sheet, or import only the valid rows.")
@@ -342,6 +386,9 @@ def run_import(*, actor: Any, batch: ImportBatch, only_valid: bool = False) -> I
         batch.rows_imported = batch.rows.filter(status=ImportRow.Status.IMPORTED).count()
         batch.status = ImportBatch.Status.IMPORTED
         batch.save()
+        from bahali.imports.review import queue_clusters  # review builds on this module
+
+        queue_clusters(actor=actor, batch=batch)
     return batch
 
 
@@ -420,6 +467,7 @@ def undo_import(*, actor: Any, batch: ImportBatch, reason: str) -> ImportBatch:
             _("Records were built on this import since (%(what)s); it cannot be undone.")
             % {"what": ", ".join(sorted(set(blocking)))}
         )
+    batch.reviews.all().delete()  # nothing decided (a decision would be a merge or a pair)
     people = list(Participant.objects.filter(importrow__batch=batch))
     rows = list(batch.rows.filter(status=ImportRow.Status.IMPORTED))
     for row in rows:

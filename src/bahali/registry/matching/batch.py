@@ -479,10 +479,26 @@ def _keyed(
     """
     keys: list[int] = []
     owners: list[int] = []
-    for index, found in zip(indexes, map(name_keys, names, fathers, years), strict=True):
+    for index, found in zip(indexes, map(_batch_keys, names, fathers, years), strict=True):
         keys += map(hash, found)
         owners += repeat(index, len(found))
     return keys, owners
+
+
+def _batch_keys(
+    name: NameForms | None, father: NameForms | None, year: int | None
+) -> set[str]:
+    """:func:`~.blocking.name_keys` and, in a batch, the name with the father's whole name
+    (``nf:``), so that a name too common to compare as a block whole (Gul Afridi in Khyber)
+    still meets its other registrations with the same father. Not stored with the registry's
+    keys: the registration check looks people up one at a time, without the block limit."""
+    keys = name_keys(name, father, year)
+    if name is not None and father is not None:
+        fathers = {shape.core_key for shape in father.shapes}
+        for shape in name.shapes:
+            for father_key in fathers:
+                keys.add(f"nf:{shape.core_key}|{father_key}")
+    return keys
 
 
 def _shared(keys: list[int], owners: list[int]) -> Iterator[list[int]]:
