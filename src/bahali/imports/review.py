@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -169,7 +169,7 @@ def accept_above(actor: Any, threshold: float) -> int:
         with operation():
             try:
                 decide_cluster(actor=actor, review=review, same=True, version=review.version)
-            except ValidationError:
-                continue
+            except (ValidationError, PermissionDenied):
+                continue  # decided meanwhile, or records this steward may not merge
         done += 1
     return done
