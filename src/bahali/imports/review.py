@@ -161,12 +161,14 @@ def accept_above(actor: Any, threshold: float) -> int:
     many were merged. At most :data:`ACCEPT_AT_ONCE` per call.
     """
     policies.require(actor, "import.write")
-    waiting = ReviewCluster.objects.visible_to(actor).filter(
-        status=ReviewCluster.Status.OPEN, decision="match", score__gte=threshold
+    waiting = (
+        ReviewCluster.objects.visible_to(actor)
+        .select_related("batch")
+        .filter(status=ReviewCluster.Status.OPEN, decision="match", score__gte=threshold)
     )
     done = 0
     for review in list(waiting[:ACCEPT_AT_ONCE]):
-        with operation():
+        with operation(review.batch.operation_id):
             try:
                 decide_cluster(actor=actor, review=review, same=True, version=review.version)
             except (ValidationError, PermissionDenied):

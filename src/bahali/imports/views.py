@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.context import operation
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Stale
@@ -203,12 +204,13 @@ def _identities(request: AuthedRequest, review: ReviewCluster) -> list[dict]:  #
                 ],
             }
         )
-    if shown:  # a value differing from the first record's is highlighted
-        first = [value for _label, value in shown[0]["fields"]]
+    if shown:  # a field whose values differ between the records is highlighted in each
+        columns = list(zip(*(record["fields"] for record in shown), strict=True))
+        differing = [len({str(value) for _label, value in column}) > 1 for column in columns]
         for record in shown:
             record["fields"] = [
-                (label, value, index > 0 and value != first[index])
-                for index, (label, value) in enumerate(record["fields"])
+                (label, value, differs)
+                for (label, value), differs in zip(record["fields"], differing, strict=True)
             ]
     return shown
 
@@ -247,9 +249,11 @@ def decide(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose same person or different people."))
         return redirect("imports:cluster", review.pk)
     try:
-        review_services.decide_cluster(
-            actor=request.user, review=review, same=verdict == "same", version=int(version)
-        )
+        # the decision joins its import's operation: the import's trail shows what became of it
+        with operation(review.batch.operation_id):
+            review_services.decide_cluster(
+                actor=request.user, review=review, same=verdict == "same", version=int(version)
+            )
     except PermissionDenied:
         messages.error(request, _("You may not merge records of another organisation."))
         return redirect("imports:cluster", review.pk)
