@@ -24,6 +24,13 @@ class ColumnMapping(AuditedModel):
     objects = AuditedQuerySet.as_manager()
 
 
+def _organisations_of(user: Any) -> Any:
+    """The user's organisations, as a subquery (no join, no DISTINCT over the rows)."""
+    from bahali.accounts.models import Membership
+
+    return Membership.objects.filter(user=user).values("organisation_id")
+
+
 class ImportBatchQuerySet(AuditedQuerySet):
     def visible_to(self, user: Any) -> Any:
         """The imports of the organisations where the user may import."""
@@ -31,7 +38,7 @@ class ImportBatchQuerySet(AuditedQuerySet):
 
         if not policies.can(user, "import.write"):
             return self.none()
-        return self.filter(organisation__memberships__user=user).distinct()
+        return self.filter(organisation_id__in=_organisations_of(user))
 
 
 class ImportBatch(SealedRow, AuditedModel):
@@ -108,7 +115,7 @@ class ReviewClusterQuerySet(AuditedQuerySet):
 
         if not policies.can(user, "import.write"):
             return self.none()
-        return self.filter(batch__organisation__memberships__user=user).distinct()
+        return self.filter(batch__organisation_id__in=_organisations_of(user))
 
 
 class ReviewCluster(AuditedModel):
