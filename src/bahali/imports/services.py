@@ -103,7 +103,7 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -435,12 +435,10 @@ def built_on(batch: ImportBatch) -> list[str]:
     ):
         found.append(str(_("a merge")))
     for relation in Participant._meta.related_objects:
-        if relation.related_model._meta.model_name in _OWN or relation.remote_field.name in {
-            "merged_into"
-        }:
+        model: Any = relation.related_model
+        if model._meta.model_name in _OWN or relation.field.name == "merged_into":
             continue
         if relation.one_to_many or relation.one_to_one:
-            model = relation.related_model
             lookup = {f"{relation.field.name}__in": people}
             if model._default_manager.filter(**lookup).exists():
                 found.append(str(model._meta.verbose_name))

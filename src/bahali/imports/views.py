@@ -3,6 +3,8 @@ Thin: services decide; imports of other organisations are 404."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.context import operation
+from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Stale
@@ -177,7 +179,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     return render(request, "imports/queue.html", {"page": page, "accept_form": AcceptForm()})
 
 
-def _identities(request: AuthedRequest, review: ReviewCluster) -> list[dict]:  # type: ignore[type-arg]
+def _identities(request: AuthedRequest, review: ReviewCluster) -> list[dict[str, Any]]:
     people = Participant.objects.filter(pk__in=review.members).select_related("district")
     shown = []
     for person in people.order_by("pk"):

@@ -259,15 +259,16 @@ class _Tribal:
         script = rng.random()
         latin, native = script < 0.75, script >= 0.55
         with_father = rng.random() < 0.9
-        birth_year: int | None = person.birth.year
+        year = person.birth.year
+        birth_year: int | None = year
         birth_date: datetime.date | None = None
         roll = rng.random()
         if roll < 0.25:
             birth_year = None
         elif roll < 0.40:
-            birth_year += rng.choice((-1, 1))  # an age, not a date
+            birth_year = year + rng.choice((-1, 1))  # an age, not a date
         elif roll < 0.43:
-            birth_year += rng.choice((-2, 2))
+            birth_year = year + rng.choice((-2, 2))
         elif roll < 0.60:
             birth_date = person.birth
         cnic = person.cnic if rng.random() < 0.8 else ""

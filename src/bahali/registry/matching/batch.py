@@ -485,9 +485,7 @@ def _keyed(
     return keys, owners
 
 
-def _batch_keys(
-    name: NameForms | None, father: NameForms | None, year: int | None
-) -> set[str]:
+def _batch_keys(name: NameForms | None, father: NameForms | None, year: int | None) -> set[str]:
     """:func:`~.blocking.name_keys` and, in a batch, the name with the father's whole name
     (``nf:``), so that a name too common to compare as a block whole (Gul Afridi in Khyber)
     still meets its other registrations with the same father. Not stored with the registry's
