@@ -51,12 +51,22 @@ SPLINK_COLUMNS = ["unique_id", "name_key", "father_key", "cnic", "birth_year", "
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--generator",
+        choices=("seed", "tribal"),
+        default="seed",
+        help="seed: bahali seed's population; tribal: the second, untuned population "
+        "(bahali.registry.synthetic_tribal), about 2 records per person",
+    )
     parser.add_argument("--splink", action="store_true", help="also run Splink for comparison")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each matcher")
     parser.add_argument(
         "--splink-python",
         default="/tmp/splink-venv/bin/python",  # noqa: S108 (the documented venv, overridable)
+    )
+    parser.add_argument(
+        "--clusters", action="store_true", help="also resolve the pairs into clusters"
     )
     parser.add_argument("--splink-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -64,13 +74,22 @@ def main() -> None:
         run_splink(*args.splink_worker)
         return
 
+    from bahali.registry import synthetic_tribal
     from bahali.registry.matching import find_pairs
     from bahali.registry.synthetic import generate
 
     started = time.perf_counter()
-    records, truth = generate(args.people, seed=args.seed)
+    if args.generator == "tribal":
+        seed = synthetic_tribal.REPORT_SEEDS[0] if args.seed is None else args.seed
+        records, truth = synthetic_tribal.generate(args.people * 2, seed=seed)
+    else:
+        seed = 2026 if args.seed is None else args.seed
+        records, truth = generate(args.people, seed=seed)
     generated = time.perf_counter() - started
-    print(f"{len(records):,} records of {args.people:,} people (seed {args.seed}), ", end="")
+    people = len(set(truth.values()))
+    print(
+        f"{args.generator}: {len(records):,} records of {people:,} people (seed {seed}), ", end=""
+    )
     print(f"generated in {generated:.1f}s; {len(true_pairs(truth)):,} true duplicate pairs")
 
     rows: list[tuple[str, list[float], str, list[Any]]] = [("bahali", [], "", [])]
@@ -81,7 +100,7 @@ def main() -> None:
     for _ in range(args.repeat):
         clear_name_caches()
         started = time.perf_counter()
-        pairs = [(a, b, decision) for a, b, _, decision in find_pairs(records)]
+        pairs = [(a, b, decision, value) for a, b, value, decision in find_pairs(records)]
         rows[0][1].append(time.perf_counter() - started)
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -93,17 +112,49 @@ def main() -> None:
     print()
     print(
         f"{'':8} {'best':>7} {'median':>7} {'P(m+r)':>7} {'R(m+r)':>7} {'F1(m+r)':>7} {'P(m)':>7} "
-        f"{'R(m)':>7}  peak memory"
+        f"{'R(m)':>7} {'match':>7} {'review':>7} {'r/m':>5}  peak memory"
     )
     expected = true_pairs(truth)
     for name, times, memory, found in rows:
         both = metrics({tuple(sorted(p[:2])) for p in found}, expected)
         matched = metrics({tuple(sorted(p[:2])) for p in found if p[2] == "match"}, expected)
+        matches = sum(1 for p in found if p[2] == "match")
+        reviews = len(found) - matches
         print(
             f"{name:8} {min(times):6.1f}s {statistics.median(times):6.1f}s "
-            f"{both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} {matched[0]:7.4f} {matched[1]:7.4f}  "
-            f"{memory}"
+            f"{both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} {matched[0]:7.4f} {matched[1]:7.4f} "
+            f"{matches:7,} {reviews:7,} {reviews / max(matches, 1):5.2f}  {memory}"
         )
+    if args.clusters:
+        print_clusters(records, rows[0][3], expected)
+
+
+def print_clusters(records: list[Any], found: list[Any], expected: set[Any]) -> None:
+    """Pairwise figures of the pairs the clusters imply (matching.clusters)."""
+    from bahali.registry.matching import NameFrequencies, compare
+    from bahali.registry.matching.clusters import cluster, pairs_of
+    from bahali.registry.matching.records import features
+
+    by_id = {record.record_id: record for record in records}
+    frequencies = NameFrequencies(features(record) for record in records)
+
+    def score(a: str, b: str) -> tuple[float, frozenset[str]]:
+        result = compare(by_id[a], by_id[b], frequencies)
+        return result.score, frozenset(reason.code for reason in result.reasons)
+
+    started = time.perf_counter()
+    links = [(a, b, value, decision) for a, b, decision, value in found]
+    clusters = cluster(links, score)
+    seconds = time.perf_counter() - started
+    implied = list(pairs_of(clusters))
+    both = metrics({tuple(sorted(p[:2])) for p in implied}, expected)
+    matched = metrics({tuple(sorted(p[:2])) for p in implied if p[2] == "match"}, expected)
+    matches = sum(1 for item in clusters if item.decision == "match")
+    print(
+        f"clusters {seconds:6.1f}s {'':7} {both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} "
+        f"{matched[0]:7.4f} {matched[1]:7.4f} {matches:7,} {len(clusters) - matches:7,} "
+        f"(clusters: match, review)"
+    )
 
 
 def true_pairs(truth: dict[str, str]) -> set[tuple[str, str]]:

@@ -196,6 +196,8 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: W(S.OWN_ORGANISATION),
     },
     "merge": {DS: W(S.OWN_ORGANISATION)},
+    # --- imports of an existing caseload (issue 20) ---
+    "import": {PM: W(S.ALL), DS: W(S.ALL)},
     # --- the pathway (programmes, cases, transitions and their gates) ---
     "programme": {**_each(ALL_ROLES, R(S.ALL)), PM: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "enrolment": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL)},
@@ -647,6 +649,7 @@ RESOURCE_LABELS: dict[str, Any] = {
     "registration": _("Registering participants"),
     "participant_record": _("Correcting identity, recording consent and pledge"),
     "merge": _("Merging duplicate records"),
+    "import": _("Importing people from a sheet"),  # issue 20
     "programme": _("Programme configuration"),
     "enrolment": _("Enrolling participants in a programme"),
     "case_team": _("Case teams"),

@@ -31,6 +31,7 @@ REASON_LABELS: dict[str, Promise] = {
     "sex_conflict": _("different sex"),
     # adjustments for how common the name is (batch matching)
     "name_common": _("a common name"),
+    "sibling_pattern": _("same father, another given name: likely brothers or sisters"),
     "name_rare": _("a rare name"),
     "father_common": _("a common father's name"),
     "father_rare": _("a rare father's name"),

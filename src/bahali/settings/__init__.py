@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "bahali.aftercare",
     "bahali.grievances",
     "bahali.field",
+    "bahali.imports",
     "bahali.communities",
     "bahali.evidence",
     "bahali.api",

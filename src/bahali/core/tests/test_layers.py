@@ -32,6 +32,7 @@ DOMAIN = (
     "grievances",
     "field",
     "evidence",
+    "imports",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}

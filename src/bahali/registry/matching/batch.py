@@ -42,7 +42,12 @@ from rapidfuzz.distance import Hamming
 
 from bahali.registry.matching import model
 from bahali.registry.matching.blocking import name_keys
-from bahali.registry.matching.compare import VARIANT, NameFrequencies, name_level
+from bahali.registry.matching.compare import (
+    VARIANT,
+    NameFrequencies,
+    name_level,
+    names_differ_like_siblings,
+)
 from bahali.registry.matching.records import (
     Derived,
     Features,
@@ -295,6 +300,12 @@ class _Scorer:
         rows, ids = self.rows, self.record_ids
         names, fathers = self.names, self.fathers
         review, match = model.REVIEW_THRESHOLD, model.MATCH_THRESHOLD
+        sibling = model.SIBLING_WEIGHT
+        # A father agreeing (same or variant, before the frequency adjustment) weighs more
+        # than father_variant less the largest downward adjustment; a name partial or worse
+        # weighs at most name_partial (partial and different are never adjusted).
+        father_variant = _W["father_variant"] - model.FREQUENCY_CAP
+        name_partial = _W["name_partial"]
         hamming = Hamming.distance
         for index in indexes:
             name, name_best, father, father_best, cnic, year, date, district, sex = rows[index]
@@ -364,6 +375,13 @@ class _Scorer:
                 if name_weight is None:
                     name_weight = names.weight(name, o_name)
                 value = cheap + father_weight + name_weight
+                if (
+                    value >= review
+                    and father_weight >= father_variant
+                    and name_weight <= name_partial
+                    and names_differ_like_siblings(names.forms[name], names.forms[o_name])
+                ):
+                    value += sibling
                 if value >= review:
                     decision = "match" if value >= match and not conflict else "review"
                     pairs.append((ids[index], ids[other], round(value, 3), decision))
@@ -461,10 +479,24 @@ def _keyed(
     """
     keys: list[int] = []
     owners: list[int] = []
-    for index, found in zip(indexes, map(name_keys, names, fathers, years), strict=True):
+    for index, found in zip(indexes, map(_batch_keys, names, fathers, years), strict=True):
         keys += map(hash, found)
         owners += repeat(index, len(found))
     return keys, owners
+
+
+def _batch_keys(name: NameForms | None, father: NameForms | None, year: int | None) -> set[str]:
+    """:func:`~.blocking.name_keys` and, in a batch, the name with the father's whole name
+    (``nf:``), so that a name too common to compare as a block whole (Gul Afridi in Khyber)
+    still meets its other registrations with the same father. Not stored with the registry's
+    keys: the registration check looks people up one at a time, without the block limit."""
+    keys = name_keys(name, father, year)
+    if name is not None and father is not None:
+        fathers = {shape.core_key for shape in father.shapes}
+        for shape in name.shapes:
+            for father_key in fathers:
+                keys.add(f"nf:{shape.core_key}|{father_key}")
+    return keys
 
 
 def _shared(keys: list[int], owners: list[int]) -> Iterator[list[int]]:

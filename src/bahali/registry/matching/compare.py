@@ -120,8 +120,34 @@ def compare(
             if adjustment:
                 kind = "common" if adjustment < 0 else "rare"
                 reasons.append(Reason(f"{field}_{kind}", round(adjustment, 3)))
+    if sibling_like(first, second):
+        reasons.append(Reason("sibling_pattern", model.SIBLING_WEIGHT))
     total = round(sum(reason.weight for reason in reasons), 3)
     return Comparison(total, _decision(total, codes), reasons)
+
+
+def sibling_like(a: Features, b: Features) -> bool:
+    """Same father, another given name: how brothers and sisters look, not one person.
+
+    The fathers agree (same or variant) and the names differ in more than a dropped
+    trailing token: different, or sharing only the first element while both have two or
+    more ("Gul Zaman" and "Gul Nawaz"), not "Ali" against "Ali Afridi".
+    """
+    if a.name is None or b.name is None or a.father is None or b.father is None:
+        return False
+    if name_agreement(a.father, b.father) > VARIANT:
+        return False
+    return names_differ_like_siblings(a.name, b.name)
+
+
+def names_differ_like_siblings(a: NameForms, b: NameForms) -> bool:
+    """The names of two siblings: DIFFERENT, or PARTIAL with two tokens or more on both sides."""
+    level = name_agreement(a, b)
+    if level == DIFFERENT:
+        return True
+    if level != PARTIAL:
+        return False
+    return all(len(x.trimmed) > 1 and len(y.trimmed) > 1 for x in a.shapes for y in b.shapes)
 
 
 def score(a: Features, b: Features, frequencies: NameFrequencies) -> float:
@@ -166,6 +192,8 @@ def score(a: Features, b: Features, frequencies: NameFrequencies) -> float:
         total += weights["district_same" if a.district == b.district else "district_different"]
     if a.sex and b.sex:
         total += weights["sex_same" if a.sex == b.sex else "sex_conflict"]
+    if sibling_like(a, b):
+        total += model.SIBLING_WEIGHT
     return total
 
 

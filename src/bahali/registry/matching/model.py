@@ -91,6 +91,12 @@ REVIEW_THRESHOLD = 15.0
 WEIGHTS = {code: math.log2(M[code] / U[code]) for code in M}
 # Levels that keep a pair out of "match" whatever its score: a person must look at it.
 BLOCKS_MATCH = frozenset({"cnic_different", "sex_conflict"})
+# Sibling pattern (see compare.sibling_like): the father agrees while the given names differ
+# beyond a dropped token, which is how brothers and sisters look, not how one person's
+# registrations do. Its weight, in bits, was chosen on bahali seed's population (seed 101,
+# the estimation data): the lowest whole number that kept that population's recall, never
+# on the second population (synthetic_tribal), which only reports.
+SIBLING_WEIGHT = -8.0
 # Name-frequency adjustment (see compare.NameFrequencies): pseudo-records of smoothing, and
 # the largest adjustment either way, in bits. Chosen by hand, not estimated.
 FREQUENCY_PRIOR = 2000.0

@@ -1,0 +1,154 @@
+"""Importing a sheet: validation report, all-or-nothing, valid-only, undo, resume, clusters."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from openpyxl import Workbook
+
+from bahali.accounts.roles import Role
+from bahali.audit.models import AuditEvent
+from bahali.imports import services
+from bahali.imports.models import ColumnMapping, ImportRow
+from bahali.registry.models import Participant
+from bahali.testing import membership_of
+
+pytestmark = pytest.mark.django_db
+
+HEADINGS = "Full Name,Father Name,Gender,DOB,CNIC,District"
+GOOD = [
+    "Gul Zaman Afridi,Sher Rehman,M,1994-03-02,,SWT",
+    "Gul Zamaan Afreedi,Sher Rahman,male,1994-03-02,,SWT",
+    "Zarmina Bibi,Noor Ali,F,,,SWT",
+]
+BAD = "Bakht Jan,Taj Wali,X,1994-13-40,123,NOPE"
+
+
+def sheet(*rows: str) -> services.Sheet:
+    text = "\n".join([HEADINGS, *rows]).encode()
+    return services.read_sheet("agency.csv", text)
+
+
+def check(steward, *rows: str):
+    data = sheet(*rows)
+    organisation = membership_of(steward).organisation
+    mapping = services.suggested_mapping(organisation, data.headings)
+    return services.check_sheet(
+        actor=steward, organisation=organisation, filename="agency.csv", sheet=data, mapping=mapping
+    )
+
+
+@pytest.fixture
+def steward(member):
+    return member(Role.DATA_STEWARD)
+
+
+def test_the_report_names_each_refused_row_and_field_and_nothing_is_imported(steward):
+    batch = check(steward, *GOOD, BAD)
+    refused = batch.rows.get(number=4)
+    assert refused.status == ImportRow.Status.REFUSED
+    assert set(refused.errors) >= {"sex", "birth_date", "cnic", "district"}
+    assert batch.rows_refused == 1
+    with pytest.raises(ValidationError):
+        services.run_import(actor=steward, batch=batch)
+    assert not Participant.objects.exists()
+
+
+def test_only_the_valid_rows_when_chosen_under_one_operation(steward):
+    batch = check(steward, *GOOD, BAD)
+    batch = services.run_import(actor=steward, batch=batch, only_valid=True)
+    assert batch.rows_imported == 3 and Participant.objects.count() == 3
+    operations = set(
+        AuditEvent.objects.filter(object_type="registry.participant").values_list(
+            "operation", flat=True
+        )
+    )
+    assert operations == {batch.operation_id}
+
+
+def test_the_mapping_is_remembered_per_organisation(steward):
+    data = services.Sheet(["Naam", "Walid", "Jins", "Zila"], [["Ali", "Gul", "M", "SWT"]])
+    organisation = membership_of(steward).organisation
+    mapping = {"name": "Naam", "father_name": "Walid", "sex": "Jins", "district": "Zila"}
+    services.check_sheet(
+        actor=steward, organisation=organisation, filename="a.csv", sheet=data, mapping=mapping
+    )
+    assert ColumnMapping.objects.get(organisation=organisation).columns == mapping
+    assert services.suggested_mapping(organisation, data.headings) == mapping
+
+
+def test_duplicates_within_the_sheet_are_clustered_with_reasons(steward):
+    batch = check(steward, *GOOD)
+    assert [item["members"] for item in batch.clusters] == [["row:1", "row:2"]]
+    codes = {code for code, _ in batch.clusters[0]["pairs"][0]["reasons"]}
+    assert codes & {"name_variant", "name_exact"} and "birth_date_same" in codes
+
+
+def test_an_import_killed_half_way_resumes_each_row_exactly_once(steward, monkeypatch):
+    batch = check(steward, *GOOD)
+    real = services._import_row
+    calls = []
+
+    def dying(actor, batch, pk, districts):
+        calls.append(pk)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the worker is killed while registering row 2
+        return real(actor, batch, pk, districts)
+
+    monkeypatch.setattr(services, "_import_row", dying)
+    with pytest.raises(KeyboardInterrupt):
+        services.run_import(actor=steward, batch=batch)
+    assert Participant.objects.count() == 1
+    monkeypatch.setattr(services, "_import_row", real)
+    batch.refresh_from_db()
+    batch = services.run_import(actor=steward, batch=batch)
+    assert Participant.objects.count() == 3 == batch.rows_imported
+    assert batch.rows.filter(status=ImportRow.Status.IMPORTED).count() == 3
+
+
+def test_undo_removes_the_import_while_nothing_is_built_on_it(steward, member):
+    batch = services.run_import(actor=steward, batch=check(steward, *GOOD))
+    with pytest.raises(ValidationError):
+        services.undo_import(actor=steward, batch=batch, reason="")
+    batch = services.undo_import(actor=steward, batch=batch, reason="wrong sheet")
+    assert not Participant.objects.exists()
+    assert batch.status == batch.Status.UNDONE
+
+
+def test_undo_is_refused_once_something_is_built_on_it(steward):
+    from bahali.registry import services as registry
+
+    batch = services.run_import(actor=steward, batch=check(steward, *GOOD))
+    first, second = Participant.objects.order_by("pk")[:2]
+    registry.merge_participants(actor=steward, kept=first, merged=second, reason="same")
+    with pytest.raises(ValidationError):
+        services.undo_import(actor=steward, batch=batch, reason="wrong sheet")
+    assert Participant.objects.count() == 3
+
+
+def test_xlsx_and_bad_files(steward):
+    book = Workbook()
+    book.active.append(["Name", "Sex", "District"])
+    book.active.append(["Ali Khan", "M", "SWT"])
+    stream = io.BytesIO()
+    book.save(stream)
+    data = services.read_sheet("a.xlsx", stream.getvalue())
+    assert data.rows == [["Ali Khan", "M", "SWT"]]
+    for name, content in [("a.txt", b"x"), ("a.xlsx", b"not a zip"), ("a.csv", b"\xff\xfe")]:
+        with pytest.raises(ValidationError):
+            services.read_sheet(name, content)
+
+
+def test_only_stewards_and_managers_import(member):
+    worker = member(Role.CASE_WORKER)
+    data = sheet(*GOOD)
+    with pytest.raises(PermissionDenied):
+        services.check_sheet(
+            actor=worker,
+            organisation=membership_of(worker).organisation,
+            filename="a.csv",
+            sheet=data,
+            mapping={"name": "Full Name"},
+        )

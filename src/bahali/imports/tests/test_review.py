@@ -1,0 +1,107 @@
+"""Batch review: clusters queued after an import, decided once, merged through the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from bahali.accounts.roles import Role
+from bahali.core.versioning import Stale
+from bahali.imports import review, services
+from bahali.imports.models import PairDecision, ReviewCluster
+from bahali.imports.tests.test_imports import GOOD, check
+from bahali.registry.models import Merge, Participant
+
+pytestmark = pytest.mark.django_db
+
+BROTHERS = [
+    "Gul Nawaz Afridi,Sher Rehman,M,1996-05-01,,SWT",  # brother of rows 1-2: not queued with them
+]
+
+
+@pytest.fixture
+def steward(member):
+    return member(Role.DATA_STEWARD)
+
+
+def imported(steward, *rows):
+    return services.run_import(actor=steward, batch=check(steward, *rows))
+
+
+def test_an_import_queues_its_duplicates_and_siblings_stay_apart(steward):
+    batch = imported(steward, *GOOD, *BROTHERS)
+    queued = list(ReviewCluster.objects.filter(batch=batch))
+    assert len(queued) == 1
+    names = {person.pk for person in Participant.objects.all()}
+    assert len(queued[0].members) == 2 and set(queued[0].members) < names
+    brother = batch.rows.get(number=4).participant
+    assert brother.pk not in queued[0].members
+
+
+def test_same_merges_through_the_registry_and_is_never_asked_again(steward):
+    batch = imported(steward, *GOOD)
+    cluster = ReviewCluster.objects.get(batch=batch)
+    review.decide_cluster(actor=steward, review=cluster, same=True, version=cluster.version)
+    assert Merge.objects.count() == 1
+    assert PairDecision.objects.get().same
+    with pytest.raises(Stale):
+        review.decide_cluster(actor=steward, review=cluster, same=False, version=cluster.version)
+    # the same pair found again (another run over the batch) is not queued again
+    assert review.queue_clusters(actor=steward, batch=batch) == []
+
+
+def test_different_is_remembered_and_not_asked_again(steward):
+    batch = imported(steward, *GOOD)
+    cluster = ReviewCluster.objects.get(batch=batch)
+    review.decide_cluster(actor=steward, review=cluster, same=False, version=cluster.version)
+    assert not PairDecision.objects.get().same
+    assert review.queue_clusters(actor=steward, batch=batch) == []
+    assert Merge.objects.count() == 0
+
+
+def test_accept_above_a_score_merges_only_the_certain_clusters(steward):
+    batch = imported(steward, *GOOD)
+    cluster = ReviewCluster.objects.get(batch=batch)
+    assert review.accept_above(steward, cluster.score + 1) == 0
+    if cluster.decision == "match":
+        assert review.accept_above(steward, cluster.score) == 1
+        assert Merge.objects.count() == 1
+
+
+def test_pages_walk_through_upload_mapping_report_and_review(steward, signed_in):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bahali.imports.tests.test_imports import HEADINGS
+
+    client = signed_in(steward)
+    upload = SimpleUploadedFile("agency.csv", "\n".join([HEADINGS, *GOOD]).encode())
+    response = client.post("/imports/", {"sheet": upload})
+    assert response.status_code == 302
+    mapping_url = response["Location"]
+    page = client.get(mapping_url)
+    assert page.status_code == 200 and b"Gul Zaman Afridi" in page.content
+    response = client.post(
+        mapping_url,
+        {
+            "name": "Full Name",
+            "father_name": "Father Name",
+            "sex": "Gender",
+            "birth_date": "DOB",
+            "district": "District",
+        },
+    )
+    assert response.status_code == 302
+    report = client.get(response["Location"])
+    assert report.status_code == 200 and b'data-testid="cluster"' in report.content
+    batch_pk = int(response["Location"].rstrip("/").split("/")[-1])
+    assert client.post(f"/imports/{batch_pk}/run/", {}).status_code == 302
+    assert Participant.objects.count() == 3
+    queue = client.get("/imports/review/")
+    assert queue.status_code == 200
+    cluster = ReviewCluster.objects.get()
+    page = client.get(f"/imports/review/{cluster.pk}/")
+    assert page.status_code == 200 and b"imports/review.js" in page.content
+    assert b'data-testid="differs"' in page.content
+    response = client.post(
+        f"/imports/review/{cluster.pk}/decide/", {"verdict": "same", "version": cluster.version}
+    )
+    assert response.status_code == 302 and Merge.objects.count() == 1

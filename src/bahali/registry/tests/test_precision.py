@@ -1,0 +1,52 @@
+"""Sibling-aware comparison and the second, untuned population (issue 20, item 4)."""
+
+from bahali.registry import synthetic_tribal
+from bahali.registry.matching import PersonRecord, compare, find_pairs
+
+
+def brothers() -> tuple[PersonRecord, PersonRecord]:
+    return (
+        PersonRecord(
+            "a",
+            name="Gul Zaman Afridi",
+            father_name="Sher Rehman Afridi",
+            sex="m",
+            birth_year=1995,
+            district="KHY",
+        ),
+        PersonRecord(
+            "b",
+            name="Gul Nawaz Afridi",
+            father_name="Sher Rahman Afridi",
+            sex="m",
+            birth_year=1996,
+            district="KHY",
+        ),
+    )
+
+
+def test_brothers_sharing_father_district_and_age_are_not_merged():
+    a, b = brothers()
+    result = compare(a, b)
+    assert "sibling_pattern" in {reason.code for reason in result.reasons}
+    assert result.decision == "none"
+    assert [pair for pair in find_pairs([a, b]) if pair[3] == "match"] == []
+
+
+def test_one_person_with_a_dropped_family_name_is_not_taken_for_a_sibling():
+    a = PersonRecord("a", name="Ali", father_name="Sher Rehman", sex="m", birth_year=1995)
+    b = PersonRecord("b", name="Ali Afridi", father_name="Sher Rehman", sex="m", birth_year=1995)
+    assert "sibling_pattern" not in {reason.code for reason in compare(a, b).reasons}
+
+
+def test_the_second_population_is_deterministic_and_has_siblings():
+    records, truth = synthetic_tribal.generate(400, seed=5)
+    again, _ = synthetic_tribal.generate(400, seed=5)
+    assert records == again
+    assert len(records) == 400
+    assert len(set(truth.values())) < 400  # people registered more than once
+    people_by_father: dict[str, set[str]] = {}
+    for record in records:
+        if record.father_name:
+            people_by_father.setdefault(record.father_name, set()).add(truth[record.record_id])
+    assert max(map(len, people_by_father.values())) > 2  # brothers, cousins: one father's name
