@@ -10,6 +10,7 @@ class ImportsConfig(AppConfig):
     def ready(self) -> None:
         from bahali.accounts import policies
         from bahali.core import navigation
+        from bahali.imports import jobs  # noqa: F401 - registers the import's job kind
 
         # Imports are their organisation's: the lists filter by the user's organisations
         # (models.ImportBatchQuerySet.visible_to), whatever the grant's scope.

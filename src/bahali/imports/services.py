@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ from bahali.accounts import policies
 from bahali.core.context import acting_as, current, operation, service
 from bahali.geography.models import District
 from bahali.imports.models import ColumnMapping, ImportBatch, ImportRow
+from bahali.jobs import services as jobs
+from bahali.jobs.models import Job
 from bahali.organisations.models import Organisation
 from bahali.registry import services as registry
 from bahali.registry.matching import NameFrequencies, Reason, compare, find_pairs
@@ -356,12 +358,8 @@ def explained(reasons: list[list[Any]]) -> list[str]:
     return [shown.label for shown in explain([Reason(code, weight) for code, weight in reasons])]
 
 
-def run_import(*, actor: Any, batch: ImportBatch, only_valid: bool = False) -> ImportBatch:
-    """Register the batch's rows, each exactly once, all under the batch's operation id.
-
-    Refused rows stop the whole import unless ``only_valid``. Each row is registered and
-    marked imported in one transaction; a run that died is resumed by calling this again.
-    """
+def _begin(actor: Any, batch: ImportBatch, only_valid: bool) -> ImportBatch:
+    """Check the batch may be imported and mark it importing (a resumed run passes again)."""
     with operation(batch.operation_id), acting_as(actor):
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         policies.require(actor, "import.write")
@@ -377,10 +375,48 @@ def run_import(*, actor: Any, batch: ImportBatch, only_valid: bool = False) -> I
         batch.status = ImportBatch.Status.IMPORTING
         batch.only_valid = only_valid
         batch.save()
+    return batch
+
+
+def start_import(*, actor: Any, batch: ImportBatch, only_valid: bool = False) -> Job:
+    """Check the batch, then hand the import to the worker as a background job of the batch's
+    own audit operation; return the job (its page shows the progress)."""
+    from bahali.imports.jobs import IMPORT_PEOPLE  # the job body builds on this module
+
+    _begin(actor, batch, only_valid)
+    return jobs.start(
+        IMPORT_PEOPLE,
+        actor=actor,
+        params={"batch": batch.pk, "only_valid": only_valid},
+        operation_id=batch.operation_id,
+    )
+
+
+def run_import(
+    *,
+    actor: Any,
+    batch: ImportBatch,
+    only_valid: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportBatch:
+    """Register the batch's rows, each exactly once, all under the batch's operation id.
+
+    Refused rows stop the whole import unless ``only_valid``. Each row is registered and
+    marked imported in one transaction; a run that died is resumed by calling this again
+    (the worker does, for a job whose worker was killed). ``progress(done, total)`` is told
+    after each row.
+    """
+    batch = _begin(actor, batch, only_valid)
     districts = {district.code: district for district in District.objects.all()}
-    pending = ImportRow.objects.filter(batch=batch, status=ImportRow.Status.VALID)
+    rows = ImportRow.objects.filter(batch=batch)
+    total = rows.filter(status__in=[ImportRow.Status.VALID, ImportRow.Status.IMPORTED]).count()
+    done = rows.filter(status=ImportRow.Status.IMPORTED).count()
+    pending = rows.filter(status=ImportRow.Status.VALID)
     for pk in list(pending.order_by("number").values_list("pk", flat=True)):
         _import_row(actor, batch, pk, districts)
+        done += 1
+        if progress is not None:
+            progress(done, total)
     with operation(batch.operation_id), acting_as(actor):
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         batch.rows_imported = batch.rows.filter(status=ImportRow.Status.IMPORTED).count()

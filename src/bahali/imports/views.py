@@ -26,6 +26,7 @@ from bahali.imports import services
 from bahali.imports.forms import AcceptForm, MappingForm, RunForm, UndoForm, UploadForm
 from bahali.imports.lookups import get_import_for_user, get_review_for_user
 from bahali.imports.models import ImportBatch, ImportRow, ReviewCluster
+from bahali.jobs.models import Job
 from bahali.registry import services as registry
 from bahali.registry.models import IdentityPurpose, Participant
 
@@ -119,6 +120,9 @@ def report(request: AuthedRequest, pk: int) -> HttpResponse:
             "clusters": clusters,
             "run_form": RunForm(),
             "undo_form": UndoForm(),
+            "job": Job.objects.visible_to(request.user)
+            .filter(kind="imports.people", operation=batch.operation_id)
+            .first(),
             "built_on": services.built_on(batch)
             if batch.status == ImportBatch.Status.IMPORTED
             else [],
@@ -133,15 +137,19 @@ def run(request: AuthedRequest, pk: int) -> HttpResponse:
     form = RunForm(request.POST)
     if form.is_valid():
         try:
-            batch = services.run_import(
+            job = services.start_import(
                 actor=request.user, batch=batch, only_valid=form.cleaned_data["only_valid"]
             )
         except ValidationError as error:
             message_refusal(request, error)
         else:
-            messages.success(
-                request, _("%(count)s people imported.") % {"count": batch.rows_imported}
-            )
+            batch.refresh_from_db()
+            if batch.status == ImportBatch.Status.IMPORTED:
+                messages.success(
+                    request, _("%(count)s people imported.") % {"count": batch.rows_imported}
+                )
+            else:
+                return redirect(job.get_absolute_url())
     return redirect("imports:report", batch.pk)
 
 

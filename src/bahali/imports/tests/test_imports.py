@@ -152,3 +152,22 @@ def test_only_stewards_and_managers_import(member):
             sheet=data,
             mapping={"name": "Full Name"},
         )
+
+
+def test_the_import_runs_as_a_background_job_of_the_batch_operation(steward):
+    from bahali.jobs.models import Job, JobStatus
+
+    batch = check(steward, *GOOD, BAD)
+    with pytest.raises(ValidationError):  # refused before any job is queued
+        services.start_import(actor=steward, batch=batch)
+    assert not Job.objects.exists()
+    job = services.start_import(actor=steward, batch=batch, only_valid=True)
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.operation) == (
+        "imports.people",
+        JobStatus.DONE,
+        batch.operation_id,
+    )
+    assert (job.done, job.total) == (3, 3)
+    batch.refresh_from_db()
+    assert batch.rows_imported == 3 and Participant.objects.count() == 3
