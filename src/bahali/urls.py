@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit/", include("bahali.audit.urls")),
     path("api/", include("bahali.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("bahali.ops.urls")),
 ]
 
 

@@ -75,12 +75,14 @@ INSTALLED_APPS = [
     "bahali.grievances",
     "bahali.communities",
     "bahali.api",
+    "bahali.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "bahali.core.middleware.ContentSecurityPolicyMiddleware",
+    "bahali.ops.middleware.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,11 +227,32 @@ STORAGES = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Logs: one JSON object a line with the request's operation id (BAHALI_LOG_FORMAT=text for
+# a terminal). See bahali.ops.logs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"operation": {"()": "bahali.ops.logs.OperationFilter"}},
+    "formatters": {
+        "json": {"()": "bahali.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(operation)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["operation"],
+            "formatter": "text" if os.environ.get("BAHALI_LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("BAHALI_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own per-request lines duplicate bahali.requests (which has the operation).
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+# Operations (bahali.ops): probes answer on plain HTTP too (a load balancer's health check
+# reaches the server directly, not through TLS).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 NINJA_PAGINATION_PER_PAGE = 50
