@@ -15,7 +15,7 @@ import dj_database_url
 import django.conf.locale
 from django.utils.translation import gettext_lazy as _
 
-from bahali.settings.secrets import audit_keys, field_keys, load_or_create_secret
+from bahali.settings.secrets import audit_keys, backup_keys, field_keys, load_or_create_secret
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,8 @@ FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_ACTIVE_KEY, BLIND_INDEX_KEY = field_keys
 # Audit chain seals (HMAC, "kid:base64key,..." with the active id) and the checkpoint signing
 # key (Ed25519): kept outside the database, so rows cannot be re-sealed or re-signed from it.
 AUDIT_KEYS, AUDIT_KEY_ACTIVE, AUDIT_SIGNING_KEY = audit_keys(VAR_DIR)
+# Backup encryption keys (AES-256-GCM, "kid:base64key,..."): archives name the id, never a key.
+BACKUP_KEYS, BACKUP_KEY_ACTIVE = backup_keys(VAR_DIR)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
