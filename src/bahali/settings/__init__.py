@@ -136,6 +136,16 @@ else:
     # No DECLARE ... WITH HOLD behind every choice list (several ms each), and safe behind a
     # transaction-pooling proxy; whole-table reads page by key (bahali.core.batches).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Reports, dashboards and exports may read from a PostgreSQL streaming replica
+# (bahali.ops.replica): only reads explicitly marked; everything else stays on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("BAHALI_DB_CONN_MAX_AGE", "60")),
+    )
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["bahali.ops.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache for every worker process and server: what it counts (the public grievance form's
 # submissions per address) must not reset per process. A table in the database (created by
@@ -146,6 +156,19 @@ CACHES = {
         "LOCATION": "bahali_cache",
     }
 }
+
+# Stateless web processes: with REDIS_URL, the cache (rate limits, counters) and sessions
+# live in Redis (needs the "redis" package); without it, both are in the database. Nothing
+# is kept in a web process's memory, so any process may answer any request.
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "bahali",
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
