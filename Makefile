@@ -1,5 +1,6 @@
 # Bahali: two commands on a fresh machine with Python 3.11, make, Node.js/npm and git.
 #   make demo   install everything, load synthetic demo data, serve on http://127.0.0.1:8000
+#               with the background worker beside it
 #               (another port: make demo PORT=8001)
 #   make test   install everything, run the whole test suite (SQLite, or DATABASE_URL)
 
@@ -21,9 +22,12 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 
 install: $(STAMP)
 
+# The worker (background jobs: exports, imports, reports) runs beside the server and stops
+# with it.
 demo: install
 	$(BIN)/bahali demo
-	$(BIN)/bahali serve 127.0.0.1:$(PORT)
+	$(BIN)/bahali worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/bahali serve 127.0.0.1:$(PORT)
 
 serve: install
 	$(BIN)/bahali serve 127.0.0.1:$(PORT)

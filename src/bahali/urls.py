@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("bahali.grievances.urls")),
     path("", include("bahali.communities.urls")),
     path("audit/", include("bahali.audit.urls")),
+    path("jobs/", include("bahali.jobs.urls")),
     path("api/", include("bahali.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("bahali.ops.urls")),

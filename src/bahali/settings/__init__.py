@@ -62,11 +62,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "bahali.core",
     "bahali.audit",
     "bahali.geography",
     "bahali.organisations",
     "bahali.accounts",
+    "bahali.jobs",
     "bahali.registry",
     "bahali.programmes",
     "bahali.cases",
@@ -192,6 +195,12 @@ AUTH_PASSWORD_VALIDATORS = [
 BAHALI_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_LOCKOUT_THRESHOLD", "5"))
 BAHALI_LOCKOUT_MINUTES = int(os.environ.get("BAHALI_LOCKOUT_MINUTES", "15"))
 # API tokens expire after this many days unless revoked earlier.
+# Background jobs (exports, imports, reports): django-tasks on the database, run by
+# `bahali worker`; their results are sealed under var/jobs and kept this many days.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+BAHALI_JOB_DIR = Path(os.environ.get("BAHALI_JOB_DIR", VAR_DIR / "jobs"))
+BAHALI_JOB_RESULT_DAYS = int(os.environ.get("BAHALI_JOB_RESULT_DAYS", "7"))
+
 BAHALI_API_TOKEN_DAYS = int(os.environ.get("BAHALI_API_TOKEN_DAYS", "90"))
 
 # Sessions end after 30 minutes without activity and when the browser closes.

@@ -1,5 +1,8 @@
 """Test settings: the production settings with fast hashing and plain HTTP."""
 
+import tempfile
+from pathlib import Path
+
 from bahali.settings import *  # noqa: F403
 from bahali.settings import DATABASES, STORAGES
 
@@ -17,6 +20,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Jobs run in-process, at once, inside the test's transaction (tests of the worker itself
+# switch to the database backend).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+BAHALI_JOB_DIR = Path(tempfile.mkdtemp(prefix="bahali-test-jobs-"))
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # A test database is thrown away: its commits need not wait for the disk. Browser tests

@@ -16,7 +16,7 @@ SOURCE = Path(__file__).resolve().parents[2]  # src/bahali
 # The platform: knows roles, organisations, places, audit, sealing, requests; nothing about
 # participants or cases. The API's plumbing (errors, token auth) is platform too; the module
 # that mounts every app's router is not.
-PLATFORM = ("core", "audit", "geography", "organisations", "accounts", "api", "ops")
+PLATFORM = ("core", "audit", "geography", "organisations", "accounts", "jobs", "api", "ops")
 # The domain, lowest first: an app may import the platform and the apps before it, never
 # one after it. So no two domain apps can import each other.
 DOMAIN = (
@@ -33,8 +33,9 @@ DOMAIN = (
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}
 # Scoped models that need no entry of their own: sessions are reached through their
-# attendance rows, the service directory is read by every role (scope ``all``).
-UNSCOPED = {"casework.session", "referrals.service"}
+# attendance rows, the service directory is read by every role (scope ``all``), a background
+# job by its owner alone (not a role's scope at all).
+UNSCOPED = {"casework.session", "referrals.service", "jobs.job"}
 
 
 def imported_apps(path: Path) -> set[str]:
