@@ -15,7 +15,8 @@ or added chunk, or a cut-off archive does not open (:class:`BackupRefused`).
 
 The stream inside is JSON Lines: each model's rows in Django's serialised form, models in
 foreign-key order, taken in one consistent snapshot (REPEATABLE READ on PostgreSQL, one
-transaction on SQLite), files under ``MEDIA_ROOT`` if any, and a last line with every
+transaction on SQLite), files under ``MEDIA_ROOT`` and ``BAHALI_JOB_DIR`` (background jobs'
+results, sealed) if any, and a last line with every
 model's row count.
 
 :func:`restore` loads an archive into an empty database (no users, no audit events) in one
@@ -58,7 +59,7 @@ BATCH = 1000
 
 # Not backed up: sign-in sessions (everyone signs in again after a restore), worker
 # heartbeats (operational), the database cache (a table, not a model).
-SKIPPED = {"sessions.session", "ops.heartbeat"}
+SKIPPED = {"sessions.session", "jobs.workerbeat"}
 
 Progress = Callable[[int, int], None]
 
@@ -271,11 +272,27 @@ def applied_migrations() -> dict[str, str]:
     return dict(sorted(latest.items()))
 
 
-def media_files() -> list[Path]:
-    root = getattr(settings, "MEDIA_ROOT", "")
-    if not root or not Path(root).is_dir():
-        return []
-    return sorted(path for path in Path(root).rglob("*") if path.is_file())
+def file_roots() -> dict[str, Path]:
+    """Folders of files the database refers to: uploads, and background jobs' results
+    (sealed with the field keys)."""
+    roots = {}
+    for name, value in (
+        ("media", getattr(settings, "MEDIA_ROOT", "")),
+        ("jobs", getattr(settings, "BAHALI_JOB_DIR", "")),
+    ):
+        if value and Path(value).is_dir():
+            roots[name] = Path(value)
+    return roots
+
+
+def media_files() -> list[tuple[str, Path, Path]]:
+    """(root name, root, file) of every file to back up."""
+    return [
+        (name, root, path)
+        for name, root in file_roots().items()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    ]
 
 
 def backup(out: IO[bytes], *, progress: Progress | None = None) -> dict[str, Any]:
@@ -324,10 +341,10 @@ def _backup(out: IO[bytes], progress: Progress | None) -> dict[str, Any]:
             done += len(batch)
             if progress:
                 progress(done, total)
-    root = Path(getattr(settings, "MEDIA_ROOT", "") or ".")
-    for path in files:
+    for name, root, path in files:
         data = {
             "file": path.relative_to(root).as_posix(),
+            "root": name,
             "data": base64.b64encode(path.read_bytes()).decode(),
         }
         writer.write(json.dumps(data).encode() + b"\n")
@@ -481,7 +498,11 @@ def _insert(
 
 
 def _restore_file(line: dict[str, Any]) -> None:
-    root = Path(settings.MEDIA_ROOT).resolve()
+    setting = {"media": "MEDIA_ROOT", "jobs": "BAHALI_JOB_DIR"}.get(line.get("root", ""))
+    if setting is None or not getattr(settings, setting, ""):
+        raise BackupRefused(f"the archive names a file in an unknown folder: {line.get('root')}")
+    root = Path(getattr(settings, setting)).resolve()
+    root.mkdir(parents=True, exist_ok=True)
     target = (root / line["file"]).resolve()
     if root not in target.parents:
         raise BackupRefused(f"the archive names a file outside the media folder: {line['file']}")

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Max
 from django.utils import timezone
 
 from bahali.audit import chain
 from bahali.audit.models import AuditChainHead
-from bahali.ops.models import Heartbeat
-
-WORKER = "worker"
+from bahali.jobs.models import WorkerBeat
 
 
 def heartbeat_max_age() -> int:
@@ -55,8 +54,9 @@ def check_migrations() -> Check:
 
 
 def worker_age() -> float | None:
-    """Seconds since the worker's last heartbeat; None if it never beat."""
-    beat = Heartbeat.objects.filter(name=WORKER).values_list("beat_at", flat=True).first()
+    """Seconds since the freshest beat of any worker (``bahali worker``); None if none
+    is beating (a worker removes its row when it stops)."""
+    beat = WorkerBeat.objects.aggregate(latest=Max("beat_at"))["latest"]
     if beat is None:
         return None
     return max(0.0, (timezone.now() - beat).total_seconds())

@@ -163,3 +163,15 @@ def test_backup_and_restore_commands(world, tmp_path):
     call_command("restore", str(path), quiet=True, stdout=out)
     assert "audit chain intact" in out.getvalue()
     assert User.objects.exists()
+
+
+def test_files_travel_with_the_archive(world, settings, tmp_path):
+    settings.BAHALI_JOB_DIR = tmp_path / "jobs"
+    (tmp_path / "jobs" / "ab").mkdir(parents=True)
+    (tmp_path / "jobs" / "ab" / "result.bin").write_bytes(b"sealed result")
+    archive = io.BytesIO()
+    assert backup.backup(archive)["files"] == 1
+    (tmp_path / "jobs" / "ab" / "result.bin").unlink()
+    _wipe()
+    assert backup.restore(io.BytesIO(archive.getvalue())).files == 1
+    assert (tmp_path / "jobs" / "ab" / "result.bin").read_bytes() == b"sealed result"

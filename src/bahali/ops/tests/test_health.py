@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
-from bahali.ops import health, metrics, services
+from bahali.jobs.models import WorkerBeat
+from bahali.jobs.services import become_worker
+from bahali.ops import health, metrics
 from bahali.ops.logs import JsonFormatter, OperationFilter
-from bahali.ops.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_healthz_answers_without_the_database(client, monkeypatch):
 
 
 def test_readyz_ready_with_a_recent_worker_heartbeat(client):
-    services.beat()
+    become_worker()
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     checks = response.json()["checks"]
@@ -51,7 +52,8 @@ def test_readyz_unavailable_when_the_worker_is_down(client):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["worker"] == {"ok": False, "detail": "no heartbeat"}
-    Heartbeat.objects.create(name="worker", beat_at=timezone.now() - timedelta(minutes=10))
+    become_worker()
+    WorkerBeat.objects.update(beat_at=timezone.now() - timedelta(minutes=10))
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["worker"]["detail"].startswith("last heartbeat 6")
@@ -65,7 +67,7 @@ def test_readyz_without_the_worker_requirement(client, monkeypatch):
 
 
 def test_readyz_unavailable_when_the_database_is_down(client, monkeypatch):
-    services.beat()
+    become_worker()
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("connection refused")
@@ -77,7 +79,7 @@ def test_readyz_unavailable_when_the_database_is_down(client, monkeypatch):
 
 
 def test_readyz_unavailable_with_unapplied_migrations(client, monkeypatch):
-    services.beat()
+    become_worker()
     monkeypatch.setattr(
         "django.db.migrations.executor.MigrationExecutor.migration_plan",
         lambda self, targets: [("ops", "0002_pending")],
@@ -90,7 +92,7 @@ def test_readyz_unavailable_with_unapplied_migrations(client, monkeypatch):
 def test_readyz_unavailable_when_the_audit_head_is_tampered(client, member):
     from bahali.audit.models import AuditChainHead
 
-    services.beat()
+    become_worker()
     member(Role.CASE_WORKER)  # writes audit events: a chain head exists
     assert health.check_audit_head().ok
     AuditChainHead.objects.update(mac="0" * 64)
@@ -116,7 +118,7 @@ def test_metrics_need_the_token(client, monkeypatch):
 def test_metrics_count_requests_sign_in_failures_and_audit_events(client, member, monkeypatch):
     monkeypatch.setenv("BAHALI_METRICS_TOKEN", "tok")
     user = member(Role.CASE_WORKER)
-    services.beat()
+    become_worker()
     client.get("/accounts/sign-in/")
     client.post("/accounts/sign-in/", {"username": user.username, "password": "wrong password"})
     text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer tok").content.decode()
