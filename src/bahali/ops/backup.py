@@ -206,7 +206,7 @@ def read_header(stream: IO[bytes]) -> tuple[dict[str, Any], bytes]:
 def _opened_chunks(
     stream: IO[bytes], header: dict[str, Any], header_bytes: bytes
 ) -> Iterator[bytes]:
-    key_id = header.get("backup_key_id")
+    key_id = str(header.get("backup_key_id", ""))
     key = settings.BACKUP_KEYS.get(key_id)
     if key is None:
         raise BackupRefused(
@@ -470,7 +470,7 @@ def _empty_tables(ordered: list[type[models.Model]]) -> None:
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a model's own table
                 for m2m in model._meta.local_many_to_many:
-                    through = m2m.remote_field.through
+                    through: Any = m2m.remote_field.through
                     if through._meta.auto_created:
                         name = connection.ops.quote_name(through._meta.db_table)
                         cursor.execute(f"DELETE FROM {name}")  # noqa: S608
@@ -483,7 +483,7 @@ def _insert(
     # A raw insert, as loaddata's: values as stored (auto_now dates not renewed), many
     # rows per statement, no signals.
     fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
-    queryset = _plain(model)
+    queryset: Any = _plain(model)  # _insert: the raw insert loaddata uses
     per_statement = max(1, min(BATCH, 900 // max(1, len(fields))))
     rows = [item.object for item in objects]
     for start in range(0, len(rows), per_statement):

@@ -99,7 +99,7 @@ class Command(BaseCommand):
 
 def run_gunicorn(config: dict[str, Any]) -> None:
     try:
-        from gunicorn.app.base import BaseApplication
+        from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - gunicorn is a locked dependency
         raise CommandError("gunicorn is not installed; use bahali serve --dev") from exc
 
@@ -110,7 +110,7 @@ def run_gunicorn(config: dict[str, Any]) -> None:
 
     connections.close_all()  # no connection shared across the fork into workers
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in config.items():
                 self.cfg.set(key, value)
