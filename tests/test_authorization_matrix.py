@@ -447,6 +447,11 @@ PUBLIC = {
     ("api:api-root", "post"): ("/api/v1/", 404),
     ("api:openapi-view", "get"): ("/api/v1/docs", 200),  # the interactive docs of the same
     ("api:openapi-view", "post"): ("/api/v1/docs", 200),
+    # Operations (bahali.ops): probes for load balancers; metrics need their own token and
+    # do not exist without one (BAHALI_METRICS_TOKEN unset in the tests).
+    ("ops:healthz", "get"): ("/healthz", 200),
+    ("ops:readyz", "get"): ("/readyz", 503),  # no worker heartbeat in the test database
+    ("ops:metrics", "get"): ("/metrics", 404),
 }
 
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("jobs/", include("bahali.jobs.urls")),
     path("api/", include("bahali.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("bahali.ops.urls")),
 ]
 
 

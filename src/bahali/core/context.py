@@ -117,6 +117,12 @@ def operation(operation_id: str = "") -> Iterator[str]:
         _operation.reset(token)
 
 
+def current_operation() -> str:
+    """The id of the operation running now ("" outside any): what logs carry to match the
+    audit events of the same request."""
+    return _operation.get()
+
+
 def start_operation() -> str:
     """Start an operation that lasts as long as the process: one ``bahali`` command."""
     _operation.set(new_operation_id())

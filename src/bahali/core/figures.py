@@ -29,9 +29,14 @@ def register(panel: Panel) -> Panel:
 
 
 def panels_for(user: Any) -> list[tuple[Panel, dict[str, Any]]]:
+    """The panels for ``user``: aggregate figures, read from the replica when there is one
+    (seconds behind at most; the work list above them reads the primary)."""
+    from bahali.ops import replica
+
     shown = []
     for panel in PANELS:
-        context = panel.context(user)
+        with replica.reads():
+            context = panel.context(user)
         if context is not None:
             shown.append((panel, context))
     return shown

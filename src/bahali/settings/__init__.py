@@ -15,7 +15,7 @@ import dj_database_url
 import django.conf.locale
 from django.utils.translation import gettext_lazy as _
 
-from bahali.settings.secrets import audit_keys, field_keys, load_or_create_secret
+from bahali.settings.secrets import audit_keys, backup_keys, field_keys, load_or_create_secret
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,8 @@ FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_ACTIVE_KEY, BLIND_INDEX_KEY = field_keys
 # Audit chain seals (HMAC, "kid:base64key,..." with the active id) and the checkpoint signing
 # key (Ed25519): kept outside the database, so rows cannot be re-sealed or re-signed from it.
 AUDIT_KEYS, AUDIT_KEY_ACTIVE, AUDIT_SIGNING_KEY = audit_keys(VAR_DIR)
+# Backup encryption keys (AES-256-GCM, "kid:base64key,..."): archives name the id, never a key.
+BACKUP_KEYS, BACKUP_KEY_ACTIVE = backup_keys(VAR_DIR)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -82,12 +84,14 @@ INSTALLED_APPS = [
     "bahali.communities",
     "bahali.evidence",
     "bahali.api",
+    "bahali.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "bahali.core.middleware.ContentSecurityPolicyMiddleware",
+    "bahali.ops.middleware.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +144,16 @@ else:
     # No DECLARE ... WITH HOLD behind every choice list (several ms each), and safe behind a
     # transaction-pooling proxy; whole-table reads page by key (bahali.core.batches).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Reports, dashboards and exports may read from a PostgreSQL streaming replica
+# (bahali.ops.replica): only reads explicitly marked; everything else stays on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("BAHALI_DB_CONN_MAX_AGE", "60")),
+    )
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["bahali.ops.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache for every worker process and server: what it counts (the public grievance form's
 # submissions per address) must not reset per process. A table in the database (created by
@@ -150,6 +164,19 @@ CACHES = {
         "LOCATION": "bahali_cache",
     }
 }
+
+# Stateless web processes: with REDIS_URL, the cache (rate limits, counters) and sessions
+# live in Redis (needs the "redis" package); without it, both are in the database. Nothing
+# is kept in a web process's memory, so any process may answer any request.
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "bahali",
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -251,11 +278,32 @@ STORAGES = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Logs: one JSON object a line with the request's operation id (BAHALI_LOG_FORMAT=text for
+# a terminal). See bahali.ops.logs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"operation": {"()": "bahali.ops.logs.OperationFilter"}},
+    "formatters": {
+        "json": {"()": "bahali.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(operation)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["operation"],
+            "formatter": "text" if os.environ.get("BAHALI_LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("BAHALI_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own per-request lines duplicate bahali.requests (which has the operation).
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+# Operations (bahali.ops): probes answer on plain HTTP too (a load balancer's health check
+# reaches the server directly, not through TLS).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 NINJA_PAGINATION_PER_PAGE = 50

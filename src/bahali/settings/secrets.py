@@ -111,3 +111,24 @@ def audit_keys(var_dir: Path) -> tuple[dict[str, bytes], str, bytes]:
         raise ImproperlyConfigured("BAHALI_AUDIT_SIGNING_KEY is required with BAHALI_AUDIT_KEYS.")
     seed = load_or_create_secret(key_dir / "audit-signing.key", 32)
     return keys, active, decode("signing", _pad(seed))
+
+
+def backup_keys(var_dir: Path) -> tuple[dict[str, bytes], str]:
+    """Keys that encrypt backups (AES-256-GCM): ``BAHALI_BACKUP_KEYS`` is
+    ``kid:base64key[,kid:base64key...]``, ``BAHALI_BACKUP_KEY_ACTIVE`` the one new backups
+    use; older ones stay listed while their archives are kept. Without them, a development
+    key is generated once under ``var/keys/``. Keep it apart from the archives."""
+    raw = os.environ.get("BAHALI_BACKUP_KEYS")
+    if not raw:
+        dev = load_or_create_secret(var_dir / "keys" / "backup-dev1.key", 32)
+        return {"backup-dev1": _decode_key("backup-dev1", _pad(dev))}, "backup-dev1"
+    keys = {}
+    for item in raw.split(","):
+        kid, _, encoded = item.strip().partition(":")
+        if not kid or not encoded:
+            raise ImproperlyConfigured("BAHALI_BACKUP_KEYS must be 'kid:base64key,...'.")
+        keys[kid] = _decode_key(kid, encoded)
+    active = os.environ.get("BAHALI_BACKUP_KEY_ACTIVE") or next(iter(keys))
+    if active not in keys:
+        raise ImproperlyConfigured("BAHALI_BACKUP_KEY_ACTIVE names no key in BAHALI_BACKUP_KEYS.")
+    return keys, active

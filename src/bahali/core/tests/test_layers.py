@@ -16,7 +16,7 @@ SOURCE = Path(__file__).resolve().parents[2]  # src/bahali
 # The platform: knows roles, organisations, places, audit, sealing, requests; nothing about
 # participants or cases. The API's plumbing (errors, token auth) is platform too; the module
 # that mounts every app's router is not.
-PLATFORM = ("core", "audit", "geography", "organisations", "accounts", "jobs", "api")
+PLATFORM = ("core", "audit", "geography", "organisations", "accounts", "jobs", "api", "ops")
 # The domain, lowest first: an app may import the platform and the apps before it, never
 # one after it. So no two domain apps can import each other.
 DOMAIN = (

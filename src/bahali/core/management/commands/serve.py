@@ -1,31 +1,121 @@
 """``bahali serve``: apply migrations, collect static files, serve on 127.0.0.1:8000.
 
+The production server is gunicorn (a locked dependency): worker processes from the CPU
+count (``--workers`` or ``BAHALI_WEB_WORKERS``), a request timeout, a graceful reload on
+``SIGHUP`` (``kill -HUP <pid>``: new workers start with the new code, old ones finish their
+requests) and a graceful stop on ``SIGTERM``. Static files are served by WhiteNoise from the
+collected, compressed, hashed files. ``bahali serve --dev`` (or ``bahali runserver``) keeps
+Django's development server for development.
+
 Plain HTTP unless BAHALI_HTTPS=1 (set by ``bahali.cli`` before the settings load).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Gunicorn's rule of thumb, ``2 × CPUs + 1``, bounded to 2..12 (each worker holds a
+    database connection and ~100 MB)."""
+    count = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(2, min(12, 2 * count + 1))
+
+
+def gunicorn_options(addrport: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The gunicorn settings ``bahali serve`` runs with."""
+    workers = options.get("workers") or int(os.environ.get("BAHALI_WEB_WORKERS") or 0)
+    return {
+        "bind": addrport,
+        "workers": workers or default_workers(),
+        "worker_class": "sync",
+        "timeout": options.get("timeout") or int(os.environ.get("BAHALI_WEB_TIMEOUT", "60")),
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        # A worker is replaced after this many requests (with jitter so they do not all
+        # restart together): memory stays flat over weeks.
+        "max_requests": int(os.environ.get("BAHALI_WEB_MAX_REQUESTS", "2000")),
+        "max_requests_jitter": 200,
+        "accesslog": None,  # requests are logged by bahali.ops, as JSON, with operation ids
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "bahali-web",
+        "forwarded_allow_ips": os.environ.get("BAHALI_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "preload_app": False,
+        "control_socket_disable": True,  # signals (HUP, TERM, TTIN/TTOU) are the interface
+    }
 
 
 class Command(BaseCommand):
-    help = "Migrate, collect static assets and serve Bahali (default 127.0.0.1:8000)."
+    help = (
+        "Migrate, collect static assets and serve Bahali with gunicorn (default "
+        "127.0.0.1:8000); --dev serves with Django's development server."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--dev", action="store_true", help="Django's development server, for development"
+        )
+        parser.add_argument("--workers", type=int, help="worker processes (default 2×CPUs+1)")
+        parser.add_argument("--timeout", type=int, help="seconds before a stuck worker restarts")
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="do not migrate first (several web servers: migrate once, beforehand)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        addrport = options["addrport"]
         scheme = "https" if settings.SECURE_SSL_REDIRECT else "http"
-        self.stdout.write(self.style.SUCCESS(f"Bahali on {scheme}://{options['addrport']}/"))
         if settings.SECURE_SSL_REDIRECT:
             self.stdout.write(
-                "BAHALI_HTTPS=1: every request is redirected to https, which this development "
-                "server does not speak; put a proxy that terminates TLS in front of it."
+                "BAHALI_HTTPS=1: every request is redirected to https; put a proxy that "
+                "terminates TLS in front of this server (docs/operations.md)."
             )
-        call_command("runserver", options["addrport"], use_reloader=False)
+        if options["dev"]:
+            self.stdout.write(
+                self.style.SUCCESS(f"Bahali (development server) on {scheme}://{addrport}/")
+            )
+            call_command("runserver", addrport, use_reloader=False)
+            return
+        config = gunicorn_options(addrport, options)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Bahali on {scheme}://{addrport}/ ({config['workers']} workers; "
+                "kill -HUP the master to reload, -TERM to stop)"
+            )
+        )
+        run_gunicorn(config)
+
+
+def run_gunicorn(config: dict[str, Any]) -> None:
+    try:
+        from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+    except ImportError as exc:  # pragma: no cover - gunicorn is a locked dependency
+        raise CommandError("gunicorn is not installed; use bahali serve --dev") from exc
+
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+
+    application = get_wsgi_application()
+
+    connections.close_all()  # no connection shared across the fork into workers
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in config.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    Server().run()
