@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("bahali.referrals.urls")),
     path("", include("bahali.aftercare.urls")),
     path("", include("bahali.grievances.urls")),
+    path("", include("bahali.prevention.urls")),
     path("", include("bahali.communities.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("api/", include("bahali.api.urls")),

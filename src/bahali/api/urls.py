@@ -17,6 +17,7 @@ from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
 from bahali.communities.api import router as communities_router
 from bahali.grievances.api import router as grievances_router
+from bahali.prevention.api import router as prevention_router
 from bahali.organisations.api import router as organisations_router
 from bahali.programmes.api import router as programmes_router
 from bahali.referrals.api import router as referrals_router
@@ -61,5 +62,6 @@ api.add_router("", communities_router)
 api.add_router("", referrals_router)
 api.add_router("", aftercare_router)
 api.add_router("", grievances_router)
+api.add_router("", prevention_router)
 
 urlpatterns = [path("v1/", api.urls)]

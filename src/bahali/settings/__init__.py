@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "bahali.referrals",
     "bahali.aftercare",
     "bahali.grievances",
+    "bahali.prevention",
     "bahali.communities",
     "bahali.api",
 ]

@@ -29,6 +29,7 @@ DOMAIN = (
     "assessments",
     "communities",
     "grievances",
+    "prevention",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}
