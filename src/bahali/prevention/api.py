@@ -189,7 +189,7 @@ def create_initiative(request: AuthedRequest, payload: InitiativeIn) -> Status[A
     response={201: Created, 404: Error, 422: Error},
     summary="Record a grant to an initiative",
 )
-def add_grant(request: AuthedRequest, initiative_id: int, payload: GrantIn) -> Status[Any]:
+def add_initiative_grant(request: AuthedRequest, initiative_id: int, payload: GrantIn) -> Status[Any]:
     initiative = get_editable_initiative_for_user(request.user, initiative_id)
     grant = services.add_grant(actor=request.user, initiative=initiative, **payload.dict())
     return Status(201, {"id": grant.pk})
@@ -200,7 +200,7 @@ def add_grant(request: AuthedRequest, initiative_id: int, payload: GrantIn) -> S
     response={201: Created, 404: Error, 422: Error},
     summary="Record an activity and its reach by sex and age band",
 )
-def add_activity(request: AuthedRequest, initiative_id: int, payload: ActivityIn) -> Status[Any]:
+def add_initiative_activity(request: AuthedRequest, initiative_id: int, payload: ActivityIn) -> Status[Any]:
     initiative = get_editable_initiative_for_user(request.user, initiative_id)
     district = None
     if payload.district:
@@ -230,7 +230,7 @@ def add_activity(request: AuthedRequest, initiative_id: int, payload: ActivityIn
     response={200: list[DistrictGapOut], 404: Error, 422: Error},
     summary="The gap analysis per district, ranked, small cells suppressed",
 )
-def gap_analysis(request: AuthedRequest, province: str = "", indicator: str = "returnees") -> Any:
+def prevention_gaps(request: AuthedRequest, province: str = "", indicator: str = "returnees") -> Any:
     if not policies.can(request.user, "prevention_aggregate.read"):
         raise Http404
     districts = District.objects.all()

@@ -36,7 +36,10 @@ def _districts() -> Any:
 class InitiativeForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     lead_organisation = forms.ModelChoiceField(
-        label=_("Lead organisation"), queryset=Organisation.objects.none()
+        label=_("Lead organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("Your own organisation when left empty."),
     )
     kind = forms.ChoiceField(label=_("Type"), choices=InitiativeType.choices)
     status = forms.ChoiceField(label=_("Status"), choices=InitiativeStatus.choices)
@@ -134,7 +137,7 @@ class ActivityForm(BootstrapForm):
 
 class AdviceForm(BootstrapForm):
     organisation = forms.ModelChoiceField(
-        label=_("Advice line of"), queryset=Organisation.objects.none()
+        label=_("Advice line of"), queryset=Organisation.objects.none(), required=False
     )
     contacted_on = forms.DateField(label=_("Contacted on"), widget=DATE)
     caller_kind = forms.ChoiceField(label=_("The caller is"), choices=CallerKind.choices)

@@ -243,8 +243,9 @@ def analyse(
         total = row["total"] or 0
         women = sum(row[f] or 0 for f in REACH_FIELDS if f.startswith("female"))
         youth = (row["female_youth"] or 0) + (row["male_youth"] or 0)
-        gap.reach, gap.women, gap.youth = suppress(total, minimum), suppress(women, minimum), suppress(youth, minimum)
-        if gap.reach:
+        gap.reach = suppress(total, minimum)
+        if gap.reach:  # a breakdown of a suppressed total is suppressed with it
+            gap.women, gap.youth = suppress(women, minimum), suppress(youth, minimum)
             gap.women_share = women / total if gap.women is not None else None
             gap.youth_share = youth / total if gap.youth is not None else None
 

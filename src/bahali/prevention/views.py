@@ -102,11 +102,23 @@ def initiatives(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _data(form: InitiativeForm) -> services.InitiativeData:
+def _own_organisation(request: AuthedRequest, action: str) -> Organisation | None:
+    """The first organisation in whose name the user may do ``action`` (its own)."""
+    return (
+        Organisation.objects.filter(pk__in=policies.acting_organisations(request.user, action))
+        .order_by("name")
+        .first()
+    )
+
+
+def _data(request: AuthedRequest, form: InitiativeForm) -> services.InitiativeData:
     d = form.cleaned_data
+    lead = d.get("lead_organisation") or _own_organisation(request, "prevention_initiative.write")
+    if lead is None:
+        raise Http404
     return services.InitiativeData(
         name=d["name"],
-        lead_organisation=d["lead_organisation"],
+        lead_organisation=lead,
         kind=d["kind"],
         status=d["status"],
         districts=list(d["districts"]),
@@ -131,11 +143,15 @@ def register(request: AuthedRequest) -> HttpResponse:
     form = InitiativeForm(
         request.POST or None,
         organisations=leads,
-        initial={"starts_on": local_today(), "status": "active", "lead_organisation": leads.first()},
+        initial={
+            "starts_on": local_today(),
+            "status": "active",
+            "lead_organisation": _own_organisation(request, "prevention_initiative.write"),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
-            initiative = services.create_initiative(actor=request.user, data=_data(form))
+            initiative = services.create_initiative(actor=request.user, data=_data(request, form))
         except ValidationError as error:
             apply_validation_error(form, error)
         except PermissionDenied as refused:
@@ -174,7 +190,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
             services.update_initiative(
                 actor=request.user,
                 initiative=initiative,
-                data=_data(form),
+                data=_data(request, form),
                 expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as error:
@@ -528,8 +544,10 @@ def log_advice(request: AuthedRequest) -> HttpResponse:
         initial={"contacted_on": local_today(), "organisation": organisations.first()},
     )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["organisation"] = data.get("organisation") or organisations.order_by("name").first()
         try:
-            services.log_advice_contact(actor=request.user, **form.cleaned_data)
+            services.log_advice_contact(actor=request.user, **data)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
