@@ -107,8 +107,12 @@ PAGES = [
         lambda w: f"{I}/{w.initiative.pk}/grants/",
         EDITORS,
         302,
-        data={"grant-funder_kind": "donor", "grant-amount": 5000,
-              "grant-starts_on": "2026-01-01", "grant-ends_on": "2026-12-31"},  # fmt: skip
+        data={
+            "grant-funder_kind": "donor",
+            "grant-amount": 5000,
+            "grant-starts_on": "2026-01-01",
+            "grant-ends_on": "2026-12-31",
+        },
     ),
     page(
         "prevention:add_activity",
@@ -116,9 +120,13 @@ PAGES = [
         lambda w: f"{I}/{w.initiative.pk}/activities/",
         EDITORS,
         302,
-        data=lambda w: {"activity-held_on": "2026-01-10", "activity-kind": "session",
-                        "activity-channel": "in_person", "activity-district": w.swat.pk,
-                        "activity-female_youth": 12},  # fmt: skip
+        data=lambda w: {
+            "activity-held_on": "2026-01-10",
+            "activity-kind": "session",
+            "activity-channel": "in_person",
+            "activity-district": w.swat.pk,
+            "activity-female_youth": 12,
+        },
     ),
     page(
         "prevention:add_disbursement",
@@ -137,7 +145,12 @@ PAGES = [
         lambda w: "/prevention/districts/",
         COORDINATORS,
         302,
-        data=lambda w: {"district": w.swat.pk, "indicator": w.indicator.pk, "year": 2025, "value": "12"},
+        data=lambda w: {
+            "district": w.swat.pk,
+            "indicator": w.indicator.pk,
+            "year": 2025,
+            "value": "12",
+        },
     ),
     page(
         "prevention:define_indicator",
@@ -147,11 +160,21 @@ PAGES = [
         302,
         data={"indicator-code": "literacy", "indicator-name": "Literacy"},
     ),
-    page("prevention:import", "post", lambda w: "/prevention/districts/import/", COORDINATORS,
-         302, data=_csv),  # fmt: skip
+    page(
+        "prevention:import",
+        "post",
+        lambda w: "/prevention/districts/import/",
+        COORDINATORS,
+        302,
+        data=_csv,
+    ),
     page("prevention:gaps", "get", lambda w: "/prevention/gaps/", AGGREGATES, 200),
     page(
-        "prevention:refresh_drivers", "post", lambda w: "/prevention/gaps/drivers/", COORDINATORS, 302
+        "prevention:refresh_drivers",
+        "post",
+        lambda w: "/prevention/gaps/drivers/",
+        COORDINATORS,
+        302,
     ),
     page("prevention:advice", "get", lambda w: "/prevention/advice/", AGGREGATES, 200),
     page("prevention:log_advice", "get", lambda w: "/prevention/advice/new/", COUNSELLORS, 200),
@@ -161,8 +184,13 @@ PAGES = [
         lambda w: "/prevention/advice/new/",
         COUNSELLORS,
         302,
-        data={"contacted_on": "2026-01-05", "caller_kind": "parent", "concern": "online_content",
-              "advice": "Talk with him about what he watches", "referral": "none"},  # fmt: skip
+        data={
+            "contacted_on": "2026-01-05",
+            "caller_kind": "parent",
+            "concern": "online_content",
+            "advice": "Talk with him about what he watches",
+            "referral": "none",
+        },
     ),
 ]
 API = [
@@ -181,9 +209,13 @@ API = [
         EDITORS,
         201,
         denied=403,
-        data=lambda w: {"name": "Swat Youth Hub", "lead_organisation_id": w.world.cso.pk,
-                        "kind": "youth_engagement", "districts": ["SWT"],
-                        "starts_on": "2026-01-01"},  # fmt: skip
+        data=lambda w: {
+            "name": "Swat Youth Hub",
+            "lead_organisation_id": w.world.cso.pk,
+            "kind": "youth_engagement",
+            "districts": ["SWT"],
+            "starts_on": "2026-01-01",
+        },
     ),
     api(
         "api:add_initiative_grant",
@@ -191,8 +223,12 @@ API = [
         lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/grants",
         EDITORS,
         201,
-        data={"funder_kind": "own", "amount": 5000, "starts_on": "2026-01-01",
-              "ends_on": "2026-06-30"},  # fmt: skip
+        data={
+            "funder_kind": "own",
+            "amount": 5000,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-06-30",
+        },
     ),
     api(
         "api:add_initiative_activity",
@@ -200,8 +236,14 @@ API = [
         lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/activities",
         EDITORS,
         201,
-        data={"held_on": "2026-01-10", "kind": "session", "channel": "radio",
-              "district": "SWT", "male_youth": 30, "female_youth": 25},  # fmt: skip
+        data={
+            "held_on": "2026-01-10",
+            "kind": "session",
+            "channel": "radio",
+            "district": "SWT",
+            "male_youth": 30,
+            "female_youth": 25,
+        },
     ),
     api("api:prevention_gaps", "get", lambda w: "/api/v1/prevention/gaps", AGGREGATES, 200),
 ]

@@ -17,8 +17,8 @@ from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
 from bahali.communities.api import router as communities_router
 from bahali.grievances.api import router as grievances_router
-from bahali.prevention.api import router as prevention_router
 from bahali.organisations.api import router as organisations_router
+from bahali.prevention.api import router as prevention_router
 from bahali.programmes.api import router as programmes_router
 from bahali.referrals.api import router as referrals_router
 from bahali.registry.api import router as registry_router

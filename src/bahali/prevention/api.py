@@ -116,7 +116,7 @@ class DistrictGapOut(Schema):
 
 def _districts(codes: list[str]) -> list[District]:
     found = list(District.objects.filter(code__in=[c.upper() for c in codes]))
-    if len(found) != len(set(c.upper() for c in codes)):
+    if len(found) != len({c.upper() for c in codes}):
         raise ValidationError({"districts": _("Unknown district.")})
     return found
 
@@ -189,7 +189,9 @@ def create_initiative(request: AuthedRequest, payload: InitiativeIn) -> Status[A
     response={201: Created, 404: Error, 422: Error},
     summary="Record a grant to an initiative",
 )
-def add_initiative_grant(request: AuthedRequest, initiative_id: int, payload: GrantIn) -> Status[Any]:
+def add_initiative_grant(
+    request: AuthedRequest, initiative_id: int, payload: GrantIn
+) -> Status[Any]:
     initiative = get_editable_initiative_for_user(request.user, initiative_id)
     grant = services.add_grant(actor=request.user, initiative=initiative, **payload.dict())
     return Status(201, {"id": grant.pk})
@@ -200,7 +202,9 @@ def add_initiative_grant(request: AuthedRequest, initiative_id: int, payload: Gr
     response={201: Created, 404: Error, 422: Error},
     summary="Record an activity and its reach by sex and age band",
 )
-def add_initiative_activity(request: AuthedRequest, initiative_id: int, payload: ActivityIn) -> Status[Any]:
+def add_initiative_activity(
+    request: AuthedRequest, initiative_id: int, payload: ActivityIn
+) -> Status[Any]:
     initiative = get_editable_initiative_for_user(request.user, initiative_id)
     district = None
     if payload.district:
@@ -230,7 +234,9 @@ def add_initiative_activity(request: AuthedRequest, initiative_id: int, payload:
     response={200: list[DistrictGapOut], 404: Error, 422: Error},
     summary="The gap analysis per district, ranked, small cells suppressed",
 )
-def prevention_gaps(request: AuthedRequest, province: str = "", indicator: str = "returnees") -> Any:
+def prevention_gaps(
+    request: AuthedRequest, province: str = "", indicator: str = "returnees"
+) -> Any:
     if not policies.can(request.user, "prevention_aggregate.read"):
         raise Http404
     districts = District.objects.all()

@@ -71,7 +71,7 @@ def as_csv(initiatives: Any) -> bytes:
 
 
 def as_xlsx(initiatives: Any) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("4W matrix")[:31])

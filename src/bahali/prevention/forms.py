@@ -88,7 +88,8 @@ class InitiativeForm(BootstrapForm):
     def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         active = Organisation.objects.filter(is_active=True).order_by("name")
-        self.fields["lead_organisation"].queryset = organisations if organisations is not None else active  # type: ignore[attr-defined]
+        leads = organisations if organisations is not None else active
+        self.fields["lead_organisation"].queryset = leads  # type: ignore[attr-defined]
         self.fields["partners"].queryset = active  # type: ignore[attr-defined]
         self.fields["districts"].queryset = _districts()  # type: ignore[attr-defined]
         self.fields["communities"].queryset = Community.objects.select_related(  # type: ignore[attr-defined]
@@ -122,7 +123,7 @@ class ActivityForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         for name in REACH_FIELDS:
             self.fields[name] = forms.IntegerField(
-                label=Activity._meta.get_field(name).verbose_name,
+                label=getattr(Activity._meta.get_field(name), "verbose_name", name),
                 min_value=0,
                 max_value=1_000_000,
                 initial=0,
@@ -215,15 +216,18 @@ class MatrixFilter(FilterSet):
         required=False,
         choices=[("", _("All statuses")), *InitiativeStatus.choices],
     )
-    year = forms.IntegerField(label=_("Running in year"), required=False, min_value=1950, max_value=2100)
+    year = forms.IntegerField(
+        label=_("Running in year"), required=False, min_value=1950, max_value=2100
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["province"].queryset = Province.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["district"].queryset = _districts()  # type: ignore[attr-defined]
-        self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            prevention_initiatives__isnull=False
-        ).distinct().order_by("name")
+        leading = Organisation.objects.filter(prevention_initiatives__isnull=False)
+        self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
+            leading.distinct().order_by("name")
+        )
 
     def filter(self, initiatives: Any) -> Any:
         import datetime

@@ -12,7 +12,7 @@ grants are the public work of organisations and are counted as they are.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -186,7 +186,10 @@ def analyse(
     for row in (
         through.objects.filter(district_id__in=ids, initiative__in=active)
         .values("district_id", "initiative__kind")
-        .annotate(n=Count("initiative_id"), coordinated=Count("pk", filter=Q(initiative__coordinated=True)))
+        .annotate(
+            n=Count("initiative_id"),
+            coordinated=Count("pk", filter=Q(initiative__coordinated=True)),
+        )
     ):
         gap = rows[row["district_id"]]
         gap.kinds[row["initiative__kind"]] = row["n"]
@@ -202,15 +205,16 @@ def analyse(
     districts_of: dict[int, list[int]] = defaultdict(list)
     for initiative_id, district_id in links:
         districts_of[initiative_id].append(district_id)
-    spread = dict(
-        through.objects.filter(initiative_id__in=list(districts_of))
-        .values("initiative_id")
-        .annotate(n=Count("district_id"))
-        .values_list("initiative_id", "n")
+    spread = Counter(
+        through.objects.filter(initiative_id__in=list(districts_of)).values_list(
+            "initiative_id", flat=True
+        )
     )
     grants: dict[int, list[GrantRow]] = defaultdict(list)
     for g in (
-        Grant.objects.filter(initiative__in=active, initiative__districts__in=ids, ends_on__gte=today)
+        Grant.objects.filter(
+            initiative__in=active, initiative__districts__in=ids, ends_on__gte=today
+        )
         .distinct()
         .annotate(paid=Sum("disbursements__amount"))
         .values("initiative_id", "starts_on", "ends_on", "amount", "paid")
@@ -261,8 +265,9 @@ def analyse(
         receiving[district_id].add(community_id)
         cases_with_community[district_id] += n
     wide = set(
-        through.objects.filter(district_id__in=ids, initiative__in=active.filter(communities__isnull=True))
-        .values_list("district_id", flat=True)
+        through.objects.filter(
+            district_id__in=ids, initiative__in=active.filter(communities__isnull=True)
+        ).values_list("district_id", flat=True)
     )
     covered = set(
         Initiative.communities.through.objects.filter(
@@ -282,8 +287,8 @@ def analyse(
         cases = suppress(d.cases, minimum)
         responses = [str(InitiativeType(k).label) for k in RESPONSES.get(d.factor, ())]
         answered = any(gap.kinds.get(k) for k in RESPONSES.get(d.factor, ()))
-        share = d.cases / d.assessed if cases and d.assessed >= minimum else None
-        gap.drivers.append(Driver(d.factor, d.label, cases, share, responses, answered))
+        part = d.cases / d.assessed if cases and d.assessed >= minimum else None
+        gap.drivers.append(Driver(d.factor, d.label, cases, part, responses, answered))
 
     for gap in rows.values():
         _flag(gap, minimum)
@@ -393,9 +398,27 @@ def chart(analysis: GapAnalysis, *, rtl: bool = False, limit: int = 25) -> dict[
         length = round(span * len(gap.flags) / most)
         if rtl:
             bar_x = width - label_w - length
-            bars.append(Bar(gap.district.local_name, i * row_h, length, len(gap.flags),
-                            width - 4, bar_x, bar_x - 6))  # fmt: skip
+            bars.append(
+                Bar(
+                    gap.district.local_name,
+                    i * row_h,
+                    length,
+                    len(gap.flags),
+                    width - 4,
+                    bar_x,
+                    bar_x - 6,
+                )
+            )
         else:
-            bars.append(Bar(gap.district.local_name, i * row_h, length, len(gap.flags),
-                            label_w - 6, label_w, label_w + length + 6))  # fmt: skip
+            bars.append(
+                Bar(
+                    gap.district.local_name,
+                    i * row_h,
+                    length,
+                    len(gap.flags),
+                    label_w - 6,
+                    label_w,
+                    label_w + length + 6,
+                )
+            )
     return {"bars": bars, "width": width, "height": max(len(bars), 1) * row_h, "row": row_h}

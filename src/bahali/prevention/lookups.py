@@ -26,9 +26,7 @@ def get_editable_initiative_for_user(user: User, pk: int) -> Initiative:
 
 
 def get_editable_grant_for_user(user: User, pk: int) -> Grant:
-    grant = get_object_or_404(
-        Grant.objects.visible_to(user).select_related("initiative"), pk=pk
-    )
+    grant = get_object_or_404(Grant.objects.visible_to(user).select_related("initiative"), pk=pk)
     if not policies.can(user, "prevention_initiative.write", grant.initiative):
         raise Http404
     return grant

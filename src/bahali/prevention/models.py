@@ -8,7 +8,7 @@ in, advice-line contacts) are shown only as aggregates with small cells suppress
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -22,10 +22,10 @@ from bahali.core.sealing import SealedRow
 class PreventionQuerySet(AuditedQuerySet):
     resource = "prevention_initiative"
 
-    def visible_to(self, user: object, resource: str | None = None, verb: str = "read") -> object:
+    def visible_to(self, user: Any, resource: str | None = None, verb: str = "read") -> Any:
         from bahali.accounts import policies
 
-        return policies.filter_visible(self, user, resource or self.resource, verb)  # type: ignore[arg-type]
+        return policies.filter_visible(self, user, resource or self.resource, verb)
 
 
 class AdviceQuerySet(PreventionQuerySet):

@@ -115,7 +115,7 @@ def _validated(data: InitiativeData) -> dict[str, Any]:
     communities = list(data.communities or [])
     district_ids = {d.pk for d in data.districts}
     if communities and any(
-        c.tehsil.district_id not in district_ids  # type: ignore[attr-defined]
+        c.tehsil.district_id not in district_ids
         for c in Community.objects.filter(pk__in=[c.pk for c in communities]).select_related(
             "tehsil"
         )
@@ -307,9 +307,7 @@ def funding_status(
     return FundingStatus.FUNDED
 
 
-def funding_statuses(
-    initiatives: Any, today: datetime.date | None = None
-) -> dict[int, str]:
+def funding_statuses(initiatives: Any, today: datetime.date | None = None) -> dict[int, str]:
     """The funding status of each initiative in ``initiatives`` (two queries)."""
     today = today or local_today()
     ends = dict(initiatives.values_list("pk", "ends_on"))
@@ -350,7 +348,7 @@ def record_activity(
     if held_on > local_today():
         errors["held_on"] = _("The date cannot be in the future.")
     if community is not None:
-        district = community.tehsil.district  # type: ignore[attr-defined]
+        district = community.tehsil.district
     covered = set(initiative.districts.values_list("pk", flat=True))
     if district is None or district.pk not in covered:
         errors["district"] = _("Choose one of the initiative's districts.")
@@ -505,7 +503,7 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
     import io
 
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
 
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -546,8 +544,9 @@ def check_import(rows: list[list[str]]) -> list[ImportRow]:
         if not any(raw):
             continue
         cells = {c: (raw[i] if i < len(raw) else "") for c, i in at.items()}
-        row = ImportRow(number, cells["district"], cells["indicator"], cells["year"],
-                        cells["value"], [])  # fmt: skip
+        row = ImportRow(
+            number, cells["district"], cells["indicator"], cells["year"], cells["value"], []
+        )
         district = districts.get(row.district.upper()) or districts.get(row.district.lower())
         if district is None:
             row.problems.append(_("Unknown district."))
@@ -590,7 +589,12 @@ def import_district_values(
     policies.require(actor, "district_profile.write")
     if not valid_only and any(not row.valid for row in report):
         raise ValidationError(
-            {"file": _("Nothing was imported: some rows were refused. Correct them, or import only the valid rows.")}
+            {
+                "file": _(
+                    "Nothing was imported: some rows were refused. Correct them, or import "
+                    "only the valid rows."
+                )
+            }
         )
     written = 0
     for row in report:
@@ -648,8 +652,13 @@ def refresh_driver_counts(*, actor: Actor, districts: Any = None) -> int:
     for (district_id, factor), n in counts.items():
         row = DriverCount.objects.filter(district_id=district_id, factor=factor).first()
         if row is None:
-            DriverCount(district_id=district_id, factor=factor, label=labels[factor], cases=n,
-                        assessed=assessed[district_id]).save()  # fmt: skip
+            DriverCount(
+                district_id=district_id,
+                factor=factor,
+                label=labels[factor],
+                cases=n,
+                assessed=assessed[district_id],
+            ).save()
         elif (row.cases, row.assessed, row.label) != (n, assessed[district_id], labels[factor]):
             row.cases, row.assessed, row.label = n, assessed[district_id], labels[factor]
             row.save()

@@ -66,9 +66,7 @@ def _require(request: AuthedRequest, action: str) -> None:
 def _lead_choices(request: AuthedRequest) -> Any:
     """Organisations the user may register initiatives for: any (coordinators) or their own."""
     active = Organisation.objects.filter(is_active=True).order_by("name")
-    if policies.acting_memberships(
-        request.user, "prevention_initiative.write", policies.Scope.ALL
-    ):
+    if policies.acting_memberships(request.user, "prevention_initiative.write", policies.Scope.ALL):
         return active
     return active.filter(
         pk__in=policies.acting_organisations(
@@ -94,7 +92,9 @@ def initiatives(request: AuthedRequest) -> HttpResponse:
         "prevention/initiatives.html",
         {
             "page": page,
-            "rows": [(i, services.FundingStatus.LABELS[statuses[i.pk]], statuses[i.pk]) for i in page],
+            "rows": [
+                (i, services.FundingStatus.LABELS[statuses[i.pk]], statuses[i.pk]) for i in page
+            ],
             "filters": filters,
             "can_register": policies.can(request.user, "prevention_initiative.write"),
             "query": request.GET.urlencode().replace("page=", "_="),
@@ -208,7 +208,9 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def reach_totals(activities: Any) -> dict[str, int]:
-    sums = activities.aggregate(total=Sum("reach"), n=Count("pk"), **{f: Sum(f) for f in REACH_FIELDS})
+    sums = activities.aggregate(
+        total=Sum("reach"), n=Count("pk"), **{f: Sum(f) for f in REACH_FIELDS}
+    )
     return {key: value or 0 for key, value in sums.items()}
 
 
@@ -236,7 +238,11 @@ def initiative(request: AuthedRequest, pk: int) -> HttpResponse:
             "totals": totals,
             "grant_form": GrantForm(prefix="grant") if editable else None,
             "disbursement_form": DisbursementForm(prefix="paid") if editable else None,
-            "activity_form": ActivityForm(prefix="activity", initiative=item, initial={"held_on": local_today()}) if editable else None,
+            "activity_form": ActivityForm(
+                prefix="activity", initiative=item, initial={"held_on": local_today()}
+            )
+            if editable
+            else None,
         },
     )
 
@@ -335,8 +341,13 @@ def matrix(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "header": export.header(),
-            "rows": list(export.rows(Initiative.objects.filter(pk__in=ids).order_by(
-                "lead_organisation__name", "kind", "name", "pk"))),
+            "rows": list(
+                export.rows(
+                    Initiative.objects.filter(pk__in=ids).order_by(
+                        "lead_organisation__name", "kind", "name", "pk"
+                    )
+                )
+            ),
             "query": request.GET.urlencode().replace("page=", "_=").replace("format=", "_f="),
         },
     )

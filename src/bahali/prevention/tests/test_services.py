@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from bahali.accounts.roles import Role
 from bahali.core.context import SYSTEM, acting_as
@@ -77,11 +78,16 @@ def test_partly_funded_when_grants_stop_before_the_end_or_payments_lag():
 
 def test_funding_statuses_read_grants_and_disbursements():
     lead = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY)
-    today = datetime.date.today()
+    today = timezone.localdate()
     funded = initiative(lead, name="Funded", ends_on=today + 100 * DAY)
-    grant = services.add_grant(actor=SYSTEM, initiative=funded, funder_kind="donor",
-                               amount=1_000_000, starts_on=today - 100 * DAY,
-                               ends_on=today + 100 * DAY)  # fmt: skip
+    grant = services.add_grant(
+        actor=SYSTEM,
+        initiative=funded,
+        funder_kind="donor",
+        amount=1_000_000,
+        starts_on=today - 100 * DAY,
+        ends_on=today + 100 * DAY,
+    )
     services.add_disbursement(actor=SYSTEM, grant=grant, amount=600_000, paid_on=today)
     unfunded = initiative(lead, name="Unfunded")
     statuses = services.funding_statuses(Initiative.objects.all())
@@ -96,12 +102,23 @@ def test_funding_statuses_read_grants_and_disbursements():
 def test_reach_adds_up_by_sex_and_age_band():
     lead = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY)
     item = initiative(lead)
-    bands = {"female_under_15": 3, "female_youth": 10, "female_30_plus": 4,
-             "male_under_15": 2, "male_youth": 12, "male_30_plus": 5}  # fmt: skip
-    activity = services.record_activity(actor=SYSTEM, initiative=item,
-                                        held_on=datetime.date.today(), kind="session",
-                                        channel="in_person",
-                                        district=District.objects.get(code="SWT"), reach=bands)  # fmt: skip
+    bands = {
+        "female_under_15": 3,
+        "female_youth": 10,
+        "female_30_plus": 4,
+        "male_under_15": 2,
+        "male_youth": 12,
+        "male_30_plus": 5,
+    }
+    activity = services.record_activity(
+        actor=SYSTEM,
+        initiative=item,
+        held_on=timezone.localdate(),
+        kind="session",
+        channel="in_person",
+        district=District.objects.get(code="SWT"),
+        reach=bands,
+    )
     assert activity.reach == 36 == sum(bands.values())
     assert activity.women == 17 and activity.youth == 22
     # the database refuses a total that does not add up
@@ -112,15 +129,26 @@ def test_reach_adds_up_by_sex_and_age_band():
 def test_an_activity_outside_the_initiatives_districts_or_reaching_no_one_is_refused():
     item = initiative(OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY))
     with pytest.raises(ValidationError) as refused:
-        services.record_activity(actor=SYSTEM, initiative=item, held_on=datetime.date.today(),
-                                 kind="session", channel="radio",
-                                 district=District.objects.get(code="BJR"),
-                                 reach={"male_youth": 3})  # fmt: skip
+        services.record_activity(
+            actor=SYSTEM,
+            initiative=item,
+            held_on=timezone.localdate(),
+            kind="session",
+            channel="radio",
+            district=District.objects.get(code="BJR"),
+            reach={"male_youth": 3},
+        )
     assert "district" in refused.value.message_dict
     with pytest.raises(ValidationError):
-        services.record_activity(actor=SYSTEM, initiative=item, held_on=datetime.date.today(),
-                                 kind="session", channel="radio",
-                                 district=District.objects.get(code="SWT"), reach={})  # fmt: skip
+        services.record_activity(
+            actor=SYSTEM,
+            initiative=item,
+            held_on=timezone.localdate(),
+            kind="session",
+            channel="radio",
+            district=District.objects.get(code="SWT"),
+            reach={},
+        )
 
 
 # --- who may edit ------------------------------------------------------------------------------
@@ -130,9 +158,13 @@ def test_an_organisation_edits_its_own_initiatives_only_and_coordinators_all(sig
     world = PathwayWorld()
     own = initiative(world.cso, name="Ours")
     other = initiative(world.centre, name="Theirs")
-    data = services.InitiativeData(name="Renamed", lead_organisation=world.cso, kind="livelihood",
-                                   districts=list(District.objects.filter(code="SWT")),
-                                   starts_on=datetime.date(2025, 1, 1))  # fmt: skip
+    data = services.InitiativeData(
+        name="Renamed",
+        lead_organisation=world.cso,
+        kind="livelihood",
+        districts=list(District.objects.filter(code="SWT")),
+        starts_on=datetime.date(2025, 1, 1),
+    )
     services.update_initiative(actor=world.trainer, initiative=own, data=data)
     with pytest.raises(PermissionDenied):
         data.lead_organisation = world.centre
@@ -158,9 +190,13 @@ def test_stale_edit_is_refused():
     from bahali.core.versioning import Stale
 
     item = initiative(OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY))
-    data = services.InitiativeData(name="A", lead_organisation=item.lead_organisation,
-                                   kind="livelihood", districts=list(item.districts.all()),
-                                   starts_on=item.starts_on)  # fmt: skip
+    data = services.InitiativeData(
+        name="A",
+        lead_organisation=item.lead_organisation,
+        kind="livelihood",
+        districts=list(item.districts.all()),
+        starts_on=item.starts_on,
+    )
     services.update_initiative(actor=SYSTEM, initiative=item, data=data, expected_version=1)
     with pytest.raises(Stale):
         services.update_initiative(actor=SYSTEM, initiative=item, data=data, expected_version=1)
@@ -189,10 +225,18 @@ def _csv(*rows: str) -> bytes:
 
 def test_import_reports_each_row_and_imports_nothing_if_any_is_refused():
     services.define_indicator(actor=SYSTEM, code="returnees", name="Returnees", higher_is_need=True)
-    table = services.read_table("values.csv", _csv("SWT,returnees,2025,520", "Bajaur,returnees,2025,640",
-                                                   "XXX,returnees,2025,1", "SWT,unknown,2025,1",
-                                                   "SWT,returnees,1800,1", "SWT,returnees,2024,abc",
-                                                   "SWT,returnees,2025,99"))  # fmt: skip
+    table = services.read_table(
+        "values.csv",
+        _csv(
+            "SWT,returnees,2025,520",
+            "Bajaur,returnees,2025,640",
+            "XXX,returnees,2025,1",
+            "SWT,unknown,2025,1",
+            "SWT,returnees,1800,1",
+            "SWT,returnees,2024,abc",
+            "SWT,returnees,2025,99",
+        ),
+    )
     report = services.check_import(table)
     assert [row.valid for row in report] == [True, True, False, False, False, False, False]
     assert "Unknown district." in report[2].problems
@@ -246,18 +290,32 @@ def test_import_page_shows_the_report_and_imports_valid_rows_on_request(signed_i
 def test_advice_contacts_are_anonymous_by_default_and_never_cases(signed_in):
     world = PathwayWorld()
     case = world.case()
-    contact = services.log_advice_contact(actor=world.psychologist, organisation=world.centre,
-                                          caller_kind="parent", concern="online_content",
-                                          advice="Talk about the videos with him",
-                                          district=District.objects.get(code="SWT"))  # fmt: skip
+    contact = services.log_advice_contact(
+        actor=world.psychologist,
+        organisation=world.centre,
+        caller_kind="parent",
+        concern="online_content",
+        advice="Talk about the videos with him",
+        district=District.objects.get(code="SWT"),
+    )
     assert contact.anonymous and contact.sealed_caller == ""
-    named = services.log_advice_contact(actor=world.psychologist, organisation=world.centre,
-                                        caller_kind="parent", concern="online_content",
-                                        advice="Counselling offered", caller="Bibi Zarina 0300")  # fmt: skip
+    named = services.log_advice_contact(
+        actor=world.psychologist,
+        organisation=world.centre,
+        caller_kind="parent",
+        concern="online_content",
+        advice="Counselling offered",
+        caller="Bibi Zarina 0300",
+    )
     assert not named.anonymous and "Zarina" not in named.sealed_caller
     with pytest.raises(PermissionDenied):  # not in another organisation's name
-        services.log_advice_contact(actor=world.psychologist, organisation=world.cso,
-                                    caller_kind="parent", concern="other", advice="x")  # fmt: skip
+        services.log_advice_contact(
+            actor=world.psychologist,
+            organisation=world.cso,
+            caller_kind="parent",
+            concern="other",
+            advice="x",
+        )
     from bahali.cases.models import Case
 
     assert list(Case.objects.all()) == [case]
@@ -270,18 +328,18 @@ def test_advice_contacts_are_anonymous_by_default_and_never_cases(signed_in):
     assert AdviceContact.objects.visible_to(world.analyst).count() == 0
 
 
-# --- the 4W export ----------------------------------------------------------------------------------
+# --- the 4W export ---
 
 
 def test_4w_exports_neutralise_formulas(signed_in):
     world = PathwayWorld()
-    initiative(world.cso, name="=HYPERLINK(\"http://x\")")
+    initiative(world.cso, name='=HYPERLINK("http://x")')
     initiative(world.cso, name="@SUM(1)", kind="youth_engagement", codes=("BJR",))
     client = signed_in(world.manager)
     text = client.get("/prevention/4w/?format=csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     names = {row[3] for row in rows[1:]}
-    assert names == {"'=HYPERLINK(\"http://x\")", "'@SUM(1)"}
+    assert names == {'\'=HYPERLINK("http://x")', "'@SUM(1)"}
     filtered = client.get("/prevention/4w/?format=csv&kind=youth_engagement").content
     assert b"HYPERLINK" not in filtered and b"SUM" in filtered
     from openpyxl import load_workbook
@@ -299,12 +357,18 @@ def test_a_trainer_registers_an_initiative_through_the_page(signed_in):
     client = signed_in(member)
     form = client.get("/prevention/initiatives/new/")
     assert form.status_code == 200
-    response = client.post("/prevention/initiatives/new/", {
-        "name": "Bajaur Digital Sisters", "lead_organisation": world.cso.pk,
-        "kind": "digital_literacy", "status": "active",
-        "districts": [District.objects.get(code="BJR").pk], "starts_on": "2026-01-01",
-        "target_groups": ["women"],
-    })  # fmt: skip
+    response = client.post(
+        "/prevention/initiatives/new/",
+        {
+            "name": "Bajaur Digital Sisters",
+            "lead_organisation": world.cso.pk,
+            "kind": "digital_literacy",
+            "status": "active",
+            "districts": [District.objects.get(code="BJR").pk],
+            "starts_on": "2026-01-01",
+            "target_groups": ["women"],
+        },
+    )
     assert response.status_code == 302
     item = Initiative.objects.get(name="Bajaur Digital Sisters")
     assert item.lead_organisation == world.cso and item.target_groups == ["women"]
