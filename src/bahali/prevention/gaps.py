@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bahali.cases.models import Case
 from bahali.core.services import local_today
@@ -357,7 +358,11 @@ def _flag(gap: DistrictGap, minimum: int) -> None:
         flags.append(
             Flag(
                 "communities",
-                _("%(n)s communities receiving returnees have no active initiative.")
+                ngettext(
+                    "%(n)s community receiving returnees has no active initiative.",
+                    "%(n)s communities receiving returnees have no active initiative.",
+                    gap.uncovered_communities,
+                )
                 % {"n": gap.uncovered_communities},
             )
         )
@@ -378,47 +383,27 @@ def _flag(gap: DistrictGap, minimum: int) -> None:
 @dataclass
 class Bar:
     label: str
-    y: int
-    width: int
     flags: int
-    text_x: int
-    bar_x: int
-    value_x: int
+    need: Decimal | None
+    x: int  # where the bar starts, of 100 (mirrored for right-to-left)
+    width: int  # of 100
 
 
-def chart(analysis: GapAnalysis, *, rtl: bool = False, limit: int = 25) -> dict[str, Any]:
-    """A horizontal bar per district (the number of flags), drawn by the template as SVG:
-    no script, mirrored for right-to-left languages."""
-    shown = analysis.districts[:limit]
+def chart(districts: list[DistrictGap], *, rtl: bool = False, limit: int = 30) -> list[Bar]:
+    """One bar per district, as long as its number of flags (the longest: 100), drawn by the
+    template as SVG with no script; bars grow from the right in right-to-left languages."""
+    shown = districts[:limit]
     most = max((len(g.flags) for g in shown), default=0) or 1
-    width, label_w, row_h = 640, 170, 26
-    span = width - label_w - 40
     bars = []
-    for i, gap in enumerate(shown):
-        length = round(span * len(gap.flags) / most)
-        if rtl:
-            bar_x = width - label_w - length
-            bars.append(
-                Bar(
-                    gap.district.local_name,
-                    i * row_h,
-                    length,
-                    len(gap.flags),
-                    width - 4,
-                    bar_x,
-                    bar_x - 6,
-                )
+    for gap in shown:
+        width = max(round(100 * len(gap.flags) / most), 1)
+        bars.append(
+            Bar(
+                gap.district.local_name,
+                len(gap.flags),
+                gap.need_score,
+                100 - width if rtl else 0,
+                width,
             )
-        else:
-            bars.append(
-                Bar(
-                    gap.district.local_name,
-                    i * row_h,
-                    length,
-                    len(gap.flags),
-                    label_w - 6,
-                    label_w,
-                    label_w + length + 6,
-                )
-            )
-    return {"bars": bars, "width": width, "height": max(len(bars), 1) * row_h, "row": row_h}
+        )
+    return bars

@@ -485,7 +485,7 @@ def gap_analysis(request: AuthedRequest) -> HttpResponse:
             "analysis": analysis,
             "shown": shown,
             "only_flagged": only_flagged,
-            "chart": gaps.chart(analysis, rtl=translation.get_language_bidi()),
+            "chart": gaps.chart(shown, rtl=translation.get_language_bidi()),
             "can_refresh": policies.can(request.user, "district_profile.write"),
             "query": request.GET.urlencode(),
         },
