@@ -11,8 +11,6 @@ from bahali.core.forms import BootstrapForm, FilterSet
 from bahali.geography.models import Community, District, Province
 from bahali.organisations.models import Organisation
 from bahali.prevention.models import (
-    REACH_FIELDS,
-    Activity,
     ActivityKind,
     CallerKind,
     Channel,
@@ -119,16 +117,15 @@ class ActivityForm(BootstrapForm):
         label=_("Community (optional)"), queryset=Community.objects.none(), required=False
     )
 
+    female_under_15 = forms.IntegerField(label=_("Girls under 15"), min_value=0, required=False)
+    female_youth = forms.IntegerField(label=_("Young women (15–29)"), min_value=0, required=False)
+    female_30_plus = forms.IntegerField(label=_("Women 30 and over"), min_value=0, required=False)
+    male_under_15 = forms.IntegerField(label=_("Boys under 15"), min_value=0, required=False)
+    male_youth = forms.IntegerField(label=_("Young men (15–29)"), min_value=0, required=False)
+    male_30_plus = forms.IntegerField(label=_("Men 30 and over"), min_value=0, required=False)
+
     def __init__(self, *args: Any, initiative: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in REACH_FIELDS:
-            self.fields[name] = forms.IntegerField(
-                label=getattr(Activity._meta.get_field(name), "verbose_name", name),
-                min_value=0,
-                max_value=1_000_000,
-                initial=0,
-                required=False,
-            )
         districts = initiative.districts.all() if initiative else District.objects.all()
         self.fields["district"].queryset = districts.order_by("name")  # type: ignore[attr-defined]
         self.fields["community"].queryset = Community.objects.filter(  # type: ignore[attr-defined]
