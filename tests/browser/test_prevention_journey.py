@@ -16,7 +16,7 @@ from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.organisations.models import OrganisationKind
 from bahali.prevention import services
-from bahali.testing import OrganisationFactory, make_member
+from bahali.testing import TEST_PASSWORD, OrganisationFactory, make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,6 +59,7 @@ def test_journey_6_gap_to_womens_initiative(page, live_server, language):
     coordinator = make_member(Role.PROGRAMME_MANAGER, districts=["BJR"])
     sahar = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY, name="Sahar Women's Forum")
     member = make_member(Role.MENTOR, organisation=sahar, districts=["BJR"])
+    page.set_default_timeout(30_000)  # a loaded machine: the first page is slow
     page.set_viewport_size({"width": 360, "height": 800})
 
     def sign_in(user) -> None:  # type: ignore[no-untyped-def]
@@ -67,9 +68,6 @@ def test_journey_6_gap_to_womens_initiative(page, live_server, language):
             page.get_by_test_id(f"lang-{language}").click()
             page.wait_for_selector(f"html[lang={language}]")
         page.fill("#id_username", user.username)
-        page.fill("#id_password", "correct-horse-battery-staple")
-        from bahali.testing import TEST_PASSWORD
-
         page.fill("#id_password", TEST_PASSWORD)
         page.get_by_test_id("sign-in").click()
         page.wait_for_selector("[data-testid=home-title]")
