@@ -27,6 +27,13 @@ from bahali.prevention.models import (
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """One Bootstrap ``form-check`` per option (the stock widget puts the input's class on
+    its wrapper too, which squeezes the list into one narrow column)."""
+
+    template_name = "prevention/_checkboxes.html"
+
+
 def _districts() -> Any:
     return District.objects.select_related("province").order_by("province__name", "name")
 
@@ -58,13 +65,13 @@ class InitiativeForm(BootstrapForm):
         label=_("Target groups"),
         choices=TargetGroup.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
     )
     frameworks = forms.MultipleChoiceField(
         label=_("Aligned with national frameworks"),
         choices=Framework.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -79,7 +86,7 @@ class InitiativeForm(BootstrapForm):
         label=_("Channels of the messages"),
         choices=Channel.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
