@@ -283,13 +283,18 @@ def analyse(
         gap.uncovered_communities = 0 if district_id in wide else len(communities - covered)
 
     # drivers: the aggregated factors of the district's cases
-    for d in DriverCount.objects.filter(district_id__in=ids).order_by("-cases", "factor"):
-        gap = rows[d.district_id]
-        cases = suppress(d.cases, minimum)
-        responses = [str(InitiativeType(k).label) for k in RESPONSES.get(d.factor, ())]
-        answered = any(gap.kinds.get(k) for k in RESPONSES.get(d.factor, ()))
-        part = d.cases / d.assessed if cases and d.assessed >= minimum else None
-        gap.drivers.append(Driver(d.factor, d.label, cases, part, responses, answered))
+    labels = {k: str(InitiativeType(k).label) for k in InitiativeType.values}
+    for district_id, factor, label, count, assessed in (
+        DriverCount.objects.filter(district_id__in=ids)
+        .order_by("-cases", "factor")
+        .values_list("district_id", "factor", "label", "cases", "assessed")
+    ):
+        gap = rows[district_id]
+        kinds = RESPONSES.get(factor, ())
+        cases = suppress(count, minimum)
+        part = count / assessed if cases and assessed >= minimum else None
+        answered = any(gap.kinds.get(k) for k in kinds)
+        gap.drivers.append(Driver(factor, label, cases, part, [labels[k] for k in kinds], answered))
 
     for gap in rows.values():
         _flag(gap, minimum)
