@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("bahali.referrals.urls")),
     path("", include("bahali.aftercare.urls")),
     path("", include("bahali.grievances.urls")),
+    path("", include("bahali.prevention.urls")),
     path("", include("bahali.communities.urls")),
     path("", include("bahali.field.urls")),
     path("evidence/", include("bahali.evidence.urls")),

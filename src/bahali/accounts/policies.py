@@ -229,6 +229,22 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: RW(S.DISTRICTS),
     },
     "armed_group": {PM: RW(S.ALL)},
+    # --- prevention (issue 16): initiatives, funding, reach, advice line, district profiles.
+    # Grassroots organisations edit their own initiatives; coordinators (programme managers)
+    # all; analysts read only suppressed aggregates; the security liaison sees none of it.
+    "prevention_initiative": {
+        **_each(TEAM_ROLES | {PSY}, (R(S.ALL), W(S.OWN_ORGANISATION, _("its own initiatives")))),
+        CM: R(S.ALL),
+        DS: R(S.ALL),
+        OVS: R(S.ALL),
+        PM: RW(S.ALL, _("coordinator")),
+    },
+    "district_profile": {**_each(ALL_ROLES - {SEC, AN}, R(S.ALL)), PM: RW(S.ALL)},
+    "advice_contact": {
+        **_each(TEAM_ROLES | {PSY}, RW(S.OWN_ORGANISATION, _("counsellors of its advice line"))),
+        OVS: R(S.ALL),
+    },
+    "prevention_aggregate": _each(ALL_ROLES - {SEC}, R(S.ALL, _("small cells suppressed"))),
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},

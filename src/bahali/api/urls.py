@@ -21,6 +21,7 @@ from bahali.grievances.api import router as grievances_router
 from bahali.jobs.api import router as jobs_router
 from bahali.intake.api import router as intake_router
 from bahali.organisations.api import router as organisations_router
+from bahali.prevention.api import router as prevention_router
 from bahali.programmes.api import router as programmes_router
 from bahali.referrals.api import router as referrals_router
 from bahali.registry.api import router as registry_router
@@ -67,5 +68,6 @@ api.add_router("", grievances_router)
 api.add_router("", jobs_router)
 api.add_router("", field_router)
 api.add_router("", intake_router)
+api.add_router("", prevention_router)
 
 urlpatterns = [path("v1/", api.urls)]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "bahali.grievances",
     "bahali.field",
     "bahali.imports",
+    "bahali.prevention",
     "bahali.communities",
     "bahali.evidence",
     "bahali.api",

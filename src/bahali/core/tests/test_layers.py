@@ -33,6 +33,7 @@ DOMAIN = (
     "field",
     "evidence",
     "imports",
+    "prevention",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}

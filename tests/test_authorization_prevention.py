@@ -1,0 +1,267 @@
+"""Prevention: every role against every page and API operation, through HTTP.
+
+The cast's initiative is led by the civil-society organisation (its trainer and mentor edit
+it), in Swat; coordinators (programme managers) edit every initiative and the district
+profiles; analysts read the suppressed aggregates only (gap analysis, advice-line counts);
+the security liaison reaches none of it. Advice-line contacts are logged by the case-team
+roles and psychologists in their own organisation's name.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from bahali.accounts.roles import Role
+from bahali.core.context import SYSTEM
+from bahali.geography.models import District
+from bahali.prevention import services
+from bahali.prevention.models import Grant, Indicator, Initiative
+from bahali.testing import PathwayWorld
+from tests.authorization import api, call, each_role, module_world, page
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = set(Role)
+TEAM = {Role.CASE_WORKER, Role.RELIGIOUS_SCHOLAR, Role.TRAINER, Role.MENTOR, Role.PSYCHOLOGIST}
+READERS = EVERYONE - {Role.SECURITY_LIAISON, Role.ANALYST}
+WRITERS = TEAM | {Role.PROGRAMME_MANAGER}
+EDITORS = {Role.TRAINER, Role.MENTOR, Role.PROGRAMME_MANAGER}  # the CSO's staff, coordinators
+COORDINATORS = {Role.PROGRAMME_MANAGER}
+AGGREGATES = EVERYONE - {Role.SECURITY_LIAISON}
+COUNSELLORS = TEAM
+
+
+@dataclass
+class PreventionWorld:
+    world: PathwayWorld
+    initiative: Initiative
+    grant: Grant
+    swat: District
+    indicator: Indicator
+
+
+def _world() -> PreventionWorld:
+    world = PathwayWorld()
+    swat = District.objects.get(code="SWT")
+    initiative = services.create_initiative(
+        actor=SYSTEM,
+        data=services.InitiativeData(
+            name="Swat Digital Shield",
+            lead_organisation=world.cso,
+            kind="digital_literacy",
+            districts=[swat],
+            starts_on=datetime.date(2025, 1, 1),
+        ),
+    )
+    grant = services.add_grant(
+        actor=SYSTEM,
+        initiative=initiative,
+        funder_kind="donor",
+        amount=1_000_000,
+        starts_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2030, 1, 1),
+    )
+    indicator = services.define_indicator(
+        actor=SYSTEM, code="returnees", name="Returnees", higher_is_need=True
+    )
+    return PreventionWorld(world, initiative, grant, swat, indicator)
+
+
+def _initiative_data(w: PreventionWorld) -> dict:
+    return {
+        "name": "Bajaur Digital Sisters",
+        "kind": "digital_literacy",
+        "status": "active",
+        "districts": [w.swat.pk],
+        "starts_on": "2026-01-01",
+    }
+
+
+def _csv(w: PreventionWorld) -> dict:
+    content = b"district,indicator,year,value\nSWT,returnees,2025,520\n"
+    return {"file": SimpleUploadedFile("values.csv", content, content_type="text/csv")}
+
+
+I = "/prevention/initiatives"  # noqa: E741
+PAGES = [
+    page("prevention:initiatives", "get", lambda w: "/prevention/", READERS, 200),
+    page("prevention:register", "get", lambda w: f"{I}/new/", WRITERS, 200),
+    page("prevention:register", "post", lambda w: f"{I}/new/", WRITERS, 302, data=_initiative_data),
+    page("prevention:initiative", "get", lambda w: f"{I}/{w.initiative.pk}/", READERS, 200),
+    page("prevention:edit", "get", lambda w: f"{I}/{w.initiative.pk}/edit/", EDITORS, 200),
+    page(
+        "prevention:edit",
+        "post",
+        lambda w: f"{I}/{w.initiative.pk}/edit/",
+        EDITORS,
+        302,
+        data=lambda w: {**_initiative_data(w), "lead_organisation": w.world.cso.pk, "version": 1},
+    ),
+    page(
+        "prevention:add_grant",
+        "post",
+        lambda w: f"{I}/{w.initiative.pk}/grants/",
+        EDITORS,
+        302,
+        data={
+            "grant-funder_kind": "donor",
+            "grant-amount": 5000,
+            "grant-starts_on": "2026-01-01",
+            "grant-ends_on": "2026-12-31",
+        },
+    ),
+    page(
+        "prevention:add_activity",
+        "post",
+        lambda w: f"{I}/{w.initiative.pk}/activities/",
+        EDITORS,
+        302,
+        data=lambda w: {
+            "activity-held_on": "2026-01-10",
+            "activity-kind": "session",
+            "activity-channel": "in_person",
+            "activity-district": w.swat.pk,
+            "activity-female_youth": 12,
+        },
+    ),
+    page(
+        "prevention:add_disbursement",
+        "post",
+        lambda w: f"/prevention/grants/{w.grant.pk}/payments/",
+        EDITORS,
+        302,
+        data={"paid-amount": 1000, "paid-paid_on": "2025-02-01"},
+    ),
+    page("prevention:matrix", "get", lambda w: "/prevention/4w/", READERS, 200),
+    page("prevention:matrix", "get", lambda w: "/prevention/4w/?format=xlsx", READERS, 200),
+    page("prevention:districts", "get", lambda w: "/prevention/districts/", READERS, 200),
+    page(
+        "prevention:districts",
+        "post",
+        lambda w: "/prevention/districts/",
+        COORDINATORS,
+        302,
+        data=lambda w: {
+            "district": w.swat.pk,
+            "indicator": w.indicator.pk,
+            "year": 2025,
+            "value": "12",
+        },
+    ),
+    page(
+        "prevention:define_indicator",
+        "post",
+        lambda w: "/prevention/districts/indicators/",
+        COORDINATORS,
+        302,
+        data={"indicator-code": "literacy", "indicator-name": "Literacy"},
+    ),
+    page(
+        "prevention:import",
+        "post",
+        lambda w: "/prevention/districts/import/",
+        COORDINATORS,
+        302,
+        data=_csv,
+    ),
+    page("prevention:gaps", "get", lambda w: "/prevention/gaps/", AGGREGATES, 200),
+    page(
+        "prevention:refresh_drivers",
+        "post",
+        lambda w: "/prevention/gaps/drivers/",
+        COORDINATORS,
+        302,
+    ),
+    page("prevention:advice", "get", lambda w: "/prevention/advice/", AGGREGATES, 200),
+    page("prevention:log_advice", "get", lambda w: "/prevention/advice/new/", COUNSELLORS, 200),
+    page(
+        "prevention:log_advice",
+        "post",
+        lambda w: "/prevention/advice/new/",
+        COUNSELLORS,
+        302,
+        data={
+            "contacted_on": "2026-01-05",
+            "caller_kind": "parent",
+            "concern": "online_content",
+            "advice": "Talk with him about what he watches",
+            "referral": "none",
+        },
+    ),
+]
+API = [
+    api("api:list_initiatives", "get", lambda w: "/api/v1/prevention/initiatives", READERS, 200),
+    api(
+        "api:get_initiative",
+        "get",
+        lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}",
+        READERS,
+        200,
+    ),
+    api(
+        "api:create_initiative",
+        "post",
+        lambda w: "/api/v1/prevention/initiatives",
+        EDITORS,
+        201,
+        denied=403,
+        data=lambda w: {
+            "name": "Swat Youth Hub",
+            "lead_organisation_id": w.world.cso.pk,
+            "kind": "youth_engagement",
+            "districts": ["SWT"],
+            "starts_on": "2026-01-01",
+        },
+    ),
+    api(
+        "api:add_initiative_grant",
+        "post",
+        lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/grants",
+        EDITORS,
+        201,
+        data={
+            "funder_kind": "own",
+            "amount": 5000,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-06-30",
+        },
+    ),
+    api(
+        "api:add_initiative_activity",
+        "post",
+        lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/activities",
+        EDITORS,
+        201,
+        data={
+            "held_on": "2026-01-10",
+            "kind": "session",
+            "channel": "radio",
+            "district": "SWT",
+            "male_youth": 30,
+            "female_youth": 25,
+        },
+    ),
+    api("api:prevention_gaps", "get", lambda w: "/api/v1/prevention/gaps", AGGREGATES, 200),
+]
+
+
+world = module_world(_world)
+
+
+@pytest.mark.parametrize(
+    "endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}-{sorted(e.allowed)[:1]}"
+)
+def test_every_role(client, endpoint, world):
+    assert each_role(client, endpoint, world) == []
+
+
+@pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
+def test_anonymous(client, endpoint, world):
+    response = call(client, endpoint, world)
+    assert response.status_code == endpoint.anonymous
+    if endpoint.anonymous == 302:
+        assert response["Location"].startswith("/accounts/sign-in/")
