@@ -18,8 +18,8 @@ from bahali.casework.api import router as casework_router
 from bahali.communities.api import router as communities_router
 from bahali.field.api import router as field_router
 from bahali.grievances.api import router as grievances_router
-from bahali.jobs.api import router as jobs_router
 from bahali.intake.api import router as intake_router
+from bahali.jobs.api import router as jobs_router
 from bahali.organisations.api import router as organisations_router
 from bahali.prevention.api import router as prevention_router
 from bahali.programmes.api import router as programmes_router
