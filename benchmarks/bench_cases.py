@@ -265,7 +265,10 @@ class Seeder:
 
     def run(self) -> Seeded:
         started = time.perf_counter()
-        self.reference_data()
+        from bahali.core.context import SYSTEM, acting_as
+
+        with acting_as(SYSTEM):  # users and memberships are bulk-created, audited models
+            self.reference_data()
         self.step("organisations, users, programmes", started)
         for label, work in (
             ("participants and cases", self.cases),
