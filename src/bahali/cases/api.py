@@ -608,14 +608,29 @@ def cancel_request(
     response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Documented override of a gate (data stewards; flagged to oversight)",
 )
-def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> TransitionRequest:
+def override_gate(
+    request: AuthedRequest,
+    pk: int,
+    payload: OverrideIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[TransitionRequest]:
     found = get_transition_request_for_user(request.user, pk)
     if not policies.can(request.user, "gate_override.write", found.case):
         raise _not_found()
-    services.override_gate(
-        actor=request.user, request=found, reason=payload.reason, reference=payload.reference
+
+    def act() -> Status[TransitionRequest]:
+        services.override_gate(
+            actor=request.user, request=found, reason=payload.reason, reference=payload.reference
+        )
+        return Status(200, _requests(found.case).get(pk=found.pk))
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"override:{found.pk}",
+        act,
+        lambda overridden: _requests(found.case).get(pk=overridden),
     )
-    return _requests(found.case).get(pk=found.pk)
 
 
 @router.post(
