@@ -351,9 +351,11 @@ def list_cases(
     if not filters.is_valid():
         raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
     cases = filters.filter(Case.objects.visible_to(request.user))
-    return _with_detail(cases, request.user).select_related(
-        "participant", "programme", "phase", "district"
-    ).order_by("-opened_on", "-pk")
+    return (
+        _with_detail(cases, request.user)
+        .select_related("participant", "programme", "phase", "district")
+        .order_by("-opened_on", "-pk")
+    )
 
 
 def _with_detail(cases: QuerySet[Case], user: object) -> QuerySet[Case]:

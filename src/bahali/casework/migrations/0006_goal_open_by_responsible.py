@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_signoff_one_sign_off_per_kind'),
-        ('casework', '0005_sealed_values_bound_to_rows'),
+        ("cases", "0006_signoff_one_sign_off_per_kind"),
+        ("casework", "0005_sealed_values_bound_to_rows"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='goal',
-            index=models.Index(condition=models.Q(('status__in', ['not_started', 'in_progress'])), fields=['responsible', 'review_on'], name='goal_open_by_responsible'),
+            model_name="goal",
+            index=models.Index(
+                condition=models.Q(("status__in", ["not_started", "in_progress"])),
+                fields=["responsible", "review_on"],
+                name="goal_open_by_responsible",
+            ),
         ),
     ]

@@ -192,7 +192,12 @@ def test_goal_reviews_family_and_mentoring_are_created_once_per_key(world, clien
     created = _twice(client, world.case_worker, url, assignment, "mentoring-1")
     assert created.status_code == 201
     assert MentorAssignment.objects.filter(case=case).count() == 1
-    meeting = {"met_on": str(world.today), "duration_minutes": 45, "place": "Bazaar", "summary": "Ok"}
+    meeting = {
+        "met_on": str(world.today),
+        "duration_minutes": 45,
+        "place": "Bazaar",
+        "summary": "Ok",
+    }
     url = f"/api/v1/mentoring/{created.json()['id']}/meetings"
     assert _twice(client, world.mentor, url, meeting, "meeting-1").status_code == 201
     assert MentorMeeting.objects.filter(assignment__case=case).count() == 1
