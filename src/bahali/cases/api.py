@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.models import Membership
+from bahali.accounts.models import Membership, User
 from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.pagination import Pagination, paginate
@@ -358,9 +358,9 @@ def list_cases(
     )
 
 
-def _with_detail(cases: QuerySet[Case], user: object) -> QuerySet[Case]:
+def _with_detail(cases: QuerySet[Case], user: User) -> QuerySet[Case]:
     """Each case says whether the user reads beyond its summary, in the same query."""
-    if not policies.can(user, "case_detail.read"):  # type: ignore[arg-type]
+    if not policies.can(user, "case_detail.read"):
         return cases.annotate(shows_detail=Value(False, output_field=BooleanField()))
     detail = Case.objects.visible_to(user, "case_detail").filter(pk=OuterRef("pk"))
     return cases.annotate(shows_detail=Exists(detail))
