@@ -69,7 +69,7 @@ TEST_DB = os.environ.get("BENCH_CASES_DB", "test_bahali_bench_cases")
 STATE = Path(tempfile.gettempdir()) / f"{TEST_DB}.json"
 SMALL, LARGE = 5, 300  # sessions and notes on a probe case
 PROBES = 20  # probe cases of each size
-RUNS = 20  # timed requests per case-list variant
+RUNS = int(os.environ.get("BENCH_RUNS", "20"))  # timed requests per page and variant
 WARMUP = 2
 FLOOR_MS = 150.0
 
@@ -265,7 +265,10 @@ class Seeder:
 
     def run(self) -> Seeded:
         started = time.perf_counter()
-        self.reference_data()
+        from bahali.core.context import SYSTEM, acting_as
+
+        with acting_as(SYSTEM):  # users and memberships are bulk-created, audited models
+            self.reference_data()
         self.step("organisations, users, programmes", started)
         for label, work in (
             ("participants and cases", self.cases),

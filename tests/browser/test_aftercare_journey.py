@@ -94,3 +94,40 @@ def test_a_warning_sign_alerts_the_team_until_it_has_met(page):
     assert check_in.warning_acknowledged_by.username == "sana"
     page.goto("/cases/my-work/")
     assert page.get_by_test_id("work-warning").filter(has_text=code).count() == 0
+
+
+def test_back_then_submit_again_records_the_stipend_once(page, sign_in):
+    """Journey 4: a stipend is recorded as support. Back, then submit again, recorded the
+    same PKR 6,000 twice (issue 13, item 9); now the second submission is refused with a
+    clear message and the case's support lists it once."""
+    from bahali.casework.models import SupportItem
+    from bahali.testing import PathwayWorld
+
+    world = PathwayWorld()
+    case = world.case("centre", phase="rehabilitation")
+    page.set_default_timeout(30_000)  # a loaded machine; CI answers in a second
+    sign_in(world.case_worker)
+    page.goto(f"/cases/{case.pk}/support/")
+
+    def fill() -> None:
+        form = page.get_by_test_id("support-form")
+        form.locator("#id_kind").select_option("stipend")
+        form.locator("#id_amount").fill("6000")
+        form.locator("#id_organisation").select_option(index=1)
+        form.locator("#id_status").select_option("paid")
+
+    fill()
+    page.get_by_test_id("support-form").locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=support-item]")
+    assert page.get_by_test_id("support-item").count() == 1
+    page.go_back()  # the filled form again, as the browser kept it
+    page.wait_for_selector("[data-testid=support-form]")
+    if page.locator("#id_amount").input_value() != "6000":  # a browser that did not keep it
+        fill()
+    page.get_by_test_id("support-form").locator("button[type=submit]").click()
+    message = page.get_by_test_id("message").first
+    message.wait_for()
+    assert "already sent; nothing was recorded twice" in message.inner_text()
+    assert page.get_by_test_id("support-item").count() == 1
+    assert SupportItem.objects.filter(case=case).count() == 1
+    assert page.console_errors == []

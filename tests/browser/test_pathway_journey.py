@@ -142,3 +142,73 @@ def test_the_case_page_in_urdu_mirrors(page):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     _shoot(page, "case-ur")
+
+
+def test_the_requester_cannot_approve_their_own_gate(page, sign_in):
+    """Four eyes (issue 13, item 3): the psychologist asked intake → rehabilitation and
+    then approved it as her centre's signer, and the case moved. Now the one who asks
+    sees the gate waiting with no decision form; a colleague of another discipline signs."""
+    from bahali.testing import PathwayWorld
+
+    world = PathwayWorld()
+    case = world.case("centre", phase="intake")
+    page.set_default_timeout(30_000)  # a loaded machine; CI answers in a second
+    sign_in(world.psychologist)
+    page.goto(f"/cases/{case.pk}/")
+    form = page.get_by_test_id("request-form")
+    onward = case.programme.transitions.get(from_phase=case.phase, to_phase__code="rehabilitation")
+    form.locator("#id_transition").select_option(str(onward.pk))
+    form.locator("#id_reason").fill("Settled in; ready for the programme")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=gate]")
+    assert page.get_by_test_id("sign-form").count() == 0
+    assert page.get_by_test_id("case-phase").inner_text() == "Intake"
+    page.context.clear_cookies()
+    sign_in(world.scholar)
+    page.goto(f"/cases/{case.pk}/")
+    page.wait_for_selector("[data-testid=sign-form]")
+    page.get_by_label("Approve").check()
+    page.get_by_test_id("sign-form").locator("#id_reason").fill("He keeps to the programme")
+    page.get_by_test_id("sign").click()
+    page.wait_for_selector("[data-testid=case-phase]")
+    case.refresh_from_db()
+    assert TransitionRequest.objects.get(case=case).requested_by == world.psychologist
+    assert SignOff.objects.filter(request__case=case, signed_by=world.psychologist).count() == 0
+    assert page.console_errors == []
+
+
+def test_dates_read_day_month_year_in_each_language(page):
+    """Journey 7 (issue 13, item 6): pages showed US 12/05/2026 beside 5 Mar 2027 and ISO,
+    and Pashto named the months in English. One format per language now: day, month
+    name, year, the month in the page's own language (the date input keeps ISO)."""
+    import re
+
+    from bahali.formats.ps.formats import MONTHS as PASHTO_MONTHS
+    from bahali.testing import TEST_PASSWORD, PathwayWorld
+
+    world = PathwayWorld()
+    case = world.case("centre", phase="rehabilitation")
+    month = case.opened_on.month
+    page.set_default_timeout(30_000)  # a loaded machine; CI answers in a second
+    shown = {}
+    for language in ("en", "ur", "ps"):
+        page.context.clear_cookies()
+        page.goto("/accounts/sign-in/")
+        if language != "en":
+            page.get_by_test_id(f"lang-{language}").click()
+            page.wait_for_selector(f"html[lang={language}]")
+        page.fill("#id_username", world.case_worker.username)
+        page.fill("#id_password", TEST_PASSWORD)
+        page.get_by_test_id("sign-in").click()
+        page.wait_for_selector("[data-testid=home-title]")
+        page.goto(f"/cases/{case.pk}/")
+        shown[language] = page.get_by_test_id("case-enrolled").inner_text().strip()
+    day, year = str(case.opened_on.day), str(case.opened_on.year)
+    for language, text in shown.items():
+        assert "/" not in text and not re.search(r"\d{4}-\d\d-\d\d", text), (language, text)
+        assert text.startswith(day) and text.endswith(year), (language, text)
+    assert re.fullmatch(rf"{day} [A-Z][a-z]{{2}} {year}", shown["en"]), shown
+    for language in ("ur", "ps"):
+        assert not re.search(r"[A-Za-z]", shown[language]), shown  # the month in its script
+    assert PASHTO_MONTHS[month - 1] in shown["ps"], shown
+    assert page.console_errors == []

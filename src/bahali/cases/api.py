@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 
 from bahali.accounts import policies
-from bahali.accounts.models import Membership
+from bahali.accounts.models import Membership, User
 from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.pagination import Pagination, paginate
@@ -34,23 +34,51 @@ router = Router(tags=["cases"])
 
 
 class CaseOut(Schema):
+    """A case. Who reads the case summary only (a security liaison: code, programme, phase,
+    status, risk band and district, DESIGN.md §2) gets null for the lead organisation, the
+    referral, the receiving community and committee and the enrolment date."""
+
     id: int
     participant: str
     programme: str
     phase: str
     phase_entered_on: datetime.date
     days_in_phase: int
-    lead_organisation_id: int
+    lead_organisation_id: int | None
     district: str
-    referral_source: str
+    referral_source: str | None
     referred_by_id: int | None
     receiving_community_id: int | None
     receiving_committee_id: int | None
     risk_band: str
-    opened_on: datetime.date
+    opened_on: datetime.date | None
     closed_on: datetime.date | None
     closure: str
     version: int
+
+    @staticmethod
+    def resolve_lead_organisation_id(obj: Case) -> int | None:
+        return obj.lead_organisation_id if _shows_detail(obj) else None
+
+    @staticmethod
+    def resolve_referral_source(obj: Case) -> str | None:
+        return obj.referral_source if _shows_detail(obj) else None
+
+    @staticmethod
+    def resolve_referred_by_id(obj: Case) -> int | None:
+        return obj.referred_by_id if _shows_detail(obj) else None
+
+    @staticmethod
+    def resolve_receiving_community_id(obj: Case) -> int | None:
+        return obj.receiving_community_id if _shows_detail(obj) else None
+
+    @staticmethod
+    def resolve_receiving_committee_id(obj: Case) -> int | None:
+        return obj.receiving_committee_id if _shows_detail(obj) else None
+
+    @staticmethod
+    def resolve_opened_on(obj: Case) -> datetime.date | None:
+        return obj.opened_on if _shows_detail(obj) else None
 
     @staticmethod
     def resolve_participant(obj: Case) -> str:
@@ -67,6 +95,12 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_district(obj: Case) -> str:
         return obj.district.code
+
+
+def _shows_detail(case: Case) -> bool:
+    """Whether the reader may read beyond the case's summary: set by the operation that
+    read the case (``case_detail`` permission); a case just enrolled is its enroller's."""
+    return bool(getattr(case, "shows_detail", True))
 
 
 class TeamMemberOut(Schema):
@@ -180,14 +214,14 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_team(obj: Case) -> list[TeamMember] | None:
-        if not getattr(obj, "shows_detail", False):
+        if not _shows_detail(obj):
             return None
         return list(obj.team.filter(left_on__isnull=True).select_related("membership__user"))
 
     @staticmethod
     def resolve_history(obj: Case) -> list[dict[str, object]]:
         changes = obj.phase_changes.select_related("from_phase", "to_phase").order_by("pk")
-        shows_detail = getattr(obj, "shows_detail", False)
+        shows_detail = _shows_detail(obj)
         return [
             {
                 "from_phase": c.from_phase.code if c.from_phase else None,
@@ -202,7 +236,7 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_pending_request(obj: Case) -> TransitionRequest | None:
-        if not getattr(obj, "shows_detail", False):
+        if not _shows_detail(obj):
             return None
         return _requests(obj).filter(status=TransitionRequest.Status.PENDING).first()
 
@@ -317,9 +351,19 @@ def list_cases(
     if not filters.is_valid():
         raise ApiError(422, "invalid", _("The request is not valid."), filters.problems())
     cases = filters.filter(Case.objects.visible_to(request.user))
-    return cases.select_related("participant", "programme", "phase", "district").order_by(
-        "-opened_on", "-pk"
+    return (
+        _with_detail(cases, request.user)
+        .select_related("participant", "programme", "phase", "district")
+        .order_by("-opened_on", "-pk")
     )
+
+
+def _with_detail(cases: QuerySet[Case], user: User) -> QuerySet[Case]:
+    """Each case says whether the user reads beyond its summary, in the same query."""
+    if not policies.can(user, "case_detail.read"):
+        return cases.annotate(shows_detail=Value(False, output_field=BooleanField()))
+    detail = Case.objects.visible_to(user, "case_detail").filter(pk=OuterRef("pk"))
+    return cases.annotate(shows_detail=Exists(detail))
 
 
 @router.post(
@@ -566,14 +610,29 @@ def cancel_request(
     response={200: RequestOut, 404: Error, 409: Error, 422: Error},
     summary="Documented override of a gate (data stewards; flagged to oversight)",
 )
-def override_gate(request: AuthedRequest, pk: int, payload: OverrideIn) -> TransitionRequest:
+def override_gate(
+    request: AuthedRequest,
+    pk: int,
+    payload: OverrideIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[TransitionRequest]:
     found = get_transition_request_for_user(request.user, pk)
     if not policies.can(request.user, "gate_override.write", found.case):
         raise _not_found()
-    services.override_gate(
-        actor=request.user, request=found, reason=payload.reason, reference=payload.reference
+
+    def act() -> Status[TransitionRequest]:
+        services.override_gate(
+            actor=request.user, request=found, reason=payload.reason, reference=payload.reference
+        )
+        return Status(200, _requests(found.case).get(pk=found.pk))
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"override:{found.pk}",
+        act,
+        lambda overridden: _requests(found.case).get(pk=overridden),
     )
-    return _requests(found.case).get(pk=found.pk)
 
 
 @router.post(

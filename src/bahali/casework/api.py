@@ -195,17 +195,32 @@ def list_goal_reviews(request: AuthedRequest, goal_id: int) -> Any:
     response={201: ReviewOut, 404: Error, 409: Error, 422: Error},
     summary="Record a review of a goal",
 )
-def create_goal_review(request: AuthedRequest, goal_id: int, payload: ReviewIn) -> Status[Any]:
+def create_goal_review(
+    request: AuthedRequest,
+    goal_id: int,
+    payload: ReviewIn,
+    idempotency_key: str | None = idempotency.key_header(),
+) -> Status[Any]:
     goal = get_goal_for_user(request.user, goal_id, "write")
-    review = services.record_goal_review(
-        actor=request.user,
-        goal=goal,
-        reviewed_on=payload.reviewed_on,
-        progress_note=payload.progress_note,
-        status_after=payload.status_after,
-        next_review_on=payload.next_review_on,
+
+    def act() -> Status[Any]:
+        review = services.record_goal_review(
+            actor=request.user,
+            goal=goal,
+            reviewed_on=payload.reviewed_on,
+            progress_note=payload.progress_note,
+            status_after=payload.status_after,
+            next_review_on=payload.next_review_on,
+        )
+        return Status(201, review)
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"goal_review:{goal.pk}",
+        act,
+        lambda pk: goal.reviews.select_related("reviewed_by").get(pk=pk),
     )
-    return Status(201, review)
 
 
 # --- sessions -----------------------------------------------------------------------
@@ -517,11 +532,24 @@ def list_family(request: AuthedRequest, case_id: int, contact: bool = False) -> 
     summary="Record a relative (name and contact are sealed)",
 )
 def create_family_member(
-    request: AuthedRequest, case_id: int, payload: FamilyMemberIn
+    request: AuthedRequest,
+    case_id: int,
+    payload: FamilyMemberIn,
+    idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[Any]:
     case = get_case_for_user(request.user, case_id, "plan", "write")
-    member = services.add_family_member(actor=request.user, case=case, **payload.dict())
-    return Status(201, _family_out(member, None))
+
+    def act() -> Status[Any]:
+        member = services.add_family_member(actor=request.user, case=case, **payload.dict())
+        return Status(201, _family_out(member, None))
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"family:{case.pk}",
+        act,
+        lambda pk: _family_out(case.family.get(pk=pk), None),
+    )
 
 
 # --- mentoring ----------------------------------------------------------------------
@@ -606,20 +634,33 @@ def list_mentoring(request: AuthedRequest, case_id: int) -> Any:
     summary="Assign a mentor from the team",
 )
 def create_mentor_assignment(
-    request: AuthedRequest, case_id: int, payload: AssignmentIn
+    request: AuthedRequest,
+    case_id: int,
+    payload: AssignmentIn,
+    idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[Any]:
     case = get_case_for_user(request.user, case_id, "plan", "write")
     mentor = _member(case, payload.mentor_id, "mentor")
     assert mentor is not None  # noqa: S101 (an id was given)
-    assignment = services.assign_mentor(
-        actor=request.user,
-        case=case,
-        mentor=mentor,
-        starts_on=payload.starts_on,
-        ends_on=payload.ends_on,
-        frequency=payload.frequency,
+
+    def act() -> Status[Any]:
+        assignment = services.assign_mentor(
+            actor=request.user,
+            case=case,
+            mentor=mentor,
+            starts_on=payload.starts_on,
+            ends_on=payload.ends_on,
+            frequency=payload.frequency,
+        )
+        return Status(201, _assignments().get(pk=assignment.pk))
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"mentoring:{case.pk}",
+        act,
+        lambda pk: _assignments().get(pk=pk, case=case),
     )
-    return Status(201, _assignments().get(pk=assignment.pk))
 
 
 @router.post(
@@ -628,13 +669,26 @@ def create_mentor_assignment(
     summary="Log a mentor meeting",
 )
 def create_mentor_meeting(
-    request: AuthedRequest, assignment_id: int, payload: MeetingIn
+    request: AuthedRequest,
+    assignment_id: int,
+    payload: MeetingIn,
+    idempotency_key: str | None = idempotency.key_header(),
 ) -> Status[Any]:
     assignment = get_mentor_assignment_for_user(request.user, assignment_id, "write")
-    meeting = services.log_mentor_meeting(
-        actor=request.user, assignment=assignment, **payload.dict()
+
+    def act() -> Status[Any]:
+        meeting = services.log_mentor_meeting(
+            actor=request.user, assignment=assignment, **payload.dict()
+        )
+        return Status(201, meeting)
+
+    return idempotency.once(
+        request,
+        idempotency_key,
+        f"mentor_meeting:{assignment.pk}",
+        act,
+        lambda pk: assignment.meetings.get(pk=pk),
     )
-    return Status(201, meeting)
 
 
 @router.post(

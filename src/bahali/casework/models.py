@@ -83,6 +83,12 @@ class Goal(AuditedModel):
                 condition=models.Q(status__in=["not_started", "in_progress"]),
                 name="goal_open_review",
             ),
+            # My work's plan reviews: a member's open goals by review date (issue 13, item 11)
+            models.Index(
+                fields=["responsible", "review_on"],
+                condition=models.Q(status__in=["not_started", "in_progress"]),
+                name="goal_open_by_responsible",
+            ),
         ]
 
     def __str__(self) -> str:

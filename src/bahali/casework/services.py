@@ -728,13 +728,15 @@ REVIEW_HORIZON_DAYS = 14
 def reviews_due_for(user: User) -> Any:
     """Open goals the user answers for whose review is due within the horizon (or passed)."""
     horizon = local_today() + datetime.timedelta(days=REVIEW_HORIZON_DAYS)
+    # The user's places on teams first (index team_by_membership), then their open goals by
+    # review date (index goal_open_by_responsible): not every open case's goals.
+    places = TeamMember.objects.filter(membership__user=user, left_on__isnull=True).values("pk")
     return (
         Goal.objects.visible_to(user, "plan", "write")
         .filter(
             status__in=OPEN_GOAL_STATUSES,
             review_on__lte=horizon,
-            responsible__membership__user=user,
-            responsible__left_on__isnull=True,
+            responsible__in=places,
             case__closed_on__isnull=True,
         )
         .select_related("case__participant", "case__programme")

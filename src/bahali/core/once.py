@@ -11,6 +11,11 @@ nothing. A submission that did not succeed (the form comes back with its errors 
 redirecting) gives its token back, so correcting an error from the previous page still
 works; the answer it renders carries fresh tokens anyway.
 
+Back re-fetches a page (pages are not cached), with fresh tokens, while the browser puts
+the filled fields back: ``core/bahali.js`` keeps the token each form was sent with for the
+tab and, on a page reached by Back or Forward, sends the form with it again, so the
+resubmission is the refused one (issue 13, item 9; ``tests/browser/test_aftercare_journey``).
+
 Views stay as they are: one decorator per view, under ``@login_required``. A POST without
 a token (a script, an older page) is not refused: the API has ``Idempotency-Key`` instead.
 """

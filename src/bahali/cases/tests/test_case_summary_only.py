@@ -132,6 +132,11 @@ def test_the_manager_sees_the_team_the_reasons_and_the_dates(seeded: Seeded, sig
     answer = client.get(f"/api/v1/cases/{case.pk}", **_bearer(seeded.world.manager)).json()
     assert answer["team"]
     assert answer["pending_request"]["reason"] == REQUEST_REASON
+    assert answer["opened_on"] == case.opened_on.isoformat()
+    listed = client.get("/api/v1/cases", **_bearer(seeded.world.manager)).json()["items"][0]
+    assert listed["receiving_committee_id"] == case.receiving_committee_id is not None
+    assert listed["opened_on"] == case.opened_on.isoformat()
+    assert 'data-testid="case-enrolled"' in page
 
 
 def test_the_liaison_pages_show_the_summary_only(seeded: Seeded, signed_in):
@@ -149,6 +154,13 @@ def test_the_liaison_pages_show_the_summary_only(seeded: Seeded, signed_in):
     assert 'data-testid="timeline-phase"' in detail  # phase changes stay, without reasons
     assert 'data-testid="timeline-sign_off"' not in detail
     assert 'data-testid="timeline-team"' not in detail
+    assert 'data-testid="case-enrolled"' not in detail
+    assert case.lead_organisation.name not in detail
+    person = pages[reverse("registry:detail", args=[case.participant.code])]
+    panel = person.split('data-testid="participant-cases"')[1].split("</section>")[0]
+    assert case.phase.label in panel
+    assert case.lead_organisation.name not in panel
+    assert day(case.opened_on) not in panel
     listing = pages["/cases/"]
     assert case.participant.code in listing
     assert case.get_risk_band_display() in listing
@@ -176,5 +188,22 @@ def test_the_liaison_api_answers_show_the_summary_only(seeded: Seeded, client):
     assert (one["phase"], one["risk_band"], one["closed_on"]) == ("rehabilitation", "high", None)
     assert one["team"] is None and one["pending_request"] is None
     assert {change["reason"] for change in one["history"]} == {None}
+    # beyond the summary in the case itself: when enrolled, by whom led and referred, where to
+    beyond = (
+        "opened_on",
+        "lead_organisation_id",
+        "referral_source",
+        "referred_by_id",
+        "receiving_community_id",
+        "receiving_committee_id",
+    )
+    listed = answers["/api/v1/cases"].json()["items"]
+    assert [row["id"] for row in listed] == [case.pk]
+    for answer in (one, listed[0]):
+        assert {name: answer[name] for name in beyond} == dict.fromkeys(beyond)
+        assert (answer["participant"], answer["district"]) == (
+            case.participant.code,
+            case.district.code,
+        )
     # a request carries its reasons and its sign-offs': not the liaison's to read
     assert client.get(f"/api/v1/transition-requests/{pending.pk}", **headers).status_code == 404

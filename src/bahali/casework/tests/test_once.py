@@ -5,6 +5,7 @@ corrected and sent again."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -153,3 +154,75 @@ def test_api_notes_goals_and_sessions_are_created_once_per_key(world, client):
     assert first.status_code == again.status_code == 201, first.content
     assert again.json() == first.json()
     assert Session.objects.filter(attendances__case=case).count() == 1
+
+
+def _twice(client, user, url, data, key):
+    """The same creation sent twice with one key: both get the first answer."""
+    first = _api(client, user, url, data, key=key)
+    again = _api(client, user, url, data, key=key)
+    assert first.status_code == again.status_code, (first.content, again.content)
+    assert again.json() == first.json()
+    return first
+
+
+def test_goal_reviews_family_and_mentoring_are_created_once_per_key(world, client):
+    from bahali.casework import services as casework
+    from bahali.casework.models import FamilyMember, GoalReview, MentorAssignment, MentorMeeting
+
+    case = world.case()
+    goal = casework.add_goal(
+        actor=world.case_worker, case=case, domain="vocational", title="Electrician course"
+    )
+    review = {
+        "reviewed_on": str(world.today),
+        "progress_note": "Half the course done",
+        "status_after": "in_progress",
+        "next_review_on": str(world.today + datetime.timedelta(days=30)),
+    }
+    url = f"/api/v1/goals/{goal.pk}/reviews"
+    assert _twice(client, world.case_worker, url, review, "review-1").status_code == 201
+    assert GoalReview.objects.filter(goal=goal).count() == 1
+    relative = {"relationship": "mother", "name": "Bibi Jan", "contact": "0300"}
+    url = f"/api/v1/cases/{case.pk}/family"
+    assert _twice(client, world.case_worker, url, relative, "family-1").status_code == 201
+    assert FamilyMember.objects.filter(case=case).count() == 1
+    mentor = case.team.get(membership__user=world.mentor)
+    assignment = {"mentor_id": mentor.pk, "starts_on": str(world.today), "frequency": "weekly"}
+    url = f"/api/v1/cases/{case.pk}/mentoring"
+    created = _twice(client, world.case_worker, url, assignment, "mentoring-1")
+    assert created.status_code == 201
+    assert MentorAssignment.objects.filter(case=case).count() == 1
+    meeting = {
+        "met_on": str(world.today),
+        "duration_minutes": 45,
+        "place": "Bazaar",
+        "summary": "Ok",
+    }
+    url = f"/api/v1/mentoring/{created.json()['id']}/meetings"
+    assert _twice(client, world.mentor, url, meeting, "meeting-1").status_code == 201
+    assert MentorMeeting.objects.filter(assignment__case=case).count() == 1
+    # without a key, a second one is a second row (the key is what recognises a retry)
+    assert _api(client, world.mentor, url, meeting).status_code == 201
+    assert MentorMeeting.objects.filter(assignment__case=case).count() == 2
+
+
+def test_an_override_retried_with_its_key_gets_the_first_answer(world, client):
+    from bahali.cases import services as cases
+    from bahali.cases.models import TransitionRequest
+
+    case = world.case("centre", phase="rehabilitation")
+    pending = cases.request_transition(
+        actor=world.case_worker,
+        case=case,
+        transition=case.programme.transitions.get(from_phase=case.phase),
+        reason="Ready for the community",
+    )
+    url = f"/api/v1/transition-requests/{pending.pk}/override"
+    order = {"reason": "Court order", "reference": "Order 7/2026"}
+    first = _twice(client, world.steward, url, order, "override-1")
+    assert first.status_code == 200 and first.json()["overridden"] is True
+    pending.refresh_from_db()
+    assert pending.status == TransitionRequest.Status.APPLIED
+    assert case.phase_changes.filter(request=pending).count() == 1
+    # the same override without the key is refused: it was applied already
+    assert _api(client, world.steward, url, order).status_code == 409

@@ -11,3 +11,21 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// A create form's one-time token (core/once.py) goes back with the form. Back re-fetches
+// the page (pages are not cached) with fresh tokens while the browser puts back what the
+// fields held: the filled form would be sent as new. So the token a form was sent with is
+// kept for the tab (sessionStorage), and a page reached by Back or Forward sends its forms
+// with the tokens they were sent with before, which the server refuses a second time.
+document.addEventListener("DOMContentLoaded", () => {
+  const tokens = document.querySelectorAll("form input[name=form_token]");
+  if (!tokens.length || !window.sessionStorage) return;
+  const [entry] = performance.getEntriesByType("navigation");
+  const returned = entry && entry.type === "back_forward";
+  tokens.forEach((token, index) => {
+    const key = `form_token ${location.pathname}${location.search} ${index}`;
+    const sent = sessionStorage.getItem(key);
+    if (returned && sent) token.value = sent;
+    token.form.addEventListener("submit", () => sessionStorage.setItem(key, token.value));
+  });
+});
