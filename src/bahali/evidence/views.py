@@ -26,21 +26,12 @@ from bahali.accounts import policies
 from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
+from bahali.core.spreadsheets import safe_cell
 from bahali.evidence import charts, ledger, recidivism, releases, services, suppression
 from bahali.evidence.filters import EvidenceFilter
 from bahali.evidence.forms import ReleaseForm
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
 from bahali.evidence.models import IndicatorVersion, Release
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A spreadsheet cell that cannot run as a formula: text starting with = + - @ tab or CR
-    gets a leading quote. (Small local rule; a shared helper is coming to ``core``.)"""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _allowed(request: AuthedRequest) -> None:
@@ -162,7 +153,7 @@ def indicators_csv(request: AuthedRequest) -> StreamingHttpResponse:
     _allowed(request)
     _form, filters = _filters(request)
     writer = csv.writer(_Echo())
-    lines = (writer.writerow([neutralise(v) for v in row]) for row in _export_rows(filters))
+    lines = (writer.writerow([safe_cell(v) for v in row]) for row in _export_rows(filters))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="bahali-indicators-{stamp}.csv"'
@@ -179,7 +170,7 @@ def indicators_xlsx(request: AuthedRequest) -> HttpResponse:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Indicators")[:31])
     for row in _export_rows(filters):
-        sheet.append([neutralise(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

@@ -13,16 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from bahali.core.spreadsheets import safe_cell
 from bahali.prevention.services import FundingStatus, funding_statuses
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """The value, with a leading quote if a spreadsheet would take it for a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def header() -> list[str]:
@@ -66,7 +58,7 @@ def as_csv(initiatives: Any) -> bytes:
     writer = csv.writer(out)
     writer.writerow(header())
     for row in rows(initiatives):
-        writer.writerow([neutralise(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -77,7 +69,7 @@ def as_xlsx(initiatives: Any) -> bytes:
     sheet = book.create_sheet(_("4W matrix")[:31])
     sheet.append(header())
     for row in rows(initiatives):
-        sheet.append([neutralise(cell) for cell in row])
+        sheet.append([safe_cell(cell) for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

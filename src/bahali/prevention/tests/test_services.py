@@ -347,8 +347,8 @@ def test_4w_exports_neutralise_formulas(signed_in):
     xlsx = client.get("/prevention/4w/?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert {sheet.cell(row=r, column=4).value for r in (2, 3)} == names
-    assert export.neutralise("-1") == "'-1" and export.neutralise("\tx") == "'\tx"
-    assert export.neutralise("Peace") == "Peace" and export.neutralise(5) == 5
+    assert export.safe_cell("=1+2") == "'=1+2" and export.safe_cell("\tx") == "'\tx"
+    assert export.safe_cell("Peace") == "Peace" and export.safe_cell(5) == 5
 
 
 def test_a_trainer_registers_an_initiative_through_the_page(signed_in):
