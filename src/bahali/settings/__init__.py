@@ -219,6 +219,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BAHALI_JOB_DIR = Path(os.environ.get("BAHALI_JOB_DIR", VAR_DIR / "jobs"))
 BAHALI_JOB_RESULT_DAYS = int(os.environ.get("BAHALI_JOB_RESULT_DAYS", "7"))
 
+# Figures shown without access to the cases behind them, releases and exports hide counts
+# below this (evidence; never below 3).
+BAHALI_SMALL_CELL = int(os.environ.get("BAHALI_SMALL_CELL", "5"))
+
 BAHALI_API_TOKEN_DAYS = int(os.environ.get("BAHALI_API_TOKEN_DAYS", "90"))
 
 # Sessions end after 30 minutes without activity and when the browser closes.
