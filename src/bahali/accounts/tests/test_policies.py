@@ -235,3 +235,9 @@ def test_scope_without_a_path_matches_nothing(member):
     assert "organisations.organisation" in SCOPE_PATHS
     assert Scope.TEAM not in SCOPE_PATHS["organisations.organisation"]
     assert not policies.filter_visible(Organisation.objects.all(), user, "clinical_note").exists()
+
+
+def test_every_resource_of_the_matrix_has_a_label_for_the_profile_page():
+    from bahali.accounts import policies
+
+    assert [r for r in policies.MATRIX if r not in policies.RESOURCE_LABELS] == []
