@@ -103,7 +103,7 @@ class Submission(SealedRow, AuditedModel):
     device = models.ForeignKey(
         DeviceCredential,
         verbose_name=_("device"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # credentials are revoked, never deleted
         null=True,
         blank=True,
         related_name="submissions",

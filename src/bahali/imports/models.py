@@ -96,7 +96,7 @@ class ImportRow(SealedRow, AuditedModel):
     sealed_values = models.TextField(_("values (sealed)"), blank=True)
     values = Sealed("sealed_values", json=True)
     participant = models.ForeignKey(
-        "registry.Participant", null=True, blank=True, on_delete=models.SET_NULL
+        "registry.Participant", null=True, blank=True, on_delete=models.PROTECT
     )
 
     objects = AuditedQuerySet.as_manager()

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
+from bahali.core.querysets import AuditedQuerySet
 from bahali.core.sealing import Sealed, SealedRow
 from bahali.intake.querysets import ReferralQuerySet, ScreeningQuerySet
 
@@ -117,6 +118,8 @@ class CriteriaVersion(AuditedModel):
         related_name="+",
     )
     published_on = models.DateField(_("published on"))
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("eligibility criteria version")
@@ -317,6 +320,8 @@ class ArmedGroup(AuditedModel):
     name = models.CharField(_("name"), max_length=120, unique=True)
     is_active = models.BooleanField(_("in use"), default=True)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("group")
         verbose_name_plural = _("groups")
@@ -374,6 +379,8 @@ class Classification(SealedRow, AuditedModel):
     recorded_on = models.DateField(_("recorded on"))
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("classification")
         verbose_name_plural = _("classifications")
@@ -406,6 +413,8 @@ class LegalBasis(AuditedModel):
     reports_to = models.CharField(_("reports to"), max_length=200)
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("legal basis")
         verbose_name_plural = _("legal bases")
@@ -429,6 +438,8 @@ class StaffSex(AuditedModel):
         related_name="staff_sex",
     )
     sex = models.CharField(_("sex"), max_length=1, choices=[("m", _("Male")), ("f", _("Female"))])
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("staff member's sex")
@@ -454,6 +465,8 @@ class WomenStaffRule(AuditedModel):
     applies = models.BooleanField(
         _("a woman or girl has a female case worker and psychologist"), default=True
     )
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("women and girls rule")

@@ -402,7 +402,7 @@ class AdviceContact(SealedRow, AuditedModel):
     audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
         {"sealed_caller", "advice", "referred_to"}
     )
-    sealed_fields: ClassVar[dict[str, str]] = {"sealed_caller": "prevention.advice.caller"}
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_caller": "prevention.advicecontact.caller"}
 
     organisation = models.ForeignKey(
         "organisations.Organisation",
