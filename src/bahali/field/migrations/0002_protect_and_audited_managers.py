@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('field', '0001_initial'),
+        ("field", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='submission',
-            name='device',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='field.devicecredential', verbose_name='device'),
+            model_name="submission",
+            name="device",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="submissions",
+                to="field.devicecredential",
+                verbose_name="device",
+            ),
         ),
     ]

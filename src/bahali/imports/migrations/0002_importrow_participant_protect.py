@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0001_initial'),
-        ('registry', '0002_sealed_values_bound_to_rows'),
+        ("imports", "0001_initial"),
+        ("registry", "0002_sealed_values_bound_to_rows"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importrow',
-            name='participant',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.participant'),
+            model_name="importrow",
+            name="participant",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="registry.participant",
+            ),
         ),
     ]
