@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -119,6 +120,9 @@ def _check_credentials(
     else:
         verified = user.check_password(password) and user.is_active
     if not verified:
+        # Django's signal, as ``authenticate`` sends it (metrics count failed sign-ins by it);
+        # the credentials are never passed on.
+        user_login_failed.send(sender=__name__, credentials={"username": username[:150]})
         throttle.hit(limits["pair"], name, address)
         throttle.hit(limits["address"], address)
         if user is None:
