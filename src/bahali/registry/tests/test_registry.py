@@ -448,4 +448,5 @@ def test_every_reason_the_matcher_gives_has_words():
 
     codes = {code for levels in model.LEVELS.values() for code in levels}
     codes |= {f"{field}_{kind}" for field in ("name", "father") for kind in ("common", "rare")}
+    codes |= {"sibling_pattern"}  # weighed apart from the levels (model.SIBLING_WEIGHT)
     assert codes == set(REASON_LABELS)
