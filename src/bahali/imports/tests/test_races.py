@@ -12,7 +12,7 @@ from bahali.imports.tests.test_imports import GOOD, check
 from bahali.registry.models import Merge
 from bahali.testing import membership_of, race
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shipped_geography")]
 
 
 def test_one_cluster_decided_twice_at_once_applies_once(member):
