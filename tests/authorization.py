@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from bahali.accounts import services as accounts
 from bahali.accounts.roles import Role
@@ -33,10 +34,31 @@ def module_world(build: Callable[[], W]) -> Any:
     @pytest.fixture(scope="module")
     def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[W]:
         with django_db_blocker.unblock(), transaction.atomic():
-            yield build()
+            built = build()
+            cast = getattr(built, "world", None)
+            if hasattr(cast, "user_for"):
+                sessions = {role: sign_in_once(cast.user_for(role)) for role in Role}
+                tokens = {
+                    role: accounts.issue_api_token(actor=cast.user_for(role), name="matrix").secret
+                    for role in Role
+                }
+                object.__setattr__(built, "_signed_in", (sessions, tokens))
+            yield built
             transaction.set_rollback(True)
 
     return world
+
+
+def sign_in_once(user: Any) -> dict[str, str]:
+    """Sign ``user`` in through the real sign-in page with a client of its own; return the
+    cookies that carry the session. A table replays them for each call (every call is rolled
+    back, so the session outlives them all) instead of signing in again per role and row."""
+    client = Client()
+    signed_in = client.post(
+        "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
+    )
+    assert signed_in.status_code == 302, signed_in.content[:300]
+    return {name: morsel.value for name, morsel in client.cookies.items()}
 
 
 def page(
@@ -65,22 +87,33 @@ def each_role(client: Any, endpoint: Endpoint, world: Any) -> list[tuple[Role, i
     """Call as every role (``world.world.user_for(role)``), each inside a rolled-back
     savepoint; return (role, expected, got) for every mismatch."""
     wrong = []
+    signed_in = getattr(world, "_signed_in", None)
     for role in Role:
         user = world.world.user_for(role)
         with transaction.atomic():
             headers = {}
             if endpoint.api:
-                issued = accounts.issue_api_token(actor=user, name="matrix")
-                headers["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
+                secret = (
+                    signed_in[1][role]
+                    if signed_in
+                    else accounts.issue_api_token(actor=user, name="matrix").secret
+                )
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+            elif signed_in:
+                for name, value in signed_in[0][role].items():
+                    client.cookies[name] = value
             else:
-                signed_in = client.post(
+                response = client.post(
                     "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
                 )
-                assert signed_in.status_code == 302
+                assert response.status_code == 302
             response = call(client, endpoint, world, **headers)
             expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
             if response.status_code != expected:
                 wrong.append((role, expected, response.status_code))
             transaction.set_rollback(True)
-        client.logout()
+        if signed_in:
+            client.cookies.clear()  # not logout(): the session row must outlive this call
+        else:
+            client.logout()
     return wrong

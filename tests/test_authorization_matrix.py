@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -509,11 +511,41 @@ def _call(client: Any, endpoint: Endpoint, world: World, **headers: str) -> Any:
     return method(endpoint.url(world), data, **headers)
 
 
+@dataclass(frozen=True)
+class Cast:
+    """One ``World`` per role, built once for the module (every test runs in a savepoint
+    that is rolled back), each with its user's session cookies and an API token."""
+
+    worlds: dict[Role, World]
+    sessions: dict[Role, dict[str, str]]
+    secrets: dict[Role, str]
+
+
+def _cast() -> Cast:
+    from tests.authorization import sign_in_once
+
+    client = Client()
+    worlds = {role: _world(client, role) for role in Role}
+    return Cast(
+        worlds=worlds,
+        sessions={role: sign_in_once(world.user) for role, world in worlds.items()},
+        secrets={role: _token_for(world.user, client)[1] for role, world in worlds.items()},
+    )
+
+
+@pytest.fixture(scope="module")
+def cast(django_db_setup: None, django_db_blocker: Any) -> Iterator[Cast]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _cast()
+        transaction.set_rollback(True)
+
+
 @pytest.mark.parametrize("role", list(Role), ids=str)
 @pytest.mark.parametrize("endpoint", PAGES, ids=lambda e: f"{e.name}-{e.method}")
-def test_pages(client, role, endpoint):
-    world = _world(client, role)
-    client.post("/accounts/sign-in/", {"username": world.user.username, "password": TEST_PASSWORD})
+def test_pages(client, cast, role, endpoint):
+    world = cast.worlds[role]
+    for name, value in cast.sessions[role].items():
+        client.cookies[name] = value
     response = _call(client, endpoint, world)
     expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
     assert response.status_code == expected, (role, endpoint.name, response.status_code)
@@ -521,17 +553,17 @@ def test_pages(client, role, endpoint):
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
 @pytest.mark.parametrize("endpoint", API, ids=lambda e: f"{e.name}-{e.method}")
-def test_api(client, role, endpoint):
-    world = _world(client, role)
-    _, secret = _token_for(world.user, client)
+def test_api(client, cast, role, endpoint):
+    world = cast.worlds[role]
+    secret = cast.secrets[role]
     response = _call(client, endpoint, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
     expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
     assert response.status_code == expected, (role, endpoint.name, response.status_code)
 
 
 @pytest.mark.parametrize("endpoint", PAGES + API, ids=lambda e: f"{e.name}-{e.method}")
-def test_anonymous(client, endpoint):
-    world = _world(client, Role.CASE_WORKER)
+def test_anonymous(client, cast, endpoint):
+    world = cast.worlds[Role.CASE_WORKER]
     response = _call(client, endpoint, world)
     assert response.status_code == endpoint.anonymous
     if endpoint.anonymous == 302:

@@ -70,8 +70,10 @@ def register_loader(name: str, loader: CaseLoader, *, order: int, step: str = ""
 
 
 def load_demo(world: DemoWorld) -> None:
-    """The demo loader this app registers with ``bahali.core.demo``."""
-    load_demo_cases(world.organisations, world.district, progress=world.progress)
+    """The demo loader this app registers with ``bahali.core.demo``. Due dates are
+    recomputed once per case at the end, not after every row the walk writes."""
+    with due.deferred():
+        load_demo_cases(world.organisations, world.district, progress=world.progress)
 
 
 def load_demo_cases(
@@ -159,7 +161,7 @@ def load_demo_cases(
         progress(STEPS.get(name, name))
         loader(world)
     # The dates above were moved back by queryset updates, which bypass the due-date hooks.
-    due.refresh([case.pk for case in demo_cases])
+    due.refresh([case.pk for case in demo_cases])  # at once, even inside due.deferred()
 
 
 def _participant(

@@ -15,7 +15,9 @@ recomputes every case.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -66,6 +68,27 @@ def register(source: DueSource) -> DueSource:
     return source
 
 
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within this block, rows that move a case's date only note the case; each noted case
+    is recomputed once when the outermost block ends. For loaders that write many rows per
+    case (the demo walks each case through its phases): one refresh per case instead of one
+    per row. Explicit :func:`refresh` calls still run at once."""
+    noted: set[int] | None = getattr(_deferred, "cases", None)
+    if noted is not None:  # nested: the outermost block refreshes
+        yield
+        return
+    _deferred.cases = noted = set()
+    try:
+        yield
+    finally:
+        _deferred.cases = None
+    refresh(sorted(noted))
+
+
 def _row_changed(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loading fixtures: the case may not exist yet
         return
@@ -73,7 +96,11 @@ def _row_changed(sender: type[models.Model], instance: Any, **kwargs: Any) -> No
         if source.watches(sender):
             case_id = source.case_of(instance)
             if case_id is not None:
-                refresh([case_id])
+                noted: set[int] | None = getattr(_deferred, "cases", None)
+                if noted is not None:
+                    noted.add(case_id)
+                else:
+                    refresh([case_id])
                 return  # one refresh reads every source
 
 

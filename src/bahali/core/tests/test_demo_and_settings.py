@@ -96,9 +96,23 @@ def test_bare_clone_generates_development_secrets_once(tmp_path):
     assert (tmp_path / "keys" / "field-dev1.key").exists()
 
 
+_EIGHT_ORGANISATIONS = """
+from bahali.core.context import SYSTEM
+from bahali.geography.models import District
+from bahali.organisations.services import register_organisation
+district = District.objects.get(code="SWT")
+for n in range(8):
+    register_organisation(actor=SYSTEM, name=f"Organisation {n}", short_name=f"O{n}",
+                          kind="civil_society", district=district, description="")
+"""
+
+
 def test_audit_verify_command_exits_non_zero_naming_the_bad_event(tmp_path):
     env = _clean_env(tmp_path)
-    assert _bahali(["demo"], env).returncode == 0
+    # a few audited writes through the services (the whole demo is loaded in-process above)
+    assert _bahali(["migrate", "-v0"], env).returncode == 0
+    made = _bahali(["shell", "-c", _EIGHT_ORGANISATIONS], env)
+    assert made.returncode == 0, made.stderr
     ok = _bahali(["audit", "verify"], env)
     assert ok.returncode == 0 and "intact" in ok.stdout
     with sqlite3.connect(tmp_path / "bahali.sqlite3") as db:
