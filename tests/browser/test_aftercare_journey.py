@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from bahali.aftercare.models import CheckIn, warned
-from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ def _sign_in(page, username):
 
 
 def test_a_warning_sign_alerts_the_team_until_it_has_met(page):
-    load_demo(actor=SYSTEM)
+    demo()
     check_in = (
         CheckIn.objects.filter(
             done_on__isnull=True,

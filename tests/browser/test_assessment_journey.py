@@ -8,8 +8,8 @@ import pytest
 
 from bahali.assessments.models import Assessment
 from bahali.cases.models import Case
-from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ def _sign_in(page, username):
 
 
 def test_a_needs_assessment_on_a_phone_proposes_goals(page):
-    load_demo(actor=SYSTEM)
+    demo()
     case = (
         Case.objects.filter(
             closed_on__isnull=True, team__membership__user__username="sana", phase__is_entry=False
@@ -65,7 +65,7 @@ def test_a_needs_assessment_on_a_phone_proposes_goals(page):
 
 
 def test_the_chart_shows_change_and_two_assessments_compare(page):
-    load_demo(actor=SYSTEM)
+    demo()
     progress = Assessment.objects.filter(
         instrument_version__instrument__code="progress",
         case__team__membership__user__username="farah",

@@ -12,10 +12,11 @@ import pytest
 
 from bahali.cases import services as cases
 from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
 from bahali.registry import services as registry
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,7 +85,7 @@ def _new_case_with_a_one_person_team():
 
 
 def test_each_roles_home_shows_its_work_then_its_figures(page):
-    load_demo(actor=SYSTEM)
+    demo()
     new = _new_case_with_a_one_person_team()
 
     # The programme manager: a re-arrest report to verify and a new case without a team.
@@ -119,7 +120,7 @@ def test_each_roles_home_shows_its_work_then_its_figures(page):
 
 @pytest.mark.parametrize("language", ["en", "ur"])
 def test_home_screenshots_of_every_role(browser, live_server, language):
-    load_demo(actor=SYSTEM)
+    demo()
     keep = os.environ.get("BAHALI_SCREENSHOTS") == "1"
     for width, suffix in ((1280, ""), (360, "-360")):
         context = browser.new_context(

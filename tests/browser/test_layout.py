@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,7 +74,7 @@ def _pages_of(page: Any) -> tuple[list[str], list[str]]:
 
 def test_every_page_fits_phone_and_laptop_for_every_account(browser, live_server):
     by_role: dict[str, str] = {}
-    for account in load_demo(actor=SYSTEM):
+    for account in demo():
         by_role.setdefault(account.role, account.username)
     accounts = list(by_role.values())
     assert "rahim" in accounts and "ayesha" in accounts

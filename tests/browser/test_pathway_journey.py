@@ -11,8 +11,9 @@ import pytest
 from bahali.accounts.models import User
 from bahali.cases.models import Case, SignOff, TransitionRequest
 from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
 from bahali.registry.models import Participant
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +37,7 @@ def _shoot(page, name):
 
 
 def test_committee_signs_and_the_case_leaves_the_centre(page):
-    load_demo(actor=SYSTEM)
+    demo()
     pending = TransitionRequest.objects.get(
         status="pending", transition__to_phase__code="transition"
     )
@@ -63,7 +64,7 @@ def test_committee_signs_and_the_case_leaves_the_centre(page):
 
 
 def test_security_liaison_sees_phase_and_band_not_the_plan(page):
-    load_demo(actor=SYSTEM)
+    demo()
     _sign_in(page, "khalid")
     page.get_by_test_id("nav-cases").click()
     page.locator("[data-testid=case-table] a").first.click()
@@ -77,7 +78,7 @@ def test_security_liaison_sees_phase_and_band_not_the_plan(page):
 def test_security_liaison_sees_no_team_and_no_reasons(page):
     """DESIGN.md §2: the liaison reads the case summary only. The psychologist's sign-off
     reason and the team's names stayed off the page before; now they do not show."""
-    load_demo(actor=SYSTEM)
+    demo()
     khalid = User.objects.get(username="khalid")
     signed = (
         SignOff.objects.visible_to(khalid, "case_summary")
@@ -104,7 +105,7 @@ def test_security_liaison_sees_no_team_and_no_reasons(page):
 
 
 def test_sana_enrols_a_consenting_participant(page):
-    load_demo(actor=SYSTEM)
+    demo()
     participant = Participant.objects.filter(
         registered_by__name="Roshan Rehabilitation Centre", cases__isnull=True
     ).first()
@@ -133,7 +134,7 @@ def test_sana_enrols_a_consenting_participant(page):
 
 
 def test_the_case_page_in_urdu_mirrors(page):
-    load_demo(actor=SYSTEM)
+    demo()
     _sign_in(page, "ayesha", language="ur")
     page.goto("/cases/")
     page.locator("[data-testid=case-table] a").first.click()

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
 from bahali.registry.models import Participant
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +26,7 @@ def _sign_in(page, username):
 
 
 def test_sana_finds_the_existing_record_and_links_to_it(page):
-    load_demo(actor=SYSTEM)
+    demo()
     # The man of journey 1: the first person the CSO registered in Shah Dheri (the demo's
     # cases came later).
     existing = (
@@ -60,7 +61,7 @@ def test_sana_finds_the_existing_record_and_links_to_it(page):
 
 
 def test_security_liaison_sees_the_code_but_never_the_identity(page):
-    load_demo(actor=SYSTEM)
+    demo()
     _sign_in(page, "khalid")
     page.get_by_test_id("nav-participants").click()
     page.locator("[data-testid=participant-table] a").first.click()

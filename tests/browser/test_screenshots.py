@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +30,7 @@ def out_dir(tmp_path):
 
 @pytest.mark.parametrize("language", ["en", "ur", "ps"])
 def test_home_page_screenshots(browser, live_server, out_dir, language):
-    load_demo(actor=SYSTEM)
+    demo()
     for name, viewport in [("desktop", (1280, 900)), ("phone", (390, 844))]:
         context = browser.new_context(
             base_url=live_server.url,
@@ -59,7 +59,7 @@ def test_home_page_screenshots(browser, live_server, out_dir, language):
 def test_case_page_and_queue_on_a_phone(browser, live_server, out_dir):
     """The case page on a phone in English and Urdu: its tabs one scrolling row, and the
     sign-off queue as cards with the Review button on screen (issue 13, item 4)."""
-    load_demo(actor=SYSTEM)
+    demo()
     for language in ("en", "ur"):
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 360, "height": 780}, locale=language

@@ -8,9 +8,9 @@ import pytest
 
 from bahali.accounts.models import Membership
 from bahali.cases.models import Case, CaseRole
-from bahali.core.context import SYSTEM
-from bahali.core.demo import demo_password, load_demo
+from bahali.core.demo import demo_password
 from bahali.registry.models import Participant
+from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ def _sign_in(page, username):
 
 
 def test_consent_at_one_sitting_then_the_manager_builds_the_team(page):
-    load_demo(actor=SYSTEM)
+    demo()
     participant = Participant.objects.filter(
         registered_by__name="Roshan Rehabilitation Centre", cases__isnull=True, is_juvenile=False
     ).first()
