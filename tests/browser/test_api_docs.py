@@ -15,7 +15,7 @@ def test_api_docs_render_from_our_own_assets(page, live_server):
     response = page.goto("/api/v1/docs")
     assert response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    page.wait_for_selector("text=Bahali API")
+    page.wait_for_selector("text=Bahali API", timeout=30_000)  # a loaded CI machine
     page.wait_for_selector(".opblock-tag")  # the operations, grouped, read from openapi.json
     assert page.locator(".opblock").count() > 20
     assert all(url.startswith(live_server.url) for url in requested), requested

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
+from django.utils import translation
 from ninja import NinjaAPI
 
 from bahali.accounts.api import router as accounts_router
@@ -28,10 +29,22 @@ from bahali.registry.api import router as registry_router
 
 
 class BahaliAPI(NinjaAPI):
-    """The API whose OpenAPI document declares every error status an operation answers."""
+    """The API whose OpenAPI document declares every error status an operation answers.
+
+    The document is built once per process and language (it describes the code, which does
+    not change while the process runs): building it walks every operation's schemas, which
+    takes seconds on a loaded machine, and /api/v1/docs asks for it on every visit."""
+
+    _schemas: dict[tuple[str, str, str], Any]
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        return errors.declare_error_responses(super().get_openapi_schema(*args, **kwargs))
+        key = (translation.get_language() or "", repr(args), repr(sorted(kwargs.items())))
+        cache = self.__dict__.setdefault("_schemas", {})
+        if key not in cache:
+            cache[key] = errors.declare_error_responses(
+                super().get_openapi_schema(*args, **kwargs)
+            )
+        return cache[key]
 
 
 api = BahaliAPI(
