@@ -8,14 +8,14 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities and committees")
 
     def ready(self) -> None:
-        from bahali.cases import demo, tabs, timeline
-        from bahali.communities import scopes
-        from bahali.communities.demo import load_demo_communities
-        from bahali.communities.timeline import dialogue_entries
-        from bahali.communities.work import dialogue_follow_ups
         from bahali.accounts import policies
+        from bahali.cases import demo, tabs, timeline
         from bahali.cases.scopes import case_reach
+        from bahali.communities import scopes
+        from bahali.communities.demo import load_demo_beneficiaries, load_demo_communities
+        from bahali.communities.timeline import dialogue_entries
         from bahali.communities.views import oversight_support_panel
+        from bahali.communities.work import dialogue_follow_ups
         from bahali.core import figures, navigation, work
 
         timeline.register(dialogue_entries)
@@ -52,4 +52,11 @@ class CommunitiesConfig(AppConfig):
             lambda world: load_demo_communities(world.organisations, world.district),
             order=30,
             step="Communities, committees and dialogues",
+        )
+        # after referrals (40): the family's services come from the directory
+        demo.register_loader(
+            "beneficiaries",
+            lambda world: load_demo_beneficiaries(world.cases),
+            order=45,
+            step="Families and receiving communities as beneficiaries",
         )

@@ -433,9 +433,7 @@ def support_share(request: AuthedRequest, code: str) -> HttpResponse:
         {
             "programme": programme,
             "share": share,
-            "by_kind": [
-                {"label": kinds.get(row["kind"], row["kind"]), **row} for row in by_kind
-            ],
+            "by_kind": [{"label": kinds.get(row["kind"], row["kind"]), **row} for row in by_kind],
         },
     )
 
@@ -446,9 +444,7 @@ def oversight_support_panel(user: Any) -> dict[str, Any] | None:
     from bahali.accounts.roles import Role
     from bahali.core.figures import holds_role
 
-    if not holds_role(user, Role.OVERSIGHT_MONITOR) or not policies.can(
-        user, "support_share.read"
-    ):
+    if not holds_role(user, Role.OVERSIGHT_MONITOR) or not policies.can(user, "support_share.read"):
         return None
     programmes = Programme.objects.order_by("code")
     return {"shares": services.support_shares(programmes)}

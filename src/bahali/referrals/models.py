@@ -213,9 +213,7 @@ class FamilyConsent(AuditedModel):
         on_delete=models.CASCADE,
         related_name="consents",
     )
-    share_with = models.CharField(
-        _("share with"), max_length=32, choices=OrganisationKind.choices
-    )
+    share_with = models.CharField(_("share with"), max_length=32, choices=OrganisationKind.choices)
     method = models.CharField(_("how it was given"), max_length=20, choices=ConsentMethod.choices)
     given_on = models.DateField(_("given on"))
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)

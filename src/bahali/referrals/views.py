@@ -364,7 +364,14 @@ def _family_post(
             return str(_("The family's support plan is saved."))
     elif posted == "consent" and consent_form is not None and consent_form.is_valid():
         try:
-            services.record_family_consent(actor=request.user, **consent_form.cleaned_data)
+            data = consent_form.cleaned_data
+            services.record_family_consent(
+                actor=request.user,
+                member=data["member"],
+                share_with=data["share_with"],
+                method=data["method"],
+                given_on=data["given_on"],
+            )
         except ValidationError as error:
             apply_validation_error(consent_form, error)
         else:
@@ -383,9 +390,7 @@ def _family_post(
             apply_validation_error(refer_form, error)
         else:
             return str(_("The referral is sent."))
-    elif posted not in {"plan", "consent", "refer"} or (
-        posted == "refer" and refer_form is None
-    ):
+    elif posted not in {"plan", "consent", "refer"} or (posted == "refer" and refer_form is None):
         raise Http404
     return ""
 

@@ -6,38 +6,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_signoff_one_sign_off_per_kind'),
-        ('communities', '0002_dialogue_follow_ups_done'),
-        ('geography', '0002_pakistan'),
-        ('organisations', '0001_initial'),
+        ("cases", "0006_signoff_one_sign_off_per_kind"),
+        ("communities", "0002_dialogue_follow_ups_done"),
+        ("geography", "0002_pakistan"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommunityBenefit',
+            name="CommunityBenefit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('kind', models.CharField(choices=[('livelihood_grant', 'Livelihood grant for community members'), ('skills_training', 'Skills training for community members'), ('infrastructure', 'Community infrastructure'), ('community_service', 'Community health or education service'), ('cohesion', 'Social cohesion activity')], max_length=20, verbose_name='type')),
-                ('description', models.CharField(max_length=200, verbose_name='description')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount (PKR)')),
-                ('beneficiaries', models.PositiveIntegerField(verbose_name='community members reached')),
-                ('provided_on', models.DateField(verbose_name='date')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('paid', 'Paid')], default='planned', max_length=10, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='community_benefits', to='cases.case', verbose_name='case')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='benefits', to='geography.community', verbose_name='community')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation', verbose_name='providing organisation')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("livelihood_grant", "Livelihood grant for community members"),
+                            ("skills_training", "Skills training for community members"),
+                            ("infrastructure", "Community infrastructure"),
+                            ("community_service", "Community health or education service"),
+                            ("cohesion", "Social cohesion activity"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("description", models.CharField(max_length=200, verbose_name="description")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="amount (PKR)"
+                    ),
+                ),
+                (
+                    "beneficiaries",
+                    models.PositiveIntegerField(verbose_name="community members reached"),
+                ),
+                ("provided_on", models.DateField(verbose_name="date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("planned", "Planned"), ("paid", "Paid")],
+                        default="planned",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="community_benefits",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="benefits",
+                        to="geography.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                        verbose_name="providing organisation",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'community-benefit support',
-                'verbose_name_plural': 'community-benefit support',
-                'ordering': ['case', '-provided_on', '-pk'],
+                "verbose_name": "community-benefit support",
+                "verbose_name_plural": "community-benefit support",
+                "ordering": ["case", "-provided_on", "-pk"],
             },
         ),
     ]

@@ -6,57 +6,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_signoff_one_sign_off_per_kind'),
-        ('casework', '0006_goal_open_by_responsible'),
-        ('referrals', '0001_initial'),
+        ("cases", "0006_signoff_one_sign_off_per_kind"),
+        ("casework", "0006_goal_open_by_responsible"),
+        ("referrals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='family_member',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='casework.familymember', verbose_name='for the relative'),
+            model_name="referral",
+            name="family_member",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="casework.familymember",
+                verbose_name="for the relative",
+            ),
         ),
         migrations.CreateModel(
-            name='FamilySupportPlan',
+            name="FamilySupportPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('needs', models.TextField(verbose_name="the family's needs")),
-                ('agreed_on', models.DateField(verbose_name='agreed on')),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='next review')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='family_plan', to='cases.case', verbose_name='case')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("needs", models.TextField(verbose_name="the family's needs")),
+                ("agreed_on", models.DateField(verbose_name="agreed on")),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="next review")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="family_plan",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'family support plan',
-                'verbose_name_plural': 'family support plans',
-                'ordering': ['case'],
+                "verbose_name": "family support plan",
+                "verbose_name_plural": "family support plans",
+                "ordering": ["case"],
             },
         ),
         migrations.CreateModel(
-            name='FamilyConsent',
+            name="FamilyConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('share_with', models.CharField(choices=[('rehabilitation_centre', 'Rehabilitation centre'), ('prison_service', 'Prison service'), ('civil_society', 'Civil-society organisation'), ('community_committee', 'Community reintegration committee'), ('security_liaison', 'Security liaison office (police / army)'), ('oversight_body', 'Oversight body'), ('lead_agency', 'Lead agency (programme directorate)'), ('donor', 'Donor')], max_length=32, verbose_name='share with')),
-                ('method', models.CharField(choices=[('signed', 'Signed'), ('thumbprint', 'Thumbprint'), ('verbal_witnessed', 'Verbal, with a witness')], max_length=20, verbose_name='how it was given')),
-                ('given_on', models.DateField(verbose_name='given on')),
-                ('withdrawn_on', models.DateField(blank=True, null=True, verbose_name='withdrawn on')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='casework.familymember', verbose_name='relative')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "share_with",
+                    models.CharField(
+                        choices=[
+                            ("rehabilitation_centre", "Rehabilitation centre"),
+                            ("prison_service", "Prison service"),
+                            ("civil_society", "Civil-society organisation"),
+                            ("community_committee", "Community reintegration committee"),
+                            ("security_liaison", "Security liaison office (police / army)"),
+                            ("oversight_body", "Oversight body"),
+                            ("lead_agency", "Lead agency (programme directorate)"),
+                            ("donor", "Donor"),
+                        ],
+                        max_length=32,
+                        verbose_name="share with",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("signed", "Signed"),
+                            ("thumbprint", "Thumbprint"),
+                            ("verbal_witnessed", "Verbal, with a witness"),
+                        ],
+                        max_length=20,
+                        verbose_name="how it was given",
+                    ),
+                ),
+                ("given_on", models.DateField(verbose_name="given on")),
+                (
+                    "withdrawn_on",
+                    models.DateField(blank=True, null=True, verbose_name="withdrawn on"),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="casework.familymember",
+                        verbose_name="relative",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "relative's consent",
-                'verbose_name_plural': "relatives' consents",
-                'ordering': ['member', '-given_on', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_on__isnull', True)), fields=('member', 'share_with'), name='family_consent_one_current')],
+                "verbose_name": "relative's consent",
+                "verbose_name_plural": "relatives' consents",
+                "ordering": ["member", "-given_on", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_on__isnull", True)),
+                        fields=("member", "share_with"),
+                        name="family_consent_one_current",
+                    )
+                ],
             },
         ),
     ]
