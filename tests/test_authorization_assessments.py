@@ -62,7 +62,7 @@ class AssessWorld:
     mine: Assessments
     stranger: Assessments
     owned: InstrumentVersion  # a draft version of the lead organisation's instrument
-    progress: Assessment  # completed by the psychologist, rated blind by the case worker
+    progress: Assessment  # another case's, by the psychologist, rated blind by the case worker
     calibration: Calibration
 
 
@@ -91,7 +91,7 @@ def _world() -> AssessWorld:
         services.record_training(
             actor=SYSTEM, user=user, instrument=progress_instrument, trained_by="SPJ course"
         )
-    progress = complete_progress(world, mine.case, "moderate", days_ago=0)
+    progress = complete_progress(world, world.case(), "moderate", days_ago=0)
     calibration = services.request_calibration(
         actor=SYSTEM, assessment=progress, second_assessor=world.case_worker
     )
@@ -147,7 +147,7 @@ CALIBRATION_PAGES = [
     page(
         "assessments:request_calibration",
         "post",
-        lambda w: f"/cases/{w.mine.case.pk}/assessments/{w.progress.pk}/calibration/",
+        lambda w: f"/cases/{w.progress.case_id}/assessments/{w.progress.pk}/calibration/",
         MANAGERS,
         302,
         data=lambda w: {"second_assessor": w.world.scholar.pk},
