@@ -128,7 +128,7 @@ def _world() -> IntakeWorld:
         programme=centre,
     )
     return IntakeWorld(
-        case=world.case(),
+        case=world.case("prison"),  # the centre programme enrols from referrals only
         classified=classified,
         gated=Referral.objects.get(pk=gated.pk),
         world=world,
