@@ -19,8 +19,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from bahali.accounts.roles import Role
 from bahali.assessments import services, xlsform
 from bahali.assessments.builtin import builtin_definition
-from bahali.assessments.models import Assessment, Instrument, InstrumentVersion
-from bahali.assessments.tests.test_services import DOMAINS, INDICATORS
+from bahali.assessments.models import Assessment, Calibration, Instrument, InstrumentVersion
+from bahali.assessments.tests.test_services import DOMAINS, INDICATORS, complete_progress
 from bahali.cases.models import Case
 from bahali.core.context import SYSTEM
 from bahali.testing import PathwayWorld
@@ -62,6 +62,8 @@ class AssessWorld:
     mine: Assessments
     stranger: Assessments
     owned: InstrumentVersion  # a draft version of the lead organisation's instrument
+    progress: Assessment  # another case's, by the psychologist, rated blind by the case worker
+    calibration: Calibration
 
 
 def _assessments(case: Case, actor: Any) -> Assessments:
@@ -83,9 +85,21 @@ def _world() -> AssessWorld:
         organisation=world.lead,
         definition=builtin_definition("needs"),
     )
+    mine = _assessments(world.case(), world.case_worker)
+    progress_instrument = Instrument.objects.get(code="progress")
+    for user in (world.psychologist, world.case_worker, world.scholar):
+        services.record_training(
+            actor=SYSTEM, user=user, instrument=progress_instrument, trained_by="SPJ course"
+        )
+    progress = complete_progress(world, world.case(), "moderate", days_ago=0)
+    calibration = services.request_calibration(
+        actor=SYSTEM, assessment=progress, second_assessor=world.case_worker
+    )
     return AssessWorld(
+        progress=progress,
+        calibration=calibration,
         world=world,
-        mine=_assessments(world.case(), world.case_worker),
+        mine=mine,
         stranger=_assessments(world.stranger_case(), SYSTEM),
         owned=owned,
     )
@@ -122,7 +136,72 @@ def _case_url(objects: Any, rest: str = "") -> str:
     return f"/cases/{objects.case.pk}/assessments/{rest}"
 
 
+TRAINING_READERS = TEAM | MANAGERS
+
+
+def _blind(w: AssessWorld) -> dict[str, Any]:
+    return {"version": w.calibration.version, **{f"domain_{d}": "moderate" for d in DOMAINS}}
+
+
+CALIBRATION_PAGES = [
+    page(
+        "assessments:request_calibration",
+        "post",
+        lambda w: f"/cases/{w.progress.case_id}/assessments/{w.progress.pk}/calibration/",
+        MANAGERS,
+        302,
+        data=lambda w: {"second_assessor": w.world.scholar.pk},
+    ),
+    page(
+        "assessments:calibration",
+        "get",
+        lambda w: f"/assessments/blind/{w.calibration.code}/",
+        {Role.CASE_WORKER},
+        200,
+    ),
+    page(
+        "assessments:calibration",
+        "post",
+        lambda w: f"/assessments/blind/{w.calibration.code}/",
+        {Role.CASE_WORKER},
+        302,
+        data=_blind,
+    ),
+    page(
+        "assessments:agreement",
+        "get",
+        lambda w: "/assessments/instruments/progress/agreement/",
+        MANAGERS,
+        200,
+    ),
+    page("assessments:training", "get", lambda w: "/assessments/training/", TRAINING_READERS, 200),
+    page(
+        "assessments:training",
+        "post",
+        lambda w: "/assessments/training/",
+        MANAGERS,
+        302,
+        data=lambda w: {
+            "user": w.world.mentor.pk,
+            "instrument": Instrument.objects.get(code="progress").pk,
+            "trained_by": "SPJ course",
+            "trained_on": w.world.today.isoformat(),
+        },
+    ),
+    page(
+        "assessments:training_required",
+        "post",
+        lambda w: "/assessments/instruments/progress/training-required/",
+        MANAGERS,
+        302,
+        data=lambda w: {
+            "required": "1",
+            "version": Instrument.objects.get(code="progress").version,
+        },
+    ),
+]
 PAGES = [
+    *CALIBRATION_PAGES,
     page("assessments:list", "get", lambda w: _case_url(w.mine), BAND_READERS, 200),
     page("assessments:list", "get", lambda w: _case_url(w.stranger), OVERSIGHT, 200),
     page("assessments:list", "post", lambda w: _case_url(w.mine), TEAM, 302, data=_start),

@@ -7,6 +7,7 @@ village has a completed readiness assessment and a draft; so has the Bajaur vill
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 
 import pytest
@@ -17,7 +18,7 @@ from bahali.assessments.models import Assessment
 from bahali.cases.models import Case
 from bahali.communities import readiness
 from bahali.communities import services as communities
-from bahali.communities.models import Committee, CommitteeMember, Dialogue
+from bahali.communities.models import Committee, CommitteeMember, CommunityBenefit, Dialogue
 from bahali.core.context import SYSTEM
 from bahali.geography import services as geography
 from bahali.geography.models import Community, District
@@ -30,6 +31,8 @@ TEAM = {Role.CASE_WORKER, Role.RELIGIOUS_SCHOLAR, Role.TRAINER, Role.MENTOR, Rol
 READERS = TEAM | {Role.COMMITTEE_MEMBER, Role.PROGRAMME_MANAGER, Role.OVERSIGHT_MONITOR}
 WRITERS = {Role.COMMITTEE_MEMBER, Role.PROGRAMME_MANAGER}
 PLACERS = TEAM | {Role.PROGRAMME_MANAGER}
+BENEFIT_WRITERS = (TEAM - {Role.PSYCHOLOGIST}) | {Role.PROGRAMME_MANAGER}
+SHARE_READERS = {Role.PROGRAMME_MANAGER, Role.OVERSIGHT_MONITOR}
 OVERSIGHT = {Role.OVERSIGHT_MONITOR}
 
 
@@ -46,6 +49,8 @@ class CommunityWorld:
     draft: Assessment
     stranger_assessed: Assessment
     dialogue: Dialogue
+    benefit: CommunityBenefit
+    other_case: Case
 
 
 def _readiness(community: Community) -> tuple[Assessment, Assessment]:
@@ -96,14 +101,27 @@ def _world() -> CommunityWorld:
         organisation=OrganisationFactory(kind="community_committee"),
     )
     assessed, draft = _readiness(village)
+    case = world.case(receiving_community=village)
+    benefit = communities.record_community_benefit(
+        actor=SYSTEM,
+        case=case,
+        kind="livelihood_grant",
+        description="Poultry for five households",
+        amount=decimal.Decimal("150000"),
+        beneficiaries=5,
+        provided_on=world.today,
+        organisation=world.centre,
+    )
     return CommunityWorld(
+        benefit=benefit,
+        other_case=world.case(receiving_community=village),
         world=world,
         village=village,
         committee=committee,
         member=member,
         bare=_community("Sakhra", "SWT"),
         stranger=stranger,
-        case=world.case(receiving_community=village),
+        case=case,
         assessed=assessed,
         draft=draft,
         stranger_assessed=_readiness(stranger)[0],
@@ -302,6 +320,45 @@ PAGES = [
         PLACERS,
         200,  # already placed there: refused on the page, nothing changes
         data=lambda w: {"community": w.village.pk, "version": w.case.version},
+    ),
+    page(
+        "communities:record_benefit",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/community/benefits/",
+        BENEFIT_WRITERS,
+        302,
+        data=lambda w: {
+            "kind": "skills_training",
+            "description": "Phone repair course",
+            "amount": "60000",
+            "beneficiaries": 12,
+            "provided_on": w.world.today.isoformat(),
+            "organisation": w.world.centre.pk,
+            "status": "planned",
+        },
+    ),
+    page(
+        "communities:benefit_paid",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/community/benefits/{w.benefit.pk}/paid/",
+        BENEFIT_WRITERS,
+        302,
+        data=lambda w: {"version": w.benefit.version},
+    ),
+    page(
+        "communities:benefit_paid",  # another case's support through a case in scope
+        "post",
+        lambda w: f"/cases/{w.other_case.pk}/community/benefits/{w.benefit.pk}/paid/",
+        set(),
+        302,
+        data=lambda w: {"version": w.benefit.version},
+    ),
+    page(
+        "communities:support_share",
+        "get",
+        lambda w: f"/programmes/{w.case.programme.code}/support-share/",
+        SHARE_READERS,
+        200,
     ),
 ]
 API = [

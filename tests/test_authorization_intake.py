@@ -39,6 +39,18 @@ OVERSIGHT = {Role.OVERSIGHT_MONITOR}
 CLASSIFIERS = {Role.CASE_WORKER, Role.PSYCHOLOGIST, Role.PROGRAMME_MANAGER}
 MANAGERS = {Role.PROGRAMME_MANAGER}
 STEWARDS = {Role.DATA_STEWARD}
+# case_detail: the team, the receiving committee, the manager, oversight, the lead's steward
+TEAM_READERS = {
+    Role.CASE_WORKER,
+    Role.PSYCHOLOGIST,
+    Role.RELIGIOUS_SCHOLAR,
+    Role.TRAINER,
+    Role.MENTOR,
+    Role.COMMITTEE_MEMBER,
+    Role.PROGRAMME_MANAGER,
+    Role.OVERSIGHT_MONITOR,
+    Role.DATA_STEWARD,
+}
 
 
 @dataclass
@@ -50,6 +62,7 @@ class IntakeWorld:
     stranger: Referral
     classified: Any  # a participant with a classification
     gated: Referral  # a leader found eligible, waiting for a manager's confirmation
+    case: Any  # a case of the cast (the women-and-girls rule on the case API)
 
 
 def _world() -> IntakeWorld:
@@ -115,6 +128,7 @@ def _world() -> IntakeWorld:
         programme=centre,
     )
     return IntakeWorld(
+        case=world.case("prison"),  # the centre programme enrols from referrals only
         classified=classified,
         gated=Referral.objects.get(pk=gated.pk),
         world=world,
@@ -237,6 +251,13 @@ PAGES = [
     ),
 ]
 API = [
+    api(
+        "api:intake_case_women_staff",
+        "get",
+        lambda w: f"/api/v1/cases/{w.case.pk}/women-staff",
+        TEAM_READERS,
+        200,
+    ),
     api(
         "api:intake_put_legal_basis",
         "put",

@@ -13,11 +13,12 @@ import pytest
 
 from bahali.accounts.roles import Role
 from bahali.cases.models import Case
+from bahali.casework import services as casework
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation
 from bahali.referrals import services as referrals
-from bahali.referrals.models import Referral, Service
+from bahali.referrals.models import FamilyConsent, Referral, Service
 from bahali.testing import OrganisationFactory, PathwayWorld
 from tests.authorization import api, call, each_role, module_world, page
 
@@ -30,6 +31,7 @@ WRITERS = TEAM | {Role.PROGRAMME_MANAGER}
 PROVIDER = {Role.TRAINER, Role.MENTOR}  # the cast's CSO members
 MANAGERS = {Role.PROGRAMME_MANAGER}
 OVERSIGHT = {Role.OVERSIGHT_MONITOR}
+FAMILY_WRITERS = TEAM  # family_support.write: the case team, psychologist included
 
 
 @dataclass
@@ -41,6 +43,8 @@ class ReferralWorld:
     accepted: Referral
     stranger_case: Case
     stranger_referral: Referral
+    consent: FamilyConsent
+    stranger_consent: FamilyConsent
 
 
 def _consent(world: PathwayWorld, case: Case, kind: str) -> None:
@@ -87,7 +91,29 @@ def _world() -> ReferralWorld:
     stranger_referral = referrals.refer(
         actor=SYSTEM, case=stranger, service_item=other, need="CNIC"
     )
-    return ReferralWorld(world, case, service, referral, accepted, stranger, stranger_referral)
+    consents = []
+    for someone in (case, stranger):
+        relative = casework.add_family_member(
+            actor=SYSTEM,
+            case=someone,
+            relationship="mother",
+            name="Bibi Gul",
+            contact="",
+            engagement="active",
+            is_guardian=False,
+        )
+        consents.append(
+            referrals.record_family_consent(
+                actor=SYSTEM, member=relative, share_with="civil_society", method="signed"
+            )
+        )
+    return ReferralWorld(
+        world, case, service, referral, accepted, stranger, stranger_referral, *consents
+    )
+
+
+def _family_plan(w: ReferralWorld) -> dict:
+    return {"which": "plan", "needs": "Income", "agreed_on": w.world.today.isoformat()}
 
 
 PAGES = [
@@ -152,6 +178,44 @@ PAGES = [
         set(),
         302,
         data={"reason": "No longer needed"},
+    ),
+    page("referrals:family", "get", lambda w: f"/cases/{w.case.pk}/family-support/", READERS, 200),
+    page(
+        "referrals:family",
+        "get",
+        lambda w: f"/cases/{w.stranger_case.pk}/family-support/",
+        OVERSIGHT,
+        200,
+    ),
+    page(
+        "referrals:family",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/family-support/",
+        FAMILY_WRITERS,
+        302,
+        data=_family_plan,
+    ),
+    page(
+        "referrals:family",
+        "post",
+        lambda w: f"/cases/{w.stranger_case.pk}/family-support/",
+        set(),
+        302,
+        data=_family_plan,
+    ),
+    page(
+        "referrals:withdraw_family_consent",
+        "post",
+        lambda w: f"/cases/{w.case.pk}/family-support/consents/{w.consent.pk}/withdraw/",
+        FAMILY_WRITERS,
+        302,
+    ),
+    page(
+        "referrals:withdraw_family_consent",  # another case's consent through a case in scope
+        "post",
+        lambda w: f"/cases/{w.case.pk}/family-support/consents/{w.stranger_consent.pk}/withdraw/",
+        set(),
+        302,
     ),
     page("referrals:inbox", "get", lambda w: "/referrals/received/", TEAM, 200),
     page(

@@ -229,6 +229,33 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: RW(S.DISTRICTS),
     },
     "armed_group": {PM: RW(S.ALL)},
+    # assessor calibration (issue 17, item 6): blind second ratings, training records
+    "calibration": {PM: RW(S.DISTRICTS, _("ask for a blind second rating; see agreement"))},
+    "calibration_rating": _each(
+        TEAM_ROLES | {PSY}, RW(S.SELF, _("blind second ratings asked of you"))
+    ),
+    "assessor_training": {
+        **_each(TEAM_ROLES | {PSY}, R(S.SELF)),
+        PM: RW(S.ALL),
+    },
+    # families and receiving communities as beneficiaries (issue 17, item 5)
+    "family_support": {  # the family's support plan, relatives' own consent to be referred
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: RW(S.TEAM),
+        PM: R(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+    },
+    "community_benefit": {  # support given to the receiving community with a placement
+        **_each(TEAM_ROLES, RW(S.TEAM)),
+        PSY: R(S.TEAM),
+        CM: R(S.COMMUNITY, _("support to your own community")),
+        PM: RW(S.DISTRICTS),
+        OVS: R(S.ALL),
+    },
+    "support_share": {  # PKR reaching returnees and community members, per programme
+        PM: R(S.ALL, _("programme totals")),
+        OVS: R(S.ALL, _("programme totals")),
+    },
     # --- prevention (issue 16): initiatives, funding, reach, advice line, district profiles.
     # Grassroots organisations edit their own initiatives; coordinators (programme managers)
     # all; analysts read only suppressed aggregates; the security liaison sees none of it.
@@ -681,6 +708,12 @@ RESOURCE_LABELS: dict[str, Any] = {
     "eligibility_confirmation": _("Confirming eligibility (the extra gate)"),
     "classification": _("Who the person was in the group"),
     "armed_group": _("The list of groups"),
+    "calibration": _("Blind second ratings and agreement between assessors"),
+    "calibration_rating": _("Rating an anonymised assessment a second time"),
+    "assessor_training": _("Assessors' training on instruments"),
+    "family_support": _("Family support plans and relatives' consent"),
+    "community_benefit": _("Support to receiving communities"),
+    "support_share": _("Share of support reaching returnees and communities"),
 }
 SCOPE_LABELS: dict[Scope, Any] = {
     Scope.ALL: _("all"),

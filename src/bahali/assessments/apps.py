@@ -11,10 +11,10 @@ class AssessmentsConfig(AppConfig):
         from bahali.accounts import policies
         from bahali.assessments import figures as assessment_figures
         from bahali.assessments import services
-        from bahali.assessments.demo import load_demo_assessments
+        from bahali.assessments.demo import load_demo_assessments, load_demo_calibration
         from bahali.assessments.models import Assessment
         from bahali.assessments.timeline import assessment_entries
-        from bahali.assessments.work import reassessments
+        from bahali.assessments.work import blind_ratings, reassessments
         from bahali.cases import demo, due, tabs, timeline
         from bahali.cases.models import PhaseChange
         from bahali.cases.scopes import case_reach
@@ -44,6 +44,12 @@ class AssessmentsConfig(AppConfig):
             )
         policies.register_scope_paths("assessments.assessment", case_reach("case__"))
         policies.register_scope_paths(
+            "assessments.calibration",
+            {**case_reach("assessment__case__"), policies.Scope.SELF: "second_assessor"},
+        )
+        policies.register_scope_paths("assessments.training", {policies.Scope.SELF: "user"})
+        work.register(work.Source("calibration", _("Blind second ratings"), blind_ratings))
+        policies.register_scope_paths(
             "assessments.instrument", {policies.Scope.OWN_ORGANISATION: "organisation"}
         )
         demo.register_loader(
@@ -51,4 +57,10 @@ class AssessmentsConfig(AppConfig):
             lambda world: load_demo_assessments(world.cases),
             order=20,
             step="Assessments",
+        )
+        demo.register_loader(
+            "calibration",
+            lambda world: load_demo_calibration(),
+            order=22,
+            step="Assessors' training and blind second ratings",
         )

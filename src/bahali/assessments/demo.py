@@ -223,3 +223,64 @@ def load_demo_assessments(cases: list[Case]) -> None:
         for step in range(count):
             _progress(case, assessor, first + datetime.timedelta(days=gap * step), ratings)
             ratings = _improved(ratings, number, step)
+
+
+def load_demo_calibration() -> None:
+    """Assessor calibration: everyone who completed a progress assessment is recorded as
+    trained on the instrument (two in-house trainings), the instrument then requires
+    training, and eight completed progress assessments are rated a second time, blind, by
+    another trained assessor: six rated (mostly agreeing, some a step apart), two awaited."""
+    from bahali.accounts import policies
+    from bahali.assessments.models import Assessment, Calibration, Training
+
+    progress = Instrument.objects.get(code="progress")
+    if Training.objects.filter(instrument=progress).exists():
+        return
+    today = timezone.localdate()
+    completed = list(
+        services.effective(
+            Assessment.objects.filter(instrument_version__instrument=progress, case__isnull=False)
+        )
+        .select_related("assessor", "case")
+        .order_by("pk")
+    )
+    assessors = {a.assessor for a in completed if a.assessor is not None}
+    extra = User.objects.filter(username__in=["sana", "farah", "tariq"])
+    for number, user in enumerate(sorted(assessors | set(extra), key=lambda u: u.username)):
+        services.record_training(
+            actor=SYSTEM,
+            user=user,
+            instrument=progress,
+            trained_by="Dr. Rubina Akhtar, SPJ trainer (invented)"
+            if number % 2
+            else "Roshan Centre in-house SPJ course (invented)",
+            trained_on=today - datetime.timedelta(days=200 + 30 * number),
+        )
+    manager = User.objects.filter(username="ayesha").first() or SYSTEM
+    services.set_training_required(actor=SYSTEM, instrument=progress, required=True)
+    trained = list(services.trained_assessors(progress))
+    picked = [a for a in completed if a.case.is_open][:8]
+    for number, assessment in enumerate(picked):
+        second = next(
+            (u for u in trained[number % len(trained) :] + trained if u != assessment.assessor),
+            None,
+        )
+        if second is None or Calibration.objects.filter(assessment=assessment).exists():
+            continue
+        calibration = services.request_calibration(
+            actor=manager
+            if policies.can(manager, "calibration.write", assessment.case)
+            else SYSTEM,
+            assessment=assessment,
+            second_assessor=second,
+        )
+        if number >= 6:
+            continue  # still awaited
+        first = {d: (assessment.domain_ratings.get(d) or {}).get("rating") for d in DOMAINS}
+        given = {}
+        for index, domain in enumerate(DOMAINS):
+            level = LEVELS.index(first[domain] or "moderate")
+            if (number + index) % 4 == 0:  # a step apart on about a quarter of the domains
+                level = level - 1 if level > 0 else level + 1
+            given[domain] = LEVELS[level]
+        services.rate_calibration(actor=second, calibration=calibration, ratings=given)

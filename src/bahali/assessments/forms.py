@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from bahali.assessments import definition as spec
-from bahali.assessments.models import InstrumentKind
+from bahali.assessments.models import Band, InstrumentKind
 from bahali.assessments.services import Judgement
 from bahali.core.forms import BootstrapForm
 
@@ -102,3 +102,56 @@ def judgement_from_post(definition: dict[str, Any], data: QueryDict) -> Judgemen
         overall_rating=data.get("overall_rating", ""),
         overall_rationale=data.get("overall_rationale", ""),
     )
+
+
+# --- assessor calibration -----------------------------------------------------------
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class CalibrationRequestForm(BootstrapForm):
+    second_assessor = PersonChoiceField(
+        label=_("Second assessor (trained on this instrument)"), queryset=None
+    )
+
+    def __init__(self, *args: Any, assessors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["second_assessor"].queryset = assessors  # type: ignore[attr-defined]
+
+
+class BlindRatingForm(BootstrapForm):
+    """One rating per rated domain of the instrument, nothing else."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, domains: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in domains:
+            self.fields[f"domain_{name}"] = forms.ChoiceField(
+                label=label, choices=[("", "---------"), *Band.choices]
+            )
+            self.fields[f"domain_{name}"].widget.attrs["class"] = "form-select"
+
+    def ratings(self) -> dict[str, str]:
+        return {
+            name.removeprefix("domain_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("domain_")
+        }
+
+
+class TrainingForm(BootstrapForm):
+    user = PersonChoiceField(label=_("Assessor"), queryset=None)
+    instrument: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Instrument"), queryset=None
+    )
+    trained_by = forms.CharField(label=_("Trained by"), max_length=200)
+    trained_on = forms.DateField(label=_("Trained on"), widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, users: Any, instruments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users  # type: ignore[attr-defined]
+        self.fields["instrument"].queryset = instruments  # type: ignore[attr-defined]

@@ -17,7 +17,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.assessments import definition as spec
-from bahali.assessments.querysets import InstrumentQuerySet
+from bahali.assessments.querysets import (
+    CalibrationQuerySet,
+    InstrumentQuerySet,
+    TrainingQuerySet,
+)
 from bahali.cases.querysets import CaseRowQuerySet
 from bahali.core import sealing
 from bahali.core.models import AuditedModel
@@ -54,6 +58,8 @@ class Instrument(Translated, AuditedModel):
         related_name="instruments",
     )
     is_active = models.BooleanField(_("in use"), default=True)
+    # Only assessors with a training record for the instrument may complete it (issue 17).
+    requires_training = models.BooleanField(_("only trained assessors complete it"), default=False)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = InstrumentQuerySet.as_manager()
@@ -272,3 +278,109 @@ class Assessment(SealedRow, AuditedModel):
     @property
     def instrument(self) -> Instrument:
         return self.instrument_version.instrument
+
+
+class Training(AuditedModel):
+    """A member of staff trained on an instrument: by whom, and when. Structured
+    professional judgement is only as good as the assessor's training, so an instrument
+    that requires training is completed only by those with a record here, and a blind
+    second rating is asked only of them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessor"),
+        on_delete=models.PROTECT,
+        related_name="instrument_trainings",
+    )
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    trained_by = models.CharField(_("trained by"), max_length=200)
+    trained_on = models.DateField(_("trained on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        ordering = ["instrument", "user", "-trained_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "instrument"], name="training_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.instrument_id}"
+
+    def audit_label(self) -> str:
+        return f"training {self.pk} (user {self.user_id}, instrument {self.instrument_id})"
+
+
+class Calibration(SealedRow, AuditedModel):
+    """A completed assessment rated again, blind, by a second trained assessor: the control
+    of bias the Council of Europe handbook asks for. The second assessor sees a pseudonymous
+    code and the answers (the evidence) only: no case, no person, not the first ratings.
+    Pairs of domain ratings give the agreement between assessors per instrument and domain.
+    """
+
+    sealed_fields: ClassVar[dict[str, str]] = {
+        "sealed_domain_ratings": "assessments.calibration.domain_ratings"
+    }
+
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.PROTECT,
+        related_name="calibrations",
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    second_assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second assessor"),
+        on_delete=models.PROTECT,
+        related_name="calibrations",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_on = models.DateField(_("requested on"))
+    sealed_domain_ratings = models.TextField(_("second ratings (sealed)"), blank=True, default="")
+    rated_on = models.DateField(_("rated on"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    # domain name -> "low" | "moderate" | "high"
+    domain_ratings = Sealed("sealed_domain_ratings", json=True)
+
+    objects = CalibrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("blind second rating")
+        verbose_name_plural = _("blind second ratings")
+        ordering = ["-requested_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "second_assessor"], name="calibration_once_per_assessor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def audit_label(self) -> str:
+        return f"calibration {self.code} (assessment {self.assessment_id})"
+
+    @property
+    def is_rated(self) -> bool:
+        return self.rated_on is not None

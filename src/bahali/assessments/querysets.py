@@ -14,3 +14,20 @@ class InstrumentQuerySet(AuditedQuerySet):
         from bahali.accounts import policies
 
         return policies.filter_visible(self, user, "instrument", verb)
+
+
+class TrainingQuerySet(AuditedQuerySet):
+    def visible_to(self, user: Any, verb: str = "read") -> Any:
+        """Training records: programme managers all; assessors their own."""
+        from bahali.accounts import policies
+
+        return policies.filter_visible(self, user, "assessor_training", verb)
+
+
+class CalibrationQuerySet(AuditedQuerySet):
+    def visible_to(self, user: Any, resource: str = "calibration", verb: str = "read") -> Any:
+        """Blind second ratings: asked of the user (``calibration_rating``), or requested in
+        the programme manager's districts (``calibration``)."""
+        from bahali.accounts import policies
+
+        return policies.filter_visible(self, user, resource, verb)

@@ -9,6 +9,7 @@ changes nothing; each runs in one transaction with its audit events (``@service`
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,23 +23,27 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.assessments import definition as spec
+from bahali.assessments.agreement import Agreement, agreement
 from bahali.assessments.models import (
     Assessment,
     AssessmentStatus,
     Band,
+    Calibration,
     Instrument,
     InstrumentKind,
     InstrumentVersion,
+    Training,
 )
 from bahali.cases.models import Case
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
-from bahali.core.versioning import claim_version
+from bahali.core.versioning import Conflict, claim_version
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
 MAX_RATIONALE = 5000
 BASELINE_DAYS = 30  # a first progress assessment is due this long after entering a phase
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without doubt
 
 
 # --- instruments --------------------------------------------------------------------
@@ -358,6 +363,7 @@ def complete_assessment(
     from then on. A progress assessment's overall judgement becomes the case's risk band
     when it is the latest."""
     _draft_for_edit(actor, assessment)
+    _require_training(actor, assessment.instrument)
     _apply(assessment, answers, judgement or Judgement({}), assessed_on, complete=True)
     claim_version(assessment, expected_version)
     assessment.status = AssessmentStatus.COMPLETED
@@ -726,3 +732,191 @@ def factor_distribution(cases: Any, group_by: str) -> tuple[list[str], list[Fact
 def suppress(count: int) -> int | None:
     """A count fit to show: None (shown as "fewer than 5") for small non-zero cells."""
     return None if 0 < count < SMALL_CELL else count
+
+
+# --- assessor calibration: training records, blind second ratings, agreement ----------
+
+
+def is_trained(user: Any, instrument: Instrument) -> bool:
+    return Training.objects.filter(user=user, instrument=instrument).exists()
+
+
+def _require_training(actor: Actor, instrument: Instrument) -> None:
+    """An instrument that requires training is completed only by assessors trained on it."""
+    if not instrument.requires_training or isinstance(actor, SystemActor):
+        return
+    if not is_trained(actor, instrument):
+        raise ValidationError(
+            _(
+                "Only assessors trained on “%(instrument)s” may complete it, and no training "
+                "on it is recorded for you. Ask your programme manager to record your "
+                "training; your answers are kept as a draft."
+            )
+            % {"instrument": instrument.label}
+        )
+
+
+@service
+def record_training(
+    *,
+    actor: Actor,
+    user: User,
+    instrument: Instrument,
+    trained_by: str,
+    trained_on: datetime.date | None = None,
+) -> Training:
+    """Record that a member of staff was trained on an instrument: by whom and when."""
+    policies.require(actor, "assessor_training.write")
+    errors: dict[str, str] = {}
+    trained_by = (trained_by or "").strip()
+    if not trained_by:
+        errors["trained_by"] = _("Say who trained them.")
+    elif len(trained_by) > 200:
+        errors["trained_by"] = _("This is too long.")
+    trained_on = trained_on or local_today()
+    if trained_on > local_today():
+        errors["trained_on"] = _("The date cannot be in the future.")
+    if user is None or not user.is_active:
+        errors["user"] = _("Choose an active member of staff.")
+    elif Training.objects.filter(user=user, instrument=instrument).exists():
+        errors["user"] = _("Their training on this instrument is on record already.")
+    if errors:
+        raise ValidationError(errors)
+    training = Training(
+        user=user,
+        instrument=instrument,
+        trained_by=trained_by,
+        trained_on=trained_on,
+        recorded_by=user_of(actor),
+    )
+    training.save()
+    return training
+
+
+@service
+def set_training_required(
+    *, actor: Actor, instrument: Instrument, required: bool, expected_version: int | None = None
+) -> Instrument:
+    """Have only trained assessors complete the instrument (or lift the rule). A rule about
+    assessors, not the instrument's content: programme managers set it on any instrument,
+    built-in ones included."""
+    policies.require(actor, "assessor_training.write")
+    claim_version(instrument, expected_version)
+    instrument.refresh_from_db()
+    if instrument.requires_training != required:
+        instrument.requires_training = required
+        instrument.save(update_fields=["requires_training", "updated_at"])
+    return instrument
+
+
+def trained_assessors(instrument: Instrument) -> Any:
+    """Active staff trained on the instrument, who may be asked for a second rating."""
+    return User.objects.filter(
+        is_active=True, instrument_trainings__instrument=instrument
+    ).order_by("first_name", "last_name", "username")
+
+
+def _calibration_code() -> str:
+    while True:
+        code = "CAL-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if not Calibration.objects.filter(code=code).exists():
+            return code
+
+
+@service
+def request_calibration(
+    *, actor: Actor, assessment: Assessment, second_assessor: User
+) -> Calibration:
+    """Ask a second trained assessor to rate a completed assessment's domains again, blind:
+    they see a pseudonymous code and the answers, not the person, the case or the first
+    ratings."""
+    if assessment.case is None:
+        raise ValidationError(_("Only an assessment of a case is rated a second time."))
+    policies.require(actor, "calibration.write", assessment.case)
+    errors: dict[str, str] = {}
+    if not assessment.is_completed:
+        errors["assessment"] = _("Only a completed assessment is rated a second time.")
+    elif not spec.rated_domains(assessment.definition):
+        errors["assessment"] = _("This instrument has no rated domains to compare.")
+    if second_assessor is None or not second_assessor.is_active:
+        errors["second_assessor"] = _("Choose an active member of staff.")
+    elif second_assessor.pk == assessment.assessor_id:
+        errors["second_assessor"] = _("The second assessor cannot be the first one.")
+    elif not is_trained(second_assessor, assessment.instrument):
+        errors["second_assessor"] = _("Choose an assessor trained on this instrument.")
+    elif Calibration.objects.filter(
+        assessment=assessment, second_assessor=second_assessor
+    ).exists():
+        errors["second_assessor"] = _("This assessor was asked already for this assessment.")
+    if errors:
+        raise ValidationError(errors)
+    calibration = Calibration(
+        assessment=assessment,
+        code=_calibration_code(),
+        second_assessor=second_assessor,
+        requested_by=user_of(actor),
+        requested_on=local_today(),
+    )
+    calibration.domain_ratings = {}
+    calibration.save()
+    return calibration
+
+
+@service
+def rate_calibration(
+    *,
+    actor: Actor,
+    calibration: Calibration,
+    ratings: dict[str, str],
+    expected_version: int | None = None,
+) -> Calibration:
+    """The second assessor's blind rating of every rated domain; once given, it stays."""
+    policies.require(actor, "calibration_rating.write", calibration)
+    if calibration.is_rated:
+        raise Conflict(_("This blind rating has been given already."))
+    _require_training(actor, calibration.assessment.instrument)
+    domains = spec.rated_domains(calibration.assessment.definition)
+    errors: dict[str, str] = {}
+    given: dict[str, str] = {}
+    for domain in domains:
+        value = str(ratings.get(domain["name"]) or "")
+        if value not in BAND_LEVEL:
+            errors[f"domain:{domain['name']}"] = _("Choose low, moderate or high.")
+        given[domain["name"]] = value
+    if errors:
+        raise ValidationError(errors)
+    claim_version(calibration, expected_version)
+    calibration.refresh_from_db()
+    calibration.domain_ratings = given
+    calibration.rated_on = local_today()
+    calibration.save()
+    return calibration
+
+
+@dataclass(frozen=True)
+class DomainAgreement:
+    domain: str
+    label: str
+    result: Agreement
+
+
+def agreement_by_domain(instrument: Instrument, calibrations: Any) -> list[DomainAgreement]:
+    """Agreement between first and second assessors on each rated domain of the instrument,
+    over the blind ratings given (``calibrations``, already scoped to the reader)."""
+    rated = list(
+        calibrations.filter(
+            rated_on__isnull=False, assessment__instrument_version__instrument=instrument
+        ).select_related("assessment__instrument_version")
+    )
+    labels: dict[str, str] = {}
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for calibration in rated:
+        first = calibration.assessment.domain_ratings or {}
+        for domain in spec.rated_domains(calibration.assessment.definition):
+            name = domain["name"]
+            labels.setdefault(name, spec.label(domain.get("label")))
+            a = (first.get(name) or {}).get("rating", "")
+            b = (calibration.domain_ratings or {}).get(name, "")
+            if a and b:
+                pairs.setdefault(name, []).append((a, b))
+    return [DomainAgreement(name, labels[name], agreement(pairs.get(name, []))) for name in labels]

@@ -26,4 +26,17 @@ urlpatterns = [
         name="export",
     ),
     path("assessments/programmes/<slug:code>/factors/", views.factors, name="factors"),
+    path(
+        "cases/<int:pk>/assessments/<int:assessment_pk>/calibration/",
+        views.request_calibration,
+        name="request_calibration",
+    ),
+    path("assessments/blind/<str:code>/", views.blind_rating, name="calibration"),
+    path("assessments/instruments/<slug:code>/agreement/", views.agreement, name="agreement"),
+    path(
+        "assessments/instruments/<slug:code>/training-required/",
+        views.training_required,
+        name="training_required",
+    ),
+    path("assessments/training/", views.training, name="training"),
 ]

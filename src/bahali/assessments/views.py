@@ -18,27 +18,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.accounts.models import User
 from bahali.assessments import definition as spec
 from bahali.assessments import filling, presentation, services, xlsform
 from bahali.assessments.forms import (
+    BlindRatingForm,
+    CalibrationRequestForm,
     GroupByForm,
     ImportForm,
     StartForm,
+    TrainingForm,
 )
 from bahali.assessments.lookups import get_instrument_for_user
 from bahali.assessments.models import (
     Assessment,
     AssessmentStatus,
+    Band,
+    Calibration,
     Instrument,
     InstrumentKind,
     InstrumentVersion,
+    Training,
 )
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
 from bahali.casework.models import Domain as GoalDomain
-from bahali.core.forms import apply_validation_error, message_refusal
+from bahali.core.forms import apply_validation_error, message_refusal, show_conflict
 from bahali.core.http import AuthedRequest
+from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.ops import replica
 from bahali.organisations.models import Organisation
@@ -183,9 +191,234 @@ def _read(request: AuthedRequest, case: Case, assessment: Assessment) -> HttpRes
             "proposals": services.proposed_goals(assessment) if assessment.is_completed else [],
             "can_plan": policies.can(request.user, "plan.write", case) and case.is_open,
             "has_domains": bool(spec.rated_domains(definition)),
+            **_calibration_context(request, case, assessment),
         }
     )
     return render_case_tab(request, case, "assessments", "assessments/detail.html", context)
+
+
+# --- assessor calibration -----------------------------------------------------------
+
+
+def _calibration_context(
+    request: AuthedRequest,
+    case: Case,
+    assessment: Assessment,
+    form: CalibrationRequestForm | None = None,
+) -> dict[str, Any]:
+    """The blind second ratings of a completed assessment, for the programme manager."""
+    if not (
+        assessment.is_completed
+        and spec.rated_domains(assessment.definition)
+        and policies.can(request.user, "calibration.read", case)
+    ):
+        return {}
+    can_request = policies.can(request.user, "calibration.write", case)
+    assessors = services.trained_assessors(assessment.instrument).exclude(pk=assessment.assessor_id)
+    return {
+        "calibrations": assessment.calibrations.select_related("second_assessor"),
+        "calibration_form": (form or CalibrationRequestForm(assessors=assessors))
+        if can_request
+        else None,
+        "show_calibration": True,
+    }
+
+
+@login_required
+@require_POST
+@one_time_form
+def request_calibration(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, "calibration", "write")
+    assessment = _assessment(case, assessment_pk)
+    assessors = services.trained_assessors(assessment.instrument).exclude(pk=assessment.assessor_id)
+    form = CalibrationRequestForm(request.POST, assessors=assessors)
+    if form.is_valid():
+        try:
+            calibration = services.request_calibration(
+                actor=request.user,
+                assessment=assessment,
+                second_assessor=form.cleaned_data["second_assessor"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("A blind second rating is asked for, under the code %(code)s.")
+                % {"code": calibration.code},
+            )
+            return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
+    if not policies.can(request.user, "assessment.read", case):
+        for found in form.errors.values():
+            for message in found:
+                messages.error(request, str(message))
+        return redirect("assessments:list", pk=case.pk)
+    context = filling.read_context(assessment)
+    context.update(
+        {
+            "corrections": list(assessment.corrections.order_by("-pk")),
+            "has_domains": True,
+            **_calibration_context(request, case, assessment, form),
+        }
+    )
+    return render_case_tab(request, case, "assessments", "assessments/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def blind_rating(request: AuthedRequest, code: str) -> HttpResponse:
+    """The second assessor's page: the pseudonymous code and the answers (the evidence),
+    never the person, the case, the first assessor or their ratings."""
+    verb = "write" if request.method == "POST" else "read"
+    calibration = get_object_or_404(
+        Calibration.objects.visible_to(request.user, "calibration_rating", verb)
+        .filter(second_assessor=request.user)
+        .select_related("assessment__instrument_version__instrument"),
+        code=code,
+    )
+    assessment = calibration.assessment
+    domains = [
+        (domain["name"], spec.label(domain.get("label")))
+        for domain in spec.rated_domains(assessment.definition)
+    ]
+    form = None
+    if not calibration.is_rated:
+        form = BlindRatingForm(
+            request.POST if request.method == "POST" else None,
+            domains=domains,
+            initial={"version": calibration.version},
+        )
+    elif request.method == "POST":
+        messages.error(request, _("This blind rating has been given already."))
+        return redirect("assessments:calibration", code=calibration.code)
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.rate_calibration(
+                actor=request.user,
+                calibration=calibration,
+                ratings=form.ratings(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for key, errors in error.message_dict.items():
+                    field = "domain_" + key.removeprefix("domain:")
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                apply_validation_error(form, error)
+        except Conflict as stale:
+            show_conflict(form, stale)
+        else:
+            messages.success(request, _("Your blind rating is recorded. Thank you."))
+            return redirect("assessments:calibration", code=calibration.code)
+    given = (calibration.domain_ratings or {}) if calibration.is_rated else {}
+    bands = dict(Band.choices)
+    return render(
+        request,
+        "assessments/blind_rating.html",
+        {
+            "calibration": calibration,
+            "instrument": assessment.instrument,
+            "sections": presentation.sections_view(assessment.definition, assessment.answers),
+            "form": form,
+            "given": [(label, bands.get(given.get(name, ""), "")) for name, label in domains],
+        },
+    )
+
+
+@login_required
+@require_GET
+def agreement(request: AuthedRequest, code: str) -> HttpResponse:
+    """Agreement between first and second assessors on each rated domain of an instrument,
+    over the blind second ratings in the programme manager's districts."""
+    if not policies.can(request.user, "calibration.read"):
+        raise Http404
+    instrument = get_instrument_for_user(request.user, code)
+    calibrations = Calibration.objects.visible_to(request.user, "calibration")
+    return render(
+        request,
+        "assessments/agreement.html",
+        {
+            "instrument": instrument,
+            "rows": services.agreement_by_domain(instrument, calibrations),
+            "waiting": calibrations.filter(
+                rated_on__isnull=True, assessment__instrument_version__instrument=instrument
+            ).count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def training(request: AuthedRequest) -> HttpResponse:
+    """Who is trained on which instrument, by whom and when; programme managers record it."""
+    if not policies.can(request.user, "assessor_training.read"):
+        raise Http404
+    can_write = policies.can(request.user, "assessor_training.write")
+    if request.method == "POST" and not can_write:
+        raise Http404
+    form = None
+    if can_write:
+        form = TrainingForm(
+            request.POST or None,
+            initial={"trained_on": timezone.localdate()},
+            users=User.objects.filter(is_active=True, memberships__is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name", "username"),
+            instruments=Instrument.objects.filter(is_active=True).order_by("code"),
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.record_training(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The training is recorded."))
+            return redirect("assessments:training")
+    records = (
+        Training.objects.visible_to(request.user)
+        .select_related("user", "instrument")
+        .order_by("instrument__code", "user__first_name", "user__username")
+    )
+    return render(
+        request,
+        "assessments/training.html",
+        {
+            "records": records,
+            "form": form,
+            "required": Instrument.objects.filter(requires_training=True).order_by("code"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def training_required(request: AuthedRequest, code: str) -> HttpResponse:
+    if not policies.can(request.user, "assessor_training.write"):
+        raise Http404
+    instrument = get_instrument_for_user(request.user, code)
+    try:
+        expected = int(request.POST.get("version", "0"))
+    except ValueError:
+        expected = 0
+    required = request.POST.get("required") == "1"
+    try:
+        services.set_training_required(
+            actor=request.user, instrument=instrument, required=required, expected_version=expected
+        )
+    except Conflict as stale:
+        messages.error(request, str(stale))
+    else:
+        messages.success(
+            request,
+            _("Only assessors trained on it may now complete this instrument.")
+            if required
+            else _("Any assessor may complete this instrument again."),
+        )
+    return redirect("assessments:instrument", code=instrument.code)
 
 
 @login_required
@@ -418,6 +651,9 @@ def instrument_detail(request: AuthedRequest, code: str) -> HttpResponse:
             "item_types": spec.ITEM_TYPES,
             "description": spec.label(definition.get("description")),
             "can_write": policies.can(request.user, "instrument.write", instrument),
+            "can_train": policies.can(request.user, "assessor_training.write"),
+            "can_see_training": policies.can(request.user, "assessor_training.read"),
+            "can_see_agreement": policies.can(request.user, "calibration.read"),
         },
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bahali.assessments.models import Calibration
 from bahali.assessments.services import reassessments_due_for
 from bahali.cases.work import Found, WorkItem
 
@@ -26,4 +27,26 @@ def reassessments(user: Any, limit: int | None) -> Found:
             for case, due in reassessments_due_for(user)
         ),
         limit,
+    )
+
+
+def blind_ratings(user: Any, limit: int | None) -> Found:
+    """Blind second ratings asked of the user and not given yet: shown by their
+    pseudonymous code only, never the case's."""
+    rows = (
+        Calibration.objects.visible_to(user, "calibration_rating", "write")
+        .filter(second_assessor=user, rated_on__isnull=True)
+        .select_related("assessment__instrument_version__instrument")
+        .order_by("requested_on", "pk")
+    )
+    return Found.of_rows(
+        rows,
+        limit,
+        lambda row: WorkItem(
+            kind="calibration",
+            title=_("Rate an anonymised assessment"),
+            url=reverse("assessments:calibration", args=[row.code]),
+            case_label=row.code,
+            detail=row.assessment.instrument.label,
+        ),
     )

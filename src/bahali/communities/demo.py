@@ -1,16 +1,20 @@
 """Demo communities: four Swat communities with their committees (two flagged: one without
 women, one without youth), dialogues, and readiness assessed over time in three of them
-(Dherai has none yet, so placing a case there warns), through the real services. All
+(Dherai has none yet, so placing a case there warns); then families and receiving
+communities as beneficiaries (``load_demo_beneficiaries``), through the real services. All
 invented."""
 
 from __future__ import annotations
 
 import datetime
+import decimal
+from typing import Any
 
 from django.utils import timezone
 
 from bahali.accounts.models import User
 from bahali.assessments import services as assessments
+from bahali.cases.models import Case
 from bahali.communities import readiness, services
 from bahali.communities.models import Committee
 from bahali.core.context import SYSTEM
@@ -190,3 +194,116 @@ def load_demo_communities(orgs: dict[str, Organisation], swat: District) -> None
             follow_up_by=today + datetime.timedelta(days=due) if due is not None else None,
         )
     load_demo_readiness(swat)
+
+
+def load_demo_beneficiaries(cases: list[Case]) -> None:
+    """Families and receiving communities as beneficiaries, through the real services: one
+    family's support plan with a family session, a relative's own consent and a service she
+    receives; community-benefit support with the placements of returning cases (a livelihood
+    grant paid, training paid, a repair still planned). All invented."""
+    from bahali.casework import services as casework
+    from bahali.casework.services import AttendanceLine
+    from bahali.referrals import services as referrals
+    from bahali.referrals.models import FamilySupportPlan, Service
+
+    today = timezone.localdate()
+    returning = [
+        c
+        for c in cases
+        if c.is_open
+        and c.receiving_community_id is not None
+        and (c.phase.is_aftercare or c.phase.code in {"transition", "reintegration", "halfway"})
+    ]
+    if not returning or FamilySupportPlan.objects.filter(case__in=returning).exists():
+        return
+    family_case = next((c for c in returning if c.family.exists()), None)
+    if family_case is not None:
+        lead = _lead_of(family_case) or SYSTEM
+        mother = family_case.family.order_by("pk").first()
+        referrals.save_family_plan(
+            actor=lead,
+            case=family_case,
+            needs=(
+                "The family lost its income while he was away: the mother sells vegetables and "
+                "needs a steadier livelihood. The younger brother left school. Neighbours avoid "
+                "the family since his arrest."
+            ),
+            agreed_on=max(family_case.opened_on, today - datetime.timedelta(days=40)),
+            review_on=today + datetime.timedelta(days=50),
+        )
+        if mother is not None:
+            casework.record_session(
+                actor=lead,
+                kind="family",
+                format="family",
+                held_on=max(family_case.opened_on, today - datetime.timedelta(days=30)),
+                duration_minutes=60,
+                topic="What the family needs now he is coming home",
+                attendances=[AttendanceLine(case=family_case)],
+                family_attendees=[mother],
+            )
+            referrals.record_family_consent(
+                actor=lead,
+                member=mother,
+                share_with="civil_society",
+                method="thumbprint",
+                given_on=max(family_case.opened_on, today - datetime.timedelta(days=30)),
+            )
+            literacy = Service.objects.filter(
+                name="Adult literacy classes", districts=family_case.district
+            ).first()
+            if literacy is not None:
+                referral = referrals.refer(
+                    actor=lead,
+                    case=family_case,
+                    service_item=literacy,
+                    need="His mother wants to read the letters from the programme herself.",
+                    family_member=mother,
+                    sent_on=max(family_case.opened_on, today - datetime.timedelta(days=25)),
+                )
+                referrals.respond_to_referral(
+                    actor=SYSTEM, referral=referral, accept=True, note="Joins the women's class."
+                )
+                referrals.complete_referral(
+                    actor=SYSTEM,
+                    referral=referral,
+                    feedback="Attends twice a week; reads simple Urdu.",
+                )
+    plan = [
+        # kind, description, amount, members reached, paid?
+        ("livelihood_grant", "Grants for five households to restart poultry farming",
+         "150000", 5, True),
+        ("skills_training", "Mobile-phone repair course for young men of the village",
+         "60000", 12, True),
+        ("infrastructure", "Repair of the girls' primary school roof", "90000", 140, False),
+    ]  # fmt: skip
+    for number, (kind, description, amount, reached, paid) in enumerate(plan):
+        case = returning[number % len(returning)]
+        lead = _lead_of(case) or SYSTEM
+        benefit = services.record_community_benefit(
+            actor=lead,
+            case=case,
+            kind=kind,
+            description=description,
+            amount=decimal.Decimal(amount),
+            beneficiaries=reached,
+            provided_on=today - datetime.timedelta(days=20 - 5 * number),
+            organisation=case.lead_organisation,
+        )
+        if paid:
+            services.mark_benefit_paid(
+                actor=lead,
+                benefit=benefit,
+                paid_on=today - datetime.timedelta(days=15 - 5 * number),
+            )
+
+
+def _lead_of(case: Case) -> Any:
+    from bahali.cases.models import CaseRole
+
+    member = (
+        case.team.filter(case_role=CaseRole.LEAD_CASE_WORKER, left_on__isnull=True)
+        .select_related("membership__user")
+        .first()
+    )
+    return member.membership.user if member else None

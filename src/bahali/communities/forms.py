@@ -7,7 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bahali.communities.models import DialogueKind, MemberAge, MemberRole, MemberSex
+from bahali.casework.models import SupportStatus
+from bahali.communities.models import (
+    BenefitKind,
+    DialogueKind,
+    MemberAge,
+    MemberRole,
+    MemberSex,
+)
 from bahali.core.dates import format_day
 from bahali.core.forms import BootstrapForm
 from bahali.organisations.models import Organisation
@@ -84,3 +91,27 @@ class PlacementForm(BootstrapForm):
 
 class ReadinessStartForm(BootstrapForm):
     assessed_on = forms.DateField(label=_("Date of the assessment"), widget=DATE_INPUT)
+
+
+class BenefitForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Type"), choices=BenefitKind.choices)
+    description = forms.CharField(label=_("What the community receives"), max_length=200)
+    amount = forms.DecimalField(
+        label=_("Amount (PKR)"), max_digits=12, decimal_places=2, min_value=0
+    )
+    beneficiaries = forms.IntegerField(
+        label=_("Community members reached"), min_value=1, max_value=1_000_000
+    )
+    provided_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    organisation: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Providing organisation"), queryset=None
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=SupportStatus.choices)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class BenefitPaidForm(BootstrapForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -3,6 +3,10 @@ on it, so that women and youth are seen to be there, or flagged when they are no
 dialogues — jirgas and community meetings — it holds (DESIGN.md §3, "Community, Committee,
 Dialogue").
 
+Support reaches the community too, not only the returnee (IDDRS 4.30's dual targeting):
+community-benefit support is tied to a case's placement in its receiving community, and the
+share of a programme's support reaching community members is shown beside the returnees'.
+
 A committee is the community's face in Bahali: its organisation (of the community committee
 kind) is what cases name as their receiving committee, signs the gates towards the
 community, and scopes what its members see.
@@ -14,6 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bahali.cases.querysets import CaseRowQuerySet
+from bahali.casework.models import SupportStatus
 from bahali.communities.querysets import CommunityQuerySet
 from bahali.core.models import AuditedModel
 from bahali.organisations.models import OrganisationKind
@@ -181,3 +187,70 @@ class Dialogue(AuditedModel):
     @property
     def youth(self) -> int:
         return self.young_men + self.young_women
+
+
+class BenefitKind(models.TextChoices):
+    LIVELIHOOD_GRANT = "livelihood_grant", _("Livelihood grant for community members")
+    SKILLS_TRAINING = "skills_training", _("Skills training for community members")
+    INFRASTRUCTURE = "infrastructure", _("Community infrastructure")
+    COMMUNITY_SERVICE = "community_service", _("Community health or education service")
+    COHESION = "cohesion", _("Social cohesion activity")
+
+
+class CommunityBenefit(AuditedModel):
+    """Support given to the receiving community because a returnee is placed there, in PKR:
+    a livelihood grant for its members, training, a repaired school. Support for returnees
+    alone deepens resentment (IDDRS 4.30), so a programme's support is counted both ways.
+
+    It belongs to the case whose placement it accompanies (and is scoped through it) and
+    names the community it went to, kept even if the case is later placed elsewhere.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="community_benefits",
+    )
+    community = models.ForeignKey(
+        "geography.Community",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="benefits",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=BenefitKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    amount = models.DecimalField(_("amount (PKR)"), max_digits=12, decimal_places=2)
+    beneficiaries = models.PositiveIntegerField(_("community members reached"))
+    provided_on = models.DateField(_("date"))
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("providing organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SupportStatus.choices, default=SupportStatus.PLANNED
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = CaseRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community-benefit support")
+        verbose_name_plural = _("community-benefit support")
+        ordering = ["case", "-provided_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.amount} PKR"
+
+    def audit_label(self) -> str:
+        return f"case {self.case_id} · community benefit {self.pk} ({self.kind}, {self.status})"

@@ -9,19 +9,23 @@ nothing; each runs in one transaction with its audit events (``@service``).
 from __future__ import annotations
 
 import datetime
+import decimal
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.cases.models import Case, TransitionRequest
+from bahali.casework.models import SupportItem, SupportStatus
 from bahali.communities.models import (
+    BenefitKind,
     Committee,
     CommitteeMember,
+    CommunityBenefit,
     Dialogue,
     DialogueKind,
     MemberAge,
@@ -33,6 +37,7 @@ from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.programmes.models import Programme
 
 Actor = User | SystemActor
 MAX_TEXT = 10_000
@@ -342,3 +347,160 @@ def place_case(
     case.receiving_committee = committee.organisation
     case.save(update_fields=["receiving_community", "receiving_committee", "updated_at"])
     return case
+
+
+# --- support to the receiving community ---------------------------------------------
+
+MAX_AMOUNT = decimal.Decimal("1e10")
+MAX_BENEFICIARIES = 1_000_000
+
+
+@service
+def record_community_benefit(
+    *,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    description: str,
+    amount: decimal.Decimal,
+    beneficiaries: int,
+    provided_on: datetime.date,
+    organisation: Organisation,
+    status: str = SupportStatus.PLANNED,
+) -> CommunityBenefit:
+    """Record support for the community the case is placed in (a livelihood grant for its
+    members, training, a repaired well): it counts as support reaching community members.
+    Refused, with nothing written, before the case is placed in a community."""
+    policies.require(actor, "community_benefit.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    if case.receiving_community_id is None:
+        raise ValidationError(
+            _(
+                "The case is not placed in a community yet: support for the receiving "
+                "community follows a placement. Place the case first."
+            )
+        )
+    errors: dict[str, str] = {}
+    if kind not in BenefitKind.values:
+        errors["kind"] = _("Choose one of the listed options.")
+    if status not in SupportStatus.values:
+        errors["status"] = _("Choose one of the listed options.")
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = _("Say what the community receives.")
+    elif len(description) > 200:
+        errors["description"] = _("This is too long.")
+    if not isinstance(amount, decimal.Decimal) or not amount.is_finite() or amount <= 0:
+        errors["amount"] = _("Give an amount in rupees above zero.")
+    elif amount.as_tuple().exponent < -2 or amount >= MAX_AMOUNT:  # type: ignore[operator]
+        errors["amount"] = _("Give the amount in rupees and paisa, at most two decimals.")
+    if not isinstance(beneficiaries, int) or not 0 < beneficiaries <= MAX_BENEFICIARIES:
+        errors["beneficiaries"] = _("Give the number of community members reached (at least 1).")
+    if provided_on is None:
+        errors["provided_on"] = _("Give the date.")
+    elif status == SupportStatus.PAID and provided_on > local_today():
+        errors["provided_on"] = _("Support paid cannot be dated in the future.")
+    if organisation is None or not organisation.is_active:
+        errors["organisation"] = _("Choose an active organisation.")
+    raise_if_errors(errors)
+    benefit = CommunityBenefit(
+        case=case,
+        community_id=case.receiving_community_id,
+        kind=kind,
+        description=description,
+        amount=amount,
+        beneficiaries=beneficiaries,
+        provided_on=provided_on,
+        organisation=organisation,
+        status=status,
+        recorded_by=user_of(actor),
+    )
+    benefit.save()
+    return benefit
+
+
+@service
+def mark_benefit_paid(
+    *,
+    actor: Actor,
+    benefit: CommunityBenefit,
+    paid_on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> CommunityBenefit:
+    """Planned community-benefit support has been paid: it now counts in the shares."""
+    policies.require(actor, "community_benefit.write", benefit.case)
+    if not benefit.case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    paid_on = paid_on or local_today()
+    if paid_on > local_today():
+        raise ValidationError({"provided_on": _("The date cannot be in the future.")})
+    claim_version(benefit, expected_version)
+    benefit.refresh_from_db()
+    if benefit.status == SupportStatus.PAID:
+        raise Conflict(_("This support is already recorded as paid."))
+    benefit.status = SupportStatus.PAID
+    benefit.provided_on = paid_on
+    benefit.save(update_fields=["status", "provided_on", "updated_at"])
+    return benefit
+
+
+@dataclass(frozen=True)
+class SupportShare:
+    """Support paid under one programme, in PKR: to returnees (casework's support items)
+    and to community members (community-benefit support), with each one's share."""
+
+    programme: Programme
+    returnees: decimal.Decimal
+    community: decimal.Decimal
+    community_members: int
+
+    @property
+    def total(self) -> decimal.Decimal:
+        return self.returnees + self.community
+
+    def _share(self, part: decimal.Decimal) -> int | None:
+        if not self.total:
+            return None
+        return int((part * 100 / self.total).quantize(decimal.Decimal("1"), decimal.ROUND_HALF_UP))
+
+    @property
+    def returnee_share(self) -> int | None:
+        """Percent of the support paid that reached returnees (None when nothing was paid)."""
+        return self._share(self.returnees)
+
+    @property
+    def community_share(self) -> int | None:
+        """Percent of the support paid that reached community members."""
+        return None if self.total == 0 else 100 - (self.returnee_share or 0)
+
+
+def support_shares(programmes: Any) -> list[SupportShare]:
+    """The share of each programme's paid support reaching returnees and community members,
+    in two grouped queries whatever the number of cases."""
+    programmes = list(programmes)
+    ids = [programme.pk for programme in programmes]
+    returnees = dict(
+        SupportItem.objects.filter(case__programme__in=ids, status=SupportStatus.PAID)
+        .values("case__programme")
+        .annotate(total=Sum("amount"))
+        .values_list("case__programme", "total")
+    )
+    community = {
+        row["case__programme"]: row
+        for row in CommunityBenefit.objects.filter(
+            case__programme__in=ids, status=SupportStatus.PAID
+        )
+        .values("case__programme")
+        .annotate(total=Sum("amount"), reached=Sum("beneficiaries"))
+    }
+    zero = decimal.Decimal("0.00")
+    return [
+        SupportShare(
+            programme=programme,
+            returnees=decimal.Decimal(returnees.get(programme.pk) or zero),
+            community=decimal.Decimal(community.get(programme.pk, {}).get("total") or zero),
+            community_members=int(community.get(programme.pk, {}).get("reached") or 0),
+        )
+        for programme in programmes
+    ]

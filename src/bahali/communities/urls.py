@@ -37,4 +37,11 @@ urlpatterns = [
         name="discard_readiness",
     ),
     path("cases/<int:pk>/community/", views.case_community, name="case"),
+    path("cases/<int:pk>/community/benefits/", views.record_benefit, name="record_benefit"),
+    path(
+        "cases/<int:pk>/community/benefits/<int:benefit_pk>/paid/",
+        views.benefit_paid,
+        name="benefit_paid",
+    ),
+    path("programmes/<slug:code>/support-share/", views.support_share, name="support_share"),
 ]

@@ -5,11 +5,12 @@ tab where a case is placed. Thin: services decide, policies scope, out of reach 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +27,8 @@ from bahali.cases.models import Case
 from bahali.cases.views import case_context
 from bahali.communities import readiness, services
 from bahali.communities.forms import (
+    BenefitForm,
+    BenefitPaidForm,
     CommitteeForm,
     DialogueForm,
     MemberForm,
@@ -33,7 +36,13 @@ from bahali.communities.forms import (
     ReadinessStartForm,
 )
 from bahali.communities.lookups import RESOURCE, communities_visible_to, get_community_for_user
-from bahali.communities.models import Committee, CommitteeMember, Dialogue
+from bahali.communities.models import (
+    BenefitKind,
+    Committee,
+    CommitteeMember,
+    CommunityBenefit,
+    Dialogue,
+)
 from bahali.core.dates import format_day
 from bahali.core.forms import (
     apply_validation_error,
@@ -46,6 +55,8 @@ from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.geography.models import Community
 from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.programmes.lookups import get_programme_for_user
+from bahali.programmes.models import Programme
 from bahali.referrals.views import network_tabs
 
 DIALOGUES_SHOWN = 20
@@ -296,6 +307,17 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
                 request, _("The case is placed; the community's committee now takes part.")
             )
             return redirect("communities:case", pk=case.pk)
+    return _community_tab(request, case, form, candidates, latest_readiness)
+
+
+def _community_tab(
+    request: AuthedRequest,
+    case: Case,
+    form: PlacementForm | None,
+    candidates: list[Community],
+    latest_readiness: dict[int, Any],
+    benefit_form: BenefitForm | None = None,
+) -> HttpResponse:
     community = case.receiving_community
     committee = _committee(community) if community else None
     full = case_context(request, case, "community")
@@ -314,9 +336,118 @@ def case_community(request: AuthedRequest, pk: int) -> HttpResponse:
             ],
             "can_open_community": community is not None
             and policies.can(request.user, f"{RESOURCE}.read", community),
+            **_benefits_context(request, case, benefit_form),
         }
     )
     return render(request, "communities/case.html", full)
+
+
+# --- support to the receiving community ---------------------------------------------
+
+
+def _benefit_form(data: Any = None) -> BenefitForm:
+    return BenefitForm(
+        data,
+        initial={"provided_on": timezone.localdate(), "status": "planned"},
+        organisations=Organisation.objects.filter(is_active=True).order_by("name"),
+    )
+
+
+def _benefits_context(
+    request: AuthedRequest, case: Case, form: BenefitForm | None = None
+) -> dict[str, Any]:
+    """The community-benefit card of the case's Community tab, for those who may read it."""
+    if not policies.can(request.user, "community_benefit.read", case):
+        return {"can_see_benefits": False}
+    can_write = (
+        case.is_open
+        and case.receiving_community_id is not None
+        and policies.can(request.user, "community_benefit.write", case)
+    )
+    return {
+        "can_see_benefits": True,
+        "benefits": case.community_benefits.select_related("community", "organisation"),
+        "benefit_form": (form or _benefit_form()) if can_write else None,
+        "can_write_benefits": can_write,
+    }
+
+
+@login_required
+@require_POST
+@one_time_form
+def record_benefit(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, "community_benefit", "write")
+    form = _benefit_form(request.POST)
+    if form.is_valid():
+        try:
+            services.record_community_benefit(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The support for the community is recorded."))
+            return redirect("communities:case", pk=case.pk)
+    placed_in = [case.receiving_community] if case.receiving_community else []
+    return _community_tab(request, case, None, [], readiness.latest(placed_in), form)
+
+
+@login_required
+@require_POST
+def benefit_paid(request: AuthedRequest, pk: int, benefit_pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, "community_benefit", "write")
+    benefit = get_object_or_404(case.community_benefits.all(), pk=benefit_pk)
+    form = BenefitPaidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mark_benefit_paid(
+                actor=request.user, benefit=benefit, expected_version=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        except Conflict as conflict:
+            messages.error(request, str(conflict))
+        else:
+            messages.success(request, _("Marked as paid."))
+    else:
+        message_form_errors(request, form)
+    return redirect("communities:case", pk=case.pk)
+
+
+@login_required
+@require_GET
+def support_share(request: AuthedRequest, code: str) -> HttpResponse:
+    """One programme's support paid, to returnees and to community members, side by side."""
+    if not policies.can(request.user, "support_share.read"):
+        raise Http404
+    programme = get_programme_for_user(request.user, code)
+    share = services.support_shares([programme])[0]
+    by_kind = (
+        CommunityBenefit.objects.filter(case__programme=programme, status="paid")
+        .values("kind")
+        .annotate(total=Sum("amount"), reached=Sum("beneficiaries"))
+        .order_by("kind")
+    )
+    kinds = dict(BenefitKind.choices)
+    return render(
+        request,
+        "communities/support_share.html",
+        {
+            "programme": programme,
+            "share": share,
+            "by_kind": [{"label": kinds.get(row["kind"], row["kind"]), **row} for row in by_kind],
+        },
+    )
+
+
+def oversight_support_panel(user: Any) -> dict[str, Any] | None:
+    """The oversight body's home figure: each programme's support paid to returnees and to
+    community members (``core.figures``), in three queries."""
+    from bahali.accounts.roles import Role
+    from bahali.core.figures import holds_role
+
+    if not holds_role(user, Role.OVERSIGHT_MONITOR) or not policies.can(user, "support_share.read"):
+        return None
+    programmes = Programme.objects.order_by("code")
+    return {"shares": services.support_shares(programmes)}
 
 
 # --- readiness ----------------------------------------------------------------------

@@ -16,9 +16,10 @@ from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.pagination import Pagination, paginate
 from bahali.api.schemas import Error, Schema
+from bahali.cases.lookups import get_case_for_user
 from bahali.core.http import AuthedRequest
 from bahali.geography.models import District
-from bahali.intake import criteria, services
+from bahali.intake import criteria, services, women
 from bahali.intake.forms import ReferralFilter
 from bahali.intake.lookups import (
     get_handled_referral_for_user,
@@ -481,3 +482,27 @@ def intake_put_legal_basis(request: AuthedRequest, code: str, payload: IntakeLeg
         reports_to=payload.reports_to,
         expected_version=payload.version,
     )
+
+
+class IntakeWomenStaffOut(Schema):
+    applies: bool = Field(..., description="the programme's women-and-girls rule is on")
+    flagged: bool = Field(
+        ..., description="a role a woman should fill is not, though her organisations have one"
+    )
+    missing: list[str] = Field(..., description="the roles missing (case_worker, psychologist)")
+
+
+@router.get(
+    "/cases/{case_id}/women-staff",
+    response={200: IntakeWomenStaffOut, 404: Error},
+    summary="The women-and-girls rule on a case: a female case worker and psychologist",
+)
+def intake_case_women_staff(request: AuthedRequest, case_id: int) -> Any:
+    """The flag the case page shows, for those who read the case's team."""
+    case = get_case_for_user(request.user, case_id, "case_detail")
+    missing = women.gaps(case)
+    return {
+        "applies": case.participant.sex == "f" and women.rule_applies(case.programme_id),
+        "flagged": bool(missing),
+        "missing": [str(gap.role) for gap in missing],
+    }

@@ -53,6 +53,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "districts": programme.districts.all(),
             "can_see_aftercare": policies.can(request.user, "check_in.read"),
             "can_see_factors": policies.can(request.user, "aggregate_report.read"),
+            "can_see_support_share": policies.can(request.user, "support_share.read"),
         },
     )
 

@@ -20,9 +20,16 @@ class ReferralsConfig(AppConfig):
 
         timeline.register(referral_entries)
         work.register(work.Source("referral", _("Referrals to answer"), referrals_waiting))
-        tab = tabs.CaseTab("referrals", _("Referrals"), "referrals:case", "referral.read")
-        if tab.key not in {t.key for t in tabs.CASE_TABS}:
-            tabs.CASE_TABS.append(tab)
+        for tab in (
+            tabs.CaseTab("referrals", _("Referrals"), "referrals:case", "referral.read"),
+            tabs.CaseTab(
+                "family_support", _("Family support"), "referrals:family", "family_support.read"
+            ),
+        ):
+            if tab.key not in {t.key for t in tabs.CASE_TABS}:
+                tabs.CASE_TABS.append(tab)
+        policies.register_scope_paths("referrals.familysupportplan", case_reach("case__"))
+        policies.register_scope_paths("referrals.familyconsent", case_reach("member__case__"))
         policies.register_scope_paths(
             "referrals.referral",
             {

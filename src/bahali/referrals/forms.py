@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.core.forms import BootstrapForm
 from bahali.geography.models import District
-from bahali.organisations.models import Organisation
-from bahali.referrals.models import ServiceCategory
+from bahali.organisations.models import Organisation, OrganisationKind
+from bahali.referrals.models import ConsentMethod, ServiceCategory
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -75,3 +75,51 @@ class CompleteForm(BootstrapForm):
 
 class CancelForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- the family's support -----------------------------------------------------------
+
+
+class FamilyPlanForm(BootstrapForm):
+    which = forms.CharField(widget=forms.HiddenInput, initial="plan")
+    needs = forms.CharField(
+        label=_("The family's needs"),
+        help_text=_("What the family needs in its own right: income, care, safety, schooling."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    agreed_on = forms.DateField(label=_("Agreed with the family on"), widget=DATE_INPUT)
+    review_on = forms.DateField(label=_("Next review"), required=False, widget=DATE_INPUT)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RelativeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_relationship_display())
+
+
+class FamilyConsentForm(BootstrapForm):
+    which = forms.CharField(widget=forms.HiddenInput, initial="consent")
+    member = RelativeChoiceField(label=_("Relative"), queryset=None)
+    share_with = forms.ChoiceField(label=_("May be referred to"), choices=OrganisationKind.choices)
+    method = forms.ChoiceField(label=_("How it was given"), choices=ConsentMethod.choices)
+    given_on = forms.DateField(label=_("Given on"), widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+
+
+class FamilyReferralForm(BootstrapForm):
+    which = forms.CharField(widget=forms.HiddenInput, initial="refer")
+    member = RelativeChoiceField(label=_("Relative"), queryset=None)
+    service = ServiceChoiceField(label=_("Service"), queryset=None)
+    need = forms.CharField(
+        label=_("What is asked"),
+        help_text=_("The provider reads this, the relationship and the participant's code."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, members: Any, services: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]

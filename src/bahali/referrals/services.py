@@ -19,13 +19,17 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.accounts.models import Membership, User
 from bahali.cases.models import Case
+from bahali.casework.models import FamilyMember, Session, SessionFormat
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, raise_if_errors, user_of
-from bahali.core.versioning import Conflict, claim_version
+from bahali.core.versioning import Conflict, Stale, claim_version
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.referrals.models import (
     OPEN_REFERRAL_STATUSES,
+    ConsentMethod,
+    FamilyConsent,
+    FamilySupportPlan,
     Referral,
     ReferralStatus,
     Service,
@@ -125,9 +129,28 @@ def consented_kinds(participant: Any) -> set[str]:
     return set(consents.values_list("share_with", flat=True))
 
 
-def consent_missing(case: Case, service_item: Service) -> str:
-    """Why the case cannot be referred to this service for want of consent, or ``""``."""
+def relative_consented_kinds(member: FamilyMember) -> set[str]:
+    """The organisation kinds a relative currently consents to being referred to."""
+    return set(
+        FamilyConsent.objects.filter(member=member, withdrawn_on__isnull=True).values_list(
+            "share_with", flat=True
+        )
+    )
+
+
+def consent_missing(
+    case: Case, service_item: Service, family_member: FamilyMember | None = None
+) -> str:
+    """Why the case (or the relative named) cannot be referred to this service for want of
+    consent, or ``""``. A relative's own consent decides for them, never the participant's."""
     kind = service_item.provider.kind
+    if family_member is not None:
+        if kind in relative_consented_kinds(family_member):
+            return ""
+        return _(
+            "No referral without consent: this relative has not consented to being referred "
+            "to a %(kind)s. Record their own consent on the Family support tab first."
+        ) % {"kind": OrganisationKind(kind).label}
     if has_consent(case.participant, ConsentPurpose.SHARING, kind):
         return ""
     label = OrganisationKind(kind).label
@@ -150,22 +173,32 @@ def refer(
     service_item: Service,
     need: str,
     sent_on: datetime.date | None = None,
+    family_member: FamilyMember | None = None,
 ) -> Referral:
-    """Send a referral to a service. Refused, with nothing written, without the participant's
-    consent to share with the provider's kind of organisation, to an inactive service, to a
-    service outside the case's district, or while a referral to it is still open."""
+    """Send a referral to a service, for the participant or (``family_member``) for one of
+    their relatives. Refused, with nothing written, without the consent of the person
+    referred to share with the provider's kind of organisation, to an inactive service, to a
+    service outside the case's district, or while a referral of the same person to it is
+    still open."""
     policies.require(actor, "referral.write", case)
     errors: dict[str, str] = {}
     if not case.is_open:
         raise ValidationError(_("This case is closed: its record can no longer change."))
-    if service_item is None or not service_item.is_active:
+    if family_member is not None and family_member.case_id != case.pk:
+        errors["family_member"] = _("Choose a relative of this participant.")
+    elif service_item is None or not service_item.is_active:
         errors["service"] = _("This service is not taking referrals.")
     elif not service_item.districts.filter(pk=case.district_id).exists():
         errors["service"] = _("This service does not work in the case's district.")
-    elif case.referrals.filter(service=service_item, status__in=OPEN_REFERRAL_STATUSES).exists():
-        errors["service"] = _("A referral to this service is already open for this case.")
+    elif case.referrals.filter(
+        service=service_item, family_member=family_member, status__in=OPEN_REFERRAL_STATUSES
+    ).exists():
+        if family_member is None:
+            errors["service"] = _("A referral to this service is already open for this case.")
+        else:
+            errors["service"] = _("A referral of this relative to this service is already open.")
     else:
-        refusal = consent_missing(case, service_item)
+        refusal = consent_missing(case, service_item, family_member)
         if refusal:
             errors["service"] = refusal
     need = _text(errors, "need", need)
@@ -175,6 +208,7 @@ def refer(
     raise_if_errors(errors)
     referral = Referral(
         case=case,
+        family_member=family_member,
         service=service_item,
         provider=service_item.provider,
         need=need,
@@ -297,10 +331,127 @@ def received_by(user: User) -> Any:
     return (
         Referral.objects.visible_to(user)
         .filter(provider__in=provider_organisations(user))
-        .select_related("case__participant", "service", "provider")
+        .select_related("case__participant", "service", "provider", "family_member")
     )
 
 
 def waiting_for(user: User) -> Any:
     """Referrals sent to one of the user's organisations that wait for its answer."""
     return received_by(user).filter(status=ReferralStatus.SENT).order_by("sent_on", "pk")
+
+
+# --- the family's support -----------------------------------------------------------
+
+
+@service
+def save_family_plan(
+    *,
+    actor: Actor,
+    case: Case,
+    needs: str,
+    agreed_on: datetime.date | None = None,
+    review_on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> FamilySupportPlan:
+    """Agree the family's support plan with them, or revise it (version-checked: a plan
+    changed by someone else since the form was opened is refused, not overwritten)."""
+    policies.require(actor, "family_support.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    errors: dict[str, str] = {}
+    needs = _text(errors, "needs", needs)
+    agreed_on = agreed_on or local_today()
+    if agreed_on > local_today():
+        errors["agreed_on"] = _("The date cannot be in the future.")
+    if review_on is not None and review_on < agreed_on:
+        errors["review_on"] = _("The review cannot come before the plan was agreed.")
+    raise_if_errors(errors)
+    plan = FamilySupportPlan.objects.filter(case=case).first()
+    if plan is None:
+        if expected_version not in (None, 0):
+            raise Stale
+        plan = FamilySupportPlan(
+            case=case,
+            needs=needs,
+            agreed_on=agreed_on,
+            review_on=review_on,
+            recorded_by=user_of(actor),
+        )
+        plan.save()
+        return plan
+    claim_version(plan, expected_version)
+    plan.refresh_from_db()
+    plan.needs = needs
+    plan.agreed_on = agreed_on
+    plan.review_on = review_on
+    plan.recorded_by = user_of(actor)
+    plan.save(update_fields=["needs", "agreed_on", "review_on", "recorded_by", "updated_at"])
+    return plan
+
+
+@service
+def record_family_consent(
+    *,
+    actor: Actor,
+    member: FamilyMember,
+    share_with: str,
+    method: str,
+    given_on: datetime.date | None = None,
+) -> FamilyConsent:
+    """Record a relative's own consent to being referred to one kind of organisation."""
+    case = member.case
+    policies.require(actor, "family_support.write", case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed: its record can no longer change."))
+    errors: dict[str, str] = {}
+    if share_with not in OrganisationKind.values:
+        errors["share_with"] = _("Choose one of the listed options.")
+    elif FamilyConsent.objects.filter(
+        member=member, share_with=share_with, withdrawn_on__isnull=True
+    ).exists():
+        errors["share_with"] = _("This relative's consent to this kind is on record already.")
+    if method not in ConsentMethod.values:
+        errors["method"] = _("Choose one of the listed options.")
+    given_on = given_on or local_today()
+    if given_on > local_today():
+        errors["given_on"] = _("The date cannot be in the future.")
+    raise_if_errors(errors)
+    consent = FamilyConsent(
+        member=member,
+        share_with=share_with,
+        method=method,
+        given_on=given_on,
+        recorded_by=user_of(actor),
+    )
+    consent.save()
+    return consent
+
+
+@service
+def withdraw_family_consent(*, actor: Actor, consent: FamilyConsent) -> FamilyConsent:
+    """The relative withdraws their consent: no new referral of them to that kind; open
+    ones stay for the team to withdraw."""
+    policies.require(actor, "family_support.write", consent.member.case)
+    consent.refresh_from_db(from_queryset=FamilyConsent.objects.select_for_update())
+    if consent.withdrawn_on is not None:
+        raise Conflict(_("This consent is withdrawn already."))
+    consent.withdrawn_on = local_today()
+    consent.save(update_fields=["withdrawn_on", "updated_at"])
+    return consent
+
+
+def family_sessions(case: Case) -> Any:
+    """The family sessions the case's relatives attended (recorded on casework's Sessions)."""
+    return (
+        Session.objects.filter(attendances__case=case, format=SessionFormat.FAMILY)
+        .select_related("facilitator")
+        .prefetch_related("family_attendees")
+        .order_by("-held_on", "-pk")
+    )
+
+
+def family_referrals(case: Case) -> Any:
+    """Services for the case's relatives: referrals addressed to one of them."""
+    return case.referrals.filter(family_member__isnull=False).select_related(
+        "service", "provider", "family_member"
+    )

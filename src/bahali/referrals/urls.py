@@ -12,4 +12,10 @@ urlpatterns = [
     path("referrals/<int:referral_pk>/complete/", views.complete, name="complete"),
     path("cases/<int:pk>/referrals/", views.case_referrals, name="case"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/withdraw/", views.cancel, name="cancel"),
+    path("cases/<int:pk>/family-support/", views.family_support, name="family"),
+    path(
+        "cases/<int:pk>/family-support/consents/<int:consent_pk>/withdraw/",
+        views.withdraw_family_consent,
+        name="withdraw_family_consent",
+    ),
 ]

@@ -18,21 +18,29 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bahali.accounts import policies
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.views import case_context
-from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
+from bahali.core.forms import (
+    apply_validation_error,
+    message_form_errors,
+    message_refusal,
+    show_conflict,
+)
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
-from bahali.core.versioning import Conflict
+from bahali.core.versioning import Conflict, Stale
 from bahali.referrals import services
 from bahali.referrals.filters import ServiceFilter
 from bahali.referrals.forms import (
     AnswerForm,
     CancelForm,
     CompleteForm,
+    FamilyConsentForm,
+    FamilyPlanForm,
+    FamilyReferralForm,
     ReferralForm,
     ServiceForm,
 )
 from bahali.referrals.lookups import get_received_referral_for_user
-from bahali.referrals.models import ReferralStatus, Service
+from bahali.referrals.models import FamilyConsent, FamilySupportPlan, ReferralStatus, Service
 
 PER_PAGE = 25
 
@@ -138,7 +146,9 @@ def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The referral is sent."))
             return redirect("referrals:case", pk=case.pk)
-    referrals = case.referrals.select_related("service", "provider", "sent_by", "responded_by")
+    referrals = case.referrals.select_related(
+        "service", "provider", "sent_by", "responded_by", "family_member"
+    )
     kinds = services.consented_kinds(case.participant) if can_write else set()
     service_consents = [(item, item.provider.kind in kinds) for item in available]
     full = case_context(request, case, "referrals")
@@ -255,3 +265,147 @@ def complete(request: AuthedRequest, referral_pk: int) -> HttpResponse:
     else:
         message_form_errors(request, form)
     return redirect("referrals:inbox")
+
+
+# --- the family's support -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def family_support(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The family as a beneficiary: its support plan, its sessions, the services its
+    members receive, and each relative's own consent to being referred."""
+    verb = "write" if request.method == "POST" else "read"
+    case = get_case_for_user(request.user, pk, "family_support", verb)
+    can_write = case.is_open and policies.can(request.user, "family_support.write", case)
+    can_refer = can_write and policies.can(request.user, "referral.write", case)
+    plan = FamilySupportPlan.objects.filter(case=case).select_related("recorded_by").first()
+    members = case.family.order_by("pk")
+    available = (
+        Service.objects.visible_to(request.user)
+        .active()
+        .filter(districts=case.district)
+        .select_related("provider")
+        .order_by("category", "name")
+    )
+    posted = request.POST.get("which") if request.method == "POST" else None
+    plan_form = consent_form = refer_form = None
+    if can_write:
+        plan_form = FamilyPlanForm(
+            request.POST if posted == "plan" else None,
+            initial={
+                "needs": plan.needs if plan else "",
+                "agreed_on": plan.agreed_on if plan else timezone.localdate(),
+                "review_on": plan.review_on if plan else None,
+                "version": plan.version if plan else 0,
+            },
+        )
+        consent_form = FamilyConsentForm(
+            request.POST if posted == "consent" else None,
+            members=members,
+            initial={"given_on": timezone.localdate()},
+        )
+    if can_refer:
+        refer_form = FamilyReferralForm(
+            request.POST if posted == "refer" else None, members=members, services=available
+        )
+    if request.method == "POST":
+        done = _family_post(request, case, posted, plan_form, consent_form, refer_form)
+        if done:
+            messages.success(request, done)
+            return redirect("referrals:family", pk=case.pk)
+    consents = FamilyConsent.objects.filter(member__case=case).order_by("member", "-given_on")
+    current: dict[int, list[FamilyConsent]] = {}
+    for consent in consents:
+        if consent.withdrawn_on is None:
+            current.setdefault(consent.member_id, []).append(consent)
+    full = case_context(request, case, "family_support")
+    full.update(
+        {
+            "plan": plan,
+            "members": [(member, current.get(member.pk, [])) for member in members],
+            "sessions": services.family_sessions(case),
+            "family_referrals": services.family_referrals(case),
+            "plan_form": plan_form,
+            "consent_form": consent_form,
+            "refer_form": refer_form,
+            "can_write": can_write,
+        }
+    )
+    return render(request, "referrals/family.html", full)
+
+
+def _family_post(
+    request: AuthedRequest,
+    case: Any,
+    posted: str | None,
+    plan_form: FamilyPlanForm | None,
+    consent_form: FamilyConsentForm | None,
+    refer_form: FamilyReferralForm | None,
+) -> str:
+    """Apply the form that was sent; the success message, or "" with the errors on it."""
+    if posted == "plan" and plan_form is not None and plan_form.is_valid():
+        data = plan_form.cleaned_data
+        try:
+            services.save_family_plan(
+                actor=request.user,
+                case=case,
+                needs=data["needs"],
+                agreed_on=data["agreed_on"],
+                review_on=data["review_on"],
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            apply_validation_error(plan_form, error)
+        except Stale as stale:
+            show_conflict(plan_form, stale)
+        else:
+            return str(_("The family's support plan is saved."))
+    elif posted == "consent" and consent_form is not None and consent_form.is_valid():
+        try:
+            data = consent_form.cleaned_data
+            services.record_family_consent(
+                actor=request.user,
+                member=data["member"],
+                share_with=data["share_with"],
+                method=data["method"],
+                given_on=data["given_on"],
+            )
+        except ValidationError as error:
+            apply_validation_error(consent_form, error)
+        else:
+            return str(_("The relative's consent is recorded."))
+    elif posted == "refer" and refer_form is not None and refer_form.is_valid():
+        data = refer_form.cleaned_data
+        try:
+            services.refer(
+                actor=request.user,
+                case=case,
+                service_item=data["service"],
+                need=data["need"],
+                family_member=data["member"],
+            )
+        except ValidationError as error:
+            apply_validation_error(refer_form, error)
+        else:
+            return str(_("The referral is sent."))
+    elif posted not in {"plan", "consent", "refer"} or (posted == "refer" and refer_form is None):
+        raise Http404
+    return ""
+
+
+@login_required
+@require_POST
+def withdraw_family_consent(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, "family_support", "write")
+    consent = get_object_or_404(FamilyConsent.objects.filter(member__case=case), pk=consent_pk)
+    try:
+        services.withdraw_family_consent(actor=request.user, consent=consent)
+    except ValidationError as error:
+        message_refusal(request, error)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, _("The relative's consent is withdrawn."))
+    return redirect("referrals:family", pk=case.pk)

@@ -377,7 +377,14 @@ def test_legal_basis_is_recorded_by_the_programmes_configurers(world):
         )
 
 
-def test_a_woman_is_flagged_without_a_female_case_worker_where_one_exists(world):
+def _api_get(client, user, url):
+    from bahali.accounts import services as accounts
+
+    token = accounts.issue_api_token(actor=user, name="test").secret
+    return client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_a_woman_is_flagged_without_a_female_case_worker_where_one_exists(world, client):
     from bahali.intake import women
     from bahali.registry.models import Consent, ConsentPurpose
     from bahali.testing import make_member
@@ -413,6 +420,13 @@ def test_a_woman_is_flagged_without_a_female_case_worker_where_one_exists(world)
     female_worker = make_member(Role.CASE_WORKER, organisation=world.centre)
     services.record_staff_sex(actor=SYSTEM, user=female_worker, sex="f")
     assert [g.role for g in women.gaps(case)] == [Role.CASE_WORKER]
+    # the case API says the same, to those who read the team; 404 to the analyst
+    answer = _api_get(client, world.case_worker, f"/api/v1/cases/{case.pk}/women-staff")
+    assert answer.status_code == 200
+    assert answer.json() == {"applies": True, "flagged": True, "missing": ["case_worker"]}
+    assert (
+        _api_get(client, world.analyst, f"/api/v1/cases/{case.pk}/women-staff").status_code == 404
+    )
     alerts = women.case_alerts(world.case_worker, case)
     assert alerts and alerts[0].key == "women-staff"
     assert women.case_alerts(world.analyst, case) == []
@@ -426,6 +440,8 @@ def test_a_woman_is_flagged_without_a_female_case_worker_where_one_exists(world)
         actor=world.manager, programme=world.programmes["prison"], applies=False
     )
     assert not women.rule_applies(world.programmes["prison"].pk)
+    answer = _api_get(client, world.case_worker, f"/api/v1/cases/{case.pk}/women-staff")
+    assert answer.json() == {"applies": False, "flagged": False, "missing": []}
     with pytest.raises(PermissionDenied):
         services.record_staff_sex(actor=world.case_worker, user=female_worker, sex="m")
     with pytest.raises(PermissionDenied):  # another organisation's staff
