@@ -60,7 +60,9 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI runs two passes at once on two cores, and a wait that passes costs
+    # nothing more for being long; only a page that never comes waits it out.
+    page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.console_errors = errors

@@ -85,7 +85,7 @@ def test_every_page_fits_phone_and_laptop_for_every_account(browser, live_server
             base_url=live_server.url, viewport={"width": WIDTHS[-1], "height": 800}
         )
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
         _sign_in(page, username)
         urls, tabs = _pages_of(page)
         opened[username] = len(urls) + len(tabs)
