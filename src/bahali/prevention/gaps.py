@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from bahali.cases.models import Case
 from bahali.core.services import local_today
 from bahali.geography.models import District
+from bahali.prevention import surveys
 from bahali.prevention.models import (
     REACH_FIELDS,
     Activity,
@@ -35,6 +36,7 @@ from bahali.prevention.models import (
     Initiative,
     InitiativeStatus,
     InitiativeType,
+    SurveyRound,
 )
 from bahali.prevention.services import CLIFF_DAYS, FundingStatus, GrantRow, funding_status
 
@@ -116,7 +118,13 @@ class DistrictGap:
     receiving_communities: int | None = None  # communities receiving returnees
     uncovered_communities: int | None = None  # ... with no active initiative
     drivers: list[Driver] = field(default_factory=list)
+    trust: list[surveys.TrendPoint] = field(default_factory=list)  # by half-year, suppressed
     flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def latest_trust(self) -> float | None:
+        shown = [p.result.trust for p in self.trust if p.result.trust is not None]
+        return shown[-1] if shown else None
 
     @property
     def score(self) -> tuple[int, Decimal]:
@@ -147,10 +155,12 @@ def analyse(
     districts: Any,
     indicator: Indicator | None = None,
     *,
-    minimum: int = MINIMUM,
+    minimum: int | None = None,
     today: datetime.date | None = None,
 ) -> GapAnalysis:
-    """The gap analysis of ``districts`` (a queryset), need measured by ``indicator``."""
+    """The gap analysis of ``districts`` (a queryset), need measured by ``indicator``;
+    ``minimum``: the smallest group shown (``BAHALI_SMALL_CELL`` when not given)."""
+    minimum = surveys.minimum() if minimum is None else minimum
     today = today or local_today()
     rows = {d.pk: DistrictGap(district=d) for d in districts.select_related("province")}
     ids = list(rows)
@@ -296,6 +306,16 @@ def analyse(
         answered = any(gap.kinds.get(k) for k in kinds)
         gap.drivers.append(Driver(factor, label, cases, part, [labels[k] for k in kinds], answered))
 
+    # trust over time: the survey rounds' running sums, combined per district and half-year
+    for district_id, points in surveys.trends(
+        SurveyRound.objects.filter(district_id__in=ids, respondents__gt=0).values(
+            "district_id", "ends_on", "respondents", "tallies"
+        ),
+        "district_id",
+        minimum,
+    ).items():
+        rows[district_id].trust = points
+
     for gap in rows.values():
         _flag(gap, minimum)
         if gap.population:
@@ -369,6 +389,24 @@ def _flag(gap: DistrictGap, minimum: int) -> None:
                     gap.uncovered_communities,
                 )
                 % {"n": gap.uncovered_communities},
+            )
+        )
+    fall = surveys.trust_fall(gap.trust)
+    if fall is not None:
+        before, after = fall
+        flags.append(
+            Flag(
+                "trust",
+                _(
+                    "Trust falling: from %(before)s to %(after)s of 100 between %(then)s "
+                    "and %(now)s."
+                )
+                % {
+                    "before": before.result.trust,
+                    "after": after.result.trust,
+                    "then": before.period,
+                    "now": after.period,
+                },
             )
         )
     for driver in gap.drivers:
