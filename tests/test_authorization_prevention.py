@@ -19,7 +19,10 @@ from bahali.accounts.roles import Role
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.prevention import services
-from bahali.prevention.models import Grant, Indicator, Initiative
+from bahali.assessments import services as assessments
+from bahali.assessments.models import Instrument
+from bahali.geography import services as geography
+from bahali.prevention.models import Grant, Indicator, Initiative, SurveyRound
 from bahali.testing import PathwayWorld
 from tests.authorization import api, call, each_role, module_world, page
 
@@ -33,6 +36,7 @@ EDITORS = {Role.TRAINER, Role.MENTOR, Role.PROGRAMME_MANAGER}  # the CSO's staff
 COORDINATORS = {Role.PROGRAMME_MANAGER}
 AGGREGATES = EVERYONE - {Role.SECURITY_LIAISON}
 COUNSELLORS = TEAM
+SURVEY_READERS = EVERYONE - {Role.SECURITY_LIAISON}
 
 
 @dataclass
@@ -42,6 +46,7 @@ class PreventionWorld:
     grant: Grant
     swat: District
     indicator: Indicator
+    survey_round: SurveyRound
 
 
 def _world() -> PreventionWorld:
@@ -68,7 +73,34 @@ def _world() -> PreventionWorld:
     indicator = services.define_indicator(
         actor=SYSTEM, code="returnees", name="Returnees", higher_is_need=True
     )
-    return PreventionWorld(world, initiative, grant, swat, indicator)
+    assessments.load_builtin_instruments(actor=SYSTEM)
+    tehsil = geography.add_tehsil(actor=SYSTEM, district=swat, name="Matta")
+    community = geography.add_community(actor=SYSTEM, tehsil=tehsil, name="Shawar")
+    survey_round = services.plan_survey_round(
+        actor=SYSTEM,
+        organisation=world.cso,
+        community=community,
+        instrument_version=Instrument.objects.get(code="trust_stigma").current_version(),
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2026, 2, 1),
+    )
+    return PreventionWorld(world, initiative, grant, swat, indicator, survey_round)
+
+
+SURVEY_ANSWERS = {
+    "group": "women",
+    **{
+        f"i_{name}": "agree"
+        for name in (
+            "programme_fair",
+            "programme_safe",
+            "government_listens",
+            "initiative_helps",
+            "avoid_returnees",
+            "no_work",
+        )
+    },
+}
 
 
 def _initiative_data(w: PreventionWorld) -> dict:
@@ -191,6 +223,52 @@ PAGES = [
             "advice": "Talk with him about what he watches",
             "referral": "none",
         },
+    ),
+    page("prevention:surveys", "get", lambda w: "/prevention/surveys/", SURVEY_READERS, 200),
+    page("prevention:plan_survey", "get", lambda w: "/prevention/surveys/new/", WRITERS, 200),
+    page(
+        "prevention:plan_survey",
+        "post",
+        lambda w: "/prevention/surveys/new/",
+        WRITERS,
+        302,
+        data=lambda w: {
+            "community": w.survey_round.community_id,
+            "instrument_version": w.survey_round.instrument_version_id,
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-03-31",
+            "planned_sample": 120,
+        },
+    ),
+    page(
+        "prevention:survey",
+        "get",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/",
+        SURVEY_READERS,
+        200,
+    ),
+    page(
+        "prevention:survey_respond",
+        "get",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/respond/",
+        EDITORS,
+        200,
+    ),
+    page(
+        "prevention:survey_respond",
+        "post",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/respond/",
+        EDITORS,
+        302,
+        data=SURVEY_ANSWERS,
+    ),
+    page(
+        "prevention:close_survey",
+        "post",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/close/",
+        EDITORS,
+        302,
+        data={"version": 1},
     ),
 ]
 API = [
