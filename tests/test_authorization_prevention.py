@@ -16,12 +16,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bahali.accounts.roles import Role
-from bahali.core.context import SYSTEM
-from bahali.geography.models import District
-from bahali.prevention import services
 from bahali.assessments import services as assessments
 from bahali.assessments.models import Instrument
+from bahali.core.context import SYSTEM
 from bahali.geography import services as geography
+from bahali.geography.models import District
+from bahali.prevention import services
 from bahali.prevention.models import Grant, Indicator, Initiative, SurveyRound
 from bahali.testing import PathwayWorld
 from tests.authorization import api, call, each_role, module_world, page

@@ -246,7 +246,7 @@ def test_groups_under_the_minimum_show_nothing(signed_in):
     assert shown.respondents is None and shown.scores == {} and shown.trust is None
     client = signed_in(world.analyst)
     page = client.get(f"/prevention/surveys/{survey_round.pk}/").content.decode()
-    assert "data-testid=\"score-" not in page and "data-testid=\"suppressed\"" in page
+    assert 'data-testid="score-' not in page and 'data-testid="suppressed"' in page
     # five women and two men: the round and the women shown, the men not
     _respond(survey_round, 1, "agree", group="women")
     _respond(survey_round, 2, "strongly_disagree", group="men")
