@@ -34,6 +34,7 @@ from bahali.prevention.models import (
     REACH_FIELDS,
     STATE_KINDS,
     Activity,
+    ActivityDay,
     ActivityKind,
     AdviceContact,
     CallerKind,
@@ -380,7 +381,21 @@ def record_activity(
         **counts,
     )
     activity.save()
+    _add_to_day(activity)
     return activity
+
+
+def _add_to_day(activity: Activity) -> None:
+    """Add the activity to its district's day (``ActivityDay``), the row locked so
+    activities recorded at once are all counted."""
+    day, _created = ActivityDay.objects.select_for_update().get_or_create(
+        district_id=activity.district_id, held_on=activity.held_on
+    )
+    day.activities += 1
+    day.reach += activity.reach
+    for field in REACH_FIELDS:
+        setattr(day, field, getattr(day, field) + getattr(activity, field))
+    day.save(update_fields=["activities", "reach", *REACH_FIELDS, "updated_at"])
 
 
 # --- the family advice line ------------------------------------------------------------

@@ -21,7 +21,7 @@ from bahali.core.versioning import Stale
 from bahali.geography import services as geography
 from bahali.geography.models import District
 from bahali.prevention import services
-from bahali.prevention.models import Initiative, SurveyResponse, SurveyRound
+from bahali.prevention.models import ActivityDay, Initiative, SurveyResponse, SurveyRound
 from bahali.testing import TEST_PASSWORD, PathwayWorld, race, winners
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shipped_geography")]
@@ -158,6 +158,33 @@ def test_two_edits_over_the_api_one_wins_the_other_gets_a_conflict(world, live_s
     assert sorted(status for status, _body in answers) == [200, 409], answers
     won = next(body for status, body in answers if status == 200)
     assert Initiative.objects.get(pk=initiative.pk).name == won["name"]
+
+
+def test_activities_recorded_at_once_on_one_day_are_each_in_the_districts_day(world):
+    initiative = _initiative(world)
+    swat = District.objects.get(code="SWT")
+    day = datetime.date(2026, 3, 1)
+
+    def record(n: int):
+        return lambda: services.record_activity(
+            actor=world.trainer,
+            initiative=Initiative.objects.get(pk=initiative.pk),
+            held_on=day,
+            kind="session",
+            channel="in_person",
+            district=swat,
+            reach={"female_youth": n, "male_30_plus": 1},
+        )
+
+    outcomes = race(record(1), record(2), record(3), record(4))
+    assert len(winners(outcomes)) == 4, outcomes
+    rollup = ActivityDay.objects.get(district=swat, held_on=day)
+    assert (rollup.activities, rollup.female_youth, rollup.male_30_plus, rollup.reach) == (
+        4,
+        10,
+        4,
+        14,
+    )
 
 
 def test_survey_responses_entered_at_once_are_each_counted(world):
