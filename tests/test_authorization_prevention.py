@@ -325,7 +325,7 @@ API = [
     ),
     api("api:prevention_gaps", "get", lambda w: "/api/v1/prevention/gaps", AGGREGATES, 200),
     api(
-        "api:get_initiative",
+        "api:update_initiative",
         "put",
         lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}",
         EDITORS,
@@ -355,7 +355,7 @@ API = [
         data={"amount": 1000, "paid_on": "2025-02-01"},
     ),
     api(
-        "api:add_initiative_activity",
+        "api:initiative_activities",
         "get",
         lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/activities",
         READERS,
@@ -370,7 +370,7 @@ API = [
         200,
     ),
     api(
-        "api:list_district_values",
+        "api:set_district_value",
         "post",
         lambda w: "/api/v1/prevention/district-values",
         COORDINATORS,
@@ -392,7 +392,7 @@ API = [
         200,
     ),
     api(
-        "api:list_advice_contacts",
+        "api:log_advice_contact",
         "post",
         lambda w: "/api/v1/prevention/advice-line/contacts",
         COUNSELLORS,
@@ -412,7 +412,7 @@ API = [
         200,
     ),
     api(
-        "api:list_survey_rounds",
+        "api:plan_survey_round",
         "post",
         lambda w: "/api/v1/prevention/surveys",
         WRITERS,

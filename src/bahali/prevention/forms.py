@@ -308,7 +308,9 @@ class SurveyRoundForm(BootstrapForm):
         label=_("Run by"), queryset=Organisation.objects.none(), required=False
     )
     community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
-    instrument_version = forms.ModelChoiceField(label=_("Questionnaire"), queryset=None)
+    instrument_version: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Questionnaire"), queryset=None
+    )
     starts_on = forms.DateField(label=_("From"), widget=DATE)
     ends_on = forms.DateField(label=_("To"), widget=DATE)
     planned_sample = forms.IntegerField(

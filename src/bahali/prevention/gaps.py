@@ -276,14 +276,13 @@ def analyse(
     # an active initiative naming no community covers its whole district: the districts
     # with more active initiatives than initiatives naming communities (few: a semi-join)
     naming = Initiative.communities.through.objects.values("initiative_id")
-    local = Counter(
-        dict(
-            through.objects.filter(district_id__in=ids, initiative__in=active.filter(pk__in=naming))
-            .values("district_id")
-            .annotate(n=Count("initiative_id"))
-            .values_list("district_id", "n")
-        )
-    )
+    local: Counter[int] = Counter()
+    for row in (
+        through.objects.filter(district_id__in=ids, initiative__in=active.filter(pk__in=naming))
+        .values("district_id")
+        .annotate(n=Count("initiative_id"))
+    ):
+        local[row["district_id"]] = row["n"]
     wide = {d for d, gap in rows.items() if gap.initiatives > local[d]}
     covered = set(
         Initiative.communities.through.objects.filter(

@@ -155,9 +155,9 @@ def trends(
     ``respondents`` and ``tallies`` (dicts or objects)."""
     grouped: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for row in rounds:
-        get = row.get if isinstance(row, dict) else lambda name, r=row: getattr(r, name)
-        grouped[get(key)][half_year(get("ends_on"))].append(
-            (get("respondents"), get("tallies") or {})
+        fields: dict[str, Any] = row if isinstance(row, dict) else vars(row)
+        grouped[fields[key]][half_year(fields["ends_on"])].append(
+            (fields["respondents"], fields["tallies"] or {})
         )
     found = {}
     for owner, periods in grouped.items():
