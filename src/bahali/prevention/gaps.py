@@ -194,8 +194,12 @@ def analyse(
         Q(ends_on__isnull=True) | Q(ends_on__gte=today)
     )
     through = Initiative.districts.through
+    # the same condition through a link's initiative: a join, not a second scan of it
+    linked_active = Q(
+        initiative__status=InitiativeStatus.ACTIVE, initiative__starts_on__lte=today
+    ) & (Q(initiative__ends_on__isnull=True) | Q(initiative__ends_on__gte=today))
     for row in (
-        through.objects.filter(district_id__in=ids, initiative__in=active)
+        through.objects.filter(linked_active, district_id__in=ids)
         .values("district_id", "initiative__kind")
         .annotate(
             n=Count("initiative_id"),
@@ -215,7 +219,7 @@ def analyse(
     spread: Counter[int] = Counter()
     ends: dict[int, datetime.date | None] = {}
     for initiative_id, district_id, ends_on in (
-        through.objects.filter(initiative__in=active)
+        through.objects.filter(linked_active)
         .filter(Exists(live))
         .values_list("initiative_id", "district_id", "initiative__ends_on")
     ):
@@ -225,7 +229,7 @@ def analyse(
             ends[initiative_id] = ends_on
     grants: dict[int, list[GrantRow]] = defaultdict(list)
     for g in (
-        Grant.objects.filter(initiative__in=active, ends_on__gte=today)
+        Grant.objects.filter(linked_active, ends_on__gte=today)
         .annotate(paid=Sum("disbursements__amount"))
         .values_list("initiative_id", "starts_on", "ends_on", "amount", "paid")
     ):
