@@ -8,7 +8,8 @@ disbursement) and 1,000,000 activities over two years, with population and retur
 every district and the factor counts of 200,000 cases (``DriverCount``: what
 ``services.refresh_driver_counts`` keeps from the cases' factors assessments, so the
 analysis never opens a sealed answer and reads ten rows per district whatever the number of
-cases). Seeded with ``INSERT … SELECT generate_series`` straight into a throw-away database
+cases), and the districts' days of activities (``ActivityDay``, what ``record_activity``
+keeps: a year's reach is summed from at most 366 rows per district). Seeded with ``INSERT … SELECT generate_series`` straight into a throw-away database
 (``test_bahali_bench_gaps`` or ``$BENCH_GAPS_DB``; never the one pytest uses): the audit
 trail is not what is measured. Then ``gaps.analyse`` runs for all districts (and for one
 province) 20 times; prints p50/p95/max in milliseconds and the number of SQL queries, which
@@ -112,6 +113,16 @@ def seed(initiatives: int, activities: int, cases: int = 200_000) -> None:
                      FROM prevention_initiative_districts) l
                  ON l.r = 1 + g %% {initiatives}""",
             [activities],
+        )
+        # the districts' days, as record_activity keeps them (the migration's backfill)
+        c.execute(
+            """INSERT INTO prevention_activityday (created_at, updated_at, district_id, held_on,
+                  activities, female_under_15, female_youth, female_30_plus, male_under_15,
+                  male_youth, male_30_plus, reach)
+               SELECT now(), now(), district_id, held_on, count(*), sum(female_under_15),
+                      sum(female_youth), sum(female_30_plus), sum(male_under_15),
+                      sum(male_youth), sum(male_30_plus), sum(reach)
+               FROM prevention_activity GROUP BY district_id, held_on"""
         )
         per_district = cases // n_d
         c.execute(

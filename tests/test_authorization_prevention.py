@@ -16,10 +16,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bahali.accounts.roles import Role
+from bahali.assessments import services as assessments
+from bahali.assessments.models import Instrument
 from bahali.core.context import SYSTEM
+from bahali.geography import services as geography
 from bahali.geography.models import District
 from bahali.prevention import services
-from bahali.prevention.models import Grant, Indicator, Initiative
+from bahali.prevention.models import Grant, Indicator, Initiative, SurveyRound
 from bahali.testing import PathwayWorld
 from tests.authorization import api, call, each_role, module_world, page
 
@@ -33,6 +36,7 @@ EDITORS = {Role.TRAINER, Role.MENTOR, Role.PROGRAMME_MANAGER}  # the CSO's staff
 COORDINATORS = {Role.PROGRAMME_MANAGER}
 AGGREGATES = EVERYONE - {Role.SECURITY_LIAISON}
 COUNSELLORS = TEAM
+SURVEY_READERS = EVERYONE - {Role.SECURITY_LIAISON}
 
 
 @dataclass
@@ -42,6 +46,7 @@ class PreventionWorld:
     grant: Grant
     swat: District
     indicator: Indicator
+    survey_round: SurveyRound
 
 
 def _world() -> PreventionWorld:
@@ -68,7 +73,34 @@ def _world() -> PreventionWorld:
     indicator = services.define_indicator(
         actor=SYSTEM, code="returnees", name="Returnees", higher_is_need=True
     )
-    return PreventionWorld(world, initiative, grant, swat, indicator)
+    assessments.load_builtin_instruments(actor=SYSTEM)
+    tehsil = geography.add_tehsil(actor=SYSTEM, district=swat, name="Matta")
+    community = geography.add_community(actor=SYSTEM, tehsil=tehsil, name="Shawar")
+    survey_round = services.plan_survey_round(
+        actor=SYSTEM,
+        organisation=world.cso,
+        community=community,
+        instrument_version=Instrument.objects.get(code="trust_stigma").current_version(),
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2026, 2, 1),
+    )
+    return PreventionWorld(world, initiative, grant, swat, indicator, survey_round)
+
+
+SURVEY_ANSWERS = {
+    "group": "women",
+    **{
+        f"i_{name}": "agree"
+        for name in (
+            "programme_fair",
+            "programme_safe",
+            "government_listens",
+            "initiative_helps",
+            "avoid_returnees",
+            "no_work",
+        )
+    },
+}
 
 
 def _initiative_data(w: PreventionWorld) -> dict:
@@ -192,6 +224,52 @@ PAGES = [
             "referral": "none",
         },
     ),
+    page("prevention:surveys", "get", lambda w: "/prevention/surveys/", SURVEY_READERS, 200),
+    page("prevention:plan_survey", "get", lambda w: "/prevention/surveys/new/", WRITERS, 200),
+    page(
+        "prevention:plan_survey",
+        "post",
+        lambda w: "/prevention/surveys/new/",
+        WRITERS,
+        302,
+        data=lambda w: {
+            "community": w.survey_round.community_id,
+            "instrument_version": w.survey_round.instrument_version_id,
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-03-31",
+            "planned_sample": 120,
+        },
+    ),
+    page(
+        "prevention:survey",
+        "get",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/",
+        SURVEY_READERS,
+        200,
+    ),
+    page(
+        "prevention:survey_respond",
+        "get",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/respond/",
+        EDITORS,
+        200,
+    ),
+    page(
+        "prevention:survey_respond",
+        "post",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/respond/",
+        EDITORS,
+        302,
+        data=SURVEY_ANSWERS,
+    ),
+    page(
+        "prevention:close_survey",
+        "post",
+        lambda w: f"/prevention/surveys/{w.survey_round.pk}/close/",
+        EDITORS,
+        302,
+        data={"version": 1},
+    ),
 ]
 API = [
     api("api:list_initiatives", "get", lambda w: "/api/v1/prevention/initiatives", READERS, 200),
@@ -246,6 +324,131 @@ API = [
         },
     ),
     api("api:prevention_gaps", "get", lambda w: "/api/v1/prevention/gaps", AGGREGATES, 200),
+    api(
+        "api:update_initiative",
+        "put",
+        lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}",
+        EDITORS,
+        200,
+        data=lambda w: {
+            "name": "Swat Digital Shield",
+            "lead_organisation_id": w.world.cso.pk,
+            "kind": "digital_literacy",
+            "districts": ["SWT"],
+            "starts_on": "2025-01-01",
+            "version": 1,
+        },
+    ),
+    api(
+        "api:initiative_funding",
+        "get",
+        lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/funding",
+        READERS,
+        200,
+    ),
+    api(
+        "api:add_grant_disbursement",
+        "post",
+        lambda w: f"/api/v1/prevention/grants/{w.grant.pk}/disbursements",
+        EDITORS,
+        201,
+        data={"amount": 1000, "paid_on": "2025-02-01"},
+    ),
+    api(
+        "api:initiative_activities",
+        "get",
+        lambda w: f"/api/v1/prevention/initiatives/{w.initiative.pk}/activities",
+        READERS,
+        200,
+    ),
+    api("api:list_indicators", "get", lambda w: "/api/v1/prevention/indicators", READERS, 200),
+    api(
+        "api:list_district_values",
+        "get",
+        lambda w: "/api/v1/prevention/district-values?district=SWT",
+        READERS,
+        200,
+    ),
+    api(
+        "api:set_district_value",
+        "post",
+        lambda w: "/api/v1/prevention/district-values",
+        COORDINATORS,
+        200,
+        data={"district": "SWT", "indicator": "returnees", "year": 2025, "value": 410},
+    ),
+    api(
+        "api:advice_counts",
+        "get",
+        lambda w: "/api/v1/prevention/advice-line/counts",
+        AGGREGATES,
+        200,
+    ),
+    api(
+        "api:list_advice_contacts",
+        "get",
+        lambda w: "/api/v1/prevention/advice-line/contacts",
+        COUNSELLORS | {Role.OVERSIGHT_MONITOR},
+        200,
+    ),
+    api(
+        "api:log_advice_contact",
+        "post",
+        lambda w: "/api/v1/prevention/advice-line/contacts",
+        COUNSELLORS,
+        201,
+        data={
+            "caller_kind": "teacher",
+            "concern": "online_content",
+            "district": "SWT",
+            "advice": "Talk with the family",
+        },
+    ),
+    api(
+        "api:list_survey_rounds",
+        "get",
+        lambda w: "/api/v1/prevention/surveys",
+        SURVEY_READERS,
+        200,
+    ),
+    api(
+        "api:plan_survey_round",
+        "post",
+        lambda w: "/api/v1/prevention/surveys",
+        WRITERS,
+        201,
+        data=lambda w: {
+            "community_id": w.survey_round.community_id,
+            "instrument_version_id": w.survey_round.instrument_version_id,
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-03-31",
+        },
+    ),
+    api(
+        "api:survey_trends",
+        "get",
+        lambda w: "/api/v1/prevention/surveys/trends?district=SWT",
+        AGGREGATES,
+        200,
+    ),
+    api(
+        "api:get_survey_round",
+        "get",
+        lambda w: f"/api/v1/prevention/surveys/{w.survey_round.pk}",
+        SURVEY_READERS,
+        200,
+    ),
+    api(
+        "api:record_survey_response",
+        "post",
+        lambda w: f"/api/v1/prevention/surveys/{w.survey_round.pk}/responses",
+        EDITORS,
+        201,
+        data={
+            "group": "men",
+            "answers": {k[2:]: v for k, v in SURVEY_ANSWERS.items() if k[:2] == "i_"},
+        },
+    ),
 ]
 
 

@@ -117,3 +117,68 @@ def test_journey_6_gap_to_womens_initiative(page, live_server, language):
     assert page.locator('[data-flag="women"]').count() == 0
     fits()
     assert not page.console_errors
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+def test_a_trust_survey_round_planned_answered_and_suppressed(page, live_server, language):
+    """A grassroots group plans a survey round with the sample-size helper, enters one
+    anonymous response on a phone; the round shows nothing under five respondents."""
+    from bahali.assessments import services as assessments
+    from bahali.geography import services as geography
+
+    assessments.load_builtin_instruments(actor=SYSTEM)
+    swat = District.objects.get(code="SWT")
+    tehsil = geography.add_tehsil(actor=SYSTEM, district=swat, name="Matta")
+    geography.add_community(actor=SYSTEM, tehsil=tehsil, name="Shawar")
+    group = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY, name="Swat Youth Forum")
+    member = make_member(Role.MENTOR, organisation=group, districts=["SWT"])
+    page.set_default_timeout(30_000)
+    page.set_viewport_size({"width": 360, "height": 800})
+
+    def fits() -> None:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"scrolls sideways by {overflow}px"
+
+    page.goto("/accounts/sign-in/")
+    if language != "en":
+        page.get_by_test_id(f"lang-{language}").click()
+        page.wait_for_selector(f"html[lang={language}]")
+    page.fill("#id_username", member.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_selector("[data-testid=home-title]")
+
+    page.goto("/prevention/surveys/new/")
+    helper = page.get_by_test_id("sample-size-form")
+    helper.locator("#id_confidence").select_option("95")
+    helper.locator("#id_margin").fill("5")
+    helper.locator("#id_population").fill("1000")
+    helper.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=sample-result]")
+    assert "278" in page.get_by_test_id("sample-result").inner_text()
+    fits()
+    form = page.get_by_test_id("survey-round-form")
+    assert form.locator("#id_planned_sample").input_value() == "278"
+    form.locator("#id_community").select_option(label="Shawar")
+    form.locator("#id_instrument_version").select_option(index=1)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=survey-title]")
+    fits()
+
+    page.get_by_test_id("enter-response").click()
+    page.wait_for_selector("[data-testid=survey-response-form]")
+    for item in ("programme_fair", "programme_safe", "government_listens", "initiative_helps"):
+        page.locator(f"label[for=i_{item}_agree]").click()
+    for item in ("avoid_returnees", "no_work"):
+        page.locator(f"label[for=i_{item}_disagree]").click()
+    fits()
+    page.get_by_test_id("save-response").click()
+    page.wait_for_selector("[data-testid=results]")
+    assert page.get_by_test_id("results").locator("[data-testid=suppressed]").count() == 1
+    assert page.locator("[data-testid^=score-]").count() == 0
+    fits()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/prevention/surveys/")
+    assert page.get_by_test_id("survey-round").count() == 1
+    fits()
+    assert not page.console_errors

@@ -272,6 +272,15 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         OVS: R(S.ALL),
     },
     "prevention_aggregate": _each(ALL_ROLES - {SEC}, R(S.ALL, _("small cells suppressed"))),
+    # anonymous survey rounds: who runs which round where; their results are aggregates
+    "prevention_survey": {
+        **_each(TEAM_ROLES | {PSY}, (R(S.ALL), W(S.OWN_ORGANISATION, _("rounds it runs")))),
+        CM: R(S.ALL),
+        DS: R(S.ALL),
+        OVS: R(S.ALL),
+        AN: R(S.ALL),
+        PM: RW(S.ALL, _("coordinator")),
+    },
     # --- the platform itself ---
     "organisation": {**_each(ALL_ROLES, R(S.ALL)), DS: (R(S.ALL), W(S.OWN_ORGANISATION))},
     "membership": {**_each(ALL_ROLES, R(S.SELF)), DS: (R(S.SELF), RW(S.OWN_ORGANISATION))},
@@ -703,6 +712,7 @@ RESOURCE_LABELS: dict[str, Any] = {
     "district_profile": _("District profiles (need indicators per district and year)"),
     "advice_contact": _("Family advice line contacts"),
     "prevention_aggregate": _("Prevention figures and the district gap analysis"),
+    "prevention_survey": _("Anonymous trust and stigma survey rounds and their responses"),
     "intake_referral": _("Referrals before enrolment and their screening"),
     "eligibility_figures": _("Refusal rates at screening"),
     "eligibility_confirmation": _("Confirming eligibility (the extra gate)"),

@@ -15,6 +15,7 @@ BUILTINS: dict[str, str] = {
     "needs": "needs",
     "progress": "progress",
     "community_readiness": "readiness",
+    "trust_stigma": "survey",  # anonymous: no free text, no dates (prevention's rounds)
 }
 
 

@@ -51,6 +51,10 @@ YES_NO_UNKNOWN_CHOICES = [
     {"name": "unknown", "label": {"en": "Unknown", "ur": "معلوم نہیں", "ps": "نامعلوم"}},
 ]
 BANDS = ("low", "moderate", "high")
+# An anonymous survey asks no question whose answer could name the respondent: no free text
+# and no dates (a birth date, the day of an event). Numbers stay (a household size).
+SURVEY_KIND = "survey"
+IDENTIFYING_TYPES = frozenset({"text", "date"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_TEXT = 5000
 
@@ -139,11 +143,14 @@ def _check_expression(
         problems.append(Problem(where, _("Skip logic cannot use “.”; name the item instead.")))
 
 
-def check_definition(definition: Any) -> list[Problem]:
-    """Every problem with the definition; an empty list means it can be published."""
+def check_definition(definition: Any, *, kind: str = "") -> list[Problem]:
+    """Every problem with the definition; an empty list means it can be published. An
+    instrument of the anonymous survey kind also refuses identifying item types."""
     problems: list[Problem] = []
     if not isinstance(definition, dict):
         return [Problem("definition", _("The definition must be an object."))]
+    if kind == SURVEY_KIND:
+        problems.extend(survey_problems(definition))
     _check_label(problems, "definition", definition.get("title"), required=True)
     choice_lists = definition.get("choices") or {}
     if not isinstance(choice_lists, dict):
@@ -206,6 +213,21 @@ def check_definition(definition: Any) -> list[Problem]:
         for item in section.get("items") or []:
             _check_item(problems, item, known, seen_names, choice_lists, domain_names)
     return problems
+
+
+def survey_problems(definition: dict[str, Any]) -> list[Problem]:
+    """The items an anonymous survey may not ask: free text and dates could identify."""
+    return [
+        Problem(
+            f"item:{item.get('name')}",
+            _(
+                "An anonymous survey asks no free-text or date question: an answer could "
+                "identify the respondent."
+            ),
+        )
+        for item in items(definition)
+        if isinstance(item, dict) and item.get("type") in IDENTIFYING_TYPES
+    ]
 
 
 def _check_item(

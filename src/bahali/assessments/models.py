@@ -36,6 +36,7 @@ class InstrumentKind(models.TextChoices):
     NEEDS = "needs", _("Needs")
     PROGRESS = "progress", _("Progress / risk (structured professional judgement)")
     READINESS = "readiness", _("Community readiness")
+    SURVEY = "survey", _("Anonymous community survey (no free text)")
 
 
 class Instrument(Translated, AuditedModel):

@@ -77,7 +77,7 @@ def create_instrument(
         errors["code"] = _("Another instrument has this code.")
     if errors:
         raise ValidationError(errors)
-    _refuse_problems(spec.check_definition(definition))
+    _refuse_problems(spec.check_definition(definition, kind=kind))
     title = definition["title"]
     probe.code = code
     probe.kind = kind
@@ -97,7 +97,7 @@ def save_draft_version(
     """A new definition for an instrument, as a draft version (replacing an earlier
     unpublished draft). Published versions are never touched."""
     policies.require(actor, "instrument.write", instrument)
-    _refuse_problems(spec.check_definition(definition))
+    _refuse_problems(spec.check_definition(definition, kind=instrument.kind))
     draft = instrument.versions.filter(published_at__isnull=True).first()
     if draft is None:
         last = instrument.versions.order_by("-number").first()
@@ -117,7 +117,7 @@ def publish_version(*, actor: Actor, version: InstrumentVersion) -> InstrumentVe
     claim_version(instrument)  # publishing twice at once: the second finds it moved on
     if version.is_published:
         raise ValidationError(_("This version is already published; it cannot change."))
-    _refuse_problems(spec.check_definition(version.definition))
+    _refuse_problems(spec.check_definition(version.definition, kind=instrument.kind))
     version.published_at = timezone.now()
     version.published_by = user_of(actor)
     version.save(update_fields=["published_at", "published_by", "updated_at"])
@@ -185,7 +185,7 @@ def instruments_for_case(case: Case) -> Any:
     return (
         Instrument.objects.filter(is_active=True)
         .filter(Q(is_builtin=True) | Q(organisation__in=owners))
-        .exclude(kind=InstrumentKind.READINESS)
+        .exclude(kind__in=[InstrumentKind.READINESS, InstrumentKind.SURVEY])
         .filter(Exists(published))
         .order_by("kind", "code")
     )

@@ -75,11 +75,12 @@ def instrument_form(version: InstrumentVersion) -> FieldForm:
 
 
 def assessment_forms() -> list[FieldForm]:
-    """One form per instrument in use for cases, at its current published version."""
+    """One form per instrument in use for cases (not community readiness or anonymous
+    surveys), at its current published version."""
     forms = []
     instruments = (
         Instrument.objects.filter(is_active=True)
-        .exclude(kind=InstrumentKind.READINESS)
+        .exclude(kind__in=[InstrumentKind.READINESS, InstrumentKind.SURVEY])
         .order_by("kind", "code")
     )
     for instrument in instruments:

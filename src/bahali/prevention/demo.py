@@ -17,7 +17,7 @@ from bahali.core.context import SYSTEM
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation, OrganisationKind
 from bahali.prevention import services
-from bahali.prevention.models import AdviceContact, Indicator, Initiative
+from bahali.prevention.models import AdviceContact, Indicator, Initiative, SurveyRound
 
 INDICATORS = [
     # code, name, higher is need
@@ -518,6 +518,69 @@ def load_demo_prevention(orgs: dict[str, Organisation]) -> None:
                 referred_to=referred_to,
             )
     services.refresh_driver_counts(actor=SYSTEM)
+    _load_survey_rounds(groups, swat_communities, today)
+
+
+# Trust and stigma survey rounds in Swat, a year and a half of them: trust falls in Sakhra
+# (no initiative works there) and holds in Mingora, so Swat shows "trust falling"; a
+# round of three respondents shows nothing. (community, days ago it ended, respondents,
+# trust level 0-4, stigma level 0-4)
+SURVEY_ROUNDS = [
+    ("Mingora Mohalla 4", 400, 18, 3, 2),
+    ("Sakhra", 400, 16, 3, 2),
+    ("Mingora Mohalla 4", 200, 20, 3, 2),
+    ("Sakhra", 200, 14, 3, 2),
+    ("Mingora Mohalla 4", 15, 22, 3, 1),
+    ("Sakhra", 15, 24, 1, 3),
+    ("Dherai", 15, 3, 2, 2),
+]
+SURVEY_ITEMS = {
+    "trust": ("programme_fair", "programme_safe", "government_listens", "initiative_helps"),
+    "stigma": ("avoid_returnees", "no_work"),
+}
+SCALE = ("strongly_disagree", "disagree", "neutral", "agree", "strongly_agree")
+
+
+def _load_survey_rounds(
+    groups: dict[str, Organisation], communities: dict[str, Community], today: datetime.date
+) -> None:
+    from bahali.assessments import services as assessments
+    from bahali.assessments.models import Instrument
+
+    assessments.load_builtin_instruments(actor=SYSTEM)
+    questionnaire = Instrument.objects.get(code="trust_stigma").current_version()
+    runner = groups.get("sehat")
+    if questionnaire is None or runner is None or SurveyRound.objects.exists():
+        return
+    day = datetime.timedelta(days=1)
+    spread = (0, 1, 0, -1, 0, 1, -1, 0)  # answers scattered around the level
+    for name, ago, respondents, trust, stigma in SURVEY_ROUNDS:
+        community = communities.get(name)
+        if community is None:
+            continue
+        survey_round = services.plan_survey_round(
+            actor=SYSTEM,
+            organisation=runner,
+            community=community,
+            instrument_version=questionnaire,
+            starts_on=today - (ago + 30) * day,
+            ends_on=today - ago * day,
+            planned_sample=respondents + 5,
+        )
+        for n in range(respondents):
+            answers = {}
+            for key, level in (("trust", trust), ("stigma", stigma)):
+                for i, item in enumerate(SURVEY_ITEMS[key]):
+                    place = min(max(level + spread[(n + i) % len(spread)], 0), len(SCALE) - 1)
+                    answers[item] = SCALE[place]
+            services.record_survey_response(
+                actor=SYSTEM,
+                survey_round=survey_round,
+                answers=answers,
+                group=("women", "men", "not_said")[n % 3],
+            )
+        if ago > 30:
+            services.close_survey_round(actor=SYSTEM, survey_round=survey_round)
 
 
 def _organisation(name: str, kind: str, district: District | None) -> Organisation:

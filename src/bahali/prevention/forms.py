@@ -21,6 +21,7 @@ from bahali.prevention.models import (
     InitiativeStatus,
     InitiativeType,
     ReferralKind,
+    RespondentGroup,
     TargetGroup,
 )
 
@@ -271,3 +272,77 @@ class GapFilter(FilterSet):
         self.fields["indicator"].queryset = Indicator.objects.exclude(code="population").order_by(  # type: ignore[attr-defined]
             "name"
         )
+
+
+# --- anonymous trust and stigma surveys -------------------------------------------------------
+
+
+class SampleSizeForm(FilterSet):
+    """The sample-size helper of the round planning page (read from the query string)."""
+
+    confidence = forms.TypedChoiceField(
+        label=_("Confidence level"),
+        choices=[(90, "90 %"), (95, "95 %"), (99, "99 %")],
+        coerce=int,
+        initial=95,
+    )
+    margin = forms.DecimalField(
+        label=_("Margin of error (± %)"),
+        min_value=1,
+        max_value=20,
+        max_digits=4,
+        decimal_places=1,
+        initial=5,
+    )
+    population = forms.IntegerField(
+        label=_("Adults in the community (optional)"),
+        min_value=1,
+        max_value=50_000_000,
+        required=False,
+        help_text=_("Given, the finite-population correction makes the sample smaller."),
+    )
+
+
+class SurveyRoundForm(BootstrapForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Run by"), queryset=Organisation.objects.none(), required=False
+    )
+    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
+    instrument_version: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Questionnaire"), queryset=None
+    )
+    starts_on = forms.DateField(label=_("From"), widget=DATE)
+    ends_on = forms.DateField(label=_("To"), widget=DATE)
+    planned_sample = forms.IntegerField(
+        label=_("Planned sample"), min_value=1, max_value=100_000, required=False
+    )
+
+    def __init__(self, *args: Any, organisations: Any, versions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["community"].queryset = Community.objects.select_related(  # type: ignore[attr-defined]
+            "tehsil__district"
+        ).order_by("name")
+        self.fields["instrument_version"].queryset = versions  # type: ignore[attr-defined]
+        self.fields["instrument_version"].label_from_instance = lambda v: (  # type: ignore[attr-defined]
+            f"{v.title} (v{v.number})"
+        )
+
+
+class SurveyResponseForm(BootstrapForm):
+    group = forms.ChoiceField(
+        label=_("Respondent"),
+        choices=RespondentGroup.choices,
+        initial=RespondentGroup.NOT_SAID,
+        help_text=_("Nothing else is asked of who answered."),
+    )
+
+
+class SurveyFilter(FilterSet):
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=District.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = _districts()  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,9 +25,10 @@ from django.utils.translation import ngettext
 from bahali.cases.models import Case
 from bahali.core.services import local_today
 from bahali.geography.models import District
+from bahali.prevention import surveys
 from bahali.prevention.models import (
     REACH_FIELDS,
-    Activity,
+    ActivityDay,
     DistrictValue,
     DriverCount,
     Grant,
@@ -35,6 +36,7 @@ from bahali.prevention.models import (
     Initiative,
     InitiativeStatus,
     InitiativeType,
+    SurveyRound,
 )
 from bahali.prevention.services import CLIFF_DAYS, FundingStatus, GrantRow, funding_status
 
@@ -116,7 +118,13 @@ class DistrictGap:
     receiving_communities: int | None = None  # communities receiving returnees
     uncovered_communities: int | None = None  # ... with no active initiative
     drivers: list[Driver] = field(default_factory=list)
+    trust: list[surveys.TrendPoint] = field(default_factory=list)  # by half-year, suppressed
     flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def latest_trust(self) -> float | None:
+        shown = [p.result.trust for p in self.trust if p.result.trust is not None]
+        return shown[-1] if shown else None
 
     @property
     def score(self) -> tuple[int, Decimal]:
@@ -147,10 +155,12 @@ def analyse(
     districts: Any,
     indicator: Indicator | None = None,
     *,
-    minimum: int = MINIMUM,
+    minimum: int | None = None,
     today: datetime.date | None = None,
 ) -> GapAnalysis:
-    """The gap analysis of ``districts`` (a queryset), need measured by ``indicator``."""
+    """The gap analysis of ``districts`` (a queryset), need measured by ``indicator``;
+    ``minimum``: the smallest group shown (``BAHALI_SMALL_CELL`` when not given)."""
+    minimum = surveys.minimum() if minimum is None else minimum
     today = today or local_today()
     rows = {d.pk: DistrictGap(district=d) for d in districts.select_related("province")}
     ids = list(rows)
@@ -179,13 +189,17 @@ def analyse(
                     score = 1 - score
                 rows[district_id].need_score = score.quantize(Decimal("0.01"))
 
-    # active initiatives by district and kind, and how many are coordinated
+    # active initiatives by district and kind, and how many are coordinated (grouped in SQL)
     active = Initiative.objects.filter(status=InitiativeStatus.ACTIVE, starts_on__lte=today).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=today)
     )
     through = Initiative.districts.through
+    # the same condition through a link's initiative: a join, not a second scan of it
+    linked_active = Q(
+        initiative__status=InitiativeStatus.ACTIVE, initiative__starts_on__lte=today
+    ) & (Q(initiative__ends_on__isnull=True) | Q(initiative__ends_on__gte=today))
     for row in (
-        through.objects.filter(district_id__in=ids, initiative__in=active)
+        through.objects.filter(linked_active, district_id__in=ids)
         .values("district_id", "initiative__kind")
         .annotate(
             n=Count("initiative_id"),
@@ -196,52 +210,50 @@ def analyse(
         gap.kinds[row["initiative__kind"]] = row["n"]
         gap.initiatives += row["n"]
         gap.coordinated += row["coordinated"]
+        gap.unfunded += row["n"]  # until a grant running today or later says otherwise
 
-    # funding: each active initiative's status, and the money running today per district
-    links = list(
-        through.objects.filter(district_id__in=ids, initiative__in=active).values_list(
-            "initiative_id", "district_id"
-        )
-    )
+    # funding: only the active initiatives with a grant running today or later need
+    # reckoning (one query for their links, one for their grants; no list of ids sent back)
+    live = Grant.objects.filter(initiative=OuterRef("initiative_id"), ends_on__gte=today)
     districts_of: dict[int, list[int]] = defaultdict(list)
-    for initiative_id, district_id in links:
-        districts_of[initiative_id].append(district_id)
-    spread = Counter(
-        through.objects.filter(initiative_id__in=list(districts_of)).values_list(
-            "initiative_id", flat=True
-        )
-    )
+    spread: Counter[int] = Counter()
+    ends: dict[int, datetime.date | None] = {}
+    for initiative_id, district_id, ends_on in (
+        through.objects.filter(linked_active)
+        .filter(Exists(live))
+        .values_list("initiative_id", "district_id", "initiative__ends_on")
+    ):
+        spread[initiative_id] += 1
+        if district_id in rows:
+            districts_of[initiative_id].append(district_id)
+            ends[initiative_id] = ends_on
     grants: dict[int, list[GrantRow]] = defaultdict(list)
     for g in (
-        Grant.objects.filter(
-            initiative__in=active, initiative__districts__in=ids, ends_on__gte=today
-        )
-        .distinct()
+        Grant.objects.filter(linked_active, ends_on__gte=today)
         .annotate(paid=Sum("disbursements__amount"))
-        .values("initiative_id", "starts_on", "ends_on", "amount", "paid")
+        .values_list("initiative_id", "starts_on", "ends_on", "amount", "paid")
     ):
-        grants[g["initiative_id"]].append(
-            GrantRow(g["starts_on"], g["ends_on"], g["amount"], g["paid"] or 0)
-        )
-    ends = dict(active.filter(pk__in=list(districts_of)).values_list("pk", "ends_on"))
+        if g[0] in districts_of:
+            grants[g[0]].append(GrantRow(g[1], g[2], g[3], g[4] or 0))
     for initiative_id, district_ids in districts_of.items():
-        status = funding_status(grants[initiative_id], ends.get(initiative_id), today)
-        running = sum(g.amount for g in grants[initiative_id] if g.starts_on <= today)
-        share = running // max(spread.get(initiative_id, 1), 1)
+        held = grants[initiative_id]
+        status = funding_status(held, ends.get(initiative_id), today)
+        running = sum(g.amount for g in held if g.starts_on <= today)
+        share = running // max(spread[initiative_id], 1)
         for district_id in district_ids:
             gap = rows[district_id]
-            gap.unfunded += status == FundingStatus.UNFUNDED
+            gap.unfunded -= status != FundingStatus.UNFUNDED
             gap.ending += status == FundingStatus.ENDING
             gap.funding += share
 
-    # reach over the last year, by district (one grouped query)
+    # reach over the last year, by district: the districts' days (one grouped query)
     sums = {f: Sum(f) for f in REACH_FIELDS}
     for row in (
-        Activity.objects.filter(
+        ActivityDay.objects.filter(
             district_id__in=ids, held_on__gt=today - datetime.timedelta(days=REACH_DAYS)
         )
         .values("district_id")
-        .annotate(activities=Count("pk"), total=Sum("reach"), **sums)
+        .annotate(activities=Sum("activities"), total=Sum("reach"), **sums)
     ):
         gap = rows[row["district_id"]]
         gap.activities = row["activities"]
@@ -265,11 +277,17 @@ def analyse(
     ):
         receiving[district_id].add(community_id)
         cases_with_community[district_id] += n
-    wide = set(
-        through.objects.filter(
-            district_id__in=ids, initiative__in=active.filter(communities__isnull=True)
-        ).values_list("district_id", flat=True)
-    )
+    # an active initiative naming no community covers its whole district: the districts
+    # with more active initiatives than initiatives naming communities (few: a semi-join)
+    naming = Initiative.communities.through.objects.values("initiative_id")
+    local: Counter[int] = Counter()
+    for row in (
+        through.objects.filter(district_id__in=ids, initiative__in=active.filter(pk__in=naming))
+        .values("district_id")
+        .annotate(n=Count("initiative_id"))
+    ):
+        local[row["district_id"]] = row["n"]
+    wide = {d for d, gap in rows.items() if gap.initiatives > local[d]}
     covered = set(
         Initiative.communities.through.objects.filter(
             initiative__in=active, community_id__in={c for s in receiving.values() for c in s}
@@ -295,6 +313,16 @@ def analyse(
         part = count / assessed if cases and assessed >= minimum else None
         answered = any(gap.kinds.get(k) for k in kinds)
         gap.drivers.append(Driver(factor, label, cases, part, [labels[k] for k in kinds], answered))
+
+    # trust over time: the survey rounds' running sums, combined per district and half-year
+    for district_id, points in surveys.trends(
+        SurveyRound.objects.filter(district_id__in=ids, respondents__gt=0).values(
+            "district_id", "ends_on", "respondents", "tallies"
+        ),
+        "district_id",
+        minimum,
+    ).items():
+        rows[district_id].trust = points
 
     for gap in rows.values():
         _flag(gap, minimum)
@@ -369,6 +397,24 @@ def _flag(gap: DistrictGap, minimum: int) -> None:
                     gap.uncovered_communities,
                 )
                 % {"n": gap.uncovered_communities},
+            )
+        )
+    fall = surveys.trust_fall(gap.trust)
+    if fall is not None:
+        before, after = fall
+        flags.append(
+            Flag(
+                "trust",
+                _(
+                    "Trust falling: from %(before)s to %(after)s of 100 between %(then)s "
+                    "and %(now)s."
+                )
+                % {
+                    "before": before.result.trust,
+                    "after": after.result.trust,
+                    "then": before.period,
+                    "now": after.period,
+                },
             )
         )
     for driver in gap.drivers:

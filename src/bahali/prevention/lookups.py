@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
-from bahali.prevention.models import Grant, Initiative
+from bahali.prevention.models import Grant, Initiative, SurveyRound
 
 
 def get_initiative_for_user(user: User, pk: int) -> Initiative:
@@ -30,3 +30,21 @@ def get_editable_grant_for_user(user: User, pk: int) -> Grant:
     if not policies.can(user, "prevention_initiative.write", grant.initiative):
         raise Http404
     return grant
+
+
+def get_survey_round_for_user(user: User, pk: int) -> SurveyRound:
+    return get_object_or_404(
+        SurveyRound.objects.visible_to(user).select_related(
+            "community", "district", "organisation", "instrument_version__instrument"
+        ),
+        pk=pk,
+    )
+
+
+def get_editable_survey_round_for_user(user: User, pk: int) -> SurveyRound:
+    """The round if the user may enter its responses (its organisation's staff,
+    coordinators)."""
+    survey_round = get_survey_round_for_user(user, pk)
+    if not policies.can(user, "prevention_survey.write", survey_round):
+        raise Http404
+    return survey_round

@@ -291,6 +291,38 @@ class Activity(AuditedModel):
         return self.female_youth + self.male_youth
 
 
+class ActivityDay(AuditedModel):
+    """The activities of one district on one day, summed: kept by ``record_activity`` in
+    the same transaction as the activity (the only way an activity is written), so the gap
+    analysis sums a year's reach from at most 366 rows per district instead of every
+    activity (``benchmarks/bench_gaps.py``: 1,000,000 activities)."""
+
+    district = models.ForeignKey(
+        "geography.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    held_on = models.DateField(_("day"))
+    activities = models.PositiveIntegerField(_("activities"), default=0)
+    female_under_15 = models.PositiveBigIntegerField(_("girls under 15"), default=0)
+    female_youth = models.PositiveBigIntegerField(_("young women (15–29)"), default=0)
+    female_30_plus = models.PositiveBigIntegerField(_("women 30 and over"), default=0)
+    male_under_15 = models.PositiveBigIntegerField(_("boys under 15"), default=0)
+    male_youth = models.PositiveBigIntegerField(_("young men (15–29)"), default=0)
+    male_30_plus = models.PositiveBigIntegerField(_("men 30 and over"), default=0)
+    reach = models.PositiveBigIntegerField(_("people reached"), default=0)
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activities of a district's day")
+        verbose_name_plural = _("activities of districts' days")
+        constraints = [
+            models.UniqueConstraint(fields=["held_on", "district"], name="activity_day_unique")
+        ]
+
+    def audit_label(self) -> str:
+        return f"activity day {self.district_id} {self.held_on}"
+
+
 class Indicator(AuditedModel):
     """A need indicator the coordinator defines (population, returnees, literacy, ...)."""
 
@@ -446,3 +478,114 @@ class AdviceContact(SealedRow, AuditedModel):
 
     def audit_label(self) -> str:
         return f"advice contact {self.pk}"
+
+
+# --- anonymous trust and stigma surveys ------------------------------------------------------
+
+
+class SurveyQuerySet(PreventionQuerySet):
+    resource = "prevention_survey"
+
+
+class Measure(models.TextChoices):
+    """What a survey round measures: each a domain of the survey instrument whose rating
+    items score it (the first choice 0, the last 100)."""
+
+    TRUST_PROGRAMME = "trust_programme", _("Trust in the programme")
+    TRUST_GOVERNMENT = "trust_government", _("Trust in local government")
+    TRUST_INITIATIVE = "trust_initiative", _("Trust in the initiative")
+    STIGMA = "stigma", _("Perceived stigma towards returnees")
+
+
+TRUST_MEASURES = (Measure.TRUST_PROGRAMME, Measure.TRUST_GOVERNMENT, Measure.TRUST_INITIATIVE)
+
+
+class RespondentGroup(models.TextChoices):
+    """The only thing said of a respondent, for a breakdown shown at or above the minimum."""
+
+    WOMEN = "women", _("Women")
+    MEN = "men", _("Men")
+    NOT_SAID = "not_said", _("Not said")
+
+
+class SurveyRound(AuditedModel):
+    """One anonymous trust and stigma survey of one community over a period, asked with a
+    published survey instrument. The running sums per measure are kept here by the services
+    as responses come in, so trends and the gap analysis read one row per round."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("run by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        "geography.Community",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    district = models.ForeignKey(
+        "geography.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    instrument_version = models.ForeignKey(
+        "assessments.InstrumentVersion",
+        verbose_name=_("questionnaire"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    planned_sample = models.PositiveIntegerField(_("planned sample"), null=True, blank=True)
+    is_open = models.BooleanField(_("taking responses"), default=True)
+    respondents = models.PositiveIntegerField(_("respondents"), default=0)
+    # {measure: [sum of scores 0-100, number of scored answers]}
+    tallies = models.JSONField(_("running sums per measure"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey round")
+        verbose_name_plural = _("survey rounds")
+        ordering = ["-ends_on", "-pk"]
+        indexes = [models.Index(fields=["district", "ends_on"], name="survey_round_district")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="survey_round_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.starts_on:%Y-%m}"
+
+    def audit_label(self) -> str:
+        return f"survey round {self.pk}"
+
+
+class SurveyResponse(AuditedModel):
+    """One respondent's answers, with no identity: no person, no name, no free text, no
+    date of its own; only the round, the respondent group and the choices or numbers the
+    survey instrument allows (its identifying item types are refused)."""
+
+    round = models.ForeignKey(
+        SurveyRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="responses"
+    )
+    group = models.CharField(
+        _("respondent"),
+        max_length=10,
+        choices=RespondentGroup.choices,
+        default=RespondentGroup.NOT_SAID,
+    )
+    answers = models.JSONField(_("answers"), default=dict)
+    scores = models.JSONField(_("scores per measure"), default=dict)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+
+    def audit_label(self) -> str:
+        return f"survey response {self.pk}"

@@ -19,6 +19,13 @@ def register() -> None:
     )
     policies.register_scope_paths("prevention.activity", {OWN: "initiative__lead_organisation"})
     policies.register_scope_paths("prevention.advicecontact", {OWN: "organisation"})
-    # indicators, district values and driver counts are read whole (scope ``all``)
-    for label in ("prevention.indicator", "prevention.districtvalue", "prevention.drivercount"):
+    policies.register_scope_paths("prevention.surveyround", {OWN: "organisation"})
+    policies.register_scope_paths("prevention.surveyresponse", {OWN: "round__organisation"})
+    # indicators, district values, driver counts and the days of activities: read whole
+    for label in (
+        "prevention.indicator",
+        "prevention.districtvalue",
+        "prevention.drivercount",
+        "prevention.activityday",
+    ):
         policies.register_scope_paths(label, {})

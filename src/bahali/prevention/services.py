@@ -21,16 +21,20 @@ from django.utils.translation import gettext_lazy
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
+from bahali.assessments import definition as spec
+from bahali.assessments.models import InstrumentKind, InstrumentVersion
 from bahali.core import sealing
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
+from bahali.prevention import surveys
 from bahali.prevention.models import (
     REACH_FIELDS,
     STATE_KINDS,
     Activity,
+    ActivityDay,
     ActivityKind,
     AdviceContact,
     CallerKind,
@@ -46,6 +50,9 @@ from bahali.prevention.models import (
     InitiativeStatus,
     InitiativeType,
     ReferralKind,
+    RespondentGroup,
+    SurveyResponse,
+    SurveyRound,
     TargetGroup,
 )
 
@@ -374,7 +381,21 @@ def record_activity(
         **counts,
     )
     activity.save()
+    _add_to_day(activity)
     return activity
+
+
+def _add_to_day(activity: Activity) -> None:
+    """Add the activity to its district's day (``ActivityDay``), the row locked so
+    activities recorded at once are all counted."""
+    day, _created = ActivityDay.objects.select_for_update().get_or_create(
+        district_id=activity.district_id, held_on=activity.held_on
+    )
+    day.activities += 1
+    day.reach += activity.reach
+    for field in REACH_FIELDS:
+        setattr(day, field, getattr(day, field) + getattr(activity, field))
+    day.save(update_fields=["activities", "reach", *REACH_FIELDS, "updated_at"])
 
 
 # --- the family advice line ------------------------------------------------------------
@@ -663,3 +684,125 @@ def refresh_driver_counts(*, actor: Actor, districts: Any = None) -> int:
             row.cases, row.assessed, row.label = n, assessed[district_id], labels[factor]
             row.save()
     return len(latest)
+
+
+# --- anonymous trust and stigma surveys -------------------------------------------------------
+
+
+def _may_run_surveys(actor: Actor, organisation: Organisation) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    if policies.acting_memberships(actor, "prevention_survey.write", policies.Scope.ALL):
+        return True
+    return organisation.pk in policies.acting_organisations(
+        actor, "prevention_survey.write", policies.Scope.OWN_ORGANISATION
+    )
+
+
+def survey_versions() -> Any:
+    """Questionnaires a round may use: the newest published version of each survey
+    instrument in use."""
+    return (
+        InstrumentVersion.objects.filter(
+            instrument__kind=InstrumentKind.SURVEY,
+            instrument__is_active=True,
+            published_at__isnull=False,
+        )
+        .select_related("instrument")
+        .order_by("instrument__code", "-number")
+    )
+
+
+@service
+def plan_survey_round(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    community: Community,
+    instrument_version: InstrumentVersion,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    planned_sample: int | None = None,
+) -> SurveyRound:
+    """Plan an anonymous survey round of one community with a published survey
+    questionnaire that asks nothing identifying and scores at least one measure."""
+    policies.require(actor, "prevention_survey.write")
+    if not _may_run_surveys(actor, organisation):
+        raise PermissionDenied(_("You may plan rounds of your own organisation only."))
+    errors: dict[str, str] = {}
+    definition = instrument_version.definition
+    if (
+        instrument_version.instrument.kind != InstrumentKind.SURVEY
+        or not instrument_version.is_published
+    ):
+        errors["instrument_version"] = _("Choose a published anonymous survey questionnaire.")
+    elif spec.survey_problems(definition):
+        errors["instrument_version"] = _(
+            "This questionnaire asks free-text or date questions; an anonymous survey may not."
+        )
+    elif not surveys.scored_items(definition):
+        errors["instrument_version"] = _(
+            "This questionnaire has no rating question of trust or stigma to score."
+        )
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The end cannot be before the start.")
+    if planned_sample is not None and not 0 < planned_sample <= 100_000:
+        errors["planned_sample"] = _("Give a number between 1 and 100,000.")
+    if errors:
+        raise ValidationError(errors)
+    survey_round = SurveyRound(
+        organisation=organisation,
+        community=community,
+        district_id=community.tehsil.district_id,
+        instrument_version=instrument_version,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        planned_sample=planned_sample,
+    )
+    survey_round.save()
+    return survey_round
+
+
+@service
+def record_survey_response(
+    *, actor: Actor, survey_round: SurveyRound, answers: dict[str, Any], group: str
+) -> SurveyResponse:
+    """Record one respondent's answers: typed and checked against the questionnaire, with
+    no identity kept (no person, no free text, no date); the round's running sums move in
+    the same transaction, the round's row locked so simultaneous entries all count."""
+    policies.require(actor, "prevention_survey.write", survey_round)
+    locked = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+    if not locked.is_open:
+        raise ValidationError(_("This round is closed; it takes no more responses."))
+    if group not in RespondentGroup.values:
+        raise ValidationError({"group": _("Choose one of the listed options.")})
+    definition = locked.instrument_version.definition
+    clean, errors = spec.check_answers(definition, answers, complete=True)
+    if errors:
+        raise ValidationError(errors)
+    kinds = {item["name"]: item["type"] for item in spec.items(definition)}
+    clean = {k: v for k, v in clean.items() if kinds.get(k) not in spec.IDENTIFYING_TYPES}
+    scores = surveys.score(definition, clean)
+    response = SurveyResponse(round=locked, group=group, answers=clean, scores=scores)
+    response.save()
+    tallies = dict(locked.tallies)
+    surveys.add_to_tallies(tallies, scores)
+    locked.tallies = tallies
+    locked.respondents += 1
+    locked.save(update_fields=["tallies", "respondents", "updated_at"])
+    survey_round.respondents, survey_round.tallies = locked.respondents, locked.tallies
+    return response
+
+
+@service
+def close_survey_round(
+    *, actor: Actor, survey_round: SurveyRound, expected_version: int | None = None
+) -> SurveyRound:
+    """Close a round: it takes no more responses (from the version read)."""
+    policies.require(actor, "prevention_survey.write", survey_round)
+    claim_version(survey_round, expected_version)
+    if not survey_round.is_open:
+        raise ValidationError(_("This round is already closed."))
+    survey_round.is_open = False
+    survey_round.save(update_fields=["is_open", "version", "updated_at"])
+    return survey_round

@@ -20,4 +20,9 @@ urlpatterns = [
     path("prevention/gaps/drivers/", views.refresh_drivers, name="refresh_drivers"),
     path("prevention/advice/", views.advice, name="advice"),
     path("prevention/advice/new/", views.log_advice, name="log_advice"),
+    path("prevention/surveys/", views.survey_rounds, name="surveys"),
+    path("prevention/surveys/new/", views.plan_survey_round, name="plan_survey"),
+    path("prevention/surveys/<int:pk>/", views.survey_round, name="survey"),
+    path("prevention/surveys/<int:pk>/respond/", views.survey_respond, name="survey_respond"),
+    path("prevention/surveys/<int:pk>/close/", views.close_survey_round, name="close_survey"),
 ]

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.assessments import presentation
+from bahali.assessments.forms import answers_from_post
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
@@ -27,7 +29,7 @@ from bahali.core.services import local_today
 from bahali.core.versioning import Conflict
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation
-from bahali.prevention import export, gaps, services
+from bahali.prevention import export, gaps, services, surveys
 from bahali.prevention.forms import (
     ActivityForm,
     AdviceForm,
@@ -39,11 +41,17 @@ from bahali.prevention.forms import (
     IndicatorForm,
     InitiativeForm,
     MatrixFilter,
+    SampleSizeForm,
+    SurveyFilter,
+    SurveyResponseForm,
+    SurveyRoundForm,
 )
 from bahali.prevention.lookups import (
     get_editable_grant_for_user,
     get_editable_initiative_for_user,
+    get_editable_survey_round_for_user,
     get_initiative_for_user,
+    get_survey_round_for_user,
 )
 from bahali.prevention.models import (
     REACH_FIELDS,
@@ -52,6 +60,9 @@ from bahali.prevention.models import (
     DistrictValue,
     Indicator,
     Initiative,
+    Measure,
+    RespondentGroup,
+    SurveyRound,
 )
 
 PER_PAGE = 25
@@ -565,3 +576,222 @@ def log_advice(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("The contact is logged."))
             return redirect("prevention:advice")
     return render(request, "prevention/advice_form.html", {"form": form})
+
+
+# --- anonymous trust and stigma surveys -------------------------------------------------------
+
+
+def _survey_organisations(request: AuthedRequest) -> Any:
+    """Organisations the user may run rounds for: any (coordinators) or their own."""
+    active = Organisation.objects.filter(is_active=True).order_by("name")
+    if policies.acting_memberships(request.user, "prevention_survey.write", policies.Scope.ALL):
+        return active
+    return active.filter(
+        pk__in=policies.acting_organisations(
+            request.user, "prevention_survey.write", policies.Scope.OWN_ORGANISATION
+        )
+    )
+
+
+@login_required
+@require_GET
+def survey_rounds(request: AuthedRequest) -> HttpResponse:
+    """The rounds, each with its results (suppressed under the minimum), and the trust trend
+    of each community and district shown."""
+    _require(request, "prevention_survey.read")
+    filters = SurveyFilter(request.GET or None)
+    listed = SurveyRound.objects.visible_to(request.user).select_related(
+        "community", "district", "organisation"
+    )
+    if district := filters.filtering().get("district"):
+        listed = listed.filter(district=district)
+    page = Paginator(listed.order_by("-ends_on", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
+    least = surveys.minimum()
+    aggregates = policies.can(request.user, "prevention_aggregate.read")
+    trend_rows = listed.filter(respondents__gt=0).values(
+        "district_id", "community_id", "ends_on", "respondents", "tallies"
+    )
+    names = {r.district_id: r.district.local_name for r in page}
+    by_district = surveys.trends(trend_rows, "district_id", least) if aggregates else {}
+    missing = set(by_district) - set(names)
+    names.update({d.pk: d.local_name for d in District.objects.filter(pk__in=missing)})
+    return render(
+        request,
+        "prevention/surveys.html",
+        {
+            "filters": filters,
+            "page": page,
+            "rows": [
+                (r, surveys.result(r.respondents, r.tallies, least) if aggregates else None)
+                for r in page
+            ],
+            "trends": sorted(
+                ((names.get(k, ""), points) for k, points in by_district.items()),
+                key=lambda pair: pair[0],
+            ),
+            "measures": Measure.choices,
+            "minimum": least,
+            "can_plan": policies.can(request.user, "prevention_survey.write"),
+            "query": request.GET.urlencode().replace("page=", "_="),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def plan_survey_round(request: AuthedRequest) -> HttpResponse:
+    """Plan a round, with the sample-size helper (Cochran) worked from the query string."""
+    _require(request, "prevention_survey.write")
+    helper = SampleSizeForm(request.GET if "confidence" in request.GET else None)
+    sample = None
+    if helper.is_bound and helper.is_valid():
+        d = helper.cleaned_data
+        sample = surveys.sample_size(
+            d["confidence"], float(d["margin"]) / 100, d.get("population") or None
+        )
+    organisations = _survey_organisations(request)
+    today = local_today()
+    form = SurveyRoundForm(
+        request.POST or None,
+        organisations=organisations,
+        versions=services.survey_versions(),
+        initial={
+            "organisation": organisations.first(),
+            "starts_on": today,
+            "ends_on": today + datetime.timedelta(days=30),
+            "planned_sample": sample,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        organisation = d.get("organisation") or organisations.first()
+        if organisation is None:
+            raise Http404
+        try:
+            survey_round = services.plan_survey_round(
+                actor=request.user,
+                organisation=organisation,
+                community=d["community"],
+                instrument_version=d["instrument_version"],
+                starts_on=d["starts_on"],
+                ends_on=d["ends_on"],
+                planned_sample=d.get("planned_sample"),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except PermissionDenied as refused:
+            form.add_error("organisation", str(refused))
+        else:
+            messages.success(request, _("The survey round is planned."))
+            return redirect("prevention:survey", pk=survey_round.pk)
+    return render(
+        request,
+        "prevention/survey_form.html",
+        {"form": form, "helper": helper, "sample": sample},
+    )
+
+
+@login_required
+@require_GET
+def survey_round(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = get_survey_round_for_user(request.user, pk)
+    least = surveys.minimum()
+    aggregates = policies.can(request.user, "prevention_aggregate.read")
+    groups = []
+    trend: list[surveys.TrendPoint] = []
+    if aggregates:
+        by_group: dict[str, list[Any]] = {}
+        for group, scores in item.responses.values_list("group", "scores"):
+            by_group.setdefault(group, []).append(scores)
+        for value, label in RespondentGroup.choices:
+            held = by_group.get(value, [])
+            tallies: dict[str, list[float]] = {}
+            for scores in held:
+                surveys.add_to_tallies(tallies, scores)
+            groups.append((label, surveys.result(len(held), tallies, least)))
+        rows = SurveyRound.objects.filter(community=item.community, respondents__gt=0).values(
+            "community_id", "ends_on", "respondents", "tallies"
+        )
+        trend = surveys.trends(rows, "community_id", least).get(item.community_id, [])
+    return render(
+        request,
+        "prevention/survey.html",
+        {
+            "round": item,
+            "result": surveys.result(item.respondents, item.tallies, least) if aggregates else None,
+            "groups": groups,
+            "trend": trend,
+            "measures": Measure.choices,
+            "minimum": least,
+            "editable": policies.can(request.user, "prevention_survey.write", item),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def survey_respond(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Enter one respondent's answers (a paper form, or read out): nothing about who."""
+    item = get_editable_survey_round_for_user(request.user, pk)
+    definition = item.instrument_version.definition
+    form = SurveyResponseForm(request.POST or None)
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        answers = answers_from_post(definition, request.POST)
+        if form.is_valid():
+            try:
+                services.record_survey_response(
+                    actor=request.user,
+                    survey_round=item,
+                    answers=answers,
+                    group=form.cleaned_data["group"],
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    errors = {k: v[0] for k, v in error.message_dict.items()}
+                else:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("The response is recorded, with no name."))
+                if request.POST.get("action") == "another":
+                    return redirect("prevention:survey_respond", pk=item.pk)
+                return redirect("prevention:survey", pk=item.pk)
+        if errors:
+            messages.error(
+                request,
+                _("Nothing was saved: %(count)d answers need attention; they are marked below.")
+                % {"count": len(errors)},
+            )
+    return render(
+        request,
+        "prevention/survey_respond.html",
+        {
+            "round": item,
+            "form": form,
+            "sections": presentation.sections_view(definition, answers, errors),
+        },
+    )
+
+
+@login_required
+@require_POST
+def close_survey_round(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = get_editable_survey_round_for_user(request.user, pk)
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        expected = -1
+    try:
+        services.close_survey_round(
+            actor=request.user, survey_round=item, expected_version=expected
+        )
+    except ValidationError as refused:
+        message_refusal(request, refused)
+    except Conflict as stale:
+        messages.error(request, str(stale))
+    else:
+        messages.success(request, _("The round is closed."))
+    return redirect("prevention:survey", pk=item.pk)

@@ -20,3 +20,9 @@ def may(context: Any, action: str) -> bool:
 @register.filter
 def percent(value: float | None) -> str:
     return "" if value is None else f"{round(100 * value)}%"
+
+
+@register.filter
+def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
+    """``mapping[key]``, or None: a template reads a measure's score by its name."""
+    return (mapping or {}).get(key)
