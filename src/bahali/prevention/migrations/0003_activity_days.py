@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
             """INSERT INTO prevention_activityday (created_at, updated_at, district_id, held_on,
                    activities, female_under_15, female_youth, female_30_plus, male_under_15,
                    male_youth, male_30_plus, reach)
-               SELECT now(), now(), district_id, held_on, count(*), sum(female_under_15),
+               SELECT CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, district_id, held_on, count(*), sum(female_under_15),
                       sum(female_youth), sum(female_30_plus), sum(male_under_15),
                       sum(male_youth), sum(male_30_plus), sum(reach)
                FROM prevention_activity GROUP BY district_id, held_on""",
