@@ -6,7 +6,8 @@ never stored separately, so a queue cannot drift from the truth.
 Each app registers its sources from its ``AppConfig.ready``. A source answers in a fixed
 number of queries whatever the number of cases (set-based, never one query per case), and
 says how many items it has in all and which are the oldest ``limit`` of them: the home page
-asks for counts and the oldest few, My work for a page of each kind, the API for all.
+asks for counts and the oldest few, My work for the oldest of each kind, the API for a page
+(``Pages``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Window
 from django.utils.functional import Promise
 
 
@@ -61,8 +63,13 @@ class Found:
         if limit is None:
             items = [item(row) for row in rows]
             return cls(len(items), items)
-        count = rows.count()
-        return cls(count, [item(row) for row in rows[:limit]] if count else [])
+        if limit <= 0:
+            return cls(rows.count(), [])
+        # The count rides on the rows (``COUNT(*) OVER ()``): one pass over the matching
+        # rows instead of two, the count and then the oldest few.
+        shown = list(rows.annotate(work_total=Window(Count("pk")))[:limit])
+        count = shown[0].work_total if shown else 0
+        return cls(count, [item(row) for row in shown])
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,32 @@ def _order(item: WorkItem) -> tuple[bool, datetime.date, str]:
 
 def _authenticated(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False))
+
+
+class Pages:
+    """Everything waiting for the user, oldest first, read a page at a time (the API's
+    ``?limit=&offset=``): a page asks each source for its oldest items up to the page's end
+    only, and the total is the sum of the sources' counts, from the same questions. A page
+    deep in the list costs more than the first; none reads every item of a large source."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._total: int | None = None
+
+    def __getitem__(self, page: slice) -> list[WorkItem]:
+        if not isinstance(page, slice) or page.stop is None or page.step is not None:
+            raise TypeError("work pages are read as [start:stop]")
+        summary = summary_for(self.user, each=page.stop)
+        self._total = summary.total
+        return summary.items[page]
+
+    def all(self) -> Pages:
+        return self
+
+    def count(self) -> int:
+        if self._total is None:
+            self._total = summary_for(self.user, each=0).total
+        return self._total
 
 
 def items_for(user: Any) -> list[WorkItem]:
