@@ -109,22 +109,21 @@ class Pages:
 
     def __init__(self, user: Any) -> None:
         self.user = user
-        self._total: int | None = None
+        self.summary: Summary | None = None  # of the last page read: the counts by kind
 
     def __getitem__(self, page: slice) -> list[WorkItem]:
         if not isinstance(page, slice) or page.stop is None or page.step is not None:
             raise TypeError("work pages are read as [start:stop]")
-        summary = summary_for(self.user, each=page.stop)
-        self._total = summary.total
-        return summary.items[page]
+        self.summary = summary_for(self.user, each=page.stop)
+        return self.summary.items[page]
 
     def all(self) -> Pages:
         return self
 
     def count(self) -> int:
-        if self._total is None:
-            self._total = summary_for(self.user, each=0).total
-        return self._total
+        if self.summary is None:
+            self.summary = summary_for(self.user, each=0)
+        return self.summary.total
 
 
 def items_for(user: Any) -> list[WorkItem]:
@@ -153,11 +152,6 @@ class Summary:
     @property
     def total(self) -> int:
         return sum(kind.count for kind in self.kinds)
-
-    @property
-    def more(self) -> list[KindCount]:
-        """Kinds with more items than shown."""
-        return [kind for kind in self.kinds if kind.count > kind.shown]
 
 
 def summary_for(user: Any, *, each: int, overall: int | None = None) -> Summary:

@@ -153,6 +153,25 @@ def test_my_work_and_the_sign_off_queue_in_the_api_come_a_page_at_a_time(world):
         assert Client().get(url, **headers).status_code == 422
 
 
+def test_my_work_page_comes_a_page_at_a_time(world, signed_in, monkeypatch):
+    from bahali.cases import views
+
+    monkeypatch.setattr(views, "WORK_PAGE_SIZE", 2)
+    for _ in range(3):
+        _pending(world)
+    client = signed_in(world.committee_member)
+    first = client.get("/cases/my-work/").content.decode()
+    assert first.count('data-testid="work-sign_off"') == 2
+    assert 'data-testid="work-count-sign_off">Sign-offs: 3<' in first
+    assert 'data-testid="work-pages"' in first
+    second = client.get("/cases/my-work/?page=2").content.decode()
+    assert second.count('data-testid="work-sign_off"') == 1
+    past = client.get("/cases/my-work/?page=99").content.decode()
+    assert past.count('data-testid="work-sign_off"') == 1  # the last page
+    wrong = client.get("/cases/my-work/?page=x").content.decode()
+    assert wrong.count('data-testid="work-sign_off"') == 2  # the first page
+
+
 def test_api_enrolment_without_consent_is_refused_and_changes_nothing(world, client):
     participant = world.participant(consent=False)
     response = client.post(
