@@ -65,11 +65,19 @@ class Found:
             return cls(len(items), items)
         if limit <= 0:
             return cls(rows.count(), [])
-        # The count rides on the rows (``COUNT(*) OVER ()``): one pass over the matching
-        # rows instead of two, the count and then the oldest few.
-        shown = list(rows.annotate(work_total=Window(Count("pk")))[:limit])
-        count = shown[0].work_total if shown else 0
-        return cls(count, [item(row) for row in shown])
+        # First the keys of the oldest few, with the count riding on them (``COUNT(*) OVER
+        # ()``): one narrow pass over the matching rows, without the joins of the items
+        # (with them, PostgreSQL hashed whole tables for a page of six). Then those rows
+        # alone, by key, with what their items show.
+        keys = list(
+            rows.select_related(None)
+            .annotate(work_total=Window(Count("pk")))
+            .values_list("pk", "work_total")[:limit]
+        )
+        if not keys:
+            return cls(0, [])
+        found = {row.pk: row for row in rows.filter(pk__in=[pk for pk, _total in keys])}
+        return cls(keys[0][1], [item(found[pk]) for pk, _total in keys if pk in found])
 
 
 @dataclass(frozen=True)
