@@ -284,7 +284,9 @@ class TransitionRequest(AuditedModel):
                 include=["case"],
                 condition=models.Q(status="pending"),
                 name="request_pending_since",
-            )
+            ),
+            # the oversight body's gate figures: decided this quarter
+            models.Index(fields=["decided_at"], name="request_decided_at"),
         ]
 
     def __str__(self) -> str:
@@ -363,6 +365,13 @@ class SignOff(AuditedModel):
             models.UniqueConstraint(
                 fields=["request", "organisation_kind"], name="one_sign_off_per_kind"
             ),
+        ]
+        indexes = [  # open objections (a few hundred among hundreds of thousands)
+            models.Index(
+                fields=["request"],
+                condition=models.Q(objection="open"),
+                name="sign_off_open_objection",
+            )
         ]
 
     def __str__(self) -> str:
