@@ -1258,8 +1258,8 @@ def _work_rows(response: Any) -> str:
     """How much the page listed: items of the API's answer, or the page's total."""
     import re
 
-    if response["Content-Type"].startswith("application/json"):
-        return f"{len(response.json())} items"
+    if response["Content-Type"].startswith("application/json"):  # a page: items and count
+        return f"{response.json()['count']} items"
     found = re.search(rb'data-testid="(?:work-total|queue-count)">([^<]*)<', response.content)
     return found.group(1).decode().strip() if found else ""
 

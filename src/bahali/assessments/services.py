@@ -602,26 +602,42 @@ REASSESSMENT_HORIZON_DAYS = 14
 def reassessments_due_for(user: User) -> list[tuple[Case, datetime.date]]:
     """Open cases the user may assess whose progress reassessment falls due within the
     horizon (or has passed), soonest first."""
+    return reassessments_due_page(user, None)[1]
+
+
+def reassessments_due_page(
+    user: User, limit: int | None
+) -> tuple[int, list[tuple[Case, datetime.date]]]:
+    """How many of the user's cases fall due for a progress reassessment within the horizon
+    (or have passed), and the soonest ``limit`` of them (all when None), in five queries.
+
+    The due date is worked out in Python over thin rows (the case's phase, when it entered
+    it, its last progress assessment and warning); only the cases shown are read whole."""
     horizon = local_today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
     # A case's next due date is the earliest of its due dates (``cases.due``), this one
     # among them: only cases due within the horizon are read, not every case on the teams.
-    cases = list(
+    thin = list(
         Case.objects.visible_to(user, "assessment", "write")
         .open()
         .filter(phase__reassess_every_days__isnull=False, next_due_on__lte=horizon)
-        .select_related("participant", "programme", "phase")
+        .select_related("phase")
+        .only("pk", "phase_entered_on", "closed_on", "phase__reassess_every_days")
     )
-    if not cases:
-        return []
-    last = last_progress_dates(cases)
-    warned = last_warning_dates(cases)
+    if not thin:
+        return 0, []
+    last = last_progress_dates(thin)
+    warned = last_warning_dates(thin)
     due = []
-    for case in cases:
+    for case in thin:
         when = reassessment_due(case, last.get(case.pk), warned.get(case.pk))
         if when is not None and when <= horizon:
-            due.append((case, when))
-    due.sort(key=lambda pair: (pair[1], pair[0].pk))
-    return due
+            due.append((when, case.pk))
+    due.sort()
+    shown = due if limit is None else due[:limit]
+    whole = Case.objects.select_related("participant", "programme", "phase").in_bulk(
+        [pk for _when, pk in shown]
+    )
+    return len(due), [(whole[pk], when) for when, pk in shown]
 
 
 # --- change over time ---------------------------------------------------------------

@@ -9,24 +9,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.assessments.models import Calibration
-from bahali.assessments.services import reassessments_due_for
+from bahali.assessments.services import reassessments_due_page
 from bahali.cases.work import Found, WorkItem
 
 
 def reassessments(user: Any, limit: int | None) -> Found:
-    return Found.of(
-        (
+    count, due = reassessments_due_page(user, limit)
+    return Found(
+        count,
+        [
             WorkItem.of_case(
                 case,
                 kind="reassessment",
                 title=_("Reassess progress"),
                 url=reverse("assessments:list", args=[case.pk]),
-                due=due,
+                due=when,
                 detail=case.phase.label,
             )
-            for case, due in reassessments_due_for(user)
-        ),
-        limit,
+            for case, when in due
+        ],
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
+from pydantic import field_validator
 
 from bahali.accounts import policies
 from bahali.accounts.models import Membership, User
@@ -298,6 +299,11 @@ class WorkItemOut(Schema):
     due: datetime.date | None
     overdue: bool
     detail: str
+
+    @field_validator("title", "where", "detail", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> str:
+        return str(value)  # translated lazily in the item, as text in the answer
 
 
 def _not_found() -> ApiError:
@@ -683,23 +689,24 @@ def withdraw_objection(
     )
 
 
-@router.get("/sign-offs", response=list[RequestOut], summary="Requests waiting for your decision")
-def sign_off_queue(request: AuthedRequest) -> list[TransitionRequest]:
-    return services.sign_off_queue(request.user)
+@router.get(
+    "/sign-offs",
+    response=list[RequestOut],
+    summary="Requests waiting for your decision",
+    description="Oldest first, a page at a time (``limit``, ``offset``); ``count`` is the total.",
+)
+@paginate(Pagination)
+def sign_off_queue(request: AuthedRequest) -> services.SignOffQueue:
+    return services.SignOffQueue(request.user)
 
 
-@router.get("/me/work", response=list[WorkItemOut], summary="My work: what waits for you")
-def my_work(request: AuthedRequest) -> list[dict[str, object]]:
-    return [
-        {
-            "kind": item.kind,
-            "title": str(item.title),
-            "url": item.url,
-            "case_label": item.case_label,
-            "where": str(item.where),
-            "due": item.due,
-            "overdue": item.overdue,
-            "detail": str(item.detail),
-        }
-        for item in work.items_for(request.user)
-    ]
+@router.get(
+    "/me/work",
+    response=list[WorkItemOut],
+    summary="My work: what waits for you",
+    description="Warnings first, then the oldest (most overdue), a page at a time "
+    "(``limit``, ``offset``); ``count`` is the total.",
+)
+@paginate(Pagination)
+def my_work(request: AuthedRequest) -> work.Pages:
+    return work.Pages(request.user)

@@ -66,6 +66,12 @@ def _quarter_start(today: datetime.date) -> datetime.date:
     return datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    """The day's start in local time: compared as is, the index on the column serves
+    (``__date`` converts every row's timestamp first)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def gate_decisions(user: Any) -> dict[str, Any] | None:
     """For oversight: this quarter's applied gates, how many a data steward overrode
     (flagged), and the objections still open (two queries)."""
@@ -74,7 +80,7 @@ def gate_decisions(user: Any) -> dict[str, Any] | None:
     since = _quarter_start(timezone.localdate())
     decided = (
         TransitionRequest.objects.visible_to(user, "case_summary")
-        .filter(decided_at__date__gte=since)
+        .filter(decided_at__gte=_local_midnight(since))
         .aggregate(
             applied=Count("pk", filter=Q(status=TransitionRequest.Status.APPLIED)),
             overridden=Count("pk", filter=Q(overridden_by__isnull=False)),

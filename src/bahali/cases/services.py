@@ -741,18 +741,33 @@ def waiting_for_sign_off(user: User | Any) -> Any:
     )
 
 
-def sign_off_queue(user: User) -> list[TransitionRequest]:
-    """Requests waiting for a decision from one of the user's organisations, each with what
-    its gate status needs (sign-offs, consent and pledge on file) read for all at once."""
-    queue = list(
-        waiting_for_sign_off(user).prefetch_related(
+class SignOffQueue:
+    """Requests waiting for a decision from one of the user's organisations, read a page at
+    a time (the API's ``?limit=&offset=``), each with what its gate status needs (sign-offs,
+    consent and pledge on file) read for the page at once."""
+
+    def __init__(self, user: User) -> None:
+        self.waiting = waiting_for_sign_off(user)
+
+    def __getitem__(self, page: slice) -> list[TransitionRequest]:
+        # The page's keys first, narrow (with the joins of the rows, PostgreSQL hashed whole
+        # tables to find a page), then those rows whole.
+        keys = list(self.waiting.select_related(None).values_list("pk", flat=True)[page])
+        found = self.waiting.filter(pk__in=keys).prefetch_related(
             models.Prefetch(
                 "sign_offs", SignOff.objects.select_related("organisation", "signed_by")
             )
         )
-    )
-    note_requirements_on_file([request.case.participant for request in queue])
-    return queue
+        by_key = {request.pk: request for request in found}
+        queue = [by_key[pk] for pk in keys if pk in by_key]
+        note_requirements_on_file([request.case.participant for request in queue])
+        return queue
+
+    def all(self) -> SignOffQueue:
+        return self
+
+    def count(self) -> int:
+        return int(self.waiting.count())
 
 
 def phase_in_use(phase: Phase) -> bool:

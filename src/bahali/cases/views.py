@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -474,12 +475,28 @@ def queue(request: AuthedRequest) -> HttpResponse:
     )
 
 
-# My work shows the oldest of each kind; a kind with more links to its own list.
-WORK_PER_KIND = 50
+# My work lists this many items a page, warnings first, then the oldest.
+WORK_PAGE_SIZE = 50
 
 
 @login_required
 @require_GET
 def my_work(request: AuthedRequest) -> HttpResponse:
-    summary = work.summary_for(request.user, each=WORK_PER_KIND)
-    return render(request, "cases/work.html", {"summary": summary, "items": summary.items})
+    """A page of everything waiting, read before the count so both come from the same
+    questions (``work.Pages``: each source asked for its oldest up to the page's end)."""
+    pages = work.Pages(request.user)
+    requested = request.GET.get("page", "")
+    number = int(requested) if requested.isdigit() and 0 < int(requested) <= 10_000 else 1
+    items = pages[(number - 1) * WORK_PAGE_SIZE : number * WORK_PAGE_SIZE]
+    # the page links count positions only: the total comes from the questions just asked
+    paginator = Paginator(range(pages.count()), WORK_PAGE_SIZE)
+    if not items and number > 1:  # past the last page: the last page
+        number = paginator.num_pages
+        items = pages[(number - 1) * WORK_PAGE_SIZE : number * WORK_PAGE_SIZE]
+    context = {
+        "summary": pages.summary,
+        "items": items,
+        "page": paginator.get_page(number),
+        "query": "",
+    }
+    return render(request, "cases/work.html", context)

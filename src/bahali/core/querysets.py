@@ -101,9 +101,12 @@ class AuditedQuerySet(models.QuerySet[Any]):
         for obj in objs:
             sealing.flush(obj)
         count = super().bulk_update(objs, fields, batch_size=batch_size)
+        # Only the written columns become the stored values: reading every column would load
+        # each deferred one row by row (``only()``), and other unsaved changes are not stored.
+        written = [self.model.audit_field(name).attname for name in fields]
         for obj in objs:
             snapshot = getattr(obj, "_audit_snapshot", {})
-            obj._audit_snapshot = {**snapshot, **obj.audit_values()}
+            obj._audit_snapshot = {**snapshot, **{name: getattr(obj, name) for name in written}}
         return count
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -88,16 +89,80 @@ def case_alerts(user: Any, case: Any) -> list[CaseAlert]:
     ]
 
 
-def flagged_cases() -> list[tuple[Case, list[Gap]]]:
-    """Open cases of women and girls with a gap (for the oversight body)."""
-    cases = Case.objects.filter(participant__sex="f", closed_on__isnull=True).select_related(
-        "participant", "programme"
+# The oversight body's home lists this many flagged cases, the oldest first, and counts all.
+PANEL_ROWS = 20
+
+
+def flagged_cases(limit: int | None = None) -> list[tuple[Case, list[Gap]]]:
+    """Open cases of women and girls with a gap (for the oversight body), oldest first."""
+    return flagged(limit)[1]
+
+
+def flagged(limit: int | None) -> tuple[int, list[tuple[Case, list[Gap]]]]:
+    """How many open cases of women and girls have a gap, and the oldest ``limit`` of them
+    (all when None), in four queries whatever the number of cases: the rule of :func:`gaps`
+    asked of every case at once."""
+    women = set(StaffSex.objects.filter(sex="f").values_list("user", flat=True))
+    if not women:
+        return 0, []
+    staffed = set(
+        Membership.objects.filter(
+            user__in=women,
+            role__in=[role for role, _case_roles in NEEDED],
+            is_active=True,
+            organisation__is_active=True,
+            user__is_active=True,
+        ).values_list("organisation", "role")
     )
-    return [(case, found) for case in cases if (found := gaps(case))]
+    gap_of: dict[str, Role] = {}
+    any_gap = Q(pk__in=[])
+    cases = Case.objects.filter(participant__sex="f", closed_on__isnull=True).exclude(
+        programme__in=WomenStaffRule.objects.filter(applies=False).values("programme")
+    )
+    for role, case_roles in NEEDED:
+        organisations = [org for org, held in staffed if held == role]
+        if not organisations:
+            continue
+        filled = Exists(
+            TeamMember.objects.filter(
+                case=OuterRef("pk"),
+                left_on__isnull=True,
+                case_role__in=case_roles,
+                membership__user__in=women,
+            )
+        )
+        available = (
+            Q(lead_organisation__in=organisations)
+            | Q(receiving_committee__in=organisations)
+            | Q(referred_by__in=organisations)
+            | Exists(
+                TeamMember.objects.filter(
+                    case=OuterRef("pk"),
+                    left_on__isnull=True,
+                    membership__organisation__in=organisations,
+                )
+            )
+        )
+        name = f"gap_{role.value}"
+        gap_of[name] = role
+        cases = cases.annotate(**{name: ExpressionWrapper(~filled & available, BooleanField())})
+        any_gap |= Q(**{name: True})
+    if not gap_of:
+        return 0, []
+    cases = cases.filter(any_gap).order_by("opened_on", "pk")
+    count = cases.count()
+    shown = cases.select_related("participant", "programme")
+    shown = shown if limit is None else shown[:limit]
+    return count, [
+        (case, [Gap(role) for name, role in gap_of.items() if getattr(case, name)])
+        for case in shown
+    ]
 
 
 def oversight_panel(user: Any) -> dict[str, Any] | None:
-    """The oversight body's home figure (``core.figures``)."""
+    """The oversight body's home figure (``core.figures``): the oldest flagged cases and
+    how many there are."""
     if not holds_role(user, Role.OVERSIGHT_MONITOR) or not policies.can(user, "case_summary.read"):
         return None
-    return {"flagged": flagged_cases()}
+    count, shown = flagged(PANEL_ROWS)
+    return {"flagged": shown, "flagged_count": count}

@@ -130,10 +130,46 @@ def test_my_work_lists_sign_offs_and_objections(world, signed_in):
     )
     requester = other.get("/cases/my-work/").content.decode()
     assert "Answer the objection" in requester
-    listed = Client().get("/api/v1/me/work", **_bearer(world.committee_member)).json()
+    listed = Client().get("/api/v1/me/work", **_bearer(world.committee_member)).json()["items"]
     sign_off = next(item for item in listed if item["kind"] == "sign_off")
     assert sign_off["case_label"] == pending.case.participant.code
     assert sign_off["where"] == pending.case.programme.label
+
+
+def test_my_work_and_the_sign_off_queue_in_the_api_come_a_page_at_a_time(world):
+    waiting = [_pending(world) for _ in range(3)]
+    headers = _bearer(world.committee_member)
+    whole = Client().get("/api/v1/me/work?limit=500", **headers).json()
+    assert whole["count"] == len(whole["items"]) >= 3
+    page = Client().get("/api/v1/me/work?limit=1&offset=1", **headers).json()
+    assert page == {"items": whole["items"][1:2], "count": whole["count"]}
+    first = Client().get("/api/v1/sign-offs?limit=2", **headers).json()
+    assert first["count"] == 3
+    assert [r["id"] for r in first["items"]] == [r.pk for r in waiting[:2]]
+    rest = Client().get("/api/v1/sign-offs?limit=2&offset=2", **headers).json()
+    assert rest == {"items": rest["items"], "count": 3}
+    assert [r["id"] for r in rest["items"]] == [waiting[2].pk]
+    for url in ("/api/v1/me/work?limit=0", "/api/v1/sign-offs?limit=501"):
+        assert Client().get(url, **headers).status_code == 422
+
+
+def test_my_work_page_comes_a_page_at_a_time(world, signed_in, monkeypatch):
+    from bahali.cases import views
+
+    monkeypatch.setattr(views, "WORK_PAGE_SIZE", 2)
+    for _ in range(3):
+        _pending(world)
+    client = signed_in(world.committee_member)
+    first = client.get("/cases/my-work/").content.decode()
+    assert first.count('data-testid="work-sign_off"') == 2
+    assert 'data-testid="work-count-sign_off">Sign-offs: 3<' in first
+    assert 'data-testid="work-pages"' in first
+    second = client.get("/cases/my-work/?page=2").content.decode()
+    assert second.count('data-testid="work-sign_off"') == 1
+    past = client.get("/cases/my-work/?page=99").content.decode()
+    assert past.count('data-testid="work-sign_off"') == 1  # the last page
+    wrong = client.get("/cases/my-work/?page=x").content.decode()
+    assert wrong.count('data-testid="work-sign_off"') == 2  # the first page
 
 
 def test_api_enrolment_without_consent_is_refused_and_changes_nothing(world, client):

@@ -263,13 +263,13 @@ def test_sign_off_queue_lists_requests_for_the_users_organisations(world):
     request = services.request_transition(
         actor=world.case_worker, case=case, transition=_transition(case, "transition"), reason="x"
     )
-    assert services.sign_off_queue(world.committee_member) == [request]
-    assert services.sign_off_queue(world.trainer) == [request]
-    assert services.sign_off_queue(world.outsider) == []
+    assert services.SignOffQueue(world.committee_member)[:100] == [request]
+    assert services.SignOffQueue(world.trainer)[:100] == [request]
+    assert services.SignOffQueue(world.outsider)[:100] == []
     services.record_sign_off(
         actor=world.committee_member, request=request, decision="approve", reason="ok"
     )
-    assert services.sign_off_queue(world.committee_member) == []
+    assert services.SignOffQueue(world.committee_member)[:100] == []
 
 
 def test_a_request_waiting_more_than_two_weeks_makes_the_case_overdue(world):

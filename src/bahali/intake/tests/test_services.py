@@ -431,7 +431,16 @@ def test_a_woman_is_flagged_without_a_female_case_worker_where_one_exists(world,
     assert alerts and alerts[0].key == "women-staff"
     assert women.case_alerts(world.analyst, case) == []
     assert [c.pk for c, _g in women.flagged_cases()] == [case.pk]
-    assert women.oversight_panel(world.monitor)["flagged"]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as asked:  # set-based: not per case
+        assert [(c.pk, [g.role for g in found]) for c, found in women.flagged(5)[1]] == [
+            (case.pk, [Role.CASE_WORKER])
+        ]
+    assert len(asked.captured_queries) <= 5
+    panel = women.oversight_panel(world.monitor)
+    assert panel["flagged"] and panel["flagged_count"] == 1
     cases.add_team_member(
         actor=world.manager, case=case, membership=female_worker.memberships.get()
     )
