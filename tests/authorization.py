@@ -17,7 +17,7 @@ from django.db import transaction
 
 from bahali.accounts import services as accounts
 from bahali.accounts.roles import Role
-from bahali.testing import TEST_PASSWORD
+from bahali.testing import sign_in
 from tests.test_authorization_matrix import Endpoint
 
 W = TypeVar("W")
@@ -73,9 +73,7 @@ def each_role(client: Any, endpoint: Endpoint, world: Any) -> list[tuple[Role, i
                 issued = accounts.issue_api_token(actor=user, name="matrix")
                 headers["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
             else:
-                signed_in = client.post(
-                    "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-                )
+                signed_in = sign_in(client, user)
                 assert signed_in.status_code == 302
             response = call(client, endpoint, world, **headers)
             expected = endpoint.ok if role in endpoint.allowed else endpoint.denied

@@ -21,7 +21,7 @@ from bahali.accounts.roles import Role
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.registry import services as registry
-from bahali.testing import TEST_PASSWORD, OrganisationFactory, make_member
+from bahali.testing import OrganisationFactory, make_member, sign_in, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ class World:
 def _token_for(user: Any, client: Any) -> tuple[ApiToken, str]:
     response = client.post(
         "/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD},
+        token_request(user),
         content_type="application/json",
     )
     assert response.status_code == 201
@@ -513,7 +513,7 @@ def _call(client: Any, endpoint: Endpoint, world: World, **headers: str) -> Any:
 @pytest.mark.parametrize("endpoint", PAGES, ids=lambda e: f"{e.name}-{e.method}")
 def test_pages(client, role, endpoint):
     world = _world(client, role)
-    client.post("/accounts/sign-in/", {"username": world.user.username, "password": TEST_PASSWORD})
+    sign_in(client, world.user)
     response = _call(client, endpoint, world)
     expected = endpoint.ok if role in endpoint.allowed else endpoint.denied
     assert response.status_code == expected, (role, endpoint.name, response.status_code)

@@ -631,6 +631,29 @@ def identity_needs_purpose(actor: Actor, participant: models.Model) -> bool:
     return bool(reaching) and all(Role(m.role) in IDENTITY_ON_REQUEST for m in reaching)
 
 
+# Two-factor sign-in (issue 14, item 1): required of every role that can read identity or
+# clinical data (the resources below: a person's names and numbers, clinical notes, who the
+# person was in the group, who lodged a grievance) and of data stewards, who manage users.
+# Derived from MATRIX, so a role given such a read later needs the second factor at once.
+SECOND_FACTOR_RESOURCES = ("identity", "clinical_note", "classification", "grievance_complainant")
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset(
+    role
+    for role in Role
+    if role is DS
+    or any(
+        grant.read for resource in SECOND_FACTOR_RESOURCES for grant in role_grants(resource, role)
+    )
+)
+
+
+def requires_second_factor(user: Actor) -> bool:
+    """Must ``user`` sign in with a second factor? Yes when any of their active roles is in
+    ``SECOND_FACTOR_ROLES``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(Role(m.role) in SECOND_FACTOR_ROLES for m in user.active_memberships())
+
+
 # Words for the tables above, shown to users on their home page ("what you may see").
 RESOURCE_LABELS: dict[str, Any] = {
     "identity": _("Identity (names, CNIC, phone, address)"),
