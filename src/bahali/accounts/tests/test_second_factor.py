@@ -285,3 +285,30 @@ def test_a_role_without_the_need_gets_a_token_with_its_password():
         content_type="application/json",
     )
     assert issued.status_code == 201
+
+
+def test_demo_accounts_sign_in_with_the_printed_key(client, capsys):
+    from django.core.management import call_command
+
+    from bahali.core.demo import demo_code
+
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "BAHA LIDE MOKE YFOR THES YNTH ETIC DEMO" in out and "bahali demo --code" in out
+    asked = next(line for line in out.splitlines() if line.startswith("Two-factor sign-in"))
+    assert "sana" in asked and "omar" in asked
+    assert "khalid" not in asked and "zainab" not in asked  # liaison, analyst: password only
+    sana = User.objects.get(username="sana")
+    response = client.post(
+        "/accounts/sign-in/", {"username": "sana", "password": "bahali-demo-2026"}
+    )
+    assert response["Location"] == CODE_STEP
+    code, _left = demo_code()
+    device = TOTPDevice.objects.get(user=sana, confirmed=True)
+    assert code in {_code(device, -1), _code(device), _code(device, 1)}
+    assert client.post(CODE_STEP, {"code": code}).status_code == 302
+    assert _signed_in(client)
+    call_command("demo", "--code")
+    assert re.match(r"\d{6}  \(for \d+ more seconds", capsys.readouterr().out)
+    services.set_up_known_authenticator(actor=SYSTEM, user=sana, key=device.key)  # again
+    assert TOTPDevice.objects.filter(user=sana).count() == 1
