@@ -210,6 +210,21 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: W(S.DISTRICTS),
     },
     "gate_override": {DS: W(S.OWN_ORGANISATION, _("documented, flagged to oversight"))},
+    # Break-the-glass (issue 14, item 3): a member who works on cases opens one outside their
+    # teams for a threat to life, with a reason, for a limited time; the case's team sees it,
+    # the lead organisation's data steward reviews it, oversight reads every one.
+    "emergency_access": {
+        **_each(
+            TEAM_ROLES | {PSY},
+            (
+                W(S.ALL, _("open a case outside your teams for a threat to life; reviewed")),
+                R(S.TEAM, _("who opened your cases so")),
+            ),
+        ),
+        DS: R(S.OWN_ORGANISATION),
+        OVS: R(S.ALL),
+    },
+    "emergency_review": {DS: W(S.OWN_ORGANISATION, _("cases your organisation leads"))},
     # --- before the case: referrals, screening, eligibility (intake, issue 17) ---
     "intake_referral": {
         Role.CASE_WORKER: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
@@ -695,6 +710,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "transition": _("Requesting phase transitions and closing cases"),
     "sign_off": _("Signing off transitions"),
     "gate_override": _("Overriding a gate"),
+    "emergency_access": _("Emergency access to a case (break-the-glass)"),
+    "emergency_review": _("Reviewing emergency access"),
     "prevention_initiative": _("Prevention initiatives, their funding and activities"),
     "district_profile": _("District profiles (need indicators per district and year)"),
     "advice_contact": _("Family advice line contacts"),

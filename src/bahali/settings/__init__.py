@@ -213,6 +213,8 @@ BAHALI_ADDRESS_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_ADDRESS_LOCKOUT_TH
 BAHALI_LOCKOUT_MINUTES = int(os.environ.get("BAHALI_LOCKOUT_MINUTES", "15"))
 BAHALI_SIGN_IN_RATE = int(os.environ.get("BAHALI_SIGN_IN_RATE", "30"))
 BAHALI_TOKEN_RATE = int(os.environ.get("BAHALI_TOKEN_RATE", "30"))
+# Break-the-glass (cases.services.open_emergency_access): how long an emergency access lasts.
+BAHALI_EMERGENCY_ACCESS_HOURS = int(os.environ.get("BAHALI_EMERGENCY_ACCESS_HOURS", "4"))
 # Two-factor sign-in (accounts.services): wrong codes for one account before its second step
 # is refused for BAHALI_LOCKOUT_MINUTES, and how long a correct password waits for the code.
 BAHALI_SECOND_FACTOR_ATTEMPTS = int(os.environ.get("BAHALI_SECOND_FACTOR_ATTEMPTS", "5"))
