@@ -141,6 +141,10 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:profile" if pending is None else "accounts:second_factor")
+    verified = pending is None and getattr(request.user, "is_verified", lambda: False)()
+    if services.has_second_factor(user) and not verified:
+        # recovery codes but no authenticator: the codes come first, then the set-up
+        return redirect("accounts:second_factor")
     form = SecondFactorForm(request.POST or None)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():

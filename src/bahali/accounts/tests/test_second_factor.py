@@ -192,6 +192,16 @@ def test_enrolment_at_first_sign_in_then_recovery_codes_shown_once(client):
     assert not StaticToken.objects.filter(token__in=codes).exists()
 
 
+def test_recovery_codes_are_not_bypassed_by_setting_up_an_authenticator(client):
+    user = make_member(Role.CASE_WORKER)  # recovery codes only, no authenticator
+    _password(client, user)
+    assert client.get(ENROL)["Location"] == CODE_STEP
+    assert client.post(ENROL, {"code": "123456"})["Location"] == CODE_STEP
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert client.post(CODE_STEP, {"code": one_time_code(user)}).status_code == 302
+    assert client.get(ENROL).status_code == 200  # verified: may add an authenticator now
+
+
 def test_a_session_whose_user_gains_such_a_role_must_give_the_code(client):
     user = make_member(Role.SECURITY_LIAISON)
     _password(client, user)
