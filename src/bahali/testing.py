@@ -74,10 +74,14 @@ def make_member(
         districts=District.objects.filter(code__in=list(districts)),
     )
     user.forget_memberships()
-    if role in SECOND_FACTOR_ROLES:
-        # As a session verified by its second factor would carry it: services that ask for
-        # one (API tokens) serve this user object; a sign-in still asks for a code.
-        user.otp_device = _test_codes_device(user)
+    return verified(user) if role in SECOND_FACTOR_ROLES else user
+
+
+def verified(user: User) -> User:
+    """``user``, marked as a session verified by its second factor would carry it
+    (``otp_device``, a recovery-code device of the tests): services that ask for the second
+    factor (API tokens) serve this user object; a sign-in still asks for a code."""
+    user.otp_device = _test_codes_device(user)
     return user
 
 
