@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from bahali.accounts.roles import Role
-from bahali.testing import TEST_PASSWORD, make_member
+from bahali.testing import make_member
+from bahali.testing import sign_in as sign_in_client
 
 
 @pytest.fixture
@@ -23,9 +24,7 @@ def signed_in(client: Client) -> Callable[[Any], Client]:
     """``signed_in(user)`` → the test client, signed in through the real sign-in page."""
 
     def sign_in(user: Any) -> Client:
-        response = client.post(
-            "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-        )
+        response = sign_in_client(client, user)  # the password, then a one-time code
         assert response.status_code == 302, response.content[:500]
         return client
 
@@ -52,7 +51,6 @@ def serial_live_server_on_sqlite() -> None:
 
     if connection.vendor == "sqlite":
         LiveServerThread.server_class = SerialWSGIServer
-
 
 
 @pytest.fixture

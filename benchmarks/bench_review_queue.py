@@ -37,7 +37,7 @@ def main() -> None:
     from bahali.geography.services import load_pakistan_geography
     from bahali.imports import services
     from bahali.imports.models import ReviewCluster
-    from bahali.testing import TEST_PASSWORD, make_member, membership_of
+    from bahali.testing import make_member, membership_of, sign_in
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -80,7 +80,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         client = Client()
-        client.post("/accounts/sign-in/", {"username": steward.username, "password": TEST_PASSWORD})
+        sign_in(client, steward)  # the password, then a one-time code
         sample = ReviewCluster.objects.order_by("-score").values_list("pk", flat=True)[100]
         for label, url in [
             ("baseline: the imports page (no clusters read)", "/imports/"),

@@ -18,7 +18,7 @@ from django.test import Client
 
 from bahali.accounts import services as accounts
 from bahali.accounts.roles import Role
-from bahali.testing import TEST_PASSWORD
+from bahali.testing import sign_in
 from tests.test_authorization_matrix import Endpoint
 
 W = TypeVar("W")
@@ -54,9 +54,7 @@ def sign_in_once(user: Any) -> dict[str, str]:
     cookies that carry the session. A table replays them for each call (every call is rolled
     back, so the session outlives them all) instead of signing in again per role and row."""
     client = Client()
-    signed_in = client.post(
-        "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-    )
+    signed_in = sign_in(client, user)  # the password, then the code step when asked
     assert signed_in.status_code == 302, signed_in.content[:300]
     return {name: morsel.value for name, morsel in client.cookies.items()}
 
@@ -103,9 +101,7 @@ def each_role(client: Any, endpoint: Endpoint, world: Any) -> list[tuple[Role, i
                 for name, value in signed_in[0][role].items():
                     client.cookies[name] = value
             else:
-                response = client.post(
-                    "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-                )
+                response = sign_in(client, user)
                 assert response.status_code == 302
             response = call(client, endpoint, world, **headers)
             expected = endpoint.ok if role in endpoint.allowed else endpoint.denied

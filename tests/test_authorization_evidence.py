@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bahali.accounts.roles import Role
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 from tests.authorization import call, each_role, module_world, page
 
 pytestmark = pytest.mark.django_db
@@ -107,9 +107,7 @@ world = module_world(_world)
 
 def _sign_in_analyst(client: Any, world: EvidenceWorld) -> None:
     user = world.world.analyst
-    signed_in = client.post(
-        "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-    )
+    signed_in = sign_in(client, user)
     assert signed_in.status_code == 302
 
 

@@ -383,11 +383,11 @@ def test_the_api_enrols_only_eligible_referrals(client, world):
 
 def test_classification_never_shows_on_pages_of_roles_without_the_grant(client, world):
     """The participant page offers the classification to the roles granted it only."""
-    from bahali.testing import TEST_PASSWORD
+    from bahali.testing import sign_in
 
     for role in Role:
         user = world.world.user_for(role)
-        client.post("/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD})
+        sign_in(client, user)
         response = client.get(f"/participants/{world.classified.code}/")
         if response.status_code == 200:
             shown = b'data-testid="classification-link"' in response.content

@@ -23,7 +23,7 @@ from bahali.accounts.roles import Role
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.registry import services as registry
-from bahali.testing import TEST_PASSWORD, OrganisationFactory, make_member
+from bahali.testing import OrganisationFactory, make_member, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ class World:
 def _token_for(user: Any, client: Any) -> tuple[ApiToken, str]:
     response = client.post(
         "/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD},
+        token_request(user),
         content_type="application/json",
     )
     assert response.status_code == 201
@@ -152,6 +152,29 @@ PAGES = [
         "post",
         lambda w: f"/accounts/members/{w.stranger_membership.pk}/end/",
         set(),
+        302,
+    ),
+    Endpoint(  # two-factor sign-in: a steward resets a member of their own organisation
+        "accounts:reset_second_factor",
+        "post",
+        lambda w: f"/accounts/members/user/{w.colleague_membership.user_id}/reset-second-factor/",
+        STEWARDS,
+        302,
+        data={"reason": "phone lost, identity checked in person"},
+    ),
+    Endpoint(
+        "accounts:reset_second_factor",
+        "post",
+        lambda w: f"/accounts/members/user/{w.stranger_membership.user_id}/reset-second-factor/",
+        set(),
+        302,
+        data={"reason": "not one of ours"},
+    ),
+    Endpoint(  # new recovery codes need an authenticator: refused with a message, otherwise
+        "accounts:renew_recovery_codes",
+        "post",
+        lambda w: "/accounts/profile/recovery-codes/",
+        EVERYONE,
         302,
     ),
     Endpoint("organisations:list", "get", lambda w: "/organisations/", EVERYONE, 200),
@@ -440,6 +463,12 @@ PUBLIC = {
     ("accounts:login", "get"): ("/accounts/sign-in/", 200),
     ("accounts:login", "post"): ("/accounts/sign-in/", 400),  # no credentials: the form again
     ("accounts:logout", "post"): ("/accounts/sign-out/", 302),
+    # the code step and setting up an authenticator: without a right password first, back to
+    # the password (signed in, home)
+    ("accounts:second_factor", "get"): ("/accounts/sign-in/code/", 302),
+    ("accounts:second_factor", "post"): ("/accounts/sign-in/code/", 302),
+    ("accounts:enrol", "get"): ("/accounts/sign-in/authenticator/", 302),
+    ("accounts:enrol", "post"): ("/accounts/sign-in/authenticator/", 302),
     ("set_language", "post"): ("/i18n/setlang/", 302),
     ("set_language", "get"): ("/i18n/setlang/", 302),  # changes nothing on a GET
     ("api:create_token", "post"): ("/api/v1/auth/token", 400),  # no JSON body: a clear 400

@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import factory
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from bahali.accounts import services as accounts
 from bahali.accounts.models import Membership, User
+from bahali.accounts.policies import SECOND_FACTOR_ROLES
 from bahali.accounts.roles import ROLE_ORGANISATION_KINDS, Role
 from bahali.core.context import SYSTEM, acting_as
 from bahali.geography.models import District
@@ -72,7 +74,57 @@ def make_member(
         districts=District.objects.filter(code__in=list(districts)),
     )
     user.forget_memberships()
+    return verified(user) if role in SECOND_FACTOR_ROLES else user
+
+
+def verified(user: User) -> User:
+    """``user``, marked as a session verified by its second factor would carry it
+    (``otp_device``, a recovery-code device of the tests): services that ask for the second
+    factor (API tokens) serve this user object; a sign-in still asks for a code."""
+    user.otp_device = _test_codes_device(user)
     return user
+
+
+def _test_codes_device(user: User) -> StaticDevice:
+    device = StaticDevice.objects.filter(user=user, name="test codes").first()
+    return device or StaticDevice.objects.create(user=user, name="test codes", confirmed=True)
+
+
+def one_time_code(user: User) -> str:
+    """A fresh one-time (recovery) code for ``user``: the way tests pass the second step
+    of signing in (``sign_in``, the browser tests), through the real check."""
+    token = StaticToken.objects.create(
+        device=_test_codes_device(user), token=StaticToken.random_token()
+    )
+    return token.token
+
+
+def sign_in(client: Any, user: User, password: str = TEST_PASSWORD) -> Any:
+    """Sign ``client`` in as ``user`` through the sign-in page, and its code step when asked;
+    the last answer (a redirect when signed in)."""
+    response = client.post("/accounts/sign-in/", {"username": user.username, "password": password})
+    if response.status_code == 302 and response["Location"] == "/accounts/sign-in/code/":
+        response = client.post("/accounts/sign-in/code/", {"code": one_time_code(user)})
+    return response
+
+
+def token_request(user: User, password: str = TEST_PASSWORD, **extra: Any) -> dict[str, Any]:
+    """The body of ``POST /api/v1/auth/token`` for ``user``: with a one-time code when their
+    roles sign in with two factors."""
+    body: dict[str, Any] = {"username": user.username, "password": password, **extra}
+    if accounts.second_factor_needed(user):
+        body.setdefault("code", one_time_code(user))
+    return body
+
+
+def pass_second_step(page: Any, username: str) -> None:
+    """In a browser test, after the password was sent: enter a one-time code if the page
+    asks for one, then wait for the home page."""
+    page.wait_for_selector("[data-testid=home-title], [data-testid=second-factor-form]")
+    if page.query_selector("[data-testid=second-factor-form]") is not None:
+        page.fill("#id_code", one_time_code(User.objects.get(username=username)))
+        page.get_by_test_id("verify").click()
+    page.wait_for_selector("[data-testid=home-title]")
 
 
 def membership_of(user: User) -> Membership:

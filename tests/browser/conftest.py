@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bahali.testing import TEST_PASSWORD
+from bahali.testing import TEST_PASSWORD, pass_second_step
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
 # test itself (factories) are still plain synchronous calls.
@@ -77,7 +77,7 @@ def sign_in(page: Any) -> Callable[[Any], Any]:
         page.fill("#id_username", user.username)
         page.fill("#id_password", TEST_PASSWORD)
         page.get_by_test_id("sign-in").click()
-        page.wait_for_selector("[data-testid=home-title]")
+        pass_second_step(page, user.username)
         return page
 
     return _sign_in

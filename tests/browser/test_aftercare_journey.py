@@ -9,6 +9,7 @@ import pytest
 
 from bahali.aftercare.models import CheckIn, warned
 from bahali.core.demo import demo_password
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,7 @@ def _sign_in(page, username):
     page.fill("#id_username", username)
     page.fill("#id_password", demo_password())
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, username)
 
 
 def test_a_warning_sign_alerts_the_team_until_it_has_met(page):

@@ -16,6 +16,7 @@ from bahali.core.demo import demo_password
 from bahali.organisations.models import Organisation
 from bahali.programmes.models import Programme
 from bahali.registry import services as registry
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +53,7 @@ def _sign_in(page, username, language="en"):
     page.fill("#id_username", username)
     page.fill("#id_password", demo_password())
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, username)
 
 
 def _new_case_with_a_one_person_team():

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from bahali.core.demo import demo_password
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +44,7 @@ def _sign_in(page: Any, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", demo_password())
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, username)
 
 
 def _links(page: Any, selector: str) -> list[str]:

@@ -13,6 +13,7 @@ from bahali.cases.models import Case, SignOff, TransitionRequest
 from bahali.core.context import SYSTEM
 from bahali.core.demo import demo_password
 from bahali.registry.models import Participant
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +29,7 @@ def _sign_in(page, username, language="en"):
     page.fill("#id_username", username)
     page.fill("#id_password", demo_password())
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, username)
 
 
 def _shoot(page, name):
@@ -201,7 +202,7 @@ def test_dates_read_day_month_year_in_each_language(page):
         page.fill("#id_username", world.case_worker.username)
         page.fill("#id_password", TEST_PASSWORD)
         page.get_by_test_id("sign-in").click()
-        page.wait_for_selector("[data-testid=home-title]")
+        pass_second_step(page, world.case_worker.username)
         page.goto(f"/cases/{case.pk}/")
         shown[language] = page.get_by_test_id("case-enrolled").inner_text().strip()
     day, year = str(case.opened_on.day), str(case.opened_on.year)

@@ -10,6 +10,7 @@ import pytest
 from bahali.core.context import SYSTEM
 from bahali.core.demo import demo_password
 from bahali.registry.models import Participant
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,7 @@ def _sign_in(page, username):
     page.fill("#id_username", username)
     page.fill("#id_password", demo_password())
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, username)
 
 
 def test_sana_finds_the_existing_record_and_links_to_it(page):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bahali.core.demo import demo_password
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +46,7 @@ def test_home_page_screenshots(browser, live_server, out_dir, language):
         page.fill("#id_username", "omar")
         page.fill("#id_password", demo_password())
         page.get_by_test_id("sign-in").click()
-        page.wait_for_selector("[data-testid=home-title]")
+        pass_second_step(page, "omar")
         direction = page.evaluate("document.documentElement.dir")
         assert direction == ("ltr" if language == "en" else "rtl")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -72,7 +73,7 @@ def test_case_page_and_queue_on_a_phone(browser, live_server, out_dir):
         page.fill("#id_username", "rahim")
         page.fill("#id_password", demo_password())
         page.get_by_test_id("sign-in").click()
-        page.wait_for_selector("[data-testid=home-title]")
+        pass_second_step(page, "rahim")
         page.goto("/cases/sign-offs/")
         page.wait_for_selector("[data-testid=open-request]")
         page.screenshot(path=str(out_dir / f"queue-{language}-phone.png"), full_page=True)

@@ -10,6 +10,7 @@ from bahali.accounts.models import Membership
 from bahali.cases.models import Case, CaseRole
 from bahali.core.demo import demo_password
 from bahali.registry.models import Participant
+from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,7 @@ def _sign_in(page, username):
     page.fill("#id_username", username)
     page.fill("#id_password", demo_password())
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, username)
 
 
 def test_consent_at_one_sitting_then_the_manager_builds_the_team(page):

@@ -23,6 +23,14 @@ class TokenRequest(Schema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=4096)
     name: str = Field("API", min_length=1, max_length=80, description="Where the token is used.")
+    code: str | None = Field(
+        None,
+        max_length=32,
+        description=(
+            "For roles that sign in with two factors (they read identity or clinical data, or "
+            "are data stewards): the code of the authenticator app, or a recovery code."
+        ),
+    )
 
 
 class TokenIssued(Schema):
@@ -67,7 +75,9 @@ class MeOut(Schema):
     summary="Exchange a username and password for a bearer token",
     description=(
         "Answers in the same time for a known and an unknown username. Limited per client "
-        "address (sign-in attempts and token creations per minute): 429 when exceeded."
+        "address (sign-in attempts and token creations per minute): 429 when exceeded. Roles "
+        "that sign in with two factors send `code` too (401 `second_factor_required` without "
+        "it, `second_factor_enrolment_required` before they set it up on the web)."
     ),
 )
 def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenIssued]:
@@ -75,6 +85,20 @@ def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenIss
     try:
         services.count_token_request(address)
         user = services.check_credentials(payload.username, payload.password, address)
+        if services.second_factor_needed(user):
+            if not services.has_second_factor(user):
+                raise ApiError(
+                    401,
+                    "second_factor_enrolment_required",
+                    _("Set up two-factor sign-in on the web first, then ask for a token."),
+                )
+            if not payload.code:
+                raise ApiError(
+                    401,
+                    "second_factor_required",
+                    _("Your roles need two-factor sign-in: send your authenticator app's code."),
+                )
+            user.otp_device = services.check_second_factor(user, payload.code, address)
     except services.SignInRefused as refusal:
         if refusal.throttled:
             raise ApiError(429, "too_many_requests", str(refusal)) from None

@@ -24,6 +24,34 @@ class SignInForm(BootstrapForm):
     )
 
 
+class SecondFactorForm(BootstrapForm):
+    """The code step of signing in, and the confirmation of a new authenticator."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_(
+            "The 6-digit code your authenticator app shows, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "dir": "ltr",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class ResetSecondFactorForm(BootstrapForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("Recorded in the audit trail, e.g. “phone lost, identity checked in person”."),
+    )
+
+
 class ApiTokenForm(BootstrapForm):
     name = forms.CharField(
         label=_("Token name"),

@@ -39,3 +39,48 @@ class ActiveMembershipMiddleware:
             with policies.answers_remembered():
                 return self.get_response(request)
         return self.get_response(request)
+
+
+# Pages a session awaiting its second factor may still reach (the steps themselves, signing
+# out, choosing a language); every other page sends it to the code step.
+SECOND_STEP_VIEWS = frozenset(
+    {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:second_factor",
+        "accounts:enrol",
+        "set_language",
+    }
+)
+
+
+class SecondFactorMiddleware:
+    """A signed-in session of someone who needs a second factor (``accounts.services.
+    second_factor_needed``) but was not verified by one goes back to the code step.
+
+    Signing in never opens such a session (the code comes first); this catches a session
+    whose user gained such a role since, or whose authenticator a data steward reset.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import logout
+        from django.shortcuts import redirect
+        from django.urls import Resolver404, resolve
+
+        from bahali.accounts import services
+
+        user: Any = request.user
+        if user.is_authenticated and not user.is_verified():
+            try:
+                view = resolve(request.path_info).view_name
+            except Resolver404:
+                view = ""
+            if view not in SECOND_STEP_VIEWS and services.second_factor_needed(user):
+                wanted = request.get_full_path() if request.method == "GET" else ""
+                logout(request)
+                services.await_second_factor(request, user, wanted)
+                return redirect("accounts:second_factor")
+        return self.get_response(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -38,6 +38,9 @@ class User(AuditedModel, AbstractUser):
 
     # Set per request by ActiveMembershipMiddleware: the organisation the user acts for.
     active_organisation: Organisation | None = None
+    # Set by django-otp (its middleware, or ``django_otp.login``): the device that verified
+    # this user's second factor on this request's session; None when none did.
+    otp_device: Any = None
 
     class Meta:
         verbose_name = _("user")

@@ -210,6 +210,21 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         PM: W(S.DISTRICTS),
     },
     "gate_override": {DS: W(S.OWN_ORGANISATION, _("documented, flagged to oversight"))},
+    # Break-the-glass (issue 14, item 3): a member who works on cases opens one outside their
+    # teams for a threat to life, with a reason, for a limited time; the case's team sees it,
+    # the lead organisation's data steward reviews it, oversight reads every one.
+    "emergency_access": {
+        **_each(
+            TEAM_ROLES | {PSY},
+            (
+                W(S.ALL, _("open a case outside your teams for a threat to life; reviewed")),
+                R(S.TEAM, _("who opened your cases so")),
+            ),
+        ),
+        DS: R(S.OWN_ORGANISATION),
+        OVS: R(S.ALL),
+    },
+    "emergency_review": {DS: W(S.OWN_ORGANISATION, _("cases your organisation leads"))},
     # --- before the case: referrals, screening, eligibility (intake, issue 17) ---
     "intake_referral": {
         Role.CASE_WORKER: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
@@ -667,6 +682,29 @@ def identity_needs_purpose(actor: Actor, participant: models.Model) -> bool:
     return bool(reaching) and all(Role(m.role) in IDENTITY_ON_REQUEST for m in reaching)
 
 
+# Two-factor sign-in (issue 14, item 1): required of every role that can read identity or
+# clinical data (the resources below: a person's names and numbers, clinical notes, who the
+# person was in the group, who lodged a grievance) and of data stewards, who manage users.
+# Derived from MATRIX, so a role given such a read later needs the second factor at once.
+SECOND_FACTOR_RESOURCES = ("identity", "clinical_note", "classification", "grievance_complainant")
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset(
+    role
+    for role in Role
+    if role is DS
+    or any(
+        grant.read for resource in SECOND_FACTOR_RESOURCES for grant in role_grants(resource, role)
+    )
+)
+
+
+def requires_second_factor(user: Actor) -> bool:
+    """Must ``user`` sign in with a second factor? Yes when any of their active roles is in
+    ``SECOND_FACTOR_ROLES``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(Role(m.role) in SECOND_FACTOR_ROLES for m in user.active_memberships())
+
+
 # Words for the tables above, shown to users on their home page ("what you may see").
 RESOURCE_LABELS: dict[str, Any] = {
     "identity": _("Identity (names, CNIC, phone, address)"),
@@ -708,6 +746,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "transition": _("Requesting phase transitions and closing cases"),
     "sign_off": _("Signing off transitions"),
     "gate_override": _("Overriding a gate"),
+    "emergency_access": _("Emergency access to a case (break-the-glass)"),
+    "emergency_review": _("Reviewing emergency access"),
     "prevention_initiative": _("Prevention initiatives, their funding and activities"),
     "district_profile": _("District profiles (need indicators per district and year)"),
     "advice_contact": _("Family advice line contacts"),

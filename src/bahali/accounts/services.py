@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+import django_otp
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bahali.accounts import policies
 from bahali.accounts.middleware import choose_active_organisation
@@ -171,11 +178,19 @@ def count_token_request(address: str) -> None:
 
 
 @service
-def start_session(*, actor: User, request: HttpRequest) -> None:
-    """Sign ``actor`` in on this request (a new session id) and record it."""
+def start_session(*, actor: User, request: HttpRequest, device: Device | None = None) -> None:
+    """Sign ``actor`` in on this request (a new session id) and record it; ``device`` is the
+    second factor that verified them (none for roles that need none)."""
+    request.session.pop(PENDING_KEY, None)
     login(request, actor)
+    if device is not None:
+        django_otp.login(request, device)
     choose_active_organisation(actor)
-    record("auth.sign_in", obj=actor)
+    record(
+        "auth.sign_in",
+        obj=actor,
+        changes={"second_factor": [None, _device_kind(device)]} if device else None,
+    )
 
 
 @service
@@ -327,7 +342,15 @@ def hash_token(secret: str) -> str:
 
 @service
 def issue_api_token(*, actor: User, name: str, days: int | None = None) -> IssuedToken:
-    """Create a bearer token for ``actor``; the secret is returned once and stored hashed."""
+    """Create a bearer token for ``actor``; the secret is returned once and stored hashed.
+
+    A user who signs in with a second factor gets a token only once it verified them
+    (``actor.otp_device``, set by django-otp's middleware on a verified session, or by the
+    API's token request after ``check_second_factor``)."""
+    if getattr(actor, "otp_device", None) is None and second_factor_needed(actor):
+        raise PermissionDenied(
+            _("Your roles need two-factor sign-in: API tokens are issued only after it.")
+        )
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name, e.g. the device or script.")})
@@ -367,3 +390,217 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- two-factor sign-in (issue 14, item 1) ---------------------------------------------
+#
+# Roles that read identity or clinical data, and data stewards, sign in in two steps: the
+# password (``check_credentials``), then a code from an authenticator app (TOTP, django-otp)
+# or one of their one-time recovery codes. Between the two the session holds only the
+# pending user's id (``PENDING_KEY``), for ``BAHALI_SECOND_FACTOR_WAIT_SECONDS``; nothing is
+# signed in. A user who needs the second factor and has none enrols at that point.
+
+PENDING_KEY = "bahali_second_factor_pending"
+RECOVERY_CODES = 10
+TOTP_DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery codes"
+
+
+def _device_kind(device: Device | None) -> str:
+    if isinstance(device, StaticDevice):
+        return "recovery_code"
+    return "authenticator" if device is not None else ""
+
+
+def has_second_factor(user: User) -> bool:
+    """Has ``user`` a confirmed second factor (an authenticator or recovery codes)?"""
+    return django_otp.user_has_device(user, confirmed=True)
+
+
+def second_factor_needed(user: User) -> bool:
+    """Must ``user`` give a second factor to sign in? When a role requires it
+    (``policies.SECOND_FACTOR_ROLES``), and for anyone who enrolled of their own accord."""
+    return policies.requires_second_factor(user) or has_second_factor(user)
+
+
+def await_second_factor(request: HttpRequest, user: User, next_url: str = "") -> None:
+    """Remember, in this anonymous session, that ``user``'s password was right: the code
+    step (or enrolment) finishes signing in. A new session id, as at sign-in."""
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = {"user": user.pk, "at": time.time(), "next": next_url}
+
+
+def pending_sign_in(request: HttpRequest) -> tuple[User, str] | None:
+    """The user whose password was right on this session and the page they asked for, while
+    the wait lasts; None otherwise."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - float(pending.get("at", 0)) > settings.BAHALI_SECOND_FACTOR_WAIT_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    if user is None or user.is_locked() or not user.active_memberships():
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return user, str(pending.get("next") or "")
+
+
+def _code_limits() -> dict[str, throttle.Limit]:
+    window = settings.BAHALI_LOCKOUT_MINUTES * 60
+    return {
+        "user": throttle.Limit(
+            "second-factor-user", settings.BAHALI_SECOND_FACTOR_ATTEMPTS, window
+        ),
+        "address": throttle.Limit(
+            "sign-in-address", settings.BAHALI_ADDRESS_LOCKOUT_THRESHOLD, window
+        ),
+    }
+
+
+def _normalised_code(code: str) -> str:
+    """Codes as people type them: spaces and dashes dropped, letters in lower case."""
+    return re.sub(r"[\s\-]", "", code or "").lower()[:32]
+
+
+def _refuse_code(user: User, address: str) -> None:
+    limits = _code_limits()
+    if throttle.over(limits["user"], str(user.pk)) or throttle.over(limits["address"], address):
+        raise SignInRefused(
+            _("Too many wrong codes. Wait %(minutes)s minutes and try again.")
+            % {"minutes": settings.BAHALI_LOCKOUT_MINUTES},
+            throttled=True,
+        )
+
+
+def _count_wrong_code(user: User, address: str) -> None:
+    limits = _code_limits()
+    throttle.hit(limits["user"], str(user.pk))
+    throttle.hit(limits["address"], address)
+    with acting_as(SYSTEM):
+        record("auth.second_factor_failed", obj=user)
+
+
+def check_second_factor(user: User, code: str, address: str = "") -> Device:
+    """The confirmed device of ``user`` that accepts ``code`` (a 6-digit code from their
+    authenticator, or one of their recovery codes, which is then used up), or raise
+    ``SignInRefused``.
+
+    Wrong codes are counted per account (``BAHALI_SECOND_FACTOR_ATTEMPTS`` within
+    ``BAHALI_LOCKOUT_MINUTES``, then every code is refused, right or wrong) and with the
+    address's failed sign-ins; each is audited. An authenticator's code is accepted once.
+    """
+    _refuse_code(user, address)
+    code = _normalised_code(code)
+    matched: Device | None = None
+    if code:
+        with transaction.atomic():
+            for device in django_otp.devices_for_user(user, confirmed=True, for_verify=True):
+                if device.verify_token(code):
+                    matched = device
+                    break
+    if matched is None:
+        _count_wrong_code(user, address)
+        raise SignInRefused(_("The code is not correct, or it was already used."))
+    throttle.clear(_code_limits()["user"], str(user.pk))
+    if isinstance(matched, StaticDevice):
+        with acting_as(SYSTEM):
+            record(
+                "auth.recovery_code_used",
+                obj=user,
+                changes={"recovery_codes_left": [None, matched.token_set.count()]},
+            )
+    return matched
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace ``user``'s recovery codes with ``RECOVERY_CODES`` new ones, returned once."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _n in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The authenticator ``user`` is setting up: the unconfirmed one already begun (so a
+    reloaded page shows the same key), else a new one with a fresh random key."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+@service
+def confirm_enrolment(*, actor: User, code: str, address: str = "") -> tuple[TOTPDevice, list[str]]:
+    """Confirm the authenticator ``actor`` is setting up with a code it shows, and give them
+    new recovery codes (returned once: only they see them). ``SignInRefused`` for a wrong
+    code, counted as at the code step."""
+    if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+        raise SignInRefused(_("Two-factor sign-in is already set up for this account."))
+    _refuse_code(actor, address)
+    device = enrolment_device(actor)
+    if not device.verify_token(_normalised_code(code)):
+        _count_wrong_code(actor, address)
+        raise SignInRefused(
+            _("The code is not correct. Check the time on your phone and try the next code.")
+        )
+    throttle.clear(_code_limits()["user"], str(actor.pk))
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    codes = _new_recovery_codes(actor)
+    record("auth.second_factor_enrolled", obj=actor)
+    return device, codes
+
+
+@service
+def renew_recovery_codes(*, actor: User) -> list[str]:
+    """Give ``actor`` new recovery codes; the old ones stop working. Only with an
+    authenticator (a person without one would lock themselves out)."""
+    if not TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+        raise PermissionDenied(_("Set up an authenticator app first."))
+    codes = _new_recovery_codes(actor)
+    record("auth.recovery_codes_renewed", obj=actor)
+    return codes
+
+
+@service
+def reset_second_factor(*, actor: User | SystemActor, user: User, reason: str) -> None:
+    """A data steward removes ``user``'s authenticator and recovery codes (a lost phone):
+    their sessions need the second factor again, and their next sign-in enrols anew. The
+    reason is recorded with the event. Nobody resets their own."""
+    policies.require(actor, "user.write", user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Say why, e.g. “phone lost, identity checked in person”.")}
+        )
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("The reason can be at most 500 characters.")})
+    if isinstance(actor, User) and actor.pk == user.pk:
+        raise PermissionDenied(
+            _("You cannot reset your own two-factor sign-in; ask another data steward.")
+        )
+    for device in django_otp.devices_for_user(user, confirmed=None):
+        device.delete()
+    record("auth.second_factor_reset", obj=user, reason=reason)
+
+
+@service
+def set_up_known_authenticator(*, actor: SystemActor, user: User, key: str) -> TOTPDevice:
+    """Give ``user`` a confirmed authenticator with a known key: for the synthetic demo
+    accounts only (``core.demo``, whose key is printed with them), never for a person."""
+    if not isinstance(actor, SystemActor):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    device = TOTPDevice.objects.filter(user=user, name=TOTP_DEVICE_NAME, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+    if device.key != key:
+        device.key = key
+        device.save()
+    return device

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
 from typing import Any
 
+import django_otp
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,9 +17,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bahali.accounts import policies, services
-from bahali.accounts.forms import ApiTokenForm, NewMemberForm, SignInForm
+from bahali.accounts.forms import (
+    ApiTokenForm,
+    NewMemberForm,
+    ResetSecondFactorForm,
+    SecondFactorForm,
+    SignInForm,
+)
 from bahali.accounts.middleware import SESSION_KEY
 from bahali.accounts.models import ApiToken, Membership, User
 from bahali.core.forms import apply_validation_error
@@ -52,9 +63,138 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if refusal.throttled:
                 status = 429
         else:
+            if services.second_factor_needed(user):
+                services.await_second_factor(request, user, _safe_next(request))
+                return redirect("accounts:second_factor")
             services.start_session(actor=user, request=request)
             return redirect(_safe_next(request))
     return render(request, "accounts/sign_in.html", {"form": form}, status=status)
+
+
+def _after_sign_in(request: HttpRequest, wanted: str) -> str:
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("core:home")
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    pending = services.pending_sign_in(request)
+    if pending is None:
+        if request.user.is_authenticated:
+            return redirect("core:home")
+        messages.info(request, _("Sign in with your username and password first."))
+        return redirect("accounts:login")
+    user, wanted = pending
+    if not services.has_second_factor(user):
+        return redirect("accounts:enrol")
+    form = SecondFactorForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.check_second_factor(
+                user, form.cleaned_data["code"], client_address(request)
+            )
+        except services.SignInRefused as refusal:
+            form.add_error(None, str(refusal))
+            if refusal.throttled:
+                status = 429
+        else:
+            services.start_session(actor=user, request=request, device=device)
+            if services.recovery_codes_left(user) <= 3 and isinstance(device, StaticDevice):
+                messages.warning(
+                    request,
+                    _("You have %(count)s recovery codes left. Make new ones on your profile.")
+                    % {"count": services.recovery_codes_left(user)},
+                )
+            return redirect(_after_sign_in(request, wanted))
+    return render(
+        request, "accounts/second_factor.html", {"form": form, "pending": user}, status=status
+    )
+
+
+def _qr_svg(text: str) -> str:
+    """The QR code of ``text`` as an inline SVG element (no script, no image request)."""
+    return segno.make(text, error="m").svg_inline(scale=4, dark="#000", light="#fff", omitsize=True)
+
+
+def _grouped(key: str) -> str:
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: its key as a QR code and in letters, confirmed with a
+    code it shows; then the recovery codes, shown once. Reached from the code step by
+    someone who must have a second factor and has none, or from the profile."""
+    pending = services.pending_sign_in(request)
+    if pending is not None:
+        user, wanted = pending
+    elif isinstance(request.user, User):
+        user, wanted = request.user, reverse("accounts:profile")
+    else:
+        return redirect("accounts:login")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("accounts:profile" if pending is None else "accounts:second_factor")
+    verified = pending is None and getattr(request.user, "is_verified", lambda: False)()
+    if services.has_second_factor(user) and not verified:
+        # recovery codes but no authenticator: the codes come first, then the set-up
+        return redirect("accounts:second_factor")
+    form = SecondFactorForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.confirm_enrolment(
+                actor=user, code=form.cleaned_data["code"], address=client_address(request)
+            )
+        except services.SignInRefused as refusal:
+            form.add_error(None, str(refusal))
+            if refusal.throttled:
+                status = 429
+        else:
+            if pending is not None:
+                services.start_session(actor=user, request=request, device=device)
+            else:
+                django_otp.login(request, device)
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "continue_to": _after_sign_in(request, wanted)},
+            )
+    device = services.enrolment_device(user)
+    key = b32encode(device.bin_key).decode("ascii")
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "qr": _qr_svg(device.config_url),
+            "key": _grouped(key),
+            "pending": pending is not None,
+            "required": policies.requires_second_factor(user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def renew_recovery_codes(request: AuthedRequest) -> HttpResponse:
+    try:
+        codes = services.renew_recovery_codes(actor=request.user)
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "continue_to": reverse("accounts:profile")},
+    )
 
 
 @require_POST
@@ -84,6 +224,9 @@ def switch_organisation(request: AuthedRequest) -> HttpResponse:
 
 def _profile_context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
     return {
+        "authenticator": TOTPDevice.objects.filter(user=request.user, confirmed=True).first(),
+        "recovery_codes_left": services.recovery_codes_left(request.user),
+        "second_factor_required": policies.requires_second_factor(request.user),
         "memberships": request.user.active_memberships(),
         "access": policies.access_summary(request.user),
         "tokens": ApiToken.objects.visible_to(request.user).order_by("-created_at"),
@@ -178,9 +321,52 @@ def members(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/members.html",
-        {"organisation": organisation, "memberships": memberships, "form": form},
+        {
+            "organisation": organisation,
+            "memberships": memberships,
+            "form": form,
+            "with_second_factor": set(
+                TOTPDevice.objects.filter(
+                    confirmed=True, user__in=memberships.values("user")
+                ).values_list("user_id", flat=True)
+            )
+            | set(
+                StaticDevice.objects.filter(
+                    confirmed=True, user__in=memberships.values("user")
+                ).values_list("user_id", flat=True)
+            ),
+            "reset_form": ResetSecondFactorForm(),
+        },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def reset_second_factor(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A data steward resets a member's two-factor sign-in (a lost phone), with a reason."""
+    user = get_object_or_404(
+        policies.filter_visible(User.objects.all(), request.user, "user", "write").distinct(),
+        pk=pk,
+    )
+    form = ResetSecondFactorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the two-factor sign-in is reset; nothing was changed."))
+        return redirect("accounts:members")
+    try:
+        services.reset_second_factor(
+            actor=request.user, user=user, reason=form.cleaned_data["reason"]
+        )
+    except (PermissionDenied, ValidationError) as refusal:
+        text = "; ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+        messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("Two-factor sign-in of %(user)s was reset: they set it up at their next sign-in.")
+            % {"user": user.username},
+        )
+    return redirect("accounts:members")
 
 
 @login_required

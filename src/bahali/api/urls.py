@@ -41,9 +41,7 @@ class BahaliAPI(NinjaAPI):
         key = (translation.get_language() or "", repr(args), repr(sorted(kwargs.items())))
         cache = self.__dict__.setdefault("_schemas", {})
         if key not in cache:
-            cache[key] = errors.declare_error_responses(
-                super().get_openapi_schema(*args, **kwargs)
-            )
+            cache[key] = errors.declare_error_responses(super().get_openapi_schema(*args, **kwargs))
         return cache[key]
 
 

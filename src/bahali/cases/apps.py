@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases and the pathway")
 
     def ready(self) -> None:
-        from bahali.cases import activity, demo, due, scopes, services, timeline
+        from bahali.cases import activity, alerts, demo, due, emergency, scopes, services, timeline
         from bahali.cases import figures as case_figures
         from bahali.cases.panels import CASES_PANEL
         from bahali.core import demo as core_demo
@@ -30,6 +30,14 @@ class CasesConfig(AppConfig):
         figures.register(
             figures.Panel("gates", "cases/_figures_gates.html", case_figures.gate_decisions)
         )
+        figures.register(
+            figures.Panel(
+                "emergency_access",
+                "cases/_figures_emergency.html",
+                case_figures.emergency_accesses,
+            )
+        )
+        alerts.register(emergency.emergency_alerts)
         due.register_requests()
         scopes.register()
         core_demo.register_loader("cases", demo.load_demo, order=20, step="Programmes and cases")

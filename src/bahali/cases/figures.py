@@ -95,3 +95,24 @@ def gate_decisions(user: Any) -> dict[str, Any] | None:
         .count()
     )
     return {"since": since, "objections": objections, **decided}
+
+
+def emergency_accesses(user: Any) -> dict[str, Any] | None:
+    """For oversight and data stewards: break-the-glass accesses of the last 90 days they
+    may read, how many still run and how many wait for a steward's review (one query)."""
+    from bahali.cases.models import EmergencyAccess
+
+    if not holds_role(user, Role.OVERSIGHT_MONITOR, Role.DATA_STEWARD):
+        return None
+    now = timezone.now()
+    since = now - datetime.timedelta(days=90)
+    counts = (
+        EmergencyAccess.objects.visible_to(user, "emergency_access")
+        .filter(opened_at__gte=since)
+        .aggregate(
+            opened=Count("pk"),
+            running=Count("pk", filter=Q(expires_at__gt=now)),
+            unreviewed=Count("pk", filter=Q(reviewed_at__isnull=True)),
+        )
+    )
+    return {"since": since.date(), **counts}

@@ -148,3 +148,32 @@ class CloseForm(BootstrapForm):
         choices=[c for c in Closure.choices if c[0] != Closure.COMPLETED], label=_("Closure")
     )
     note = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EmergencyAccessForm(BootstrapForm):
+    """Break-the-glass: the participant's code and why the case must open now."""
+
+    code = forms.CharField(
+        label=_("Participant code"),
+        max_length=20,
+        help_text=_("As on their card or the referral, e.g. SWT-25-00123-7."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("Why must the case open now?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Only for a threat to life or a similar emergency. Your reason is recorded, shown "
+            "to the case's team and reviewed by a data steward."
+        ),
+    )
+
+
+class EmergencyReviewForm(BootstrapForm):
+    note = forms.CharField(
+        label=_("Review"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Was the access justified? What was done?"),
+    )

@@ -3,6 +3,7 @@ organisations, moved along the pathway only through gates that several kinds sig
 
 from __future__ import annotations
 
+import datetime
 from typing import ClassVar
 
 from django.conf import settings
@@ -429,3 +430,53 @@ class PhaseChange(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_phase_id} → {self.to_phase_id or self.closure}"
+
+
+class EmergencyAccess(AuditedModel):
+    """Break-the-glass (issue 14, item 3): a member who is not on a case's team opens it for
+    an urgent, legitimate need (a threat to life), stating why. For a limited time
+    (``BAHALI_EMERGENCY_ACCESS_HOURS``) the membership reaches the case as its team does
+    (``cases.scopes``); the team sees it on the case, a data steward of the case's lead
+    organisation reviews it, and the oversight body counts it. Without one, the case does not
+    exist for that user (404)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="emergency_accesses",
+    )
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField(_("opened at"))
+    expires_at = models.DateTimeField(_("until"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_note = models.TextField(_("review"), blank=True)
+
+    objects = CaseRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        ordering = ["-opened_at", "-pk"]
+        # the team scope asks for a membership's accesses still running
+        indexes = [models.Index(fields=["membership", "expires_at"], name="emergency_by_member")]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} · {self.case_id}"
+
+    def audit_label(self) -> str:
+        return f"case {self.case_id} · {self.membership.user.username} · emergency access"
+
+    def is_running(self, now: datetime.datetime | None = None) -> bool:
+        return self.expires_at > (now or timezone.now())

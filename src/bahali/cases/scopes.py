@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils import timezone
 
 from bahali.accounts.policies import Reach, Scope, districts_of, register_scope_paths
-from bahali.cases.models import Case, TeamMember
+from bahali.cases.models import Case, EmergencyAccess, TeamMember
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.models import Consent, ConsentPurpose, ParticipantLink
 
@@ -24,7 +25,9 @@ def case_reach(prefix: str = "") -> dict[Scope, Reach]:
     """How each scope reaches a case, for the case itself (``prefix=""``) or for rows that
     belong to one (``prefix="case__"``).
 
-    Team: the membership sits on the case's team now. Districts (programme managers): cases
+    Team: the membership sits on the case's team now, or holds an emergency access to it
+    that is still running (break-the-glass: ``EmergencyAccess``, read at the time of the
+    query, so it ends by itself). Districts (programme managers): cases
     of their organisation's programmes in their districts. Referred or districts (security
     liaisons): cases their organisation referred or in their districts. Community
     (committee members): open cases their committee receives. Own organisation (data
@@ -38,7 +41,9 @@ def case_reach(prefix: str = "") -> dict[Scope, Reach]:
 
     def team(m: Membership, resource: str) -> models.Q:
         on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
-        return field("pk__in" if not prefix else "in", on_team.values("case"))
+        lookup = "pk__in" if not prefix else "in"
+        emergency = EmergencyAccess.objects.filter(membership=m.pk, expires_at__gt=timezone.now())
+        return field(lookup, on_team.values("case")) | field(lookup, emergency.values("case"))
 
     def districts(m: Membership, resource: str) -> models.Q:
         return field("district__in", districts_of(m)) & field(
@@ -121,6 +126,11 @@ def register() -> None:
     """This app's entries in the scope table (called from ``CasesConfig.ready``)."""
     register_scope_paths("registry.participant", participant_reach())
     register_scope_paths("cases.case", case_reach())
-    for label in ("cases.teammember", "cases.transitionrequest", "cases.phasechange"):
+    for label in (
+        "cases.teammember",
+        "cases.transitionrequest",
+        "cases.phasechange",
+        "cases.emergencyaccess",
+    ):
         register_scope_paths(label, case_reach("case__"))
     register_scope_paths("cases.signoff", case_reach("request__case__"))

@@ -25,6 +25,7 @@ from bahali.cases.models import (
     Case,
     CaseRole,
     Closure,
+    EmergencyAccess,
     PhaseChange,
     RiskBand,
     SignOff,
@@ -777,3 +778,89 @@ def phase_in_use(phase: Phase) -> bool:
         Case.objects.filter(phase=phase).exists()
         or PhaseChange.objects.filter(to_phase=phase).exists()
     )
+
+
+# --- break-the-glass (issue 14, item 3) -------------------------------------------------
+
+EMERGENCY_REASON_MIN = 20  # a sentence: who is in danger and why this case must open now
+
+
+def emergency_memberships(actor: User) -> list[Membership]:
+    """The actor's memberships in whose name they may open a case in an emergency (the grant
+    reaching every case)."""
+    return policies.acting_memberships(actor, "emergency_access.write", policies.Scope.ALL)
+
+
+@service
+def open_emergency_access(
+    *,
+    actor: User,
+    case: Case,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> EmergencyAccess:
+    """Open ``case`` to ``actor`` for ``BAHALI_EMERGENCY_ACCESS_HOURS`` from ``now``: for an
+    urgent, legitimate need (a threat to life), stated in ``reason``. Refused to whoever
+    already reaches the case (nothing to break) and on a closed case. The access is audited
+    with its reason, shown to the case's team, and waits in the data steward's review."""
+    from django.conf import settings
+
+    memberships = emergency_memberships(actor)
+    if not memberships:
+        raise PermissionDenied(_("You are not allowed to do this."))
+    reason = (reason or "").strip()
+    if len(reason) < EMERGENCY_REASON_MIN:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Say in a sentence who is in danger and why the case must open now "
+                    "(at least %(count)s characters)."
+                )
+                % {"count": EMERGENCY_REASON_MIN}
+            }
+        )
+    if len(reason) > 2000:
+        raise ValidationError({"reason": _("The reason can be at most 2,000 characters.")})
+    if not case.is_open:
+        raise ValidationError(_("This case is closed; emergency access opens open cases only."))
+    if Case.objects.visible_to(actor, "case_detail").filter(pk=case.pk).exists():
+        raise ValidationError(_("You can already open this case; no emergency access is needed."))
+    opened = now or timezone.now()
+    access = EmergencyAccess(
+        case=case,
+        membership=memberships[0],
+        reason=reason,
+        opened_at=opened,
+        expires_at=opened + datetime.timedelta(hours=settings.BAHALI_EMERGENCY_ACCESS_HOURS),
+    )
+    access.save()
+    return access
+
+
+def emergency_case(code: str) -> Case | None:
+    """The open case of the participant whose code is ``code`` (the latest opened), looked
+    up without scope: only to open it in an emergency, which is then audited."""
+    return (
+        Case.objects.filter(participant__code=(code or "").strip().upper(), closed_on__isnull=True)
+        .order_by("-opened_on", "-pk")
+        .first()
+    )
+
+
+@service
+def review_emergency_access(*, actor: User, access: EmergencyAccess, note: str) -> EmergencyAccess:
+    """A data steward of the case's lead organisation records that they reviewed an
+    emergency access (justified or not, in ``note``); the note is audited."""
+    policies.require(actor, "emergency_review.write", access)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write what you found: was the access justified?")})
+    if len(note) > 2000:
+        raise ValidationError({"note": _("The review can be at most 2,000 characters.")})
+    if access.reviewed_at is not None:
+        raise Conflict(_("This emergency access was already reviewed."))
+    access.reviewed_at = timezone.now()
+    access.reviewed_by = actor
+    access.review_note = note
+    access.save(update_fields=["reviewed_at", "reviewed_by", "review_note", "updated_at"])
+    return access

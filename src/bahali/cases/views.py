@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,6 +25,8 @@ from bahali.cases.filters import CaseFilter
 from bahali.cases.forms import (
     AnswerForm,
     CloseForm,
+    EmergencyAccessForm,
+    EmergencyReviewForm,
     EnrolForm,
     OverrideForm,
     ReasonForm,
@@ -30,7 +35,7 @@ from bahali.cases.forms import (
     TransitionRequestForm,
 )
 from bahali.cases.lookups import get_case_for_user
-from bahali.cases.models import Case, SignOff, TransitionRequest
+from bahali.cases.models import Case, EmergencyAccess, SignOff, TransitionRequest
 from bahali.cases.tabs import tabs_for
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
@@ -90,6 +95,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "query_string": query.urlencode(),
             "can_enrol": policies.can(request.user, "enrolment.write"),
+            "can_break_glass": bool(services.emergency_memberships(request.user)),
         },
     )
 
@@ -500,3 +506,98 @@ def my_work(request: AuthedRequest) -> HttpResponse:
         "query": "",
     }
     return render(request, "cases/work.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@one_time_form
+def emergency(request: AuthedRequest) -> HttpResponse:
+    """Break-the-glass: open a case outside one's teams for a threat to life, with a reason."""
+    if not services.emergency_memberships(request.user):
+        raise Http404
+    form = EmergencyAccessForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        case = services.emergency_case(form.cleaned_data["code"])
+        if case is None:
+            form.add_error("code", _("No open case has this participant code."))
+        else:
+            try:
+                access = services.open_emergency_access(
+                    actor=request.user, case=case, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "Emergency access is open until %(until)s. The team and a data "
+                        "steward see that you opened this case, and why."
+                    )
+                    % {
+                        "until": formats.date_format(
+                            timezone.localtime(access.expires_at), "SHORT_DATETIME_FORMAT"
+                        )
+                    },
+                )
+                return redirect("cases:detail", case.pk)
+    return render(
+        request,
+        "cases/emergency.html",
+        {"form": form, "hours": settings.BAHALI_EMERGENCY_ACCESS_HOURS},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def emergency_review(request: AuthedRequest) -> HttpResponse:
+    """Emergency accesses the user may read: a data steward's review queue (not reviewed
+    first), oversight's full list, a team's accesses to its cases."""
+    if not policies.can(request.user, "emergency_access.read"):
+        raise Http404
+    accesses = (
+        EmergencyAccess.objects.visible_to(request.user, "emergency_access")
+        .select_related(
+            "case__participant", "membership__user", "membership__organisation", "reviewed_by"
+        )
+        .order_by(F("reviewed_at").asc(nulls_first=True), "-opened_at", "-pk")
+    )
+    page = KeysFirstPaginator(accesses, PAGE_SIZE).get_page(request.GET.get("page"))
+    reviewable = set(
+        EmergencyAccess.objects.visible_to(request.user, "emergency_review", "write")
+        .filter(pk__in=[access.pk for access in page.object_list], reviewed_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "cases/emergency_review.html",
+        {
+            "page": page,
+            "reviewable": reviewable,
+            "review_form": EmergencyReviewForm(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_emergency(request: AuthedRequest, pk: int) -> HttpResponse:
+    access = get_object_or_404(
+        EmergencyAccess.objects.visible_to(request.user, "emergency_review", "write"), pk=pk
+    )
+    form = EmergencyReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write what you found; nothing was recorded."))
+    else:
+        try:
+            services.review_emergency_access(
+                actor=request.user, access=access, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            message_refusal(request, error)
+        else:
+            messages.success(request, _("The review is recorded."))
+    return redirect("cases:emergency_review")

@@ -7,9 +7,14 @@ Nothing here describes a real person. Loading twice changes nothing the second t
 from __future__ import annotations
 
 import os
+import time
+from base64 import b32decode
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django_otp.oath import totp
+
+from bahali.accounts import policies
 from bahali.accounts import services as accounts
 from bahali.accounts.models import User
 from bahali.accounts.roles import Role
@@ -21,10 +26,26 @@ from bahali.organisations.models import Organisation
 from bahali.organisations.models import OrganisationKind as Kind
 
 DEFAULT_PASSWORD = "bahali-demo-2026"  # noqa: S105 - the documented demo password
+# The documented authenticator key of every demo account that signs in with two factors
+# (base32, as authenticator apps take it): one entry in an app serves them all.
+DEFAULT_AUTHENTICATOR_KEY = "BAHALIDEMOKEYFORTHESYNTHETICDEMO"
 
 
 def demo_password() -> str:
     return os.environ.get("BAHALI_DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def demo_authenticator_key() -> str:
+    """The demo accounts' authenticator key, base32 (``BAHALI_DEMO_AUTHENTICATOR_KEY``)."""
+    key = os.environ.get("BAHALI_DEMO_AUTHENTICATOR_KEY") or DEFAULT_AUTHENTICATOR_KEY
+    return key.replace(" ", "").upper()
+
+
+def demo_code() -> tuple[str, int]:
+    """The code an authenticator app with the demo key shows now, and its seconds left."""
+    now = int(time.time())
+    value = totp(b32decode(demo_authenticator_key()), step=30, t0=0, digits=6)
+    return str(value).zfill(6), 30 - now % 30
 
 
 ORGANISATIONS = [
@@ -168,6 +189,7 @@ class DemoAccount:
     username: str
     role: str
     organisation: str
+    second_factor: bool = False  # signs in with the demo authenticator key's code too
 
 
 def _quiet(step: str) -> None:
@@ -227,6 +249,21 @@ def load_demo(*, actor: object, progress: Callable[[str], None] = _quiet) -> lis
             districts=District.objects.filter(code__in=codes),
         )
         accounts_out.append(DemoAccount(username, str(Role(role).label), orgs[key].name))
+    key_hex = b32decode(demo_authenticator_key()).hex()
+    for username, *_rest in USERS:
+        user = User.objects.get(username=username)
+        user.forget_memberships()
+        if policies.requires_second_factor(user):
+            accounts.set_up_known_authenticator(actor=SYSTEM, user=user, key=key_hex)
+    with_code = {
+        username
+        for username, *_rest in USERS
+        if accounts.has_second_factor(User.objects.get(username=username))
+    }
+    accounts_out = [
+        DemoAccount(a.username, a.role, a.organisation, a.username in with_code)
+        for a in accounts_out
+    ]
     world = DemoWorld(organisations=orgs, district=swat, progress=progress)
     for _order, name, loader in sorted(
         (order, name, loader) for name, (order, loader) in LOADERS.items()

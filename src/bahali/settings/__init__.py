@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "bahali.core",
     "bahali.audit",
     "bahali.geography",
@@ -98,7 +101,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "bahali.accounts.middleware.ActiveMembershipMiddleware",
+    "bahali.accounts.middleware.SecondFactorMiddleware",
     "bahali.core.middleware.AddressValuesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bahali.core.middleware.ConflictMiddleware",
@@ -211,6 +216,17 @@ BAHALI_ADDRESS_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_ADDRESS_LOCKOUT_TH
 BAHALI_LOCKOUT_MINUTES = int(os.environ.get("BAHALI_LOCKOUT_MINUTES", "15"))
 BAHALI_SIGN_IN_RATE = int(os.environ.get("BAHALI_SIGN_IN_RATE", "30"))
 BAHALI_TOKEN_RATE = int(os.environ.get("BAHALI_TOKEN_RATE", "30"))
+# Break-the-glass (cases.services.open_emergency_access): how long an emergency access lasts.
+BAHALI_EMERGENCY_ACCESS_HOURS = int(os.environ.get("BAHALI_EMERGENCY_ACCESS_HOURS", "4"))
+# Two-factor sign-in (accounts.services): wrong codes for one account before its second step
+# is refused for BAHALI_LOCKOUT_MINUTES, and how long a correct password waits for the code.
+BAHALI_SECOND_FACTOR_ATTEMPTS = int(os.environ.get("BAHALI_SECOND_FACTOR_ATTEMPTS", "5"))
+BAHALI_SECOND_FACTOR_WAIT_SECONDS = 300
+# django-otp: the name authenticator apps show; its own per-device back-off is off, the
+# attempts are counted by bahali.core.throttle as every other sign-in failure is.
+OTP_TOTP_ISSUER = "Bahali"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # The client's address: REMOTE_ADDR, unless the peer is one of these proxies (addresses or
 # networks, e.g. "127.0.0.1,10.0.0.0/8"); then the proxy's header names the client.
 BAHALI_TRUSTED_PROXIES = env_list("BAHALI_TRUSTED_PROXIES", "")

@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth.hashers import get_hasher
 from django.test import override_settings
 
+from bahali.accounts.models import User
 from bahali.accounts.roles import Role
-from bahali.testing import TEST_PASSWORD
+from bahali.testing import TEST_PASSWORD, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,13 @@ def _post(client, username, password, address="198.51.100.7"):
 
 
 def _token(client, username, password, address="198.51.100.7"):
+    user = User.objects.filter(username=username).first()
+    body = {"username": username, "password": password}
+    if user is not None and password == TEST_PASSWORD:
+        body = token_request(user)  # with the one-time code its role asks for
     return client.post(
         "/api/v1/auth/token",
-        {"username": username, "password": password},
+        body,
         content_type="application/json",
         REMOTE_ADDR=address,
     )

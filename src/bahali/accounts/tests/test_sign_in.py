@@ -32,7 +32,7 @@ def test_sessions_expire_after_inactivity():
 
 
 def test_sign_in_and_out(client, member):
-    user = member(Role.CASE_WORKER)
+    user = member(Role.SECURITY_LIAISON)  # a role signing in with its password alone
     response = _post(client, user.username, TEST_PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
@@ -42,7 +42,7 @@ def test_sign_in_and_out(client, member):
 
 
 def test_sign_in_follows_only_local_next(client, member):
-    user = member(Role.CASE_WORKER)
+    user = member(Role.SECURITY_LIAISON)  # a role signing in with its password alone
     response = client.post(
         "/accounts/sign-in/?next=https://evil.example/",
         {"username": user.username, "password": TEST_PASSWORD, "next": "https://evil.example/"},

@@ -8,7 +8,7 @@ import pytest
 
 from bahali.accounts.models import ApiToken
 from bahali.accounts.roles import Role
-from bahali.testing import TEST_PASSWORD
+from bahali.testing import token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_revoked_token_stops_working(client, member, signed_in):
     user = member(Role.PSYCHOLOGIST)
     response = client.post(
         "/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD, "name": "laptop"},
+        token_request(user, name="laptop"),
         content_type="application/json",
     )
     secret = response.json()["token"]
@@ -61,7 +61,7 @@ def test_cannot_revoke_someone_elses_token(member, signed_in, client):
     owner = member(Role.PSYCHOLOGIST)
     response = client.post(
         "/api/v1/auth/token",
-        {"username": owner.username, "password": TEST_PASSWORD},
+        token_request(owner),
         content_type="application/json",
     )
     assert response.status_code == 201

@@ -11,7 +11,7 @@ from bahali.accounts.models import ApiToken
 from bahali.accounts.roles import Role
 from bahali.api.urls import api
 from bahali.audit.models import AuditEvent
-from bahali.testing import TEST_PASSWORD, OrganisationFactory
+from bahali.testing import OrganisationFactory, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ OPENAPI = Path(__file__).resolve().parents[4] / "docs" / "api" / "openapi.json"
 def _token(client, user, **extra):
     response = client.post(
         "/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD, **extra},
+        token_request(user, **extra),
         content_type="application/json",
     )
     assert response.status_code == 201, response.content

@@ -26,7 +26,7 @@ from bahali.casework.models import Goal, Session
 from bahali.core.forms import BootstrapForm
 from bahali.core.inputs import Years
 from bahali.registry.models import Participant
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -169,10 +169,7 @@ def test_control_characters_in_the_address_answer_400(client, world, url):
 
 
 def test_control_characters_in_a_page_address_answer_a_400_page(client, world):
-    client.post(
-        "/accounts/sign-in/",
-        {"username": world.world.manager.username, "password": TEST_PASSWORD},
-    )
+    sign_in(client, world.world.manager)
     response = client.get("/cases/?district=%00")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
@@ -339,10 +336,7 @@ def test_a_form_within_bounds_is_valid():
 
 
 def test_a_page_form_refuses_a_control_character(client, world):
-    client.post(
-        "/accounts/sign-in/",
-        {"username": world.world.case_worker.username, "password": TEST_PASSWORD},
-    )
+    sign_in(client, world.world.case_worker)
     response = client.post(
         f"/cases/{world.case.pk}/plan/",
         {"domain": "vocational", "title": "Electri\x01cian", "target_on": "9999-12-01"},

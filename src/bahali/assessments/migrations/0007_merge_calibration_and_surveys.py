@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0005_calibration_and_training'),
-        ('assessments', '0006_trust_survey'),
+        ("assessments", "0005_calibration_and_training"),
+        ("assessments", "0006_trust_survey"),
     ]
 
-    operations = [
-    ]
+    operations = []

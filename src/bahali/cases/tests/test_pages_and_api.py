@@ -13,7 +13,7 @@ from bahali.cases import due, services
 from bahali.cases.models import Case, TransitionRequest
 from bahali.core.context import SYSTEM, acting_as
 from bahali.registry import services as registry
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -125,9 +125,7 @@ def test_my_work_lists_sign_offs_and_objections(world, signed_in):
     committee = signed_in(world.committee_member).get("/cases/my-work/").content.decode()
     assert "Sign off: move to" in committee
     other = Client()
-    other.post(
-        "/accounts/sign-in/", {"username": world.case_worker.username, "password": TEST_PASSWORD}
-    )
+    sign_in(other, world.case_worker)
     requester = other.get("/cases/my-work/").content.decode()
     assert "Answer the objection" in requester
     listed = Client().get("/api/v1/me/work", **_bearer(world.committee_member)).json()["items"]

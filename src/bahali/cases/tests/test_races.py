@@ -16,7 +16,7 @@ import pytest
 
 from bahali.cases import services
 from bahali.cases.models import Case, PhaseChange, SignOff, TransitionRequest
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, token_request
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shipped_geography")]
 
@@ -47,7 +47,7 @@ def _call(
 def _token(live_server: Any, user: Any) -> str:
     status, body = _call(
         f"{live_server.url}/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD},
+        token_request(user),
     )
     assert status == 201, body
     return body["token"]

@@ -28,7 +28,7 @@ from bahali.grievances import services as grievances
 from bahali.grievances.models import Grievance
 from bahali.registry import services as registry
 from bahali.registry.models import Participant
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -270,9 +270,7 @@ def test_a_moved_value_is_a_clear_page_and_api_answer_and_is_audited(client):
     world = PathwayWorld()
     first, _second, (mine, theirs) = _two_cases_notes(world)
     _swap(Note, "sealed_body", mine.pk, theirs.pk)
-    signed_in = client.post(
-        "/accounts/sign-in/", {"username": world.case_worker.username, "password": TEST_PASSWORD}
-    )
+    signed_in = sign_in(client, world.case_worker)
     assert signed_in.status_code == 302
 
     page = client.get(f"/cases/{first.pk}/notes/")

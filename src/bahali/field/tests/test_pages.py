@@ -11,18 +11,13 @@ from bahali.aftercare import services as aftercare
 from bahali.core.context import SYSTEM
 from bahali.field import services, xforms
 from bahali.field.models import DeviceCredential, Submission, SubmissionStatus
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def _sign_in(client, user):
-    assert (
-        client.post(
-            "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
-        ).status_code
-        == 302
-    )
+    assert sign_in(client, user).status_code == 302
 
 
 def test_device_login_shown_once_then_revoked(client):

@@ -18,7 +18,7 @@ from bahali.core import crypto
 from bahali.jobs import services
 from bahali.jobs.models import Job, JobStatus, WorkerBeat
 from bahali.jobs.registry import background
-from bahali.testing import TEST_PASSWORD, make_member
+from bahali.testing import make_member, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ def test_old_results_are_removed(owner, settings, tmp_path):
 def test_pages_and_api_for_the_owner_only(client, owner, settings, tmp_path):
     settings.BAHALI_JOB_DIR = tmp_path
     job = services.start("tests.count", actor=owner, params={"total": 3})
-    client.post("/accounts/sign-in/", {"username": owner.username, "password": TEST_PASSWORD})
+    sign_in(client, owner)
     listing = client.get("/jobs/")
     assert listing.status_code == 200 and "Count to ten" in listing.content.decode()
     page = client.get(job.get_absolute_url())
@@ -167,7 +167,7 @@ def test_pages_and_api_for_the_owner_only(client, owner, settings, tmp_path):
     assert client.get("/jobs/not-a-uuid/").status_code == 404
     client.logout()
     other = make_member(Role.CASE_WORKER)
-    client.post("/accounts/sign-in/", {"username": other.username, "password": TEST_PASSWORD})
+    sign_in(client, other)
     assert client.get(job.get_absolute_url()).status_code == 404
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
 

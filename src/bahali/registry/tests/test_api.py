@@ -8,7 +8,7 @@ from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.models import Participant
-from bahali.testing import TEST_PASSWORD, OrganisationFactory
+from bahali.testing import OrganisationFactory, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def api(client, member):
     )
     token = client.post(
         "/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD},
+        token_request(user),
         content_type="application/json",
     ).json()["token"]
 

@@ -9,13 +9,30 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from bahali.core.context import SYSTEM
-from bahali.core.demo import DemoAccount, demo_password, load_demo
+from bahali.core.demo import (
+    DemoAccount,
+    demo_authenticator_key,
+    demo_code,
+    demo_password,
+    load_demo,
+)
 
 
 class Command(BaseCommand):
     help = "Load the synthetic demo data (idempotent) and print the demo accounts."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--code",
+            action="store_true",
+            help="Only print the demo accounts' current two-factor code (from the demo key).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["code"]:
+            code, left = demo_code()
+            self.stdout.write(f"{code}  (for {left} more seconds; each account takes a code once)")
+            return
         started = time.monotonic()
 
         def progress(step: str) -> None:
@@ -31,6 +48,15 @@ class Command(BaseCommand):
         for line in account_lines(accounts):
             self.stdout.write(line)
         self.stdout.write(f"Password for every demo account: {demo_password()}")
+        asked = sorted({a.username for a in accounts if a.second_factor})
+        if asked:
+            key = demo_authenticator_key()
+            grouped = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+            self.stdout.write(
+                f"Two-factor sign-in: {', '.join(asked)} are then asked for a code. Add this "
+                f"key to an authenticator app (one entry serves every demo account): {grouped} "
+                "-- or print the current code with `bahali demo --code`."
+            )
 
 
 def account_lines(accounts: list[DemoAccount]) -> list[str]:
