@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import inspect
+import itertools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -625,6 +626,90 @@ def grievances_within_limits(item: Indicator, filters: Filters) -> Result:
                 "median_days", str(_("Median days to resolution")), _median(days), None, len(days)
             ),
         ],
+    )
+
+
+@indicator(
+    "reassessments-on-time",
+    1,
+    RATE,
+    _("Reassessments on time"),
+    _(
+        "Of the progress reassessments completed in the period (a completed progress "
+        "assessment in force that follows an earlier one of the same case), the share "
+        "completed on or before the date it was due: the due date the case's schedule gave "
+        "the day before (the interval of the phase the case was then in after the previous "
+        "assessment, or 30 days after entering that phase if sooner, or 14 days after an "
+        "aftercare check-in with warning signs). Reassessments never done are not counted."
+    ),
+    _("Progress reassessments completed in the period."),
+)
+def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
+    from types import SimpleNamespace
+
+    from bahali.aftercare.models import WARNING_FIELDS
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, InstrumentKind
+
+    start, end = filters.period()
+    cases = filters.cases()
+    done: dict[int, list[datetime.date]] = {}
+    for case_id, day in (
+        assessing.effective(Assessment.objects.filter(case__in=cases, assessed_on__lte=end))
+        .filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+        .order_by("case_id", "assessed_on", "pk")
+        .values_list("case_id", "assessed_on")
+    ):
+        done.setdefault(case_id, []).append(day)
+    wanted = [
+        case_id
+        for case_id, days in done.items()
+        if len(days) > 1 and any(start <= d <= end for d in days[1:])
+    ]
+    moves: dict[int, list[tuple[datetime.date, int | None]]] = {}
+    for case_id, day, every in (
+        PhaseChange.objects.filter(case__in=wanted, to_phase__isnull=False, changed_on__lte=end)
+        .order_by("case_id", "changed_on", "pk")
+        .values_list("case_id", "changed_on", "to_phase__reassess_every_days")
+    ):
+        moves.setdefault(case_id, []).append((day, every))
+    warned_any = Q()
+    for name, _label in WARNING_FIELDS:
+        warned_any |= Q(**{name: True})
+    warnings: dict[int, list[datetime.date]] = {}
+    for case_id, day in (
+        CheckIn.objects.filter(warned_any, case__in=wanted, done_on__lte=end)
+        .order_by("case_id", "done_on")
+        .values_list("case_id", "done_on")
+    ):
+        warnings.setdefault(case_id, []).append(day)
+    n = on_time = 0
+    for case_id in wanted:
+        days = done[case_id]
+        for previous, day in itertools.pairwise(days):
+            if not start <= day <= end:
+                continue
+            # the phase the case was in the day before, and when it entered it
+            before = [m for m in moves.get(case_id, []) if m[0] < day]
+            if not before or not before[-1][1]:
+                continue  # that phase scheduled no reassessment: nothing was due
+            entered, every = before[-1]
+            state = SimpleNamespace(
+                phase=SimpleNamespace(reassess_every_days=every),
+                is_open=True,
+                phase_entered_on=entered,
+            )
+            warned = [w for w in warnings.get(case_id, []) if previous < w < day]
+            due = assessing.reassessment_due(
+                state,  # type: ignore[arg-type]
+                previous,
+                warned[-1] if warned else None,
+            )
+            n += 1
+            on_time += due is not None and day <= due
+    return Result(
+        item,
+        [Line("all", str(_("All reassessments")), on_time / n if n else None, on_time, n)],
     )
 
 

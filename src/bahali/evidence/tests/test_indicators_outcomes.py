@@ -1,0 +1,113 @@
+"""The outcome indicators (reassessments on time, change in domain ratings, …) on a small
+constructed dataset, against values worked out by hand. The period is calendar 2025.
+
+Reassessments (centre programme; the entry phase reassesses every 90 days, screening never):
+
+====  ========================================  ===========================================
+case  progress assessments (completed)          due dates and verdicts
+====  ========================================  ===========================================
+d1    2025-01-20, 2025-04-15, 2025-08-01        04-15 due 04-20 on time; 08-01 due 07-14 late
+d2    2025-01-10, 2025-03-01, 2025-06-01        warning check-in 02-01: 03-01 due 02-15 late;
+                                                moved to screening 03-10: 06-01 not scheduled
+d3    2024-10-01, 2024-12-15, 2025-02-01        12-15 outside the period; 02-01 due 03-15
+                                                on time; a draft on 2025-05-01 not counted
+====  ========================================  ===========================================
+
+Reassessments on time: 2 of 4.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from tests.authorization import module_world
+
+from bahali.aftercare.models import CheckIn
+from bahali.assessments import services as assessing
+from bahali.assessments.models import Assessment, Instrument
+from bahali.cases.models import Case, PhaseChange
+from bahali.core.context import SYSTEM, acting_as
+from bahali.evidence.indicators import INDICATORS, Filters
+from bahali.testing import PathwayWorld
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+YEAR = Filters(start=D(2025, 1, 1), end=D(2025, 12, 31))
+DOMAINS = ("beliefs", "intent_capability", "social_context", "protective", "engagement")
+
+
+def _build() -> dict[str, Any]:
+    world = PathwayWorld()
+    programme = world.programmes["centre"]
+    if not Instrument.objects.filter(code="progress").exists():
+        assessing.load_builtin_instruments(actor=SYSTEM)
+    version = Instrument.objects.get(code="progress").versions.order_by("-pk").first()
+    cases = {}
+    for name, opened in [("d1", D(2025, 1, 1)), ("d2", D(2025, 1, 1)), ("d3", D(2024, 6, 1))]:
+        case = world.case()
+        with acting_as(SYSTEM):
+            Case.objects.filter(pk=case.pk).update(opened_on=opened, phase_entered_on=opened)
+            PhaseChange.objects.filter(case=case).update(changed_on=opened)
+        cases[name] = case
+    entry = cases["d1"].phase
+    screening = programme.phases.get(code="screening")
+
+    def progress(case: str, day: datetime.date, ratings: dict[str, str], **kw: Any) -> None:
+        Assessment.objects.create(
+            case=cases[case],
+            instrument_version=version,
+            assessed_on=day,
+            status=kw.get("status", "completed"),
+            domain_ratings={d: {"rating": r, "rationale": "x"} for d, r in ratings.items()},
+            overall_rating="moderate",
+        )
+
+    plain = dict.fromkeys(DOMAINS, "moderate")
+    with acting_as(SYSTEM):
+        type(entry).objects.filter(pk=entry.pk).update(reassess_every_days=90)
+        type(entry).objects.filter(pk=screening.pk).update(reassess_every_days=None)
+        for case, day in [
+            ("d1", D(2025, 1, 20)),
+            ("d1", D(2025, 4, 15)),
+            ("d1", D(2025, 8, 1)),
+            ("d2", D(2025, 1, 10)),
+            ("d2", D(2025, 3, 1)),
+            ("d2", D(2025, 6, 1)),
+            ("d3", D(2024, 10, 1)),
+            ("d3", D(2024, 12, 15)),
+            ("d3", D(2025, 2, 1)),
+        ]:
+            progress(case, day, plain)
+        progress("d3", D(2025, 5, 1), plain, status="draft")
+        PhaseChange.objects.create(
+            case=cases["d2"], from_phase=entry, to_phase=screening, changed_on=D(2025, 3, 10)
+        )
+        CheckIn.objects.create(
+            case=cases["d2"], due_on=D(2025, 2, 1), done_on=D(2025, 2, 1), family_conflict=True
+        )
+    return {"world": world, "cases": cases, "programme": programme}
+
+
+world = module_world(_build)
+
+
+def _result(code: str, world: dict[str, Any], filters: Filters = YEAR) -> Any:
+    return INDICATORS[code].compute(
+        Filters(**{**filters.__dict__, "programme": world["programme"].pk})
+    )
+
+
+def test_reassessments_on_time(world: dict[str, Any]) -> None:
+    line = _result("reassessments-on-time", world).lines[0]
+    assert (line.numerator, line.denominator) == (2, 4)
+    assert line.value == pytest.approx(0.5)
+    # the 2024 cohort is d3 alone: its one reassessment in 2025 was on time
+    cohort = Filters(**{**YEAR.__dict__, "cohort": 2024})
+    line = _result("reassessments-on-time", world, cohort).lines[0]
+    assert (line.numerator, line.denominator) == (1, 1)
+    # shown without case access, four reassessments are a small cell
+    public = _result("reassessments-on-time", world).public()
+    assert public["rows"][0]["value"] == "<5" and public["rows"][0]["denominator"] == "<5"
