@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import Lead
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -710,6 +710,72 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
     return Result(
         item,
         [Line("all", str(_("All reassessments")), on_time / n if n else None, on_time, n)],
+    )
+
+
+@indicator(
+    "domain-rating-change",
+    1,
+    COUNT,
+    _("Change in domain ratings"),
+    _(
+        "Cases whose latest completed progress assessment in force falls in the period and "
+        "that had an earlier one: for each rated domain, whether the level of concern in the "
+        "latest assessment is lower (improved), the same, or higher (worse) than in the first. "
+        "A domain not rated in both is left out."
+    ),
+    _("Cases with two or more progress assessments, the latest in the period."),
+)
+def domain_rating_change(item: Indicator, filters: Filters) -> Result:
+    from bahali.assessments import definition as spec
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, InstrumentKind
+
+    start, end = filters.period()
+    progress = assessing.effective(
+        Assessment.objects.filter(case__in=filters.cases(), assessed_on__lte=end)
+    ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+    ends = {
+        row["case"]: row
+        for row in progress.values("case").annotate(n=Count("pk"), latest=Max("assessed_on"))
+        if row["n"] > 1 and start <= row["latest"] <= end
+    }
+    first: dict[int, Assessment] = {}
+    last: dict[int, Assessment] = {}
+    for assessment in (
+        progress.filter(case__in=list(ends))
+        .select_related("instrument_version")
+        .order_by("case_id", "assessed_on", "completed_at", "pk")
+    ):
+        first.setdefault(assessment.case_id, assessment)
+        last[assessment.case_id] = assessment
+    labels: dict[str, str] = {}
+    for assessment in sorted(last.values(), key=lambda a: -a.pk):  # the newest labels win
+        for domain in spec.rated_domains(assessment.definition):
+            labels.setdefault(domain["name"], spec.label(domain.get("label")))
+    level = assessing.BAND_LEVEL
+    counts: dict[str, list[int]] = {}
+    for case_id, latest in last.items():
+        before = first[case_id].domain_ratings or {}
+        for name, rating in (latest.domain_ratings or {}).items():
+            then = (before.get(name) or {}).get("rating")
+            now = (rating or {}).get("rating")
+            if then not in level or now not in level:
+                continue
+            row = counts.setdefault(name, [0, 0, 0])
+            row[0 if level[now] < level[then] else 1 if level[now] == level[then] else 2] += 1
+    names = [name for name in labels if name in counts]
+    names += sorted(name for name in counts if name not in labels)
+    grid = [counts[name] for name in names]
+    return Result(
+        item,
+        [Line(name, labels.get(name, name), sum(counts[name])) for name in names],
+        columns=[
+            ("improved", str(_("Improved"))),
+            ("same", str(_("Same"))),
+            ("worse", str(_("Worse"))),
+        ],
+        grid=grid,
     )
 
 

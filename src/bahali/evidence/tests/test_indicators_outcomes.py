@@ -14,6 +14,21 @@ d3    2024-10-01, 2024-12-15, 2025-02-01        12-15 outside the period; 02-01 
 ====  ========================================  ===========================================
 
 Reassessments on time: 2 of 4.
+
+Domain ratings, first → latest (the middle ones all moderate; d3's draft left out):
+
+=================  =====================  =====================  ==========================
+domain             d1 (01-20 → 08-01)     d2 (01-10 → 06-01)     d3 (2024-10-01 → 2025-02-01)
+=================  =====================  =====================  ==========================
+beliefs            moderate → low  better high → moderate better high → low         better
+intent_capability  moderate → low  better moderate → same        high → high        same
+social_context     moderate → same        high → high     same   high → moderate    better
+protective         moderate → high worse  moderate → same        high → moderate    better
+engagement         moderate → same        moderate → same        high → (unrated) left out
+=================  =====================  =====================  ==========================
+
+Improved / same / worse: beliefs 3/0/0, intent 1/2/0, social 1/2/0, protective 1/1/1,
+engagement 0/2/0.
 """
 
 from __future__ import annotations
@@ -66,21 +81,25 @@ def _build() -> dict[str, Any]:
         )
 
     plain = dict.fromkeys(DOMAINS, "moderate")
+
+    def rated(*levels: str) -> dict[str, str]:
+        return {d: level for d, level in zip(DOMAINS, levels, strict=True) if level}
+
     with acting_as(SYSTEM):
         type(entry).objects.filter(pk=entry.pk).update(reassess_every_days=90)
         type(entry).objects.filter(pk=screening.pk).update(reassess_every_days=None)
-        for case, day in [
-            ("d1", D(2025, 1, 20)),
-            ("d1", D(2025, 4, 15)),
-            ("d1", D(2025, 8, 1)),
-            ("d2", D(2025, 1, 10)),
-            ("d2", D(2025, 3, 1)),
-            ("d2", D(2025, 6, 1)),
-            ("d3", D(2024, 10, 1)),
-            ("d3", D(2024, 12, 15)),
-            ("d3", D(2025, 2, 1)),
+        for case, day, ratings in [
+            ("d1", D(2025, 1, 20), plain),
+            ("d1", D(2025, 4, 15), plain),
+            ("d1", D(2025, 8, 1), rated("low", "low", "moderate", "high", "moderate")),
+            ("d2", D(2025, 1, 10), rated("high", "moderate", "high", "moderate", "moderate")),
+            ("d2", D(2025, 3, 1), plain),
+            ("d2", D(2025, 6, 1), rated("moderate", "moderate", "high", "moderate", "moderate")),
+            ("d3", D(2024, 10, 1), rated("high", "high", "high", "high", "high")),
+            ("d3", D(2024, 12, 15), plain),
+            ("d3", D(2025, 2, 1), rated("low", "high", "moderate", "moderate", "")),
         ]:
-            progress(case, day, plain)
+            progress(case, day, ratings)
         progress("d3", D(2025, 5, 1), plain, status="draft")
         PhaseChange.objects.create(
             case=cases["d2"], from_phase=entry, to_phase=screening, changed_on=D(2025, 3, 10)
@@ -111,3 +130,38 @@ def test_reassessments_on_time(world: dict[str, Any]) -> None:
     # shown without case access, four reassessments are a small cell
     public = _result("reassessments-on-time", world).public()
     assert public["rows"][0]["value"] == "<5" and public["rows"][0]["denominator"] == "<5"
+
+
+def test_change_in_domain_ratings(world: dict[str, Any]) -> None:
+    result = _result("domain-rating-change", world)
+    assert [key for key, _label in result.columns] == ["improved", "same", "worse"]
+    table = {line.key: row for line, row in zip(result.lines, result.grid, strict=True)}
+    assert table == {
+        "beliefs": [3, 0, 0],
+        "intent_capability": [1, 2, 0],
+        "social_context": [1, 2, 0],
+        "protective": [1, 1, 1],
+        "engagement": [0, 2, 0],
+    }
+    assert {line.key: line.value for line in result.lines}["protective"] == 3
+    # the 2024 cohort is d3 alone; its engagement was not rated the second time
+    cohort = _result("domain-rating-change", world, Filters(**{**YEAR.__dict__, "cohort": 2024}))
+    table = {line.key: row for line, row in zip(cohort.lines, cohort.grid, strict=True)}
+    assert table == {
+        "beliefs": [1, 0, 0],
+        "intent_capability": [0, 1, 0],
+        "social_context": [1, 0, 0],
+        "protective": [1, 0, 0],
+    }
+    # a period ending in May: d1's latest then is 04-15 (all moderate, as at first)
+    spring = _result(
+        "domain-rating-change", world, Filters(start=D(2025, 1, 1), end=D(2025, 5, 31))
+    )
+    table = {line.key: row for line, row in zip(spring.lines, spring.grid, strict=True)}
+    assert table["beliefs"] == [2, 1, 0]  # d2 high → moderate (03-01), d3 better, d1 same
+    # shown without case access: every cell under five is hidden, never zero-filled
+    public = result.public()
+    assert public["columns"] == ["Improved", "Same", "Worse"]
+    assert all(cell in ("<5", 0) for row in public["rows"] for cell in row["cells"])
+    empty = _result("domain-rating-change", world, Filters(**{**YEAR.__dict__, "sex": "f"}))
+    assert empty.lines == [] and empty.public()["rows"] == []
