@@ -779,5 +779,48 @@ def domain_rating_change(item: Indicator, filters: Filters) -> Result:
     )
 
 
+@indicator(
+    "eligibility-refusals",
+    1,
+    COUNT,
+    _("Eligibility refusals by district"),
+    _(
+        "Referrals before enrolment with a screening in the period that decided 'not "
+        "eligible' (each referral once), by the referral's district; broken down by sex, "
+        "juvenile or adult, or programme screened for. The programme, district, organisation "
+        "(the one that received the referral), sex and age filters apply; the cohort filter "
+        "does not (a person refused was never enrolled)."
+    ),
+    _("Referrals screened as not eligible in the period."),
+)
+def eligibility_refusals(item: Indicator, filters: Filters) -> Result:
+    from bahali.geography.models import District
+    from bahali.intake.models import Outcome, Screening
+    from bahali.intake.models import Referral as IntakeReferral
+
+    start, end = filters.period()
+    refused = Screening.objects.filter(
+        outcome=Outcome.NOT_ELIGIBLE, screened_on__range=(start, end)
+    )
+    if filters.programme:
+        refused = refused.filter(programme=filters.programme)
+    rows = IntakeReferral.objects.filter(pk__in=refused.values("referral"))
+    if filters.district:
+        rows = rows.filter(district=filters.district)
+    if filters.organisation:
+        rows = rows.filter(receiving_organisation=filters.organisation)
+    if filters.sex:
+        rows = rows.filter(participant__sex=filters.sex)
+    if filters.age == "juvenile":
+        rows = rows.filter(participant__is_juvenile=True)
+    elif filters.age == "adult":
+        rows = rows.filter(participant__is_juvenile=False)
+    elif filters.age:
+        rows = rows.filter(participant__age_band=filters.age)
+    districts = District.objects.filter(pk__in=rows.values("district")).order_by("code")
+    choices = [(str(d.pk), str(d)) for d in districts]
+    return _count_by(item, filters, rows, "district", choices)
+
+
 def compute_all(filters: Filters) -> list[Result]:
     return [item.compute(filters) for item in INDICATORS.values()]

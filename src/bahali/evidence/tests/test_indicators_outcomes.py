@@ -29,6 +29,22 @@ engagement         moderate → same        moderate → same        high → (u
 
 Improved / same / worse: beliefs 3/0/0, intent 1/2/0, social 1/2/0, protective 1/1/1,
 engagement 0/2/0.
+
+Eligibility refusals (intake referrals; "other" is the first district after Swat by code):
+
+====  ========  ================  ==============================================
+ref.  district  person            screenings
+====  ========  ================  ==============================================
+r1    Swat      man               centre: not eligible 2025-02-01
+r2    Swat      woman             centre: deferred 2025-01-15, not eligible 2025-03-01
+r3    Swat      boy (juvenile)    centre: not eligible 2025-04-01 and again 2025-06-01
+r4    other     man               centre: not eligible 2025-05-01
+r5    other     man               centre: eligible 2025-05-01
+r6    Swat      man               centre: not eligible 2024-12-20 (before the period)
+r7    Swat      man               prison: not eligible 2025-07-01
+====  ========  ================  ==============================================
+
+Centre, 2025: Swat 3 (2 men, 1 woman), other 1. Every programme: Swat 4, other 1.
 """
 
 from __future__ import annotations
@@ -45,6 +61,10 @@ from bahali.assessments.models import Assessment, Instrument
 from bahali.cases.models import Case, PhaseChange
 from bahali.core.context import SYSTEM, acting_as
 from bahali.evidence.indicators import INDICATORS, Filters
+from bahali.geography.models import District
+from bahali.intake.models import Referral as IntakeReferral
+from bahali.intake.models import Screening
+from bahali.registry.models import Participant
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +127,64 @@ def _build() -> dict[str, Any]:
         CheckIn.objects.create(
             case=cases["d2"], due_on=D(2025, 2, 1), done_on=D(2025, 2, 1), family_conflict=True
         )
-    return {"world": world, "cases": cases, "programme": programme}
+    other = District.objects.exclude(code="SWT").order_by("code").first()
+    prison = world.programmes["prison"]
+    with acting_as(SYSTEM):
+        for name, district, sex, juvenile, screenings in [
+            ("r1", world.swat, "m", False, [(programme, "not_eligible", D(2025, 2, 1))]),
+            (
+                "r2",
+                world.swat,
+                "f",
+                False,
+                [
+                    (programme, "deferred", D(2025, 1, 15)),
+                    (programme, "not_eligible", D(2025, 3, 1)),
+                ],
+            ),
+            (
+                "r3",
+                world.swat,
+                "m",
+                True,
+                [
+                    (programme, "not_eligible", D(2025, 4, 1)),
+                    (programme, "not_eligible", D(2025, 6, 1)),
+                ],
+            ),
+            ("r4", other, "m", False, [(programme, "not_eligible", D(2025, 5, 1))]),
+            ("r5", other, "m", False, [(programme, "eligible", D(2025, 5, 1))]),
+            ("r6", world.swat, "m", False, [(programme, "not_eligible", D(2024, 12, 20))]),
+            ("r7", world.swat, "m", False, [(prison, "not_eligible", D(2025, 7, 1))]),
+        ]:
+            person = world.participant(name=f"Referred {name}")
+            Participant.objects.filter(pk=person.pk).update(sex=sex, is_juvenile=juvenile)
+            referral = IntakeReferral.objects.create(
+                participant=person,
+                source="family",
+                referrer="Brother",
+                referred_on=D(2024, 12, 1),
+                from_district=district,
+                receiving_organisation=world.centre,
+                district=district,
+                programme=programme,
+                status=screenings[-1][1],
+            )
+            for screened_for, outcome, day in screenings:
+                Screening.objects.create(
+                    referral=referral,
+                    programme=screened_for,
+                    outcome=outcome,
+                    reason="Criteria applied",
+                    screened_on=day,
+                )
+    return {
+        "world": world,
+        "cases": cases,
+        "programme": programme,
+        "other": other,
+        "prison": prison,
+    }
 
 
 world = module_world(_build)
@@ -165,3 +242,30 @@ def test_change_in_domain_ratings(world: dict[str, Any]) -> None:
     assert all(cell in ("<5", 0) for row in public["rows"] for cell in row["cells"])
     empty = _result("domain-rating-change", world, Filters(**{**YEAR.__dict__, "sex": "f"}))
     assert empty.lines == [] and empty.public()["rows"] == []
+
+
+def test_eligibility_refusals_by_district(world: dict[str, Any]) -> None:
+    swat, other = str(world["world"].swat.pk), str(world["other"].pk)
+
+    def counts(filters: Filters = YEAR, *, programme: bool = True) -> dict[str, Any]:
+        code = "eligibility-refusals"
+        result = _result(code, world, filters) if programme else INDICATORS[code].compute(filters)
+        return {line.key: line.value for line in result.lines}
+
+    assert counts() == {swat: 3, other: 1}  # r3 refused twice, counted once
+    assert counts(programme=False) == {swat: 4, other: 1}  # r7, refused by the prison
+    assert counts(Filters(**{**YEAR.__dict__, "sex": "f"})) == {swat: 1}
+    assert counts(Filters(**{**YEAR.__dict__, "age": "juvenile"})) == {swat: 1}
+    assert counts(Filters(**{**YEAR.__dict__, "district": world["other"].pk})) == {other: 1}
+    assert counts(Filters(start=D(2024, 12, 1), end=D(2025, 2, 28))) == {swat: 2}  # r6, r1
+    by_sex = _result("eligibility-refusals", world, Filters(**{**YEAR.__dict__, "by": "sex"}))
+    assert by_sex.columns == [("f", "Female"), ("m", "Male")]
+    grid = {line.key: row for line, row in zip(by_sex.lines, by_sex.grid, strict=True)}
+    assert grid == {swat: [1, 2], other: [0, 1]}
+    # shown without case access: small cells hidden, in the table and in its totals
+    public = by_sex.public()
+    assert all(cell in ("<5", 0) for row in public["rows"] for cell in row["cells"])
+    assert public["total"] in ("<5", 0)
+    assert {row["value"] for row in _result("eligibility-refusals", world).public()["rows"]} == {
+        "<5"
+    }
