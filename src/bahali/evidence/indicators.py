@@ -822,5 +822,77 @@ def eligibility_refusals(item: Indicator, filters: Filters) -> Result:
     return _count_by(item, filters, rows, "district", choices)
 
 
+AFTER_RETURN = ((6, 183), (12, 365))  # months after return, and the days they stand for
+
+
+@indicator(
+    "work-and-education-after-return",
+    1,
+    RATE,
+    _("Employment and education after return"),
+    _(
+        "Of the cases that returned to the community in the period (first entered the "
+        "programme's aftercare phase) and for which 6 months (183 days) or 12 months (365 "
+        "days) have passed since by today, the share with a verified employment outcome event, "
+        "and the share with a verified education-completed outcome event, dated from the day "
+        "of return to that many days after it. Bahali records employment and education as "
+        "outcome events, not as a status at a given date: this counts work or education "
+        "found in that time, not whether the person still had it on the day. Cases closed "
+        "since return stay in the denominator."
+    ),
+    _("Cases that returned in the period, 6 or 12 months ago or more."),
+)
+def work_and_education_after_return(item: Indicator, filters: Filters) -> Result:
+    from django.db.models import Min, OuterRef, Subquery
+
+    from bahali.aftercare.models import OutcomeEvent, OutcomeKind, Verification
+
+    start, end = filters.period()
+    today = timezone.localdate()
+    returned = (
+        PhaseChange.objects.filter(case=OuterRef("pk"), to_phase__is_aftercare=True)
+        .order_by()
+        .values("case")
+        .annotate(first=Min("changed_on"))
+        .values("first")[:1]
+    )
+    cases = dict(
+        filters.cases()
+        .annotate(returned_on=Subquery(returned))
+        .filter(returned_on__range=(start, end))
+        .values_list("pk", "returned_on")
+    )
+    found: dict[tuple[int, str], list[datetime.date]] = {}
+    for case_id, kind, day in OutcomeEvent.objects.filter(
+        case__in=list(cases),
+        kind__in=[OutcomeKind.EMPLOYMENT, OutcomeKind.EDUCATION],
+        verification=Verification.VERIFIED,
+    ).values_list("case_id", "kind", "occurred_on"):
+        found.setdefault((case_id, kind), []).append(day)
+    lines = []
+    for kind, label in [
+        (OutcomeKind.EMPLOYMENT, _("Employment within %(months)s months")),
+        (OutcomeKind.EDUCATION, _("Education completed within %(months)s months")),
+    ]:
+        for months, days in AFTER_RETURN:
+            span = datetime.timedelta(days=days)
+            due = [pk for pk, back in cases.items() if back + span <= today]
+            met = sum(
+                any(cases[pk] <= d <= cases[pk] + span for d in found.get((pk, kind), []))
+                for pk in due
+            )
+            n = len(due)
+            lines.append(
+                Line(
+                    f"{kind}_{months}",
+                    str(label) % {"months": months},
+                    met / n if n else None,
+                    met,
+                    n,
+                )
+            )
+    return Result(item, lines)
+
+
 def compute_all(filters: Filters) -> list[Result]:
     return [item.compute(filters) for item in INDICATORS.values()]

@@ -45,6 +45,23 @@ r7    Swat      man               prison: not eligible 2025-07-01
 ====  ========  ================  ==============================================
 
 Centre, 2025: Swat 3 (2 men, 1 woman), other 1. Every programme: Swat 4, other 1.
+
+Employment and education after return (centre cases entering aftercare; period 2024;
+6 months = 183 days, 12 months = 365 days):
+
+====  ==========  ==================================================================
+case  returned    verified outcome events
+====  ==========  ==================================================================
+e1    2024-01-10  employment 2024-05-01 (within 6), education completed 2024-11-01
+                  (within 12, not 6: the 6-month day is 2024-07-11)
+e2    2024-03-01  employment 2024-12-01 (within 12: 2025-03-01; not 6: 2024-08-31);
+                  education completed 2024-04-01 only reported: not counted
+e3    2024-06-01  employment 2025-07-01 (after 12 months: 2025-06-01)
+e4    2023-12-01  employment 2024-01-01 (returned before the period)
+e5    today-30    (6 months not yet passed: in no denominator)
+====  ==========  ==================================================================
+
+Employment within 6 months 1/3, within 12 months 2/3; education 0/3 and 1/3.
 """
 
 from __future__ import annotations
@@ -55,7 +72,7 @@ from typing import Any
 import pytest
 from tests.authorization import module_world
 
-from bahali.aftercare.models import CheckIn
+from bahali.aftercare.models import CheckIn, OutcomeEvent
 from bahali.assessments import services as assessing
 from bahali.assessments.models import Assessment, Instrument
 from bahali.cases.models import Case, PhaseChange
@@ -178,6 +195,44 @@ def _build() -> dict[str, Any]:
                     reason="Criteria applied",
                     screened_on=day,
                 )
+    aftercare = programme.phases.get(code="aftercare")
+    recent = world.today - datetime.timedelta(days=30)
+    with acting_as(SYSTEM):
+        for name, returned, events in [
+            (
+                "e1",
+                D(2024, 1, 10),
+                [
+                    ("employment", D(2024, 5, 1), "verified"),
+                    ("education_completed", D(2024, 11, 1), "verified"),
+                ],
+            ),
+            (
+                "e2",
+                D(2024, 3, 1),
+                [
+                    ("employment", D(2024, 12, 1), "verified"),
+                    ("education_completed", D(2024, 4, 1), "reported"),
+                ],
+            ),
+            ("e3", D(2024, 6, 1), [("employment", D(2025, 7, 1), "verified")]),
+            ("e4", D(2023, 12, 1), [("employment", D(2024, 1, 1), "verified")]),
+            ("e5", recent, []),
+        ]:
+            case = world.case()
+            Case.objects.filter(pk=case.pk).update(opened_on=D(2023, 1, 1))
+            PhaseChange.objects.create(
+                case=case, from_phase=case.phase, to_phase=aftercare, changed_on=returned
+            )
+            for kind, day, verification in events:
+                OutcomeEvent.objects.create(
+                    case=case,
+                    kind=kind,
+                    occurred_on=day,
+                    source="employer",
+                    verification=verification,
+                )
+            cases[name] = case
     return {
         "world": world,
         "cases": cases,
@@ -269,3 +324,28 @@ def test_eligibility_refusals_by_district(world: dict[str, Any]) -> None:
     assert {row["value"] for row in _result("eligibility-refusals", world).public()["rows"]} == {
         "<5"
     }
+
+
+def test_employment_and_education_after_return(world: dict[str, Any]) -> None:
+    year = Filters(start=D(2024, 1, 1), end=D(2024, 12, 31))
+    lines = {
+        line.key: line for line in _result("work-and-education-after-return", world, year).lines
+    }
+    assert {key: (line.numerator, line.denominator) for key, line in lines.items()} == {
+        "employment_6": (1, 3),
+        "employment_12": (2, 3),
+        "education_completed_6": (0, 3),
+        "education_completed_12": (1, 3),
+    }
+    assert lines["employment_12"].value == pytest.approx(2 / 3)
+    assert lines["employment_6"].label == "Employment within 6 months"
+    # a return a month ago is in no denominator yet
+    today = world["world"].today
+    lately = Filters(start=today - datetime.timedelta(days=60), end=today)
+    assert {
+        line.key: line.denominator
+        for line in _result("work-and-education-after-return", world, lately).lines
+    } == dict.fromkeys(lines, 0)
+    # shown without case access: three cases are a small cell
+    public = _result("work-and-education-after-return", world, year).public()
+    assert {row["value"] for row in public["rows"]} == {"<5"}
