@@ -722,7 +722,7 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
         "Cases whose latest completed progress assessment in force falls in the period and "
         "that had an earlier one: for each rated domain, whether the level of concern in the "
         "latest assessment is lower (improved), the same, or higher (worse) than in the first. "
-        "A domain not rated in both is left out."
+        "A domain not rated in both is left out. The 'counts by' breakdown does not apply."
     ),
     _("Cases with two or more progress assessments, the latest in the period."),
 )
@@ -892,6 +892,67 @@ def work_and_education_after_return(item: Indicator, filters: Filters) -> Result
                 )
             )
     return Result(item, lines)
+
+
+@indicator(
+    "community-readiness-trend",
+    1,
+    COUNT,
+    _("Readiness of receiving communities"),
+    _(
+        "The communities named as receiving community of the cases the filters keep, at the "
+        "end of each quarter of the period: how many stood at low, moderate or high readiness "
+        "by their latest completed readiness assessment in force on that day. Communities "
+        "not yet assessed by then are left out; quarters begin with the first assessment. "
+        "The 'counts by' breakdown does not apply."
+    ),
+    _("Receiving communities with a readiness assessment by the end of the quarter."),
+)
+def community_readiness_trend(item: Indicator, filters: Filters) -> Result:
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, Band, InstrumentKind
+
+    start, end = filters.period()
+    communities = filters.cases().filter(receiving_community__isnull=False)
+    rated: dict[int, list[tuple[datetime.date, str]]] = {}
+    for community_id, day, rating in (
+        assessing.effective(
+            Assessment.objects.filter(
+                community__in=communities.values("receiving_community"),
+                case__isnull=True,
+                instrument_version__instrument__kind=InstrumentKind.READINESS,
+                assessed_on__lte=end,
+            )
+        )
+        .exclude(overall_rating="")
+        .order_by("community_id", "assessed_on", "completed_at", "pk")
+        .values_list("community_id", "assessed_on", "overall_rating")
+    ):
+        rated.setdefault(community_id, []).append((day, rating))
+    bands = [Band.LOW, Band.MODERATE, Band.HIGH]
+    columns = [(str(band), str(band.label)) for band in bands]
+    if not rated:
+        return Result(item, [], columns=columns)
+    first = min(history[0][0] for history in rated.values())
+    year, quarter = max(start, first).year, (max(start, first).month - 1) // 3
+    lines, grid = [], []
+    while datetime.date(year, quarter * 3 + 1, 1) <= end:
+        last_day = (
+            datetime.date(year + 1, 1, 1)
+            if quarter == 3
+            else datetime.date(year, quarter * 3 + 4, 1)
+        ) - datetime.timedelta(days=1)
+        day = min(last_day, end)
+        row = [0, 0, 0]
+        for history in rated.values():
+            held = [rating for when, rating in history if when <= day]
+            if held and held[-1] in bands:
+                row[bands.index(held[-1])] += 1
+        label = _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter + 1}
+        lines.append(Line(f"{year}-Q{quarter + 1}", str(label), sum(row)))
+        grid.append(row)
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return Result(item, lines, columns=columns, grid=grid)
 
 
 def compute_all(filters: Filters) -> list[Result]:

@@ -62,6 +62,19 @@ e5    today-30    (6 months not yet passed: in no denominator)
 ====  ==========  ==================================================================
 
 Employment within 6 months 1/3, within 12 months 2/3; education 0/3 and 1/3.
+
+Readiness of receiving communities (overall readiness of completed assessments):
+
+=========  ==================  ============================================================
+community  receives            assessments
+=========  ==================  ============================================================
+A          f1 (centre)         low 2025-02-10, moderate 2025-05-20, high 2025-11-01
+B          f2 (centre)         moderate 2025-04-15; a draft "high" 2025-08-01 not counted
+C          f3 (prison)         high 2025-01-05
+=========  ==================  ============================================================
+
+Centre, 2025 (low/moderate/high at each quarter's end): Q1 1/0/0, Q2 0/2/0, Q3 0/2/0,
+Q4 0/1/1. Every programme adds C (high) to each quarter.
 """
 
 from __future__ import annotations
@@ -78,6 +91,7 @@ from bahali.assessments.models import Assessment, Instrument
 from bahali.cases.models import Case, PhaseChange
 from bahali.core.context import SYSTEM, acting_as
 from bahali.evidence.indicators import INDICATORS, Filters
+from bahali.geography import services as geography
 from bahali.geography.models import District
 from bahali.intake.models import Referral as IntakeReferral
 from bahali.intake.models import Screening
@@ -233,6 +247,34 @@ def _build() -> dict[str, Any]:
                     verification=verification,
                 )
             cases[name] = case
+    tehsil = geography.add_tehsil(actor=SYSTEM, district=world.swat, name="Tehsil of Readiness")
+    villages = {
+        name: geography.add_community(actor=SYSTEM, tehsil=tehsil, name=f"Village {name}")
+        for name in "ABC"
+    }
+    readiness = Instrument.objects.get(code="community_readiness").versions.order_by("-pk")[0]
+    for name, village, kind in [
+        ("f1", "A", "centre"),
+        ("f2", "B", "centre"),
+        ("f3", "C", "prison"),
+    ]:
+        cases[name] = world.case(kind, receiving_community=villages[village])
+    with acting_as(SYSTEM):
+        for village, day, rating, status in [
+            ("A", D(2025, 2, 10), "low", "completed"),
+            ("A", D(2025, 5, 20), "moderate", "completed"),
+            ("A", D(2025, 11, 1), "high", "completed"),
+            ("B", D(2025, 4, 15), "moderate", "completed"),
+            ("B", D(2025, 8, 1), "high", "draft"),
+            ("C", D(2025, 1, 5), "high", "completed"),
+        ]:
+            Assessment.objects.create(
+                community=villages[village],
+                instrument_version=readiness,
+                assessed_on=day,
+                status=status,
+                overall_rating=rating,
+            )
     return {
         "world": world,
         "cases": cases,
@@ -349,3 +391,35 @@ def test_employment_and_education_after_return(world: dict[str, Any]) -> None:
     # shown without case access: three cases are a small cell
     public = _result("work-and-education-after-return", world, year).public()
     assert {row["value"] for row in public["rows"]} == {"<5"}
+
+
+def test_readiness_of_receiving_communities(world: dict[str, Any]) -> None:
+    def table(result: Any) -> dict[str, list[int]]:
+        return {line.key: row for line, row in zip(result.lines, result.grid, strict=True)}
+
+    result = _result("community-readiness-trend", world)
+    assert [key for key, _label in result.columns] == ["low", "moderate", "high"]
+    assert table(result) == {
+        "2025-Q1": [1, 0, 0],
+        "2025-Q2": [0, 2, 0],
+        "2025-Q3": [0, 2, 0],
+        "2025-Q4": [0, 1, 1],
+    }
+    assert result.lines[0].label == "2025 Q1"
+    everyone = INDICATORS["community-readiness-trend"].compute(YEAR)
+    assert table(everyone) == {
+        "2025-Q1": [1, 0, 1],
+        "2025-Q2": [0, 2, 1],
+        "2025-Q3": [0, 2, 1],
+        "2025-Q4": [0, 1, 2],
+    }
+    summer = Filters(start=D(2025, 4, 1), end=D(2025, 8, 15))
+    assert table(_result("community-readiness-trend", world, summer)) == {
+        "2025-Q2": [0, 2, 0],
+        "2025-Q3": [0, 2, 0],
+    }
+    # no receiving community among the women's cases: an empty table, not an error
+    women = _result("community-readiness-trend", world, Filters(**{**YEAR.__dict__, "sex": "f"}))
+    assert women.lines == [] and women.public()["rows"] == []
+    public = result.public()
+    assert all(cell in ("<5", 0) for row in public["rows"] for cell in row["cells"])
