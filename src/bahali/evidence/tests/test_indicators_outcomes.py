@@ -423,3 +423,25 @@ def test_readiness_of_receiving_communities(world: dict[str, Any]) -> None:
     assert women.lines == [] and women.public()["rows"] == []
     public = result.public()
     assert all(cell in ("<5", 0) for row in public["rows"] for cell in row["cells"])
+
+
+def test_the_new_indicators_show_on_the_indicators_page(world: dict[str, Any]) -> None:
+    from django.test import Client
+    from tests.authorization import sign_in_once
+
+    client = Client()
+    for name, value in sign_in_once(world["world"].manager).items():
+        client.cookies[name] = value
+    response = client.get("/evidence/", {"start": "2025-01-01", "end": "2025-12-31", "by": "sex"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    for code in [
+        "reassessments-on-time",
+        "domain-rating-change",
+        "eligibility-refusals",
+        "work-and-education-after-return",
+        "community-readiness-trend",
+    ]:
+        assert f'data-testid="indicator-{code}"' in page
+    assert "Not yet measured" not in page
+    assert "2025 Q4" in page and "Improved" in page
