@@ -931,6 +931,7 @@ def community_readiness_trend(item: Indicator, filters: Filters) -> Result:
         rated.setdefault(community_id, []).append((day, rating))
     bands = [Band.LOW, Band.MODERATE, Band.HIGH]
     columns = [(str(band), str(band.label)) for band in bands]
+    levels = [str(band) for band in bands]
     if not rated:
         return Result(item, [], columns=columns)
     first = min(history[0][0] for history in rated.values())
@@ -946,8 +947,8 @@ def community_readiness_trend(item: Indicator, filters: Filters) -> Result:
         row = [0, 0, 0]
         for history in rated.values():
             held = [rating for when, rating in history if when <= day]
-            if held and held[-1] in bands:
-                row[bands.index(held[-1])] += 1
+            if held and held[-1] in levels:
+                row[levels.index(held[-1])] += 1
         label = _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter + 1}
         lines.append(Line(f"{year}-Q{quarter + 1}", str(label), sum(row)))
         grid.append(row)
