@@ -653,10 +653,14 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
 
     start, end = filters.period()
     cases = filters.cases()
+    progress = assessing.effective(
+        Assessment.objects.filter(case__in=cases, assessed_on__lte=end)
+    ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+    # the cases with a progress assessment in the period (a subquery, not a list of ids)
+    assessed = progress.filter(assessed_on__gte=start).values("case")
     done: dict[int, list[datetime.date]] = {}
     for case_id, day in (
-        assessing.effective(Assessment.objects.filter(case__in=cases, assessed_on__lte=end))
-        .filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+        progress.filter(case__in=assessed)
         .order_by("case_id", "assessed_on", "pk")
         .values_list("case_id", "assessed_on")
     ):
@@ -668,7 +672,7 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
     ]
     moves: dict[int, list[tuple[datetime.date, int | None]]] = {}
     for case_id, day, every in (
-        PhaseChange.objects.filter(case__in=wanted, to_phase__isnull=False, changed_on__lte=end)
+        PhaseChange.objects.filter(case__in=assessed, to_phase__isnull=False, changed_on__lte=end)
         .order_by("case_id", "changed_on", "pk")
         .values_list("case_id", "changed_on", "to_phase__reassess_every_days")
     ):
@@ -678,7 +682,7 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
         warned_any |= Q(**{name: True})
     warnings: dict[int, list[datetime.date]] = {}
     for case_id, day in (
-        CheckIn.objects.filter(warned_any, case__in=wanted, done_on__lte=end)
+        CheckIn.objects.filter(warned_any, case__in=assessed, done_on__lte=end)
         .order_by("case_id", "done_on")
         .values_list("case_id", "done_on")
     ):
@@ -735,20 +739,28 @@ def domain_rating_change(item: Indicator, filters: Filters) -> Result:
     progress = assessing.effective(
         Assessment.objects.filter(case__in=filters.cases(), assessed_on__lte=end)
     ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
-    ends = {
-        row["case"]: row
-        for row in progress.values("case").annotate(n=Count("pk"), latest=Max("assessed_on"))
-        if row["n"] > 1 and start <= row["latest"] <= end
-    }
-    first: dict[int, Assessment] = {}
-    last: dict[int, Assessment] = {}
-    for assessment in (
-        progress.filter(case__in=list(ends))
-        .select_related("instrument_version")
+    ends = (
+        progress.order_by()
+        .values("case")
+        .annotate(n=Count("pk"), latest=Max("assessed_on"))
+        .filter(n__gt=1, latest__range=(start, end))
+        .values("case")
+    )
+    # the first and latest of each case picked by key, then only those two opened
+    first_pk: dict[int, int] = {}
+    last_pk: dict[int, int] = {}
+    for pk, case_id in (
+        progress.filter(case__in=ends)
         .order_by("case_id", "assessed_on", "completed_at", "pk")
+        .values_list("pk", "case_id")
     ):
-        first.setdefault(assessment.case_id, assessment)
-        last[assessment.case_id] = assessment
+        first_pk.setdefault(case_id, pk)
+        last_pk[case_id] = pk
+    opened = Assessment.objects.select_related("instrument_version").in_bulk(
+        [*first_pk.values(), *last_pk.values()]
+    )
+    first = {case_id: opened[pk] for case_id, pk in first_pk.items()}
+    last = {case_id: opened[pk] for case_id, pk in last_pk.items()}
     labels: dict[str, str] = {}
     for assessment in sorted(last.values(), key=lambda a: -a.pk):  # the newest labels win
         for domain in spec.rated_domains(assessment.definition):
@@ -856,15 +868,15 @@ def work_and_education_after_return(item: Indicator, filters: Filters) -> Result
         .annotate(first=Min("changed_on"))
         .values("first")[:1]
     )
-    cases = dict(
+    back = (
         filters.cases()
         .annotate(returned_on=Subquery(returned))
         .filter(returned_on__range=(start, end))
-        .values_list("pk", "returned_on")
     )
+    cases = dict(back.values_list("pk", "returned_on"))
     found: dict[tuple[int, str], list[datetime.date]] = {}
     for case_id, kind, day in OutcomeEvent.objects.filter(
-        case__in=list(cases),
+        case__in=back.values("pk"),
         kind__in=[OutcomeKind.EMPLOYMENT, OutcomeKind.EDUCATION],
         verification=Verification.VERIFIED,
     ).values_list("case_id", "kind", "occurred_on"):
