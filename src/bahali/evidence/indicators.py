@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import inspect
+import itertools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import Lead
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -626,6 +627,345 @@ def grievances_within_limits(item: Indicator, filters: Filters) -> Result:
             ),
         ],
     )
+
+
+@indicator(
+    "reassessments-on-time",
+    1,
+    RATE,
+    _("Reassessments on time"),
+    _(
+        "Of the progress reassessments completed in the period (a completed progress "
+        "assessment in force that follows an earlier one of the same case), the share "
+        "completed on or before the date it was due: the due date the case's schedule gave "
+        "the day before (the interval of the phase the case was then in after the previous "
+        "assessment, or 30 days after entering that phase if sooner, or 14 days after an "
+        "aftercare check-in with warning signs). Reassessments never done are not counted."
+    ),
+    _("Progress reassessments completed in the period."),
+)
+def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
+    from types import SimpleNamespace
+
+    from bahali.aftercare.models import WARNING_FIELDS
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, InstrumentKind
+
+    start, end = filters.period()
+    cases = filters.cases()
+    progress = assessing.effective(
+        Assessment.objects.filter(case__in=cases, assessed_on__lte=end)
+    ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+    # the cases with a progress assessment in the period (a subquery, not a list of ids)
+    assessed = progress.filter(assessed_on__gte=start).values("case")
+    done: dict[int, list[datetime.date]] = {}
+    for case_id, day in (
+        progress.filter(case__in=assessed)
+        .order_by("case_id", "assessed_on", "pk")
+        .values_list("case_id", "assessed_on")
+    ):
+        done.setdefault(case_id, []).append(day)
+    wanted = [
+        case_id
+        for case_id, days in done.items()
+        if len(days) > 1 and any(start <= d <= end for d in days[1:])
+    ]
+    moves: dict[int, list[tuple[datetime.date, int | None]]] = {}
+    for case_id, day, every in (
+        PhaseChange.objects.filter(case__in=assessed, to_phase__isnull=False, changed_on__lte=end)
+        .order_by("case_id", "changed_on", "pk")
+        .values_list("case_id", "changed_on", "to_phase__reassess_every_days")
+    ):
+        moves.setdefault(case_id, []).append((day, every))
+    warned_any = Q()
+    for name, _label in WARNING_FIELDS:
+        warned_any |= Q(**{name: True})
+    warnings: dict[int, list[datetime.date]] = {}
+    for case_id, day in (
+        CheckIn.objects.filter(warned_any, case__in=assessed, done_on__lte=end)
+        .order_by("case_id", "done_on")
+        .values_list("case_id", "done_on")
+    ):
+        warnings.setdefault(case_id, []).append(day)
+    n = on_time = 0
+    for case_id in wanted:
+        days = done[case_id]
+        for previous, day in itertools.pairwise(days):
+            if not start <= day <= end:
+                continue
+            # the phase the case was in the day before, and when it entered it
+            before = [m for m in moves.get(case_id, []) if m[0] < day]
+            if not before or not before[-1][1]:
+                continue  # that phase scheduled no reassessment: nothing was due
+            entered, every = before[-1]
+            state = SimpleNamespace(
+                phase=SimpleNamespace(reassess_every_days=every),
+                is_open=True,
+                phase_entered_on=entered,
+            )
+            warned = [w for w in warnings.get(case_id, []) if previous < w < day]
+            due = assessing.reassessment_due(
+                state,  # type: ignore[arg-type]
+                previous,
+                warned[-1] if warned else None,
+            )
+            n += 1
+            on_time += due is not None and day <= due
+    return Result(
+        item,
+        [Line("all", str(_("All reassessments")), on_time / n if n else None, on_time, n)],
+    )
+
+
+@indicator(
+    "domain-rating-change",
+    1,
+    COUNT,
+    _("Change in domain ratings"),
+    _(
+        "Cases whose latest completed progress assessment in force falls in the period and "
+        "that had an earlier one: for each rated domain, whether the level of concern in the "
+        "latest assessment is lower (improved), the same, or higher (worse) than in the first. "
+        "A domain not rated in both is left out. The 'counts by' breakdown does not apply."
+    ),
+    _("Cases with two or more progress assessments, the latest in the period."),
+)
+def domain_rating_change(item: Indicator, filters: Filters) -> Result:
+    from bahali.assessments import definition as spec
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, InstrumentKind
+
+    start, end = filters.period()
+    progress = assessing.effective(
+        Assessment.objects.filter(case__in=filters.cases(), assessed_on__lte=end)
+    ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+    ends = (
+        progress.order_by()
+        .values("case")
+        .annotate(n=Count("pk"), latest=Max("assessed_on"))
+        .filter(n__gt=1, latest__range=(start, end))
+        .values("case")
+    )
+    # the first and latest of each case picked by key, then only those two opened
+    first_pk: dict[int, int] = {}
+    last_pk: dict[int, int] = {}
+    for pk, case_id in (
+        progress.filter(case__in=ends)
+        .order_by("case_id", "assessed_on", "completed_at", "pk")
+        .values_list("pk", "case_id")
+    ):
+        first_pk.setdefault(case_id, pk)
+        last_pk[case_id] = pk
+    opened = Assessment.objects.select_related("instrument_version").in_bulk(
+        [*first_pk.values(), *last_pk.values()]
+    )
+    first = {case_id: opened[pk] for case_id, pk in first_pk.items()}
+    last = {case_id: opened[pk] for case_id, pk in last_pk.items()}
+    labels: dict[str, str] = {}
+    for assessment in sorted(last.values(), key=lambda a: -a.pk):  # the newest labels win
+        for domain in spec.rated_domains(assessment.definition):
+            labels.setdefault(domain["name"], spec.label(domain.get("label")))
+    level = assessing.BAND_LEVEL
+    counts: dict[str, list[int]] = {}
+    for case_id, latest in last.items():
+        before = first[case_id].domain_ratings or {}
+        for name, rating in (latest.domain_ratings or {}).items():
+            then = (before.get(name) or {}).get("rating")
+            now = (rating or {}).get("rating")
+            if then not in level or now not in level:
+                continue
+            row = counts.setdefault(name, [0, 0, 0])
+            row[0 if level[now] < level[then] else 1 if level[now] == level[then] else 2] += 1
+    names = [name for name in labels if name in counts]
+    names += sorted(name for name in counts if name not in labels)
+    grid = [counts[name] for name in names]
+    return Result(
+        item,
+        [Line(name, labels.get(name, name), sum(counts[name])) for name in names],
+        columns=[
+            ("improved", str(_("Improved"))),
+            ("same", str(_("Same"))),
+            ("worse", str(_("Worse"))),
+        ],
+        grid=grid,
+    )
+
+
+@indicator(
+    "eligibility-refusals",
+    1,
+    COUNT,
+    _("Eligibility refusals by district"),
+    _(
+        "Referrals before enrolment with a screening in the period that decided 'not "
+        "eligible' (each referral once), by the referral's district; broken down by sex, "
+        "juvenile or adult, or programme screened for. The programme, district, organisation "
+        "(the one that received the referral), sex and age filters apply; the cohort filter "
+        "does not (a person refused was never enrolled)."
+    ),
+    _("Referrals screened as not eligible in the period."),
+)
+def eligibility_refusals(item: Indicator, filters: Filters) -> Result:
+    from bahali.geography.models import District
+    from bahali.intake.models import Outcome, Screening
+    from bahali.intake.models import Referral as IntakeReferral
+
+    start, end = filters.period()
+    refused = Screening.objects.filter(
+        outcome=Outcome.NOT_ELIGIBLE, screened_on__range=(start, end)
+    )
+    if filters.programme:
+        refused = refused.filter(programme=filters.programme)
+    rows = IntakeReferral.objects.filter(pk__in=refused.values("referral"))
+    if filters.district:
+        rows = rows.filter(district=filters.district)
+    if filters.organisation:
+        rows = rows.filter(receiving_organisation=filters.organisation)
+    if filters.sex:
+        rows = rows.filter(participant__sex=filters.sex)
+    if filters.age == "juvenile":
+        rows = rows.filter(participant__is_juvenile=True)
+    elif filters.age == "adult":
+        rows = rows.filter(participant__is_juvenile=False)
+    elif filters.age:
+        rows = rows.filter(participant__age_band=filters.age)
+    districts = District.objects.filter(pk__in=rows.values("district")).order_by("code")
+    choices = [(str(d.pk), str(d)) for d in districts]
+    return _count_by(item, filters, rows, "district", choices)
+
+
+AFTER_RETURN = ((6, 183), (12, 365))  # months after return, and the days they stand for
+
+
+@indicator(
+    "work-and-education-after-return",
+    1,
+    RATE,
+    _("Employment and education after return"),
+    _(
+        "Of the cases that returned to the community in the period (first entered the "
+        "programme's aftercare phase) and for which 6 months (183 days) or 12 months (365 "
+        "days) have passed since by today, the share with a verified employment outcome event, "
+        "and the share with a verified education-completed outcome event, dated from the day "
+        "of return to that many days after it. Bahali records employment and education as "
+        "outcome events, not as a status at a given date: this counts work or education "
+        "found in that time, not whether the person still had it on the day. Cases closed "
+        "since return stay in the denominator."
+    ),
+    _("Cases that returned in the period, 6 or 12 months ago or more."),
+)
+def work_and_education_after_return(item: Indicator, filters: Filters) -> Result:
+    from django.db.models import Min, OuterRef, Subquery
+
+    from bahali.aftercare.models import OutcomeEvent, OutcomeKind, Verification
+
+    start, end = filters.period()
+    today = timezone.localdate()
+    returned = (
+        PhaseChange.objects.filter(case=OuterRef("pk"), to_phase__is_aftercare=True)
+        .order_by()
+        .values("case")
+        .annotate(first=Min("changed_on"))
+        .values("first")[:1]
+    )
+    back = (
+        filters.cases()
+        .annotate(returned_on=Subquery(returned))
+        .filter(returned_on__range=(start, end))
+    )
+    cases = dict(back.values_list("pk", "returned_on"))
+    found: dict[tuple[int, str], list[datetime.date]] = {}
+    for case_id, kind, day in OutcomeEvent.objects.filter(
+        case__in=back.values("pk"),
+        kind__in=[OutcomeKind.EMPLOYMENT, OutcomeKind.EDUCATION],
+        verification=Verification.VERIFIED,
+    ).values_list("case_id", "kind", "occurred_on"):
+        found.setdefault((case_id, kind), []).append(day)
+    lines = []
+    for kind, label in [
+        (OutcomeKind.EMPLOYMENT, _("Employment within %(months)s months")),
+        (OutcomeKind.EDUCATION, _("Education completed within %(months)s months")),
+    ]:
+        for months, days in AFTER_RETURN:
+            span = datetime.timedelta(days=days)
+            due = [pk for pk, back in cases.items() if back + span <= today]
+            met = sum(
+                any(cases[pk] <= d <= cases[pk] + span for d in found.get((pk, kind), []))
+                for pk in due
+            )
+            n = len(due)
+            lines.append(
+                Line(
+                    f"{kind}_{months}",
+                    str(label) % {"months": months},
+                    met / n if n else None,
+                    met,
+                    n,
+                )
+            )
+    return Result(item, lines)
+
+
+@indicator(
+    "community-readiness-trend",
+    1,
+    COUNT,
+    _("Readiness of receiving communities"),
+    _(
+        "The communities named as receiving community of the cases the filters keep, at the "
+        "end of each quarter of the period: how many stood at low, moderate or high readiness "
+        "by their latest completed readiness assessment in force on that day. Communities "
+        "not yet assessed by then are left out; quarters begin with the first assessment. "
+        "The 'counts by' breakdown does not apply."
+    ),
+    _("Receiving communities with a readiness assessment by the end of the quarter."),
+)
+def community_readiness_trend(item: Indicator, filters: Filters) -> Result:
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, Band, InstrumentKind
+
+    start, end = filters.period()
+    communities = filters.cases().filter(receiving_community__isnull=False)
+    rated: dict[int, list[tuple[datetime.date, str]]] = {}
+    for community_id, day, rating in (
+        assessing.effective(
+            Assessment.objects.filter(
+                community__in=communities.values("receiving_community"),
+                case__isnull=True,
+                instrument_version__instrument__kind=InstrumentKind.READINESS,
+                assessed_on__lte=end,
+            )
+        )
+        .exclude(overall_rating="")
+        .order_by("community_id", "assessed_on", "completed_at", "pk")
+        .values_list("community_id", "assessed_on", "overall_rating")
+    ):
+        rated.setdefault(community_id, []).append((day, rating))
+    bands = [Band.LOW, Band.MODERATE, Band.HIGH]
+    columns = [(str(band), str(band.label)) for band in bands]
+    levels = [str(band) for band in bands]
+    if not rated:
+        return Result(item, [], columns=columns)
+    first = min(history[0][0] for history in rated.values())
+    year, quarter = max(start, first).year, (max(start, first).month - 1) // 3
+    lines, grid = [], []
+    while datetime.date(year, quarter * 3 + 1, 1) <= end:
+        last_day = (
+            datetime.date(year + 1, 1, 1)
+            if quarter == 3
+            else datetime.date(year, quarter * 3 + 4, 1)
+        ) - datetime.timedelta(days=1)
+        day = min(last_day, end)
+        row = [0, 0, 0]
+        for history in rated.values():
+            held = [rating for when, rating in history if when <= day]
+            if held and held[-1] in levels:
+                row[levels.index(held[-1])] += 1
+        label = _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter + 1}
+        lines.append(Line(f"{year}-Q{quarter + 1}", str(label), sum(row)))
+        grid.append(row)
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return Result(item, lines, columns=columns, grid=grid)
 
 
 def compute_all(filters: Filters) -> list[Result]:
