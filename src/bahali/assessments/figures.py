@@ -32,7 +32,13 @@ def caseload(user: Any) -> dict[str, Any] | None:
     lines = []
     for row in rows:
         programme, phase = names.get((row["programme"], row["phase__order"]), ("", ""))
-        lines.append({"programme": programme, "phase": phase, "count": suppression.count_or_none(row["n"], k=k)})
+        lines.append(
+            {
+                "programme": programme,
+                "phase": phase,
+                "count": suppression.count_or_none(row["n"], k=k),
+            }
+        )
     return {"lines": lines, "threshold": k}
 
 

@@ -676,6 +676,7 @@ def domain_series(case: Case) -> DomainSeries:
 
 # --- programme view -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FactorRow:
     factor: str
@@ -745,9 +746,7 @@ def shown_distribution(
     return [
         {
             "label": row.label,
-            "cells": list(
-                zip(shown["primary"].cells[r], shown["secondary"].cells[r], strict=True)
-            ),
+            "cells": list(zip(shown["primary"].cells[r], shown["secondary"].cells[r], strict=True)),
             "totals": (
                 (shown["primary"].row_totals or [])[r],
                 (shown["secondary"].row_totals or [])[r],

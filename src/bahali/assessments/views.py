@@ -44,9 +44,9 @@ from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
 from bahali.casework.models import Domain as GoalDomain
+from bahali.core import suppression
 from bahali.core.forms import apply_validation_error, message_refusal, show_conflict
 from bahali.core.http import AuthedRequest
-from bahali.core import suppression
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
 from bahali.ops import replica

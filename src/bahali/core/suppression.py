@@ -62,6 +62,10 @@ class Shown:
             return f"{self.value:.1f}"
         return str(self.value)
 
+    def or_none(self) -> int | float | None:
+        """The value, or None when hidden (for data whose schema says "null: suppressed")."""
+        return None if self.hidden else self.value
+
     def public(self) -> int | float | str | None:
         """What leaves the server (JSON, CSV, releases): the value, or "<5"."""
         return hidden_label(self.k) if self.hidden else self.value
@@ -265,8 +269,7 @@ def count_or_none(count: int | None, *, k: int | None = None) -> int | None:
     """A lone count as an API or a page's data carries it: None when hidden (zero is shown)."""
     if count is None:
         return None
-    shown = suppress_count(count, k=k)
-    return None if shown.hidden else count
+    return None if _small(count, k or minimum()) else count
 
 
 def suppress_ratio(

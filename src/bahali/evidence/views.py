@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bahali.accounts import policies
+from bahali.core import suppression
 from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
-from bahali.core import suppression
 from bahali.evidence import charts, ledger, recidivism, releases, services
 from bahali.evidence.filters import EvidenceFilter
 from bahali.evidence.forms import ReleaseForm

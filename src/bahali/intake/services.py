@@ -665,6 +665,7 @@ def groups_of(participant_ids: Iterable[int]) -> dict[int, str]:
 
 # --- refusal figures -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RateRow:
     label: Any
