@@ -120,7 +120,7 @@ def result(respondents: int, tallies: dict[str, list[float]], least: int | None 
         respondents,
         {
             m: suppression.suppress_ratio(
-                round(total / n, 1) if n else None, None, n, k=least
+                round(total / n, 1) if n else None, None, int(n), k=least
             ).or_none()
             for m in Measure.values
             for total, n in [tallies.get(m, [0.0, 0])]
