@@ -289,7 +289,7 @@ def analyse(
     )
     for district_id, communities in receiving.items():
         gap = rows[district_id]
-        if cases_with_community[district_id] < minimum:
+        if suppression.suppress_count(cases_with_community[district_id], k=minimum).hidden:
             continue  # fewer cases than the minimum: nothing shown
         gap.receiving_communities = len(communities)
         gap.uncovered_communities = 0 if district_id in wide else len(communities - covered)
@@ -304,7 +304,11 @@ def analyse(
         gap = rows[district_id]
         kinds = RESPONSES.get(factor, ())
         cases = suppression.count_or_none(count, k=minimum)
-        part = count / assessed if cases and assessed >= minimum else None
+        part = (  # a share of fewer assessed cases than the minimum: not shown
+            suppression.suppress_ratio(count / assessed, None, assessed, k=minimum).or_none()
+            if cases
+            else None
+        )
         answered = any(gap.kinds.get(k) for k in kinds)
         gap.drivers.append(Driver(factor, label, cases, part, [labels[k] for k in kinds], answered))
 
