@@ -22,7 +22,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from bahali.evidence.suppression import suppress_table
+    from bahali.core.suppression import suppress_table
     from bahali.evidence.survival import kaplan_meier
 
     people = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000

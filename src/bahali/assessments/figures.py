@@ -1,5 +1,5 @@
 """The analyst's home figures: open cases by programme and phase, aggregate only, with
-cells under :data:`~bahali.assessments.services.SMALL_CELL` shown as "fewer than 5"
+lone counts under the minimum (``core.suppression``) shown as "<5"
 (``core.figures``, registered from ``AssessmentsConfig.ready``)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.db.models import Count
 
 from bahali.accounts import policies
 from bahali.accounts.roles import Role
-from bahali.assessments.services import SMALL_CELL, suppress
 from bahali.cases.models import Case
+from bahali.core import suppression
 from bahali.core.figures import holds_role
 
 
@@ -28,11 +28,18 @@ def caseload(user: Any) -> dict[str, Any] | None:
         (phase.programme_id, phase.order): (phase.programme.label, phase.label)
         for phase in _phases()
     }
+    k = suppression.minimum()
     lines = []
     for row in rows:
         programme, phase = names.get((row["programme"], row["phase__order"]), ("", ""))
-        lines.append({"programme": programme, "phase": phase, "count": suppress(row["n"])})
-    return {"lines": lines, "threshold": SMALL_CELL}
+        lines.append(
+            {
+                "programme": programme,
+                "phase": phase,
+                "count": suppression.count_or_none(row["n"], k=k),
+            }
+        )
+    return {"lines": lines, "threshold": k}
 
 
 def _phases() -> Any:

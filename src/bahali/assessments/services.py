@@ -35,6 +35,7 @@ from bahali.assessments.models import (
     Training,
 )
 from bahali.cases.models import Case
+from bahali.core import suppression
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import Conflict, claim_version
@@ -691,8 +692,6 @@ def domain_series(case: Case) -> DomainSeries:
 
 # --- programme view -----------------------------------------------------------------
 
-SMALL_CELL = 5  # counts below this are shown as "fewer than 5"
-
 
 @dataclass(frozen=True)
 class FactorRow:
@@ -705,7 +704,7 @@ class FactorRow:
 def factor_distribution(cases: Any, group_by: str) -> tuple[list[str], list[FactorRow]]:
     """How often each factor was judged primary or secondary in the latest factors
     assessment of each case, by district or age band (``group_by``). Raw counts: callers
-    suppress small cells before showing them."""
+    suppress them (``core.suppression``, with the totals they show) before showing them."""
     latest: dict[int, Assessment] = {}
     for assessment in (
         effective(Assessment.objects.filter(case__in=cases))
@@ -745,9 +744,32 @@ def factor_distribution(cases: Any, group_by: str) -> tuple[list[str], list[Fact
     return sorted(groups), rows
 
 
-def suppress(count: int) -> int | None:
-    """A count fit to show: None (shown as "fewer than 5") for small non-zero cells."""
-    return None if 0 < count < SMALL_CELL else count
+def shown_distribution(
+    groups: list[str], rows: list[FactorRow], *, k: int | None = None
+) -> list[dict[str, Any]]:
+    """The factor distribution as shown: one table per role (factors by group, each
+    factor's total beside it), primary and secondary suppression (``core.suppression``),
+    so no hidden cell can be worked out from a factor's total."""
+    shown = {
+        role: suppression.suppress_table(
+            [[row.cells[(g, role)] for g in groups] for row in rows],
+            row_totals=True,
+            column_totals=False,
+            k=k,
+        )
+        for role in ("primary", "secondary")
+    }
+    return [
+        {
+            "label": row.label,
+            "cells": list(zip(shown["primary"].cells[r], shown["secondary"].cells[r], strict=True)),
+            "totals": (
+                (shown["primary"].row_totals or [])[r],
+                (shown["secondary"].row_totals or [])[r],
+            ),
+        }
+        for r, row in enumerate(rows)
+    ]
 
 
 # --- assessor calibration: training records, blind second ratings, agreement ----------

@@ -44,6 +44,7 @@ from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
 from bahali.casework.models import Domain as GoalDomain
+from bahali.core import suppression
 from bahali.core.forms import apply_validation_error, message_refusal, show_conflict
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
@@ -737,23 +738,8 @@ def factors(request: AuthedRequest, code: str) -> HttpResponse:
         groups, rows = services.factor_distribution(
             Case.objects.filter(programme=programme), group_by
         )
-    table = [
-        {
-            "label": row.label,
-            "cells": [
-                (
-                    services.suppress(row.cells[(g, "primary")]),
-                    services.suppress(row.cells[(g, "secondary")]),
-                )
-                for g in groups
-            ],
-            "totals": (
-                services.suppress(row.totals["primary"]),
-                services.suppress(row.totals["secondary"]),
-            ),
-        }
-        for row in rows
-    ]
+    k = suppression.minimum()
+    table = services.shown_distribution(groups, rows, k=k)
     return render(
         request,
         "assessments/factors.html",
@@ -762,6 +748,6 @@ def factors(request: AuthedRequest, code: str) -> HttpResponse:
             "groups": groups,
             "table": table,
             "group_by": group_by,
-            "threshold": services.SMALL_CELL,
+            "threshold": k,
         },
     )

@@ -5,7 +5,7 @@ querysets, so the database groups and counts (set-based; no row-by-row loops in 
 Every formula takes the same :class:`Filters` (programme, district, lead organisation, sex,
 age group, cohort year, period) and returns a :class:`Result` of raw figures. Raw figures
 never leave the server as they are: pages, exports and releases show them through
-``bahali.evidence.suppression`` (see :func:`Result.shown`).
+``bahali.core.suppression`` (see :func:`Result.shown`).
 
 A definition is fixed before the period it reports on: :func:`fingerprint` digests the
 English text and the formula's source, ``services.register_definitions`` records each new
@@ -42,7 +42,7 @@ from bahali.casework.models import (
     SupportKind,
     SupportStatus,
 )
-from bahali.evidence import suppression
+from bahali.core import suppression
 from bahali.grievances.models import Grievance
 from bahali.programmes.models import Phase
 from bahali.referrals.models import Referral, ReferralStatus

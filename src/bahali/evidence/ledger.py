@@ -17,7 +17,7 @@ from django.db.models.functions import TruncQuarter
 from django.utils.translation import gettext_lazy as _
 
 from bahali.cases.models import SignOff, TransitionRequest
-from bahali.evidence import suppression
+from bahali.core import suppression
 from bahali.evidence.indicators import Filters
 from bahali.organisations.models import OrganisationKind
 

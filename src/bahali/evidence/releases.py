@@ -114,7 +114,8 @@ def build_content(
     *, release_id: int, title: str, start: datetime.date, end: datetime.date, published_at: str
 ) -> dict[str, Any]:
     """The release's document: every figure suppressed, every definition named."""
-    from bahali.evidence import ledger, recidivism, services, suppression
+    from bahali.core import suppression
+    from bahali.evidence import ledger, recidivism, services
     from bahali.evidence.indicators import Filters
 
     k = suppression.minimum()

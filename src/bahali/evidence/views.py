@@ -2,7 +2,7 @@
 CSV and XLSX exports, and recidivism as survival (an SVG chart drawn here, its data as a
 table, its definitions under it).
 
-Every figure here is aggregate and goes through ``bahali.evidence.suppression`` for every
+Every figure here is aggregate and goes through ``bahali.core.suppression`` for every
 role: these pages never list a case, a person or a date of one person. Thin: the
 indicators and curves are computed in ``indicators`` and ``recidivism``.
 """
@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bahali.accounts import policies
+from bahali.core import suppression
 from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
-from bahali.evidence import charts, ledger, recidivism, releases, services, suppression
+from bahali.evidence import charts, ledger, recidivism, releases, services
 from bahali.evidence.filters import EvidenceFilter
 from bahali.evidence.forms import ReleaseForm
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result

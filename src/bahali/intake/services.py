@@ -25,6 +25,7 @@ from bahali.accounts.models import User
 from bahali.audit.services import record
 from bahali.cases import services as cases
 from bahali.cases.models import Case, ReferralSource
+from bahali.core import suppression
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import Conflict, claim_version
@@ -664,8 +665,6 @@ def groups_of(participant_ids: Iterable[int]) -> dict[int, str]:
 
 # --- refusal figures -----------------------------------------------------------------
 
-SMALL_CELL = 5  # counts below this are not shown (nor anything they could be derived from)
-
 
 @dataclass(frozen=True)
 class RateRow:
@@ -679,16 +678,35 @@ class RateRow:
         return self.decided is None
 
 
-def _row(label: Any, decided: int, refused: int) -> RateRow:
-    small = decided < SMALL_CELL or 0 < refused < SMALL_CELL or 0 < decided - refused < SMALL_CELL
-    if small:
+def _row(label: Any, decided: int, refused: int, k: int | None = None) -> RateRow:
+    """A group's row: hidden when its decisions, refusals or acceptances are under the
+    minimum (``core.suppression.suppress_ratio``)."""
+    if suppression.suppress_ratio(None, refused, decided, k=k).hidden:
         return RateRow(label, None, None, None)
     return RateRow(label, decided, refused, round(100 * refused / decided))
 
 
+def _secondary(rows: list[RateRow], counts: list[tuple[int, int]]) -> list[RateRow]:
+    """Every breakdown's rows add up to the same decisions and refusals, which a breakdown
+    shown in full gives away: so a breakdown never hides exactly one row (its figures would
+    be the total less the rows shown). The smallest row shown is hidden with it."""
+    hidden = [n for n, row in enumerate(rows) if row.suppressed]
+    if len(hidden) != 1 or len(rows) < 2:
+        return rows
+    complement = min(
+        (n for n, row in enumerate(rows) if not row.suppressed),
+        key=lambda n: (counts[n][0], n),
+    )
+    rows = list(rows)
+    rows[complement] = RateRow(rows[complement].label, None, None, None)
+    return rows
+
+
 def refusal_rates(screenings: Any) -> dict[str, list[RateRow]]:
     """Refusal rates among eligibility decisions (eligible or not), by programme, district,
-    sex, age band and group; any cell under five (or derivable from one) is suppressed."""
+    sex, age band and group; any row under the minimum (``BAHALI_SMALL_CELL``), or one it
+    could be worked out from, is suppressed."""
+    least = suppression.minimum()
     decided = screenings.filter(outcome__in=[Outcome.ELIGIBLE, Outcome.NOT_ELIGIBLE])
     rows = list(
         decided.values(
@@ -710,7 +728,9 @@ def refusal_rates(screenings: Any) -> dict[str, list[RateRow]]:
             cell = counts.setdefault(row[key] or "", [0, 0])
             cell[0] += 1
             cell[1] += row["outcome"] == Outcome.NOT_ELIGIBLE
-        return [_row(labels.get(k, k or "—"), n, r) for k, (n, r) in sorted(counts.items())]
+        ordered = sorted(counts.items())
+        shown = [_row(labels.get(k, k or "—"), n, r, least) for k, (n, r) in ordered]
+        return _secondary(shown, [(n, r) for _k, (n, r) in ordered])
 
     programmes = {
         p.code: p.label

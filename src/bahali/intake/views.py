@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
+from bahali.core import suppression
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
@@ -341,7 +342,7 @@ def refusal_rates(request: AuthedRequest) -> HttpResponse:
                 (_("By age band"), rates["age_band"]),
                 (_("By group"), rates["group"]),
             ],
-            "small_cell": services.SMALL_CELL,
+            "small_cell": suppression.minimum(),
             "programmes": [
                 (p, getattr(p, "legal_basis", None))
                 for p in Programme.objects.select_related("legal_basis").order_by("code")

@@ -19,6 +19,7 @@ from bahali.accounts import policies
 from bahali.api import idempotency
 from bahali.api.errors import ApiError
 from bahali.api.schemas import Error, Schema
+from bahali.core import suppression
 from bahali.core.http import AuthedRequest
 from bahali.core.services import local_today
 from bahali.geography.models import Community, District, Province
@@ -569,9 +570,9 @@ class AdviceContactIn(Schema):
 def advice_counts(request: AuthedRequest) -> Any:
     _require(request, "prevention_aggregate.read")
     since = local_today() - datetime.timedelta(days=365)
-    least = surveys.minimum()
+    least = suppression.minimum()
     return [
-        {"district": code, "concern": concern, "contacts": gaps.suppress(n, least)}
+        {"district": code, "concern": concern, "contacts": suppression.count_or_none(n, k=least)}
         for code, concern, n in AdviceContact.objects.filter(contacted_on__gt=since)
         .values("district__code", "concern")
         .annotate(n=Count("pk"))

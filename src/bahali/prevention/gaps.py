@@ -5,8 +5,8 @@ district is flagged.
 Set-based: a fixed handful of grouped queries whatever the number of districts,
 initiatives, activities or cases (``benchmarks/bench_gaps.py``). Figures about people —
 reach, cases, the factors that drew them in — drawn from fewer than ``minimum`` records are
-suppressed (``None``, shown as "fewer than 5") and never raise a flag. Initiatives and
-grants are the public work of organisations and are counted as they are.
+suppressed (``core.suppression.count_or_none``: ``None``, shown as "<5") and never raise a
+flag. Initiatives and grants are the public work of organisations and are counted as they are.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from bahali.cases.models import Case
+from bahali.core import suppression
 from bahali.core.services import local_today
 from bahali.geography.models import District
 from bahali.prevention import surveys
@@ -40,7 +41,6 @@ from bahali.prevention.models import (
 )
 from bahali.prevention.services import CLIFF_DAYS, FundingStatus, GrantRow, funding_status
 
-MINIMUM = 5  # figures drawn from fewer records than this are suppressed
 REACH_DAYS = 365  # reach counts activities of the last year
 POPULATION = "population"
 NEED_HIGH = Decimal("0.5")  # normalised need at or above this is high
@@ -69,13 +69,6 @@ RESPONSES: dict[str, tuple[str, ...]] = {
     "coercion": (InitiativeType.FAMILY, InitiativeType.PSYCHOSOCIAL),
     "trauma": (InitiativeType.PSYCHOSOCIAL,),
 }
-
-
-def suppress(count: int | None, minimum: int = MINIMUM) -> int | None:
-    """A count fit to show: None ("fewer than 5") for counts of 1 to minimum - 1."""
-    if count is None:
-        return None
-    return None if 0 < count < minimum else count
 
 
 @dataclass
@@ -260,9 +253,10 @@ def analyse(
         total = row["total"] or 0
         women = sum(row[f] or 0 for f in REACH_FIELDS if f.startswith("female"))
         youth = (row["female_youth"] or 0) + (row["male_youth"] or 0)
-        gap.reach = suppress(total, minimum)
+        gap.reach = suppression.count_or_none(total, k=minimum)
         if gap.reach:  # a breakdown of a suppressed total is suppressed with it
-            gap.women, gap.youth = suppress(women, minimum), suppress(youth, minimum)
+            gap.women = suppression.count_or_none(women, k=minimum)
+            gap.youth = suppression.count_or_none(youth, k=minimum)
             gap.women_share = women / total if gap.women is not None else None
             gap.youth_share = youth / total if gap.youth is not None else None
 
@@ -295,7 +289,7 @@ def analyse(
     )
     for district_id, communities in receiving.items():
         gap = rows[district_id]
-        if cases_with_community[district_id] < minimum:
+        if suppression.suppress_count(cases_with_community[district_id], k=minimum).hidden:
             continue  # fewer cases than the minimum: nothing shown
         gap.receiving_communities = len(communities)
         gap.uncovered_communities = 0 if district_id in wide else len(communities - covered)
@@ -309,8 +303,12 @@ def analyse(
     ):
         gap = rows[district_id]
         kinds = RESPONSES.get(factor, ())
-        cases = suppress(count, minimum)
-        part = count / assessed if cases and assessed >= minimum else None
+        cases = suppression.count_or_none(count, k=minimum)
+        part = (  # a share of fewer assessed cases than the minimum: not shown
+            suppression.suppress_ratio(count / assessed, None, assessed, k=minimum).or_none()
+            if cases
+            else None
+        )
         answered = any(gap.kinds.get(k) for k in kinds)
         gap.drivers.append(Driver(factor, label, cases, part, [labels[k] for k in kinds], answered))
 

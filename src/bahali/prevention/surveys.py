@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from bahali.assessments import definition as spec
+from bahali.core import suppression
 from bahali.prevention.models import TRUST_MEASURES, Measure
 
 SCORED_TYPES = {"rating", "select_one"}
@@ -25,9 +24,8 @@ Z_SCORES = {90: 1.6449, 95: 1.9600, 99: 2.5758}
 TRUST_DROP = 10.0  # a fall of this many points (of 100) between two periods is flagged
 
 
-def minimum() -> int:
-    """The smallest group shown: ``BAHALI_SMALL_CELL`` (default 5), never below 3."""
-    return max(int(getattr(settings, "BAHALI_SMALL_CELL", 5)), 3)
+# the smallest group shown: ``BAHALI_SMALL_CELL`` (default 5), never below 3
+minimum = suppression.minimum
 
 
 # --- scoring --------------------------------------------------------------------------------
@@ -114,12 +112,16 @@ def result(respondents: int, tallies: dict[str, list[float]], least: int | None 
     """The results of ``respondents`` answers with these running sums, suppressed under the
     minimum (each measure too, when fewer than the minimum answered it)."""
     least = minimum() if least is None else least
-    if respondents < least:
-        return Result(None if respondents else 0)
+    if not respondents:
+        return Result(0)
+    if suppression.suppress_ratio(None, None, respondents, k=least).hidden:
+        return Result(None)
     return Result(
         respondents,
         {
-            m: round(total / n, 1) if n >= least else None
+            m: suppression.suppress_ratio(
+                round(total / n, 1) if n else None, None, int(n), k=least
+            ).or_none()
             for m in Measure.values
             for total, n in [tallies.get(m, [0.0, 0])]
         },

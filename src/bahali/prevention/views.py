@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bahali.accounts import policies
 from bahali.assessments import presentation
 from bahali.assessments.forms import answers_from_post
+from bahali.core import suppression
 from bahali.core.forms import apply_validation_error, message_form_errors, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
@@ -529,11 +530,12 @@ def advice(request: AuthedRequest) -> HttpResponse:
         .order_by("district__name", "concern")
     )
     labels = dict(Concern.choices)
+    least = suppression.minimum()
     found: dict[str, dict[str, int]] = {}
     for row in counts:
         found.setdefault(row["district__name"] or _("Not said"), {})[row["concern"]] = row["n"]
     table = [
-        (name, [gaps.suppress(cells.get(value, 0)) for value in labels])
+        (name, [suppression.count_or_none(cells.get(value, 0), k=least) for value in labels])
         for name, cells in sorted(found.items())
     ]
     own = AdviceContact.objects.none()
@@ -547,7 +549,7 @@ def advice(request: AuthedRequest) -> HttpResponse:
             "table": table,
             "contacts": own,
             "can_log": policies.can(request.user, "advice_contact.write"),
-            "minimum": gaps.MINIMUM,
+            "minimum": least,
         },
     )
 

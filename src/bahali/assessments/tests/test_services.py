@@ -21,7 +21,7 @@ from bahali.assessments.models import (
 )
 from bahali.assessments.services import Judgement
 from bahali.cases import due
-from bahali.core import crypto, sealing
+from bahali.core import crypto, sealing, suppression
 from bahali.core.context import SYSTEM, acting_as
 from bahali.core.versioning import Stale
 from bahali.testing import PathwayWorld
@@ -483,7 +483,45 @@ def test_factor_distribution_counts_the_latest_factors_assessment(world):
     [row] = rows
     assert row.factor == "socio_economic"
     assert row.totals == {"primary": 1, "secondary": 1}
-    assert services.suppress(1) is None and services.suppress(0) == 0 and services.suppress(5) == 5
+    shown = services.shown_distribution(groups, rows, k=5)
+    assert [str(c) for c in shown[0]["totals"]] == ["<5", "<5"]  # one case: hidden, not 0
+
+
+def test_a_hidden_factor_cell_cannot_be_recomputed_from_the_factors_total():
+    """Two districts, coercion primary in 2 and 7 cases, the total 9 shown beside them:
+    before, "<5", 7 and 9 gave the 2 away; now a complement is hidden too."""
+    from bahali.core.tests.test_suppression import recomputable
+
+    groups = ["Bajaur", "Swat"]
+    cells = {("Bajaur", "primary"): 2, ("Swat", "primary"): 7}
+    cells.update({("Bajaur", "secondary"): 0, ("Swat", "secondary"): 6})
+    rows = [
+        services.FactorRow("coercion", "Coercion", cells, {"primary": 9, "secondary": 6}),
+        services.FactorRow(
+            "trauma",
+            "Trauma",
+            {("Bajaur", "primary"): 8, ("Swat", "primary"): 12}
+            | {("Bajaur", "secondary"): 0, ("Swat", "secondary"): 0},
+            {"primary": 20, "secondary": 0},
+        ),
+    ]
+    shown = services.shown_distribution(groups, rows, k=5)
+    coercion = shown[0]
+    primary = [pair[0] for pair in coercion["cells"]]
+    assert primary[0].hidden and str(primary[0]) == "<5"
+    assert primary[1].hidden or coercion["totals"][0].hidden  # the complement
+    assert [str(pair[1]) for pair in coercion["cells"]] == ["0", "6"]  # nothing small: shown
+    # the page's own figures, checked by an attacker independent of the module
+    for role, r in ((0, "primary"), (1, "secondary")):
+        raw = [[row.cells[(g, r)] for g in groups] for row in rows]
+        table = suppression.Table(
+            [[pair[role] for pair in line["cells"]] for line in shown],
+            [line["totals"][role] for line in shown],
+            None,
+            None,
+            5,
+        )
+        assert recomputable(raw, table) == []
 
 
 def test_the_audit_trail_records_that_answers_changed_not_what_they_say(world):

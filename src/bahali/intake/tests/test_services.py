@@ -224,6 +224,30 @@ def test_refusal_rates_suppress_small_cells(world):
     assert not services._row("x", 10, 0).suppressed
 
 
+def test_a_hidden_rate_row_cannot_be_recomputed_from_another_breakdown():
+    """By sex: 12 men (6 refused) and 3 women (1 refused); by programme, the one programme
+    shows 15 decisions and 7 refusals. The women's row is hidden; were the men's shown, the
+    women's would be 15 - 12 and 7 - 6. So the men's row is hidden with it."""
+    counts = [(12, 6), (3, 1)]
+    rows = [services._row(label, n, r) for label, (n, r) in zip("mf", counts, strict=True)]
+    assert [row.suppressed for row in rows] == [False, True]  # primary only: a leak
+    shown = services._secondary(rows, counts)
+    assert all(row.suppressed for row in shown)
+    # two hidden rows among shown ones: nothing more to hide
+    counts = [(12, 6), (3, 1), (2, 1), (20, 10)]
+    rows = [services._row(str(n), a, b) for n, (a, b) in enumerate(counts)]
+    assert [row.suppressed for row in services._secondary(rows, counts)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    # the smallest row shown is the one hidden with a lone hidden row
+    counts = [(30, 10), (3, 1), (12, 6)]
+    rows = [services._row(str(n), a, b) for n, (a, b) in enumerate(counts)]
+    assert [row.suppressed for row in services._secondary(rows, counts)] == [False, True, True]
+
+
 def test_system_actor_demo_loads_every_state(world):
     from bahali.intake.demo import load_demo_intake
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from bahali.core import suppression
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.organisations.models import OrganisationKind
@@ -184,7 +185,9 @@ def test_small_reach_is_suppressed_and_raises_no_inclusion_flag():
     gap = gaps.analyse(District.objects.filter(code="BJR")).districts[0]
     assert gap.reach is None and gap.women is None and gap.youth is None
     assert not {"women", "youth"} & {f.key for f in gap.flags}
-    assert gaps.suppress(0) == 0 and gaps.suppress(4) is None and gaps.suppress(5) == 5
+    count_or_none = suppression.count_or_none
+    assert count_or_none(0, k=5) == 0 and count_or_none(4, k=5) is None
+    assert count_or_none(5, k=5) == 5 and count_or_none(None) is None
 
 
 def test_uncovered_receiving_communities_are_flagged_from_five_cases():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.test import override_settings
 
-from bahali.evidence.suppression import (
+from bahali.core.suppression import (
     Table,
     minimum,
     suppress_counts,

@@ -1,5 +1,7 @@
 """Small-cell suppression: the one module every figure shown without case access, every
-release and every export goes through.
+release and every export goes through, in every app (a platform module: evidence's
+indicators and releases, assessments' factor distribution and caseload, intake's refusal
+rates, prevention's gap analysis, advice-line counts and survey results).
 
 *Primary* suppression hides each count below the minimum (``BAHALI_SMALL_CELL``, default 5,
 never below :data:`FLOOR`; zero is shown, a small non-zero count is hidden). *Secondary*
@@ -11,7 +13,10 @@ entry that the equations pin down gets a further complement, until none is pinne
 (The check is linear; bounds from non-negativity are not searched, as in most statistical
 offices' practice for tables of this size.)
 
-Hidden cells read "<5" (the minimum in force), never 0.
+Hidden cells read "<5" (the minimum in force), never 0: :class:`Shown` prints so, and pages
+render a count through the ``cell`` filter of the ``suppression`` template library
+(``core/templatetags/suppression.py``). APIs whose schema says "null: suppressed" use
+:func:`count_or_none`.
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ class Shown:
         if isinstance(self.value, float):
             return f"{self.value:.1f}"
         return str(self.value)
+
+    def or_none(self) -> int | float | None:
+        """The value, or None when hidden (for data whose schema says "null: suppressed")."""
+        return None if self.hidden else self.value
 
     def public(self) -> int | float | str | None:
         """What leaves the server (JSON, CSV, releases): the value, or "<5"."""
@@ -254,6 +263,13 @@ def suppress_count(count: int, *, k: int | None = None) -> Shown:
     """A lone count (no total published beside it)."""
     k = k or minimum()
     return Shown(count, _small(count, k), k)
+
+
+def count_or_none(count: int | None, *, k: int | None = None) -> int | None:
+    """A lone count as an API or a page's data carries it: None when hidden (zero is shown)."""
+    if count is None:
+        return None
+    return None if _small(count, k or minimum()) else count
 
 
 def suppress_ratio(
