@@ -53,11 +53,13 @@ def test_a_steward_imports_the_demo_sheet_and_merges_with_the_keyboard(page, sig
     page.wait_for_selector("[data-testid=decide-form]")
     assert page.locator("[data-testid=differs]").count() >= 1
     first = page.url
+    page.wait_for_selector("[data-keys-ready]", state="attached")  # the keys are listened to
     page.keyboard.press("s")  # same person: merged
     page.wait_for_function(f"location.href !== {first!r}")
     assert Merge.objects.count() == 1
     page.wait_for_selector("[data-testid=decide-form]")
     second = page.url
+    page.wait_for_selector("[data-keys-ready]", state="attached")
     page.keyboard.press("d")  # different people: remembered
     page.wait_for_url(lambda url: url != second)
     assert ReviewCluster.objects.filter(status="open").count() == waiting - 2

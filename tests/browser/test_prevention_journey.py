@@ -146,7 +146,7 @@ def test_a_trust_survey_round_planned_answered_and_suppressed(page, live_server,
     page.fill("#id_username", member.username)
     page.fill("#id_password", TEST_PASSWORD)
     page.get_by_test_id("sign-in").click()
-    page.wait_for_selector("[data-testid=home-title]")
+    pass_second_step(page, member.username)
 
     page.goto("/prevention/surveys/new/")
     helper = page.get_by_test_id("sample-size-form")

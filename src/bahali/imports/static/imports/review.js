@@ -16,4 +16,5 @@
     event.preventDefault();
     control.click();
   });
+  page.setAttribute("data-keys-ready", "");  // tests wait for it before pressing keys
 })();
