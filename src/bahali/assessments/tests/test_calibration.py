@@ -18,7 +18,7 @@ from bahali.assessments.tests.test_services import (
 )
 from bahali.core.context import SYSTEM
 from bahali.core.versioning import Conflict
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -209,9 +209,7 @@ def test_the_second_assessor_sees_no_identity(client, world, progress):
     calibration = services.request_calibration(
         actor=world.manager, assessment=first, second_assessor=world.case_worker
     )
-    client.post(
-        "/accounts/sign-in/", {"username": world.case_worker.username, "password": TEST_PASSWORD}
-    )
+    sign_in(client, world.case_worker)
     page = client.get(f"/assessments/blind/{calibration.code}/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -229,9 +227,7 @@ def test_the_second_assessor_sees_no_identity(client, world, progress):
     assert calibration.is_rated
     # the programme manager reads the agreement
     client.logout()
-    client.post(
-        "/accounts/sign-in/", {"username": world.manager.username, "password": TEST_PASSWORD}
-    )
+    sign_in(client, world.manager)
     page = client.get("/assessments/instruments/progress/agreement/")
     assert page.status_code == 200
     assert page.content.decode().count('data-testid="agreement-row"') == len(DOMAINS)

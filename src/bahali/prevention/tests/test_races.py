@@ -22,7 +22,7 @@ from bahali.geography import services as geography
 from bahali.geography.models import District
 from bahali.prevention import services
 from bahali.prevention.models import ActivityDay, Initiative, SurveyResponse, SurveyRound
-from bahali.testing import TEST_PASSWORD, PathwayWorld, race, winners
+from bahali.testing import PathwayWorld, race, token_request, winners
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shipped_geography")]
 
@@ -98,7 +98,7 @@ def _call(url: str, body: dict[str, Any], token: str = "", key: str = "", method
 def _token(live_server: Any, user: Any) -> str:
     status, body = _call(
         f"{live_server.url}/api/v1/auth/token",
-        {"username": user.username, "password": TEST_PASSWORD},
+        token_request(user),  # with a one-time code for the roles that need a second factor
     )
     assert status == 201, body
     return str(body["token"])

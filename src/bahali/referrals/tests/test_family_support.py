@@ -13,7 +13,7 @@ from bahali.geography.models import District
 from bahali.referrals import services
 from bahali.referrals.models import FamilyConsent, FamilySupportPlan, Referral, Service
 from bahali.registry.models import ConsentPurpose
-from bahali.testing import TEST_PASSWORD, PathwayWorld
+from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -178,9 +178,7 @@ def test_relative_of_another_case_and_bad_consent_refused(world, case, mother, l
 
 
 def test_family_page_consent_referral_and_provider_view(client, world, case, mother, literacy):
-    client.post(
-        "/accounts/sign-in/", {"username": world.case_worker.username, "password": TEST_PASSWORD}
-    )
+    sign_in(client, world.case_worker)
     url = f"/cases/{case.pk}/family-support/"
     page = client.get(url)
     assert page.status_code == 200
@@ -222,8 +220,6 @@ def test_family_page_consent_referral_and_provider_view(client, world, case, mot
     assert b"Income" in page.content
     # the provider's inbox says it is for a relative
     client.logout()
-    client.post(
-        "/accounts/sign-in/", {"username": world.trainer.username, "password": TEST_PASSWORD}
-    )
+    sign_in(client, world.trainer)
     inbox = client.get("/referrals/received/")
     assert b'data-testid="for-relative"' in inbox.content
