@@ -34,6 +34,18 @@ def signed_in(client: Client) -> Callable[[Any], Client]:
 ALL_ROLES = list(Role)
 
 
+@pytest.fixture(autouse=True)
+def default_language_after_each_test() -> Any:
+    """A request in Urdu or Pashto leaves its thread in that language (Django's locale
+    middleware activates it and never switches back): each test starts in English, so
+    none depends on what the test before it asked for."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def serial_live_server_on_sqlite() -> None:
     """On SQLite the live server shares the test's in-memory connection; two requests at
