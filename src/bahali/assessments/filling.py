@@ -56,7 +56,10 @@ def take_post(request: AuthedRequest, assessment: Assessment) -> Filled:
         judgement_from_post(definition, request.POST),
         assessment.assessed_on,
     )
-    action = request.POST.get("action", "")
+    # A live redraw (HTMX, on every change) never saves: htmx sends the last submit
+    # button clicked with it, so a redraw queued just before "Complete" would otherwise
+    # complete the assessment under the browser's own submit.
+    action = "" if request.headers.get("HX-Request") else request.POST.get("action", "")
     try:
         filled.assessed_on = datetime.date.fromisoformat(request.POST.get("assessed_on", ""))
     except ValueError:

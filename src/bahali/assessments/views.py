@@ -160,8 +160,11 @@ def fill(request: AuthedRequest, pk: int, assessment_pk: int) -> HttpResponse:
     assessment = _assessment(case, assessment_pk)
     editable = not assessment.is_completed and _writable(request, case)
     if assessment.is_completed or not editable:
-        if request.method == "POST":
+        if request.method == "POST" and not assessment.is_completed:
             raise Http404
+        if request.method == "POST":  # a second submit after completion: show what is kept
+            messages.info(request, _("This assessment is already completed; nothing was changed."))
+            return redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
         return _read(request, case, assessment)
     here = redirect("assessments:fill", pk=case.pk, assessment_pk=assessment.pk)
     filled = filling.take_post(request, assessment) if request.method == "POST" else None

@@ -493,8 +493,11 @@ def readiness_assessment(request: AuthedRequest, pk: int, assessment_pk: int) ->
     assessment = _readiness(community, assessment_pk)
     can_write = policies.can(request.user, f"{RESOURCE}.write", community)
     if assessment.is_completed or not can_write:
-        if request.method == "POST":
+        if request.method == "POST" and not assessment.is_completed:
             raise Http404
+        if request.method == "POST":  # a second submit after completion: show what is kept
+            messages.info(request, _("This assessment is already completed; nothing was changed."))
+            return redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
         return _read_readiness(request, community, assessment, can_write)
     here = redirect("communities:readiness", pk=community.pk, assessment_pk=assessment.pk)
     filled = filling.take_post(request, assessment) if request.method == "POST" else None

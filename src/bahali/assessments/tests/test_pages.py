@@ -91,14 +91,25 @@ def test_fill_in_a_screening_on_the_page(world, signed_in):
             "i_eligibility_reason": "Came forward with his father.",
         }
     )
+    # a live redraw carries the last submit button htmx saw, but never saves or completes
+    redraw = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert redraw.status_code == 200 and "bahali:relevance" in redraw["HX-Trigger"]
+    assessment.refresh_from_db()
+    assert not assessment.is_completed and assessment.version == 2
     assert client.post(url, data).status_code == 302
     assessment.refresh_from_db()
     assert assessment.is_completed
     readonly = client.get(url).content.decode()
     assert 'data-testid="fill-form"' not in readonly
     assert "Came forward with his father." in readonly
-    # read-only: posting to a completed assessment changes nothing
-    assert client.post(url, data).status_code == 404
+    # read-only: a second submit after completion changes nothing and shows what is kept
+    again = client.post(url, {**data, "i_eligibility_reason": "Changed."}, follow=True)
+    assert again.status_code == 200
+    assert "already completed; nothing was changed" in again.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.version == 3 and assessment.answers["eligibility_reason"] == (
+        "Came forward with his father."
+    )
 
 
 def test_stale_draft_is_refused(world, signed_in):

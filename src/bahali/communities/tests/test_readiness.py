@@ -246,7 +246,10 @@ def test_fill_in_page_draft_resume_validation_and_complete(world, village, clien
     assert draft.is_completed
     read = client.get(url).content.decode()
     assert 'data-testid="fill-form"' not in read and 'data-testid="correct-form"' in read
-    assert client.post(url, complete).status_code == 404
+    again = client.post(url, {**complete, "overall_rating": "low"}, follow=True)
+    assert "already completed; nothing was changed" in again.content.decode()
+    draft.refresh_from_db()
+    assert draft.overall_rating == "high"
 
 
 def test_discard_a_draft(world, village, client, signed_in):
