@@ -59,7 +59,7 @@ class Case(AuditedModel):
     """
 
     # A stored copy of what is due next, derived from the case's rows (``cases.due``).
-    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"next_due_on"})
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"next_due_on", "reassess_on"})
 
     participant = models.ForeignKey(
         "registry.Participant",
@@ -123,6 +123,8 @@ class Case(AuditedModel):
     closure_note = models.TextField(_("closure note"), blank=True)
     # the earliest date among the case's open obligations, kept by bahali.cases.due
     next_due_on = models.DateField(_("next due"), null=True, blank=True, editable=False)
+    # when the next progress assessment is due by the phase's schedule, kept the same way
+    reassess_on = models.DateField(_("reassessment due"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseQuerySet.as_manager()
@@ -154,6 +156,12 @@ class Case(AuditedModel):
                 fields=["district", "next_due_on"],
                 condition=models.Q(next_due_on__isnull=False),
                 name="case_district_due",
+            ),
+            # reassessments falling due, soonest first (My work), from the index alone
+            models.Index(
+                fields=["reassess_on", "id"],
+                condition=models.Q(reassess_on__isnull=False),
+                name="case_reassess_on",
             ),
         ]
 
