@@ -45,6 +45,8 @@ class DueSource:
     given, names a date column of ``Case`` that keeps this source's own date beside the
     earliest of all, for a source whose date is worked out rather than read from a column of
     its rows (the reassessment schedule): a list of what falls due then reads an index.
+    ``keep(case_ids)``, when given, keeps other derived dates of those cases' rows current
+    (a team place's earliest goal review); it runs whenever their dates are recomputed.
     """
 
     model: type[models.Model]
@@ -52,6 +54,7 @@ class DueSource:
     also: tuple[type[models.Model], ...] = ()
     case_of: Callable[[Any], int | None] = lambda row: row.case_id
     column: str = ""
+    keep: Callable[[list[int]], None] | None = None
 
     def watches(self, model: type[models.Model]) -> bool:
         return model is self.model or model in self.also
@@ -156,6 +159,9 @@ def refresh(case_ids: Iterable[int] | None = None) -> int:
         # Derived columns: saved without touching the case's version or audit trail.
         Case.objects.bulk_update(stale, kept)
         changed += len(stale)
+        for source in SOURCES:
+            if source.keep is not None:
+                source.keep(batch)
     return changed
 
 
