@@ -33,6 +33,7 @@ from bahali.cases.models import (
     TransitionRequest,
 )
 from bahali.core.context import SystemActor, service
+from bahali.core.paging import ordered_count
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import Conflict, Stale, claim_version
 from bahali.geography.models import Community, District
@@ -768,7 +769,7 @@ class SignOffQueue:
         return self
 
     def count(self) -> int:
-        return int(self.waiting.count())
+        return ordered_count(self.waiting)
 
 
 def phase_in_use(phase: Phase) -> bool:
