@@ -143,6 +143,14 @@ class Case(AuditedModel):
                 name="case_district_open_cover",
             ),
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
+            # open cases by phase and risk band (the liaison's and the analyst's home figures),
+            # within a district or an office's referrals, from the index alone
+            models.Index(
+                fields=["phase", "risk_band"],
+                include=["district", "referred_by"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_phase_cover",
+            ),
             # the list's default (open cases, newest first), its count and a deep page's keys
             # for a district-scoped user, from the index alone
             models.Index(

@@ -71,5 +71,14 @@ class Migration(migrations.Migration):
                 name="request_pending_queue",
             ),
         ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["phase", "risk_band"],
+                include=("district", "referred_by"),
+                name="case_open_phase_cover",
+            ),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
     ]
