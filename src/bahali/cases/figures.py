@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from bahali.accounts.roles import Role
 from bahali.cases.models import Case, RiskBand, SignOff, TransitionRequest
