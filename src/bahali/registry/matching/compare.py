@@ -307,7 +307,31 @@ def _shape_agreement(a: Shape, b: Shape, both_latin: bool) -> int:
             return VARIANT
     elif len(y) > 1 and x[: len(y)] == y:
         return VARIANT
+    if joined_differently(a, b):
+        return VARIANT
     return PARTIAL if _similar_token(x[0], y[0]) else DIFFERENT
+
+
+def joined_differently(a: Shape, b: Shape) -> bool:
+    """One name written with its words joined or split otherwise ("Ayubwali", "Ayub Wali";
+    "Inam Ullahrahman", "Inamullah Rehman"), perhaps with trailing words dropped
+    ("Khanzada", "Khan Zada Afridi").
+
+    The names' letters (:func:`~.records.letters_of`) are the same, or the shorter's are
+    the longer's up to one of its word breaks, two words or more on one side. The word
+    breaks must differ: names broken at the same places are compared word by word (so
+    "Gul Wali" is not "Gul Ali", though their letters are the same).
+    """
+    if a.letters == b.letters:
+        return a.breaks != b.breaks
+    if len(a.letters) > len(b.letters):
+        a, b = b, a
+    if not a.letters or not b.letters.startswith(a.letters):
+        return False
+    if len(a.letters) not in b.breaks:
+        return False
+    covered = b.breaks.index(len(a.letters)) + 1  # the longer name's words in the prefix
+    return (covered >= 2 or bool(a.breaks)) and a.breaks != b.breaks[: covered - 1]
 
 
 def _one_token_mistyped(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

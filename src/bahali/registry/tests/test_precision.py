@@ -1,7 +1,7 @@
 """Sibling-aware comparison and the second, untuned population (issue 20, item 4)."""
 
 from bahali.registry import synthetic_tribal
-from bahali.registry.matching import PersonRecord, compare, find_pairs
+from bahali.registry.matching import PersonRecord, blocking_keys, compare, find_pairs
 
 
 def brothers() -> tuple[PersonRecord, PersonRecord]:
@@ -50,3 +50,38 @@ def test_the_second_population_is_deterministic_and_has_siblings():
         if record.father_name:
             people_by_father.setdefault(record.father_name, set()).add(truth[record.record_id])
     assert max(map(len, people_by_father.values())) > 2  # brothers, cousins: one father's name
+
+
+def test_a_name_written_joined_or_apart_is_one_name_and_meets_in_blocking():
+    pairs = [
+        ("Ayubwali", "Ayub Wali"),
+        ("Gulbibi", "Gull Bibi"),
+        ("Aminalam Shinwary", "Amin Aalam Shinwari"),
+        ("Inam Ullahrahman", "Inamullah Rehman"),
+        ("Khanzada", "Khan Zada Afridi"),
+    ]
+    for joined, apart in pairs:
+        a = PersonRecord("a", name=joined, father_name="Taj Wazir", birth_year=1990, sex="m")
+        b = PersonRecord("b", name=apart, father_name="Taj Wazir", birth_year=1990, sex="m")
+        codes = {reason.code for reason in compare(a, b).reasons}
+        assert "name_variant" in codes, (joined, apart)
+        assert "sibling_pattern" not in codes
+        shared = blocking_keys(a) & blocking_keys(b)
+        # the same letters meet on a jy:/jf: key (a dropped family name: on the father's)
+        assert {key for key in shared if key.startswith(("jy:", "jf:"))} or apart.endswith("di")
+        assert shared
+        assert [pair[:2] for pair in find_pairs([a, b])] == [("a", "b")]
+
+
+def test_names_broken_at_the_same_places_are_still_compared_word_by_word():
+    # Gul Wali and Gul Ali have the same letters once w and a are set aside, but they are
+    # two names (brothers, here), not one written joined.
+    a = PersonRecord("a", name="Gul Wali", father_name="Taj", birth_year=1990, sex="m")
+    b = PersonRecord("b", name="Gul Ali", father_name="Taj", birth_year=1992, sex="m")
+    codes = {reason.code for reason in compare(a, b).reasons}
+    assert "name_variant" not in codes
+    assert "sibling_pattern" in codes
+    # a single given name against a longer one still says little ("Gul", "Gul Afridi")
+    c = PersonRecord("c", name="Gul", birth_year=1990)
+    d = PersonRecord("d", name="Gulzaman", birth_year=1990)
+    assert "name_variant" not in {reason.code for reason in compare(c, d).reasons}
