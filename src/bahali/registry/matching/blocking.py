@@ -46,6 +46,13 @@ def feature_keys(record: Features) -> set[str]:
     return keys
 
 
+def name_count_key(name: NameForms) -> str:
+    """The ``n:`` key whose holders are counted as the name's frequency in a registry
+    (:meth:`.compare.NameFrequencies.of_counts`): the key of the name's first skeleton,
+    whose core is :attr:`~.records.NameForms.core_key`, what a batch counts."""
+    return "n:" + name.core_key
+
+
 def cnic_keys(cnic: str) -> list[str]:
     """The ``c:`` key of a 13-digit CNIC and its ``cd:`` keys (one per digit left out)."""
     return ["c:" + cnic, *deletions("cd:", cnic)]
