@@ -1,7 +1,14 @@
 """Sibling-aware comparison and the second, untuned population (issue 20, item 4)."""
 
 from bahali.registry import synthetic_tribal
-from bahali.registry.matching import PersonRecord, blocking_keys, compare, find_pairs
+from bahali.registry.matching import (
+    PersonRecord,
+    blocking_keys,
+    compare,
+    find_pairs,
+    model,
+    training,
+)
 
 
 def brothers() -> tuple[PersonRecord, PersonRecord]:
@@ -85,3 +92,53 @@ def test_names_broken_at_the_same_places_are_still_compared_word_by_word():
     c = PersonRecord("c", name="Gul", birth_year=1990)
     d = PersonRecord("d", name="Gulzaman", birth_year=1990)
     assert "name_variant" not in {reason.code for reason in compare(c, d).reasons}
+
+
+def test_a_frequent_name_needs_more_evidence_in_a_batch():
+    # The same evidence (name, year, district, sex) for two pairs; one name is borne by a
+    # hundred other people in the file, the other by nobody else.
+    crowd = [
+        PersonRecord(
+            f"c{number}",
+            name="Gul Afridi",
+            father_name=f"Father{number} Wazir",
+            birth_year=1960 + number % 40,
+            district="KHY",
+        )
+        for number in range(100)
+    ]
+
+    def pair(name: str, prefix: str) -> list[PersonRecord]:
+        return [
+            PersonRecord(
+                f"{prefix}{side}",
+                name=name,
+                birth_year=1990,
+                district="KHY",
+                sex="m",
+            )
+            for side in "ab"
+        ]
+
+    found = {
+        pair[:2]: pair
+        for pair in find_pairs(crowd + pair("Gul Afridi", "g") + pair("Zabihullah Dawar", "z"))
+    }
+    assert ("ga", "gb") not in found  # not enough to tell one Gul Afridi from another
+    assert ("za", "zb") in found
+    alone = {pair[:2]: pair for pair in find_pairs(pair("Gul Afridi", "g"))}
+    assert ("ga", "gb") in alone  # the same two records in a file without the crowd
+    assert alone[("ga", "gb")][2] > found[("za", "zb")][2] - 1
+
+
+def test_m_and_u_are_estimated_on_the_records_when_there_are_enough():
+    records, _ = synthetic_tribal.generate(6000, seed=17)
+    parameters = training.parameters_for(records)
+    assert parameters is not model.COMMITTED
+    assert training.plausible(parameters)
+    # seven districts and a few given names: agreeing on them says less than the table says
+    assert parameters.weights["district_same"] < model.WEIGHTS["district_same"]
+    assert parameters.weights["name_exact"] < model.WEIGHTS["name_exact"]
+    assert training.parameters_for(records[:100]) is model.COMMITTED
+    implausible = model.Parameters(model.U, model.M, "upside down")
+    assert not training.plausible(implausible)
