@@ -108,6 +108,25 @@ def find_pairs(
         gc.unfreeze()
 
 
+def within_review_share(pairs: Iterable[Pair], share: float) -> tuple[list[Pair], float]:
+    """Every "match" pair and the likeliest "review" pairs, at most ``share`` of the matches.
+
+    A data steward reviews what the matcher cannot decide; when that is more than they can
+    look at, the review band narrows from below: the review pairs with the lowest scores
+    are dropped (not merged) until the rest is ``share`` of the match pairs. Returns the
+    pairs kept, in their order, and the score the band now starts at.
+    """
+    listed = list(pairs)
+    matches = sum(1 for pair in listed if pair[3] == "match")
+    reviews = sorted((pair[2] for pair in listed if pair[3] == "review"), reverse=True)
+    allowed = int(share * matches)
+    if len(reviews) <= allowed:
+        return listed, model.REVIEW_THRESHOLD
+    floor = reviews[allowed - 1] if allowed else model.MATCH_THRESHOLD
+    kept = [pair for pair in listed if pair[3] == "match" or pair[2] >= floor]
+    return kept, floor
+
+
 def _prepared(records: list[PersonRecord], workers: int) -> tuple[list[Derived], list[list[int]]]:
     """Every record's derived fields, and the blocks to compare (see :func:`_narrowed`).
 

@@ -348,10 +348,14 @@ def _shape_agreement(a: Shape, b: Shape, both_latin: bool) -> int:
     return PARTIAL if _similar_token(x[0], y[0]) else DIFFERENT
 
 
+_LONG_LETTERS = 6  # letters from which one slip still leaves a name recognisable
+
+
 def joined_differently(a: Shape, b: Shape) -> bool:
     """One name written with its words joined or split otherwise ("Ayubwali", "Ayub Wali";
     "Inam Ullahrahman", "Inamullah Rehman"), perhaps with trailing words dropped
-    ("Khanzada", "Khan Zada Afridi").
+    ("Khanzada", "Khan Zada Afridi"), or split into another number of words and one letter
+    apart in six or more ("Noour Rehman", read as "Noor-ur-Rehman", and "Noor Rehman").
 
     The names' letters (:func:`~.records.letters_of`) are the same, or the shorter's are
     the longer's up to one of its word breaks, two words or more on one side. The word
@@ -360,6 +364,12 @@ def joined_differently(a: Shape, b: Shape) -> bool:
     """
     if a.letters == b.letters:
         return a.breaks != b.breaks
+    if (
+        len(a.breaks) != len(b.breaks)
+        and min(len(a.letters), len(b.letters)) >= _LONG_LETTERS
+        and Levenshtein.distance(a.letters, b.letters, score_cutoff=1) <= 1
+    ):
+        return True  # joined otherwise and one slip ("Gulrehman Apridi", "Gul Rahman Afridi")
     if len(a.letters) > len(b.letters):
         a, b = b, a
     if not a.letters or not b.letters.startswith(a.letters):

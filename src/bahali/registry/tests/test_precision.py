@@ -66,6 +66,8 @@ def test_a_name_written_joined_or_apart_is_one_name_and_meets_in_blocking():
         ("Aminalam Shinwary", "Amin Aalam Shinwari"),
         ("Inam Ullahrahman", "Inamullah Rehman"),
         ("Khanzada", "Khan Zada Afridi"),
+        ("Noour Rehman", "Noor Rehman"),  # the first read as Noor-ur-Rehman
+        ("Muhammad Gulrehman Khan Apridi", "Mohammad Gul Rahman Khan Afridi"),
     ]
     for joined, apart in pairs:
         a = PersonRecord("a", name=joined, father_name="Taj Wazir", birth_year=1990, sex="m")
