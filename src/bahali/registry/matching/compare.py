@@ -355,7 +355,8 @@ def joined_differently(a: Shape, b: Shape) -> bool:
     """One name written with its words joined or split otherwise ("Ayubwali", "Ayub Wali";
     "Inam Ullahrahman", "Inamullah Rehman"), perhaps with trailing words dropped
     ("Khanzada", "Khan Zada Afridi"), or split into another number of words and one letter
-    apart in six or more ("Noour Rehman", read as "Noor-ur-Rehman", and "Noor Rehman").
+    apart in six or more ("Noour Rehman Wazir", read as "Noor-ur-Rehman", and "Noor Rehman
+    Wazir").
 
     The names' letters (:func:`~.records.letters_of`) are the same, or the shorter's are
     the longer's up to one of its word breaks, two words or more on one side. The word

@@ -66,7 +66,7 @@ def test_a_name_written_joined_or_apart_is_one_name_and_meets_in_blocking():
         ("Aminalam Shinwary", "Amin Aalam Shinwari"),
         ("Inam Ullahrahman", "Inamullah Rehman"),
         ("Khanzada", "Khan Zada Afridi"),
-        ("Noour Rehman", "Noor Rehman"),  # the first read as Noor-ur-Rehman
+        ("Noour Rehman Wazir", "Noor Rehman Wazir"),  # the first read as Noor-ur-Rehman
         ("Muhammad Gulrehman Khan Apridi", "Mohammad Gul Rahman Khan Afridi"),
     ]
     for joined, apart in pairs:
