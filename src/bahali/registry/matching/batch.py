@@ -157,7 +157,8 @@ def _prepared(records: list[PersonRecord], workers: int) -> tuple[list[Derived],
         owners += share_owners
     derived = [row for row in slots if row is not None]  # every record is in one share
     districts = [row[7] for row in derived]
-    return derived, list(_narrowed([*_shared(keys, owners), *cnic_blocks], districts))
+    ranks = _neighbour_ranks([row[2] for row in derived], [row[4] for row in derived])
+    return derived, list(_narrowed([*_shared(keys, owners), *cnic_blocks], districts, ranks))
 
 
 class _Preparation:
@@ -464,14 +465,42 @@ def candidate_blocks(derived: Sequence[Features], count: int) -> list[list[list[
         range(len(derived)),
     )
     blocks = [*_shared(keys, owners), *_cnic_blocks([record.cnic for record in derived])]
-    return _per_record(_narrowed(blocks, [record.district for record in derived]), count)
+    ranks = _neighbour_ranks(
+        [record.father for record in derived], [record.birth_year for record in derived]
+    )
+    districts = [record.district for record in derived]
+    return _per_record(_narrowed(blocks, districts, ranks), count)
 
 
-def _narrowed(blocks: Iterable[list[int]], districts: Sequence[str]) -> Iterator[list[int]]:
+def _neighbour_ranks(fathers: Sequence[NameForms | None], years: Sequence[int | None]) -> list[int]:
+    """Each record's place when all are sorted by father's letters and birth year.
+
+    Within a part of a block too large to compare whole (a common name in one district),
+    records are compared with their neighbours in this order (see :func:`_narrowed`): two
+    registrations of one person usually have their father written alike.
+    """
+    order = sorted(
+        range(len(fathers)),
+        key=lambda index: (
+            fathers[index].shapes[0].letters if fathers[index] is not None else "~",  # type: ignore[union-attr]
+            years[index] or 0,
+        ),
+    )
+    ranks = [0] * len(order)
+    for rank, index in enumerate(order):
+        ranks[index] = rank
+    return ranks
+
+
+def _narrowed(
+    blocks: Iterable[list[int]], districts: Sequence[str], ranks: Sequence[int]
+) -> Iterator[list[int]]:
     """The blocks to compare: up to WHOLE_BLOCK records whole, larger ones by district.
 
     A larger block (a common name, or a common name and age) is split into its districts,
-    records without one joining every district; parts still over WHOLE_BLOCK are left out.
+    records without one joining every district; a part still over WHOLE_BLOCK is compared
+    as overlapping windows of WHOLE_BLOCK records in :func:`_neighbour_ranks` order (each
+    record with its neighbours by father and birth year), a sorted neighbourhood.
     """
     for members in blocks:
         if len(members) <= WHOLE_BLOCK:
@@ -482,8 +511,13 @@ def _narrowed(blocks: Iterable[list[int]], districts: Sequence[str]) -> Iterator
             parts[districts[index]].append(index)
         unknown = parts.pop("", [])
         for part in parts.values():
-            if 1 < len(part) + len(unknown) <= WHOLE_BLOCK:
+            size = len(part) + len(unknown)
+            if 1 < size <= WHOLE_BLOCK:
                 yield sorted(part + unknown) if unknown else part
+            elif size > WHOLE_BLOCK:
+                neighbours = sorted(part + unknown, key=ranks.__getitem__)
+                for start in range(0, size - WHOLE_BLOCK // 2, WHOLE_BLOCK // 2):
+                    yield sorted(neighbours[start : start + WHOLE_BLOCK])
 
 
 def _per_record(blocks: Iterable[list[int]], count: int) -> list[list[list[int]]]:
