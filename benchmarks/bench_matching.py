@@ -8,7 +8,8 @@ Generates the people with :func:`bahali.registry.synthetic.generate`, times
 on them, :func:`bahali.registry.matching.training.parameters_for`, unless ``--committed``),
 and prints wall time, peak memory and pairwise precision/recall/F1 against the known truth
 (match and review together, and match alone). Floors to beat: precision >= 0.97 and
-recall >= 0.95 (match+review), precision >= 0.99 (match), under 12 s and 1 GB on a 2-core machine, and faster than Splink.
+recall >= 0.95 (match+review), precision >= 0.99 (match), under 12 s and 1 GB on a 2-core
+machine, and faster than Splink.
 
 ``find_pairs`` forks worker processes (one per core) twice, to derive the records and to
 score the candidates: its time is wall time, and its memory the parent's peak plus the
