@@ -22,9 +22,9 @@ from bahali.core.versioning import claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.registry.codes import make_code
-from bahali.registry.matching.blocking import blocking_keys
-from bahali.registry.matching.compare import Comparison, compare
-from bahali.registry.matching.records import PersonRecord
+from bahali.registry.matching.blocking import blocking_keys, name_count_key
+from bahali.registry.matching.compare import Comparison, NameFrequencies, compare
+from bahali.registry.matching.records import PersonRecord, features
 from bahali.registry.models import (
     IDENTITY_FIELDS,
     AgeBand,
@@ -234,15 +234,21 @@ def find_candidates(
             .exclude(pk__in=excluded)
             .values_list("pk", flat=True)
         )
-    candidates = []
-    for participant in Participant.objects.filter(pk__in=ids).select_related("district"):
-        other = open_identity(participant)
-        comparison = compare(
-            probe,
+    opened = [
+        (
+            participant,
+            other,
             person_record(
                 participant.code, other, sex=participant.sex, district=participant.district.code
             ),
         )
+        for participant in Participant.objects.filter(pk__in=ids).select_related("district")
+        for other in [open_identity(participant)]
+    ]
+    frequencies = _registry_frequencies([probe, *(person for _, _, person in opened)])
+    candidates = []
+    for participant, other, person in opened:
+        comparison = compare(probe, person, frequencies)
         if weaker or comparison.decision in {"match", "review"} or comparison.score > 0:
             candidates.append(
                 Candidate(participant, other, comparison, explain(comparison.reasons))
@@ -251,6 +257,29 @@ def find_candidates(
     if not any(c.comparison.decision in {"match", "review"} for c in candidates):
         return []
     return candidates[:CANDIDATE_LIMIT]
+
+
+def _registry_frequencies(records: list[PersonRecord]) -> NameFrequencies:
+    """How common the names compared are in the registry, as the batch counts them in a file.
+
+    Counted from the keyed ``n:`` blocking keys (``matching.blocking.name_count_key``), so
+    no name is opened: one grouped query for these names and one for the registry's size.
+    Fathers' names are not counted (no key holds a father alone): their weight is the
+    model's.
+    """
+    keys: dict[str, str] = {}
+    for person in records:
+        name = features(person).name
+        if name is not None:
+            keys[crypto.blind_index(name_count_key(name), purpose="block")] = name.core_key
+    counted = (
+        BlockingKey.objects.filter(key__in=keys, participant__merged_into__isnull=True)
+        .values("key")
+        .annotate(holders=Count("participant", distinct=True))
+    )
+    names = {keys[row["key"]]: row["holders"] for row in counted}
+    total = Participant.objects.active().count()
+    return NameFrequencies.of_counts(names, {}, (total, 0))
 
 
 def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
