@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 READERS = set(Role) - {Role.COMMITTEE_MEMBER}
 # a published release is for public use: every role reads it
 EVERYONE = set(Role)
+OVERSIGHT = {Role.OVERSIGHT_MONITOR}
 
 
 @dataclass
@@ -97,6 +98,16 @@ PAGES = [
         200,
     ),
     page("evidence:recidivism_svg", "get", lambda w: "/evidence/recidivism.svg", READERS, 200),
+    # the oversight report: the oversight body only, everyone else 404
+    page("evidence:oversight", "get", lambda w: "/evidence/oversight/", OVERSIGHT, 200),
+    page(
+        "evidence:oversight",
+        "get",
+        lambda w: "/evidence/oversight/?start=2025-01-01&end=2025-12-31",
+        OVERSIGHT,
+        200,
+    ),
+    page("evidence:oversight_pdf", "get", lambda w: "/evidence/oversight.pdf", OVERSIGHT, 200),
 ]
 
 # no API operations in this area yet (the figures are pages and downloads)
@@ -126,7 +137,9 @@ def test_anonymous(client, endpoint, world):
 
 
 @pytest.mark.parametrize(
-    "endpoint", [e for e in PAGES if e.method == "get"], ids=lambda e: f"{e.name}-{e.method}"
+    "endpoint",
+    [e for e in PAGES if e.method == "get" and Role.ANALYST in e.allowed],
+    ids=lambda e: f"{e.name}-{e.method}",
 )
 def test_the_analyst_reaches_no_case_level_data(client, endpoint, world):
     _sign_in_analyst(client, world)

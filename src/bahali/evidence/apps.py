@@ -19,8 +19,16 @@ class EvidenceConfig(AppConfig):
             "aggregate_report.read",
             "nav-evidence",
         )
-        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
-            navigation.NAVIGATION.append(item)
+        report = navigation.NavItem(
+            _("Oversight report"),
+            "evidence:oversight",
+            "clipboard-check",
+            "oversight_report.read",
+            "nav-oversight-report",
+        )
+        for entry in (item, report):
+            if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+                navigation.NAVIGATION.append(entry)
         demo.register_loader(
             "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
         )

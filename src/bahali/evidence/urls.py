@@ -19,4 +19,6 @@ urlpatterns = [
     ),
     path("recidivism/", views.survival, name="recidivism"),
     path("recidivism.svg", views.survival_svg, name="recidivism_svg"),
+    path("oversight/", views.oversight_report, name="oversight"),
+    path("oversight.pdf", views.oversight_report_pdf, name="oversight_pdf"),
 ]

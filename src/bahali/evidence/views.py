@@ -28,8 +28,8 @@ from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
-from bahali.evidence import charts, ledger, recidivism, releases, services
-from bahali.evidence.filters import EvidenceFilter
+from bahali.evidence import charts, ledger, oversight, recidivism, releases, services
+from bahali.evidence.filters import EvidenceFilter, OversightFilter
 from bahali.evidence.forms import ReleaseForm
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
 from bahali.evidence.models import IndicatorVersion, Release
@@ -411,3 +411,49 @@ def release_verification(request: AuthedRequest, pk: int) -> HttpResponse:
     name = f"bahali-release-{release.pk}.verification.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- the oversight report -------------------------------------------------------------
+
+
+def _oversight(request: AuthedRequest) -> tuple[OversightFilter, oversight.Report]:
+    if not policies.can(request.user, "oversight_report.read"):
+        raise Http404
+    form = OversightFilter(request.GET or None)
+    start, end = form.period(timezone.localdate())
+    return form, oversight.build(start, end)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store, private, max-age=0"
+    return response
+
+
+@login_required
+@require_GET
+def oversight_report(request: AuthedRequest) -> HttpResponse:
+    """The oversight body's report for a period (pseudonymous; not suppressed)."""
+    form, report = _oversight(request)
+    query = f"?start={report.start.isoformat()}&end={report.end.isoformat()}"
+    return _no_store(
+        render(
+            request,
+            "evidence/oversight.html",
+            {"filters": form, "report": report, "query": query},
+        )
+    )
+
+
+@login_required
+@require_GET
+def oversight_report_pdf(request: AuthedRequest) -> HttpResponse:
+    """The same report, printable; printing it is recorded in the audit chain."""
+    from bahali.evidence.pdf import oversight_pdf
+
+    _form, report = _oversight(request)
+    services.record_oversight_report_printed(actor=request.user, start=report.start, end=report.end)
+    printed_by = request.user.get_full_name() or request.user.username
+    response = HttpResponse(oversight_pdf(report, printed_by), content_type="application/pdf")
+    name = f"bahali-oversight-{report.start.isoformat()}-{report.end.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _no_store(response)

@@ -66,6 +66,17 @@ class PhaseForm(VersionedForm):
         required=False,
         help_text=_("Empty: no scheduled reassessment in this phase."),
     )
+    is_residential = forms.BooleanField(
+        label=_("Residential: the person lives at a centre, in prison or at a halfway house"),
+        required=False,
+    )
+    expected_days = forms.IntegerField(
+        label=_("Expected length (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text=_("Stays longer than this are shown to the oversight body. Empty: no limit."),
+    )
 
 
 class TransitionForm(VersionedForm):

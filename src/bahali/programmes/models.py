@@ -112,6 +112,19 @@ class Phase(Translated, AuditedModel):
         blank=True,
         help_text=_("How often the progress assessment is repeated in this phase; empty: never."),
     )
+    # A residential phase holds the person at a centre, in prison or at a halfway house:
+    # the oversight body watches for stays longer than the programme expects.
+    is_residential = models.BooleanField(
+        _("residential phase"),
+        default=False,
+        help_text=_("The person lives at a centre, in prison or at a halfway house."),
+    )
+    expected_days = models.PositiveSmallIntegerField(
+        _("expected length (days)"),
+        null=True,
+        blank=True,
+        help_text=_("How long a stay in this phase is expected to last; empty: no limit."),
+    )
 
     objects = AuditedQuerySet.as_manager()
 
