@@ -23,6 +23,7 @@ READERS = set(Role) - {Role.COMMITTEE_MEMBER}
 # a published release is for public use: every role reads it
 EVERYONE = set(Role)
 OVERSIGHT = {Role.OVERSIGHT_MONITOR}
+MANAGERS = {Role.PROGRAMME_MANAGER}
 
 
 @dataclass
@@ -108,6 +109,32 @@ PAGES = [
         200,
     ),
     page("evidence:oversight_pdf", "get", lambda w: "/evidence/oversight.pdf", OVERSIGHT, 200),
+    # the programme manager's dashboard, its charts and tables: managers only, others 404
+    page("evidence:dashboard", "get", lambda w: "/evidence/dashboard/", MANAGERS, 200),
+    page(
+        "evidence:dashboard_svg", "get", lambda w: "/evidence/dashboard/funnel.svg", MANAGERS, 200
+    ),
+    page(
+        "evidence:dashboard_svg",
+        "get",
+        lambda w: "/evidence/dashboard/check-ins-on-time.svg",
+        MANAGERS,
+        200,
+    ),
+    page(
+        "evidence:dashboard_csv",
+        "get",
+        lambda w: "/evidence/dashboard/tables/trends.csv",
+        MANAGERS,
+        200,
+    ),
+    page(
+        "evidence:dashboard_csv",
+        "get",
+        lambda w: "/evidence/dashboard/tables/alerts.csv",
+        MANAGERS,
+        200,
+    ),
 ]
 
 # no API operations in this area yet (the figures are pages and downloads)

@@ -26,7 +26,14 @@ class EvidenceConfig(AppConfig):
             "oversight_report.read",
             "nav-oversight-report",
         )
-        for entry in (item, report):
+        board = navigation.NavItem(
+            _("Dashboard"),
+            "evidence:dashboard",
+            "speedometer2",
+            "programme_dashboard.read",
+            "nav-dashboard",
+        )
+        for entry in (item, board, report):
             if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(entry)
         demo.register_loader(

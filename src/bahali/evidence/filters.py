@@ -83,3 +83,14 @@ class OversightFilter(FilterSet):
         end = data.get("end") or today
         start = data.get("start") or end - datetime.timedelta(days=self.DEFAULT_DAYS)
         return start, end
+
+
+class DashboardFilter(FilterSet):
+    """The programme manager's dashboard: one programme, or every one they see."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        required=False,
+        empty_label=_("All programmes"),
+        queryset=Programme.objects.order_by("code"),
+    )
