@@ -10,7 +10,7 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from bahali.cases import demo
         from bahali.core import navigation
-        from bahali.evidence.demo import load_demo_evidence
+        from bahali.evidence.demo import load_demo_evidence, load_demo_oversight
 
         item = navigation.NavItem(
             _("Evidence"),
@@ -38,4 +38,7 @@ class EvidenceConfig(AppConfig):
                 navigation.NAVIGATION.append(entry)
         demo.register_loader(
             "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
+        )
+        demo.register_loader(
+            "oversight", lambda world: load_demo_oversight(), order=91, step="Oversight"
         )

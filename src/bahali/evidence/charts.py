@@ -115,12 +115,14 @@ def legend(groups: Sequence[Group], k: int) -> list[dict[str, object]]:
 BAR = "#1b6b5f"
 
 
-def _svg_open(width: int, height: int, chart_id: str, title: str, rtl: bool = False) -> list[str]:
+def _svg_open(
+    width: int, height: int, chart_id: str, title: str, rtl: bool = False, font_size: int = 12
+) -> list[str]:
     direction = ' direction="rtl"' if rtl else ""
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="{chart_id}-title" class="bahali-chart" '
-        f'font-family="inherit" font-size="12"{direction}>',
+        f'font-family="inherit" font-size="{font_size}"{direction}>',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
     ]
 
@@ -130,11 +132,12 @@ def bars_svg(
 ) -> str:
     """Horizontal bars, one a row, the count printed at the bar's end. In a right-to-left
     language the labels stand on the right and the bars grow leftwards, as the page reads."""
-    width, row_h, label_w, pad = 640, 26, 230, 8
+    # narrow, so that on a phone the words stay legible: the chart scales to its box
+    width, row_h, label_w, pad = 480, 26, 200, 6
     height = max(len(rows), 1) * row_h + 2 * pad
     top = max((n for _label, n in rows), default=0) or 1
-    plot_w = width - label_w - 3 * pad - 40
-    parts = _svg_open(width, height, chart_id, title, rtl)
+    plot_w = width - label_w - 3 * pad - 30
+    parts = _svg_open(width, height, chart_id, title, rtl, font_size=13)
     for i, (label, n) in enumerate(rows):
         y = pad + i * row_h
         length = plot_w * n / top
@@ -175,6 +178,7 @@ def trend_svg(
     chart_id: str,
     title: str,
     share: bool = False,
+    ticks: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Columns by quarter, oldest on the left (time runs left to right in every language,
     as in the survival chart; the page marks the box ``dir="ltr"``). A share is drawn on a
@@ -184,7 +188,7 @@ def trend_svg(
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _label, v in points if v is not None]
     peak = 1.0 if share else nice_top(max(values, default=0))
-    parts = _svg_open(width, height, chart_id, title)
+    parts = _svg_open(width, height, chart_id, title, font_size=13)
     for tick in range(0, 5):
         value = peak * tick / 4
         y = top + plot_h * (1 - tick / 4)
@@ -202,10 +206,17 @@ def trend_svg(
     slot = plot_w / max(len(points), 1)
     for i, (label, value) in enumerate(points):
         x = left + i * slot
+        # under each column its short name ("Q3"), and the year under the first of each year
+        short, year = ticks[i] if i < len(ticks) else (label, "")
         parts.append(
             f'<text x="{x + slot / 2:.1f}" y="{height - 22}" text-anchor="middle" '
-            f'font-size="11">{escape(label)}</text>'
+            f'font-size="12">{escape(short)}</text>'
         )
+        if year:
+            parts.append(
+                f'<text x="{x + slot / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+                f'font-size="12" fill="#555">{escape(year)}</text>'
+            )
         if value is None:
             parts.append(
                 f'<text x="{x + slot / 2:.1f}" y="{top + plot_h - 4}" text-anchor="middle">—</text>'
@@ -217,7 +228,7 @@ def trend_svg(
             f'<rect x="{x + slot * 0.2:.1f}" y="{top + plot_h - h:.1f}" width="{slot * 0.6:.1f}" '
             f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: {shown}</title></rect>'
             f'<text x="{x + slot / 2:.1f}" y="{max(top + plot_h - h - 4, top + 10):.1f}" '
-            f'text-anchor="middle" font-size="11">{shown}</text>'
+            f'text-anchor="middle" font-size="12">{shown}</text>'
         )
     parts.append(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '

@@ -63,6 +63,17 @@ def quarter_end(start: datetime.date) -> datetime.date:
     return datetime.date(year, month, 1) - datetime.timedelta(days=1)
 
 
+def quarter_ticks(starts: list[datetime.date]) -> list[tuple[str, str]]:
+    """A chart's names for the quarters: "Q1", with the year under the first of each year."""
+    return [
+        (
+            _("Q%(quarter)s") % {"quarter": (start.month - 1) // 3 + 1},
+            str(start.year) if i == 0 or start.month == 1 else "",
+        )
+        for i, start in enumerate(starts)
+    ]
+
+
 @dataclass
 class Point:
     start: datetime.date

@@ -481,6 +481,7 @@ def _charts(board: dashboard.Dashboard, rtl: bool) -> dict[str, str]:
             chart_id=trend.slug,
             title=trend.title,
             share=trend.share,
+            ticks=dashboard.quarter_ticks([p.start for p in trend.points]),
         )
     return charts_by_name
 

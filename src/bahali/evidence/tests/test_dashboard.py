@@ -226,8 +226,8 @@ def test_right_to_left_bars_grow_from_the_right():
     rtl = charts.bars_svg([("a", 2), ("b", 1)], chart_id="f", title="t", rtl=True)
     assert 'direction="rtl"' in rtl and 'direction="rtl"' not in ltr
     # the longest bar starts at the labels' edge on the left in ltr, ends there in rtl
-    assert '<rect x="246.0"' in ltr
-    assert '<rect x="48.0"' in rtl
+    assert '<rect x="212.0"' in ltr
+    assert '<rect x="36.0"' in rtl
 
 
 def test_csv_cells_cannot_run_as_formulas(world, signed_in, monkeypatch):
