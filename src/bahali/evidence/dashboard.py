@@ -30,7 +30,7 @@ from bahali.aftercare.models import Verification as Verified
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, Closure, TransitionRequest
 from bahali.casework.models import OPEN_GOAL_STATUSES, Goal, GoalStatus
-from bahali.evidence.indicators import INDICATORS, RATE, Indicator
+from bahali.evidence.indicators import INDICATORS, RATE, Indicator, statistical_use
 from bahali.programmes.models import Phase, Programme
 
 QUARTERS = 8
@@ -158,8 +158,10 @@ def _row(found: dict[Any, Any], start: datetime.date) -> Any:
 
 
 def trends(cases: QuerySet[Case], today: datetime.date) -> list[Trend]:
-    """Four key indicators by quarter, as their definitions say (see ``indicators``)."""
+    """Four key indicators by quarter, as their definitions say (see ``indicators``), over
+    the cases that may be counted in anonymous figures (``statistical_use``)."""
     starts = quarters(today)
+    cases = statistical_use(cases)
     enrolled = _trend(
         INDICATORS["enrolments-by-source"],
         cases.filter(opened_on__lte=today),

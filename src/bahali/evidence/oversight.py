@@ -333,7 +333,7 @@ def audit_state() -> AuditState:
 
 def build(start: datetime.date, end: datetime.date, today: datetime.date | None = None) -> Report:
     today = today or timezone.localdate()
-    filters = Filters(start=start, end=end)
+    filters = Filters(start=start, end=end, statistical=False)  # oversight counts every case
     gates, overrides = gate_decisions(filters)
     emergency, accesses = emergency_accesses(start, end)
     grievance_counts, categories, findings = grievances(start, end, today)

@@ -40,6 +40,10 @@ class ProgrammeForm(VersionedForm):
         label=_("Pledge required at enrolment"), required=False
     )
     is_active = forms.BooleanField(label=_("Taking new cases"), required=False)
+    statistics_consent_required = forms.BooleanField(
+        label=_("Count a person in anonymous figures only with their consent to statistical use"),
+        required=False,
+    )
 
 
 class PhaseForm(VersionedForm):

@@ -66,6 +66,15 @@ class Programme(Translated, AuditedModel):
         help_text=_("Refuse enrolment until the renunciation of violence is on file."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Where the programme's legal basis or its participants' agreement asks for it, only the
+    # people who consented to statistical use are counted in its anonymous figures.
+    statistics_consent_required = models.BooleanField(
+        _("statistical use needs consent"),
+        default=False,
+        help_text=_(
+            "Count a person in indicators and releases only with their consent to statistical use."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ProgrammeQuerySet.as_manager()
