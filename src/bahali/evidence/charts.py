@@ -133,11 +133,11 @@ def bars_svg(
     """Horizontal bars, one a row, the count printed at the bar's end. In a right-to-left
     language the labels stand on the right and the bars grow leftwards, as the page reads."""
     # narrow, so that on a phone the words stay legible: the chart scales to its box
-    width, row_h, label_w, pad = 480, 26, 200, 6
+    width, row_h, label_w, pad = 480, 28, 200, 6
     height = max(len(rows), 1) * row_h + 2 * pad
     top = max((n for _label, n in rows), default=0) or 1
     plot_w = width - label_w - 3 * pad - 30
-    parts = _svg_open(width, height, chart_id, title, rtl, font_size=13)
+    parts = _svg_open(width, height, chart_id, title, rtl, font_size=14)
     for i, (label, n) in enumerate(rows):
         y = pad + i * row_h
         length = plot_w * n / top
@@ -150,10 +150,10 @@ def bars_svg(
             bar_x = label_w + 2 * pad
             value_x, value_anchor = bar_x + length + 4, "start"
         parts.append(
-            f'<text x="{label_x}" y="{y + 17}" text-anchor="{label_anchor}">{escape(label)}</text>'
-            f'<rect x="{bar_x:.1f}" y="{y + 4}" width="{length:.1f}" height="{row_h - 8}" '
+            f'<text x="{label_x}" y="{y + 19}" text-anchor="{label_anchor}">{escape(label)}</text>'
+            f'<rect x="{bar_x:.1f}" y="{y + 5}" width="{length:.1f}" height="{row_h - 10}" '
             f'fill="{BAR}"><title>{escape(label)}: {n}</title></rect>'
-            f'<text x="{value_x:.1f}" y="{y + 17}" text-anchor="{value_anchor}">{n}</text>'
+            f'<text x="{value_x:.1f}" y="{y + 19}" text-anchor="{value_anchor}">{n}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -64,10 +64,12 @@ def quarter_end(start: datetime.date) -> datetime.date:
 
 
 def quarter_ticks(starts: list[datetime.date]) -> list[tuple[str, str]]:
-    """A chart's names for the quarters: "Q1", with the year under the first of each year."""
+    """A chart's names for the quarters: the quarter's number (1 to 4), with the year under
+    the first of each year; digits alone, so that no language's longer word for "quarter"
+    crowds the columns (the section says "by quarter")."""
     return [
         (
-            _("Q%(quarter)s") % {"quarter": (start.month - 1) // 3 + 1},
+            str((start.month - 1) // 3 + 1),
             str(start.year) if i == 0 or start.month == 1 else "",
         )
         for i, start in enumerate(starts)

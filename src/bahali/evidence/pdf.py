@@ -10,6 +10,7 @@ boxes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from bahali.evidence.oversight import Report
+
+# fontTools reports every table it subsets at INFO: hundreds of log lines a report
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = "vendor/noto-naskh-arabic/files/"
 FONTS = {
