@@ -190,14 +190,14 @@ def trend_svg(
     peak = 1.0 if share else nice_top(max(values, default=0))
     parts = _svg_open(width, height, chart_id, title, font_size=13)
     for tick in range(0, 5):
-        value = peak * tick / 4
+        level = peak * tick / 4
         y = top + plot_h * (1 - tick / 4)
         text = (
-            f"{value * 100:.0f}%"
+            f"{level * 100:.0f}%"
             if share
-            else f"{value:,.0f}"
-            if value == int(value)
-            else f"{value:,.1f}"
+            else f"{level:,.0f}"
+            if level == int(level)
+            else f"{level:,.1f}"
         )
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
@@ -206,7 +206,8 @@ def trend_svg(
     slot = plot_w / max(len(points), 1)
     for i, (label, value) in enumerate(points):
         x = left + i * slot
-        # under each column its short name ("Q3"), and the year under the first of each year
+        # under each column its short name (the quarter's number), and the year under the
+        # first of each year
         short, year = ticks[i] if i < len(ticks) else (label, "")
         parts.append(
             f'<text x="{x + slot / 2:.1f}" y="{height - 22}" text-anchor="middle" '

@@ -22,7 +22,7 @@ import itertools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import Lead
@@ -58,7 +58,10 @@ AGE_GROUPS = [
 ]
 
 
-def by_age(rows: QuerySet[Any], age: str, participant: str = "participant__") -> QuerySet[Any]:
+Rows = TypeVar("Rows", bound=QuerySet[Any])
+
+
+def by_age(rows: Rows, age: str, participant: str = "participant__") -> Rows:
     """``rows`` of the age group ``age`` (see ``AGE_GROUPS``), through ``participant``."""
     if age == "juvenile":
         return rows.filter(**{f"{participant}is_juvenile": True})
