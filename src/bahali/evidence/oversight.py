@@ -152,9 +152,17 @@ def gate_decisions(filters: Filters) -> tuple[dict[str, int], Listed]:
     return counts, _listed(overridden, counts["overridden"])
 
 
+def _moment(day: datetime.date) -> datetime.datetime:
+    """The first moment of ``day`` in the local time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def emergency_accesses(start: datetime.date, end: datetime.date) -> tuple[dict[str, int], Listed]:
     now = timezone.now()
-    opened = EmergencyAccess.objects.filter(opened_at__date__range=(start, end))
+    # the period's days as moments in the local time zone (a plain range on the column)
+    opened = EmergencyAccess.objects.filter(
+        opened_at__gte=_moment(start), opened_at__lt=_moment(end + datetime.timedelta(days=1))
+    )
     counts = opened.aggregate(
         opened=Count("pk"),
         reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),

@@ -173,18 +173,26 @@ def _draw(
     )
     if report.overrides.rows:
         doc.table(
-            [_("Decided"), _("Case"), _("Gate"), _("Override document"), _("Reason")],
+            [
+                _("Decided"),
+                _("Case"),
+                _("Gate"),
+                _("Overridden by"),
+                _("Override document"),
+                _("Reason"),
+            ],
             [
                 (
                     _day(timezone.localtime(r.decided_at).date() if r.decided_at else None),
                     r.case.participant.code,
                     f"{r.transition.from_phase.label} – {r.transition.to_phase.label}",
+                    r.overridden_by.get_full_name() or r.overridden_by.username,
                     r.override_reference or "—",
                     r.override_reason or "—",
                 )
                 for r in report.overrides.rows
             ],
-            (22, 30, 40, 35, 55),
+            (20, 28, 30, 28, 32, 44),
         )
     _left_out(doc, report.overrides.left_out)
 

@@ -318,3 +318,26 @@ def test_a_bad_period_is_a_message_not_an_error(world, signed_in):
     assert b"invalid-feedback" in response.content
     response = client.get("/evidence/oversight/?start=2026-02-01&end=2026-01-01")
     assert b"The end of the period comes before its start." in response.content
+
+
+def test_the_page_costs_the_same_for_more_rows(world, signed_in, django_assert_max_num_queries):
+    w = world["world"]
+    client = signed_in(w.monitor)
+    url = f"/evidence/oversight/?start={_days(w, 60).isoformat()}"
+    client.get(url)
+    with django_assert_max_num_queries(60) as counted:
+        assert client.get(url).status_code == 200
+    before = len(counted.captured_queries)
+    now = timezone.now()
+    with acting_as(SYSTEM):
+        for n in range(4):
+            EmergencyAccess.objects.create(
+                case=world["settled"],
+                membership=membership_of(w.outsider),
+                reason=f"Threat {n}",
+                opened_at=now - datetime.timedelta(days=2, hours=n),
+                expires_at=now - datetime.timedelta(days=1),
+            )
+    with django_assert_max_num_queries(before):
+        response = client.get(url)
+    assert b'data-testid="emergency-opened">6<' in response.content
