@@ -135,6 +135,13 @@ PAGES = [
         MANAGERS,
         200,
     ),
+    page(
+        "evidence:dashboard_xlsx",
+        "get",
+        lambda w: "/evidence/dashboard/tables/funnel.xlsx",
+        MANAGERS,
+        200,
+    ),
 ]
 
 # no API operations in this area yet (the figures are pages and downloads)

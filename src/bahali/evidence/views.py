@@ -583,3 +583,25 @@ def dashboard_csv(request: AuthedRequest, table: str) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="bahali-{table}-{stamp}.csv"'
     return response
+
+
+@login_required
+@require_GET
+def dashboard_xlsx(request: AuthedRequest, table: str) -> HttpResponse:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    _form, board = _dashboard(request)
+    rows = _dashboard_rows(board, table)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table[:31])
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-{table}-{stamp}.xlsx"'
+    return response

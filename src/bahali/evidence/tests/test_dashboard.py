@@ -239,3 +239,16 @@ def test_csv_cells_cannot_run_as_formulas(world, signed_in, monkeypatch):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1] == ['\'=HYPERLINK("x")', "1"]
     assert rows[2] == ["-2", "3"]  # a number stays a number
+
+
+def test_tables_as_xlsx_with_formulas_neutralised(world, signed_in, monkeypatch):
+    from openpyxl import load_workbook
+
+    client = signed_in(world["world"].manager)
+    monkeypatch.setattr(dashboard, "funnel", lambda cases, programme: [("@SUM(A1)", 2)])
+    response = client.get("/evidence/dashboard/tables/funnel.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows == [["phase", "open cases"], ["'@SUM(A1)", 2]]
+    assert client.get("/evidence/dashboard/tables/nothing.xlsx").status_code == 404
