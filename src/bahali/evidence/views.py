@@ -588,7 +588,7 @@ def dashboard_csv(request: AuthedRequest, table: str) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_xlsx(request: AuthedRequest, table: str) -> HttpResponse:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl import Workbook
 
     _form, board = _dashboard(request)
     rows = _dashboard_rows(board, table)
