@@ -187,6 +187,11 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: (R(S.ALL), W(S.ALL, _("register new versions of definitions"))),
     },
     "release": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL, _("publish; suppressed, signed"))},
+    # the oversight body's report: gate decisions and overrides, emergency accesses,
+    # grievances, consent withdrawals, long residential stays, juveniles, the audit chain
+    "oversight_report": {OVS: R(S.ALL, _("pseudonymous; printable"))},
+    # the programme manager's dashboard: figures over the cases they may read
+    "programme_dashboard": {PM: R(S.ALL, _("over the cases of your districts"))},
     # --- writing participant records (registration, identity corrections, consent, pledge) ---
     "registration": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL), DS: W(S.ALL)},
     "participant_record": {
@@ -730,6 +735,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     # evidence (issue 15)
     "indicator_definition": _("Indicator definitions"),
     "release": _("Outcome releases"),
+    "oversight_report": _("The oversight report"),
+    "programme_dashboard": _("The programme dashboard"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
     "user": _("User accounts"),

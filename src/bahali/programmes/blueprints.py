@@ -27,6 +27,8 @@ class PhaseSpec:
     pledge: bool = False
     instruments: tuple[str, ...] = ()
     reassess_every_days: int | None = None  # progress reassessment in this phase
+    residential: bool = False  # the person lives at a centre, in prison, at a halfway house
+    expected_days: int | None = None  # how long a stay is expected to last
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ CENTRE = Blueprint(
             entry=True,
             consent=True,
             instruments=("factors", "needs"),
+            residential=True,
+            expected_days=30,
         ),
         PhaseSpec(
             "rehabilitation",
@@ -89,6 +93,8 @@ CENTRE = Blueprint(
             pledge=True,
             instruments=("progress",),
             reassess_every_days=90,
+            residential=True,
+            expected_days=365,
         ),
         PhaseSpec(
             "transition",
@@ -151,6 +157,8 @@ PRISON = Blueprint(
             entry=True,
             consent=True,
             instruments=("screening", "factors", "needs"),
+            residential=True,
+            expected_days=180,
         ),
         PhaseSpec(
             "family",
@@ -159,6 +167,8 @@ PRISON = Blueprint(
             pledge=True,
             instruments=("progress",),
             reassess_every_days=90,
+            residential=True,
+            expected_days=180,
         ),
         PhaseSpec(
             "halfway",
@@ -167,6 +177,8 @@ PRISON = Blueprint(
             pledge=True,
             instruments=("progress", "community_readiness"),
             reassess_every_days=90,
+            residential=True,
+            expected_days=90,
         ),
         AFTERCARE,
         COMPLETED,

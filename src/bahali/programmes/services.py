@@ -37,6 +37,7 @@ PROGRAMME_FIELDS = (
     "aftercare_months",
     "pledge_at_enrolment",
     "is_active",
+    "statistics_consent_required",
 )
 PHASE_FIELDS = (
     "code",
@@ -51,6 +52,8 @@ PHASE_FIELDS = (
     "requires_pledge",
     "instruments",
     "reassess_every_days",
+    "is_residential",
+    "expected_days",
 )
 TRANSITION_FIELDS = (
     "from_phase",
@@ -321,6 +324,8 @@ def load_blueprint(
             requires_pledge=p.pledge,
             instruments=list(p.instruments),
             reassess_every_days=p.reassess_every_days,
+            is_residential=p.residential,
+            expected_days=p.expected_days,
         )
         phase.save()
         phases[p.code] = phase

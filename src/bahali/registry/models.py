@@ -95,6 +95,9 @@ class Participant(SealedRow, AuditedModel):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, blank=True)
     is_juvenile = models.BooleanField(_("juvenile at registration"), default=False)
+    # 15–29 (Pakistan's National Youth Policy, and the UN's youth and security agenda), which
+    # the age bands cannot give (25–34 straddles it); empty when the age was not known
+    is_youth = models.BooleanField(_("15–29 at registration"), null=True, blank=True)
     home_community = models.ForeignKey(
         "geography.Community",
         verbose_name=_("home community"),
@@ -235,6 +238,8 @@ class ConsentPurpose(models.TextChoices):
     PARTICIPATION = "participation", _("Participation in the programme")
     SHARING = "sharing", _("Sharing with a kind of organisation")
     RESEARCH = "research", _("Research")
+    # counted in anonymous figures (indicators, releases) where the programme asks for it
+    STATISTICS = "statistics", _("Statistical use (counted in anonymous figures)")
     MEDIA = "media", _("Media")
 
 

@@ -289,13 +289,24 @@ def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Org
     return chosen
 
 
-def _age_band(identity: Identity, on: datetime.date) -> tuple[str, bool | None]:
+def _age(identity: Identity, on: datetime.date) -> int | None:
     if identity.birth_date:
         born = identity.birth_date
-        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    elif identity.birth_year:
-        age = on.year - identity.birth_year
-    else:
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if identity.birth_year:
+        return on.year - identity.birth_year
+    return None
+
+
+def _is_youth(identity: Identity, on: datetime.date) -> bool | None:
+    """15 to 29 years old on ``on`` (None when the age is not known)."""
+    age = _age(identity, on)
+    return None if age is None else 15 <= age <= 29
+
+
+def _age_band(identity: Identity, on: datetime.date) -> tuple[str, bool | None]:
+    age = _age(identity, on)
+    if age is None:
         return AgeBand.UNKNOWN, None
     bands = [
         (15, AgeBand.UNDER_15),
@@ -360,6 +371,7 @@ def register_participant(
         sex=sex,
         age_band=band,
         is_juvenile=bool(juvenile),
+        is_youth=_is_youth(identity, today),
         home_community=home_community,
         languages=languages,
         registered_by=organisation,
@@ -773,6 +785,7 @@ def seed_participants(
                 sex=rec.sex or "m",
                 age_band=band,
                 is_juvenile=bool(juvenile),
+                is_youth=_is_youth(identity, today),
                 registered_by=organisation,
             )
             _seal(participant, identity)
