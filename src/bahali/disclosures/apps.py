@@ -15,7 +15,12 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Who saw the data")
 
     def ready(self) -> None:
+        from bahali.core import demo
+        from bahali.disclosures.demo import load_demo_disclosures
         from bahali.disclosures.panels import DISCLOSURES_PANEL
         from bahali.registry import panels
 
         panels.register(DISCLOSURES_PANEL)
+        demo.register_loader(
+            "disclosures", load_demo_disclosures, order=95, step="Who saw the data"
+        )

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 
 # fontTools reports every glyph subset at INFO: nothing an operator needs in the logs

@@ -163,7 +163,8 @@ class Referral(AuditedModel):
             from bahali.referrals.services import sharing_consent_current
 
             return sharing_consent_current(self)
-        return bool(self.relative_consent if self.family_member_id else state)
+        relative = getattr(self, "relative_consent", False)
+        return bool(relative if self.family_member_id else state)
 
 
 class FamilySupportPlan(AuditedModel):

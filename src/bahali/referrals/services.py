@@ -189,7 +189,7 @@ def sharing_consent_current(referral: Referral) -> bool:
     or, for a relative, the relative's own. Asked at the moment of every use: a withdrawal
     stops the provider's reading and accepting at once (issue 14, item 6)."""
     kind = referral.provider.kind
-    if referral.family_member_id is not None:
+    if referral.family_member is not None:
         return kind in relative_consented_kinds(referral.family_member)
     return has_consent(referral.case.participant, ConsentPurpose.SHARING, kind)
 
