@@ -41,11 +41,16 @@ def load_demo_disclosures(world: Any = None) -> None:
         .order_by("-sent", "pk")
         .select_related("participant")
     )
-    # a case the case worker's team works, which the prison's case worker is not on
+    trainer = _user("bilal")
+    provided = (
+        set(referrals.received_by(trainer).values_list("case", flat=True)) if trainer else set()
+    )
+    # a case the case worker's team works, which the prison's case worker is not on; one
+    # referred to the trainer's organisation first, so he reads it as its provider
     case = next(
         (
             c
-            for c in candidates
+            for c in sorted(candidates, key=lambda c: c.pk not in provided)
             if policies.can(reader, "identity.read", c.participant)
             and not policies.identity_needs_purpose(reader, c.participant)
             and not Case.objects.visible_to(outsider, "case_detail").filter(pk=c.pk).exists()
@@ -63,7 +68,6 @@ def load_demo_disclosures(world: Any = None) -> None:
             stated_purpose="verification",
             statement="Checking the record against the NADRA letter before the transition meeting.",
         )
-    trainer = _user("bilal")
     if trainer is not None:
         received = list(referrals.received_by(trainer).filter(case=case))
         if received:

@@ -448,9 +448,13 @@ def _subject_accesses(participant: Participant, full: bool) -> list[Disclosure]:
 
 def disclosures_of(participant: Participant, viewer: Any) -> list[Disclosure]:
     """Every identity read and disclosure of ``participant``, newest first, as ``viewer``
-    may see them: free text only for those who may read the identity (pseudonymous for the
-    others). The caller checks ``may_see_log`` first."""
-    full = policies.can(viewer, "identity.read", participant)
+    may see them: free text only for those who may open the identity without stating a
+    purpose (pseudonymous for the others). The caller checks ``may_see_log`` first."""
+    # free text can name the person: for those who open the identity without asking (a
+    # programme manager's identity is "on request", so not here either)
+    full = policies.can(viewer, "identity.read", participant) and not (
+        policies.identity_needs_purpose(viewer, participant)
+    )
     consents = list(participant.consents.all())
     sent, partner = _referrals(participant, consents, full)
     entries = [

@@ -365,3 +365,16 @@ def test_the_pdf_embeds_the_arabic_script_font_for_urdu_names(world):
     # nothing when no text needs it (two glyphs are always reserved)
     assert used[latin.pk] <= 2
     assert used[urdu.pk] >= 2 + len(set("گلخان"))
+
+
+def test_free_text_is_withheld_from_a_manager_whose_identity_access_is_on_request(world, shared):
+    case, *_ = shared
+    cases.open_emergency_access(
+        actor=world.outsider,
+        case=case,
+        reason="A threat against his life was reported by the police this morning.",
+    )
+    entries = disclosures_of(case.participant, world.manager)
+    emergency = next(e for e in entries if e.kind == "emergency")
+    assert emergency.detail == ""
+    assert emergency.detail_withheld
