@@ -100,13 +100,23 @@ class Disclosure:
             "who": self.who,
             "organisation": self.organisation,
             "recipient": self.recipient,
-            "purpose": self.purpose,
+            "purpose": _plain(self.purpose),
             "detail": self.detail,
-            "consent": self.consent,
+            "consent": _plain(self.consent),
             "consent_state": self.consent_state,
             "channel": self.channel,
             "times": self.times,
         }
+
+
+def _iso(value: Any) -> str:
+    """``value`` isolated (FSI … PDI) inside a translated sentence, so a Latin name or a
+    date in an Urdu sentence, or an Urdu name in an English one, keeps its own direction."""
+    return f"\u2068{value}\u2069"
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u2068", "").replace("\u2069", "")
 
 
 def may_see_log(user: Any, participant: Participant) -> bool:
@@ -167,18 +177,18 @@ def in_force(
 def describe_consent(consent: Consent) -> str:
     """A consent in words, without the guardian's or witness's name (they identify)."""
     what = (
-        _("Sharing with: %(kind)s") % {"kind": consent.get_share_with_display()}
+        _("Sharing with: %(kind)s") % {"kind": _iso(consent.get_share_with_display())}
         if consent.purpose == ConsentPurpose.SHARING
         else str(consent.get_purpose_display())
     )
-    text = _("%(what)s — given %(date)s by %(who)s (%(how)s)") % {
+    text = _("%(what)s — given %(date)s (%(who)s, %(how)s)") % {
         "what": what,
-        "date": format_day(consent.given_on),
+        "date": _iso(format_day(consent.given_on)),
         "who": consent.get_given_by_display(),
         "how": consent.get_method_display(),
     }
     if consent.withdrawn_on:
-        text += " · " + _("withdrawn %(date)s") % {"date": format_day(consent.withdrawn_on)}
+        text += " · " + _("withdrawn %(date)s") % {"date": _iso(format_day(consent.withdrawn_on))}
     return text
 
 
@@ -303,7 +313,7 @@ def _referrals(
     for referral in referrals:
         consent, state = consent_for(referral, referral.created_at)
         purpose = _("%(service)s (%(category)s)") % {
-            "service": referral.service.name,
+            "service": _iso(referral.service.name),
             "category": referral.service.get_category_display(),
         }
         if referral.family_member_id is not None:
@@ -342,7 +352,7 @@ def _referrals(
                 organisation=_organisation(first, known),
                 recipient=referral.provider.name,
                 purpose=_("Reading the referral to %(service)s")
-                % {"service": referral.service.name},
+                % {"service": _iso(referral.service.name)},
                 detail="",
                 detail_withheld=False,
                 consent=consent,
@@ -376,7 +386,7 @@ def _transfers(participant: Participant, consents: list[Consent], full: bool) ->
                 organisation=change.case.lead_organisation.name,
                 recipient="",
                 purpose=_("Case closed in %(programme)s as transferred")
-                % {"programme": change.case.programme.label},
+                % {"programme": _iso(change.case.programme.label)},
                 detail=change.reason if full else "",
                 detail_withheld=bool(change.reason) and not full,
                 consent=consent,
@@ -395,7 +405,8 @@ def _emergencies(participant: Participant, full: bool) -> list[Disclosure]:
     for access in accesses:
         consent = _("Not based on consent: a threat to life")
         consent += " · " + (
-            _("reviewed by the data steward %(date)s") % {"date": format_day(access.reviewed_at)}
+            _("reviewed by the data steward %(date)s")
+            % {"date": _iso(format_day(access.reviewed_at))}
             if access.reviewed_at
             else _("waiting for the data steward's review")
         )
@@ -409,7 +420,7 @@ def _emergencies(participant: Participant, full: bool) -> list[Disclosure]:
                 organisation=access.membership.organisation.name,
                 recipient="",
                 purpose=_("Opened the case outside its team, until %(until)s")
-                % {"until": format_day(access.expires_at, time=True)},
+                % {"until": _iso(format_day(access.expires_at, time=True))},
                 detail=access.reason if full else "",
                 detail_withheld=not full,
                 consent=consent,

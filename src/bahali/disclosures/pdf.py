@@ -89,11 +89,20 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+LABELS = {
+    "cnic": "CNIC",
+    "name_native": "Name (Urdu/Pashto)",
+    "father_name": "Father's name",
+    "father_name_native": "Father's name (Urdu/Pashto)",
+    "amount_pkr": "Amount (PKR)",
+}
+
+
 def _fields(pdf: _Document, row: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
     for key, value in row.items():
         if key in skip:
             continue
-        label = key.replace("_", " ").capitalize()
+        label = LABELS.get(key) or key.replace("_", " ").capitalize()
         pdf.set_font("latin", "B", 10)
         pdf.cell(45, 6, label)
         pdf.set_font("latin", size=10)

@@ -91,14 +91,14 @@ def test_the_log_lists_a_referral_an_emergency_access_and_an_identity_read(world
     assert read.who == world.case_worker.get_full_name() or world.case_worker.username
     assert read.organisation == world.centre.name
     assert read.purpose == "Viewing the identity"
-    assert read.consent.startswith("Participation in the programme")
+    assert read.as_dict()["consent"].startswith("Participation in the programme")
     assert read.consent_state == "current"
 
     sent = by_kind[Kind.REFERRAL]
     assert sent.recipient == world.cso.name
     assert "Electrician course" in sent.purpose
     assert sent.detail == "Wiring course"  # the steward may read the identity
-    assert sent.consent.startswith("Sharing with: Civil-society organisation")
+    assert sent.as_dict()["consent"].startswith("Sharing with: Civil-society organisation")
     assert sent.consent_state == "current"
 
     emergency = by_kind[Kind.EMERGENCY]
