@@ -378,3 +378,24 @@ def test_free_text_is_withheld_from_a_manager_whose_identity_access_is_on_reques
     emergency = next(e for e in entries if e.kind == "emergency")
     assert emergency.detail == ""
     assert emergency.detail_withheld
+
+
+def test_the_log_costs_the_same_queries_for_few_and_many_entries(world, shared):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case, *_ = shared
+    registry.read_identity(actor=world.case_worker, participant=case.participant)
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            entries = disclosures_of(case.participant, world.steward)
+        return len(entries), len(queries)
+
+    cost()  # the viewer's memberships, read once and kept
+    few_entries, few_queries = cost()
+    for _ in range(20):
+        registry.read_identity(actor=world.case_worker, participant=case.participant)
+    many_entries, many_queries = cost()
+    assert many_entries == few_entries + 20
+    assert many_queries == few_queries
