@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("bahali.accounts.urls")),
     path("organisations/", include("bahali.organisations.urls")),
     path("participants/", include("bahali.registry.urls")),
+    path("participants/", include("bahali.disclosures.urls")),
     path("programmes/", include("bahali.programmes.urls")),
     path("cases/", include("bahali.cases.urls")),
     path("cases/", include("bahali.casework.urls")),

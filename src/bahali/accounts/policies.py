@@ -230,6 +230,18 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         OVS: R(S.ALL),
     },
     "emergency_review": {DS: W(S.OWN_ORGANISATION, _("cases your organisation leads"))},
+    # Who saw a participant's data, and why (issue 14, item 4): each identity read and each
+    # disclosure to another organisation, with its purpose and the consent it relied on.
+    # Those who may see the person's case detail, never committees or security liaisons.
+    "disclosure_log": {
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
+        PM: R(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+        DS: R(S.OWN_ORGANISATION),
+    },
+    # Subject access: everything held about one person, as a JSON bundle and a PDF, audited.
+    "subject_access": {DS: W(S.OWN_ORGANISATION, _("people your organisation works with"))},
     # --- before the case: referrals, screening, eligibility (intake, issue 17) ---
     "intake_referral": {
         Role.CASE_WORKER: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
@@ -755,6 +767,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "gate_override": _("Overriding a gate"),
     "emergency_access": _("Emergency access to a case (break-the-glass)"),
     "emergency_review": _("Reviewing emergency access"),
+    "disclosure_log": _("Who saw a participant's data, and why"),
+    "subject_access": _("Everything held about a participant (subject access)"),
     "prevention_initiative": _("Prevention initiatives, their funding and activities"),
     "district_profile": _("District profiles (need indicators per district and year)"),
     "advice_contact": _("Family advice line contacts"),

@@ -656,6 +656,20 @@ def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
         )
     if not note.strip():
         raise ValidationError({"note": _("Say why the case is closed.")})
+    if closure == Closure.TRANSFERRED and not has_consent(
+        case.participant, ConsentPurpose.PARTICIPATION
+    ):
+        # Consent at the moment of use (issue 14, item 6): a transfer hands the record to
+        # another programme, which the person's consent no longer covers.
+        raise ValidationError(
+            {
+                "closure": _(
+                    "No transfer: the person's consent to participate is withdrawn (or not on "
+                    "file), so the record cannot go to another programme. Close the case as "
+                    "withdrawn instead."
+                )
+            }
+        )
     pending = _pending_request(case)
     if pending is not None:
         pending.status = TransitionRequest.Status.CANCELLED

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bahali.prevention",
     "bahali.communities",
     "bahali.evidence",
+    "bahali.disclosures",
     "bahali.api",
     "bahali.ops",
 ]
