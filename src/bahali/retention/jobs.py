@@ -12,7 +12,6 @@ from bahali.jobs.registry import background
 from bahali.jobs.services import JobHandle
 from bahali.retention import services
 
-
 RUN_NOTE = _("Identities anonymised: %(identities)d. Notes only: %(notes)d. Held: %(held)d.")
 
 
