@@ -124,6 +124,7 @@ def due(request: AuthedRequest) -> HttpResponse:
             "held": [item for item in items if item.held],
             "page": page,
             "can_run": policies.can(request.user, "retention_run.write"),
+            "can_place": policies.can(request.user, "legal_hold.write"),
             "tab": "due",
             **_tabs(request.user),
         },

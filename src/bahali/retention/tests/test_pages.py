@@ -53,11 +53,12 @@ def test_the_dry_run_page_lists_what_would_go_and_what_is_held(client, world):
     )
     sign_in(client, world.steward)
     page = client.get("/retention/due/").content.decode()
-    listed = page.split('data-testid="due-list"')[1].split("</table>")[0]
-    kept = page.split('data-testid="held-list"')[1].split("</table>")[0]
+    listed = page.split('data-testid="due-list"')[1].split("</ul>")[0]
+    kept = page.split('data-testid="held-list"')[1].split("</ul>")[0]
     assert due.participant.code in listed and held.participant.code not in listed
     assert held.participant.code in kept and "FIR 2/2026" in kept
     assert 'data-testid="run-now"' in page
+    assert f'data-testid="hold-{due.participant.code}"' in listed  # hold it from here
     # the page changed nothing
     assert registry.open_identity(Participant.objects.get(pk=due.participant.pk)).name
 
@@ -83,7 +84,8 @@ def test_a_rule_is_set_and_bad_input_changes_nothing(client, world):
     refused = client.post(url, {"identity_years": "ten", "notes_years": 5, "version": 0})
     assert refused.status_code == 200 and b'data-testid="field-error"' in refused.content
     assert not RetentionRule.objects.exists()
-    assert client.post(url, {"identity_years": 10, "notes_years": 5, "version": 0}).status_code == 302
+    saved = client.post(url, {"identity_years": 10, "notes_years": 5, "version": 0})
+    assert saved.status_code == 302
     stale = client.post(url, {"identity_years": 9, "notes_years": 5, "version": 0})
     assert stale.status_code == 200 and b'data-testid="form-error"' in stale.content
     rule = RetentionRule.objects.get()
