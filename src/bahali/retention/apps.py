@@ -12,8 +12,11 @@ class RetentionConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.core import demo
+        from bahali.registry import panels
         from bahali.retention import jobs, scopes  # noqa: F401 - jobs registers its kind
         from bahali.retention.demo import load_demo_retention
+        from bahali.retention.panels import RETENTION_PANEL
 
         scopes.register()
+        panels.register(RETENTION_PANEL)
         demo.register_loader("retention", load_demo_retention, order=90, step="Retention rules")

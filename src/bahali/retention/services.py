@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
+from bahali.accounts.models import User
 from bahali.aftercare.models import CheckIn, OutcomeEvent
 from bahali.assessments.models import Assessment
 from bahali.audit.services import record
@@ -51,7 +52,7 @@ from bahali.casework.models import (
     Note,
 )
 from bahali.core import crypto, sealing
-from bahali.core.context import Actor, service
+from bahali.core.context import SystemActor, service
 from bahali.core.versioning import Conflict, Stale, claim_version
 from bahali.intake.models import Referral as IntakeReferral
 from bahali.programmes.models import Programme
@@ -67,6 +68,8 @@ from bahali.retention.models import (
     Scope,
 )
 from bahali.retention.scopes import participants_for
+
+Actor = User | SystemActor
 
 # The free text of a case, by model: (model, path from the row to its case, plain text
 # fields, sealed fields). Each is erased when the case's notes go; case notes are deleted.
@@ -178,7 +181,7 @@ def place_hold(*, actor: Actor, participant: Participant, reason: str, reference
         participant=participant,
         reason=reason.strip(),
         reference=reference.strip()[:200],
-        placed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        placed_by=actor if isinstance(actor, User) else None,
         placed_on=timezone.localdate(),
     )
     hold.save()
@@ -196,7 +199,7 @@ def lift_hold(*, actor: Actor, hold: LegalHold, reason: str, expected_version: i
     if hold.lifted_on is not None:
         raise Conflict(_("This hold was already lifted."))
     hold.lifted_on = timezone.localdate()
-    hold.lifted_by = actor if getattr(actor, "is_authenticated", False) else None
+    hold.lifted_by = actor if isinstance(actor, User) else None
     hold.lift_reason = reason.strip()
     hold.save(update_fields=["lifted_on", "lifted_by", "lift_reason", "updated_at"])
     return hold

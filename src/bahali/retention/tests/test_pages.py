@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from bahali.cases import services as cases
@@ -107,6 +108,10 @@ def test_holds_are_placed_and_lifted_from_the_page(client, world):
     )
     hold = LegalHold.objects.get()
     assert hold.placed_by == world.steward and hold.standing
+    oversight = Client()
+    sign_in(oversight, world.monitor)  # oversight sees the hold on the participant's page
+    shown = oversight.get(f"/participants/{case.participant.code}/").content
+    assert b'data-testid="legal-hold"' in shown and b"FIR 3" in shown
     client.post(f"/retention/holds/{hold.pk}/lift/", {"lift_reason": "Over.", "version": 1})
     hold.refresh_from_db()
     assert hold.lifted_on is not None and hold.lifted_by == world.steward
@@ -127,3 +132,17 @@ def test_the_pages_speak_urdu(client, world):
         assert response.status_code == 200
         assert 'dir="rtl"' in response.content.decode()
     translation.activate("en")
+
+
+def test_an_anonymised_participant_still_opens_without_identity(client, world):
+    _rule(world)
+    case = _old_closed_case(world)
+    services.run_due(actor=SYSTEM)
+    sign_in(client, world.case_worker)
+    code = case.participant.code
+    page = client.get(f"/participants/{code}/")
+    assert page.status_code == 200 and b'data-testid="anonymised"' in page.content
+    identity = client.get(f"/participants/{code}/identity/")
+    assert identity.status_code == 200
+    assert b"Test Person" not in identity.content and b"Father " not in identity.content
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
