@@ -13,11 +13,12 @@ figures after as before. What goes:
   case notes (deleted), closure note, reasons in requests, sign-offs and phase changes,
   emergency-access reasons, plan interventions and progress notes, check-in notes,
   outcome descriptions, referral texts, the family's needs, relatives' names and contacts,
-  mentor notes, assessment rationales;
+  mentor notes, assessment rationales, forms submitted from the field;
 * **identity** (``identity_years`` after the last case closed, or the grace period after a
   withdrawal of consent to participate): the above for every case, plus the sealed identity,
   its CNIC blind index and blocking keys (``registry.services.anonymise_participant``), the
-  intake referral's free text and the texts of lifted legal holds.
+  intake referral's free text, the values of the imported sheet row the person came from
+  and the texts of lifted legal holds.
 
 Every erasure is recorded without the values erased (``AuditedQuerySet.erase``); a standing
 legal hold stops both.
@@ -54,6 +55,8 @@ from bahali.casework.models import (
 from bahali.core import crypto, sealing
 from bahali.core.context import SystemActor, service
 from bahali.core.versioning import Conflict, Stale, claim_version
+from bahali.field.models import Submission
+from bahali.imports.models import ImportRow
 from bahali.intake.models import Referral as IntakeReferral
 from bahali.programmes.models import Programme
 from bahali.referrals.models import FamilySupportPlan, Referral
@@ -89,6 +92,7 @@ CASE_TEXT: list[tuple[type[models.Model], str, tuple[str, ...], tuple[str, ...]]
     (MentorAssignment, "case", (), ("sealed_end_note",)),
     (MentorMeeting, "assignment__case", (), ("sealed_summary",)),
     (Assessment, "case", (), ("sealed_overall_rationale",)),
+    (Submission, "case", (), ("sealed_xml", "sealed_values")),
 ]
 
 
@@ -387,6 +391,7 @@ def anonymise(*, actor: Actor, item: Due, today: datetime.date | None = None) ->
             ("referrer", "from_place", "note"),
             (),
         )
+        _erase_rows(ImportRow.objects.filter(participant__in=everyone), (), ("sealed_values",))
         _erase_rows(
             LegalHold.objects.filter(participant__in=everyone),
             ("reason", "reference", "lift_reason"),
