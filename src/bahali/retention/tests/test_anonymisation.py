@@ -38,6 +38,7 @@ NAME_NATIVE = "زرغونول قیام الدین"
 FATHER = "Sherbazkhan Durranizai"
 CNIC = "15602-9988776-1"
 PHONE = "0345-7654329"
+OLD_PHONE = "0300-1112223"  # corrected later: the value before must go too
 ADDRESS = "House 77, Mohalla Qiyamabad, Kabal"
 WITNESS = "Gulbadan Witnesszai"
 PLEDGE_WITNESS = "Imam Pledgewitness Sahib"
@@ -50,6 +51,7 @@ SEEDED = [
     CNIC,
     CNIC.replace("-", ""),
     PHONE,
+    OLD_PHONE,
     ADDRESS,
     WITNESS,
     PLEDGE_WITNESS,
@@ -95,7 +97,7 @@ def seeded_world() -> Seeded:
             father_name=FATHER,
             cnic=CNIC,
             birth_date=datetime.date(1994, 3, 17),
-            phone=PHONE,
+            phone=OLD_PHONE,
             address=ADDRESS,
         ),
         sex="m",
@@ -114,7 +116,17 @@ def seeded_world() -> Seeded:
     registry.record_pledge(
         actor=SYSTEM, participant=participant, pledged_on=world.today, witnesses=PLEDGE_WITNESS
     )
+    identity = registry.open_identity(participant)
+    participant = registry.update_identity(
+        actor=SYSTEM,
+        participant=participant,
+        identity=registry.Identity(**{**identity.__dict__, "phone": PHONE}),
+        expected_version=participant.version,
+        reason="He has a new number.",
+    )
     case = world.case(participant=participant)
+    # identity read by the team, as the identity panel does (an audited read)
+    assert registry.read_identity(actor=world.case_worker, participant=participant).name == NAME
     casework.write_note(
         actor=world.case_worker, case=case, sensitivity="general", body=f"Met {NAME} at home."
     )
