@@ -13,7 +13,8 @@ figures after as before. What goes:
   case notes (deleted), closure note, reasons in requests, sign-offs and phase changes,
   emergency-access reasons, plan interventions and progress notes, check-in notes,
   outcome descriptions, referral texts, the family's needs, relatives' names and contacts,
-  mentor notes, assessment rationales, forms submitted from the field;
+  mentor notes and meeting places, descriptions of support given, assessment rationales,
+  forms submitted from the field;
 * **identity** (``identity_years`` after the last case closed, or the grace period after a
   withdrawal of consent to participate): the above for every case, plus the sealed identity,
   its CNIC blind index and blocking keys (``registry.services.anonymise_participant``), the
@@ -51,6 +52,7 @@ from bahali.casework.models import (
     MentorAssignment,
     MentorMeeting,
     Note,
+    SupportItem,
 )
 from bahali.core import crypto, sealing
 from bahali.core.context import SystemActor, service
@@ -90,7 +92,8 @@ CASE_TEXT: list[tuple[type[models.Model], str, tuple[str, ...], tuple[str, ...]]
     (FamilySupportPlan, "case", ("needs",), ()),
     (FamilyMember, "case", (), ("sealed_name", "sealed_contact")),
     (MentorAssignment, "case", (), ("sealed_end_note",)),
-    (MentorMeeting, "assignment__case", (), ("sealed_summary",)),
+    (MentorMeeting, "assignment__case", ("place",), ("sealed_summary",)),
+    (SupportItem, "case", ("description",), ()),
     (Assessment, "case", (), ("sealed_overall_rationale",)),
     (Submission, "case", (), ("sealed_xml", "sealed_values")),
 ]
