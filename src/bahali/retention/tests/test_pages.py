@@ -146,3 +146,19 @@ def test_an_anonymised_participant_still_opens_without_identity(client, world):
     assert identity.status_code == 200
     assert b"Test Person" not in identity.content and b"Father " not in identity.content
     assert client.get(f"/cases/{case.pk}/").status_code == 200
+
+
+def test_the_dry_run_costs_the_same_queries_for_2_people_as_for_6(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _rule(world)
+    for _ in range(2):
+        _old_closed_case(world)
+    with CaptureQueriesContext(connection) as few:
+        assert len(services.due()) == 2
+    for _ in range(4):
+        _old_closed_case(world)
+    with CaptureQueriesContext(connection) as many:
+        assert len(services.due()) == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
