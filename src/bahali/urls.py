@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("bahali.field.urls")),
     path("evidence/", include("bahali.evidence.urls")),
     path("", include("bahali.imports.urls")),
+    path("retention/", include("bahali.retention.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("jobs/", include("bahali.jobs.urls")),
     path("api/", include("bahali.api.urls")),

@@ -201,6 +201,20 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: W(S.OWN_ORGANISATION),
     },
     "merge": {DS: W(S.OWN_ORGANISATION)},
+    # --- retention and anonymisation (issue 14, item 5). DESIGN.md §2: the data steward owns
+    # retention; the programme's manager reads its rule, oversight reads them all.
+    "retention_rule": {
+        DS: RW(S.OWN_ORGANISATION, _("programmes your organisation leads")),
+        PM: R(S.OWN_ORGANISATION),
+        OVS: R(S.ALL),
+    },
+    "legal_hold": {
+        DS: RW(S.OWN_ORGANISATION, _("participants your organisation works with")),
+        OVS: R(S.ALL),
+    },
+    "retention_run": {  # what is due (a dry run) and anonymising it now
+        DS: RW(S.OWN_ORGANISATION, _("participants your organisation works with")),
+    },
     # --- imports of an existing caseload (issue 20) ---
     "import": {PM: W(S.ALL), DS: W(S.ALL)},
     # --- the pathway (programmes, cases, transitions and their gates) ---
@@ -759,6 +773,9 @@ RESOURCE_LABELS: dict[str, Any] = {
     "participant_record": _("Correcting identity, recording consent and pledge"),
     "merge": _("Merging duplicate records"),
     "import": _("Importing people from a sheet"),  # issue 20
+    "retention_rule": _("Retention rules of programmes"),  # issue 14, item 5
+    "legal_hold": _("Legal holds that stop anonymisation"),
+    "retention_run": _("Anonymising records past their retention"),
     "programme": _("Programme configuration"),
     "enrolment": _("Enrolling participants in a programme"),
     "case_team": _("Case teams"),

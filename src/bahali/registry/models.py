@@ -246,6 +246,12 @@ class ConsentPurpose(models.TextChoices):
 class Consent(AuditedModel):
     """Consent for one purpose, given by the person or their guardian. Withdrawal keeps history."""
 
+    # Guardians' and witnesses' names identify the person: the trail notes that they changed,
+    # never what they are, so anonymisation (``bahali.retention``) leaves none behind in it.
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {"guardian_name", "witness", "withdrawal_note"}
+    )
+
     class GivenBy(models.TextChoices):
         SELF = "self", _("The participant")
         GUARDIAN = "guardian", _("A guardian")
@@ -302,6 +308,8 @@ class Consent(AuditedModel):
 
 class Pledge(AuditedModel):
     """The recorded renunciation of violence: a precondition of rehabilitation."""
+
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset({"witnesses", "notes"})
 
     participant = models.ForeignKey(
         Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="pledges"

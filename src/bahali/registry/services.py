@@ -822,3 +822,40 @@ def duplicates_of(participant: Participant) -> list[Candidate]:
         district=participant.district,
         exclude=exclude,
     )
+
+
+def _to_month(day: datetime.date | None) -> datetime.date | None:
+    return day.replace(day=1) if day else None
+
+
+@service
+def anonymise_participant(*, actor: Actor, participant: Participant) -> None:
+    """Destroy a participant's identity for good (retention rules, or a withdrawal of
+    consent after its grace period; the policy is ``bahali.retention``'s, not this one's).
+
+    Every sealed identity field is emptied, the CNIC blind index cleared and the keyed
+    blocking keys removed, so neither a look-up nor a duplicate check finds the person
+    again; the names of guardians and witnesses and the free text of consent and pledge are
+    erased, and their dates kept to the month. Code, sex, age band, home community and
+    languages stay: the pseudonymous figures do not change. The erasures are recorded
+    without the values erased (``AuditedQuerySet.erase``). Irreversible.
+    """
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    _seal(participant, Identity())
+    participant.save(
+        update_fields=[f"sealed_{name}" for name in IDENTITY_FIELDS] + ["cnic_index", "updated_at"]
+    )
+    BlockingKey.objects.filter(participant=participant).delete()
+    for consent in Consent.objects.filter(participant=participant).order_by("pk"):
+        Consent.objects.filter(pk=consent.pk).erase(
+            guardian_name="",
+            witness="",
+            withdrawal_note="",
+            given_on=_to_month(consent.given_on),
+            withdrawn_on=_to_month(consent.withdrawn_on),
+        )
+    for pledge in Pledge.objects.filter(participant=participant).order_by("pk"):
+        Pledge.objects.filter(pk=pledge.pk).erase(
+            witnesses="", notes="", pledged_on=_to_month(pledge.pledged_on)
+        )
+    record("identity.anonymised", obj=participant)

@@ -35,6 +35,7 @@ DOMAIN = (
     "imports",
     "prevention",
     "disclosures",
+    "retention",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}
