@@ -74,6 +74,7 @@ class SubmissionStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
     CONFLICT = "conflict", _("In conflict")
     SET_ASIDE = "set_aside", _("Set aside (the recorded version kept)")
+    CORRECTED = "corrected", _("Corrected and sent again")
 
 
 class SubmissionKind(models.TextChoices):
@@ -145,6 +146,16 @@ class Submission(SealedRow, AuditedModel):
     based_on = models.CharField(_("based on"), max_length=40, blank=True)
     sealed_xml = models.TextField(_("submitted form (sealed)"), blank=True, default="")
     sealed_values = models.TextField(_("values (sealed)"), blank=True, default="")
+    # A correction made from the submissions log of a refused submission: the refused one
+    # stays as the device sent it (status "corrected"), the corrected copy is applied anew.
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("resolved by"),

@@ -14,22 +14,24 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeXML  # type: ignore[import-untyped]
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.aftercare import services as aftercare
-from bahali.aftercare.models import CheckIn
+from bahali.aftercare.models import WARNING_FIELDS, CheckIn, CheckInMethod, Wellbeing
 from bahali.assessments import definition as spec
 from bahali.assessments import services as assessments
-from bahali.assessments.models import InstrumentVersion
+from bahali.assessments.models import Band, InstrumentVersion
 from bahali.cases.models import Case
 from bahali.core.context import service
 from bahali.core.versioning import Conflict, claim_version
@@ -448,3 +450,219 @@ def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
             (_("Assessed on"), values.get("bahali_assessed_on", ""), ""),
         ]
     return rows
+
+
+# --- correcting a refused submission ------------------------------------------------
+
+MAX_ANSWER = 4000
+
+
+def instance_xml(form_id: str, version: str, values: dict[str, str], instance_id: str) -> str:
+    """An XForm instance of ``values`` (flat: ``parse_instance`` reads leaves by name)."""
+    body = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in values.items())
+    return (
+        f"<data id={quoteattr(form_id)} version={quoteattr(version)}>{body}"
+        f"<meta><instanceID>{escape(instance_id)}</instanceID></meta></data>"
+    )
+
+
+@dataclass
+class Question:
+    """One answer of a refused submission as the correction page asks it again."""
+
+    name: str
+    label: str
+    kind: str  # select, multiple, date, number, text, textarea
+    value: str
+    choices: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[str]:
+        return self.value.split()
+
+
+def correctable(user: User) -> Any:
+    """The user's own refused submissions of a form Bahali knows: they may correct them."""
+    return Submission.objects.visible_to(user, "field_submission", "write").filter(
+        user=user,
+        status=SubmissionStatus.REFUSED,
+        kind__in=[SubmissionKind.CHECK_IN, SubmissionKind.ASSESSMENT],
+    )
+
+
+def _planned_check_in(user: User, code: str) -> CheckIn | None:
+    return (
+        CheckIn.objects.visible_to(user, "check_in", "write")
+        .filter(case__participant__code=code, done_on__isnull=True, case__closed_on__isnull=True)
+        .order_by("due_on", "pk")
+        .first()
+    )
+
+
+def _check_in_questions(user: User, values: dict[str, str]) -> list[Question]:
+    codes = sorted(
+        set(
+            CheckIn.objects.visible_to(user, "check_in", "write")
+            .filter(done_on__isnull=True, case__closed_on__isnull=True)
+            .values_list("case__participant__code", flat=True)
+        )
+        | ({values["case"]} if values.get("case") else set())
+    )
+    return [
+        Question("case", _("Case code"), "select", values.get("case", ""), [(c, c) for c in codes]),
+        Question("done_on", _("Held on"), "date", values.get("done_on", "")),
+        Question("method", _("Method"), "select", values.get("method", ""), CheckInMethod.choices),
+        Question(
+            "wellbeing", _("Wellbeing"), "select", values.get("wellbeing", ""), Wellbeing.choices
+        ),
+        Question(
+            "warnings",
+            _("Warning signs"),
+            "multiple",
+            values.get("warnings", ""),
+            [(name, str(label)) for name, label in WARNING_FIELDS],
+        ),
+        Question("notes", _("Notes"), "textarea", values.get("notes", "")),
+        Question("follow_up", _("Follow-up actions"), "textarea", values.get("follow_up", "")),
+    ]
+
+
+def _assessment_version(submission: Submission) -> InstrumentVersion | None:
+    code = submission.form_id.removeprefix(xforms.ASSESSMENT_PREFIX)
+    return (
+        InstrumentVersion.objects.select_related("instrument")
+        .filter(instrument__code=code, number=_int(submission.form_version) or 0)
+        .first()
+    )
+
+
+def _assessment_questions(submission: Submission, values: dict[str, str]) -> list[Question]:
+    version = _assessment_version(submission)
+    language = translation.get_language() or "en"
+    questions = [
+        Question("bahali_case", _("Case code"), "text", values.get("bahali_case", "")),
+        Question(
+            "bahali_assessed_on", _("Assessed on"), "date", values.get("bahali_assessed_on", "")
+        ),
+    ]
+    if version is None:
+        return questions
+    definition = version.definition
+    kinds = {"date": "date", "integer": "number", "decimal": "number", "text": "textarea"}
+    for item in spec.items(definition):
+        name = item["name"]
+        choices = [
+            (choice["name"], spec.label(choice.get("label"), language))
+            for choice in spec.choices_for(definition, item)
+        ]
+        kind = "multiple" if item["type"] == "select_multiple" else "select" if choices else ""
+        questions.append(
+            Question(
+                name,
+                spec.label(item.get("label"), language) or name,
+                kind or kinds.get(item["type"], "text"),
+                values.get(name, ""),
+                choices,
+            )
+        )
+    for domain in spec.rated_domains(definition):
+        label = spec.label(domain.get("label"), language)
+        questions.append(
+            Question(
+                f"rating_{domain['name']}",
+                label,
+                "select",
+                values.get(f"rating_{domain['name']}", ""),
+                Band.choices,
+            )
+        )
+        questions.append(
+            Question(
+                f"rationale_{domain['name']}",
+                f"{label} — {_('Rationale')}",
+                "textarea",
+                values.get(f"rationale_{domain['name']}", ""),
+            )
+        )
+    if definition.get("overall"):
+        questions.append(
+            Question(
+                "overall_rating",
+                _("Overall judgement"),
+                "select",
+                values.get("overall_rating", ""),
+                Band.choices,
+            )
+        )
+        questions.append(
+            Question(
+                "overall_rationale",
+                _("Rationale of the overall judgement"),
+                "textarea",
+                values.get("overall_rationale", ""),
+            )
+        )
+    return questions
+
+
+def correction_questions(submission: Submission) -> list[Question]:
+    """The answers of a refused submission, to be corrected (what was sent, as sent)."""
+    values = submission.values or {}
+    if submission.kind == SubmissionKind.CHECK_IN:
+        return _check_in_questions(submission.user, values)
+    return _assessment_questions(submission, values)
+
+
+@service
+def correct_submission(
+    *, actor: User, submission: Submission, answers: dict[str, str], expected_version: int
+) -> Submission:
+    """The submitter corrects a refused submission: the corrected copy (a new instance,
+    linked to the refused one) goes through the same path as any submission — applied,
+    refused again with the reason, or in conflict. The refused one is kept as it was sent,
+    marked corrected. Only the submitter, only a refused submission, only once per version."""
+    if not correctable(actor).filter(pk=submission.pk).exists():
+        raise PermissionDenied
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != SubmissionStatus.REFUSED:
+        raise Conflict()
+    claim_version(submission, expected_version)
+    values = dict(submission.values or {})
+    names = {question.name for question in correction_questions(submission)}
+    for name in names:
+        if name in answers:
+            value = answers[name]
+            if isinstance(value, list | tuple):
+                value = " ".join(str(v) for v in value)
+            values[name] = str(value).strip()[:MAX_ANSWER]
+    if submission.kind == SubmissionKind.CHECK_IN:
+        # The case picked (again) decides the check-in it records, as on the device.
+        if values.get("case") != (submission.values or {}).get("case") or not values.get("checkin"):
+            planned = _planned_check_in(actor, values.get("case", ""))
+            values["checkin"] = str(planned.pk) if planned else ""
+            values["checkin_version"] = str(planned.version) if planned else ""
+    else:
+        case = (
+            Case.objects.visible_to(actor, "assessment", "write")
+            .filter(participant__code=values.get("bahali_case", ""))
+            .first()
+        )
+        if values.get("bahali_case") != (submission.values or {}).get("bahali_case"):
+            values["bahali_phase"] = str(case.phase_id) if case else ""
+    instance_id = f"uuid:{uuid.uuid4()}"
+    corrected = Submission(
+        instance_id=instance_id,
+        form_id=submission.form_id,
+        form_version=submission.form_version,
+        kind=submission.kind,
+        user=actor,
+        device=None,
+        received_at=timezone.now(),
+        corrects=submission,
+    )
+    corrected.xml = instance_xml(submission.form_id, submission.form_version, values, instance_id)
+    corrected.values = values
+    corrected.save()
+    submission.status = SubmissionStatus.CORRECTED
+    submission.save()
+    return apply_submission(actor=actor, submission=corrected)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("field/devices/", views.devices, name="devices"),
     path("field/devices/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("field/submissions/", views.submissions, name="submissions"),
+    path("field/submissions/<int:pk>/correct/", views.correct, name="correct"),
     path("field/conflicts/", views.conflicts, name="conflicts"),
     path("field/conflicts/<int:pk>/", views.conflict, name="conflict"),
     path("field/offline/", views.offline, name="offline"),

@@ -112,6 +112,50 @@ def submissions(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def correct(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The submitter corrects a refused submission and sends it again (from the page: the
+    corrected copy goes through the same service as a device's submission)."""
+    submission = get_object_or_404(services.correctable(request.user), pk=pk)
+    questions = services.correction_questions(submission)
+    if request.method == "POST":
+        answers = {
+            q.name: " ".join(request.POST.getlist(q.name))
+            if q.kind == "multiple"
+            else request.POST.get(q.name, "")
+            for q in questions
+        }
+        try:
+            corrected = services.correct_submission(
+                actor=request.user,
+                submission=submission,
+                answers=answers,
+                expected_version=_version(request.POST.get("version", "")),
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except Conflict:
+            messages.error(request, _("This submission was corrected already."))
+            return redirect("field:submissions")
+        if corrected.status == SubmissionStatus.REFUSED:
+            messages.error(
+                request,
+                _("Sent again, and refused again: %(reason)s") % {"reason": corrected.reason},
+            )
+            return redirect("field:correct", pk=corrected.pk)
+        messages.success(
+            request,
+            _("Sent again: %(status)s.") % {"status": corrected.get_status_display()},
+        )
+        return redirect("field:submissions")
+    return render(
+        request,
+        "field/correct.html",
+        {"submission": submission, "questions": questions},
+    )
+
+
+@login_required
 @require_GET
 def conflicts(request: AuthedRequest) -> HttpResponse:
     rows = services.conflicts_for(request.user).select_related("user", "case__participant")
