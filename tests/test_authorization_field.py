@@ -124,6 +124,14 @@ PAGES = [
     page("field:offline", "get", lambda w: "/field/offline/", WRITERS, 200),
     # no form sent: a clear 400 for everyone signed in (the service decides the rest)
     page("field:offline_submit", "post", lambda w: "/field/offline/submit/", EVERYONE, 400),
+    page(
+        "field:web_manifest",
+        "get",
+        lambda w: "/field/manifest.webmanifest",
+        EVERYONE,
+        200,
+        anonymous=200,
+    ),
     page("field:worker", "get", lambda w: "/field/worker.js", EVERYONE, 200, anonymous=200),
     page("field:card", "get", lambda w: f"/field/card/{w.case.pk}/", CARD_READERS, 200),
     _openrosa("field:form_list", "get", lambda w: "/openrosa/formList"),

@@ -8,6 +8,7 @@ organisation's people. Conflicts are resolved by whoever may write the record th
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -66,6 +67,44 @@ class DeviceCredential(SealedRow, AuditedModel):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None
+
+
+class DraftKey(SealedRow, AuditedModel):
+    """The key a user's browser keeps its offline forms under, until they are sent.
+
+    An RSA-OAEP key pair made on the server: the browser gets only the public half and
+    encrypts each kept form with a fresh AES-GCM key wrapped with it, so what waits on the
+    device cannot be read there (not by the page, not by whoever holds the phone). The
+    private half never leaves the server and is kept sealed; it opens a form when it
+    arrives (``services.open_envelope``).
+    """
+
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_private_key": "field.draftkey.private_key"}
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="field_draft_keys",
+    )
+    key_id = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    public_key = models.TextField(_("public key (SPKI, base64)"))
+    sealed_private_key = models.TextField(_("private key (sealed)"))
+
+    private_key = Sealed("sealed_private_key")
+
+    objects = FieldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offline form key")
+        verbose_name_plural = _("offline form keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.key_id)
+
+    def audit_label(self) -> str:
+        return f"offline form key {self.key_id}"
 
 
 class SubmissionStatus(models.TextChoices):

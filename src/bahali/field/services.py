@@ -11,6 +11,7 @@ case that moved phase) — never written over what is there.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import secrets
@@ -20,6 +21,10 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeXML  # type: ignore[import-untyped]
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
@@ -36,7 +41,13 @@ from bahali.cases.models import Case
 from bahali.core.context import service
 from bahali.core.versioning import Conflict, claim_version
 from bahali.field import xforms
-from bahali.field.models import DeviceCredential, Submission, SubmissionKind, SubmissionStatus
+from bahali.field.models import (
+    DeviceCredential,
+    DraftKey,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+)
 
 REALM = "Bahali"
 MAX_SUBMISSION_BYTES = 10 * 1024 * 1024
@@ -89,6 +100,56 @@ def note_device_use(credential: DeviceCredential) -> None:
     if credential.last_used_at and now - credential.last_used_at < datetime.timedelta(minutes=1):
         return
     DeviceCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+
+
+# --- the key offline forms are kept under in the browser ---------------------------
+
+
+@service
+def draft_key_for(*, actor: User) -> DraftKey:
+    """The user's offline form key (made the first time): its public half goes to the page."""
+    key = DraftKey.objects.filter(user=actor).order_by("-created_at").first()
+    if key is not None:
+        return key
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key = DraftKey(user=actor, public_key=base64.b64encode(public).decode())
+    key.private_key = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key.save()
+    return key
+
+
+def open_envelope(*, user: User, key_id: str, wrapped: str, iv: str, data: str) -> bytes:
+    """The form a browser kept encrypted: its AES-GCM key unwrapped with the user's private
+    key (RSA-OAEP, SHA-256), then the form opened (the key id is its associated data).
+    Anything else — another user's key, a changed byte — is unreadable, nothing stored."""
+    try:
+        key = DraftKey.objects.filter(user=user, key_id=uuid.UUID(key_id)).first()
+    except ValueError:
+        key = None
+    if key is None:
+        raise Unreadable(_("This form was kept on the device with a key that is not yours."))
+    try:
+        private = serialization.load_pem_private_key(key.private_key.encode(), password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise TypeError(type(private))
+        aes = private.decrypt(
+            base64.b64decode(wrapped),
+            padding.OAEP(
+                mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+            ),
+        )
+        return AESGCM(aes).decrypt(
+            base64.b64decode(iv), base64.b64decode(data), str(key.key_id).encode()
+        )
+    except (ValueError, InvalidTag, TypeError) as error:
+        raise Unreadable(_("The form kept on the device could not be opened.")) from error
 
 
 # --- reading a submission -----------------------------------------------------------
@@ -475,6 +536,7 @@ class Question:
     kind: str  # select, multiple, date, number, text, textarea
     value: str
     choices: list[tuple[str, str]] = field(default_factory=list)
+    required: bool = False
 
     @property
     def values(self) -> list[str]:
@@ -537,18 +599,37 @@ def _assessment_version(submission: Submission) -> InstrumentVersion | None:
 
 
 def _assessment_questions(submission: Submission, values: dict[str, str]) -> list[Question]:
-    version = _assessment_version(submission)
+    return instrument_questions(_assessment_version(submission), values)
+
+
+def instrument_questions(
+    version: InstrumentVersion | None, values: dict[str, str]
+) -> list[Question]:
+    """The questions of an instrument's field form (as named in its XForm instance), with
+    ``values`` as the answers so far: for the offline page and for correcting."""
     language = translation.get_language() or "en"
     questions = [
-        Question("bahali_case", _("Case code"), "text", values.get("bahali_case", "")),
         Question(
-            "bahali_assessed_on", _("Assessed on"), "date", values.get("bahali_assessed_on", "")
+            "bahali_case", _("Case code"), "text", values.get("bahali_case", ""), required=True
+        ),
+        Question(
+            "bahali_assessed_on",
+            _("Assessed on"),
+            "date",
+            values.get("bahali_assessed_on", ""),
+            required=True,
         ),
     ]
     if version is None:
         return questions
     definition = version.definition
     kinds = {"date": "date", "integer": "number", "decimal": "number", "text": "textarea"}
+    sometimes = {
+        item["name"]
+        for section in spec.sections(definition)
+        if section.get("relevant")
+        for item in section.get("items") or []
+    }
     for item in spec.items(definition):
         name = item["name"]
         choices = [
@@ -563,6 +644,8 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
                 kind or kinds.get(item["type"], "text"),
                 values.get(name, ""),
                 choices,
+                # required on the page only when always asked (skip logic is the server's)
+                bool(item.get("required")) and not item.get("relevant") and name not in sometimes,
             )
         )
     for domain in spec.rated_domains(definition):
@@ -574,6 +657,7 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
                 "select",
                 values.get(f"rating_{domain['name']}", ""),
                 Band.choices,
+                True,
             )
         )
         questions.append(
@@ -582,6 +666,7 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
                 f"{label} — {_('Rationale')}",
                 "textarea",
                 values.get(f"rationale_{domain['name']}", ""),
+                required=True,
             )
         )
     if definition.get("overall"):
@@ -592,6 +677,7 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
                 "select",
                 values.get("overall_rating", ""),
                 Band.choices,
+                True,
             )
         )
         questions.append(
@@ -600,6 +686,7 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
                 _("Rationale of the overall judgement"),
                 "textarea",
                 values.get("overall_rationale", ""),
+                required=True,
             )
         )
     return questions
