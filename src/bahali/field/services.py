@@ -282,6 +282,33 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
     return submission
 
 
+APPLY_BATCH = 500
+
+
+def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dict[str, int]:
+    """Apply every submission still waiting (stored but not applied: received in bulk, or
+    left by a process that stopped between storing and applying), oldest first, each as its
+    submitter through the same path as on arrival. Each submission is its own transaction;
+    the cases' due dates are recomputed once per case per batch (``cases.due.deferred``)
+    instead of once per check-in. Returns how many ended in each status."""
+    from bahali.cases import due
+
+    counts: dict[str, int] = {}
+    waiting = Submission.objects.filter(status=SubmissionStatus.RECEIVED).order_by("pk")
+    ids = list(
+        waiting.values_list("pk", flat=True)[:limit]
+        if limit
+        else waiting.values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        chunk = Submission.objects.filter(pk__in=ids[start : start + batch]).select_related("user")
+        with due.deferred():
+            for submission in chunk.order_by("pk"):
+                applied = apply_submission(actor=submission.user, submission=submission)
+                counts[applied.status] = counts.get(applied.status, 0) + 1
+    return counts
+
+
 def _describe(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return " ".join(
