@@ -133,7 +133,7 @@ def main() -> None:
             if n % 50 == 49:
                 version, stale = 7, stale + 1  # based on a version that has moved
             xml = _xml(*planned[args.http + n], version, instance)
-            submission, created = services.receive_submission(
+            _submission, created = services.receive_submission(
                 actor=world.mentor, xml=xml, apply=False
             )
             if n % 20 == 19:  # the phone sent it twice

@@ -562,7 +562,7 @@ class Question:
     label: str
     kind: str  # select, multiple, date, number, text, textarea
     value: str
-    choices: list[tuple[str, str]] = field(default_factory=list)
+    choices: list[tuple[str, Any]] = field(default_factory=list)
     required: bool = False
 
     @property
