@@ -118,6 +118,7 @@ class SubmissionStatus(models.TextChoices):
 
 class SubmissionKind(models.TextChoices):
     CHECK_IN = "check_in", _("Aftercare check-in")
+    MEETING = "meeting", _("Mentor meeting")
     ASSESSMENT = "assessment", _("Assessment")
 
 

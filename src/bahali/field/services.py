@@ -38,6 +38,8 @@ from bahali.assessments import definition as spec
 from bahali.assessments import services as assessments
 from bahali.assessments.models import Band, InstrumentVersion
 from bahali.cases.models import Case
+from bahali.casework import services as casework
+from bahali.casework.models import MentorAssignment
 from bahali.core.context import service
 from bahali.core.versioning import Conflict, claim_version
 from bahali.field import xforms
@@ -199,6 +201,8 @@ def parse_instance(xml: bytes) -> Parsed:
 def _kind(form_id: str) -> str:
     if form_id == xforms.CHECK_IN_FORM:
         return SubmissionKind.CHECK_IN
+    if form_id == xforms.MEETING_FORM:
+        return SubmissionKind.MEETING
     if form_id.startswith(xforms.ASSESSMENT_PREFIX):
         return SubmissionKind.ASSESSMENT
     return ""
@@ -264,6 +268,8 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
                 _apply_check_in(user, submission, force=False)
             elif submission.kind == SubmissionKind.ASSESSMENT:
                 _apply_assessment(user, submission, force=False)
+            elif submission.kind == SubmissionKind.MEETING:
+                _apply_meeting(user, submission)
             else:
                 raise ValidationError(_("This form is not one Bahali knows."))
         submission.status = SubmissionStatus.APPLIED
@@ -381,6 +387,47 @@ def _apply_check_in(user: User, submission: Submission, *, force: bool) -> None:
         )
 
 
+def meeting_assignments(user: User) -> Any:
+    """The ongoing mentor assignments of the cases the user may log meetings of."""
+    today = timezone.localdate()
+    return (
+        MentorAssignment.objects.visible_to(user, "plan", "write")
+        .filter(case__closed_on__isnull=True, end_reason="", starts_on__lte=today)
+        .filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today))
+    )
+
+
+def _apply_meeting(user: User, submission: Submission) -> None:
+    """A meeting happened: logged through ``casework.log_mentor_meeting`` (nothing to be
+    stale about — two meetings are two meetings; a second copy is recognised by its
+    instance). An assignment out of reach is refused without saying whether it exists."""
+    values = submission.values
+    assignment_id = _int(values.get("assignment", ""))
+    assignment = (
+        MentorAssignment.objects.visible_to(user, "plan", "write")
+        .select_related("case")
+        .filter(pk=assignment_id, case__participant__code=values.get("case", ""))
+        .first()
+        if assignment_id
+        else None
+    )
+    if assignment is None:
+        raise PermissionDenied
+    submission.case = assignment.case
+    minutes = _int(values.get("duration_minutes", ""))
+    if minutes is None:
+        raise ValidationError({"duration_minutes": _("Give a whole number.")})
+    casework.log_mentor_meeting(
+        actor=user,
+        assignment=assignment,
+        met_on=_date(values.get("met_on", ""), "met_on"),
+        duration_minutes=minutes,
+        place=values.get("place", ""),
+        summary=values.get("summary", ""),
+        concerns=values.get("concerns", "") == "yes",
+    )
+
+
 def _apply_assessment(user: User, submission: Submission, *, force: bool) -> Any:
     values = submission.values
     code = submission.form_id.removeprefix(xforms.ASSESSMENT_PREFIX)
@@ -493,8 +540,10 @@ def resolve_conflict(
             writer = actor
         if submission.kind == SubmissionKind.CHECK_IN:
             _apply_check_in(writer, submission, force=True)
-        else:
+        elif submission.kind == SubmissionKind.ASSESSMENT:
             _apply_assessment(writer, submission, force=True)
+        else:
+            raise Conflict()  # only check-ins and assessments are ever in conflict
         submission.status = SubmissionStatus.APPLIED
     else:
         submission.status = SubmissionStatus.SET_ASIDE
@@ -575,7 +624,7 @@ def correctable(user: User) -> Any:
     return Submission.objects.visible_to(user, "field_submission", "write").filter(
         user=user,
         status=SubmissionStatus.REFUSED,
-        kind__in=[SubmissionKind.CHECK_IN, SubmissionKind.ASSESSMENT],
+        kind__in=[SubmissionKind.CHECK_IN, SubmissionKind.ASSESSMENT, SubmissionKind.MEETING],
     )
 
 
@@ -613,6 +662,42 @@ def _check_in_questions(user: User, values: dict[str, str]) -> list[Question]:
         ),
         Question("notes", _("Notes"), "textarea", values.get("notes", "")),
         Question("follow_up", _("Follow-up actions"), "textarea", values.get("follow_up", "")),
+    ]
+
+
+def meeting_questions(user: User, values: dict[str, str]) -> list[Question]:
+    """The questions of the mentor meeting form (the case: one with an ongoing assignment)."""
+    codes = sorted(
+        set(meeting_assignments(user).values_list("case__participant__code", flat=True))
+        | ({values["case"]} if values.get("case") else set())
+    )
+    return [
+        Question(
+            "case",
+            _("Case code"),
+            "select",
+            values.get("case", ""),
+            [(c, c) for c in codes],
+            required=True,
+        ),
+        Question("met_on", _("Met on"), "date", values.get("met_on", ""), required=True),
+        Question(
+            "duration_minutes",
+            _("Duration (minutes)"),
+            "number",
+            values.get("duration_minutes", ""),
+            required=True,
+        ),
+        Question("place", _("Place"), "text", values.get("place", ""), required=True),
+        Question("summary", _("Summary"), "textarea", values.get("summary", ""), required=True),
+        Question(
+            "concerns",
+            _("Concerns raised"),
+            "select",
+            values.get("concerns", ""),
+            [("no", _("No")), ("yes", _("Yes"))],
+            required=True,
+        ),
     ]
 
 
@@ -724,6 +809,8 @@ def correction_questions(submission: Submission) -> list[Question]:
     values = submission.values or {}
     if submission.kind == SubmissionKind.CHECK_IN:
         return _check_in_questions(submission.user, values)
+    if submission.kind == SubmissionKind.MEETING:
+        return meeting_questions(submission.user, values)
     return _assessment_questions(submission, values)
 
 
@@ -755,6 +842,17 @@ def correct_submission(
             planned = _planned_check_in(actor, values.get("case", ""))
             values["checkin"] = str(planned.pk) if planned else ""
             values["checkin_version"] = str(planned.version) if planned else ""
+    elif submission.kind == SubmissionKind.MEETING:
+        if values.get("case") != (submission.values or {}).get("case") or not values.get(
+            "assignment"
+        ):
+            ongoing = (
+                meeting_assignments(actor)
+                .filter(case__participant__code=values.get("case", ""))
+                .order_by("-starts_on", "-pk")
+                .first()
+            )
+            values["assignment"] = str(ongoing.pk) if ongoing else ""
     else:
         case = (
             Case.objects.visible_to(actor, "assessment", "write")

@@ -217,6 +217,10 @@ def offline(request: AuthedRequest) -> HttpResponse:
         if form.kind == "check_in":
             offered.append({"form": form, "name": form.name, "questions": None})
             continue
+        if form.kind == "mentor_meeting":
+            questions = services.meeting_questions(request.user, {})
+            offered.append({"form": form, "name": form.name, "questions": questions})
+            continue
         version = InstrumentVersion.objects.select_related("instrument").get(
             pk=form.instrument_version_id
         )
@@ -227,7 +231,8 @@ def offline(request: AuthedRequest) -> HttpResponse:
                 "questions": services.instrument_questions(version, {}),
             }
         )
-    if any(entry["questions"] is not None for entry in offered):
+    meeting_cases = dict(openrosa.meeting_cases(request.user))
+    if any(entry["form"].kind == "assessment" for entry in offered):
         assessment_cases = {
             case.participant.code: str(case.phase_id)
             for case in openrosa.assessment_cases(request.user).select_related("participant")
@@ -241,6 +246,7 @@ def offline(request: AuthedRequest) -> HttpResponse:
             "forms": offered,
             "cases": cases,
             "assessment_cases": assessment_cases,
+            "meeting_cases": meeting_cases,
             "methods": CheckInMethod.choices,
             "wellbeings": Wellbeing.choices,
             "warnings": WARNING_FIELDS,

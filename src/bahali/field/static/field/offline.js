@@ -14,6 +14,7 @@
   var sentNote = document.querySelector("[data-testid=offline-sent]");
   var checkInCases = JSON.parse(document.getElementById("field-cases").textContent);
   var assessmentCases = JSON.parse(document.getElementById("field-assessment-cases").textContent);
+  var meetingCases = JSON.parse(document.getElementById("field-meeting-cases").textContent);
   var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
   var keyId = root.dataset.keyId;
   var DB = "bahali-field", STORE = "queue";
@@ -117,7 +118,7 @@
     return data;
   }
   // What the form is based on, as the XForm calculates it from cases.csv: the planned
-  // check-in and its version, or the case's phase (a stale base ends in the conflict queue).
+  // check-in and its version, the ongoing mentor assignment, or the case's phase (a stale base ends in the conflict queue).
   function values(form) {
     var data = answers(form);
     if (form.dataset.kind === "check_in") {
@@ -126,6 +127,13 @@
         "case": data["case"], checkin: picked.checkin || "", checkin_version: picked.version || "",
         done_on: data.done_on, method: data.method, wellbeing: data.wellbeing, warnings: data.warnings,
         notes: data.notes, follow_up: data.follow_up
+      };
+    }
+    if (form.dataset.kind === "mentor_meeting") {
+      return {
+        "case": data["case"], assignment: meetingCases[data["case"]] || "", met_on: data.met_on,
+        duration_minutes: data.duration_minutes, place: data.place, summary: data.summary,
+        concerns: data.concerns
       };
     }
     var ordered = { bahali_case: data.bahali_case, bahali_phase: assessmentCases[data.bahali_case] || "" };
