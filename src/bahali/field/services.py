@@ -315,10 +315,29 @@ def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dic
     return counts
 
 
+def _field_labels() -> dict[str, str]:
+    """The questions' names as the submitter sees them (a refusal names the question)."""
+    return {
+        "case": _("Case code"),
+        "done_on": _("Held on"),
+        "method": _("Method"),
+        "wellbeing": _("Wellbeing"),
+        "warnings": _("Warning signs"),
+        "notes": _("Notes"),
+        "follow_up": _("Follow-up actions"),
+        "assessed_on": _("Assessed on"),
+        "met_on": _("Met on"),
+        "duration_minutes": _("Duration (minutes)"),
+        "place": _("Place"),
+        "summary": _("Summary"),
+    }
+
+
 def _describe(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
+        labels = _field_labels()
         return " ".join(
-            f"{name}: {' '.join(str(m) for m in messages)}"
+            f"{labels.get(name, name)}: {' '.join(str(m) for m in messages)}"
             if name != "__all__"
             else " ".join(str(m) for m in messages)
             for name, messages in error.message_dict.items()
