@@ -1,9 +1,9 @@
 """Journey 8.4 in a browser: the offline page is opened once while connected (an installable
-web app: its manifest and service worker); then, with the network cut off, a check-in and an
-assessment are filled and kept ("2 waiting to send") — encrypted on the device, nothing of
-them readable there — the page is reloaded with no network (the service worker serves it,
-the queue is still there), and when the network returns both are sent on their own and
-applied through the aftercare and assessments services."""
+web app: its manifest and service worker); then, with the network cut off, a check-in, an
+assessment and a mentor meeting are filled and kept ("3 waiting to send") — encrypted on
+the device, nothing of them readable there — the page is reloaded with no network (the
+service worker serves it, the queue is still there), and when the network returns all three
+are sent on their own and applied through the aftercare, assessments and casework services."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from bahali.aftercare import services as aftercare
 from bahali.aftercare.models import CheckIn
 from bahali.assessments.models import Assessment, AssessmentStatus, Instrument
 from bahali.assessments.services import load_builtin_instruments
+from bahali.casework import services as casework
+from bahali.casework.models import MentorMeeting
 from bahali.core.context import SYSTEM
 from bahali.field import xforms
 from bahali.field.models import Submission, SubmissionStatus
@@ -46,13 +48,20 @@ FILL = """([form, values]) => {
 }"""
 
 
-def test_a_check_in_and_an_assessment_filled_offline_are_sent_when_the_network_returns(
+def test_a_check_in_an_assessment_and_a_meeting_filled_offline_are_sent_when_back_online(
     page, sign_in
 ):
     world = PathwayWorld()
     load_builtin_instruments(actor=SYSTEM)
     case = world.case(phase="aftercare")
     check_in = aftercare.plan_check_ins(actor=SYSTEM, case=case)[0]
+    assignment = casework.assign_mentor(
+        actor=world.case_worker,
+        case=case,
+        mentor=case.team.get(case_role="mentor"),
+        starts_on=case.opened_on,
+        frequency="weekly",
+    )
     instrument = Instrument.objects.get(code="needs")
     form_id = f"{xforms.ASSESSMENT_PREFIX}{instrument.code}"
     code = case.participant.code
@@ -95,15 +104,28 @@ def test_a_check_in_and_an_assessment_filled_offline_are_sent_when_the_network_r
     page.evaluate(FILL, [form_id, values])
     page.get_by_test_id(f"offline-keep-{form_id}").click()
     page.wait_for_function(COUNT % "2")
-    assert "2" in page.get_by_test_id("offline-waiting").inner_text()
+
+    page.select_option("#offline-pick", xforms.MEETING_FORM)
+    meeting = {
+        "case": code,
+        "met_on": world.today.isoformat(),
+        "duration_minutes": "40",
+        "place": "The tea shop",
+        "summary": "Asked about the apprenticeship",
+        "concerns": "no",
+    }
+    page.evaluate(FILL, [xforms.MEETING_FORM, meeting])
+    page.get_by_test_id(f"offline-keep-{xforms.MEETING_FORM}").click()
+    page.wait_for_function(COUNT % "3")
+    assert "3" in page.get_by_test_id("offline-waiting").inner_text()
 
     kept = page.evaluate(KEPT)
-    for secret in (code, "brother", "Settled with his family", "home_visit", "<data"):
+    for secret in (code, "brother", "Settled with his family", "tea shop", "<data"):
         assert secret not in kept, secret  # encrypted on the device
-    assert len(json.loads(kept)) == 2
+    assert len(json.loads(kept)) == 3
 
     page.reload()  # no network: served by the worker; the queue is on the device
-    page.wait_for_function(COUNT % "2")
+    page.wait_for_function(COUNT % "3")
     assert not Submission.objects.exists()
 
     page.context.set_offline(False)
@@ -112,6 +134,9 @@ def test_a_check_in_and_an_assessment_filled_offline_are_sent_when_the_network_r
     by_kind = {s.kind: s for s in Submission.objects.all()}
     assert by_kind["check_in"].status == SubmissionStatus.APPLIED, by_kind["check_in"].reason
     assert by_kind["assessment"].status == SubmissionStatus.APPLIED, by_kind["assessment"].reason
+    assert by_kind["meeting"].status == SubmissionStatus.APPLIED, by_kind["meeting"].reason
+    logged = MentorMeeting.objects.get(assignment=assignment)
+    assert logged.place == "The tea shop" and logged.duration_minutes == 40
     check_in = CheckIn.objects.get(pk=check_in.pk)
     assert check_in.is_done and check_in.threats_received
     assert check_in.recorded_by == world.mentor and check_in.notes == "Worried about the brother"

@@ -236,3 +236,20 @@ def test_the_api_corrects(world, case):
     assert response.json()["status"] == "applied"
     again = Client().post(url, body, content_type="application/json", headers=headers)
     assert again.status_code == 404  # corrected already: no longer refused
+
+
+def test_the_api_refuses_odd_input_without_a_server_error(world, case):
+    refused = _refused(world, case)
+    token = accounts.issue_api_token(actor=world.mentor, name="t").secret
+    url = f"/api/v1/field/submissions/{refused.pk}/correction"
+    headers = {"Authorization": f"Bearer {token}"}
+    for body in (
+        {"answers": {"follow_up": "x"}, "version": 2**40},
+        {"answers": {"follow_up": {"nested": 1}}, "version": refused.version},
+        {"answers": "text", "version": refused.version},
+        {"answers": {"follow_up": "bad\x00byte"}, "version": refused.version},
+    ):
+        response = Client().post(url, body, content_type="application/json", headers=headers)
+        assert response.status_code in (409, 422), (body, response.status_code)
+    refused.refresh_from_db()
+    assert refused.status == SubmissionStatus.REFUSED
