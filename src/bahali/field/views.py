@@ -212,7 +212,7 @@ def offline(request: AuthedRequest) -> HttpResponse:
         for code, check_in in openrosa.planned_check_ins(request.user)
     }
     assessment_cases = {}
-    offered = []
+    offered: list[dict[str, Any]] = []
     for form in forms:
         if form.kind == "check_in":
             offered.append({"form": form, "name": form.name, "questions": None})
@@ -232,7 +232,7 @@ def offline(request: AuthedRequest) -> HttpResponse:
             }
         )
     meeting_cases = dict(openrosa.meeting_cases(request.user))
-    if any(entry["form"].kind == "assessment" for entry in offered):
+    if any(form.kind == "assessment" for form in forms):
         assessment_cases = {
             case.participant.code: str(case.phase_id)
             for case in openrosa.assessment_cases(request.user).select_related("participant")

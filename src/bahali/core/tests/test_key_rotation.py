@@ -52,9 +52,9 @@ def _opened() -> dict[tuple[str, int, str], str]:
 
 
 # Sealed models the demo holds no sealed value of yet: field devices, submissions and offline
-# form keys (made from a phone or the offline page), imports (the demo sheet is for a newcomer to upload), advice-line callers (the demo's
-# callers stay anonymous). Their rotation is the same generic code; give them demo rows and
-# take them off this list.
+# form keys (made from a phone or the offline page), imports (the demo sheet is for a
+# newcomer to upload), advice-line callers (the demo's callers stay anonymous). Their
+# rotation is the same generic code; give them demo rows and take them off this list.
 WITHOUT_DEMO_ROWS = {
     "field.devicecredential",
     "field.draftkey",
