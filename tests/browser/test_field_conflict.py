@@ -90,3 +90,38 @@ def test_the_same_check_in_offline_in_two_browsers_ends_in_the_conflict_queue(
         assert CheckIn.objects.filter(case=case, done_on__isnull=False).count() == 1
     finally:
         office.close()
+
+
+def test_forms_kept_while_the_session_ended_are_sent_after_signing_in_again(page, sign_in):
+    """Hours in a valley outlast a 30-minute session: when the connection returns, the page
+    says to sign in again, keeps the form (encrypted), and sends it once signed in."""
+    world = PathwayWorld()
+    case = world.case(phase="aftercare")
+    check_in = aftercare.plan_check_ins(actor=SYSTEM, case=case)[0]
+    page.set_default_timeout(60_000)
+    sign_in(world.mentor)
+    page.goto("/field/offline/")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(COUNT % "0")
+    _fill_offline(page, case.participant.code, world.today.isoformat(), "phone", "Called")
+    page.context.clear_cookies()  # the session ended meanwhile
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("[data-testid=offline-sign-in]:not([hidden])")
+    assert page.get_by_test_id("offline-waiting").get_attribute("data-count") == "1"
+    assert not Submission.objects.exists()
+
+    page.reload()  # the sign-in page is not kept as the form: offline, the form still opens
+    page.context.set_offline(True)
+    page.goto("/field/offline/")
+    page.wait_for_function(COUNT % "1")
+    page.context.set_offline(False)
+
+    sign_in(world.mentor)
+    page.goto("/field/offline/")
+    page.wait_for_function(COUNT % "0")
+    submission = Submission.objects.get()
+    assert submission.status == SubmissionStatus.APPLIED, submission.reason
+    assert CheckIn.objects.get(pk=check_in.pk).method == "phone"

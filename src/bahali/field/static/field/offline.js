@@ -16,6 +16,7 @@
   var assessmentCases = JSON.parse(document.getElementById("field-assessment-cases").textContent);
   var meetingCases = JSON.parse(document.getElementById("field-meeting-cases").textContent);
   var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+  var signIn = document.querySelector("[data-testid=offline-sign-in]");
   var keyId = root.dataset.keyId;
   var DB = "bahali-field", STORE = "queue";
 
@@ -147,22 +148,57 @@
     ["key_id", "wrapped", "iv", "data"].forEach(function (name) { form.append(name, item[name]); });
     return form;
   }
+  // A fresh CSRF token from the page itself (the kept copy may hold one from an earlier
+  // sign-in); null when the session has ended (the page answers with the sign-in form).
+  function freshToken() {
+    return fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok || response.redirected) { return null; }
+        return response.text().then(function (html) {
+          var found = new DOMParser().parseFromString(html, "text/html")
+            .querySelector("[data-offline] [name=csrfmiddlewaretoken]");
+          return found ? found.value : null;
+        });
+      });
+  }
+  function post(item) {
+    return fetch(root.dataset.submit, {
+      method: "POST", body: body(item), credentials: "same-origin", headers: { "X-CSRFToken": csrf }
+    });
+  }
+  function signInNeeded(needed) {
+    signIn.hidden = !needed;
+    if (needed) { sentNote.textContent = ""; }
+  }
   function send() {
     if (sending || !navigator.onLine) { return Promise.resolve(); }
     sending = true;
+    var refused = false;
     return all().then(function (items) {
       return items.reduce(function (chain, item) {
         return chain.then(function () {
-          return fetch(root.dataset.submit, {
-            method: "POST", body: body(item), credentials: "same-origin", headers: { "X-CSRFToken": csrf }
+          if (refused) { return; }
+          return post(item).then(function (response) {
+            if (response.status !== 403 && !response.redirected) { return response; }
+            // the token is stale or the session ended: a fresh token, else sign in again
+            return freshToken().then(function (token) {
+              if (!token) { return null; }
+              csrf = token;
+              return post(item);
+            });
           }).then(function (response) {
-            if (response.status === 201) {
+            if (response && response.status === 201) {
               // received: applied, refused with the reason, or in the conflict queue (all
               // shown in the submissions log); anything else: kept for the next try
               return response.json().then(function (answer) {
+                signInNeeded(false);
                 sentNote.textContent = answer.message;
                 return remove(item.id);
               });
+            }
+            if (!response || response.status === 403 || response.redirected) {
+              refused = true;
+              signInNeeded(true);
             }
           });
         });
