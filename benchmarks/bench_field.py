@@ -3,11 +3,14 @@ parse, store, apply through the aftercare service, OpenRosa response) — p50/p9
 queue of stored submissions (a month of a district's field work) applied — time, with
 duplicates recognised and stale ones in the conflict queue.
 
-Run: .venv/bin/python benchmarks/bench_field.py [--http 200] [--queued 10000]
+Run: .venv/bin/python benchmarks/bench_field.py [--http 200] [--queued 10000] [--cases 100]
 (DATABASE_URL picks the engine; SQLite in a temp dir otherwise). Seeds the test cast
-(``bahali.testing.PathwayWorld``), one case in aftercare, and as many planned check-ins as
-submissions; 5% of the queue are second copies of an instance and 2% are based on a stale
-version (they must end in the conflict queue, none lost).
+(``bahali.testing.PathwayWorld``), ``--cases`` cases in aftercare, and as many planned
+check-ins as submissions, spread evenly over them (a case with thousands of check-ins would
+measure that case's due-date recomputation, not a submission); 5% of the queue are second
+copies of an instance and 2% are based on a stale version (they must end in the conflict
+queue, none lost). The queue is applied as ``bahali field apply`` does
+(``services.apply_received``: due dates recomputed once per case per batch).
 """
 
 from __future__ import annotations
@@ -46,10 +49,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--http", type=int, default=200)
     parser.add_argument("--queued", type=int, default=10_000)
+    parser.add_argument("--cases", type=int, default=100)
     args = parser.parse_args()
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("bahali.requests").setLevel(logging.WARNING)  # one line per request
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # the Digest 401s
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
     from django.test import Client
@@ -65,13 +73,23 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         world = PathwayWorld()
-        case = world.case(phase="aftercare")
+        seeding = time.perf_counter()
+        cases = [world.case(phase="aftercare") for _ in range(args.cases)]
         total = args.http + args.queued
         with acting_as(SYSTEM):
             CheckIn.objects.bulk_create(
-                [CheckIn(case=case, due_on=world.today) for _ in range(total)], batch_size=2000
+                [CheckIn(case=cases[n % len(cases)], due_on=world.today) for n in range(total)],
+                batch_size=2000,
             )
-        planned = list(CheckIn.objects.filter(case=case).values_list("pk", flat=True))
+        by_case = {case.pk: case for case in cases}
+        planned = [
+            (by_case[case_id], pk)
+            for pk, case_id in CheckIn.objects.order_by("pk").values_list("pk", "case_id")
+        ]
+        print(
+            f"seeded {len(cases)} cases, {total} planned check-ins "
+            f"({total // len(cases)} a case) in {time.perf_counter() - seeding:.1f}s"
+        )
         credential, secret = services.create_device_credential(actor=world.mentor, label="B")
         client = Client()
         uri = "/openrosa/submission"
@@ -86,7 +104,7 @@ def main() -> None:
                 f'nonce="{nonce}", uri="{uri}", qop=auth, nc=00000001, cnonce="abc", '
                 f'response="{response}"'
             )
-            xml = _xml(case, planned[n], 1, f"uuid:{uuid.uuid4()}")
+            xml = _xml(*planned[n], 1, f"uuid:{uuid.uuid4()}")
             upload = SimpleUploadedFile("i.xml", xml, content_type="text/xml")
             start = time.perf_counter()
             answer = client.post(
@@ -107,7 +125,6 @@ def main() -> None:
                 f" ms, p95 {p95:.1f} ms"
             )
         # the queue: stored first (as received offline in bulk), then applied one by one
-        queued = []
         duplicates = stale = 0
         start = time.perf_counter()
         for n in range(args.queued):
@@ -115,11 +132,10 @@ def main() -> None:
             version = 1
             if n % 50 == 49:
                 version, stale = 7, stale + 1  # based on a version that has moved
-            xml = _xml(case, planned[args.http + n], version, instance)
-            submission, created = services.receive_submission(
+            xml = _xml(*planned[args.http + n], version, instance)
+            _submission, created = services.receive_submission(
                 actor=world.mentor, xml=xml, apply=False
             )
-            queued.append(submission)
             if n % 20 == 19:  # the phone sent it twice
                 _again, created = services.receive_submission(
                     actor=world.mentor, xml=xml, apply=False
@@ -127,8 +143,7 @@ def main() -> None:
                 duplicates += not created
         stored = time.perf_counter() - start
         start = time.perf_counter()
-        for submission in queued:
-            services.apply_submission(actor=world.mentor, submission=submission)
+        services.apply_received()
         applying = time.perf_counter() - start
         counts = {
             status: Submission.objects.filter(status=status).count()

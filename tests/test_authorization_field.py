@@ -44,6 +44,7 @@ class FieldWorld:
     check_in: CheckIn
     credential: DeviceCredential
     conflict: Submission
+    refused: Submission
 
 
 def _world() -> FieldWorld:
@@ -59,7 +60,22 @@ def _world() -> FieldWorld:
         f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>"
     )
     conflict, _new = services.receive_submission(actor=world.mentor, xml=xml.encode())
-    return FieldWorld(world, case, check_in, credential, conflict)
+    refused_xml = services.instance_xml(
+        xforms.CHECK_IN_FORM,
+        xforms.CHECK_IN_REVISION,
+        {
+            "case": case.participant.code,
+            "checkin": str(check_in.pk),
+            "checkin_version": "1",
+            "done_on": "not a date",
+            "method": "phone",
+            "wellbeing": "good",
+        },
+        f"uuid:{uuid.uuid4()}",
+    )
+    refused, _new = services.receive_submission(actor=world.mentor, xml=refused_xml.encode())
+    assert refused.status == "refused"
+    return FieldWorld(world, case, check_in, credential, conflict, refused)
 
 
 def _openrosa(name: str, method: str, url) -> object:
@@ -79,6 +95,22 @@ PAGES = [
         302,
     ),
     page("field:submissions", "get", lambda w: "/field/submissions/", EVERYONE, 200),
+    # only the submitter corrects their refused submission (others: 404)
+    page(
+        "field:correct",
+        "get",
+        lambda w: f"/field/submissions/{w.refused.pk}/correct/",
+        {Role.MENTOR},
+        200,
+    ),
+    page(
+        "field:correct",
+        "post",
+        lambda w: f"/field/submissions/{w.refused.pk}/correct/",
+        {Role.MENTOR},
+        302,
+        data=lambda w: {"version": w.refused.version, "done_on": "not a date"},
+    ),
     page("field:conflicts", "get", lambda w: "/field/conflicts/", EVERYONE, 200),
     page("field:conflict", "get", lambda w: f"/field/conflicts/{w.conflict.pk}/", WRITERS, 200),
     page(
@@ -92,6 +124,14 @@ PAGES = [
     page("field:offline", "get", lambda w: "/field/offline/", WRITERS, 200),
     # no form sent: a clear 400 for everyone signed in (the service decides the rest)
     page("field:offline_submit", "post", lambda w: "/field/offline/submit/", EVERYONE, 400),
+    page(
+        "field:web_manifest",
+        "get",
+        lambda w: "/field/manifest.webmanifest",
+        EVERYONE,
+        200,
+        anonymous=200,
+    ),
     page("field:worker", "get", lambda w: "/field/worker.js", EVERYONE, 200, anonymous=200),
     page("field:card", "get", lambda w: f"/field/card/{w.case.pk}/", CARD_READERS, 200),
     _openrosa("field:form_list", "get", lambda w: "/openrosa/formList"),
@@ -108,6 +148,14 @@ PAGES = [
 ]
 API = [
     api("api:list_submissions", "get", lambda w: "/api/v1/field/submissions", EVERYONE, 200),
+    api(
+        "api:correct_submission",
+        "post",
+        lambda w: f"/api/v1/field/submissions/{w.refused.pk}/correction",
+        {Role.MENTOR},
+        201,
+        data=lambda w: {"answers": {"done_on": "not a date"}, "version": w.refused.version},
+    ),
     api("api:list_conflicts", "get", lambda w: "/api/v1/field/conflicts", EVERYONE, 200),
     api(
         "api:resolve_conflict",

@@ -1,25 +1,69 @@
-"""Journey 8.4 in a browser, for a check-in: the page is opened once while connected; then,
-with the network cut off, a check-in is filled and kept ("1 waiting to send"), the page is
-reloaded with no network (the service worker serves it, the queue is still there), and when
-the network returns it is sent on its own and applied through the aftercare service."""
+"""Journey 8.4 in a browser: the offline page is opened once while connected (an installable
+web app: its manifest and service worker); then, with the network cut off, a check-in, an
+assessment and a mentor meeting are filled and kept ("3 waiting to send") — encrypted on
+the device, nothing of them readable there — the page is reloaded with no network (the
+service worker serves it, the queue is still there), and when the network returns all three
+are sent on their own and applied through the aftercare, assessments and casework services."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from bahali.aftercare import services as aftercare
 from bahali.aftercare.models import CheckIn
+from bahali.assessments.models import Assessment, AssessmentStatus, Instrument
+from bahali.assessments.services import load_builtin_instruments
+from bahali.casework import services as casework
+from bahali.casework.models import MentorMeeting
 from bahali.core.context import SYSTEM
+from bahali.field import xforms
 from bahali.field.models import Submission, SubmissionStatus
+from bahali.field.tests.test_forms import _answers
 from bahali.testing import PathwayWorld
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+COUNT = "() => document.querySelector('[data-testid=offline-waiting]').dataset.count === '%s'"
+KEPT = """() => new Promise((resolve, reject) => {
+  const request = indexedDB.open("bahali-field", 1);
+  request.onsuccess = () => {
+    const all = request.result.transaction("queue").objectStore("queue").getAll();
+    all.onsuccess = () => resolve(JSON.stringify(all.result));
+  };
+  request.onerror = () => reject(request.error);
+})"""
+FILL = """([form, values]) => {
+  const root = document.querySelector(`[data-form-id="${form}"]`);
+  for (const [name, value] of Object.entries(values)) {
+    for (const element of root.querySelectorAll(`[name="${name}"]`)) {
+      if (element.type === "checkbox" || element.type === "radio") {
+        element.checked = value.split(" ").includes(element.value);
+      } else {
+        element.value = value;
+      }
+    }
+  }
+}"""
 
-def test_a_check_in_filled_offline_is_sent_when_the_network_returns(page, sign_in):
+
+def test_a_check_in_an_assessment_and_a_meeting_filled_offline_are_sent_when_back_online(
+    page, sign_in
+):
     world = PathwayWorld()
+    load_builtin_instruments(actor=SYSTEM)
     case = world.case(phase="aftercare")
     check_in = aftercare.plan_check_ins(actor=SYSTEM, case=case)[0]
+    assignment = casework.assign_mentor(
+        actor=world.case_worker,
+        case=case,
+        mentor=case.team.get(case_role="mentor"),
+        starts_on=case.opened_on,
+        frequency="weekly",
+    )
+    instrument = Instrument.objects.get(code="needs")
+    form_id = f"{xforms.ASSESSMENT_PREFIX}{instrument.code}"
     code = case.participant.code
     page.set_default_timeout(60_000)  # a loaded 2-core machine
     sign_in(world.mentor)
@@ -27,10 +71,17 @@ def test_a_check_in_filled_offline_is_sent_when_the_network_returns(page, sign_i
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()  # now controlled by the worker, which keeps the page and its assets
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    waiting = page.get_by_test_id("offline-waiting")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=offline-waiting]').dataset.count === '0'"
-    )
+    page.wait_for_function(COUNT % "0")
+
+    # installable: the browser reads the manifest without an error
+    cdp = page.context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/field/manifest.webmanifest"), manifest
+    assert manifest["errors"] == [], manifest["errors"]
+    parsed = json.loads(manifest["data"])
+    assert parsed["start_url"] == "/field/offline/" and parsed["display"] == "standalone"
+    problems = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [p for p in problems if p["errorId"] != "in-incognito"] == [], problems
 
     page.context.set_offline(True)
     page.select_option("#case", code)
@@ -38,27 +89,56 @@ def test_a_check_in_filled_offline_is_sent_when_the_network_returns(page, sign_i
     page.select_option("#method", "home_visit")
     page.select_option("#wellbeing", "fair")
     page.check("#w-threats_received")
+    page.fill("#notes", "Worried about the brother")
     page.fill("#follow_up", "Tell the team at once")
     page.get_by_test_id("offline-keep").click()
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=offline-waiting]').dataset.count === '1'"
-    )
-    assert "1" in waiting.inner_text()
+    page.wait_for_function(COUNT % "1")
+
+    page.select_option("#offline-pick", form_id)
+    values = {
+        "bahali_case": code,
+        "bahali_assessed_on": world.today.isoformat(),
+        **_answers(instrument.current_version().definition),
+        "overall_rationale": "Settled with his family",
+    }
+    page.evaluate(FILL, [form_id, values])
+    page.get_by_test_id(f"offline-keep-{form_id}").click()
+    page.wait_for_function(COUNT % "2")
+
+    page.select_option("#offline-pick", xforms.MEETING_FORM)
+    meeting = {
+        "case": code,
+        "met_on": world.today.isoformat(),
+        "duration_minutes": "40",
+        "place": "The tea shop",
+        "summary": "Asked about the apprenticeship",
+        "concerns": "no",
+    }
+    page.evaluate(FILL, [xforms.MEETING_FORM, meeting])
+    page.get_by_test_id(f"offline-keep-{xforms.MEETING_FORM}").click()
+    page.wait_for_function(COUNT % "3")
+    assert "3" in page.get_by_test_id("offline-waiting").inner_text()
+
+    kept = page.evaluate(KEPT)
+    for secret in (code, "brother", "Settled with his family", "tea shop", "<data"):
+        assert secret not in kept, secret  # encrypted on the device
+    assert len(json.loads(kept)) == 3
 
     page.reload()  # no network: served by the worker; the queue is on the device
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=offline-waiting]').dataset.count === '1'"
-    )
+    page.wait_for_function(COUNT % "3")
     assert not Submission.objects.exists()
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=offline-waiting]').dataset.count === '0'",
-        timeout=60_000,
-    )
-    submission = Submission.objects.get()
-    assert submission.status == SubmissionStatus.APPLIED, submission.reason
+    page.wait_for_function(COUNT % "0", timeout=60_000)
+    by_kind = {s.kind: s for s in Submission.objects.all()}
+    assert by_kind["check_in"].status == SubmissionStatus.APPLIED, by_kind["check_in"].reason
+    assert by_kind["assessment"].status == SubmissionStatus.APPLIED, by_kind["assessment"].reason
+    assert by_kind["meeting"].status == SubmissionStatus.APPLIED, by_kind["meeting"].reason
+    logged = MentorMeeting.objects.get(assignment=assignment)
+    assert logged.place == "The tea shop" and logged.duration_minutes == 40
     check_in = CheckIn.objects.get(pk=check_in.pk)
     assert check_in.is_done and check_in.threats_received
-    assert check_in.recorded_by == world.mentor
+    assert check_in.recorded_by == world.mentor and check_in.notes == "Worried about the brother"
+    assessment = Assessment.objects.get(case=case)
+    assert assessment.status == AssessmentStatus.COMPLETED

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router
+from ninja import Field, Router, Status
 
 from bahali.api.pagination import Pagination, paginate
 from bahali.api.schemas import Error, Schema
@@ -53,6 +53,37 @@ def list_submissions(request: AuthedRequest, status: str = "") -> Any:
         "case__participant"
     )
     return rows.filter(status=status) if status else rows
+
+
+class CorrectionIn(Schema):
+    answers: dict[str, str | list[str]] = Field(
+        ..., description="The corrected answers by question name (a list for several choices)"
+    )
+    version: int
+
+
+@router.post(
+    "/field/submissions/{submission_id}/correction",
+    response={201: SubmissionOut, 404: Error, 409: Error},
+    summary="Correct your refused submission and send it again (a new submission, applied "
+    "through the same service; the refused one is kept, marked corrected)",
+)
+def correct_submission(request: AuthedRequest, submission_id: int, payload: CorrectionIn) -> Any:
+    submission = get_object_or_404(services.correctable(request.user), pk=submission_id)
+    answers = {
+        name: " ".join(value) if isinstance(value, list) else value
+        for name, value in payload.answers.items()
+    }
+    try:
+        corrected = services.correct_submission(
+            actor=request.user,
+            submission=submission,
+            answers=answers,
+            expected_version=payload.version,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    return Status(201, corrected)
 
 
 @router.get(

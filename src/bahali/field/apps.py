@@ -16,6 +16,7 @@ class FieldConfig(AppConfig):
             navigation.NAVIGATION.append(item)
 
         policies.register_scope_paths("field.devicecredential", {policies.Scope.SELF: "user"})
+        policies.register_scope_paths("field.draftkey", {policies.Scope.SELF: "user"})
         policies.register_scope_paths(
             "field.submission",
             {

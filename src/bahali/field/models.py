@@ -8,6 +8,7 @@ organisation's people. Conflicts are resolved by whoever may write the record th
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -68,16 +69,56 @@ class DeviceCredential(SealedRow, AuditedModel):
         return self.revoked_at is None
 
 
+class DraftKey(SealedRow, AuditedModel):
+    """The key a user's browser keeps its offline forms under, until they are sent.
+
+    An RSA-OAEP key pair made on the server: the browser gets only the public half and
+    encrypts each kept form with a fresh AES-GCM key wrapped with it, so what waits on the
+    device cannot be read there (not by the page, not by whoever holds the phone). The
+    private half never leaves the server and is kept sealed; it opens a form when it
+    arrives (``services.open_envelope``).
+    """
+
+    sealed_fields: ClassVar[dict[str, str]] = {"sealed_private_key": "field.draftkey.private_key"}
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="field_draft_keys",
+    )
+    key_id = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    public_key = models.TextField(_("public key (SPKI, base64)"))
+    sealed_private_key = models.TextField(_("private key (sealed)"))
+
+    private_key = Sealed("sealed_private_key")
+
+    objects = FieldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offline form key")
+        verbose_name_plural = _("offline form keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.key_id)
+
+    def audit_label(self) -> str:
+        return f"offline form key {self.key_id}"
+
+
 class SubmissionStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     APPLIED = "applied", _("Applied")
     REFUSED = "refused", _("Refused")
     CONFLICT = "conflict", _("In conflict")
     SET_ASIDE = "set_aside", _("Set aside (the recorded version kept)")
+    CORRECTED = "corrected", _("Corrected and sent again")
 
 
 class SubmissionKind(models.TextChoices):
     CHECK_IN = "check_in", _("Aftercare check-in")
+    MEETING = "meeting", _("Mentor meeting")
     ASSESSMENT = "assessment", _("Assessment")
 
 
@@ -145,6 +186,16 @@ class Submission(SealedRow, AuditedModel):
     based_on = models.CharField(_("based on"), max_length=40, blank=True)
     sealed_xml = models.TextField(_("submitted form (sealed)"), blank=True, default="")
     sealed_values = models.TextField(_("values (sealed)"), blank=True, default="")
+    # A correction made from the submissions log of a refused submission: the refused one
+    # stays as the device sent it (status "corrected"), the corrected copy is applied anew.
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("resolved by"),

@@ -177,6 +177,8 @@ def forms_for(user: User) -> list[xforms.FieldForm]:
     forms: list[xforms.FieldForm] = []
     if policies.grants(user, "check_in", "write"):
         forms.append(xforms.check_in_form())
+    if policies.grants(user, "plan", "write"):
+        forms.append(xforms.meeting_form())
     if policies.grants(user, "assessment", "write"):
         cases = assessment_cases(user)
         owners = set(cases.values_list("lead_organisation", flat=True)) | set(
@@ -210,6 +212,17 @@ def planned_check_ins(user: User) -> list[tuple[str, CheckIn]]:
     return [(case.participant.code, planned[case.pk]) for case in cases if case.pk in planned]
 
 
+def meeting_cases(user: User) -> list[tuple[str, int]]:
+    """Each case with an ongoing mentor assignment the user may log meetings under, by
+    code, with that assignment (the latest, when there are several)."""
+    rows = (
+        services.meeting_assignments(user)
+        .order_by("case__participant__code", "starts_on", "pk")
+        .values_list("case__participant__code", "pk")
+    )
+    return list(dict(rows).items())  # the latest of each case wins
+
+
 def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
     """The user's own cases as the form's lookup file: pseudonymous codes only (with the
     next planned check-in and its version, or the case's phase, to detect stale edits)."""
@@ -220,6 +233,10 @@ def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
         for code, check_in in planned_check_ins(user):
             label = f"{code} · {check_in.due_on.isoformat()}"
             writer.writerow([code, label, check_in.pk, check_in.version, check_in.due_on])
+    elif form.kind == "mentor_meeting":
+        writer.writerow(["name", "label", "assignment"])
+        for code, assignment in meeting_cases(user):
+            writer.writerow([code, code, assignment])
     else:
         writer.writerow(["name", "label", "phase"])
         cases = assessment_cases(user).select_related("participant").order_by("participant__code")

@@ -11,30 +11,45 @@ case that moved phase) — never written over what is there.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeXML  # type: ignore[import-untyped]
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.aftercare import services as aftercare
-from bahali.aftercare.models import CheckIn
+from bahali.aftercare.models import WARNING_FIELDS, CheckIn, CheckInMethod, Wellbeing
 from bahali.assessments import definition as spec
 from bahali.assessments import services as assessments
-from bahali.assessments.models import InstrumentVersion
+from bahali.assessments.models import Band, InstrumentVersion
 from bahali.cases.models import Case
+from bahali.casework import services as casework
+from bahali.casework.models import MentorAssignment
 from bahali.core.context import service
 from bahali.core.versioning import Conflict, claim_version
 from bahali.field import xforms
-from bahali.field.models import DeviceCredential, Submission, SubmissionKind, SubmissionStatus
+from bahali.field.models import (
+    DeviceCredential,
+    DraftKey,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+)
 
 REALM = "Bahali"
 MAX_SUBMISSION_BYTES = 10 * 1024 * 1024
@@ -89,6 +104,56 @@ def note_device_use(credential: DeviceCredential) -> None:
     DeviceCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
 
 
+# --- the key offline forms are kept under in the browser ---------------------------
+
+
+@service
+def draft_key_for(*, actor: User) -> DraftKey:
+    """The user's offline form key (made the first time): its public half goes to the page."""
+    key = DraftKey.objects.filter(user=actor).order_by("-created_at").first()
+    if key is not None:
+        return key
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key = DraftKey(user=actor, public_key=base64.b64encode(public).decode())
+    key.private_key = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key.save()
+    return key
+
+
+def open_envelope(*, user: User, key_id: str, wrapped: str, iv: str, data: str) -> bytes:
+    """The form a browser kept encrypted: its AES-GCM key unwrapped with the user's private
+    key (RSA-OAEP, SHA-256), then the form opened (the key id is its associated data).
+    Anything else — another user's key, a changed byte — is unreadable, nothing stored."""
+    try:
+        key = DraftKey.objects.filter(user=user, key_id=uuid.UUID(key_id)).first()
+    except ValueError:
+        key = None
+    if key is None:
+        raise Unreadable(_("This form was kept on the device with a key that is not yours."))
+    try:
+        private = serialization.load_pem_private_key(key.private_key.encode(), password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise TypeError(type(private))
+        aes = private.decrypt(
+            base64.b64decode(wrapped),
+            padding.OAEP(
+                mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+            ),
+        )
+        return AESGCM(aes).decrypt(
+            base64.b64decode(iv), base64.b64decode(data), str(key.key_id).encode()
+        )
+    except (ValueError, InvalidTag, TypeError) as error:
+        raise Unreadable(_("The form kept on the device could not be opened.")) from error
+
+
 # --- reading a submission -----------------------------------------------------------
 
 
@@ -136,6 +201,8 @@ def parse_instance(xml: bytes) -> Parsed:
 def _kind(form_id: str) -> str:
     if form_id == xforms.CHECK_IN_FORM:
         return SubmissionKind.CHECK_IN
+    if form_id == xforms.MEETING_FORM:
+        return SubmissionKind.MEETING
     if form_id.startswith(xforms.ASSESSMENT_PREFIX):
         return SubmissionKind.ASSESSMENT
     return ""
@@ -201,6 +268,8 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
                 _apply_check_in(user, submission, force=False)
             elif submission.kind == SubmissionKind.ASSESSMENT:
                 _apply_assessment(user, submission, force=False)
+            elif submission.kind == SubmissionKind.MEETING:
+                _apply_meeting(user, submission)
             else:
                 raise ValidationError(_("This form is not one Bahali knows."))
         submission.status = SubmissionStatus.APPLIED
@@ -219,10 +288,56 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
     return submission
 
 
+APPLY_BATCH = 500
+
+
+def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dict[str, int]:
+    """Apply every submission still waiting (stored but not applied: received in bulk, or
+    left by a process that stopped between storing and applying), oldest first, each as its
+    submitter through the same path as on arrival. Each submission is its own transaction;
+    the cases' due dates are recomputed once per case per batch (``cases.due.deferred``)
+    instead of once per check-in. Returns how many ended in each status."""
+    from bahali.cases import due
+
+    counts: dict[str, int] = {}
+    waiting = Submission.objects.filter(status=SubmissionStatus.RECEIVED).order_by("pk")
+    ids = list(
+        waiting.values_list("pk", flat=True)[:limit]
+        if limit
+        else waiting.values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        chunk = Submission.objects.filter(pk__in=ids[start : start + batch]).select_related("user")
+        with due.deferred():
+            for submission in chunk.order_by("pk"):
+                applied = apply_submission(actor=submission.user, submission=submission)
+                counts[applied.status] = counts.get(applied.status, 0) + 1
+    return counts
+
+
+def _field_labels() -> dict[str, str]:
+    """The questions' names as the submitter sees them (a refusal names the question)."""
+    return {
+        "case": _("Case code"),
+        "done_on": _("Held on"),
+        "method": _("Method"),
+        "wellbeing": _("Wellbeing"),
+        "warnings": _("Warning signs"),
+        "notes": _("Notes"),
+        "follow_up": _("Follow-up actions"),
+        "assessed_on": _("Assessed on"),
+        "met_on": _("Met on"),
+        "duration_minutes": _("Duration (minutes)"),
+        "place": _("Place"),
+        "summary": _("Summary"),
+    }
+
+
 def _describe(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
+        labels = _field_labels()
         return " ".join(
-            f"{name}: {' '.join(str(m) for m in messages)}"
+            f"{labels.get(name, name)}: {' '.join(str(m) for m in messages)}"
             if name != "__all__"
             else " ".join(str(m) for m in messages)
             for name, messages in error.message_dict.items()
@@ -289,6 +404,47 @@ def _apply_check_in(user: User, submission: Submission, *, force: bool) -> None:
         aftercare.record_check_in(
             actor=user, check_in=check_in, expected_version=check_in.version, **arguments
         )
+
+
+def meeting_assignments(user: User) -> Any:
+    """The ongoing mentor assignments of the cases the user may log meetings of."""
+    today = timezone.localdate()
+    return (
+        MentorAssignment.objects.visible_to(user, "plan", "write")
+        .filter(case__closed_on__isnull=True, end_reason="", starts_on__lte=today)
+        .filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today))
+    )
+
+
+def _apply_meeting(user: User, submission: Submission) -> None:
+    """A meeting happened: logged through ``casework.log_mentor_meeting`` (nothing to be
+    stale about — two meetings are two meetings; a second copy is recognised by its
+    instance). An assignment out of reach is refused without saying whether it exists."""
+    values = submission.values
+    assignment_id = _int(values.get("assignment", ""))
+    assignment = (
+        MentorAssignment.objects.visible_to(user, "plan", "write")
+        .select_related("case")
+        .filter(pk=assignment_id, case__participant__code=values.get("case", ""))
+        .first()
+        if assignment_id
+        else None
+    )
+    if assignment is None:
+        raise PermissionDenied
+    submission.case = assignment.case
+    minutes = _int(values.get("duration_minutes", ""))
+    if minutes is None:
+        raise ValidationError({"duration_minutes": _("Give a whole number.")})
+    casework.log_mentor_meeting(
+        actor=user,
+        assignment=assignment,
+        met_on=_date(values.get("met_on", ""), "met_on"),
+        duration_minutes=minutes,
+        place=values.get("place", ""),
+        summary=values.get("summary", ""),
+        concerns=values.get("concerns", "") == "yes",
+    )
 
 
 def _apply_assessment(user: User, submission: Submission, *, force: bool) -> Any:
@@ -403,8 +559,10 @@ def resolve_conflict(
             writer = actor
         if submission.kind == SubmissionKind.CHECK_IN:
             _apply_check_in(writer, submission, force=True)
-        else:
+        elif submission.kind == SubmissionKind.ASSESSMENT:
             _apply_assessment(writer, submission, force=True)
+        else:
+            raise Conflict()  # only check-ins and assessments are ever in conflict
         submission.status = SubmissionStatus.APPLIED
     else:
         submission.status = SubmissionStatus.SET_ASIDE
@@ -448,3 +606,294 @@ def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
             (_("Assessed on"), values.get("bahali_assessed_on", ""), ""),
         ]
     return rows
+
+
+# --- correcting a refused submission ------------------------------------------------
+
+MAX_ANSWER = 4000
+
+
+def instance_xml(form_id: str, version: str, values: dict[str, str], instance_id: str) -> str:
+    """An XForm instance of ``values`` (flat: ``parse_instance`` reads leaves by name)."""
+    body = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in values.items())
+    return (
+        f"<data id={quoteattr(form_id)} version={quoteattr(version)}>{body}"
+        f"<meta><instanceID>{escape(instance_id)}</instanceID></meta></data>"
+    )
+
+
+@dataclass
+class Question:
+    """One answer of a refused submission as the correction page asks it again."""
+
+    name: str
+    label: str
+    kind: str  # select, multiple, date, number, text, textarea
+    value: str
+    choices: list[tuple[str, Any]] = field(default_factory=list)
+    required: bool = False
+
+    @property
+    def values(self) -> list[str]:
+        return self.value.split()
+
+
+def correctable(user: User) -> Any:
+    """The user's own refused submissions of a form Bahali knows: they may correct them."""
+    return Submission.objects.visible_to(user, "field_submission", "write").filter(
+        user=user,
+        status=SubmissionStatus.REFUSED,
+        kind__in=[SubmissionKind.CHECK_IN, SubmissionKind.ASSESSMENT, SubmissionKind.MEETING],
+    )
+
+
+def _planned_check_in(user: User, code: str) -> CheckIn | None:
+    return (
+        CheckIn.objects.visible_to(user, "check_in", "write")
+        .filter(case__participant__code=code, done_on__isnull=True, case__closed_on__isnull=True)
+        .order_by("due_on", "pk")
+        .first()
+    )
+
+
+def _check_in_questions(user: User, values: dict[str, str]) -> list[Question]:
+    codes = sorted(
+        set(
+            CheckIn.objects.visible_to(user, "check_in", "write")
+            .filter(done_on__isnull=True, case__closed_on__isnull=True)
+            .values_list("case__participant__code", flat=True)
+        )
+        | ({values["case"]} if values.get("case") else set())
+    )
+    return [
+        Question("case", _("Case code"), "select", values.get("case", ""), [(c, c) for c in codes]),
+        Question("done_on", _("Held on"), "date", values.get("done_on", "")),
+        Question("method", _("Method"), "select", values.get("method", ""), CheckInMethod.choices),
+        Question(
+            "wellbeing", _("Wellbeing"), "select", values.get("wellbeing", ""), Wellbeing.choices
+        ),
+        Question(
+            "warnings",
+            _("Warning signs"),
+            "multiple",
+            values.get("warnings", ""),
+            [(name, str(label)) for name, label in WARNING_FIELDS],
+        ),
+        Question("notes", _("Notes"), "textarea", values.get("notes", "")),
+        Question("follow_up", _("Follow-up actions"), "textarea", values.get("follow_up", "")),
+    ]
+
+
+def meeting_questions(user: User, values: dict[str, str]) -> list[Question]:
+    """The questions of the mentor meeting form (the case: one with an ongoing assignment)."""
+    codes = sorted(
+        set(meeting_assignments(user).values_list("case__participant__code", flat=True))
+        | ({values["case"]} if values.get("case") else set())
+    )
+    return [
+        Question(
+            "case",
+            _("Case code"),
+            "select",
+            values.get("case", ""),
+            [(c, c) for c in codes],
+            required=True,
+        ),
+        Question("met_on", _("Met on"), "date", values.get("met_on", ""), required=True),
+        Question(
+            "duration_minutes",
+            _("Duration (minutes)"),
+            "number",
+            values.get("duration_minutes", ""),
+            required=True,
+        ),
+        Question("place", _("Place"), "text", values.get("place", ""), required=True),
+        Question("summary", _("Summary"), "textarea", values.get("summary", ""), required=True),
+        Question(
+            "concerns",
+            _("Concerns raised"),
+            "select",
+            values.get("concerns", ""),
+            [("no", _("No")), ("yes", _("Yes"))],
+            required=True,
+        ),
+    ]
+
+
+def _assessment_version(submission: Submission) -> InstrumentVersion | None:
+    code = submission.form_id.removeprefix(xforms.ASSESSMENT_PREFIX)
+    return (
+        InstrumentVersion.objects.select_related("instrument")
+        .filter(instrument__code=code, number=_int(submission.form_version) or 0)
+        .first()
+    )
+
+
+def _assessment_questions(submission: Submission, values: dict[str, str]) -> list[Question]:
+    return instrument_questions(_assessment_version(submission), values)
+
+
+def instrument_questions(
+    version: InstrumentVersion | None, values: dict[str, str]
+) -> list[Question]:
+    """The questions of an instrument's field form (as named in its XForm instance), with
+    ``values`` as the answers so far: for the offline page and for correcting."""
+    language = translation.get_language() or "en"
+    questions = [
+        Question(
+            "bahali_case", _("Case code"), "text", values.get("bahali_case", ""), required=True
+        ),
+        Question(
+            "bahali_assessed_on",
+            _("Assessed on"),
+            "date",
+            values.get("bahali_assessed_on", ""),
+            required=True,
+        ),
+    ]
+    if version is None:
+        return questions
+    definition = version.definition
+    kinds = {"date": "date", "integer": "number", "decimal": "number", "text": "textarea"}
+    sometimes = {
+        item["name"]
+        for section in spec.sections(definition)
+        if section.get("relevant")
+        for item in section.get("items") or []
+    }
+    for item in spec.items(definition):
+        name = item["name"]
+        choices = [
+            (choice["name"], spec.label(choice.get("label"), language))
+            for choice in spec.choices_for(definition, item)
+        ]
+        kind = "multiple" if item["type"] == "select_multiple" else "select" if choices else ""
+        questions.append(
+            Question(
+                name,
+                spec.label(item.get("label"), language) or name,
+                kind or kinds.get(item["type"], "text"),
+                values.get(name, ""),
+                choices,
+                # required on the page only when always asked (skip logic is the server's)
+                bool(item.get("required")) and not item.get("relevant") and name not in sometimes,
+            )
+        )
+    for domain in spec.rated_domains(definition):
+        label = spec.label(domain.get("label"), language)
+        questions.append(
+            Question(
+                f"rating_{domain['name']}",
+                label,
+                "select",
+                values.get(f"rating_{domain['name']}", ""),
+                Band.choices,
+                True,
+            )
+        )
+        questions.append(
+            Question(
+                f"rationale_{domain['name']}",
+                f"{label} — {_('Rationale')}",
+                "textarea",
+                values.get(f"rationale_{domain['name']}", ""),
+                required=True,
+            )
+        )
+    if definition.get("overall"):
+        questions.append(
+            Question(
+                "overall_rating",
+                _("Overall judgement"),
+                "select",
+                values.get("overall_rating", ""),
+                Band.choices,
+                True,
+            )
+        )
+        questions.append(
+            Question(
+                "overall_rationale",
+                _("Rationale of the overall judgement"),
+                "textarea",
+                values.get("overall_rationale", ""),
+                required=True,
+            )
+        )
+    return questions
+
+
+def correction_questions(submission: Submission) -> list[Question]:
+    """The answers of a refused submission, to be corrected (what was sent, as sent)."""
+    values = submission.values or {}
+    if submission.kind == SubmissionKind.CHECK_IN:
+        return _check_in_questions(submission.user, values)
+    if submission.kind == SubmissionKind.MEETING:
+        return meeting_questions(submission.user, values)
+    return _assessment_questions(submission, values)
+
+
+@service
+def correct_submission(
+    *, actor: User, submission: Submission, answers: dict[str, str], expected_version: int
+) -> Submission:
+    """The submitter corrects a refused submission: the corrected copy (a new instance,
+    linked to the refused one) goes through the same path as any submission — applied,
+    refused again with the reason, or in conflict. The refused one is kept as it was sent,
+    marked corrected. Only the submitter, only a refused submission, only once per version."""
+    if not correctable(actor).filter(pk=submission.pk).exists():
+        raise PermissionDenied
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != SubmissionStatus.REFUSED:
+        raise Conflict()
+    claim_version(submission, expected_version)
+    values = dict(submission.values or {})
+    names = {question.name for question in correction_questions(submission)}
+    for name in names:
+        if name in answers:
+            value = answers[name]
+            if isinstance(value, list | tuple):
+                value = " ".join(str(v) for v in value)
+            values[name] = str(value).strip()[:MAX_ANSWER]
+    if submission.kind == SubmissionKind.CHECK_IN:
+        # The case picked (again) decides the check-in it records, as on the device.
+        if values.get("case") != (submission.values or {}).get("case") or not values.get("checkin"):
+            planned = _planned_check_in(actor, values.get("case", ""))
+            values["checkin"] = str(planned.pk) if planned else ""
+            values["checkin_version"] = str(planned.version) if planned else ""
+    elif submission.kind == SubmissionKind.MEETING:
+        if values.get("case") != (submission.values or {}).get("case") or not values.get(
+            "assignment"
+        ):
+            ongoing = (
+                meeting_assignments(actor)
+                .filter(case__participant__code=values.get("case", ""))
+                .order_by("-starts_on", "-pk")
+                .first()
+            )
+            values["assignment"] = str(ongoing.pk) if ongoing else ""
+    else:
+        case = (
+            Case.objects.visible_to(actor, "assessment", "write")
+            .filter(participant__code=values.get("bahali_case", ""))
+            .first()
+        )
+        if values.get("bahali_case") != (submission.values or {}).get("bahali_case"):
+            values["bahali_phase"] = str(case.phase_id) if case else ""
+    instance_id = f"uuid:{uuid.uuid4()}"
+    corrected = Submission(
+        instance_id=instance_id,
+        form_id=submission.form_id,
+        form_version=submission.form_version,
+        kind=submission.kind,
+        user=actor,
+        device=None,
+        received_at=timezone.now(),
+        corrects=submission,
+    )
+    corrected.xml = instance_xml(submission.form_id, submission.form_version, values, instance_id)
+    corrected.values = values
+    corrected.save()
+    submission.status = SubmissionStatus.CORRECTED
+    submission.save()
+    return apply_submission(actor=actor, submission=corrected)

@@ -15,10 +15,12 @@ urlpatterns = [
     path("field/devices/", views.devices, name="devices"),
     path("field/devices/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("field/submissions/", views.submissions, name="submissions"),
+    path("field/submissions/<int:pk>/correct/", views.correct, name="correct"),
     path("field/conflicts/", views.conflicts, name="conflicts"),
     path("field/conflicts/<int:pk>/", views.conflict, name="conflict"),
     path("field/offline/", views.offline, name="offline"),
     path("field/offline/submit/", views.offline_submit, name="offline_submit"),
+    path("field/manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("field/worker.js", views.worker, name="worker"),
     path("field/card/<int:case_pk>/", views.card, name="card"),
 ]

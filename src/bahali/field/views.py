@@ -13,22 +13,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
 from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing
+from bahali.assessments.models import InstrumentVersion
 from bahali.cases.lookups import get_case_for_user
 from bahali.core.forms import message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
-from bahali.field import openrosa, services, xforms
+from bahali.field import openrosa, services
 from bahali.field.models import DeviceCredential, Submission, SubmissionStatus
 
 PER_PAGE = 25
+ENVELOPE = ("key_id", "wrapped", "iv", "data")
 NEW_SECRET = "field.new-device-secret"  # noqa: S105 (a session key, not a secret)
 
 
@@ -112,6 +117,50 @@ def submissions(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def correct(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The submitter corrects a refused submission and sends it again (from the page: the
+    corrected copy goes through the same service as a device's submission)."""
+    submission = get_object_or_404(services.correctable(request.user), pk=pk)
+    questions = services.correction_questions(submission)
+    if request.method == "POST":
+        answers = {
+            q.name: " ".join(request.POST.getlist(q.name))
+            if q.kind == "multiple"
+            else request.POST.get(q.name, "")
+            for q in questions
+        }
+        try:
+            corrected = services.correct_submission(
+                actor=request.user,
+                submission=submission,
+                answers=answers,
+                expected_version=_version(request.POST.get("version", "")),
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except Conflict:
+            messages.error(request, _("This submission was corrected already."))
+            return redirect("field:submissions")
+        if corrected.status == SubmissionStatus.REFUSED:
+            messages.error(
+                request,
+                _("Sent again, and refused again: %(reason)s") % {"reason": corrected.reason},
+            )
+            return redirect("field:correct", pk=corrected.pk)
+        messages.success(
+            request,
+            _("Sent again: %(status)s.") % {"status": corrected.get_status_display()},
+        )
+        return redirect("field:submissions")
+    return render(
+        request,
+        "field/correct.html",
+        {"submission": submission, "questions": questions},
+    )
+
+
+@login_required
 @require_GET
 def conflicts(request: AuthedRequest) -> HttpResponse:
     rows = services.conflicts_for(request.user).select_related("user", "case__participant")
@@ -153,21 +202,51 @@ def conflict(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def offline(request: AuthedRequest) -> HttpResponse:
-    """Bahali's own check-in form, kept by the browser to be filled with no connection."""
-    if not policies.can(request.user, "check_in.write"):
+    """Bahali's own field forms (the check-in and every instrument the user may fill), kept
+    by the browser to be filled with no connection: the same forms as ODK Collect gets."""
+    forms = openrosa.forms_for(request.user)
+    if not forms:
         raise Http404
     cases = {
         code: {"checkin": check_in.pk, "version": check_in.version, "due_on": str(check_in.due_on)}
         for code, check_in in openrosa.planned_check_ins(request.user)
     }
-    form = xforms.check_in_form()
+    assessment_cases = {}
+    offered: list[dict[str, Any]] = []
+    for form in forms:
+        if form.kind == "check_in":
+            offered.append({"form": form, "name": form.name, "questions": None})
+            continue
+        if form.kind == "mentor_meeting":
+            questions = services.meeting_questions(request.user, {})
+            offered.append({"form": form, "name": form.name, "questions": questions})
+            continue
+        version = InstrumentVersion.objects.select_related("instrument").get(
+            pk=form.instrument_version_id
+        )
+        offered.append(
+            {
+                "form": form,
+                "name": str(version.instrument),
+                "questions": services.instrument_questions(version, {}),
+            }
+        )
+    meeting_cases = dict(openrosa.meeting_cases(request.user))
+    if any(form.kind == "assessment" for form in forms):
+        assessment_cases = {
+            case.participant.code: str(case.phase_id)
+            for case in openrosa.assessment_cases(request.user).select_related("participant")
+        }
+    key = services.draft_key_for(actor=request.user)
     return render(
         request,
         "field/offline.html",
         {
+            "key": key,
+            "forms": offered,
             "cases": cases,
-            "form_id": form.form_id,
-            "form_version": form.version,
+            "assessment_cases": assessment_cases,
+            "meeting_cases": meeting_cases,
             "methods": CheckInMethod.choices,
             "wellbeings": Wellbeing.choices,
             "warnings": WARNING_FIELDS,
@@ -181,10 +260,19 @@ def offline_submit(request: AuthedRequest) -> HttpResponse:
     """A check-in kept offline by the browser, sent when the connection returned: the same
     path as an ODK Collect submission (stored once per instance, applied or queued)."""
     upload = request.FILES.get("xml_submission_file")
-    if upload is None or (upload.size or 0) > services.MAX_SUBMISSION_BYTES:
-        return JsonResponse({"message": _("The form is missing.")}, status=400)
+    envelope = [request.POST.get(name, "") for name in ENVELOPE]
     try:
-        submission, created = services.receive_submission(actor=request.user, xml=upload.read())
+        if all(envelope):  # kept encrypted on the device (the page always does)
+            if sum(len(part) for part in envelope) > services.MAX_SUBMISSION_BYTES * 2:
+                return JsonResponse({"message": _("The form is too large.")}, status=400)
+            xml = services.open_envelope(
+                user=request.user, **dict(zip(ENVELOPE, envelope, strict=True))
+            )
+        elif upload is not None and (upload.size or 0) <= services.MAX_SUBMISSION_BYTES:
+            xml = upload.read()
+        else:
+            return JsonResponse({"message": _("The form is missing.")}, status=400)
+        submission, created = services.receive_submission(actor=request.user, xml=xml)
     except services.Unreadable as error:
         return JsonResponse({"message": " ".join(error.messages)}, status=400)
     except PermissionDenied as error:
@@ -193,6 +281,37 @@ def offline_submit(request: AuthedRequest) -> HttpResponse:
         {"status": submission.status, "message": submission.get_status_display(), "new": created},
         status=201,
     )
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> HttpResponse:
+    """The installable web app: the offline forms, opened from the home screen. Browsers
+    fetch it without cookies, so it says nothing about the user."""
+    icons = [
+        {
+            "src": static(f"field/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": "any",
+        }
+        for size in (192, 512)
+    ]
+    body = {
+        "name": _("Bahali field work"),
+        "short_name": _("Bahali"),
+        "description": _("Check-ins and assessments filled with no connection, sent later."),
+        "lang": get_language(),
+        "dir": "rtl" if get_language_bidi() else "ltr",
+        "start_url": reverse("field:offline"),
+        "scope": "/field/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0f5c5a",
+        "icons": icons,
+    }
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
 
 
 @require_GET

@@ -29,6 +29,8 @@ from bahali.assessments.xlsform import LANGUAGE_NAMES, write_xlsform
 CHECK_IN_FORM = "bahali_checkin"
 # Bumped whenever the built-in check-in form changes: devices fetch the new one.
 CHECK_IN_REVISION = "2026120501"
+MEETING_FORM = "bahali_mentor_meeting"
+MEETING_REVISION = "2026120601"
 ASSESSMENT_PREFIX = "bahali_assess_"
 CASES_CSV = "cases.csv"
 LANGUAGES = tuple(LANGUAGE_NAMES)
@@ -40,13 +42,15 @@ class FieldForm:
 
     form_id: str
     version: str
-    kind: str  # "check_in" or "assessment"
+    kind: str  # "check_in", "mentor_meeting" or "assessment"
     instrument_version_id: int | None = None
 
     @property
     def name(self) -> str:
         if self.kind == "check_in":
             return str(_("Aftercare check-in"))
+        if self.kind == "mentor_meeting":
+            return str(_("Mentor meeting"))
         version = InstrumentVersion.objects.select_related("instrument").get(
             pk=self.instrument_version_id
         )
@@ -55,6 +59,8 @@ class FieldForm:
     def xml(self) -> bytes:
         if self.kind == "check_in":
             return _check_in_xform(self.version)
+        if self.kind == "mentor_meeting":
+            return _meeting_xform(self.version)
         return _instrument_xform(self.instrument_version_id or 0)
 
     def md5(self) -> str:
@@ -63,6 +69,10 @@ class FieldForm:
 
 def check_in_form() -> FieldForm:
     return FieldForm(CHECK_IN_FORM, CHECK_IN_REVISION, "check_in")
+
+
+def meeting_form() -> FieldForm:
+    return FieldForm(MEETING_FORM, MEETING_REVISION, "mentor_meeting")
 
 
 def instrument_form(version: InstrumentVersion) -> FieldForm:
@@ -175,6 +185,52 @@ def _check_in_xform(revision: str) -> bytes:
     with translation.override("en"):
         title = str(_("Aftercare check-in"))
     settings.append([title, CHECK_IN_FORM, revision, LANGUAGE_NAMES["en"]])
+    return _to_xform(book)
+
+
+@lru_cache(maxsize=8)
+def _meeting_xform(revision: str) -> bytes:
+    """A mentor's meeting with the participant (``casework.log_mentor_meeting``): the case
+    picked from ``cases.csv`` gives the ongoing mentor assignment it is logged under."""
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", *_columns("label"), "required", "calculation", "constraint"])
+    rows: list[list[Any]] = [
+        ["select_one_from_file cases.csv", "case", *_labels(_("Case code")), "yes"],
+        [
+            "calculate",
+            "assignment",
+            "",
+            "",
+            "",
+            "",
+            "instance('cases')/root/item[name=${case}]/assignment",
+        ],
+        ["date", "met_on", *_labels(_("Met on")), "yes", "", ". <= today()"],
+        [
+            "integer",
+            "duration_minutes",
+            *_labels(_("Duration (minutes)")),
+            "yes",
+            "",
+            ". > 0 and . <= 1440",
+        ],
+        ["text", "place", *_labels(_("Place")), "yes"],
+        ["text", "summary", *_labels(_("Summary")), "yes"],
+        ["select_one yes_no", "concerns", *_labels(_("Concerns raised")), "yes"],
+    ]
+    for row in rows:
+        survey.append(row)
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", *_columns("label")])
+    choices.append(["yes_no", "no", *_labels(_("No"))])
+    choices.append(["yes_no", "yes", *_labels(_("Yes"))])
+    settings = book.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language"])
+    with translation.override("en"):
+        title = str(_("Mentor meeting"))
+    settings.append([title, MEETING_FORM, revision, LANGUAGE_NAMES["en"]])
     return _to_xform(book)
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
 def test_every_generated_form_passes_odk_validate(tmp_path):
     load_builtin_instruments(actor=SYSTEM)
-    forms = [xforms.check_in_form(), *xforms.assessment_forms()]
+    forms = [xforms.check_in_form(), xforms.meeting_form(), *xforms.assessment_forms()]
     assert len(forms) >= 4
     for form in forms:
         xml = form.xml()

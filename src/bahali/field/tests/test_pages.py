@@ -75,3 +75,11 @@ def test_conflict_page_side_by_side_and_resolved_once(client):
     assert Submission.objects.get().status == SubmissionStatus.SET_ASIDE
     log = client.get("/field/submissions/").content.decode()
     assert "submission-row" not in log  # the office worker sees only their own submissions
+
+
+def test_the_case_page_links_to_the_participant_card(client):
+    world = PathwayWorld()
+    case = world.case(phase="aftercare")
+    _sign_in(client, world.case_worker)
+    text = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="card-link"' in text and f"/field/card/{case.pk}/" in text

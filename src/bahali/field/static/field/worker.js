@@ -10,7 +10,8 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
   if (!(url.pathname.indexOf("/static/") === 0 || url.pathname === "/field/offline/")) { return; }
   event.respondWith(fetch(request).then(function (response) {
-    if (response.ok) {
+    // not a redirect (an ended session answers with the sign-in page: never kept as the form)
+    if (response.ok && !response.redirected) {
       var copy = response.clone();
       caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
     }
