@@ -15,12 +15,15 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_shows_several_kinds_of_disclosure_on_one_participant():
     load_demo(actor=SYSTEM)
-    # other demo loaders open emergency accesses of their own: this one is tariq's
-    opened = EmergencyAccess.objects.select_related("case__participant")
-    participant = opened.get(membership__user__username="tariq").case.participant
+    # other demo loaders open emergency accesses of their own: one of them is this one's
     omar = User.objects.get(username="omar")
-    kinds = {entry.kind for entry in disclosures_of(participant, omar)}
-    assert {"identity_read", "referral", "partner_read", "emergency"} <= kinds
+    shown = [
+        {entry.kind for entry in disclosures_of(access.case.participant, omar)}
+        for access in EmergencyAccess.objects.select_related("case__participant")
+    ]
+    assert any(
+        {"identity_read", "referral", "partner_read", "emergency"} <= kinds for kinds in shown
+    )
     accesses = EmergencyAccess.objects.count()
     load_demo(actor=SYSTEM)  # a second run adds nothing
     assert EmergencyAccess.objects.count() == accesses
