@@ -1,5 +1,26 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+# Migrations that add stored dates to existing rows: the dates are filled once every
+# migration of the run is applied (the code that computes them reads other apps' tables,
+# which a migration in the middle of a run cannot rely on).
+FILLED_AFTER = {("cases", "0010_stored_due_dates")}
+
+
+def fill_stored_dates(sender: Any, plan: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate``: recompute every case's stored dates when this run added them."""
+    from bahali.cases import due
+    from bahali.cases.models import Case
+
+    added = any(
+        (migration.app_label, migration.name) in FILLED_AFTER and not backwards
+        for migration, backwards in plan or ()
+    )
+    if added and Case.objects.using(using).exists():
+        due.refresh()
 
 
 class CasesConfig(AppConfig):
@@ -8,6 +29,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases and the pathway")
 
     def ready(self) -> None:
+        post_migrate.connect(fill_stored_dates, sender=self, dispatch_uid="cases:fill_dates")
         from bahali.cases import activity, alerts, demo, due, emergency, scopes, services, timeline
         from bahali.cases import figures as case_figures
         from bahali.cases.panels import CASES_PANEL

@@ -1,19 +1,11 @@
 """Each case keeps its progress reassessment date beside its next due date, and each team
 place the earliest review of the goals it answers for (``cases.due``), so "My work" lists
 reassessments and plan reviews due from indexes; the pending requests' index carries what a
-member's sign-off queue asks. Existing rows get their dates from the same code that keeps
-them (nothing to do on a new database)."""
+member's sign-off queue asks. Existing rows get their dates after the whole ``migrate`` run,
+from the same code that keeps them (``cases.apps.fill_stored_dates``)."""
 
 from django.conf import settings
 from django.db import migrations, models
-
-
-def fill(apps, schema_editor):
-    from bahali.cases import due
-    from bahali.cases.models import Case
-
-    if Case.objects.using(schema_editor.connection.alias).exists():
-        due.refresh()
 
 
 class Migration(migrations.Migration):
@@ -80,5 +72,4 @@ class Migration(migrations.Migration):
                 name="case_open_phase_cover",
             ),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
     ]
