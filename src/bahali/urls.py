@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("bahali.communities.urls")),
     path("", include("bahali.field.urls")),
     path("evidence/", include("bahali.evidence.urls")),
+    path("", include("bahali.rights.urls")),
     path("", include("bahali.imports.urls")),
     path("audit/", include("bahali.audit.urls")),
     path("jobs/", include("bahali.jobs.urls")),

@@ -166,6 +166,9 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         ALL_ROLES, R(S.OWN_ORGANISATION, _("that one exists, never who lodged it or what it says"))
     ),
     "audit_log": {OVS: R(S.ALL), DS: R(S.OWN_ORGANISATION)},
+    # Rights red flags (issue 14, item 7): the cases behind each flag, by code only; the
+    # oversight body may have them computed again at once.
+    "rights_flag": {OVS: RW(S.ALL, _("pseudonymous; compute again now"))},
     # --- the support network (service directory, referrals) ---
     "service_directory": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL)},
     "referral": {

@@ -27,6 +27,8 @@ class PhaseSpec:
     pledge: bool = False
     instruments: tuple[str, ...] = ()
     reassess_every_days: int | None = None  # progress reassessment in this phase
+    residential: bool = False  # lived in: a centre, a prison, a halfway house
+    expected_days: int | None = None  # a normal stay; longer without a review: a red flag
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ CENTRE = Blueprint(
             pledge=True,
             instruments=("progress",),
             reassess_every_days=90,
+            residential=True,
+            expected_days=180,
         ),
         PhaseSpec(
             "transition",
@@ -151,6 +155,8 @@ PRISON = Blueprint(
             entry=True,
             consent=True,
             instruments=("screening", "factors", "needs"),
+            residential=True,
+            expected_days=365,
         ),
         PhaseSpec(
             "family",
@@ -159,6 +165,8 @@ PRISON = Blueprint(
             pledge=True,
             instruments=("progress",),
             reassess_every_days=90,
+            residential=True,
+            expected_days=180,
         ),
         PhaseSpec(
             "halfway",
@@ -167,6 +175,8 @@ PRISON = Blueprint(
             pledge=True,
             instruments=("progress", "community_readiness"),
             reassess_every_days=90,
+            residential=True,
+            expected_days=120,
         ),
         AFTERCARE,
         COMPLETED,

@@ -66,6 +66,20 @@ class PhaseForm(VersionedForm):
         required=False,
         help_text=_("Empty: no scheduled reassessment in this phase."),
     )
+    is_residential = forms.BooleanField(
+        label=_("Residential: the participant lives at a centre, a prison or a halfway house"),
+        required=False,
+    )
+    expected_days = forms.IntegerField(
+        label=_("Expected length (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text=_(
+            "How long a case normally stays in this phase. Empty: no expected length. A "
+            "residential stay past it without a review is shown to the oversight body."
+        ),
+    )
 
 
 class TransitionForm(VersionedForm):

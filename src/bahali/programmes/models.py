@@ -112,6 +112,20 @@ class Phase(Translated, AuditedModel):
         blank=True,
         help_text=_("How often the progress assessment is repeated in this phase; empty: never."),
     )
+    is_residential = models.BooleanField(
+        _("residential phase"),
+        default=False,
+        help_text=_("The participant lives at a centre, a prison or a halfway house."),
+    )
+    expected_days = models.PositiveSmallIntegerField(
+        _("expected length (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long a case normally stays in this phase; a residential stay past it without "
+            "a review is a red flag for the oversight body. Empty: no expected length."
+        ),
+    )
 
     objects = AuditedQuerySet.as_manager()
 

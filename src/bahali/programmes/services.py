@@ -51,6 +51,8 @@ PHASE_FIELDS = (
     "requires_pledge",
     "instruments",
     "reassess_every_days",
+    "is_residential",
+    "expected_days",
 )
 TRANSITION_FIELDS = (
     "from_phase",
@@ -321,6 +323,8 @@ def load_blueprint(
             requires_pledge=p.pledge,
             instruments=list(p.instruments),
             reassess_every_days=p.reassess_every_days,
+            is_residential=p.residential,
+            expected_days=p.expected_days,
         )
         phase.save()
         phases[p.code] = phase

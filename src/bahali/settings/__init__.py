@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bahali.prevention",
     "bahali.communities",
     "bahali.evidence",
+    "bahali.rights",
     "bahali.api",
     "bahali.ops",
 ]

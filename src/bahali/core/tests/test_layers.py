@@ -34,6 +34,7 @@ DOMAIN = (
     "evidence",
     "imports",
     "prevention",
+    "rights",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}
