@@ -727,6 +727,7 @@ RESOURCE_LABELS: dict[str, Any] = {
     "grievance_complainant": _("Who lodged a grievance"),
     "grievance_notice": _("Grievances about your organisation"),
     "audit_log": _("Audit trail"),
+    "rights_flag": _("Rights red flags and the cases behind them (by code)"),
     "service_directory": _("Service directory"),
     "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),
