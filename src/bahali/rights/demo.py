@@ -38,9 +38,7 @@ def _move_phase_start(case: Case, day: datetime.date) -> None:
 def _long_stay(open_cases: list[Case], today: datetime.date) -> None:
     """A case in a residential phase, its stay moved back past the expected length and its
     reviews since then moved before it."""
-    case = next(
-        (c for c in open_cases if c.phase.is_residential and c.phase.expected_days), None
-    )
+    case = next((c for c in open_cases if c.phase.is_residential and c.phase.expected_days), None)
     if case is None:
         return
     expected = case.phase.expected_days or 0

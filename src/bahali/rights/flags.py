@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
@@ -258,7 +259,7 @@ def pledges_under_pressure(today: datetime.date) -> list[Finding]:
     return [
         Finding(
             FlagKind.PLEDGE_UNDER_PRESSURE,
-            since=pledged_on[participant],
+            since=max(pledged_on[participant], screening.screened_on),
             case_id=screening.case_id,  # type: ignore[attr-defined]
             participant_id=participant,
             district_id=screening.case_district,  # type: ignore[attr-defined]
@@ -303,7 +304,7 @@ def longest_gap_months(aftercare_months: int) -> int:
     if not months:
         return 0
     points = [0, *months]
-    return max(later - earlier for earlier, later in zip(points, points[1:], strict=False))
+    return max(later - earlier for earlier, later in pairwise(points))
 
 
 def no_aftercare_contact(today: datetime.date) -> list[Finding]:

@@ -20,11 +20,15 @@ from bahali.rights.querysets import RedFlagQuerySet
 
 class FlagKind(models.TextChoices):
     LONG_RESIDENTIAL_STAY = "long_residential_stay", _("Residential stay past its expected length")
-    JUVENILE_IN_ADULT_PROGRAMME = "juvenile_in_adult_programme", _("A juvenile in an adult programme")
+    JUVENILE_IN_ADULT_PROGRAMME = (
+        "juvenile_in_adult_programme",
+        _("A juvenile in an adult programme"),
+    )
     NO_CONSENT_OR_PLEDGE = "no_consent_or_pledge", _("Past intake without consent or pledge")
-    PLEDGE_UNDER_PRESSURE = "pledge_under_pressure", _("Pledge recorded after pressure was noted")
-    GRIEVANCE_NOT_ACKNOWLEDGED = "grievance_not_acknowledged", _(
-        "Mistreatment grievance not acknowledged in time"
+    PLEDGE_UNDER_PRESSURE = "pledge_under_pressure", _("Pledge on file although pressure was noted")
+    GRIEVANCE_NOT_ACKNOWLEDGED = (
+        "grievance_not_acknowledged",
+        _("Mistreatment grievance not acknowledged in time"),
     )
     NO_AFTERCARE_CONTACT = "no_aftercare_contact", _("No contact for longer than aftercare allows")
 

@@ -46,7 +46,9 @@ def compute_red_flags(*, actor: Actor, today: datetime.date | None = None) -> Fl
     for key, finding in findings.items():
         flag = stored.get(key)
         if flag is None:
-            flag = RedFlag(kind=finding.kind, grievance_id=finding.grievance_id, first_seen_on=today)
+            flag = RedFlag(
+                kind=finding.kind, grievance_id=finding.grievance_id, first_seen_on=today
+            )
             added.append(flag)
         else:
             changed.append(flag)

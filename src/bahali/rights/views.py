@@ -23,8 +23,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         raise Http404
     groups = services.groups_for(request.user)
     rows = {
-        group.kind: [(flag, presentation.explain(flag)) for flag in group.flags]
-        for group in groups
+        group.kind: [(flag, presentation.explain(flag)) for flag in group.flags] for group in groups
     }
     return render(
         request,

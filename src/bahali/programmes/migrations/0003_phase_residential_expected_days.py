@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0002_phase_reassess_every_days'),
+        ("programmes", "0002_phase_reassess_every_days"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phase',
-            name='expected_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How long a case normally stays in this phase; a residential stay past it without a review is a red flag for the oversight body. Empty: no expected length.', null=True, verbose_name='expected length (days)'),
+            model_name="phase",
+            name="expected_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="How long a case normally stays in this phase; a residential stay past it without a review is a red flag for the oversight body. Empty: no expected length.",
+                null=True,
+                verbose_name="expected length (days)",
+            ),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='is_residential',
-            field=models.BooleanField(default=False, help_text='The participant lives at a centre, a prison or a halfway house.', verbose_name='residential phase'),
+            model_name="phase",
+            name="is_residential",
+            field=models.BooleanField(
+                default=False,
+                help_text="The participant lives at a centre, a prison or a halfway house.",
+                verbose_name="residential phase",
+            ),
         ),
     ]

@@ -143,9 +143,7 @@ def test_a_case_past_intake_without_consent_or_pledge_is_flagged(world):
     for consent in Consent.objects.filter(participant=withdrawn.participant):
         registry.withdraw_consent(actor=SYSTEM, consent=consent, note="No longer wishes to.")
     no_pledge = world.case(phase="rehabilitation", participant=world.participant(pledge=False))
-    pledge_not_yet_needed = world.case(
-        phase="intake", participant=world.participant(pledge=False)
-    )
+    pledge_not_yet_needed = world.case(phase="intake", participant=world.participant(pledge=False))
     complete = world.case(phase="rehabilitation")
 
     flagged = found(FlagKind.NO_CONSENT_OR_PLEDGE)

@@ -93,10 +93,10 @@ def test_the_worker_runs_the_daily_task_once_a_day_from_its_hour(world):
     _long_stay(world)
     names = {task.name for task in schedules.registered()}
     assert "rights.red_flags" in names
-    early = timezone.make_aware(datetime.datetime(2026, 3, 1, 1, 0))
+    early = datetime.datetime(2026, 3, 1, 1, 0, tzinfo=timezone.get_current_timezone())
     assert "rights.red_flags" not in schedules.run_due(early)
     assert not FlagRun.objects.exists()
-    due = timezone.make_aware(datetime.datetime(2026, 3, 1, 2, 5))
+    due = datetime.datetime(2026, 3, 1, 2, 5, tzinfo=timezone.get_current_timezone())
     assert "rights.red_flags" in schedules.run_due(due)  # the test queue runs it at once
     assert FlagRun.objects.count() == 1
     assert RedFlag.objects.filter(kind=FlagKind.LONG_RESIDENTIAL_STAY).count() == 1
