@@ -199,6 +199,12 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: W(S.OWN_ORGANISATION),
     },
     "merge": {DS: W(S.OWN_ORGANISATION)},
+    # "Same person" at registration, where the participant's consent does not cover the
+    # asking organisation's kind (issue 14, item 2): a steward of an organisation holding the
+    # record decides.
+    "link_review": {
+        DS: RW(S.OWN_ORGANISATION, _("organisations asking to work with a person you hold"))
+    },
     # --- imports of an existing caseload (issue 20) ---
     "import": {PM: W(S.ALL), DS: W(S.ALL)},
     # --- the pathway (programmes, cases, transitions and their gates) ---
@@ -728,6 +734,7 @@ RESOURCE_LABELS: dict[str, Any] = {
     "grievance_notice": _("Grievances about your organisation"),
     "audit_log": _("Audit trail"),
     "rights_flag": _("Rights red flags and the cases behind them (by code)"),
+    "link_review": _("Requests to work with a participant registered elsewhere"),
     "service_directory": _("Service directory"),
     "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),

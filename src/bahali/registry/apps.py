@@ -9,6 +9,28 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.core import demo
+        from bahali.registry import scopes
         from bahali.registry.demo import load_demo_participants
 
+        scopes.register()
+        from bahali.core import navigation, work
+        from bahali.registry.work import link_requests_waiting
+
+        work.register(
+            work.Source(
+                "link_request",
+                _("Requests to work with a participant"),
+                link_requests_waiting,
+                list_url="registry:link_requests",
+            )
+        )
+        item = navigation.NavItem(
+            _("Link requests"),
+            "registry:link_requests",
+            "link-45deg",
+            "link_review.read",
+            "nav-link-requests",
+        )
+        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+            navigation.NAVIGATION.append(item)
         demo.register_loader("registry", load_demo_participants, order=10, step="Participants")
