@@ -59,7 +59,8 @@ class RegistrationIn(IdentityIn):
         "check",
         description=(
             "'check': look for people already registered within your reach (whose identity "
-            "you may read): 409 with them, or 200 with none; it never registers. 'new': "
+            "you may read, or who consented to sharing with your kind of organisation): 409 "
+            "with them, or 200 with none; it never registers. 'new': "
             "register, remembering the candidates given in 'different_from' as other people. "
             "'same:<code>': your organisation works with that participant instead: 200 when "
             "linked (your organisation holds the record, or the participant consented to "

@@ -10,7 +10,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from bahali.core import demo
         from bahali.registry import scopes
-        from bahali.registry.demo import load_demo_participants
+        from bahali.registry.demo import load_demo_link_request, load_demo_participants
 
         scopes.register()
         from bahali.core import navigation, work
@@ -34,3 +34,9 @@ class RegistryConfig(AppConfig):
         if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
             navigation.NAVIGATION.append(item)
         demo.register_loader("registry", load_demo_participants, order=10, step="Participants")
+        demo.register_loader(
+            "link_requests",
+            load_demo_link_request,
+            order=25,
+            step="A request to work with a participant held elsewhere",
+        )

@@ -370,16 +370,31 @@ def mark_different(*, actor: Actor, first: Participant, second: Participant) -> 
 
 
 def in_scope(actor: Actor, candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates whose identity ``actor`` may already read: all a duplicate check shows
-    (issue 14, item 2). A match outside the user's scope is not revealed: registering anew
-    leaves a duplicate for the data stewards' review, which is not a disclosure."""
+    """The candidates a duplicate check may show ``actor`` (issue 14, item 2): those whose
+    identity the user may already read, and those whose consent to sharing covers the kind
+    of organisation the user acts for (the consent that would link it at once). A match
+    outside that is not revealed: registering anew leaves a duplicate for the data stewards'
+    review, which discloses nothing."""
     if isinstance(actor, SystemActor) or not candidates:
         return candidates
+    ids = [c.participant.pk for c in candidates]
     reachable = set(
         Participant.objects.visible_to(actor, "identity")
-        .filter(pk__in=[c.participant.pk for c in candidates])
+        .filter(pk__in=ids)
         .values_list("pk", flat=True)
     )
+    organisation = getattr(actor, "active_organisation", None)
+    if organisation is not None:
+        reachable |= set(
+            Consent.objects.filter(
+                participant__in=ids,
+                purpose=ConsentPurpose.SHARING,
+                share_with=organisation.kind,
+                withdrawn_on__isnull=True,
+            )
+            .filter(Q(given_by=Consent.GivenBy.GUARDIAN) | Q(participant__is_juvenile=False))
+            .values_list("participant", flat=True)
+        )
     shown = [c for c in candidates if c.participant.pk in reachable]
     # Weaker candidates are offered beside a likely one; alone they would betray that the
     # likely one exists out of sight.

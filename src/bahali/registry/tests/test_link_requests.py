@@ -327,3 +327,13 @@ def test_web_same_person_out_of_scope_waits_and_shows_only_the_code(
     assert not existing.links.filter(organisation=centre).exists()
     assert client.get(f"/participants/{existing.code}/").status_code == 404
     assert LinkRequest.objects.filter(participant=existing, organisation=centre).exists()
+
+
+def test_check_shows_a_match_whose_consent_covers_the_users_kind_of_organisation(
+    api, existing, centre
+):
+    _share_with_centres(existing)
+    answer = api("post", "/api/v1/participants", {**PERSON, "decision": "check"})
+    assert answer.status_code == 409
+    assert [c["code"] for c in answer.json()["candidates"]] == [existing.code]
+    assert not existing.links.filter(organisation=centre).exists()  # a check links nothing
