@@ -33,7 +33,9 @@ class LinkWorld:
 
 def _world() -> LinkWorld:
     world = PathwayWorld()
-    identity = services.Identity(name="Wali Khan Afridi", father_name="Sher Afridi", birth_year=1990)
+    identity = services.Identity(
+        name="Wali Khan Afridi", father_name="Sher Afridi", birth_year=1990
+    )
     participant = services.register_participant(
         actor=SYSTEM, identity=identity, sex="m", district=world.swat, organisation=world.lead
     )

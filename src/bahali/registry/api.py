@@ -203,8 +203,7 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
                     "score": c.comparison.score,
                     "decision": c.comparison.decision,
                     "reasons": [
-                        {"code": r.code, "label": r.label, "weight": r.weight}
-                        for r in c.reasons
+                        {"code": r.code, "label": r.label, "weight": r.weight} for r in c.reasons
                     ],
                 }
                 for c in candidates

@@ -506,7 +506,10 @@ def decide_link_request(
         raise ValidationError({"note": _("Say why the request is refused.")})
     if len(note) > STATEMENT_MAX:
         raise ValidationError(
-            {"note": _("Keep the explanation under %(count)d characters.") % {"count": STATEMENT_MAX}}
+            {
+                "note": _("Keep the explanation under %(count)d characters.")
+                % {"count": STATEMENT_MAX}
+            }
         )
     claim_version(request, expected_version)
     request.refresh_from_db()
@@ -517,9 +520,12 @@ def decide_link_request(
     request.decided_at = timezone.now()
     request.note = note
     request.save()
-    if approve and not ParticipantLink.objects.filter(
-        participant=request.participant_id, organisation=request.organisation_id
-    ).exists():
+    if (
+        approve
+        and not ParticipantLink.objects.filter(
+            participant=request.participant_id, organisation=request.organisation_id
+        ).exists()
+    ):
         ParticipantLink(participant=request.participant, organisation=request.organisation).save()
     return request
 

@@ -17,7 +17,9 @@ def test_approved_and_refused_at_once_is_decided_once():
     from bahali.accounts.roles import Role
 
     world = PathwayWorld()
-    identity = services.Identity(name="Wali Khan Afridi", father_name="Sher Afridi", birth_year=1990)
+    identity = services.Identity(
+        name="Wali Khan Afridi", father_name="Sher Afridi", birth_year=1990
+    )
     participant = services.register_participant(
         actor=world.steward, identity=identity, sex="m", district=world.swat,
         organisation=world.lead,

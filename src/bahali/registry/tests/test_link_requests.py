@@ -304,9 +304,7 @@ def test_the_queue_page_approves_and_the_case_worker_then_sees_the_record(
     assert client.get(f"/participants/{existing.code}/").status_code == 200
 
 
-def test_web_same_person_out_of_scope_waits_and_shows_only_the_code(
-    client, existing, sana, centre
-):
+def test_web_same_person_out_of_scope_waits_and_shows_only_the_code(client, existing, sana, centre):
     sign_in(client, sana)
     answer = client.post(
         "/participants/register/",
