@@ -8,13 +8,13 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Participant registry")
 
     def ready(self) -> None:
-        from bahali.core import demo
-        from bahali.registry import scopes
+        from bahali.core import demo, navigation, work
         from bahali.registry.demo import load_demo_link_request, load_demo_participants
-
-        scopes.register()
-        from bahali.core import navigation, work
         from bahali.registry.work import link_requests_waiting
+
+        # How scopes reach a link request is registered by the cases app (cases.scopes), with
+        # the participant's: a steward reaches it through the programmes their organisation
+        # leads as well as through the organisation's own links.
 
         work.register(
             work.Source(

@@ -106,15 +106,21 @@ def load_demo_participants(world: DemoWorld) -> None:
 
 
 def load_demo_link_request(world: DemoWorld) -> None:
-    """Tariq, of the prison's welfare wing, registers a man the lead agency already holds and
-    answers "same person"; the man never consented to sharing with prisons, so the request
-    waits for the lead agency's data steward (Omar)."""
+    """Tariq, of the prison's welfare wing, registers a man the centre registered for the
+    directorate's programme and answers "same person"; the man never consented to sharing with
+    prisons, so the request waits for a data steward (Omar, of the directorate)."""
     if LinkRequest.objects.exists():
         return
-    lead, prison = world.organisations.get("lead"), world.organisations.get("prison")
+    centre, prison = world.organisations.get("centre"), world.organisations.get("prison")
     tariq = User.objects.filter(username="tariq").first()
-    held = Participant.objects.filter(registered_by=lead).order_by("pk").first()
-    if lead is None or prison is None or tariq is None or held is None:
+    held = (
+        Participant.objects.filter(registered_by=centre, is_juvenile=False)
+        .filter(cases__isnull=False, cases__closed_on__isnull=True)  # in an open case
+        .exclude(links__organisation=prison)
+        .order_by("pk")
+        .first()
+    )
+    if centre is None or prison is None or tariq is None or held is None:
         return
     registry.confirm_same_person(
         actor=tariq,

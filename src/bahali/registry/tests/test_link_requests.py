@@ -335,3 +335,25 @@ def test_check_shows_a_match_whose_consent_covers_the_users_kind_of_organisation
     assert answer.status_code == 409
     assert [c["code"] for c in answer.json()["candidates"]] == [existing.code]
     assert not existing.links.filter(organisation=centre).exists()  # a check links nothing
+
+
+def test_the_steward_of_the_programmes_lead_organisation_decides_too():
+    """The directorate leading the programme holds the record of everyone in its cases."""
+    from bahali.testing import PathwayWorld
+
+    world = PathwayWorld()
+    case = world.case()  # registered by the centre, in a programme the lead agency leads
+    outcome = services.confirm_same_person(
+        actor=world.cso_worker,
+        participant=case.participant,
+        identity=services.open_identity(case.participant),
+        sex="m",
+        district=world.swat,
+        organisation=world.cso,
+    )
+    assert outcome.pending
+    assert list(LinkRequest.objects.visible_to(world.steward)) == [outcome.request]
+    services.decide_link_request(
+        actor=world.steward, request=outcome.request, approve=True, expected_version=1
+    )
+    assert case.participant.links.filter(organisation=world.cso).exists()
