@@ -1,12 +1,15 @@
 """Person matching on 50,000 synthetic people (~100,000 records): speed, memory, accuracy.
 
 Run: .venv/bin/python benchmarks/bench_matching.py [--people N] [--seed S] [--splink] [--repeat R]
+     [--generator seed|tribal] [--clusters] [--committed]
 
 Generates the people with :func:`bahali.registry.synthetic.generate`, times
-:func:`bahali.registry.matching.find_pairs` on all records, and prints wall time, peak
-memory and pairwise precision/recall/F1 against the known truth (match and review together,
-and match alone). Floors to beat: precision >= 0.97 and recall >= 0.95 (match+review),
-precision >= 0.99 (match), under 12 s and 1 GB on a 2-core machine, and faster than Splink.
+:func:`bahali.registry.matching.find_pairs` on all records (after estimating ``m`` and ``u``
+on them, :func:`bahali.registry.matching.training.parameters_for`, unless ``--committed``),
+and prints wall time, peak memory and pairwise precision/recall/F1 against the known truth
+(match and review together, and match alone). Floors to beat: precision >= 0.97 and
+recall >= 0.95 (match+review), precision >= 0.99 (match), under 12 s and 1 GB on a 2-core
+machine, and faster than Splink.
 
 ``find_pairs`` forks worker processes (one per core) twice, to derive the records and to
 score the candidates: its time is wall time, and its memory the parent's peak plus the
@@ -68,6 +71,19 @@ def main() -> None:
     parser.add_argument(
         "--clusters", action="store_true", help="also resolve the pairs into clusters"
     )
+    parser.add_argument(
+        "--committed",
+        action="store_true",
+        help="score with the committed m and u (model.py) instead of estimating them on the "
+        "records first (training.parameters_for, timed with the matcher)",
+    )
+    parser.add_argument(
+        "--review-share",
+        type=float,
+        default=None,
+        help="also print the figures with the review band narrowed to this share of the "
+        "match pairs (batch.within_review_share)",
+    )
     parser.add_argument("--splink-worker", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.splink_worker:
@@ -75,7 +91,8 @@ def main() -> None:
         return
 
     from bahali.registry import synthetic_tribal
-    from bahali.registry.matching import find_pairs
+    from bahali.registry.matching import find_pairs, model
+    from bahali.registry.matching.training import parameters_for
     from bahali.registry.synthetic import generate
 
     started = time.perf_counter()
@@ -97,10 +114,16 @@ def main() -> None:
         rows.append(("splink", [], "", []))
     # The matchers take turns, so that a burst of other load slows both; each is timed
     # --repeat times and its best and median are printed.
+    parameters = model.COMMITTED
     for _ in range(args.repeat):
         clear_name_caches()
         started = time.perf_counter()
-        pairs = [(a, b, decision, value) for a, b, value, decision in find_pairs(records)]
+        if not args.committed:
+            parameters = parameters_for(records)
+            estimated = time.perf_counter() - started
+            print(f"parameters {parameters.source} in {estimated:.1f}s")
+        found = find_pairs(records, parameters=parameters)
+        pairs = [(a, b, decision, value) for a, b, value, decision in found]
         rows[0][1].append(time.perf_counter() - started)
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -125,18 +148,33 @@ def main() -> None:
             f"{both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} {matched[0]:7.4f} {matched[1]:7.4f} "
             f"{matches:7,} {reviews:7,} {reviews / max(matches, 1):5.2f}  {memory}"
         )
+    if args.review_share is not None:
+        from bahali.registry.matching.batch import within_review_share
+
+        own = [(a, b, value, decision) for a, b, decision, value in rows[0][3]]
+        kept, floor = within_review_share(own, args.review_share)
+        both = metrics({tuple(sorted(p[:2])) for p in kept}, expected)
+        matches = sum(1 for p in kept if p[3] == "match")
+        reviews = len(kept) - matches
+        print(
+            f"{'band':8} {'':7} {'':7} {both[0]:7.4f} {both[1]:7.4f} {both[2]:7.4f} {'':7} {'':7} "
+            f"{matches:7,} {reviews:7,} {reviews / max(matches, 1):5.2f}  "
+            f"(review band narrowed to {args.review_share:.0%} of matches: from {floor:.2f})"
+        )
     if args.clusters:
-        print_clusters(records, rows[0][3], expected)
+        print_clusters(records, rows[0][3], expected, parameters)
 
 
-def print_clusters(records: list[Any], found: list[Any], expected: set[Any]) -> None:
+def print_clusters(
+    records: list[Any], found: list[Any], expected: set[Any], parameters: Any
+) -> None:
     """Pairwise figures of the pairs the clusters imply (matching.clusters)."""
     from bahali.registry.matching import NameFrequencies, compare
     from bahali.registry.matching.clusters import cluster, pairs_of
     from bahali.registry.matching.records import features
 
     by_id = {record.record_id: record for record in records}
-    frequencies = NameFrequencies(features(record) for record in records)
+    frequencies = NameFrequencies((features(record) for record in records), parameters)
 
     def score(a: str, b: str) -> tuple[float, frozenset[str]]:
         result = compare(by_id[a], by_id[b], frequencies)

@@ -287,7 +287,7 @@ PAGES = [
         "communities:readiness",
         "post",
         lambda w: f"/communities/{w.village.pk}/readiness/{w.assessed.pk}/",
-        set(),  # completed: read-only for everyone
+        WRITERS,  # completed: a writer's second submit is sent back to it, changing nothing
         302,
         data=lambda w: {"version": w.assessed.version, "action": "save"},
     ),

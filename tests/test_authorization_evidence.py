@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 READERS = set(Role) - {Role.COMMITTEE_MEMBER}
 # a published release is for public use: every role reads it
 EVERYONE = set(Role)
+OVERSIGHT = {Role.OVERSIGHT_MONITOR}
+MANAGERS = {Role.PROGRAMME_MANAGER}
 
 
 @dataclass
@@ -97,6 +99,49 @@ PAGES = [
         200,
     ),
     page("evidence:recidivism_svg", "get", lambda w: "/evidence/recidivism.svg", READERS, 200),
+    # the oversight report: the oversight body only, everyone else 404
+    page("evidence:oversight", "get", lambda w: "/evidence/oversight/", OVERSIGHT, 200),
+    page(
+        "evidence:oversight",
+        "get",
+        lambda w: "/evidence/oversight/?start=2025-01-01&end=2025-12-31",
+        OVERSIGHT,
+        200,
+    ),
+    page("evidence:oversight_pdf", "get", lambda w: "/evidence/oversight.pdf", OVERSIGHT, 200),
+    # the programme manager's dashboard, its charts and tables: managers only, others 404
+    page("evidence:dashboard", "get", lambda w: "/evidence/dashboard/", MANAGERS, 200),
+    page(
+        "evidence:dashboard_svg", "get", lambda w: "/evidence/dashboard/funnel.svg", MANAGERS, 200
+    ),
+    page(
+        "evidence:dashboard_svg",
+        "get",
+        lambda w: "/evidence/dashboard/check-ins-on-time.svg",
+        MANAGERS,
+        200,
+    ),
+    page(
+        "evidence:dashboard_csv",
+        "get",
+        lambda w: "/evidence/dashboard/tables/trends.csv",
+        MANAGERS,
+        200,
+    ),
+    page(
+        "evidence:dashboard_csv",
+        "get",
+        lambda w: "/evidence/dashboard/tables/alerts.csv",
+        MANAGERS,
+        200,
+    ),
+    page(
+        "evidence:dashboard_xlsx",
+        "get",
+        lambda w: "/evidence/dashboard/tables/funnel.xlsx",
+        MANAGERS,
+        200,
+    ),
 ]
 
 # no API operations in this area yet (the figures are pages and downloads)
@@ -126,7 +171,9 @@ def test_anonymous(client, endpoint, world):
 
 
 @pytest.mark.parametrize(
-    "endpoint", [e for e in PAGES if e.method == "get"], ids=lambda e: f"{e.name}-{e.method}"
+    "endpoint",
+    [e for e in PAGES if e.method == "get" and Role.ANALYST in e.allowed],
+    ids=lambda e: f"{e.name}-{e.method}",
 )
 def test_the_analyst_reaches_no_case_level_data(client, endpoint, world):
     _sign_in_analyst(client, world)

@@ -190,6 +190,11 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: (R(S.ALL), W(S.ALL, _("register new versions of definitions"))),
     },
     "release": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL, _("publish; suppressed, signed"))},
+    # the oversight body's report: gate decisions and overrides, emergency accesses,
+    # grievances, consent withdrawals, long residential stays, juveniles, the audit chain
+    "oversight_report": {OVS: R(S.ALL, _("pseudonymous; printable"))},
+    # the programme manager's dashboard: figures over the cases they may read
+    "programme_dashboard": {PM: R(S.ALL, _("over the cases of your districts"))},
     # --- writing participant records (registration, identity corrections, consent, pledge) ---
     "registration": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL), DS: W(S.ALL)},
     "participant_record": {
@@ -204,6 +209,20 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
     # record decides.
     "link_review": {
         DS: RW(S.OWN_ORGANISATION, _("organisations asking to work with a person you hold"))
+    },
+    # --- retention and anonymisation (issue 14, item 5). DESIGN.md §2: the data steward owns
+    # retention; the programme's manager reads its rule, oversight reads them all.
+    "retention_rule": {
+        DS: RW(S.OWN_ORGANISATION, _("programmes your organisation leads")),
+        PM: R(S.OWN_ORGANISATION),
+        OVS: R(S.ALL),
+    },
+    "legal_hold": {
+        DS: RW(S.OWN_ORGANISATION, _("participants your organisation works with")),
+        OVS: R(S.ALL),
+    },
+    "retention_run": {  # what is due (a dry run) and anonymising it now
+        DS: RW(S.OWN_ORGANISATION, _("participants your organisation works with")),
     },
     # --- imports of an existing caseload (issue 20) ---
     "import": {PM: W(S.ALL), DS: W(S.ALL)},
@@ -234,6 +253,18 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         OVS: R(S.ALL),
     },
     "emergency_review": {DS: W(S.OWN_ORGANISATION, _("cases your organisation leads"))},
+    # Who saw a participant's data, and why (issue 14, item 4): each identity read and each
+    # disclosure to another organisation, with its purpose and the consent it relied on.
+    # Those who may see the person's case detail, never committees or security liaisons.
+    "disclosure_log": {
+        **_each(TEAM_ROLES, R(S.TEAM)),
+        PSY: R(S.TEAM),
+        PM: R(S.DISTRICTS),
+        OVS: R(S.ALL, _("pseudonymous")),
+        DS: R(S.OWN_ORGANISATION),
+    },
+    # Subject access: everything held about one person, as a JSON bundle and a PDF, audited.
+    "subject_access": {DS: W(S.OWN_ORGANISATION, _("people your organisation works with"))},
     # --- before the case: referrals, screening, eligibility (intake, issue 17) ---
     "intake_referral": {
         Role.CASE_WORKER: RW(S.OWN_ORGANISATION, _("referrals to your organisation")),
@@ -741,6 +772,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     # evidence (issue 15)
     "indicator_definition": _("Indicator definitions"),
     "release": _("Outcome releases"),
+    "oversight_report": _("The oversight report"),
+    "programme_dashboard": _("The programme dashboard"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
     "user": _("User accounts"),
@@ -751,6 +784,9 @@ RESOURCE_LABELS: dict[str, Any] = {
     "participant_record": _("Correcting identity, recording consent and pledge"),
     "merge": _("Merging duplicate records"),
     "import": _("Importing people from a sheet"),  # issue 20
+    "retention_rule": _("Retention rules of programmes"),  # issue 14, item 5
+    "legal_hold": _("Legal holds that stop anonymisation"),
+    "retention_run": _("Anonymising records past their retention"),
     "programme": _("Programme configuration"),
     "enrolment": _("Enrolling participants in a programme"),
     "case_team": _("Case teams"),
@@ -759,6 +795,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "gate_override": _("Overriding a gate"),
     "emergency_access": _("Emergency access to a case (break-the-glass)"),
     "emergency_review": _("Reviewing emergency access"),
+    "disclosure_log": _("Who saw a participant's data, and why"),
+    "subject_access": _("Everything held about a participant (subject access)"),
     "prevention_initiative": _("Prevention initiatives, their funding and activities"),
     "district_profile": _("District profiles (need indicators per district and year)"),
     "advice_contact": _("Family advice line contacts"),

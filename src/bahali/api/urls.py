@@ -26,6 +26,7 @@ from bahali.prevention.api import router as prevention_router
 from bahali.programmes.api import router as programmes_router
 from bahali.referrals.api import router as referrals_router
 from bahali.registry.api import router as registry_router
+from bahali.retention.api import router as retention_router
 
 
 class BahaliAPI(NinjaAPI):
@@ -80,5 +81,6 @@ api.add_router("", jobs_router)
 api.add_router("", field_router)
 api.add_router("", intake_router)
 api.add_router("", prevention_router)
+api.add_router("", retention_router)
 
 urlpatterns = [path("v1/", api.urls)]

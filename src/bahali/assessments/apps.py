@@ -29,7 +29,12 @@ class AssessmentsConfig(AppConfig):
         )
         # A progress reassessment falling due makes the case due; a new phase moves the date.
         due.register(
-            due.DueSource(Assessment, services.reassessment_due_dates, also=(PhaseChange,))
+            due.DueSource(
+                Assessment,
+                services.reassessment_due_dates,
+                also=(PhaseChange,),
+                column="reassess_on",
+            )
         )
         if not any(tab.key == "assessments" for tab in tabs.CASE_TABS):
             after_plan = next(

@@ -18,20 +18,22 @@ from bahali.core.figures import holds_role
 def caseload(user: Any) -> dict[str, Any] | None:
     if not holds_role(user, Role.ANALYST) or not policies.can(user, "aggregate_report.read"):
         return None
-    rows = (
+    # by the phase's key from the open cases' phase index alone, then named and ordered
+    counts = (
         Case.objects.filter(closed_on__isnull=True)
-        .values("programme", "phase__order")
+        .values("phase")
         .annotate(n=Count("pk"))
-        .order_by("programme", "phase__order")
+        .order_by()
     )
-    names = {
-        (phase.programme_id, phase.order): (phase.programme.label, phase.label)
-        for phase in _phases()
-    }
+    phases = {phase.pk: phase for phase in _phases()}
+    rows = sorted(
+        ({"phase": phases[row["phase"]], "n": row["n"]} for row in counts),
+        key=lambda row: (row["phase"].programme_id, row["phase"].order),
+    )
     k = suppression.minimum()
     lines = []
     for row in rows:
-        programme, phase = names.get((row["programme"], row["phase__order"]), ("", ""))
+        programme, phase = row["phase"].programme.label, row["phase"].label
         lines.append(
             {
                 "programme": programme,

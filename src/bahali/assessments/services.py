@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -610,35 +610,31 @@ def reassessments_due_page(
     user: User, limit: int | None
 ) -> tuple[int, list[tuple[Case, datetime.date]]]:
     """How many of the user's cases fall due for a progress reassessment within the horizon
-    (or have passed), and the soonest ``limit`` of them (all when None), in five queries.
+    (or have passed), and the soonest ``limit`` of them (all when None), in two queries.
 
-    The due date is worked out in Python over thin rows (the case's phase, when it entered
-    it, its last progress assessment and warning); only the cases shown are read whole."""
+    Each case keeps its reassessment date (``Case.reassess_on``, kept by ``cases.due`` from
+    :func:`reassessment_due_dates` whenever an assessment, a phase or a check-in moves it):
+    the keys of the soonest few come from an index with the count riding on them, then
+    only the cases shown are read whole."""
     horizon = local_today() + datetime.timedelta(days=REASSESSMENT_HORIZON_DAYS)
-    # A case's next due date is the earliest of its due dates (``cases.due``), this one
-    # among them: only cases due within the horizon are read, not every case on the teams.
-    thin = list(
+    due = (
         Case.objects.visible_to(user, "assessment", "write")
         .open()
-        .filter(phase__reassess_every_days__isnull=False, next_due_on__lte=horizon)
-        .select_related("phase")
-        .only("pk", "phase_entered_on", "closed_on", "phase__reassess_every_days")
+        .filter(reassess_on__lte=horizon)
+        .order_by("reassess_on", "pk")
     )
-    if not thin:
+    if limit == 0:
+        return due.count(), []
+    counted = due.annotate(due_total=Window(Count("pk"))).values_list(
+        "pk", "reassess_on", "due_total"
+    )
+    keys = list(counted if limit is None else counted[:limit])
+    if not keys:
         return 0, []
-    last = last_progress_dates(thin)
-    warned = last_warning_dates(thin)
-    due = []
-    for case in thin:
-        when = reassessment_due(case, last.get(case.pk), warned.get(case.pk))
-        if when is not None and when <= horizon:
-            due.append((when, case.pk))
-    due.sort()
-    shown = due if limit is None else due[:limit]
     whole = Case.objects.select_related("participant", "programme", "phase").in_bulk(
-        [pk for _when, pk in shown]
+        [pk for pk, _when, _total in keys]
     )
-    return len(due), [(whole[pk], when) for when, pk in shown]
+    return keys[0][2], [(whole[pk], when) for pk, when, _total in keys if pk in whole]
 
 
 # --- change over time ---------------------------------------------------------------

@@ -41,13 +41,20 @@ class DueSource:
     ``dates(case_ids)`` returns the earliest due date of each of those cases that has one.
     ``also`` names other models whose rows move the date when saved or deleted (a phase
     change, say, when the due date depends on the phase); ``case_of(row)`` names the case a
-    row of ``model`` or ``also`` belongs to (None for a row of no case).
+    row of ``model`` or ``also`` belongs to (None for a row of no case). ``column``, when
+    given, names a date column of ``Case`` that keeps this source's own date beside the
+    earliest of all, for a source whose date is worked out rather than read from a column of
+    its rows (the reassessment schedule): a list of what falls due then reads an index.
+    ``keep(case_ids)``, when given, keeps other derived dates of those cases' rows current
+    (a team place's earliest goal review); it runs whenever their dates are recomputed.
     """
 
     model: type[models.Model]
     dates: Callable[[list[int]], dict[int, datetime.date]]
     also: tuple[type[models.Model], ...] = ()
     case_of: Callable[[Any], int | None] = lambda row: row.case_id
+    column: str = ""
+    keep: Callable[[list[int]], None] | None = None
 
     def watches(self, model: type[models.Model]) -> bool:
         return model is self.model or model in self.also
@@ -106,34 +113,55 @@ def _row_changed(sender: type[models.Model], instance: Any, **kwargs: Any) -> No
 
 def due_dates(case_ids: list[int]) -> dict[int, datetime.date]:
     """The earliest due date of each of ``case_ids`` that has one (open or not)."""
-    found: dict[int, datetime.date] = {}
+    return _dates(case_ids)[""]
+
+
+def _dates(case_ids: list[int]) -> dict[str, dict[int, datetime.date]]:
+    """The earliest due date of each case (under ""), and each stored column's own dates."""
+    found: dict[str, dict[int, datetime.date]] = {"": {}}
+    earliest = found[""]
     for source in SOURCES:
-        for case_id, due in source.dates(case_ids).items():
-            if case_id not in found or due < found[case_id]:
-                found[case_id] = due
+        dates = source.dates(case_ids)
+        if source.column:
+            found[source.column] = dates
+        for case_id, due in dates.items():
+            if case_id not in earliest or due < earliest[case_id]:
+                earliest[case_id] = due
     return found
 
 
+def columns() -> list[str]:
+    """The stored date columns of ``Case`` kept here: the earliest, then each source's own."""
+    return ["next_due_on", *(source.column for source in SOURCES if source.column)]
+
+
 def refresh(case_ids: Iterable[int] | None = None) -> int:
-    """Recompute the stored date of ``case_ids`` (every case when None); return how many
-    changed. A closed case is due on nothing."""
+    """Recompute the stored dates of ``case_ids`` (every case when None); return how many
+    cases changed. A closed case is due on nothing."""
     from bahali.cases.models import Case
 
+    kept = columns()
     changed = 0
     for batch in _batches(case_ids):
-        cases = list(
-            Case.objects.filter(pk__in=batch).only("pk", "next_due_on", "closed_on").order_by()
-        )
-        due = due_dates([case.pk for case in cases])
+        cases = list(Case.objects.filter(pk__in=batch).only("pk", "closed_on", *kept).order_by())
+        found = _dates([case.pk for case in cases])
+        found["next_due_on"] = found.pop("")
         stale = []
         for case in cases:
-            wanted = None if case.closed_on else due.get(case.pk)
-            if case.next_due_on != wanted:
-                case.next_due_on = wanted
+            moved = False
+            for column in kept:
+                wanted = None if case.closed_on else found.get(column, {}).get(case.pk)
+                if getattr(case, column) != wanted:
+                    setattr(case, column, wanted)
+                    moved = True
+            if moved:
                 stale.append(case)
-        # A derived column: saved without touching the case's version or audit trail.
-        Case.objects.bulk_update(stale, ["next_due_on"])
+        # Derived columns: saved without touching the case's version or audit trail.
+        Case.objects.bulk_update(stale, kept)
         changed += len(stale)
+        for source in SOURCES:
+            if source.keep is not None:
+                source.keep(batch)
     return changed
 
 

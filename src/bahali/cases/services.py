@@ -33,6 +33,7 @@ from bahali.cases.models import (
     TransitionRequest,
 )
 from bahali.core.context import SystemActor, service
+from bahali.core.paging import ordered_count
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import Conflict, Stale, claim_version
 from bahali.geography.models import Community, District
@@ -655,6 +656,20 @@ def close_case(*, actor: Actor, case: Case, closure: str, note: str) -> Case:
         )
     if not note.strip():
         raise ValidationError({"note": _("Say why the case is closed.")})
+    if closure == Closure.TRANSFERRED and not has_consent(
+        case.participant, ConsentPurpose.PARTICIPATION
+    ):
+        # Consent at the moment of use (issue 14, item 6): a transfer hands the record to
+        # another programme, which the person's consent no longer covers.
+        raise ValidationError(
+            {
+                "closure": _(
+                    "No transfer: the person's consent to participate is withdrawn (or not on "
+                    "file), so the record cannot go to another programme. Close the case as "
+                    "withdrawn instead."
+                )
+            }
+        )
     pending = _pending_request(case)
     if pending is not None:
         pending.status = TransitionRequest.Status.CANCELLED
@@ -768,7 +783,7 @@ class SignOffQueue:
         return self
 
     def count(self) -> int:
-        return int(self.waiting.count())
+        return ordered_count(self.waiting)
 
 
 def phase_in_use(phase: Phase) -> bool:

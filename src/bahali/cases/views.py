@@ -474,7 +474,9 @@ def enrol(request: AuthedRequest, code: str) -> HttpResponse:
 def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
-    paginator = KeysFirstPaginator(services.waiting_for_sign_off(request.user), PAGE_SIZE)
+    paginator = KeysFirstPaginator(
+        services.waiting_for_sign_off(request.user), PAGE_SIZE, count_in_order=True
+    )
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request, "cases/queue.html", {"requests": page.object_list, "page": page, "query": ""}

@@ -24,7 +24,7 @@ class CaseworkConfig(AppConfig):
         timeline.register(casework_entries)
         work.register(work.Source("plan_review", _("Plan reviews"), plan_reviews))
         work.register(work.Source("mentor_meeting", _("Mentor meetings"), mentor_meetings))
-        due.register(due.DueSource(Goal, services.reviews_due))
+        due.register(due.DueSource(Goal, services.reviews_due, keep=services.keep_reviews_from))
         due.register(
             due.DueSource(
                 MentorAssignment,

@@ -728,12 +728,19 @@ REVIEW_HORIZON_DAYS = 14
 def reviews_due_for(user: User) -> Any:
     """Open goals the user answers for whose review is due within the horizon (or passed)."""
     horizon = local_today() + datetime.timedelta(days=REVIEW_HORIZON_DAYS)
-    # The user's places on teams first (index team_by_membership), then their open goals by
-    # review date (index goal_open_by_responsible): not every open case's goals.
-    places = TeamMember.objects.filter(membership__user=user, left_on__isnull=True).values("pk")
+    # The user's places with a review due first (each place keeps its earliest,
+    # ``TeamMember.reviews_from``; index team_places_reviews_from), on cases whose plans the
+    # user may write, then their open goals by review date (index goal_open_by_responsible):
+    # not every open goal due. On 200,000 cases a mentor's six oldest of 368 took 90-140 ms
+    # from every open goal due, about 20 ms from their 501 places with one.
+    memberships = [membership.pk for membership in user.active_memberships()]
+    places = (
+        TeamMember.objects.visible_to(user, "plan", "write")
+        .filter(membership__in=memberships, left_on__isnull=True, reviews_from__lte=horizon)
+        .values("pk")
+    )
     return (
-        Goal.objects.visible_to(user, "plan", "write")
-        .filter(
+        Goal.objects.filter(
             status__in=OPEN_GOAL_STATUSES,
             review_on__lte=horizon,
             responsible__in=places,
@@ -742,6 +749,28 @@ def reviews_due_for(user: User) -> Any:
         .select_related("case__participant", "case__programme")
         .order_by("review_on", "pk")
     )
+
+
+def keep_reviews_from(case_ids: list[int]) -> None:
+    """Keep each team place of ``case_ids`` knowing its earliest open goal review
+    (``TeamMember.reviews_from``; ``cases.due`` runs this whenever it recomputes the cases'
+    dates). Two reads and one write for the batch."""
+    firsts = {
+        row["responsible_id"]: row["first"]
+        for row in Goal.objects.filter(
+            case_id__in=case_ids, status__in=OPEN_GOAL_STATUSES, responsible__isnull=False
+        )
+        .values("responsible_id")
+        .annotate(first=Min("review_on"))
+        .order_by()
+    }
+    stale = []
+    for place in TeamMember.objects.filter(case_id__in=case_ids).only("pk", "reviews_from"):
+        wanted = firsts.get(place.pk)
+        if place.reviews_from != wanted:
+            place.reviews_from = wanted
+            stale.append(place)
+    TeamMember.objects.bulk_update(stale, ["reviews_from"])
 
 
 def reviews_due(case_ids: list[int]) -> dict[int, datetime.date]:

@@ -40,6 +40,14 @@ NAVIGATION = [
     NavItem(_("Organisations"), "organisations:list", "buildings", "organisation.read", "nav-orgs"),
     NavItem(_("Members"), "accounts:members", "people", "membership.write", "nav-members"),
     NavItem(_("Audit trail"), "audit:list", "journal-check", "audit_log.read", "nav-audit"),
+    NavItem(
+        _("Retention"),
+        "retention:rules",
+        "hourglass-split",
+        None,
+        "nav-retention",
+        any_of=("retention_rule.read", "retention_run.read", "legal_hold.read"),
+    ),
 ]
 
 

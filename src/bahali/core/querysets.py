@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from bahali.core import context, recording, sealing
+from bahali.core.models import REDACTED
 
 if TYPE_CHECKING:
     from bahali.core.models import AuditedModel
@@ -63,6 +64,33 @@ class AuditedQuerySet(models.QuerySet[Any]):
                 if changes:
                     entries.append(("update", obj, changes))
             _record(entries)
+        return count
+
+    def erase(self, **kwargs: Any) -> int:
+        """Overwrite these fields for good (retention, anonymisation), recording one event
+        per row that names the fields erased, never their values before or after.
+
+        ``update()`` records each field's old value, which would copy what is being erased
+        into the append-only trail; an erasure must leave nothing of it behind there either.
+        """
+        model: type[AuditedModel] = self.model
+        context.current()
+        names = [model.audit_field(name).name for name in kwargs]
+        with transaction.atomic(using=self.db):
+            pks = list(
+                model._default_manager.using(self.db)
+                .filter(pk__in=self.values("pk"))
+                .select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if not pks:
+                return 0
+            count = super(AuditedQuerySet, self.filter(pk__in=pks)).update(**kwargs)
+            ignored = model.audit_bookkeeping_fields()
+            changes = {name: [REDACTED, REDACTED] for name in names if name not in ignored}
+            rows = model._default_manager.using(self.db).filter(pk__in=pks).order_by("pk")
+            _record([("erase", obj, changes) for obj in rows])
         return count
 
     def delete(self) -> tuple[int, dict[str, int]]:

@@ -10,7 +10,7 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from bahali.cases import demo
         from bahali.core import navigation
-        from bahali.evidence.demo import load_demo_evidence
+        from bahali.evidence.demo import load_demo_evidence, load_demo_oversight
 
         item = navigation.NavItem(
             _("Evidence"),
@@ -19,8 +19,26 @@ class EvidenceConfig(AppConfig):
             "aggregate_report.read",
             "nav-evidence",
         )
-        if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
-            navigation.NAVIGATION.append(item)
+        report = navigation.NavItem(
+            _("Oversight report"),
+            "evidence:oversight",
+            "clipboard-check",
+            "oversight_report.read",
+            "nav-oversight-report",
+        )
+        board = navigation.NavItem(
+            _("Dashboard"),
+            "evidence:dashboard",
+            "speedometer2",
+            "programme_dashboard.read",
+            "nav-dashboard",
+        )
+        for entry in (item, board, report):
+            if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
+                navigation.NAVIGATION.append(entry)
         demo.register_loader(
             "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
+        )
+        demo.register_loader(
+            "oversight", lambda world: load_demo_oversight(), order=91, step="Oversight"
         )

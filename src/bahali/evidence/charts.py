@@ -12,6 +12,7 @@ are not drawn at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
@@ -107,3 +108,132 @@ def legend(groups: Sequence[Group], k: int) -> list[dict[str, object]]:
         {"label": g.label, "colour": COLOURS[n % len(COLOURS)], "drawn": g.curve.subjects >= k}
         for n, g in enumerate(groups)
     ]
+
+
+# --- the manager's dashboard: a funnel of horizontal bars, and trends by quarter ----------
+
+BAR = "#1b6b5f"
+
+
+def _svg_open(
+    width: int, height: int, chart_id: str, title: str, rtl: bool = False, font_size: int = 12
+) -> list[str]:
+    direction = ' direction="rtl"' if rtl else ""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-labelledby="{chart_id}-title" class="bahali-chart" '
+        f'font-family="inherit" font-size="{font_size}"{direction}>',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+    ]
+
+
+def bars_svg(
+    rows: Sequence[tuple[str, int]], *, chart_id: str, title: str, rtl: bool = False
+) -> str:
+    """Horizontal bars, one a row, the count printed at the bar's end. In a right-to-left
+    language the labels stand on the right and the bars grow leftwards, as the page reads."""
+    # narrow, so that on a phone the words stay legible: the chart scales to its box
+    width, row_h, label_w, pad = 480, 28, 200, 6
+    height = max(len(rows), 1) * row_h + 2 * pad
+    top = max((n for _label, n in rows), default=0) or 1
+    plot_w = width - label_w - 3 * pad - 30
+    parts = _svg_open(width, height, chart_id, title, rtl, font_size=14)
+    for i, (label, n) in enumerate(rows):
+        y = pad + i * row_h
+        length = plot_w * n / top
+        if rtl:
+            label_x, label_anchor = width - pad, "start"  # "start" is the right in rtl
+            bar_x = width - label_w - 2 * pad - length
+            value_x, value_anchor = bar_x - 4, "start"
+        else:
+            label_x, label_anchor = pad, "start"
+            bar_x = label_w + 2 * pad
+            value_x, value_anchor = bar_x + length + 4, "start"
+        parts.append(
+            f'<text x="{label_x}" y="{y + 19}" text-anchor="{label_anchor}">{escape(label)}</text>'
+            f'<rect x="{bar_x:.1f}" y="{y + 5}" width="{length:.1f}" height="{row_h - 10}" '
+            f'fill="{BAR}"><title>{escape(label)}: {n}</title></rect>'
+            f'<text x="{value_x:.1f}" y="{y + 19}" text-anchor="{value_anchor}">{n}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def nice_top(value: float) -> float:
+    """The axis's top: the value rounded up to 4 ticks of 1, 2, 2.5 or 5 times a power of
+    ten (so ticks read 0, 5, 10, 15, 20 rather than 0, 2, 4, 7, 9)."""
+    if value <= 0:
+        return 4.0
+    step = value / 4
+    power = 10 ** math.floor(math.log10(step))
+    for factor in (1, 2, 2.5, 5, 10):
+        if step <= factor * power:
+            return max(4 * factor * power, 4.0)
+    return 4 * 10 * power
+
+
+def trend_svg(
+    points: Sequence[tuple[str, float | None]],
+    *,
+    chart_id: str,
+    title: str,
+    share: bool = False,
+    ticks: Sequence[tuple[str, str]] = (),
+) -> str:
+    """Columns by quarter, oldest on the left (time runs left to right in every language,
+    as in the survival chart; the page marks the box ``dir="ltr"``). A share is drawn on a
+    0–100% scale; a quarter without a figure has no column and reads "—"."""
+    width, height = 480, 210
+    left, right, top, bottom = 44, 8, 14, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _label, v in points if v is not None]
+    peak = 1.0 if share else nice_top(max(values, default=0))
+    parts = _svg_open(width, height, chart_id, title, font_size=13)
+    for tick in range(0, 5):
+        level = peak * tick / 4
+        y = top + plot_h * (1 - tick / 4)
+        text = (
+            f"{level * 100:.0f}%"
+            if share
+            else f"{level:,.0f}"
+            if level == int(level)
+            else f"{level:,.1f}"
+        )
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>'
+        )
+    slot = plot_w / max(len(points), 1)
+    for i, (label, value) in enumerate(points):
+        x = left + i * slot
+        # under each column its short name (the quarter's number), and the year under the
+        # first of each year
+        short, year = ticks[i] if i < len(ticks) else (label, "")
+        parts.append(
+            f'<text x="{x + slot / 2:.1f}" y="{height - 22}" text-anchor="middle" '
+            f'font-size="12">{escape(short)}</text>'
+        )
+        if year:
+            parts.append(
+                f'<text x="{x + slot / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+                f'font-size="12" fill="#555">{escape(year)}</text>'
+            )
+        if value is None:
+            parts.append(
+                f'<text x="{x + slot / 2:.1f}" y="{top + plot_h - 4}" text-anchor="middle">—</text>'
+            )
+            continue
+        h = plot_h * (value / peak if peak else 0)
+        shown = f"{value * 100:.0f}%" if share else f"{value:,.0f}"
+        parts.append(
+            f'<rect x="{x + slot * 0.2:.1f}" y="{top + plot_h - h:.1f}" width="{slot * 0.6:.1f}" '
+            f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: {shown}</title></rect>'
+            f'<text x="{x + slot / 2:.1f}" y="{max(top + plot_h - h - 4, top + 10):.1f}" '
+            f'text-anchor="middle" font-size="12">{shown}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        f'stroke="#666"/>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

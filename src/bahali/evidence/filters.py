@@ -4,6 +4,7 @@ dimension. A value that cannot be a filter is named on the page, never a server 
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -60,3 +61,36 @@ class EvidenceFilter(FilterSet):
             end=data.get("end") or None,
             by=data.get("by") or "",
         )
+
+
+class OversightFilter(FilterSet):
+    """The oversight report's period (default: the 90 days up to today)."""
+
+    DEFAULT_DAYS = 90
+
+    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end of the period comes before its start."))
+        return data
+
+    def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+        data = self.filtering()
+        end = data.get("end") or today
+        start = data.get("start") or end - datetime.timedelta(days=self.DEFAULT_DAYS)
+        return start, end
+
+
+class DashboardFilter(FilterSet):
+    """The programme manager's dashboard: one programme, or every one they see."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        required=False,
+        empty_label=_("All programmes"),
+        queryset=Programme.objects.order_by("code"),
+    )

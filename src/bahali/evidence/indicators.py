@@ -22,7 +22,7 @@ import itertools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import Lead
@@ -53,8 +53,42 @@ COUNT, RATE, MEAN, MEDIAN = "count", "rate", "mean", "median"
 AGE_GROUPS = [
     ("juvenile", _("Juvenile (under 18 at registration)")),
     ("adult", _("Adult")),
+    ("youth", _("Youth (15–29 at registration)")),
     *[(value, label) for value, label in AgeBand.choices if value],
 ]
+
+
+Rows = TypeVar("Rows", bound=QuerySet[Any])
+
+
+def by_age(rows: Rows, age: str, participant: str = "participant__") -> Rows:
+    """``rows`` of the age group ``age`` (see ``AGE_GROUPS``), through ``participant``."""
+    if age == "juvenile":
+        return rows.filter(**{f"{participant}is_juvenile": True})
+    if age == "adult":
+        return rows.filter(**{f"{participant}is_juvenile": False})
+    if age == "youth":  # the age not known (empty) is not counted as youth
+        return rows.filter(**{f"{participant}is_youth": True})
+    if age:
+        return rows.filter(**{f"{participant}age_band": age})
+    return rows
+
+
+def statistical_use(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases that may be counted in anonymous figures: all of a programme that does not
+    ask for consent to statistical use, and of one that does, those whose participant gave
+    it and has not withdrawn it (one subquery; no list of people)."""
+    from django.db.models import Exists, OuterRef
+
+    from bahali.registry.models import Consent, ConsentPurpose
+
+    consented = Consent.objects.filter(
+        participant=OuterRef("participant"),
+        purpose=ConsentPurpose.STATISTICS,
+        withdrawn_on__isnull=True,
+    )
+    return cases.filter(Q(programme__statistics_consent_required=False) | Exists(consented))
+
 
 # dimensions a count indicator can be broken down by, beside its own categories
 BY_CHOICES = [
@@ -83,6 +117,9 @@ class Filters:
     start: datetime.date | None = None
     end: datetime.date | None = None
     by: str = ""
+    # count only the cases that may be counted in anonymous figures (``statistical_use``);
+    # the oversight report, which reads every case, counts them all
+    statistical: bool = True
 
     def period(self) -> tuple[datetime.date, datetime.date]:
         return (self.start or datetime.date(2000, 1, 1), self.end or timezone.localdate())
@@ -99,15 +136,10 @@ class Filters:
             cases = cases.filter(lead_organisation=self.organisation)
         if self.sex:
             cases = cases.filter(participant__sex=self.sex)
-        if self.age == "juvenile":
-            cases = cases.filter(participant__is_juvenile=True)
-        elif self.age == "adult":
-            cases = cases.filter(participant__is_juvenile=False)
-        elif self.age:
-            cases = cases.filter(participant__age_band=self.age)
+        cases = by_age(cases, self.age)
         if self.cohort:
             cases = cases.filter(opened_on__year=self.cohort)
-        return cases
+        return statistical_use(cases) if self.statistical else cases
 
     def open_during(self) -> QuerySet[Case]:
         start, end = self.period()
@@ -823,12 +855,7 @@ def eligibility_refusals(item: Indicator, filters: Filters) -> Result:
         rows = rows.filter(receiving_organisation=filters.organisation)
     if filters.sex:
         rows = rows.filter(participant__sex=filters.sex)
-    if filters.age == "juvenile":
-        rows = rows.filter(participant__is_juvenile=True)
-    elif filters.age == "adult":
-        rows = rows.filter(participant__is_juvenile=False)
-    elif filters.age:
-        rows = rows.filter(participant__age_band=filters.age)
+    rows = by_age(rows, filters.age)
     districts = District.objects.filter(pk__in=rows.values("district")).order_by("code")
     choices = [(str(d.pk), str(d)) for d in districts]
     return _count_by(item, filters, rows, "district", choices)

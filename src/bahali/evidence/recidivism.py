@@ -38,7 +38,15 @@ GROUPS = [
     ("cohort", _("Cohort year (return)")),
     ("district__code", _("District")),
     ("participant__is_juvenile", _("Juvenile or adult")),
+    ("readiness", _("Receiving community's readiness at return")),
 ]
+
+READINESS_LABELS = {
+    "low": _("Low readiness at return"),
+    "moderate": _("Moderate readiness at return"),
+    "high": _("High readiness at return"),
+    "none": _("Community not assessed by the return"),
+}
 
 DEFINITIONS = [
     _(
@@ -53,6 +61,10 @@ DEFINITIONS = [
     _(
         "Censored: at the latest check-in held on or after the start, or today when no "
         "check-in has been held yet."
+    ),
+    _(
+        "Readiness at return: the overall rating of the receiving community's latest completed "
+        "readiness assessment in force on the day of return (assessments after it do not count)."
     ),
     _(
         "Estimate: Kaplan–Meier, with 95% bands from Greenwood's variance on the log-log "
@@ -98,7 +110,11 @@ def rows(filters: Filters, kinds: tuple[str, ...] = BEHAVIOURAL) -> list[dict[st
         filters.cases()
         .annotate(reintegrated_on=Subquery(started))
         .filter(reintegrated_on__isnull=False)
-        .annotate(event_on=_first(kinds), contact_on=Subquery(last_contact))
+        .annotate(
+            event_on=_first(kinds),
+            contact_on=Subquery(last_contact),
+            readiness=_readiness_at_return(),
+        )
     )
     if filters.start:
         cases = cases.filter(reintegrated_on__gte=filters.start)
@@ -112,7 +128,29 @@ def rows(filters: Filters, kinds: tuple[str, ...] = BEHAVIOURAL) -> list[dict[st
             template=F("programme__model"),
             district_code=F("district__code"),
             juvenile=F("participant__is_juvenile"),
+            readiness_at_return=F("readiness"),
         )
+    )
+
+
+def _readiness_at_return() -> Subquery:
+    """The overall rating of the receiving community's latest completed readiness
+    assessment in force on the day of return (a subquery per case)."""
+    from bahali.assessments import services as assessing
+    from bahali.assessments.models import Assessment, InstrumentKind
+
+    return Subquery(
+        assessing.effective(
+            Assessment.objects.filter(
+                community=OuterRef("receiving_community"),
+                case__isnull=True,
+                instrument_version__instrument__kind=InstrumentKind.READINESS,
+                assessed_on__lte=OuterRef("reintegrated_on"),
+            )
+        )
+        .exclude(overall_rating="")
+        .order_by("-assessed_on", "-completed_at", "-pk")
+        .values("overall_rating")[:1]
     )
 
 
@@ -138,11 +176,14 @@ def curves(filters: Filters, group: str = "", kinds: tuple[str, ...] = BEHAVIOUR
         key = _group_key(row, group)
         found.setdefault(key, []).append(_duration(row, today))
     result = []
-    for key in sorted(found):
+    for key in sorted(found, key=lambda k: (_ORDER.get(k, 9), k)):
         durations = [d for d, _e in found[key]]
         observed = [e for _d, e in found[key]]
         result.append(Group(key, _group_label(group, key), kaplan_meier(durations, observed)))
     return result
+
+
+_ORDER = {"low": 0, "moderate": 1, "high": 2, "none": 3}  # readiness groups in their order
 
 
 def _group_key(row: dict[str, Any], group: str) -> str:
@@ -154,6 +195,9 @@ def _group_key(row: dict[str, Any], group: str) -> str:
         return str(row["district_code"])
     if group == "participant__is_juvenile":
         return "juvenile" if row["juvenile"] else "adult"
+    if group == "readiness":
+        rating = row["readiness_at_return"]
+        return rating if rating in READINESS_LABELS else "none"
     return "all"
 
 
@@ -164,6 +208,8 @@ def _group_label(group: str, key: str) -> str:
         return str(dict(ProgrammeModel.choices).get(key, key))
     if group == "participant__is_juvenile":
         return str(_("Juvenile") if key == "juvenile" else _("Adult"))
+    if group == "readiness":
+        return str(READINESS_LABELS.get(key, key))
     if key == "all":
         return str(_("Whole caseload"))
     return key

@@ -139,3 +139,18 @@ def publish_release(
     release.definitions_changed = any(d["changed_during_period"] for d in document["definitions"])
     release.save()
     return release
+
+
+@service
+def record_oversight_report_printed(
+    *, actor: Actor, start: datetime.date, end: datetime.date
+) -> None:
+    """The oversight report leaves the system as a PDF (case codes, who opened which case in
+    an emergency): note in the audit chain who printed which period."""
+    from bahali.audit.services import record
+
+    policies.require(actor, "oversight_report.read")
+    record(
+        "evidence.oversight_report_printed",
+        changes={"start": [None, start.isoformat()], "end": [None, end.isoformat()]},
+    )

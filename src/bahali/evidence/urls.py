@@ -19,4 +19,10 @@ urlpatterns = [
     ),
     path("recidivism/", views.survival, name="recidivism"),
     path("recidivism.svg", views.survival_svg, name="recidivism_svg"),
+    path("dashboard/", views.manager_dashboard, name="dashboard"),
+    path("dashboard/<slug:chart>.svg", views.dashboard_svg, name="dashboard_svg"),
+    path("dashboard/tables/<slug:table>.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("dashboard/tables/<slug:table>.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path("oversight/", views.oversight_report, name="oversight"),
+    path("oversight.pdf", views.oversight_report_pdf, name="oversight_pdf"),
 ]

@@ -28,8 +28,8 @@ from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
-from bahali.evidence import charts, ledger, recidivism, releases, services
-from bahali.evidence.filters import EvidenceFilter
+from bahali.evidence import charts, dashboard, ledger, oversight, recidivism, releases, services
+from bahali.evidence.filters import DashboardFilter, EvidenceFilter, OversightFilter
 from bahali.evidence.forms import ReleaseForm
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
 from bahali.evidence.models import IndicatorVersion, Release
@@ -410,4 +410,198 @@ def release_verification(request: AuthedRequest, pk: int) -> HttpResponse:
     response = HttpResponse(release.verification.encode(), content_type="application/json")
     name = f"bahali-release-{release.pk}.verification.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- the oversight report -------------------------------------------------------------
+
+
+def _oversight(request: AuthedRequest) -> tuple[OversightFilter, oversight.Report]:
+    if not policies.can(request.user, "oversight_report.read"):
+        raise Http404
+    form = OversightFilter(request.GET or None)
+    start, end = form.period(timezone.localdate())
+    return form, oversight.build(start, end)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store, private, max-age=0"
+    return response
+
+
+@login_required
+@require_GET
+def oversight_report(request: AuthedRequest) -> HttpResponse:
+    """The oversight body's report for a period (pseudonymous; not suppressed)."""
+    form, report = _oversight(request)
+    query = f"?start={report.start.isoformat()}&end={report.end.isoformat()}"
+    return _no_store(
+        render(
+            request,
+            "evidence/oversight.html",
+            {"filters": form, "report": report, "query": query},
+        )
+    )
+
+
+@login_required
+@require_GET
+def oversight_report_pdf(request: AuthedRequest) -> HttpResponse:
+    """The same report, printable; printing it is recorded in the audit chain."""
+    from bahali.evidence.pdf import oversight_pdf
+
+    _form, report = _oversight(request)
+    services.record_oversight_report_printed(actor=request.user, start=report.start, end=report.end)
+    printed_by = request.user.get_full_name() or request.user.username
+    response = HttpResponse(oversight_pdf(report, printed_by), content_type="application/pdf")
+    name = f"bahali-oversight-{report.start.isoformat()}-{report.end.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _no_store(response)
+
+
+# --- the programme manager's dashboard ------------------------------------------------
+
+
+def _dashboard(request: AuthedRequest) -> tuple[DashboardFilter, dashboard.Dashboard]:
+    if not policies.can(request.user, "programme_dashboard.read"):
+        raise Http404
+    form = DashboardFilter(request.GET or None)
+    return form, dashboard.build(request.user, form.filtering().get("programme"))
+
+
+def _charts(board: dashboard.Dashboard, rtl: bool) -> dict[str, str]:
+    charts_by_name = {
+        "funnel": charts.bars_svg(
+            board.funnel, chart_id="funnel", title=_("Open cases by phase"), rtl=rtl
+        )
+    }
+    for trend in board.trends:
+        charts_by_name[trend.slug] = charts.trend_svg(
+            [(p.label, p.value) for p in trend.points],
+            chart_id=trend.slug,
+            title=trend.title,
+            share=trend.share,
+            ticks=dashboard.quarter_ticks([p.start for p in trend.points]),
+        )
+    return charts_by_name
+
+
+@login_required
+@require_GET
+def manager_dashboard(request: AuthedRequest) -> HttpResponse:
+    """Phase funnel, overdue work, alerts and key indicators by quarter."""
+    from django.utils.translation import get_language_bidi
+
+    form, board = _dashboard(request)
+    drawn = _charts(board, get_language_bidi())
+    return render(
+        request,
+        "evidence/dashboard.html",
+        {
+            "filters": form,
+            "board": board,
+            "funnel_svg": drawn["funnel"],
+            "trends": [
+                {
+                    "trend": trend,
+                    "svg": drawn[trend.slug],
+                    "rows": [(p, trend.shown(p)) for p in trend.points],
+                }
+                for trend in board.trends
+            ],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_svg(request: AuthedRequest, chart: str) -> HttpResponse:
+    from django.utils.translation import get_language_bidi
+
+    _form, board = _dashboard(request)
+    drawn = _charts(board, get_language_bidi())
+    if chart not in drawn:
+        raise Http404
+    response = HttpResponse(drawn[chart], content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="bahali-{chart}.svg"'
+    return response
+
+
+def _dashboard_rows(board: dashboard.Dashboard, table: str) -> list[list[Any]]:
+    if table == "funnel":
+        return [[_("phase"), _("open cases")], *[[label, n] for label, n in board.funnel]]
+    if table == "overdue":
+        return [[_("overdue work"), _("count")], *[[label, n] for _key, label, n in board.overdue]]
+    if table == "alerts":
+        rows: list[list[Any]] = [[_("alert"), _("count"), _("case"), _("date")]]
+        for alert in board.alerts:
+            rows.append([alert.label, alert.count, "", ""])
+            rows += [[alert.label, "", code, day] for _pk, code, day in alert.cases]
+        return rows
+    if table == "trends":
+        rows = [
+            [
+                _("indicator"),
+                _("version"),
+                _("quarter"),
+                _("from"),
+                _("to"),
+                _("value"),
+                _("numerator"),
+                _("denominator"),
+            ]
+        ]
+        for trend in board.trends:
+            for p in trend.points:
+                rows.append(
+                    [
+                        trend.indicator.code,
+                        trend.indicator.version,
+                        p.label,
+                        p.start,
+                        dashboard.quarter_end(p.start),
+                        "" if p.value is None else round(p.value, 4),
+                        "" if p.numerator is None else p.numerator,
+                        "" if p.denominator is None else p.denominator,
+                    ]
+                )
+        return rows
+    raise Http404
+
+
+@login_required
+@require_GET
+def dashboard_csv(request: AuthedRequest, table: str) -> HttpResponse:
+    _form, board = _dashboard(request)
+    rows = _dashboard_rows(board, table)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-{table}-{stamp}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def dashboard_xlsx(request: AuthedRequest, table: str) -> HttpResponse:
+    from openpyxl import Workbook
+
+    _form, board = _dashboard(request)
+    rows = _dashboard_rows(board, table)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table[:31])
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="bahali-{table}-{stamp}.xlsx"'
     return response

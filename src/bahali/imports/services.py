@@ -37,6 +37,7 @@ from bahali.registry import services as registry
 from bahali.registry.matching import NameFrequencies, Reason, compare, find_pairs
 from bahali.registry.matching.clusters import cluster
 from bahali.registry.matching.records import PersonRecord, features
+from bahali.registry.matching.training import parameters_for
 from bahali.registry.models import Participant, ParticipantLink
 from bahali.registry.reasons import explain
 
@@ -323,7 +324,13 @@ def duplicate_clusters(
         reasons[frozenset((a, b))] = result.reasons
         return result.score, frozenset(reason.code for reason in result.reasons)
 
-    links = [(a, b, value, decision) for a, b, value, decision in find_pairs(records, against)]
+    # weights estimated on the file and the registry it meets, as ``bahali match-persons``
+    # does (the committed table below a few thousand records)
+    parameters = parameters_for([*records, *against])
+    links = [
+        (a, b, value, decision)
+        for a, b, value, decision in find_pairs(records, against, parameters=parameters)
+    ]
     found = []
     for item in cluster(links, score):
         pairs = []

@@ -27,8 +27,8 @@ class PhaseSpec:
     pledge: bool = False
     instruments: tuple[str, ...] = ()
     reassess_every_days: int | None = None  # progress reassessment in this phase
-    residential: bool = False  # lived in: a centre, a prison, a halfway house
-    expected_days: int | None = None  # a normal stay; longer without a review: a red flag
+    residential: bool = False  # the person lives at a centre, in prison, at a halfway house
+    expected_days: int | None = None  # how long a stay is expected to last
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ CENTRE = Blueprint(
             entry=True,
             consent=True,
             instruments=("factors", "needs"),
+            residential=True,
+            expected_days=30,
         ),
         PhaseSpec(
             "rehabilitation",
@@ -92,7 +94,7 @@ CENTRE = Blueprint(
             instruments=("progress",),
             reassess_every_days=90,
             residential=True,
-            expected_days=180,
+            expected_days=365,
         ),
         PhaseSpec(
             "transition",
@@ -156,7 +158,7 @@ PRISON = Blueprint(
             consent=True,
             instruments=("screening", "factors", "needs"),
             residential=True,
-            expected_days=365,
+            expected_days=180,
         ),
         PhaseSpec(
             "family",
@@ -176,7 +178,7 @@ PRISON = Blueprint(
             instruments=("progress", "community_readiness"),
             reassess_every_days=90,
             residential=True,
-            expected_days=120,
+            expected_days=90,
         ),
         AFTERCARE,
         COMPLETED,

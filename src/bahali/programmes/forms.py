@@ -40,6 +40,10 @@ class ProgrammeForm(VersionedForm):
         label=_("Pledge required at enrolment"), required=False
     )
     is_active = forms.BooleanField(label=_("Taking new cases"), required=False)
+    statistics_consent_required = forms.BooleanField(
+        label=_("Count a person in anonymous figures only with their consent to statistical use"),
+        required=False,
+    )
 
 
 class PhaseForm(VersionedForm):
@@ -67,7 +71,7 @@ class PhaseForm(VersionedForm):
         help_text=_("Empty: no scheduled reassessment in this phase."),
     )
     is_residential = forms.BooleanField(
-        label=_("Residential: the participant lives at a centre, a prison or a halfway house"),
+        label=_("Residential: the person lives at a centre, in prison or at a halfway house"),
         required=False,
     )
     expected_days = forms.IntegerField(
@@ -75,10 +79,7 @@ class PhaseForm(VersionedForm):
         min_value=1,
         max_value=3650,
         required=False,
-        help_text=_(
-            "How long a case normally stays in this phase. Empty: no expected length. A "
-            "residential stay past it without a review is shown to the oversight body."
-        ),
+        help_text=_("Stays longer than this are shown to the oversight body. Empty: no limit."),
     )
 
 

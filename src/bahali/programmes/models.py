@@ -66,6 +66,15 @@ class Programme(Translated, AuditedModel):
         help_text=_("Refuse enrolment until the renunciation of violence is on file."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Where the programme's legal basis or its participants' agreement asks for it, only the
+    # people who consented to statistical use are counted in its anonymous figures.
+    statistics_consent_required = models.BooleanField(
+        _("statistical use needs consent"),
+        default=False,
+        help_text=_(
+            "Count a person in indicators and releases only with their consent to statistical use."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ProgrammeQuerySet.as_manager()
@@ -112,19 +121,18 @@ class Phase(Translated, AuditedModel):
         blank=True,
         help_text=_("How often the progress assessment is repeated in this phase; empty: never."),
     )
+    # A residential phase holds the person at a centre, in prison or at a halfway house:
+    # the oversight body watches for stays longer than the programme expects.
     is_residential = models.BooleanField(
         _("residential phase"),
         default=False,
-        help_text=_("The participant lives at a centre, a prison or a halfway house."),
+        help_text=_("The person lives at a centre, in prison or at a halfway house."),
     )
     expected_days = models.PositiveSmallIntegerField(
         _("expected length (days)"),
         null=True,
         blank=True,
-        help_text=_(
-            "How long a case normally stays in this phase; a residential stay past it without "
-            "a review is a red flag for the oversight body. Empty: no expected length."
-        ),
+        help_text=_("How long a stay in this phase is expected to last; empty: no limit."),
     )
 
     objects = AuditedQuerySet.as_manager()

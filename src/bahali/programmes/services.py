@@ -37,6 +37,7 @@ PROGRAMME_FIELDS = (
     "aftercare_months",
     "pledge_at_enrolment",
     "is_active",
+    "statistics_consent_required",
 )
 PHASE_FIELDS = (
     "code",

@@ -91,6 +91,11 @@ class ReceivedReferralOut(Schema):
     def resolve_participant_code(obj: Referral) -> str:
         return obj.case.participant.code
 
+    @staticmethod
+    def resolve_need(obj: Referral) -> str:
+        """Withheld, with the reason, once the consent the referral relied on is withdrawn."""
+        return obj.need if obj.consent_current else services.consent_withdrawn_message()
+
 
 class ReferralIn(Schema):
     service_id: int
@@ -187,7 +192,9 @@ def list_received_referrals(request: AuthedRequest, status: str = "") -> Any:
     received = services.received_by(request.user)
     if status:
         received = received.filter(status=status)
-    return received.order_by("-sent_on", "-pk")
+    listed = list(received.order_by("-sent_on", "-pk"))
+    services.record_partner_reads(actor=request.user, referrals=listed)
+    return listed
 
 
 @router.post(

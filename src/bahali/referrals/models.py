@@ -153,6 +153,19 @@ class Referral(AuditedModel):
     def is_open(self) -> bool:
         return self.status in OPEN_REFERRAL_STATUSES
 
+    @property
+    def consent_current(self) -> bool:
+        """Does the consent this referral relies on still stand? Read from the annotation
+        ``services.with_consent_state`` adds (the provider's views); a referral read without
+        it is checked in ``services.sharing_consent_current``."""
+        state = getattr(self, "participant_consent", None)
+        if state is None:
+            from bahali.referrals.services import sharing_consent_current
+
+            return sharing_consent_current(self)
+        relative = getattr(self, "relative_consent", False)
+        return bool(relative if self.family_member_id else state)
+
 
 class FamilySupportPlan(AuditedModel):
     """What the participant's family needs in its own right (Sparlay-style support of

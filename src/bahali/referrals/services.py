@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -154,6 +156,22 @@ def consent_missing(
     if has_consent(case.participant, ConsentPurpose.SHARING, kind):
         return ""
     label = OrganisationKind(kind).label
+    withdrawn = (
+        Consent.objects.filter(
+            participant=case.participant,
+            purpose=ConsentPurpose.SHARING,
+            share_with=kind,
+            withdrawn_on__isnull=False,
+        )
+        .order_by("-withdrawn_on")
+        .values_list("withdrawn_on", flat=True)
+        .first()
+    )
+    if withdrawn is not None:
+        return _(
+            "No referral: consent to sharing with a %(kind)s was withdrawn on %(date)s. "
+            "Nothing is shared until new consent is recorded."
+        ) % {"kind": label, "date": formats.date_format(withdrawn, "SHORT_DATE_FORMAT")}
     if case.participant.is_juvenile:
         return _(
             "No referral without consent: a guardian has not consented to sharing with a "
@@ -163,6 +181,45 @@ def consent_missing(
         "No referral without consent: the participant has not consented to sharing with a "
         "%(kind)s. Record the consent first."
     ) % {"kind": label}
+
+
+def sharing_consent_current(referral: Referral) -> bool:
+    """Does the consent ``referral`` relied on when it was sent still stand now? The
+    participant's consent to sharing with the provider's kind (a guardian's for a juvenile),
+    or, for a relative, the relative's own. Asked at the moment of every use: a withdrawal
+    stops the provider's reading and accepting at once (issue 14, item 6)."""
+    kind = referral.provider.kind
+    if referral.family_member is not None:
+        return kind in relative_consented_kinds(referral.family_member)
+    return has_consent(referral.case.participant, ConsentPurpose.SHARING, kind)
+
+
+def with_consent_state(referrals: Any) -> Any:
+    """``referrals`` annotated with whether the consent each relies on still stands (read
+    through ``Referral.consent_current``): two EXISTS columns, no query per row."""
+    participant_consent = Consent.objects.filter(
+        participant=OuterRef("case__participant"),
+        purpose=ConsentPurpose.SHARING,
+        share_with=OuterRef("provider__kind"),
+        withdrawn_on__isnull=True,
+    ).filter(Q(participant__is_juvenile=False) | Q(given_by=Consent.GivenBy.GUARDIAN))
+    relative_consent = FamilyConsent.objects.filter(
+        member=OuterRef("family_member"),
+        share_with=OuterRef("provider__kind"),
+        withdrawn_on__isnull=True,
+    )
+    return referrals.annotate(
+        participant_consent=Exists(participant_consent),
+        relative_consent=Exists(relative_consent),
+    )
+
+
+def consent_withdrawn_message() -> str:
+    """What the provider is told about a referral whose consent was withdrawn."""
+    return _(
+        "Consent withdrawn: the person no longer consents to sharing with your kind of "
+        "organisation. What this referral asked is no longer shared, and it cannot be accepted."
+    )
 
 
 @service
@@ -258,6 +315,8 @@ def respond_to_referral(
     _as_provider(actor, referral)
     if referral.status != ReferralStatus.SENT:
         raise Conflict(_("This referral has been answered already."))
+    if accept and not sharing_consent_current(referral):
+        raise ValidationError(consent_withdrawn_message())
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, required=False)
     if not accept and not note:
@@ -328,10 +387,30 @@ def provider_organisations(user: Actor) -> list[int]:
 
 def received_by(user: User) -> Any:
     """Referrals addressed to the organisations for which the user answers referrals."""
-    return (
+    return with_consent_state(
         Referral.objects.visible_to(user)
         .filter(provider__in=provider_organisations(user))
         .select_related("case__participant", "service", "provider", "family_member")
+    )
+
+
+@service
+def record_partner_reads(*, actor: Actor, referrals: Iterable[Referral]) -> None:
+    """A provider's staff read what referrals share (the inbox page, the API): one audit event
+    per referral shown, so the participant's "who saw my data" lists each partner read.
+    Referrals whose consent was withdrawn share nothing any more and are not recorded."""
+    from bahali.audit.services import record_many
+
+    record_many(
+        [
+            (
+                "referral.partner_read",
+                referral,
+                {"participant": [None, referral.case.participant.code]},
+            )
+            for referral in referrals
+            if referral.consent_current
+        ]
     )
 
 

@@ -146,8 +146,10 @@ def case_referrals(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The referral is sent."))
             return redirect("referrals:case", pk=case.pk)
-    referrals = case.referrals.select_related(
-        "service", "provider", "sent_by", "responded_by", "family_member"
+    referrals = services.with_consent_state(
+        case.referrals.select_related(
+            "service", "provider", "sent_by", "responded_by", "family_member"
+        )
     )
     kinds = services.consented_kinds(case.participant) if can_write else set()
     service_consents = [(item, item.provider.kind in kinds) for item in available]
@@ -201,6 +203,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     page = Paginator(received.order_by("-sent_on", "-pk"), PER_PAGE).get_page(
         request.GET.get("page")
     )
+    services.record_partner_reads(actor=request.user, referrals=page.object_list)
     return render(
         request,
         "referrals/inbox.html",

@@ -95,6 +95,9 @@ class Participant(SealedRow, AuditedModel):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, blank=True)
     is_juvenile = models.BooleanField(_("juvenile at registration"), default=False)
+    # 15–29 (Pakistan's National Youth Policy, and the UN's youth and security agenda), which
+    # the age bands cannot give (25–34 straddles it); empty when the age was not known
+    is_youth = models.BooleanField(_("15–29 at registration"), null=True, blank=True)
     home_community = models.ForeignKey(
         "geography.Community",
         verbose_name=_("home community"),
@@ -235,11 +238,19 @@ class ConsentPurpose(models.TextChoices):
     PARTICIPATION = "participation", _("Participation in the programme")
     SHARING = "sharing", _("Sharing with a kind of organisation")
     RESEARCH = "research", _("Research")
+    # counted in anonymous figures (indicators, releases) where the programme asks for it
+    STATISTICS = "statistics", _("Statistical use (counted in anonymous figures)")
     MEDIA = "media", _("Media")
 
 
 class Consent(AuditedModel):
     """Consent for one purpose, given by the person or their guardian. Withdrawal keeps history."""
+
+    # Guardians' and witnesses' names identify the person: the trail notes that they changed,
+    # never what they are, so anonymisation (``bahali.retention``) leaves none behind in it.
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset(
+        {"guardian_name", "witness", "withdrawal_note"}
+    )
 
     class GivenBy(models.TextChoices):
         SELF = "self", _("The participant")
@@ -297,6 +308,8 @@ class Consent(AuditedModel):
 
 class Pledge(AuditedModel):
     """The recorded renunciation of violence: a precondition of rehabilitation."""
+
+    audit_secret_fields: ClassVar[frozenset[str]] = frozenset({"witnesses", "notes"})
 
     participant = models.ForeignKey(
         Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="pledges"

@@ -23,9 +23,9 @@ from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.registry.codes import make_code
-from bahali.registry.matching.blocking import blocking_keys
-from bahali.registry.matching.compare import Comparison, compare
-from bahali.registry.matching.records import PersonRecord
+from bahali.registry.matching.blocking import blocking_keys, name_count_key
+from bahali.registry.matching.compare import Comparison, NameFrequencies, compare
+from bahali.registry.matching.records import PersonRecord, features
 from bahali.registry.models import (
     IDENTITY_FIELDS,
     AgeBand,
@@ -236,15 +236,21 @@ def find_candidates(
             .exclude(pk__in=excluded)
             .values_list("pk", flat=True)
         )
-    candidates = []
-    for participant in Participant.objects.filter(pk__in=ids).select_related("district"):
-        other = open_identity(participant)
-        comparison = compare(
-            probe,
+    opened = [
+        (
+            participant,
+            other,
             person_record(
                 participant.code, other, sex=participant.sex, district=participant.district.code
             ),
         )
+        for participant in Participant.objects.filter(pk__in=ids).select_related("district")
+        for other in [open_identity(participant)]
+    ]
+    frequencies = _registry_frequencies([probe, *(person for _, _, person in opened)])
+    candidates = []
+    for participant, other, person in opened:
+        comparison = compare(probe, person, frequencies)
         if weaker or comparison.decision in {"match", "review"} or comparison.score > 0:
             candidates.append(
                 Candidate(participant, other, comparison, explain(comparison.reasons))
@@ -255,6 +261,29 @@ def find_candidates(
     return candidates[:CANDIDATE_LIMIT]
 
 
+def _registry_frequencies(records: list[PersonRecord]) -> NameFrequencies:
+    """How common the names compared are in the registry, as the batch counts them in a file.
+
+    Counted from the keyed ``n:`` blocking keys (``matching.blocking.name_count_key``), so
+    no name is opened: one grouped query for these names and one for the registry's size.
+    Fathers' names are not counted (no key holds a father alone): their weight is the
+    model's.
+    """
+    keys: dict[str, str] = {}
+    for person in records:
+        name = features(person).name
+        if name is not None:
+            keys[crypto.blind_index(name_count_key(name), purpose="block")] = name.core_key
+    counted = (
+        BlockingKey.objects.filter(key__in=keys, participant__merged_into__isnull=True)
+        .values("key")
+        .annotate(holders=Count("participant", distinct=True))
+    )
+    names = {keys[row["key"]]: row["holders"] for row in counted}
+    total = Participant.objects.active().count()
+    return NameFrequencies.of_counts(names, {}, (total, 0))
+
+
 def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
     chosen = organisation or getattr(actor, "active_organisation", None)
     if chosen is None:
@@ -262,13 +291,24 @@ def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Org
     return chosen
 
 
-def _age_band(identity: Identity, on: datetime.date) -> tuple[str, bool | None]:
+def _age(identity: Identity, on: datetime.date) -> int | None:
     if identity.birth_date:
         born = identity.birth_date
-        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    elif identity.birth_year:
-        age = on.year - identity.birth_year
-    else:
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if identity.birth_year:
+        return on.year - identity.birth_year
+    return None
+
+
+def _is_youth(identity: Identity, on: datetime.date) -> bool | None:
+    """15 to 29 years old on ``on`` (None when the age is not known)."""
+    age = _age(identity, on)
+    return None if age is None else 15 <= age <= 29
+
+
+def _age_band(identity: Identity, on: datetime.date) -> tuple[str, bool | None]:
+    age = _age(identity, on)
+    if age is None:
         return AgeBand.UNKNOWN, None
     bands = [
         (15, AgeBand.UNDER_15),
@@ -333,6 +373,7 @@ def register_participant(
         sex=sex,
         age_band=band,
         is_juvenile=bool(juvenile),
+        is_youth=_is_youth(identity, today),
         home_community=home_community,
         languages=languages,
         registered_by=organisation,
@@ -874,6 +915,7 @@ def seed_participants(
                 sex=rec.sex or "m",
                 age_band=band,
                 is_juvenile=bool(juvenile),
+                is_youth=_is_youth(identity, today),
                 registered_by=organisation,
             )
             _seal(participant, identity)
@@ -910,3 +952,40 @@ def duplicates_of(participant: Participant) -> list[Candidate]:
         district=participant.district,
         exclude=exclude,
     )
+
+
+def _to_month(day: datetime.date | None) -> datetime.date | None:
+    return day.replace(day=1) if day else None
+
+
+@service
+def anonymise_participant(*, actor: Actor, participant: Participant) -> None:
+    """Destroy a participant's identity for good (retention rules, or a withdrawal of
+    consent after its grace period; the policy is ``bahali.retention``'s, not this one's).
+
+    Every sealed identity field is emptied, the CNIC blind index cleared and the keyed
+    blocking keys removed, so neither a look-up nor a duplicate check finds the person
+    again; the names of guardians and witnesses and the free text of consent and pledge are
+    erased, and their dates kept to the month. Code, sex, age band, home community and
+    languages stay: the pseudonymous figures do not change. The erasures are recorded
+    without the values erased (``AuditedQuerySet.erase``). Irreversible.
+    """
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    _seal(participant, Identity())
+    participant.save(
+        update_fields=[f"sealed_{name}" for name in IDENTITY_FIELDS] + ["cnic_index", "updated_at"]
+    )
+    BlockingKey.objects.filter(participant=participant).delete()
+    for consent in Consent.objects.filter(participant=participant).order_by("pk"):
+        Consent.objects.filter(pk=consent.pk).erase(
+            guardian_name="",
+            witness="",
+            withdrawal_note="",
+            given_on=_to_month(consent.given_on),
+            withdrawn_on=_to_month(consent.withdrawn_on),
+        )
+    for pledge in Pledge.objects.filter(participant=participant).order_by("pk"):
+        Pledge.objects.filter(pk=pledge.pk).erase(
+            witnesses="", notes="", pledged_on=_to_month(pledge.pledged_on)
+        )
+    record("identity.anonymised", obj=participant)

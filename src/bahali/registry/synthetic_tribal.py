@@ -133,8 +133,11 @@ _DISTRICT_WEIGHTS = [25, 18, 15, 10, 10, 12, 10]
 
 
 @dataclass
-class _Person:
+class Person:
+    """One invented person; the first person_id of a family is its ``family``."""
+
     person_id: str
+    family: str
     sex: str
     muhammad: bool
     honorific: int | None
@@ -160,7 +163,7 @@ class _Tribal:
         self.rng = random.Random(seed)  # noqa: S311 (invented data, not secrets)
         self.cnics: set[str] = set()
 
-    def family(self, start: int) -> list[_Person]:
+    def family(self, start: int) -> list[Person]:
         """A father's children: brothers and sisters sharing his name, tribe and district."""
         rng = self.rng
         district = rng.choices(list(_DISTRICTS), _DISTRICT_WEIGHTS)[0]
@@ -168,7 +171,7 @@ class _Tribal:
         father_given = self.given("m")
         eldest = round(rng.triangular(1970, 2008, 1998))
         children = 1 + min(5, int(rng.expovariate(0.7)))
-        people: list[_Person] = []
+        people: list[Person] = []
         year = eldest
         used: set[tuple[str, tuple[int, ...]]] = set()
         for offset in range(children):
@@ -180,8 +183,9 @@ class _Tribal:
             birth = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
             year += rng.randint(1, 4)
             people.append(
-                _Person(
+                Person(
                     person_id=f"T{start + offset:06d}",
+                    family=f"T{start:06d}",
                     sex=sex,
                     muhammad=sex == "m" and rng.random() < 0.5,
                     honorific=rng.randrange(len(_HONORIFICS))
@@ -230,7 +234,7 @@ class _Tribal:
         options = (script if native else latin).split("/")
         return options[0] if self.rng.random() < 0.4 else self.rng.choice(options)
 
-    def name(self, person: _Person, native: bool) -> str:
+    def name(self, person: Person, native: bool) -> str:
         rng = self.rng
         words = []
         if person.honorific is not None and rng.random() < 0.5:
@@ -248,13 +252,13 @@ class _Tribal:
             text = text.upper()
         return text
 
-    def father(self, person: _Person, native: bool) -> str:
+    def father(self, person: Person, native: bool) -> str:
         words = [self.given_name(person.father_given, "m", native)]
         if person.father_tribe is not None and self.rng.random() < 0.7:
             words.append(self.spelling(_TRIBES[person.father_tribe], native))
         return " ".join(words)
 
-    def record(self, record_id: str, person: _Person) -> PersonRecord:
+    def record(self, record_id: str, person: Person) -> PersonRecord:
         rng = self.rng
         script = rng.random()
         latin, native = script < 0.75, script >= 0.55
@@ -296,20 +300,24 @@ _ARABIC_KEYBOARD = str.maketrans({"ی": "ي", "ک": "ك", "ہ": "ه"})
 
 
 def generate(
-    records: int, seed: int = REPORT_SEEDS[0]
+    records: int, seed: int = REPORT_SEEDS[0], people: dict[str, Person] | None = None
 ) -> tuple[list[PersonRecord], dict[str, str]]:
     """About ``records`` records of invented tribal-district people, and the truth.
 
     Each person is registered ``1 + Poisson(1.2)``-ish times (one to five); returns the
     records shuffled and record_id → person_id. The same arguments give the same output.
+    ``people``, when given, is filled with each person_id's :class:`Person` (for error
+    analysis: who is whose brother, who is identical to whom).
     """
     generator = _Tribal(seed)
     rng = generator.rng
-    registrations: list[_Person] = []
+    registrations: list[Person] = []
     number = 0
     while len(registrations) < records:
         family = generator.family(number)
         number += len(family)
+        if people is not None:
+            people.update((person.person_id, person) for person in family)
         for person in family:
             times = rng.choices((1, 2, 3, 4, 5), (35, 35, 18, 8, 4))[0]
             registrations.extend([person] * times)

@@ -88,8 +88,16 @@ def _juvenile(world: DemoCases, today: datetime.date) -> None:
 
 def _withdrawn_consent(open_cases: list[Case], today: datetime.date) -> Case | None:
     """A participant in a phase needing consent withdrew it; the case was left open."""
-    case = next((c for c in open_cases if c.phase.requires_consent and not c.phase.is_aftercare),
-                None)  # fmt: skip
+    # one without referrals to services: its withdrawal must not stop the sharing other demos
+    # show (consent is checked at the moment of use)
+    case = next(
+        (
+            c
+            for c in open_cases
+            if c.phase.requires_consent and not c.phase.is_aftercare and not c.referrals.exists()
+        ),
+        None,
+    )
     if case is None:
         return None
     for consent in Consent.objects.filter(

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "bahali.prevention",
     "bahali.communities",
     "bahali.evidence",
+    "bahali.disclosures",
+    "bahali.retention",
     "bahali.rights",
     "bahali.api",
     "bahali.ops",
@@ -219,6 +221,9 @@ BAHALI_SIGN_IN_RATE = int(os.environ.get("BAHALI_SIGN_IN_RATE", "30"))
 BAHALI_TOKEN_RATE = int(os.environ.get("BAHALI_TOKEN_RATE", "30"))
 # Break-the-glass (cases.services.open_emergency_access): how long an emergency access lasts.
 BAHALI_EMERGENCY_ACCESS_HOURS = int(os.environ.get("BAHALI_EMERGENCY_ACCESS_HOURS", "4"))
+# Retention (bahali.retention): days after a withdrawal of consent to participate before the
+# person's identity and notes are anonymised, unless a legal hold applies.
+BAHALI_RETENTION_GRACE_DAYS = int(os.environ.get("BAHALI_RETENTION_GRACE_DAYS", "30"))
 # Two-factor sign-in (accounts.services): wrong codes for one account before its second step
 # is refused for BAHALI_LOCKOUT_MINUTES, and how long a correct password waits for the code.
 BAHALI_SECOND_FACTOR_ATTEMPTS = int(os.environ.get("BAHALI_SECOND_FACTOR_ATTEMPTS", "5"))

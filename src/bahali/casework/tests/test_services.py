@@ -15,7 +15,7 @@ from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
 from bahali.cases import due, timeline, work
 from bahali.cases import services as cases
-from bahali.cases.models import Case
+from bahali.cases.models import Case, TeamMember
 from bahali.casework import services
 from bahali.casework.models import (
     Attendance,
@@ -213,6 +213,53 @@ def test_the_stored_due_date_follows_goals_requests_and_closure(world):
     cases.close_case(actor=world.case_worker, case=case, closure="withdrawn", note="Moved away.")
     case.refresh_from_db()
     assert case.next_due_on is None
+
+
+def test_each_team_place_keeps_its_earliest_review(world):
+    """``TeamMember.reviews_from`` (what a member's plan reviews due start from) follows
+    the goals a place answers for: added, handed to another member, achieved; and a bulk
+    recompute (``bahali cases refresh-due``) puts back a value written around it."""
+    case = world.case(opened_on=world.today - 30 * DAY)
+    psychologist, trainer = member_of(case, world.psychologist), member_of(case, world.trainer)
+
+    def kept():
+        psychologist.refresh_from_db()
+        trainer.refresh_from_db()
+        return psychologist.reviews_from, trainer.reviews_from
+
+    assert kept() == (None, None)
+    later = _goal(world, case, responsible=psychologist, review_on=world.today + 40 * DAY)
+    sooner = _goal(
+        world, case, title="Sooner", responsible=psychologist, review_on=world.today + 5 * DAY
+    )
+    assert kept() == (world.today + 5 * DAY, None)
+    services.update_goal(
+        actor=world.case_worker,
+        goal=sooner,
+        expected_version=sooner.version,
+        domain=sooner.domain,
+        title=sooner.title,
+        interventions=sooner.interventions,
+        responsible=trainer,
+        target_on=sooner.target_on,
+        status=sooner.status,
+        review_on=sooner.review_on,
+    )
+    assert kept() == (world.today + 40 * DAY, world.today + 5 * DAY)
+    sooner.refresh_from_db()
+    services.record_goal_review(
+        actor=world.case_worker,
+        goal=sooner,
+        reviewed_on=world.today,
+        progress_note="Done.",
+        status_after="achieved",
+    )
+    assert kept() == (world.today + 40 * DAY, None)
+    mine = [i for i in work.items_for(world.psychologist) if i.kind == "plan_review"]
+    assert mine == []  # 40 days away: past the horizon
+    TeamMember.objects.filter(pk=psychologist.pk).update(reviews_from=None)
+    due.refresh()
+    assert kept() == (later.review_on, None)
 
 
 # --- sessions -----------------------------------------------------------------------

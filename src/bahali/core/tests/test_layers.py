@@ -34,6 +34,8 @@ DOMAIN = (
     "evidence",
     "imports",
     "prevention",
+    "disclosures",
+    "retention",
     "rights",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.

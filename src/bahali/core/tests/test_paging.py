@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bahali.core.paging import KeysFirstPaginator
+from bahali.core.paging import KeysFirstPaginator, ordered_count
 from bahali.geography.models import District
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +26,17 @@ def test_each_page_holds_the_rows_a_plain_slice_would_in_the_same_order(per_page
 def test_an_empty_list_has_one_empty_page():
     page = KeysFirstPaginator(District.objects.none(), 25).get_page(3)
     assert page.number == 1 and list(page) == []
+
+
+@pytest.mark.parametrize("count_in_order", [False, True])
+def test_the_count_in_order_is_the_plain_count(count_in_order):
+    listed = District.objects.select_related("province").order_by("-name", "pk")
+    paginator = KeysFirstPaginator(listed, 10, count_in_order=count_in_order)
+    assert paginator.count == listed.count() > 10
+    assert ordered_count(listed.filter(name__startswith="S")) == (
+        District.objects.filter(name__startswith="S").count()
+    )
+    assert ordered_count(District.objects.none()) == 0
+    with CaptureQueriesContext(connection) as captured:
+        ordered_count(listed)
+    assert "OVER ()" in captured[0]["sql"] and "ORDER BY" in captured[0]["sql"]

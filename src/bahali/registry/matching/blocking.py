@@ -13,7 +13,10 @@ kind, deterministic, so callers can store a keyed hash of it (an HMAC) instead o
 - ``fn:<first core token>|<core father>``: given name and father, surviving a missing
   birth year or a dropped or misspelt family name;
 - ``fy:<core father>|<b>|<initial>``: the father, the birth window and the name's first
-  letter, surviving a misspelt name.
+  letter, surviving a misspelt name;
+- ``jy:<letters>|<b>`` and ``jf:<letters>|<core father>``: the name's letters whatever its
+  word breaks (:func:`~.records.letters_of`), with the birth window or the father, so that
+  "Ayubwali" meets "Ayub Wali" and "Aminalam" "Amin Aalam", whose skeletons differ.
 
 The district is not part of any key: one registration in ten names another district.
 Blocks of a common name are large; :data:`MAX_BLOCK` is the size above which a caller
@@ -43,6 +46,13 @@ def feature_keys(record: Features) -> set[str]:
     return keys
 
 
+def name_count_key(name: NameForms) -> str:
+    """The ``n:`` key whose holders are counted as the name's frequency in a registry
+    (:meth:`.compare.NameFrequencies.of_counts`): the key of the name's first skeleton,
+    whose core is :attr:`~.records.NameForms.core_key`, what a batch counts."""
+    return "n:" + name.core_key
+
+
 def cnic_keys(cnic: str) -> list[str]:
     """The ``c:`` key of a 13-digit CNIC and its ``cd:`` keys (one per digit left out)."""
     return ["c:" + cnic, *deletions("cd:", cnic)]
@@ -65,10 +75,13 @@ def name_keys(name: NameForms | None, father: NameForms | None, year: int | None
         if year is not None:
             keys.add(f"ny:{core}|{year - 1}")
             keys.add(f"ny:{core}|{year}")
+            keys.add(f"jy:{shape.letters}|{year - 1}")
+            keys.add(f"jy:{shape.letters}|{year}")
             initial = shape.ordered[0][0]
             for father_key in fathers:
                 keys.add(f"fy:{father_key}|{year - 1}|{initial}")
                 keys.add(f"fy:{father_key}|{year}|{initial}")
         for father_key in fathers:
             keys.add(f"fn:{shape.core[0]}|{father_key}")
+            keys.add(f"jf:{shape.letters}|{father_key}")
     return keys

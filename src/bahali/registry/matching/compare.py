@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,24 +49,59 @@ class NameFrequencies:
     ``log2(u / share)``, where ``share`` is how common the more common of the two names is.
     Shares are smoothed towards the average ``u`` by :data:`~.model.FREQUENCY_PRIOR`
     pseudo-records, so a small batch, whose counts mean little, is barely adjusted.
+
+    They also carry the ``m`` and ``u`` the records are scored with (``parameters``: the
+    committed table unless estimated on the records, see :func:`.training.parameters_for`),
+    so that whoever scores with the same frequencies scores alike.
     """
 
-    def __init__(self, records: Iterable[Features]) -> None:
+    def __init__(
+        self, records: Iterable[Features], parameters: model.Parameters | None = None
+    ) -> None:
         listed = list(records)
-        self._count([record.name for record in listed], [record.father for record in listed])
+        self._count(
+            [record.name for record in listed], [record.father for record in listed], parameters
+        )
 
     @classmethod
     def of_names(
-        cls, names: Iterable[NameForms | None], fathers: Iterable[NameForms | None]
+        cls,
+        names: Iterable[NameForms | None],
+        fathers: Iterable[NameForms | None],
+        parameters: model.Parameters | None = None,
     ) -> NameFrequencies:
         """The frequencies of these names and fathers' names (one of each per record)."""
         frequencies = cls.__new__(cls)
-        frequencies._count(names, fathers)
+        frequencies._count(names, fathers, parameters)
+        return frequencies
+
+    @classmethod
+    def of_counts(
+        cls,
+        names: Mapping[str, int],
+        fathers: Mapping[str, int],
+        totals: tuple[int, int],
+        parameters: model.Parameters | None = None,
+    ) -> NameFrequencies:
+        """Frequencies counted elsewhere: how many records have each name's core key (and
+        father's), out of ``totals`` records with a name (and with a father).
+
+        The registration check counts the registry's keys this way without opening a name.
+        """
+        frequencies = cls.__new__(cls)
+        frequencies._count((), (), parameters)
+        frequencies.counts = {"name": Counter(names), "father": Counter(fathers)}
+        frequencies.totals = {"name": totals[0], "father": totals[1]}
         return frequencies
 
     def _count(
-        self, names: Iterable[NameForms | None], fathers: Iterable[NameForms | None]
+        self,
+        names: Iterable[NameForms | None],
+        fathers: Iterable[NameForms | None],
+        parameters: model.Parameters | None,
     ) -> None:
+        self.parameters = parameters or model.COMMITTED
+        self.weights = self.parameters.weights
         self.counts: dict[str, Counter[str]] = {
             "name": Counter(forms.core_key for forms in names if forms is not None),
             "father": Counter(forms.core_key for forms in fathers if forms is not None),
@@ -86,7 +121,7 @@ class NameFrequencies:
         """The adjustment of a name level when the more common name occurs ``count`` times."""
         cached = self._adjustments.get((code, count))
         if cached is None:
-            average = model.U[code]
+            average = self.parameters.u[code]
             prior = model.FREQUENCY_PRIOR
             share = (count + prior * average) / (self.totals[_FREQUENCY_LEVELS[code]] + prior)
             cached = max(-model.FREQUENCY_CAP, min(model.FREQUENCY_CAP, math.log2(average / share)))
@@ -113,7 +148,8 @@ def compare(
     """
     first, second = features(a), features(b)
     codes = levels(first, second)
-    reasons = [Reason(code, model.WEIGHTS[code]) for code in codes]
+    weights = frequencies.weights if frequencies is not None else model.WEIGHTS
+    reasons = [Reason(code, weights[code]) for code in codes]
     if frequencies is not None:
         for position, field, a_name, b_name in _names(first, second):
             adjustment = frequencies.adjustment(codes[position], a_name, b_name)
@@ -156,7 +192,7 @@ def score(a: Features, b: Features, frequencies: NameFrequencies) -> float:
 
     Called a million times per 100,000 records, so it reads the caches directly.
     """
-    weights = model.WEIGHTS
+    weights = frequencies.weights
     total = 0.0
     name_a, name_b = a.name, b.name
     if name_a is not None and name_b is not None:
@@ -307,7 +343,42 @@ def _shape_agreement(a: Shape, b: Shape, both_latin: bool) -> int:
             return VARIANT
     elif len(y) > 1 and x[: len(y)] == y:
         return VARIANT
+    if joined_differently(a, b):
+        return VARIANT
     return PARTIAL if _similar_token(x[0], y[0]) else DIFFERENT
+
+
+_LONG_LETTERS = 6  # letters from which one slip still leaves a name recognisable
+
+
+def joined_differently(a: Shape, b: Shape) -> bool:
+    """One name written with its words joined or split otherwise ("Ayubwali", "Ayub Wali";
+    "Inam Ullahrahman", "Inamullah Rehman"), perhaps with trailing words dropped
+    ("Khanzada", "Khan Zada Afridi"), or split into another number of words and one letter
+    apart in six or more ("Noour Rehman Wazir", read as "Noor-ur-Rehman", and "Noor Rehman
+    Wazir").
+
+    The names' letters (:func:`~.records.letters_of`) are the same, or the shorter's are
+    the longer's up to one of its word breaks, two words or more on one side. The word
+    breaks must differ: names broken at the same places are compared word by word (so
+    "Gul Wali" is not "Gul Ali", though their letters are the same).
+    """
+    if a.letters == b.letters:
+        return a.breaks != b.breaks
+    if (
+        len(a.breaks) != len(b.breaks)
+        and min(len(a.letters), len(b.letters)) >= _LONG_LETTERS
+        and Levenshtein.distance(a.letters, b.letters, score_cutoff=1) <= 1
+    ):
+        return True  # joined otherwise and one slip ("Gulrehman Apridi", "Gul Rahman Afridi")
+    if len(a.letters) > len(b.letters):
+        a, b = b, a
+    if not a.letters or not b.letters.startswith(a.letters):
+        return False
+    if len(a.letters) not in b.breaks:
+        return False
+    covered = b.breaks.index(len(a.letters)) + 1  # the longer name's words in the prefix
+    return (covered >= 2 or bool(a.breaks)) and a.breaks != b.breaks[: covered - 1]
 
 
 def _one_token_mistyped(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -25,6 +25,7 @@ labels needed) and choose the thresholds from a reviewed sample.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 # Every field's levels, best agreement first; the level names are the reason codes.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -101,3 +102,21 @@ SIBLING_WEIGHT = -8.0
 # the largest adjustment either way, in bits. Chosen by hand, not estimated.
 FREQUENCY_PRIOR = 2000.0
 FREQUENCY_CAP = 6.0
+
+
+class Parameters:
+    """One set of ``m`` and ``u`` per level and the weights they give.
+
+    :data:`COMMITTED` is the table above; :func:`.training.parameters_for` estimates a set
+    on the records being matched (no labels), for a population unlike the estimation one.
+    The thresholds stay those above whichever set scores.
+    """
+
+    def __init__(self, m: Mapping[str, float], u: Mapping[str, float], source: str) -> None:
+        self.m = dict(m)
+        self.u = dict(u)
+        self.weights = {code: math.log2(self.m[code] / self.u[code]) for code in self.m}
+        self.source = source  # "committed", or how the set was estimated
+
+
+COMMITTED = Parameters(M, U, "committed")

@@ -79,6 +79,8 @@ class Shape:
     joined_trimmed: str
     core: tuple[str, ...]
     core_key: str
+    letters: str  # see letters_of: the name's letters with its word breaks ignored
+    breaks: tuple[int, ...]  # where in ``letters`` each of its words but the last ends
 
 
 @lru_cache(maxsize=100_000)
@@ -86,6 +88,9 @@ def shape_of(tokens: tuple[str, ...]) -> Shape:
     """The :class:`Shape` of a skeleton (the same object for equal skeletons)."""
     trimmed = trimmed_tokens(tokens)
     core = core_tokens(tokens)
+    letters, breaks = letters_of(
+        tokens[1:] if len(tokens) > 1 and tokens[0] == _MUHAMMAD else tokens
+    )
     return Shape(
         tokens,
         tuple(sorted(tokens)),
@@ -94,7 +99,36 @@ def shape_of(tokens: tuple[str, ...]) -> Shape:
         "".join(trimmed),
         core,
         " ".join(sorted(core)),
+        letters,
+        breaks,
     )
+
+
+_WEAK_LETTERS = frozenset("WYH")
+
+
+def letters_of(tokens: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """A name's skeleton letters as one string whatever its word breaks, and the breaks.
+
+    Written joined or apart, one name gets different skeletons: a word's first vowel is
+    kept (``A``) and a first و/w or ی/y is a consonant, which inside a joined word they are
+    not ("Ayub Wali" ``AB WL``, "Ayubwali" ``ABL``; "Amin Aalam" ``AMN ALM``,
+    "Aminalam" ``AMNLM``), and an h between words reads differently ("Shah Rehman",
+    "Shahrehman"). So the letters leave out W, Y and H and every A but the first. A Bibi
+    or Begum stays: "Gulbibi" joins it. ``breaks`` are the word ends (the offsets in the
+    letters after each word but the last).
+    """
+    letters: list[str] = []
+    breaks: list[int] = []
+    length = 0
+    for token in tokens:
+        for letter in token:
+            if letter in _WEAK_LETTERS or (letter == "A" and length):
+                continue
+            letters.append(letter)
+            length += 1
+        breaks.append(length)
+    return "".join(letters), tuple(breaks[:-1])
 
 
 _MUHAMMAD = token_key("muhammad")

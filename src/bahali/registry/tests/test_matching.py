@@ -214,7 +214,7 @@ def test_blocking_keys_are_plain_prefixed_strings():
     keys = blocking_keys(ALI)
     assert "c:1560212345671" in keys
     assert any(key.startswith("ny:AL|") for key in keys)
-    assert {key.split(":")[0] for key in keys} == {"c", "cd", "n", "ny", "fn", "fy"}
+    assert {key.split(":")[0] for key in keys} == {"c", "cd", "n", "ny", "fn", "fy", "jy", "jf"}
     assert blocking_keys(ALI) == keys
 
 

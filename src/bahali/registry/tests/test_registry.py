@@ -450,3 +450,26 @@ def test_every_reason_the_matcher_gives_has_words():
     codes |= {f"{field}_{kind}" for field in ("name", "father") for kind in ("common", "rare")}
     codes |= {"sibling_pattern"}  # weighed apart from the levels (model.SIBLING_WEIGHT)
     assert codes == set(REASON_LABELS)
+
+
+def test_candidate_search_weighs_a_name_by_how_common_it_is_in_the_registry():
+    # Twelve men called Gul Afridi, one Zabihullah Dawar: agreeing on "Gul Afridi" says less.
+    for number in range(12):
+        _register(name="Gul Afridi", father=f"Father{chr(65 + number)} Wazir", year=1980 + number)
+    common = _register(name="Gul Afridi", father="Sher Khan", year=1990)
+    rare = _register(name="Zabihullah Dawar", father="Sher Khan", year=1990)
+    swat = District.objects.get(code="SWT")
+
+    def best(name):
+        identity = services.Identity(name=name, father_name="Sher Khan", birth_year=1990)
+        return services.find_candidates(identity, sex="m", district=swat)[0]
+
+    found_common, found_rare = best("Gul Afridi"), best("Zabihullah Dawar")
+    assert (found_common.participant, found_rare.participant) == (common, rare)
+
+    def adjustment(candidate):
+        return sum(r.weight for r in candidate.comparison.reasons if r.code == "name_common")
+
+    # the same evidence, a commoner name: a lower score, by the name's adjustment
+    assert adjustment(found_common) < adjustment(found_rare) - 2
+    assert found_common.comparison.score < found_rare.comparison.score - 2

@@ -51,9 +51,11 @@ def entered(case: Case, days_ago: int) -> Case:
 
 
 def test_a_residential_stay_past_its_length_without_a_review_is_flagged(world):
-    stay = entered(world.case(phase="rehabilitation"), 200)  # centre: residential, 180 days
-    assert stay.phase.is_residential and stay.phase.expected_days == 180
-    reviewed = entered(world.case(phase="rehabilitation"), 200)
+    rehabilitation = world.programmes["centre"].phases.get(code="rehabilitation")
+    assert rehabilitation.is_residential and rehabilitation.expected_days
+    expected = rehabilitation.expected_days
+    stay = entered(world.case(phase="rehabilitation"), expected + 20)
+    reviewed = entered(world.case(phase="rehabilitation"), expected + 20)
     goal = casework.add_goal(actor=SYSTEM, case=reviewed, domain="psychosocial", title="Anger")
     casework.record_goal_review(
         actor=SYSTEM,
@@ -63,15 +65,15 @@ def test_a_residential_stay_past_its_length_without_a_review_is_flagged(world):
         status_after="in_progress",
         next_review_on=world.today + 30 * DAY,
     )
-    within = entered(world.case(phase="rehabilitation"), 100)
-    not_residential = entered(world.case("community", phase="mentoring"), 400)
+    within = entered(world.case(phase="rehabilitation"), expected // 2)
+    not_residential = entered(world.case("community", phase="mentoring"), 2 * expected)
 
     flagged = found(FlagKind.LONG_RESIDENTIAL_STAY)
 
     assert set(flagged) == {stay.pk}
     flag = flagged[stay.pk]
-    assert flag.since == stay.phase_entered_on + datetime.timedelta(days=180)
-    assert flag.detail == {"days": 200, "expected": 180, "last_review": None}
+    assert flag.since == stay.phase_entered_on + datetime.timedelta(days=expected)
+    assert flag.detail == {"days": expected + 20, "expected": expected, "last_review": None}
     assert within.pk not in flagged and not_residential.pk not in flagged
 
 
@@ -86,7 +88,7 @@ def test_a_review_before_the_length_ran_out_does_not_clear_the_flag(world):
         status_after="in_progress",
         next_review_on=world.today + 30 * DAY,
     )
-    later = world.today + datetime.timedelta(days=200)
+    later = world.today + datetime.timedelta(days=case.phase.expected_days + 20)
     flagged = found(FlagKind.LONG_RESIDENTIAL_STAY, today=later)
     assert flagged[case.pk].detail["last_review"] == world.today.isoformat()
 

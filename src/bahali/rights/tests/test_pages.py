@@ -47,7 +47,8 @@ def test_the_page_shows_each_definition_and_the_cases_by_code_only(client, world
         assert f'data-testid="flag-{kind.value}"' in body
     assert "expected length for that phase" in body  # the definition in plain words
     assert 'data-testid="count-long_residential_stay">1<' in body
-    assert "400 days in this phase; expected 180. Never reviewed." in body
+    expected = case.phase.expected_days
+    assert f"400 days in this phase; expected {expected}. Never reviewed." in body
 
 
 def test_the_page_says_when_nothing_was_computed_yet(client, world):

@@ -4,7 +4,9 @@ Organisations hand over their registrations as CSV; this finds the pairs that ar
 the same person (within the file, and with ``--against-registry`` also against the people
 already registered) for a person to confirm. The whole file is validated before anything
 is matched, and the output appears complete or not at all: a half-written pairs file could
-be taken for a finished one.
+be taken for a finished one. From 5,000 records on, the matcher's weights are first
+estimated on the records themselves (``matching.training.parameters_for``), as
+``benchmarks/bench_matching.py`` measures it; ``--committed-weights`` keeps the shipped ones.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bahali.core.spreadsheets import csv_writer
-from bahali.registry.matching import PersonRecord, find_pairs
+from bahali.registry.matching import PersonRecord, find_pairs, model
+from bahali.registry.matching.training import parameters_for
 
 INPUT_HEADER = [
     "record_id",
@@ -53,6 +56,12 @@ class Command(BaseCommand):
             action="store_true",
             help="also compare with every participant already in the registry",
         )
+        parser.add_argument(
+            "--committed-weights",
+            action="store_true",
+            help="score with the weights shipped with Bahali instead of estimating them on "
+            "the records first (estimated from 5,000 records on)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         records = read_records(options["input"])
@@ -60,9 +69,14 @@ class Command(BaseCommand):
         if options["against_registry"]:
             from bahali.registry.services import registry_records
 
-            against = registry_records()
+            against = list(registry_records())
         progress = self._progress if sys.stderr.isatty() else None
-        pairs = find_pairs(records, against=against, progress=progress)
+        parameters = (
+            model.COMMITTED
+            if options["committed_weights"]
+            else parameters_for([*records, *(against or ())])
+        )
+        pairs = find_pairs(records, against=against, progress=progress, parameters=parameters)
         written = write_pairs(options["out"], pairs)
         if progress is not None:
             self.stderr.write("", style_func=str)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("organisations", "0001_initial"),
-        ("registry", "0002_sealed_values_bound_to_rows"),
+        ("registry", "0003_participant_youth_statistics_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,308 @@
+"""The programme manager's dashboard (issue 15, item 7): the phase funnel, overdue work,
+alerts, and key indicators with their trend by quarter — over the cases the manager may read
+(``Case.objects.visible_to``: their programmes' cases in their districts), optionally one
+programme.
+
+Fast by construction: a fixed number of queries whatever the caseload (each figure is one
+grouped query; each trend one query grouped by quarter), so the page costs the same for 20
+cases as for 200,000 (``tests/test_dashboard.py`` holds it to a budget).
+
+The trends follow the definitions of the indicators they name (same code, same version):
+the dashboard computes all quarters in one grouped query where the indicator page computes
+one period, and a test checks that they agree quarter by quarter. The manager reads the
+cases behind these figures, so they are not suppressed; they leave the system only as the
+manager's own CSV and SVG downloads.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncQuarter
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bahali.aftercare.models import NEGATIVE_OUTCOMES, WARNING_FIELDS, CheckIn, OutcomeEvent
+from bahali.aftercare.models import Verification as Verified
+from bahali.cases.due import SIGN_OFF_DAYS
+from bahali.cases.models import Case, Closure, TransitionRequest
+from bahali.casework.models import OPEN_GOAL_STATUSES, Goal, GoalStatus
+from bahali.evidence.indicators import INDICATORS, RATE, Indicator, statistical_use
+from bahali.programmes.models import Phase, Programme
+
+QUARTERS = 8
+ALERTS_LISTED = 5
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarters(today: datetime.date, n: int = QUARTERS) -> list[datetime.date]:
+    """The first days of the last ``n`` quarters, the current one last."""
+    first = quarter_start(today)
+    found = []
+    year, month = first.year, first.month
+    for _i in range(n):
+        found.append(datetime.date(year, month, 1))
+        month -= 3
+        if month < 1:
+            year, month = year - 1, month + 12
+    return list(reversed(found))
+
+
+def quarter_label(start: datetime.date) -> str:
+    return _("%(year)s Q%(quarter)s") % {"year": start.year, "quarter": (start.month - 1) // 3 + 1}
+
+
+def quarter_end(start: datetime.date) -> datetime.date:
+    year, month = (start.year + 1, 1) if start.month == 10 else (start.year, start.month + 3)
+    return datetime.date(year, month, 1) - datetime.timedelta(days=1)
+
+
+def quarter_ticks(starts: list[datetime.date]) -> list[tuple[str, str]]:
+    """A chart's names for the quarters: the quarter's number (1 to 4), with the year under
+    the first of each year; digits alone, so that no language's longer word for "quarter"
+    crowds the columns (the section says "by quarter")."""
+    return [
+        (
+            str((start.month - 1) // 3 + 1),
+            str(start.year) if i == 0 or start.month == 1 else "",
+        )
+        for i, start in enumerate(starts)
+    ]
+
+
+@dataclass
+class Point:
+    start: datetime.date
+    label: str
+    value: float | None
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+@dataclass
+class Trend:
+    indicator: Indicator
+    title: str
+    points: list[Point]
+
+    @property
+    def share(self) -> bool:
+        return self.indicator.kind == RATE
+
+    @property
+    def slug(self) -> str:
+        return self.indicator.code
+
+    def shown(self, point: Point) -> str:
+        if point.value is None:
+            return "—"
+        return f"{point.value * 100:.0f}%" if self.share else f"{point.value:,.0f}"
+
+
+@dataclass
+class Alert:
+    key: str
+    label: str
+    count: int
+    cases: list[tuple[int, str, datetime.date | None]] = field(default_factory=list)
+
+
+@dataclass
+class Dashboard:
+    today: datetime.date
+    funnel: list[tuple[str, int]]
+    overdue: list[tuple[str, str, int]]
+    alerts: list[Alert]
+    trends: list[Trend]
+
+
+def _trend(
+    item: Indicator, rows: QuerySet[Any], date: str, starts: list[datetime.date], rate: Any
+) -> Trend:
+    """One grouped query: ``rows`` counted by the quarter of ``date`` (``n``, and the
+    numerator of a rate ``k`` under condition ``rate``)."""
+    counts = {"n": Count("pk")}
+    if rate is not None:
+        counts["k"] = Count("pk", filter=rate)
+    found = {
+        row["quarter"]: row
+        for row in rows.filter(**{f"{date}__gte": starts[0]})
+        .annotate(quarter=TruncQuarter(date))
+        .values("quarter")
+        .annotate(**counts)
+        .order_by()
+    }
+    points = []
+    for start in starts:
+        row = _row(found, start)
+        n = row["n"] if row else 0
+        if rate is None:
+            points.append(Point(start, quarter_label(start), n))
+        else:
+            k = row["k"] if row else 0
+            points.append(Point(start, quarter_label(start), k / n if n else None, k, n))
+    return Trend(item, str(item.name), points)
+
+
+def _row(found: dict[Any, Any], start: datetime.date) -> Any:
+    # TruncQuarter gives a date on a DateField (a datetime on some backends)
+    for key, row in found.items():
+        day = key.date() if isinstance(key, datetime.datetime) else key
+        if day == start:
+            return row
+    return None
+
+
+def trends(cases: QuerySet[Case], today: datetime.date) -> list[Trend]:
+    """Four key indicators by quarter, as their definitions say (see ``indicators``), over
+    the cases that may be counted in anonymous figures (``statistical_use``)."""
+    starts = quarters(today)
+    cases = statistical_use(cases)
+    enrolled = _trend(
+        INDICATORS["enrolments-by-source"],
+        cases.filter(opened_on__lte=today),
+        "opened_on",
+        starts,
+        None,
+    )
+    closed = _trend(
+        INDICATORS["closures"],
+        cases.filter(closed_on__lte=today).exclude(closure=Closure.TRANSFERRED),
+        "closed_on",
+        starts,
+        Q(closure=Closure.COMPLETED),
+    )
+    closed.title = _("Completed, of the cases closed")
+    check_ins = _trend(
+        INDICATORS["check-ins-on-time"],
+        CheckIn.objects.filter(case__in=cases, is_follow_up=False, due_on__lte=today),
+        "due_on",
+        starts,
+        Q(done_on__lte=F("due_on")),
+    )
+    goals = _trend(
+        INDICATORS["plan-goals-met"],
+        Goal.objects.filter(case__in=cases, target_on__isnull=False),
+        "target_on",
+        starts,
+        Q(status=GoalStatus.ACHIEVED),
+    )
+    enrolled.title = _("Enrolments")
+    return [enrolled, closed, check_ins, goals]
+
+
+def funnel(cases: QuerySet[Case], programme: Programme | None) -> list[tuple[str, int]]:
+    """Open cases by the phase they are in, every phase of the programmes shown listed in
+    pathway order (empty phases too: a funnel shows where people are not)."""
+    counts = {
+        row["phase"]: row["n"]
+        for row in cases.filter(closed_on__isnull=True)
+        .values("phase")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    phases = Phase.objects.filter(is_final=False).select_related("programme")
+    if programme is not None:
+        phases = phases.filter(programme=programme)
+    else:
+        phases = phases.filter(programme__in=cases.values("programme"))
+    return [
+        (f"{p.programme.code} · {p.label}", counts.get(p.pk, 0))
+        for p in phases.order_by("programme__code", "order")
+    ]
+
+
+def overdue(cases: QuerySet[Case], today: datetime.date) -> list[tuple[str, str, int]]:
+    open_cases = cases.filter(closed_on__isnull=True)
+    waited = timezone.now() - datetime.timedelta(days=SIGN_OFF_DAYS)
+    return [
+        (
+            "cases",
+            _("Open cases with something overdue"),
+            open_cases.filter(next_due_on__lt=today).count(),
+        ),
+        (
+            "check_ins",
+            _("Aftercare check-ins past their date"),
+            CheckIn.objects.filter(
+                case__in=open_cases, done_on__isnull=True, due_on__lt=today
+            ).count(),
+        ),
+        (
+            "plan_reviews",
+            _("Plan goals past their review date"),
+            Goal.objects.filter(
+                case__in=open_cases, status__in=OPEN_GOAL_STATUSES, review_on__lt=today
+            ).count(),
+        ),
+        (
+            "sign_offs",
+            _("Gate requests waiting for sign-offs more than %(days)s days")
+            % {"days": SIGN_OFF_DAYS},
+            TransitionRequest.objects.filter(
+                case__in=open_cases,
+                status=TransitionRequest.Status.PENDING,
+                created_at__lt=waited,
+            ).count(),
+        ),
+    ]
+
+
+def _listed(rows: QuerySet[Any], date: str) -> list[tuple[int, str, datetime.date | None]]:
+    return [
+        (case_id, code, day)
+        for case_id, code, day in rows.values_list("case_id", "case__participant__code", date)[
+            :ALERTS_LISTED
+        ]
+    ]
+
+
+def alerts(cases: QuerySet[Case]) -> list[Alert]:
+    warned = Q()
+    for name, _label in WARNING_FIELDS:
+        warned |= Q(**{name: True})
+    warnings = CheckIn.objects.filter(
+        warned,
+        case__in=cases.filter(closed_on__isnull=True),
+        done_on__isnull=False,
+        warning_acknowledged_at__isnull=True,
+    ).order_by("done_on", "pk")
+    reported = OutcomeEvent.objects.filter(
+        case__in=cases, kind__in=NEGATIVE_OUTCOMES, verification=Verified.REPORTED
+    ).order_by("occurred_on", "pk")
+    return [
+        Alert(
+            "warnings",
+            _("Warning signs at check-ins that no one has acknowledged"),
+            warnings.count(),
+            _listed(warnings, "done_on"),
+        ),
+        Alert(
+            "outcomes",
+            _("Negative outcome events waiting to be verified"),
+            reported.count(),
+            _listed(reported, "occurred_on"),
+        ),
+    ]
+
+
+def build(
+    user: Any, programme: Programme | None = None, today: datetime.date | None = None
+) -> Dashboard:
+    today = today or timezone.localdate()
+    cases = Case.objects.visible_to(user)
+    if programme is not None:
+        cases = cases.filter(programme=programme)
+    return Dashboard(
+        today=today,
+        funnel=funnel(cases, programme),
+        overdue=overdue(cases, today),
+        alerts=alerts(cases),
+        trends=trends(cases, today),
+    )

@@ -1,0 +1,369 @@
+"""The oversight report (issue 15, item 4): what the oversight body needs to see of a period,
+in one place, as a page and a printable PDF.
+
+Gate decisions and their overrides (from the participation ledger), emergency
+(break-the-glass) accesses, grievances and how long they took, consent withdrawals, people
+held in a residential phase longer than their programme expects, juveniles, and the state of
+the audit chain (when it was last verified, and whether the latest signed checkpoint still
+holds).
+
+For the oversight body only (``oversight_report.read``), which reads every case's summary
+and sign-off records: counts here are not suppressed and the lists name cases by their
+pseudonymous code, never by a person's name. Each part is a handful of grouped queries; a
+list stops at ``LIST_LIMIT`` rows and says how many it left out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bahali.audit.models import AuditChainHead, AuditEvent
+from bahali.cases.models import Case, EmergencyAccess, TransitionRequest
+from bahali.evidence import ledger
+from bahali.evidence.indicators import Filters
+from bahali.grievances.models import Finding, Grievance, GrievanceCategory
+from bahali.programmes.models import Phase
+from bahali.registry.models import Consent, ConsentPurpose
+
+LIST_LIMIT = 500
+
+DEFINITIONS = [
+    _(
+        "Gate decisions: requests to move a case to another phase applied in the period; "
+        "overridden: applied by a documented override without all sign-offs."
+    ),
+    _(
+        "Emergency accesses: cases opened outside their team for a threat to life "
+        "(break-the-glass) in the period; reviewed: a data steward of the case's lead "
+        "organisation has reviewed the access."
+    ),
+    _(
+        "Grievances: received in the period. In time: acknowledged by the acknowledgement "
+        "date, resolved by the resolution date. Overdue: not resolved and the resolution date "
+        "has passed. Days to resolution: from receipt to resolution, for those resolved."
+    ),
+    _("Consent withdrawals: consents for any purpose withdrawn in the period."),
+    _(
+        "Long residential stays: open cases today in a phase the programme marks residential "
+        "(a centre, prison or halfway house), for longer than the phase's expected length."
+    ),
+    _("Juveniles: participants under 18 when they were registered."),
+    _(
+        "Audit chain: the latest verification recorded in the chain, and the latest signed "
+        "checkpoint; the checkpoint holds when the chain still carries, at its sequence number, "
+        "the event whose hash the checkpoint signed."
+    ),
+]
+
+
+@dataclass
+class Listed:
+    """A list cut at ``LIST_LIMIT``: the rows shown and how many in all."""
+
+    rows: list[Any]
+    total: int
+
+    @property
+    def left_out(self) -> int:
+        return max(self.total - len(self.rows), 0)
+
+
+def _listed(queryset: QuerySet[Any], total: int) -> Listed:
+    return Listed(list(queryset[:LIST_LIMIT]) if total else [], total)
+
+
+@dataclass
+class AuditState:
+    head_seq: int
+    verified: AuditEvent | None = None
+    verified_ok: bool = False
+    checked: int | None = None
+    first_bad: int | None = None
+    checkpoint: AuditEvent | None = None
+    checkpoint_seq: int | None = None
+    checkpoint_hash: str = ""
+    checkpoint_holds: bool | None = None
+    verification_covers_checkpoint: bool = False
+    events_since_verification: int | None = None
+
+
+@dataclass
+class Report:
+    start: datetime.date
+    end: datetime.date
+    today: datetime.date
+    gates: dict[str, int]
+    overrides: Listed
+    emergency: dict[str, int]
+    accesses: Listed
+    grievances: dict[str, Any]
+    grievance_categories: list[tuple[str, int]]
+    grievance_findings: list[tuple[str, int]]
+    withdrawals: dict[str, int]
+    withdrawal_purposes: list[tuple[str, int]]
+    withdrawn: Listed
+    long_stays: Listed
+    juveniles: dict[str, int]
+    juvenile_phases: list[tuple[str, int]]
+    audit: AuditState
+    definitions: list[Any] = field(default_factory=lambda: list(DEFINITIONS))
+
+
+def gate_decisions(filters: Filters) -> tuple[dict[str, int], Listed]:
+    """The period's gate decisions (counts, as the participation ledger defines them) and
+    the overridden ones, listed."""
+    decisions = ledger.decisions(filters)
+    # grouped by status (every decision is "applied": one row), as the ledger counts: an
+    # aggregate() over the Exists annotations would not see them
+    found = next(
+        iter(
+            decisions.values("status").annotate(
+                decisions=Count("pk"),
+                civilian=Count("pk", filter=Q(civilian=True)),
+                community=Count("pk", filter=Q(community=True)),
+                objected=Count("pk", filter=Q(objected=True)),
+                overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
+            )
+        ),
+        None,
+    )
+    names = ("decisions", "civilian", "community", "objected", "overridden")
+    counts = {name: (found or {}).get(name, 0) for name in names}
+    overridden = (
+        TransitionRequest.objects.filter(
+            pk__in=decisions.filter(overridden_by__isnull=False).values("pk")
+        )
+        .select_related(
+            "case__participant",
+            "case__programme",
+            "transition__from_phase",
+            "transition__to_phase",
+            "overridden_by",
+        )
+        .order_by("-decided_at", "-pk")
+    )
+    return counts, _listed(overridden, counts["overridden"])
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    """The first moment of ``day`` in the local time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def emergency_accesses(start: datetime.date, end: datetime.date) -> tuple[dict[str, int], Listed]:
+    now = timezone.now()
+    # the period's days as moments in the local time zone (a plain range on the column)
+    opened = EmergencyAccess.objects.filter(
+        opened_at__gte=_moment(start), opened_at__lt=_moment(end + datetime.timedelta(days=1))
+    )
+    counts = opened.aggregate(
+        opened=Count("pk"),
+        reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
+        unreviewed=Count("pk", filter=Q(reviewed_at__isnull=True)),
+        running=Count("pk", filter=Q(expires_at__gt=now)),
+        juvenile=Count("pk", filter=Q(case__participant__is_juvenile=True)),
+        cases=Count("case", distinct=True),
+    )
+    listed = opened.select_related(
+        "case__participant",
+        "case__programme",
+        "membership__user",
+        "membership__organisation",
+        "reviewed_by",
+    ).order_by("-opened_at", "-pk")
+    return counts, _listed(listed, counts["opened"])
+
+
+def grievances(
+    start: datetime.date, end: datetime.date, today: datetime.date
+) -> tuple[dict[str, Any], list[tuple[str, int]], list[tuple[str, int]]]:
+    received = Grievance.objects.filter(received_on__range=(start, end))
+    counts: dict[str, Any] = received.aggregate(
+        received=Count("pk"),
+        acknowledged=Count("pk", filter=Q(acknowledged_on__isnull=False)),
+        acknowledged_in_time=Count("pk", filter=Q(acknowledged_on__lte=F("acknowledge_by"))),
+        resolved=Count("pk", filter=Q(resolved_on__isnull=False)),
+        resolved_in_time=Count("pk", filter=Q(resolved_on__lte=F("resolve_by"))),
+        overdue=Count("pk", filter=Q(resolved_on__isnull=True, resolve_by__lt=today)),
+        open=Count("pk", filter=Q(resolved_on__isnull=True)),
+    )
+    days = sorted(
+        (resolved - got).days
+        for got, resolved in received.filter(resolved_on__isnull=False).values_list(
+            "received_on", "resolved_on"
+        )
+    )
+    median = statistics.median(days) if days else None
+    counts["median_days"] = (
+        None if median is None else int(median) if median == int(median) else round(median, 1)
+    )
+    counts["longest_days"] = days[-1] if days else None
+    open_days = [
+        (today - got).days
+        for got in received.filter(resolved_on__isnull=True).values_list("received_on", flat=True)
+    ]
+    counts["oldest_open_days"] = max(open_days) if open_days else None
+    by_category = dict(received.values_list("category").annotate(n=Count("pk")).order_by())
+    categories = [
+        (str(label), by_category.get(key, 0))
+        for key, label in GrievanceCategory.choices
+        if by_category.get(key)
+    ]
+    by_finding = dict(
+        received.exclude(finding="").values_list("finding").annotate(n=Count("pk")).order_by()
+    )
+    findings = [
+        (str(label), by_finding.get(key, 0))
+        for key, label in Finding.choices
+        if by_finding.get(key)
+    ]
+    return counts, categories, findings
+
+
+def consent_withdrawals(
+    start: datetime.date, end: datetime.date
+) -> tuple[dict[str, int], list[tuple[str, int]], Listed]:
+    withdrawn = Consent.objects.filter(withdrawn_on__range=(start, end))
+    counts = withdrawn.aggregate(
+        withdrawn=Count("pk"),
+        people=Count("participant", distinct=True),
+        by_guardian=Count("pk", filter=Q(given_by=Consent.GivenBy.GUARDIAN)),
+        juvenile=Count("pk", filter=Q(participant__is_juvenile=True)),
+    )
+    by_purpose = dict(withdrawn.values_list("purpose").annotate(n=Count("pk")).order_by())
+    purposes = [
+        (str(label), by_purpose.get(key, 0))
+        for key, label in ConsentPurpose.choices
+        if by_purpose.get(key)
+    ]
+    listed = withdrawn.select_related("participant").order_by("-withdrawn_on", "-pk")
+    return counts, purposes, _listed(listed, counts["withdrawn"])
+
+
+def long_stays(today: datetime.date) -> tuple[Listed, int]:
+    """Open cases in a residential phase since before today minus the phase's expected
+    length (one condition per residential phase with a length: a handful; one query), and
+    how many of them are juveniles."""
+    phases = Phase.objects.filter(is_residential=True, expected_days__isnull=False)
+    condition = Q(pk__in=[])
+    for phase_id, days in phases.values_list("pk", "expected_days"):
+        condition |= Q(phase=phase_id, phase_entered_on__lt=today - datetime.timedelta(days=days))
+    held = Case.objects.filter(condition, closed_on__isnull=True)
+    counts = held.aggregate(
+        n=Count("pk"), juvenile=Count("pk", filter=Q(participant__is_juvenile=True))
+    )
+    rows = held.select_related("participant", "programme", "phase", "district").order_by(
+        "phase_entered_on", "pk"
+    )
+    listed = _listed(rows, counts["n"])
+    for case in listed.rows:
+        case.stay_days = (today - case.phase_entered_on).days
+        case.days_over = case.stay_days - (case.phase.expected_days or 0)
+    return listed, counts["juvenile"]
+
+
+def juveniles(
+    start: datetime.date, end: datetime.date, long_juveniles: int
+) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    young = Case.objects.filter(participant__is_juvenile=True)
+    counts = young.aggregate(
+        open=Count("pk", filter=Q(closed_on__isnull=True)),
+        enrolled=Count("pk", filter=Q(opened_on__range=(start, end))),
+        closed=Count("pk", filter=Q(closed_on__range=(start, end))),
+        residential=Count("pk", filter=Q(closed_on__isnull=True, phase__is_residential=True)),
+    )
+    counts["long_stays"] = long_juveniles
+    phases = (
+        young.filter(closed_on__isnull=True)
+        .values("programme__code", "phase__order", "phase")
+        .annotate(n=Count("pk"))
+        .order_by("programme__code", "phase__order")
+    )
+    labels = {
+        p.pk: f"{p.programme.code} · {p.label}"
+        for p in Phase.objects.filter(pk__in=[row["phase"] for row in phases]).select_related(
+            "programme"
+        )
+    }
+    return counts, [(labels.get(row["phase"], str(row["phase"])), row["n"]) for row in phases]
+
+
+def _changed(event: AuditEvent | None, name: str) -> Any:
+    if event is None:
+        return None
+    value = (event.changes or {}).get(name)
+    return value[1] if isinstance(value, list) and len(value) == 2 else value
+
+
+def audit_state() -> AuditState:
+    """The chain's head, its latest recorded verification and its latest signed checkpoint,
+    and whether the chain still holds the event that checkpoint signed (one look-up)."""
+    head = AuditChainHead.objects.first()
+    state = AuditState(head_seq=head.seq if head else 0)
+    verified = (
+        AuditEvent.objects.filter(action__in=["audit.verified", "audit.verify_failed"])
+        .order_by("-seq")
+        .first()
+    )
+    if verified is not None:
+        state.verified = verified
+        state.verified_ok = verified.action == "audit.verified"
+        state.checked = _changed(verified, "checked")
+        state.first_bad = _changed(verified, "first_bad")
+        state.events_since_verification = state.head_seq - verified.seq
+    checkpoint = AuditEvent.objects.filter(action="audit.checkpoint").order_by("-seq").first()
+    if checkpoint is not None:
+        state.checkpoint = checkpoint
+        state.checkpoint_seq = _changed(checkpoint, "seq")
+        state.checkpoint_hash = str(_changed(checkpoint, "hash") or "")
+        if state.checkpoint_seq:
+            signed = (
+                AuditEvent.objects.filter(seq=state.checkpoint_seq)
+                .values_list("hash", flat=True)
+                .first()
+            )
+            state.checkpoint_holds = signed == state.checkpoint_hash
+        state.verification_covers_checkpoint = bool(
+            verified is not None
+            and state.verified_ok
+            and state.checkpoint_seq is not None
+            and (state.checked or 0) >= state.checkpoint_seq
+        )
+    return state
+
+
+def build(start: datetime.date, end: datetime.date, today: datetime.date | None = None) -> Report:
+    today = today or timezone.localdate()
+    filters = Filters(start=start, end=end, statistical=False)  # oversight counts every case
+    gates, overrides = gate_decisions(filters)
+    emergency, accesses = emergency_accesses(start, end)
+    grievance_counts, categories, findings = grievances(start, end, today)
+    withdrawals, purposes, withdrawn = consent_withdrawals(start, end)
+    long, long_juveniles = long_stays(today)
+    young, young_phases = juveniles(start, end, long_juveniles)
+    return Report(
+        start=start,
+        end=end,
+        today=today,
+        gates=gates,
+        overrides=overrides,
+        emergency=emergency,
+        accesses=accesses,
+        grievances=grievance_counts,
+        grievance_categories=categories,
+        grievance_findings=findings,
+        withdrawals=withdrawals,
+        withdrawal_purposes=purposes,
+        withdrawn=withdrawn,
+        long_stays=long,
+        juveniles=young,
+        juvenile_phases=young_phases,
+        audit=audit_state(),
+    )
