@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("bahali.communities.urls")),
     path("", include("bahali.field.urls")),
     path("evidence/", include("bahali.evidence.urls")),
+    path("", include("bahali.rights.urls")),
     path("", include("bahali.imports.urls")),
     path("retention/", include("bahali.retention.urls")),
     path("audit/", include("bahali.audit.urls")),

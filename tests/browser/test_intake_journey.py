@@ -38,6 +38,15 @@ def test_referral_screening_and_enrolment(page, sign_in):
         district=world.swat,
         organisation=world.cso,
     )
+    world.registry.record_consent(  # centres may receive his record: the check shows him
+        actor=SYSTEM,
+        participant=known,
+        purpose="sharing",
+        share_with="rehabilitation_centre",
+        given_by="self",
+        method="signed",
+        given_on=world.today,
+    )
     before = Participant.objects.count()
     sign_in(world.case_worker)
     # 1–2. Register: the duplicate check finds the CSO's record; "same person".

@@ -87,9 +87,20 @@ def test_the_likely_match_is_the_natural_action_and_a_future_year_is_refused(pag
 
     def register(name: str, father: str, year: int) -> Participant:
         identity = services.Identity(name=name, father_name=father, birth_year=year)
-        return services.register_participant(
+        participant = services.register_participant(
             actor=SYSTEM, identity=identity, sex="m", district=swat, organisation=aman
         )
+        # consent to sharing with centres: the duplicate check may show them to the centre
+        services.record_consent(
+            actor=SYSTEM,
+            participant=participant,
+            purpose="sharing",
+            share_with=OrganisationKind.REHABILITATION_CENTRE,
+            given_by="self",
+            method="signed",
+            given_on=participant.created_at.date(),
+        )
+        return participant
 
     likely = register("Muhammad Rahmatullah Khan", "Gul Khan", 2001)
     unlikely = register("Rahmatullah", "Noor Khan", 1999)

@@ -166,6 +166,9 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         ALL_ROLES, R(S.OWN_ORGANISATION, _("that one exists, never who lodged it or what it says"))
     ),
     "audit_log": {OVS: R(S.ALL), DS: R(S.OWN_ORGANISATION)},
+    # Rights red flags (issue 14, item 7): the cases behind each flag, by code only; the
+    # oversight body may have them computed again at once.
+    "rights_flag": {OVS: RW(S.ALL, _("pseudonymous; compute again now"))},
     # --- the support network (service directory, referrals) ---
     "service_directory": {**_each(ALL_ROLES, R(S.ALL)), PM: RW(S.ALL)},
     "referral": {
@@ -201,6 +204,12 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
         DS: W(S.OWN_ORGANISATION),
     },
     "merge": {DS: W(S.OWN_ORGANISATION)},
+    # "Same person" at registration, where the participant's consent does not cover the
+    # asking organisation's kind (issue 14, item 2): a steward of an organisation holding the
+    # record decides.
+    "link_review": {
+        DS: RW(S.OWN_ORGANISATION, _("organisations asking to work with a person you hold"))
+    },
     # --- retention and anonymisation (issue 14, item 5). DESIGN.md §2: the data steward owns
     # retention; the programme's manager reads its rule, oversight reads them all.
     "retention_rule": {
@@ -755,6 +764,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "grievance_complainant": _("Who lodged a grievance"),
     "grievance_notice": _("Grievances about your organisation"),
     "audit_log": _("Audit trail"),
+    "rights_flag": _("Rights red flags and the cases behind them (by code)"),
+    "link_review": _("Requests to work with a participant registered elsewhere"),
     "service_directory": _("Service directory"),
     "referral": _("Referrals to services"),
     "aggregate_report": _("Aggregate reports"),

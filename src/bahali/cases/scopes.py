@@ -125,9 +125,30 @@ def participant_reach() -> dict[Scope, Reach]:
     }
 
 
+def link_request_reach() -> dict[Scope, Reach]:
+    """How a data steward reaches a request of another organisation to work with a
+    participant (issue 14, item 2): the participant is held by the steward's organisation
+    (linked to it, or in a case of a programme it leads); never its own organisation's
+    requests."""
+
+    def holding(m: Membership, resource: str) -> models.Q:
+        linked = ParticipantLink.objects.filter(organisation=m.organisation_id).values(
+            "participant"
+        )
+        in_programmes = Case.objects.filter(programme__lead_organisation=m.organisation_id).values(
+            "participant"
+        )
+        return (
+            models.Q(participant__in=linked) | models.Q(participant__in=in_programmes)
+        ) & ~models.Q(organisation=m.organisation_id)
+
+    return {Scope.OWN_ORGANISATION: holding}
+
+
 def register() -> None:
     """This app's entries in the scope table (called from ``CasesConfig.ready``)."""
     register_scope_paths("registry.participant", participant_reach())
+    register_scope_paths("registry.linkrequest", link_request_reach())
     register_scope_paths("cases.case", case_reach())
     for label in (
         "cases.teammember",

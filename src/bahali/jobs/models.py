@@ -108,3 +108,18 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.host}:{self.pid})"
+
+
+class ScheduledRun(models.Model):
+    """When a daily task (``jobs.schedules``) last ran: one row per task, claimed by an
+    atomic update of ``day``, so several workers run it once a day between them."""
+
+    name = models.CharField(max_length=80, primary_key=True)
+    day = models.DateField(help_text=_("The last day the task was started."))
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+    failed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.day})"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Status
 
 from bahali.accounts import policies
@@ -21,6 +22,12 @@ from bahali.registry.lookups import get_participant_for_user
 from bahali.registry.models import Language, Participant
 
 router = Router(tags=["participants"])
+
+PENDING_MESSAGE = gettext_lazy(
+    "This person is registered already (the code is given). Your organisation will work with "
+    "the record once a data steward of an organisation holding it approves, or once the "
+    "person consents to sharing with your kind of organisation."
+)
 
 
 class IdentityIn(Schema):
@@ -51,9 +58,14 @@ class RegistrationIn(IdentityIn):
     decision: str = Field(
         "check",
         description=(
-            "'check': register only if no candidate is found, else answer 409 with them; "
-            "'new': register, remembering the candidates given in 'different_from' as other "
-            "people; 'same:<code>': link your organisation to that participant instead."
+            "'check': look for people already registered within your reach (whose identity "
+            "you may read, or who consented to sharing with your kind of organisation): 409 "
+            "with them, or 200 with none; it never registers. 'new': "
+            "register, remembering the candidates given in 'different_from' as other people. "
+            "'same:<code>': your organisation works with that participant instead: 200 when "
+            "linked (your organisation holds the record, or the participant consented to "
+            "sharing with your kind of organisation), else 202: a data steward of an "
+            "organisation holding the record decides, and nothing opens until then."
         ),
     )
     different_from: list[str] = []
@@ -110,9 +122,27 @@ class CandidatesOut(Schema):
     candidates: list[CandidateOut]
 
 
+class NoCandidatesOut(Schema):
+    candidates: list[CandidateOut]
+    message: str
+
+
+class LinkPendingOut(Schema):
+    code: str
+    status: str
+    message: str
+
+
 @router.post(
     "/participants",
-    response={201: ParticipantOut, 200: ParticipantOut, 404: Error, 409: CandidatesOut, 422: Error},
+    response={
+        201: ParticipantOut,
+        200: ParticipantOut | NoCandidatesOut,
+        202: LinkPendingOut,
+        404: Error,
+        409: CandidatesOut,
+        422: Error,
+    },
     summary="Register a participant, after the duplicate check",
 )
 def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
@@ -125,7 +155,7 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
     if payload.decision.startswith("same:"):
         existing = get_object_or_404(Participant.objects.active(), code=payload.decision[5:])
         try:
-            services.confirm_same_person(
+            outcome = services.confirm_same_person(
                 actor=request.user,
                 participant=existing,
                 identity=identity,
@@ -134,36 +164,52 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status[object]:
             )
         except Participant.DoesNotExist:
             raise ApiError(404, "not_found", _("Not found.")) from None
+        if outcome.pending:
+            return Status(
+                202,
+                {"code": existing.code, "status": "pending", "message": str(PENDING_MESSAGE)},
+            )
         return Status(200, existing)
     if payload.decision not in {"check", "new"}:
         raise ValidationError({"decision": _("Use 'check', 'new' or 'same:<code>'.")})
     if payload.decision == "check":
         services.check_identity(identity, payload.sex)  # as on saving: no candidates for 2031
-        candidates = services.find_candidates(identity, sex=payload.sex, district=district)
-        if candidates:
-            services.record_candidate_views(
-                actor=request.user, participants=[c.participant for c in candidates]
-            )
-            body = {
-                "error": {
-                    "code": "possible_duplicates",
-                    "message": _("People already registered may be this person."),
-                    "details": [],
+        candidates = services.in_scope(
+            request.user, services.find_candidates(identity, sex=payload.sex, district=district)
+        )
+        if not candidates:
+            return Status(
+                200,
+                {
+                    "candidates": [],
+                    "message": _(
+                        "No one you may see matches. Nothing was registered: send "
+                        "'decision': 'new' to register."
+                    ),
                 },
-                "candidates": [
-                    {
-                        "code": c.participant.code,
-                        "score": c.comparison.score,
-                        "decision": c.comparison.decision,
-                        "reasons": [
-                            {"code": r.code, "label": r.label, "weight": r.weight}
-                            for r in c.reasons
-                        ],
-                    }
-                    for c in candidates
-                ],
-            }
-            return Status(409, body)
+            )
+        services.record_candidate_views(
+            actor=request.user, participants=[c.participant for c in candidates]
+        )
+        body = {
+            "error": {
+                "code": "possible_duplicates",
+                "message": _("People already registered may be this person."),
+                "details": [],
+            },
+            "candidates": [
+                {
+                    "code": c.participant.code,
+                    "score": c.comparison.score,
+                    "decision": c.comparison.decision,
+                    "reasons": [
+                        {"code": r.code, "label": r.label, "weight": r.weight} for r in c.reasons
+                    ],
+                }
+                for c in candidates
+            ],
+        }
+        return Status(409, body)
     community = None
     if payload.home_community_id is not None:
         community = Community.objects.filter(pk=payload.home_community_id).first()

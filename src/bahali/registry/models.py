@@ -12,7 +12,7 @@ from bahali.core.models import AuditedModel
 from bahali.core.querysets import AuditedQuerySet
 from bahali.core.sealing import SealedRow
 from bahali.organisations.models import OrganisationKind
-from bahali.registry.querysets import ParticipantQuerySet
+from bahali.registry.querysets import LinkRequestQuerySet, ParticipantQuerySet
 
 # Identity fields, sealed with AES-GCM (bahali.core.sealing).
 IDENTITY_FIELDS = (
@@ -365,3 +365,81 @@ class Merge(AuditedModel):
 
     def audit_label(self) -> str:
         return f"{self.merged.code} → {self.kept.code}"
+
+
+class LinkRequest(AuditedModel):
+    """An organisation asks to work with a participant already registered elsewhere (issue 14,
+    item 2: linking by knowledge needs a second look).
+
+    Someone who knows a person's CNIC, or name and father's name, can find them at
+    registration and answer "same person". Linking would open the identity to the whole
+    organisation, so it happens at once only where the participant consented to sharing with
+    that kind of organisation; otherwise this request waits for a data steward of an
+    organisation that holds the record. Until then the requester knows the code and that
+    there was a match, nothing more. A decision applies once (``status`` moves from pending
+    exactly once, under the row's version).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a data steward")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="link_requests",
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation asking"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("reason for the decision"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = LinkRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request to link a participant")
+        verbose_name_plural = _("requests to link a participant")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "organisation"],
+                condition=models.Q(status="pending"),
+                name="one_pending_link_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} · {self.organisation}"
+
+    def audit_label(self) -> str:
+        return f"{self.participant.code} · link request by {self.organisation.name}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

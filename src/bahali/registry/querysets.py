@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bahali.accounts import policies
 from bahali.core.querysets import AuditedQuerySet
@@ -20,3 +20,12 @@ class ParticipantQuerySet(AuditedQuerySet):
     def active(self) -> ParticipantQuerySet:
         """Records not merged into another."""
         return self.filter(merged_into__isnull=True)
+
+
+class LinkRequestQuerySet(AuditedQuerySet):
+    def visible_to(self, user: User, resource: str = "link_review", verb: str = "read") -> Any:
+        """Requests a data steward decides: those for participants their organisation holds."""
+        return policies.filter_visible(self, user, resource, verb)
+
+    def pending(self) -> Any:
+        return self.filter(status="pending")

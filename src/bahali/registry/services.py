@@ -18,7 +18,8 @@ from bahali.audit.services import record
 from bahali.core import crypto, sealing
 from bahali.core.batches import in_batches
 from bahali.core.context import SystemActor, service
-from bahali.core.versioning import claim_version
+from bahali.core.services import user_of
+from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.registry.codes import make_code
@@ -34,6 +35,7 @@ from bahali.registry.models import (
     DistinctPair,
     IdentityPurpose,
     Language,
+    LinkRequest,
     Merge,
     Participant,
     ParticipantLink,
@@ -408,6 +410,73 @@ def mark_different(*, actor: Actor, first: Participant, second: Participant) -> 
     _remember_distinct(first, second)
 
 
+def in_scope(actor: Actor, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates a duplicate check may show ``actor`` (issue 14, item 2): those whose
+    identity the user may already read, and those whose consent to sharing covers the kind
+    of organisation the user acts for (the consent that would link it at once). A match
+    outside that is not revealed: registering anew leaves a duplicate for the data stewards'
+    review, which discloses nothing."""
+    if isinstance(actor, SystemActor) or not candidates:
+        return candidates
+    ids = [c.participant.pk for c in candidates]
+    reachable = set(
+        Participant.objects.visible_to(actor, "identity")
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    organisation = getattr(actor, "active_organisation", None)
+    if organisation is not None:
+        reachable |= set(
+            Consent.objects.filter(
+                participant__in=ids,
+                purpose=ConsentPurpose.SHARING,
+                share_with=organisation.kind,
+                withdrawn_on__isnull=True,
+            )
+            .filter(Q(given_by=Consent.GivenBy.GUARDIAN) | Q(participant__is_juvenile=False))
+            .values_list("participant", flat=True)
+        )
+    shown = [c for c in candidates if c.participant.pk in reachable]
+    # Weaker candidates are offered beside a likely one; alone they would betray that the
+    # likely one exists out of sight.
+    if not any(c.comparison.decision in {"match", "review"} for c in shown):
+        return []
+    return shown
+
+
+def sharing_kinds(participants: list[Participant]) -> dict[int, list[str]]:
+    """The kinds of organisation each participant consented to sharing with (in force), in
+    one query: what a steward weighs a link request against."""
+    found: dict[int, list[str]] = {}
+    rows = Consent.objects.filter(
+        participant__in=[p.pk for p in participants],
+        purpose=ConsentPurpose.SHARING,
+        withdrawn_on__isnull=True,
+    ).values_list("participant", "share_with")
+    for participant, kind in rows.order_by("share_with").distinct():
+        found.setdefault(participant, []).append(kind)
+    return found
+
+
+def sharing_consented(participant: Participant, organisation: Organisation) -> bool:
+    """Does the participant's consent to sharing cover this kind of organisation?"""
+    return has_consent(participant, ConsentPurpose.SHARING, share_with=organisation.kind)
+
+
+@dataclass(frozen=True)
+class SamePerson:
+    """What "same person" did: linked the organisation (``link``), or asked a data steward
+    (``request``, pending); the requester then knows the code and that there was a match."""
+
+    participant: Participant
+    link: ParticipantLink | None = None
+    request: LinkRequest | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.link is None
+
+
 @service
 def confirm_same_person(
     *,
@@ -417,12 +486,16 @@ def confirm_same_person(
     sex: str,
     district: District,
     organisation: Organisation | None = None,
-) -> ParticipantLink:
+) -> SamePerson:
     """ "Same person": the acting organisation works with an existing participant; no new record.
 
     Linking gives the organisation's staff access to the record, so it is allowed only for
     a participant who really is a duplicate candidate for the identity being registered;
-    a made-up participant id is refused like a missing one.
+    a made-up participant id is refused like a missing one. Knowing a CNIC, or a name and a
+    father's name, is not enough to open someone's identity (issue 14, item 2): the link is
+    made at once only where the organisation already holds the record or the participant's
+    consent to sharing covers its kind; otherwise a data steward of an organisation holding
+    the record decides (:func:`decide_link_request`) and, until then, nothing opens.
     """
     policies.require(actor, "registration.write")
     organisation = _acting_organisation(actor, organisation)
@@ -432,13 +505,70 @@ def confirm_same_person(
     }
     if participant.pk not in found:
         raise Participant.DoesNotExist
-    link = ParticipantLink.objects.filter(participant=participant, organisation=organisation)
-    existing = link.first()
+    existing = ParticipantLink.objects.filter(
+        participant=participant, organisation=organisation
+    ).first()
     if existing is not None:
-        return existing
-    created = ParticipantLink(participant=participant, organisation=organisation)
-    created.save()
-    return created
+        return SamePerson(participant, link=existing)
+    if isinstance(actor, SystemActor) or sharing_consented(participant, organisation):
+        created = ParticipantLink(participant=participant, organisation=organisation)
+        created.save()
+        return SamePerson(participant, link=created)
+    waiting = LinkRequest.objects.pending().filter(
+        participant=participant, organisation=organisation
+    )
+    request = waiting.first()
+    if request is None:
+        request = LinkRequest(
+            participant=participant, organisation=organisation, requested_by=user_of(actor)
+        )
+        request.save()
+    return SamePerson(participant, request=request)
+
+
+REFUSAL_MIN = 10
+
+
+@service
+def decide_link_request(
+    *,
+    actor: Actor,
+    request: LinkRequest,
+    approve: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> LinkRequest:
+    """A data steward approves (the organisation is linked) or refuses (with a reason) a
+    request to work with a participant their organisation holds. A decision applies once:
+    a second one, or one made on a version read before another's, is a conflict."""
+    policies.require(actor, "link_review.write", request)
+    note = (note or "").strip()
+    if not approve and len(note) < REFUSAL_MIN:
+        raise ValidationError({"note": _("Say why the request is refused.")})
+    if len(note) > STATEMENT_MAX:
+        raise ValidationError(
+            {
+                "note": _("Keep the explanation under %(count)d characters.")
+                % {"count": STATEMENT_MAX}
+            }
+        )
+    claim_version(request, expected_version)
+    request.refresh_from_db()
+    if not request.is_pending:
+        raise Conflict(_("This request has been decided already."))
+    request.status = LinkRequest.Status.APPROVED if approve else LinkRequest.Status.REFUSED
+    request.decided_by = user_of(actor)
+    request.decided_at = timezone.now()
+    request.note = note
+    request.save()
+    if (
+        approve
+        and not ParticipantLink.objects.filter(
+            participant=request.participant_id, organisation=request.organisation_id
+        ).exists()
+    ):
+        ParticipantLink(participant=request.participant, organisation=request.organisation).save()
+    return request
 
 
 STATEMENT_MIN = 10  # a stated purpose says something: more than "ok"

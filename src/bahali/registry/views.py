@@ -20,6 +20,7 @@ from bahali.core.forms import apply_validation_error, show_conflict
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
+from bahali.organisations.models import OrganisationKind
 from bahali.registry import panels, services
 from bahali.registry.codes import is_valid_code
 from bahali.registry.forms import (
@@ -32,7 +33,7 @@ from bahali.registry.forms import (
     RegistrationForm,
 )
 from bahali.registry.lookups import get_participant_for_user
-from bahali.registry.models import Consent, Merge, Participant
+from bahali.registry.models import Consent, LinkRequest, Merge, Participant
 
 
 @login_required
@@ -96,7 +97,7 @@ def register(request: AuthedRequest) -> HttpResponse:
             if decision.startswith("same:"):
                 existing = get_object_or_404(Participant.objects.active(), pk=decision[5:])
                 try:
-                    services.confirm_same_person(
+                    outcome = services.confirm_same_person(
                         actor=request.user,
                         participant=existing,
                         identity=identity,
@@ -105,6 +106,18 @@ def register(request: AuthedRequest) -> HttpResponse:
                     )
                 except Participant.DoesNotExist:
                     raise Http404 from None
+                if outcome.pending:
+                    messages.info(
+                        request,
+                        _(
+                            "This person is registered already as %(code)s. No new record "
+                            "was made. Your organisation will work with the record once a "
+                            "data steward of an organisation holding it approves, or once "
+                            "the person consents to sharing with your kind of organisation."
+                        )
+                        % {"code": existing.code},
+                    )
+                    return redirect("registry:register")
                 messages.success(
                     request,
                     _("No new record was made: your organisation now works with %(code)s.")
@@ -112,8 +125,11 @@ def register(request: AuthedRequest) -> HttpResponse:
                 )
                 return redirect("registry:detail", code=existing.code)
             if decision == "check":
-                candidates = services.find_candidates(
-                    identity, sex=data["sex"], district=data["district"], weaker=True
+                candidates = services.in_scope(
+                    request.user,
+                    services.find_candidates(
+                        identity, sex=data["sex"], district=data["district"], weaker=True
+                    ),
                 )
                 if candidates:
                     services.record_candidate_views(
@@ -472,3 +488,80 @@ def undo_merge(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Give a reason to undo the merge."))
     return redirect("registry:detail", code=kept.code)
+
+
+@login_required
+@require_GET
+def link_requests(request: AuthedRequest) -> HttpResponse:
+    """A data steward's queue: organisations asking to work with a participant their own
+    organisation holds, whose consent to sharing does not cover the asker's kind."""
+    if not policies.can(request.user, "link_review.read"):
+        raise Http404
+    visible = LinkRequest.objects.visible_to(request.user).select_related(
+        "participant", "organisation", "requested_by", "decided_by"
+    )
+    pending = list(visible.pending().order_by("created_at", "pk"))
+    sharing = services.sharing_kinds([r.participant for r in pending])
+    kinds = dict(OrganisationKind.choices)
+    return render(
+        request,
+        "registry/link_requests.html",
+        {
+            "pending": [
+                (r, [kinds.get(kind, kind) for kind in sharing.get(r.participant_id, [])])
+                for r in pending
+            ],
+            "decided": visible.exclude(status=LinkRequest.Status.PENDING).order_by(
+                "-decided_at", "-pk"
+            )[:20],
+            "can_decide": policies.can(request.user, "link_review.write"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide_link_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    link_request = get_object_or_404(LinkRequest.objects.visible_to(request.user), pk=pk)
+    if not policies.can(request.user, "link_review.write", link_request):
+        raise Http404
+    decision = request.POST.get("decision", "")
+    if decision not in {"approve", "refuse"}:
+        messages.error(request, _("Choose to approve or refuse the request."))
+        return redirect("registry:link_requests")
+    try:
+        version = int(request.POST.get("version") or 0)
+    except ValueError:
+        version = 0
+    try:
+        services.decide_link_request(
+            actor=request.user,
+            request=link_request,
+            approve=decision == "approve",
+            note=request.POST.get("note", ""),
+            expected_version=version,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        if decision == "approve":
+            messages.success(
+                request,
+                _("%(organisation)s now works with %(code)s.")
+                % {
+                    "organisation": link_request.organisation.name,
+                    "code": link_request.participant.code,
+                },
+            )
+        else:
+            messages.success(
+                request,
+                _("The request was refused; %(organisation)s does not see %(code)s.")
+                % {
+                    "organisation": link_request.organisation.name,
+                    "code": link_request.participant.code,
+                },
+            )
+    return redirect("registry:link_requests")

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "bahali.evidence",
     "bahali.disclosures",
     "bahali.retention",
+    "bahali.rights",
     "bahali.api",
     "bahali.ops",
 ]

@@ -36,6 +36,7 @@ DOMAIN = (
     "prevention",
     "disclosures",
     "retention",
+    "rights",
 )
 # Modules that assemble every app (URL roots, the API's router, test helpers): the top.
 ASSEMBLY = {"urls.py", "api/urls.py", "testing.py", "wsgi.py"}

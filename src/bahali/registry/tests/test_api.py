@@ -44,7 +44,10 @@ PERSON = {
 
 
 def test_register_check_conflict_then_decide(api):
-    first = api("post", "/api/v1/participants", PERSON)
+    nothing = api("post", "/api/v1/participants", PERSON)  # "check": a question, no record
+    assert nothing.status_code == 200 and nothing.json()["candidates"] == []
+    assert not Participant.objects.exists()
+    first = api("post", "/api/v1/participants", {**PERSON, "decision": "new"})
     assert first.status_code == 201
     code = first.json()["code"]
     again = api("post", "/api/v1/participants", {**PERSON, "name": "Mohd Rehmatullah Khan"})
@@ -81,7 +84,7 @@ def test_bad_registration_is_422_and_writes_nothing(api, payload):
 
 
 def test_identity_read_is_audited_and_edit_checks_the_version(api):
-    code = api("post", "/api/v1/participants", PERSON).json()["code"]
+    code = api("post", "/api/v1/participants", {**PERSON, "decision": "new"}).json()["code"]
     identity = api("get", f"/api/v1/participants/{code}/identity")
     assert identity.json()["name"] == "Muhammad Rahmatullah Khan"
     assert AuditEvent.objects.filter(action="identity.read", actor=api.user).exists()
@@ -107,7 +110,7 @@ def test_identity_read_is_audited_and_edit_checks_the_version(api):
 
 def test_a_future_birth_year_is_refused_before_candidates_are_offered(api):
     """The duplicate check applies the same bounds as saving: 2031 is no year of birth."""
-    code = api("post", "/api/v1/participants", PERSON).json()["code"]
+    code = api("post", "/api/v1/participants", {**PERSON, "decision": "new"}).json()["code"]
     for decision in ("check", f"same:{code}"):
         response = api(
             "post", "/api/v1/participants", {**PERSON, "birth_year": 2031, "decision": decision}

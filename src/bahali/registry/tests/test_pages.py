@@ -53,7 +53,19 @@ def _form(**overrides):
     return data
 
 
-def test_duplicate_is_shown_and_same_person_links(existing, sana, signed_in):
+def test_a_duplicate_within_reach_is_shown_and_same_person_keeps_one_record(
+    existing, sana, signed_in
+):
+    services.confirm_same_person(  # the centre works with him already (shared with it)
+        actor=SYSTEM,
+        participant=existing,
+        identity=services.Identity(
+            name="Muhammad Rahmatullah Khan", father_name="Gul Khan", birth_year=2001
+        ),
+        sex="m",
+        district=District.objects.get(code="SWT"),
+        organisation=sana.active_memberships()[0].organisation,
+    )
     client = signed_in(sana)
     response = client.post("/participants/register/", _form())
     assert response.status_code == 200
@@ -67,6 +79,18 @@ def test_duplicate_is_shown_and_same_person_links(existing, sana, signed_in):
     assert response.status_code == 302 and existing.code in response["Location"]
     assert Participant.objects.count() == 1
     assert existing.links.filter(organisation__name="Roshan Centre").exists()
+
+
+def test_a_duplicate_out_of_reach_is_not_shown(existing, sana, signed_in):
+    """Issue 14, item 2: the check reveals a match only within the user's own scope."""
+    client = signed_in(sana)
+    response = client.post("/participants/register/", _form())
+    assert response.status_code == 302  # registered anew: no candidate within reach
+    assert existing.code not in response["Location"]
+    assert not AuditEvent.objects.filter(
+        action="identity.read", object_id=str(existing.pk), actor=sana
+    ).exists()
+    assert not existing.links.filter(organisation__name="Roshan Centre").exists()
 
 
 def test_same_person_cannot_be_claimed_for_an_unrelated_record(aman, sana, signed_in):

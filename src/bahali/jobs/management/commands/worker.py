@@ -1,7 +1,8 @@
 """``bahali worker``: run background jobs (exports, imports, reports) until stopped.
 
 Beats every few seconds so readiness checks know a worker is alive, queues again what a dead
-worker left running, removes old results, then takes tasks from the database queue
+worker left running, removes old results, queues the daily tasks whose hour has come
+(``jobs.schedules``: the oversight body's red flags, ...), then takes tasks from the queue
 (django-tasks' database backend). Run one or more beside the web server; stop with SIGTERM
 (it finishes nothing half-way: a stopped job is re-run by the next worker).
 """
@@ -15,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from bahali.jobs import services
+from bahali.jobs import schedules, services
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         if requeued:
             self.stdout.write(f"queued again {len(requeued)} job(s) left by a stopped worker")
         services.prune()
+        schedules.run_due()
         stop = threading.Event()
 
         def beating() -> None:
@@ -43,6 +45,7 @@ class Command(BaseCommand):
                     rounds += 1
                     if rounds % 12 == 0:  # about once a minute
                         services.recover()
+                        schedules.run_due()
                     if rounds % 720 == 0:  # about once an hour
                         services.prune()
                 except Exception:
