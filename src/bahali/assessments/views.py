@@ -588,7 +588,7 @@ def import_instrument(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            imported = xlsform.read_xlsform(data["workbook"].read())
+            imported = xlsform.read_uploaded_xlsform(data["workbook"].read())
             instrument = data.get("instrument")
             if instrument is not None:
                 version = services.save_draft_version(

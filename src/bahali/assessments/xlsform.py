@@ -16,6 +16,7 @@ sheet (name, label, ``rated``, ``bahali_goal_domain``); ``bahali_kind`` and
 from __future__ import annotations
 
 import io
+import multiprocessing
 import re
 import zipfile
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from xml.etree.ElementTree import ParseError
 
 import openpyxl  # type: ignore[import-untyped]
 from defusedxml import ElementTree  # type: ignore[import-untyped]
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from bahali.assessments import definition as spec
@@ -56,6 +59,12 @@ MAX_CHOICES = 2000  # non-empty rows of the choices sheet
 MAX_COLUMNS = 120  # columns of any sheet
 MAX_OTHER_ROWS = 200  # rows of any other sheet (settings, domains, …)
 MAX_NESTING = 1  # groups open at once (Bahali's sections do not nest)
+# An uploaded workbook is then read in a child process with a budget of its own: CPU seconds
+# and memory beyond what the process already holds (``read_uploaded_xlsform``). A form
+# within the limits above reads in well under a second; the budget is the backstop for one
+# that is small but costly (an expression or a structure pyxform or openpyxl chokes on).
+CPU_SECONDS = 10  # BAHALI_XLSFORM_CPU_SECONDS
+MEMORY_MB = 256  # BAHALI_XLSFORM_MEMORY_MB
 
 
 @dataclass(frozen=True)
@@ -263,6 +272,85 @@ def _check_bounds(book: Any) -> None:
                         )
                 elif kind.startswith(("end_group", "end_repeat")):
                     depth = max(depth - 1, 0)
+
+
+def read_uploaded_xlsform(data: bytes) -> Imported:
+    """:func:`read_xlsform` for an uploaded workbook, in a child process with a CPU-time and a
+    memory budget (``BAHALI_XLSFORM_CPU_SECONDS``, ``BAHALI_XLSFORM_MEMORY_MB``): a workbook
+    that would take longer or more is refused like any other, and the web process that
+    received it is untouched. Linux and other systems with ``fork``."""
+    cpu = int(getattr(settings, "BAHALI_XLSFORM_CPU_SECONDS", CPU_SECONDS))
+    memory = int(getattr(settings, "BAHALI_XLSFORM_MEMORY_MB", MEMORY_MB)) * 1024 * 1024
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_read_within_budget,
+        args=(data, send, translation.get_language(), cpu, memory),
+        daemon=True,
+    )
+    child.start()
+    send.close()
+    outcome = None
+    try:  # the wall clock as well, for a child that waits instead of working
+        if receive.poll(cpu * 3 + 5):
+            outcome = receive.recv()
+    except (EOFError, OSError):  # killed on its budget before it could answer
+        outcome = None
+    finally:
+        receive.close()
+        child.join(timeout=1)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if outcome is None or outcome[0] == "budget":
+        raise _refuse(
+            "—",
+            _(
+                "Reading this workbook took more time or memory than an instrument may "
+                "(%(seconds)d seconds, %(size)d MB); it cannot be imported."
+            )
+            % {"seconds": cpu, "size": memory // (1024 * 1024)},
+        )
+    if outcome[0] == "refused":
+        raise XLSFormRefused([SheetProblem(*problem) for problem in outcome[1]])
+    return Imported(**outcome[1])
+
+
+def _read_within_budget(
+    data: bytes, send: Any, language: str | None, cpu: int, memory: int
+) -> None:
+    """In the child: limit CPU time and address space, read, send back plain values."""
+    import resource
+
+    try:
+        with open("/proc/self/statm") as statm:  # what the forked process already maps
+            held = int(statm.read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (held + memory, held + memory))
+    except (OSError, ValueError):  # no /proc: the CPU budget and the wall clock remain
+        pass
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if language:
+        translation.activate(language)
+    try:
+        imported = read_xlsform(data)
+        outcome: tuple[str, Any] = (
+            "ok",
+            {
+                "definition": imported.definition,
+                "code": imported.code,
+                "kind": imported.kind,
+                "version": imported.version,
+            },
+        )
+    except XLSFormRefused as refused:
+        outcome = (
+            "refused",
+            [(p.sheet, p.row, str(p.reason)) for p in refused.problems],
+        )
+    except MemoryError:
+        outcome = ("budget", None)
+    send.send(outcome)
+    send.close()
 
 
 def read_xlsform(data: bytes) -> Imported:

@@ -120,3 +120,43 @@ def test_a_file_too_large_is_refused():
     with pytest.raises(xlsform.XLSFormRefused) as refused:
         xlsform.read_xlsform(b"PK" + b"\0" * xlsform.MAX_BYTES)
     assert "kB" in str(refused.value.problems[0])
+
+
+# --- the budget of an uploaded workbook (read in a child process) ---------------------
+
+
+def test_an_upload_within_the_limits_reads_as_in_process():
+    data = _many_questions(40)
+    assert xlsform.read_uploaded_xlsform(data) == xlsform.read_xlsform(data)
+
+
+def test_an_uploads_refusal_comes_back_with_its_sheet_row_and_reason():
+    data = _workbook([HEADER, ["begin_group", "a", "A", "", "", "", ""]] * 2)
+    with pytest.raises(xlsform.XLSFormRefused) as in_process:
+        xlsform.read_xlsform(data)
+    with pytest.raises(xlsform.XLSFormRefused) as uploaded:
+        xlsform.read_uploaded_xlsform(data)
+    assert uploaded.value.problems == in_process.value.problems
+
+
+def _spin(data):
+    while True:  # a form that never finishes reading
+        pass
+
+
+def _hoard(data):
+    kept = []
+    while True:  # a form that keeps taking memory
+        kept.append(bytearray(64 * 1024 * 1024))
+
+
+@pytest.mark.parametrize("reader", [_spin, _hoard])
+def test_an_upload_past_its_time_or_memory_budget_is_refused(monkeypatch, settings, reader):
+    settings.BAHALI_XLSFORM_CPU_SECONDS = 1
+    settings.BAHALI_XLSFORM_MEMORY_MB = 64
+    monkeypatch.setattr(xlsform, "read_xlsform", reader)  # the child is forked: it reads so
+    started = time.perf_counter()
+    with pytest.raises(xlsform.XLSFormRefused) as refused:
+        xlsform.read_uploaded_xlsform(_many_questions(3))
+    assert "more time or memory than an instrument may" in str(refused.value.problems[0])
+    assert time.perf_counter() - started < 10  # the budget, not the test's patience
