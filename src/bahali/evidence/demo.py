@@ -39,68 +39,19 @@ def load_demo_evidence() -> None:
 
 
 def load_demo_oversight() -> None:
-    """What the oversight report watches, so the demo's report has something in each part:
-    one emergency (break-the-glass) access not yet reviewed, one gate applied by override,
-    one research or media consent withdrawn, and a verification of the audit chain.
-    Each through its service, as a person would; idempotent (each only when none exists)."""
-    from django.core.exceptions import PermissionDenied, ValidationError
+    """What the oversight report watches, so the demo's report has more to show: one
+    research consent withdrawn and a verification of the audit chain (the emergency access
+    comes from the disclosures demo; no gate is overridden here, as the journeys' pending
+    requests must stay pending). Each through its service, as a person would; idempotent
+    (each only when none exists)."""
 
-    from bahali.accounts.models import Membership
-    from bahali.accounts.roles import Role
     from bahali.audit import services as audit
     from bahali.audit.models import AuditEvent
-    from bahali.cases import services as cases
-    from bahali.cases.models import Case, EmergencyAccess, TransitionRequest
-    from bahali.core.versioning import Conflict
+    from bahali.cases.models import Case
     from bahali.registry import services as registry
     from bahali.registry.models import Consent, ConsentPurpose
 
     today = local_today()
-    refused = (PermissionDenied, ValidationError, Conflict)
-    if not EmergencyAccess.objects.exists():
-        workers = [
-            m.user
-            for m in Membership.objects.filter(role=Role.CASE_WORKER).select_related("user")[:10]
-        ]
-        opened = False
-        for case in Case.objects.filter(closed_on__isnull=True).order_by("pk")[:20]:
-            for user in workers:
-                try:
-                    cases.open_emergency_access(
-                        actor=user,
-                        case=case,
-                        reason="The family reported a threat to his life; the team was "
-                        "unreachable at night.",
-                    )
-                except refused:
-                    continue
-                opened = True
-                break
-            if opened:
-                break
-    if not TransitionRequest.objects.filter(overridden_by__isnull=False).exists():
-        stewards = [
-            m.user
-            for m in Membership.objects.filter(role=Role.DATA_STEWARD).select_related("user")[:5]
-        ]
-        done = False
-        for request in TransitionRequest.objects.filter(
-            status=TransitionRequest.Status.PENDING
-        ).order_by("pk")[:10]:
-            for steward in stewards:
-                try:
-                    cases.override_gate(
-                        actor=steward,
-                        request=request,
-                        reason="The committee could not meet before the court's release date.",
-                        reference="Peshawar High Court order 118/2026",
-                    )
-                except refused:
-                    continue
-                done = True
-                break
-            if done:
-                break
     if not Consent.objects.filter(withdrawn_on__isnull=False).exists():
         # a participant who agreed to research a year ago, and has changed his mind
         case = (
