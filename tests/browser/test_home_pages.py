@@ -95,8 +95,12 @@ def test_each_roles_home_shows_its_work_then_its_figures(page):
     assert "Nothing is waiting for you" not in work.inner_text()
     assert page.get_by_test_id("work-count-outcome_verification").count() == 1
     assert page.get_by_test_id("work-count-team").count() == 1
-    assert new.participant.code in work.inner_text()
     assert page.get_by_test_id("access-card").count() == 0
+    # the home shows the oldest few; the new case's team to build is in all of her work
+    page.get_by_role("link", name="All my work").click()
+    page.wait_for_selector("[data-testid=work-list]")
+    assert new.participant.code in page.get_by_test_id("work-list").inner_text()
+    page.goto("/")
 
     # The liaison: cases referred or in the districts, by phase and risk band.
     _sign_in(page, "khalid")
