@@ -1,10 +1,11 @@
 """Computing and reading the rights red flags (issue 14, item 7).
 
 ``compute_red_flags`` runs every rule of ``flags.DEFINITIONS`` and brings the stored flags in
-line with what it found, in one transaction: a situation still going on keeps its row (and
-the day it was first found), one that ended disappears, a new one is added. It runs daily in
-the worker (``jobs.schedules``, registered by ``RightsConfig.ready``) and on demand through
-``bahali rights compute``; each run is one audit event with its counts.
+line with what it found, in one transaction and one computation at a time (``core.locks``):
+a situation still going on keeps its row (and the day it was first found), one that ended
+disappears, a new one is added. It runs daily in the worker (``jobs.schedules``, registered
+by ``RightsConfig.ready``) and on demand through ``bahali rights compute``; each run is one
+audit event with its counts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts import policies
-from bahali.core import recording
+from bahali.core import locks, recording
 from bahali.core.context import SYSTEM, Actor, current, service
 from bahali.core.services import local_today
 from bahali.rights.flags import DEFINITIONS, Definition, Finding
@@ -33,6 +34,9 @@ def compute_red_flags(*, actor: Actor, today: datetime.date | None = None) -> Fl
     The system (the daily task, an operator's command) may always run it; a signed-in user
     only when the table grants it (the oversight body's "compute now")."""
     policies.require(actor, "rights_flag.write")
+    # The daily task and an oversight "compute now" at once would both find a new situation
+    # missing from the stored flags and both add it: one computation at a time.
+    locks.serialise("rights.compute_red_flags")
     started = timezone.now()
     today = today or local_today()
     findings: dict[tuple[Any, ...], Finding] = {}
