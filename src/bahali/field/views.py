@@ -214,6 +214,8 @@ def offline(request: AuthedRequest) -> HttpResponse:
     assessment_cases = {}
     offered: list[dict[str, Any]] = []
     for form in forms:
+        if form.kind not in ("check_in", "mentor_meeting", "assessment"):
+            continue  # sessions, dialogues, readiness: ODK Collect and the form engine only
         if form.kind == "check_in":
             offered.append({"form": form, "name": form.name, "questions": None})
             continue
