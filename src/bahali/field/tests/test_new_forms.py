@@ -18,7 +18,7 @@ import pytest
 from defusedxml import ElementTree as ET  # type: ignore[import-untyped]
 from pyxform.validators import odk_validate
 
-from bahali.assessments.models import Assessment, AssessmentStatus
+from bahali.assessments.models import Assessment, AssessmentStatus, InstrumentVersion
 from bahali.assessments.services import load_builtin_instruments
 from bahali.cases.models import Case
 from bahali.casework import services as casework
@@ -29,6 +29,7 @@ from bahali.communities.models import Dialogue
 from bahali.core.context import SYSTEM, acting_as
 from bahali.field import services, xforms
 from bahali.field.models import Submission, SubmissionKind, SubmissionStatus
+from bahali.field.tests.test_forms import _answers
 from bahali.field.tests.test_openrosa import FORMS, MANIFEST, RESPONSE, device
 from bahali.geography import services as geography
 from bahali.geography.models import District
@@ -270,9 +271,9 @@ def test_session_for_a_case_out_of_reach_refused_alike_for_a_missing_one(world):
 # --- dialogues ------------------------------------------------------------------------
 
 
-def dialogue_values(community, **values) -> dict[str, str]:
+def dialogue_values(place, **values) -> dict[str, str]:
     return {
-        "community": str(community.pk),
+        "community": str(place.pk),
         "last_dialogue": "",
         "kind": "jirga",
         "held_on": str(values.pop("held_on", "2026-11-02")),
@@ -364,32 +365,24 @@ def test_dialogue_refusals_explained_and_other_communities_not_revealed(world, v
     assert message(theirs) == message(missing)
     assert services.no_community() in message(theirs)
     assert Dialogue.objects.count() == 0
-    assert not Submission.objects.filter(community__isnull=False).exists()
+    # only the refusal in reach names its community
+    assert list(Submission.objects.filter(community__isnull=False)) == [
+        Submission.objects.order_by("pk").first()
+    ]
+    assert Submission.objects.filter(community__isnull=True).count() == 2
 
 
 # --- community readiness -------------------------------------------------------------
 
 
 def readiness_values(community, based_on: str = "", **values) -> dict[str, str]:
-    answers = dict.fromkeys(
-        (
-            "acceptance",
-            "stigma",
-            "safety",
-            "victims_concerns",
-            "elders_support",
-            "religious_support",
-            "services",
-        ),
-        "moderate",
-    )
+    form = xforms.readiness_form()
+    definition = InstrumentVersion.objects.get(pk=form.instrument_version_id).definition
     return {
         "bahali_community": str(community.pk),
         "bahali_last_readiness": based_on,
         "bahali_assessed_on": "2026-11-02",
-        **answers,
-        "overall_rating": "moderate",
-        "overall_rationale": "What the jirga and the women said.",
+        **_answers(definition),
         **values,
     }
 
