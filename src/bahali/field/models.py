@@ -123,6 +123,8 @@ class SubmissionKind(models.TextChoices):
     SESSION = "session", _("Session with attendance")
     DIALOGUE = "dialogue", _("Community dialogue")
     READINESS = "readiness", _("Community readiness")
+    SURVEY = "survey", _("Survey response")
+    ACTIVITY = "activity", _("Prevention activity")
 
 
 class Submission(SealedRow, AuditedModel):

@@ -38,7 +38,7 @@ from bahali.cases.models import Case
 from bahali.casework.models import FamilyMember
 from bahali.communities.lookups import communities_visible_to
 from bahali.core.context import operation
-from bahali.field import services, xforms
+from bahali.field import extensions, services, xforms
 from bahali.field.models import DeviceCredential, SubmissionStatus
 
 NONCE_SECONDS = 300
@@ -187,6 +187,8 @@ def forms_for(user: User) -> list[xforms.FieldForm]:
         readiness = xforms.readiness_form()
         if readiness is not None:
             forms.append(readiness)
+    for registered in extensions.REGISTERED.values():
+        forms += registered.forms(user)
     if policies.grants(user, "assessment", "write"):
         cases = assessment_cases(user)
         owners = set(cases.values_list("lead_organisation", flat=True)) | set(
@@ -291,6 +293,8 @@ def media_file(user: User, form: xforms.FieldForm, filename: str) -> bytes | Non
         return None
     if filename == xforms.FAMILY_CSV:
         return _family_csv(user)
+    if form.kind in extensions.REGISTERED:
+        return extensions.REGISTERED[form.kind].media_file(user, form, filename)
     if filename == xforms.COMMUNITIES_CSV:
         return _communities_csv(user)
     return cases_csv(user, form)

@@ -46,7 +46,7 @@ from bahali.communities.lookups import communities_visible_to
 from bahali.communities.models import Dialogue
 from bahali.core.context import service
 from bahali.core.versioning import Conflict, claim_version
-from bahali.field import xforms
+from bahali.field import extensions, xforms
 from bahali.field.models import (
     DeviceCredential,
     DraftKey,
@@ -214,6 +214,9 @@ def _kind(form_id: str) -> str:
         return SubmissionKind.MEETING
     if form_id.startswith(xforms.ASSESSMENT_PREFIX):
         return SubmissionKind.ASSESSMENT
+    registered = extensions.for_form_id(form_id)
+    if registered is not None:
+        return registered.kind
     return {
         xforms.SESSION_FORM: SubmissionKind.SESSION,
         xforms.DIALOGUE_FORM: SubmissionKind.DIALOGUE,
@@ -285,6 +288,8 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
                 _apply_meeting(user, submission)
             elif submission.kind in NEW_RECORDS:
                 NEW_RECORDS[submission.kind](user, submission, force=False)
+            elif submission.kind in extensions.REGISTERED:
+                extensions.REGISTERED[submission.kind].apply(user, submission, False)
             else:
                 raise ValidationError(_("This form is not one Bahali knows."))
         submission.status = SubmissionStatus.APPLIED
@@ -297,6 +302,8 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
         submission.reason = (
             no_community()
             if submission.kind in (SubmissionKind.DIALOGUE, SubmissionKind.READINESS)
+            else extensions.REGISTERED[submission.kind].refusal()
+            if submission.kind in extensions.REGISTERED
             else not_yours()
         )
         submission.case = submission.check_in = submission.community = None
@@ -557,8 +564,12 @@ def conflicts_for(user: User) -> Any:
 
 def decidable_by(user: User) -> Any:
     """Submissions touching a record the user may write (whatever their status)."""
+    registered = models.Q(pk__in=[])
+    for form_kind in extensions.REGISTERED.values():
+        registered |= models.Q(kind=form_kind.kind) & form_kind.decidable(user)
     return Submission.objects.filter(
-        models.Q(
+        registered
+        | models.Q(
             kind=SubmissionKind.CHECK_IN,
             case__in=Case.objects.visible_to(user, "check_in", "write").values("pk"),
         )
@@ -605,6 +616,8 @@ def resolve_conflict(
             _apply_assessment(writer, submission, force=True)
         elif submission.kind in NEW_RECORDS:
             NEW_RECORDS[submission.kind](writer, submission, force=True)
+        elif submission.kind in extensions.REGISTERED:
+            extensions.REGISTERED[submission.kind].apply(writer, submission, True)
         else:
             raise Conflict()  # meetings are never in conflict
         submission.status = SubmissionStatus.APPLIED

@@ -25,6 +25,7 @@ from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing
 from bahali.assessments import definition as spec
 from bahali.assessments.models import Band, Instrument, InstrumentKind, InstrumentVersion
 from bahali.assessments.xlsform import LANGUAGE_NAMES, write_xlsform
+from bahali.field import extensions
 
 CHECK_IN_FORM = "bahali_checkin"
 # Bumped whenever the built-in check-in form changes: devices fetch the new one.
@@ -52,10 +53,13 @@ class FieldForm:
     # "check_in", "mentor_meeting", "assessment", "session", "dialogue" or "readiness"
     kind: str
     instrument_version_id: int | None = None
+    subject_id: int | None = None  # a registered kind's own (a survey round)
 
     @property
     def media(self) -> tuple[str, ...]:
         """The lookup files the form reads (its manifest lists them)."""
+        if self.kind in extensions.REGISTERED:
+            return extensions.REGISTERED[self.kind].media
         if self.kind == "session":
             return (CASES_CSV, FAMILY_CSV)
         if self.kind in ("dialogue", "readiness"):
@@ -72,6 +76,8 @@ class FieldForm:
             return str(_("Session with attendance"))
         if self.kind == "dialogue":
             return str(_("Community dialogue"))
+        if self.kind in extensions.REGISTERED:
+            return extensions.REGISTERED[self.kind].name(self)
         version = InstrumentVersion.objects.select_related("instrument").get(
             pk=self.instrument_version_id
         )
@@ -88,6 +94,8 @@ class FieldForm:
             return _dialogue_xform(self.version)
         if self.kind == "readiness":
             return _instrument_xform(self.instrument_version_id or 0, subject="community")
+        if self.kind in extensions.REGISTERED:
+            return extensions.REGISTERED[self.kind].xml(self)
         return _instrument_xform(self.instrument_version_id or 0)
 
     def md5(self) -> str:
@@ -159,6 +167,21 @@ def _labels(message: Any) -> list[str]:
 
 def _columns(base: str) -> list[str]:
     return [f"{base}::{LANGUAGE_NAMES[code]}" for code in LANGUAGES]
+
+
+def labels(message: Any) -> list[str]:
+    """A label in each of the form's languages (for registered forms)."""
+    return _labels(message)
+
+
+def columns(base: str) -> list[str]:
+    """A column per language (``label::Urdu (ur)``…), for registered forms."""
+    return _columns(base)
+
+
+def to_xform(book: Any) -> bytes:
+    """An XLSForm workbook made an XForm by pyxform (for registered forms)."""
+    return _to_xform(book)
 
 
 def _to_xform(book: Any) -> bytes:
