@@ -1038,7 +1038,7 @@ def _apply_session(user: User, submission: Submission, *, force: bool) -> None:
 
 
 def _community(user: User, submission: Submission, name: str) -> Any:
-    pk = _int(submission.values.get(name, ""))
+    pk = _int(submission.values.get(name, "")) or 0
     community = communities_visible_to(user, "write").filter(pk=pk).first() if pk else None
     if community is None:
         raise PermissionDenied
@@ -1138,7 +1138,7 @@ def _apply_readiness(user: User, submission: Submission, *, force: bool) -> None
     submission.assessment = assessment
 
 
-NEW_RECORDS = {
+NEW_RECORDS: dict[str, Any] = {
     SubmissionKind.SESSION: _apply_session,
     SubmissionKind.DIALOGUE: _apply_dialogue,
     SubmissionKind.READINESS: _apply_readiness,
@@ -1167,7 +1167,7 @@ def _new_record_side_by_side(submission: Submission) -> list[tuple[str, str, str
         recorded = (
             Dialogue.objects.filter(
                 community=submission.community,
-                held_on=values.get("held_on") or None,
+                held_on=_date(values.get("held_on", ""), "held_on"),
                 pk__gt=_int(values.get("last_dialogue", "")) or 0,
             )
             .order_by("pk")

@@ -233,6 +233,8 @@ def offline(request: AuthedRequest) -> HttpResponse:
                 "questions": services.instrument_questions(version, {}),
             }
         )
+    if not offered:  # only forms this page cannot show yet (dialogues, readiness…)
+        raise Http404
     meeting_cases = dict(openrosa.meeting_cases(request.user))
     if any(form.kind == "assessment" for form in forms):
         assessment_cases = {

@@ -121,8 +121,8 @@ def _survey_xform(round_id: int, version_id: int) -> bytes:
     for column, text in zip(xforms.columns("label"), xforms.labels(_("Respondent")), strict=True):
         cells[header.index(column)] = text
     survey.insert_rows(2)
-    for column, value in enumerate(cells, start=1):
-        survey.cell(row=2, column=column, value=value)
+    for number, value in enumerate(cells, start=1):
+        survey.cell(row=2, column=number, value=value)
     choices = book["choices"]
     width = choices.max_column
     for value, label in RespondentGroup.choices:

@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('field', '0005_meeting_kind'),
-        ('geography', '0002_pakistan'),
+        ("field", "0005_meeting_kind"),
+        ("geography", "0002_pakistan"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='community',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geography.community', verbose_name='community'),
+            model_name="submission",
+            name="community",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="geography.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AlterField(
-            model_name='submission',
-            name='based_on',
-            field=models.CharField(blank=True, max_length=2000, verbose_name='based on'),
+            model_name="submission",
+            name="based_on",
+            field=models.CharField(blank=True, max_length=2000, verbose_name="based on"),
         ),
         migrations.AlterField(
-            model_name='submission',
-            name='kind',
-            field=models.CharField(blank=True, choices=[('check_in', 'Aftercare check-in'), ('meeting', 'Mentor meeting'), ('assessment', 'Assessment'), ('session', 'Session with attendance'), ('dialogue', 'Community dialogue'), ('readiness', 'Community readiness'), ('survey', 'Survey response'), ('activity', 'Prevention activity')], max_length=12, verbose_name='kind'),
+            model_name="submission",
+            name="kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("check_in", "Aftercare check-in"),
+                    ("meeting", "Mentor meeting"),
+                    ("assessment", "Assessment"),
+                    ("session", "Session with attendance"),
+                    ("dialogue", "Community dialogue"),
+                    ("readiness", "Community readiness"),
+                    ("survey", "Survey response"),
+                    ("activity", "Prevention activity"),
+                ],
+                max_length=12,
+                verbose_name="kind",
+            ),
         ),
     ]
