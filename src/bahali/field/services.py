@@ -1107,7 +1107,7 @@ def _apply_readiness(user: User, submission: Submission, *, force: bool) -> None
         raise Conflict(
             _("A readiness assessment of this community was recorded after the form was filled.")
         )
-    version = InstrumentVersion.objects.get(pk=form.instrument_version_id)
+    version = InstrumentVersion.objects.get(pk=form.instrument_version_id or 0)
     definition = version.definition
     answers: dict[str, Any] = {}
     for item in spec.items(definition):
