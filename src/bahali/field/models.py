@@ -120,6 +120,11 @@ class SubmissionKind(models.TextChoices):
     CHECK_IN = "check_in", _("Aftercare check-in")
     MEETING = "meeting", _("Mentor meeting")
     ASSESSMENT = "assessment", _("Assessment")
+    SESSION = "session", _("Session with attendance")
+    DIALOGUE = "dialogue", _("Community dialogue")
+    READINESS = "readiness", _("Community readiness")
+    SURVEY = "survey", _("Survey response")
+    ACTIVITY = "activity", _("Prevention activity")
 
 
 class Submission(SealedRow, AuditedModel):
@@ -167,6 +172,15 @@ class Submission(SealedRow, AuditedModel):
         blank=True,
         related_name="+",
     )
+    # A dialogue or readiness submission's community (likewise set only once found allowed).
+    community = models.ForeignKey(
+        "geography.Community",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     check_in = models.ForeignKey(
         "aftercare.CheckIn",
         verbose_name=_("check-in"),
@@ -183,7 +197,7 @@ class Submission(SealedRow, AuditedModel):
         blank=True,
         related_name="+",
     )
-    based_on = models.CharField(_("based on"), max_length=40, blank=True)
+    based_on = models.CharField(_("based on"), max_length=2000, blank=True)
     sealed_xml = models.TextField(_("submitted form (sealed)"), blank=True, default="")
     sealed_values = models.TextField(_("values (sealed)"), blank=True, default="")
     # A correction made from the submissions log of a refused submission: the refused one

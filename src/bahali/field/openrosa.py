@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import http_date
@@ -33,10 +33,12 @@ from django.views.decorators.http import require_http_methods
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.aftercare.models import CheckIn
-from bahali.assessments.models import Instrument
+from bahali.assessments.models import Assessment, Instrument, InstrumentKind
 from bahali.cases.models import Case
+from bahali.casework.models import FamilyMember
+from bahali.communities.lookups import communities_visible_to
 from bahali.core.context import operation
-from bahali.field import services, xforms
+from bahali.field import extensions, services, xforms
 from bahali.field.models import DeviceCredential, SubmissionStatus
 
 NONCE_SECONDS = 300
@@ -179,6 +181,14 @@ def forms_for(user: User) -> list[xforms.FieldForm]:
         forms.append(xforms.check_in_form())
     if policies.grants(user, "plan", "write"):
         forms.append(xforms.meeting_form())
+        forms.append(xforms.session_form())
+    if policies.grants(user, "community_readiness", "write"):
+        forms.append(xforms.dialogue_form())
+        readiness = xforms.readiness_form()
+        if readiness is not None:
+            forms.append(readiness)
+    for registered in extensions.REGISTERED.values():
+        forms += registered.forms(user)
     if policies.grants(user, "assessment", "write"):
         cases = assessment_cases(user)
         owners = set(cases.values_list("lead_organisation", flat=True)) | set(
@@ -223,6 +233,73 @@ def meeting_cases(user: User) -> list[tuple[str, int]]:
     return list(dict(rows).items())  # the latest of each case wins
 
 
+def session_cases(user: User) -> Any:
+    return Case.objects.visible_to(user, "plan", "write").open()
+
+
+def _family_csv(user: User) -> bytes:
+    """The relatives of the user's cases, for a family session: the relationship and the
+    participant's code, never a name."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "label", "case"])
+    members = (
+        FamilyMember.objects.filter(case__in=session_cases(user).values("pk"))
+        .select_related("case__participant")
+        .order_by("case__participant__code", "pk")
+    )
+    for member in members:
+        code = member.case.participant.code
+        label = f"{code} · {member.get_relationship_display()} {member.pk}"
+        writer.writerow([member.pk, label, code])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _communities_csv(user: User) -> bytes:
+    """The communities the user may record dialogues and readiness of, with the latest
+    dialogue and readiness assessment of each (to detect stale submissions)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "label", "last_dialogue", "readiness"])
+    rows = (
+        communities_visible_to(user, "write")
+        .select_related("tehsil")
+        .annotate(
+            last_dialogue=Max("dialogues__pk"),
+            readiness=Subquery(
+                Assessment.objects.filter(
+                    community=OuterRef("pk"),
+                    case__isnull=True,
+                    completed_at__isnull=False,
+                    instrument_version__instrument__kind=InstrumentKind.READINESS,
+                )
+                .order_by("-pk")
+                .values("pk")[:1]
+            ),
+        )
+        .order_by("name", "pk")
+    )
+    for community in rows:
+        label = f"{community.name} · {community.tehsil.name}"
+        writer.writerow(
+            [community.pk, label, community.last_dialogue or "", community.readiness or ""]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def media_file(user: User, form: xforms.FieldForm, filename: str) -> bytes | None:
+    """One of the form's lookup files, made for this user (None: not one of the form's)."""
+    if filename not in form.media:
+        return None
+    if filename == xforms.FAMILY_CSV:
+        return _family_csv(user)
+    if form.kind in extensions.REGISTERED:
+        return extensions.REGISTERED[form.kind].media_file(user, form, filename)
+    if filename == xforms.COMMUNITIES_CSV:
+        return _communities_csv(user)
+    return cases_csv(user, form)
+
+
 def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
     """The user's own cases as the form's lookup file: pseudonymous codes only (with the
     next planned check-in and its version, or the case's phase, to detect stale edits)."""
@@ -237,6 +314,11 @@ def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
         writer.writerow(["name", "label", "assignment"])
         for code, assignment in meeting_cases(user):
             writer.writerow([code, code, assignment])
+    elif form.kind == "session":
+        writer.writerow(["name", "label", "stamp"])
+        cases = session_cases(user).order_by("participant__code")
+        for code, phase in cases.values_list("participant__code", "phase_id"):
+            writer.writerow([code, code, f"{code}:{phase}"])
     else:
         writer.writerow(["name", "label", "phase"])
         cases = assessment_cases(user).select_related("participant").order_by("participant__code")
@@ -292,17 +374,24 @@ def form_download(request: HttpRequest, credential: DeviceCredential, form_id: s
 @require_http_methods(["GET"])
 @device_view
 def manifest(request: HttpRequest, credential: DeviceCredential, form_id: str) -> HttpResponse:
-    """OpenRosa manifest: the form's one media file, the user's cases."""
+    """OpenRosa manifest: the form's media files (the user's cases, their relatives by
+    relationship, or their communities)."""
     form = form_for(credential.user, form_id)
     if form is None:
         return _not_found()
-    data = cases_csv(credential.user, form)
-    digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    url = _absolute(request, "field:media", form_id=form.form_id, filename=xforms.CASES_CSV)
+    entries = []
+    for filename in form.media:
+        data = media_file(credential.user, form, filename) or b""
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        url = _absolute(request, "field:media", form_id=form.form_id, filename=filename)
+        entries.append(
+            f"<mediaFile><filename>{filename}</filename><hash>md5:{digest}</hash>"
+            f"<downloadUrl>{escape(url)}</downloadUrl></mediaFile>"
+        )
     return _xml(
-        '<manifest xmlns="http://openrosa.org/xforms/xformsManifest"><mediaFile>'
-        f"<filename>{xforms.CASES_CSV}</filename><hash>md5:{digest}</hash>"
-        f"<downloadUrl>{escape(url)}</downloadUrl></mediaFile></manifest>"
+        '<manifest xmlns="http://openrosa.org/xforms/xformsManifest">'
+        + "".join(entries)
+        + "</manifest>"
     )
 
 
@@ -312,9 +401,10 @@ def media(
     request: HttpRequest, credential: DeviceCredential, form_id: str, filename: str
 ) -> HttpResponse:
     form = form_for(credential.user, form_id)
-    if form is None or filename != xforms.CASES_CSV:
+    data = media_file(credential.user, form, filename) if form is not None else None
+    if data is None:
         return _not_found()
-    response = HttpResponse(cases_csv(credential.user, form), content_type="text/csv")
+    response = HttpResponse(data, content_type="text/csv")
     response["Cache-Control"] = "no-store"
     return _openrosa(response)
 

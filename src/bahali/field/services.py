@@ -39,10 +39,14 @@ from bahali.assessments import services as assessments
 from bahali.assessments.models import Band, InstrumentVersion
 from bahali.cases.models import Case
 from bahali.casework import services as casework
-from bahali.casework.models import MentorAssignment
+from bahali.casework.models import AttendanceStatus, FamilyMember, MentorAssignment, SessionFormat
+from bahali.communities import readiness
+from bahali.communities import services as communities
+from bahali.communities.lookups import communities_visible_to
+from bahali.communities.models import Dialogue
 from bahali.core.context import service
 from bahali.core.versioning import Conflict, claim_version
-from bahali.field import xforms
+from bahali.field import extensions, xforms
 from bahali.field.models import (
     DeviceCredential,
     DraftKey,
@@ -59,6 +63,11 @@ MAX_LABEL = 80
 def not_yours() -> str:
     """The one refusal for a case that does not exist and one the submitter may not reach."""
     return _("No case of yours matches this form: it may not exist, or you may not record it.")
+
+
+def no_community() -> str:
+    """The one refusal for a community that does not exist and one out of reach."""
+    return _("No community of yours matches this form: it may not exist, or you may not record it.")
 
 
 def digest_ha1(login: str, secret: str) -> str:
@@ -205,7 +214,14 @@ def _kind(form_id: str) -> str:
         return SubmissionKind.MEETING
     if form_id.startswith(xforms.ASSESSMENT_PREFIX):
         return SubmissionKind.ASSESSMENT
-    return ""
+    registered = extensions.for_form_id(form_id)
+    if registered is not None:
+        return registered.kind
+    return {
+        xforms.SESSION_FORM: SubmissionKind.SESSION,
+        xforms.DIALOGUE_FORM: SubmissionKind.DIALOGUE,
+        xforms.READINESS_FORM: SubmissionKind.READINESS,
+    }.get(form_id, "")
 
 
 # --- receiving ----------------------------------------------------------------------
@@ -270,6 +286,10 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
                 _apply_assessment(user, submission, force=False)
             elif submission.kind == SubmissionKind.MEETING:
                 _apply_meeting(user, submission)
+            elif submission.kind in NEW_RECORDS:
+                NEW_RECORDS[submission.kind](user, submission, force=False)
+            elif submission.kind in extensions.REGISTERED:
+                extensions.REGISTERED[submission.kind].apply(user, submission, False)
             else:
                 raise ValidationError(_("This form is not one Bahali knows."))
         submission.status = SubmissionStatus.APPLIED
@@ -279,8 +299,14 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
         submission.reason = str(error)
     except PermissionDenied:
         submission.status = SubmissionStatus.REFUSED
-        submission.reason = not_yours()
-        submission.case = submission.check_in = None
+        submission.reason = (
+            no_community()
+            if submission.kind in (SubmissionKind.DIALOGUE, SubmissionKind.READINESS)
+            else extensions.REGISTERED[submission.kind].refusal()
+            if submission.kind in extensions.REGISTERED
+            else not_yours()
+        )
+        submission.case = submission.check_in = submission.community = None
     except ValidationError as error:
         submission.status = SubmissionStatus.REFUSED
         submission.reason = _describe(error)
@@ -330,6 +356,21 @@ def _field_labels() -> dict[str, str]:
         "duration_minutes": _("Duration (minutes)"),
         "place": _("Place"),
         "summary": _("Summary"),
+        "held_on": _("Held on"),
+        "kind": _("Kind"),
+        "format": _("Format"),
+        "topic": _("Topic"),
+        "attendances": _("Who attended"),
+        "family_attendees": _("Relatives who attended"),
+        "facilitator": _("Facilitator"),
+        "organisation": _("Organisation"),
+        "men": _("Men (30 and over)"),
+        "women": _("Women (30 and over)"),
+        "young_men": _("Young men (under 30)"),
+        "young_women": _("Young women (under 30)"),
+        "decisions": _("Decisions"),
+        "follow_ups": _("Follow-ups"),
+        "follow_up_by": _("Follow-ups due"),
     }
 
 
@@ -523,14 +564,26 @@ def conflicts_for(user: User) -> Any:
 
 def decidable_by(user: User) -> Any:
     """Submissions touching a record the user may write (whatever their status)."""
+    registered = models.Q(pk__in=[])
+    for form_kind in extensions.REGISTERED.values():
+        registered |= models.Q(kind=form_kind.kind) & form_kind.decidable(user)
     return Submission.objects.filter(
-        models.Q(
+        registered
+        | models.Q(
             kind=SubmissionKind.CHECK_IN,
             case__in=Case.objects.visible_to(user, "check_in", "write").values("pk"),
         )
         | models.Q(
             kind=SubmissionKind.ASSESSMENT,
             case__in=Case.objects.visible_to(user, "assessment", "write").values("pk"),
+        )
+        | models.Q(
+            kind=SubmissionKind.SESSION,
+            case__in=Case.objects.visible_to(user, "plan", "write").values("pk"),
+        )
+        | models.Q(
+            kind__in=[SubmissionKind.DIALOGUE, SubmissionKind.READINESS],
+            community__in=communities_visible_to(user, "write").values("pk"),
         )
     )
 
@@ -561,8 +614,12 @@ def resolve_conflict(
             _apply_check_in(writer, submission, force=True)
         elif submission.kind == SubmissionKind.ASSESSMENT:
             _apply_assessment(writer, submission, force=True)
+        elif submission.kind in NEW_RECORDS:
+            NEW_RECORDS[submission.kind](writer, submission, force=True)
+        elif submission.kind in extensions.REGISTERED:
+            extensions.REGISTERED[submission.kind].apply(writer, submission, True)
         else:
-            raise Conflict()  # only check-ins and assessments are ever in conflict
+            raise Conflict()  # meetings are never in conflict
         submission.status = SubmissionStatus.APPLIED
     else:
         submission.status = SubmissionStatus.SET_ASIDE
@@ -605,6 +662,8 @@ def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
             (_("Phase"), submission.based_on, str(case.phase_id)),
             (_("Assessed on"), values.get("bahali_assessed_on", ""), ""),
         ]
+    elif submission.kind in NEW_RECORDS:
+        rows = _new_record_side_by_side(submission)
     return rows
 
 
@@ -897,3 +956,260 @@ def correct_submission(
     submission.status = SubmissionStatus.CORRECTED
     submission.save()
     return apply_submission(actor=actor, submission=corrected)
+
+
+# --- new records: sessions, dialogues, community readiness ---------------------------
+#
+# Each makes a new record through its app's own service. What it was based on is what the
+# device's lookup file said when the form was filled: each attending case's phase (a
+# session), the community's latest dialogue (a dialogue) or latest readiness assessment
+# (readiness). A case that moved phase, the same community's dialogue of that day recorded
+# since, or a readiness assessment recorded since: the submission waits in the conflict
+# queue, and a person applies it (force) or sets it aside.
+
+
+def _codes(value: str) -> list[str]:
+    return [code for code in (value or "").split() if code]
+
+
+def _stamps(value: str) -> dict[str, str]:
+    """``code:phase`` pairs as the session form's ``based_on`` carries them."""
+    pairs = {}
+    for stamp in (value or "").split():
+        code, _sep, phase = stamp.rpartition(":")
+        if code:
+            pairs[code] = phase
+    return pairs
+
+
+def _apply_session(user: User, submission: Submission, *, force: bool) -> None:
+    values = submission.values
+    statuses = {
+        AttendanceStatus.PRESENT: _codes(values.get("present", "")),
+        AttendanceStatus.ABSENT: _codes(values.get("absent", "")),
+        AttendanceStatus.EXCUSED: _codes(values.get("excused", "")),
+    }
+    codes = [code for listed in statuses.values() for code in listed]
+    cases = {
+        case.participant.code: case
+        for case in Case.objects.visible_to(user, "plan", "write")
+        .select_related("participant")
+        .filter(participant__code__in=codes)
+    }
+    if any(code not in cases for code in codes):
+        raise PermissionDenied
+    if not codes:
+        raise ValidationError({"attendances": _("Record at least one participant's attendance.")})
+    first = cases[codes[0]]
+    submission.case = first
+    based_on = _stamps(values.get("based_on", ""))
+    submission.based_on = values.get("based_on", "")[:2000]
+    if not force and any(based_on.get(code) != str(cases[code].phase_id) for code in codes):
+        raise Conflict(_("A participant's case moved to another phase after the form was filled."))
+    minutes = _int(values.get("duration_minutes", ""))
+    if minutes is None:
+        raise ValidationError({"duration_minutes": _("Give a whole number.")})
+    relatives: list[FamilyMember] = []
+    wanted = _codes(values.get("relatives", ""))
+    if values.get("format") == SessionFormat.FAMILY and wanted:
+        ids = [_int(value) for value in wanted]
+        relatives = list(
+            FamilyMember.objects.filter(
+                pk__in=[pk for pk in ids if pk is not None],
+                case__in=[case.pk for case in cases.values()],
+            )
+        )
+        if len(relatives) != len(wanted):
+            raise ValidationError({"family_attendees": _("Choose relatives of this participant.")})
+    casework.record_session(
+        actor=user,
+        kind=values.get("kind", ""),
+        format=values.get("format", ""),
+        held_on=_date(values.get("held_on", ""), "held_on"),
+        duration_minutes=minutes,
+        topic=values.get("topic", ""),
+        attendances=[
+            casework.AttendanceLine(case=cases[code], status=status)
+            for status, listed in statuses.items()
+            for code in listed
+        ],
+        family_attendees=relatives,
+    )
+
+
+def _community(user: User, submission: Submission, name: str) -> Any:
+    pk = _int(submission.values.get(name, "")) or 0
+    community = communities_visible_to(user, "write").filter(pk=pk).first() if pk else None
+    if community is None:
+        raise PermissionDenied
+    submission.community = community
+    return community
+
+
+def _count(values: dict[str, str], name: str) -> int:
+    number = _int(values.get(name, "") or "0")
+    if number is None:
+        raise ValidationError({name: _("Give a whole number.")})
+    return number
+
+
+def _apply_dialogue(user: User, submission: Submission, *, force: bool) -> None:
+    values = submission.values
+    community = _community(user, submission, "community")
+    held_on = _date(values.get("held_on", ""), "held_on")
+    based_on = _int(values.get("last_dialogue", "")) or 0
+    submission.based_on = str(based_on or "")
+    recorded_since = Dialogue.objects.filter(community=community, held_on=held_on, pk__gt=based_on)
+    if not force and recorded_since.exists():
+        raise Conflict(
+            _("A dialogue of this community on that day was recorded after the form was filled.")
+        )
+    follow_up_by = values.get("follow_up_by", "")
+    communities.record_dialogue(
+        actor=user,
+        community=community,
+        kind=values.get("kind", ""),
+        held_on=held_on,
+        topic=values.get("topic", ""),
+        facilitator=values.get("facilitator", ""),
+        men=_count(values, "men"),
+        women=_count(values, "women"),
+        young_men=_count(values, "young_men"),
+        young_women=_count(values, "young_women"),
+        decisions=values.get("decisions", ""),
+        follow_ups=values.get("follow_ups", ""),
+        follow_up_by=_date(follow_up_by, "follow_up_by") if follow_up_by else None,
+    )
+
+
+def latest_readiness_pk(community: Any) -> int | None:
+    """The community's latest completed readiness assessment (what a form is based on)."""
+    return (
+        readiness.assessments_of(community)
+        .filter(completed_at__isnull=False)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _apply_readiness(user: User, submission: Submission, *, force: bool) -> None:
+    values = submission.values
+    form = xforms.readiness_form()
+    if form is None or form.version != submission.form_version:
+        raise ValidationError(
+            _("A newer version of this form is in use: get the new form and fill it again.")
+        )
+    community = _community(user, submission, "bahali_community")
+    submission.based_on = values.get("bahali_last_readiness", "")
+    latest = latest_readiness_pk(community)
+    if not force and str(latest or "") != submission.based_on:
+        raise Conflict(
+            _("A readiness assessment of this community was recorded after the form was filled.")
+        )
+    version = InstrumentVersion.objects.get(pk=form.instrument_version_id or 0)
+    definition = version.definition
+    answers: dict[str, Any] = {}
+    for item in spec.items(definition):
+        raw = values.get(item["name"], "")
+        answers[item["name"]] = raw.split() if item["type"] == "select_multiple" else raw
+    ratings = {
+        domain["name"]: {
+            "rating": values.get(f"rating_{domain['name']}", ""),
+            "rationale": values.get(f"rationale_{domain['name']}", ""),
+        }
+        for domain in spec.rated_domains(definition)
+    }
+    judgement = assessments.Judgement(
+        ratings, values.get("overall_rating", ""), values.get("overall_rationale", "")
+    )
+    assessed_on = _date(values.get("bahali_assessed_on", ""), "assessed_on")
+    assessment = readiness.start_readiness_assessment(
+        actor=user, community=community, assessed_on=assessed_on
+    )
+    assessments.complete_assessment(
+        actor=user,
+        assessment=assessment,
+        expected_version=assessment.version,
+        answers=answers,
+        judgement=judgement,
+        assessed_on=assessed_on,
+    )
+    submission.assessment = assessment
+
+
+NEW_RECORDS: dict[str, Any] = {
+    SubmissionKind.SESSION: _apply_session,
+    SubmissionKind.DIALOGUE: _apply_dialogue,
+    SubmissionKind.READINESS: _apply_readiness,
+}
+
+
+def _new_record_side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
+    values = submission.values or {}
+    if submission.kind == SubmissionKind.SESSION:
+        based_on = _stamps(values.get("based_on", ""))
+        codes = [
+            code
+            for name in ("present", "absent", "excused")
+            for code in _codes(values.get(name, ""))
+        ]
+        phases = dict(
+            Case.objects.filter(participant__code__in=codes).values_list(
+                "participant__code", "phase_id"
+            )
+        )
+        rows = [(_("Held on"), values.get("held_on", ""), "")]
+        for code in codes:
+            rows.append((f"{_('Phase')} · {code}", based_on.get(code, ""), str(phases.get(code))))
+        return rows
+    if submission.kind == SubmissionKind.DIALOGUE and submission.community is not None:
+        recorded = (
+            Dialogue.objects.filter(
+                community=submission.community,
+                held_on=_date(values.get("held_on", ""), "held_on"),
+                pk__gt=_int(values.get("last_dialogue", "")) or 0,
+            )
+            .order_by("pk")
+            .first()
+        )
+        return [
+            (_("Held on"), values.get("held_on", ""), str(recorded.held_on) if recorded else ""),
+            (_("Topic"), values.get("topic", ""), recorded.topic if recorded else ""),
+            (
+                _("Facilitator"),
+                values.get("facilitator", ""),
+                recorded.facilitator if recorded else "",
+            ),
+            (
+                _("Who attended"),
+                " / ".join(
+                    values.get(n, "0") for n in ("men", "women", "young_men", "young_women")
+                ),
+                " / ".join(
+                    str(getattr(recorded, n)) for n in ("men", "women", "young_men", "young_women")
+                )
+                if recorded
+                else "",
+            ),
+        ]
+    if submission.kind == SubmissionKind.READINESS and submission.community is not None:
+        latest = latest_readiness_pk(submission.community)
+        recorded = (
+            readiness.assessments_of(submission.community).filter(pk=latest).first()
+            if latest
+            else None
+        )
+        return [
+            (
+                _("Assessed on"),
+                values.get("bahali_assessed_on", ""),
+                str(recorded.assessed_on) if recorded else "",
+            ),
+            (
+                _("Overall judgement"),
+                values.get("overall_rating", ""),
+                recorded.overall_rating if recorded else "",
+            ),
+        ]
+    return []

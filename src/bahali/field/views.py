@@ -214,6 +214,8 @@ def offline(request: AuthedRequest) -> HttpResponse:
     assessment_cases = {}
     offered: list[dict[str, Any]] = []
     for form in forms:
+        if form.kind not in ("check_in", "mentor_meeting", "assessment"):
+            continue  # sessions, dialogues, readiness: ODK Collect and the form engine only
         if form.kind == "check_in":
             offered.append({"form": form, "name": form.name, "questions": None})
             continue
@@ -231,6 +233,8 @@ def offline(request: AuthedRequest) -> HttpResponse:
                 "questions": services.instrument_questions(version, {}),
             }
         )
+    if not offered:  # only forms this page cannot show yet (dialogues, readiness…)
+        raise Http404
     meeting_cases = dict(openrosa.meeting_cases(request.user))
     if any(form.kind == "assessment" for form in forms):
         assessment_cases = {

@@ -10,7 +10,7 @@ class PreventionConfig(AppConfig):
     def ready(self) -> None:
         from bahali.cases import demo
         from bahali.core import navigation
-        from bahali.prevention import scopes
+        from bahali.prevention import fieldforms, scopes
         from bahali.prevention.demo import load_demo_prevention
 
         # initiatives for those who read them; the gap analysis alone for analysts
@@ -34,6 +34,7 @@ class PreventionConfig(AppConfig):
             if item.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(item)
         scopes.register()
+        fieldforms.register()
         demo.register_loader(
             "prevention",
             lambda world: load_demo_prevention(world.organisations),
