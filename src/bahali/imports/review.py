@@ -24,6 +24,7 @@ from bahali.registry import services as registry
 from bahali.registry.matching import NameFrequencies, compare, find_pairs
 from bahali.registry.matching.clusters import cluster
 from bahali.registry.matching.records import features
+from bahali.registry.matching.training import parameters_for
 from bahali.registry.models import DistinctPair, Participant
 
 ACCEPT_AT_ONCE = 500  # clusters accepted by one "accept all above" (the rest on the next)
@@ -61,8 +62,11 @@ def queue_clusters(*, actor: Any, batch: ImportBatch) -> list[ReviewCluster]:
         )
     mine = [record for key, record in records.items() if int(key[1:]) in imported]
     others = [record for key, record in records.items() if int(key[1:]) not in imported]
-    frequencies = NameFrequencies(features(record) for record in records.values())
-    links = list(find_pairs(mine, others))
+    # scored with ``m`` and ``u`` estimated on the registry, as the import's check and
+    # ``bahali match-persons`` score (the committed table below a few thousand records)
+    parameters = parameters_for(list(records.values()))
+    frequencies = NameFrequencies((features(record) for record in records.values()), parameters)
+    links = list(find_pairs(mine, others, parameters=parameters))
     ids = {int(record_id[1:]) for a, b, *_ in links for record_id in (a, b)}
     decided = decisions_between(ids)
     reasons: dict[frozenset[str], Any] = {}

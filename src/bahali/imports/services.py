@@ -316,7 +316,13 @@ def duplicate_clusters(
     page. Pairs the clusters kept apart are listed with why.
     """
     everyone = {record.record_id: record for record in [*records, *against]}
-    frequencies = NameFrequencies(features(record) for record in everyone.values())
+    # ``m`` and ``u`` estimated on the file and the registry it meets, as ``bahali
+    # match-persons`` does (the committed table below a few thousand records); the pairs,
+    # the clusters' own comparisons and the reasons shown all score with them
+    parameters = parameters_for(list(everyone.values()))
+    frequencies = NameFrequencies(
+        (features(record) for record in everyone.values()), parameters
+    )
     reasons: dict[frozenset[str], list[Any]] = {}
 
     def score(a: str, b: str) -> tuple[float, frozenset[str]]:
@@ -324,9 +330,6 @@ def duplicate_clusters(
         reasons[frozenset((a, b))] = result.reasons
         return result.score, frozenset(reason.code for reason in result.reasons)
 
-    # weights estimated on the file and the registry it meets, as ``bahali match-persons``
-    # does (the committed table below a few thousand records)
-    parameters = parameters_for([*records, *against])
     links = [
         (a, b, value, decision)
         for a, b, value, decision in find_pairs(records, against, parameters=parameters)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,3 +172,37 @@ def test_the_import_runs_as_a_background_job_of_the_batch_operation(steward):
     assert (job.done, job.total) == (3, 3)
     batch.refresh_from_db()
     assert batch.rows_imported == 3 and Participant.objects.count() == 3
+
+
+def estimated_elsewhere(seen):
+    """A stand-in for ``parameters_for`` that records what it was given and returns a set
+    unlike the committed table (an agreeing date of birth worth far less), as an estimate
+    on a population with many shared birthdays would."""
+    from bahali.registry.matching import model
+
+    def estimate(records, **kwargs):
+        seen.append({record.record_id for record in records})
+        m = dict(model.M, birth_date_same=model.U["birth_date_same"] * 4)
+        return model.Parameters(m, model.U, "estimated in the test")
+
+    return estimate
+
+
+def test_duplicates_score_with_the_weights_estimated_on_the_file_and_registry(
+    steward, monkeypatch
+):
+    from bahali.registry.matching import model
+
+    imported = services.run_import(actor=steward, batch=check(steward, GOOD[2]))
+    seen: list[set[str]] = []
+    monkeypatch.setattr(services, "parameters_for", estimated_elsewhere(seen))
+    batch = check(steward, *GOOD)
+    registered = imported.rows.get().participant.code
+    assert seen == [{"row:1", "row:2", "row:3", registered}]  # the file and the registry
+    pair = batch.clusters[0]["pairs"][0]
+    weights = dict(pair["reasons"])
+    estimated = math.log2(4)
+    assert weights["birth_date_same"] == pytest.approx(estimated)
+    assert weights["birth_date_same"] != pytest.approx(model.WEIGHTS["birth_date_same"])
+    # the pair's score (the batch) and its reasons (the comparison) come from one set
+    assert pair["score"] == pytest.approx(sum(weights.values()), abs=0.01)

@@ -105,3 +105,16 @@ def test_pages_walk_through_upload_mapping_report_and_review(steward, signed_in)
         f"/imports/review/{cluster.pk}/decide/", {"verdict": "same", "version": cluster.version}
     )
     assert response.status_code == 302 and Merge.objects.count() == 1
+
+
+def test_the_queue_scores_with_the_weights_estimated_on_the_registry(steward, monkeypatch):
+    from bahali.imports.tests.test_imports import estimated_elsewhere
+
+    seen: list[set[str]] = []
+    monkeypatch.setattr(review, "parameters_for", estimated_elsewhere(seen))
+    batch = imported(steward, *GOOD)
+    assert seen == [{f"p{person.pk}" for person in Participant.objects.all()}]
+    pair = ReviewCluster.objects.get(batch=batch).pairs[0]
+    weights = dict(pair["reasons"])
+    assert weights["birth_date_same"] == pytest.approx(2.0)  # log2(4): the estimate's
+    assert pair["score"] == pytest.approx(sum(weights.values()), abs=0.01)
