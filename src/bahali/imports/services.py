@@ -320,9 +320,7 @@ def duplicate_clusters(
     # match-persons`` does (the committed table below a few thousand records); the pairs,
     # the clusters' own comparisons and the reasons shown all score with them
     parameters = parameters_for(list(everyone.values()))
-    frequencies = NameFrequencies(
-        (features(record) for record in everyone.values()), parameters
-    )
+    frequencies = NameFrequencies((features(record) for record in everyone.values()), parameters)
     reasons: dict[frozenset[str], list[Any]] = {}
 
     def score(a: str, b: str) -> tuple[float, frozenset[str]]:

@@ -188,9 +188,7 @@ def estimated_elsewhere(seen):
     return estimate
 
 
-def test_duplicates_score_with_the_weights_estimated_on_the_file_and_registry(
-    steward, monkeypatch
-):
+def test_duplicates_score_with_the_weights_estimated_on_the_file_and_registry(steward, monkeypatch):
     from bahali.registry.matching import model
 
     imported = services.run_import(actor=steward, batch=check(steward, GOOD[2]))
