@@ -88,25 +88,27 @@ def test_duplicates_within_the_sheet_are_clustered_with_reasons(steward):
 
 
 def test_an_import_killed_half_way_resumes_each_row_exactly_once(steward, monkeypatch):
-    batch = check(steward, *GOOD)
-    real = services._import_row
+    batch = check(steward, *GOOD, "Bakht Jan,Taj Wali,M,1990-01-01,,SWT")
+    real = services._import_rows
     calls = []
 
-    def dying(actor, batch, pk, districts):
-        calls.append(pk)
+    def dying(actor, batch, pks, districts):
+        calls.append(pks)
         if len(calls) == 2:
-            raise KeyboardInterrupt  # the worker is killed while registering row 2
-        return real(actor, batch, pk, districts)
+            raise KeyboardInterrupt  # the worker is killed while registering rows 3-4
+        return real(actor, batch, pks, districts)
 
-    monkeypatch.setattr(services, "_import_row", dying)
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(services, "_import_rows", dying)
     with pytest.raises(KeyboardInterrupt):
         services.run_import(actor=steward, batch=batch)
-    assert Participant.objects.count() == 1
-    monkeypatch.setattr(services, "_import_row", real)
+    assert Participant.objects.count() == 2  # the first chunk, whole
+    monkeypatch.setattr(services, "_import_rows", real)
     batch.refresh_from_db()
     batch = services.run_import(actor=steward, batch=batch)
-    assert Participant.objects.count() == 3 == batch.rows_imported
-    assert batch.rows.filter(status=ImportRow.Status.IMPORTED).count() == 3
+    assert Participant.objects.count() == 4 == batch.rows_imported
+    assert batch.rows.filter(status=ImportRow.Status.IMPORTED).count() == 4
+    assert len(set(batch.rows.values_list("participant", flat=True))) == 4
 
 
 def test_undo_removes_the_import_while_nothing_is_built_on_it(steward, member):

@@ -107,14 +107,30 @@ def test_pages_walk_through_upload_mapping_report_and_review(steward, signed_in)
     assert response.status_code == 302 and Merge.objects.count() == 1
 
 
-def test_the_queue_scores_with_the_weights_estimated_on_the_registry(steward, monkeypatch):
-    from bahali.imports.tests.test_imports import estimated_elsewhere
+def test_the_queue_holds_the_clusters_the_check_reported_with_their_reasons(steward):
+    batch = check(steward, *GOOD)
+    reported = batch.clusters[0]["pairs"][0]
+    batch = services.run_import(actor=steward, batch=batch)
+    queued = ReviewCluster.objects.get(batch=batch)
+    rows = dict(batch.rows.values_list("number", "participant"))
+    assert queued.members == sorted([rows[1], rows[2]])
+    pair = queued.pairs[0]
+    assert {pair["a"], pair["b"]} == {rows[1], rows[2]}
+    assert pair["score"] == reported["score"] and pair["reasons"] == reported["reasons"]
 
-    seen: list[set[str]] = []
-    monkeypatch.setattr(review, "parameters_for", estimated_elsewhere(seen))
-    batch = imported(steward, *GOOD)
-    assert seen == [{f"p{person.pk}" for person in Participant.objects.all()}]
-    pair = ReviewCluster.objects.get(batch=batch).pairs[0]
-    weights = dict(pair["reasons"])
-    assert weights["birth_date_same"] == pytest.approx(2.0)  # log2(4): the estimate's
-    assert pair["score"] == pytest.approx(sum(weights.values()), abs=0.01)
+
+def test_a_pair_decided_different_splits_a_reported_cluster(steward):
+    first = imported(steward, GOOD[0])
+    registered = first.rows.get().participant
+    again = imported(steward, GOOD[0])
+    other = again.rows.get().participant
+    review.decide_cluster(
+        actor=steward,
+        review=ReviewCluster.objects.get(batch=again),
+        same=False,
+        version=ReviewCluster.objects.get(batch=again).version,
+    )
+    # a third sheet joins both: its row may be either, but the two stay apart
+    third = imported(steward, GOOD[1])
+    for queued in ReviewCluster.objects.filter(batch=third):
+        assert not {registered.pk, other.pk} <= set(queued.members)
