@@ -190,6 +190,12 @@ def main() -> None:
             )
         )
         refused = batch.rows_refused
+        reasons: dict[str, int] = {}
+        for errors in ImportRow.objects.filter(batch=batch, status="refused").values_list(
+            "errors", flat=True
+        ):
+            for field in errors:
+                reasons[field] = reasons.get(field, 0) + 1
         clusters = len(batch.clusters)
 
         started, cpu = time.perf_counter(), cpu_seconds()
@@ -238,6 +244,7 @@ def main() -> None:
             f"clusters in the report {clusters:,}, queued for review "
             f"{ReviewCluster.objects.filter(batch=batch).count():,}"
         )
+        print(f"  rows refused per field: {dict(sorted(reasons.items()))}")
     finally:
         teardown_databases(config, verbosity=0)
 
