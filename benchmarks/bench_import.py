@@ -163,7 +163,12 @@ def main() -> None:
         )
         gc.collect()
         reset_rss_peak()
-        phases = []
+        phases: list[tuple[str, float, float]] = []
+
+        def done(label: str, started: float, cpu: float) -> None:
+            phases.append((label, time.perf_counter() - started, cpu_seconds() - cpu))
+            print(f"  {label}: {phases[-1][1]:.1f} s wall, {phases[-1][2]:.1f} s CPU", flush=True)
+
         load_before = os.getloadavg()[0]
 
         started, cpu = time.perf_counter(), cpu_seconds()
@@ -174,21 +179,13 @@ def main() -> None:
             filename=f"agency.{args.format}",
             content=content,
         )
-        phases.append(
-            ("upload (read, keep sealed)", time.perf_counter() - started, cpu_seconds() - cpu)
-        )
+        done("upload (read, keep sealed)", started, cpu)
 
         started, cpu = time.perf_counter(), cpu_seconds()
         mapping = services.suggested_mapping(organisation, sheet.headings)
         del sheet
         batch = services.check_uploaded(actor=steward, batch=batch, mapping=mapping)
-        phases.append(
-            (
-                "check (validation report, duplicates, clusters)",
-                time.perf_counter() - started,
-                cpu_seconds() - cpu,
-            )
-        )
+        done("check (validation report, duplicates, clusters)", started, cpu)
         refused = batch.rows_refused
         reasons: dict[str, int] = {}
         for errors in ImportRow.objects.filter(batch=batch, status="refused").values_list(
@@ -201,22 +198,16 @@ def main() -> None:
         started, cpu = time.perf_counter(), cpu_seconds()
         shown = [0.0]
 
-        def progress(done: int, total: int) -> None:
+        def progress(count: int, total: int) -> None:
             now = time.perf_counter()
-            if now - shown[0] > 10 or done == total:
+            if now - shown[0] > 10 or count == total:
                 shown[0] = now
-                print(f"  imported {done:,}/{total:,}", flush=True)
+                print(f"  imported {count:,}/{total:,}", flush=True)
 
         batch = services.run_import(
             actor=steward, batch=batch, only_valid=bool(refused), progress=progress
         )
-        phases.append(
-            (
-                "import (register rows, queue clusters)",
-                time.perf_counter() - started,
-                cpu_seconds() - cpu,
-            )
-        )
+        done("import (register rows, queue clusters)", started, cpu)
         total = sum(seconds for _, seconds, _cpu in phases)
         total_cpu = sum(used for _, _seconds, used in phases)
         load_after = os.getloadavg()[0]
