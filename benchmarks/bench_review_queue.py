@@ -30,7 +30,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_databases, teardown_databases
+    from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 
     from bahali.accounts.roles import Role
     from bahali.core.context import SYSTEM, acting_as
@@ -81,6 +81,7 @@ def main() -> None:
                 cursor.execute("ANALYZE")
         client = Client()
         sign_in(client, steward)  # the password, then a one-time code
+        queries: dict[str, list[str]] = {}
         sample = ReviewCluster.objects.order_by("-score").values_list("pk", flat=True)[100]
         for label, url in [
             ("baseline: the imports page (no clusters read)", "/imports/"),
@@ -95,12 +96,21 @@ def main() -> None:
                 timings.append((time.perf_counter() - start) * 1000)
                 if response.status_code != 200:
                     sys.exit(f"{url}: {response.status_code}")
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            queries[label] = [query["sql"] for query in captured.captured_queries]
             timings.sort()
             p95 = timings[int(len(timings) * 0.95) - 1]
             print(
                 f"{connection.vendor}, {count:,} clusters, {label}: "
-                f"p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms"
+                f"p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
+                f"{len(queries[label])} queries"
             )
+        if os.environ.get("BENCH_SHOW_QUERIES"):
+            for label, sqls in queries.items():
+                print(f"--- {label}")
+                for sql in sqls:
+                    print("   ", sql[:300])
     finally:
         teardown_databases(config, verbosity=0)
 

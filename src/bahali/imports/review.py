@@ -1,9 +1,9 @@
 """Batch review of possible duplicates by data stewards (writes: one service per operation).
 
-After an import, :func:`queue_clusters` finds the imported people who may be someone already
-registered (or each other), groups the pairs into consistent clusters and queues them, most
-certain first. A steward decides a cluster: "same" merges its records through the registry's
-reversible merge, "different" remembers every pair as different people. Every verdict is a
+After an import, :func:`queue_clusters` queues the clusters the check found (the imported
+people who may be someone already registered, or each other), most certain first. A
+steward decides a cluster: "same" merges its records through the registry's reversible
+merge, "different" remembers every pair as different people. Every verdict is a
 :class:`PairDecision`; decided pairs are never queued again (a "different" verdict splits a
 cluster, a "same" one joins it).
 """
@@ -21,9 +21,7 @@ from bahali.core.context import operation, service
 from bahali.core.versioning import claim_version
 from bahali.imports.models import ImportBatch, PairDecision, ReviewCluster
 from bahali.registry import services as registry
-from bahali.registry.matching import NameFrequencies, compare, find_pairs
 from bahali.registry.matching.clusters import cluster
-from bahali.registry.matching.records import features
 from bahali.registry.models import DistinctPair, Participant
 
 ACCEPT_AT_ONCE = 500  # clusters accepted by one "accept all above" (the rest on the next)
@@ -45,63 +43,69 @@ def decisions_between(ids: set[int]) -> dict[frozenset[str], bool]:
 
 @service
 def queue_clusters(*, actor: Any, batch: ImportBatch) -> list[ReviewCluster]:
-    """Queue the clusters of the batch's imported people with the registry, for review."""
+    """Queue the clusters of the batch's imported people with the registry, for review.
+
+    The clusters are those the check found and the report showed (``ImportBatch.clusters``:
+    the sheet's rows against the whole registry, scored with weights estimated on both),
+    their rows now the people registered from them; they are not searched for again, which
+    would open and compare the whole registry a second time. What changed since the check
+    is applied: rows not imported and records merged away since drop out, and the
+    stewards' remembered verdicts are re-applied (a "different" pair splits its cluster, a
+    cluster whose every pair is decided is not queued).
+    """
     policies.require(actor, "import.write")
-    imported = set(
-        batch.rows.filter(participant__isnull=False).values_list("participant", flat=True)
-    )
-    people = Participant.objects.active().select_related("district")
-    records = {}
-    for person in people:
-        records[f"p{person.pk}"] = registry.person_record(
-            f"p{person.pk}",
-            registry.open_identity(person),
-            sex=person.sex,
-            district=person.district.code,
+    by_row = {
+        f"row:{number}": participant
+        for number, participant in batch.rows.filter(participant__isnull=False).values_list(
+            "number", "participant"
         )
-    mine = [record for key, record in records.items() if int(key[1:]) in imported]
-    others = [record for key, record in records.items() if int(key[1:]) not in imported]
-    frequencies = NameFrequencies(features(record) for record in records.values())
-    links = list(find_pairs(mine, others))
+    }
+    codes = {
+        member
+        for item in batch.clusters
+        for member in item["members"]
+        if not member.startswith("row:")
+    }
+    by_code = dict(Participant.objects.active().filter(code__in=codes).values_list("code", "pk"))
+    known = {**by_row, **by_code}
+    links = []
+    reasons: dict[frozenset[str], list[Any]] = {}
+    for item in batch.clusters:
+        for pair in item["pairs"]:
+            a, b = known.get(pair["a"]), known.get(pair["b"])
+            if a is None or b is None or a == b:
+                continue
+            links.append((f"p{a}", f"p{b}", pair["score"], pair["decision"]))
+            reasons[frozenset((f"p{a}", f"p{b}"))] = pair["reasons"]
     ids = {int(record_id[1:]) for a, b, *_ in links for record_id in (a, b)}
     decided = decisions_between(ids)
-    reasons: dict[frozenset[str], Any] = {}
-
-    def score(a: str, b: str) -> tuple[float, frozenset[str]]:
-        result = compare(records[a], records[b], frequencies)
-        reasons[frozenset((a, b))] = result.reasons
-        return result.score, frozenset(reason.code for reason in result.reasons)
-
     queued = []
-    for item in cluster(links, score, decided):
+    # every pair within one of the check's clusters was compared there and found not kept
+    # apart (``matching.clusters``): only the verdicts can split them now, so no score
+    for item in cluster(links, None, decided):
         undecided = [
             pair for pair in combinations(item.members, 2) if frozenset(pair) not in decided
         ]
         if not undecided:
             continue  # every pair already decided: never asked twice
-        pairs = []
-        for a, b, value, _decision in item.links:
-            key = frozenset((a, b))
-            if key not in reasons:
-                score(a, b)
-            pairs.append(
-                {
-                    "a": int(a[1:]),
-                    "b": int(b[1:]),
-                    "score": value,
-                    "reasons": [[reason.code, reason.weight] for reason in reasons[key]],
-                }
-            )
         review = ReviewCluster(
             batch=batch,
             members=sorted(int(member[1:]) for member in item.members),
             score=item.score,
             decision=item.decision,
-            pairs=pairs,
+            pairs=[
+                {
+                    "a": int(a[1:]),
+                    "b": int(b[1:]),
+                    "score": value,
+                    "reasons": reasons[frozenset((a, b))],
+                }
+                for a, b, value, _decision in item.links
+            ],
         )
-        review.save()
         queued.append(review)
-    return queued
+    # one statement and one audit append for thousands of clusters (a row recorded each)
+    return ReviewCluster.objects.bulk_create(queued, batch_size=1000)
 
 
 def _pairs(review: ReviewCluster) -> list[tuple[Participant, Participant]]:

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +11,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Participant registry")
 
     def ready(self) -> None:
+        post_migrate.connect(_rekey_outstanding, sender=self, dispatch_uid="registry:rekey")
         from bahali.core import demo, navigation, work
         from bahali.registry.demo import load_demo_link_request, load_demo_participants
         from bahali.registry.work import link_requests_waiting
@@ -40,3 +44,11 @@ class RegistryConfig(AppConfig):
             order=25,
             step="A request to work with a participant held elsewhere",
         )
+
+
+def _rekey_outstanding(sender: Any, **kwargs: Any) -> None:
+    """After ``migrate``: the upgrade step when the stored blocking keys are of an earlier
+    scheme (see ``registry.rekeying``)."""
+    from bahali.registry.rekeying import outstanding
+
+    outstanding(sender, **kwargs)

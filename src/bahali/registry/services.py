@@ -397,6 +397,83 @@ def register_participant(
     return participant
 
 
+@dataclass(frozen=True)
+class Registration:
+    """One person for :func:`register_participants`: what the registration page takes."""
+
+    identity: Identity
+    sex: str
+    district: District
+
+
+@service
+def register_participants(
+    *, actor: Actor, people: list[Registration], organisation: Organisation | None = None
+) -> list[Participant]:
+    """Register many new people at once (an import): the rules of
+    :func:`register_participant`, in bulk.
+
+    Each person is normalised and checked as there (a refused one refuses them all, naming
+    it), given the next code of their district, sealed, linked to the organisation and keyed;
+    every row is recorded in the audit trail as a save records it. The writes are a few bulk
+    statements instead of a dozen per person, so 100,000 people take minutes, not hours.
+    Callers found candidates first (the import's duplicate check).
+    """
+    policies.require(actor, "registration.write")
+    organisation = _acting_organisation(actor, organisation)
+    today = timezone.localdate()
+    year = today.year % 100
+    checked = []
+    for position, person in enumerate(people):
+        identity = person.identity.normalised()
+        try:
+            _check_identity(identity, person.sex)
+            if person.sex not in {"m", "f"}:
+                raise ValidationError({"sex": _("Choose the participant's sex.")})
+        except ValidationError as error:
+            raise ValidationError(
+                _("Person %(number)s of %(count)s: %(errors)s")
+                % {"number": position + 1, "count": len(people), "errors": " ".join(error.messages)}
+            ) from error
+        checked.append((identity, person))
+    serials: dict[int, int] = {}
+    participants = []
+    for identity, person in checked:
+        district = person.district
+        if district.pk not in serials:
+            serials[district.pk] = _next_serial(district, year) - 1  # locks the district
+        serials[district.pk] += 1
+        band, juvenile = _age_band(identity, today)
+        participant = Participant(
+            code=make_code(district.code, year, serials[district.pk]),
+            district=district,
+            serial=serials[district.pk],
+            code_year=year,
+            sex=person.sex,
+            age_band=band,
+            is_juvenile=bool(juvenile),
+            is_youth=_is_youth(identity, today),
+            registered_by=organisation,
+        )
+        _seal(participant, identity)
+        participants.append(participant)
+    Participant.objects.bulk_create(participants)
+    ParticipantLink.objects.bulk_create(
+        [ParticipantLink(participant=p, organisation=organisation) for p in participants]
+    )
+    BlockingKey.objects.bulk_create(
+        [
+            BlockingKey(participant=p, key=key)
+            for p, (identity, person) in zip(participants, checked, strict=True)
+            for key in _hashed_keys(
+                person_record(p.code, identity, sex=p.sex, district=person.district.code)
+            )
+        ],
+        batch_size=5000,
+    )
+    return participants
+
+
 def _remember_distinct(a: Participant, b: Participant) -> None:
     first, second = sorted([a, b], key=lambda p: p.pk)
     if not DistinctPair.objects.filter(first=first, second=second).exists():

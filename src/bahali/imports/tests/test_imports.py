@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -87,25 +88,27 @@ def test_duplicates_within_the_sheet_are_clustered_with_reasons(steward):
 
 
 def test_an_import_killed_half_way_resumes_each_row_exactly_once(steward, monkeypatch):
-    batch = check(steward, *GOOD)
-    real = services._import_row
+    batch = check(steward, *GOOD, "Bakht Jan,Taj Wali,M,1990-01-01,,SWT")
+    real = services._import_rows
     calls = []
 
-    def dying(actor, batch, pk, districts):
-        calls.append(pk)
+    def dying(actor, batch, pks, districts):
+        calls.append(pks)
         if len(calls) == 2:
-            raise KeyboardInterrupt  # the worker is killed while registering row 2
-        return real(actor, batch, pk, districts)
+            raise KeyboardInterrupt  # the worker is killed while registering rows 3-4
+        return real(actor, batch, pks, districts)
 
-    monkeypatch.setattr(services, "_import_row", dying)
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(services, "_import_rows", dying)
     with pytest.raises(KeyboardInterrupt):
         services.run_import(actor=steward, batch=batch)
-    assert Participant.objects.count() == 1
-    monkeypatch.setattr(services, "_import_row", real)
+    assert Participant.objects.count() == 2  # the first chunk, whole
+    monkeypatch.setattr(services, "_import_rows", real)
     batch.refresh_from_db()
     batch = services.run_import(actor=steward, batch=batch)
-    assert Participant.objects.count() == 3 == batch.rows_imported
-    assert batch.rows.filter(status=ImportRow.Status.IMPORTED).count() == 3
+    assert Participant.objects.count() == 4 == batch.rows_imported
+    assert batch.rows.filter(status=ImportRow.Status.IMPORTED).count() == 4
+    assert len(set(batch.rows.values_list("participant", flat=True))) == 4
 
 
 def test_undo_removes_the_import_while_nothing_is_built_on_it(steward, member):
@@ -171,3 +174,35 @@ def test_the_import_runs_as_a_background_job_of_the_batch_operation(steward):
     assert (job.done, job.total) == (3, 3)
     batch.refresh_from_db()
     assert batch.rows_imported == 3 and Participant.objects.count() == 3
+
+
+def estimated_elsewhere(seen):
+    """A stand-in for ``parameters_for`` that records what it was given and returns a set
+    unlike the committed table (an agreeing date of birth worth far less), as an estimate
+    on a population with many shared birthdays would."""
+    from bahali.registry.matching import model
+
+    def estimate(records, **kwargs):
+        seen.append({record.record_id for record in records})
+        m = dict(model.M, birth_date_same=model.U["birth_date_same"] * 4)
+        return model.Parameters(m, model.U, "estimated in the test")
+
+    return estimate
+
+
+def test_duplicates_score_with_the_weights_estimated_on_the_file_and_registry(steward, monkeypatch):
+    from bahali.registry.matching import model
+
+    imported = services.run_import(actor=steward, batch=check(steward, GOOD[2]))
+    seen: list[set[str]] = []
+    monkeypatch.setattr(services, "parameters_for", estimated_elsewhere(seen))
+    batch = check(steward, *GOOD)
+    registered = imported.rows.get().participant.code
+    assert seen == [{"row:1", "row:2", "row:3", registered}]  # the file and the registry
+    pair = batch.clusters[0]["pairs"][0]
+    weights = dict(pair["reasons"])
+    estimated = math.log2(4)
+    assert weights["birth_date_same"] == pytest.approx(estimated)
+    assert weights["birth_date_same"] != pytest.approx(model.WEIGHTS["birth_date_same"])
+    # the pair's score (the batch) and its reasons (the comparison) come from one set
+    assert pair["score"] == pytest.approx(sum(weights.values()), abs=0.01)

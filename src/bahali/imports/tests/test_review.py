@@ -105,3 +105,32 @@ def test_pages_walk_through_upload_mapping_report_and_review(steward, signed_in)
         f"/imports/review/{cluster.pk}/decide/", {"verdict": "same", "version": cluster.version}
     )
     assert response.status_code == 302 and Merge.objects.count() == 1
+
+
+def test_the_queue_holds_the_clusters_the_check_reported_with_their_reasons(steward):
+    batch = check(steward, *GOOD)
+    reported = batch.clusters[0]["pairs"][0]
+    batch = services.run_import(actor=steward, batch=batch)
+    queued = ReviewCluster.objects.get(batch=batch)
+    rows = dict(batch.rows.values_list("number", "participant"))
+    assert queued.members == sorted([rows[1], rows[2]])
+    pair = queued.pairs[0]
+    assert {pair["a"], pair["b"]} == {rows[1], rows[2]}
+    assert pair["score"] == reported["score"] and pair["reasons"] == reported["reasons"]
+
+
+def test_a_pair_decided_different_splits_a_reported_cluster(steward):
+    first = imported(steward, GOOD[0])
+    registered = first.rows.get().participant
+    again = imported(steward, GOOD[0])
+    other = again.rows.get().participant
+    review.decide_cluster(
+        actor=steward,
+        review=ReviewCluster.objects.get(batch=again),
+        same=False,
+        version=ReviewCluster.objects.get(batch=again).version,
+    )
+    # a third sheet joins both: its row may be either, but the two stay apart
+    third = imported(steward, GOOD[1])
+    for queued in ReviewCluster.objects.filter(batch=third):
+        assert not {registered.pk, other.pk} <= set(queued.members)

@@ -31,6 +31,10 @@ from __future__ import annotations
 from bahali.registry.matching.records import Features, NameForms, PersonRecord, features
 
 MAX_BLOCK = 30
+# The version of what :func:`blocking_keys` yields. Raise it whenever a key kind is added,
+# removed or computed otherwise: the registry's stored keys were made by the scheme of their
+# day, and ``bahali registry rekey`` recomputes them (2: the joined-name ``jy:``/``jf:`` keys).
+KEY_SCHEME = 2
 
 
 def blocking_keys(record: PersonRecord) -> set[str]:

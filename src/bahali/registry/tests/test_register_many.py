@@ -1,0 +1,78 @@
+"""Registering many people at once (an import): the registration page's rules, in bulk."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from bahali.audit.models import AuditEvent
+from bahali.core.context import SYSTEM
+from bahali.geography.models import District
+from bahali.organisations.models import OrganisationKind
+from bahali.registry import services
+from bahali.registry.models import BlockingKey, Participant, ParticipantLink
+from bahali.testing import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def person(name: str, sex: str = "m", **extra) -> services.Registration:
+    return services.Registration(
+        identity=services.Identity(name=name, father_name="Sher Rehman", **extra),
+        sex=sex,
+        district=District.objects.get(code="SWT"),
+    )
+
+
+def test_each_person_is_registered_as_the_page_registers_one():
+    organisation = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY)
+    one = services.register_participant(
+        actor=SYSTEM,
+        identity=services.Identity(name="Bakht Jan", father_name="Taj Wali", birth_year=1990),
+        sex="m",
+        district=District.objects.get(code="SWT"),
+        organisation=organisation,
+    )
+    many = services.register_participants(
+        actor=SYSTEM,
+        people=[person("  gul  zaman ", birth_year=1994), person("Zarmina", sex="f")],
+        organisation=organisation,
+    )
+    assert [p.serial for p in many] == [one.serial + 1, one.serial + 2]  # the next codes
+    assert (
+        services.open_identity(many[0]).name
+        == services.Identity(name="  gul  zaman ").normalised().name
+    )
+    today = timezone.localdate()
+    assert many[0].age_band == services._age_band(services.Identity(birth_year=1994), today)[0]
+    assert many[1].age_band == "" and many[1].is_youth is None  # no age: unknown
+    for participant in many:
+        assert ParticipantLink.objects.filter(
+            participant=participant, organisation=organisation
+        ).exists()
+        keys = set(
+            BlockingKey.objects.filter(participant=participant).values_list("key", flat=True)
+        )
+        record = services.person_record(
+            participant.code,
+            services.open_identity(participant),
+            sex=participant.sex,
+            district="SWT",
+        )
+        assert keys == services._hashed_keys(record)
+        assert AuditEvent.objects.filter(
+            action="create", object_type="registry.participant", object_id=str(participant.pk)
+        ).exists()
+
+
+def test_one_refused_person_refuses_them_all_naming_it():
+    organisation = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY)
+    with pytest.raises(ValidationError) as refused:
+        services.register_participants(
+            actor=SYSTEM,
+            people=[person("Gul Zaman"), person("Bakht Jan", cnic="123")],
+            organisation=organisation,
+        )
+    assert "Person 2 of 2" in refused.value.messages[0]
+    assert not Participant.objects.exists()
