@@ -125,6 +125,9 @@ def _assessment_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         return
     if instance.status != AssessmentStatus.COMPLETED:
         return
+    written = kwargs.get("update_fields")
+    if written and set(written) <= set(instance.sealed_fields):
+        return  # re-sealed under a new key (``sealing.rotate``): the ratings did not change
     refresh([instance.case_id])
 
 
