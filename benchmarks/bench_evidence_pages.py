@@ -45,7 +45,7 @@ from typing import Any
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bahali.settings.test")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import bench_cases as base  # noqa: E402 - after the path is set
+import bench_cases as base
 
 CHECK_INS = int(os.environ.get("BENCH_CHECK_INS", "1000000"))
 OUTCOMES = int(os.environ.get("BENCH_OUTCOMES", "50000"))
@@ -221,8 +221,7 @@ class Extras:
         from bahali.core import crypto, sealing
 
         rng = self.rng
-        version = Instrument.objects.get(code="progress").versions.order_by("-pk").first()
-        assert version is not None
+        version = Instrument.objects.get(code="progress").versions.order_by("-pk")[0]
         domains = [d["name"] for d in spec.rated_domains(version.definition)]
         bands = ["low", "moderate", "high"]
         now = base._now()
@@ -397,9 +396,7 @@ def survival() -> None:
 
 
 def print_table(results: list[base.Result]) -> None:
-    print(
-        f"{'who':<8} {'page':<28} {'p50':>7} {'p95':>7} {'max':>7} {'SQL p50':>8} {'queries':>8}"
-    )
+    print(f"{'who':<8} {'page':<28} {'p50':>7} {'p95':>7} {'max':>7} {'SQL p50':>8} {'queries':>8}")
     for r in results:
         flag = "" if r.p95 < FLOOR_MS else "  over the floor"
         print(

@@ -131,7 +131,9 @@ def _assessment_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     refresh([instance.case_id])
 
 
-def fill_after_migrate(sender: Any, plan: Any = None, using: str = "default", **kwargs: Any) -> None:
+def fill_after_migrate(
+    sender: Any, plan: Any = None, using: str = "default", **kwargs: Any
+) -> None:
     """After ``migrate``: fill the stored comparisons when this run added their tables."""
     added = any(
         (migration.app_label, migration.name) in FILLED_AFTER and not backwards

@@ -5,53 +5,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0007_merge_calibration_and_surveys'),
-        ('cases', '0010_stored_due_dates'),
-        ('evidence', '0002_releases'),
+        ("assessments", "0007_merge_calibration_and_surveys"),
+        ("cases", "0010_stored_due_dates"),
+        ("evidence", "0002_releases"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RatingStanding',
+            name="RatingStanding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_on', models.DateField(verbose_name='assessed on')),
-                ('until', models.DateField(blank=True, null=True, verbose_name='latest until')),
-                ('is_first', models.BooleanField(verbose_name="the case's first")),
-                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.assessment', verbose_name='assessment')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case', verbose_name='case')),
-                ('instrument_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.instrumentversion', verbose_name='instrument version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assessed_on", models.DateField(verbose_name="assessed on")),
+                ("until", models.DateField(blank=True, null=True, verbose_name="latest until")),
+                ("is_first", models.BooleanField(verbose_name="the case's first")),
+                (
+                    "assessment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessments.assessment",
+                        verbose_name="assessment",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "instrument_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessments.instrumentversion",
+                        verbose_name="instrument version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stored rating comparison',
-                'verbose_name_plural': 'stored rating comparisons',
+                "verbose_name": "stored rating comparison",
+                "verbose_name_plural": "stored rating comparisons",
             },
         ),
         migrations.CreateModel(
-            name='RatingChange',
+            name="RatingChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=100, verbose_name='domain')),
-                ('change', models.SmallIntegerField(verbose_name='change')),
-                ('standing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='evidence.ratingstanding', verbose_name='stored rating comparison')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=100, verbose_name="domain")),
+                ("change", models.SmallIntegerField(verbose_name="change")),
+                (
+                    "standing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="evidence.ratingstanding",
+                        verbose_name="stored rating comparison",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stored domain rating change',
-                'verbose_name_plural': 'stored domain rating changes',
+                "verbose_name": "stored domain rating change",
+                "verbose_name_plural": "stored domain rating changes",
             },
         ),
         migrations.AddIndex(
-            model_name='ratingstanding',
-            index=models.Index(condition=models.Q(('is_first', False)), fields=['assessed_on'], include=('case', 'until'), name='rating_standing_later'),
+            model_name="ratingstanding",
+            index=models.Index(
+                condition=models.Q(("is_first", False)),
+                fields=["assessed_on"],
+                include=("case", "until"),
+                name="rating_standing_later",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ratingstanding',
-            index=models.Index(fields=['case'], name='rating_standing_case'),
+            model_name="ratingstanding",
+            index=models.Index(fields=["case"], name="rating_standing_case"),
         ),
         migrations.AddIndex(
-            model_name='ratingchange',
-            index=models.Index(fields=['standing'], include=('domain', 'change'), name='rating_change_of'),
+            model_name="ratingchange",
+            index=models.Index(
+                fields=["standing"], include=("domain", "change"), name="rating_change_of"
+            ),
         ),
     ]

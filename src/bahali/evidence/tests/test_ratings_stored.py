@@ -137,7 +137,8 @@ def test_a_correction_changes_the_stored_figure_and_the_indicator(world):
     assert stored(case) == recomputed(case)
     again = INDICATORS["domain-rating-change"].compute(period)
     assert {line.key: row for line, row in zip(again.lines, again.grid, strict=True)} == {
-        d: [0, 0, 1] for d in DOMAINS  # low at first, high at the latest
+        d: [0, 0, 1]
+        for d in DOMAINS  # low at first, high at the latest
     }
 
 
@@ -160,9 +161,7 @@ def test_the_stored_figure_equals_the_assessments_on_random_series(world):
                         assessed_on=world.today - datetime.timedelta(days=rng.choice([10, 50, 50])),
                         status="completed",
                         domain_ratings={
-                            d: {"rating": rng.choice(bands)}
-                            for d in DOMAINS
-                            if rng.random() < 0.8
+                            d: {"rating": rng.choice(bands)} for d in DOMAINS if rng.random() < 0.8
                         },
                         overall_rating="moderate",
                     )
