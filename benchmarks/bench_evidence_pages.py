@@ -75,6 +75,8 @@ def main() -> None:
         connection.close()
         connection.settings_dict["NAME"] = base.TEST_DB
         call_command("migrate", verbosity=0, interactive=False)
+        if not base.STATE.exists():
+            recover_state()
         seeded = base.Seeded.load()
     else:
         from django.test.utils import setup_databases
@@ -87,15 +89,39 @@ def main() -> None:
         ).run()
         seeded.save()
         print(f"seeding the cases: {time.perf_counter() - started:.0f}s")
-    from bahali.aftercare.models import CheckIn
-
-    if not CheckIn.objects.exists():
-        Extras().run()
+    Extras().run()
     print(f"load average before measuring: {os.getloadavg()}")
     measure(seeded)
     print(f"load average after measuring: {os.getloadavg()}")
     if "--keep" not in sys.argv and "--reuse" not in sys.argv:
         print(f"the database {base.TEST_DB} is left behind: --reuse measures it again")
+
+
+def recover_state() -> None:
+    """The state ``bench_cases.py`` writes once its seeding ends, read back from the data
+    when that run was stopped early (its last users are the measured three)."""
+    from bahali.accounts.models import User
+    from bahali.cases.models import Case
+    from bahali.geography.models import District
+    from bahali.programmes.models import Programme
+
+    users = list(User.objects.filter(username__startswith="bench0").order_by("-pk")[:3])
+    manager, case_worker, monitor = reversed(users)
+    probes = list(Case.objects.filter(closed_on__isnull=True).order_by("pk")[:40])
+    base.STATE.write_text(
+        json.dumps(
+            {
+                "users": [manager.pk, case_worker.pk, monitor.pk],
+                "probes": {
+                    "small": [c.pk for c in probes[:20]],
+                    "large": [c.pk for c in probes[20:]],
+                },
+                "programmes": {p.code: p.pk for p in Programme.objects.all()},
+                "swat": District.objects.get(code="SWT").pk,
+            }
+        )
+    )
+    print("the case seeding was stopped early: its state was read back from the data")
 
 
 # --- seeding the evidence ---------------------------------------------------------------
@@ -111,15 +137,25 @@ class Extras:
     def run(self) -> None:
         from django.db import connection
 
-        for label, work in (
-            ("check-ins", self.check_ins),
-            ("outcome events", self.outcomes),
-            ("progress assessments (sealed ratings)", self.assessments),
-            ("stored rating comparisons (evidence.ratings.refresh)", self.ratings),
+        from bahali.aftercare.models import CheckIn, OutcomeEvent
+        from bahali.assessments.models import Assessment
+        from bahali.evidence.models import RatingStanding
+
+        seeded = False
+        for label, work, model in (
+            ("check-ins", self.check_ins, CheckIn),
+            ("outcome events", self.outcomes, OutcomeEvent),
+            ("progress assessments (sealed ratings)", self.assessments, Assessment),
+            ("stored rating comparisons (evidence.ratings.refresh)", self.ratings, RatingStanding),
         ):
+            if model.objects.exists():  # a --reuse after an earlier run seeded these
+                continue
+            seeded = True
             started = time.perf_counter()
             count = work()
             print(f"  {label:<52} {count:>10,}  {time.perf_counter() - started:6.0f}s")
+        if not seeded:
+            return
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -158,7 +194,7 @@ class Extras:
         def rows() -> Iterator[tuple[Any, ...]]:
             for pk, start, end in returned:
                 due = start + datetime.timedelta(days=every)
-                stop = end + datetime.timedelta(days=60)
+                stop = end + datetime.timedelta(days=every)  # the next one planned
                 while due <= stop:
                     done = None
                     if due <= self.today and rng.random() < 0.88:
@@ -225,11 +261,11 @@ class Extras:
         domains = [d["name"] for d in spec.rated_domains(version.definition)]
         bands = ["low", "moderate", "high"]
         now = base._now()
+        cases = list(Case.objects.values_list("pk", "opened_on", "closed_on").order_by("pk"))
 
         def rows() -> Iterator[tuple[Any, ...]]:
-            for pk, opened, closed in Case.objects.values_list(
-                "pk", "opened_on", "closed_on"
-            ).iterator():
+            # read before the COPY starts: the connection carries one command at a time
+            for pk, opened, closed in cases:
                 if rng.random() > 0.45:
                     continue
                 end = min(closed or self.today, self.today)
