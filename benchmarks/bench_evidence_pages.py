@@ -148,8 +148,11 @@ class Extras:
             ("progress assessments (sealed ratings)", self.assessments, Assessment),
             ("stored rating comparisons (evidence.ratings.refresh)", self.ratings, RatingStanding),
         ):
-            if model.objects.exists():  # a --reuse after an earlier run seeded these
-                continue
+            if model.objects.exists() and not (
+                model is RatingStanding  # a rebuild stopped half-way is done again
+                and model.objects.count() < Assessment.objects.filter(case__isnull=False).count()
+            ):
+                continue  # a --reuse after an earlier run seeded these
             seeded = True
             started = time.perf_counter()
             count = work()
