@@ -144,6 +144,18 @@ PAGES = [
     ),
 ]
 
+# background exports (``evidence.exports``): a POST queues the job and redirects to its
+# page; the indicator table for every reader of aggregates, the monthly table for managers
+PAGES += [
+    page("evidence:export", "post", lambda w, t=t: f"/evidence/exports/{t}", allowed, 302)
+    for t, allowed in [
+        ("indicators.csv", READERS),
+        ("indicators.xlsx", READERS),
+        ("monthly.csv", MANAGERS),
+        ("monthly.xlsx", MANAGERS),
+    ]
+]
+
 # no API operations in this area yet (the figures are pages and downloads)
 API: list = []
 

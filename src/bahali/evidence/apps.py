@@ -8,6 +8,9 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
+        from bahali.evidence import exports, ratings  # noqa: F401 - exports registers its job kind
+
+        ratings.connect(self)  # the stored figure behind "change in domain ratings"
         from bahali.cases import demo
         from bahali.core import navigation
         from bahali.evidence.demo import load_demo_evidence, load_demo_oversight

@@ -751,7 +751,7 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
 
 @indicator(
     "domain-rating-change",
-    1,
+    2,
     COUNT,
     _("Change in domain ratings"),
     _(
@@ -763,51 +763,43 @@ def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
     _("Cases with two or more progress assessments, the latest in the period."),
 )
 def domain_rating_change(item: Indicator, filters: Filters) -> Result:
+    # Version 2 counts the same as version 1 from the comparisons stored when each
+    # assessment is completed (``evidence.ratings``) instead of opening two sealed rating
+    # sets per case: one grouped query, whatever the caseload.
     from bahali.assessments import definition as spec
-    from bahali.assessments import services as assessing
-    from bahali.assessments.models import Assessment, InstrumentKind
+    from bahali.assessments.models import InstrumentVersion
+    from bahali.evidence.models import RatingChange, RatingStanding
 
     start, end = filters.period()
-    progress = assessing.effective(
-        Assessment.objects.filter(case__in=filters.cases(), assessed_on__lte=end)
-    ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
-    ends = (
-        progress.order_by()
-        .values("case")
-        .annotate(n=Count("pk"), latest=Max("assessed_on"))
-        .filter(n__gt=1, latest__range=(start, end))
-        .values("case")
+    # each case's latest assessment in force on the last day, when it is not its first
+    latest = RatingStanding.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=end),
+        case__in=filters.cases(),
+        is_first=False,
+        assessed_on__range=(start, end),
     )
-    # the first and latest of each case picked by key, then only those two opened
-    first_pk: dict[int, int] = {}
-    last_pk: dict[int, int] = {}
-    for pk, case_id in (
-        progress.filter(case__in=ends)
-        .order_by("case_id", "assessed_on", "completed_at", "pk")
-        .values_list("pk", "case_id")
-    ):
-        first_pk.setdefault(case_id, pk)
-        last_pk[case_id] = pk
-    opened = Assessment.objects.select_related("instrument_version").in_bulk(
-        [*first_pk.values(), *last_pk.values()]
-    )
-    first = {case_id: opened[pk] for case_id, pk in first_pk.items()}
-    last = {case_id: opened[pk] for case_id, pk in last_pk.items()}
-    labels: dict[str, str] = {}
-    for assessment in sorted(last.values(), key=lambda a: -a.pk):  # the newest labels win
-        for domain in spec.rated_domains(assessment.definition):
-            labels.setdefault(domain["name"], spec.label(domain.get("label")))
-    level = assessing.BAND_LEVEL
     counts: dict[str, list[int]] = {}
-    for case_id, latest in last.items():
-        before = first[case_id].domain_ratings or {}
-        for name, rating in (latest.domain_ratings or {}).items():
-            then = (before.get(name) or {}).get("rating")
-            now = (rating or {}).get("rating")
-            if then not in level or now not in level:
-                continue
-            row = counts.setdefault(name, [0, 0, 0])
-            row[0 if level[now] < level[then] else 1 if level[now] == level[then] else 2] += 1
+    for row in (
+        RatingChange.objects.filter(standing__in=latest.values("pk"))
+        .values("domain", "change")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts.setdefault(row["domain"], [0, 0, 0])[row["change"] + 1] += row["n"]
+    # the domains' names as the newest assessments' instruments give them
+    versions = (
+        latest.order_by()
+        .values("instrument_version")
+        .annotate(newest=Max("assessment"))
+        .order_by("-newest")
+        .values_list("instrument_version", flat=True)
+    )
+    ordered = list(versions) if counts else []
+    found = InstrumentVersion.objects.in_bulk(ordered)
+    labels: dict[str, str] = {}
+    for pk in ordered:
+        for domain in spec.rated_domains(found[pk].definition):
+            labels.setdefault(domain["name"], spec.label(domain.get("label")))
     names = [name for name in labels if name in counts]
     names += sorted(name for name in counts if name not in labels)
     grid = [counts[name] for name in names]

@@ -74,3 +74,78 @@ class Release(AuditedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RatingStanding(models.Model):
+    """A stored figure behind the indicator "change in domain ratings": one completed
+    progress assessment in force of a case, with its place in the case's series.
+
+    The indicator compares, for each case, the first progress assessment in force with the
+    latest one on the last day of the period. Reading that from the assessments means
+    opening two sealed rating sets per case (a minute for 200,000 cases); this keeps the
+    comparison's outcome instead, worked out once when an assessment is completed or
+    corrected (``bahali.evidence.ratings``). ``until`` is the date of the case's next
+    assessment in force, so the one that was latest on any day is found by dates alone.
+    Derived data, rebuilt from the assessments at any time (``bahali evidence ratings``);
+    it holds no rating, only whether each domain went down, stayed, or went up.
+    """
+
+    assessment = models.OneToOneField(
+        "assessments.Assessment",
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    instrument_version = models.ForeignKey(
+        "assessments.InstrumentVersion",
+        verbose_name=_("instrument version"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    until = models.DateField(_("latest until"), null=True, blank=True)
+    is_first = models.BooleanField(_("the case's first"))
+
+    class Meta:
+        verbose_name = _("stored rating comparison")
+        verbose_name_plural = _("stored rating comparisons")
+        indexes = [
+            models.Index(
+                fields=["assessed_on"],
+                include=["case", "until"],
+                condition=models.Q(is_first=False),
+                name="rating_standing_later",
+            ),
+            models.Index(fields=["case"], name="rating_standing_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} · assessment {self.assessment_id}"
+
+
+class RatingChange(models.Model):
+    """How one rated domain moved between a case's first progress assessment in force and
+    the one of ``standing``: -1 lower concern (improved), 0 the same, 1 higher (worse).
+    A domain not rated in both has no row."""
+
+    standing = models.ForeignKey(
+        RatingStanding,
+        verbose_name=_("stored rating comparison"),
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    domain = models.CharField(_("domain"), max_length=100)
+    change = models.SmallIntegerField(_("change"))
+
+    class Meta:
+        verbose_name = _("stored domain rating change")
+        verbose_name_plural = _("stored domain rating changes")
+        indexes = [
+            models.Index(fields=["standing"], include=["domain", "change"], name="rating_change_of")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.change}"

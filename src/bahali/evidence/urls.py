@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bahali.evidence import views
+from bahali.evidence import export_views, views
 
 app_name = "evidence"
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("dashboard/tables/<slug:table>.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
     path("oversight/", views.oversight_report, name="oversight"),
     path("oversight.pdf", views.oversight_report_pdf, name="oversight_pdf"),
+    path("exports/<slug:table>.<slug:fmt>", export_views.start, name="export"),
 ]
