@@ -83,7 +83,7 @@ class Command(BaseCommand):
             national.sizes(factor),
             password=options["password"] or None,
             seed=options["seed"] or 4,
-            progress=national.Progress(0, stream=self.stderr._out),
+            progress=national.Progress(0, stream=self.stderr._out),  # type: ignore[arg-type]
             workers=options["workers"] or None,
         )
         seeded = seeder.run()
