@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -132,6 +133,58 @@ def _seal(participant: Participant, identity: Identity) -> None:
         )
         sealing.seal_field(participant, f"sealed_{name}", text)
     participant.cnic_index = cnic_index(identity.cnic) if identity.cnic else ""
+
+
+@dataclass(frozen=True)
+class SealedIdentity:
+    """One person's identity as a bulk load stores it: each identity field sealed exactly as
+    :func:`_seal` seals it (bound to the row's ``row_uuid`` and the field), the CNIC's
+    blind index, the age band and flags computed as at registration, and the keyed
+    blocking keys the matcher looks candidates up by."""
+
+    sealed: dict[str, str]
+    cnic_index: str
+    age_band: str
+    is_juvenile: bool
+    is_youth: bool | None
+    blocking_keys: frozenset[str]
+
+
+def seal_identity_in_bulk(
+    record: PersonRecord, *, row_uuid: uuid.UUID, code: str, district: str, today: datetime.date
+) -> SealedIdentity:
+    """What :func:`seed_participants` and :func:`register_participant` store for ``record``,
+    for a row written by ``COPY`` (national-scale seeding): no instance, no database."""
+    identity = Identity(
+        name=record.name,
+        name_native=record.name_native,
+        father_name=record.father_name,
+        father_name_native=record.father_name_native,
+        cnic=record.cnic,
+        birth_date=record.birth_date,
+        birth_year=record.birth_year,
+    ).normalised()
+    sealed = {}
+    for name in IDENTITY_FIELDS:
+        value = getattr(identity, name)
+        text = (
+            ""
+            if value is None
+            else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        )
+        field = f"sealed_{name}"
+        sealed[field] = crypto.seal(text, context=sealing.context_for(Participant, row_uuid, field))
+    band, juvenile = _age_band(identity, today)
+    return SealedIdentity(
+        sealed=sealed,
+        cnic_index=cnic_index(identity.cnic) if identity.cnic else "",
+        age_band=band,
+        is_juvenile=bool(juvenile),
+        is_youth=_is_youth(identity, today),
+        blocking_keys=frozenset(
+            _hashed_keys(person_record(code, identity, sex=record.sex or "m", district=district))
+        ),
+    )
 
 
 def open_identity(participant: Participant) -> Identity:
