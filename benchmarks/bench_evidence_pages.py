@@ -77,17 +77,17 @@ def main() -> None:
         call_command("migrate", verbosity=0, interactive=False)
         if not base.STATE.exists():
             recover_state()
-        seeded = base.Seeded.load()
+        seeded = base.load()
     else:
         from django.test.utils import setup_databases
 
         connection.settings_dict.setdefault("TEST", {})["NAME"] = base.TEST_DB
         setup_databases(verbosity=0, interactive=False)
         started = time.perf_counter()
-        seeded = base.Seeder(
+        seeded = base.seed(
             numbers[0] if numbers else 200_000, numbers[1] if len(numbers) > 1 else 5_000_000
-        ).run()
-        seeded.save()
+        )
+        base.save(seeded)
         print(f"seeding the cases: {time.perf_counter() - started:.0f}s")
     Extras().run()
     print(f"load average before measuring: {os.getloadavg()}")

@@ -20,7 +20,7 @@ minutes on 2 cores, no conflicts lost, duplicates recognised):
     .venv/bin/python benchmarks/bench_field.py --large 200000 [--items 1000000] [--reuse]
 
 seeds (or, with ``--reuse``, takes again) the case-list benchmark's database
-(``bench_cases.Seeder``: PostgreSQL ``COPY``; ``--items`` sessions and notes on the cases'
+(``bench_cases.seed``, ``bahali.evidence.national``: PostgreSQL ``COPY``; ``--items`` sessions and notes on the cases'
 timelines), migrates it, then for the measured case worker (a few hundred cases on their
 teams) and the Swat programme manager (dialogues of twenty Swat communities) sends
 ``--per-kind`` submissions of each kind — check-in, assessment, session, dialogue — over
@@ -442,13 +442,13 @@ def large(args: argparse.Namespace) -> None:
         connection.close()
         connection.settings_dict["NAME"] = bench_cases.TEST_DB
         call_command("migrate", verbosity=0)
-        seeded = bench_cases.Seeded.load()
+        seeded = bench_cases.load()
     else:
         connection.settings_dict.setdefault("TEST", {})["NAME"] = bench_cases.TEST_DB
         setup_databases(verbosity=0, interactive=False)
         start = time.perf_counter()
-        seeded = bench_cases.Seeder(args.large, args.items).run()
-        seeded.save()
+        seeded = bench_cases.seed(args.large, args.items)
+        bench_cases.save(seeded)
         print(f"seeding: {time.perf_counter() - start:.0f}s; kept {bench_cases.TEST_DB}")
     measure_large(seeded, args)
 
