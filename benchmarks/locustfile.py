@@ -91,7 +91,7 @@ ACCOUNTS: Accounts | None = None
 
 
 def accounts() -> Accounts:
-    global ACCOUNTS  # noqa: PLW0603 - one pool per locust process
+    global ACCOUNTS
     if ACCOUNTS is None:
         ACCOUNTS = Accounts()
     return ACCOUNTS

@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SECONDS = 30
+STEPS_HEADER = f"{'users':>6} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'fail':>5} {'load':>5}"
 
 
 def rss_kib(pid: int) -> int | None:
@@ -64,7 +65,7 @@ def wait_ready(port: int, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -81,9 +82,11 @@ def start_server(port: int, workers: int, max_requests: int) -> subprocess.Popen
         "BAHALI_TOKEN_RATE": "100000",
         "BAHALI_READYZ_WORKER": "0",
         "BAHALI_WEB_MAX_REQUESTS": str(max_requests),
+        "BAHALI_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT / "src"),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the production settings
-    command = [str(ROOT / ".venv/bin/bahali"), "serve", f"127.0.0.1:{port}", "--no-migrate"]
+    command = [sys.executable, "-m", "bahali.cli", "serve", f"127.0.0.1:{port}", "--no-migrate"]
     if workers:
         command += ["--workers", str(workers)]
     log = open(Path(tempfile.gettempdir()) / f"bahali-soak-{port}.log", "ab")  # noqa: SIM115
@@ -134,7 +137,8 @@ def print_stats(rows: list[dict[str, str]]) -> dict[str, str]:
             continue
         print(
             f"{row['Name'][:28]:<28} {row['Request Count']:>7} {row['Failure Count']:>5} "
-            f"{row['50%']:>6} {row['95%']:>6} {row['99%']:>6} {float(row['Max Response Time']):>7.0f}"
+            f"{row['50%']:>6} {row['95%']:>6} {row['99%']:>6} "
+            f"{float(row['Max Response Time']):>7.0f}"
         )
     print(
         f"{'ALL':<28} {total['Request Count']:>7} {total['Failure Count']:>5} "
@@ -150,7 +154,12 @@ def load_average() -> float:
 
 
 def one_run(
-    server: subprocess.Popen[bytes], port: int, users: int, minutes: float, think: str, warmup: float
+    server: subprocess.Popen[bytes],
+    port: int,
+    users: int,
+    minutes: float,
+    think: str,
+    warmup: float,
 ) -> tuple[dict[str, str], dict[int, list[tuple[float, int]]], list[float]]:
     prefix = tempfile.mkdtemp(prefix="bahali-load-") + "/run"
     commands: list[str] = []
@@ -212,7 +221,9 @@ def main() -> None:
     parser.add_argument("--think", default="1,5", help="think time min,max in seconds")
     parser.add_argument("--steps", help="saturation: closed loops of these sizes, no think time")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2×CPUs+1)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (default 2×CPUs+1)"
+    )
     parser.add_argument("--max-requests", type=int, default=0)
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -223,21 +234,22 @@ def main() -> None:
     print(f"bahali serve: pid {server.pid}, workers {workers_of(server.pid)}", flush=True)
     try:
         if options.steps:
-            print(f"{'users':>6} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'fail':>5} {'load':>5}")
+            print(STEPS_HEADER)
             results = []
             for users in (int(n) for n in options.steps.split(",")):
                 total, _memory, loads = one_run(
                     server, options.port, users, options.minutes, "0,0", 0
                 )
                 results.append((users, total, sum(loads) / max(1, len(loads))))
-            print(f"{'users':>6} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'fail':>5} {'load':>5}")
+            print(STEPS_HEADER)
             for users, total, load in results:
                 print(
                     f"{users:>6} {float(total['Requests/s']):>7.1f} {total['50%']:>6} "
                     f"{total['95%']:>6} {total['99%']:>6} {total['Failure Count']:>5} {load:>5.2f}"
                 )
             best = max(results, key=lambda r: float(r[1]["Requests/s"]))
-            print(f"saturation throughput: {float(best[1]['Requests/s']):.1f} requests/s ({best[0]} users)")
+            rate = float(best[1]["Requests/s"])
+            print(f"saturation throughput: {rate:.1f} requests/s ({best[0]} users)")
             return
         total, memory, loads = one_run(
             server, options.port, options.users, options.minutes, options.think, options.warmup

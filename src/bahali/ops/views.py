@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import os
-
 import sys
 
 from django.db import InterfaceError, OperationalError

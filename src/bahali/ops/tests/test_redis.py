@@ -121,9 +121,19 @@ def two_servers(tmp_path: Path, transactional_db: Any) -> Iterator[tuple[str, st
         log = open(tmp_path / f"server-{name}.log", "wb")  # noqa: SIM115
         servers.append(
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "gunicorn", "bahali.wsgi:application"]
-                + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"]
-                + ["--no-control-socket"],
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "bahali.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "1",
+                    "--timeout",
+                    "120",
+                    "--no-control-socket",
+                ],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -178,7 +188,9 @@ def test_two_server_processes_share_the_session_and_the_limits(two_servers, ship
     # Signed in on the first process (password, then a code) …
     browser = requests.Session()
     answer = post_form(
-        browser, first + "/accounts/sign-in/", {"username": user.username, "password": TEST_PASSWORD}
+        browser,
+        first + "/accounts/sign-in/",
+        {"username": user.username, "password": TEST_PASSWORD},
     )
     assert answer.status_code == 302 and answer.headers["Location"] == "/accounts/sign-in/code/"
     answer = post_form(browser, first + "/accounts/sign-in/code/", {"code": one_time_code(user)})
@@ -194,7 +206,15 @@ def test_two_server_processes_share_the_session_and_the_limits(two_servers, ship
     assert store.keys(f"bahali:1:django.contrib.sessions.cache{session_key}")
 
     # Signed out on the second, the first no longer knows it.
-    answer = post_form(browser, second + "/accounts/sign-out/", {})
+    token = CSRF.search(home.text) or re.search(r'"X-CSRFToken": "([^"]+)"', home.text)
+    assert token is not None
+    answer = browser.post(
+        second + "/accounts/sign-out/",
+        {"csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": second + "/"},
+        timeout=30,
+        allow_redirects=False,
+    )
     assert answer.status_code == 302
     assert not store.keys(f"bahali:1:django.contrib.sessions.cache{session_key}")
     assert browser.get(first + "/", timeout=30, allow_redirects=False).status_code == 302
