@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,11 +48,19 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from durability_kill9 import BAHALI, CHECK, SETUP, children
+from durability_kill9 import BAHALI, CHECK, children
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432"
 RESTART = "pg_ctlcluster --skip-systemctl-redirect 15 main restart"
+SETUP = """
+from bahali.accounts.roles import Role
+from bahali.testing import TEST_PASSWORD, make_member, one_time_code
+from bahali.accounts.models import User
+user = User.objects.filter(username="durability").first()
+user = user or make_member(Role.CASE_WORKER, username="durability")
+print(TEST_PASSWORD, one_time_code(user))
+"""
 GRACE_SECONDS = 3.0  # after PostgreSQL answers again: connections being re-made
 
 
@@ -130,9 +139,14 @@ def main() -> None:
     parser.add_argument("--database", default="bahali_opsload_pgrestart")
     parser.add_argument("--restart-command", default=RESTART)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="the database a --keep run left (no new migrate)"
+    )
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="bahali-pg-restart-"))
+    scratch = Path(tempfile.gettempdir()) / f"bahali-pg-restart-{args.database}"  # its keys
+    scratch.mkdir(exist_ok=True)
+    run = uuid.uuid4().hex[:6]
     database_url = f"{ADMIN_URL}/{args.database}"
     env = {
         **os.environ,
@@ -144,24 +158,30 @@ def main() -> None:
         "PYTHONPATH": str(ROOT / "src"),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the production settings
-    psql(f"DROP DATABASE IF EXISTS {args.database}")
-    psql(f"CREATE DATABASE {args.database}")
+    if not args.reuse:
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir()
+        psql(f"DROP DATABASE IF EXISTS {args.database}")
+        psql(f"CREATE DATABASE {args.database}")
     print(f"database: {database_url}  (scratch {scratch}); load {os.getloadavg()[0]:.2f}")
     server: subprocess.Popen[bytes] | None = None
     try:
         subprocess.run([*BAHALI, "migrate", "-v0"], env=env, check=True)
-        password = (
+        password, code = (
             subprocess.run(
                 [*BAHALI, "shell", "-c", SETUP], env=env, check=True, capture_output=True, text=True
             )
             .stdout.strip()
             .splitlines()[-1]
+            .rsplit(" ", 1)
         )
         base = f"http://127.0.0.1:{args.port}"
         server = start(env, args.port, args.workers)
         processes_before = [server.pid, *children(server.pid)]
         status, answer, _ = call(
-            "POST", base + "/api/v1/auth/token", {"username": "durability", "password": password}
+            "POST",
+            base + "/api/v1/auth/token",
+            {"username": "durability", "password": password, "code": code},
         )
         if status != 201:
             raise SystemExit(f"no API token: {status} {answer}")
@@ -194,7 +214,7 @@ def main() -> None:
                     return
                 key = uuid.uuid4().hex
                 body = {
-                    "name": f"Restart Person {n:05d}",
+                    "name": f"Restart Person {run} {n:05d}",
                     "father_name": f"Father {n:05d}",
                     "birth_year": 1980 + n % 20,
                     "sex": "m",
@@ -333,6 +353,7 @@ def main() -> None:
             server.kill()
         if not args.keep:
             psql(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
