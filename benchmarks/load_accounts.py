@@ -39,38 +39,50 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.hashers import make_password
-
-    from bahali.accounts import services as accounts
-    from bahali.accounts.models import Membership, User
     from bahali.core.context import SYSTEM
 
     per_role = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    chosen: dict[str, list[dict[str, str]]] = {}
-    members = (
-        Membership.objects.filter(user__is_active=True, is_active=True)
-        .order_by("role", "user_id")
-        .values_list("role", "user_id")
-    )
-    seen: set[int] = set()
-    for role, user_id in members:
-        if user_id in seen or len(chosen.get(role, [])) >= per_role:
-            continue
-        seen.add(user_id)
-        user = User.objects.get(pk=user_id)
-        if not user.active_memberships():
-            continue
-        key = key_for(user.username)
-        accounts.set_up_known_authenticator(actor=SYSTEM, user=user, key=key)
-        chosen.setdefault(role, []).append({"username": user.username, "key": key})
-    hashed = make_password(PASSWORD)
-    User.objects.filter(pk__in=seen).update(password=hashed)
+    chosen = prepare(actor=SYSTEM, per_role=per_role)
     json.dump(chosen, sys.stdout, indent=1)
     print(
         "load accounts: "
         + ", ".join(f"{role} {len(users)}" for role, users in sorted(chosen.items())),
         file=sys.stderr,
     )
+
+
+def prepare(*, actor: object, per_role: int) -> dict[str, list[dict[str, str]]]:
+    """Up to ``per_role`` members of each role: the load password and a known authenticator
+    (one service operation, audited as the demo's accounts are)."""
+    from django.contrib.auth.hashers import make_password
+
+    from bahali.accounts import services as accounts
+    from bahali.accounts.models import Membership, User
+    from bahali.core.context import SYSTEM, service
+
+    @service
+    def give(*, actor: object) -> dict[str, list[dict[str, str]]]:
+        chosen: dict[str, list[dict[str, str]]] = {}
+        members = (
+            Membership.objects.filter(user__is_active=True, is_active=True)
+            .order_by("role", "user_id")
+            .values_list("role", "user_id")
+        )
+        seen: set[int] = set()
+        for role, user_id in members:
+            if user_id in seen or len(chosen.get(role, [])) >= per_role:
+                continue
+            user = User.objects.get(pk=user_id)
+            if not user.active_memberships():
+                continue
+            seen.add(user_id)
+            key = key_for(user.username)
+            accounts.set_up_known_authenticator(actor=SYSTEM, user=user, key=key)
+            chosen.setdefault(role, []).append({"username": user.username, "key": key})
+        User.objects.filter(pk__in=seen).update(password=make_password(PASSWORD))
+        return chosen
+
+    return give(actor=actor)
 
 
 if __name__ == "__main__":

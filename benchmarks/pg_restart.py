@@ -177,6 +177,9 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{args.port}"
         server = start(env, args.port, args.workers)
+        deadline = time.monotonic() + 300
+        while len(children(server.pid)) < args.workers and time.monotonic() < deadline:
+            time.sleep(0.5)  # every worker booted: the processes compared after the restart
         processes_before = [server.pid, *children(server.pid)]
         status, answer, _ = call(
             "POST",
