@@ -43,6 +43,7 @@ from urllib.parse import urlparse
 
 from django_otp.oath import totp  # type: ignore[import-not-found]
 from locust import HttpUser, between, events, task  # type: ignore[import-not-found]
+from locust.exception import StopUser  # type: ignore[import-not-found]
 
 DEMO_PASSWORD = "bahali-demo-2026"  # noqa: S105 - the documented demo password (core/demo.py)
 DEMO_KEY = "BAHALIDEMOKEYFORTHESYNTHETICDEMO"  # the demo's documented authenticator key
@@ -97,9 +98,21 @@ def accounts() -> Accounts:
     return ACCOUNTS
 
 
-def current_code(key_hex: str) -> str:
-    """The code an authenticator app with this key shows now."""
-    return str(totp(bytes.fromhex(key_hex), step=30, t0=0, digits=6)).zfill(6)
+USED_STEPS: dict[str, int] = {}
+USED_LOCK = threading.Lock()
+
+
+def fresh_code(key_hex: str) -> str:
+    """The code an authenticator app with this key shows now — waiting for the next one when
+    another simulated user on the same account used this one (the server refuses a code
+    twice, and counts the refusal against the client's address)."""
+    while True:
+        with USED_LOCK:
+            step = int(time.time()) // 30
+            if USED_STEPS.get(key_hex, -1) < step:
+                USED_STEPS[key_hex] = step
+                return str(totp(bytes.fromhex(key_hex), step=30, t0=0, digits=6)).zfill(6)
+        time.sleep(30 - time.time() % 30 + 0.2)
 
 
 @events.test_start.add_listener
@@ -147,7 +160,7 @@ class Staff(HttpUser):
             with self.client.post(
                 "/accounts/sign-in/code/",
                 {
-                    "code": current_code(key),
+                    "code": fresh_code(key),
                     "csrfmiddlewaretoken": token.group(1) if token else "",
                 },
                 headers={"Referer": self.host + "/accounts/sign-in/code/"},
@@ -157,28 +170,32 @@ class Staff(HttpUser):
             ) as answer:
                 if answer.status_code == 302:
                     return
-                if attempt < 2:
-                    # this account's code was used in this 30 s step (several users per account)
-                    answer.success()
-                    time.sleep(30 - time.time() % 30 + 0.5)
-                else:
-                    answer.failure(f"code step: {answer.status_code}")
+                answer.failure(f"code step: {answer.status_code}")
+                if answer.status_code == 429 or attempt == 2:
+                    return
+
+    def page(self, url: str, name: str) -> Any:
+        """GET a page; being sent to the sign-in page (not signed in) is a failure."""
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if urlparse(response.url or "").path.startswith("/accounts/sign-in"):
+                response.failure("not signed in")
+            return response
 
     # --- what everyone does -------------------------------------------------------------
 
     @task(3)
     def home(self) -> None:
-        self.client.get("/", name="home")
+        self.page("/", "home")
 
     @task(3)
     def my_work(self) -> None:
-        self.client.get("/cases/my-work/", name="my work")
+        self.page("/cases/my-work/", "my work")
 
     # --- pieces the roles combine -------------------------------------------------------
 
     def case_list(self) -> None:
         page = random.choice(["", "?page=2"])  # noqa: S311 - a load mix, not a secret
-        response = self.client.get("/cases/" + page, name="case list")
+        response = self.page("/cases/" + page, "case list")
         found = sorted(set(CASE_LINK.findall(response.text)))
         if found:
             self.case_ids = found
@@ -192,25 +209,25 @@ class Staff(HttpUser):
         case = self.some_case()
         if case is None:
             return
-        self.client.get(f"/cases/{case}/", name="case page")
+        self.page(f"/cases/{case}/", "case page")
         for tab in tabs:
-            self.client.get(f"/cases/{case}/{tab}/", name=f"case {tab}")
+            self.page(f"/cases/{case}/{tab}/", f"case {tab}")
 
     def sign_off_queue(self) -> None:
-        self.client.get("/cases/sign-offs/", name="sign-off queue")
+        self.page("/cases/sign-offs/", "sign-off queue")
 
     def dashboard(self) -> None:
         if not self.programmes:
-            response = self.client.get("/programmes/", name="programmes")
+            response = self.page("/programmes/", "programmes")
             self.programmes = sorted(set(PROGRAMME_LINK.findall(response.text)))
         if not self.programmes:
             return
         code = random.choice(self.programmes)  # noqa: S311
         which = random.choice(["aftercare", "factors"])  # noqa: S311
         if which == "aftercare":
-            self.client.get(f"/programmes/{code}/aftercare/", name="aftercare dashboard")
+            self.page(f"/programmes/{code}/aftercare/", "aftercare dashboard")
         else:
-            self.client.get(f"/assessments/programmes/{code}/factors/", name="factors report")
+            self.page(f"/assessments/programmes/{code}/factors/", "factors report")
 
 
 class TeamMember(Staff):
@@ -312,7 +329,7 @@ class Steward(Staff):
 
     @task(2)
     def audit(self) -> None:
-        self.client.get("/audit/", name="audit trail")
+        self.page("/audit/", "audit trail")
 
     @task(1)
     def cases(self) -> None:
@@ -344,19 +361,19 @@ class Integration(HttpUser):
             "name": "load test",
         }
         token = ""
-        for attempt in range(3):
-            body["code"] = current_code(account["key"])
+        for _attempt in range(3):
+            body["code"] = fresh_code(account["key"])
             with self.client.post(
                 "/api/v1/auth/token", json=body, name="api token", catch_response=True
             ) as response:
                 if response.ok:
                     token = response.json().get("token", "")
                     break
-                if attempt < 2:
-                    response.success()  # the code was used in this step: wait for the next
-                    time.sleep(30 - time.time() % 30 + 0.5)
-                else:
-                    response.failure(f"token: {response.status_code}")
+                response.failure(f"token: {response.status_code}")
+                if response.status_code == 429:
+                    break
+        if not token:
+            raise StopUser  # counted above; an API client without a token sends nothing
         self.client.headers["Authorization"] = f"Bearer {token}"
 
     @task(4)

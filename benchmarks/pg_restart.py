@@ -293,10 +293,12 @@ def main() -> None:
             (status, what) if status > 0 else ({0: "connection error", -1: "time-out"}[status], "")
             for _at, _s, status, what in failures
         )
+        # In flight during the outage: sent before it ended and answered after it began
+        # (a request sent just before the restart, and failed by it, is in flight too).
         outside = [
-            f
-            for f in failures
-            if not ("start" in window and window["start"] <= f[0] <= window["end"])
+            (at, seconds)
+            for at, seconds, _status, _what in failures
+            if not ("start" in window and at <= window["end"] and at + seconds >= window["start"])
         ]
         slowest = max((seconds for _at, seconds, _st, _w in failures), default=0.0)
         print(
@@ -307,8 +309,9 @@ def main() -> None:
         for (status, what), count in sorted(kinds.items(), key=str):
             print(f"  {count:4d} × {status} {what}")
         print(
-            f"failed outside the restart window (restart start .. PostgreSQL answering + "
-            f"{GRACE_SECONDS:g} s): {len(outside)}; reads served after it: {len(successes_after)}"
+            f"failed and not in flight during the restart (restart start .. PostgreSQL "
+            f"answering + {GRACE_SECONDS:g} s): {len(outside)}; reads served after it: "
+            f"{len(successes_after)}"
         )
         same = processes_before == processes_after
         print(

@@ -14,7 +14,8 @@ Needs the locust virtualenv (``benchmarks/requirements-locust.txt``; ``$LOCUST``
     ... benchmarks/soak.py --steps 4,8,16,32 --minutes 2
 
 It starts ``bahali serve 127.0.0.1:$PORT --no-migrate`` itself (plain HTTP, the sign-in and
-token rates raised: every simulated user signs in from the one address; the background
+token rates and the lock-out of an address raised: every simulated user signs in from the
+one address; ``BAHALI_VAR_DIR`` must hold the keys the database was sealed with; the background
 worker's heartbeat is not needed for readiness), waits for ``/readyz``, runs locust headless
 and bounded, and prints: requests, failures, requests/s, p50/p95/p99 per request kind and in
 all (from locust's CSV), the load average (sampled with the memory), and per worker process
@@ -80,6 +81,7 @@ def start_server(port: int, workers: int, max_requests: int) -> subprocess.Popen
         "BAHALI_HTTPS": "0",
         "BAHALI_SIGN_IN_RATE": "100000",
         "BAHALI_TOKEN_RATE": "100000",
+        "BAHALI_ADDRESS_LOCKOUT_THRESHOLD": "100000",
         "BAHALI_READYZ_WORKER": "0",
         "BAHALI_WEB_MAX_REQUESTS": str(max_requests),
         "BAHALI_LOG_LEVEL": "WARNING",
