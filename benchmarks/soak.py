@@ -16,7 +16,7 @@ Needs the locust virtualenv (``benchmarks/requirements-locust.txt``; ``$LOCUST``
 It starts ``bahali serve 127.0.0.1:$PORT --no-migrate`` itself (plain HTTP, the sign-in and
 token rates and the lock-out of an address raised: every simulated user signs in from the
 one address; ``BAHALI_VAR_DIR`` must hold the keys the database was sealed with; the background
-worker's heartbeat is not needed for readiness), waits for ``/readyz``, runs locust headless
+worker's heartbeat is not needed for readiness), waits for it to answer, runs locust headless
 and bounded, and prints: requests, failures, requests/s, p50/p95/p99 per request kind and in
 all (from locust's CSV), the load average (sampled with the memory), and per worker process
 its resident memory at the end of warm-up and its highest after it. Floors (a full run, with
@@ -62,11 +62,13 @@ def workers_of(master: int) -> list[int]:
     return [int(pid) for pid in text.split()]
 
 
-def wait_ready(port: int, seconds: float = 180) -> None:
+def wait_ready(port: int, seconds: float = 600) -> None:
+    """Until the server answers (``/healthz``: a benchmark database's audit chain need not
+    verify for a load test, which ``/readyz`` would ask)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
