@@ -5,8 +5,10 @@
 # $REPLICA_PORT (5442). Run as root (the clusters run as the postgres user) or as a user
 # who may run initdb. Prints the two URLs to export; `tools/start_replica.sh stop` stops both.
 #
-#   eval "$(tools/start_replica.sh)"
-#   BAHALI_TEST_REAL_REPLICA=1 pytest src/bahali/ops/tests/test_replica.py
+#   eval "$(tools/start_replica.sh)"     # then bahali migrate, bahali serve ... on the pair
+#   tools/start_replica.sh stop && rm -rf /tmp/bahali-replica
+# tools/replica_check.py uses it to prove the replica router (BAHALI_TEST_REAL_REPLICA=1 runs
+# that in the test suite).
 set -eu
 DIR=${DIR:-/tmp/bahali-replica}
 PRIMARY_PORT=${PRIMARY_PORT:-5441}

@@ -67,3 +67,5 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 handler400 = bad_request
 handler404 = not_found
+# A database (or Redis) that does not answer: 503, "try again" (bahali.ops.views).
+handler500 = "bahali.ops.views.server_error"

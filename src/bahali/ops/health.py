@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max
@@ -91,11 +93,32 @@ def check_audit_head() -> Check:
     return Check("audit", True, f"head #{head.seq}")
 
 
+def redis_configured() -> bool:
+    """Do the cache, the rate limits and the sessions live in Redis (``REDIS_URL``)?"""
+    return str(settings.CACHES["default"]["BACKEND"]).endswith("RedisCache")
+
+
+def check_redis() -> Check:
+    """Redis answers a write and a read back: without it nobody can stay signed in."""
+    probe = f"readyz:{os.getpid()}"
+    try:
+        cache.set(probe, 1, 10)
+        answered = cache.get(probe)
+    except Exception as exc:
+        return Check("redis", False, type(exc).__name__)
+    if answered != 1:
+        return Check("redis", False, "a value written was not read back")
+    return Check("redis", True)
+
+
 def readiness() -> list[Check]:
     database = check_database()
+    checks = [database]
+    if redis_configured():
+        checks.append(check_redis())
     if not database.ok:
-        return [database]
-    checks = [database, check_migrations(), check_audit_head()]
+        return checks
+    checks += [check_migrations(), check_audit_head()]
     if worker_required():
         checks.append(check_worker())
     return checks

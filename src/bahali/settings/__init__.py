@@ -156,6 +156,13 @@ else:
     # No DECLARE ... WITH HOLD behind every choice list (several ms each), and safe behind a
     # transaction-pooling proxy; whole-table reads page by key (bahali.core.batches).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # After a database restart or failover a kept connection is dead: check it before a
+    # request reuses it (a reconnect instead of a failed request), and give up connecting
+    # after a few seconds (a 503 "try again", bahali.ops.views.server_error, not a hang).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("BAHALI_DB_CONNECT_TIMEOUT", "5"))
+    )
 # Reports, dashboards and exports may read from a PostgreSQL streaming replica
 # (bahali.ops.replica): only reads explicitly marked; everything else stays on the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -164,6 +171,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_max_age=int(os.environ.get("BAHALI_DB_CONN_MAX_AGE", "60")),
     )
     DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["bahali.ops.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
