@@ -20,9 +20,10 @@ minutes on 2 cores, no conflicts lost, duplicates recognised):
     .venv/bin/python benchmarks/bench_field.py --large 200000 [--items 1000000] [--reuse]
 
 seeds (or, with ``--reuse``, takes again) the case-list benchmark's database
-(``bench_cases.seed``, ``bahali.evidence.national``: PostgreSQL ``COPY``; ``--items`` sessions and notes on the cases'
-timelines), migrates it, then for the measured case worker (a few hundred cases on their
-teams) and the Swat programme manager (dialogues of twenty Swat communities) sends
+(``bench_cases.seed``, that is ``bahali.evidence.national``: PostgreSQL ``COPY``; ``--items``
+sessions and notes on the cases' timelines), migrates it, then for the measured case worker
+(a few hundred cases on their teams) and the Swat programme manager (dialogues of twenty
+Swat communities) sends
 ``--per-kind`` submissions of each kind — check-in, assessment, session, dialogue — over
 HTTP as ODK Collect does (an authenticated ``HEAD`` then the multipart ``POST``, Digest
 each), and prints p50/p95/max of HEAD+POST and of the POST alone. Then ``--queued``
