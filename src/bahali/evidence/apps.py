@@ -26,6 +26,13 @@ class EvidenceConfig(AppConfig):
             "oversight_report.read",
             "nav-oversight-report",
         )
+        watch = navigation.NavItem(
+            _("Oversight dashboard"),
+            "evidence:oversight_dashboard",
+            "binoculars",
+            "oversight_report.read",
+            "nav-oversight-dashboard",
+        )
         board = navigation.NavItem(
             _("Dashboard"),
             "evidence:dashboard",
@@ -33,7 +40,7 @@ class EvidenceConfig(AppConfig):
             "programme_dashboard.read",
             "nav-dashboard",
         )
-        for entry in (item, board, report):
+        for entry in (item, board, watch, report):
             if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(entry)
         demo.register_loader(

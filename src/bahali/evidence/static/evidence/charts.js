@@ -1,0 +1,131 @@
+// A chart as a picture (PNG), made in the browser from the SVG the server serves for it:
+// a static file, as the Content-Security-Policy allows no inline script and no eval.
+//
+// Each button `.bahali-png` names the chart's SVG address (`data-svg`) and the file's name
+// (`data-name`). The SVG is fetched (with the page's filters, so the picture is the chart
+// on the page), given the page's font, and drawn onto a canvas twice its size; the canvas
+// becomes a PNG file. A picture drawn from an SVG cannot reach the page's fonts, so the
+// fonts the page loads for a right-to-left language (Urdu, Pashto: Noto Naskh Arabic) are
+// put inside the SVG as data; the SVG keeps its own direction (bars read from the right in
+// a right-to-left language; time runs left to right in every language).
+"use strict";
+(() => {
+  const SCALE = 2;
+  const fontFaces = new Map(); // stylesheet address -> promise of its @font-face rules, inlined
+
+  const base64 = (bytes) => {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(text);
+  };
+
+  // The @font-face rules of one of the page's stylesheets, each font file as a data: URL.
+  const inlineFonts = async (href) => {
+    const response = await fetch(href, { credentials: "same-origin" });
+    if (!response.ok) return "";
+    let css = await response.text();
+    const urls = [...new Set([...css.matchAll(/url\(([^)]+?\.woff2)\)/g)].map((m) => m[1]))];
+    for (const url of urls) {
+      const font = await fetch(new URL(url.replace(/["']/g, ""), response.url));
+      if (!font.ok) continue;
+      const data = `data:font/woff2;base64,${base64(new Uint8Array(await font.arrayBuffer()))}`;
+      css = css.split(url).join(data);
+    }
+    // the other formats (woff) stay out: one source per rule is enough for the picture
+    return css.replace(/,\s*url\([^)]*?\.woff\)\s*format\(['"]woff['"]\)/g, "");
+  };
+
+  const pageFonts = () => {
+    const links = [...document.querySelectorAll('link[rel="stylesheet"][href*="noto-naskh"]')];
+    return Promise.all(
+      links.map((link) => {
+        if (!fontFaces.has(link.href)) fontFaces.set(link.href, inlineFonts(link.href));
+        return fontFaces.get(link.href);
+      }),
+    ).then((rules) => rules.join("\n"));
+  };
+
+  const rtl = () => document.documentElement.dir === "rtl";
+
+  // The served SVG, standing alone: its size in pixels, the page's font, the fonts inlined.
+  const standalone = async (address) => {
+    const response = await fetch(address, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${response.status}`);
+    const doc = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
+    const svg = doc.documentElement;
+    if (svg.nodeName !== "svg") throw new Error("not an SVG");
+    const box = (svg.getAttribute("viewBox") || "0 0 640 340").split(/[\s,]+/).map(Number);
+    const [width, height] = [box[2], box[3]];
+    svg.setAttribute("width", String(width * SCALE));
+    svg.setAttribute("height", String(height * SCALE));
+    const family = getComputedStyle(document.body).fontFamily;
+    if (!svg.getAttribute("font-family") || svg.getAttribute("font-family") === "inherit") {
+      svg.setAttribute("font-family", family);
+    }
+    if (rtl()) {
+      const rules = await pageFonts();
+      if (rules) {
+        const style = doc.createElementNS("http://www.w3.org/2000/svg", "style");
+        style.textContent = rules;
+        svg.insertBefore(style, svg.firstChild);
+      }
+    }
+    const text = new XMLSerializer().serializeToString(svg);
+    return { text, width: width * SCALE, height: height * SCALE };
+  };
+
+  const picture = (source) =>
+    new Promise((resolve, reject) => {
+      const image = new Image();
+      image.onload = () => resolve(image);
+      image.onerror = () => reject(new Error("the SVG could not be drawn"));
+      image.src = `data:image/svg+xml;base64,${base64(new TextEncoder().encode(source))}`;
+    });
+
+  const png = async (address) => {
+    const { text, width, height } = await standalone(address);
+    const image = await picture(text);
+    if (image.decode) await image.decode();
+    await document.fonts.ready;
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#ffffff"; // a picture with a background reads on any viewer
+    context.fillRect(0, 0, width, height);
+    context.drawImage(image, 0, 0, width, height);
+    return new Promise((resolve, reject) =>
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no PNG"))), "image/png"),
+    );
+  };
+
+  const save = (blob, name) => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${name}.png`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  };
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest(".bahali-png");
+    if (!button) return;
+    event.preventDefault();
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      save(await png(button.dataset.svg), button.dataset.name || "bahali-chart");
+      button.dataset.state = "done";
+    } catch (error) {
+      button.dataset.state = "failed";
+      button.title = button.dataset.failed || button.title;
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  });
+})();
