@@ -198,37 +198,26 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         group = ""
     k = suppression.minimum()
     groups = recidivism.curves(filters, group)
-    milestones = []
-    for g in groups:
-        cells = []
-        for month in recidivism.MILESTONES:
-            step = g.curve.step_at(month)
-            at_risk = g.curve.at_risk_at(month)
-            hidden = g.curve.subjects < k or at_risk < k or not g.curve.followed_to(month)
-            survival = step.survival if step else 1.0
-            lower = step.lower if step else 1.0
-            upper = step.upper if step else 1.0
-            cells.append(
+    milestones = [
+        {
+            "label": row["label"],
+            "subjects": str(row["subjects"]),
+            "events": str(row["events"]),
+            "cells": [
                 {
-                    "month": month,
-                    "hidden": hidden,
-                    "rate": f"{(1 - survival) * 100:.1f}%",
-                    "band": f"{(1 - upper) * 100:.1f}–{(1 - lower) * 100:.1f}%",
-                    "at_risk": at_risk,
+                    "month": cell["month"],
+                    "hidden": cell["hidden"],
+                    "rate": "" if cell["hidden"] else f"{cell['rate'] * 100:.1f}%",
+                    "band": ""
+                    if cell["hidden"]
+                    else f"{cell['lower'] * 100:.1f}–{cell['upper'] * 100:.1f}%",
                 }
-            )
-        milestones.append(
-            {
-                "label": g.label,
-                "subjects": str(suppression.suppress_count(g.curve.subjects, k=k)),
-                "events": str(suppression.suppress_count(g.curve.events, k=k)),
-                "cells": cells,
-                "at_risk": [
-                    str(suppression.suppress_count(g.curve.at_risk_at(m), k=k))
-                    for m in range(0, 49, 6)
-                ],
-            }
-        )
+                for cell in row["cells"]
+            ],
+            "at_risk": [str(n) for n in row["at_risk"]],
+        }
+        for row in recidivism.milestones(groups, k)
+    ]
     svg = charts.survival_svg(groups, k, title=_("Share without a behavioural negative outcome"))
     return {
         "filters": form,
@@ -237,7 +226,7 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         "svg": svg,
         "legend": charts.legend(groups, k),
         "milestones": milestones,
-        "at_risk_months": list(range(0, 49, 6)),
+        "at_risk_months": recidivism.AT_RISK_MONTHS,
         "definitions": recidivism.DEFINITIONS,
         "minimum": k,
         "hidden_label": suppression.hidden_label(k),
