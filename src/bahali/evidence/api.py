@@ -420,6 +420,27 @@ def list_releases(request: AuthedRequest) -> Any:
     return Release.objects.order_by("-published_at", "-pk")
 
 
+@router.post(
+    "/evidence/releases/verify",
+    response={200: VerdictOut, 404: Error, 422: Error},
+    summary="Check a release file against its verification file (as `bahali releases "
+    "verify` does; nothing is stored)",
+)
+def verify_release(request: AuthedRequest, payload: VerifyIn) -> Any:
+    if not policies.can(request.user, "release.read"):
+        raise Http404
+    verdict = releases.verify(
+        payload.release.encode(), payload.verification, payload.public_key or None
+    )
+    return {
+        "ok": verdict.ok,
+        "problems": verdict.problems,
+        "definitions": verdict.definitions,
+        "period": verdict.period,
+        "checkpoint": verdict.checkpoint,
+    }
+
+
 @router.get(
     "/evidence/releases/{release_id}",
     response={200: ReleaseOut, 404: Error},
@@ -452,24 +473,3 @@ def release_verification(request: AuthedRequest, release_id: int) -> HttpRespons
     name = f"bahali-release-{release.pk}.verification.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-@router.post(
-    "/evidence/releases/verify",
-    response={200: VerdictOut, 404: Error, 422: Error},
-    summary="Check a release file against its verification file (as `bahali releases "
-    "verify` does; nothing is stored)",
-)
-def verify_release(request: AuthedRequest, payload: VerifyIn) -> Any:
-    if not policies.can(request.user, "release.read"):
-        raise Http404
-    verdict = releases.verify(
-        payload.release.encode(), payload.verification, payload.public_key or None
-    )
-    return {
-        "ok": verdict.ok,
-        "problems": verdict.problems,
-        "definitions": verdict.definitions,
-        "period": verdict.period,
-        "checkpoint": verdict.checkpoint,
-    }
