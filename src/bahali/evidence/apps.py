@@ -10,7 +10,7 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from bahali.cases import demo
         from bahali.core import navigation
-        from bahali.evidence.demo import load_demo_evidence, load_demo_oversight
+        from bahali.evidence.demo import load_demo_evidence, load_demo_history, load_demo_oversight
 
         item = navigation.NavItem(
             _("Evidence"),
@@ -43,6 +43,9 @@ class EvidenceConfig(AppConfig):
         for entry in (item, board, watch, report):
             if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(entry)
+        demo.register_loader(
+            "evidence_history", load_demo_history, order=85, step="Three years of history"
+        )
         demo.register_loader(
             "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
         )
