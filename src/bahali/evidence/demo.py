@@ -85,6 +85,7 @@ AFTERCARE_EXTRA_DAYS = 5  # completed this long after the last planned check-in
 # (case number, months after return, kind): verified behavioural events, each case exited
 EVENTS = {3: (9, "re_arrest"), 8: (4, "violence"), 12: (13, "re_engagement"), 17: (6, "re_arrest")}
 EMPLOYED = (1, 2, 5, 6, 9, 10, 14, 15, 19, 20)  # found work five months after return
+OVERRIDDEN = 21  # this case's last gate (home from the halfway house) was overridden
 DAY = datetime.timedelta(days=1)
 
 
@@ -130,6 +131,7 @@ def load_demo_history(world: Any) -> None:
     cases demo moves its own. Only new cases: no pending request of the journeys is touched,
     no emergency access is opened. Idempotent: once a case opened more than two years ago
     exists, nothing is added."""
+    from bahali.accounts import policies
     from bahali.accounts.models import User
     from bahali.aftercare import services as aftercare
     from bahali.aftercare.demo import _schedule
@@ -137,7 +139,7 @@ def load_demo_history(world: Any) -> None:
     from bahali.cases import due
     from bahali.cases import services as cases
     from bahali.cases.models import Case, CaseRole, PhaseChange
-    from bahali.communities.models import Community
+    from bahali.geography.models import Community
     from bahali.programmes.models import Programme
 
     today = local_today()
@@ -149,11 +151,12 @@ def load_demo_history(world: Any) -> None:
     users = {
         u.username: u
         for u in User.objects.filter(
-            username__in=["tariq", "idris", "bilal", "yousaf", "rahim", "ayesha"]
+            username__in=["tariq", "idris", "bilal", "yousaf", "rahim", "ayesha", "omar"]
         )
     }
     if len(users) < 6:
         return
+    steward = users.get("omar")
     orgs = world.organisations
     cast = cases_demo.DemoCast(
         lead_case_worker={"prison": users["tariq"]},
@@ -181,6 +184,16 @@ def load_demo_history(world: Any) -> None:
             900 + number, "prison", programme, cast, orgs, world.district, villages
         )
         made.append(case.pk)
+        if number == OVERRIDDEN and steward and policies.can(steward, "gate_override.write", case):
+            # a dedicated case: the journeys' pending requests stay pending
+            cases_demo._walk_to(case, "halfway", cast)
+            cases.override_gate(
+                actor=steward,
+                request=cases_demo._request(case, "aftercare", cast),
+                reason="Released by court order on a fixed date; the committee could not "
+                "meet before it (roads closed by the floods).",
+                reference="Peshawar High Court order W.P. 1187/2025",
+            )
         cases_demo._walk_to(case, "aftercare", cast)
         case.refresh_from_db()
         steps = case.phase_changes.count()

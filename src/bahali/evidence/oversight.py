@@ -225,6 +225,7 @@ def grievances(
         for got, resolved in received.filter(resolved_on__isnull=False).values_list(
             "received_on", "resolved_on"
         )
+        if resolved is not None
     )
     median = statistics.median(days) if days else None
     counts["median_days"] = (
@@ -297,7 +298,7 @@ def held_too_long(today: datetime.date, programme: int | None = None) -> QuerySe
     return Case.objects.filter(condition, closed_on__isnull=True)
 
 
-def with_stay(cases: list[Case], today: datetime.date) -> list[Case]:
+def with_stay(cases: list[Any], today: datetime.date) -> list[Any]:
     """Each case with its days in the phase and its days over the expected length."""
     for case in cases:
         case.stay_days = (today - case.phase_entered_on).days
@@ -467,12 +468,11 @@ def courses(today: datetime.date, programme: int | None = None) -> list[Course]:
     starts = quarters(today)
     first = starts[0]
     filters = Filters(programme=programme, start=first, end=today, statistical=False)
+    by = "quarter"  # annotated by ``ledger.decisions``
     gates = {
-        row["quarter"].date()
-        if isinstance(row["quarter"], datetime.datetime)
-        else row["quarter"]: row
+        row[by].date() if isinstance(row[by], datetime.datetime) else row[by]: row
         for row in ledger.decisions(filters)
-        .values("quarter")
+        .values(by)
         .annotate(total=Count("pk"), part=Count("pk", filter=Q(civilian=True)))
         .order_by()
     }
