@@ -44,7 +44,7 @@ class EvidenceConfig(AppConfig):
             if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(entry)
         demo.register_loader(
-            "evidence_history", load_demo_history, order=85, step="Three years of history"
+            "evidence_history", load_demo_history, order=14, step="Three years of history"
         )
         demo.register_loader(
             "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"

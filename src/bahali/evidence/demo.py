@@ -129,8 +129,9 @@ def load_demo_history(world: Any) -> None:
 
     Through the services as a person would, the dates then moved back (demo only), as the
     cases demo moves its own. Only new cases: no pending request of the journeys is touched,
-    no emergency access is opened. Idempotent: once a case opened more than two years ago
-    exists, nothing is added."""
+    no emergency access is opened. Runs before the intake demo publishes the prison
+    programme's eligibility criteria (these people were enrolled before there were any).
+    Idempotent: once a case opened more than two years ago exists, nothing is added."""
     from bahali.accounts import policies
     from bahali.accounts.models import User
     from bahali.aftercare import services as aftercare
