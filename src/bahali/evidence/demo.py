@@ -195,6 +195,7 @@ def load_demo_history(world: Any) -> None:
                 "meet before it (roads closed by the floods).",
                 reference="Peshawar High Court order W.P. 1187/2025",
             )
+            case.refresh_from_db()
         cases_demo._walk_to(case, "aftercare", cast)
         case.refresh_from_db()
         steps = case.phase_changes.count()
