@@ -3,50 +3,17 @@
 //
 // Each button `.bahali-png` names the chart's SVG address (`data-svg`) and the file's name
 // (`data-name`). The SVG is fetched (with the page's filters, so the picture is the chart
-// on the page), given the page's font, and drawn onto a canvas twice its size; the canvas
-// becomes a PNG file. A picture drawn from an SVG cannot reach the page's fonts, so the
-// fonts the page loads for a right-to-left language (Urdu, Pashto: Noto Naskh Arabic) are
-// put inside the SVG as data; the SVG keeps its own direction (bars read from the right in
-// a right-to-left language; time runs left to right in every language).
+// on the page), given the page's font family, and drawn onto a canvas twice its size; the
+// canvas becomes a PNG file. The SVG keeps its own direction (bars read from the right in a
+// right-to-left language; time runs left to right in every language).
+//
+// Known limit: a picture drawn from an SVG cannot reach the page's web fonts, and the
+// Content-Security-Policy (style-src 'self') blocks a font embedded in the SVG as an inline
+// <style>, so Urdu and Pashto words in the PNG are drawn in the system's Arabic-script font
+// rather than Noto Naskh Arabic.
 "use strict";
 (() => {
   const SCALE = 2;
-  const fontFaces = new Map(); // stylesheet address -> promise of its @font-face rules, inlined
-
-  const base64 = (bytes) => {
-    let text = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) {
-      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    }
-    return btoa(text);
-  };
-
-  // The @font-face rules of one of the page's stylesheets, each font file as a data: URL.
-  const inlineFonts = async (href) => {
-    const response = await fetch(href, { credentials: "same-origin" });
-    if (!response.ok) return "";
-    let css = await response.text();
-    const urls = [...new Set([...css.matchAll(/url\(([^)]+?\.woff2)\)/g)].map((m) => m[1]))];
-    for (const url of urls) {
-      const font = await fetch(new URL(url.replace(/["']/g, ""), response.url));
-      if (!font.ok) continue;
-      const data = `data:font/woff2;base64,${base64(new Uint8Array(await font.arrayBuffer()))}`;
-      css = css.split(url).join(data);
-    }
-    // the other formats (woff) stay out: one source per rule is enough for the picture
-    return css.replace(/,\s*url\([^)]*?\.woff\)\s*format\(['"]woff['"]\)/g, "");
-  };
-
-  const pageFonts = () => {
-    const links = [...document.querySelectorAll('link[rel="stylesheet"][href*="noto-naskh"]')];
-    return Promise.all(
-      links.map((link) => {
-        if (!fontFaces.has(link.href)) fontFaces.set(link.href, inlineFonts(link.href));
-        return fontFaces.get(link.href);
-      }),
-    ).then((rules) => rules.join("\n"));
-  };
-
   const rtl = () => document.documentElement.dir === "rtl";
 
   // The served SVG, standing alone: its size in pixels, the page's font, the fonts inlined.
@@ -64,14 +31,7 @@
     if (!svg.getAttribute("font-family") || svg.getAttribute("font-family") === "inherit") {
       svg.setAttribute("font-family", family);
     }
-    if (rtl()) {
-      const rules = await pageFonts();
-      if (rules) {
-        const style = doc.createElementNS("http://www.w3.org/2000/svg", "style");
-        style.textContent = rules;
-        svg.insertBefore(style, svg.firstChild);
-      }
-    }
+    if (rtl()) svg.setAttribute("direction", svg.getAttribute("direction") || "ltr");
     const text = new XMLSerializer().serializeToString(svg);
     return { text, width: width * SCALE, height: height * SCALE };
   };
