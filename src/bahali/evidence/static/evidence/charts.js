@@ -14,9 +14,15 @@
 "use strict";
 (() => {
   const SCALE = 2;
-  const rtl = () => document.documentElement.dir === "rtl";
+  const base64 = (bytes) => {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(text);
+  };
 
-  // The served SVG, standing alone: its size in pixels, the page's font, the fonts inlined.
+  // The served SVG, standing alone: its size in pixels and the page's font family.
   const standalone = async (address) => {
     const response = await fetch(address, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`${response.status}`);
@@ -31,7 +37,6 @@
     if (!svg.getAttribute("font-family") || svg.getAttribute("font-family") === "inherit") {
       svg.setAttribute("font-family", family);
     }
-    if (rtl()) svg.setAttribute("direction", svg.getAttribute("direction") || "ltr");
     const text = new XMLSerializer().serializeToString(svg);
     return { text, width: width * SCALE, height: height * SCALE };
   };
