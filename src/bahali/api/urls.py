@@ -17,6 +17,7 @@ from bahali.assessments.api import router as assessments_router
 from bahali.cases.api import router as cases_router
 from bahali.casework.api import router as casework_router
 from bahali.communities.api import router as communities_router
+from bahali.evidence.api import router as evidence_router
 from bahali.field.api import router as field_router
 from bahali.grievances.api import router as grievances_router
 from bahali.intake.api import router as intake_router
@@ -82,5 +83,6 @@ api.add_router("", field_router)
 api.add_router("", intake_router)
 api.add_router("", prevention_router)
 api.add_router("", retention_router)
+api.add_router("", evidence_router)
 
 urlpatterns = [path("v1/", api.urls)]

@@ -13,7 +13,7 @@ class EvidenceConfig(AppConfig):
         ratings.connect(self)  # the stored figure behind "change in domain ratings"
         from bahali.cases import demo
         from bahali.core import navigation
-        from bahali.evidence.demo import load_demo_evidence, load_demo_oversight
+        from bahali.evidence.demo import load_demo_evidence, load_demo_history, load_demo_oversight
 
         item = navigation.NavItem(
             _("Evidence"),
@@ -29,6 +29,13 @@ class EvidenceConfig(AppConfig):
             "oversight_report.read",
             "nav-oversight-report",
         )
+        watch = navigation.NavItem(
+            _("Oversight dashboard"),
+            "evidence:oversight_dashboard",
+            "binoculars",
+            "oversight_report.read",
+            "nav-oversight-dashboard",
+        )
         board = navigation.NavItem(
             _("Dashboard"),
             "evidence:dashboard",
@@ -36,9 +43,12 @@ class EvidenceConfig(AppConfig):
             "programme_dashboard.read",
             "nav-dashboard",
         )
-        for entry in (item, board, report):
+        for entry in (item, board, watch, report):
             if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(entry)
+        demo.register_loader(
+            "evidence_history", load_demo_history, order=14, step="Three years of history"
+        )
         demo.register_loader(
             "evidence", lambda world: load_demo_evidence(), order=90, step="Evidence"
         )

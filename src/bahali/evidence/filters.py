@@ -94,3 +94,20 @@ class DashboardFilter(FilterSet):
         empty_label=_("All programmes"),
         queryset=Programme.objects.order_by("code"),
     )
+
+
+class OversightDashboardFilter(OversightFilter):
+    """The oversight dashboard: the report's period, and one programme or every one."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        required=False,
+        empty_label=_("All programmes"),
+        queryset=Programme.objects.order_by("code"),
+    )
+
+    field_order = ["programme", "start", "end"]
+
+    def programme_id(self) -> int | None:
+        chosen = self.filtering().get("programme")
+        return chosen.pk if chosen else None

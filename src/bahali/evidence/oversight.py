@@ -157,12 +157,22 @@ def _moment(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def emergency_accesses(start: datetime.date, end: datetime.date) -> tuple[dict[str, int], Listed]:
-    now = timezone.now()
+def opened_accesses(
+    start: datetime.date, end: datetime.date, programme: int | None = None
+) -> QuerySet[EmergencyAccess]:
+    """The emergency accesses opened in the period (to the programme's cases)."""
     # the period's days as moments in the local time zone (a plain range on the column)
     opened = EmergencyAccess.objects.filter(
         opened_at__gte=_moment(start), opened_at__lt=_moment(end + datetime.timedelta(days=1))
     )
+    return opened.filter(case__programme=programme) if programme else opened
+
+
+def emergency_accesses(
+    start: datetime.date, end: datetime.date, programme: int | None = None
+) -> tuple[dict[str, int], Listed]:
+    now = timezone.now()
+    opened = opened_accesses(start, end, programme)
     counts = opened.aggregate(
         opened=Count("pk"),
         reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
@@ -181,10 +191,26 @@ def emergency_accesses(start: datetime.date, end: datetime.date) -> tuple[dict[s
     return counts, _listed(listed, counts["opened"])
 
 
-def grievances(
-    start: datetime.date, end: datetime.date, today: datetime.date
-) -> tuple[dict[str, Any], list[tuple[str, int]], list[tuple[str, int]]]:
+def received_grievances(
+    start: datetime.date, end: datetime.date, programme: int | None = None
+) -> QuerySet[Grievance]:
+    """The grievances received in the period; for one programme, those about a participant
+    with a case in it (a grievance about no participant belongs to no programme)."""
     received = Grievance.objects.filter(received_on__range=(start, end))
+    if programme:
+        received = received.filter(
+            participant__in=Case.objects.filter(programme=programme).values("participant")
+        )
+    return received
+
+
+def grievances(
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
+    programme: int | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, int]], list[tuple[str, int]]]:
+    received = received_grievances(start, end, programme)
     counts: dict[str, Any] = received.aggregate(
         received=Count("pk"),
         acknowledged=Count("pk", filter=Q(acknowledged_on__isnull=False)),
@@ -199,6 +225,7 @@ def grievances(
         for got, resolved in received.filter(resolved_on__isnull=False).values_list(
             "received_on", "resolved_on"
         )
+        if resolved is not None
     )
     median = statistics.median(days) if days else None
     counts["median_days"] = (
@@ -227,10 +254,22 @@ def grievances(
     return counts, categories, findings
 
 
-def consent_withdrawals(
-    start: datetime.date, end: datetime.date
-) -> tuple[dict[str, int], list[tuple[str, int]], Listed]:
+def withdrawn_consents(
+    start: datetime.date, end: datetime.date, programme: int | None = None
+) -> QuerySet[Consent]:
+    """Consents withdrawn in the period (by participants with a case in the programme)."""
     withdrawn = Consent.objects.filter(withdrawn_on__range=(start, end))
+    if programme:
+        withdrawn = withdrawn.filter(
+            participant__in=Case.objects.filter(programme=programme).values("participant")
+        )
+    return withdrawn
+
+
+def consent_withdrawals(
+    start: datetime.date, end: datetime.date, programme: int | None = None
+) -> tuple[dict[str, int], list[tuple[str, int]], Listed]:
+    withdrawn = withdrawn_consents(start, end, programme)
     counts = withdrawn.aggregate(
         withdrawn=Count("pk"),
         people=Count("participant", distinct=True),
@@ -247,15 +286,30 @@ def consent_withdrawals(
     return counts, purposes, _listed(listed, counts["withdrawn"])
 
 
-def long_stays(today: datetime.date) -> tuple[Listed, int]:
+def held_too_long(today: datetime.date, programme: int | None = None) -> QuerySet[Case]:
     """Open cases in a residential phase since before today minus the phase's expected
-    length (one condition per residential phase with a length: a handful; one query), and
-    how many of them are juveniles."""
+    length (one condition per residential phase with a length: a handful; one query)."""
     phases = Phase.objects.filter(is_residential=True, expected_days__isnull=False)
+    if programme:
+        phases = phases.filter(programme=programme)
     condition = Q(pk__in=[])
     for phase_id, days in phases.values_list("pk", "expected_days"):
         condition |= Q(phase=phase_id, phase_entered_on__lt=today - datetime.timedelta(days=days))
-    held = Case.objects.filter(condition, closed_on__isnull=True)
+    return Case.objects.filter(condition, closed_on__isnull=True)
+
+
+def with_stay(cases: list[Any], today: datetime.date) -> list[Any]:
+    """Each case with its days in the phase and its days over the expected length."""
+    for case in cases:
+        case.stay_days = (today - case.phase_entered_on).days
+        case.days_over = case.stay_days - (case.phase.expected_days or 0)
+    return cases
+
+
+def long_stays(today: datetime.date, programme: int | None = None) -> tuple[Listed, int]:
+    """The long residential stays (``held_too_long``), listed, and how many of them are
+    juveniles."""
+    held = held_too_long(today, programme)
     counts = held.aggregate(
         n=Count("pk"), juvenile=Count("pk", filter=Q(participant__is_juvenile=True))
     )
@@ -263,16 +317,19 @@ def long_stays(today: datetime.date) -> tuple[Listed, int]:
         "phase_entered_on", "pk"
     )
     listed = _listed(rows, counts["n"])
-    for case in listed.rows:
-        case.stay_days = (today - case.phase_entered_on).days
-        case.days_over = case.stay_days - (case.phase.expected_days or 0)
+    with_stay(listed.rows, today)
     return listed, counts["juvenile"]
 
 
-def juveniles(
-    start: datetime.date, end: datetime.date, long_juveniles: int
-) -> tuple[dict[str, int], list[tuple[str, int]]]:
+def juvenile_cases(programme: int | None = None) -> QuerySet[Case]:
     young = Case.objects.filter(participant__is_juvenile=True)
+    return young.filter(programme=programme) if programme else young
+
+
+def juveniles(
+    start: datetime.date, end: datetime.date, long_juveniles: int, programme: int | None = None
+) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    young = juvenile_cases(programme)
     counts = young.aggregate(
         open=Count("pk", filter=Q(closed_on__isnull=True)),
         enrolled=Count("pk", filter=Q(opened_on__range=(start, end))),
@@ -339,15 +396,22 @@ def audit_state() -> AuditState:
     return state
 
 
-def build(start: datetime.date, end: datetime.date, today: datetime.date | None = None) -> Report:
+def build(
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    programme: int | None = None,
+) -> Report:
+    """The report for the period; with ``programme``, of that programme's cases only."""
     today = today or timezone.localdate()
-    filters = Filters(start=start, end=end, statistical=False)  # oversight counts every case
+    # oversight counts every case
+    filters = Filters(programme=programme, start=start, end=end, statistical=False)
     gates, overrides = gate_decisions(filters)
-    emergency, accesses = emergency_accesses(start, end)
-    grievance_counts, categories, findings = grievances(start, end, today)
-    withdrawals, purposes, withdrawn = consent_withdrawals(start, end)
-    long, long_juveniles = long_stays(today)
-    young, young_phases = juveniles(start, end, long_juveniles)
+    emergency, accesses = emergency_accesses(start, end, programme)
+    grievance_counts, categories, findings = grievances(start, end, today, programme)
+    withdrawals, purposes, withdrawn = consent_withdrawals(start, end, programme)
+    long, long_juveniles = long_stays(today, programme)
+    young, young_phases = juveniles(start, end, long_juveniles, programme)
     return Report(
         start=start,
         end=end,
@@ -367,3 +431,85 @@ def build(start: datetime.date, end: datetime.date, today: datetime.date | None 
         juvenile_phases=young_phases,
         audit=audit_state(),
     )
+
+
+# --- the oversight dashboard: the same parts at a glance, with their course by quarter ----
+
+
+@dataclass
+class QuarterPoint:
+    start: datetime.date
+    label: str
+    total: int
+    part: int
+
+    @property
+    def share(self) -> float | None:
+        return self.part / self.total if self.total else None
+
+
+@dataclass
+class Course:
+    """A share by quarter: ``part`` of ``total`` in each of the last quarters."""
+
+    slug: str
+    title: Any
+    definition: Any
+    points: list[QuarterPoint]
+
+
+def courses(today: datetime.date, programme: int | None = None) -> list[Course]:
+    """Two shares by quarter over the last eight quarters, one grouped query each: gate
+    decisions with civilian approval, and grievances resolved within their limit."""
+    from django.db.models.functions import TruncQuarter
+
+    from bahali.evidence.dashboard import quarter_label, quarters
+
+    starts = quarters(today)
+    first = starts[0]
+    filters = Filters(programme=programme, start=first, end=today, statistical=False)
+    by = "quarter"  # annotated by ``ledger.decisions``
+    gates = {
+        row[by].date() if isinstance(row[by], datetime.datetime) else row[by]: row
+        for row in ledger.decisions(filters)
+        .values(by)
+        .annotate(total=Count("pk"), part=Count("pk", filter=Q(civilian=True)))
+        .order_by()
+    }
+    received = (
+        received_grievances(first, today, programme)
+        .annotate(quarter=TruncQuarter("received_on"))
+        .values("quarter")
+        .annotate(total=Count("pk"), part=Count("pk", filter=Q(resolved_on__lte=F("resolve_by"))))
+        .order_by()
+    )
+    grieved = {row["quarter"]: row for row in received}
+
+    def points(found: dict[Any, Any]) -> list[QuarterPoint]:
+        return [
+            QuarterPoint(
+                start=start,
+                label=quarter_label(start),
+                total=(found.get(start) or {}).get("total", 0),
+                part=(found.get(start) or {}).get("part", 0),
+            )
+            for start in starts
+        ]
+
+    return [
+        Course(
+            slug="civilian-share",
+            title=_("Gate decisions with civilian approval"),
+            definition=ledger.DEFINITIONS[1],
+            points=points(gates),
+        ),
+        Course(
+            slug="grievances-in-time",
+            title=_("Grievances resolved within their limit"),
+            definition=_(
+                "Of the grievances received in the quarter, the share resolved by their "
+                "resolution date."
+            ),
+            points=points(grieved),
+        ),
+    ]

@@ -213,3 +213,44 @@ def _group_label(group: str, key: str) -> str:
     if key == "all":
         return str(_("Whole caseload"))
     return key
+
+
+AT_RISK_MONTHS = list(range(0, 49, 6))
+
+
+def milestones(groups: list[Group], k: int) -> list[dict[str, Any]]:
+    """Per group, the share with the event by 12, 24 and 36 months and its 95% band, and
+    the number at risk every six months, fit to show without case access: a group or a
+    month with fewer than ``k`` people (or not followed that long) is hidden, counts under
+    ``k`` read "<k"."""
+    from bahali.core import suppression
+
+    found = []
+    for g in groups:
+        cells = []
+        for month in MILESTONES:
+            step = g.curve.step_at(month)
+            at_risk = g.curve.at_risk_at(month)
+            hidden = g.curve.subjects < k or at_risk < k or not g.curve.followed_to(month)
+            cells.append(
+                {
+                    "month": month,
+                    "hidden": hidden,
+                    "rate": None if hidden else 1 - (step.survival if step else 1.0),
+                    "lower": None if hidden else 1 - (step.upper if step else 1.0),
+                    "upper": None if hidden else 1 - (step.lower if step else 1.0),
+                }
+            )
+        found.append(
+            {
+                "key": g.key,
+                "label": g.label,
+                "subjects": suppression.suppress_count(g.curve.subjects, k=k),
+                "events": suppression.suppress_count(g.curve.events, k=k),
+                "cells": cells,
+                "at_risk": [
+                    suppression.suppress_count(g.curve.at_risk_at(m), k=k) for m in AT_RISK_MONTHS
+                ],
+            }
+        )
+    return found

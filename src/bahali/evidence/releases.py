@@ -81,6 +81,8 @@ def verify(content: bytes, verification: Any, trusted_public_key: str | None = N
         key = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_text))
     except (KeyError, TypeError, ValueError):
         return Verdict(False, ["the verification file is not a Bahali release verification"])
+    if not isinstance(statement, dict):
+        return Verdict(False, ["the verification file is not a Bahali release verification"])
     if statement.get("system") != SYSTEM:
         problems.append("the verification file is not a Bahali release verification")
     try:
@@ -105,7 +107,7 @@ def verify(content: bytes, verification: Any, trusted_public_key: str | None = N
         document = json.loads(content)
         definitions = list(document.get("definitions", []))
         period = dict(document.get("period", {}))
-    except (ValueError, AttributeError):
+    except (ValueError, TypeError, AttributeError):
         problems.append("the release file is not JSON")
     return Verdict(not problems, problems, definitions, period, point)
 

@@ -26,4 +26,12 @@ urlpatterns = [
     path("oversight/", views.oversight_report, name="oversight"),
     path("oversight.pdf", views.oversight_report_pdf, name="oversight_pdf"),
     path("exports/<slug:table>.<slug:fmt>", export_views.start, name="export"),
+    path("oversight/dashboard/", views.oversight_dashboard, name="oversight_dashboard"),
+    path(
+        "oversight/dashboard/<slug:chart>.svg",
+        views.oversight_dashboard_svg,
+        name="oversight_dashboard_svg",
+    ),
+    path("oversight/dashboard/<slug:part>/", views.oversight_list, name="oversight_list"),
+    path("figures/", views.figures, name="figures"),
 ]

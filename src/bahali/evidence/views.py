@@ -10,16 +10,19 @@ indicators and curves are computed in ``indicators`` and ``recidivism``.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bahali.accounts import policies
@@ -29,7 +32,12 @@ from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
 from bahali.evidence import charts, dashboard, ledger, oversight, recidivism, releases, services
-from bahali.evidence.filters import DashboardFilter, EvidenceFilter, OversightFilter
+from bahali.evidence.filters import (
+    DashboardFilter,
+    EvidenceFilter,
+    OversightDashboardFilter,
+    OversightFilter,
+)
 from bahali.evidence.forms import ReleaseForm
 from bahali.evidence.indicators import COUNT, INDICATORS, MEAN, MEDIAN, RATE, Filters, Result
 from bahali.evidence.models import IndicatorVersion, Release
@@ -190,37 +198,26 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         group = ""
     k = suppression.minimum()
     groups = recidivism.curves(filters, group)
-    milestones = []
-    for g in groups:
-        cells = []
-        for month in recidivism.MILESTONES:
-            step = g.curve.step_at(month)
-            at_risk = g.curve.at_risk_at(month)
-            hidden = g.curve.subjects < k or at_risk < k or not g.curve.followed_to(month)
-            survival = step.survival if step else 1.0
-            lower = step.lower if step else 1.0
-            upper = step.upper if step else 1.0
-            cells.append(
+    milestones = [
+        {
+            "label": row["label"],
+            "subjects": str(row["subjects"]),
+            "events": str(row["events"]),
+            "cells": [
                 {
-                    "month": month,
-                    "hidden": hidden,
-                    "rate": f"{(1 - survival) * 100:.1f}%",
-                    "band": f"{(1 - upper) * 100:.1f}–{(1 - lower) * 100:.1f}%",
-                    "at_risk": at_risk,
+                    "month": cell["month"],
+                    "hidden": cell["hidden"],
+                    "rate": "" if cell["hidden"] else f"{cell['rate'] * 100:.1f}%",
+                    "band": ""
+                    if cell["hidden"]
+                    else f"{cell['lower'] * 100:.1f}–{cell['upper'] * 100:.1f}%",
                 }
-            )
-        milestones.append(
-            {
-                "label": g.label,
-                "subjects": str(suppression.suppress_count(g.curve.subjects, k=k)),
-                "events": str(suppression.suppress_count(g.curve.events, k=k)),
-                "cells": cells,
-                "at_risk": [
-                    str(suppression.suppress_count(g.curve.at_risk_at(m), k=k))
-                    for m in range(0, 49, 6)
-                ],
-            }
-        )
+                for cell in row["cells"]
+            ],
+            "at_risk": [str(n) for n in row["at_risk"]],
+        }
+        for row in recidivism.milestones(groups, k)
+    ]
     svg = charts.survival_svg(groups, k, title=_("Share without a behavioural negative outcome"))
     return {
         "filters": form,
@@ -229,7 +226,7 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         "svg": svg,
         "legend": charts.legend(groups, k),
         "milestones": milestones,
-        "at_risk_months": list(range(0, 49, 6)),
+        "at_risk_months": recidivism.AT_RISK_MONTHS,
         "definitions": recidivism.DEFINITIONS,
         "minimum": k,
         "hidden_label": suppression.hidden_label(k),
@@ -605,3 +602,275 @@ def dashboard_xlsx(request: AuthedRequest, table: str) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="bahali-{table}-{stamp}.xlsx"'
     return response
+
+
+# --- the oversight body's dashboard ---------------------------------------------------
+
+OVERSIGHT_PARTS = {
+    "gates": _lazy("Gate decisions"),
+    "overrides": _lazy("Overridden gates"),
+    "accesses": _lazy("Emergency (break-the-glass) accesses"),
+    "grievances": _lazy("Grievances and time to resolution"),
+    "withdrawals": _lazy("Consent withdrawals"),
+    "long-stays": _lazy("Residential phase past its expected length"),
+    "juveniles": _lazy("Juveniles with an open case"),
+    "audit": _lazy("Audit chain: verifications and checkpoints"),
+}
+LIST_PAGE = 50
+
+
+def _oversight_board(
+    request: AuthedRequest,
+) -> tuple[OversightDashboardFilter, datetime.date, datetime.date, int | None]:
+    if not policies.can(request.user, "oversight_report.read"):
+        raise Http404
+    form = OversightDashboardFilter(request.GET or None)
+    start, end = form.period(timezone.localdate())
+    return form, start, end, form.programme_id()
+
+
+def _oversight_charts(
+    courses: list[oversight.Course], young: list[tuple[str, int]], rtl: bool
+) -> dict[str, str]:
+    drawn = {
+        course.slug: charts.trend_svg(
+            [(p.label, p.share) for p in course.points],
+            chart_id=course.slug,
+            title=str(course.title),
+            share=True,
+            ticks=dashboard.quarter_ticks([p.start for p in course.points]),
+        )
+        for course in courses
+    }
+    drawn["juveniles"] = charts.bars_svg(
+        young, chart_id="juveniles", title=_("Juveniles with an open case, by phase"), rtl=rtl
+    )
+    return drawn
+
+
+@login_required
+@require_GET
+def oversight_dashboard(request: AuthedRequest) -> HttpResponse:
+    """What the oversight body watches, at a glance, each part leading to its list."""
+    from django.utils.translation import get_language_bidi
+
+    form, start, end, programme = _oversight_board(request)
+    report = oversight.build(start, end, programme=programme)
+    courses = oversight.courses(report.today, programme)
+    drawn = _oversight_charts(courses, report.juvenile_phases, get_language_bidi())
+    query = request.GET.urlencode()
+    return _no_store(
+        render(
+            request,
+            "evidence/oversight_dashboard.html",
+            {
+                "filters": form,
+                "report": report,
+                "courses": [
+                    {"course": course, "svg": drawn[course.slug], "points": course.points}
+                    for course in courses
+                ],
+                "juveniles_svg": drawn["juveniles"],
+                "query": query,
+                "report_query": f"?start={start.isoformat()}&end={end.isoformat()}",
+            },
+        )
+    )
+
+
+@login_required
+@require_GET
+def oversight_dashboard_svg(request: AuthedRequest, chart: str) -> HttpResponse:
+    from django.utils.translation import get_language_bidi
+
+    _form, start, end, programme = _oversight_board(request)
+    today = timezone.localdate()
+    young: list[tuple[str, int]] = []
+    if chart == "juveniles":
+        _counts, young = oversight.juveniles(start, end, 0, programme)
+    drawn = _oversight_charts(oversight.courses(today, programme), young, get_language_bidi())
+    if chart not in drawn:
+        raise Http404
+    response = HttpResponse(drawn[chart], content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="bahali-oversight-{chart}.svg"'
+    return _no_store(response)
+
+
+def _part_rows(
+    part: str, start: datetime.date, end: datetime.date, programme: int | None
+) -> QuerySet[Any]:
+    from bahali.audit.models import AuditEvent
+
+    today = timezone.localdate()
+    if part in {"gates", "overrides"}:
+        decisions = ledger.decisions(
+            Filters(programme=programme, start=start, end=end, statistical=False)
+        )
+        if part == "overrides":
+            decisions = decisions.filter(overridden_by__isnull=False)
+        return (
+            decisions.select_related(
+                "case__participant",
+                "case__programme",
+                "case__district",
+                "transition__from_phase",
+                "transition__to_phase",
+                "overridden_by",
+            )
+            .prefetch_related("sign_offs")
+            .order_by("-decided_at", "-pk")
+        )
+    if part == "accesses":
+        return (
+            oversight.opened_accesses(start, end, programme)
+            .select_related(
+                "case__participant",
+                "case__programme",
+                "membership__user",
+                "membership__organisation",
+                "reviewed_by",
+            )
+            .order_by("-opened_at", "-pk")
+        )
+    if part == "grievances":
+        return oversight.received_grievances(start, end, programme).order_by("-received_on", "-pk")
+    if part == "withdrawals":
+        return (
+            oversight.withdrawn_consents(start, end, programme)
+            .select_related("participant")
+            .order_by("-withdrawn_on", "-pk")
+        )
+    if part == "long-stays":
+        return (
+            oversight.held_too_long(today, programme)
+            .select_related("participant", "programme", "phase", "district")
+            .order_by("phase_entered_on", "pk")
+        )
+    if part == "juveniles":
+        return (
+            oversight.juvenile_cases(programme)
+            .filter(closed_on__isnull=True)
+            .select_related("participant", "programme", "phase", "district")
+            .order_by("programme__code", "phase__order", "pk")
+        )
+    if part == "audit":
+        return AuditEvent.objects.filter(
+            action__in=["audit.verified", "audit.verify_failed", "audit.checkpoint"]
+        ).order_by("-seq")
+    raise Http404
+
+
+@login_required
+@require_GET
+def oversight_list(request: AuthedRequest, part: str) -> HttpResponse:
+    """One part of the oversight dashboard, listed in full (a page at a time)."""
+    from django.core.paginator import Paginator
+
+    from bahali.organisations.models import OrganisationKind
+
+    if part not in OVERSIGHT_PARTS:
+        raise Http404
+    form, start, end, programme = _oversight_board(request)
+    page = Paginator(_part_rows(part, start, end, programme), LIST_PAGE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    rows: list[Any] = list(page)
+    kind_labels = dict(OrganisationKind.choices)
+    if part in {"gates", "overrides"}:
+        for decision in rows:
+            signs = list(decision.sign_offs.all())
+            decision.kinds_approved = sorted(
+                str(kind_labels.get(s.organisation_kind, s.organisation_kind))
+                for s in signs
+                if s.decision == "approve"
+            )
+            decision.objections = sum(1 for s in signs if s.decision == "object")
+    elif part == "long-stays":
+        oversight.with_stay(rows, today)
+    elif part == "grievances":
+        for grievance in rows:
+            until = grievance.resolved_on or today
+            grievance.days = (until - grievance.received_on).days
+            grievance.late = (
+                grievance.resolved_on > grievance.resolve_by
+                if grievance.resolved_on
+                else grievance.resolve_by < today
+            )
+    elif part == "audit":
+        for event in rows:
+            changes = event.changes or {}
+            event.facts = {
+                name: (value[1] if isinstance(value, list) and len(value) == 2 else value)
+                for name, value in changes.items()
+            }
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return _no_store(
+        render(
+            request,
+            "evidence/oversight_list.html",
+            {
+                "filters": form,
+                "part": part,
+                "title": OVERSIGHT_PARTS[part],
+                "parts": OVERSIGHT_PARTS,
+                "page": page,
+                "rows": rows,
+                "start": start,
+                "end": end,
+                "today": today,
+                "query": keep.urlencode(),
+            },
+        )
+    )
+
+
+# --- the donor's and analyst's view: aggregates only -----------------------------------
+
+# the figures a donor asks for first; every other indicator is on the indicators page
+HEADLINE = (
+    "closures",
+    "check-ins-on-time",
+    "work-and-education-after-return",
+    "grievances-within-limits",
+)
+
+
+@login_required
+@require_GET
+def figures(request: AuthedRequest) -> HttpResponse:
+    """The programme's figures for a donor or an analyst: the headline indicators, who
+    decided the gates, recidivism as survival, and the published releases. Aggregates
+    only, suppressed for every role (the same page for a manager as for a donor), never a
+    case, a code or a list behind a figure."""
+    _allowed(request)
+    curves = _survival(request)
+    filters = curves["filters"].to_filters()
+    k = curves["minimum"]
+    recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}
+    cards = [present(INDICATORS[code].compute(filters), recorded) for code in HEADLINE]
+    shares = ledger.shown(ledger.shares(filters, "programme"), k)
+    return render(
+        request,
+        "evidence/figures.html",
+        {
+            **curves,
+            "cards": cards,
+            "shares": [
+                {
+                    "group": row["group"],
+                    "n": str(row["n"]),
+                    **{
+                        name: _format(RATE, row[name])
+                        for name in ("civilian", "community", "objected", "overridden")
+                    },
+                }
+                for row in shares
+            ],
+            "ledger_definitions": ledger.DEFINITIONS,
+            "releases": Release.objects.select_related("published_by")[:20]
+            if policies.can(request.user, "release.read")
+            else [],
+        },
+    )
