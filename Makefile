@@ -17,6 +17,7 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

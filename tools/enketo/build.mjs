@@ -25,19 +25,40 @@ await copyFile(join(modules, "enketo-core", "LICENSE"), join(out, "LICENSE-enket
 await copyFile(join(modules, "enketo-transformer", "LICENSE"), join(out, "LICENSE-enketo-transformer"));
 
 const core = join(modules, "enketo-core");
-// enketo-core sets onsubmit="return false;" on the form: an inline handler, which the CSP
-// blocks (and reports). Dropped here; offline.js stops the form's submission itself.
-const ONSUBMIT = "this.view.$.attr('onsubmit', 'return false;');";
-const withoutInlineHandler = {
-  name: "without-inline-handler",
+// Two lines of the bundled packages would make the browser report CSP violations; each is
+// replaced here (the build fails if the line is no longer there, so a new version is
+// checked by hand):
+//  - enketo-core sets onsubmit="return false;" on the form: an inline handler, which the
+//    CSP blocks. Dropped; offline.js stops the form's submission itself.
+//  - mergexml (which enketo-core uses to open a saved draft) learns the namespace of the
+//    browser's XML parse errors by parsing a broken document; Chromium's error element
+//    carries an inline style. It now looks for parse errors in any namespace instead.
+const PATCHES = [
+  {
+    file: /enketo-core[\\/]src[\\/]js[\\/]form\.js$/,
+    from: "this.view.$.attr('onsubmit', 'return false;');",
+    to: "",
+  },
+  {
+    file: /mergexml[\\/]mergexml\.js$/,
+    from: "f = psr.parseFromString('<invalid', 'text/xml'); /* force parsing error */\n" +
+      "          nsd.psr = f.getElementsByTagName('parsererror')[0].namespaceURI; //browser default namespace",
+    to: "nsd.psr = '*';",
+  },
+];
+const withoutInlineCode = {
+  name: "without-inline-code",
   setup(builder) {
-    builder.onLoad({ filter: /enketo-core[\\/]src[\\/]js[\\/]form\.js$/ }, async (args) => {
-      const source = await readFile(args.path, "utf8");
-      if (!source.includes(ONSUBMIT)) { throw new Error("enketo-core's form.js changed: check ONSUBMIT"); }
-      return { contents: source.replace(ONSUBMIT, ""), loader: "js" };
-    });
+    for (const patch of PATCHES) {
+      builder.onLoad({ filter: patch.file }, async (args) => {
+        const source = await readFile(args.path, "utf8");
+        if (!source.includes(patch.from)) { throw new Error(`${args.path} changed: check PATCHES`); }
+        return { contents: source.replace(patch.from, patch.to), loader: "js" };
+      });
+    }
   },
 };
+
 await build({
   entryPoints: [join(here, "entry.js")],
   bundle: true,
@@ -54,7 +75,7 @@ await build({
     "enketo/file-manager": join(core, "src", "js", "file-manager.js"),
     "enketo/xpath-evaluator-binding": join(core, "src", "js", "xpath-evaluator-binding.js"),
   },
-  plugins: [withoutInlineHandler],
+  plugins: [withoutInlineCode],
   outfile: join(out, "enketo.js"),
   logLevel: "warning",
 });

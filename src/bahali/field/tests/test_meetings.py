@@ -136,6 +136,8 @@ def test_the_offline_page_offers_the_meeting_form(client, world):
     case, assignment = _assigned(world)
     assert sign_in(client, world.mentor).status_code == 302
     text = client.get("/field/offline/").content.decode()
-    assert f'data-form-id="{xforms.MEETING_FORM}"' in text
-    assert 'data-kind="mentor_meeting"' in text
-    assert f'"{case.participant.code}": {assignment.pk}' in text
+    assert f'data-enketo-form="{xforms.MEETING_FORM}"' in text
+    assert 'name="/data/duration_minutes"' in text
+    # the case picked gives the assignment: the form's lookup file, as enketo-core reads it
+    row = f"<name>{case.participant.code}</name>"
+    assert f"{row}<label>{case.participant.code}</label><assignment>{assignment.pk}" in text
