@@ -8,11 +8,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml tools/enketo/* | cksum | cut -d' ' -f1)
 
 .PHONY: install demo serve test fuzz lint browser-deps screenshots messages openapi clean
 
-$(STAMP): requirements.lock package-lock.json pyproject.toml
+$(STAMP): requirements.lock package-lock.json pyproject.toml $(wildcard tools/enketo/*)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

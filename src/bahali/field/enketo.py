@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from lxml import etree, html
+from lxml import etree, html  # type: ignore[import-untyped]
 
 from bahali.assessments.xlsform import LANGUAGE_NAMES
 
