@@ -18,7 +18,7 @@ from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from pyxform.xls2xform import convert  # type: ignore[import-untyped]
 
 from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing

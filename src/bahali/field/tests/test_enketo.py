@@ -7,6 +7,7 @@ the XForm's own; a lookup file becomes the external instance enketo-core reads."
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from lxml import etree, html
 
 from bahali.assessments.services import load_builtin_instruments
@@ -51,9 +52,9 @@ def _texts(xform: etree._Element) -> dict[str, set[str]]:
         name = itemset.get("nodeset", "").partition("instance('")[2].partition("'")[0]
         used |= set(xform.xpath(f"//xf:instance[@id='{name}']//xf:itextId/text()", namespaces=NS))
     found: dict[str, set[str]] = {}
-    for translation in xform.iterfind(".//xf:itext/xf:translation", NS):
-        tag = enketo.language_tag(translation.get("lang", ""))
-        for text in translation.iterfind("xf:text", NS):
+    for language in xform.iterfind(".//xf:itext/xf:translation", NS):
+        tag = enketo.language_tag(language.get("lang", ""))
+        for text in language.iterfind("xf:text", NS):
             if text.get("id") not in used:
                 continue
             for value in text.iterfind("xf:value", NS):
@@ -138,3 +139,19 @@ def test_pyxform_language_names_become_tags_with_their_direction():
     assert enketo.language_tag("Français (fr)") == "fr"
     assert enketo.language_tag("default") == "default"
     assert enketo.direction("ps") == "rtl" and enketo.direction("en") == "ltr"
+
+
+def test_each_language_has_its_own_label_whatever_the_language_the_form_is_made_in():
+    """The form is made once (cached) by whichever request comes first: an Urdu page must
+    not make Urdu the English label (the labels are translated per language, not at once)."""
+    xforms._check_in_xform.cache_clear()
+    try:
+        with translation.override("ur"):
+            xml = xforms.check_in_form().xml()
+    finally:
+        xforms._check_in_xform.cache_clear()
+    page = html.fromstring(enketo.transform(xml).html)
+    english = page.xpath('//*[@lang="en"][@data-itext-id="/data/method:label"]')[0]
+    urdu = page.xpath('//*[@lang="ur"][@data-itext-id="/data/method:label"]')[0]
+    assert english.text_content() == "Method"
+    assert urdu.text_content() not in ("", "Method")

@@ -29,6 +29,7 @@
   var host = document.querySelector("[data-testid=offline-form-host]");
   var pick = document.getElementById("offline-pick");
   var forms = JSON.parse(document.getElementById("field-forms").textContent);
+  var messages = JSON.parse(document.getElementById("enketo-messages").textContent);
   var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
   var signIn = document.querySelector("[data-testid=offline-sign-in]");
   var keyId = root.dataset.keyId;
@@ -241,6 +242,10 @@
     var spec = forms[formId];
     var template = document.querySelector('template[data-enketo-form="' + formId + '"]');
     var element = template.content.querySelector("form").cloneNode(true);
+    // the stylesheet's fixed texts ("This field is required") in the page's language
+    Array.prototype.forEach.call(element.querySelectorAll("[data-i18n]"), function (text) {
+      if (messages[text.dataset.i18n]) { text.textContent = messages[text.dataset.i18n]; }
+    });
     host.replaceChildren(element);
     var data = {
       modelStr: spec.model,
