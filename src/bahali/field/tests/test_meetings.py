@@ -5,6 +5,8 @@ refused meeting is corrected and sent again."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 
 import pytest
@@ -139,5 +141,9 @@ def test_the_offline_page_offers_the_meeting_form(client, world):
     assert f'data-enketo-form="{xforms.MEETING_FORM}"' in text
     assert 'name="/data/duration_minutes"' in text
     # the case picked gives the assignment: the form's lookup file, as enketo-core reads it
-    row = f"<name>{case.participant.code}</name>"
-    assert f"{row}<label>{case.participant.code}</label><assignment>{assignment.pk}" in text
+    found = re.search(r'<script id="field-forms" type="application/json">(.*?)</script>', text)
+    assert found is not None
+    external = json.loads(found.group(1))[xforms.MEETING_FORM]["external"]
+    code = case.participant.code
+    row = f"<name>{code}</name><label>{code}</label><assignment>{assignment.pk}</assignment>"
+    assert external[0]["id"] == "cases" and row in external[0]["xml"]
