@@ -8,15 +8,16 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock package-lock.json pyproject.toml tools/enketo/* | cksum | cut -d' ' -f1)
 
 .PHONY: install demo serve test fuzz lint browser-deps screenshots messages openapi clean
 
-$(STAMP): requirements.lock package-lock.json pyproject.toml
+$(STAMP): requirements.lock package-lock.json pyproject.toml $(wildcard tools/enketo/*)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -122,6 +122,7 @@ PAGES = [
         data={"choice": "record", "version": 1},
     ),
     page("field:offline", "get", lambda w: "/field/offline/", WRITERS, 200),
+    page("field:draft_key", "get", lambda w: "/field/offline/draft-key/", WRITERS, 200),
     # no form sent: a clear 400 for everyone signed in (the service decides the rest)
     page("field:offline_submit", "post", lambda w: "/field/offline/submit/", EVERYONE, 400),
     page(

@@ -12,10 +12,9 @@ from bahali.aftercare.models import CheckIn
 from bahali.core.context import SYSTEM
 from bahali.field.models import Submission, SubmissionStatus
 from bahali.testing import TEST_PASSWORD, PathwayWorld, pass_second_step
+from tests.browser.field_offline import COUNT, fill, keep, open_offline_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-COUNT = "() => document.querySelector('[data-testid=offline-waiting]').dataset.count === '%s'"
 
 
 def _open_offline_page(page, user):
@@ -25,22 +24,16 @@ def _open_offline_page(page, user):
     page.fill("#id_password", TEST_PASSWORD)
     page.get_by_test_id("sign-in").click()
     pass_second_step(page, user.username)
-    page.goto("/field/offline/")
-    page.evaluate("navigator.serviceWorker.ready")
-    page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function(COUNT % "0")
+    open_offline_page(page)
 
 
 def _fill_offline(page, code, day, method, notes):
     page.context.set_offline(True)
-    page.select_option("#case", code)
-    page.fill("#done_on", day)
-    page.select_option("#method", method)
-    page.select_option("#wellbeing", "fair")
-    page.fill("#notes", notes)
-    page.get_by_test_id("offline-keep").click()
-    page.wait_for_function(COUNT % "1")
+    fill(
+        page,
+        {"case": code, "done_on": day, "method": method, "wellbeing": "fair", "notes": notes},
+    )
+    keep(page, 1)
 
 
 def _reconnect(page):
@@ -100,11 +93,7 @@ def test_forms_kept_while_the_session_ended_are_sent_after_signing_in_again(page
     check_in = aftercare.plan_check_ins(actor=SYSTEM, case=case)[0]
     page.set_default_timeout(60_000)
     sign_in(world.mentor)
-    page.goto("/field/offline/")
-    page.evaluate("navigator.serviceWorker.ready")
-    page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function(COUNT % "0")
+    open_offline_page(page)
     _fill_offline(page, case.participant.code, world.today.isoformat(), "phone", "Called")
     page.context.clear_cookies()  # the session ended meanwhile
     page.context.set_offline(False)

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
@@ -134,6 +135,21 @@ def draft_key_for(*, actor: User) -> DraftKey:
     ).decode()
     key.save()
     return key
+
+
+def draft_secret(key: DraftKey) -> bytes:
+    """The AES-256 key the user's browser keeps half-filled forms (drafts) under, made from
+    the same offline form key: derived on the server (HKDF-SHA256) from its sealed private
+    half, so it is never stored anywhere. The page fetches it over the signed-in connection
+    only (never kept in the page the service worker stores), imports it as a key the page
+    cannot read back (non-extractable WebCrypto key) and keeps that in IndexedDB, so a draft
+    can be reopened with no connection. A new offline form key means new drafts key."""
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=str(key.key_id).encode(),
+        info=b"bahali field drafts",
+    ).derive(key.private_key.encode())
 
 
 def open_envelope(*, user: User, key_id: str, wrapped: str, iv: str, data: str) -> bytes:

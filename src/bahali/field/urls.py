@@ -20,6 +20,7 @@ urlpatterns = [
     path("field/conflicts/<int:pk>/", views.conflict, name="conflict"),
     path("field/offline/", views.offline, name="offline"),
     path("field/offline/submit/", views.offline_submit, name="offline_submit"),
+    path("field/offline/draft-key/", views.draft_key, name="draft_key"),
     path("field/manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("field/worker.js", views.worker, name="worker"),
     path("field/card/<int:case_pk>/", views.card, name="card"),

@@ -5,6 +5,8 @@ Thin: services decide, policies scope, out of reach answers 404."""
 
 from __future__ import annotations
 
+import base64
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +19,21 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.aftercare.models import WARNING_FIELDS, CheckInMethod, Wellbeing
-from bahali.assessments.models import InstrumentVersion
 from bahali.cases.lookups import get_case_for_user
 from bahali.core.forms import message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
-from bahali.field import openrosa, services
+from bahali.field import enketo, openrosa, services
 from bahali.field.models import DeviceCredential, Submission, SubmissionStatus
+
+logger = logging.getLogger(__name__)
 
 PER_PAGE = 25
 ENVELOPE = ("key_id", "wrapped", "iv", "data")
@@ -202,45 +205,36 @@ def conflict(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def offline(request: AuthedRequest) -> HttpResponse:
-    """Bahali's own field forms (the check-in and every instrument the user may fill), kept
-    by the browser to be filled with no connection: the same forms as ODK Collect gets."""
+    """Every field form the user may fill (the same ones ODK Collect gets), kept by the
+    browser to be filled with no connection in enketo-core: each XForm transformed on the
+    server (``field.enketo``), with its lookup files (the user's own cases, families,
+    communities: the same files ODK Collect downloads) as the external instances it reads."""
     forms = openrosa.forms_for(request.user)
     if not forms:
         raise Http404
-    cases = {
-        code: {"checkin": check_in.pk, "version": check_in.version, "due_on": str(check_in.due_on)}
-        for code, check_in in openrosa.planned_check_ins(request.user)
-    }
-    assessment_cases = {}
     offered: list[dict[str, Any]] = []
-    for form in forms:
-        if form.kind not in ("check_in", "mentor_meeting", "assessment"):
-            continue  # sessions, dialogues, readiness: ODK Collect and the form engine only
-        if form.kind == "check_in":
-            offered.append({"form": form, "name": form.name, "questions": None})
-            continue
-        if form.kind == "mentor_meeting":
-            questions = services.meeting_questions(request.user, {})
-            offered.append({"form": form, "name": form.name, "questions": questions})
-            continue
-        version = InstrumentVersion.objects.select_related("instrument").get(
-            pk=form.instrument_version_id
-        )
-        offered.append(
-            {
-                "form": form,
-                "name": str(version.instrument),
-                "questions": services.instrument_questions(version, {}),
+    engine: dict[str, dict[str, Any]] = {}
+    try:
+        for form in forms:
+            transformed = enketo.transform(form.xml())
+            external = [
+                {
+                    "id": instance_id,
+                    "xml": enketo.csv_instance(
+                        openrosa.media_file(request.user, form, name) or b""
+                    ),
+                }
+                for instance_id, name in transformed.files
+            ]
+            offered.append({"form": form, "name": form.name, "html": transformed.html})
+            engine[form.form_id] = {
+                "model": transformed.model,
+                "external": external,
+                "name": form.name,
             }
-        )
-    if not offered:  # only forms this page cannot show yet (dialogues, readiness…)
-        raise Http404
-    meeting_cases = dict(openrosa.meeting_cases(request.user))
-    if any(form.kind == "assessment" for form in forms):
-        assessment_cases = {
-            case.participant.code: str(case.phase_id)
-            for case in openrosa.assessment_cases(request.user).select_related("participant")
-        }
+    except enketo.EngineMissing:
+        logger.exception("The browser's form engine is not built")
+        return render(request, "field/offline.html", {"engine_missing": True}, status=503)
     key = services.draft_key_for(actor=request.user)
     return render(
         request,
@@ -248,14 +242,35 @@ def offline(request: AuthedRequest) -> HttpResponse:
         {
             "key": key,
             "forms": offered,
-            "cases": cases,
-            "assessment_cases": assessment_cases,
-            "meeting_cases": meeting_cases,
-            "methods": CheckInMethod.choices,
-            "wellbeings": Wellbeing.choices,
-            "warnings": WARNING_FIELDS,
+            "engine": engine,
+            "language": get_language(),
+            "messages_enketo": {
+                "constraint.required": _("This field is required"),
+                "constraint.invalid": _("This answer is not allowed"),
+                "form.required": _("required"),
+            },
         },
     )
+
+
+@login_required
+@require_GET
+def draft_key(request: AuthedRequest) -> HttpResponse:
+    """The key the browser keeps drafts under (``services.draft_secret``), for the user
+    who may fill field forms; never stored by the browser as it is (the page imports it as
+    a key it cannot read back) and never cached (no-store)."""
+    if not openrosa.forms_for(request.user):
+        raise Http404
+    key = services.draft_key_for(actor=request.user)
+    response = JsonResponse(
+        {
+            "key_id": str(key.key_id),
+            "key": base64.b64encode(services.draft_secret(key)).decode(),
+        }
+    )
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store, private, max-age=0"
+    return response
 
 
 @login_required

@@ -308,7 +308,11 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", _NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/noto-naskh-arabic", _NODE_MODULES / "@fontsource" / "noto-naskh-arabic"),
+    # enketo-core bundled and enketo-transformer's stylesheets (`npm run build`, run by
+    # `make install`): the browser's form engine (bahali.field.enketo)
+    ("vendor/enketo", _NODE_MODULES / ".bahali" / "enketo"),
 ]
+BAHALI_ENKETO_DIR = _NODE_MODULES / ".bahali" / "enketo"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -5,6 +5,8 @@ refused meeting is corrected and sent again."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 
 import pytest
@@ -136,6 +138,12 @@ def test_the_offline_page_offers_the_meeting_form(client, world):
     case, assignment = _assigned(world)
     assert sign_in(client, world.mentor).status_code == 302
     text = client.get("/field/offline/").content.decode()
-    assert f'data-form-id="{xforms.MEETING_FORM}"' in text
-    assert 'data-kind="mentor_meeting"' in text
-    assert f'"{case.participant.code}": {assignment.pk}' in text
+    assert f'data-enketo-form="{xforms.MEETING_FORM}"' in text
+    assert 'name="/data/duration_minutes"' in text
+    # the case picked gives the assignment: the form's lookup file, as enketo-core reads it
+    found = re.search(r'<script id="field-forms" type="application/json">(.*?)</script>', text)
+    assert found is not None
+    external = json.loads(found.group(1))[xforms.MEETING_FORM]["external"]
+    code = case.participant.code
+    row = f"<name>{code}</name><label>{code}</label><assignment>{assignment.pk}</assignment>"
+    assert external[0]["id"] == "cases" and row in external[0]["xml"]

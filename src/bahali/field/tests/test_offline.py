@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.test import Client
 
+from bahali.accounts.roles import Role
 from bahali.aftercare import services as aftercare
 from bahali.assessments.services import load_builtin_instruments
 from bahali.core.context import SYSTEM
@@ -119,9 +120,33 @@ def test_the_offline_page_offers_each_instrument(client, world):
     world.case(phase="aftercare")
     assert sign_in(client, world.mentor).status_code == 302
     text = client.get("/field/offline/").content.decode()
-    assert f'data-form-id="{xforms.CHECK_IN_FORM}"' in text
-    assert f'data-form-id="{xforms.ASSESSMENT_PREFIX}needs"' in text
-    assert 'name="bahali_assessed_on"' in text
+    assert f'data-enketo-form="{xforms.CHECK_IN_FORM}"' in text
+    assert f'data-enketo-form="{xforms.ASSESSMENT_PREFIX}needs"' in text
+    assert 'name="/data/bahali_assessed_on"' in text
+    assert 'src="/static/vendor/enketo/enketo.js"' in text
+
+
+def test_the_drafts_key_is_the_users_own_made_from_the_offline_form_key(client, world):
+    world.case(phase="aftercare")
+    assert sign_in(client, world.mentor).status_code == 302
+    response = client.get("/field/offline/draft-key/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    body = response.json()
+    key = services.draft_key_for(actor=world.mentor)
+    assert body["key_id"] == str(key.key_id)
+    secret = base64.b64decode(body["key"])
+    assert len(secret) == 32 and secret == services.draft_secret(key)
+    assert client.get("/field/offline/draft-key/").json() == body  # the same every time
+    # another user's: another key; the page the service worker keeps never holds it
+    assert services.draft_secret(services.draft_key_for(actor=world.case_worker)) != secret
+    assert body["key"] not in client.get("/field/offline/").content.decode()
+
+
+def test_no_drafts_key_for_whoever_fills_no_field_form(client, world):
+    steward = world.user_for(Role.DATA_STEWARD)
+    assert sign_in(client, steward).status_code == 302
+    assert client.get("/field/offline/draft-key/").status_code == 404
 
 
 def test_the_web_app_manifest_needs_no_session_and_names_the_offline_page():

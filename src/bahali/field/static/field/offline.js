@@ -1,24 +1,40 @@
-// Bahali's own field forms (the check-in, and each instrument the user may fill), filled
-// with no connection: each filled form becomes an XForm instance, is encrypted at once and
-// kept in the browser (IndexedDB), shown as "N waiting to send", and sent when the
-// connection returns — to the same service ODK Collect submissions go through.
+// The field forms (every form the server lists: the same XForms ODK Collect gets), filled
+// with no connection in enketo-core (vendor/enketo/enketo.js, built from the npm lock). The
+// server transformed each XForm into Enketo's HTML form and XML model (field/enketo.py);
+// the page gives the form its lookup files (the user's own cases) as external instances.
 //
-// Encryption: a fresh AES-GCM key per form, wrapped with the server's RSA-OAEP public key
-// (the page holds no private key), the key's id as associated data. What waits on the device
-// cannot be read there; only the server opens it when it arrives.
+// A filled form becomes its XForm instance, is encrypted at once and kept in the browser
+// (IndexedDB, "queue"), shown as "N waiting to send", and sent when the connection returns
+// — to the same service ODK Collect submissions go through.
+//   Encryption of what waits to be sent: a fresh AES-GCM key per form, wrapped with the
+//   server's RSA-OAEP public key (the page holds no private key), the key's id as
+//   associated data. It cannot be read on the device; only the server opens it.
+//
+// A half-filled form is a draft ("drafts"): saved on its own a moment after each change and
+// with "Save draft", listed, reopened and finished with no connection, deleted once sent.
+//   Encryption of drafts: AES-GCM under the drafts key the server derives from the same
+//   offline form key (GET data-draft-key, never part of the page the service worker keeps),
+//   imported as a key the page cannot read back and kept in IndexedDB ("keys"), so drafts
+//   open with no connection; nothing of a draft is stored in plain text.
 (function () {
   "use strict";
   var root = document.querySelector("[data-offline]");
   if (!root) { return; }
   var counter = document.querySelector("[data-testid=offline-waiting]");
   var sentNote = document.querySelector("[data-testid=offline-sent]");
-  var checkInCases = JSON.parse(document.getElementById("field-cases").textContent);
-  var assessmentCases = JSON.parse(document.getElementById("field-assessment-cases").textContent);
-  var meetingCases = JSON.parse(document.getElementById("field-meeting-cases").textContent);
+  var errorBox = document.querySelector("[data-testid=offline-error]");
+  var draftNote = document.querySelector("[data-testid=offline-draft-status]");
+  var draftList = document.querySelector("[data-testid=offline-draft-list]");
+  var noDrafts = document.querySelector("[data-testid=offline-no-drafts]");
+  var host = document.querySelector("[data-testid=offline-form-host]");
+  var pick = document.getElementById("offline-pick");
+  var forms = JSON.parse(document.getElementById("field-forms").textContent);
+  var messages = JSON.parse(document.getElementById("enketo-messages").textContent);
   var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
   var signIn = document.querySelector("[data-testid=offline-sign-in]");
   var keyId = root.dataset.keyId;
-  var DB = "bahali-field", STORE = "queue";
+  var DB = "bahali-field", QUEUE = "queue", DRAFTS = "drafts", KEYS = "keys";
+  var AUTOSAVE_MS = 1500;
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.dataset.worker, { scope: root.dataset.scope });
@@ -34,12 +50,12 @@
     for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
     return bytes;
   }
+  var aad = new TextEncoder().encode(keyId);
   var publicKey = crypto.subtle.importKey(
     "spki", fromBase64(root.dataset.publicKey), { name: "RSA-OAEP", hash: "SHA-256" }, false, ["wrapKey"]
   );
-  function seal(id, xml) {
+  function seal(id, xml, draft) {
     var iv = crypto.getRandomValues(new Uint8Array(12));
-    var aad = new TextEncoder().encode(keyId);
     return Promise.all([publicKey, crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt"])])
       .then(function (keys) {
         return Promise.all([
@@ -48,100 +64,278 @@
         ]);
       })
       .then(function (parts) {
-        return { id: id, key_id: keyId, iv: toBase64(iv), data: toBase64(parts[0]), wrapped: toBase64(parts[1]) };
+        return {
+          id: id, key_id: keyId, iv: toBase64(iv), data: toBase64(parts[0]), wrapped: toBase64(parts[1]),
+          draft: draft || null
+        };
       });
   }
 
+  // --- IndexedDB: the queue, the drafts, the drafts key -------------------------------
+  var database = null;
   function open() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
+    if (database) { return database; }
+    database = new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB, 2);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        [QUEUE, DRAFTS, KEYS].forEach(function (name) {
+          if (!db.objectStoreNames.contains(name)) { db.createObjectStore(name, { keyPath: "id" }); }
+        });
+      };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
     });
+    return database;
   }
-  function run(mode, action) {
+  function run(store, mode, action) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var result = action(tx.objectStore(STORE));
+        var tx = db.transaction(store, mode);
+        var result = action(tx.objectStore(store));
         tx.oncomplete = function () { resolve(result && result.result); };
         tx.onerror = function () { reject(tx.error); };
       });
     });
   }
-  // Only this user's forms: on a shared device another user's stay kept (and unreadable).
-  function all() {
-    return run("readonly", function (s) { return s.getAll(); }).then(function (items) {
+  // Only this user's: on a shared device another user's stay kept (and unreadable).
+  function mine(store) {
+    return run(store, "readonly", function (s) { return s.getAll(); }).then(function (items) {
       return items.filter(function (item) { return item.key_id === keyId; });
     });
   }
-  function put(item) { return run("readwrite", function (s) { return s.put(item); }); }
+  function put(store, item) { return run(store, "readwrite", function (s) { return s.put(item); }); }
+  function get(store, id) { return run(store, "readonly", function (s) { return s.get(id); }); }
+  function remove(store, id) { return run(store, "readwrite", function (s) { return s.delete(id); }); }
   // Forms kept in plain text by an earlier version of this page: encrypted in place.
   function encryptOlder() {
-    return run("readonly", function (s) { return s.getAll(); }).then(function (items) {
+    return run(QUEUE, "readonly", function (s) { return s.getAll(); }).then(function (items) {
       return Promise.all(items.filter(function (item) { return item.xml && !item.key_id; })
-        .map(function (item) { return seal(item.id, item.xml).then(put); }));
+        .map(function (item) { return seal(item.id, item.xml).then(function (sealed) { return put(QUEUE, sealed); }); }));
     });
   }
-  function remove(id) { return run("readwrite", function (s) { return s.delete(id); }); }
 
   function show() {
-    return all().then(function (items) {
+    return mine(QUEUE).then(function (items) {
       counter.textContent = counter.dataset.template.replace("__COUNT__", items.length);
       counter.dataset.count = items.length;
     });
   }
-  function escape(text) {
-    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  }
   function newId() {
-    return "uuid:" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
-  }
-  function instance(form, data, id) {
-    var body = "";
-    Object.keys(data).forEach(function (key) { body += "<" + key + ">" + escape(data[key]) + "</" + key + ">"; });
-    return '<data id="' + escape(form.dataset.formId) + '" version="' + escape(form.dataset.formVersion) + '">' +
-      body + "<meta><instanceID>" + id + "</instanceID></meta></data>";
-  }
-  // Every named answer of the form, several choices joined by spaces (as XForms do).
-  function answers(form) {
-    var data = {};
-    Array.prototype.forEach.call(form.elements, function (element) {
-      if (!element.name || element.type === "submit") { return; }
-      if (element.type === "checkbox" || element.type === "radio") {
-        if (!(element.name in data)) { data[element.name] = ""; }
-        if (element.checked) { data[element.name] = (data[element.name] + " " + element.value).trim(); }
-      } else {
-        data[element.name] = element.value;
-      }
-    });
-    return data;
-  }
-  // What the form is based on, as the XForm calculates it from cases.csv: the planned
-  // check-in and its version, the ongoing mentor assignment, or the case's phase (a stale base ends in the conflict queue).
-  function values(form) {
-    var data = answers(form);
-    if (form.dataset.kind === "check_in") {
-      var picked = checkInCases[data["case"]] || {};
-      return {
-        "case": data["case"], checkin: picked.checkin || "", checkin_version: picked.version || "",
-        done_on: data.done_on, method: data.method, wellbeing: data.wellbeing, warnings: data.warnings,
-        notes: data.notes, follow_up: data.follow_up
-      };
-    }
-    if (form.dataset.kind === "mentor_meeting") {
-      return {
-        "case": data["case"], assignment: meetingCases[data["case"]] || "", met_on: data.met_on,
-        duration_minutes: data.duration_minutes, place: data.place, summary: data.summary,
-        concerns: data.concerns
-      };
-    }
-    var ordered = { bahali_case: data.bahali_case, bahali_phase: assessmentCases[data.bahali_case] || "" };
-    Object.keys(data).forEach(function (key) { if (!(key in ordered)) { ordered[key] = data[key]; } });
-    return ordered;
+    return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
   }
 
+  // --- drafts ------------------------------------------------------------------------
+  // Online: the drafts key from the server, imported non-extractable and kept; offline: the
+  // kept one (null when this device never fetched it: drafts cannot be kept then).
+  var draftKey = fetch(root.dataset.draftKey, { credentials: "same-origin", cache: "no-store" })
+    .then(function (response) {
+      if (!response.ok || response.redirected) { throw new Error("no drafts key"); }
+      return response.json();
+    })
+    .then(function (body) {
+      if (body.key_id !== keyId) { throw new Error("another key"); }
+      return crypto.subtle.importKey("raw", fromBase64(body.key), { name: "AES-GCM" }, false, ["encrypt", "decrypt"])
+        .then(function (key) { return put(KEYS, { id: keyId, key_id: keyId, key: key }).then(function () { return key; }); });
+    })
+    .catch(function () {
+      return get(KEYS, keyId).then(function (kept) { return kept ? kept.key : null; });
+    });
+  function sealDraft(id, content) {
+    return draftKey.then(function (key) {
+      if (!key) { throw new Error("no drafts key"); }
+      var iv = crypto.getRandomValues(new Uint8Array(12));
+      return crypto.subtle.encrypt(
+        { name: "AES-GCM", iv: iv, additionalData: aad }, key, new TextEncoder().encode(JSON.stringify(content))
+      ).then(function (data) {
+        return { id: id, key_id: keyId, iv: toBase64(iv), data: toBase64(data), queued: false };
+      });
+    });
+  }
+  function openDraft(item) {
+    return draftKey.then(function (key) {
+      return crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: fromBase64(item.iv), additionalData: aad }, key, fromBase64(item.data)
+      );
+    }).then(function (plain) {
+      var content = JSON.parse(new TextDecoder().decode(plain));
+      content.id = item.id;
+      return content;
+    });
+  }
+  function drafts() {
+    return mine(DRAFTS).then(function (items) {
+      return Promise.all(items.filter(function (item) { return !item.queued; }).map(function (item) {
+        return openDraft(item).catch(function () { return null; });
+      }));
+    }).then(function (opened) {
+      return opened.filter(function (draft) { return draft && forms[draft.form_id]; })
+        .sort(function (a, b) { return b.saved_at - a.saved_at; });
+    });
+  }
+  // The first answer of the draft (in every field form, the case picked), to tell drafts apart.
+  function firstAnswer(xml) {
+    var doc = new DOMParser().parseFromString(xml, "text/xml");
+    var leaves = doc.documentElement ? doc.documentElement.querySelectorAll("*") : [];
+    for (var i = 0; i < leaves.length; i++) {
+      var leaf = leaves[i];
+      if (!leaf.children.length && leaf.textContent.trim() && leaf.localName !== "instanceID") {
+        return leaf.textContent.trim();
+      }
+    }
+    return "";
+  }
+  function button(label, testid, style, action) {
+    var element = document.createElement("button");
+    element.type = "button";
+    element.className = "btn btn-sm " + style;
+    element.textContent = label;
+    element.dataset.testid = testid;
+    element.addEventListener("click", action);
+    return element;
+  }
+  function listDrafts() {
+    return drafts().then(function (items) {
+      draftList.replaceChildren();
+      noDrafts.hidden = items.length > 0;
+      draftList.hidden = items.length === 0;
+      items.forEach(function (draft) {
+        var row = document.createElement("li");
+        row.className = "list-group-item d-flex flex-wrap gap-2 align-items-center";
+        row.dataset.testid = "offline-draft";
+        row.dataset.draft = draft.id;
+        var text = document.createElement("div");
+        text.className = "me-auto";
+        var name = document.createElement("div");
+        name.className = "fw-semibold";
+        name.textContent = forms[draft.form_id].name;
+        var detail = document.createElement("div");
+        detail.className = "small text-body-secondary";
+        var first = firstAnswer(draft.xml);
+        var when = new Date(draft.saved_at).toLocaleString(document.documentElement.lang || undefined);
+        detail.textContent = (first ? first + " · " : "") + root.dataset.savedAt.replace("__TIME__", when);
+        text.append(name, detail);
+        if (current && current.draftId === draft.id) {
+          var open = document.createElement("span");
+          open.className = "badge text-bg-info";
+          open.textContent = root.dataset.draftOpen;
+          text.append(" ", open);
+        }
+        row.append(
+          text,
+          button(root.dataset.openLabel, "offline-draft-open", "btn-outline-primary", function () { reopen(draft); }),
+          button(root.dataset.deleteLabel, "offline-draft-delete", "btn-outline-danger", function () { discard(draft.id); })
+        );
+        draftList.append(row);
+      });
+    });
+  }
+
+  // --- the form engine -----------------------------------------------------------------
+  var current = null;  // { form, formId, draftId, changed, timer }
+  var saving = Promise.resolve();  // draft writes, one after the other
+  function fail(messages) {
+    errorBox.hidden = !messages.length;
+    errorBox.textContent = messages.join(" ");
+  }
+  function load(formId, instance, draftId) {
+    var spec = forms[formId];
+    var template = document.querySelector('template[data-enketo-form="' + formId + '"]');
+    var element = template.content.querySelector("form").cloneNode(true);
+    // the stylesheet's fixed texts ("This field is required") in the page's language
+    Array.prototype.forEach.call(element.querySelectorAll("[data-i18n]"), function (text) {
+      if (messages[text.dataset.i18n]) { text.textContent = messages[text.dataset.i18n]; }
+    });
+    host.replaceChildren(element);
+    var data = {
+      modelStr: spec.model,
+      external: spec.external.map(function (file) {
+        return { id: file.id, xml: new DOMParser().parseFromString(file.xml, "text/xml") };
+      })
+    };
+    if (instance) { data.instanceStr = instance; data.submitted = false; }
+    var form = new window.BahaliEnketo.Form(element, data, { language: root.dataset.language });
+    current = { form: form, formId: formId, draftId: draftId || null, changed: false, timer: null };
+    var errors = form.init();
+    fail(errors.length ? [root.dataset.loadError].concat(errors) : []);
+    pick.value = formId;
+    var mark = function () {
+      if (!current || current.form !== form) { return; }
+      current.changed = true;
+      clearTimeout(current.timer);
+      current.timer = setTimeout(function () { saveDraft(false); }, AUTOSAVE_MS);
+    };
+    element.addEventListener("submit", function (event) { event.preventDefault(); });
+    element.addEventListener("change", mark);
+    element.addEventListener("input", mark);
+    return listDrafts();
+  }
+  // Keeps the open form as a draft (when anything was answered, or when asked to).
+  function saveDraft(asked) {
+    var state = current;
+    if (!state) { return Promise.resolve(); }
+    clearTimeout(state.timer);
+    if (!state.changed && !asked) { return saving; }
+    state.changed = false;
+    var xml = state.form.getDataStr();
+    if (!state.draftId) { state.draftId = newId(); }
+    var content = { form_id: state.formId, xml: xml, saved_at: Date.now() };
+    saving = saving.then(function () {
+      return sealDraft(state.draftId, content).then(function (item) { return put(DRAFTS, item); });
+    }).then(function () {
+      draftNote.textContent = root.dataset.draftSaved;
+      return listDrafts();
+    }).catch(function () {
+      draftNote.textContent = root.dataset.draftUnavailable;
+    });
+    return saving;
+  }
+  function reopen(draft) {
+    return saveDraft(false).then(function () {
+      draftNote.textContent = "";
+      return load(draft.form_id, draft.xml, draft.id);
+    }).then(function () { host.scrollIntoView({ block: "start" }); });
+  }
+  function discard(id) {
+    if (current && current.draftId === id) {
+      clearTimeout(current.timer);
+      current.changed = false;
+      current.draftId = null;
+    }
+    saving = saving.then(function () { return remove(DRAFTS, id); }).then(listDrafts);
+    return saving;
+  }
+  // Its draft (if any) stays until the form is sent; hidden from the list meanwhile.
+  function markQueued(draftId) {
+    return get(DRAFTS, draftId).then(function (item) {
+      if (item) { item.queued = true; return put(DRAFTS, item); }
+    });
+  }
+  function keep() {
+    var state = current;
+    clearTimeout(state.timer);
+    return state.form.validate().then(function (valid) {
+      if (!valid) { return; }
+      var xml = state.form.getDataStr();
+      var doc = new DOMParser().parseFromString(xml, "text/xml");
+      var found = doc.getElementsByTagName("instanceID")[0];
+      var id = (found && found.textContent) || "uuid:" + newId();
+      state.changed = false;
+      current = null;  // nothing more of this form is saved as a draft
+      saving = saving.then(function () {
+        return seal(id, xml, state.draftId).then(function (item) { return put(QUEUE, item); });
+      }).then(function () {
+        return state.draftId ? markQueued(state.draftId) : null;
+      }).then(function () {
+        sentNote.textContent = root.dataset.kept;
+        draftNote.textContent = "";
+        return show();
+      });
+      return saving.then(function () { return load(state.formId); }).then(send);
+    });
+  }
+
+  // --- sending ---------------------------------------------------------------------------
   var sending = false;
   function body(item) {
     var form = new FormData();
@@ -174,7 +368,7 @@
     if (sending || !navigator.onLine) { return Promise.resolve(); }
     sending = true;
     var refused = false;
-    return all().then(function (items) {
+    return mine(QUEUE).then(function (items) {
       return items.reduce(function (chain, item) {
         return chain.then(function () {
           if (refused) { return; }
@@ -193,7 +387,9 @@
               return response.json().then(function (answer) {
                 signInNeeded(false);
                 sentNote.textContent = answer.message;
-                return remove(item.id);
+                return remove(QUEUE, item.id);
+              }).then(function () {
+                return item.draft ? remove(DRAFTS, item.draft) : null;  // sent: its draft goes
               });
             }
             if (!response || response.status === 403 || response.redirected) {
@@ -207,25 +403,25 @@
       .then(function () { sending = false; return show(); });
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll("[data-offline-form]"), function (form) {
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (!form.reportValidity()) { return; }
-      var id = newId();
-      seal(id, instance(form, values(form), id))
-        .then(put)
-        .then(function () { form.reset(); sentNote.textContent = root.dataset.kept; return show(); })
-        .then(send);
+  document.querySelector("[data-testid=offline-keep]").addEventListener("click", function () {
+    if (current) { keep(); }
+  });
+  document.querySelector("[data-testid=offline-save-draft]").addEventListener("click", function () {
+    if (!current) { return; }
+    var formId = current.formId;
+    saveDraft(true).then(function () { return load(formId); }).then(function () {
+      draftNote.textContent = root.dataset.draftSaved;
     });
   });
-  var pick = document.getElementById("offline-pick");
   pick.addEventListener("change", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-form-panel]"), function (panel) {
-      panel.hidden = panel.dataset.formPanel !== pick.value;
-    });
+    var formId = pick.value;
+    saveDraft(false).then(function () { load(formId); });
   });
-  pick.dispatchEvent(new Event("change"));
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { saveDraft(false); }
+  });
   window.addEventListener("online", send);
+  load(pick.value);
   encryptOlder().then(show).then(send);
   setInterval(send, 15000);
 })();
