@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 EVERYONE = set(Role)
 TEAM = {Role.CASE_WORKER, Role.RELIGIOUS_SCHOLAR, Role.TRAINER, Role.MENTOR, Role.PSYCHOLOGIST}
 WRITERS = TEAM | {Role.PROGRAMME_MANAGER}
+FIELD_FORMS = WRITERS | {Role.COMMITTEE_MEMBER}  # someone with at least one field form
 CARD_READERS = TEAM | {
     Role.COMMITTEE_MEMBER,
     Role.PROGRAMME_MANAGER,
@@ -121,8 +122,10 @@ PAGES = [
         302,
         data={"choice": "record", "version": 1},
     ),
-    page("field:offline", "get", lambda w: "/field/offline/", WRITERS, 200),
-    page("field:draft_key", "get", lambda w: "/field/offline/draft-key/", WRITERS, 200),
+    # the browser's form engine offers every form the user may fill: committee members
+    # fill dialogues and community readiness there
+    page("field:offline", "get", lambda w: "/field/offline/", FIELD_FORMS, 200),
+    page("field:draft_key", "get", lambda w: "/field/offline/draft-key/", FIELD_FORMS, 200),
     # no form sent: a clear 400 for everyone signed in (the service decides the rest)
     page("field:offline_submit", "post", lambda w: "/field/offline/submit/", EVERYONE, 400),
     page(
