@@ -67,10 +67,20 @@ def refresh(case_ids: Iterable[int] | None = None) -> int:
 
 
 def _refresh_batch(case_ids: list[int]) -> int:
+    with transaction.atomic():
+        return _refresh_locked(case_ids)
+
+
+def _refresh_locked(case_ids: list[int]) -> int:
+    """One batch, the cases locked first: two assessments of one case completed at once are
+    read together by whichever refresh comes second (neither sees the other's uncommitted
+    row otherwise, and both would store the case as first assessed)."""
     from bahali.assessments import services as assessing
     from bahali.assessments.models import Assessment, InstrumentKind
+    from bahali.cases.models import Case
     from bahali.evidence.models import RatingChange, RatingStanding
 
+    list(Case.objects.select_for_update().filter(pk__in=case_ids).values_list("pk", flat=True))
     series: dict[int, list[Any]] = {}
     for assessment in (
         assessing.effective(Assessment.objects.filter(case__in=case_ids))
@@ -103,17 +113,16 @@ def _refresh_batch(case_ids: list[int]) -> int:
                 )
             )
             moved.append({} if i == 0 else comparison(first, assessment.domain_ratings or {}))
-    with transaction.atomic():
-        RatingStanding.objects.filter(case_id__in=case_ids).delete()
-        created = RatingStanding.objects.bulk_create(standings, batch_size=1000)
-        RatingChange.objects.bulk_create(
-            [
-                RatingChange(standing_id=standing.pk, domain=name, change=change)
-                for standing, changes in zip(created, moved, strict=True)
-                for name, change in changes.items()
-            ],
-            batch_size=2000,
-        )
+    RatingStanding.objects.filter(case_id__in=case_ids).delete()
+    created = RatingStanding.objects.bulk_create(standings, batch_size=1000)
+    RatingChange.objects.bulk_create(
+        [
+            RatingChange(standing_id=standing.pk, domain=name, change=change)
+            for standing, changes in zip(created, moved, strict=True)
+            for name, change in changes.items()
+        ],
+        batch_size=2000,
+    )
     return len(standings)
 
 

@@ -645,8 +645,9 @@ def resolve_conflict(
     return submission
 
 
-def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
-    """(what, the field's value, the recorded value) for the conflict page."""
+def side_by_side(submission: Submission, viewer: Any = None) -> list[tuple[str, str, str]]:
+    """(what, the field's value, the recorded value) for the conflict page; ``viewer`` (the
+    person deciding) sees the recorded state only of cases within their reach."""
     values = submission.values
     rows: list[tuple[str, str, str]] = []
     if submission.kind == SubmissionKind.CHECK_IN and submission.check_in is not None:
@@ -679,7 +680,7 @@ def side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
             (_("Assessed on"), values.get("bahali_assessed_on", ""), ""),
         ]
     elif submission.kind in NEW_RECORDS:
-        rows = _new_record_side_by_side(submission)
+        rows = _new_record_side_by_side(submission, viewer)
     return rows
 
 
@@ -1161,7 +1162,7 @@ NEW_RECORDS: dict[str, Any] = {
 }
 
 
-def _new_record_side_by_side(submission: Submission) -> list[tuple[str, str, str]]:
+def _new_record_side_by_side(submission: Submission, viewer: Any) -> list[tuple[str, str, str]]:
     values = submission.values or {}
     if submission.kind == SubmissionKind.SESSION:
         based_on = _stamps(values.get("based_on", ""))
@@ -1170,14 +1171,14 @@ def _new_record_side_by_side(submission: Submission) -> list[tuple[str, str, str
             for name in ("present", "absent", "excused")
             for code in _codes(values.get(name, ""))
         ]
-        phases = dict(
-            Case.objects.filter(participant__code__in=codes).values_list(
-                "participant__code", "phase_id"
-            )
-        )
+        cases = Case.objects.filter(participant__code__in=codes)
+        if viewer is not None:
+            cases = cases.visible_to(viewer, "plan", "write")
+        phases = dict(cases.values_list("participant__code", "phase_id"))
         rows = [(_("Held on"), values.get("held_on", ""), "")]
         for code in codes:
-            rows.append((f"{_('Phase')} · {code}", based_on.get(code, ""), str(phases.get(code))))
+            phase = str(phases[code]) if code in phases else str(_("not within your reach"))
+            rows.append((f"{_('Phase')} · {code}", based_on.get(code, ""), phase))
         return rows
     if submission.kind == SubmissionKind.DIALOGUE and submission.community is not None:
         recorded = (

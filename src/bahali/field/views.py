@@ -198,7 +198,7 @@ def conflict(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "field/conflict.html",
-        {"submission": submission, "rows": services.side_by_side(submission)},
+        {"submission": submission, "rows": services.side_by_side(submission, request.user)},
     )
 
 

@@ -38,8 +38,9 @@ RETRY_AFTER_SECONDS = 5
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: an error because the database (or Redis) did not answer is a 503 that
     says to try again — a page, or the API's error shape under /api/ — with ``Retry-After``.
-    The transaction of the request rolled back, so nothing of it was saved. Any other error
-    stays Django's plain 500.
+    The transaction that failed rolled back, but a service may have committed earlier in the
+    same request, so the page says to check before sending again. Any other error stays
+    Django's plain 500.
 
     Rendered without the request's context (no user, no session, no navigation): those need
     the service that is down."""

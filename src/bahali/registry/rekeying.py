@@ -110,7 +110,15 @@ def rekey(
 @service
 def rekey_batch(*, actor: Any, after: int, size: int = BATCH) -> Batch:
     """Recompute the keys of the next ``size`` active participants after id ``after``."""
-    people = list(_active().filter(pk__gt=after).select_related("district").order_by("pk")[:size])
+    # The rows are locked while their keys are rebuilt: an identity edit or a merge (which
+    # lock the participant through its version) waits, so no key of an old name comes back.
+    people = list(
+        _active()
+        .select_for_update(of=("self",))
+        .filter(pk__gt=after)
+        .select_related("district")
+        .order_by("pk")[:size]
+    )
     if not people:
         return Batch(0, 0, 0, after)
     stored: dict[int, dict[str, int]] = defaultdict(dict)

@@ -15,7 +15,7 @@ from tests.authorization import module_world
 from bahali.accounts import services as accounts
 from bahali.core import suppression
 from bahali.core.context import SYSTEM
-from bahali.evidence import ledger, oversight, recidivism, services
+from bahali.evidence import charts, ledger, oversight, recidivism, services
 from bahali.evidence.indicators import INDICATORS, Filters
 from bahali.evidence.tests.test_oversight import _build, _days
 from bahali.testing import token_request
@@ -114,8 +114,14 @@ def test_the_ledger_and_the_curves(client, world):
     assert [c["key"] for c in curves["curves"]] == [g.key for g in groups]
     assert curves["at_risk_months"] == recidivism.AT_RISK_MONTHS
     k = suppression.minimum()
-    for curve in curves["curves"]:
-        assert all(step["at_risk"] >= k for step in curve["steps"])
+    for curve, group in zip(curves["curves"], groups, strict=True):
+        # whole months only, no number at risk per step (events could be worked out)
+        visible = charts.visible_steps(group.curve.steps, k)
+        assert all(set(step) == {"month", "survival", "lower", "upper"} for step in curve["steps"])
+        assert all(isinstance(step["month"], int) for step in curve["steps"])
+        if curve["steps"]:
+            assert curve["steps"][-1]["month"] == int(visible[-1].time)
+            assert curve["steps"][-1]["survival"] == round(visible[-1].survival, 4)
     assert curves["definitions"] == [str(d) for d in recidivism.DEFINITIONS]
 
 

@@ -206,6 +206,16 @@ def test_group_session_over_http_applied_once_and_stale_in_conflict(world, tmp_p
     assert queued in services.conflicts_for(world.mentor)
     rows = services.side_by_side(queued)
     assert (f"Phase · {second.participant.code}", str(second.phase_id), str(other.pk)) in rows
+    # the person deciding sees the recorded phase of the cases within their reach only
+    assert services.side_by_side(queued, world.mentor) == rows
+    outside = services.side_by_side(queued, world.monitor)
+    phase = f"Phase · {second.participant.code}"
+    assert (phase, str(second.phase_id), str(other.pk)) not in outside
+    assert (
+        f"Phase · {second.participant.code}",
+        str(second.phase_id),
+        "not within your reach",
+    ) in outside
     services.resolve_conflict(
         actor=world.mentor, submission=queued, choice="field", expected_version=queued.version
     )

@@ -34,7 +34,7 @@ def test_a_page_answers_503_try_again_when_the_database_is_down(member, monkeypa
     page = response.content.decode()
     assert 'data-testid="unavailable"' in page
     assert "Bahali is briefly unavailable. Try again in a moment." in page
-    assert "Nothing you sent in this request was saved." in page
+    assert "What you sent may not have been saved." in page
 
 
 def test_the_page_is_in_the_users_language(member, monkeypatch):

@@ -136,7 +136,20 @@
     .then(function (body) {
       if (body.key_id !== keyId) { throw new Error("another key"); }
       return crypto.subtle.importKey("raw", fromBase64(body.key), { name: "AES-GCM" }, false, ["encrypt", "decrypt"])
-        .then(function (key) { return put(KEYS, { id: keyId, key_id: keyId, key: key }).then(function () { return key; }); });
+        .then(function (key) {
+          // Only the signed-in user's key stays on the device: an earlier user's goes, so
+          // their drafts (kept, encrypted) cannot be opened by whoever uses it next; they
+          // get the same key back from the server when they sign in again.
+          return run(KEYS, "readwrite", function (s) {
+            s.openCursor().onsuccess = function (event) {
+              var cursor = event.target.result;
+              if (!cursor) { return; }
+              if (cursor.value.key_id !== keyId) { cursor.delete(); }
+              cursor.continue();
+            };
+          }).then(function () { return put(KEYS, { id: keyId, key_id: keyId, key: key }); })
+            .then(function () { return key; });
+        });
     })
     .catch(function () {
       return get(KEYS, keyId).then(function (kept) { return kept ? kept.key : null; });
