@@ -286,38 +286,13 @@ def participation_ledger(request: AuthedRequest, group_by: str = "programme") ->
     }
 
 
-def _monthly(steps: list[Any]) -> list[dict[str, Any]]:
-    """The curve at the end of each whole month, while the minimum are at risk: never a
-    step's exact time or its number at risk, from which one person's event (and when it
-    happened) could be worked out; the number at risk is given every six months, suppressed."""
-    if not steps:
-        return []
-    shown: list[dict[str, Any]] = []
-    survival, lower, upper = 1.0, 1.0, 1.0
-    walk = iter(steps)
-    step = next(walk, None)
-    for month in range(int(steps[-1].time) + 1):
-        while step is not None and step.time < month + 1:
-            survival, lower, upper = step.survival, step.lower, step.upper
-            step = next(walk, None)
-        shown.append(
-            {
-                "month": month,
-                "survival": round(survival, 4),
-                "lower": round(lower, 4),
-                "upper": round(upper, 4),
-            }
-        )
-    return shown
-
-
 @router.get(
     "/evidence/survival",
     response={200: SurvivalOut, 404: Error, 422: Error},
-    summary="Recidivism as survival: Kaplan–Meier curves with 95% bands (at the end of each "
-    "month, while at least the minimum are at risk), the rates at 12, 24 and 36 months and "
-    "the number at risk every six months, by group_by (programme__model, cohort, district__code, "
-    "participant__is_juvenile, readiness)",
+    summary="Recidivism as survival: Kaplan–Meier curves with 95% bands (by whole month, "
+    "while at least the minimum are at risk; no number at risk per step), the rates at 12, "
+    "24 and 36 months and the number at risk every six months, by group_by "
+    "(programme__model, cohort, district__code, participant__is_juvenile, readiness)",
 )
 def survival(request: AuthedRequest, group_by: str = "") -> Any:
     _readable(request)
@@ -343,7 +318,15 @@ def survival(request: AuthedRequest, group_by: str = "") -> Any:
                 "people": _plain(shown["subjects"]),
                 "events": _plain(shown["events"]),
                 "drawn": drawn,
-                "steps": _monthly(charts.visible_steps(g.curve.steps, k)) if drawn else [],
+                "steps": [
+                    {
+                        "month": int(step.time),
+                        "survival": round(step.survival, 4),
+                        "lower": round(step.lower, 4),
+                        "upper": round(step.upper, 4),
+                    }
+                    for step in (charts.monthly_steps(g.curve.steps, k) if drawn else [])
+                ],
                 "milestones": shown["cells"],
                 "at_risk": [_plain(n) for n in shown["at_risk"]],
             }

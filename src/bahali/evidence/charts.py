@@ -5,13 +5,14 @@ the share without the event up the side. The chart keeps left-to-right time in e
 language (its container is marked ``dir="ltr"``); its words are translated, and its data is
 always printed beside it as a table (``templates/evidence/_curve_table.html``).
 
-Privacy: a curve is drawn only while at least the minimum cell of people is still at risk
-(each later step would be one or two identifiable people); groups smaller than the minimum
-are not drawn at all.
+Privacy: a curve is drawn by whole month (``monthly_steps``), and only while at least the
+minimum cell of people is still at risk (each later step would be one or two identifiable
+people); groups smaller than the minimum are not drawn at all.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
@@ -27,8 +28,23 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 44
 
 
 def visible_steps(steps: Sequence[Step], k: int) -> list[Step]:
-    """The steps shown: those with at least ``k`` people at risk."""
+    """The steps with at least ``k`` people at risk."""
     return [step for step in steps if step.at_risk >= k]
+
+
+def monthly_steps(steps: Sequence[Step], k: int) -> list[Step]:
+    """What a chart or the API shows of a curve: its value at each whole month where it
+    changed (the steps up to and including that month), while at least ``k`` are at risk.
+    Never a step's exact time: with the number at risk, each would be one person's event
+    and the day it happened."""
+    shown: list[Step] = []
+    for step in visible_steps(steps, k):
+        month = float(math.ceil(step.time))
+        if shown and shown[-1].time == month:
+            shown[-1] = dataclasses.replace(step, time=month)
+        else:
+            shown.append(dataclasses.replace(step, time=month))
+    return shown
 
 
 def survival_svg(groups: Sequence[Group], k: int, months: int = 48, title: str = "") -> str:
@@ -69,7 +85,7 @@ def survival_svg(groups: Sequence[Group], k: int, months: int = 48, title: str =
         if group.curve.subjects < k:
             continue
         colour = COLOURS[n % len(COLOURS)]
-        steps = visible_steps(group.curve.steps, k)
+        steps = monthly_steps(group.curve.steps, k)
         if not steps:
             continue
         end = min(steps[-1].time, months)
