@@ -106,7 +106,8 @@ def test_every_form_is_transformed_with_its_questions_in_three_languages():
         source_instances = source.findall(".//xf:model/xf:instance", NS)
         assert _paths(instances[0][0]) == _paths(source_instances[0][0]), form.form_id
         assert [i.get("id") for i in instances] == [i.get("id") for i in source_instances]
-        assert ("cases", xforms.CASES_CSV) in result.files, form.form_id
+        # every lookup file the form names (its cases, families, communities, initiatives…)
+        assert {name for _id, name in result.files} == set(form.media), form.form_id
 
 
 def test_the_transformation_is_cached_by_the_forms_hash():
