@@ -36,6 +36,7 @@ import datetime
 import gc
 import multiprocessing
 import os
+import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -89,7 +90,9 @@ def find_pairs(
     everyone = batch + list(against or ())
     count = len(batch)
     workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(everyone) >= PARALLEL_FROM else 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        # Forking a process that runs other threads (a server's, a test's) can leave the
+        # child waiting forever on a lock one of them held: one process then.
         workers = 1
     with _collector_paused():
         derived, blocks = _prepared(everyone, workers)
