@@ -19,6 +19,7 @@ KEPT = {
     ("field.submission", "instance_id"): "the form's own identifier",
     ("field.submission", "form_id"): "which form it was",
     ("field.submission", "reason"): "why the platform refused it, written by Bahali",
+    ("field.submission", "based_on"): "version stamps the form carried (codes, numbers)",
     ("communities.communitybenefit", "description"): "support to a community, not a person",
     ("intake.referral", "referrer"): "erased with the identity (services.anonymise)",
     ("intake.referral", "from_place"): "erased with the identity (services.anonymise)",
