@@ -48,6 +48,7 @@ def test_a_small_national_data_set(seeded):
     _check_the_chain_verifies_and_names_every_table_load(seeded)
     _check_due_dates_are_filled(seeded)
     _check_progress_is_one_line_rewritten_with_phases_and_rates(seeded)
+    _check_a_second_seed_into_the_same_database_is_refused()
 
 
 def _check_the_counts_are_the_scale_asked_for(seeded):
@@ -122,6 +123,13 @@ def _check_progress_is_one_line_rewritten_with_phases_and_rates(seeded):
     _out, err = seeded
     assert err.count("\n") == 1 and err.count("\r") > 10
     assert "[2/" in err and "participants" in err and "rows/s" in err
+
+
+def _check_a_second_seed_into_the_same_database_is_refused():
+    before = (Participant.objects.count(), Case.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(CommandError, match="already holds participants"):
+        call_command("seed", scale=FACTOR, workers=1, stdout=io.StringIO(), stderr=io.StringIO())
+    assert (Participant.objects.count(), Case.objects.count(), AuditEvent.objects.count()) == before
 
 
 def test_a_bad_scale_is_refused_clearly():

@@ -78,6 +78,17 @@ class Command(BaseCommand):
                     "above 0 and at most 1."
                 )
             ) from None
+        from bahali.cases.models import Case
+        from bahali.registry.models import Participant
+
+        if Participant.objects.exists() or Case.objects.exists():
+            # Synthetic people beside real ones could never be told apart again.
+            raise CommandError(
+                _(
+                    "This database already holds participants or cases: --scale loads "
+                    "synthetic data only into an empty database (after `bahali migrate`)."
+                )
+            )
         started = time.perf_counter()
         seeder = national.Seeder(
             national.sizes(factor),
