@@ -25,8 +25,10 @@ from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.registry.codes import make_code
 from bahali.registry.matching.blocking import blocking_keys, name_count_key
+from bahali.registry.matching import model
 from bahali.registry.matching.compare import Comparison, NameFrequencies, compare
 from bahali.registry.matching.records import PersonRecord, features
+from bahali.registry.matching.training import plausible
 from bahali.registry.models import (
     IDENTITY_FIELDS,
     AgeBand,
@@ -37,6 +39,7 @@ from bahali.registry.models import (
     IdentityPurpose,
     Language,
     LinkRequest,
+    MatchingWeights,
     Merge,
     Participant,
     ParticipantLink,
@@ -300,7 +303,9 @@ def find_candidates(
         for participant in Participant.objects.filter(pk__in=ids).select_related("district")
         for other in [open_identity(participant)]
     ]
-    frequencies = _registry_frequencies([probe, *(person for _, _, person in opened)])
+    frequencies = _registry_frequencies(
+        [probe, *(person for _, _, person in opened)], matching_parameters()
+    )
     candidates = []
     for participant, other, person in opened:
         comparison = compare(probe, person, frequencies)
@@ -314,8 +319,11 @@ def find_candidates(
     return candidates[:CANDIDATE_LIMIT]
 
 
-def _registry_frequencies(records: list[PersonRecord]) -> NameFrequencies:
-    """How common the names compared are in the registry, as the batch counts them in a file.
+def _registry_frequencies(
+    records: list[PersonRecord], parameters: model.Parameters
+) -> NameFrequencies:
+    """How common the names compared are in the registry, as the batch counts them in a file,
+    with the ``m`` and ``u`` to score with.
 
     Counted from the keyed ``n:`` blocking keys (``matching.blocking.name_count_key``), so
     no name is opened: one grouped query for these names and one for the registry's size.
@@ -334,7 +342,40 @@ def _registry_frequencies(records: list[PersonRecord]) -> NameFrequencies:
     )
     names = {keys[row["key"]]: row["holders"] for row in counted}
     total = Participant.objects.active().count()
-    return NameFrequencies.of_counts(names, {}, (total, 0))
+    return NameFrequencies.of_counts(names, {}, (total, 0), parameters)
+
+
+def matching_parameters() -> model.Parameters:
+    """The ``m`` and ``u`` the registration check scores with: the latest estimated on the
+    registry (:func:`store_matching_weights`, by an import's duplicate check), so that one
+    person is scored as the import scores a sheet; the weights shipped with Bahali until
+    one is stored, or if the stored one lacks a level (a release added one) or does not
+    look like a matching model (:func:`~.matching.training.plausible`)."""
+    latest = MatchingWeights.objects.order_by("-estimated_at", "-pk").first()
+    if latest is None or set(latest.m) != set(model.M) or set(latest.u) != set(model.U):
+        return model.COMMITTED
+    parameters = model.Parameters(latest.m, latest.u, latest.source)
+    return parameters if plausible(parameters) else model.COMMITTED
+
+
+@service
+def store_matching_weights(
+    *, actor: Actor, parameters: model.Parameters
+) -> MatchingWeights | None:
+    """Keep weights estimated on the registry's records (and a sheet meeting it) for the
+    registration check (:func:`matching_parameters`). The shipped table is not stored: the
+    check falls back to it anyway, and an estimate already stored stays in use."""
+    if parameters is model.COMMITTED:
+        return None
+    stored = MatchingWeights.objects.create(
+        m=parameters.m, u=parameters.u, source=parameters.source[:200]
+    )
+    record(
+        "registry.matching_weights",
+        obj=stored,
+        changes={"source": [None, stored.source]},
+    )
+    return stored
 
 
 def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
