@@ -209,9 +209,7 @@ def test_duplicates_score_with_the_weights_estimated_on_the_file_and_registry(st
     assert pair["score"] == pytest.approx(sum(weights.values()), abs=0.01)
 
 
-def test_the_registration_check_scores_with_the_weights_the_import_estimated(
-    steward, monkeypatch
-):
+def test_the_registration_check_scores_with_the_weights_the_import_estimated(steward, monkeypatch):
     """One model: the registration page's duplicate check (one person) scores with the
     ``m`` and ``u`` the last import estimated on its sheet and the registry, not the
     committed table, and says so in its reasons' weights."""
@@ -229,7 +227,7 @@ def test_the_registration_check_scores_with_the_weights_the_import_estimated(
     def date_weight() -> float:
         (found,) = registry.find_candidates(identity, sex="m", district=swat)
         assert found.participant == registered
-        return dict((r.code, r.weight) for r in found.comparison.reasons)["birth_date_same"]
+        return {r.code: r.weight for r in found.comparison.reasons}["birth_date_same"]
 
     # before any estimate: the shipped table (the first import met too few records to
     # estimate on, so nothing was stored)

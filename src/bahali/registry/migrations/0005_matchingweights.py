@@ -4,24 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0004_link_request'),
+        ("registry", "0004_link_request"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchingWeights',
+            name="MatchingWeights",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('m', models.JSONField(verbose_name='probability of each level for one person')),
-                ('u', models.JSONField(verbose_name='probability of each level for two people')),
-                ('source', models.CharField(max_length=200, verbose_name='estimated on')),
-                ('estimated_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='estimated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("m", models.JSONField(verbose_name="probability of each level for one person")),
+                ("u", models.JSONField(verbose_name="probability of each level for two people")),
+                ("source", models.CharField(max_length=200, verbose_name="estimated on")),
+                (
+                    "estimated_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="estimated at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'matching weights',
-                'verbose_name_plural': 'matching weights',
+                "verbose_name": "matching weights",
+                "verbose_name_plural": "matching weights",
             },
         ),
     ]
