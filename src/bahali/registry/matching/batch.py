@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import threading
 from bisect import bisect_right
@@ -110,9 +111,10 @@ def find_pairs(
         if workers > 1:
             # Forked workers share the rows and blocks without copying or pickling them.
             _Scorer.current = scorer
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results: Iterator[list[Pair]] = pool.imap(_score_chunk, chunks)
-                yield from _reported(results, chunks, count, progress)
+            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+                yield from _reported(
+                    _scored_with(pool, scorer, chunks, workers), chunks, count, progress
+                )
         else:
             yield from _reported(map(scorer.chunk, chunks), chunks, count, progress)
     finally:
@@ -223,6 +225,18 @@ def _reported(
             progress(chunk.stop, count)
     if progress is not None and not chunks:
         progress(0, 0)
+
+
+def _scored_with(
+    pool: multiprocessing.pool.Pool, scorer: _Scorer, chunks: list[range], workers: int
+) -> Iterator[list[Pair]]:
+    """Each chunk's pairs, in order: one chunk in ``workers`` scored here, the others by the
+    pool's ``workers - 1`` forked processes meanwhile. This process would otherwise only
+    wait; a forked worker less is one copy less of the pages it writes to (two workers and
+    an idle parent cost a third more CPU than one process)."""
+    theirs = pool.imap(_score_chunk, [chunk for k, chunk in enumerate(chunks) if k % workers])
+    for k, chunk in enumerate(chunks):
+        yield scorer.chunk(chunk) if k % workers == 0 else next(theirs)
 
 
 def _score_chunk(indexes: range) -> list[Pair]:
