@@ -98,7 +98,7 @@ def find_pairs(
         # child waiting forever on a lock one of them held: one process then.
         workers = 1
     with _collector_paused():
-        derived, blocks = _prepared(everyone, workers, parameters)
+        derived, blocks = _prepared(everyone, workers, parameters, count)
         if isinstance(parameters, model.Deferred):
             parameters = parameters.get()
         scorer = _Scorer(derived, blocks, count, parameters)
@@ -144,9 +144,11 @@ def within_review_share(pairs: Iterable[Pair], share: float) -> tuple[list[Pair]
 def _prepared(
     records: list[PersonRecord],
     workers: int,
-    parameters: model.Parameters | model.Deferred | None = None,
-) -> tuple[list[Derived], list[tuple[int, ...]]]:
-    """Every record's derived fields, and the blocks to compare (see :func:`_narrowed`).
+    parameters: model.Parameters | model.Deferred | None,
+    count: int,
+) -> tuple[list[Derived], list[list[Sequence[int]]]]:
+    """Every record's derived fields, and for each of the first ``count`` the blocks to
+    compare it in (see :func:`_narrowed` and :func:`_per_record`).
 
     This process derives the records (and their name keys) and builds the blocks. Deferred
     ``parameters`` (estimating ``m`` and ``u`` on a sample of the records) are computed
@@ -163,17 +165,22 @@ def _prepared(
             _Preparation.deferred = deferred
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 pending = pool.apply_async(_compute_deferred)
-                derived, keys, owners = _derive_all()
-                cnic_blocks = _cnic_part()
-                deferred.value = pending.get()
+                derived, blocks = _derived_and_blocked(count)
+                deferred.value = pending.get()  # mostly ready by now
         else:
             if deferred is not None:
                 deferred.get()
-            derived, keys, owners = _derive_all()
-            cnic_blocks = _cnic_part()
+            derived, blocks = _derived_and_blocked(count)
     finally:
         _Preparation.records = []
         _Preparation.deferred = None
+    return derived, blocks
+
+
+def _derived_and_blocked(count: int) -> tuple[list[Derived], list[list[Sequence[int]]]]:
+    """The records' derived fields and each of the first ``count`` records' blocks."""
+    derived, keys, owners = _derive_all()
+    cnic_blocks = _cnic_part()
     districts = [row[7] for row in derived]
     ranks = _neighbour_ranks([row[2] for row in derived], [row[4] for row in derived])
     # Keys of one kind or another often gather the same records (a name, its joined
@@ -182,7 +189,7 @@ def _prepared(
     blocks = dict.fromkeys(
         map(tuple, _narrowed([*_shared(keys, owners), *cnic_blocks], districts, ranks))
     )
-    return derived, list(blocks)
+    return derived, _per_record(blocks, count)
 
 
 def _compute_deferred() -> model.Parameters:
@@ -309,14 +316,14 @@ class _Scorer:
     def __init__(
         self,
         derived: list[Derived],
-        blocks: Sequence[Sequence[int]],
+        blocks: list[list[Sequence[int]]],
         count: int,
         parameters: model.Parameters | None = None,
     ) -> None:
         columns = zip(*derived, strict=True) if derived else [()] * 8
         record_ids, names, fathers, sexes, years, dates, cnics, districts = columns
         self.record_ids: tuple[str, ...] = record_ids
-        self.blocks = _per_record(blocks, count)
+        self.blocks = blocks
         frequencies = NameFrequencies.of_names(names, fathers, parameters)
         self.weights = frequencies.weights
         self.names = _NameField(names, "name", frequencies)
