@@ -722,6 +722,56 @@ def identity_needs_purpose(actor: Actor, participant: models.Model) -> bool:
     return bool(reaching) and all(Role(m.role) in IDENTITY_ON_REQUEST for m in reaching)
 
 
+def identity_access(
+    actor: Actor, participants: Iterable[models.Model]
+) -> dict[Any, tuple[bool, bool]]:
+    """For each of ``participants`` whose identity ``actor`` may read (``can(actor,
+    "identity.read", participant)``): (:func:`identity_names_only`,
+    :func:`identity_needs_purpose`), as those answer one participant at a time, in one
+    query and one per membership however many participants are asked about (a review page
+    showing a cluster of records side by side). Those the actor may not read are left out.
+    """
+    from bahali.core.context import SystemActor
+
+    listed = [participant for participant in participants if participant.pk is not None]
+    if not listed:
+        return {}
+    if isinstance(actor, SystemActor):
+        return {participant.pk: (False, False) for participant in listed}
+    if not grants(actor, "identity", "read"):
+        return {}
+    model = type(listed[0])
+    ids = [participant.pk for participant in listed]
+    allowed = set(
+        filter_visible(
+            model._default_manager.filter(pk__in=ids), actor, "identity", "read"
+        ).values_list("pk", flat=True)
+    )
+    reaching: dict[Any, list[Membership]] = {pk: [] for pk in allowed}
+    for membership in actor.active_memberships():
+        if not (membership.is_active and membership.organisation.is_active):
+            continue
+        if not membership.user.is_active:
+            continue
+        condition = membership_condition(membership, "identity.read", model)
+        reached = (
+            allowed
+            if condition is None
+            else model._default_manager.filter(condition, pk__in=allowed).values_list(
+                "pk", flat=True
+            )
+        )
+        for pk in reached:
+            reaching[pk].append(membership)
+    return {
+        pk: (
+            not any(Role(m.role) not in NAME_ONLY_IDENTITY for m in memberships),
+            bool(memberships) and all(Role(m.role) in IDENTITY_ON_REQUEST for m in memberships),
+        )
+        for pk, memberships in reaching.items()
+    }
+
+
 # Two-factor sign-in (issue 14, item 1): required of every role that can read identity or
 # clinical data (the resources below: a person's names and numbers, clinical notes, who the
 # person was in the group, who lodged a grievance) and of data stewards, who manage users.

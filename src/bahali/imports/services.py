@@ -19,6 +19,7 @@ import datetime
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,7 +35,7 @@ from bahali.jobs import services as jobs
 from bahali.jobs.models import Job
 from bahali.organisations.models import Organisation
 from bahali.registry import services as registry
-from bahali.registry.matching import NameFrequencies, Reason, compare, find_pairs
+from bahali.registry.matching import NameFrequencies, Reason, compare, find_pairs, model
 from bahali.registry.matching.clusters import cluster
 from bahali.registry.matching.records import PersonRecord, features
 from bahali.registry.matching.training import parameters_for
@@ -284,7 +285,12 @@ def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]
     batch.rows_refused = sum(1 for row in rows if row.status == ImportRow.Status.REFUSED)
     batch.status = ImportBatch.Status.CHECKED
     batch.sheet = {}  # the checked rows hold the values from now on
-    batch.clusters = duplicate_clusters(records, list(registry.registry_records()))
+    against = list(registry.registry_records())
+    # ``m`` and ``u`` estimated on the file and the registry it meets (while the matcher
+    # derives the records), kept for the registration page's check (one model for both)
+    estimated = model.Deferred(partial(parameters_for, [*records, *against]))
+    batch.clusters = duplicate_clusters(records, against, estimated)
+    registry.store_matching_weights(actor=actor, parameters=estimated.get())
     batch.save()
     return batch
 
@@ -307,7 +313,9 @@ def _record(record_id: str, clean: dict[str, Any]) -> PersonRecord:
 
 
 def duplicate_clusters(
-    records: list[PersonRecord], against: list[PersonRecord]
+    records: list[PersonRecord],
+    against: list[PersonRecord],
+    parameters: model.Parameters | model.Deferred | None = None,
 ) -> list[dict[str, Any]]:
     """The possible duplicates within ``records`` and against ``against``, as clusters.
 
@@ -316,10 +324,17 @@ def duplicate_clusters(
     page. Pairs the clusters kept apart are listed with why.
     """
     everyone = {record.record_id: record for record in [*records, *against]}
-    # ``m`` and ``u`` estimated on the file and the registry it meets, as ``bahali
-    # match-persons`` does (the committed table below a few thousand records); the pairs,
-    # the clusters' own comparisons and the reasons shown all score with them
-    parameters = parameters_for(list(everyone.values()))
+    # ``m`` and ``u`` estimated on the file and the registry it meets unless given, as
+    # ``bahali match-persons`` does (the committed table below a few thousand records); the
+    # pairs, the clusters' own comparisons and the reasons shown all score with them
+    if parameters is None:
+        parameters = model.Deferred(partial(parameters_for, list(everyone.values())))
+    links = [
+        (a, b, value, decision)
+        for a, b, value, decision in find_pairs(records, against, parameters=parameters)
+    ]
+    if isinstance(parameters, model.Deferred):
+        parameters = parameters.get()
     frequencies = NameFrequencies((features(record) for record in everyone.values()), parameters)
     reasons: dict[frozenset[str], list[Any]] = {}
 
@@ -328,10 +343,6 @@ def duplicate_clusters(
         reasons[frozenset((a, b))] = result.reasons
         return result.score, frozenset(reason.code for reason in result.reasons)
 
-    links = [
-        (a, b, value, decision)
-        for a, b, value, decision in find_pairs(records, against, parameters=parameters)
-    ]
     found = []
     for item in cluster(links, score):
         pairs = []

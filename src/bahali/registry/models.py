@@ -196,6 +196,29 @@ class BlockingKey(models.Model):
         return self.key[:12]
 
 
+class MatchingWeights(models.Model):
+    """The ``m`` and ``u`` of each comparison level estimated on this registry's records.
+
+    Estimated without labels (``matching.training.parameters_for``) when an import checks a
+    sheet against the registry, so that the registration page's duplicate check scores one
+    person with the same weights as the import scored the sheet. Aggregate figures, no
+    person's data. The latest row is used (``services.matching_parameters``); without one,
+    the weights shipped with Bahali.
+    """
+
+    m = models.JSONField(_("probability of each level for one person"))
+    u = models.JSONField(_("probability of each level for two people"))
+    source = models.CharField(_("estimated on"), max_length=200)
+    estimated_at = models.DateTimeField(_("estimated at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("matching weights")
+        verbose_name_plural = _("matching weights")
+
+    def __str__(self) -> str:
+        return self.source
+
+
 class DistinctPair(AuditedModel):
     """Someone decided these two records are different people: never propose them again."""
 

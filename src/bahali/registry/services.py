@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.accounts.models import User
-from bahali.audit.services import record
+from bahali.audit.services import record, record_many
 from bahali.core import crypto, sealing
 from bahali.core.batches import in_batches
 from bahali.core.context import SystemActor, service
@@ -24,9 +24,11 @@ from bahali.core.versioning import Conflict, claim_version
 from bahali.geography.models import Community, District
 from bahali.organisations.models import Organisation
 from bahali.registry.codes import make_code
+from bahali.registry.matching import model as matching_model
 from bahali.registry.matching.blocking import blocking_keys, name_count_key
 from bahali.registry.matching.compare import Comparison, NameFrequencies, compare
 from bahali.registry.matching.records import PersonRecord, features
+from bahali.registry.matching.training import plausible
 from bahali.registry.models import (
     IDENTITY_FIELDS,
     AgeBand,
@@ -37,6 +39,7 @@ from bahali.registry.models import (
     IdentityPurpose,
     Language,
     LinkRequest,
+    MatchingWeights,
     Merge,
     Participant,
     ParticipantLink,
@@ -300,7 +303,9 @@ def find_candidates(
         for participant in Participant.objects.filter(pk__in=ids).select_related("district")
         for other in [open_identity(participant)]
     ]
-    frequencies = _registry_frequencies([probe, *(person for _, _, person in opened)])
+    frequencies = _registry_frequencies(
+        [probe, *(person for _, _, person in opened)], matching_parameters()
+    )
     candidates = []
     for participant, other, person in opened:
         comparison = compare(probe, person, frequencies)
@@ -314,8 +319,11 @@ def find_candidates(
     return candidates[:CANDIDATE_LIMIT]
 
 
-def _registry_frequencies(records: list[PersonRecord]) -> NameFrequencies:
-    """How common the names compared are in the registry, as the batch counts them in a file.
+def _registry_frequencies(
+    records: list[PersonRecord], parameters: matching_model.Parameters
+) -> NameFrequencies:
+    """How common the names compared are in the registry, as the batch counts them in a file,
+    with the ``m`` and ``u`` to score with.
 
     Counted from the keyed ``n:`` blocking keys (``matching.blocking.name_count_key``), so
     no name is opened: one grouped query for these names and one for the registry's size.
@@ -334,7 +342,41 @@ def _registry_frequencies(records: list[PersonRecord]) -> NameFrequencies:
     )
     names = {keys[row["key"]]: row["holders"] for row in counted}
     total = Participant.objects.active().count()
-    return NameFrequencies.of_counts(names, {}, (total, 0))
+    return NameFrequencies.of_counts(names, {}, (total, 0), parameters)
+
+
+def matching_parameters() -> matching_model.Parameters:
+    """The ``m`` and ``u`` the registration check scores with: the latest estimated on the
+    registry (:func:`store_matching_weights`, by an import's duplicate check), so that one
+    person is scored as the import scores a sheet; the weights shipped with Bahali until
+    one is stored, or if the stored one lacks a level (a release added one) or does not
+    look like a matching model (:func:`~.matching.training.plausible`)."""
+    latest = MatchingWeights.objects.order_by("-estimated_at", "-pk").first()
+    levels = set(matching_model.M)
+    if latest is None or set(latest.m) != levels or set(latest.u) != levels:
+        return matching_model.COMMITTED
+    parameters = matching_model.Parameters(latest.m, latest.u, latest.source)
+    return parameters if plausible(parameters) else matching_model.COMMITTED
+
+
+@service
+def store_matching_weights(
+    *, actor: Actor, parameters: matching_model.Parameters
+) -> MatchingWeights | None:
+    """Keep weights estimated on the registry's records (and a sheet meeting it) for the
+    registration check (:func:`matching_parameters`). The shipped table is not stored: the
+    check falls back to it anyway, and an estimate already stored stays in use."""
+    if parameters is matching_model.COMMITTED:
+        return None
+    stored = MatchingWeights.objects.create(
+        m=parameters.m, u=parameters.u, source=parameters.source[:200]
+    )
+    record(
+        "registry.matching_weights",
+        obj=stored,
+        changes={"source": [None, stored.source]},
+    )
+    return stored
 
 
 def _acting_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
@@ -757,6 +799,50 @@ def read_identity(
     changes["purpose"] = [None, purpose]
     record("identity.read", obj=participant, changes=changes, reason=reason)
     return identity
+
+
+@service
+def read_identities(
+    *,
+    actor: Actor,
+    participants: Iterable[Participant],
+    purpose: str = "view",
+    stated_purpose: str = "",
+    statement: str = "",
+) -> dict[int, Identity]:
+    """:func:`read_identity` for several participants at once (records side by side): the
+    same rules for each, asked in a fixed number of queries, and the reads audited in one
+    append. Participants the actor may not read are left out of the answer (the caller
+    shows their code only); a stated purpose is checked once, and needed when any of the
+    participants needs one."""
+    listed = list(participants)
+    access = policies.identity_access(actor, listed)
+    opened: dict[int, Identity] = {}
+    entries: dict[str, list[tuple[str, Participant, dict[str, list[Any]]]]] = {}
+    checked: str | None = None
+    for participant in listed:
+        if participant.pk not in access:
+            continue
+        names, needs_purpose = access[participant.pk]
+        changes: dict[str, list[Any]] = {}
+        reason = ""
+        read_as = purpose
+        if needs_purpose or stated_purpose or statement:
+            if checked is None:
+                checked = check_stated_purpose(stated_purpose, statement)
+            reason = checked
+            changes["stated_purpose"] = [None, stated_purpose]
+            read_as = f"{purpose}:on_request"
+        identity = open_identity(participant)
+        if names:
+            identity = Identity(name=identity.name, name_native=identity.name_native)
+            read_as = f"{read_as}:name"
+        changes["purpose"] = [None, read_as]
+        entries.setdefault(reason, []).append(("identity.read", participant, changes))
+        opened[participant.pk] = identity
+    for reason, reads in entries.items():
+        record_many(reads, reason=reason)
+    return opened
 
 
 def names_only(actor: Actor, participant: Participant) -> bool:

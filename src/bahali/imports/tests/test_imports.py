@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 
@@ -206,3 +207,39 @@ def test_duplicates_score_with_the_weights_estimated_on_the_file_and_registry(st
     assert weights["birth_date_same"] != pytest.approx(model.WEIGHTS["birth_date_same"])
     # the pair's score (the batch) and its reasons (the comparison) come from one set
     assert pair["score"] == pytest.approx(sum(weights.values()), abs=0.01)
+
+
+def test_the_registration_check_scores_with_the_weights_the_import_estimated(steward, monkeypatch):
+    """One model: the registration page's duplicate check (one person) scores with the
+    ``m`` and ``u`` the last import estimated on its sheet and the registry, not the
+    committed table, and says so in its reasons' weights."""
+    from bahali.geography.models import District
+    from bahali.registry import services as registry
+    from bahali.registry.matching import model
+
+    imported = services.run_import(actor=steward, batch=check(steward, GOOD[0]))
+    registered = imported.rows.get().participant
+    identity = registry.Identity(
+        name="Gul Zaman Afridi", father_name="Sher Rehman", birth_date=datetime.date(1994, 3, 2)
+    )
+    swat = District.objects.get(code="SWT")
+
+    def date_weight() -> float:
+        (found,) = registry.find_candidates(identity, sex="m", district=swat)
+        assert found.participant == registered
+        return {r.code: r.weight for r in found.comparison.reasons}["birth_date_same"]
+
+    # before any estimate: the shipped table (the first import met too few records to
+    # estimate on, so nothing was stored)
+    assert registry.matching_parameters() is model.COMMITTED
+    assert date_weight() == pytest.approx(model.WEIGHTS["birth_date_same"])
+    monkeypatch.setattr(services, "parameters_for", estimated_elsewhere([]))
+    check(steward, GOOD[1])
+    assert registry.matching_parameters().source == "estimated in the test"
+    assert date_weight() == pytest.approx(math.log2(4))
+    # an implausible estimate (an agreeing CNIC counting against) is not used
+    m = dict(model.M, cnic_same=model.U["cnic_same"] / 2)
+    registry.store_matching_weights(
+        actor=steward, parameters=model.Parameters(m, model.U, "implausible")
+    )
+    assert registry.matching_parameters() is model.COMMITTED

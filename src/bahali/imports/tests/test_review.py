@@ -134,3 +134,49 @@ def test_a_pair_decided_different_splits_a_reported_cluster(steward):
     third = imported(steward, GOOD[1])
     for queued in ReviewCluster.objects.filter(batch=third):
         assert not {registered.pk, other.pk} <= set(queued.members)
+
+
+def test_a_cluster_page_asks_the_same_few_queries_whatever_the_cluster_size(steward, signed_in):
+    """Every record's identity is opened and audited in a fixed number of queries (one
+    policy query per membership, one audit append), not a dozen per record."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bahali.audit.models import AuditEvent
+    from bahali.core.context import SYSTEM, acting_as
+
+    rows = [f"Gul Zaman{'' if n % 2 else 'Khan'} Afridi {n},Sher Rehman,M,,,SWT" for n in range(6)]
+    batch = imported(steward, *rows)
+    members = sorted(batch.rows.values_list("participant", flat=True))
+    assert len(members) == 6
+    with acting_as(SYSTEM):
+        small, large = (
+            ReviewCluster.objects.create(
+                batch=batch,
+                members=chosen,
+                score=20.0,
+                decision="review",
+                pairs=[{"a": chosen[0], "b": chosen[1], "score": 20.0, "reasons": []}],
+            )
+            for chosen in (members[:2], members)
+        )
+    client = signed_in(steward)
+    counts = {}
+    for cluster in (small, large):
+        client.get(f"/imports/review/{cluster.pk}/")  # warm: the session's first touches
+        before = AuditEvent.objects.filter(action="identity.read").count()
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/imports/review/{cluster.pk}/")
+        assert page.status_code == 200
+        counts[len(cluster.members)] = len(captured.captured_queries)
+        # each record shown is still audited as read, with the stated purpose
+        reads = AuditEvent.objects.filter(action="identity.read").order_by("-seq")
+        assert reads.count() - before == len(cluster.members)
+        assert {event.object_id for event in reads[: len(cluster.members)]} == {
+            str(pk) for pk in cluster.members
+        }
+        assert all("stated_purpose" in e.changes for e in reads[: len(cluster.members)])
+        for pk in cluster.members:
+            assert Participant.objects.get(pk=pk).code.encode() in page.content
+    assert counts[2] == counts[6], counts
+    assert counts[6] <= 22, counts

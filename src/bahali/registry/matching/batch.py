@@ -17,9 +17,10 @@ for 55% more candidate pairs (195,000 to 304,000 on 50,000 records).
 
 Pure Python spends microseconds on each record and pair, so the work is laid out for speed:
 
-- big batches use the machine's cores twice, in forked processes: first to derive the
-  records' fields and name keys (normalising names is the costliest step per record),
-  then to score the candidates; the parent gathers the keys into blocks in between;
+- big batches use the machine's cores in forked processes: while this process derives
+  the records' fields and name keys (normalising names is the costliest step per record)
+  and gathers them into blocks, another estimates ``m`` and ``u`` when asked to
+  (:class:`~.model.Deferred`); then workers score the candidates;
 - each record becomes one tuple of small values and each distinct name a number, so that
   each pair of distinct names is compared once per process;
 - most candidates are namesakes or brothers that cannot reach the review threshold
@@ -35,6 +36,7 @@ from __future__ import annotations
 import datetime
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import threading
 from bisect import bisect_right
@@ -75,7 +77,7 @@ def find_pairs(
     records: Iterable[PersonRecord],
     against: Iterable[PersonRecord] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    parameters: model.Parameters | None = None,
+    parameters: model.Parameters | model.Deferred | None = None,
 ) -> Iterator[Pair]:
     """Yield ``(record_id_a, record_id_b, score, decision)`` for every likely duplicate.
 
@@ -84,7 +86,8 @@ def find_pairs(
     yielded, in a deterministic order. ``progress(done, total)`` is called as records of
     ``records`` are processed. ``parameters``: the ``m`` and ``u`` to score with (the
     committed table unless given; :func:`.training.parameters_for` estimates them on the
-    records themselves).
+    records themselves). Given as :class:`~.model.Deferred`, they are computed while the
+    records are derived (in a forked process when there are several cores) and kept in it.
     """
     batch = list(records)
     everyone = batch + list(against or ())
@@ -95,7 +98,9 @@ def find_pairs(
         # child waiting forever on a lock one of them held: one process then.
         workers = 1
     with _collector_paused():
-        derived, blocks = _prepared(everyone, workers)
+        derived, blocks = _prepared(everyone, workers, parameters, count)
+        if isinstance(parameters, model.Deferred):
+            parameters = parameters.get()
         scorer = _Scorer(derived, blocks, count, parameters)
         # The rows live until the end: keep the collector from scanning them once it is
         # back (millions of objects, a quarter of a second each time), and forked workers
@@ -106,9 +111,10 @@ def find_pairs(
         if workers > 1:
             # Forked workers share the rows and blocks without copying or pickling them.
             _Scorer.current = scorer
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results: Iterator[list[Pair]] = pool.imap(_score_chunk, chunks)
-                yield from _reported(results, chunks, count, progress)
+            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+                yield from _reported(
+                    _scored_with(pool, scorer, chunks, workers), chunks, count, progress
+                )
         else:
             yield from _reported(map(scorer.chunk, chunks), chunks, count, progress)
     finally:
@@ -135,67 +141,78 @@ def within_review_share(pairs: Iterable[Pair], share: float) -> tuple[list[Pair]
     return kept, floor
 
 
-def _prepared(records: list[PersonRecord], workers: int) -> tuple[list[Derived], list[list[int]]]:
-    """Every record's derived fields, and the blocks to compare (see :func:`_narrowed`).
+def _prepared(
+    records: list[PersonRecord],
+    workers: int,
+    parameters: model.Parameters | model.Deferred | None,
+    count: int,
+) -> tuple[list[Derived], list[list[Sequence[int]]]]:
+    """Every record's derived fields, and for each of the first ``count`` the blocks to
+    compare it in (see :func:`_narrowed` and :func:`_per_record`).
 
-    With several workers, forked processes derive shares of the records (and their name
-    keys) while this process builds the CNIC blocks. A record's share follows its name, so
-    that each way of writing a name is normalised in one process only; the workers send
-    back plain tuples, strings and numbers, each name once (see ``NameForms.__reduce__``).
+    This process derives the records (and their name keys) and builds the blocks. Deferred
+    ``parameters`` (estimating ``m`` and ``u`` on a sample of the records) are computed
+    meanwhile in one forked process when there are several workers, else first, here.
+    Deriving in forked shares cost half as much CPU again (every name sent back and
+    rebuilt, fathers normalised in each share) and was no faster on two cores: measured
+    on 100,437 records (seed 4242), 6.9 s of CPU and 15.0 s of wall time against 4.0 s and
+    10.7 s here, under a load of 10.
     """
     _Preparation.records = records
+    deferred = parameters if isinstance(parameters, model.Deferred) else None
     try:
-        if workers == 1:
-            shares = [_derive_share((0, 1))]
-            cnic_blocks = _cnic_part()
+        if deferred is not None and deferred.value is None and workers > 1:
+            _Preparation.deferred = deferred
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                pending = pool.apply_async(_compute_deferred)
+                derived, blocks = _derived_and_blocked(count)
+                deferred.value = pending.get()  # mostly ready by now
         else:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pending = pool.map_async(_derive_share, [(w, workers) for w in range(workers)])
-                cnic_blocks = _cnic_part()
-                shares = pending.get()
+            if deferred is not None:
+                deferred.get()
+            derived, blocks = _derived_and_blocked(count)
     finally:
         _Preparation.records = []
-    slots: list[Derived | None] = [None] * len(records)
-    keys: list[int] = []
-    owners: list[int] = []
-    for indexes, share, share_keys, share_owners in shares:
-        for index, row in zip(indexes, share, strict=True):
-            slots[index] = row
-        keys += share_keys
-        owners += share_owners
-    derived = [row for row in slots if row is not None]  # every record is in one share
+        _Preparation.deferred = None
+    return derived, blocks
+
+
+def _derived_and_blocked(count: int) -> tuple[list[Derived], list[list[Sequence[int]]]]:
+    """The records' derived fields and each of the first ``count`` records' blocks."""
+    derived, keys, owners = _derive_all()
+    cnic_blocks = _cnic_part()
     districts = [row[7] for row in derived]
     ranks = _neighbour_ranks([row[2] for row in derived], [row[4] for row in derived])
-    return derived, list(_narrowed([*_shared(keys, owners), *cnic_blocks], districts, ranks))
+    # Keys of one kind or another often gather the same records (a name, its joined
+    # letters, name and father): each such block once (263,000 blocks were 113,000 on
+    # 100,437 records), so that the records' candidates are gathered from fewer lists.
+    blocks = dict.fromkeys(
+        map(tuple, _narrowed([*_shared(keys, owners), *cnic_blocks], districts, ranks))
+    )
+    return derived, _per_record(blocks, count)
+
+
+def _compute_deferred() -> model.Parameters:
+    """Forked process: compute the deferred parameters left in :class:`_Preparation`."""
+    assert _Preparation.deferred is not None  # noqa: S101 (set before the pool forks)
+    return _Preparation.deferred.get()
 
 
 class _Preparation:
-    """The records being prepared, left here for the forked workers to read."""
+    """The records being prepared, and deferred parameters, left here for a forked process."""
 
     records: ClassVar[list[PersonRecord]] = []
+    deferred: ClassVar[model.Deferred | None] = None
 
 
-def _derive_share(
-    share: tuple[int, int],
-) -> tuple[list[int], list[Derived], list[int], list[int]]:
-    """Derive share ``n`` of ``shares``: its record indexes, fields, name keys and owners."""
-    number, shares = share
-    with _collector_paused():
-        records = _Preparation.records
-        indexes = [
-            index
-            for index, record in enumerate(records)
-            if shares == 1 or hash((record.name, record.name_native)) % shares == number
-        ]
-        derived = [derive(records[index]) for index in indexes]
-        names = [row[1] for row in derived]
-        fathers = [row[2] for row in derived]
-        years = [row[4] for row in derived]
-        result = indexes, derived, *_keyed(names, fathers, years, indexes)
-        # Everything made here lives until it is sent back: keep the collector, once it is
-        # back on, from scanning it (a tenth of the worker's time).
-        gc.freeze()
-        return result
+def _derive_all() -> tuple[list[Derived], list[int], list[int]]:
+    """Every record's fields, and the name keys with the index of the record of each."""
+    records = _Preparation.records
+    derived = list(map(derive, records))
+    names = [row[1] for row in derived]
+    fathers = [row[2] for row in derived]
+    years = [row[4] for row in derived]
+    return derived, *_keyed(names, fathers, years, range(len(derived)))
 
 
 def _cnic_part() -> list[list[int]]:
@@ -215,6 +232,18 @@ def _reported(
             progress(chunk.stop, count)
     if progress is not None and not chunks:
         progress(0, 0)
+
+
+def _scored_with(
+    pool: multiprocessing.pool.Pool, scorer: _Scorer, chunks: list[range], workers: int
+) -> Iterator[list[Pair]]:
+    """Each chunk's pairs, in order: one chunk in ``workers`` scored here, the others by the
+    pool's ``workers - 1`` forked processes meanwhile. This process would otherwise only
+    wait; a forked worker less is one copy less of the pages it writes to (two workers and
+    an idle parent cost a third more CPU than one process)."""
+    theirs = pool.imap(_score_chunk, [chunk for k, chunk in enumerate(chunks) if k % workers])
+    for k, chunk in enumerate(chunks):
+        yield scorer.chunk(chunk) if k % workers == 0 else next(theirs)
 
 
 def _score_chunk(indexes: range) -> list[Pair]:
@@ -287,14 +316,14 @@ class _Scorer:
     def __init__(
         self,
         derived: list[Derived],
-        blocks: list[list[int]],
+        blocks: list[list[Sequence[int]]],
         count: int,
         parameters: model.Parameters | None = None,
     ) -> None:
         columns = zip(*derived, strict=True) if derived else [()] * 8
         record_ids, names, fathers, sexes, years, dates, cnics, districts = columns
         self.record_ids: tuple[str, ...] = record_ids
-        self.blocks = _per_record(blocks, count)
+        self.blocks = blocks
         frequencies = NameFrequencies.of_names(names, fathers, parameters)
         self.weights = frequencies.weights
         self.names = _NameField(names, "name", frequencies)
@@ -460,7 +489,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def candidate_blocks(derived: Sequence[Features], count: int) -> list[list[list[int]]]:
+def candidate_blocks(derived: Sequence[Features], count: int) -> list[list[Sequence[int]]]:
     """For each of the first ``count`` records, the blocks (sorted index lists) it is in.
 
     Records from ``count`` on are the "against" side: paired with the first ``count``
@@ -529,8 +558,8 @@ def _narrowed(
                     yield sorted(neighbours[start : start + WHOLE_BLOCK])
 
 
-def _per_record(blocks: Iterable[list[int]], count: int) -> list[list[list[int]]]:
-    per_record: list[list[list[int]]] = [[] for _ in range(count)]
+def _per_record(blocks: Iterable[Sequence[int]], count: int) -> list[list[Sequence[int]]]:
+    per_record: list[list[Sequence[int]]] = [[] for _ in range(count)]
     for members in blocks:
         if members[0] < count:
             for index in members:
@@ -625,11 +654,11 @@ def _cnic_blocks(cnics: Sequence[str]) -> Iterator[list[int]]:
             yield sorted(index for cnic in group for index in holders[cnic])
 
 
-def later_candidates(index: int, blocks: list[list[int]]) -> list[int]:
+def later_candidates(index: int, blocks: Sequence[Sequence[int]]) -> list[int]:
     """The records after ``index`` sharing one of its blocks, in ascending order."""
     if len(blocks) == 1:
         members = blocks[0]
-        return members[bisect_right(members, index) :]
+        return list(members[bisect_right(members, index) :])
     found: set[int] = set()
     for members in blocks:
         found.update(members[bisect_right(members, index) :])

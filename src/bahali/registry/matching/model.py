@@ -25,7 +25,7 @@ labels needed) and choose the thresholds from a reviewed sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 # Every field's levels, best agreement first; the level names are the reason codes.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -120,3 +120,19 @@ class Parameters:
 
 
 COMMITTED = Parameters(M, U, "committed")
+
+
+class Deferred:
+    """Parameters computed when first needed, once: :func:`.batch.find_pairs` computes them
+    (``compute``, e.g. estimating on the records) while it derives the records, in another
+    process when it may fork, and keeps them for the caller (:meth:`get`)."""
+
+    def __init__(self, compute: Callable[[], Parameters]) -> None:
+        self.compute = compute
+        self.value: Parameters | None = None
+
+    def get(self) -> Parameters:
+        """The parameters, computed now unless already known."""
+        if self.value is None:
+            self.value = self.compute()
+        return self.value

@@ -301,6 +301,27 @@ def test_find_pairs_in_worker_processes_gives_the_same_pairs(monkeypatch):
     assert list(find_pairs(records)) == alone
 
 
+def test_parameters_estimated_alongside_deriving_score_as_if_estimated_first(monkeypatch):
+    """``model.Deferred``: estimated in a forked process while the records are derived
+    (several workers) or here first (one), the same parameters and the same pairs."""
+    from functools import partial
+
+    from bahali.registry.matching import model, training
+    from bahali.registry.matching.training import parameters_for
+
+    records, _ = generate(3000, seed=47)
+    monkeypatch.setattr(training, "ADAPT_FROM", 1000)
+    first = parameters_for(records)
+    assert first is not model.COMMITTED
+    expected = list(find_pairs(records, parameters=first))
+    alone = model.Deferred(partial(parameters_for, records))
+    assert list(find_pairs(records, parameters=alone)) == expected
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
+    forked = model.Deferred(partial(parameters_for, records))
+    assert list(find_pairs(records, parameters=forked)) == expected
+    assert forked.get().weights == first.weights
+
+
 def test_find_pairs_against_other_records_and_reports_progress():
     records, _ = generate(300, seed=3)
     batch, registry = records[:100], records[100:]

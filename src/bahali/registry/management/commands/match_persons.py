@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +72,11 @@ class Command(BaseCommand):
 
             against = list(registry_records())
         progress = self._progress if sys.stderr.isatty() else None
+        # estimated by find_pairs while it derives the records (model.Deferred)
         parameters = (
             model.COMMITTED
             if options["committed_weights"]
-            else parameters_for([*records, *(against or ())])
+            else model.Deferred(partial(parameters_for, [*records, *(against or ())]))
         )
         pairs = find_pairs(records, against=against, progress=progress, parameters=parameters)
         written = write_pairs(options["out"], pairs)
