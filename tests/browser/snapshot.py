@@ -73,7 +73,7 @@ def _restore(snapshot: Snapshot) -> None:
     assert snapshot.tables is not None
     style = no_style()
     with transaction.atomic(), connection.cursor() as cursor:
-        for statement in connection.ops.sql_flush(style, _tables(), allow_cascade=True):
+        for statement in connection.ops.sql_flush(style, _tables()):
             cursor.execute(statement)
         for table, rows in snapshot.tables.items():
             if rows:
