@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -31,7 +32,16 @@ from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
-from bahali.evidence import charts, dashboard, ledger, oversight, recidivism, releases, services
+from bahali.evidence import (
+    charts,
+    dashboard,
+    exports,
+    ledger,
+    oversight,
+    recidivism,
+    releases,
+    services,
+)
 from bahali.evidence.filters import (
     DashboardFilter,
     EvidenceFilter,
@@ -111,44 +121,9 @@ def indicators(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _export_rows(filters: Filters) -> list[list[Any]]:
-    start, end = filters.period()
-    rows: list[list[Any]] = [
-        [
-            _("indicator"),
-            _("version"),
-            _("line"),
-            _("column"),
-            _("value"),
-            _("denominator"),
-            _("from"),
-            _("to"),
-        ]
-    ]
-    for item in INDICATORS.values():
-        public = item.compute(filters).public()
-        columns = public.get("columns") or []
-        for row in public["rows"]:
-            if columns:
-                for column, cell in zip(columns, row["cells"], strict=True):
-                    rows.append(
-                        [item.code, item.version, row["label"], column, cell, "", start, end]
-                    )
-            rows.append(
-                [
-                    item.code,
-                    item.version,
-                    row["label"],
-                    _("total") if columns else "",
-                    row["value"],
-                    row.get("denominator", ""),
-                    start,
-                    end,
-                ]
-            )
-        if public.get("total") is not None:
-            rows.append([item.code, item.version, _("total"), "", public["total"], "", start, end])
-    return rows
+def _export_rows(filters: Filters) -> Iterator[list[Any]]:
+    """The indicator table of the page's CSV and XLSX: the background export's own rows."""
+    return exports.indicator_rows(filters, lambda *args, **kwargs: None)
 
 
 class _Echo:
