@@ -8,9 +8,10 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from bahali.evidence import exports, ratings  # noqa: F401 - exports registers its job kind
+        from bahali.evidence import exports, figures, ratings  # noqa: F401 - exports: a job kind
 
         ratings.connect(self)  # the stored figure behind "change in domain ratings"
+        figures.connect(self)  # the stored per-case figures (recidivism, phases, reassessments)
         from bahali.cases import demo
         from bahali.core import navigation
         from bahali.evidence.demo import load_demo_evidence, load_demo_history, load_demo_oversight
