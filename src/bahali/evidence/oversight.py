@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.audit.models import AuditChainHead, AuditEvent
 from bahali.cases.models import Case, EmergencyAccess, TransitionRequest
-from bahali.evidence import ledger
+from bahali.evidence import ledger, snapshots
 from bahali.evidence.indicators import Filters
 from bahali.grievances.models import Finding, Grievance, GrievanceCategory
 from bahali.programmes.models import Phase
@@ -114,28 +114,42 @@ class Report:
     juvenile_phases: list[tuple[str, int]]
     audit: AuditState
     definitions: list[Any] = field(default_factory=lambda: list(DEFINITIONS))
+    # when the gate decisions' counts were computed, when kept a few minutes (``snapshots``)
+    gates_as_of: datetime.datetime | None = None
+
+
+def gate_counts(filters: Filters) -> snapshots.AsOf[dict[str, int]]:
+    """The period's gate decisions counted as the participation ledger counts them (read
+    from every decision and its sign-offs: kept a few minutes, ``snapshots``)."""
+
+    def count() -> dict[str, int]:
+        # grouped by status (every decision is "applied": one row), as the ledger counts: an
+        # aggregate() over the Exists annotations would not see them
+        found = next(
+            iter(
+                ledger.decisions(filters)
+                .values("status")
+                .annotate(
+                    decisions=Count("pk"),
+                    civilian=Count("pk", filter=Q(civilian=True)),
+                    community=Count("pk", filter=Q(community=True)),
+                    objected=Count("pk", filter=Q(objected=True)),
+                    overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
+                )
+            ),
+            None,
+        )
+        names = ("decisions", "civilian", "community", "objected", "overridden")
+        return {name: (found or {}).get(name, 0) for name in names}
+
+    return snapshots.remembered("oversight-gates", filters, count)
 
 
 def gate_decisions(filters: Filters) -> tuple[dict[str, int], Listed]:
     """The period's gate decisions (counts, as the participation ledger defines them) and
     the overridden ones, listed."""
     decisions = ledger.decisions(filters)
-    # grouped by status (every decision is "applied": one row), as the ledger counts: an
-    # aggregate() over the Exists annotations would not see them
-    found = next(
-        iter(
-            decisions.values("status").annotate(
-                decisions=Count("pk"),
-                civilian=Count("pk", filter=Q(civilian=True)),
-                community=Count("pk", filter=Q(community=True)),
-                objected=Count("pk", filter=Q(objected=True)),
-                overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
-            )
-        ),
-        None,
-    )
-    names = ("decisions", "civilian", "community", "objected", "overridden")
-    counts = {name: (found or {}).get(name, 0) for name in names}
+    counts = gate_counts(filters).value
     overridden = (
         TransitionRequest.objects.filter(
             pk__in=decisions.filter(overridden_by__isnull=False).values("pk")
@@ -430,6 +444,7 @@ def build(
         juveniles=young,
         juvenile_phases=young_phases,
         audit=audit_state(),
+        gates_as_of=gate_counts(filters).computed_at if snapshots.max_age() > 0 else None,
     )
 
 

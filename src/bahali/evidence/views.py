@@ -41,6 +41,7 @@ from bahali.evidence import (
     recidivism,
     releases,
     services,
+    snapshots,
 )
 from bahali.evidence.filters import (
     DashboardFilter,
@@ -105,7 +106,8 @@ def indicators(request: AuthedRequest) -> HttpResponse:
     _allowed(request)
     form, filters = _filters(request)
     recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}
-    cards = [present(item.compute(filters), recorded) for item in INDICATORS.values()]
+    computed = [snapshots.indicator_result(item, filters) for item in INDICATORS.values()]
+    cards = [present(found.value, recorded) for found in computed]
     start, end = filters.period()
     return render(
         request,
@@ -117,8 +119,22 @@ def indicators(request: AuthedRequest) -> HttpResponse:
             "end": end,
             "minimum": suppression.minimum(),
             "query": request.GET.urlencode(),
+            **_as_of(computed),
         },
     )
+
+
+def _as_of(found: list[snapshots.AsOf[Any]]) -> dict[str, Any]:
+    """What a page says of its figures' age: when the oldest was computed, and how old
+    they may be (nothing when every figure is computed afresh)."""
+    return _age(snapshots.oldest(found))
+
+
+def _age(as_of: datetime.datetime | None) -> dict[str, Any]:
+    seconds = snapshots.max_age()
+    if seconds <= 0 or as_of is None:
+        return {}
+    return {"as_of": as_of, "max_age_minutes": max(1, seconds // 60)}
 
 
 def _export_rows(filters: Filters) -> Iterator[list[Any]]:
@@ -240,13 +256,22 @@ def participation(request: AuthedRequest) -> HttpResponse:
     if group not in dict(ledger.GROUPS):
         group = "programme"
     k = suppression.minimum()
-    rows = ledger.shown(ledger.shares(filters, group), k)
+    figures = snapshots.remembered(
+        "ledger",
+        (filters, group),
+        lambda: (
+            ledger.shares(filters, group),
+            ledger.kinds_signed(filters),
+            ledger.objection_outcomes(filters),
+        ),
+    )
+    shares, signed, outcomes = figures.value
+    rows = ledger.shown(shares, k)
     kind_labels = dict(OrganisationKind.choices)
     kinds = [
         (kind_labels.get(kind, kind), str(suppression.suppress_count(n, k=k)))
-        for kind, n in sorted(ledger.kinds_signed(filters).items())
+        for kind, n in sorted(signed.items())
     ]
-    outcomes = ledger.objection_outcomes(filters)
     outcome_keys = ["answered", "withdrawn", "open"]
     outcome_cells, outcome_total = suppression.suppress_counts(
         [outcomes.get(key, 0) for key in outcome_keys], k=k
@@ -302,6 +327,7 @@ def participation(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "entries": entries,
             "minimum": k,
+            **_as_of([figures]),
         },
     )
 
@@ -411,7 +437,7 @@ def oversight_report(request: AuthedRequest) -> HttpResponse:
         render(
             request,
             "evidence/oversight.html",
-            {"filters": form, "report": report, "query": query},
+            {"filters": form, "report": report, "query": query, **_age(report.gates_as_of)},
         )
     )
 
@@ -482,6 +508,7 @@ def manager_dashboard(request: AuthedRequest) -> HttpResponse:
                 for trend in board.trends
             ],
             "query": request.GET.urlencode(),
+            **_age(board.as_of),
         },
     )
 
