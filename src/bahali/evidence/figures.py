@@ -39,6 +39,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save, pre_s
 from bahali.core.batches import in_batches
 
 BATCH = 500
+FULL_BATCH = 5000  # a rebuild of every case: fewer, larger batches (a few MB each)
 # the migration that adds the tables: once a ``migrate`` run applied it, the rows are filled
 FILLED_AFTER = {("evidence", "0004_stored_case_figures")}
 
@@ -49,13 +50,15 @@ def refresh(case_ids: Iterable[int] | None = None) -> int:
     from bahali.cases.models import Case
 
     ids: Iterable[int]
+    size = BATCH
     if case_ids is None:
-        ids = in_batches(Case.objects.values_list("pk", flat=True), BATCH * 10)
+        ids = in_batches(Case.objects.values_list("pk", flat=True), FULL_BATCH)
+        size = FULL_BATCH
     else:
         ids = case_ids
     read = 0
     walk = iter(ids)
-    while batch := list(itertools.islice(walk, BATCH)):
+    while batch := list(itertools.islice(walk, size)):
         with transaction.atomic():
             _refresh_locked(batch)
         read += len(batch)

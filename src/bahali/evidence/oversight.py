@@ -327,8 +327,18 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
     counts = held.aggregate(
         n=Count("pk"), juvenile=Count("pk", filter=Q(participant__is_juvenile=True))
     )
-    rows = held.select_related("participant", "programme", "phase", "district").order_by(
-        "phase_entered_on", "pk"
+    # the list reads the code and age group of each person, never the sealed identity
+    rows = (
+        held.select_related("participant", "programme", "phase")
+        .only(
+            "pk",
+            "phase_entered_on",
+            "participant__code",
+            "participant__is_juvenile",
+            "programme__code",
+            "phase",
+        )
+        .order_by("phase_entered_on", "pk")
     )
     listed = _listed(rows, counts["n"])
     with_stay(listed.rows, today)

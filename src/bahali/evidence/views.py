@@ -291,7 +291,14 @@ def participation(request: AuthedRequest) -> HttpResponse:
             .prefetch_related("sign_offs")
             .order_by("-decided_at", "-pk")
         )
-        page = Paginator(listed, 50).get_page(request.GET.get("page"))
+        # counting every decision the reader may see reads them all: the count is kept
+        # with the shares (the page says as of when); the listed decisions are current
+        listed_count = snapshots.remembered(
+            "ledger-listed", (request.user.pk, filters), listed.count
+        ).value
+        paginator = Paginator(listed, 50)
+        paginator.count = listed_count
+        page = paginator.get_page(request.GET.get("page"))
         for decision in page:
             signs = list(decision.sign_offs.all())
             approved = {s.organisation_kind for s in signs if s.decision == "approve"}
