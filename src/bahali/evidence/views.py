@@ -188,7 +188,10 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
     if group not in dict(recidivism.GROUPS):
         group = ""
     k = suppression.minimum()
-    groups = recidivism.curves(filters, group)
+    found = snapshots.remembered(
+        "survival", (filters, group), lambda: recidivism.curves(filters, group)
+    )
+    groups = found.value
     milestones = [
         {
             "label": row["label"],
@@ -222,6 +225,7 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         "minimum": k,
         "hidden_label": suppression.hidden_label(k),
         "query": request.GET.urlencode(),
+        **_as_of([found]),
     }
 
 
