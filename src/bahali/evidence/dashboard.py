@@ -296,18 +296,27 @@ def alerts(cases: QuerySet[Case]) -> list[Alert]:
 
 
 def build(
-    user: Any, programme: Programme | None = None, today: datetime.date | None = None
+    user: Any,
+    programme: Programme | None = None,
+    today: datetime.date | None = None,
+    keep: bool = True,
 ) -> Dashboard:
+    """The dashboard of the cases ``user`` may read; with ``keep`` false (the downloads,
+    which name no "as of"), the trends are computed afresh."""
     today = today or timezone.localdate()
     cases = Case.objects.visible_to(user)
     if programme is not None:
         cases = cases.filter(programme=programme)
     # the trends read every check-in and goal of the quarters shown: kept a few minutes per
     # reader and programme; the funnel, overdue work and alerts are always current
-    found = snapshots.remembered(
-        "dashboard-trends",
-        (getattr(user, "pk", None), programme.pk if programme else None, today),
-        lambda: trends(cases, today),
+    found = (
+        snapshots.remembered(
+            "dashboard-trends",
+            (getattr(user, "pk", None), programme.pk if programme else None, today),
+            lambda: trends(cases, today),
+        )
+        if keep
+        else snapshots.AsOf(trends(cases, today), timezone.now())
     )
     return Dashboard(
         today=today,
@@ -315,5 +324,5 @@ def build(
         overdue=overdue(cases, today),
         alerts=alerts(cases),
         trends=found.value,
-        as_of=found.computed_at if snapshots.max_age() > 0 else None,
+        as_of=found.computed_at if keep and snapshots.max_age() > 0 else None,
     )

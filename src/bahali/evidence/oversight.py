@@ -118,9 +118,10 @@ class Report:
     gates_as_of: datetime.datetime | None = None
 
 
-def gate_counts(filters: Filters) -> snapshots.AsOf[dict[str, int]]:
+def gate_counts(filters: Filters, keep: bool = True) -> snapshots.AsOf[dict[str, int]]:
     """The period's gate decisions counted as the participation ledger counts them (read
-    from every decision and its sign-offs: kept a few minutes, ``snapshots``)."""
+    from every decision and its sign-offs: kept a few minutes, ``snapshots``, unless
+    ``keep`` is false)."""
 
     def count() -> dict[str, int]:
         # grouped by status (every decision is "applied": one row), as the ledger counts: an
@@ -142,14 +143,16 @@ def gate_counts(filters: Filters) -> snapshots.AsOf[dict[str, int]]:
         names = ("decisions", "civilian", "community", "objected", "overridden")
         return {name: (found or {}).get(name, 0) for name in names}
 
+    if not keep:
+        return snapshots.AsOf(count(), timezone.now())
     return snapshots.remembered("oversight-gates", filters, count)
 
 
-def gate_decisions(filters: Filters) -> tuple[dict[str, int], Listed]:
+def gate_decisions(filters: Filters, keep: bool = True) -> tuple[dict[str, int], Listed]:
     """The period's gate decisions (counts, as the participation ledger defines them) and
     the overridden ones, listed."""
     decisions = ledger.decisions(filters)
-    counts = gate_counts(filters).value
+    counts = gate_counts(filters, keep).value
     overridden = (
         TransitionRequest.objects.filter(
             pk__in=decisions.filter(overridden_by__isnull=False).values("pk")
@@ -425,12 +428,14 @@ def build(
     end: datetime.date,
     today: datetime.date | None = None,
     programme: int | None = None,
+    keep: bool = True,
 ) -> Report:
-    """The report for the period; with ``programme``, of that programme's cases only."""
+    """The report for the period; with ``programme``, of that programme's cases only. With
+    ``keep`` false (the printed report, which names no "as of"), every count is fresh."""
     today = today or timezone.localdate()
     # oversight counts every case
     filters = Filters(programme=programme, start=start, end=end, statistical=False)
-    gates, overrides = gate_decisions(filters)
+    gates, overrides = gate_decisions(filters, keep)
     emergency, accesses = emergency_accesses(start, end, programme)
     grievance_counts, categories, findings = grievances(start, end, today, programme)
     withdrawals, purposes, withdrawn = consent_withdrawals(start, end, programme)
@@ -454,7 +459,7 @@ def build(
         juveniles=young,
         juvenile_phases=young_phases,
         audit=audit_state(),
-        gates_as_of=gate_counts(filters).computed_at if snapshots.max_age() > 0 else None,
+        gates_as_of=gate_counts(filters).computed_at if keep and snapshots.max_age() > 0 else None,
     )
 
 

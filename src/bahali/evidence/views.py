@@ -182,14 +182,20 @@ def indicators_xlsx(request: AuthedRequest) -> HttpResponse:
     return response
 
 
-def _survival(request: AuthedRequest) -> dict[str, Any]:
+def _survival(request: AuthedRequest, keep: bool = True) -> dict[str, Any]:
+    """The recidivism page's figures; the curves kept a few minutes when ``keep`` (the page,
+    which says as of when), afresh for the download."""
     form, filters = _filters(request)
     group = request.GET.get("group", "")
     if group not in dict(recidivism.GROUPS):
         group = ""
     k = suppression.minimum()
-    found = snapshots.remembered(
-        "survival", (filters, group), lambda: recidivism.curves(filters, group)
+    found = (
+        snapshots.remembered(
+            "survival", (filters, group), lambda: recidivism.curves(filters, group)
+        )
+        if keep
+        else snapshots.AsOf(recidivism.curves(filters, group), timezone.now())
     )
     groups = found.value
     milestones = [
@@ -225,7 +231,7 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         "minimum": k,
         "hidden_label": suppression.hidden_label(k),
         "query": request.GET.urlencode(),
-        **_as_of([found]),
+        **(_as_of([found]) if keep else {}),
     }
 
 
@@ -240,7 +246,7 @@ def survival(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def survival_svg(request: AuthedRequest) -> HttpResponse:
     _allowed(request)
-    response = HttpResponse(_survival(request)["svg"], content_type="image/svg+xml")
+    response = HttpResponse(_survival(request, keep=False)["svg"], content_type="image/svg+xml")
     response["Content-Disposition"] = 'attachment; filename="bahali-recidivism.svg"'
     return response
 
@@ -425,12 +431,14 @@ def release_verification(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- the oversight report -------------------------------------------------------------
 
 
-def _oversight(request: AuthedRequest) -> tuple[OversightFilter, oversight.Report]:
+def _oversight(
+    request: AuthedRequest, keep: bool = True
+) -> tuple[OversightFilter, oversight.Report]:
     if not policies.can(request.user, "oversight_report.read"):
         raise Http404
     form = OversightFilter(request.GET or None)
     start, end = form.period(timezone.localdate())
-    return form, oversight.build(start, end)
+    return form, oversight.build(start, end, keep=keep)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -459,7 +467,7 @@ def oversight_report_pdf(request: AuthedRequest) -> HttpResponse:
     """The same report, printable; printing it is recorded in the audit chain."""
     from bahali.evidence.pdf import oversight_pdf
 
-    _form, report = _oversight(request)
+    _form, report = _oversight(request, keep=False)
     services.record_oversight_report_printed(actor=request.user, start=report.start, end=report.end)
     printed_by = request.user.get_full_name() or request.user.username
     response = HttpResponse(oversight_pdf(report, printed_by), content_type="application/pdf")
@@ -471,11 +479,15 @@ def oversight_report_pdf(request: AuthedRequest) -> HttpResponse:
 # --- the programme manager's dashboard ------------------------------------------------
 
 
-def _dashboard(request: AuthedRequest) -> tuple[DashboardFilter, dashboard.Dashboard]:
+def _dashboard(
+    request: AuthedRequest, keep: bool = False
+) -> tuple[DashboardFilter, dashboard.Dashboard]:
+    """The dashboard; its trends kept a few minutes (``keep``) on the page only, which says
+    as of when: the downloads compute them afresh."""
     if not policies.can(request.user, "programme_dashboard.read"):
         raise Http404
     form = DashboardFilter(request.GET or None)
-    return form, dashboard.build(request.user, form.filtering().get("programme"))
+    return form, dashboard.build(request.user, form.filtering().get("programme"), keep=keep)
 
 
 def _charts(board: dashboard.Dashboard, rtl: bool) -> dict[str, str]:
@@ -501,7 +513,7 @@ def manager_dashboard(request: AuthedRequest) -> HttpResponse:
     """Phase funnel, overdue work, alerts and key indicators by quarter."""
     from django.utils.translation import get_language_bidi
 
-    form, board = _dashboard(request)
+    form, board = _dashboard(request, keep=True)
     drawn = _charts(board, get_language_bidi())
     return render(
         request,
