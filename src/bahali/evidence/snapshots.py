@@ -8,8 +8,9 @@ oversight and analysts keep each computed figure for ``EVIDENCE_FIGURES_MAX_AGE`
 indicator and its version, the filters, the grouping, the language, the reader's scope when
 the figures are over the cases they may read), and say "as of" when: a reader sees figures
 at most that old, and says so. Only aggregates are kept here, never a list of cases or
-people. Releases and exports always compute afresh; so does every page when the setting is
-0 (the test settings' default, so that a test sees its own writes).
+people. Releases, exports, the API, the CSV/SVG downloads and the printed oversight report
+always compute afresh (they name no "as of"); so does every page when the setting is 0 (the
+test settings' default, so that a test sees its own writes).
 """
 
 from __future__ import annotations
