@@ -173,6 +173,17 @@ def _filters(request: AuthedRequest) -> Filters:
     return form.to_filters()
 
 
+def _grouping(group_by: str, offered: list[tuple[str, Any]]) -> None:
+    """A grouping not among those ``offered`` is a 422 naming ``group_by``."""
+    if group_by not in dict(offered):
+        raise ApiError(
+            422,
+            "invalid",
+            _("The request is not valid."),
+            [{"field": "group_by", "message": _("Choose one of the groupings offered.")}],
+        )
+
+
 def _indicator(code: str) -> Indicator:
     item = INDICATORS.get(code)
     if item is None:
@@ -257,13 +268,7 @@ def _plain(value: Any) -> Any:
 )
 def participation_ledger(request: AuthedRequest, group_by: str = "programme") -> Any:
     _readable(request)
-    if group_by not in dict(ledger.GROUPS):
-        raise ApiError(
-            422,
-            "invalid",
-            _("The request is not valid."),
-            [{"field": "group_by", "message": _("Choose one of the groupings offered.")}],
-        )
+    _grouping(group_by, ledger.GROUPS)
     filters = _filters(request)
     k = suppression.minimum()
     rows = ledger.shown(ledger.shares(filters, group_by), k)
@@ -296,13 +301,7 @@ def participation_ledger(request: AuthedRequest, group_by: str = "programme") ->
 )
 def survival(request: AuthedRequest, group_by: str = "") -> Any:
     _readable(request)
-    if group_by not in dict(recidivism.GROUPS):
-        raise ApiError(
-            422,
-            "invalid",
-            _("The request is not valid."),
-            [{"field": "group_by", "message": _("Choose one of the groupings offered.")}],
-        )
+    _grouping(group_by, recidivism.GROUPS)
     filters = _filters(request)
     k = suppression.minimum()
     groups = recidivism.curves(filters, group_by)

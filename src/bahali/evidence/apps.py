@@ -8,12 +8,18 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from bahali.evidence import exports, ratings  # noqa: F401 - exports registers its job kind
+        from bahali.evidence import exports, figures, ratings  # noqa: F401 - exports: a job kind
 
         ratings.connect(self)  # the stored figure behind "change in domain ratings"
+        figures.connect(self)  # the stored per-case figures (recidivism, phases, reassessments)
         from bahali.cases import demo
         from bahali.core import navigation
-        from bahali.evidence.demo import load_demo_evidence, load_demo_history, load_demo_oversight
+        from bahali.evidence.demo import (
+            load_demo_evidence,
+            load_demo_figures,
+            load_demo_history,
+            load_demo_oversight,
+        )
 
         item = navigation.NavItem(
             _("Evidence"),
@@ -54,4 +60,12 @@ class EvidenceConfig(AppConfig):
         )
         demo.register_loader(
             "oversight", lambda world: load_demo_oversight(), order=91, step="Oversight"
+        )
+        # the demo's history is written with updates that bypass save(): rebuild what is
+        # derived from it once every loader has run
+        demo.register_loader(
+            "evidence_figures",
+            lambda world: load_demo_figures(),
+            order=99,
+            step="Stored evidence figures",
         )

@@ -30,6 +30,7 @@ from bahali.aftercare.models import Verification as Verified
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, Closure, TransitionRequest
 from bahali.casework.models import OPEN_GOAL_STATUSES, Goal, GoalStatus
+from bahali.evidence import snapshots
 from bahali.evidence.indicators import INDICATORS, RATE, Indicator, statistical_use
 from bahali.programmes.models import Phase, Programme
 
@@ -120,6 +121,8 @@ class Dashboard:
     overdue: list[tuple[str, str, int]]
     alerts: list[Alert]
     trends: list[Trend]
+    # when the trends were computed, when they are kept a few minutes (``snapshots``)
+    as_of: datetime.datetime | None = None
 
 
 def _trend(
@@ -293,16 +296,33 @@ def alerts(cases: QuerySet[Case]) -> list[Alert]:
 
 
 def build(
-    user: Any, programme: Programme | None = None, today: datetime.date | None = None
+    user: Any,
+    programme: Programme | None = None,
+    today: datetime.date | None = None,
+    keep: bool = True,
 ) -> Dashboard:
+    """The dashboard of the cases ``user`` may read; with ``keep`` false (the downloads,
+    which name no "as of"), the trends are computed afresh."""
     today = today or timezone.localdate()
     cases = Case.objects.visible_to(user)
     if programme is not None:
         cases = cases.filter(programme=programme)
+    # the trends read every check-in and goal of the quarters shown: kept a few minutes per
+    # reader and programme; the funnel, overdue work and alerts are always current
+    found = (
+        snapshots.remembered(
+            "dashboard-trends",
+            (getattr(user, "pk", None), programme.pk if programme else None, today),
+            lambda: trends(cases, today),
+        )
+        if keep
+        else snapshots.AsOf(trends(cases, today), timezone.now())
+    )
     return Dashboard(
         today=today,
         funnel=funnel(cases, programme),
         overdue=overdue(cases, today),
         alerts=alerts(cases),
-        trends=trends(cases, today),
+        trends=found.value,
+        as_of=found.computed_at if keep and snapshots.max_age() > 0 else None,
     )

@@ -18,20 +18,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import inspect
-import itertools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
-from django.db.models.functions import Lead
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bahali.aftercare.models import CheckIn
-from bahali.cases.models import Case, Closure, PhaseChange, ReferralSource
+from bahali.cases.models import Case, Closure, ReferralSource
 from bahali.casework.models import (
     Attendance,
     AttendanceStatus,
@@ -298,6 +296,28 @@ def _median(values: list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
+def _median_of_counts(counts: list[tuple[int, int]]) -> float | None:
+    """The median of values given as (value, how many times), as ``statistics.median``
+    gives it for the list they stand for."""
+    ordered = sorted(counts)
+    total = sum(n for _value, n in ordered)
+    if not total:
+        return None
+
+    def at(index: int) -> int:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    middle = total // 2
+    if total % 2:
+        return float(at(middle))
+    return (at(middle - 1) + at(middle)) / 2
+
+
 def _choices_lines(choices: list[tuple[str, Any]], counts: dict[str, int]) -> list[Line]:
     return [Line(str(key), str(label), counts.get(str(key), 0)) for key, label in choices]
 
@@ -360,48 +380,42 @@ def enrolments_by_source(item: Indicator, filters: Filters) -> Result:
 
 @indicator(
     "people-in-phase",
-    1,
+    2,
     COUNT,
     _("People in each phase"),
     _("Cases open at the end of the period, by the phase they were in on that day."),
     _("Cases open at the end of the period."),
 )
 def people_in_phase(item: Indicator, filters: Filters) -> Result:
+    # Version 2 counts the same as version 1 from the stored stays (``evidence.figures``:
+    # each move into a phase with the day of the case's next move) instead of ordering
+    # every phase change of the caseload at each view: one grouped query.
+    from bahali.evidence.models import PhaseStay
+
     _start, end = filters.period()
     open_then = (
         filters.cases()
         .filter(opened_on__lte=end)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=end))
     )
-    # the phase on the last day: the latest move into a phase on or before it
-    moves = PhaseChange.objects.filter(
-        case__in=open_then, changed_on__lte=end, to_phase__isnull=False
-    ).annotate(
-        later=Window(
-            Lead("changed_on"),
-            partition_by=[F("case_id")],
-            order_by=[F("changed_on").asc(), F("pk").asc()],
-        )
+    # the phase on the last day: the stay entered on or before it and not left by then
+    held = PhaseStay.objects.filter(case__in=open_then, entered_on__lte=end).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=end)
     )
-    # keep each case's last move on or before the day (no later move before it)
-    last = [
-        row["to_phase"]
-        for row in moves.values("to_phase", "later")
-        if row["later"] is None or row["later"] > end
-    ]
+    counts = {
+        str(row["phase"]): row["n"]
+        for row in held.values("phase").annotate(n=Count("pk")).order_by()
+    }
     phases = list(Phase.objects.select_related("programme").order_by("programme__code", "order"))
     if filters.programme:
         phases = [p for p in phases if p.programme_id == filters.programme]
     choices = [(str(p.pk), f"{p.programme.code} · {p.label}") for p in phases]
-    counts: dict[str, int] = {}
-    for phase in last:
-        counts[str(phase)] = counts.get(str(phase), 0) + 1
     return Result(item, _choices_lines(choices, counts))
 
 
 @indicator(
     "median-days-in-phase",
-    1,
+    2,
     MEDIAN,
     _("Median days in each phase"),
     _(
@@ -412,22 +426,24 @@ def people_in_phase(item: Indicator, filters: Filters) -> Result:
     unit=_("days"),
 )
 def median_days_in_phase(item: Indicator, filters: Filters) -> Result:
+    # Version 2 gives the same medians as version 1 from the stored stays
+    # (``evidence.figures``), counted by phase and length in the database: the medians are
+    # read from those counts, not from a list of every stay.
+    from bahali.evidence.models import PhaseStay
+
     start, end = filters.period()
-    stays = PhaseChange.objects.filter(case__in=filters.cases(), to_phase__isnull=False).annotate(
-        left_on=Window(
-            Lead("changed_on"),
-            partition_by=[F("case_id")],
-            order_by=[F("changed_on").asc(), F("pk").asc()],
-        )
-    )
-    days: dict[int, list[int]] = {}
-    for row in stays.values("to_phase", "changed_on", "left_on"):
-        if row["left_on"] is not None and start <= row["left_on"] <= end:
-            days.setdefault(row["to_phase"], []).append((row["left_on"] - row["changed_on"]).days)
+    ended = PhaseStay.objects.filter(case__in=filters.cases(), left_on__range=(start, end))
+    days: dict[int, list[tuple[int, int]]] = {}
+    for row in ended.values("phase", "days").annotate(n=Count("pk")).order_by():
+        days.setdefault(row["phase"], []).append((row["days"], row["n"]))
     phases = Phase.objects.select_related("programme").order_by("programme__code", "order")
     lines = [
         Line(
-            str(p.pk), f"{p.programme.code} · {p.label}", _median(days[p.pk]), None, len(days[p.pk])
+            str(p.pk),
+            f"{p.programme.code} · {p.label}",
+            _median_of_counts(days[p.pk]),
+            None,
+            sum(n for _days, n in days[p.pk]),
         )
         for p in phases
         if p.pk in days
@@ -663,7 +679,7 @@ def grievances_within_limits(item: Indicator, filters: Filters) -> Result:
 
 @indicator(
     "reassessments-on-time",
-    1,
+    2,
     RATE,
     _("Reassessments on time"),
     _(
@@ -677,72 +693,16 @@ def grievances_within_limits(item: Indicator, filters: Filters) -> Result:
     _("Progress reassessments completed in the period."),
 )
 def reassessments_on_time(item: Indicator, filters: Filters) -> Result:
-    from types import SimpleNamespace
-
-    from bahali.aftercare.models import WARNING_FIELDS
-    from bahali.assessments import services as assessing
-    from bahali.assessments.models import Assessment, InstrumentKind
+    # Version 2 counts the same as version 1 from the stored reassessments
+    # (``evidence.figures``: each one's due date worked out once, when the case's
+    # assessments, phases or check-ins change) instead of walking every case at each view.
+    from bahali.evidence.models import ReassessmentFigure
 
     start, end = filters.period()
-    cases = filters.cases()
-    progress = assessing.effective(
-        Assessment.objects.filter(case__in=cases, assessed_on__lte=end)
-    ).filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
-    # the cases with a progress assessment in the period (a subquery, not a list of ids)
-    assessed = progress.filter(assessed_on__gte=start).values("case")
-    done: dict[int, list[datetime.date]] = {}
-    for case_id, day in (
-        progress.filter(case__in=assessed)
-        .order_by("case_id", "assessed_on", "pk")
-        .values_list("case_id", "assessed_on")
-    ):
-        done.setdefault(case_id, []).append(day)
-    wanted = [
-        case_id
-        for case_id, days in done.items()
-        if len(days) > 1 and any(start <= d <= end for d in days[1:])
-    ]
-    moves: dict[int, list[tuple[datetime.date, int | None]]] = {}
-    for case_id, day, every in (
-        PhaseChange.objects.filter(case__in=assessed, to_phase__isnull=False, changed_on__lte=end)
-        .order_by("case_id", "changed_on", "pk")
-        .values_list("case_id", "changed_on", "to_phase__reassess_every_days")
-    ):
-        moves.setdefault(case_id, []).append((day, every))
-    warned_any = Q()
-    for name, _label in WARNING_FIELDS:
-        warned_any |= Q(**{name: True})
-    warnings: dict[int, list[datetime.date]] = {}
-    for case_id, day in (
-        CheckIn.objects.filter(warned_any, case__in=assessed, done_on__lte=end)
-        .order_by("case_id", "done_on")
-        .values_list("case_id", "done_on")
-    ):
-        warnings.setdefault(case_id, []).append(day)
-    n = on_time = 0
-    for case_id in wanted:
-        days = done[case_id]
-        for previous, day in itertools.pairwise(days):
-            if not start <= day <= end:
-                continue
-            # the phase the case was in the day before, and when it entered it
-            before = [m for m in moves.get(case_id, []) if m[0] < day]
-            if not before or not before[-1][1]:
-                continue  # that phase scheduled no reassessment: nothing was due
-            entered, every = before[-1]
-            state = SimpleNamespace(
-                phase=SimpleNamespace(reassess_every_days=every),
-                is_open=True,
-                phase_entered_on=entered,
-            )
-            warned = [w for w in warnings.get(case_id, []) if previous < w < day]
-            due = assessing.reassessment_due(
-                state,  # type: ignore[arg-type]
-                previous,
-                warned[-1] if warned else None,
-            )
-            n += 1
-            on_time += due is not None and day <= due
+    found = ReassessmentFigure.objects.filter(
+        case__in=filters.cases(), assessed_on__range=(start, end)
+    ).aggregate(n=Count("pk"), on_time=Count("pk", filter=Q(on_time=True)))
+    n, on_time = found["n"], found["on_time"]
     return Result(
         item,
         [Line("all", str(_("All reassessments")), on_time / n if n else None, on_time, n)],
@@ -858,7 +818,7 @@ AFTER_RETURN = ((6, 183), (12, 365))  # months after return, and the days they s
 
 @indicator(
     "work-and-education-after-return",
-    1,
+    2,
     RATE,
     _("Employment and education after return"),
     _(
@@ -874,45 +834,29 @@ AFTER_RETURN = ((6, 183), (12, 365))  # months after return, and the days they s
     _("Cases that returned in the period, 6 or 12 months ago or more."),
 )
 def work_and_education_after_return(item: Indicator, filters: Filters) -> Result:
-    from django.db.models import Min, OuterRef, Subquery
-
-    from bahali.aftercare.models import OutcomeEvent, OutcomeKind, Verification
+    # Version 2 counts the same as version 1 from the stored per-case figures
+    # (``evidence.figures``: the day of return and the days from it to the first verified
+    # employment and education on or after it), in one aggregate query.
+    from bahali.aftercare.models import OutcomeKind
+    from bahali.evidence.models import CaseFigures
 
     start, end = filters.period()
     today = timezone.localdate()
-    returned = (
-        PhaseChange.objects.filter(case=OuterRef("pk"), to_phase__is_aftercare=True)
-        .order_by()
-        .values("case")
-        .annotate(first=Min("changed_on"))
-        .values("first")[:1]
-    )
-    back = (
-        filters.cases()
-        .annotate(returned_on=Subquery(returned))
-        .filter(returned_on__range=(start, end))
-    )
-    cases = dict(back.values_list("pk", "returned_on"))
-    found: dict[tuple[int, str], list[datetime.date]] = {}
-    for case_id, kind, day in OutcomeEvent.objects.filter(
-        case__in=back.values("pk"),
-        kind__in=[OutcomeKind.EMPLOYMENT, OutcomeKind.EDUCATION],
-        verification=Verification.VERIFIED,
-    ).values_list("case_id", "kind", "occurred_on"):
-        found.setdefault((case_id, kind), []).append(day)
+    back = CaseFigures.objects.filter(case__in=filters.cases(), returned_on__range=(start, end))
+    counts: dict[str, Any] = {}
+    for months, days in AFTER_RETURN:
+        due = Q(returned_on__lte=today - datetime.timedelta(days=days))
+        counts[f"n_{months}"] = Count("pk", filter=due)
+        counts[f"employment_{months}"] = Count("pk", filter=due & Q(employment_after__lte=days))
+        counts[f"education_{months}"] = Count("pk", filter=due & Q(education_after__lte=days))
+    found = back.aggregate(**counts)
     lines = []
-    for kind, label in [
-        (OutcomeKind.EMPLOYMENT, _("Employment within %(months)s months")),
-        (OutcomeKind.EDUCATION, _("Education completed within %(months)s months")),
+    for kind, field_name, label in [
+        (OutcomeKind.EMPLOYMENT, "employment", _("Employment within %(months)s months")),
+        (OutcomeKind.EDUCATION, "education", _("Education completed within %(months)s months")),
     ]:
-        for months, days in AFTER_RETURN:
-            span = datetime.timedelta(days=days)
-            due = [pk for pk, back in cases.items() if back + span <= today]
-            met = sum(
-                any(cases[pk] <= d <= cases[pk] + span for d in found.get((pk, kind), []))
-                for pk in due
-            )
-            n = len(due)
+        for months, _days in AFTER_RETURN:
+            met, n = found[f"{field_name}_{months}"], found[f"n_{months}"]
             lines.append(
                 Line(
                     f"{kind}_{months}",

@@ -410,6 +410,7 @@ class Seeder:
             ("assessments (sealed), outcome events", self.assessments_and_outcomes),
             ("grievances (sealed)", self.grievances),
             ("due dates (bahali cases refresh-due)", self.due_dates),
+            ("stored evidence figures (bahali evidence figures)", self.evidence_figures),
         ]
         after = [("VACUUM ANALYZE", self.analyse)] if connection.vendor == "postgresql" else []
         self.progress.phases = len(phases) + len(after)
@@ -450,6 +451,12 @@ class Seeder:
         from bahali.cases import due
 
         self.counts["cases due"] = due.refresh()
+
+    def evidence_figures(self) -> None:
+        """Rows copied in bypass the hooks that keep the stored per-case figures too."""
+        from bahali.evidence import figures
+
+        self.counts["cases with stored figures"] = figures.refresh()
 
     # organisations, memberships, programmes: small, through services / bulk_create
     def reference_data(self) -> None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bahali.audit.models import AuditChainHead, AuditEvent
 from bahali.cases.models import Case, EmergencyAccess, TransitionRequest
-from bahali.evidence import ledger
+from bahali.evidence import ledger, snapshots
 from bahali.evidence.indicators import Filters
 from bahali.grievances.models import Finding, Grievance, GrievanceCategory
 from bahali.programmes.models import Phase
@@ -114,28 +114,45 @@ class Report:
     juvenile_phases: list[tuple[str, int]]
     audit: AuditState
     definitions: list[Any] = field(default_factory=lambda: list(DEFINITIONS))
+    # when the gate decisions' counts were computed, when kept a few minutes (``snapshots``)
+    gates_as_of: datetime.datetime | None = None
 
 
-def gate_decisions(filters: Filters) -> tuple[dict[str, int], Listed]:
+def gate_counts(filters: Filters, keep: bool = True) -> snapshots.AsOf[dict[str, int]]:
+    """The period's gate decisions counted as the participation ledger counts them (read
+    from every decision and its sign-offs: kept a few minutes, ``snapshots``, unless
+    ``keep`` is false)."""
+
+    def count() -> dict[str, int]:
+        # grouped by status (every decision is "applied": one row), as the ledger counts: an
+        # aggregate() over the Exists annotations would not see them
+        found = next(
+            iter(
+                ledger.decisions(filters)
+                .values("status")
+                .annotate(
+                    decisions=Count("pk"),
+                    civilian=Count("pk", filter=Q(civilian=True)),
+                    community=Count("pk", filter=Q(community=True)),
+                    objected=Count("pk", filter=Q(objected=True)),
+                    overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
+                )
+            ),
+            None,
+        )
+        names = ("decisions", "civilian", "community", "objected", "overridden")
+        return {name: (found or {}).get(name, 0) for name in names}
+
+    if not keep:
+        return snapshots.AsOf(count(), timezone.now())
+    return snapshots.remembered("oversight-gates", filters, count)
+
+
+def gate_decisions(filters: Filters, keep: bool = True) -> tuple[dict[str, int], Listed]:
     """The period's gate decisions (counts, as the participation ledger defines them) and
     the overridden ones, listed."""
     decisions = ledger.decisions(filters)
-    # grouped by status (every decision is "applied": one row), as the ledger counts: an
-    # aggregate() over the Exists annotations would not see them
-    found = next(
-        iter(
-            decisions.values("status").annotate(
-                decisions=Count("pk"),
-                civilian=Count("pk", filter=Q(civilian=True)),
-                community=Count("pk", filter=Q(community=True)),
-                objected=Count("pk", filter=Q(objected=True)),
-                overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
-            )
-        ),
-        None,
-    )
-    names = ("decisions", "civilian", "community", "objected", "overridden")
-    counts = {name: (found or {}).get(name, 0) for name in names}
+    counts = gate_counts(filters, keep).value
     overridden = (
         TransitionRequest.objects.filter(
             pk__in=decisions.filter(overridden_by__isnull=False).values("pk")
@@ -313,8 +330,18 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
     counts = held.aggregate(
         n=Count("pk"), juvenile=Count("pk", filter=Q(participant__is_juvenile=True))
     )
-    rows = held.select_related("participant", "programme", "phase", "district").order_by(
-        "phase_entered_on", "pk"
+    # the list reads the code and age group of each person, never the sealed identity
+    rows = (
+        held.select_related("participant", "programme", "phase")
+        .only(
+            "pk",
+            "phase_entered_on",
+            "participant__code",
+            "participant__is_juvenile",
+            "programme__code",
+            "phase",
+        )
+        .order_by("phase_entered_on", "pk")
     )
     listed = _listed(rows, counts["n"])
     with_stay(listed.rows, today)
@@ -401,12 +428,14 @@ def build(
     end: datetime.date,
     today: datetime.date | None = None,
     programme: int | None = None,
+    keep: bool = True,
 ) -> Report:
-    """The report for the period; with ``programme``, of that programme's cases only."""
+    """The report for the period; with ``programme``, of that programme's cases only. With
+    ``keep`` false (the printed report, which names no "as of"), every count is fresh."""
     today = today or timezone.localdate()
     # oversight counts every case
     filters = Filters(programme=programme, start=start, end=end, statistical=False)
-    gates, overrides = gate_decisions(filters)
+    gates, overrides = gate_decisions(filters, keep)
     emergency, accesses = emergency_accesses(start, end, programme)
     grievance_counts, categories, findings = grievances(start, end, today, programme)
     withdrawals, purposes, withdrawn = consent_withdrawals(start, end, programme)
@@ -430,6 +459,7 @@ def build(
         juveniles=young,
         juvenile_phases=young_phases,
         audit=audit_state(),
+        gates_as_of=gate_counts(filters).computed_at if keep and snapshots.max_age() > 0 else None,
     )
 
 

@@ -8,8 +8,9 @@ behavioural negative outcome, censored at the last contact.
 * Censoring: the latest held check-in on or after the start, or today when none was held
   yet.
 
-The data is one query (the start, the first event and the last contact as subqueries per
-case); the estimate is :func:`bahali.evidence.survival.kaplan_meier`.
+The data is one query over the stored per-case figures (``evidence.figures``: the start,
+the first event and the last contact, kept current as the records change); the estimate
+is :func:`bahali.evidence.survival.kaplan_meier`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Max, Min, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bahali.aftercare.models import CheckIn, OutcomeEvent, OutcomeKind, Verification
-from bahali.cases.models import PhaseChange
+from bahali.aftercare.models import OutcomeKind
 from bahali.evidence.indicators import Filters
 from bahali.evidence.survival import Curve, kaplan_meier
 
@@ -74,60 +74,35 @@ DEFINITIONS = [
 ]
 
 
-def _first(kinds: tuple[str, ...]) -> Subquery:
-    return Subquery(
-        OutcomeEvent.objects.filter(
-            case=OuterRef("pk"),
-            kind__in=kinds,
-            verification=Verification.VERIFIED,
-            occurred_on__gte=OuterRef("reintegrated_on"),
-        )
-        .order_by()
-        .values("case")
-        .annotate(first=Min("occurred_on"))
-        .values("first")[:1]
-    )
+# the stored first event (``CaseFigures``) of each set of kinds a curve can follow
+EVENT_FIELDS: dict[tuple[str, ...], str] = {
+    BEHAVIOURAL: "behavioural_on",
+    ANY_NEGATIVE: "negative_on",
+}
 
 
 def rows(filters: Filters, kinds: tuple[str, ...] = BEHAVIOURAL) -> list[dict[str, Any]]:
     """One row per case that reached reintegration: start, first event, last contact and
-    the grouping fields (one query)."""
-    started = (
-        PhaseChange.objects.filter(case=OuterRef("pk"), to_phase__is_aftercare=True)
-        .order_by()
-        .values("case")
-        .annotate(first=Min("changed_on"))
-        .values("first")[:1]
-    )
-    last_contact = (
-        CheckIn.objects.filter(case=OuterRef("pk"), done_on__isnull=False)
-        .order_by()
-        .values("case")
-        .annotate(last=Max("done_on"))
-        .values("last")[:1]
-    )
-    cases = (
-        filters.cases()
-        .annotate(reintegrated_on=Subquery(started))
-        .filter(reintegrated_on__isnull=False)
-        .annotate(
-            event_on=_first(kinds),
-            contact_on=Subquery(last_contact),
-            readiness=_readiness_at_return(),
-        )
-    )
+    the grouping fields (one query, over the stored per-case figures of
+    ``evidence.figures``)."""
+    from bahali.evidence.models import CaseFigures
+
+    event = EVENT_FIELDS[kinds]
+    cases = CaseFigures.objects.filter(case__in=filters.cases())
     if filters.start:
-        cases = cases.filter(reintegrated_on__gte=filters.start)
+        cases = cases.filter(returned_on__gte=filters.start)
     if filters.end:
-        cases = cases.filter(reintegrated_on__lte=filters.end)
+        cases = cases.filter(returned_on__lte=filters.end)
     return list(
-        cases.order_by().values(
-            "reintegrated_on",
-            "event_on",
-            "contact_on",
-            template=F("programme__model"),
-            district_code=F("district__code"),
-            juvenile=F("participant__is_juvenile"),
+        cases.annotate(readiness=_readiness_at_return())
+        .order_by()
+        .values(
+            reintegrated_on=F("returned_on"),
+            event_on=F(event),
+            contact_on=F("last_contact_on"),
+            template=F("case__programme__model"),
+            district_code=F("case__district__code"),
+            juvenile=F("case__participant__is_juvenile"),
             readiness_at_return=F("readiness"),
         )
     )
@@ -142,10 +117,10 @@ def _readiness_at_return() -> Subquery:
     return Subquery(
         assessing.effective(
             Assessment.objects.filter(
-                community=OuterRef("receiving_community"),
+                community=OuterRef("case__receiving_community"),
                 case__isnull=True,
                 instrument_version__instrument__kind=InstrumentKind.READINESS,
-                assessed_on__lte=OuterRef("reintegrated_on"),
+                assessed_on__lte=OuterRef("returned_on"),
             )
         )
         .exclude(overall_rating="")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -31,7 +32,17 @@ from bahali.core.forms import apply_validation_error
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.spreadsheets import safe_cell
-from bahali.evidence import charts, dashboard, ledger, oversight, recidivism, releases, services
+from bahali.evidence import (
+    charts,
+    dashboard,
+    exports,
+    ledger,
+    oversight,
+    recidivism,
+    releases,
+    services,
+    snapshots,
+)
 from bahali.evidence.filters import (
     DashboardFilter,
     EvidenceFilter,
@@ -95,7 +106,8 @@ def indicators(request: AuthedRequest) -> HttpResponse:
     _allowed(request)
     form, filters = _filters(request)
     recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}
-    cards = [present(item.compute(filters), recorded) for item in INDICATORS.values()]
+    computed = [snapshots.indicator_result(item, filters) for item in INDICATORS.values()]
+    cards = [present(found.value, recorded) for found in computed]
     start, end = filters.period()
     return render(
         request,
@@ -107,48 +119,27 @@ def indicators(request: AuthedRequest) -> HttpResponse:
             "end": end,
             "minimum": suppression.minimum(),
             "query": request.GET.urlencode(),
+            **_as_of(computed),
         },
     )
 
 
-def _export_rows(filters: Filters) -> list[list[Any]]:
-    start, end = filters.period()
-    rows: list[list[Any]] = [
-        [
-            _("indicator"),
-            _("version"),
-            _("line"),
-            _("column"),
-            _("value"),
-            _("denominator"),
-            _("from"),
-            _("to"),
-        ]
-    ]
-    for item in INDICATORS.values():
-        public = item.compute(filters).public()
-        columns = public.get("columns") or []
-        for row in public["rows"]:
-            if columns:
-                for column, cell in zip(columns, row["cells"], strict=True):
-                    rows.append(
-                        [item.code, item.version, row["label"], column, cell, "", start, end]
-                    )
-            rows.append(
-                [
-                    item.code,
-                    item.version,
-                    row["label"],
-                    _("total") if columns else "",
-                    row["value"],
-                    row.get("denominator", ""),
-                    start,
-                    end,
-                ]
-            )
-        if public.get("total") is not None:
-            rows.append([item.code, item.version, _("total"), "", public["total"], "", start, end])
-    return rows
+def _as_of(found: list[snapshots.AsOf[Any]]) -> dict[str, Any]:
+    """What a page says of its figures' age: when the oldest was computed, and how old
+    they may be (nothing when every figure is computed afresh)."""
+    return _age(snapshots.oldest(found))
+
+
+def _age(as_of: datetime.datetime | None) -> dict[str, Any]:
+    seconds = snapshots.max_age()
+    if seconds <= 0 or as_of is None:
+        return {}
+    return {"as_of": as_of, "max_age_minutes": max(1, seconds // 60)}
+
+
+def _export_rows(filters: Filters) -> Iterator[list[Any]]:
+    """The indicator table of the page's CSV and XLSX: the background export's own rows."""
+    return exports.indicator_rows(filters, lambda *args, **kwargs: None)
 
 
 class _Echo:
@@ -191,13 +182,22 @@ def indicators_xlsx(request: AuthedRequest) -> HttpResponse:
     return response
 
 
-def _survival(request: AuthedRequest) -> dict[str, Any]:
+def _survival(request: AuthedRequest, keep: bool = True) -> dict[str, Any]:
+    """The recidivism page's figures; the curves kept a few minutes when ``keep`` (the page,
+    which says as of when), afresh for the download."""
     form, filters = _filters(request)
     group = request.GET.get("group", "")
     if group not in dict(recidivism.GROUPS):
         group = ""
     k = suppression.minimum()
-    groups = recidivism.curves(filters, group)
+    found = (
+        snapshots.remembered(
+            "survival", (filters, group), lambda: recidivism.curves(filters, group)
+        )
+        if keep
+        else snapshots.AsOf(recidivism.curves(filters, group), timezone.now())
+    )
+    groups = found.value
     milestones = [
         {
             "label": row["label"],
@@ -231,6 +231,7 @@ def _survival(request: AuthedRequest) -> dict[str, Any]:
         "minimum": k,
         "hidden_label": suppression.hidden_label(k),
         "query": request.GET.urlencode(),
+        **(_as_of([found]) if keep else {}),
     }
 
 
@@ -245,7 +246,7 @@ def survival(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def survival_svg(request: AuthedRequest) -> HttpResponse:
     _allowed(request)
-    response = HttpResponse(_survival(request)["svg"], content_type="image/svg+xml")
+    response = HttpResponse(_survival(request, keep=False)["svg"], content_type="image/svg+xml")
     response["Content-Disposition"] = 'attachment; filename="bahali-recidivism.svg"'
     return response
 
@@ -265,13 +266,22 @@ def participation(request: AuthedRequest) -> HttpResponse:
     if group not in dict(ledger.GROUPS):
         group = "programme"
     k = suppression.minimum()
-    rows = ledger.shown(ledger.shares(filters, group), k)
+    figures = snapshots.remembered(
+        "ledger",
+        (filters, group),
+        lambda: (
+            ledger.shares(filters, group),
+            ledger.kinds_signed(filters),
+            ledger.objection_outcomes(filters),
+        ),
+    )
+    shares, signed, outcomes = figures.value
+    rows = ledger.shown(shares, k)
     kind_labels = dict(OrganisationKind.choices)
     kinds = [
         (kind_labels.get(kind, kind), str(suppression.suppress_count(n, k=k)))
-        for kind, n in sorted(ledger.kinds_signed(filters).items())
+        for kind, n in sorted(signed.items())
     ]
-    outcomes = ledger.objection_outcomes(filters)
     outcome_keys = ["answered", "withdrawn", "open"]
     outcome_cells, outcome_total = suppression.suppress_counts(
         [outcomes.get(key, 0) for key in outcome_keys], k=k
@@ -291,7 +301,14 @@ def participation(request: AuthedRequest) -> HttpResponse:
             .prefetch_related("sign_offs")
             .order_by("-decided_at", "-pk")
         )
-        page = Paginator(listed, 50).get_page(request.GET.get("page"))
+        # counting every decision the reader may see reads them all: the count is kept
+        # with the shares (the page says as of when); the listed decisions are current
+        listed_count = snapshots.remembered(
+            "ledger-listed", (request.user.pk, filters), listed.count
+        ).value
+        paginator = Paginator(listed, 50)
+        paginator.count = listed_count
+        page = paginator.get_page(request.GET.get("page"))
         for decision in page:
             signs = list(decision.sign_offs.all())
             approved = {s.organisation_kind for s in signs if s.decision == "approve"}
@@ -327,6 +344,7 @@ def participation(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "entries": entries,
             "minimum": k,
+            **_as_of([figures]),
         },
     )
 
@@ -413,12 +431,14 @@ def release_verification(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- the oversight report -------------------------------------------------------------
 
 
-def _oversight(request: AuthedRequest) -> tuple[OversightFilter, oversight.Report]:
+def _oversight(
+    request: AuthedRequest, keep: bool = True
+) -> tuple[OversightFilter, oversight.Report]:
     if not policies.can(request.user, "oversight_report.read"):
         raise Http404
     form = OversightFilter(request.GET or None)
     start, end = form.period(timezone.localdate())
-    return form, oversight.build(start, end)
+    return form, oversight.build(start, end, keep=keep)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -436,7 +456,7 @@ def oversight_report(request: AuthedRequest) -> HttpResponse:
         render(
             request,
             "evidence/oversight.html",
-            {"filters": form, "report": report, "query": query},
+            {"filters": form, "report": report, "query": query, **_age(report.gates_as_of)},
         )
     )
 
@@ -447,7 +467,7 @@ def oversight_report_pdf(request: AuthedRequest) -> HttpResponse:
     """The same report, printable; printing it is recorded in the audit chain."""
     from bahali.evidence.pdf import oversight_pdf
 
-    _form, report = _oversight(request)
+    _form, report = _oversight(request, keep=False)
     services.record_oversight_report_printed(actor=request.user, start=report.start, end=report.end)
     printed_by = request.user.get_full_name() or request.user.username
     response = HttpResponse(oversight_pdf(report, printed_by), content_type="application/pdf")
@@ -459,11 +479,15 @@ def oversight_report_pdf(request: AuthedRequest) -> HttpResponse:
 # --- the programme manager's dashboard ------------------------------------------------
 
 
-def _dashboard(request: AuthedRequest) -> tuple[DashboardFilter, dashboard.Dashboard]:
+def _dashboard(
+    request: AuthedRequest, keep: bool = False
+) -> tuple[DashboardFilter, dashboard.Dashboard]:
+    """The dashboard; its trends kept a few minutes (``keep``) on the page only, which says
+    as of when: the downloads compute them afresh."""
     if not policies.can(request.user, "programme_dashboard.read"):
         raise Http404
     form = DashboardFilter(request.GET or None)
-    return form, dashboard.build(request.user, form.filtering().get("programme"))
+    return form, dashboard.build(request.user, form.filtering().get("programme"), keep=keep)
 
 
 def _charts(board: dashboard.Dashboard, rtl: bool) -> dict[str, str]:
@@ -489,7 +513,7 @@ def manager_dashboard(request: AuthedRequest) -> HttpResponse:
     """Phase funnel, overdue work, alerts and key indicators by quarter."""
     from django.utils.translation import get_language_bidi
 
-    form, board = _dashboard(request)
+    form, board = _dashboard(request, keep=True)
     drawn = _charts(board, get_language_bidi())
     return render(
         request,
@@ -507,6 +531,7 @@ def manager_dashboard(request: AuthedRequest) -> HttpResponse:
                 for trend in board.trends
             ],
             "query": request.GET.urlencode(),
+            **_age(board.as_of),
         },
     )
 

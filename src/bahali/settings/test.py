@@ -1,5 +1,6 @@
 """Test settings: the production settings with fast hashing and plain HTTP."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A test sees its own writes on the evidence pages (the benchmarks keep figures as production)
+EVIDENCE_FIGURES_MAX_AGE = int(os.environ.get("BAHALI_EVIDENCE_FIGURES_MAX_AGE", "0"))
 # Jobs run in-process, at once, inside the test's transaction (tests of the worker itself
 # switch to the database backend).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -54,7 +54,7 @@ def test_the_manager_exports_the_monthly_figures_and_only_they_download(client, 
     job = Job.objects.get(owner=world.manager, kind=exports.KIND)
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert job.status == JobStatus.DONE and job.result_name.endswith(".csv")
-    # progress: one step per figure and month, all done
+    # progress: one step per figure and year, all done
     assert job.total == job.done and job.total >= len(exports._figures())
     page = client.get(job.get_absolute_url()).content.decode()
     assert 'data-testid="job-download"' in page

@@ -27,7 +27,7 @@ from bahali.aftercare.models import CheckIn
 from bahali.cases.models import Case, PhaseChange
 from bahali.casework.models import Attendance, Goal, Session, SupportItem
 from bahali.core.context import SYSTEM, acting_as
-from bahali.evidence import services
+from bahali.evidence import figures, services
 from bahali.evidence.indicators import INDICATORS, Filters
 from bahali.evidence.models import IndicatorVersion
 from bahali.grievances import services as grievances
@@ -59,6 +59,7 @@ def _build() -> dict[str, Any]:
                 opened_on=opened, closed_on=closed, closure=closure, phase_entered_on=opened
             )
             PhaseChange.objects.filter(case=case).update(changed_on=opened)
+            figures.refresh([case.pk])  # an update bypasses save(), as a restore does
         cases[name] = case
     programme = world.programmes["centre"]
     screening = programme.phases.get(code="screening")

@@ -1,5 +1,7 @@
 """``bahali evidence definitions``: register the indicator definitions the code holds (new
-versions only, audited), and list every recorded version."""
+versions only, audited), and list every recorded version. ``bahali evidence figures`` and
+``bahali evidence ratings`` rebuild the stored figures from the records (after a restore or
+a bulk load that bypassed ``save()``)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,16 @@ class Command(BaseCommand):
         definitions = sub.add_parser("definitions", help="register and list definitions")
         definitions.add_argument("--effective-from", help="YYYY-MM-DD (default: today)")
         definitions.add_argument("--note", default="", help="what changed")
+        sub.add_parser("figures", help="rebuild the stored per-case figures of every case")
+        sub.add_parser("ratings", help="rebuild the stored rating comparisons of every case")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] in ("figures", "ratings"):
+            from bahali.evidence import figures, ratings
+
+            rebuilt = figures.refresh() if options["action"] == "figures" else ratings.refresh()
+            self.stdout.write(f"{options['action']}: {rebuilt} rebuilt")
+            return
         effective = options.get("effective_from")
         try:
             day = datetime.date.fromisoformat(effective) if effective else None

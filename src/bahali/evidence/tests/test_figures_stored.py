@@ -1,0 +1,277 @@
+"""The stored per-case figures (``evidence.figures``) stay equal to a rebuild from the
+records after every write path that changes them: phase changes, check-ins (planned,
+recorded, deleted), outcome events (reported, verified), progress assessments (completed,
+corrected), and a phase's reassessment interval edited. Each step is also checked against
+the figure worked out by hand, and the indicators read from them against the same.
+
+And the pages that keep their slowest figures a few minutes (``evidence.snapshots``) say
+as of when, compute once for repeated views, and compute afresh for other filters.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from bahali.aftercare import services as aftercare
+from bahali.aftercare.models import CheckIn
+from bahali.assessments.models import Assessment, Instrument
+from bahali.cases.models import Case, PhaseChange
+from bahali.core.context import SYSTEM, acting_as
+from bahali.evidence import figures, recidivism
+from bahali.evidence.indicators import INDICATORS, Filters
+from bahali.evidence.models import CaseFigures, PhaseStay, ReassessmentFigure
+from bahali.testing import PathwayWorld, sign_in
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+DAY = datetime.timedelta(days=1)
+
+
+def _stored() -> tuple[list[Any], ...]:
+    return (
+        sorted(
+            CaseFigures.objects.values_list(
+                "case",
+                "returned_on",
+                "last_contact_on",
+                "behavioural_on",
+                "negative_on",
+                "employment_after",
+                "education_after",
+            )
+        ),
+        sorted(
+            PhaseStay.objects.values_list(
+                "change", "case", "phase", "entered_on", "left_on", "days"
+            )
+        ),
+        sorted(
+            ReassessmentFigure.objects.values_list(
+                "assessment", "case", "assessed_on", "due_on", "on_time"
+            )
+        ),
+    )
+
+
+def _same_as_rebuilt() -> None:
+    """What the hooks kept equals a rebuild of every case from its records."""
+    kept = _stored()
+    figures.refresh()
+    assert _stored() == kept
+
+
+def _row(case: Any) -> CaseFigures:
+    return CaseFigures.objects.get(case=case)
+
+
+@pytest.fixture
+def world() -> PathwayWorld:
+    return PathwayWorld()
+
+
+def test_return_check_ins_and_outcomes(world: PathwayWorld) -> None:
+    today = world.today
+    case = world.case(phase="aftercare")
+    returned = (
+        PhaseChange.objects.filter(case=case, to_phase__is_aftercare=True)
+        .order_by("changed_on")
+        .first()
+    )
+    assert returned is not None
+    assert _row(case).returned_on == returned.changed_on == today
+    assert _row(case).last_contact_on is None
+    _same_as_rebuilt()
+
+    aftercare.plan_check_ins(actor=world.case_worker, case=case, starts_on=today)
+    planned = case.check_ins.filter(done_on__isnull=True).order_by("due_on").first()
+    aftercare.record_check_in(
+        actor=world.mentor,
+        check_in=planned,
+        done_on=today,
+        method="home_visit",
+        wellbeing="good",
+    )
+    assert _row(case).last_contact_on == today
+    _same_as_rebuilt()
+
+    event = aftercare.report_outcome(
+        actor=world.case_worker,
+        case=case,
+        kind="re_arrest",
+        occurred_on=today,
+        source="police",
+        description="Arrested at a checkpoint.",
+    )
+    assert _row(case).behavioural_on is None  # reported only: it does not count yet
+    aftercare.verify_outcome(
+        actor=world.manager, event=event, verification="verified", note="Police record seen."
+    )
+    assert (_row(case).behavioural_on, _row(case).negative_on) == (today, today)
+    _same_as_rebuilt()
+
+    work = aftercare.report_outcome(
+        actor=world.case_worker,
+        case=case,
+        kind="employment",
+        occurred_on=today,
+        source="team",
+        description="Started work at a tailoring shop.",
+    )
+    aftercare.verify_outcome(
+        actor=world.manager, event=work, verification="verified", note="Employer called."
+    )
+    assert _row(case).employment_after == 0
+    assert _row(case).education_after is None
+    _same_as_rebuilt()
+
+    # the curve reads the stored figures: one case, its event on the day of return
+    rows = recidivism.rows(Filters())
+    assert [(r["reintegrated_on"], r["event_on"], r["contact_on"]) for r in rows] == [
+        (today, today, today)
+    ]
+
+    with acting_as(SYSTEM):
+        CheckIn.objects.filter(case=case, done_on__isnull=False).delete()
+    assert _row(case).last_contact_on is None
+    _same_as_rebuilt()
+
+
+def test_phase_changes_and_the_phase_indicators(world: PathwayWorld) -> None:
+    case = world.case()
+    programme = world.programmes["centre"]
+    entry, screening = case.phase, programme.phases.get(code="screening")
+    day = D(2025, 3, 1)
+    with acting_as(SYSTEM):
+        Case.objects.filter(pk=case.pk).update(opened_on=day)
+        for change in PhaseChange.objects.filter(case=case):
+            change.changed_on = day
+            change.save()
+    assert list(PhaseStay.objects.filter(case=case).values_list("phase", "left_on")) == [
+        (entry.pk, None)
+    ]
+    with acting_as(SYSTEM):
+        moved = PhaseChange.objects.create(
+            case=case, from_phase=entry, to_phase=screening, changed_on=day + 10 * DAY
+        )
+    stays = PhaseStay.objects.filter(case=case).order_by("entered_on")
+    assert list(stays.values_list("phase", "entered_on", "left_on", "days")) == [
+        (entry.pk, day, day + 10 * DAY, 10),
+        (screening.pk, day + 10 * DAY, None, None),
+    ]
+    _same_as_rebuilt()
+
+    period = Filters(start=D(2025, 1, 1), end=D(2025, 12, 31))
+    median = {line.key: line for line in INDICATORS["median-days-in-phase"].compute(period).lines}
+    assert (median[str(entry.pk)].value, median[str(entry.pk)].denominator) == (10.0, 1)
+    in_phase = {
+        line.key: line.value for line in INDICATORS["people-in-phase"].compute(period).lines
+    }
+    assert in_phase[str(screening.pk)] == 1 and in_phase[str(entry.pk)] == 0
+    on_the_day = Filters(start=D(2025, 1, 1), end=day + 5 * DAY)
+    in_phase = {
+        line.key: line.value for line in INDICATORS["people-in-phase"].compute(on_the_day).lines
+    }
+    assert in_phase[str(entry.pk)] == 1 and in_phase[str(screening.pk)] == 0
+
+    with acting_as(SYSTEM):
+        moved.delete()
+    assert list(PhaseStay.objects.filter(case=case).values_list("phase", "left_on")) == [
+        (entry.pk, None)
+    ]
+    _same_as_rebuilt()
+
+
+def test_reassessments_follow_assessments_check_ins_and_the_phase_interval(
+    world: PathwayWorld,
+) -> None:
+    case = world.case()
+    phase = case.phase
+    with acting_as(SYSTEM):
+        phase.reassess_every_days = 90
+        phase.save()
+        for change in PhaseChange.objects.filter(case=case):
+            change.changed_on = D(2025, 1, 1)
+            change.save()
+    version = Instrument.objects.get(code="progress").versions.order_by("-pk").first()
+
+    def assess(day: datetime.date, **kw: Any) -> Assessment:
+        with acting_as(SYSTEM):
+            return Assessment.objects.create(
+                case=case,
+                instrument_version=version,
+                assessed_on=day,
+                status=kw.get("status", "completed"),
+                overall_rating="moderate",
+                corrects=kw.get("corrects"),
+            )
+
+    assess(D(2025, 1, 10))
+    assert not ReassessmentFigure.objects.exists()  # a first assessment is no reassessment
+    second = assess(D(2025, 4, 15))  # due 2025-04-10 (90 days after the first): late
+    assert list(ReassessmentFigure.objects.values_list("due_on", "on_time")) == [
+        (D(2025, 4, 10), False)
+    ]
+    _same_as_rebuilt()
+
+    with acting_as(SYSTEM):  # the interval edited: the due date moves with it
+        phase.reassess_every_days = 120
+        phase.save()
+    assert list(ReassessmentFigure.objects.values_list("due_on", "on_time")) == [
+        (D(2025, 5, 10), True)
+    ]
+    _same_as_rebuilt()
+
+    with acting_as(SYSTEM):  # a warning sign in between brings the due date forward
+        CheckIn.objects.create(
+            case=case, due_on=D(2025, 2, 1), done_on=D(2025, 2, 1), threats_received=True
+        )
+    (due, on_time), *_rest = ReassessmentFigure.objects.values_list("due_on", "on_time")
+    assert due < D(2025, 4, 15) and on_time is False
+    _same_as_rebuilt()
+
+    period = Filters(start=D(2025, 1, 1), end=D(2025, 12, 31))
+    line = INDICATORS["reassessments-on-time"].compute(period).lines[0]
+    assert (line.numerator, line.denominator) == (0, 1)
+
+    assess(D(2025, 4, 12), corrects=second)  # a completed correction replaces the second
+    assert list(ReassessmentFigure.objects.values_list("assessed_on", flat=True)) == [
+        D(2025, 4, 12)
+    ]
+    _same_as_rebuilt()
+
+
+def test_pages_say_as_of_when_they_keep_figures(
+    world: PathwayWorld, settings: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    item = INDICATORS["closures"]
+    calls: list[Filters] = []
+    original = item.formula
+
+    def counted(indicator: Any, filters: Filters) -> Any:
+        calls.append(filters)
+        return original(indicator, filters)
+
+    monkeypatch.setitem(INDICATORS, "closures", type(item)(**{**item.__dict__, "formula": counted}))
+    sign_in(client, world.analyst)
+
+    settings.EVIDENCE_FIGURES_MAX_AGE = 0
+    page = client.get("/evidence/")
+    assert page.status_code == 200 and b'data-testid="figures-as-of"' not in page.content
+
+    settings.EVIDENCE_FIGURES_MAX_AGE = 300
+    calls.clear()
+    first = client.get("/evidence/")
+    again = client.get("/evidence/")
+    assert b'data-testid="figures-as-of"' in first.content
+    assert b'data-testid="figures-as-of"' in again.content
+    assert len(calls) == 1  # the second view read the kept figures
+    client.get("/evidence/?start=2025-01-01&end=2025-12-31")
+    assert len(calls) == 2  # other filters: computed for them
+    cache.clear()
