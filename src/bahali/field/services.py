@@ -37,7 +37,7 @@ from bahali.aftercare import services as aftercare
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn, CheckInMethod, Wellbeing
 from bahali.assessments import definition as spec
 from bahali.assessments import services as assessments
-from bahali.assessments.models import Band, InstrumentVersion
+from bahali.assessments.models import Band, InstrumentKind, InstrumentVersion
 from bahali.cases.models import Case
 from bahali.casework import services as casework
 from bahali.casework.models import AttendanceStatus, FamilyMember, MentorAssignment, SessionFormat
@@ -714,12 +714,27 @@ class Question:
         return self.value.split()
 
 
+CORRECTABLE = (
+    SubmissionKind.CHECK_IN,
+    SubmissionKind.ASSESSMENT,
+    SubmissionKind.MEETING,
+    SubmissionKind.SESSION,
+    SubmissionKind.DIALOGUE,
+    SubmissionKind.READINESS,
+)
+
+
+def correctable_kinds() -> list[str]:
+    """Every kind whose refused submissions can be corrected: Bahali's own, and each
+    registered kind that says how its questions are asked again."""
+    registered = [k.kind for k in extensions.REGISTERED.values() if k.questions is not None]
+    return [*CORRECTABLE, *registered]
+
+
 def correctable(user: User) -> Any:
     """The user's own refused submissions of a form Bahali knows: they may correct them."""
     return Submission.objects.visible_to(user, "field_submission", "write").filter(
-        user=user,
-        status=SubmissionStatus.REFUSED,
-        kind__in=[SubmissionKind.CHECK_IN, SubmissionKind.ASSESSMENT, SubmissionKind.MEETING],
+        user=user, status=SubmissionStatus.REFUSED, kind__in=correctable_kinds()
     )
 
 
@@ -810,23 +825,38 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
 
 
 def instrument_questions(
-    version: InstrumentVersion | None, values: dict[str, str]
+    version: InstrumentVersion | None,
+    values: dict[str, str],
+    *,
+    subject: str = "case",
+    user: User | None = None,
 ) -> list[Question]:
     """The questions of an instrument's field form (as named in its XForm instance), with
-    ``values`` as the answers so far: for the offline page and for correcting."""
+    ``values`` as the answers so far: for the offline page and for correcting. ``subject``:
+    what the form is about — a case (its code), a community (one of ``user``'s, for
+    readiness) or nothing asked (an anonymous survey)."""
     language = translation.get_language() or "en"
-    questions = [
-        Question(
-            "bahali_case", _("Case code"), "text", values.get("bahali_case", ""), required=True
-        ),
-        Question(
-            "bahali_assessed_on",
-            _("Assessed on"),
-            "date",
-            values.get("bahali_assessed_on", ""),
-            required=True,
-        ),
-    ]
+    questions: list[Question] = []
+    if subject == "case":
+        questions.append(
+            Question(
+                "bahali_case", _("Case code"), "text", values.get("bahali_case", ""), required=True
+            )
+        )
+    if subject == "community":
+        questions.append(
+            _community_question("bahali_community", user, values.get("bahali_community", ""))
+        )
+    if subject in ("case", "community"):
+        questions.append(
+            Question(
+                "bahali_assessed_on",
+                _("Assessed on"),
+                "date",
+                values.get("bahali_assessed_on", ""),
+                required=True,
+            )
+        )
     if version is None:
         return questions
     definition = version.definition
@@ -899,6 +929,169 @@ def instrument_questions(
     return questions
 
 
+def _readiness_version(submission: Submission) -> InstrumentVersion | None:
+    """The readiness instrument's version the submission was filled with."""
+    form = xforms.readiness_form()
+    if form is not None and form.version == submission.form_version:
+        return InstrumentVersion.objects.filter(pk=form.instrument_version_id or 0).first()
+    return (
+        InstrumentVersion.objects.filter(
+            instrument__kind=InstrumentKind.READINESS,
+            number=_int(submission.form_version) or 0,
+        )
+        .order_by("-instrument__is_builtin", "instrument__code")
+        .first()
+    )
+
+
+def _community_question(name: str, user: User | None, value: str) -> Question:
+    """A community the user may record (picked by name; the one sent kept as an option, so
+    a correction shows what was sent even when it is not, or no longer, within reach)."""
+    choices: list[tuple[str, Any]] = []
+    if user is not None:
+        rows = (
+            communities_visible_to(user, "write")
+            .select_related("tehsil")
+            .order_by("name", "pk")
+            .values_list("pk", "name", "tehsil__name")
+        )
+        choices = [(str(pk), f"{name} · {tehsil}") for pk, name, tehsil in rows]
+    if value and value not in {choice for choice, _label in choices}:
+        choices.append((value, value))
+    return Question(name, _("Community"), "select", value, choices, required=True)
+
+
+def session_questions(user: User, values: dict[str, str]) -> list[Question]:
+    """The questions of the session form: who attended by participant code (several codes
+    separated by spaces), and for a family session the relatives of those participants."""
+    from bahali.casework.models import SessionKind
+
+    codes = [
+        code for name in ("present", "absent", "excused") for code in _codes(values.get(name, ""))
+    ]
+    members = (
+        FamilyMember.objects.filter(
+            case__in=session_cases(user).filter(participant__code__in=codes).values("pk")
+        )
+        .select_related("case__participant")
+        .order_by("case__participant__code", "pk")
+    )
+    relatives: list[tuple[str, Any]] = [
+        (
+            str(member.pk),
+            f"{member.case.participant.code} · {member.get_relationship_display()} {member.pk}",
+        )
+        for member in members
+    ]
+    offered = {pk for pk, _label in relatives}
+    relatives += [(pk, pk) for pk in _codes(values.get("relatives", "")) if pk not in offered]
+    return [
+        Question("kind", _("Kind"), "select", values.get("kind", ""), SessionKind.choices, True),
+        Question(
+            "format", _("Format"), "select", values.get("format", ""), SessionFormat.choices, True
+        ),
+        Question("held_on", _("Held on"), "date", values.get("held_on", ""), required=True),
+        Question(
+            "duration_minutes",
+            _("Duration (minutes)"),
+            "number",
+            values.get("duration_minutes", ""),
+            required=True,
+        ),
+        Question("topic", _("Topic"), "text", values.get("topic", "")),
+        Question("present", _("Present"), "text", values.get("present", "")),
+        Question("absent", _("Absent"), "text", values.get("absent", "")),
+        Question("excused", _("Excused"), "text", values.get("excused", "")),
+        Question(
+            "relatives",
+            _("Relatives who attended"),
+            "multiple",
+            values.get("relatives", ""),
+            relatives,
+        ),
+    ]
+
+
+def dialogue_questions(user: User, values: dict[str, str]) -> list[Question]:
+    """The questions of the dialogue form (the community: one the user may record)."""
+    from bahali.communities.models import DialogueKind
+
+    counts = [
+        Question(name, label, "number", values.get(name, ""), required=True)
+        for name, label in (
+            ("men", _("Men (30 and over)")),
+            ("women", _("Women (30 and over)")),
+            ("young_men", _("Young men (under 30)")),
+            ("young_women", _("Young women (under 30)")),
+        )
+    ]
+    return [
+        _community_question("community", user, values.get("community", "")),
+        Question("kind", _("Kind"), "select", values.get("kind", ""), DialogueKind.choices, True),
+        Question("held_on", _("Held on"), "date", values.get("held_on", ""), required=True),
+        Question("topic", _("Topic"), "text", values.get("topic", ""), required=True),
+        Question(
+            "facilitator", _("Facilitator"), "text", values.get("facilitator", ""), required=True
+        ),
+        *counts,
+        Question("decisions", _("Decisions"), "textarea", values.get("decisions", "")),
+        Question("follow_ups", _("Follow-ups"), "textarea", values.get("follow_ups", "")),
+        Question("follow_up_by", _("Follow-ups due"), "date", values.get("follow_up_by", "")),
+    ]
+
+
+def session_cases(user: User) -> Any:
+    """The cases the user may record sessions of."""
+    return Case.objects.visible_to(user, "plan", "write").open()
+
+
+def _rebase(actor: User, submission: Submission, values: dict[str, str]) -> None:
+    """What a corrected session, dialogue or readiness assessment is based on, as the
+    device would have taken it: a participant or community picked anew is taken as it is
+    now; one already picked keeps the state the form was filled on (so what moved since
+    still goes to the conflict queue)."""
+    sent = submission.values or {}
+    if submission.kind == SubmissionKind.SESSION:
+        stamps = _stamps(sent.get("based_on", ""))
+        codes = [
+            code
+            for name in ("present", "absent", "excused")
+            for code in _codes(values.get(name, ""))
+        ]
+        added = [code for code in codes if code not in stamps]
+        if added:
+            stamps.update(
+                (code, str(phase))
+                for code, phase in session_cases(actor)
+                .filter(participant__code__in=added)
+                .values_list("participant__code", "phase_id")
+            )
+        values["based_on"] = " ".join(f"{code}:{stamps[code]}" for code in codes if code in stamps)
+    elif submission.kind == SubmissionKind.DIALOGUE:
+        if values.get("community") != sent.get("community"):
+            community = _reachable_community(actor, values.get("community", ""))
+            latest = (
+                Dialogue.objects.filter(community=community)
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+                if community is not None
+                else None
+            )
+            values["last_dialogue"] = str(latest or "")
+    elif submission.kind == SubmissionKind.READINESS and values.get("bahali_community") != sent.get(
+        "bahali_community"
+    ):
+        community = _reachable_community(actor, values.get("bahali_community", ""))
+        latest = latest_readiness_pk(community) if community is not None else None
+        values["bahali_last_readiness"] = str(latest or "")
+
+
+def _reachable_community(user: User, value: str) -> Any:
+    pk = _int(value)
+    return communities_visible_to(user, "write").filter(pk=pk).first() if pk else None
+
+
 def correction_questions(submission: Submission) -> list[Question]:
     """The answers of a refused submission, to be corrected (what was sent, as sent)."""
     values = submission.values or {}
@@ -906,6 +1099,17 @@ def correction_questions(submission: Submission) -> list[Question]:
         return _check_in_questions(submission.user, values)
     if submission.kind == SubmissionKind.MEETING:
         return meeting_questions(submission.user, values)
+    if submission.kind == SubmissionKind.SESSION:
+        return session_questions(submission.user, values)
+    if submission.kind == SubmissionKind.DIALOGUE:
+        return dialogue_questions(submission.user, values)
+    if submission.kind == SubmissionKind.READINESS:
+        return instrument_questions(
+            _readiness_version(submission), values, subject="community", user=submission.user
+        )
+    registered = extensions.REGISTERED.get(submission.kind)
+    if registered is not None and registered.questions is not None:
+        return list(registered.questions(submission.user, submission))
     return _assessment_questions(submission, values)
 
 
@@ -948,7 +1152,7 @@ def correct_submission(
                 .first()
             )
             values["assignment"] = str(ongoing.pk) if ongoing else ""
-    else:
+    elif submission.kind == SubmissionKind.ASSESSMENT:
         case = (
             Case.objects.visible_to(actor, "assessment", "write")
             .filter(participant__code=values.get("bahali_case", ""))
@@ -956,6 +1160,8 @@ def correct_submission(
         )
         if values.get("bahali_case") != (submission.values or {}).get("bahali_case"):
             values["bahali_phase"] = str(case.phase_id) if case else ""
+    else:
+        _rebase(actor, submission, values)
     instance_id = f"uuid:{uuid.uuid4()}"
     corrected = Submission(
         instance_id=instance_id,
