@@ -54,7 +54,9 @@ def record_many(
     acting = context.current()
     if not entries:
         return []
-    with transaction.atomic():
+    # No savepoint of its own (two round trips fewer per audited write): it always runs
+    # inside the service's transaction, and an error here undoes that whole write anyway.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         head = AuditChainHead.objects.select_for_update().first()
         seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)

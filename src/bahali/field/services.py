@@ -267,20 +267,20 @@ def receive_submission(
     submission and whether it is new; a second copy of one already received changes nothing.
     An instance another user sent is refused (``PermissionDenied``), never shown."""
     parsed = parse_instance(xml)
-    existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
-    if existing is None:
-        try:
-            submission = _store(
-                actor=actor, device=device, parsed=parsed, xml=xml.decode("utf-8", "replace")
-            )
-        except IntegrityError:  # the same instance arriving twice at once
-            existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
-            if existing is None:
-                raise
-        else:
-            if apply:
-                submission = apply_submission(actor=actor, submission=submission)
-            return submission, True
+    # Stored at once (one round trip fewer for every new submission); the instance's unique
+    # key recognises a second copy, whether it arrives later or at the same moment.
+    try:
+        submission = _store(
+            actor=actor, device=device, parsed=parsed, xml=xml.decode("utf-8", "replace")
+        )
+    except IntegrityError:
+        existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
+        if existing is None:
+            raise
+    else:
+        if apply:
+            submission = apply_submission(actor=actor, submission=submission)
+        return submission, True
     if existing.user_id != actor.pk:
         raise PermissionDenied(not_yours())
     return existing, False
@@ -290,12 +290,18 @@ def receive_submission(
 def apply_submission(*, actor: User, submission: Submission) -> Submission:
     """Apply a received submission through the same services as the pages. Whatever they
     refuse is recorded with the reason; a stale base goes to the conflict queue."""
+    from bahali.cases import due
+
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.status != SubmissionStatus.RECEIVED:
         return submission  # applied already (a worker re-running, a second copy)
-    user = submission.user
+    # The submitter (the actor, as a rule: their memberships read once, not again here).
+    user = actor if actor.pk == submission.user_id else submission.user
+    submission.user = user
     try:
-        with transaction.atomic():
+        # What the apply found within reach is not asked again by the service it calls
+        # (``policies.remember``); a case's due dates are worked out once, when it is done.
+        with transaction.atomic(), policies.answers_remembered(), due.deferred():
             if submission.kind == SubmissionKind.CHECK_IN:
                 _apply_check_in(user, submission, force=False)
             elif submission.kind == SubmissionKind.ASSESSMENT:
@@ -350,9 +356,11 @@ def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dic
     )
     for start in range(0, len(ids), batch):
         chunk = Submission.objects.filter(pk__in=ids[start : start + batch]).select_related("user")
+        users: dict[int, User] = {}  # one object per submitter: memberships read once a batch
         with due.deferred():
             for submission in chunk.order_by("pk"):
-                applied = apply_submission(actor=submission.user, submission=submission)
+                submitter = users.setdefault(submission.user_id, submission.user)
+                applied = apply_submission(actor=submitter, submission=submission)
                 counts[applied.status] = counts.get(applied.status, 0) + 1
     return counts
 
@@ -430,6 +438,7 @@ def _apply_check_in(user: User, submission: Submission, *, force: bool) -> None:
     )
     if check_in is None:
         raise PermissionDenied
+    policies.remember(user, "check_in.write", check_in)
     submission.case = check_in.case
     submission.check_in = check_in
     submission.based_on = str(based_on or "")
@@ -525,6 +534,7 @@ def _apply_assessment(user: User, submission: Submission, *, force: bool) -> Any
     )
     if case is None:
         raise PermissionDenied
+    policies.remember(user, "assessment.write", case)
     submission.case = case
     submission.based_on = values.get("bahali_phase", "")
     current = version.instrument.current_version()
@@ -1221,6 +1231,8 @@ def _apply_session(user: User, submission: Submission, *, force: bool) -> None:
     }
     if any(code not in cases for code in codes):
         raise PermissionDenied
+    for case in cases.values():
+        policies.remember(user, "plan.write", case)
     if not codes:
         raise ValidationError({"attendances": _("Record at least one participant's attendance.")})
     first = cases[codes[0]]
@@ -1265,6 +1277,7 @@ def _community(user: User, submission: Submission, name: str) -> Any:
     community = communities_visible_to(user, "write").filter(pk=pk).first() if pk else None
     if community is None:
         raise PermissionDenied
+    policies.remember(user, "community_readiness.write", community)
     submission.community = community
     return community
 
