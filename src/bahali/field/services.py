@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -286,40 +286,76 @@ def receive_submission(
     return existing, False
 
 
-@service
 def apply_submission(*, actor: User, submission: Submission) -> Submission:
     """Apply a received submission through the same services as the pages. Whatever they
-    refuse is recorded with the reason; a stale base goes to the conflict queue."""
+    refuse is recorded with the reason; a stale base goes to the conflict queue.
+
+    Applied in one transaction (no savepoint of its own: most submissions apply); when the
+    service refuses, that transaction is undone and what became of the submission is
+    recorded in the next one — nothing of the refused write is kept either way."""
+    attempt: dict[str, Submission] = {}
+    try:
+        return _apply_in_one(actor=actor, submission=submission, attempt=attempt)
+    except (Conflict, PermissionDenied, ValidationError) as error:
+        if "submission" not in attempt:
+            raise
+        return _record_outcome(actor=actor, submission=attempt["submission"], error=error)
+
+
+def _dispatch(user: User, submission: Submission) -> None:
+    if submission.kind == SubmissionKind.CHECK_IN:
+        _apply_check_in(user, submission, force=False)
+    elif submission.kind == SubmissionKind.ASSESSMENT:
+        _apply_assessment(user, submission, force=False)
+    elif submission.kind == SubmissionKind.MEETING:
+        _apply_meeting(user, submission)
+    elif submission.kind in NEW_RECORDS:
+        NEW_RECORDS[submission.kind](user, submission, force=False)
+    elif submission.kind in extensions.REGISTERED:
+        extensions.REGISTERED[submission.kind].apply(user, submission, False)
+    else:
+        raise ValidationError(_("This form is not one Bahali knows."))
+
+
+@service
+def _apply_in_one(
+    *, actor: User, submission: Submission, attempt: dict[str, Submission]
+) -> Submission:
     from bahali.cases import due
 
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.status != SubmissionStatus.RECEIVED:
         return submission  # applied already (a worker re-running, a second copy)
+    attempt["submission"] = submission  # what the apply noted on it, for a refusal
     # The submitter (the actor, as a rule: their memberships read once, not again here).
     user = actor if actor.pk == submission.user_id else submission.user
     submission.user = user
-    try:
-        # What the apply found within reach is not asked again by the service it calls
-        # (``policies.remember``); a case's due dates are worked out once, when it is done.
-        with transaction.atomic(), policies.answers_remembered(), due.deferred():
-            if submission.kind == SubmissionKind.CHECK_IN:
-                _apply_check_in(user, submission, force=False)
-            elif submission.kind == SubmissionKind.ASSESSMENT:
-                _apply_assessment(user, submission, force=False)
-            elif submission.kind == SubmissionKind.MEETING:
-                _apply_meeting(user, submission)
-            elif submission.kind in NEW_RECORDS:
-                NEW_RECORDS[submission.kind](user, submission, force=False)
-            elif submission.kind in extensions.REGISTERED:
-                extensions.REGISTERED[submission.kind].apply(user, submission, False)
-            else:
-                raise ValidationError(_("This form is not one Bahali knows."))
-        submission.status = SubmissionStatus.APPLIED
-        submission.reason = ""
-    except Conflict as error:
+    # What the apply found within reach is not asked again by the service it calls
+    # (``policies.remember``); a case's due dates are worked out once, when it is done.
+    with policies.answers_remembered(), due.deferred():
+        _dispatch(user, submission)
+    submission.status = SubmissionStatus.APPLIED
+    submission.reason = ""
+    submission.save()
+    return submission
+
+
+@service
+def _record_outcome(*, actor: User, submission: Submission, error: Exception) -> Submission:
+    """A refused or stale submission's outcome, once its attempt was undone (unless another
+    worker recorded one meanwhile)."""
+    status = (
+        Submission.objects.select_for_update()
+        .filter(pk=submission.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status != SubmissionStatus.RECEIVED:
+        return Submission.objects.get(pk=submission.pk)
+    if isinstance(error, Conflict):
         submission.status = SubmissionStatus.CONFLICT
         submission.reason = str(error)
-    except PermissionDenied:
+    elif isinstance(error, PermissionDenied):
         submission.status = SubmissionStatus.REFUSED
         submission.reason = (
             no_community()
@@ -329,7 +365,8 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
             else not_yours()
         )
         submission.case = submission.check_in = submission.community = None
-    except ValidationError as error:
+    else:
+        assert isinstance(error, ValidationError)  # noqa: S101 (the only other kind caught)
         submission.status = SubmissionStatus.REFUSED
         submission.reason = _describe(error)
     submission.save()
