@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 # Ceilings measured on SQLite (PostgreSQL adds the audit chain's advisory lock per event);
 # the point is the equality with more cases, the ceilings catch a lookup that creeps back.
-CEILING = {"check_in": 36, "assessment": 52, "session": 28}
+CEILING = {"check_in": 34, "assessment": 50, "session": 26}
 
 
 @pytest.fixture
