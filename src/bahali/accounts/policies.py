@@ -569,6 +569,16 @@ def answers_remembered() -> Iterator[None]:
         _REMEMBERED.reset(token)
 
 
+def remember(user: Actor, action: str, obj: models.Model) -> None:
+    """Within :func:`answers_remembered`: ``user`` may do ``action`` on ``obj`` — the caller
+    has just found ``obj`` through :func:`filter_visible` for the same resource and verb, so
+    the service it hands ``obj`` to need not ask the database again (outside the block,
+    nothing is noted)."""
+    remembered = _REMEMBERED.get()
+    if remembered is not None and obj.pk is not None:
+        remembered[(user.pk, action, obj._meta.label_lower, obj.pk)] = True
+
+
 def membership_can(membership: Membership, action: str, obj: models.Model) -> bool:
     """May this one membership (not the user's others) do ``action`` on ``obj``?
 

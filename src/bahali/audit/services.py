@@ -54,9 +54,15 @@ def record_many(
     acting = context.current()
     if not entries:
         return []
-    with transaction.atomic():
-        _lock_chain()
+    # No savepoint of its own (two round trips fewer per audited write): it always runs
+    # inside the service's transaction, and an error here undoes that whole write anyway.
+    with transaction.atomic(savepoint=False):
+        # The head's row lock serialises appends; only the very first append (no head row
+        # to lock yet) needs the advisory lock — one round trip fewer for every other one.
         head = AuditChainHead.objects.select_for_update().first()
+        if head is None:
+            _lock_chain()
+            head = AuditChainHead.objects.select_for_update().first()
         seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
         now = timezone.now()
         events = []

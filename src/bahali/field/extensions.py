@@ -31,6 +31,9 @@ class FormKind:
     apply: Callable[[User, Submission, bool], None]
     refusal: Callable[[], str]  # the one refusal for a record out of reach or missing
     decidable: Callable[[User], Any]  # a Q of the submissions of this kind the user decides
+    # (user, refused submission): its questions asked again (``services.Question``), so the
+    # submitter can correct it and send it again; None: not correctable
+    questions: Callable[[User, Submission], list[Any]] | None = None
 
 
 REGISTERED: dict[str, FormKind] = {}

@@ -234,7 +234,7 @@ def meeting_cases(user: User) -> list[tuple[str, int]]:
 
 
 def session_cases(user: User) -> Any:
-    return Case.objects.visible_to(user, "plan", "write").open()
+    return services.session_cases(user)
 
 
 def _family_csv(user: User) -> bytes:

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,7 @@ from bahali.aftercare import services as aftercare
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn, CheckInMethod, Wellbeing
 from bahali.assessments import definition as spec
 from bahali.assessments import services as assessments
-from bahali.assessments.models import Band, InstrumentVersion
+from bahali.assessments.models import Band, InstrumentKind, InstrumentVersion
 from bahali.cases.models import Case
 from bahali.casework import services as casework
 from bahali.casework.models import AttendanceStatus, FamilyMember, MentorAssignment, SessionFormat
@@ -267,53 +267,95 @@ def receive_submission(
     submission and whether it is new; a second copy of one already received changes nothing.
     An instance another user sent is refused (``PermissionDenied``), never shown."""
     parsed = parse_instance(xml)
-    existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
-    if existing is None:
-        try:
-            submission = _store(
-                actor=actor, device=device, parsed=parsed, xml=xml.decode("utf-8", "replace")
-            )
-        except IntegrityError:  # the same instance arriving twice at once
-            existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
-            if existing is None:
-                raise
-        else:
-            if apply:
-                submission = apply_submission(actor=actor, submission=submission)
-            return submission, True
+    # Stored at once (one round trip fewer for every new submission); the instance's unique
+    # key recognises a second copy, whether it arrives later or at the same moment.
+    try:
+        submission = _store(
+            actor=actor, device=device, parsed=parsed, xml=xml.decode("utf-8", "replace")
+        )
+    except IntegrityError:
+        existing = Submission.objects.filter(instance_id=parsed.instance_id).first()
+        if existing is None:
+            raise
+    else:
+        if apply:
+            submission = apply_submission(actor=actor, submission=submission)
+        return submission, True
     if existing.user_id != actor.pk:
         raise PermissionDenied(not_yours())
     return existing, False
 
 
-@service
 def apply_submission(*, actor: User, submission: Submission) -> Submission:
     """Apply a received submission through the same services as the pages. Whatever they
-    refuse is recorded with the reason; a stale base goes to the conflict queue."""
+    refuse is recorded with the reason; a stale base goes to the conflict queue.
+
+    Applied in one transaction (no savepoint of its own: most submissions apply); when the
+    service refuses, that transaction is undone and what became of the submission is
+    recorded in the next one — nothing of the refused write is kept either way."""
+    attempt: dict[str, Submission] = {}
+    try:
+        return _apply_in_one(actor=actor, submission=submission, attempt=attempt)
+    except (Conflict, PermissionDenied, ValidationError) as error:
+        if "submission" not in attempt:
+            raise
+        return _record_outcome(actor=actor, submission=attempt["submission"], error=error)
+
+
+def _dispatch(user: User, submission: Submission) -> None:
+    if submission.kind == SubmissionKind.CHECK_IN:
+        _apply_check_in(user, submission, force=False)
+    elif submission.kind == SubmissionKind.ASSESSMENT:
+        _apply_assessment(user, submission, force=False)
+    elif submission.kind == SubmissionKind.MEETING:
+        _apply_meeting(user, submission)
+    elif submission.kind in NEW_RECORDS:
+        NEW_RECORDS[submission.kind](user, submission, force=False)
+    elif submission.kind in extensions.REGISTERED:
+        extensions.REGISTERED[submission.kind].apply(user, submission, False)
+    else:
+        raise ValidationError(_("This form is not one Bahali knows."))
+
+
+@service
+def _apply_in_one(
+    *, actor: User, submission: Submission, attempt: dict[str, Submission]
+) -> Submission:
+    from bahali.cases import due
+
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.status != SubmissionStatus.RECEIVED:
         return submission  # applied already (a worker re-running, a second copy)
-    user = submission.user
-    try:
-        with transaction.atomic():
-            if submission.kind == SubmissionKind.CHECK_IN:
-                _apply_check_in(user, submission, force=False)
-            elif submission.kind == SubmissionKind.ASSESSMENT:
-                _apply_assessment(user, submission, force=False)
-            elif submission.kind == SubmissionKind.MEETING:
-                _apply_meeting(user, submission)
-            elif submission.kind in NEW_RECORDS:
-                NEW_RECORDS[submission.kind](user, submission, force=False)
-            elif submission.kind in extensions.REGISTERED:
-                extensions.REGISTERED[submission.kind].apply(user, submission, False)
-            else:
-                raise ValidationError(_("This form is not one Bahali knows."))
-        submission.status = SubmissionStatus.APPLIED
-        submission.reason = ""
-    except Conflict as error:
+    attempt["submission"] = submission  # what the apply noted on it, for a refusal
+    # The submitter (the actor, as a rule: their memberships read once, not again here).
+    user = actor if actor.pk == submission.user_id else submission.user
+    submission.user = user
+    # What the apply found within reach is not asked again by the service it calls
+    # (``policies.remember``); a case's due dates are worked out once, when it is done.
+    with policies.answers_remembered(), due.deferred():
+        _dispatch(user, submission)
+    submission.status = SubmissionStatus.APPLIED
+    submission.reason = ""
+    submission.save()
+    return submission
+
+
+@service
+def _record_outcome(*, actor: User, submission: Submission, error: Exception) -> Submission:
+    """A refused or stale submission's outcome, once its attempt was undone (unless another
+    worker recorded one meanwhile)."""
+    status = (
+        Submission.objects.select_for_update()
+        .filter(pk=submission.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status != SubmissionStatus.RECEIVED:
+        return Submission.objects.get(pk=submission.pk)
+    if isinstance(error, Conflict):
         submission.status = SubmissionStatus.CONFLICT
         submission.reason = str(error)
-    except PermissionDenied:
+    elif isinstance(error, PermissionDenied):
         submission.status = SubmissionStatus.REFUSED
         submission.reason = (
             no_community()
@@ -323,7 +365,8 @@ def apply_submission(*, actor: User, submission: Submission) -> Submission:
             else not_yours()
         )
         submission.case = submission.check_in = submission.community = None
-    except ValidationError as error:
+    else:
+        assert isinstance(error, ValidationError)  # noqa: S101 (the only other kind caught)
         submission.status = SubmissionStatus.REFUSED
         submission.reason = _describe(error)
     submission.save()
@@ -350,9 +393,11 @@ def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dic
     )
     for start in range(0, len(ids), batch):
         chunk = Submission.objects.filter(pk__in=ids[start : start + batch]).select_related("user")
+        users: dict[int, User] = {}  # one object per submitter: memberships read once a batch
         with due.deferred():
             for submission in chunk.order_by("pk"):
-                applied = apply_submission(actor=submission.user, submission=submission)
+                submitter = users.setdefault(submission.user_id, submission.user)
+                applied = apply_submission(actor=submitter, submission=submission)
                 counts[applied.status] = counts.get(applied.status, 0) + 1
     return counts
 
@@ -430,6 +475,7 @@ def _apply_check_in(user: User, submission: Submission, *, force: bool) -> None:
     )
     if check_in is None:
         raise PermissionDenied
+    policies.remember(user, "check_in.write", check_in)
     submission.case = check_in.case
     submission.check_in = check_in
     submission.based_on = str(based_on or "")
@@ -525,6 +571,7 @@ def _apply_assessment(user: User, submission: Submission, *, force: bool) -> Any
     )
     if case is None:
         raise PermissionDenied
+    policies.remember(user, "assessment.write", case)
     submission.case = case
     submission.based_on = values.get("bahali_phase", "")
     current = version.instrument.current_version()
@@ -714,12 +761,27 @@ class Question:
         return self.value.split()
 
 
+CORRECTABLE = (
+    SubmissionKind.CHECK_IN,
+    SubmissionKind.ASSESSMENT,
+    SubmissionKind.MEETING,
+    SubmissionKind.SESSION,
+    SubmissionKind.DIALOGUE,
+    SubmissionKind.READINESS,
+)
+
+
+def correctable_kinds() -> list[str]:
+    """Every kind whose refused submissions can be corrected: Bahali's own, and each
+    registered kind that says how its questions are asked again."""
+    registered = [k.kind for k in extensions.REGISTERED.values() if k.questions is not None]
+    return [*CORRECTABLE, *registered]
+
+
 def correctable(user: User) -> Any:
     """The user's own refused submissions of a form Bahali knows: they may correct them."""
     return Submission.objects.visible_to(user, "field_submission", "write").filter(
-        user=user,
-        status=SubmissionStatus.REFUSED,
-        kind__in=[SubmissionKind.CHECK_IN, SubmissionKind.ASSESSMENT, SubmissionKind.MEETING],
+        user=user, status=SubmissionStatus.REFUSED, kind__in=correctable_kinds()
     )
 
 
@@ -810,23 +872,38 @@ def _assessment_questions(submission: Submission, values: dict[str, str]) -> lis
 
 
 def instrument_questions(
-    version: InstrumentVersion | None, values: dict[str, str]
+    version: InstrumentVersion | None,
+    values: dict[str, str],
+    *,
+    subject: str = "case",
+    user: User | None = None,
 ) -> list[Question]:
     """The questions of an instrument's field form (as named in its XForm instance), with
-    ``values`` as the answers so far: for the offline page and for correcting."""
+    ``values`` as the answers so far: for the offline page and for correcting. ``subject``:
+    what the form is about — a case (its code), a community (one of ``user``'s, for
+    readiness) or nothing asked (an anonymous survey)."""
     language = translation.get_language() or "en"
-    questions = [
-        Question(
-            "bahali_case", _("Case code"), "text", values.get("bahali_case", ""), required=True
-        ),
-        Question(
-            "bahali_assessed_on",
-            _("Assessed on"),
-            "date",
-            values.get("bahali_assessed_on", ""),
-            required=True,
-        ),
-    ]
+    questions: list[Question] = []
+    if subject == "case":
+        questions.append(
+            Question(
+                "bahali_case", _("Case code"), "text", values.get("bahali_case", ""), required=True
+            )
+        )
+    if subject == "community":
+        questions.append(
+            _community_question("bahali_community", user, values.get("bahali_community", ""))
+        )
+    if subject in ("case", "community"):
+        questions.append(
+            Question(
+                "bahali_assessed_on",
+                _("Assessed on"),
+                "date",
+                values.get("bahali_assessed_on", ""),
+                required=True,
+            )
+        )
     if version is None:
         return questions
     definition = version.definition
@@ -899,6 +976,169 @@ def instrument_questions(
     return questions
 
 
+def _readiness_version(submission: Submission) -> InstrumentVersion | None:
+    """The readiness instrument's version the submission was filled with."""
+    form = xforms.readiness_form()
+    if form is not None and form.version == submission.form_version:
+        return InstrumentVersion.objects.filter(pk=form.instrument_version_id or 0).first()
+    return (
+        InstrumentVersion.objects.filter(
+            instrument__kind=InstrumentKind.READINESS,
+            number=_int(submission.form_version) or 0,
+        )
+        .order_by("-instrument__is_builtin", "instrument__code")
+        .first()
+    )
+
+
+def _community_question(name: str, user: User | None, value: str) -> Question:
+    """A community the user may record (picked by name; the one sent kept as an option, so
+    a correction shows what was sent even when it is not, or no longer, within reach)."""
+    choices: list[tuple[str, Any]] = []
+    if user is not None:
+        rows = (
+            communities_visible_to(user, "write")
+            .select_related("tehsil")
+            .order_by("name", "pk")
+            .values_list("pk", "name", "tehsil__name")
+        )
+        choices = [(str(pk), f"{name} · {tehsil}") for pk, name, tehsil in rows]
+    if value and value not in {choice for choice, _label in choices}:
+        choices.append((value, value))
+    return Question(name, _("Community"), "select", value, choices, required=True)
+
+
+def session_questions(user: User, values: dict[str, str]) -> list[Question]:
+    """The questions of the session form: who attended by participant code (several codes
+    separated by spaces), and for a family session the relatives of those participants."""
+    from bahali.casework.models import SessionKind
+
+    codes = [
+        code for name in ("present", "absent", "excused") for code in _codes(values.get(name, ""))
+    ]
+    members = (
+        FamilyMember.objects.filter(
+            case__in=session_cases(user).filter(participant__code__in=codes).values("pk")
+        )
+        .select_related("case__participant")
+        .order_by("case__participant__code", "pk")
+    )
+    relatives: list[tuple[str, Any]] = [
+        (
+            str(member.pk),
+            f"{member.case.participant.code} · {member.get_relationship_display()} {member.pk}",
+        )
+        for member in members
+    ]
+    offered = {pk for pk, _label in relatives}
+    relatives += [(pk, pk) for pk in _codes(values.get("relatives", "")) if pk not in offered]
+    return [
+        Question("kind", _("Kind"), "select", values.get("kind", ""), SessionKind.choices, True),
+        Question(
+            "format", _("Format"), "select", values.get("format", ""), SessionFormat.choices, True
+        ),
+        Question("held_on", _("Held on"), "date", values.get("held_on", ""), required=True),
+        Question(
+            "duration_minutes",
+            _("Duration (minutes)"),
+            "number",
+            values.get("duration_minutes", ""),
+            required=True,
+        ),
+        Question("topic", _("Topic"), "text", values.get("topic", "")),
+        Question("present", _("Present"), "text", values.get("present", "")),
+        Question("absent", _("Absent"), "text", values.get("absent", "")),
+        Question("excused", _("Excused"), "text", values.get("excused", "")),
+        Question(
+            "relatives",
+            _("Relatives who attended"),
+            "multiple",
+            values.get("relatives", ""),
+            relatives,
+        ),
+    ]
+
+
+def dialogue_questions(user: User, values: dict[str, str]) -> list[Question]:
+    """The questions of the dialogue form (the community: one the user may record)."""
+    from bahali.communities.models import DialogueKind
+
+    counts = [
+        Question(name, label, "number", values.get(name, ""), required=True)
+        for name, label in (
+            ("men", _("Men (30 and over)")),
+            ("women", _("Women (30 and over)")),
+            ("young_men", _("Young men (under 30)")),
+            ("young_women", _("Young women (under 30)")),
+        )
+    ]
+    return [
+        _community_question("community", user, values.get("community", "")),
+        Question("kind", _("Kind"), "select", values.get("kind", ""), DialogueKind.choices, True),
+        Question("held_on", _("Held on"), "date", values.get("held_on", ""), required=True),
+        Question("topic", _("Topic"), "text", values.get("topic", ""), required=True),
+        Question(
+            "facilitator", _("Facilitator"), "text", values.get("facilitator", ""), required=True
+        ),
+        *counts,
+        Question("decisions", _("Decisions"), "textarea", values.get("decisions", "")),
+        Question("follow_ups", _("Follow-ups"), "textarea", values.get("follow_ups", "")),
+        Question("follow_up_by", _("Follow-ups due"), "date", values.get("follow_up_by", "")),
+    ]
+
+
+def session_cases(user: User) -> Any:
+    """The cases the user may record sessions of."""
+    return Case.objects.visible_to(user, "plan", "write").open()
+
+
+def _rebase(actor: User, submission: Submission, values: dict[str, str]) -> None:
+    """What a corrected session, dialogue or readiness assessment is based on, as the
+    device would have taken it: a participant or community picked anew is taken as it is
+    now; one already picked keeps the state the form was filled on (so what moved since
+    still goes to the conflict queue)."""
+    sent = submission.values or {}
+    if submission.kind == SubmissionKind.SESSION:
+        stamps = _stamps(sent.get("based_on", ""))
+        codes = [
+            code
+            for name in ("present", "absent", "excused")
+            for code in _codes(values.get(name, ""))
+        ]
+        added = [code for code in codes if code not in stamps]
+        if added:
+            stamps.update(
+                (code, str(phase))
+                for code, phase in session_cases(actor)
+                .filter(participant__code__in=added)
+                .values_list("participant__code", "phase_id")
+            )
+        values["based_on"] = " ".join(f"{code}:{stamps[code]}" for code in codes if code in stamps)
+    elif submission.kind == SubmissionKind.DIALOGUE:
+        if values.get("community") != sent.get("community"):
+            community = _reachable_community(actor, values.get("community", ""))
+            latest = (
+                Dialogue.objects.filter(community=community)
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+                if community is not None
+                else None
+            )
+            values["last_dialogue"] = str(latest or "")
+    elif submission.kind == SubmissionKind.READINESS and values.get("bahali_community") != sent.get(
+        "bahali_community"
+    ):
+        community = _reachable_community(actor, values.get("bahali_community", ""))
+        latest = latest_readiness_pk(community) if community is not None else None
+        values["bahali_last_readiness"] = str(latest or "")
+
+
+def _reachable_community(user: User, value: str) -> Any:
+    pk = _int(value)
+    return communities_visible_to(user, "write").filter(pk=pk).first() if pk else None
+
+
 def correction_questions(submission: Submission) -> list[Question]:
     """The answers of a refused submission, to be corrected (what was sent, as sent)."""
     values = submission.values or {}
@@ -906,6 +1146,17 @@ def correction_questions(submission: Submission) -> list[Question]:
         return _check_in_questions(submission.user, values)
     if submission.kind == SubmissionKind.MEETING:
         return meeting_questions(submission.user, values)
+    if submission.kind == SubmissionKind.SESSION:
+        return session_questions(submission.user, values)
+    if submission.kind == SubmissionKind.DIALOGUE:
+        return dialogue_questions(submission.user, values)
+    if submission.kind == SubmissionKind.READINESS:
+        return instrument_questions(
+            _readiness_version(submission), values, subject="community", user=submission.user
+        )
+    registered = extensions.REGISTERED.get(submission.kind)
+    if registered is not None and registered.questions is not None:
+        return list(registered.questions(submission.user, submission))
     return _assessment_questions(submission, values)
 
 
@@ -948,7 +1199,7 @@ def correct_submission(
                 .first()
             )
             values["assignment"] = str(ongoing.pk) if ongoing else ""
-    else:
+    elif submission.kind == SubmissionKind.ASSESSMENT:
         case = (
             Case.objects.visible_to(actor, "assessment", "write")
             .filter(participant__code=values.get("bahali_case", ""))
@@ -956,6 +1207,8 @@ def correct_submission(
         )
         if values.get("bahali_case") != (submission.values or {}).get("bahali_case"):
             values["bahali_phase"] = str(case.phase_id) if case else ""
+    else:
+        _rebase(actor, submission, values)
     instance_id = f"uuid:{uuid.uuid4()}"
     corrected = Submission(
         instance_id=instance_id,
@@ -1015,6 +1268,8 @@ def _apply_session(user: User, submission: Submission, *, force: bool) -> None:
     }
     if any(code not in cases for code in codes):
         raise PermissionDenied
+    for case in cases.values():
+        policies.remember(user, "plan.write", case)
     if not codes:
         raise ValidationError({"attendances": _("Record at least one participant's attendance.")})
     first = cases[codes[0]]
@@ -1059,6 +1314,7 @@ def _community(user: User, submission: Submission, name: str) -> Any:
     community = communities_visible_to(user, "write").filter(pk=pk).first() if pk else None
     if community is None:
         raise PermissionDenied
+    policies.remember(user, "community_readiness.write", community)
     submission.community = community
     return community
 

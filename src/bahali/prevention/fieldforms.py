@@ -162,6 +162,33 @@ def apply_survey(user: User, submission: Submission, force: bool) -> None:
     )
 
 
+def survey_questions(user: User, submission: Submission) -> list[Any]:
+    """A refused response's questions asked again: the respondent group, then the round's
+    questionnaire (a round out of reach: the group only; sent again, it is refused alike)."""
+    from bahali.field.services import Question, instrument_questions
+
+    values = submission.values or {}
+    round_id = _int(submission.form_id.removeprefix(SURVEY_PREFIX))
+    survey_round = (
+        SurveyRound.objects.visible_to(user, "prevention_survey", "write")
+        .select_related("instrument_version")
+        .filter(pk=round_id)
+        .first()
+        if round_id
+        else None
+    )
+    group = Question(
+        "bahali_group",
+        str(_("Respondent")),
+        "select",
+        values.get("bahali_group", ""),
+        list(RespondentGroup.choices),
+        required=True,
+    )
+    version = survey_round.instrument_version if survey_round is not None else None
+    return [group, *instrument_questions(version, values, subject="")]
+
+
 # --- activities -----------------------------------------------------------------------
 
 
@@ -279,6 +306,57 @@ def apply_activity(user: User, submission: Submission, force: bool) -> None:
     )
 
 
+def activity_questions(user: User, submission: Submission) -> list[Any]:
+    """A refused activity's questions asked again: an initiative of the user's and one of
+    its districts, the date, type, channel and whom it reached."""
+    from bahali.field.services import Question
+
+    values = submission.values or {}
+    found = initiatives(user).prefetch_related("districts").order_by("name", "pk")
+    chosen: list[tuple[str, Any]] = [(str(i.pk), i.name) for i in found]
+    places: list[tuple[str, Any]] = [
+        (f"{i.pk}-{d.pk}", f"{i.name} · {d.name}") for i in found for d in i.districts.all()
+    ]
+    for name, options in (("initiative", chosen), ("place", places)):
+        value = values.get(name, "")
+        if value and value not in {option for option, _label in options}:
+            options.append((value, value))  # as sent, though not (or no longer) in reach
+    return [
+        Question(
+            "initiative",
+            str(_("Initiative")),
+            "select",
+            values.get("initiative", ""),
+            chosen,
+            required=True,
+        ),
+        Question(
+            "place", str(_("District")), "select", values.get("place", ""), places, required=True
+        ),
+        Question("held_on", str(_("Held on")), "date", values.get("held_on", ""), required=True),
+        Question(
+            "kind",
+            str(_("Type")),
+            "select",
+            values.get("kind", ""),
+            list(ActivityKind.choices),
+            required=True,
+        ),
+        Question(
+            "channel",
+            str(_("Channel")),
+            "select",
+            values.get("channel", ""),
+            list(Channel.choices),
+            required=True,
+        ),
+        *[
+            Question(name, str(REACH_LABELS[name]), "number", values.get(name, ""), required=True)
+            for name in REACH_FIELDS
+        ],
+    ]
+
+
 def register() -> None:
     nothing = Q(pk__in=[])  # neither kind is ever in conflict
     extensions.register(
@@ -293,6 +371,7 @@ def register() -> None:
             apply=apply_survey,
             refusal=not_yours,
             decidable=lambda user: nothing,
+            questions=survey_questions,
         )
     )
     extensions.register(
@@ -307,5 +386,6 @@ def register() -> None:
             apply=apply_activity,
             refusal=not_yours,
             decidable=lambda user: nothing,
+            questions=activity_questions,
         )
     )

@@ -190,3 +190,67 @@ def test_survey_response_over_http_applied_once_and_refused_once_the_round_close
     assert "This round is closed; it takes no more responses." in _message(late)
     survey_round.refresh_from_db()
     assert survey_round.respondents == 1
+
+
+def test_a_refused_activity_is_corrected_and_applied_once_by_its_submitter_only(world):
+    from django.core.exceptions import PermissionDenied
+
+    from bahali.field import services as field
+
+    mine = _initiative(world.cso)
+    nobody = _activity(mine, female_youth="0", female_30_plus="0", male_youth="0")
+    nobody["male_30_plus"] = "0"
+    refused, _new = field.receive_submission(
+        actor=world.cso_worker,
+        xml=_instance(fieldforms.ACTIVITY_FORM, fieldforms.ACTIVITY_REVISION, nobody).encode(),
+    )
+    assert refused.status == SubmissionStatus.REFUSED
+    assert field.correctable(world.cso_worker).filter(pk=refused.pk).exists()
+    questions = {q.name: q for q in field.correction_questions(refused)}
+    assert questions["initiative"].choices == [(str(mine.pk), "Skills for Peace")]
+    assert {"place", "held_on", "kind", "channel", "male_youth"} <= set(questions)
+    with pytest.raises(PermissionDenied):  # only the submitter corrects
+        field.correct_submission(
+            actor=world.case_worker,
+            submission=refused,
+            answers={"male_youth": "5"},
+            expected_version=refused.version,
+        )
+    corrected = field.correct_submission(
+        actor=world.cso_worker,
+        submission=refused,
+        answers={"male_youth": "5"},
+        expected_version=refused.version,
+    )
+    assert corrected.status == SubmissionStatus.APPLIED, corrected.reason
+    assert Activity.objects.get().reach == 5
+    with pytest.raises(PermissionDenied):  # corrected once
+        field.correct_submission(
+            actor=world.cso_worker,
+            submission=refused,
+            answers={"male_youth": "6"},
+            expected_version=refused.version,
+        )
+    assert Activity.objects.count() == 1
+
+
+def test_a_refused_survey_response_is_corrected_and_counted_once(world):
+    from bahali.field import services as field
+
+    survey_round = _round(world.cso)
+    form_id = f"{fieldforms.SURVEY_PREFIX}{survey_round.pk}"
+    version = str(survey_round.instrument_version.number)
+    xml = _instance(form_id, version, {"bahali_group": "nobody", **ANSWERS}).encode()
+    refused, _new = field.receive_submission(actor=world.cso_worker, xml=xml)
+    assert refused.status == SubmissionStatus.REFUSED
+    names = [q.name for q in field.correction_questions(refused)]
+    assert names[0] == "bahali_group" and set(ANSWERS) <= set(names)
+    corrected = field.correct_submission(
+        actor=world.cso_worker,
+        submission=refused,
+        answers={"bahali_group": "women"},
+        expected_version=refused.version,
+    )
+    assert corrected.status == SubmissionStatus.APPLIED, corrected.reason
+    survey_round.refresh_from_db()
+    assert survey_round.respondents == 1
