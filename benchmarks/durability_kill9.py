@@ -24,6 +24,8 @@ Run (SQLite in a temporary folder by default; or an empty PostgreSQL database)::
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
 import os
 import signal
@@ -209,6 +211,14 @@ def main() -> None:
 
 
 def start(env: dict[str, str], args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    """``bahali serve`` on the port, once it answers; refused if another server holds the
+    port (its answers would be counted as this run's)."""
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2)
+    except OSError:
+        pass
+    else:
+        raise SystemExit(f"port {args.port} is taken by another server: stop it or use --port")
     server = subprocess.Popen(
         [
             *BAHALI,
@@ -222,15 +232,26 @@ def start(env: dict[str, str], args: argparse.Namespace) -> subprocess.Popen[byt
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    atexit.register(_stop, server)  # however the run ends, no server is left behind
     deadline = time.monotonic() + 900  # a loaded machine takes minutes to collect static
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2)
+            if server.poll() is not None:
+                raise SystemExit("the server stopped as it started (is the port taken?)")
             return server
         except OSError:
             time.sleep(0.3)
     server.kill()
     raise SystemExit("the server did not start")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        for pid in [*children(server.pid), server.pid]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        server.wait()
 
 
 def children(pid: int) -> list[int]:

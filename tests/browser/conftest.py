@@ -28,17 +28,9 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # CI runs the suite on SQLite and on PostgreSQL; a layout walk reads the same pages
-    # either way, so CI's SQLite pass leaves it to the PostgreSQL one (BAHALI_LAYOUT=skip).
-    # A plain `make test` runs everything.
-    skip_layout = os.environ.get("BAHALI_LAYOUT") == "skip"
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            if skip_layout and item.get_closest_marker("layout"):
-                item.add_marker(
-                    pytest.mark.skip(reason="layout walks run in the PostgreSQL pass (CI)")
-                )
 
 
 @pytest.fixture(autouse=True)

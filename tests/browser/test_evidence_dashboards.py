@@ -142,7 +142,7 @@ def out_dir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.layout
+@pytest.mark.any_database
 def test_the_evidence_pages_fit_a_phone_and_mirror_in_urdu(browser, live_server, out_dir):
     demo()
     for language in ("en", "ur"):

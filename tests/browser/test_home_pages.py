@@ -123,7 +123,7 @@ def test_each_roles_home_shows_its_work_then_its_figures(page):
     assert page.get_by_test_id("access-card").count() == 1
 
 
-@pytest.mark.layout
+@pytest.mark.any_database
 @pytest.mark.parametrize("language", ["en", "ur"])
 def test_home_screenshots_of_every_role(browser, live_server, language):
     demo()

@@ -24,7 +24,7 @@ from bahali.core.demo import demo_password
 from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.layout]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.any_database]
 
 WIDTHS = (360, 1280)
 WIDE = (1366, 1440)  # the menu alone at the other common laptop widths

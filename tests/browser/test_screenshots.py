@@ -16,7 +16,7 @@ from bahali.core.demo import demo_password
 from bahali.testing import pass_second_step
 from tests.browser.snapshot import demo
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.layout]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.any_database]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

@@ -65,6 +65,7 @@ def _clean_env(tmp_path, **extra):
     return {**env, "BAHALI_VAR_DIR": str(tmp_path), **extra}
 
 
+@pytest.mark.any_database  # its own SQLite file, whatever the suite runs on
 def test_production_settings_pass_the_deployment_check(tmp_path):
     env = _clean_env(
         tmp_path,
@@ -77,6 +78,7 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
     assert debug.stdout.strip().endswith("False")
 
 
+@pytest.mark.any_database  # its own SQLite file, whatever the suite runs on
 def test_bare_clone_generates_development_secrets_once(tmp_path):
     env = _clean_env(tmp_path)
     first = _bahali(
@@ -102,6 +104,7 @@ for n in range(8):
 """
 
 
+@pytest.mark.any_database  # its own SQLite file, whatever the suite runs on
 def test_audit_verify_command_exits_non_zero_naming_the_bad_event(tmp_path):
     env = _clean_env(tmp_path)
     # a few audited writes through the services (the whole demo is loaded in-process above)
