@@ -299,10 +299,11 @@ def build(
     user: Any,
     programme: Programme | None = None,
     today: datetime.date | None = None,
-    keep: bool = True,
+    keep: bool = False,
 ) -> Dashboard:
-    """The dashboard of the cases ``user`` may read; with ``keep`` false (the downloads,
-    which name no "as of"), the trends are computed afresh."""
+    """The dashboard of the cases ``user`` may read; with ``keep`` (the page, which says as
+    of when) its trends may be a few minutes old; otherwise (the downloads) they are
+    computed afresh."""
     today = today or timezone.localdate()
     cases = Case.objects.visible_to(user)
     if programme is not None:
@@ -312,7 +313,7 @@ def build(
     found = (
         snapshots.remembered(
             "dashboard-trends",
-            (getattr(user, "pk", None), programme.pk if programme else None, today),
+            (snapshots.reach(user), programme.pk if programme else None, today),
             lambda: trends(cases, today),
         )
         if keep

@@ -81,6 +81,10 @@ def _fill_stays() -> None:
     else:
         days = "left_on - entered_on"
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # a case's stays rewritten by a write meanwhile would meet the rebuild's rows
+            # (the same change ids): writers wait for the rebuild, and it for them
+            cursor.execute(f"LOCK TABLE {stays} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {stays}")  # noqa: S608 - table names from the models
         cursor.execute(
             f"INSERT INTO {stays} (change_id, case_id, phase_id, entered_on, left_on, days) "  # noqa: S608

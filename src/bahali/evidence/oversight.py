@@ -118,7 +118,7 @@ class Report:
     gates_as_of: datetime.datetime | None = None
 
 
-def gate_counts(filters: Filters, keep: bool = True) -> snapshots.AsOf[dict[str, int]]:
+def gate_counts(filters: Filters, keep: bool = False) -> snapshots.AsOf[dict[str, int]]:
     """The period's gate decisions counted as the participation ledger counts them (read
     from every decision and its sign-offs: kept a few minutes, ``snapshots``, unless
     ``keep`` is false)."""
@@ -148,11 +148,14 @@ def gate_counts(filters: Filters, keep: bool = True) -> snapshots.AsOf[dict[str,
     return snapshots.remembered("oversight-gates", filters, count)
 
 
-def gate_decisions(filters: Filters, keep: bool = True) -> tuple[dict[str, int], Listed]:
-    """The period's gate decisions (counts, as the participation ledger defines them) and
-    the overridden ones, listed."""
+def gate_decisions(
+    filters: Filters, keep: bool = False
+) -> tuple[snapshots.AsOf[dict[str, int]], Listed]:
+    """The period's gate decisions (counts, as the participation ledger defines them, with
+    when they were counted) and the overridden ones, listed."""
     decisions = ledger.decisions(filters)
-    counts = gate_counts(filters, keep).value
+    found = gate_counts(filters, keep)
+    counts = found.value
     overridden = (
         TransitionRequest.objects.filter(
             pk__in=decisions.filter(overridden_by__isnull=False).values("pk")
@@ -166,7 +169,7 @@ def gate_decisions(filters: Filters, keep: bool = True) -> tuple[dict[str, int],
         )
         .order_by("-decided_at", "-pk")
     )
-    return counts, _listed(overridden, counts["overridden"])
+    return found, _listed(overridden, counts["overridden"])
 
 
 def _moment(day: datetime.date) -> datetime.datetime:
@@ -428,14 +431,16 @@ def build(
     end: datetime.date,
     today: datetime.date | None = None,
     programme: int | None = None,
-    keep: bool = True,
+    keep: bool = False,
 ) -> Report:
     """The report for the period; with ``programme``, of that programme's cases only. With
-    ``keep`` false (the printed report, which names no "as of"), every count is fresh."""
+    ``keep`` (the report's page, which says as of when), the gate counts may be a few
+    minutes old; otherwise (the printed report, the API, the dashboard) every count is
+    fresh."""
     today = today or timezone.localdate()
     # oversight counts every case
     filters = Filters(programme=programme, start=start, end=end, statistical=False)
-    gates, overrides = gate_decisions(filters, keep)
+    counted, overrides = gate_decisions(filters, keep)
     emergency, accesses = emergency_accesses(start, end, programme)
     grievance_counts, categories, findings = grievances(start, end, today, programme)
     withdrawals, purposes, withdrawn = consent_withdrawals(start, end, programme)
@@ -445,7 +450,7 @@ def build(
         start=start,
         end=end,
         today=today,
-        gates=gates,
+        gates=counted.value,
         overrides=overrides,
         emergency=emergency,
         accesses=accesses,
@@ -459,7 +464,7 @@ def build(
         juveniles=young,
         juvenile_phases=young_phases,
         audit=audit_state(),
-        gates_as_of=gate_counts(filters).computed_at if keep and snapshots.max_age() > 0 else None,
+        gates_as_of=counted.computed_at if keep and snapshots.max_age() > 0 else None,
     )
 
 

@@ -55,6 +55,20 @@ def remembered(name: str, parts: Any, compute: Callable[[], T]) -> AsOf[T]:
     return fresh
 
 
+def reach(user: Any) -> tuple[Any, ...]:
+    """A reader's part of a kept figure's key: who they are and what their memberships
+    reach (organisation, role, districts), so a figure kept over the cases a reader may see
+    is not served after their memberships change. (A change of case team alone shows
+    within ``max_age()``; such figures are aggregates, never rows.)"""
+    return (
+        getattr(user, "pk", None),
+        tuple(
+            (m.pk, m.organisation_id, m.role, tuple(sorted(d.pk for d in m.districts.all())))
+            for m in (user.active_memberships() if hasattr(user, "active_memberships") else [])
+        ),
+    )
+
+
 def oldest(found: list[AsOf[Any]]) -> datetime.datetime | None:
     """When the oldest of ``found`` was computed (what a page says its figures are as of)."""
     return min((item.computed_at for item in found), default=None)

@@ -304,7 +304,7 @@ def participation(request: AuthedRequest) -> HttpResponse:
         # counting every decision the reader may see reads them all: the count is kept
         # with the shares (the page says as of when); the listed decisions are current
         listed_count = snapshots.remembered(
-            "ledger-listed", (request.user.pk, filters), listed.count
+            "ledger-listed", (snapshots.reach(request.user), filters), listed.count
         ).value
         paginator = Paginator(listed, 50)
         paginator.count = listed_count
@@ -870,7 +870,7 @@ def figures(request: AuthedRequest) -> HttpResponse:
     only, suppressed for every role (the same page for a manager as for a donor), never a
     case, a code or a list behind a figure."""
     _allowed(request)
-    curves = _survival(request)
+    curves = _survival(request, keep=False)  # this page says no "as of": all of it fresh
     filters = curves["filters"].to_filters()
     k = curves["minimum"]
     recorded = {(v.code, v.number): v for v in IndicatorVersion.objects.all()}

@@ -15,6 +15,7 @@ import base64
 import datetime
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,6 +377,11 @@ def _record_outcome(*, actor: User, submission: Submission, error: Exception) ->
 APPLY_BATCH = 500
 
 
+# How long a queue batch trusts a submitter's account and memberships before reading them
+# again (a revoked one stops their next submissions within this time).
+FRESH_FOR = 2.0
+
+
 def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dict[str, int]:
     """Apply every submission still waiting (stored but not applied: received in bulk, or
     left by a process that stopped between storing and applying), oldest first, each as its
@@ -393,10 +399,16 @@ def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dic
     )
     for start in range(0, len(ids), batch):
         chunk = Submission.objects.filter(pk__in=ids[start : start + batch]).select_related("user")
-        users: dict[int, User] = {}  # one object per submitter: memberships read once a batch
+        # one object per submitter, its memberships read again after FRESH_FOR seconds: a
+        # deactivated account or an ended membership stops the submitter's next ones soon,
+        # as it would their next request, not at the end of the batch
+        users: dict[int, tuple[User, float]] = {}
         with due.deferred():
             for submission in chunk.order_by("pk"):
-                submitter = users.setdefault(submission.user_id, submission.user)
+                submitter, read_at = users.get(submission.user_id, (submission.user, 0.0))
+                if time.monotonic() - read_at > FRESH_FOR:
+                    submitter = User.objects.get(pk=submission.user_id)
+                    users[submission.user_id] = (submitter, time.monotonic())
                 applied = apply_submission(actor=submitter, submission=submission)
                 counts[applied.status] = counts.get(applied.status, 0) + 1
     return counts

@@ -127,7 +127,7 @@ def _check_progress_is_one_line_rewritten_with_phases_and_rates(seeded):
 
 def _check_a_second_seed_into_the_same_database_is_refused():
     before = (Participant.objects.count(), Case.objects.count(), AuditEvent.objects.count())
-    with pytest.raises(CommandError, match="already holds participants"):
+    with pytest.raises(CommandError, match="already holds participants, cases, organisations"):
         call_command("seed", scale=FACTOR, workers=1, stdout=io.StringIO(), stderr=io.StringIO())
     assert (Participant.objects.count(), Case.objects.count(), AuditEvent.objects.count()) == before
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from bahali.aftercare import services as aftercare
 from bahali.cases import due
-from bahali.core.context import SYSTEM
+from bahali.core.context import SYSTEM, acting_as
 from bahali.field import services, xforms
 from bahali.field.models import Submission, SubmissionStatus
 from bahali.testing import PathwayWorld
@@ -58,3 +58,28 @@ def test_the_waiting_queue_is_applied_and_due_dates_are_right(capsys, monkeypatc
     assert due.refresh([case.pk for case in cases]) == 0  # nothing left stale
     call_command("field", "apply")
     assert "0 submission(s) applied" in capsys.readouterr().out
+
+
+def test_a_submitter_deactivated_during_the_queue_is_refused_from_then_on(monkeypatch):
+    """The queue keeps one object per submitter for speed, but reads the account again
+    after ``FRESH_FOR`` seconds: a mentor deactivated mid-queue makes no further change."""
+    world = PathwayWorld()
+    case = world.case(phase="aftercare")
+    aftercare.plan_check_ins(actor=SYSTEM, case=case, starts_on=world.today)
+    first, second = case.check_ins.order_by("due_on", "pk")[:2]
+    for check_in in (first, second):
+        services.receive_submission(actor=world.mentor, xml=_xml(case, check_in, 1), apply=False)
+    monkeypatch.setattr(services, "FRESH_FOR", 0.0)
+    apply = services.apply_submission
+
+    def then_deactivate(*, actor, submission):
+        applied = apply(actor=actor, submission=submission)
+        with acting_as(SYSTEM):  # a data steward deactivates the account meanwhile
+            type(world.mentor).objects.filter(pk=world.mentor.pk).update(is_active=False)
+        return applied
+
+    monkeypatch.setattr(services, "apply_submission", then_deactivate)
+    counts = services.apply_received()
+    assert counts.get("applied") == 1 and sum(counts.values()) == 2, counts
+    second.refresh_from_db()
+    assert second.done_on is None

@@ -78,15 +78,23 @@ class Command(BaseCommand):
                     "above 0 and at most 1."
                 )
             ) from None
+        from bahali.accounts.models import User
         from bahali.cases.models import Case
         from bahali.registry.models import Participant
 
-        if Participant.objects.exists() or Case.objects.exists():
-            # Synthetic people beside real ones could never be told apart again.
+        if (
+            Participant.objects.exists()
+            or Case.objects.exists()
+            or Organisation.objects.exists()
+            or User.objects.filter(is_superuser=False).exists()
+        ):
+            # Synthetic people beside real ones could never be told apart again, and its
+            # staff accounts (stewards, managers) must never sit beside real ones.
             raise CommandError(
                 _(
-                    "This database already holds participants or cases: --scale loads "
-                    "synthetic data only into an empty database (after `bahali migrate`)."
+                    "This database already holds participants, cases, organisations or "
+                    "accounts: --scale loads synthetic data only into an empty database "
+                    "(after `bahali migrate`)."
                 )
             )
         started = time.perf_counter()
