@@ -192,9 +192,15 @@ def seal_identity_in_bulk(
 
 def open_identity(participant: Participant) -> Identity:
     """Decrypt a participant's identity. Internal: callers showing it use ``read_identity``."""
+    return _identity_of(
+        {name: sealing.open_field(participant, f"sealed_{name}") for name in IDENTITY_FIELDS}
+    )
+
+
+def _identity_of(texts: dict[str, str]) -> Identity:
+    """An identity from its fields' opened texts."""
     values: dict[str, Any] = {}
-    for name in IDENTITY_FIELDS:
-        text = sealing.open_field(participant, f"sealed_{name}")
+    for name, text in texts.items():
         if name == "birth_date":
             values[name] = datetime.date.fromisoformat(text) if text else None
         elif name == "birth_year":
@@ -1073,14 +1079,32 @@ def undo_merge(*, actor: Actor, merge: Merge, reason: str) -> Merge:
 
 
 def registry_records() -> Iterator[PersonRecord]:
-    """Every active participant as a matching record (for ``match-persons --against-registry``)."""
-    for participant in in_batches(Participant.objects.active().select_related("district"), 500):
-        yield person_record(
-            participant.code,
-            open_identity(participant),
-            sex=participant.sex,
-            district=participant.district.code,
-        )
+    """Every active participant as a matching record (the import's check, ``match-persons
+    --against-registry``).
+
+    Read as plain values, not model instances (the whole registry: instances were half the
+    cost), each field opened as :func:`open_identity` opens it, bound to its row; a value
+    that does not open is opened again through :func:`open_identity`, which raises the
+    error naming the row.
+    """
+    sealed = {name: f"sealed_{name}" for name in IDENTITY_FIELDS}
+    rows = Participant.objects.active().values(
+        "pk", "code", "sex", "district__code", "row_uuid", *sealed.values()
+    )
+    for row in in_batches(rows, 2000):
+        try:
+            identity = _identity_of(
+                {
+                    name: crypto.unseal(
+                        row[column],
+                        context=sealing.context_for(Participant, row["row_uuid"], column),
+                    )
+                    for name, column in sealed.items()
+                }
+            )
+        except crypto.SealError:
+            identity = open_identity(Participant.objects.get(pk=row["pk"]))
+        yield person_record(row["code"], identity, sex=row["sex"], district=row["district__code"])
 
 
 @service
