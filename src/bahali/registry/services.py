@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -562,17 +563,36 @@ def register_participants(
     ParticipantLink.objects.bulk_create(
         [ParticipantLink(participant=p, organisation=organisation) for p in participants]
     )
-    BlockingKey.objects.bulk_create(
-        [
-            BlockingKey(participant=p, key=key)
-            for p, (identity, person) in zip(participants, checked, strict=True)
-            for key in _hashed_keys(
-                person_record(p.code, identity, sex=p.sex, district=person.district.code)
-            )
-        ],
-        batch_size=5000,
+    _insert_blocking_keys(
+        (p.pk, key)
+        for p, (identity, person) in zip(participants, checked, strict=True)
+        for key in _hashed_keys(
+            person_record(p.code, identity, sex=p.sex, district=person.district.code)
+        )
     )
     return participants
+
+
+def _insert_blocking_keys(rows: Iterable[tuple[int, str]]) -> None:
+    """Insert new participants' ``(participant id, keyed hash)`` blocking keys in bulk:
+    ``COPY`` on PostgreSQL, one ``executemany`` elsewhere. The keys are derived data, not
+    audited (as ``BlockingKey.objects.bulk_create`` did not audit them); building a model
+    instance per key cost more than the participants' own rows."""
+    rows = list(rows)
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(BlockingKey._meta.db_table)
+    column = {field.name: str(field.column) for field in BlockingKey._meta.concrete_fields}
+    columns = f"{quote(column['participant'])}, {quote(column['key'])}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s)"  # noqa: S608 - names only
+            cursor.executemany(sql, rows)
 
 
 def _remember_distinct(a: Participant, b: Participant) -> None:
@@ -1165,14 +1185,12 @@ def seed_participants(
         ParticipantLink.objects.bulk_create(
             [ParticipantLink(participant=p, organisation=organisation) for p in participants]
         )
-        BlockingKey.objects.bulk_create(
-            [
-                BlockingKey(participant=p, key=key)
-                for p, identity in zip(participants, identities, strict=True)
-                for key in _hashed_keys(
-                    person_record(p.code, identity, sex=p.sex, district=p.district.code)
-                )
-            ]
+        _insert_blocking_keys(
+            (p.pk, key)
+            for p, identity in zip(participants, identities, strict=True)
+            for key in _hashed_keys(
+                person_record(p.code, identity, sex=p.sex, district=p.district.code)
+            )
         )
         created += len(participants)
     record("registry.seeded", obj=organisation, changes={"participants": [None, created]})
