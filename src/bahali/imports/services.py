@@ -23,11 +23,12 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bahali.accounts import policies
+from bahali.core import recording
 from bahali.core.context import acting_as, current, operation, service
 from bahali.geography.models import District
 from bahali.imports.models import ColumnMapping, ImportBatch, ImportRow
@@ -488,11 +489,54 @@ def _import_rows(
         registered = registry.register_participants(
             actor=actor, people=people, organisation=batch.organisation
         )
-        for row, participant in zip(rows, registered, strict=True):
-            row.participant = participant
-            row.status = ImportRow.Status.IMPORTED
-        ImportRow.objects.bulk_update(rows, ["participant", "status"])
+        _mark_imported(rows, registered)
     return len(rows)
+
+
+def _mark_imported(rows: list[ImportRow], participants: list[Participant]) -> None:
+    """Mark the (locked, valid) rows imported as ``participants``: one ``UPDATE`` for the
+    chunk, and one audit event per row with the changes ``bulk_update`` records (status and
+    participant, before and after), appended in one go.
+
+    ``bulk_update`` built a ``CASE`` expression of Django objects per row and re-read the
+    rows to record them: a third of the import's time. The rows are already locked and
+    loaded here, so their values before are known."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(ImportRow._meta.db_table)
+    pk = quote(ImportRow._meta.pk.column)
+    cases = " ".join(["WHEN %s THEN %s"] * len(rows))
+    places = ", ".join(["%s"] * len(rows))
+    pairs = sorted(zip(rows, participants, strict=True), key=lambda pair: pair[0].pk)
+    # The model's own quoted names and placeholders only: every value is a parameter.
+    status = quote(ImportRow._meta.get_field("status").column)
+    participant = quote(ImportRow._meta.get_field("participant").column)
+    sql = (
+        f"UPDATE {table} SET {status} = %s, "  # noqa: S608
+        f"{participant} = CASE {pk} {cases} END WHERE {pk} IN ({places})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                ImportRow.Status.IMPORTED.value,
+                *(value for row, person in pairs for value in (row.pk, person.pk)),
+                *(row.pk for row, _person in pairs),
+            ],
+        )
+        if cursor.rowcount != len(rows):  # the rows are locked: cannot happen
+            raise RuntimeError(f"marked {cursor.rowcount} of {len(rows)} import rows")
+    entries = []
+    for row, person in pairs:
+        old = {"participant_id": row.participant_id, "status": row.status}
+        row.participant = person
+        row.status = ImportRow.Status.IMPORTED
+        new = {"participant_id": person.pk, "status": row.status}
+        changes = ImportRow.audit_describe(["participant", "status"], old, new, adding=False)
+        row._audit_snapshot = {**getattr(row, "_audit_snapshot", {}), **new}
+        entries.append(("update", row, changes))
+    recording.record_many(entries)
 
 
 # Rows every registration makes; anything else pointing at an imported person is "built on".

@@ -70,6 +70,30 @@ def test_only_the_valid_rows_when_chosen_under_one_operation(steward):
     assert operations == {batch.operation_id}
 
 
+def test_each_row_marked_imported_is_audited_with_its_participant(steward, monkeypatch):
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)  # two chunks: 2 rows, then 1
+    batch = services.run_import(actor=steward, batch=check(steward, *GOOD))
+    rows = list(batch.rows.order_by("number"))
+    assert [row.status for row in rows] == [ImportRow.Status.IMPORTED] * 3
+    assert len({row.participant_id for row in rows}) == 3
+    events = AuditEvent.objects.filter(
+        object_type="imports.importrow", action="update", operation=batch.operation_id
+    )
+    assert {int(event.object_id): event.changes for event in events} == {
+        row.pk: {
+            "participant": [None, row.participant_id],
+            "status": [ImportRow.Status.VALID, ImportRow.Status.IMPORTED],
+        }
+        for row in rows
+    }
+    registered = set(
+        AuditEvent.objects.filter(
+            object_type="registry.participant", action="create", operation=batch.operation_id
+        ).values_list("object_id", flat=True)
+    )
+    assert registered == {str(row.participant_id) for row in rows}
+
+
 def test_the_mapping_is_remembered_per_organisation(steward):
     data = services.Sheet(["Naam", "Walid", "Jins", "Zila"], [["Ali", "Gul", "M", "SWT"]])
     organisation = membership_of(steward).organisation

@@ -76,3 +76,29 @@ def test_one_refused_person_refuses_them_all_naming_it():
         )
     assert "Person 2 of 2" in refused.value.messages[0]
     assert not Participant.objects.exists()
+
+
+def test_a_seeded_load_keys_each_person_as_registration_does():
+    from bahali.registry.matching.records import PersonRecord
+
+    organisation = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY)
+    records = [
+        PersonRecord(
+            record_id=str(n),
+            name=name,
+            father_name="Sher Rehman",
+            sex="m",
+            birth_year=1990,
+            district="SWT",
+        )
+        for n, name in enumerate(["Gul Zaman", "Bakht Jan"])
+    ]
+    assert services.seed_participants(actor=SYSTEM, records=records, organisation=organisation) == 2
+    for participant in Participant.objects.all():
+        keys = set(
+            BlockingKey.objects.filter(participant=participant).values_list("key", flat=True)
+        )
+        record = services.person_record(
+            participant.code, services.open_identity(participant), sex="m", district="SWT"
+        )
+        assert keys and keys == services._hashed_keys(record)

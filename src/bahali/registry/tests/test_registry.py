@@ -407,6 +407,40 @@ def test_registry_records_yield_every_active_participant():
     assert {r.name for r in records} == {"Muhammad Rahmatullah Khan", "Zarin Gul"}
 
 
+def test_registry_records_open_every_field_as_open_identity_does():
+    full = _register(
+        name="Gul Zaman",
+        father="Sher Rehman",
+        cnic="1560212345671",
+        name_native="گل زمان",
+        birth_date=datetime.date(1994, 3, 2),
+        year=None,
+    )
+    sparse = _register(name="Zarin Gul", sex="f", father="", year=1990)
+    records = {r.record_id: r for r in services.registry_records()}
+    for participant in (full, sparse):
+        expected = services.person_record(
+            participant.code,
+            services.open_identity(participant),
+            sex=participant.sex,
+            district="SWT",
+        )
+        assert records[participant.code] == expected
+    assert records[full.code].birth_date == datetime.date(1994, 3, 2)
+    assert records[sparse.code].birth_year == 1990 and records[sparse.code].sex == "f"
+
+
+def test_registry_records_refuse_a_value_moved_from_another_row():
+    a = _register(name="Gul Zaman")
+    b = _register(name="Zarin Gul", sex="f")
+    with connection.cursor() as cursor:  # someone with the database moves a's name to b
+        cursor.execute(
+            "UPDATE registry_participant SET sealed_name = %s WHERE id = %s", [a.sealed_name, b.pk]
+        )
+    with pytest.raises(crypto.MisplacedSeal):
+        list(services.registry_records())
+
+
 def test_participant_rows_never_hold_plaintext_on_this_database():
     _register(name="Qari Abdur Rehman", cnic="1560212345671")
     with connection.cursor() as cursor:
