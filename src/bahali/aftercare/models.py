@@ -101,6 +101,22 @@ class CheckIn(AuditedModel):
                 condition=models.Q(done_on__isnull=True),
                 name="checkin_planned_due",
             ),
+            # the alerts (a warning sign no one acknowledged yet), oldest first, as the
+            # dashboard lists and counts them: the same condition as ``warned()``
+            models.Index(
+                fields=["done_on", "id"],
+                include=["case"],
+                condition=models.Q(
+                    models.Q(lost_job=True)
+                    | models.Q(renewed_contact=True)
+                    | models.Q(threats_received=True)
+                    | models.Q(family_conflict=True)
+                    | models.Q(stigma_incident=True),
+                    done_on__isnull=False,
+                    warning_acknowledged_at__isnull=True,
+                ),
+                name="checkin_open_warning",
+            ),
         ]
 
     def __str__(self) -> str:

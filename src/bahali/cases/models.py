@@ -321,6 +321,12 @@ class TransitionRequest(AuditedModel):
             ),
             # the oversight body's gate figures: decided this quarter
             models.Index(fields=["decided_at"], name="request_decided_at"),
+            # the civilian-participation ledger lists the applied decisions, latest first
+            models.Index(
+                fields=["-decided_at", "-id"],
+                condition=models.Q(status="applied"),
+                name="request_applied_latest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -306,10 +306,15 @@ def participation(request: AuthedRequest) -> HttpResponse:
         listed_count = snapshots.remembered(
             "ledger-listed", (snapshots.reach(request.user), filters), listed.count
         ).value
-        paginator = Paginator(listed, 50)
+        # the page's keys first (an index walk over the applied decisions, latest first),
+        # then their sign-off facts for those 50 alone: asked over the ordered listing, the
+        # planner answered each EXISTS by reading every sign-off of every decision
+        paginator = Paginator(listed.values_list("pk", flat=True), 50)
         paginator.count = listed_count
         page = paginator.get_page(request.GET.get("page"))
-        for decision in page:
+        keys = list(page.object_list)
+        found = {decision.pk: decision for decision in listed.filter(pk__in=keys)}
+        for decision in (found[pk] for pk in keys if pk in found):
             signs = list(decision.sign_offs.all())
             approved = {s.organisation_kind for s in signs if s.decision == "approve"}
             entries.append(

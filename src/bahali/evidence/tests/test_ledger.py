@@ -94,3 +94,26 @@ def test_outside_the_period_nothing(world: dict[str, Any]) -> None:
 def test_shown_shares_are_suppressed(world: dict[str, Any]) -> None:
     (row,) = ledger.shown(ledger.shares(YEAR, "programme"))
     assert str(row["n"]) == "<5" and str(row["civilian"]) == "<5"
+
+
+def test_the_listing_shows_each_decision_latest_first_with_its_sign_offs(
+    client: Any, world: dict[str, Any]
+) -> None:
+    """The page's decisions are found by key, then read with their facts: same rows, same
+    order (latest first, then the newest request), each with who approved and objected."""
+    from bahali.testing import sign_in
+
+    w = world["world"]
+    sign_in(client, w.manager)
+    response = client.get("/evidence/participation/?start=2025-01-01&end=2025-12-31")
+    assert response.status_code == 200
+    entries = response.context["entries"]
+    expected = list(
+        TransitionRequest.objects.filter(status="applied", decided_at__year=2025)
+        .order_by("-decided_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    assert [entry["d"].pk for entry in entries] == expected and len(expected) == 3
+    facts = [(e["d"].civilian, e["d"].community, e["d"].objected) for e in entries]
+    assert facts == [(False, False, True), (True, True, True), (True, False, False)]
+    assert [len(e["objections"]) for e in entries] == [1, 1, 0]
