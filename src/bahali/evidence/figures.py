@@ -44,9 +44,10 @@ FULL_BATCH = 5000  # a rebuild of every case: fewer, larger batches (a few MB ea
 FILLED_AFTER = {("evidence", "0004_stored_case_figures")}
 
 
-def refresh(case_ids: Iterable[int] | None = None) -> int:
+def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
     """Work out the stored figures of ``case_ids`` again (every case when None); return how
-    many cases were read."""
+    many cases were read. ``stays`` false: their phase stays are left as they are (a
+    check-in, an outcome or an assessment changes none)."""
     from bahali.cases.models import Case
 
     ids: Iterable[int]
@@ -60,8 +61,9 @@ def refresh(case_ids: Iterable[int] | None = None) -> int:
     read = 0
     walk = iter(ids)
     while batch := list(itertools.islice(walk, size)):
-        with transaction.atomic():
-            _refresh_locked(batch, stays=case_ids is not None)
+        # no savepoint of its own inside a write's transaction: a failure undoes the write
+        with transaction.atomic(savepoint=False):
+            _refresh_locked(batch, stays=stays and case_ids is not None)
         read += len(batch)
     return read
 
@@ -257,7 +259,9 @@ def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     sealed = set(getattr(instance, "sealed_fields", ()) or ())
     if written and sealed and set(written) <= sealed:
         return  # re-sealed under a new key (``sealing.rotate``): nothing counted changed
-    refresh([instance.case_id])
+    from bahali.cases.models import PhaseChange
+
+    refresh([instance.case_id], stays=sender is PhaseChange)
 
 
 def _phase_before(sender: Any, instance: Any, **kwargs: Any) -> None:
