@@ -14,11 +14,9 @@ def fill_stored_dates(sender: Any, plan: Any = None, using: str = "default", **k
     """After ``migrate``: recompute every case's stored dates when this run added them."""
     from bahali.cases import due
     from bahali.cases.models import Case
+    from bahali.core.migrating import applied
 
-    added = any(
-        (migration.app_label, migration.name) in FILLED_AFTER and not backwards
-        for migration, backwards in plan or ()
-    )
+    added = applied(plan, FILLED_AFTER)
     if added and Case.objects.using(using).exists():
         due.refresh()
 

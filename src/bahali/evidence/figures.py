@@ -290,10 +290,9 @@ def fill_after_migrate(
     sender: Any, plan: Any = None, using: str = "default", **kwargs: Any
 ) -> None:
     """After ``migrate``: fill the stored figures when this run added their tables."""
-    added = any(
-        (migration.app_label, migration.name) in FILLED_AFTER and not backwards
-        for migration, backwards in plan or ()
-    )
+    from bahali.core.migrating import applied
+
+    added = applied(plan, FILLED_AFTER)
     if added:
         refresh()
 
