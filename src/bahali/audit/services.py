@@ -148,7 +148,7 @@ def appended_at_end() -> Iterator[None]:
         yield
     finally:
         _waiting.reset(token)
-    kept = {id(callback) for _ids, callback, _robust in connection.run_on_commit}
+    kept = {id(entry[1]) for entry in connection.run_on_commit}  # (savepoints, callback, …)
     events = [event for event, marker in waiting if id(marker) in kept]
     if events:
         _append(events)
