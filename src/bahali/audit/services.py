@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +52,45 @@ def record_many(
     entries: Sequence[tuple[str, models.Model | None, Mapping[str, Any]]], *, reason: str = ""
 ) -> list[AuditEvent]:
     """Append one event per ``(action, obj, changes)``, in order, under one lock: the bulk
-    paths (``core.querysets.AuditedQuerySet``) record a row each without a round trip each."""
+    paths (``core.querysets.AuditedQuerySet``) record a row each without a round trip each.
+    Inside :func:`appended_at_end` the events are made now and appended when it ends."""
     acting = context.current()
     if not entries:
         return []
+    events = [
+        AuditEvent(
+            actor=acting.user,
+            actor_label=acting.user.username if acting.user else "system",
+            organisation=acting.organisation,
+            organisation_label=acting.organisation.name if acting.organisation else "",
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+            object_label=object_label(obj) if obj is not None else "",
+            changes=dict(changes),
+            reason=reason or acting.reason,
+            source=acting.source,
+            operation=acting.operation,
+        )
+        for action, obj, changes in entries
+    ]
+    waiting: list[tuple[AuditEvent, Any]] | None = _waiting.get()
+    if waiting is not None and connection.in_atomic_block:
+        for event in events:
+            # Django forgets a transaction.on_commit callback made inside a savepoint that is
+            # rolled back: the event of a write undone that way is forgotten with it.
+            def still_written() -> None:
+                return None
+
+            transaction.on_commit(still_written)
+            waiting.append((event, still_written))
+        return events
+    _append(events)
+    return events
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Number, chain, seal and write ``events`` after the head, and move the head."""
     # No savepoint of its own (two round trips fewer per audited write): it always runs
     # inside the service's transaction, and an error here undoes that whole write anyway.
     with transaction.atomic(savepoint=False):
@@ -65,29 +102,11 @@ def record_many(
             head = AuditChainHead.objects.select_for_update().first()
         seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
         now = timezone.now()
-        events = []
-        for action, obj, changes in entries:
+        for event in events:
             seq += 1
-            event = AuditEvent(
-                seq=seq,
-                occurred_at=now,
-                actor=acting.user,
-                actor_label=acting.user.username if acting.user else "system",
-                organisation=acting.organisation,
-                organisation_label=acting.organisation.name if acting.organisation else "",
-                action=action,
-                object_type=obj._meta.label_lower if obj is not None else "",
-                object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-                object_label=object_label(obj) if obj is not None else "",
-                changes=dict(changes),
-                reason=reason or acting.reason,
-                source=acting.source,
-                operation=acting.operation,
-                prev_hash=prev_hash,
-            )
+            event.seq, event.occurred_at, event.prev_hash = seq, now, prev_hash
             event.seal()
             prev_hash = event.hash
-            events.append(event)
         if len(events) == 1:
             events[0].save(force_insert=True)
         else:
@@ -99,7 +118,40 @@ def record_many(
         else:
             head.move_to(events[-1])
             head.save(update_fields=["seq", "hash", "key_id", "mac"])
-    return events
+
+
+# The events recorded inside ``appended_at_end``, each with its marker (see record_many).
+_waiting: ContextVar[list[tuple[AuditEvent, Any]] | None] = ContextVar(
+    "bahali_audit_waiting", default=None
+)
+
+
+@contextmanager
+def appended_at_end() -> Iterator[None]:
+    """Within this block (inside a transaction), the events recorded are made at once but
+    appended to the chain together when the block ends, in the order they were recorded.
+
+    The chain head's row lock, which every audited write takes, is held to the end of the
+    transaction: taken at the first audited write, it makes every other writer wait for
+    all the rest of this one. Appended at the end, it is held only from the end of the
+    block to the commit (a field queue's workers then apply side by side), and the head is
+    read and moved once instead of once per event. An event recorded inside a savepoint
+    that was rolled back is dropped with the write it recorded; when the block ends by an
+    error nothing is appended (its transaction is undone). Nested blocks append at the end
+    of the outermost one. Outside a transaction, events are appended as they come."""
+    if _waiting.get() is not None or not connection.in_atomic_block:
+        yield
+        return
+    waiting: list[tuple[AuditEvent, Any]] = []
+    token = _waiting.set(waiting)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+    kept = {id(entry[1]) for entry in connection.run_on_commit}  # (savepoints, callback, …)
+    events = [event for event, marker in waiting if id(marker) in kept]
+    if events:
+        _append(events)
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,11 @@ Each figure is the indicator's own reading, made once per case:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -252,6 +254,31 @@ def _reassessments(case_ids: list[int], moves: dict[int, list[Any]]) -> None:
 # --- keeping them current ---------------------------------------------------------------
 
 
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within this block, a save that changes a case's figures only notes the case; each
+    noted case is worked out once when the outermost block ends — still inside the write's
+    transaction, so the figures are never seen stale. For a write that saves several rows
+    of one case (a field assessment is started, then completed: two saves, one refresh).
+    Nothing is refreshed when the block ends by an error (its transaction is undone)."""
+    noted: dict[int, bool] | None = getattr(_deferred, "cases", None)
+    if noted is not None:  # nested: the outermost block refreshes
+        yield
+        return
+    _deferred.cases = noted = {}
+    try:
+        yield
+    finally:
+        _deferred.cases = None
+    for stays in (True, False):
+        cases = sorted(case for case, moved in noted.items() if moved is stays)
+        if cases:
+            refresh(cases, stays=stays)
+
+
 def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw") or not getattr(instance, "case_id", None):
         return
@@ -261,7 +288,12 @@ def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         return  # re-sealed under a new key (``sealing.rotate``): nothing counted changed
     from bahali.cases.models import PhaseChange
 
-    refresh([instance.case_id], stays=sender is PhaseChange)
+    stays = sender is PhaseChange
+    noted: dict[int, bool] | None = getattr(_deferred, "cases", None)
+    if noted is not None:
+        noted[instance.case_id] = noted.get(instance.case_id, False) or stays
+        return
+    refresh([instance.case_id], stays=stays)
 
 
 def _phase_before(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -322,7 +322,9 @@ def _dispatch(user: User, submission: Submission) -> None:
 def _apply_in_one(
     *, actor: User, submission: Submission, attempt: dict[str, Submission]
 ) -> Submission:
+    from bahali.audit.services import appended_at_end
     from bahali.cases import due
+    from bahali.evidence import figures
 
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.status != SubmissionStatus.RECEIVED:
@@ -331,13 +333,17 @@ def _apply_in_one(
     # The submitter (the actor, as a rule: their memberships read once, not again here).
     user = actor if actor.pk == submission.user_id else submission.user
     submission.user = user
-    # What the apply found within reach is not asked again by the service it calls
-    # (``policies.remember``); a case's due dates are worked out once, when it is done.
-    with policies.answers_remembered(), due.deferred():
-        _dispatch(user, submission)
-    submission.status = SubmissionStatus.APPLIED
-    submission.reason = ""
-    submission.save()
+    # The audit events appended together at the end (the chain head, which serialises
+    # every audited write until commit, held only for the commit: a queue's workers apply
+    # side by side). What the apply found within reach is not asked again by the service it
+    # calls (``policies.remember``); a case's due dates and stored figures are worked out
+    # once, when it is done (an assessment is started, then completed).
+    with appended_at_end():
+        with policies.answers_remembered(), due.deferred(), figures.deferred():
+            _dispatch(user, submission)
+        submission.status = SubmissionStatus.APPLIED
+        submission.reason = ""
+        submission.save()
     return submission
 
 
@@ -382,21 +388,82 @@ APPLY_BATCH = 500
 FRESH_FOR = 2.0
 
 
-def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dict[str, int]:
+def apply_received(
+    *, limit: int | None = None, batch: int = APPLY_BATCH, workers: int = 1
+) -> dict[str, int]:
     """Apply every submission still waiting (stored but not applied: received in bulk, or
     left by a process that stopped between storing and applying), oldest first, each as its
     submitter through the same path as on arrival. Each submission is its own transaction;
     the cases' due dates are recomputed once per case per batch (``cases.due.deferred``)
-    instead of once per check-in. Returns how many ended in each status."""
-    from bahali.cases import due
+    instead of once per check-in. Returns how many ended in each status.
 
-    counts: dict[str, int] = {}
+    ``workers`` above one (PostgreSQL only: SQLite has one writer) applies the queue in as
+    many processes side by side. Each takes the submissions about its share of the cases
+    and communities (:func:`subject`), so those about one case are still applied by one
+    worker, oldest first; a stale one goes to the conflict queue whichever worker meets it."""
+    from django.db import connection
+
     waiting = Submission.objects.filter(status=SubmissionStatus.RECEIVED).order_by("pk")
     ids = list(
         waiting.values_list("pk", flat=True)[:limit]
         if limit
         else waiting.values_list("pk", flat=True)
     )
+    alone = connection.vendor != "postgresql" or connection.in_atomic_block
+    if workers <= 1 or alone or len(ids) < 2:
+        return _apply_ids(ids, batch=batch, share=None)
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each worker opens its own connection
+    shares = [(ids, batch, (worker, workers)) for worker in range(workers)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        results = pool.starmap(_apply_worker, shares)
+    counts: dict[str, int] = {}
+    for result in results:
+        for status, n in result.items():
+            counts[status] = counts.get(status, 0) + n
+    return counts
+
+
+def _apply_worker(ids: list[int], batch: int, share: tuple[int, int]) -> dict[str, int]:
+    from django.db import connections
+
+    connections.close_all()  # never the parent's connection: a fresh one
+    try:
+        return _apply_ids(ids, batch=batch, share=share)
+    finally:
+        connections.close_all()
+
+
+# The question naming what a submission is about, and what it names (a case by its code,
+# a community by its key), in each kind of form.
+SUBJECTS = (
+    ("case", "case"),  # check-ins, mentor meetings
+    ("bahali_case", "case"),  # assessments
+    ("community", "community"),  # dialogues, community readiness
+    ("bahali_community", "community"),  # instruments about a community
+)
+
+
+def subject(submission: Submission) -> str:
+    """What a submission is about, for sharing a queue among workers: its case (by code)
+    or its community; a session, by its first participant present."""
+    values = submission.values or {}
+    for name, about in SUBJECTS:
+        if values.get(name):
+            return f"{about}:{values[name]}"
+    present = str(values.get("present", "")).split()
+    return f"case:{present[0]}" if present else f"instance:{submission.instance_id}"
+
+
+def _apply_ids(ids: list[int], *, batch: int, share: tuple[int, int] | None) -> dict[str, int]:
+    import zlib
+
+    from bahali.cases import due
+
+    counts: dict[str, int] = {}
     for start in range(0, len(ids), batch):
         chunk = Submission.objects.filter(pk__in=ids[start : start + batch]).select_related("user")
         # one object per submitter, its memberships read again after FRESH_FOR seconds: a
@@ -405,13 +472,37 @@ def apply_received(*, limit: int | None = None, batch: int = APPLY_BATCH) -> dic
         users: dict[int, tuple[User, float]] = {}
         with due.deferred():
             for submission in chunk.order_by("pk"):
+                if share is not None:
+                    mine = zlib.crc32(subject(submission).encode()) % share[1] == share[0]
+                    if not mine:
+                        continue
                 submitter, read_at = users.get(submission.user_id, (submission.user, 0.0))
                 if time.monotonic() - read_at > FRESH_FOR:
                     submitter = User.objects.get(pk=submission.user_id)
                     users[submission.user_id] = (submitter, time.monotonic())
-                applied = apply_submission(actor=submitter, submission=submission)
+                applied = _apply_retrying(submitter, submission)
                 counts[applied.status] = counts.get(applied.status, 0) + 1
     return counts
+
+
+# PostgreSQL's answers to two transactions in each other's way (a deadlock, a serialization
+# failure): the one chosen is undone whole, and applied again.
+RETRY_CODES = {"40P01", "40001"}
+
+
+def _apply_retrying(submitter: User, submission: Submission, tries: int = 3) -> Submission:
+    from django.db import OperationalError
+
+    for attempt in range(tries):
+        try:
+            return apply_submission(actor=submitter, submission=submission)
+        except OperationalError as error:
+            code = getattr(error.__cause__, "sqlstate", None) or getattr(
+                error.__cause__, "pgcode", None
+            )
+            if code not in RETRY_CODES or attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _field_labels() -> dict[str, str]:

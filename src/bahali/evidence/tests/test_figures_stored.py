@@ -275,3 +275,42 @@ def test_pages_say_as_of_when_they_keep_figures(
     client.get("/evidence/?start=2025-01-01&end=2025-12-31")
     assert len(calls) == 2  # other filters: computed for them
     cache.clear()
+
+
+def test_deferred_works_each_case_out_once_at_the_end(world: PathwayWorld, monkeypatch) -> None:
+    """``figures.deferred``: saves inside note their case; each is worked out once when the
+    block ends (still in the write's transaction), the same as at once; nothing is worked
+    out when the block ends by an error."""
+    today = world.today
+    case = world.case(phase="aftercare")
+    aftercare.plan_check_ins(actor=world.case_worker, case=case, starts_on=today)
+    first, second = case.check_ins.filter(done_on__isnull=True).order_by("due_on")[:2]
+    calls: list[tuple[list[int], bool]] = []
+    refresh = figures.refresh
+
+    def counted(case_ids: Any = None, stays: bool = True) -> int:
+        calls.append((list(case_ids) if case_ids is not None else [], stays))
+        return refresh(case_ids, stays)
+
+    monkeypatch.setattr(figures, "refresh", counted)
+    with acting_as(SYSTEM), figures.deferred():
+        for check_in in (first, second):
+            aftercare.record_check_in(
+                actor=world.mentor,
+                check_in=check_in,
+                done_on=today,
+                method="home_visit",
+                wellbeing="good",
+            )
+        assert calls == [] and _row(case).last_contact_on is None  # not yet
+    assert calls == [([case.pk], False)]
+    assert _row(case).last_contact_on == today
+    calls.clear()
+    _same_as_rebuilt()  # the same as worked out afresh
+
+    calls.clear()
+    with pytest.raises(RuntimeError), acting_as(SYSTEM), figures.deferred():
+        CheckIn.objects.filter(case=case, done_on__isnull=False).delete()
+        raise RuntimeError("undone")
+    assert calls == []
+    assert _row(case).last_contact_on == today

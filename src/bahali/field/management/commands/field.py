@@ -20,10 +20,18 @@ class Command(BaseCommand):
             "apply", help="Apply the submissions still waiting, each as its submitter."
         )
         apply.add_argument("--limit", type=int, default=None, help="At most this many.")
+        apply.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Processes applying side by side (PostgreSQL; one per core).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with operation():
-            counts = services.apply_received(limit=options["limit"])
+            counts = services.apply_received(
+                limit=options["limit"], workers=max(1, options["workers"])
+            )
         total = sum(counts.values())
         detail = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{total} submission(s) applied ({detail or '-'})."))
