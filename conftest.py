@@ -78,6 +78,22 @@ def serial_live_server_on_sqlite() -> None:
         LiveServerThread.server_class = SerialWSGIServer
 
 
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """The demo in the database for this module's tests (``bahali.testing_demo``: loaded once
+    per session by ``bahali demo``, copied back for every later module), its accounts and
+    the first load's output; each test runs in a transaction of its own, rolled back as
+    usual. After the module's last test the database is as the module found it."""
+    from bahali import testing_demo
+
+    with django_db_blocker.unblock():
+        before = testing_demo.take()
+        try:
+            yield testing_demo.loaded()
+        finally:
+            testing_demo.restore(before)
+
+
 @pytest.fixture
 def shipped_geography(transactional_db: Any) -> None:
     """Transactional tests flush the database after each test, taking the geography its
