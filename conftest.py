@@ -35,16 +35,41 @@ def signed_in(client: Client) -> Callable[[Any], Client]:
 ALL_ROLES = list(Role)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has ordered the tests by database use
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """CI runs the suite on SQLite and on PostgreSQL. A test marked ``any_database`` gives
+    """The ``demo_data`` fixture holds the demo in the database until its module's last
+    test: within each run of one module's tests, those asking for it go last, so no other
+    test of the module sees the demo.
+
+    CI runs the suite on SQLite and on PostgreSQL. A test marked ``any_database`` gives
     the same answer on either (a layout walk over the same pages; a command run against a
     SQLite file of its own): CI runs it in one of the two passes and sets
     ``BAHALI_ANY_DATABASE=skip`` in the other. A plain ``make test`` runs everything."""
+    _demo_tests_last(items)
     if os.environ.get("BAHALI_ANY_DATABASE") != "skip":
         return
     for item in items:
         if item.get_closest_marker("any_database"):
             item.add_marker(pytest.mark.skip(reason="runs in the other database's pass (CI)"))
+
+
+def _demo_tests_last(items: list[pytest.Item]) -> None:
+    def module(item: pytest.Item) -> Any:
+        return getattr(item, "module", None)
+
+    def wants_demo(item: pytest.Item) -> bool:
+        return "demo_data" in getattr(item, "fixturenames", ())
+
+    order: list[pytest.Item] = []
+    run: list[pytest.Item] = []
+    for item in [*items, None]:
+        if run and (item is None or module(item) is not module(run[-1])):
+            order += [test for test in run if not wants_demo(test)]
+            order += [test for test in run if wants_demo(test)]
+            run = []
+        if item is not None:
+            run.append(item)
+    items[:] = order
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +101,22 @@ def serial_live_server_on_sqlite() -> None:
 
     if connection.vendor == "sqlite":
         LiveServerThread.server_class = SerialWSGIServer
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """The demo in the database for this module's tests (``bahali.testing_demo``: loaded once
+    per session by ``bahali demo``, copied back for every later module), its accounts and
+    the first load's output; each test runs in a transaction of its own, rolled back as
+    usual. After the module's last test the database is as the module found it."""
+    from bahali import testing_demo
+
+    with django_db_blocker.unblock():
+        before = testing_demo.take()
+        try:
+            yield testing_demo.loaded()
+        finally:
+            testing_demo.restore(before)
 
 
 @pytest.fixture

@@ -297,12 +297,12 @@ def test_a_role_without_the_need_gets_a_token_with_its_password():
     assert issued.status_code == 201
 
 
-def test_demo_accounts_sign_in_with_the_printed_key(client, capsys):
+def test_demo_accounts_sign_in_with_the_printed_key(demo_data, client, capsys):
     from django.core.management import call_command
 
     from bahali.core.demo import demo_code
 
-    call_command("demo")
+    call_command("demo")  # on the demo loaded once per session: lists it again
     out = capsys.readouterr().out
     assert "BAHA LIDE MOKE YFOR THES YNTH ETIC DEMO" in out and "bahali demo --code" in out
     asked = next(line for line in out.splitlines() if line.startswith("Two-factor sign-in"))

@@ -4,7 +4,6 @@ factors and needs assessments."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
 from bahali.assessments import services
@@ -14,8 +13,8 @@ from bahali.cases.models import Case
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_cases_have_successive_progress_assessments(capsys):
-    call_command("demo")
+def test_demo_cases_have_successive_progress_assessments(demo_data):
+    # the demo, loaded once per session by `bahali demo` (root conftest.py)
     progress = (
         Assessment.objects.filter(instrument_version__instrument__code="progress")
         .values("case")

@@ -275,10 +275,8 @@ def test_placement_page_shows_latest_readiness(world, village, client, signed_in
     assert "no readiness assessment yet" in page  # in the choice of Sakhra
 
 
-def test_demo_communities_show_readiness_changing(capsys):
-    from django.core.management import call_command
-
-    call_command("demo")
+def test_demo_communities_show_readiness_changing(demo_data):
+    # the demo, loaded once per session by `bahali demo` (root conftest.py)
     shown = {}
     for community in Community.objects.filter(committee__isnull=False):
         done = readiness.history(community)

@@ -2,41 +2,35 @@
 under the new key and read back after the old key is retired; and no value in the demo's
 tables is sealed in a column that is not declared.
 
-The demo is loaded once for the module (about ten seconds), inside a transaction rolled
-back at the end; each test runs in a savepoint of its own.
+The demo is loaded once per test session and copied in for the module (``demo_data``);
+each test runs in a transaction of its own, rolled back.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import models, transaction
+from django.db import models
 from django.test import override_settings
 
 from bahali.assessments.models import Assessment, AssessmentStatus
 from bahali.core import crypto, sealing
 from bahali.core.batches import in_batches
-from bahali.core.context import SYSTEM
-from bahali.core.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 
 NEW_KEY = {"k2": b"r" * 32}
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_demo(actor=SYSTEM)
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo(demo_data: Any) -> None:
+    """The demo, loaded once per session (root ``conftest.py``: ``demo_data``)."""
 
 
 def _opened() -> dict[tuple[str, int, str], str]:

@@ -13,8 +13,8 @@ from bahali.disclosures.log import disclosures_of
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_shows_several_kinds_of_disclosure_on_one_participant():
-    load_demo(actor=SYSTEM)
+def test_the_demo_shows_several_kinds_of_disclosure_on_one_participant(demo_data):
+    # the demo, loaded once per session (root conftest.py)
     # other demo loaders open emergency accesses of their own: one of them is this one's
     omar = User.objects.get(username="omar")
     shown = [

@@ -5,15 +5,12 @@ twenty years from now leaves every indicator as it was."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from bahali.core.context import SYSTEM
-from bahali.core.demo import load_demo
 from bahali.programmes.models import Programme
 from bahali.registry import services as registry
 from bahali.registry.models import Participant
@@ -24,12 +21,9 @@ from bahali.retention.tests.test_anonymisation import figures
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_demo(actor=SYSTEM)
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo(demo_data: Any) -> None:
+    """The demo, loaded once per session (root ``conftest.py``: ``demo_data``)."""
 
 
 def test_the_demo_has_rules_and_a_dry_run_to_show(demo):
