@@ -451,9 +451,11 @@ class Seeder:
         return count
 
     def run(self) -> Seeded:
-        from bahali.aftercare.models import CheckIn
+        from bahali.aftercare.models import CheckIn, OutcomeEvent
+        from bahali.assessments.models import Assessment
         from bahali.audit.services import record
-        from bahali.casework.models import Attendance, Note, Session
+        from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
+        from bahali.casework.models import Attendance, Goal, GoalReview, Note, Session
         from bahali.core.context import SYSTEM, acting_as
         from bahali.registry.models import BlockingKey, Participant, ParticipantLink
 
@@ -476,9 +478,14 @@ class Seeder:
         # after the phase has copied its rows in (:func:`indexes_deferred`)
         bulk: dict[Callable[[], None], tuple[Any, ...]] = {
             self.participants: (Participant, BlockingKey, ParticipantLink),
+            self.cases: (Case,),
+            self.teams: (TeamMember,),
+            self.pathway: (PhaseChange, TransitionRequest, SignOff),
+            self.goals: (Goal, GoalReview),
             self.sessions: (Session, Attendance),
             self.notes: (Note,),
             self.check_ins: (CheckIn,),
+            self.assessments_and_outcomes: (Assessment, OutcomeEvent),
         }
         after = [("VACUUM ANALYZE", self.analyse)] if connection.vendor == "postgresql" else []
         self.progress.phases = len(phases) + len(after)
