@@ -30,7 +30,6 @@ to the caller (:class:`Seeded`).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import itertools
 import json
@@ -45,6 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from django.db import connection
+
+from bahali.core import batches
 
 # The whole national data set; other scales multiply these.
 NATIONAL = {
@@ -276,62 +277,6 @@ def copy_rows(
     return count
 
 
-@contextlib.contextmanager
-def indexes_deferred(*models: Any) -> Iterator[None]:
-    """PostgreSQL: the tables' secondary indexes and outgoing foreign keys dropped while
-    rows are copied in, and made again after, inside the caller's transaction — one sorted
-    build per index and one validating join per foreign key, instead of a B-tree insert per
-    row and index and a deferred check per row and key queued until commit. Primary keys
-    and unique constraints stay (they guard the rows as they go in); the indexes and
-    constraints come back under their own names and definitions, so the schema is the
-    migrations' again. If the block fails nothing is made again: the transaction is rolled
-    back, and the drops with it. SQLite (small scales): nothing to do."""
-    if connection.vendor != "postgresql" or not models:
-        yield
-        return
-    quote = connection.ops.quote_name
-    indexes: list[str] = []
-    foreign_keys: list[tuple[str, str, str]] = []
-    with connection.cursor() as cursor:
-        # a foreign key cannot be dropped or added while its tables have checks queued:
-        # run the queued ones now (they would run at commit), then queue again as before
-        # (every foreign key Django makes is deferrable, initially deferred)
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-                [quote(table)],
-            )
-            for name, definition in cursor.fetchall():
-                foreign_keys.append((table, name, definition))
-                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
-                " JOIN pg_class i ON i.oid = x.indexrelid"
-                " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary"
-                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid"
-                " AND c.conrelid = x.indrelid) ORDER BY i.relname",
-                [quote(table)],
-            )
-            for name, definition in cursor.fetchall():
-                indexes.append(definition)
-                cursor.execute(f"DROP INDEX {quote(name)}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # a sort per index in memory rather than on disk (this transaction only)
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for definition in indexes:
-            cursor.execute(definition)
-        for table, name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
-        cursor.execute("RESET maintenance_work_mem")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def reset_sequences(*models: Any) -> None:
     from django.core.management.color import no_style
 
@@ -493,7 +438,7 @@ class Seeder:
         def run(label: str, work: Callable[[], None]) -> None:
             self.progress.phase(label)
             started = time.perf_counter()
-            with indexes_deferred(*bulk.get(work, ())):
+            with batches.indexes_deferred(*bulk.get(work, ())):
                 work()
             self.timings.append((label, time.perf_counter() - started))
 

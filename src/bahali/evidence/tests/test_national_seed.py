@@ -21,7 +21,7 @@ from bahali.audit.models import AuditEvent
 from bahali.audit.services import verify_chain
 from bahali.cases.models import Case
 from bahali.casework.models import Attendance, Note
-from bahali.core import crypto
+from bahali.core import batches, crypto
 from bahali.core.sealing import open_field
 from bahali.evidence import national
 from bahali.grievances.models import Grievance
@@ -208,7 +208,7 @@ def test_indexes_and_foreign_keys_are_made_again_after_a_bulk_phase():
     assert before[0] and before[1]
     with transaction.atomic():
         # (the schema is checked between the two exits, inside the transaction)
-        with national.indexes_deferred(Participant, BlockingKey):
+        with batches.indexes_deferred(Participant, BlockingKey):
             dropped = _schema_of(*tables)
             assert len(dropped[0]) < len(before[0])
             assert not [c for c in dropped[1] if "FOREIGN KEY" in c[2]]
@@ -220,7 +220,7 @@ def test_indexes_and_foreign_keys_are_made_again_after_a_bulk_phase():
     with (
         pytest.raises(IntegrityError),
         transaction.atomic(),
-        national.indexes_deferred(BlockingKey),
+        batches.indexes_deferred(BlockingKey),
     ):
         national.copy_rows(BlockingKey, ["participant_id", "key"], [(987654, "n:none")])
     assert _schema_of(*tables) == before
