@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from bahali.core.batches import in_batches
+from bahali.core.batches import in_batches, set_columns
 
 # A sign-off request left waiting longer than this is overdue.
 SIGN_OFF_DAYS = 14
@@ -157,7 +157,7 @@ def refresh(case_ids: Iterable[int] | None = None) -> int:
             if moved:
                 stale.append(case)
         # Derived columns: saved without touching the case's version or audit trail.
-        Case.objects.bulk_update(stale, kept)
+        set_columns(Case, kept, [(case.pk, *(getattr(case, c) for c in kept)) for case in stale])
         changed += len(stale)
         for source in SOURCES:
             if source.keep is not None:

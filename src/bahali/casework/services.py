@@ -49,6 +49,7 @@ from bahali.casework.models import (
     SupportStatus,
 )
 from bahali.core import sealing
+from bahali.core.batches import set_columns
 from bahali.core.context import SystemActor, service
 from bahali.core.dates import format_day
 from bahali.core.services import local_today, raise_if_errors, user_of
@@ -765,12 +766,13 @@ def keep_reviews_from(case_ids: list[int]) -> None:
         .order_by()
     }
     stale = []
-    for place in TeamMember.objects.filter(case_id__in=case_ids).only("pk", "reviews_from"):
-        wanted = firsts.get(place.pk)
-        if place.reviews_from != wanted:
-            place.reviews_from = wanted
-            stale.append(place)
-    TeamMember.objects.bulk_update(stale, ["reviews_from"])
+    for pk, reviews_from in TeamMember.objects.filter(case_id__in=case_ids).values_list(
+        "pk", "reviews_from"
+    ):
+        wanted = firsts.get(pk)
+        if reviews_from != wanted:
+            stale.append((pk, wanted))
+    set_columns(TeamMember, ["reviews_from"], stale)
 
 
 def reviews_due(case_ids: list[int]) -> dict[int, datetime.date]:

@@ -45,6 +45,8 @@ from typing import Any, TextIO
 
 from django.db import connection
 
+from bahali.core import batches
+
 # The whole national data set; other scales multiply these.
 NATIONAL = {
     "participants": 1_000_000,
@@ -394,8 +396,13 @@ class Seeder:
         return count
 
     def run(self) -> Seeded:
+        from bahali.aftercare.models import CheckIn, OutcomeEvent
+        from bahali.assessments.models import Assessment
         from bahali.audit.services import record
+        from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
+        from bahali.casework.models import Attendance, Goal, GoalReview, Note, Session
         from bahali.core.context import SYSTEM, acting_as
+        from bahali.registry.models import BlockingKey, Participant, ParticipantLink
 
         phases: list[tuple[str, Callable[[], None]]] = [
             ("organisations, users, programmes", self.reference_data),
@@ -412,13 +419,27 @@ class Seeder:
             ("due dates (bahali cases refresh-due)", self.due_dates),
             ("stored evidence figures (bahali evidence figures)", self.evidence_figures),
         ]
+        # the tables of millions of rows: their indexes and foreign keys are made once,
+        # after the phase has copied its rows in (:func:`indexes_deferred`)
+        bulk: dict[Callable[[], None], tuple[Any, ...]] = {
+            self.participants: (Participant, BlockingKey, ParticipantLink),
+            self.cases: (Case,),
+            self.teams: (TeamMember,),
+            self.pathway: (PhaseChange, TransitionRequest, SignOff),
+            self.goals: (Goal, GoalReview),
+            self.sessions: (Session, Attendance),
+            self.notes: (Note,),
+            self.check_ins: (CheckIn,),
+            self.assessments_and_outcomes: (Assessment, OutcomeEvent),
+        }
         after = [("VACUUM ANALYZE", self.analyse)] if connection.vendor == "postgresql" else []
         self.progress.phases = len(phases) + len(after)
 
         def run(label: str, work: Callable[[], None]) -> None:
             self.progress.phase(label)
             started = time.perf_counter()
-            work()
+            with batches.indexes_deferred(*bulk.get(work, ())):
+                work()
             self.timings.append((label, time.perf_counter() - started))
 
         # One transaction (acting_as): all of it, or nothing if a phase fails.

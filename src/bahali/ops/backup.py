@@ -53,7 +53,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
-from bahali.core import crypto
+from bahali.core import batches, crypto
 
 MAGIC = b"BAHALI-BACKUP\n"
 FORMAT_VERSION = 2
@@ -552,35 +552,37 @@ def _restore_tables(
         _empty_tables(ordered)
         end: dict[str, Any] | None = None
         sink: _Sink | None = None
-        for kind, value in _records(stream, header, header_bytes):
-            if kind == "rows":
-                if sink is None:  # _records yields rows inside a table only
-                    raise BackupRefused("the archive holds rows outside a table")
-                total += sink.write(value)
-                if progress:
-                    progress(total, 0)
-            elif kind == "end_of_table":
-                if sink is None:
-                    raise BackupRefused("the archive holds rows outside a table")
-                sink.close()
-                if sink.rows:
-                    report.per_model[sink.table.label] = sink.rows
-                    report.rows += sink.rows
-                sink = None
-            elif "table" in value:
-                table = tables.get(str(value["table"]))
-                if table is None or value.get("columns") != table.columns:
-                    raise BackupRefused(
-                        f"the archive holds a table this version lacks: {value.get('table')!r}"
-                    )
-                sink = _Sink(table)
-            elif "end" in value:
-                end = value
-            elif "file" in value:
-                _restore_file(value)
-                report.files += 1
-            else:
-                raise BackupRefused("the archive holds an unexpected line")
+        # the tables' secondary indexes and foreign keys are made once the rows are in
+        with batches.indexes_deferred(*dict.fromkeys(t.model for t in tables.values())):
+            for kind, value in _records(stream, header, header_bytes):
+                if kind == "rows":
+                    if sink is None:  # _records yields rows inside a table only
+                        raise BackupRefused("the archive holds rows outside a table")
+                    total += sink.write(value)
+                    if progress:
+                        progress(total, 0)
+                elif kind == "end_of_table":
+                    if sink is None:
+                        raise BackupRefused("the archive holds rows outside a table")
+                    sink.close()
+                    if sink.rows:
+                        report.per_model[sink.table.label] = sink.rows
+                        report.rows += sink.rows
+                    sink = None
+                elif "table" in value:
+                    table = tables.get(str(value["table"]))
+                    if table is None or value.get("columns") != table.columns:
+                        raise BackupRefused(
+                            f"the archive holds a table this version lacks: {value.get('table')!r}"
+                        )
+                    sink = _Sink(table)
+                elif "end" in value:
+                    end = value
+                elif "file" in value:
+                    _restore_file(value)
+                    report.files += 1
+                else:
+                    raise BackupRefused("the archive holds an unexpected line")
         if end is None:
             raise BackupRefused("the archive ends without its closing counts")
         expected = {label: count for label, count in end["end"].items() if count}

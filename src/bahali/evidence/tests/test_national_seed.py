@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from bahali.aftercare.models import CheckIn, OutcomeEvent
 from bahali.assessments.models import Assessment
@@ -20,7 +21,7 @@ from bahali.audit.models import AuditEvent
 from bahali.audit.services import verify_chain
 from bahali.cases.models import Case
 from bahali.casework.models import Attendance, Note
-from bahali.core import crypto
+from bahali.core import batches, crypto
 from bahali.core.sealing import open_field
 from bahali.evidence import national
 from bahali.grievances.models import Grievance
@@ -137,3 +138,90 @@ def test_a_bad_scale_is_refused_clearly():
         call_command("seed", scale="planet")
     with pytest.raises(CommandError, match="--scale must be"):
         call_command("seed", scale="2")
+
+
+def _schema_of(*tables: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY indexdef",
+            [list(tables)],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [list(tables)],
+        )
+        return indexes, list(cursor.fetchall())
+
+
+def _participant_row(pk: int, code: str) -> tuple:
+    import uuid
+
+    from bahali.geography.models import District
+    from bahali.organisations.models import Organisation
+
+    return (
+        pk,
+        uuid.uuid4(),
+        code,
+        District.objects.get(code="SWT").pk,
+        pk,
+        26,
+        "M",
+        "",
+        False,
+        False,
+        "",
+        Organisation.objects.values_list("pk", flat=True).first(),
+    )
+
+
+PARTICIPANT_COLUMNS = [
+    "id",
+    "row_uuid",
+    "code",
+    "district_id",
+    "serial",
+    "code_year",
+    "sex",
+    "age_band",
+    "is_juvenile",
+    "is_youth",
+    "cnic_index",
+    "registered_by_id",
+]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has nothing to defer")
+def test_indexes_and_foreign_keys_are_made_again_after_a_bulk_phase():
+    """The bulk phases drop a table's secondary indexes and foreign keys while rows are
+    copied in: afterwards the schema is the migrations' again, and a row that breaks a
+    foreign key fails the phase (and with it the seed's one transaction)."""
+    from django.db import IntegrityError, transaction
+
+    from bahali.testing import OrganisationFactory
+
+    OrganisationFactory()
+    tables = ("registry_participant", "registry_blockingkey")
+    before = _schema_of(*tables)
+    assert before[0] and before[1]
+    with transaction.atomic():
+        # (the schema is checked between the two exits, inside the transaction)
+        with batches.indexes_deferred(Participant, BlockingKey):
+            dropped = _schema_of(*tables)
+            assert len(dropped[0]) < len(before[0])
+            assert not [c for c in dropped[1] if "FOREIGN KEY" in c[2]]
+            national.copy_rows(Participant, PARTICIPANT_COLUMNS, [_participant_row(9001, "T1")])
+            national.copy_rows(BlockingKey, ["participant_id", "key"], [(9001, "n:khan")])
+        assert _schema_of(*tables) == before
+        assert BlockingKey.objects.filter(participant_id=9001, key="n:khan").exists()
+
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        batches.indexes_deferred(BlockingKey),
+    ):
+        national.copy_rows(BlockingKey, ["participant_id", "key"], [(987654, "n:none")])
+    assert _schema_of(*tables) == before
+    assert not BlockingKey.objects.filter(participant_id=987654).exists()
