@@ -233,7 +233,7 @@ def test_right_to_left_bars_grow_from_the_right():
 def test_csv_cells_cannot_run_as_formulas(world, signed_in, monkeypatch):
     client = signed_in(world["world"].manager)
     monkeypatch.setattr(
-        dashboard, "funnel", lambda cases, programme: [('=HYPERLINK("x")', 1), ("-2", 3)]
+        dashboard, "funnel", lambda cases, programme, *work: [('=HYPERLINK("x")', 1), ("-2", 3)]
     )
     text = client.get("/evidence/dashboard/tables/funnel.csv").content.decode()
     rows = list(csv.reader(io.StringIO(text)))
@@ -245,7 +245,7 @@ def test_tables_as_xlsx_with_formulas_neutralised(world, signed_in, monkeypatch)
     from openpyxl import load_workbook
 
     client = signed_in(world["world"].manager)
-    monkeypatch.setattr(dashboard, "funnel", lambda cases, programme: [("@SUM(A1)", 2)])
+    monkeypatch.setattr(dashboard, "funnel", lambda cases, programme, *work: [("@SUM(A1)", 2)])
     response = client.get("/evidence/dashboard/tables/funnel.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
