@@ -359,27 +359,43 @@ def juvenile_cases(programme: int | None = None) -> QuerySet[Case]:
 def juveniles(
     start: datetime.date, end: datetime.date, long_juveniles: int, programme: int | None = None
 ) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    young = juvenile_cases(programme)
-    counts = young.aggregate(
-        open=Count("pk", filter=Q(closed_on__isnull=True)),
-        enrolled=Count("pk", filter=Q(opened_on__range=(start, end))),
-        closed=Count("pk", filter=Q(closed_on__range=(start, end))),
-        residential=Count("pk", filter=Q(closed_on__isnull=True, phase__is_residential=True)),
+    """The juveniles' cases: open, enrolled and closed in the period, open in a residential
+    phase, and open by phase — one query grouped by phase (the counts are its sums)."""
+    by_phase = list(
+        juvenile_cases(programme)
+        .values("phase")
+        .annotate(
+            open=Count("pk", filter=Q(closed_on__isnull=True)),
+            enrolled=Count("pk", filter=Q(opened_on__range=(start, end))),
+            closed=Count("pk", filter=Q(closed_on__range=(start, end))),
+        )
+        .order_by()
     )
-    counts["long_stays"] = long_juveniles
-    phases = (
-        young.filter(closed_on__isnull=True)
-        .values("programme__code", "phase__order", "phase")
-        .annotate(n=Count("pk"))
-        .order_by("programme__code", "phase__order")
-    )
-    labels = {
-        p.pk: f"{p.programme.code} · {p.label}"
-        for p in Phase.objects.filter(pk__in=[row["phase"] for row in phases]).select_related(
+    phases = {
+        p.pk: p
+        for p in Phase.objects.filter(pk__in=[row["phase"] for row in by_phase]).select_related(
             "programme"
         )
     }
-    return counts, [(labels.get(row["phase"], str(row["phase"])), row["n"]) for row in phases]
+    counts = {
+        name: sum(row[name] for row in by_phase) for name in ("open", "enrolled", "closed")
+    }
+    counts["residential"] = sum(
+        row["open"] for row in by_phase if phases[row["phase"]].is_residential
+    )
+    counts["long_stays"] = long_juveniles
+    shown = sorted(
+        (row for row in by_phase if row["open"]),
+        key=lambda row: (
+            phases[row["phase"]].programme.code,
+            phases[row["phase"]].order,
+            row["phase"],
+        ),
+    )
+    return counts, [
+        (f"{phases[row['phase']].programme.code} · {phases[row['phase']].label}", row["open"])
+        for row in shown
+    ]
 
 
 def _changed(event: AuditEvent | None, name: str) -> Any:
