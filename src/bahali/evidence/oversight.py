@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -330,13 +331,26 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
     """The long residential stays (``held_too_long``), listed, and how many of them are
     juveniles."""
     held = held_too_long(today, programme)
-    counts = held.aggregate(
-        n=Count("pk"), juvenile=Count("pk", filter=Q(participant__is_juvenile=True))
-    )
-    # the list reads the code and age group of each person, never the sealed identity
-    rows = (
-        held.select_related("participant", "programme", "phase")
-        .only(
+    # counted from the cases' index (``case_open_phase_since``); the juveniles from theirs
+    # (``participant_juvenile``): no read of the whole registry for the age group
+    total = held.count()
+    juvenile = held.filter(participant__is_juvenile=True).count() if total else 0
+    # the page's rows found by their keys alone, then read as plain values (a code, an age
+    # group, the programme's code, the phase): never the sealed identity, and no model
+    # instances (five hundred cases with their participants cost more to build than to read)
+    keys = list(held.order_by("phase_entered_on", "pk").values_list("pk", flat=True)[:LIST_LIMIT])
+    phases = {p.pk: p for p in Phase.objects.filter(is_residential=True)} if keys else {}
+    rows = [
+        SimpleNamespace(
+            pk=pk,
+            phase_entered_on=since,
+            participant=SimpleNamespace(code=code, is_juvenile=young),
+            programme=SimpleNamespace(code=programme_code),
+            phase=phases[phase_id],
+        )
+        for pk, since, code, young, programme_code, phase_id in Case.objects.filter(pk__in=keys)
+        .order_by("phase_entered_on", "pk")
+        .values_list(
             "pk",
             "phase_entered_on",
             "participant__code",
@@ -344,11 +358,10 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
             "programme__code",
             "phase",
         )
-        .order_by("phase_entered_on", "pk")
-    )
-    listed = _listed(rows, counts["n"])
+    ]
+    listed = Listed(rows, total)
     with_stay(listed.rows, today)
-    return listed, counts["juvenile"]
+    return listed, juvenile
 
 
 def juvenile_cases(programme: int | None = None) -> QuerySet[Case]:
