@@ -169,7 +169,7 @@ class Case(AuditedModel):
             # with their next due date (the funnel, overdue work), from the index alone
             models.Index(
                 fields=["district", "programme", "phase"],
-                include=["next_due_on"],
+                include=["next_due_on", "id"],
                 condition=models.Q(closed_on__isnull=True),
                 name="case_open_work",
             ),

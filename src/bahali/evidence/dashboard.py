@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -202,21 +202,24 @@ def trends(cases: QuerySet[Case], today: datetime.date) -> list[Trend]:
 
 
 def _open_work(cases: QuerySet[Case], today: datetime.date) -> dict[Any, dict[str, int]]:
-    """The open cases of ``cases`` by phase, each with its live counts of overdue work and
-    unacknowledged warnings, in one query.
+    """The open cases of ``cases`` by phase, each phase with its live counts of overdue work
+    and unacknowledged warnings, in two queries.
 
-    The cases are read once (``case_open_work``: the district's open cases with their
-    programme, phase and next due date, from the index alone) and joined to each kind of row
-    counted per case (each read from its own partial index): a query per count would read
-    the reader's open cases (a hundred thousand nationally) once per count. Every count is
-    exactly what its own ``filter(case__in=open cases)…count()`` gives; the sums over the
-    phases are the page's totals.
+    The open cases are counted by phase from the index alone (``case_open_work``); the rows
+    counted (check-ins past their date, goals past review, gate requests waiting, warnings
+    no one acknowledged, each read from its own partial index: their case alone) are joined
+    once, all together, to those open cases and counted by phase and kind. A query per
+    count would read the reader's open cases (a hundred thousand nationally) once per
+    count. Every count is exactly what its own ``filter(case__in=open cases)…count()``
+    gives; the sums over the phases are the page's totals.
     """
-    open_cases = (
-        cases.filter(closed_on__isnull=True)
-        .order_by()
-        .values(key=F("pk"), phase_key=F("phase_id"), due=F("next_due_on"))
-    )
+    open_cases = cases.filter(closed_on__isnull=True).order_by()
+    found: dict[Any, dict[str, int]] = {
+        row["phase"]: {"open_cases": row["open_cases"], "cases": row["cases"]}
+        for row in open_cases.values("phase").annotate(
+            open_cases=Count("pk"), cases=Count("pk", filter=Q(next_due_on__lt=today))
+        )
+    }
     waited = timezone.now() - datetime.timedelta(days=SIGN_OFF_DAYS)
     warned = Q()
     for name, _label in WARNING_FIELDS:
@@ -231,30 +234,28 @@ def _open_work(cases: QuerySet[Case], today: datetime.date) -> dict[Any, dict[st
             warned, done_on__isnull=False, warning_acknowledged_at__isnull=True
         ),
     }
-    ops = connection.ops
-    sql, params = open_cases.query.sql_with_params()
-    parts = [f"({sql}) c"]
-    values: list[Any] = list(params)
-    sums = []
-    for n, (name, rows) in enumerate(counted.items()):
-        per_case, found = (
-            rows.order_by().values(key=F("case_id")).annotate(n=Count("pk")).query.sql_with_params()
-        )
-        parts.append(f"LEFT JOIN ({per_case}) r{n} ON r{n}.key = c.key")
-        values.extend(found)
-        sums.append(f"COALESCE(SUM(r{n}.n), 0) AS {name}")
+    for counts in found.values():
+        counts.update(dict.fromkeys(counted, 0))
+    if not found:
+        return found
+    names = list(counted)
+    streams = []
+    values: list[Any] = []
+    for n, rows in enumerate(counted.values()):
+        sql, params = rows.order_by().values(key=F("case_id")).query.sql_with_params()
+        streams.append(f"SELECT {n} AS kind, s{n}.key FROM ({sql}) s{n}")
+        values.extend(params)
+    scoped, params = open_cases.values(key=F("pk"), phase_key=F("phase_id")).query.sql_with_params()
     query = (
-        "SELECT c.phase_key, COUNT(*) AS open_cases, "  # noqa: S608 - compiled querysets
-        "COUNT(CASE WHEN c.due < %s THEN 1 END) AS cases, "
-        + ", ".join(sums)
-        + " FROM "
-        + " ".join(parts)
-        + " GROUP BY c.phase_key"
+        "SELECT c.phase_key, w.kind, COUNT(*) FROM ("  # noqa: S608 - compiled querysets
+        + " UNION ALL ".join(streams)
+        + f") w INNER JOIN ({scoped}) c ON c.key = w.key GROUP BY c.phase_key, w.kind"
     )
     with connection.cursor() as cursor:
-        cursor.execute(query, [ops.adapt_datefield_value(today), *values])
-        names = [column[0] for column in cursor.description]
-        return {row[0]: dict(zip(names[1:], map(int, row[1:]), strict=True)) for row in cursor}
+        cursor.execute(query, [*values, *params])
+        for phase, kind, n in cursor.fetchall():
+            found[phase][names[kind]] = n
+    return found
 
 
 def funnel(
@@ -329,9 +330,16 @@ def alerts(cases: QuerySet[Case], work: dict[Any, dict[str, int]] | None = None)
         done_on__isnull=False,
         warning_acknowledged_at__isnull=True,
     ).order_by("done_on", "pk")
-    reported = OutcomeEvent.objects.filter(
-        case__in=cases, kind__in=NEGATIVE_OUTCOMES, verification=Verified.REPORTED
-    ).order_by("occurred_on", "pk")
+    # the oldest few and how many in all, in one query (the count a window over the rows)
+    reported = [
+        (case_id, code, day, total)
+        for case_id, code, day, total in OutcomeEvent.objects.filter(
+            case__in=cases, kind__in=NEGATIVE_OUTCOMES, verification=Verified.REPORTED
+        )
+        .order_by("occurred_on", "pk")
+        .annotate(total=Window(Count("pk")))
+        .values_list("case_id", "case__participant__code", "occurred_on", "total")[:ALERTS_LISTED]
+    ]
     return [
         Alert(
             "warnings",
@@ -342,8 +350,8 @@ def alerts(cases: QuerySet[Case], work: dict[Any, dict[str, int]] | None = None)
         Alert(
             "outcomes",
             _("Negative outcome events waiting to be verified"),
-            reported.count(),
-            _listed(reported, "occurred_on"),
+            reported[0][3] if reported else 0,
+            [(case_id, code, day) for case_id, code, day, _total in reported],
         ),
     ]
 

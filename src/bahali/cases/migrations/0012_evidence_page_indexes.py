@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['district', 'programme', 'phase'], include=('next_due_on',), name='case_open_work'),
+            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['district', 'programme', 'phase'], include=('next_due_on', 'id'), name='case_open_work'),
         ),
         migrations.AddIndex(
             model_name='case',
