@@ -243,7 +243,7 @@ def _open_work(cases: QuerySet[Case], today: datetime.date) -> dict[Any, dict[st
     values: list[Any] = []
     for n, rows in enumerate(counted.values()):
         sql, params = rows.order_by().values(key=F("case_id")).query.sql_with_params()
-        streams.append(f"SELECT {n} AS kind, s{n}.key FROM ({sql}) s{n}")
+        streams.append(f"SELECT {n} AS kind, s{n}.key FROM ({sql}) s{n}")  # noqa: S608
         values.extend(params)
     scoped, params = open_cases.values(key=F("pk"), phase_key=F("phase_id")).query.sql_with_params()
     query = (

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from types import SimpleNamespace
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -331,14 +331,20 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
     """The long residential stays (``held_too_long``), listed, and how many of them are
     juveniles."""
     held = held_too_long(today, programme)
-    # counted from the cases' index (``case_open_phase_since``); the juveniles from theirs
-    # (``participant_juvenile``): no read of the whole registry for the age group
-    total = held.count()
+    # the page's keys and how many in all, in one query from the cases' index
+    # (``case_open_phase_since``; the count a window over the rows)
+    found = list(
+        held.order_by("phase_entered_on", "pk")
+        .annotate(total=Window(Count("pk")))
+        .values_list("pk", "total")[:LIST_LIMIT]
+    )
+    keys = [pk for pk, _total in found]
+    total = found[0][1] if found else 0
+    # the juveniles among them (the registry's few juveniles from ``participant_juvenile``)
     juvenile = held.filter(participant__is_juvenile=True).count() if total else 0
-    # the page's rows found by their keys alone, then read as plain values (a code, an age
-    # group, the programme's code, the phase): never the sealed identity, and no model
-    # instances (five hundred cases with their participants cost more to build than to read)
-    keys = list(held.order_by("phase_entered_on", "pk").values_list("pk", flat=True)[:LIST_LIMIT])
+    # the page's rows read as plain values (a code, an age group, the programme's code, the
+    # phase): never the sealed identity, and no model instances (five hundred cases with
+    # their participants cost more to build than to read)
     phases = {p.pk: p for p in Phase.objects.filter(is_residential=True)} if keys else {}
     rows = [
         SimpleNamespace(
@@ -390,9 +396,7 @@ def juveniles(
             "programme"
         )
     }
-    counts = {
-        name: sum(row[name] for row in by_phase) for name in ("open", "enrolled", "closed")
-    }
+    counts = {name: sum(row[name] for row in by_phase) for name in ("open", "enrolled", "closed")}
     counts["residential"] = sum(
         row["open"] for row in by_phase if phases[row["phase"]].is_residential
     )

@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aftercare', '0003_check_in_open_warning'),
-        ('cases', '0012_evidence_page_indexes'),
+        ("aftercare", "0003_check_in_open_warning"),
+        ("cases", "0012_evidence_page_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(condition=models.Q(('is_follow_up', False)), fields=['due_on'], include=('case', 'done_on', 'id'), name='checkin_scheduled_due'),
+            model_name="checkin",
+            index=models.Index(
+                condition=models.Q(("is_follow_up", False)),
+                fields=["due_on"],
+                include=("case", "done_on", "id"),
+                name="checkin_scheduled_due",
+            ),
         ),
     ]

@@ -4,22 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_request_applied_latest'),
-        ('geography', '0002_pakistan'),
-        ('organisations', '0001_initial'),
-        ('programmes', '0004_programme_statistics_consent'),
-        ('registry', '0005_matchingweights'),
+        ("cases", "0011_request_applied_latest"),
+        ("geography", "0002_pakistan"),
+        ("organisations", "0001_initial"),
+        ("programmes", "0004_programme_statistics_consent"),
+        ("registry", "0005_matchingweights"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['district', 'programme', 'phase'], include=('next_due_on', 'id'), name='case_open_work'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["district", "programme", "phase"],
+                include=("next_due_on", "id"),
+                name="case_open_work",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['phase', 'phase_entered_on'], name='case_open_phase_since'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["phase", "phase_entered_on"],
+                name="case_open_phase_since",
+            ),
         ),
     ]

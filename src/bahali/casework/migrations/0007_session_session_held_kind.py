@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0006_goal_open_by_responsible'),
-        ('organisations', '0001_initial'),
+        ("casework", "0006_goal_open_by_responsible"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['held_on'], include=('kind', 'id'), name='session_held_kind'),
+            model_name="session",
+            index=models.Index(
+                fields=["held_on"], include=("kind", "id"), name="session_held_kind"
+            ),
         ),
     ]

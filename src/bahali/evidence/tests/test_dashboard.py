@@ -264,7 +264,10 @@ def test_live_counts_equal_their_own_definitions(world):
         for case in (cases["c3"], cases["c3"], cases["c4"]):  # two on an open case, one closed
             CheckIn.objects.create(case=case, due_on=today - datetime.timedelta(days=2))
         CheckIn.objects.create(
-            case=cases["c5"], due_on=today - datetime.timedelta(days=9), done_on=today, lost_job=True
+            case=cases["c5"],
+            due_on=today - datetime.timedelta(days=9),
+            done_on=today,
+            lost_job=True,
         )
         for case in (cases["c3"], cases["c4"]):
             Goal.objects.create(

@@ -4,16 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('geography', '0002_pakistan'),
-        ('organisations', '0001_initial'),
-        ('registry', '0005_matchingweights'),
+        ("geography", "0002_pakistan"),
+        ("organisations", "0001_initial"),
+        ("registry", "0005_matchingweights"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='participant',
-            index=models.Index(condition=models.Q(('is_juvenile', True)), fields=['id'], name='participant_juvenile'),
+            model_name="participant",
+            index=models.Index(
+                condition=models.Q(("is_juvenile", True)),
+                fields=["id"],
+                name="participant_juvenile",
+            ),
         ),
     ]
