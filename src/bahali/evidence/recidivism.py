@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
@@ -82,7 +82,7 @@ EVENT_FIELDS: dict[tuple[str, ...], str] = {
 
 
 # what each grouping reads beside the dates (``rows``' ``group``)
-_GROUP_FIELDS = {
+_GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "programme__model": ("template",),
     "district__code": ("district_code",),
     "participant__is_juvenile": ("juvenile",),
@@ -115,13 +115,12 @@ def rows(
         "juvenile": F("case__participant__is_juvenile"),
         "readiness_at_return": F("readiness"),
     }
-    wanted = None if group is None else {"reintegrated_on", "event_on", "contact_on"}
-    if wanted is not None:
-        wanted.update(_GROUP_FIELDS.get(group, ()))
+    if group is not None:
+        wanted = {"reintegrated_on", "event_on", "contact_on", *_GROUP_FIELDS.get(group, ())}
         fields = {name: value for name, value in fields.items() if name in wanted}
     if "readiness_at_return" in fields:
         cases = cases.annotate(readiness=_readiness_at_return())
-    return list(cases.order_by().values(**fields))
+    return cast("list[dict[str, Any]]", list(cases.order_by().values(**fields)))
 
 
 def _readiness_at_return() -> Subquery:
