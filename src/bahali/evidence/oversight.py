@@ -345,16 +345,8 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
     # the page's rows read as plain values (a code, an age group, the programme's code, the
     # phase): never the sealed identity, and no model instances (five hundred cases with
     # their participants cost more to build than to read)
-    phases = {p.pk: p for p in Phase.objects.filter(is_residential=True)} if keys else {}
-    rows = [
-        SimpleNamespace(
-            pk=pk,
-            phase_entered_on=since,
-            participant=SimpleNamespace(code=code, is_juvenile=young),
-            programme=SimpleNamespace(code=programme_code),
-            phase=phases[phase_id],
-        )
-        for pk, since, code, young, programme_code, phase_id in Case.objects.filter(pk__in=keys)
+    found_rows = list(
+        Case.objects.filter(pk__in=keys)
         .order_by("phase_entered_on", "pk")
         .values_list(
             "pk",
@@ -364,6 +356,17 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
             "programme__code",
             "phase",
         )
+    )
+    phases = Phase.objects.in_bulk({row[5] for row in found_rows})
+    rows = [
+        SimpleNamespace(
+            pk=pk,
+            phase_entered_on=since,
+            participant=SimpleNamespace(code=code, is_juvenile=young),
+            programme=SimpleNamespace(code=programme_code),
+            phase=phases[phase_id],
+        )
+        for pk, since, code, young, programme_code, phase_id in found_rows
     ]
     listed = Listed(rows, total)
     with_stay(listed.rows, today)
