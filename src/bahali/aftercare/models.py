@@ -117,6 +117,14 @@ class CheckIn(AuditedModel):
                 ),
                 name="checkin_open_warning",
             ),
+            # the scheduled check-ins due in a period, held or not, from the index alone (the
+            # indicator "check-ins on time" and the dashboard's trend of it)
+            models.Index(
+                fields=["due_on"],
+                include=["case", "done_on", "id"],
+                condition=models.Q(is_follow_up=False),
+                name="checkin_scheduled_due",
+            ),
         ]
 
     def __str__(self) -> str:

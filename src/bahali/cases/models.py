@@ -165,6 +165,21 @@ class Case(AuditedModel):
                 condition=models.Q(next_due_on__isnull=False),
                 name="case_district_due",
             ),
+            # the programme manager's dashboard: open cases by district, programme and phase
+            # with their next due date (the funnel, overdue work), from the index alone
+            models.Index(
+                fields=["district", "programme", "phase"],
+                include=["next_due_on", "id"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_work",
+            ),
+            # the oversight report's long residential stays: open cases in a phase since
+            # before a date, counted and ordered from the index alone
+            models.Index(
+                fields=["phase", "phase_entered_on"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_phase_since",
+            ),
             # reassessments falling due on open cases, soonest first (My work), from the
             # index alone: a mentor's six soonest of 785 in 7 ms, not 70 (22,000 rows read)
             models.Index(

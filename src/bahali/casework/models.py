@@ -192,6 +192,11 @@ class Session(AuditedModel):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         ordering = ["-held_on", "-pk"]
+        indexes = [
+            # the sessions of a period with their type, from the index alone (the indicator
+            # "sessions per case" joins a period's sessions to their attendance)
+            models.Index(fields=["held_on"], include=["kind", "id"], name="session_held_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.held_on}"

@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime
 import statistics
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -330,13 +331,24 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
     """The long residential stays (``held_too_long``), listed, and how many of them are
     juveniles."""
     held = held_too_long(today, programme)
-    counts = held.aggregate(
-        n=Count("pk"), juvenile=Count("pk", filter=Q(participant__is_juvenile=True))
+    # the page's keys and how many in all, in one query from the cases' index
+    # (``case_open_phase_since``; the count a window over the rows)
+    found = list(
+        held.order_by("phase_entered_on", "pk")
+        .annotate(total=Window(Count("pk")))
+        .values_list("pk", "total")[:LIST_LIMIT]
     )
-    # the list reads the code and age group of each person, never the sealed identity
-    rows = (
-        held.select_related("participant", "programme", "phase")
-        .only(
+    keys = [pk for pk, _total in found]
+    total = found[0][1] if found else 0
+    # the juveniles among them (the registry's few juveniles from ``participant_juvenile``)
+    juvenile = held.filter(participant__is_juvenile=True).count() if total else 0
+    # the page's rows read as plain values (a code, an age group, the programme's code, the
+    # phase): never the sealed identity, and no model instances (five hundred cases with
+    # their participants cost more to build than to read)
+    found_rows = list(
+        Case.objects.filter(pk__in=keys)
+        .order_by("phase_entered_on", "pk")
+        .values_list(
             "pk",
             "phase_entered_on",
             "participant__code",
@@ -344,11 +356,21 @@ def long_stays(today: datetime.date, programme: int | None = None) -> tuple[List
             "programme__code",
             "phase",
         )
-        .order_by("phase_entered_on", "pk")
     )
-    listed = _listed(rows, counts["n"])
+    phases = Phase.objects.in_bulk({row[5] for row in found_rows})
+    rows = [
+        SimpleNamespace(
+            pk=pk,
+            phase_entered_on=since,
+            participant=SimpleNamespace(code=code, is_juvenile=young),
+            programme=SimpleNamespace(code=programme_code),
+            phase=phases[phase_id],
+        )
+        for pk, since, code, young, programme_code, phase_id in found_rows
+    ]
+    listed = Listed(rows, total)
     with_stay(listed.rows, today)
-    return listed, counts["juvenile"]
+    return listed, juvenile
 
 
 def juvenile_cases(programme: int | None = None) -> QuerySet[Case]:
@@ -359,27 +381,41 @@ def juvenile_cases(programme: int | None = None) -> QuerySet[Case]:
 def juveniles(
     start: datetime.date, end: datetime.date, long_juveniles: int, programme: int | None = None
 ) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    young = juvenile_cases(programme)
-    counts = young.aggregate(
-        open=Count("pk", filter=Q(closed_on__isnull=True)),
-        enrolled=Count("pk", filter=Q(opened_on__range=(start, end))),
-        closed=Count("pk", filter=Q(closed_on__range=(start, end))),
-        residential=Count("pk", filter=Q(closed_on__isnull=True, phase__is_residential=True)),
+    """The juveniles' cases: open, enrolled and closed in the period, open in a residential
+    phase, and open by phase — one query grouped by phase (the counts are its sums)."""
+    by_phase = list(
+        juvenile_cases(programme)
+        .values("phase")
+        .annotate(
+            open=Count("pk", filter=Q(closed_on__isnull=True)),
+            enrolled=Count("pk", filter=Q(opened_on__range=(start, end))),
+            closed=Count("pk", filter=Q(closed_on__range=(start, end))),
+        )
+        .order_by()
     )
-    counts["long_stays"] = long_juveniles
-    phases = (
-        young.filter(closed_on__isnull=True)
-        .values("programme__code", "phase__order", "phase")
-        .annotate(n=Count("pk"))
-        .order_by("programme__code", "phase__order")
-    )
-    labels = {
-        p.pk: f"{p.programme.code} · {p.label}"
-        for p in Phase.objects.filter(pk__in=[row["phase"] for row in phases]).select_related(
+    phases = {
+        p.pk: p
+        for p in Phase.objects.filter(pk__in=[row["phase"] for row in by_phase]).select_related(
             "programme"
         )
     }
-    return counts, [(labels.get(row["phase"], str(row["phase"])), row["n"]) for row in phases]
+    counts = {name: sum(row[name] for row in by_phase) for name in ("open", "enrolled", "closed")}
+    counts["residential"] = sum(
+        row["open"] for row in by_phase if phases[row["phase"]].is_residential
+    )
+    counts["long_stays"] = long_juveniles
+    shown = sorted(
+        (row for row in by_phase if row["open"]),
+        key=lambda row: (
+            phases[row["phase"]].programme.code,
+            phases[row["phase"]].order,
+            row["phase"],
+        ),
+    )
+    return counts, [
+        (f"{phases[row['phase']].programme.code} · {phases[row['phase']].label}", row["open"])
+        for row in shown
+    ]
 
 
 def _changed(event: AuditEvent | None, name: str) -> Any:

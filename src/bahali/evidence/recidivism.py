@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
@@ -81,10 +81,23 @@ EVENT_FIELDS: dict[tuple[str, ...], str] = {
 }
 
 
-def rows(filters: Filters, kinds: tuple[str, ...] = BEHAVIOURAL) -> list[dict[str, Any]]:
+# what each grouping reads beside the dates (``rows``' ``group``)
+_GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "programme__model": ("template",),
+    "district__code": ("district_code",),
+    "participant__is_juvenile": ("juvenile",),
+    "readiness": ("readiness_at_return",),
+}
+
+
+def rows(
+    filters: Filters, kinds: tuple[str, ...] = BEHAVIOURAL, group: str | None = None
+) -> list[dict[str, Any]]:
     """One row per case that reached reintegration: start, first event, last contact and
     the grouping fields (one query, over the stored per-case figures of
-    ``evidence.figures``)."""
+    ``evidence.figures``). With ``group`` (a curve's grouping, "" for none), only the field
+    that grouping needs: the community's readiness at return is a subquery per case, the age
+    group a join to the registry, neither worth reading for a curve that does not use it."""
     from bahali.evidence.models import CaseFigures
 
     event = EVENT_FIELDS[kinds]
@@ -93,19 +106,21 @@ def rows(filters: Filters, kinds: tuple[str, ...] = BEHAVIOURAL) -> list[dict[st
         cases = cases.filter(returned_on__gte=filters.start)
     if filters.end:
         cases = cases.filter(returned_on__lte=filters.end)
-    return list(
-        cases.annotate(readiness=_readiness_at_return())
-        .order_by()
-        .values(
-            reintegrated_on=F("returned_on"),
-            event_on=F(event),
-            contact_on=F("last_contact_on"),
-            template=F("case__programme__model"),
-            district_code=F("case__district__code"),
-            juvenile=F("case__participant__is_juvenile"),
-            readiness_at_return=F("readiness"),
-        )
-    )
+    fields: dict[str, Any] = {
+        "reintegrated_on": F("returned_on"),
+        "event_on": F(event),
+        "contact_on": F("last_contact_on"),
+        "template": F("case__programme__model"),
+        "district_code": F("case__district__code"),
+        "juvenile": F("case__participant__is_juvenile"),
+        "readiness_at_return": F("readiness"),
+    }
+    if group is not None:
+        wanted = {"reintegrated_on", "event_on", "contact_on", *_GROUP_FIELDS.get(group, ())}
+        fields = {name: value for name, value in fields.items() if name in wanted}
+    if "readiness_at_return" in fields:
+        cases = cases.annotate(readiness=_readiness_at_return())
+    return cast("list[dict[str, Any]]", list(cases.order_by().values(**fields)))
 
 
 def _readiness_at_return() -> Subquery:
@@ -147,7 +162,7 @@ def _duration(row: dict[str, Any], today: datetime.date) -> tuple[float, bool]:
 def curves(filters: Filters, group: str = "", kinds: tuple[str, ...] = BEHAVIOURAL) -> list[Group]:
     today = timezone.localdate()
     found: dict[str, list[tuple[float, bool]]] = {}
-    for row in rows(filters, kinds):
+    for row in rows(filters, kinds, group):
         key = _group_key(row, group)
         found.setdefault(key, []).append(_duration(row, today))
     result = []

@@ -134,6 +134,12 @@ class Participant(SealedRow, AuditedModel):
                 fields=["district", "code_year", "serial"], name="participant_serial_unique"
             )
         ]
+        indexes = [
+            # the juveniles (a few in a hundred): counted without reading the whole registry
+            models.Index(
+                fields=["id"], condition=models.Q(is_juvenile=True), name="participant_juvenile"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -233,7 +233,7 @@ def test_right_to_left_bars_grow_from_the_right():
 def test_csv_cells_cannot_run_as_formulas(world, signed_in, monkeypatch):
     client = signed_in(world["world"].manager)
     monkeypatch.setattr(
-        dashboard, "funnel", lambda cases, programme: [('=HYPERLINK("x")', 1), ("-2", 3)]
+        dashboard, "funnel", lambda cases, programme, *work: [('=HYPERLINK("x")', 1), ("-2", 3)]
     )
     text = client.get("/evidence/dashboard/tables/funnel.csv").content.decode()
     rows = list(csv.reader(io.StringIO(text)))
@@ -245,10 +245,68 @@ def test_tables_as_xlsx_with_formulas_neutralised(world, signed_in, monkeypatch)
     from openpyxl import load_workbook
 
     client = signed_in(world["world"].manager)
-    monkeypatch.setattr(dashboard, "funnel", lambda cases, programme: [("@SUM(A1)", 2)])
+    monkeypatch.setattr(dashboard, "funnel", lambda cases, programme, *work: [("@SUM(A1)", 2)])
     response = client.get("/evidence/dashboard/tables/funnel.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows == [["phase", "open cases"], ["'@SUM(A1)", 2]]
     assert client.get("/evidence/dashboard/tables/nothing.xlsx").status_code == 404
+
+
+def test_live_counts_equal_their_own_definitions(world):
+    """The funnel, overdue work and alerts are read together (``_open_work``): each still
+    counts exactly its own rows — open cases only (a closed case's overdue check-in, goal
+    and warning are left out), every phase, and the outcomes over every case."""
+    w, cases = world["world"], world["cases"]
+    today = w.today
+    with acting_as(SYSTEM):
+        for case in (cases["c3"], cases["c3"], cases["c4"]):  # two on an open case, one closed
+            CheckIn.objects.create(case=case, due_on=today - datetime.timedelta(days=2))
+        CheckIn.objects.create(
+            case=cases["c5"],
+            due_on=today - datetime.timedelta(days=9),
+            done_on=today,
+            lost_job=True,
+        )
+        for case in (cases["c3"], cases["c4"]):
+            Goal.objects.create(
+                case=case,
+                domain="family",
+                title="Review me",
+                status="not_started",
+                review_on=today - datetime.timedelta(days=1),
+            )
+        OutcomeEvent.objects.create(
+            case=cases["c4"],
+            kind="violence",
+            occurred_on=today - datetime.timedelta(days=3),
+            source="police",
+            verification="reported",
+        )
+    board = dashboard.build(w.manager, None, today)
+    visible = Case.objects.visible_to(w.manager)
+    open_cases = visible.filter(closed_on__isnull=True)
+    expected = {
+        "cases": open_cases.filter(next_due_on__lt=today).count(),
+        "check_ins": CheckIn.objects.filter(
+            case__in=open_cases, done_on__isnull=True, due_on__lt=today
+        ).count(),
+        "plan_reviews": Goal.objects.filter(
+            case__in=open_cases, status__in=["not_started", "in_progress"], review_on__lt=today
+        ).count(),
+        "sign_offs": TransitionRequest.objects.filter(
+            case__in=open_cases,
+            status="pending",
+            created_at__lt=timezone.now() - datetime.timedelta(days=14),
+        ).count(),
+    }
+    assert {key: n for key, _label, n in board.overdue} == expected
+    # c1 (its missed check-in) and now c3 (its new overdue check-ins); the closed c4 not
+    assert expected == {"cases": 2, "check_ins": 3, "plan_reviews": 2, "sign_offs": 1}
+    alerts = {alert.key: alert for alert in board.alerts}
+    assert alerts["warnings"].count == 1  # the closed case's warning is not an open alert
+    assert alerts["outcomes"].count == 2  # over every case, closed ones too
+    assert [row[0] for row in alerts["outcomes"].cases] == [cases["c2"].pk, cases["c4"].pk]
+    by_phase = dict(board.funnel)
+    assert sum(by_phase.values()) == open_cases.count()
