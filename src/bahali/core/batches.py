@@ -54,7 +54,12 @@ def set_columns(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     meta = model._meta
-    fields = [meta.get_field(name) for name in columns]
+    fields: list[models.Field[Any, Any]] = []
+    for name in columns:
+        found = meta.get_field(name)
+        if not isinstance(found, models.Field) or not found.column:
+            raise ValueError(f"{meta.label}.{name} is not a column")
+        fields.append(found)
     table, key = quote(meta.db_table), quote(meta.pk.column)
     if connection.vendor == "postgresql":  # a column of NULLs alone would be text
         names = ", ".join(["id_", *(f"v{n}" for n in range(len(fields)))])
