@@ -298,6 +298,22 @@ def models_qs(model: Any) -> Any:
     return QuerySet(model=model)
 
 
+# A participant's columns as the seed writes them, before its sealed identity.
+PARTICIPANT_COLUMNS = [
+    "id",
+    "row_uuid",
+    "code",
+    "district_id",
+    "serial",
+    "code_year",
+    "sex",
+    "age_band",
+    "is_juvenile",
+    "is_youth",
+    "cnic_index",
+    "registered_by_id",
+]
+
 # The identity columns, in the order the workers return them.
 SEALED_IDENTITY = [
     "sealed_name",
@@ -774,21 +790,7 @@ class Seeder:
     ) -> None:
         from bahali.registry.models import BlockingKey, Participant
 
-        columns = [
-            "id",
-            "row_uuid",
-            "code",
-            "district_id",
-            "serial",
-            "code_year",
-            "sex",
-            "age_band",
-            "is_juvenile",
-            "is_youth",
-            "cnic_index",
-            "registered_by_id",
-            *SEALED_IDENTITY,
-        ]
+        columns = [*PARTICIPANT_COLUMNS, *SEALED_IDENTITY]
         self.counts["participants"] += self.load(Participant, columns, participant_rows)
         self.counts["blocking keys"] += self.load(BlockingKey, ["participant_id", "key"], key_rows)
 

@@ -177,22 +177,6 @@ def _participant_row(pk: int, code: str) -> tuple:
     )
 
 
-PARTICIPANT_COLUMNS = [
-    "id",
-    "row_uuid",
-    "code",
-    "district_id",
-    "serial",
-    "code_year",
-    "sex",
-    "age_band",
-    "is_juvenile",
-    "is_youth",
-    "cnic_index",
-    "registered_by_id",
-]
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has nothing to defer")
 def test_indexes_and_foreign_keys_are_made_again_after_a_bulk_phase():
     """The bulk phases drop a table's secondary indexes and foreign keys while rows are
@@ -212,7 +196,9 @@ def test_indexes_and_foreign_keys_are_made_again_after_a_bulk_phase():
             dropped = _schema_of(*tables)
             assert len(dropped[0]) < len(before[0])
             assert not [c for c in dropped[1] if "FOREIGN KEY" in c[2]]
-            national.copy_rows(Participant, PARTICIPANT_COLUMNS, [_participant_row(9001, "T1")])
+            national.copy_rows(
+                Participant, national.PARTICIPANT_COLUMNS, [_participant_row(9001, "T1")]
+            )
             national.copy_rows(BlockingKey, ["participant_id", "key"], [(9001, "n:khan")])
         assert _schema_of(*tables) == before
         assert BlockingKey.objects.filter(participant_id=9001, key="n:khan").exists()
