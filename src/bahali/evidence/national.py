@@ -710,8 +710,11 @@ class Seeder:
         participants are registered in their case's district."""
         from django.db.models import Max
 
+        from bahali.audit.services import record
         from bahali.geography.models import District
+        from bahali.registry import rekeying
         from bahali.registry.codes import make_code
+        from bahali.registry.matching.blocking import KEY_SCHEME
         from bahali.registry.models import Participant, ParticipantLink
 
         p0 = next_pk(Participant)
@@ -783,6 +786,15 @@ class Seeder:
             ParticipantLink,
             ["participant_id", "organisation_id"],
             ((pk, registered_by) for pk in range(p0, p0 + self.counts["participants"])),
+        )
+        # The seed fills an empty registry (it refuses any other), every key made by the
+        # current scheme: said as the re-keying says it, so no upgrade step is asked for.
+        record(
+            rekeying.COMPLETE,
+            changes={
+                "scheme": [None, KEY_SCHEME],
+                "participants": [None, self.counts["participants"]],
+            },
         )
 
     def _write_participants(

@@ -25,6 +25,7 @@ from bahali.core import batches, crypto
 from bahali.core.sealing import open_field
 from bahali.evidence import national
 from bahali.grievances.models import Grievance
+from bahali.registry import rekeying
 from bahali.registry.models import BlockingKey, Participant, ParticipantLink
 from bahali.registry.services import duplicates_of, open_identity
 
@@ -102,6 +103,8 @@ def _check_duplicates_are_there_and_the_matcher_finds_them(seeded):
     # and the matcher, through the keys written in bulk, proposes candidates
     found = sum(1 for p in Participant.objects.order_by("pk")[:30] if duplicates_of(p))
     assert found >= 10
+    # every key is of the current scheme: no re-keying is asked for after the seed
+    assert rekeying.state().complete
 
 
 def _check_the_chain_verifies_and_names_every_table_load(seeded):
