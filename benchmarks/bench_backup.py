@@ -32,7 +32,7 @@ def run(args: list[str], database: str) -> tuple[float, int, str]:
         [sys.executable, "-m", "bahali.cli", *args],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,  # a refusal says why there
     )
     output = process.stdout.read().decode() if process.stdout else ""
     _pid, status, usage = os.wait4(process.pid, 0)

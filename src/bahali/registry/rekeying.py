@@ -160,9 +160,17 @@ def _complete(*, actor: Any, participants: int) -> None:
 
 
 def outstanding(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """After ``migrate``: say when the stored keys are of an earlier scheme (upgrade step)."""
+    """After ``migrate``: say when the stored keys are of an earlier scheme (upgrade step).
+    A migrate of other apps into an empty database (``bahali restore`` migrates app by app
+    to the archive's migrations) runs this before the registry's tables exist: nothing to
+    say then."""
     import sys
 
+    from django.db import connections
+
+    tables = connections[using].introspection.table_names()
+    if Participant._meta.db_table not in tables or AuditEvent._meta.db_table not in tables:
+        return
     if not Participant.objects.using(using).exists():
         return
     now = state()
