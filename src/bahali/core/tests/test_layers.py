@@ -30,8 +30,8 @@ DOMAIN = (
     "assessments",
     "communities",
     "grievances",
-    "field",
     "evidence",
+    "field",  # applies a form through every app's services, evidence's stored figures too
     "imports",
     "prevention",
     "disclosures",
