@@ -137,8 +137,9 @@ def appended_at_end() -> Iterator[None]:
     block to the commit (a field queue's workers then apply side by side), and the head is
     read and moved once instead of once per event. An event recorded inside a savepoint
     that was rolled back is dropped with the write it recorded; when the block ends by an
-    error nothing is appended (its transaction is undone). Nested blocks append at the end
-    of the outermost one. Outside a transaction, events are appended as they come."""
+    error nothing is appended and its transaction is marked to be undone. Nested blocks
+    append at the end of the outermost one. Outside a transaction, events are appended as
+    they come."""
     if _waiting.get() is not None or not connection.in_atomic_block:
         yield
         return
@@ -146,6 +147,11 @@ def appended_at_end() -> Iterator[None]:
     token = _waiting.set(waiting)
     try:
         yield
+    except BaseException:
+        # Nothing is appended: the block's writes must not outlive their events, so the
+        # transaction is undone even if the caller catches the error and carries on.
+        transaction.set_rollback(True)
+        raise
     finally:
         _waiting.reset(token)
     kept = {id(entry[1]) for entry in connection.run_on_commit}  # (savepoints, callback, …)

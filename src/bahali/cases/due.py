@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -91,6 +91,14 @@ def deferred() -> Iterator[None]:
     _deferred.cases = noted = set()
     try:
         yield
+    except BaseException:
+        _deferred.cases = None
+        # Outside a transaction the writes that noted these cases are committed (a queue
+        # applies each submission in its own): their dates are still recomputed before the
+        # error goes on. Inside one, the error undoes those writes with it.
+        if noted and not connection.in_atomic_block:
+            refresh(sorted(noted))
+        raise
     finally:
         _deferred.cases = None
     refresh(sorted(noted))

@@ -254,7 +254,9 @@ def _open_work(cases: QuerySet[Case], today: datetime.date) -> dict[Any, dict[st
     with connection.cursor() as cursor:
         cursor.execute(query, [*values, *params])
         for phase, kind, n in cursor.fetchall():
-            found[phase][names[kind]] = n
+            # a case that moved into a phase between the two queries: counted next time
+            if phase in found:
+                found[phase][names[kind]] = n
     return found
 
 

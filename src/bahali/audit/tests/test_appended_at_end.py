@@ -137,3 +137,24 @@ def test_another_writer_appends_while_the_block_works():
     )
     assert order == [str(quick.pk), str(slow.pk)]  # the quick one first, though it came second
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_an_error_caught_after_the_block_still_undoes_its_writes():
+    """The block's events are not appended when it ends by an error: its writes are undone
+    with them even if the caller catches the error inside the same transaction."""
+    before = _last_seq()
+    with (
+        acting_as(SYSTEM),
+        pytest.raises(transaction.TransactionManagementError),
+        transaction.atomic(),
+    ):
+        try:
+            with appended_at_end():
+                OrganisationFactory(name="Caught")
+                raise RuntimeError("the apply failed")
+        except RuntimeError:
+            pass
+        Organisation.objects.exists()  # the transaction is done for: no write slips out
+    assert not Organisation.objects.filter(name="Caught").exists()
+    assert _last_seq() == before

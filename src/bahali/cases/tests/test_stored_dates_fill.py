@@ -42,3 +42,28 @@ def test_a_run_that_added_the_columns_fills_them_and_no_other_run_does():
     fill_stored_dates(sender=None, plan=_plan("0010_stored_due_dates"))
     case.refresh_from_db()
     assert case.next_due_on == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deferred_block_ended_by_an_error_still_recomputes_what_was_committed(
+    shipped_geography,
+):
+    """A queue applies each submission in its own transaction inside one ``due.deferred()``
+    block: if it stops on an error, the cases of the submissions already committed still get
+    their dates."""
+    world = PathwayWorld()
+    case = world.case()
+    review_on = world.today + datetime.timedelta(days=3)
+    with pytest.raises(RuntimeError), due.deferred():
+        casework.add_goal(
+            actor=world.case_worker,
+            case=case,
+            domain="vocational",
+            title="Tailoring course",
+            review_on=review_on,
+        )
+        case.refresh_from_db()
+        assert case.next_due_on != review_on  # only noted so far
+        raise RuntimeError("the next submission failed")
+    case.refresh_from_db()
+    assert case.next_due_on == due.due_dates([case.pk])[case.pk] == review_on
