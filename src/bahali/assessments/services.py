@@ -9,6 +9,7 @@ changes nothing; each runs in one transaction with its audit events (``@service`
 from __future__ import annotations
 
 import datetime
+import json
 import secrets
 from collections import Counter
 from collections.abc import Iterable
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,11 +37,13 @@ from bahali.assessments.models import (
     Training,
 )
 from bahali.cases.models import Case
-from bahali.core import suppression
+from bahali.core import crypto, sealing, suppression
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import Conflict, claim_version
+from bahali.geography.models import District
 from bahali.organisations.models import Organisation
+from bahali.registry.models import AgeBand
 
 Actor = User | SystemActor
 MAX_RATIONALE = 5000
@@ -700,37 +704,63 @@ class FactorRow:
 def factor_distribution(cases: Any, group_by: str) -> tuple[list[str], list[FactorRow]]:
     """How often each factor was judged primary or secondary in the latest factors
     assessment of each case, by district or age band (``group_by``). Raw counts: callers
-    suppress them (``core.suppression``, with the totals they show) before showing them."""
-    latest: dict[int, Assessment] = {}
-    for assessment in (
+    suppress them (``core.suppression``, with the totals they show) before showing them.
+
+    The latest assessment in force of each case is chosen by the database (a window over
+    the case's factors assessments) and read as plain values: its sealed answers opened
+    bound to their row, the group, and its instrument version, whose definition (which
+    answers are factors: a ``select_one`` item that proposes a goal) is read once per
+    version, not once per case."""
+    field = "case__district" if group_by == "district" else "case__participant__age_band"
+    latest = (
         effective(Assessment.objects.filter(case__in=cases))
         .filter(instrument_version__instrument__kind=InstrumentKind.FACTORS)
-        .select_related("instrument_version", "case__district", "case__participant")
-        .order_by("case", "-assessed_on", "-pk")
-    ):
-        latest.setdefault(assessment.case_id, assessment)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("case_id")],
+                order_by=[F("assessed_on").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values_list("pk", "row_uuid", "sealed_answers", "instrument_version", field)
+    )
+    rows_read = list(latest)
+    definitions = dict(
+        InstrumentVersion.objects.filter(pk__in={row[3] for row in rows_read}).values_list(
+            "pk", "definition"
+        )
+    )
+    factor_items: dict[int, list[dict[str, Any]]] = {
+        version: [
+            item
+            for item in spec.items(definition)
+            if item.get("propose_goal") and item.get("type") == "select_one"
+        ]
+        for version, definition in definitions.items()
+    }
+    if group_by == "district":
+        districts = District.objects.in_bulk({row[4] for row in rows_read})
+        group_of = {pk: str(district.local_name) for pk, district in districts.items()}
+    else:
+        bands = dict(AgeBand.choices)
+        group_of = {
+            row[4]: str(bands.get(row[4], row[4])) if row[4] else str(_("Unknown"))
+            for row in rows_read
+        }
     factors: dict[str, str] = {}
     counts: Counter[tuple[str, str, str]] = Counter()
     groups: set[str] = set()
-    for assessment in latest.values():
-        case: Any = assessment.case
-        group = (
-            case.district.local_name
-            if group_by == "district"
-            else (
-                case.participant.get_age_band_display()
-                if case.participant.age_band
-                else _("Unknown")
-            )
-        )
-        groups.add(str(group))
-        for item in spec.items(assessment.definition):
-            if not item.get("propose_goal") or item.get("type") != "select_one":
-                continue
-            value = assessment.answers.get(item["name"])
+    for pk, row_uuid, token, version, key in rows_read:
+        group = group_of[key]
+        groups.add(group)
+        answers = _opened_answers(pk, row_uuid, token)
+        for item in factor_items[version]:
+            value = answers.get(item["name"])
             if value in ("primary", "secondary"):
-                factors.setdefault(item["name"], spec.label(item.get("label")))
-                counts[(item["name"], str(group), value)] += 1
+                if item["name"] not in factors:
+                    factors[item["name"]] = spec.label(item.get("label"))
+                counts[(item["name"], group, value)] += 1
     rows = []
     for name, text in factors.items():
         cells = {(g, r): counts[(name, g, r)] for g in groups for r in ("primary", "secondary")}
@@ -738,6 +768,19 @@ def factor_distribution(cases: Any, group_by: str) -> tuple[list[str], list[Fact
         rows.append(FactorRow(factor=name, label=text, cells=cells, totals=totals))
     rows.sort(key=lambda row: (-row.totals["primary"], -row.totals["secondary"], row.label))
     return sorted(groups), rows
+
+
+def _opened_answers(pk: int, row_uuid: Any, token: str) -> dict[str, Any]:
+    """An assessment's answers from its stored value, opened bound to its row as the model
+    opens them; a value that does not open is opened again through the model, which raises
+    the error naming the row."""
+    try:
+        text = crypto.unseal(
+            token, context=sealing.context_for(Assessment, row_uuid, "sealed_answers")
+        )
+    except crypto.SealError:
+        return dict(Assessment.objects.get(pk=pk).answers)
+    return json.loads(text) if text else {}
 
 
 def shown_distribution(

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from bahali.accounts.roles import Role
 from bahali.audit.models import AuditEvent
 from bahali.cases import work
+from bahali.core import work as core_work
 from bahali.core.context import SYSTEM
 from bahali.core.versioning import Stale
 from bahali.geography.models import District
@@ -146,6 +147,11 @@ def test_figures_and_my_work(world):
     assert figures.median_days_to_resolve == 9
     items = [i for i in work.items_for(world.monitor) if i.kind == "grievance"]
     assert len(items) == 2 and items[0].case_label == late.reference and items[0].overdue
+    # A page of the oldest one: both counted, only the oldest built (the home page's list)
+    summary = core_work.summary_for(world.monitor, each=1)
+    [grievances] = [kind for kind in summary.kinds if kind.source.kind == "grievance"]
+    assert grievances.count == 2 and grievances.shown == 1
+    assert [i.case_label for i in summary.items if i.kind == "grievance"] == [late.reference]
     assert not [i for i in work.items_for(world.manager) if i.kind == "grievance"]
 
 

@@ -1,0 +1,149 @@
+"""What each page of the load test's mix costs, role by role, on a benchmark database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> BAHALI_LOAD_ACCOUNTS=accounts.json \\
+        PYTHONPATH=src .venv/bin/python tools/profile_mix.py [ROLE ...] [--runs N] [--profile URL]
+
+Production settings (the password hasher the accounts were set up with), plain HTTP. For
+each role, its first load-test account (``benchmarks/load_accounts.py``) signs in through
+both steps, then requests the pages ``benchmarks/locustfile.py`` sends for that role
+``--runs`` times (default 3) and prints, for each page, the fastest request's wall time,
+this process's CPU time (Python: views, templates, ORM), the SQL time and the number of
+queries, and the response's size. ``--profile URL`` prints a cProfile of one request of
+URL for the first role given. Benchmark databases only: never against real people.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import pstats
+import re
+import sys
+import time
+from typing import Any
+
+os.environ.setdefault("BAHALI_HTTPS", "0")
+os.environ.setdefault("BAHALI_LOG_LEVEL", "WARNING")
+os.environ.setdefault("BAHALI_SIGN_IN_RATE", "100000")
+os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+os.environ["DJANGO_SETTINGS_MODULE"] = "bahali.settings"
+
+CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
+PROGRAMME_LINK = re.compile(r'href="/programmes/([a-z0-9-]+)/"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TEAM = ["home", "my work", "case list", "case page", "case sessions", "case notes", "case plan"]
+PAGES = {
+    "case_worker": [*TEAM, "case aftercare"],
+    "religious_scholar": TEAM,
+    "trainer": TEAM,
+    "mentor": TEAM,
+    "psychologist": ["home", "my work", "case list", "case page", "case notes", "case plan"],
+    "programme_manager": [
+        "home", "my work", "case list", "case page", "sign-off queue", "programmes",
+        "aftercare dashboard", "factors report",
+    ],
+    "committee_member": ["home", "my work", "sign-off queue", "case page"],
+    "security_liaison": ["home", "my work", "sign-off queue", "case page"],
+    "oversight_monitor": [
+        "home", "my work", "case list", "programmes", "aftercare dashboard", "factors report",
+    ],
+    "data_steward": ["home", "my work", "audit trail", "case list"],
+}  # fmt: skip
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django_otp.oath import totp
+
+    args = sys.argv[1:]
+    runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
+    profile = args[args.index("--profile") + 1] if "--profile" in args else None
+    roles = [a for a in args if not a.startswith("--") and a in PAGES] or list(PAGES)
+    with open(os.environ["BAHALI_LOAD_ACCOUNTS"], encoding="utf-8") as handle:
+        accounts: dict[str, list[dict[str, str]]] = json.load(handle)
+    password = os.environ.get("BAHALI_LOAD_PASSWORD", "bahali-load-test-2026")
+
+    for role in roles:
+        if not accounts.get(role):
+            continue
+        account = accounts[role][0]
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.post(
+            "/accounts/sign-in/", {"username": account["username"], "password": password}
+        )
+        code = str(totp(bytes.fromhex(account["key"]), step=30, t0=0, digits=6)).zfill(6)
+        answer = client.post("/accounts/sign-in/code/", {"code": code})
+        if answer.status_code != 302:
+            print(f"{role}: sign-in failed ({answer.status_code})")
+            continue
+        cases = CASE_LINK.findall(client.get("/cases/").content.decode())
+        programmes = PROGRAMME_LINK.findall(client.get("/programmes/").content.decode())
+        case = cases[len(cases) // 2] if cases else None
+        programme = programmes[0] if programmes else None
+        urls = {
+            "home": "/",
+            "my work": "/cases/my-work/",
+            "case list": "/cases/",
+            "case page": f"/cases/{case}/" if case else None,
+            "case sessions": f"/cases/{case}/sessions/" if case else None,
+            "case notes": f"/cases/{case}/notes/" if case else None,
+            "case plan": f"/cases/{case}/plan/" if case else None,
+            "case aftercare": f"/cases/{case}/aftercare/" if case else None,
+            "sign-off queue": "/cases/sign-offs/",
+            "programmes": "/programmes/",
+            "aftercare dashboard": f"/programmes/{programme}/aftercare/" if programme else None,
+            "factors report": f"/assessments/programmes/{programme}/factors/"
+            if programme
+            else None,
+            "audit trail": "/audit/",
+        }
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            client.get(profile)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            return
+        print(f"\n{role} ({account['username']}): {len(cases)} cases listed")
+        print(f"  {'page':<22} {'wall ms':>8} {'cpu ms':>7} {'sql ms':>7} {'queries':>7} {'KB':>6}")
+        for name in PAGES[role]:
+            url = urls[name]
+            if url is None:
+                continue
+            best: tuple[float, float, float, int, int] | None = None
+            for _ in range(runs):
+                timings: list[float] = []
+
+                def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+                    started = time.perf_counter()
+                    try:
+                        return execute(sql, params, many, context)
+                    finally:
+                        timings.append(time.perf_counter() - started)
+
+                started, cpu = time.perf_counter(), time.process_time()
+                with connection.execute_wrapper(wrapper):
+                    response = client.get(url)
+                wall = time.perf_counter() - started
+                spent = time.process_time() - cpu
+                row = (wall, spent, sum(timings), len(timings), len(response.content))
+                if response.status_code != 200:
+                    print(f"  {name:<22} HTTP {response.status_code}")
+                    break
+                if best is None or row[0] < best[0]:
+                    best = row
+            if best:
+                wall, spent, sql, queries, size = best
+                print(
+                    f"  {name:<22} {wall * 1000:>8.0f} {spent * 1000:>7.0f} {sql * 1000:>7.0f}"
+                    f" {queries:>7} {size // 1024:>6}"
+                )
+
+
+if __name__ == "__main__":
+    main()
