@@ -9,7 +9,8 @@ both steps, then requests the pages ``benchmarks/locustfile.py`` sends for that 
 ``--runs`` times (default 3) and prints, for each page, the fastest request's wall time,
 this process's CPU time (Python: views, templates, ORM), the SQL time and the number of
 queries, and the response's size. ``--profile URL`` prints a cProfile of one request of
-URL for the first role given. Benchmark databases only: never against real people.
+URL for the first role given; ``--sql URL`` its slowest queries (``--explain``: the
+slowest one's plan). Benchmark databases only: never against real people.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def main() -> None:
     args = sys.argv[1:]
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
     profile = args[args.index("--profile") + 1] if "--profile" in args else None
+    sql_of = args[args.index("--sql") + 1] if "--sql" in args else None
     roles = [a for a in args if not a.startswith("--") and a in PAGES] or list(PAGES)
     with open(os.environ["BAHALI_LOAD_ACCOUNTS"], encoding="utf-8") as handle:
         accounts: dict[str, list[dict[str, str]]] = json.load(handle)
@@ -102,6 +104,27 @@ def main() -> None:
             else None,
             "audit trail": "/audit/",
         }
+        if sql_of:
+            client.get(sql_of)
+            queries: list[tuple[float, str, Any]] = []
+
+            def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    queries.append((time.perf_counter() - started, sql, params))
+
+            with connection.execute_wrapper(timed):
+                client.get(sql_of)
+            slowest = sorted(queries, key=lambda q: -q[0])
+            for seconds, sql, _params in slowest[:6]:
+                print(f"{seconds * 1000:8.1f} ms  {sql[:1500]}\n")
+            if slowest and "--explain" in args:
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[0][1], slowest[0][2])
+                    print("\n".join(line for (line,) in cursor.fetchall()))
+            return
         if profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -231,7 +231,11 @@ def warnings_for(user: User) -> Any:
     """Check-ins with warning signs not yet acknowledged, on open cases where the user sits
     on the team (any case role: the case worker, the psychologist, the mentor ...), oldest
     first."""
-    mine = TeamMember.objects.filter(membership__user=user, left_on__isnull=True).values("case")
+    mine = list(  # keys, not a sub-select: see check_ins_due_for
+        TeamMember.objects.filter(membership__user=user, left_on__isnull=True).values_list(
+            "case", flat=True
+        )
+    )
     return (
         CheckIn.objects.visible_to(user, "check_in", "read")
         .filter(warned(), warning_acknowledged_at__isnull=True)
@@ -274,9 +278,14 @@ CHECK_IN_ROLES = (CaseRole.LEAD_CASE_WORKER, CaseRole.CASE_WORKER, CaseRole.MENT
 def check_ins_due_for(user: User) -> Any:
     """Planned check-ins due within a week (or overdue) on cases where the user is the lead
     case worker, a case worker or the mentor."""
-    mine = TeamMember.objects.filter(
-        membership__user=user, left_on__isnull=True, case_role__in=CHECK_IN_ROLES
-    ).values("case")
+    # The user's cases as a list of keys (a team holds a few hundred at most): given the
+    # sub-select instead, PostgreSQL walked every check-in due in the country to find none
+    # for a manager on no team (0.3 s at 200,000 cases).
+    mine = list(
+        TeamMember.objects.filter(
+            membership__user=user, left_on__isnull=True, case_role__in=CHECK_IN_ROLES
+        ).values_list("case", flat=True)
+    )
     horizon = local_today() + datetime.timedelta(days=DUE_SOON_DAYS)
     return (
         CheckIn.objects.visible_to(user, "check_in", "write")
