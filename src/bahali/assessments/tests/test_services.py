@@ -487,6 +487,38 @@ def test_factor_distribution_counts_the_latest_factors_assessment(world):
     assert [str(c) for c in shown[0]["totals"]] == ["<5", "<5"]  # one case: hidden, not 0
 
 
+def test_factor_distribution_reads_only_each_cases_latest_assessment_in_force(world):
+    """A case assessed twice counts its later judgement; a corrected assessment counts as
+    its correction says; by age band the same totals."""
+    factors = Instrument.objects.get(code="factors")
+
+    def assess(case, role, corrects=None):
+        assessment = (
+            services.correct_assessment(actor=world.case_worker, assessment=corrects)
+            if corrects is not None
+            else services.start_assessment(actor=world.case_worker, case=case, instrument=factors)
+        )
+        answers = dict.fromkeys(FACTORS, "absent")
+        answers.update({"coercion": role, "coercion_evidence": "Threats to the family"})
+        return services.complete_assessment(
+            actor=world.case_worker,
+            assessment=assessment,
+            expected_version=assessment.version,
+            answers=answers,
+        )
+
+    twice, corrected = world.case(), world.case()
+    assess(twice, "primary")
+    assess(twice, "secondary")  # the same day, later: the latest
+    assess(corrected, "secondary", corrects=assess(corrected, "primary"))
+    cases = twice.__class__.objects.filter(pk__in=[twice.pk, corrected.pk])
+    for group_by in ("district", "age_band"):
+        groups, rows = services.factor_distribution(cases, group_by)
+        [row] = rows
+        assert row.factor == "coercion" and row.totals == {"primary": 0, "secondary": 2}
+        assert sum(row.cells[(g, "secondary")] for g in groups) == 2
+
+
 def test_a_hidden_factor_cell_cannot_be_recomputed_from_the_factors_total():
     """Two districts, coercion primary in 2 and 7 cases, the total 9 shown beside them:
     before, "<5", 7 and 9 gave the 2 away; now a complement is hidden too."""
