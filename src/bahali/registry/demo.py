@@ -13,6 +13,7 @@ from bahali.core.context import SYSTEM
 from bahali.core.demo import DemoWorld
 from bahali.geography.models import Community
 from bahali.organisations.models import OrganisationKind
+from bahali.registry import rekeying
 from bahali.registry import services as registry
 from bahali.registry.models import Consent, ConsentPurpose, LinkRequest, Participant
 
@@ -76,6 +77,7 @@ def load_demo_participants(world: DemoWorld) -> None:
     orgs, swat = world.organisations, world.district
     if Participant.objects.filter(registered_by__in=orgs.values()).exists():
         return
+    from_empty = not Participant.objects.exists()
     for key, name, father, native, native_father, sex, year, cnic, org, village in PARTICIPANTS:
         participant = registry.register_participant(
             actor=SYSTEM,
@@ -103,6 +105,8 @@ def load_demo_participants(world: DemoWorld) -> None:
                 method=Consent.Method.SIGNED,
                 given_on=timezone.localdate(),
             )
+    if from_empty:  # every key of the current scheme: no re-keying to ask for at upgrade
+        rekeying.keyed_from_empty(actor=SYSTEM)
 
 
 def load_demo_link_request(world: DemoWorld) -> None:

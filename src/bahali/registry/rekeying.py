@@ -154,6 +154,13 @@ def rekey_batch(*, actor: Any, after: int, size: int = BATCH) -> Batch:
     return found
 
 
+def keyed_from_empty(*, actor: Any) -> None:
+    """A registry filled from empty by this release (the demo): every participant was keyed
+    by the current scheme when registered. Said as a finished re-keying says it, so the next
+    ``migrate`` asks for no upgrade step that has nothing to do."""
+    _complete(actor=actor, participants=_active().count())
+
+
 @service
 def _complete(*, actor: Any, participants: int) -> None:
     record(COMPLETE, changes={"scheme": [None, KEY_SCHEME], "participants": [None, participants]})

@@ -15,6 +15,7 @@ from bahali.accounts.models import Membership, User
 from bahali.accounts.roles import Role
 from bahali.core.demo import DEFAULT_PASSWORD
 from bahali.organisations.models import Organisation
+from bahali.registry import rekeying
 
 BAHALI = str(Path(sys.executable).with_name("bahali"))
 
@@ -55,6 +56,10 @@ def test_demo_has_every_role_across_organisation_kinds_and_loads_twice(
     assert "also Mentor — Sahar Women's Development Forum (the same account" in first
     assert User.objects.get(username="nadia").check_password("another demo passphrase")
     assert "another demo passphrase" in again and "another demo passphrase" not in first
+    # every demo participant was keyed by the current scheme: `migrate` asks no re-keying
+    assert rekeying.state().complete
+    call_command("migrate", verbosity=0)
+    assert "re-key" not in capsys.readouterr().err
 
 
 def _bahali(args, env, **kwargs):
