@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -228,8 +229,33 @@ def features(record: PersonRecord) -> Features:
 
     A father written inside the name ("X s/o Y") is used when the father field is empty.
     The sex comes from the record, or else from the CNIC's last digit (odd for men).
+    Read from what :func:`derived_known` holds when it holds the record.
     """
+    known = _KNOWN.get(id(record))
+    if known is not None and known[0] is record:
+        return Features(*known[1])
     return Features(*derive(record))
+
+
+# Records already derived, by identity (see derived_known), with their fields.
+_KNOWN: dict[int, tuple[PersonRecord, Derived]] = {}
+
+
+@contextmanager
+def derived_known(records: Sequence[PersonRecord], derived: Sequence[Derived]) -> Iterator[None]:
+    """Let :func:`features` read these records' fields, already derived (``derived[i]`` is
+    ``derive(records[i])``), instead of deriving them again, while the block runs.
+
+    The batch derives every record once; estimating ``m`` and ``u`` on a sample of the
+    same records (:func:`.training.parameters_for`) then reads them instead of normalising
+    their names again. Kept by identity: the records must stay alive meanwhile (each entry
+    holds its record, so its identity cannot be another's).
+    """
+    _KNOWN.update(zip(map(id, records), zip(records, derived, strict=True), strict=True))
+    try:
+        yield
+    finally:
+        _KNOWN.clear()
 
 
 Derived = tuple[
