@@ -58,6 +58,7 @@ from bahali.registry.matching.compare import (
     names_differ_like_siblings,
 )
 from bahali.registry.matching.records import (
+    MARKS,
     Derived,
     Features,
     NameForms,
@@ -158,12 +159,14 @@ def _candidate_pairs(derived: list[Derived], count: int) -> tuple[IntArray, IntA
     names = [row[1] for row in derived]
     fathers = [row[2] for row in derived]
     years = [row[4] for row in derived]
-    keys, owners = _keyed(names, fathers, years, range(size))
-    key_array = np.array(keys, dtype=np.int64)
-    owner_array = np.array(owners, dtype=np.int64)
-    order = np.argsort(key_array, kind="stable")  # owners stay ascending within a key
-    sorted_keys = key_array[order]
-    members = owner_array[order]
+    coded = _key_codes(names, fathers, years)
+    if coded is None:
+        keys, owners = _keyed(names, fathers, years, range(size))
+        key_array = np.array(keys, dtype=np.int64)
+        owner_array = np.array(owners, dtype=np.int64)
+        order = np.argsort(key_array, kind="stable")  # owners stay ascending within a key
+        coded = key_array[order], owner_array[order]
+    sorted_keys, members = coded  # by key, and by record within a key
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(sorted_keys)])
     by_size: dict[int, list[IntArray]] = defaultdict(list)
@@ -177,7 +180,7 @@ def _candidate_pairs(derived: list[Derived], count: int) -> tuple[IntArray, IntA
             starts[sizes > WHOLE_BLOCK].tolist(), sizes[sizes > WHOLE_BLOCK].tolist(), strict=True
         )
     ]
-    large += _cnic_blocks([row[6] for row in derived])
+    large += _cnic_groups([row[6] for row in derived])
     if large:
         ranks = _neighbour_ranks(fathers, years)
         narrowed: dict[int, list[list[int]]] = defaultdict(list)
@@ -192,8 +195,176 @@ def _candidate_pairs(derived: list[Derived], count: int) -> tuple[IntArray, IntA
             first, second = matrix[:, left].ravel(), matrix[:, right].ravel()
             kept = first < count
             codes.append(first[kept] * size + second[kept])
-    unique = np.unique(np.concatenate(codes))
+    # Sorted, then each code once (numpy's unique hashes the codes: ten times slower here).
+    unique = np.sort(np.concatenate(codes))
+    unique = unique[np.r_[True, unique[1:] != unique[:-1]][: len(unique)]]
     return unique // max(size, 1), unique % max(size, 1)
+
+
+def _key_codes(
+    names: Sequence[NameForms | None],
+    fathers: Sequence[NameForms | None],
+    years: Sequence[int | None],
+) -> tuple[IntArray, IntArray] | None:
+    """The batch's name keys (:func:`_batch_keys`) of every record as numbers, with the
+    index of the record of each: each record's keys once, in no particular order.
+
+    Each string a key is made of (a name's core, its letters, its first core token, its
+    initial, a father's core) is numbered once, and a key is its kind, its parts' numbers
+    and the birth window packed in one integer: two keys are the same number exactly when
+    they are the same string. The records are expanded into their names' shapes and
+    fathers' keys by numpy instead of formatting a million strings. None when the numbers
+    would not fit in 63 bits (then :func:`_keyed` hashes the strings).
+    """
+    parts: dict[str, int] = {}
+    part = parts.setdefault
+    name_numbers, name_forms = _numbers_of(names)
+    father_numbers, father_forms = _numbers_of(fathers)
+    # Each name's shapes: its core, letters, first core token and initial, numbered.
+    shape_parts: list[tuple[int, int, int, int]] = []
+    shape_counts = []
+    for forms in name_forms:
+        shape_counts.append(len(forms.shapes))
+        for shape in forms.shapes:
+            shape_parts.append(
+                (
+                    part(shape.core_key, len(parts)),
+                    part(shape.letters, len(parts)),
+                    part(shape.core[0], len(parts)),
+                    part(shape.ordered[0][0], len(parts)),
+                )
+            )
+    # Each father's distinct cores.
+    father_parts: list[int] = []
+    father_counts = []
+    for forms in father_forms:
+        cores = dict.fromkeys(shape.core_key for shape in forms.shapes)
+        father_counts.append(len(cores))
+        father_parts.extend(part(core, len(parts)) for core in cores)
+    known_years = [year for year in years if year is not None]
+    lowest = min(known_years, default=0) - 1
+    year_bits = max(max(known_years, default=0) - lowest, 1).bit_length()
+    part_bits = max(len(parts), 1).bit_length()
+    if 3 + 2 * part_bits + year_bits > 62:
+        return None
+    year_array = np.array([year - lowest if year is not None else 0 for year in years], np.int64)
+    shapes = np.array(shape_parts or np.empty((0, 4)), dtype=np.int64)
+    cores_of_fathers = np.array(father_parts, dtype=np.int64)
+
+    def expanded(owners: IntArray, counts: IntArray, starts: IntArray) -> tuple[IntArray, IntArray]:
+        """Each owner repeated ``counts[k]`` times, with the item numbers from its start."""
+        repeated = np.repeat(owners, counts)
+        offsets = np.arange(len(repeated)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return repeated, np.repeat(starts, counts) + offsets
+
+    # Records with a name, one row per shape of it.
+    shape_count = np.array(shape_counts, dtype=np.int64)
+    shape_start = np.cumsum(shape_count) - shape_count
+    named = np.flatnonzero(name_numbers >= 0)
+    number = name_numbers[named]
+    record, shape = expanded(named, shape_count[number], shape_start[number])
+    core, letters, token, initial = (shapes[shape, column] for column in range(4))
+    window = year_array[record]  # 0 without a year
+    dated = window > 0
+
+    def packed(
+        kind: int, first: IntArray, second: IntArray | int = 0, third: IntArray | int = 0
+    ) -> IntArray:
+        return ((kind << part_bits | first) << year_bits | second) << part_bits | third
+
+    keys = [
+        packed(1, core),
+        packed(2, core[dated], window[dated] - 1),
+        packed(2, core[dated], window[dated]),
+        packed(3, letters[dated], window[dated] - 1),
+        packed(3, letters[dated], window[dated]),
+    ]
+    owners = [record, record[dated], record[dated], record[dated], record[dated]]
+    # Rows of a record whose father is known, one per shape of the name and core of the father.
+    father_count = np.array(father_counts, dtype=np.int64)
+    father_start = np.cumsum(father_count) - father_count
+    of = father_numbers[record]
+    rows = np.flatnonzero(of >= 0)
+    row, father_item = expanded(rows, father_count[of[rows]], father_start[of[rows]])
+    father = cores_of_fathers[father_item]
+    record_f = record[row]
+    with_year = dated[row]
+    window_f = window[row]
+    keys += [
+        packed(4, father[with_year], window_f[with_year] - 1, initial[row][with_year]),
+        packed(4, father[with_year], window_f[with_year], initial[row][with_year]),
+        packed(5, token[row], 0, father),
+        packed(6, letters[row], 0, father),
+        packed(7, core[row], 0, father),
+    ]
+    owners += [record_f[with_year], record_f[with_year], record_f, record_f, record_f]
+    key_array = np.concatenate(keys)
+    owner_array = np.concatenate(owners)
+    # Each record's keys once (two shapes of a name may share a core, as a set of strings would).
+    order = np.lexsort((owner_array, key_array))
+    key_array, owner_array = key_array[order], owner_array[order]
+    first = np.r_[True, (key_array[1:] != key_array[:-1]) | (owner_array[1:] != owner_array[:-1])]
+    first = first[: len(key_array)]
+    return key_array[first], owner_array[first]
+
+
+def _numbers_of(names: Sequence[NameForms | None]) -> tuple[IntArray, list[NameForms]]:
+    """Each record's name number (-1 without one) and the distinct names, numbered."""
+    forms = [name for name in dict.fromkeys(names) if name is not None]
+    number: dict[NameForms | None, int] = {name: n for n, name in enumerate(forms)}
+    number[None] = -1
+    return np.array(list(map(number.__getitem__, names)), dtype=np.int64), forms
+
+
+def _cnic_groups(cnics: Sequence[str]) -> list[list[int]]:
+    """:func:`_cnic_blocks`, the ``cd:`` strings numbered in numpy instead of made.
+
+    A CNIC without its digit ``i`` is its 12 other characters packed in one integer (in
+    the base of the distinct characters, Urdu digits included); leaving out either of two
+    equal neighbouring digits is made once, as there.
+    """
+    holders: defaultdict[str, list[int]] = defaultdict(list)
+    for index, cnic in enumerate(cnics):
+        if cnic:
+            holders[cnic].append(index)
+    blocks = [members for members in holders.values() if len(members) > 1]
+    distinct = list(holders)
+    if not distinct:
+        return blocks
+    characters = np.array([list(map(ord, cnic)) for cnic in distinct], dtype=np.int64)
+    alphabet, dense = np.unique(characters, return_inverse=True)
+    dense = dense.reshape(characters.shape)
+    base = len(alphabet)
+    if base ** (characters.shape[1] - 1) >= 2**62:  # more distinct characters than fit
+        return list(_cnic_blocks(cnics))
+    weights = base ** np.arange(characters.shape[1] - 2, -1, -1, dtype=np.int64)
+    codes = []
+    owners = []
+    numbers = np.arange(len(distinct), dtype=np.int64)
+    for position in range(characters.shape[1]):
+        kept = np.delete(dense, position, axis=1) @ weights
+        made = (
+            np.ones(len(distinct), dtype=bool)
+            if position == 0
+            else characters[:, position] != characters[:, position - 1]
+        )
+        codes.append(kept[made])
+        owners.append(numbers[made])
+    code = np.concatenate(codes)
+    owner = np.concatenate(owners)
+    order = np.argsort(code, kind="stable")
+    code, owner = code[order], owner[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    sizes = np.diff(np.r_[starts, len(code)])
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        blocks.append(
+            sorted(
+                index
+                for n in owner[start : start + size].tolist()
+                for index in holders[distinct[n]]
+            )
+        )
+    return blocks
 
 
 def _compute_deferred() -> model.Parameters:
@@ -253,7 +424,6 @@ class _NameField:
         # One more place, read for the number -1: a missing name's best is never used
         # (a missing name weighs 0.0), 0.0 holds its place.
         self.best = np.array([*(best[count] for count in self.counts), 0.0])
-        self._known: dict[int, tuple[float, int]] = {}
 
     def _best(self, count: int) -> float:
         adjusted = self.codes[: VARIANT + 1]
@@ -266,17 +436,42 @@ class _NameField:
         )
 
     def weights(self, a: IntArray, b: IntArray) -> tuple[FloatArray, IntArray]:
-        """The weights and levels of names ``a[k]`` and ``b[k]`` (both numbers >= 0)."""
-        spread = len(self.forms)
-        codes = np.minimum(a, b) * spread + np.maximum(a, b)
-        unique, inverse = np.unique(codes, return_inverse=True)
-        known, weigh = self._known, self._weigh
-        found = [known.get(code) or weigh(code, *divmod(code, spread)) for code in unique.tolist()]
-        values = np.array([value for value, _ in found], dtype=np.float64)
-        levels = np.array([level for _, level in found], dtype=np.int64)
+        """The weights and levels of names ``a[k]`` and ``b[k]`` (both numbers >= 0).
+
+        Each distinct pair once; a pair whose names' shapes share no mark
+        (:func:`~.compare.agreement_marks`) is DIFFERENT without comparing them.
+        """
+        spread = max(len(self.forms), 1)
+        unique, inverse = np.unique(
+            np.minimum(a, b) * spread + np.maximum(a, b), return_inverse=True
+        )
+        first, second = np.divmod(unique, spread)
+        marks = self._marks()
+        may_agree = np.flatnonzero(
+            (marks[first][:, :, None, :] == marks[second][:, None, :, :]).any(axis=(1, 2, 3))
+        )
+        levels = np.full(len(unique), DIFFERENT, dtype=np.int64)
+        values = np.full(len(unique), self.weights_by_code[self.codes[DIFFERENT]])
+        found = list(map(self._weigh, first[may_agree].tolist(), second[may_agree].tolist()))
+        values[may_agree] = [value for value, _ in found]
+        levels[may_agree] = [level for _, level in found]
         return values[inverse], levels[inverse]
 
-    def _weigh(self, code: int, a: int, b: int) -> tuple[float, int]:
+    def _marks(self) -> IntArray:
+        """``marks[n, s]``: the marks of name ``n``'s shape ``s`` (its first again where it
+        has fewer shapes than the name with most)."""
+        widest = max((len(forms.shapes) for forms in self.forms), default=1)
+        return np.array(
+            [
+                [shape.marks for shape in forms.shapes]
+                + [forms.shapes[0].marks] * (widest - len(forms.shapes))
+                for forms in self.forms
+            ]
+            or np.empty((0, widest, MARKS)),
+            dtype=np.int64,
+        )
+
+    def _weigh(self, a: int, b: int) -> tuple[float, int]:
         """The weight of names ``a`` and ``b``, adjusted for the commoner's frequency, and
         their level (name agreement is symmetric: each pair is weighed once)."""
         level = name_level(self.forms[a], self.forms[b])
@@ -284,7 +479,6 @@ class _NameField:
         value = self.weights_by_code[code_name]
         if level <= VARIANT:
             value += self.frequencies.adjustment_for(code_name, max(self.counts[a], self.counts[b]))
-        self._known[code] = (value, level)
         return value, level
 
 
@@ -299,31 +493,13 @@ class _Scorer:
     the father first, then the name where the father's weight leaves room.
     """
 
-    def __init__(self, derived: list[Derived], parameters: model.Parameters | None) -> None:
-        columns = zip(*derived, strict=True) if derived else [()] * 8
-        record_ids, names, fathers, sexes, years, dates, cnics, districts = columns
-        self.record_ids: Sequence[str] = record_ids
-        frequencies = NameFrequencies.of_names(names, fathers, parameters)
+    def __init__(self, derived: Sequence[Derived], parameters: model.Parameters | None) -> None:
+        self.columns = columns = _Columns(derived)
+        self.record_ids = columns.record_ids
+        frequencies = NameFrequencies.of_names(columns.names, columns.fathers, parameters)
         self.weights = frequencies.weights
-        self.names = _NameField(names, "name", frequencies)
-        self.fathers = _NameField(fathers, "father", frequencies)
-        self.cnics = _numbered(cnics)
-        distinct = [cnic for cnic in dict.fromkeys(cnics) if cnic]
-        # The CNICs' characters, one row per distinct CNIC (digits, of whatever script).
-        self.cnic_characters = np.array(
-            [list(map(ord, cnic)) for cnic in distinct] or np.empty((0, 13)), dtype=np.int64
-        )
-        self.years = np.array([year if year is not None else 0 for year in years], np.int64)
-        self.has_year = np.array([year is not None for year in years], dtype=bool)
-        self.dates = np.array(
-            [date.toordinal() if date is not None else 0 for date in dates], dtype=np.int64
-        )
-        self.date_years = np.array(
-            [date.year if date is not None else 0 for date in dates], dtype=np.int64
-        )
-        self.has_date = np.array([date is not None for date in dates], dtype=bool)
-        self.districts = _numbered(districts)
-        self.sexes = _numbered(sexes)
+        self.names = _NameField(columns.names, "name", frequencies)
+        self.fathers = _NameField(columns.fathers, "father", frequencies)
 
     def scored(self, first: IntArray, second: IntArray) -> tuple[list[Pair], list[int]]:
         """The pairs among the candidates ``(first[k], second[k])`` that reach review, in
@@ -392,13 +568,55 @@ class _Scorer:
     def _cheap(self, first: IntArray, second: IntArray) -> tuple[FloatArray, BoolArray]:
         """The summed weight of CNIC, birth, district and sex of each pair, in that order,
         and whether the CNICs or sexes conflict (never a "match" then)."""
-        weights = self.weights
-        cnic_same, cnic_one_digit, cnic_different = (weights[c] for c in model.LEVELS["cnic"])
-        date_same, date_different, year_same, year_off_by_one, year_different = (
-            weights[c] for c in model.LEVELS["birth"]
+        cheap = np.zeros(len(first))
+        levels = self.columns.levels(first, second)
+        for field, level in zip(_CHEAP_FIELDS, levels, strict=True):
+            # The field's weights by level, and 0.0 (at -1) when a record lacks the field.
+            weights = np.array([*(self.weights[code] for code in model.LEVELS[field]), 0.0])
+            cheap = cheap + weights[level]
+        cnic, _, _, sex = levels
+        return cheap, (cnic == _CNIC_DIFFERENT) | (sex == _SEX_CONFLICT)
+
+
+_CHEAP_FIELDS = ("cnic", "birth", "district", "sex")
+_CNIC_DIFFERENT = model.LEVELS["cnic"].index("cnic_different")
+_SEX_CONFLICT = model.LEVELS["sex"].index("sex_conflict")
+
+
+class _Columns:
+    """The derived fields of records as numpy columns (names as their forms, numbered by
+    :class:`_NameField`), and the agreement levels of pairs of them."""
+
+    def __init__(self, derived: Sequence[Derived]) -> None:
+        columns = zip(*derived, strict=True) if derived else [()] * 8
+        record_ids, names, fathers, sexes, years, dates, cnics, districts = columns
+        self.record_ids: Sequence[str] = record_ids
+        self.names: Sequence[NameForms | None] = names
+        self.fathers: Sequence[NameForms | None] = fathers
+        self.cnics = _numbered(cnics)
+        distinct = [cnic for cnic in dict.fromkeys(cnics) if cnic]
+        # The CNICs' characters, one row per distinct CNIC (digits, of whatever script).
+        self.cnic_characters = np.array(
+            [list(map(ord, cnic)) for cnic in distinct] or np.empty((0, 13)), dtype=np.int64
         )
-        district_same, district_different = (weights[c] for c in model.LEVELS["district"])
-        sex_same, sex_conflict = (weights[c] for c in model.LEVELS["sex"])
+        self.years = np.array([year if year is not None else 0 for year in years], np.int64)
+        self.has_year = np.array([year is not None for year in years], dtype=bool)
+        self.dates = np.array(
+            [date.toordinal() if date is not None else 0 for date in dates], dtype=np.int64
+        )
+        self.date_years = np.array(
+            [date.year if date is not None else 0 for date in dates], dtype=np.int64
+        )
+        self.has_date = np.array([date is not None for date in dates], dtype=bool)
+        self.districts = _numbered(districts)
+        self.sexes = _numbered(sexes)
+
+    def levels(
+        self, first: IntArray, second: IntArray
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """The CNIC, birth, district and sex level of each pair (their place in
+        :data:`.model.LEVELS`; -1 when either record lacks the field), as
+        :func:`~.compare.levels` finds them."""
         cnic_a, cnic_b = self.cnics[first], self.cnics[second]
         both = (cnic_a >= 0) & (cnic_b >= 0)
         same = both & (cnic_a == cnic_b)
@@ -407,35 +625,24 @@ class _Scorer:
         one_digit[other] = _one_digit(
             self.cnic_characters[cnic_a[other]], self.cnic_characters[cnic_b[other]]
         )
-        different = both & ~same & ~one_digit
-        cheap = np.where(
-            same,
-            cnic_same,
-            np.where(one_digit, cnic_one_digit, np.where(different, cnic_different, 0.0)),
-        )
-        year_a, year_b = self.years[first], self.years[second]
+        cnic = np.select([same, one_digit, both], [0, 1, 2], -1)
         with_year = self.has_year[first] & self.has_year[second]
         with_date = with_year & self.has_date[first] & self.has_date[second]
         date_equal = with_date & (self.dates[first] == self.dates[second])
         date_year = with_date & ~date_equal & (self.date_years[first] == self.date_years[second])
-        by_year = with_year & ~date_equal & ~date_year
-        gap = np.abs(year_a - year_b)
-        cheap = cheap + np.select(
-            [date_equal, date_year, by_year & (gap == 0), by_year & (gap == 1), by_year],
-            [date_same, date_different, year_same, year_off_by_one, year_different],
-            0.0,
+        gap = np.abs(self.years[first] - self.years[second])
+        birth = np.select(
+            [date_equal, date_year, with_year & (gap == 0), with_year & (gap == 1), with_year],
+            [0, 1, 2, 3, 4],
+            -1,
         )
         district_a, district_b = self.districts[first], self.districts[second]
-        cheap = cheap + np.where(
-            (district_a >= 0) & (district_b >= 0),
-            np.where(district_a == district_b, district_same, district_different),
-            0.0,
+        district = np.where(
+            (district_a >= 0) & (district_b >= 0), (district_a != district_b).astype(np.int64), -1
         )
         sex_a, sex_b = self.sexes[first], self.sexes[second]
-        with_sex = (sex_a >= 0) & (sex_b >= 0)
-        cheap = cheap + np.where(with_sex, np.where(sex_a == sex_b, sex_same, sex_conflict), 0.0)
-        conflict = different | (with_sex & (sex_a != sex_b))
-        return cheap, conflict
+        sex = np.where((sex_a >= 0) & (sex_b >= 0), (sex_a != sex_b).astype(np.int64), -1)
+        return cnic, birth, district, sex
 
 
 # Added to a bound before it is compared with the threshold: sums of one set of weights in

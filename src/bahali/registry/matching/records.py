@@ -82,6 +82,7 @@ class Shape:
     core_key: str
     letters: str  # see letters_of: the name's letters with its word breaks ignored
     breaks: tuple[int, ...]  # where in ``letters`` each of its words but the last ends
+    marks: tuple[int, ...]  # see marks_of: shapes with no mark in common are DIFFERENT
 
 
 @lru_cache(maxsize=100_000)
@@ -92,16 +93,46 @@ def shape_of(tokens: tuple[str, ...]) -> Shape:
     letters, breaks = letters_of(
         tokens[1:] if len(tokens) > 1 and tokens[0] == _MUHAMMAD else tokens
     )
+    sorted_tokens = tuple(sorted(tokens))
+    sorted_trimmed = tuple(sorted(trimmed))
+    joined_trimmed = "".join(trimmed)
     return Shape(
         tokens,
-        tuple(sorted(tokens)),
+        sorted_tokens,
         trimmed,
-        tuple(sorted(trimmed)),
-        "".join(trimmed),
+        sorted_trimmed,
+        joined_trimmed,
         core,
         " ".join(sorted(core)),
         letters,
         breaks,
+        marks_of(sorted_tokens, sorted_trimmed, joined_trimmed, trimmed[0], letters),
+    )
+
+
+MARKS = 7
+
+
+def marks_of(
+    sorted_tokens: tuple[str, ...],
+    sorted_trimmed: tuple[str, ...],
+    joined_trimmed: str,
+    token: str,
+    letters: str,
+) -> tuple[int, ...]:
+    """A shape's :data:`MARKS` numbers: two shapes with none in the same place in common
+    cannot agree at all (why: :func:`~.compare.agreement_marks`). The hashes of the
+    sorted tokens, of the trimmed ones sorted and joined, of the first two and the last
+    two letters of the first trimmed token, the first letter of the letters and the hash
+    of their last two (-1 for both without letters)."""
+    return (
+        hash(sorted_tokens),
+        hash(sorted_trimmed),
+        hash(joined_trimmed),
+        hash(token[:2]),
+        hash(token[-2:]),
+        ord(letters[0]) if letters else -1,
+        hash(letters[-2:]) if letters else -1,
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from bahali.registry.matching import model
 from bahali.registry.matching.batch import candidates
-from bahali.registry.matching.blocking import MAX_BLOCK, feature_keys
+from bahali.registry.matching.blocking import MAX_BLOCK, keys_of_kind
 from bahali.registry.matching.compare import NameFrequencies, levels, score
 from bahali.registry.matching.records import Features, PersonRecord, features
 
@@ -49,9 +49,8 @@ def blocked_patterns(
     """
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(derived):
-        for key in feature_keys(record):
-            if key.startswith(key_kind + ":"):
-                blocks[key].append(index)
+        for key in keys_of_kind(record, key_kind):
+            blocks[key].append(index)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) <= MAX_BLOCK:
