@@ -54,6 +54,7 @@ from bahali.registry.matching.compare import (
     PARTIAL,
     VARIANT,
     NameFrequencies,
+    name_agreement,
     name_level,
     names_differ_like_siblings,
 )
@@ -424,6 +425,7 @@ class _NameField:
         # One more place, read for the number -1: a missing name's best is never used
         # (a missing name weighs 0.0), 0.0 holds its place.
         self.best = np.array([*(best[count] for count in self.counts), 0.0])
+        self._marks: IntArray | None = None
 
     def _best(self, count: int) -> float:
         adjusted = self.codes[: VARIANT + 1]
@@ -436,50 +438,104 @@ class _NameField:
         )
 
     def weights(self, a: IntArray, b: IntArray) -> tuple[FloatArray, IntArray]:
-        """The weights and levels of names ``a[k]`` and ``b[k]`` (both numbers >= 0).
-
-        Each distinct pair once; a pair whose names' shapes share no mark
-        (:func:`~.compare.agreement_marks`) is DIFFERENT without comparing them.
-        """
-        spread = max(len(self.forms), 1)
-        unique, inverse = np.unique(
-            np.minimum(a, b) * spread + np.maximum(a, b), return_inverse=True
+        """The weights and levels of names ``a[k]`` and ``b[k]`` (both numbers >= 0), each
+        distinct pair weighed once (see :func:`_name_levels`)."""
+        if self._marks is None:
+            self._marks = _marks_of(self.forms)
+        inverse, first, second = _distinct_pairs(a, b, len(self.forms))
+        levels = _name_levels(self.forms, self._marks, first, second, name_level)
+        values = np.array([self.weights_by_code[code] for code in self.codes])[levels]
+        adjusted = np.flatnonzero(levels <= VARIANT)
+        values[adjusted] = list(
+            map(
+                self._weigh,
+                first[adjusted].tolist(),
+                second[adjusted].tolist(),
+                levels[adjusted].tolist(),
+            )
         )
-        first, second = np.divmod(unique, spread)
-        marks = self._marks()
-        may_agree = np.flatnonzero(
-            (marks[first][:, :, None, :] == marks[second][:, None, :, :]).any(axis=(1, 2, 3))
-        )
-        levels = np.full(len(unique), DIFFERENT, dtype=np.int64)
-        values = np.full(len(unique), self.weights_by_code[self.codes[DIFFERENT]])
-        found = list(map(self._weigh, first[may_agree].tolist(), second[may_agree].tolist()))
-        values[may_agree] = [value for value, _ in found]
-        levels[may_agree] = [level for _, level in found]
         return values[inverse], levels[inverse]
 
-    def _marks(self) -> IntArray:
-        """``marks[n, s]``: the marks of name ``n``'s shape ``s`` (its first again where it
-        has fewer shapes than the name with most)."""
-        widest = max((len(forms.shapes) for forms in self.forms), default=1)
-        return np.array(
-            [
-                [shape.marks for shape in forms.shapes]
-                + [forms.shapes[0].marks] * (widest - len(forms.shapes))
-                for forms in self.forms
-            ]
-            or np.empty((0, widest, MARKS)),
-            dtype=np.int64,
+    def _weigh(self, a: int, b: int, level: int) -> float:
+        """The weight of names ``a`` and ``b``, same or variant at ``level``, adjusted for
+        the commoner's frequency."""
+        code = self.codes[level]
+        return self.weights_by_code[code] + self.frequencies.adjustment_for(
+            code, max(self.counts[a], self.counts[b])
         )
 
-    def _weigh(self, a: int, b: int) -> tuple[float, int]:
-        """The weight of names ``a`` and ``b``, adjusted for the commoner's frequency, and
-        their level (name agreement is symmetric: each pair is weighed once)."""
-        level = name_level(self.forms[a], self.forms[b])
-        code_name = self.codes[level]
-        value = self.weights_by_code[code_name]
-        if level <= VARIANT:
-            value += self.frequencies.adjustment_for(code_name, max(self.counts[a], self.counts[b]))
-        return value, level
+
+def _distinct_pairs(a: IntArray, b: IntArray, spread: int) -> tuple[IntArray, IntArray, IntArray]:
+    """The distinct unordered pairs of numbers below ``spread`` among ``(a[k], b[k])``:
+    where each pair is among them, and their smaller and larger number."""
+    spread = max(spread, 1)
+    unique, inverse = np.unique(np.minimum(a, b) * spread + np.maximum(a, b), return_inverse=True)
+    first, second = np.divmod(unique, spread)
+    return inverse, first, second
+
+
+def _name_levels(
+    forms: Sequence[NameForms],
+    marks: IntArray,
+    first: IntArray,
+    second: IntArray,
+    level_of: Callable[[NameForms, NameForms], int],
+) -> IntArray:
+    """The level (:func:`~.compare.name_level`, by ``level_of``) of names ``first[k]`` and
+    ``second[k]``: DIFFERENT without comparing them when their shapes share no mark
+    (:func:`~.compare.agreement_marks`; ``marks`` from :func:`_marks_of`)."""
+    may_agree = np.flatnonzero(
+        (marks[first][:, :, None, :] == marks[second][:, None, :, :]).any(axis=(1, 2, 3))
+    )
+    levels = np.full(len(first), DIFFERENT, dtype=np.int64)
+    levels[may_agree] = [
+        level_of(forms[x], forms[y])
+        for x, y in zip(first[may_agree].tolist(), second[may_agree].tolist(), strict=True)
+    ]
+    return levels
+
+
+def _marks_of(forms: Sequence[NameForms]) -> IntArray:
+    """``marks[n, s]``: the marks of name ``n``'s shape ``s`` (its first again where it has
+    fewer shapes than the name with most)."""
+    widest = max((len(name.shapes) for name in forms), default=1)
+    return np.array(
+        [
+            [shape.marks for shape in name.shapes]
+            + [name.shapes[0].marks] * (widest - len(name.shapes))
+            for name in forms
+        ]
+        or np.empty((0, widest, MARKS)),
+        dtype=np.int64,
+    )
+
+
+def pair_levels(
+    derived: Sequence[Features], first: Sequence[int], second: Sequence[int]
+) -> list[IntArray]:
+    """The level of each field (name, father, CNIC, birth, district, sex: their place in
+    :data:`.model.LEVELS`, -1 when either record lacks the field) of the pairs
+    ``(derived[first[k]], derived[second[k]])``, as :func:`~.compare.levels` finds them,
+    for many pairs at once (estimation, :mod:`.training`)."""
+    columns = _Columns(
+        [
+            (f.record_id, f.name, f.father, f.sex, f.birth_year, f.birth_date, f.cnic, f.district)
+            for f in derived
+        ]
+    )
+    left = np.array(first, dtype=np.int64)
+    right = np.array(second, dtype=np.int64)
+    found = []
+    for names in (columns.names, columns.fathers):
+        numbers, forms = _numbers_of(names)
+        a, b = numbers[left], numbers[right]
+        both = np.flatnonzero((a >= 0) & (b >= 0))
+        levels = np.full(len(left), -1, dtype=np.int64)
+        if len(both):
+            inverse, x, y = _distinct_pairs(a[both], b[both], len(forms))
+            levels[both] = _name_levels(forms, _marks_of(forms), x, y, name_agreement)[inverse]
+        found.append(levels)
+    return [*found, *columns.levels(left, right)]
 
 
 class _Scorer:
