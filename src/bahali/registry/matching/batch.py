@@ -114,6 +114,7 @@ def find_pairs(
                     with multiprocessing.get_context("fork").Pool(1) as pool:
                         pending = pool.apply_async(_compute_deferred)
                         first, second = _candidate_pairs(derived, count)
+                        columns = _Columns(derived)
                         deferred.value = pending.get()
                 finally:
                     _Preparation.deferred = None
@@ -121,10 +122,17 @@ def find_pairs(
                 if deferred is not None:
                     deferred.get()
                 first, second = _candidate_pairs(derived, count)
+                columns = _Columns(derived)
         if isinstance(parameters, model.Deferred):
             parameters = parameters.get()
-        found = _Scorer(derived, parameters).scored(first, second)
-    yield from _reported(found, count, progress)
+        found = _Scorer(columns, parameters).scored(first, second)
+        # What the run made lives until it ends: keep the collector, once back, from
+        # scanning it all (a full collection over the records' millions of objects).
+        gc.freeze()
+    try:
+        yield from _reported(found, count, progress)
+    finally:
+        gc.unfreeze()
 
 
 def within_review_share(pairs: Iterable[Pair], share: float) -> tuple[list[Pair], float]:
@@ -549,8 +557,8 @@ class _Scorer:
     the father first, then the name where the father's weight leaves room.
     """
 
-    def __init__(self, derived: Sequence[Derived], parameters: model.Parameters | None) -> None:
-        self.columns = columns = _Columns(derived)
+    def __init__(self, columns: _Columns, parameters: model.Parameters | None) -> None:
+        self.columns = columns
         self.record_ids = columns.record_ids
         frequencies = NameFrequencies.of_names(columns.names, columns.fathers, parameters)
         self.weights = frequencies.weights
