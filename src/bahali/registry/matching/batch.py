@@ -518,32 +518,48 @@ def _marks_of(forms: Sequence[NameForms]) -> IntArray:
     )
 
 
-def pair_levels(
-    derived: Sequence[Features], first: Sequence[int], second: Sequence[int]
-) -> list[IntArray]:
-    """The level of each field (name, father, CNIC, birth, district, sex: their place in
-    :data:`.model.LEVELS`, -1 when either record lacks the field) of the pairs
-    ``(derived[first[k]], derived[second[k]])``, as :func:`~.compare.levels` finds them,
-    for many pairs at once (estimation, :mod:`.training`)."""
-    columns = _Columns(
-        [
-            (f.record_id, f.name, f.father, f.sex, f.birth_year, f.birth_date, f.cnic, f.district)
-            for f in derived
-        ]
-    )
-    left = np.array(first, dtype=np.int64)
-    right = np.array(second, dtype=np.int64)
-    found = []
-    for names in (columns.names, columns.fathers):
-        numbers, forms = _numbers_of(names)
-        a, b = numbers[left], numbers[right]
-        both = np.flatnonzero((a >= 0) & (b >= 0))
-        levels = np.full(len(left), -1, dtype=np.int64)
-        if len(both):
-            inverse, x, y = _distinct_pairs(a[both], b[both], len(forms))
-            levels[both] = _name_levels(forms, _marks_of(forms), x, y, name_agreement)[inverse]
-        found.append(levels)
-    return [*found, *columns.levels(left, right)]
+class PairLevels:
+    """The level of each field of pairs of records, as :func:`~.compare.levels` finds them,
+    for many pairs at once (estimation, :mod:`.training`): ``levels(first, second)`` gives,
+    for the name, father, CNIC, birth, district and sex, each pair's level (its place in
+    :data:`.model.LEVELS`; -1 when either record lacks the field) of the records
+    ``derived[first[k]]`` and ``derived[second[k]]``. The records' columns are made once,
+    for all the pairs asked about."""
+
+    def __init__(self, derived: Sequence[Features]) -> None:
+        self.columns = _Columns(
+            [
+                (
+                    f.record_id,
+                    f.name,
+                    f.father,
+                    f.sex,
+                    f.birth_year,
+                    f.birth_date,
+                    f.cnic,
+                    f.district,
+                )
+                for f in derived
+            ]
+        )
+        self.names = []
+        for names in (self.columns.names, self.columns.fathers):
+            numbers, forms = _numbers_of(names)
+            self.names.append((numbers, forms, _marks_of(forms)))
+
+    def __call__(self, first: Sequence[int], second: Sequence[int]) -> list[IntArray]:
+        left = np.array(first, dtype=np.int64)
+        right = np.array(second, dtype=np.int64)
+        found = []
+        for numbers, forms, marks in self.names:
+            a, b = numbers[left], numbers[right]
+            both = np.flatnonzero((a >= 0) & (b >= 0))
+            levels = np.full(len(left), -1, dtype=np.int64)
+            if len(both):
+                inverse, x, y = _distinct_pairs(a[both], b[both], len(forms))
+                levels[both] = _name_levels(forms, marks, x, y, name_agreement)[inverse]
+            found.append(levels)
+        return [*found, *self.columns.levels(left, right)]
 
 
 class _Scorer:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bahali.registry.matching import model
-from bahali.registry.matching.batch import candidates, pair_levels
+from bahali.registry.matching.batch import PairLevels, candidates
 from bahali.registry.matching.blocking import MAX_BLOCK, keys_of_kind
 from bahali.registry.matching.compare import NameFrequencies, score
 from bahali.registry.matching.records import Features, PersonRecord, features
@@ -43,7 +43,10 @@ class Estimate:
 
 
 def blocked_patterns(
-    derived: Sequence[Features], key_kind: str, fields: frozenset[str]
+    derived: Sequence[Features],
+    key_kind: str,
+    fields: frozenset[str],
+    levels: PairLevels | None = None,
 ) -> Counter[Pattern]:
     """Agreement patterns, on ``fields`` only, of the pairs sharing a key of one kind.
 
@@ -61,7 +64,7 @@ def blocked_patterns(
     # record lacks it or it is not estimated here), counted in the order the pairs come.
     order = list(pairs)
     coded = np.zeros(len(order), dtype=np.int64)
-    found = pair_levels(derived, [a for a, _ in order], [b for _, b in order])
+    found = (levels or PairLevels(derived))([a for a, _ in order], [b for _, b in order])
     for field, level in zip(model.LEVELS, found, strict=True):
         coded = coded * _DIGITS + (level + 1 if field in fields else 0)
     distinct, first, times = np.unique(coded, return_index=True, return_counts=True)
@@ -88,8 +91,12 @@ def _pattern(coded: int) -> Pattern:
     )
 
 
-def estimate_u(derived: Sequence[Features], pairs: int, seed: int) -> dict[str, float]:
-    """``u`` per level from random pairs, with half a pair of smoothing per level."""
+def estimate_u(
+    derived: Sequence[Features], pairs: int, seed: int, levels: PairLevels | None = None
+) -> dict[str, float]:
+    """``u`` per level from random pairs, with half a pair of smoothing per level.
+
+    ``levels``: the records' :class:`~.batch.PairLevels`, when already made."""
     rng = random.Random(seed)  # noqa: S311 (sampling, not secrets)
     draw = rng.randrange
     size = len(derived)
@@ -106,7 +113,7 @@ def estimate_u(derived: Sequence[Features], pairs: int, seed: int) -> dict[str, 
         second.append(b)
     counts: Counter[str] = Counter()
     for codes, found in zip(
-        model.LEVELS.values(), pair_levels(derived, first, second), strict=True
+        model.LEVELS.values(), (levels or PairLevels(derived))(first, second), strict=True
     ):
         for code, times in zip(
             codes, np.bincount(found[found >= 0], minlength=len(codes)).tolist(), strict=True
@@ -171,13 +178,14 @@ def estimate(
     in both runs taking the mean of the two.
     """
     derived = [features(record) for record in records]
-    u = estimate_u(derived, random_pairs, seed)
+    levels = PairLevels(derived)
+    u = estimate_u(derived, random_pairs, seed, levels)
     sums: defaultdict[str, float] = defaultdict(float)
     runs: Counter[str] = Counter()
     priors = []
     iterations = 0
     for key_kind, fields in TRAINING_RUNS:
-        m, prior, used = estimate_m(blocked_patterns(derived, key_kind, fields), u)
+        m, prior, used = estimate_m(blocked_patterns(derived, key_kind, fields, levels), u)
         priors.append(prior)
         iterations += used
         for code, value in m.items():

@@ -131,7 +131,7 @@ def test_the_numpy_levels_are_those_of_compare(both):
         assert len(blocked) > 300
         first += [a for a, _ in blocked]
         second += [b for _, b in blocked]
-        found = batch.pair_levels(derived, first, second)
+        found = batch.PairLevels(derived)(first, second)
         for k, (a, b) in enumerate(zip(first, second, strict=True)):
             expected = levels(derived[a], derived[b])
             got = [
@@ -154,7 +154,7 @@ def test_levels_of_dates_cnics_and_missing_fields():
     ]
     derived = [features(record) for record in records]
     pairs = list(itertools.combinations(range(len(records)), 2))
-    found = batch.pair_levels(derived, [a for a, _ in pairs], [b for _, b in pairs])
+    found = batch.PairLevels(derived)([a for a, _ in pairs], [b for _, b in pairs])
     for k, (a, b) in enumerate(pairs):
         got = [
             codes[field[k]]
