@@ -232,17 +232,20 @@ def _key_codes(
     # Each name's shapes: its core, letters, first core token and initial, numbered.
     shape_parts: list[tuple[int, int, int, int]] = []
     shape_counts = []
+    # A shape is shared by many names (by identity: they live as long as the names).
+    made: dict[int, tuple[int, int, int, int]] = {}
     for forms in name_forms:
         shape_counts.append(len(forms.shapes))
         for shape in forms.shapes:
-            shape_parts.append(
-                (
+            numbered = made.get(id(shape))
+            if numbered is None:
+                numbered = made[id(shape)] = (
                     part(shape.core_key, len(parts)),
                     part(shape.letters, len(parts)),
                     part(shape.core[0], len(parts)),
                     part(shape.ordered[0][0], len(parts)),
                 )
-            )
+            shape_parts.append(numbered)
     # Each father's distinct cores.
     father_parts: list[int] = []
     father_counts = []
