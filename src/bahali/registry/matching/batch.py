@@ -274,8 +274,8 @@ def _key_codes(
     shape_start = np.cumsum(shape_count) - shape_count
     named = np.flatnonzero(name_numbers >= 0)
     number = name_numbers[named]
-    record, shape = expanded(named, shape_count[number], shape_start[number])
-    core, letters, token, initial = (shapes[shape, column] for column in range(4))
+    record, shape_row = expanded(named, shape_count[number], shape_start[number])
+    core, letters, token, initial = (shapes[shape_row, column] for column in range(4))
     window = year_array[record]  # 0 without a year
     dated = window > 0
 
