@@ -11,9 +11,10 @@ and prints wall time, peak memory and pairwise precision/recall/F1 against the k
 recall >= 0.95 (match+review), precision >= 0.99 (match), under 12 s and 1 GB on a 2-core
 machine, and faster than Splink.
 
-``find_pairs`` forks worker processes (one per core) twice, to derive the records and to
-score the candidates: its time is wall time, and its memory the parent's peak plus the
-largest worker's (pages they share are counted in both). Both matchers run one after the
+``find_pairs`` forks one process, to estimate ``m`` and ``u`` on the derived records while
+it gathers the candidates: its time is wall time, its CPU time this process's and the
+forked one's, and its memory the parent's peak plus the forked process's (pages they share
+are counted in both). Both matchers run one after the
 other in the same run, so other load on the machine slows both; compare them within a run.
 
 ``--splink`` also runs Splink (DuckDB backend) on the same records, for comparison. It

@@ -53,6 +53,20 @@ PAGES = {
 }  # fmt: skip
 
 
+class Timed:
+    """A database execute wrapper keeping each query's seconds, SQL and parameters."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[float, str, Any]] = []
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.rows.append((time.perf_counter() - started, sql, params))
+
+
 def main() -> None:
     import django
 
@@ -75,9 +89,7 @@ def main() -> None:
             continue
         account = accounts[role][0]
         client = Client(HTTP_HOST="127.0.0.1")
-        client.post(
-            "/accounts/sign-in/", {"username": account["username"], "password": password}
-        )
+        client.post("/accounts/sign-in/", {"username": account["username"], "password": password})
         code = str(totp(bytes.fromhex(account["key"]), step=30, t0=0, digits=6)).zfill(6)
         answer = client.post("/accounts/sign-in/code/", {"code": code})
         if answer.status_code != 302:
@@ -106,18 +118,10 @@ def main() -> None:
         }
         if sql_of:
             client.get(sql_of)
-            queries: list[tuple[float, str, Any]] = []
-
-            def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-                started = time.perf_counter()
-                try:
-                    return execute(sql, params, many, context)
-                finally:
-                    queries.append((time.perf_counter() - started, sql, params))
-
+            timed = Timed()
             with connection.execute_wrapper(timed):
                 client.get(sql_of)
-            slowest = sorted(queries, key=lambda q: -q[0])
+            slowest = sorted(timed.rows, key=lambda q: -q[0])
             for seconds, sql, _params in slowest[:6]:
                 print(f"{seconds * 1000:8.1f} ms  {sql[:1500]}\n")
             if slowest and "--explain" in args:
@@ -140,30 +144,23 @@ def main() -> None:
                 continue
             best: tuple[float, float, float, int, int] | None = None
             for _ in range(runs):
-                timings: list[float] = []
-
-                def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-                    started = time.perf_counter()
-                    try:
-                        return execute(sql, params, many, context)
-                    finally:
-                        timings.append(time.perf_counter() - started)
-
+                timed = Timed()
                 started, cpu = time.perf_counter(), time.process_time()
-                with connection.execute_wrapper(wrapper):
+                with connection.execute_wrapper(timed):
                     response = client.get(url)
                 wall = time.perf_counter() - started
                 spent = time.process_time() - cpu
-                row = (wall, spent, sum(timings), len(timings), len(response.content))
+                seconds = sum(row[0] for row in timed.rows)
+                row = (wall, spent, seconds, len(timed.rows), len(response.content))
                 if response.status_code != 200:
                     print(f"  {name:<22} HTTP {response.status_code}")
                     break
                 if best is None or row[0] < best[0]:
                     best = row
             if best:
-                wall, spent, sql, queries, size = best
+                wall, spent, in_sql, queries, size = best
                 print(
-                    f"  {name:<22} {wall * 1000:>8.0f} {spent * 1000:>7.0f} {sql * 1000:>7.0f}"
+                    f"  {name:<22} {wall * 1000:>8.0f} {spent * 1000:>7.0f} {in_sql * 1000:>7.0f}"
                     f" {queries:>7} {size // 1024:>6}"
                 )
 

@@ -50,6 +50,23 @@ def feature_keys(record: Features) -> set[str]:
     return keys
 
 
+def keys_of_kind(record: Features, kind: str) -> set[str]:
+    """The keys of one kind (``"c"``, ``"ny"``, ...) of :func:`feature_keys`: those two made
+    directly (estimation blocks on them, :mod:`.training`), the others filtered."""
+    if kind == "c":
+        return {"c:" + record.cnic} if record.cnic else set()
+    if kind == "ny":
+        year = record.birth_year
+        if record.name is None or year is None:
+            return set()
+        return {
+            f"ny:{shape.core_key}|{window}"
+            for shape in record.name.shapes
+            for window in (year - 1, year)
+        }
+    return {key for key in feature_keys(record) if key.startswith(kind + ":")}
+
+
 def name_count_key(name: NameForms) -> str:
     """The ``n:`` key whose holders are counted as the name's frequency in a registry
     (:meth:`.compare.NameFrequencies.of_counts`): the key of the name's first skeleton,

@@ -323,6 +323,29 @@ def name_level(a: NameForms, b: NameForms) -> int:
     return min(_shape_agreement(x, y, both_latin) for x in a.shapes for y in b.shapes)
 
 
+def agreement_marks(name: NameForms) -> list[tuple[int, ...]]:
+    """:data:`~.records.MARKS` numbers per shape of the name, such that two names whose
+    shapes have no number in the same place in common are :data:`DIFFERENT`
+    (:func:`name_level`).
+
+    A shape pair is not DIFFERENT only when it has the same tokens sorted, or trimmed and
+    sorted, or trimmed and joined (their hashes: the first three marks), when it is
+    :func:`joined_differently`, or when the first trimmed tokens are :func:`_similar_token`
+    (a mistyped token or dropped trailing tokens imply that too). Similar tokens are
+    equal, or four letters or more and one edit apart: an edit after the second letter
+    leaves the first two in place, an edit before it the last two (the fourth and fifth
+    marks, hashed). Joined otherwise means the same letters, letters one edit apart (six
+    or more: the first two or the last two letters in place), or the shorter's letters
+    beginning the longer's: the same first letter, or the same last two (the sixth and
+    seventh marks; -1 without letters, as two names without letters may be joined
+    otherwise). An EXACT pair (the same object, or the same Latin tokens) has Latin shapes
+    with the same tokens sorted. Marks in common say nothing: the batch compares those
+    names in full (:class:`~.batch._NameField`); a collision of hashes only compares one
+    more pair.
+    """
+    return [shape.marks for shape in name.shapes]  # made once per shape: records.marks_of
+
+
 def _pair_key(a: NameForms, b: NameForms) -> tuple[str, str]:
     """The cache key of a pair of names, the same in either order (agreement is symmetric)."""
     first, second = a.signature, b.signature

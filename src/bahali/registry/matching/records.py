@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,6 +82,7 @@ class Shape:
     core_key: str
     letters: str  # see letters_of: the name's letters with its word breaks ignored
     breaks: tuple[int, ...]  # where in ``letters`` each of its words but the last ends
+    marks: tuple[int, ...]  # see marks_of: shapes with no mark in common are DIFFERENT
 
 
 @lru_cache(maxsize=100_000)
@@ -91,16 +93,46 @@ def shape_of(tokens: tuple[str, ...]) -> Shape:
     letters, breaks = letters_of(
         tokens[1:] if len(tokens) > 1 and tokens[0] == _MUHAMMAD else tokens
     )
+    sorted_tokens = tuple(sorted(tokens))
+    sorted_trimmed = tuple(sorted(trimmed))
+    joined_trimmed = "".join(trimmed)
     return Shape(
         tokens,
-        tuple(sorted(tokens)),
+        sorted_tokens,
         trimmed,
-        tuple(sorted(trimmed)),
-        "".join(trimmed),
+        sorted_trimmed,
+        joined_trimmed,
         core,
         " ".join(sorted(core)),
         letters,
         breaks,
+        marks_of(sorted_tokens, sorted_trimmed, joined_trimmed, trimmed[0], letters),
+    )
+
+
+MARKS = 7
+
+
+def marks_of(
+    sorted_tokens: tuple[str, ...],
+    sorted_trimmed: tuple[str, ...],
+    joined_trimmed: str,
+    token: str,
+    letters: str,
+) -> tuple[int, ...]:
+    """A shape's :data:`MARKS` numbers: two shapes with none in the same place in common
+    cannot agree at all (why: :func:`~.compare.agreement_marks`). The hashes of the
+    sorted tokens, of the trimmed ones sorted and joined, of the first two and the last
+    two letters of the first trimmed token, the first letter of the letters and the hash
+    of their last two (-1 for both without letters)."""
+    return (
+        hash(sorted_tokens),
+        hash(sorted_trimmed),
+        hash(joined_trimmed),
+        hash(token[:2]),
+        hash(token[-2:]),
+        ord(letters[0]) if letters else -1,
+        hash(letters[-2:]) if letters else -1,
     )
 
 
@@ -228,8 +260,33 @@ def features(record: PersonRecord) -> Features:
 
     A father written inside the name ("X s/o Y") is used when the father field is empty.
     The sex comes from the record, or else from the CNIC's last digit (odd for men).
+    Read from what :func:`derived_known` holds when it holds the record.
     """
+    known = _KNOWN.get(id(record))
+    if known is not None and known[0] is record:
+        return Features(*known[1])
     return Features(*derive(record))
+
+
+# Records already derived, by identity (see derived_known), with their fields.
+_KNOWN: dict[int, tuple[PersonRecord, Derived]] = {}
+
+
+@contextmanager
+def derived_known(records: Sequence[PersonRecord], derived: Sequence[Derived]) -> Iterator[None]:
+    """Let :func:`features` read these records' fields, already derived (``derived[i]`` is
+    ``derive(records[i])``), instead of deriving them again, while the block runs.
+
+    The batch derives every record once; estimating ``m`` and ``u`` on a sample of the
+    same records (:func:`.training.parameters_for`) then reads them instead of normalising
+    their names again. Kept by identity: the records must stay alive meanwhile (each entry
+    holds its record, so its identity cannot be another's).
+    """
+    _KNOWN.update(zip(map(id, records), zip(records, derived, strict=True), strict=True))
+    try:
+        yield
+    finally:
+        _KNOWN.clear()
 
 
 Derived = tuple[

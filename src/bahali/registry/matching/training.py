@@ -20,10 +20,12 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bahali.registry.matching import model
-from bahali.registry.matching.batch import candidates
-from bahali.registry.matching.blocking import MAX_BLOCK, feature_keys
-from bahali.registry.matching.compare import NameFrequencies, levels, score
+from bahali.registry.matching.batch import PairLevels, candidates
+from bahali.registry.matching.blocking import MAX_BLOCK, keys_of_kind
+from bahali.registry.matching.compare import NameFrequencies, score
 from bahali.registry.matching.records import Features, PersonRecord, features
 
 FIELD_OF = {code: field for field, codes in model.LEVELS.items() for code in codes}
@@ -41,7 +43,10 @@ class Estimate:
 
 
 def blocked_patterns(
-    derived: Sequence[Features], key_kind: str, fields: frozenset[str]
+    derived: Sequence[Features],
+    key_kind: str,
+    fields: frozenset[str],
+    levels: PairLevels | None = None,
 ) -> Counter[Pattern]:
     """Agreement patterns, on ``fields`` only, of the pairs sharing a key of one kind.
 
@@ -49,26 +54,54 @@ def blocked_patterns(
     """
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(derived):
-        for key in feature_keys(record):
-            if key.startswith(key_kind + ":"):
-                blocks[key].append(index)
+        for key in keys_of_kind(record, key_kind):
+            blocks[key].append(index)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) <= MAX_BLOCK:
             pairs.update(itertools.combinations(members, 2))
+    # Each pair's pattern as one number, a digit per field (its level + 1, 0 when either
+    # record lacks it or it is not estimated here), counted in the order the pairs come.
+    order = list(pairs)
+    coded = np.zeros(len(order), dtype=np.int64)
+    found = (levels or PairLevels(derived))([a for a, _ in order], [b for _, b in order])
+    for field, level in zip(model.LEVELS, found, strict=True):
+        coded = coded * _DIGITS + (level + 1 if field in fields else 0)
+    distinct, first, times = np.unique(coded, return_index=True, return_counts=True)
     patterns: Counter[Pattern] = Counter()
-    for a, b in pairs:
-        codes = levels(derived[a], derived[b])
-        patterns[tuple(code for code in codes if FIELD_OF[code] in fields)] += 1
+    for where in np.argsort(first, kind="stable").tolist():
+        patterns[_pattern(int(distinct[where]))] = int(times[where])
     return patterns
 
 
-def estimate_u(derived: Sequence[Features], pairs: int, seed: int) -> dict[str, float]:
-    """``u`` per level from random pairs, with half a pair of smoothing per level."""
+_DIGITS = 1 + max(len(codes) for codes in model.LEVELS.values())
+
+
+def _pattern(coded: int) -> Pattern:
+    """The pattern (level codes, in the order of the fields) of a number from
+    :func:`blocked_patterns`."""
+    digits = []
+    for _ in model.LEVELS:
+        coded, digit = divmod(coded, _DIGITS)
+        digits.append(digit)
+    return tuple(
+        codes[digit - 1]
+        for codes, digit in zip(model.LEVELS.values(), reversed(digits), strict=True)
+        if digit
+    )
+
+
+def estimate_u(
+    derived: Sequence[Features], pairs: int, seed: int, levels: PairLevels | None = None
+) -> dict[str, float]:
+    """``u`` per level from random pairs, with half a pair of smoothing per level.
+
+    ``levels``: the records' :class:`~.batch.PairLevels`, when already made."""
     rng = random.Random(seed)  # noqa: S311 (sampling, not secrets)
     draw = rng.randrange
     size = len(derived)
-    counts: Counter[str] = Counter()
+    first: list[int] = []
+    second: list[int] = []
     for _ in range(pairs):
         # The draws of ``rng.sample(range(size), 2)``, a fifth of the time: two distinct
         # indexes, the second drawn again while it equals the first.
@@ -76,7 +109,17 @@ def estimate_u(derived: Sequence[Features], pairs: int, seed: int) -> dict[str, 
         b = draw(size)
         while b == a:
             b = draw(size)
-        counts.update(levels(derived[a], derived[b]))
+        first.append(a)
+        second.append(b)
+    counts: Counter[str] = Counter()
+    for codes, found in zip(
+        model.LEVELS.values(), (levels or PairLevels(derived))(first, second), strict=True
+    ):
+        for code, times in zip(
+            codes, np.bincount(found[found >= 0], minlength=len(codes)).tolist(), strict=True
+        ):
+            if times:
+                counts[code] = times
     return _normalise(counts, smoothing=0.5)
 
 
@@ -135,13 +178,14 @@ def estimate(
     in both runs taking the mean of the two.
     """
     derived = [features(record) for record in records]
-    u = estimate_u(derived, random_pairs, seed)
+    levels = PairLevels(derived)
+    u = estimate_u(derived, random_pairs, seed, levels)
     sums: defaultdict[str, float] = defaultdict(float)
     runs: Counter[str] = Counter()
     priors = []
     iterations = 0
     for key_kind, fields in TRAINING_RUNS:
-        m, prior, used = estimate_m(blocked_patterns(derived, key_kind, fields), u)
+        m, prior, used = estimate_m(blocked_patterns(derived, key_kind, fields, levels), u)
         priors.append(prior)
         iterations += used
         for code, value in m.items():

@@ -294,11 +294,13 @@ def test_a_big_block_is_compared_within_its_districts():
     assert candidates[6] == {7, 8, 9, 10, 11}  # Peshawar, and the one without a district
 
 
-def test_find_pairs_in_worker_processes_gives_the_same_pairs(monkeypatch):
+def test_find_pairs_with_the_estimate_in_a_forked_process_gives_the_same_pairs(monkeypatch):
     records, _ = generate(1500, seed=43)
     alone = list(find_pairs(records))
     monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
-    assert list(find_pairs(records)) == alone
+    deferred = model.Deferred(lambda: model.COMMITTED)
+    assert list(find_pairs(records, parameters=deferred)) == alone
+    assert deferred.value is not None  # computed (in the forked process), kept here
 
 
 def test_parameters_estimated_alongside_deriving_score_as_if_estimated_first(monkeypatch):
