@@ -2,7 +2,8 @@
 (``CaseFigures``, ``PhaseStay``, ``ReassessmentFigure``; see their docstrings).
 
 Kept current the way ``evidence.ratings`` keeps the rating comparisons: whenever a phase
-change, a check-in, an outcome event or an assessment of a case is saved or deleted, that
+change, a check-in, an outcome event, an assessment, a transition request or a sign-off of
+a case is saved or deleted, that
 case's rows are worked out again from its records, in the same transaction, the case locked
 first (two writes to one case at once are read together by whichever refresh comes second).
 A phase whose aftercare flag or reassessment interval is edited refreshes the cases that
@@ -21,7 +22,10 @@ Each figure is the indicator's own reading, made once per case:
 * each progress reassessment (a completed progress assessment in force after an earlier
   one, ordered by date, then by the order they were recorded), the date then due
   (``assessments.services.reassessment_due`` as the case's schedule gave it the day before)
-  and whether it was done by then, for "reassessments on time".
+  and whether it was done by then, for "reassessments on time";
+* each applied gate decision, its day, the kinds of organisation that approved it, whether
+  a civilian organisation and the community committee were among them, its objections by
+  how they ended and whether it was overridden, for the civilian-participation ledger.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ BATCH = 500
 FULL_BATCH = 5000  # a rebuild of every case: fewer, larger batches (a few MB each)
 # the migration that adds the tables: once a ``migrate`` run applied it, the rows are filled
 FILLED_AFTER = {("evidence", "0004_stored_case_figures")}
+# the migration that adds the stored gate decisions: filled alone when it is applied later
+GATES_FILLED_AFTER = {("evidence", "0005_stored_gate_decisions")}
 
 
 def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
@@ -121,6 +127,79 @@ def _refresh_locked(case_ids: list[int], stays: bool = True) -> None:
         _stays(case_ids, moves)
     _case_figures(case_ids, moves)
     _reassessments(case_ids, moves)
+    _gates(case_ids)
+
+
+def refresh_gates() -> int:
+    """Work out the stored gate decisions of every case again (the others left as they
+    are); return how many cases were read."""
+    from bahali.cases.models import Case
+
+    read = 0
+    walk = iter(in_batches(Case.objects.values_list("pk", flat=True), FULL_BATCH))
+    while batch := list(itertools.islice(walk, FULL_BATCH)):
+        with transaction.atomic():
+            list(Case.objects.select_for_update().filter(pk__in=batch).values_list("pk"))
+            _gates(batch)
+        read += len(batch)
+    return read
+
+
+def _gates(case_ids: list[int]) -> None:
+    """The applied gate decisions of ``case_ids`` with their sign-offs' facts (see
+    ``GateDecision``): who approved, whether anyone objected and how each objection ended."""
+    from django.db.models.functions import TruncDate
+
+    from bahali.cases.models import SignOff, TransitionRequest
+    from bahali.evidence.ledger import CIVILIAN_KINDS
+    from bahali.evidence.models import GateDecision
+    from bahali.organisations.models import OrganisationKind
+
+    rows: dict[int, GateDecision] = {}
+    approved: dict[int, set[str]] = {}
+    for pk, case_id, day, overridden in (
+        TransitionRequest.objects.filter(
+            case__in=case_ids,
+            status=TransitionRequest.Status.APPLIED,
+            decided_at__isnull=False,
+        )
+        .annotate(day=TruncDate("decided_at"))  # the day in the site's time zone
+        .order_by()
+        .values_list("pk", "case_id", "day", "overridden_by_id")
+    ):
+        rows[pk] = GateDecision(
+            request_id=pk,
+            case_id=case_id,
+            decided_on=day,
+            civilian=False,
+            community=False,
+            objected=False,
+            overridden=overridden is not None,
+        )
+        approved[pk] = set()
+    if rows:
+        for request, kind, decision, objection in (
+            SignOff.objects.filter(request__in=list(rows))
+            .order_by()
+            .values_list("request_id", "organisation_kind", "decision", "objection")
+        ):
+            row = rows[request]
+            if decision == SignOff.Decision.APPROVE:
+                approved[request].add(kind)
+                row.civilian = row.civilian or kind in CIVILIAN_KINDS
+                row.community = row.community or kind == OrganisationKind.COMMUNITY_COMMITTEE
+            elif decision == SignOff.Decision.OBJECT:
+                row.objected = True
+                if objection == SignOff.ObjectionState.ANSWERED:
+                    row.objections_answered += 1
+                elif objection == SignOff.ObjectionState.WITHDRAWN:
+                    row.objections_withdrawn += 1
+                else:  # open, or never marked: still open
+                    row.objections_open += 1
+        for pk, row in rows.items():
+            row.approved_by = ",".join(sorted(approved[pk]))
+    GateDecision.objects.filter(case_id__in=case_ids).delete()
+    GateDecision.objects.bulk_create(rows.values(), batch_size=2000)
 
 
 def _stays(case_ids: list[int], moves: dict[int, list[Any]]) -> None:
@@ -296,6 +375,22 @@ def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     refresh([instance.case_id], stays=stays)
 
 
+def _sign_off_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A sign-off changes its request's stored gate decision: the case's figures follow."""
+    if kwargs.get("raw"):
+        return
+    from bahali.cases.models import TransitionRequest
+
+    case_id = (
+        TransitionRequest.objects.filter(pk=instance.request_id)
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if case_id is None:  # its request was deleted with it (its stored row went too)
+        return
+    _case_changed(sender, SimpleNamespace(case_id=case_id), **kwargs)
+
+
 def _phase_before(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw") or instance.pk is None:
         return
@@ -324,23 +419,26 @@ def fill_after_migrate(
     """After ``migrate``: fill the stored figures when this run added their tables."""
     from bahali.core.migrating import applied
 
-    added = applied(plan, FILLED_AFTER)
-    if added:
+    if applied(plan, FILLED_AFTER):
         refresh()
+    elif applied(plan, GATES_FILLED_AFTER):
+        refresh_gates()
 
 
 def connect(app_config: Any) -> None:
     """Keep the stored figures current (called from the app's ``ready``)."""
     from bahali.aftercare.models import CheckIn, OutcomeEvent
     from bahali.assessments.models import Assessment
-    from bahali.cases.models import PhaseChange
+    from bahali.cases.models import PhaseChange, SignOff, TransitionRequest
     from bahali.programmes.models import Phase
 
     uid = "bahali.evidence.figures"
-    for model in (PhaseChange, CheckIn, OutcomeEvent, Assessment):
+    for model in (PhaseChange, CheckIn, OutcomeEvent, Assessment, TransitionRequest):
         name = f"{uid}:{model.__name__}"
         post_save.connect(_case_changed, sender=model, dispatch_uid=name + ":save")
         post_delete.connect(_case_changed, sender=model, dispatch_uid=name + ":delete")
+    post_save.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:save")
+    post_delete.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:delete")
     pre_save.connect(_phase_before, sender=Phase, dispatch_uid=uid + ":phase-before")
     post_save.connect(_phase_changed, sender=Phase, dispatch_uid=uid + ":phase")
     post_migrate.connect(fill_after_migrate, sender=app_config, dispatch_uid=uid + ":migrate")
