@@ -202,12 +202,12 @@ class Session(AuditedModel):
         return f"{self.get_kind_display()} · {self.held_on}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if not adding:  # the copies on its attendance rows follow (see ``Attendance``)
+        if not self._state.adding:  # the copies on its attendance rows follow (first: what
+            # keeps figures from them on this save's signal reads them updated)
             Attendance.objects.filter(session=self).exclude(
                 held_on=self.held_on, kind=self.kind
             ).update(held_on=self.held_on, kind=self.kind)
+        super().save(*args, **kwargs)
 
 
 class Attendance(AuditedModel):

@@ -48,8 +48,10 @@ BATCH = 500
 FULL_BATCH = 5000  # a rebuild of every case: fewer, larger batches (a few MB each)
 # the migration that adds the tables: once a ``migrate`` run applied it, the rows are filled
 FILLED_AFTER = {("evidence", "0004_stored_case_figures")}
-# the migration that adds the stored gate decisions: filled alone when it is applied later
+# the migrations that add the stored gate decisions and sessions per year: each filled
+# alone when it is applied after the others
 GATES_FILLED_AFTER = {("evidence", "0005_stored_gate_decisions")}
+SESSIONS_FILLED_AFTER = {("evidence", "0006_stored_session_years")}
 
 
 def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
@@ -62,6 +64,7 @@ def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
     size = BATCH
     if case_ids is None:
         _fill_stays()
+        fill_session_years()
         ids = in_batches(Case.objects.values_list("pk", flat=True), FULL_BATCH)
         size = FULL_BATCH
     else:
@@ -71,9 +74,39 @@ def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
     while batch := list(itertools.islice(walk, size)):
         # no savepoint of its own inside a write's transaction: a failure undoes the write
         with transaction.atomic(savepoint=False):
-            _refresh_locked(batch, stays=stays and case_ids is not None)
+            _refresh_locked(
+                batch, stays=stays and case_ids is not None, sessions=case_ids is not None
+            )
         read += len(batch)
     return read
+
+
+def fill_session_years() -> None:
+    """Every case's sessions per year at once, in the database (a rebuild of every case;
+    as :func:`_session_years` works them out)."""
+    from django.db import connection
+
+    from bahali.casework.models import Attendance, AttendanceStatus, SessionKind
+    from bahali.evidence.models import SessionYear
+
+    attendance = Attendance._meta.db_table
+    years = SessionYear._meta.db_table
+    kinds = [str(kind) for kind in SessionKind.values]
+    if connection.vendor == "sqlite":
+        year = "CAST(strftime('%Y', held_on) AS INTEGER)"
+    else:
+        year = "CAST(EXTRACT(YEAR FROM held_on) AS INTEGER)"
+    sums = ", ".join("SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END)" for _kind in kinds)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # as for the stays (see ``_fill_stays``)
+            cursor.execute(f"LOCK TABLE {years} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {years}")  # noqa: S608 - table names from the models
+        cursor.execute(
+            f"INSERT INTO {years} (case_id, year, {', '.join(kinds)}) "  # noqa: S608
+            f"SELECT case_id, {year}, {sums} FROM {attendance} WHERE status = %s "
+            f"GROUP BY case_id, {year}",
+            [*kinds, AttendanceStatus.PRESENT.value],
+        )
 
 
 def _fill_stays() -> None:
@@ -105,7 +138,7 @@ def _fill_stays() -> None:
         )
 
 
-def _refresh_locked(case_ids: list[int], stays: bool = True) -> None:
+def _refresh_locked(case_ids: list[int], stays: bool = True, sessions: bool = True) -> None:
     from bahali.cases.models import Case, PhaseChange
 
     list(Case.objects.select_for_update().filter(pk__in=case_ids).values_list("pk", flat=True))
@@ -128,6 +161,31 @@ def _refresh_locked(case_ids: list[int], stays: bool = True) -> None:
     _case_figures(case_ids, moves)
     _reassessments(case_ids, moves)
     _gates(case_ids)
+    if sessions:
+        _session_years(case_ids)
+
+
+def _session_years(case_ids: list[int]) -> None:
+    """The present attendance of ``case_ids`` counted per calendar year and type."""
+    from django.db.models import Count
+    from django.db.models.functions import ExtractYear
+
+    from bahali.casework.models import Attendance, AttendanceStatus
+    from bahali.evidence.models import SessionYear
+
+    rows: dict[tuple[int, int], SessionYear] = {}
+    for case_id, year, kind, n in (
+        Attendance.objects.filter(case__in=case_ids, status=AttendanceStatus.PRESENT)
+        .annotate(year=ExtractYear("held_on"))
+        .order_by()
+        .values("case_id", "year", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("case_id", "year", "kind", "n")
+    ):
+        row = rows.setdefault((case_id, year), SessionYear(case_id=case_id, year=year))
+        setattr(row, kind, n)
+    SessionYear.objects.filter(case_id__in=case_ids).delete()
+    SessionYear.objects.bulk_create(rows.values(), batch_size=2000)
 
 
 def refresh_gates() -> int:
@@ -375,6 +433,41 @@ def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     refresh([instance.case_id], stays=stays)
 
 
+def _sessions_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """An attendance row saved or deleted: its case's sessions per year follow (only
+    those: nothing else stored reads attendance)."""
+    if kwargs.get("raw") or not getattr(instance, "case_id", None):
+        return
+    noted: dict[int, bool] | None = getattr(_deferred, "cases", None)
+    if noted is not None:  # worked out with the case's other figures when the block ends
+        noted[instance.case_id] = noted.get(instance.case_id, False)
+        return
+    refresh_sessions([instance.case_id])
+
+
+def _session_changed(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    """A session's day or type corrected (its attendance rows follow in ``Session.save``):
+    the sessions per year of every case that attended it follow."""
+    if kwargs.get("raw") or created:
+        return
+    from bahali.casework.models import Attendance
+
+    cases = sorted(
+        set(Attendance.objects.filter(session=instance).values_list("case_id", flat=True))
+    )
+    for first in range(0, len(cases), BATCH):
+        refresh_sessions(cases[first : first + BATCH])
+
+
+def refresh_sessions(case_ids: list[int]) -> None:
+    """Work out the sessions per year of ``case_ids`` again (their rows locked first)."""
+    from bahali.cases.models import Case
+
+    with transaction.atomic(savepoint=False):
+        list(Case.objects.select_for_update().filter(pk__in=case_ids).values_list("pk"))
+        _session_years(case_ids)
+
+
 def _sign_off_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A sign-off changes its request's stored gate decision: the case's figures follow."""
     if kwargs.get("raw"):
@@ -421,8 +514,11 @@ def fill_after_migrate(
 
     if applied(plan, FILLED_AFTER):
         refresh()
-    elif applied(plan, GATES_FILLED_AFTER):
+        return
+    if applied(plan, GATES_FILLED_AFTER):
         refresh_gates()
+    if applied(plan, SESSIONS_FILLED_AFTER):
+        fill_session_years()
 
 
 def connect(app_config: Any) -> None:
@@ -430,6 +526,7 @@ def connect(app_config: Any) -> None:
     from bahali.aftercare.models import CheckIn, OutcomeEvent
     from bahali.assessments.models import Assessment
     from bahali.cases.models import PhaseChange, SignOff, TransitionRequest
+    from bahali.casework.models import Attendance, Session
     from bahali.programmes.models import Phase
 
     uid = "bahali.evidence.figures"
@@ -437,6 +534,11 @@ def connect(app_config: Any) -> None:
         name = f"{uid}:{model.__name__}"
         post_save.connect(_case_changed, sender=model, dispatch_uid=name + ":save")
         post_delete.connect(_case_changed, sender=model, dispatch_uid=name + ":delete")
+    for model in (Attendance,):
+        name = f"{uid}:{model.__name__}"
+        post_save.connect(_sessions_changed, sender=model, dispatch_uid=name + ":save")
+        post_delete.connect(_sessions_changed, sender=model, dispatch_uid=name + ":delete")
+    post_save.connect(_session_changed, sender=Session, dispatch_uid=uid + ":Session:save")
     post_save.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:save")
     post_delete.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:delete")
     pre_save.connect(_phase_before, sender=Phase, dispatch_uid=uid + ":phase-before")

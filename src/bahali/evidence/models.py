@@ -316,3 +316,44 @@ class GateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"request {self.request_id} · {self.decided_on}"
+
+
+class SessionYear(models.Model):
+    """The sessions a case attended (present) in one calendar year, by type of session.
+
+    "Sessions per case" counts the present attendance of its period; over the national
+    caseload that is two million rows for all time (1.4–3 s whatever the index). This keeps
+    the count per case and year, so the period's whole years are read from a few hundred
+    thousand rows and only its partial years from the attendance itself (the session's day
+    and type are kept on each attendance row). Kept current by ``bahali.evidence.figures``
+    whenever an attendance row of the case, or its session's day or type, changes; derived
+    data, rebuilt at any time (``bahali evidence figures``). One column per type of session
+    (``casework.SessionKind``).
+    """
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the constraint's index (case, year) serves it
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    counselling = models.PositiveIntegerField(default=0)
+    dialogue = models.PositiveIntegerField(default=0)
+    education = models.PositiveIntegerField(default=0)
+    vocational = models.PositiveIntegerField(default=0)
+    life_skills = models.PositiveIntegerField(default=0)
+    family = models.PositiveIntegerField(default=0)
+    recreation = models.PositiveIntegerField(default=0)
+    other = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stored sessions of a year")
+        verbose_name_plural = _("stored sessions of a year")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "year"], name="session_year_once_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} · {self.year}"

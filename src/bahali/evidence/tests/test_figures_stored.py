@@ -2,7 +2,8 @@
 records after every write path that changes them: phase changes, check-ins (planned,
 recorded, deleted), outcome events (reported, verified), progress assessments (completed,
 corrected), a phase's reassessment interval edited, and gate requests with their sign-offs
-(approved, objected, objection answered or withdrawn, overridden, cancelled). Each step is
+(approved, objected, objection answered or withdrawn, overridden, cancelled), and sessions
+recorded, their attendance changed or deleted and their day corrected. Each step is
 also checked against the figure worked out by hand, and the indicators read from them
 against the same.
 
@@ -16,6 +17,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
 from bahali.aftercare import services as aftercare
@@ -23,10 +25,18 @@ from bahali.aftercare.models import CheckIn
 from bahali.assessments.models import Assessment, Instrument
 from bahali.cases import services as pathway
 from bahali.cases.models import Case, PhaseChange, TransitionRequest
+from bahali.casework import services as casework
+from bahali.casework.models import Attendance, SessionKind
 from bahali.core.context import SYSTEM, acting_as
 from bahali.evidence import figures, ledger, recidivism
-from bahali.evidence.indicators import INDICATORS, Filters
-from bahali.evidence.models import CaseFigures, GateDecision, PhaseStay, ReassessmentFigure
+from bahali.evidence.indicators import INDICATORS, Filters, attended
+from bahali.evidence.models import (
+    CaseFigures,
+    GateDecision,
+    PhaseStay,
+    ReassessmentFigure,
+    SessionYear,
+)
 from bahali.testing import PathwayWorld, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +66,11 @@ def _stored() -> tuple[list[Any], ...]:
         sorted(
             ReassessmentFigure.objects.values_list(
                 "assessment", "case", "assessed_on", "due_on", "on_time"
+            )
+        ),
+        sorted(
+            SessionYear.objects.values_list(
+                "case", "year", *(str(kind) for kind in SessionKind.values)
             )
         ),
         sorted(
@@ -202,6 +217,79 @@ def test_phase_changes_and_the_phase_indicators(world: PathwayWorld) -> None:
         (entry.pk, None)
     ]
     _same_as_rebuilt()
+
+
+def test_sessions_per_year_follow_attendance_and_sessions(world: PathwayWorld) -> None:
+    """Sessions recorded through the service, an attendance changed and deleted, a
+    session's day moved to another year: the stored counts follow and equal a rebuild, and
+    the indicator's count from them (whole years stored, the rest from the rows) equals a
+    count of the rows for periods of whole, partial and unfinished years."""
+    first, second = world.case(), world.case()
+    today = timezone.localdate()
+    last_year = D(today.year - 1, 6, 15)
+
+    def held(day: datetime.date, kind: str, *lines: Any) -> Any:
+        return casework.record_session(
+            actor=world.psychologist,
+            kind=kind,
+            format="group" if len(lines) > 1 else "individual",
+            held_on=day,
+            duration_minutes=60,
+            attendances=list(lines),
+        )
+
+    both = [casework.AttendanceLine(case=first), casework.AttendanceLine(case=second)]
+    group = held(last_year, "education", *both)
+    held(today, "counselling", casework.AttendanceLine(case=first))
+    held(today, "counselling", casework.AttendanceLine(case=second, status="absent"))
+    rows = SessionYear.objects.filter(case=first).order_by("year")
+    assert [(r.year, r.education, r.counselling) for r in rows] == [
+        (today.year - 1, 1, 0),
+        (today.year, 0, 1),
+    ]
+    _same_as_rebuilt()
+
+    absent = Attendance.objects.get(case=second, kind="counselling")
+    with acting_as(SYSTEM):
+        absent.status = "present"
+        absent.save()
+    assert SessionYear.objects.get(case=second, year=today.year).counselling == 1
+    _same_as_rebuilt()
+    with acting_as(SYSTEM):
+        absent.delete()
+    assert not SessionYear.objects.filter(case=second, year=today.year).exists()
+    _same_as_rebuilt()
+
+    with acting_as(SYSTEM):  # the group session's day corrected into this year
+        group.held_on = today
+        group.save()
+    assert Attendance.objects.filter(session=group, held_on=today).count() == 2
+    assert not SessionYear.objects.filter(year=today.year - 1).exists()
+    assert SessionYear.objects.get(case=second, year=today.year).education == 1
+    _same_as_rebuilt()
+    with acting_as(SYSTEM):
+        group.held_on = last_year
+        group.save()
+    _same_as_rebuilt()
+
+    cases = Case.objects.filter(pk__in=[first.pk, second.pk])
+    for start, end in [
+        (D(2000, 1, 1), today),  # every year whole (this one not over, nothing after today)
+        (D(today.year - 1, 1, 1), D(today.year - 1, 12, 31)),  # one whole year
+        (D(today.year - 1, 6, 1), today),  # part of last year, this year whole
+        (D(today.year - 1, 6, 16), today - DAY),  # partial at both ends
+        (D(today.year - 2, 1, 1), D(today.year - 1, 6, 15)),  # a whole year and a part
+    ]:
+        counted = {
+            row["kind"]: row["n"]
+            for row in Attendance.objects.filter(
+                case__in=cases, status="present", held_on__range=(start, end)
+            )
+            .values("kind")
+            .annotate(n=Count("pk"))
+        }
+        found = {k: n for k, n in attended(cases, start, end).items() if n}
+        assert found == counted, (start, end)
 
 
 def _gate(world: PathwayWorld) -> tuple[Case, TransitionRequest]:
