@@ -534,10 +534,10 @@ def connect(app_config: Any) -> None:
         name = f"{uid}:{model.__name__}"
         post_save.connect(_case_changed, sender=model, dispatch_uid=name + ":save")
         post_delete.connect(_case_changed, sender=model, dispatch_uid=name + ":delete")
-    for model in (Attendance,):
-        name = f"{uid}:{model.__name__}"
-        post_save.connect(_sessions_changed, sender=model, dispatch_uid=name + ":save")
-        post_delete.connect(_sessions_changed, sender=model, dispatch_uid=name + ":delete")
+    post_save.connect(_sessions_changed, sender=Attendance, dispatch_uid=uid + ":Attendance:save")
+    post_delete.connect(
+        _sessions_changed, sender=Attendance, dispatch_uid=uid + ":Attendance:delete"
+    )
     post_save.connect(_session_changed, sender=Session, dispatch_uid=uid + ":Session:save")
     post_save.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:save")
     post_delete.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:delete")
