@@ -7,7 +7,7 @@ PostgreSQL database with autovacuum off: every row is rewritten)."""
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def fill(apps, schema_editor):
     attendance = apps.get_model("casework", "Attendance")._meta.db_table
     session = apps.get_model("casework", "Session")._meta.db_table
     with schema_editor.connection.cursor() as cursor:
