@@ -54,17 +54,46 @@ GATES_FILLED_AFTER = {("evidence", "0005_stored_gate_decisions")}
 SESSIONS_FILLED_AFTER = {("evidence", "0006_stored_session_years")}
 
 
-def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
+# the parts of a case's stored figures, worked out apart: each write changes only some
+STAYS = "stays"  # phase stays (phase changes)
+FIGURES = "figures"  # return, contact, outcomes; reassessments (phase changes, check-ins,
+# outcome events, assessments)
+GATES = "gates"  # gate decisions (transition requests, sign-offs)
+SESSIONS = "sessions"  # sessions per year (attendance, a session's day or type)
+EVERY = frozenset({STAYS, FIGURES, GATES, SESSIONS})
+# which parts a saved or deleted row of each model changes
+CHANGES = {
+    "cases.phasechange": frozenset({STAYS, FIGURES}),
+    "aftercare.checkin": frozenset({FIGURES}),
+    "aftercare.outcomeevent": frozenset({FIGURES}),
+    "assessments.assessment": frozenset({FIGURES}),
+    "cases.transitionrequest": frozenset({GATES}),
+    "cases.signoff": frozenset({GATES}),
+    "casework.attendance": frozenset({SESSIONS}),
+    "casework.session": frozenset({SESSIONS}),
+}
+
+
+def refresh(
+    case_ids: Iterable[int] | None = None,
+    stays: bool = True,
+    parts: Iterable[str] | None = None,
+) -> int:
     """Work out the stored figures of ``case_ids`` again (every case when None); return how
-    many cases were read. ``stays`` false: their phase stays are left as they are (a
-    check-in, an outcome or an assessment changes none)."""
+    many cases were read. ``parts``: which of them (``EVERY`` when None); ``stays`` false:
+    their phase stays are left as they are (a check-in, an outcome or an assessment changes
+    none)."""
     from bahali.cases.models import Case
 
+    wanted = set(EVERY if parts is None else parts)
+    if not stays:
+        wanted.discard(STAYS)
     ids: Iterable[int]
     size = BATCH
     if case_ids is None:
         _fill_stays()
         fill_session_years()
+        wanted -= {STAYS, SESSIONS}  # both filled in the database at once, above
         ids = in_batches(Case.objects.values_list("pk", flat=True), FULL_BATCH)
         size = FULL_BATCH
     else:
@@ -74,9 +103,7 @@ def refresh(case_ids: Iterable[int] | None = None, stays: bool = True) -> int:
     while batch := list(itertools.islice(walk, size)):
         # no savepoint of its own inside a write's transaction: a failure undoes the write
         with transaction.atomic(savepoint=False):
-            _refresh_locked(
-                batch, stays=stays and case_ids is not None, sessions=case_ids is not None
-            )
+            _refresh_locked(batch, frozenset(wanted))
         read += len(batch)
     return read
 
@@ -138,30 +165,33 @@ def _fill_stays() -> None:
         )
 
 
-def _refresh_locked(case_ids: list[int], stays: bool = True, sessions: bool = True) -> None:
+def _refresh_locked(case_ids: list[int], parts: frozenset[str] = EVERY) -> None:
     from bahali.cases.models import Case, PhaseChange
 
     list(Case.objects.select_for_update().filter(pk__in=case_ids).values_list("pk", flat=True))
-    moves: dict[int, list[tuple[int, int, datetime.date, bool, int | None]]] = {}
-    for pk, case_id, phase, day, aftercare, every in (
-        PhaseChange.objects.filter(case__in=case_ids, to_phase__isnull=False)
-        .order_by("case_id", "changed_on", "pk")
-        .values_list(
-            "pk",
-            "case_id",
-            "to_phase_id",
-            "changed_on",
-            "to_phase__is_aftercare",
-            "to_phase__reassess_every_days",
-        )
-    ):
-        moves.setdefault(case_id, []).append((pk, phase, day, aftercare, every))
-    if stays:
-        _stays(case_ids, moves)
-    _case_figures(case_ids, moves)
-    _reassessments(case_ids, moves)
-    _gates(case_ids)
-    if sessions:
+    if parts & {STAYS, FIGURES}:
+        moves: dict[int, list[tuple[int, int, datetime.date, bool, int | None]]] = {}
+        for pk, case_id, phase, day, aftercare, every in (
+            PhaseChange.objects.filter(case__in=case_ids, to_phase__isnull=False)
+            .order_by("case_id", "changed_on", "pk")
+            .values_list(
+                "pk",
+                "case_id",
+                "to_phase_id",
+                "changed_on",
+                "to_phase__is_aftercare",
+                "to_phase__reassess_every_days",
+            )
+        ):
+            moves.setdefault(case_id, []).append((pk, phase, day, aftercare, every))
+        if STAYS in parts:
+            _stays(case_ids, moves)
+        if FIGURES in parts:
+            _case_figures(case_ids, moves)
+            _reassessments(case_ids, moves)
+    if GATES in parts:
+        _gates(case_ids)
+    if SESSIONS in parts:
         _session_years(case_ids)
 
 
@@ -396,12 +426,13 @@ _deferred = threading.local()
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Within this block, a save that changes a case's figures only notes the case; each
-    noted case is worked out once when the outermost block ends — still inside the write's
-    transaction, so the figures are never seen stale. For a write that saves several rows
-    of one case (a field assessment is started, then completed: two saves, one refresh).
-    Nothing is refreshed when the block ends by an error (its transaction is undone)."""
-    noted: dict[int, bool] | None = getattr(_deferred, "cases", None)
+    """Within this block, a save that changes a case's figures only notes the case (and
+    which parts of its figures); each noted case is worked out once when the outermost
+    block ends — still inside the write's transaction, so the figures are never seen stale.
+    For a write that saves several rows of one case (a field assessment is started, then
+    completed: two saves, one refresh). Nothing is refreshed when the block ends by an
+    error (its transaction is undone)."""
+    noted: dict[int, set[str]] | None = getattr(_deferred, "cases", None)
     if noted is not None:  # nested: the outermost block refreshes
         yield
         return
@@ -410,10 +441,21 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _deferred.cases = None
-    for stays in (True, False):
-        cases = sorted(case for case, moved in noted.items() if moved is stays)
-        if cases:
-            refresh(cases, stays=stays)
+    groups: dict[frozenset[str], list[int]] = {}
+    for case, parts in noted.items():
+        groups.setdefault(frozenset(parts), []).append(case)
+    for parts, cases in sorted(groups.items(), key=lambda item: sorted(item[0])):
+        refresh(sorted(cases), parts=parts)
+
+
+def _noted(case_id: int, parts: frozenset[str]) -> None:
+    """``parts`` of ``case_id``'s figures changed: worked out now, or noted for the end of
+    a :func:`deferred` block."""
+    noted: dict[int, set[str]] | None = getattr(_deferred, "cases", None)
+    if noted is not None:
+        noted.setdefault(case_id, set()).update(parts)
+        return
+    refresh([case_id], parts=parts)
 
 
 def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -423,26 +465,7 @@ def _case_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     sealed = set(getattr(instance, "sealed_fields", ()) or ())
     if written and sealed and set(written) <= sealed:
         return  # re-sealed under a new key (``sealing.rotate``): nothing counted changed
-    from bahali.cases.models import PhaseChange
-
-    stays = sender is PhaseChange
-    noted: dict[int, bool] | None = getattr(_deferred, "cases", None)
-    if noted is not None:
-        noted[instance.case_id] = noted.get(instance.case_id, False) or stays
-        return
-    refresh([instance.case_id], stays=stays)
-
-
-def _sessions_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """An attendance row saved or deleted: its case's sessions per year follow (only
-    those: nothing else stored reads attendance)."""
-    if kwargs.get("raw") or not getattr(instance, "case_id", None):
-        return
-    noted: dict[int, bool] | None = getattr(_deferred, "cases", None)
-    if noted is not None:  # worked out with the case's other figures when the block ends
-        noted[instance.case_id] = noted.get(instance.case_id, False)
-        return
-    refresh_sessions([instance.case_id])
+    _noted(instance.case_id, CHANGES[sender._meta.label_lower])
 
 
 def _session_changed(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
@@ -455,21 +478,12 @@ def _session_changed(sender: Any, instance: Any, created: bool = False, **kwargs
     cases = sorted(
         set(Attendance.objects.filter(session=instance).values_list("case_id", flat=True))
     )
-    for first in range(0, len(cases), BATCH):
-        refresh_sessions(cases[first : first + BATCH])
-
-
-def refresh_sessions(case_ids: list[int]) -> None:
-    """Work out the sessions per year of ``case_ids`` again (their rows locked first)."""
-    from bahali.cases.models import Case
-
-    with transaction.atomic(savepoint=False):
-        list(Case.objects.select_for_update().filter(pk__in=case_ids).values_list("pk"))
-        _session_years(case_ids)
+    for case_id in cases:
+        _noted(case_id, CHANGES["casework.session"])
 
 
 def _sign_off_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A sign-off changes its request's stored gate decision: the case's figures follow."""
+    """A sign-off changes its request's stored gate decision."""
     if kwargs.get("raw"):
         return
     from bahali.cases.models import TransitionRequest
@@ -481,7 +495,7 @@ def _sign_off_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     )
     if case_id is None:  # its request was deleted with it (its stored row went too)
         return
-    _case_changed(sender, SimpleNamespace(case_id=case_id), **kwargs)
+    _noted(case_id, CHANGES["cases.signoff"])
 
 
 def _phase_before(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -534,10 +548,8 @@ def connect(app_config: Any) -> None:
         name = f"{uid}:{model.__name__}"
         post_save.connect(_case_changed, sender=model, dispatch_uid=name + ":save")
         post_delete.connect(_case_changed, sender=model, dispatch_uid=name + ":delete")
-    post_save.connect(_sessions_changed, sender=Attendance, dispatch_uid=uid + ":Attendance:save")
-    post_delete.connect(
-        _sessions_changed, sender=Attendance, dispatch_uid=uid + ":Attendance:delete"
-    )
+    post_save.connect(_case_changed, sender=Attendance, dispatch_uid=uid + ":Attendance:save")
+    post_delete.connect(_case_changed, sender=Attendance, dispatch_uid=uid + ":Attendance:delete")
     post_save.connect(_session_changed, sender=Session, dispatch_uid=uid + ":Session:save")
     post_save.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:save")
     post_delete.connect(_sign_off_changed, sender=SignOff, dispatch_uid=uid + ":SignOff:delete")

@@ -496,12 +496,12 @@ def test_deferred_works_each_case_out_once_at_the_end(world: PathwayWorld, monke
     case = world.case(phase="aftercare")
     aftercare.plan_check_ins(actor=world.case_worker, case=case, starts_on=today)
     first, second = case.check_ins.filter(done_on__isnull=True).order_by("due_on")[:2]
-    calls: list[tuple[list[int], bool]] = []
+    calls: list[tuple[list[int], set[str]]] = []
     refresh = figures.refresh
 
-    def counted(case_ids: Any = None, stays: bool = True) -> int:
-        calls.append((list(case_ids) if case_ids is not None else [], stays))
-        return refresh(case_ids, stays)
+    def counted(case_ids: Any = None, stays: bool = True, parts: Any = None) -> int:
+        calls.append((list(case_ids) if case_ids is not None else [], set(parts or ())))
+        return refresh(case_ids, stays, parts)
 
     monkeypatch.setattr(figures, "refresh", counted)
     with acting_as(SYSTEM), figures.deferred():
@@ -514,7 +514,7 @@ def test_deferred_works_each_case_out_once_at_the_end(world: PathwayWorld, monke
                 wellbeing="good",
             )
         assert calls == [] and _row(case).last_contact_on is None  # not yet
-    assert calls == [([case.pk], False)]
+    assert calls == [([case.pk], {"figures"})]  # the part check-ins change, once
     assert _row(case).last_contact_on == today
     calls.clear()
     _same_as_rebuilt()  # the same as worked out afresh
