@@ -442,8 +442,8 @@ def deferred() -> Iterator[None]:
     finally:
         _deferred.cases = None
     groups: dict[frozenset[str], list[int]] = {}
-    for case, parts in noted.items():
-        groups.setdefault(frozenset(parts), []).append(case)
+    for case, changed in noted.items():
+        groups.setdefault(frozenset(changed), []).append(case)
     for parts, cases in sorted(groups.items(), key=lambda item: sorted(item[0])):
         refresh(sorted(cases), parts=parts)
 
