@@ -412,6 +412,7 @@ def measure(seeded: Any) -> None:
                 item.compute(Filters())
                 timings.append((time.perf_counter() - started) * 1000)
         print(f"  {item.code:<36} {min(timings):8.0f} ms  {len(captured.captured_queries):3} q")
+    ledger_alone()
     survival()
     from django.core.cache import cache
 
@@ -440,6 +441,24 @@ def measure(seeded: Any) -> None:
     print(f"\npages (load {os.getloadavg()[0]:.1f}; {RUNS} runs after {WARMUP} warm-up):")
     print_table(results, cold)
     exports(seeded)
+
+
+def ledger_alone() -> None:
+    """The ledger's shares, kinds and objections (``ledger.tally``) for each grouping, whole
+    caseload and one year: what its first view computes."""
+    from bahali.evidence import ledger
+    from bahali.evidence.indicators import Filters
+
+    year = Filters(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
+    print(f"\nthe ledger's figures alone (load {os.getloadavg()[0]:.1f}):")
+    for label, filters in (("whole caseload", Filters()), ("2025", year)):
+        for group, _label in ledger.GROUPS:
+            timings = []
+            for _n in range(2):
+                started = time.perf_counter()
+                ledger.tally(filters, group)
+                timings.append((time.perf_counter() - started) * 1000)
+            print(f"  {label:<16} by {group:<10} {min(timings):8.0f} ms")
 
 
 def survival() -> None:

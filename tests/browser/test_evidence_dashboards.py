@@ -142,8 +142,14 @@ def out_dir(tmp_path):
     return tmp_path
 
 
+# the pages that keep their figures a few minutes and say as of when (``evidence.snapshots``)
+AS_OF = {"evidence-dashboard", "evidence-recidivism", "evidence-oversight"}
+
+
 @pytest.mark.any_database
-def test_the_evidence_pages_fit_a_phone_and_mirror_in_urdu(browser, live_server, out_dir):
+def test_the_evidence_pages_fit_a_phone_and_mirror_in_urdu(browser, live_server, out_dir, settings):
+    # figures kept as in production, so the pages show (and the screenshots) their age
+    settings.EVIDENCE_FIGURES_MAX_AGE = 300
     demo()
     for language in ("en", "ur"):
         for width in (1280, 360):
@@ -157,6 +163,8 @@ def test_the_evidence_pages_fit_a_phone_and_mirror_in_urdu(browser, live_server,
                 assert page.evaluate("document.documentElement.dir") == (
                     "ltr" if language == "en" else "rtl"
                 )
+                if name in AS_OF:
+                    assert page.get_by_test_id("figures-as-of").is_visible(), path
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{path} {language} {width}: sideways by {overflow}px"
                 target = out_dir / f"{name}-{language}-{width}.png"

@@ -7,7 +7,7 @@ attendance rows) and is scoped through the case by ``accounts.policies``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -201,6 +201,14 @@ class Session(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.held_on}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:  # the copies on its attendance rows follow (first: what
+            # keeps figures from them on this save's signal reads them updated)
+            Attendance.objects.filter(session=self).exclude(
+                held_on=self.held_on, kind=self.kind
+            ).update(held_on=self.held_on, kind=self.kind)
+        super().save(*args, **kwargs)
+
 
 class Attendance(AuditedModel):
     """One case at one session: present, absent or excused, and which plan goals it served."""
@@ -220,8 +228,17 @@ class Attendance(AuditedModel):
     goals = models.ManyToManyField(
         Goal, verbose_name=_("plan goals"), blank=True, related_name="attendances"
     )
+    # the session's day and type, copied on each row when it is saved (and kept equal when
+    # the session is): the indicator "sessions per case" counts a period's attendance from
+    # one index, without joining millions of rows to their sessions. Bulk loads fill them.
+    held_on = models.DateField(_("session date"), editable=False)
+    kind = models.CharField(
+        _("session type"), max_length=20, choices=SessionKind.choices, editable=False
+    )
 
     objects = CaseRowQuerySet.as_manager()
+
+    audit_ignored_fields: ClassVar[frozenset[str]] = frozenset({"held_on", "kind"})
 
     class Meta:
         verbose_name = _("attendance")
@@ -230,9 +247,24 @@ class Attendance(AuditedModel):
         constraints = [
             models.UniqueConstraint(fields=["session", "case"], name="attendance_once_per_case")
         ]
+        indexes = [
+            # present attendance by day with its case and type: a period's count per type
+            # read from the index alone
+            models.Index(
+                fields=["held_on"],
+                include=["case", "kind"],
+                condition=models.Q(status="present"),
+                name="attendance_present_held",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.session_id} · {self.case_id} · {self.status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.session_id is not None:
+            self.held_on, self.kind = self.session.held_on, self.session.kind
+        super().save(*args, **kwargs)
 
 
 class Sensitivity(models.TextChoices):

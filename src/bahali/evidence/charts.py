@@ -241,11 +241,16 @@ def trend_svg(
             continue
         h = plot_h * (value / peak if peak else 0)
         shown = f"{value * 100:.0f}%" if share else f"{value:,.0f}"
+        # the figure above its column; a column too tall for that (a share of 100%) has it
+        # inside, in white (over the bar's top in black it was hard to read)
+        inside = top + plot_h - h - 4 < top + 10
+        label_y = top + plot_h - h + 14 if inside else top + plot_h - h - 4
+        colour = ' fill="#fff"' if inside else ""
         parts.append(
             f'<rect x="{x + slot * 0.2:.1f}" y="{top + plot_h - h:.1f}" width="{slot * 0.6:.1f}" '
             f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: {shown}</title></rect>'
-            f'<text x="{x + slot / 2:.1f}" y="{max(top + plot_h - h - 4, top + 10):.1f}" '
-            f'text-anchor="middle" font-size="12">{shown}</text>'
+            f'<text x="{x + slot / 2:.1f}" y="{label_y:.1f}" '
+            f'text-anchor="middle" font-size="12"{colour}>{shown}</text>'
         )
     parts.append(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '

@@ -247,9 +247,9 @@ def _figures() -> list[Figure]:
             lambda cases: Attendance.objects.filter(
                 case__in=cases, status=AttendanceStatus.PRESENT
             ),
-            "session__held_on",
+            "held_on",  # the session's day and type as kept on each attendance row
             "case__",
-            line="session__kind",
+            line="kind",
             labels=choices(SessionKind.choices),
         ),
         Figure(

@@ -483,9 +483,50 @@ def closures(item: Indicator, filters: Filters) -> Result:
     return Result(item, lines)
 
 
+def attended(cases: QuerySet[Case], start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """The present attendance of ``cases`` held from ``start`` to ``end``, by type of
+    session: the period's whole calendar years from the stored sessions per year
+    (``SessionYear``), the days before and after them from the attendance rows themselves
+    (one partial index: present attendance by the session's day kept on each row)."""
+    from bahali.evidence.models import SessionYear
+
+    today = timezone.localdate()
+    present = Attendance.objects.filter(status=AttendanceStatus.PRESENT)
+
+    def whole(year: int) -> bool:
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        if start > first:
+            return False
+        if end >= last:
+            return True
+        # a year not over yet is whole when none of its sessions falls after ``end``
+        return end >= today and not present.filter(held_on__gt=end, held_on__lte=last).exists()
+
+    years = [year for year in range(start.year, end.year + 1) if whole(year)]
+    counts = dict.fromkeys(SessionKind.values, 0)
+    spans = [(start, end)]
+    if years:
+        found = SessionYear.objects.filter(
+            case__in=cases, year__range=(years[0], years[-1])
+        ).aggregate(**{f"n_{kind}": Sum(kind) for kind in SessionKind.values})
+        for kind in SessionKind.values:
+            counts[kind] += found[f"n_{kind}"] or 0
+        spans = [
+            (start, datetime.date(years[0], 1, 1) - datetime.timedelta(days=1)),
+            (datetime.date(years[-1], 12, 31) + datetime.timedelta(days=1), end),
+        ]
+    for begin, finish in spans:
+        if begin > finish:
+            continue
+        rows = present.filter(case__in=cases, held_on__range=(begin, finish))
+        for row in rows.values("kind").annotate(n=Count("pk")).order_by():
+            counts[row["kind"]] = counts.get(row["kind"], 0) + row["n"]
+    return counts
+
+
 @indicator(
     "sessions-per-case",
-    1,
+    2,
     MEAN,
     _("Sessions per case"),
     _(
@@ -496,15 +537,13 @@ def closures(item: Indicator, filters: Filters) -> Result:
     unit=_("sessions"),
 )
 def sessions_per_case(item: Indicator, filters: Filters) -> Result:
+    # Version 2 counts the same as version 1 from the stored sessions per case and year
+    # (``evidence.figures``) and the session's day and type kept on each attendance row,
+    # instead of joining every attendance of the period to its session.
     start, end = filters.period()
     cases = filters.open_during()
     denominator = cases.count()
-    attended = Attendance.objects.filter(
-        case__in=cases, status=AttendanceStatus.PRESENT, session__held_on__range=(start, end)
-    )
-    counts = {
-        r["session__kind"]: r["n"] for r in attended.values("session__kind").annotate(n=Count("pk"))
-    }
+    counts = attended(cases, start, end)
     lines = [
         Line(
             key,

@@ -273,3 +273,87 @@ class ReassessmentFigure(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} · {self.assessed_on}"
+
+
+class GateDecision(models.Model):
+    """A stored gate decision for the civilian-participation ledger: one row per transition
+    request applied (``cases.TransitionRequest``), with its day and its sign-offs' facts.
+
+    The ledger's shares read every applied decision of the period and, for each, whether a
+    civilian organisation or the community committee approved it and whether anyone
+    objected (three ``EXISTS`` over millions of sign-offs; 4–6 s over the national
+    caseload). This keeps those facts worked out per decision, so the shares, the kinds
+    that approved and the objections' ends are one grouped query. Kept current by
+    ``bahali.evidence.figures`` whenever a request or a sign-off of the case is saved or
+    deleted; derived data, rebuilt at any time (``bahali evidence figures``).
+    """
+
+    request = models.OneToOneField(
+        "cases.TransitionRequest",
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"))
+    # the kinds of organisation that approved, sorted, separated by commas
+    approved_by = models.CharField(_("approved by"), max_length=300, blank=True)
+    civilian = models.BooleanField(_("a civilian organisation approved"))
+    community = models.BooleanField(_("the community committee approved"))
+    objected = models.BooleanField(_("an organisation objected"))
+    overridden = models.BooleanField(_("overridden"))
+    objections_open = models.PositiveIntegerField(_("objections still open"), default=0)
+    objections_answered = models.PositiveIntegerField(_("objections answered"), default=0)
+    objections_withdrawn = models.PositiveIntegerField(_("objections withdrawn"), default=0)
+
+    class Meta:
+        verbose_name = _("stored gate decision")
+        verbose_name_plural = _("stored gate decisions")
+        indexes = [models.Index(fields=["decided_on"], name="gate_decision_day")]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id} · {self.decided_on}"
+
+
+class SessionYear(models.Model):
+    """The sessions a case attended (present) in one calendar year, by type of session.
+
+    "Sessions per case" counts the present attendance of its period; over the national
+    caseload that is two million rows for all time (1.4–3 s whatever the index). This keeps
+    the count per case and year, so the period's whole years are read from a few hundred
+    thousand rows and only its partial years from the attendance itself (the session's day
+    and type are kept on each attendance row). Kept current by ``bahali.evidence.figures``
+    whenever an attendance row of the case, or its session's day or type, changes; derived
+    data, rebuilt at any time (``bahali evidence figures``). One column per type of session
+    (``casework.SessionKind``).
+    """
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the constraint's index (case, year) serves it
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    counselling = models.PositiveIntegerField(default=0)
+    dialogue = models.PositiveIntegerField(default=0)
+    education = models.PositiveIntegerField(default=0)
+    vocational = models.PositiveIntegerField(default=0)
+    life_skills = models.PositiveIntegerField(default=0)
+    family = models.PositiveIntegerField(default=0)
+    recreation = models.PositiveIntegerField(default=0)
+    other = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stored sessions of a year")
+        verbose_name_plural = _("stored sessions of a year")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "year"], name="session_year_once_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} · {self.year}"

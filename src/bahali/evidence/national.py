@@ -30,6 +30,7 @@ to the caller (:class:`Seeded`).
 
 from __future__ import annotations
 
+import array
 import datetime
 import itertools
 import json
@@ -1196,25 +1197,36 @@ class Seeder:
             (row, row.sessions - in_groups.get(row.pk, 0)) for row in self.rows
         ]
 
+        # each session's day (ordinal) and type (index in ``kinds``), in order: its
+        # attendance rows carry both (``Attendance.held_on``, ``kind``)
+        session_days = array.array("i")
+        session_kinds = bytearray()
+
         def session_rows() -> Iterator[tuple[Any, ...]]:
             pk = s0
             for row, count in plan:
                 for _ in range(count):
                     user = row.team[rng.randrange(5)][2]
                     organisation = row.lead if rng.random() < 0.6 else row.cso
+                    kind, day = rng.choice(kinds), held(row.pk)
+                    session_days.append(day.toordinal())
+                    session_kinds.append(kinds.index(kind))
                     yield (
                         pk,
-                        rng.choice(kinds),
+                        kind,
                         "individual",
                         "",
                         user,
                         organisation,
-                        held(row.pk),
+                        day,
                         rng.choice([45, 60, 60, 90]),
                     )
                     pk += 1
             for group in groups:
                 row = group[0]
+                day = held(row.pk)
+                session_days.append(day.toordinal())
+                session_kinds.append(kinds.index("education"))
                 yield (
                     pk,
                     "education",
@@ -1222,23 +1234,27 @@ class Seeder:
                     "Group class",
                     row.team[2][2],
                     row.lead,
-                    held(row.pk),
+                    day,
                     120,
                 )
                 pk += 1
 
         statuses = ["present"] * 17 + ["absent", "absent", "excused"]
 
+        def of(session: int) -> tuple[datetime.date, str]:
+            n = session - s0
+            return datetime.date.fromordinal(session_days[n]), kinds[session_kinds[n]]
+
         def attendance_rows() -> Iterator[tuple[Any, ...]]:
             pk, session = a0, s0
             for row, count in plan:
                 for _ in range(count):
-                    yield (pk, session, row.pk, rng.choice(statuses))
+                    yield (pk, session, row.pk, rng.choice(statuses), *of(session))
                     pk += 1
                     session += 1
             for group in groups:
                 for r in group:
-                    yield (pk, session, r.pk, rng.choice(statuses))
+                    yield (pk, session, r.pk, rng.choice(statuses), *of(session))
                     pk += 1
                 session += 1
 
@@ -1258,7 +1274,9 @@ class Seeder:
         )
         self.counts["group sessions"] = len(groups)
         self.counts["attendance"] = self.load(
-            Attendance, ["id", "session_id", "case_id", "status"], attendance_rows()
+            Attendance,
+            ["id", "session_id", "case_id", "status", "held_on", "kind"],
+            attendance_rows(),
         )
 
     def notes(self) -> None:

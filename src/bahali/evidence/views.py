@@ -269,11 +269,7 @@ def participation(request: AuthedRequest) -> HttpResponse:
     figures = snapshots.remembered(
         "ledger",
         (filters, group),
-        lambda: (
-            ledger.shares(filters, group),
-            ledger.kinds_signed(filters),
-            ledger.objection_outcomes(filters),
-        ),
+        lambda: ledger.tally(filters, group),
     )
     shares, signed, outcomes = figures.value
     rows = ledger.shown(shares, k)

@@ -28,7 +28,7 @@ from bahali.casework.models import (
     SupportItem,
 )
 from bahali.casework.timeline import casework_entries
-from bahali.core.context import SYSTEM
+from bahali.core.context import SYSTEM, acting_as
 from bahali.core.versioning import Conflict, Stale
 from bahali.testing import PathwayWorld
 
@@ -290,6 +290,15 @@ def test_group_session_records_every_participant_at_once(world):
     assert list(rows[first.pk].goals.all()) == [goal]
     assert session.facilitator == world.scholar and session.organisation == world.centre
     assert AuditEvent.objects.filter(action="attendance.goals").count() == 1
+    # each row carries the session's day and type ("sessions per case" reads them alone)
+    assert {(a.held_on, a.kind) for a in rows.values()} == {(world.today, "dialogue")}
+    with acting_as(SYSTEM):  # the session's day or type corrected: its rows follow
+        session.held_on = world.today - datetime.timedelta(days=3)
+        session.kind = "education"
+        session.save()
+    assert set(session.attendances.values_list("held_on", "kind")) == {
+        (world.today - datetime.timedelta(days=3), "education")
+    }
 
 
 def test_group_session_is_visible_through_any_visible_case_only(world):

@@ -230,6 +230,27 @@ def test_right_to_left_bars_grow_from_the_right():
     assert '<rect x="36.0"' in rtl
 
 
+def test_a_full_column_has_its_figure_inside_in_white():
+    """A share of 100% fills the plot: its figure is drawn inside the column in white (in
+    black over the column's top it could not be read); a lower one stays above, in black."""
+    import re
+
+    from bahali.evidence import charts
+
+    svg = charts.trend_svg([("Q1", 1.0), ("Q2", 0.5)], chart_id="t", title="t", share=True)
+    labels = {
+        text: (float(y), colour)
+        for y, colour, text in re.findall(
+            r'<text x="[\d.]+" y="([\d.]+)" text-anchor="middle" font-size="12"'
+            r'( fill="#fff")?>(\d+%)</text>',
+            svg,
+        )
+    }
+    full_top = 14  # the plot's top: the 100% column starts there
+    assert labels["100%"][1] == ' fill="#fff"' and labels["100%"][0] > full_top
+    assert labels["50%"][1] == ""
+
+
 def test_csv_cells_cannot_run_as_formulas(world, signed_in, monkeypatch):
     client = signed_in(world["world"].manager)
     monkeypatch.setattr(

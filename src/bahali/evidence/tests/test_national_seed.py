@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 
 from bahali.aftercare.models import CheckIn, OutcomeEvent
 from bahali.assessments.models import Assessment
@@ -60,6 +61,12 @@ def _check_the_counts_are_the_scale_asked_for(seeded):
     assert Case.objects.count() == size["cases"] == 80
     on_timelines = Attendance.objects.count() + Note.objects.count()
     assert on_timelines >= size["items"] * 0.9
+    # each attendance row carries its session's day and type (the bulk path fills them)
+    assert Attendance.objects.exists()
+    assert not Attendance.objects.exclude(
+        held_on=F("session__held_on"), kind=F("session__kind")
+    ).exists()
+    assert Attendance.objects.filter(session__format="group").exists()
     assert CheckIn.objects.count() == size["check_ins"]
     assert CheckIn.objects.filter(done_on__isnull=False).exists()
     assert OutcomeEvent.objects.count() == size["outcomes"]

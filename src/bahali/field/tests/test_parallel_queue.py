@@ -90,18 +90,19 @@ def test_an_assessment_submission_works_out_its_case_figures_once(monkeypatch):
         "bahali_assessed_on": str(world.today),
         **_answers(version.definition),
     }
-    calls: list[tuple[list[int], bool]] = []
+    calls: list[tuple[list[int], set[str]]] = []
     refresh = figures.refresh
 
-    def counted(case_ids=None, stays=True):
-        calls.append((list(case_ids), stays))
-        return refresh(case_ids, stays)
+    def counted(case_ids=None, stays=True, parts=None):
+        calls.append((list(case_ids), set(parts or ())))
+        return refresh(case_ids, stays, parts)
 
     monkeypatch.setattr(figures, "refresh", counted)
     xml = instance(form.form_id, form.version, values).encode()
     submission, _new = services.receive_submission(actor=world.psychologist, xml=xml)
     assert submission.status == SubmissionStatus.APPLIED, submission.reason
-    assert calls == [([case.pk], False)]  # started, then completed: one refresh
+    # started, then completed: one refresh, of the figures an assessment changes
+    assert calls == [([case.pk], {"figures"})]
     monkeypatch.undo()
     stored = list(CaseFigures.objects.filter(case=case).values())
     figures.refresh([case.pk])  # worked out again from the records: nothing changes
