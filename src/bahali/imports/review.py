@@ -104,8 +104,8 @@ def queue_clusters(*, actor: Any, batch: ImportBatch) -> list[ReviewCluster]:
             ],
         )
         queued.append(review)
-    # one statement and one audit append for thousands of clusters (a row recorded each)
-    return ReviewCluster.objects.bulk_create(queued, batch_size=1000)
+    # one COPY and one audit append for thousands of clusters (a row recorded each)
+    return ReviewCluster.objects.copy_create(queued)
 
 
 def _pairs(review: ReviewCluster) -> list[tuple[Participant, Participant]]:
