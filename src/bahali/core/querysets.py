@@ -171,14 +171,13 @@ class AuditedQuerySet(models.QuerySet[Any]):
                 _read_back_ids(model, self.db, objs, key)
             entries = []
             label = meta.label_lower
+            describe = model.audit_describer()  # as a save records a new row
             for obj in objs:
                 obj._state.adding = False
                 obj._state.db = self.db
                 values = obj.audit_values()
-                names = [name for name in values if name not in ("created_at", "updated_at")]
-                changes = obj.audit_describe(names, {}, values, adding=True)
                 obj._audit_snapshot = values
-                entries.append(("create", label, str(obj.pk), _label(obj), changes))
+                entries.append(("create", label, str(obj.pk), _label(obj), describe(values)))
             recording.record_rows(entries)
         return objs
 
