@@ -207,6 +207,9 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--seed", type=int, default=9001)
     parser.add_argument(
+        "--verify-chain", action="store_true", help="verify the audit chain at the end"
+    )
+    parser.add_argument(
         "--cache", default="", help="a directory to keep the generated records in, for reruns"
     )
     args = parser.parse_args()
@@ -352,6 +355,18 @@ def main() -> None:
             f"{ReviewCluster.objects.filter(batch=batch).count():,}"
         )
         print(f"  rows refused per field: {dict(sorted(reasons.items()))}")
+        if args.verify_chain:
+            from bahali.audit.models import AuditEvent
+            from bahali.audit.services import verify_chain
+
+            started = time.perf_counter()
+            report = verify_chain()
+            in_batch = AuditEvent.objects.filter(operation=batch.operation_id).count()
+            print(
+                f"  audit chain: {'verifies' if report.ok else 'BROKEN: ' + report.problem} "
+                f"({report.checked:,} events, {in_batch:,} under the import's operation; "
+                f"{time.perf_counter() - started:.1f}s, not timed above)"
+            )
     finally:
         teardown_databases(config, verbosity=0)
 
