@@ -229,7 +229,9 @@ def check_uploaded(*, actor: Any, batch: ImportBatch, mapping: dict[str, str]) -
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportBatch.Status.UPLOADED:
         raise ValidationError(_("This sheet has already been checked."))
-    return _check(actor, batch, sheet_of(batch), mapping)
+    sheet = sheet_of(batch)
+    batch.sheet = {}  # the checked rows hold the values from now on
+    return _check(actor, batch, sheet, mapping, release=True)
 
 
 @service
@@ -254,7 +256,11 @@ def check_sheet(
     return _check(actor, batch, sheet, mapping)
 
 
-def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]) -> ImportBatch:
+def _check(
+    actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str], release: bool = False
+) -> ImportBatch:
+    """``release``: the sheet is this check's own, its rows let go once read (not held
+    through the matching)."""
     organisation = batch.organisation
     unknown = [heading for heading in mapping.values() if heading not in sheet.headings]
     if unknown or not set(mapping) <= set(FIELDS):
@@ -295,6 +301,8 @@ def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]
             rows = []
     ImportRow.objects.copy_create(rows, key=["batch", "number"])
     del rows
+    if release:
+        sheet.rows.clear()
     batch.rows_refused = refused
     batch.status = ImportBatch.Status.CHECKED
     batch.sheet = {}  # the checked rows hold the values from now on
