@@ -8,7 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from bahali.audit.services import record, record_many
+        from bahali.audit.services import record, record_many, record_rows
         from bahali.core import recording
 
-        recording.install(record, record_many)
+        recording.install(record, record_many, record_rows)

@@ -10,7 +10,7 @@ keyset pages instead: each page is one short query, and memory holds one page.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connections, models, router
@@ -147,3 +147,51 @@ def indexes_deferred(*tables_of: type[models.Model]) -> Iterator[None]:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
         cursor.execute("RESET maintenance_work_mem")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def insert_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert rows of ``model`` given as values of ``columns`` (field names or attnames, in
+    that order): ``COPY`` on PostgreSQL, one ``executemany`` on SQLite, with no model
+    instance and no SQL compiled per row. Columns not named take the database's default
+    (the id its sequence's next). Nothing is recorded: callers that write audited rows
+    record them (``audit.services.record_rows``). Returns the number of rows."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields: list[models.Field[Any, Any]] = []
+    for name in columns:
+        found = meta.get_field(name)
+        if not isinstance(found, models.Field) or not found.column:
+            raise ValueError(f"{meta.label}.{name} is not a column")
+        fields.append(found)
+    table = quote(meta.db_table)
+    names = ", ".join(quote(field.column) for field in fields)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # the values go as they are, but JSON's, which its field adapts (as the ORM does)
+            json = [n for n, field in enumerate(fields) if isinstance(field, models.JSONField)]
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    if json:
+                        row = list(row)
+                        for n in json:
+                            row[n] = fields[n].get_db_prep_save(row[n], connection)
+                    copy.write_row(row)
+                    count += 1
+            return count
+        # SQLite: each value prepared by its field, as the ORM prepares it
+        prepared = [
+            tuple(
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, row, strict=True)
+            )
+            for row in rows
+        ]
+        if prepared:
+            places = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({places})"  # noqa: S608 - names only
+            cursor.executemany(sql, prepared)
+        return len(prepared)

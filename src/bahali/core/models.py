@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from django.db import models
@@ -140,6 +140,36 @@ class AuditedModel(models.Model):
             else:
                 changes[field.name] = [_jsonable(before), _jsonable(after)]
         return changes
+
+    @classmethod
+    def audit_describer(cls) -> Callable[[dict[str, Any]], dict[str, list[Any]]]:
+        """:meth:`audit_describe` of a new row (``adding``, every field but the timestamps)
+        as a function of its values by column, with the fields looked up once: for bulk
+        writes of many rows (``AuditedQuerySet.copy_create``). The same changes."""
+        ignored = cls.audit_bookkeeping_fields()
+        plan = []
+        for field in cls._meta.concrete_fields:
+            if field.name in ("created_at", "updated_at"):
+                continue
+            if field.name in ignored or field.primary_key:
+                continue
+            secret = field.name in cls.audit_secret_fields or field.name in cls.sealed_fields
+            # a callable default (a fresh id, today) is drawn for each row, as there
+            fixed = not callable(field.default)
+            plan.append(
+                (field, field.attname, secret, field.get_default() if fixed else None, fixed)
+            )
+
+        def describe(values: dict[str, Any]) -> dict[str, list[Any]]:
+            changes: dict[str, list[Any]] = {}
+            for field, attname, secret, default, fixed in plan:
+                after = values.get(attname)
+                if after in (None, "") or after == (default if fixed else field.get_default()):
+                    continue
+                changes[field.name] = [REDACTED, REDACTED] if secret else [None, _jsonable(after)]
+            return changes
+
+        return describe
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:

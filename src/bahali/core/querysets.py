@@ -116,6 +116,71 @@ class AuditedQuerySet(models.QuerySet[Any]):
             _record(entries)
         return created
 
+    def copy_create(self, objs: Iterable[Any], *, key: Sequence[str] = ()) -> list[Any]:
+        """``bulk_create`` for many rows at once (an import): the same rows and the same
+        events (one ``create`` per row, its fields as a save records them), but the rows
+        are written by ``COPY`` on PostgreSQL (one ``executemany`` on SQLite) and the events
+        appended from plain values (``audit.services.record_rows``), without compiling
+        SQL per value or making an ``AuditEvent`` per row.
+
+        On PostgreSQL the new rows' ids are taken from the table's sequence first. On
+        SQLite they are read back by ``key``, fields whose values tell the new rows apart
+        (a unique constraint, e.g. ``["code"]``); without one, SQLite takes the plain
+        ``bulk_create``. The objects' own ``pk`` must be unset; their timestamps are set as
+        a save sets them."""
+        from django.db import connections
+        from django.utils import timezone
+
+        from bahali.core.batches import insert_rows
+
+        context.current()
+        objs = list(objs)
+        if not objs:
+            return objs
+        model = self.model
+        meta = model._meta
+        connection = connections[self.db]
+        if connection.vendor != "postgresql" and not key:
+            return self.bulk_create(objs)
+        now = timezone.now()
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        for obj in objs:
+            if obj.pk is not None:
+                raise ValueError(f"{meta.label}: copy_create makes new rows only")
+            sealing.flush(obj)
+            for name in ("created_at", "updated_at"):
+                if hasattr(obj, name):
+                    setattr(obj, name, now)
+        with transaction.atomic(using=self.db):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, %s))"
+                        " FROM generate_series(1, %s)",
+                        [connection.ops.quote_name(meta.db_table), meta.pk.column, len(objs)],
+                    )
+                    for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                        obj.pk = pk
+                fields = [meta.pk, *fields]
+            insert_rows(
+                model,
+                [f.attname for f in fields],
+                [tuple(getattr(obj, f.attname) for f in fields) for obj in objs],
+            )
+            if connection.vendor != "postgresql":
+                _read_back_ids(model, self.db, objs, key)
+            entries = []
+            label = meta.label_lower
+            describe = model.audit_describer()  # as a save records a new row
+            for obj in objs:
+                obj._state.adding = False
+                obj._state.db = self.db
+                values = obj.audit_values()
+                obj._audit_snapshot = values
+                entries.append(("create", label, str(obj.pk), _label(obj), describe(values)))
+            recording.record_rows(entries)
+        return objs
+
     def bulk_update(
         self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
@@ -136,6 +201,31 @@ class AuditedQuerySet(models.QuerySet[Any]):
             snapshot = getattr(obj, "_audit_snapshot", {})
             obj._audit_snapshot = {**snapshot, **{name: getattr(obj, name) for name in written}}
         return count
+
+
+def _read_back_ids(model: Any, db: str, objs: list[Any], key: Sequence[str]) -> None:
+    """Set the ids of new rows just inserted, found by the values of ``key``."""
+    key_fields = [model.audit_field(name).attname for name in key]
+    wanted = {tuple(getattr(obj, name) for name in key_fields): obj for obj in objs}
+    if len(wanted) != len(objs):
+        raise ValueError(f"{model._meta.label}: {list(key)} do not tell the new rows apart")
+    found: models.QuerySet[Any] = models.QuerySet(model=model, using=db)
+    for n, name in enumerate(key_fields):
+        found = found.filter(**{f"{name}__in": {values[n] for values in wanted}})
+    for pk, *values in found.values_list("pk", *key_fields):
+        obj = wanted.get(tuple(values))
+        if obj is not None:
+            obj.pk = pk
+    if any(obj.pk is None for obj in objs):  # inserted in this transaction: cannot happen
+        raise RuntimeError(f"{model._meta.label}: a new row was not found by {list(key)}")
+
+
+def _label(obj: models.Model) -> str:
+    """The label an event gives a row (``audit.services.object_label``): never identifying."""
+    label = getattr(obj, "audit_label", None)
+    if callable(label):
+        return str(label())[:200]
+    return f"{obj._meta.verbose_name} #{obj.pk}"[:200]
 
 
 def _record(entries: Sequence[tuple[str, models.Model | None, Mapping[str, Any]]]) -> None:

@@ -17,13 +17,16 @@ Recorder = Callable[..., Any]
 
 _recorder: list[Recorder] = []
 _many: list[Recorder] = []
+_rows: list[Recorder] = []
 
 
-def install(recorder: Recorder, many: Recorder) -> None:
-    """Set the functions that append one event, and one event per row of a bulk write, to
-    the trail (the audit app's ``record`` and ``record_many``)."""
+def install(recorder: Recorder, many: Recorder, rows: Recorder) -> None:
+    """Set the functions that append one event, one event per row of a bulk write, and one
+    event per row given as plain values, to the trail (the audit app's ``record``,
+    ``record_many`` and ``record_rows``)."""
     _recorder[:] = [recorder]
     _many[:] = [many]
+    _rows[:] = [rows]
 
 
 def record(action: str, **details: Any) -> Any:
@@ -39,3 +42,10 @@ def record_many(entries: Any) -> Any:
     if not _many:
         raise ImproperlyConfigured("No audit recorder installed: is bahali.audit installed?")
     return _many[0](entries)
+
+
+def record_rows(entries: Any) -> Any:
+    """Record one event per ``(action, object type, object id, object label, changes)``."""
+    if not _rows:
+        raise ImproperlyConfigured("No audit recorder installed: is bahali.audit installed?")
+    return _rows[0](entries)

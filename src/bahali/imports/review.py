@@ -14,6 +14,8 @@ from itertools import combinations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
@@ -30,15 +32,24 @@ ACCEPT_AT_ONCE = 500  # clusters accepted by one "accept all above" (the rest on
 def decisions_between(ids: set[int]) -> dict[frozenset[str], bool]:
     """The remembered verdicts among these participants, by pair of record ids (``p<pk>``)."""
     found: dict[frozenset[str], bool] = {}
+    among = _among(ids)
     for first, second, same in PairDecision.objects.filter(
-        first__in=ids, second__in=ids
+        first__in=among, second__in=among
     ).values_list("first", "second", "same"):
         found[frozenset((f"p{first}", f"p{second}"))] = same
-    for first, second in DistinctPair.objects.filter(first__in=ids, second__in=ids).values_list(
+    for first, second in DistinctPair.objects.filter(first__in=among, second__in=among).values_list(
         "first", "second"
     ):
         found.setdefault(frozenset((f"p{first}", f"p{second}")), False)
     return found
+
+
+def _among(ids: set[int]) -> Any:
+    """``ids`` for an ``__in`` lookup: on PostgreSQL one array parameter (an import's tens
+    of thousands of ids, sent and planned once rather than as as many parameters)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [sorted(ids)])
+    return ids
 
 
 @service
@@ -104,8 +115,8 @@ def queue_clusters(*, actor: Any, batch: ImportBatch) -> list[ReviewCluster]:
             ],
         )
         queued.append(review)
-    # one statement and one audit append for thousands of clusters (a row recorded each)
-    return ReviewCluster.objects.bulk_create(queued, batch_size=1000)
+    # one COPY and one audit append for thousands of clusters (a row recorded each)
+    return ReviewCluster.objects.copy_create(queued)
 
 
 def _pairs(review: ReviewCluster) -> list[tuple[Participant, Participant]]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -148,8 +149,11 @@ def suggested_mapping(organisation: Organisation, headings: list[str]) -> dict[s
     return mapping
 
 
-def check_row(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A row's values as the registration service takes them, and its errors (field → message)."""
+def check_row(
+    values: dict[str, str], today: datetime.date | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A row's values as the registration service takes them, and its errors (field → message).
+    ``today``: the local date (read once for a whole sheet)."""
     errors: dict[str, str] = {}
     birth_date = None
     birth_year = None
@@ -180,7 +184,7 @@ def check_row(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         phone=values.get("phone", ""),
     )
     try:
-        registry.check_identity(identity, sex)
+        registry.check_identity(identity, sex, today)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, " ".join(messages))
@@ -225,7 +229,9 @@ def check_uploaded(*, actor: Any, batch: ImportBatch, mapping: dict[str, str]) -
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportBatch.Status.UPLOADED:
         raise ValidationError(_("This sheet has already been checked."))
-    return _check(actor, batch, sheet_of(batch), mapping)
+    sheet = sheet_of(batch)
+    batch.sheet = {}  # the checked rows hold the values from now on
+    return _check(actor, batch, sheet, mapping, release=True)
 
 
 @service
@@ -250,7 +256,11 @@ def check_sheet(
     return _check(actor, batch, sheet, mapping)
 
 
-def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]) -> ImportBatch:
+def _check(
+    actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str], release: bool = False
+) -> ImportBatch:
+    """``release``: the sheet is this check's own, its rows let go once read (not held
+    through the matching)."""
     organisation = batch.organisation
     unknown = [heading for heading in mapping.values() if heading not in sheet.headings]
     if unknown or not set(mapping) <= set(FIELDS):
@@ -263,11 +273,13 @@ def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]
         remembered.save()
     positions = {field: sheet.headings.index(heading) for field, heading in mapping.items()}
     districts = set(District.objects.values_list("code", flat=True))
-    rows = []
+    today = timezone.localdate()
+    rows: list[ImportRow] = []
     records = []
+    refused = 0
     for number, raw in enumerate(sheet.rows, start=1):
         values = {field: raw[position] for field, position in positions.items()}
-        clean, errors = check_row(values)
+        clean, errors = check_row(values, today)
         if clean["district"] and clean["district"] not in districts:
             errors["district"] = _("Unknown district code %(code)s.") % {
                 "code": clean["district"][:10]
@@ -280,10 +292,18 @@ def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]
         )
         row.values = clean
         rows.append(row)
-        if not errors:
+        if errors:
+            refused += 1
+        else:
             records.append(_record(f"row:{number}", clean))
-    ImportRow.objects.bulk_create(rows, batch_size=1000)
-    batch.rows_refused = sum(1 for row in rows if row.status == ImportRow.Status.REFUSED)
+        if len(rows) == CHECK_CHUNK:  # written as they come: 100,000 rows not held at once
+            ImportRow.objects.copy_create(rows, key=["batch", "number"])
+            rows = []
+    ImportRow.objects.copy_create(rows, key=["batch", "number"])
+    del rows
+    if release:
+        sheet.rows.clear()
+    batch.rows_refused = refused
     batch.status = ImportBatch.Status.CHECKED
     batch.sheet = {}  # the checked rows hold the values from now on
     against = list(registry.registry_records())
@@ -294,6 +314,10 @@ def _check(actor: Any, batch: ImportBatch, sheet: Sheet, mapping: dict[str, str]
     registry.store_matching_weights(actor=actor, parameters=estimated.get())
     batch.save()
     return batch
+
+
+# Checked rows written (and recorded) at a time.
+CHECK_CHUNK = 5000
 
 
 def _record(record_id: str, clean: dict[str, Any]) -> PersonRecord:
@@ -528,6 +552,8 @@ def _mark_imported(rows: list[ImportRow], participants: list[Participant]) -> No
         if cursor.rowcount != len(rows):  # the rows are locked: cannot happen
             raise RuntimeError(f"marked {cursor.rowcount} of {len(rows)} import rows")
     entries = []
+    label = ImportRow._meta.label_lower
+    name = ImportRow._meta.verbose_name  # the label of an event on a row (its number is not)
     for row, person in pairs:
         old = {"participant_id": row.participant_id, "status": row.status}
         row.participant = person
@@ -535,8 +561,8 @@ def _mark_imported(rows: list[ImportRow], participants: list[Participant]) -> No
         new = {"participant_id": person.pk, "status": row.status}
         changes = ImportRow.audit_describe(["participant", "status"], old, new, adding=False)
         row._audit_snapshot = {**getattr(row, "_audit_snapshot", {}), **new}
-        entries.append(("update", row, changes))
-    recording.record_many(entries)
+        entries.append(("update", label, str(row.pk), f"{name} #{row.pk}"[:200], changes))
+    recording.record_rows(entries)
 
 
 # Rows every registration makes; anything else pointing at an imported person is "built on".

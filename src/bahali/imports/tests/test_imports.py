@@ -94,6 +94,36 @@ def test_each_row_marked_imported_is_audited_with_its_participant(steward, monke
     assert registered == {str(row.participant_id) for row in rows}
 
 
+def test_every_row_checked_and_imported_is_recorded_under_the_operation_in_a_valid_chain(
+    steward,
+):
+    """The rows are copied in at the check and the import; each still has its events (the
+    row's creation, its person's and link's, the row marked imported), all under the
+    batch's one operation, and the chain verifies."""
+    from bahali.audit.services import verify_chain
+    from bahali.registry.models import ParticipantLink
+
+    batch = check(steward, *GOOD, BAD)
+    batch = services.run_import(actor=steward, batch=batch, only_valid=True)
+    rows = list(batch.rows.order_by("number"))
+    events = AuditEvent.objects.filter(operation=batch.operation_id)
+    created = set(
+        events.filter(object_type="imports.importrow", action="create").values_list(
+            "object_id", flat=True
+        )
+    )
+    assert created == {str(row.pk) for row in rows}  # the refused row too
+    people = [row.participant_id for row in rows if row.participant_id]
+    assert len(people) == 3
+    links = ParticipantLink.objects.filter(participant__in=people).values_list("pk", flat=True)
+    assert set(
+        events.filter(object_type="registry.participantlink", action="create").values_list(
+            "object_id", flat=True
+        )
+    ) == {str(pk) for pk in links}
+    assert verify_chain().ok
+
+
 def test_the_mapping_is_remembered_per_organisation(steward):
     data = services.Sheet(["Naam", "Walid", "Jins", "Zila"], [["Ali", "Gul", "M", "SWT"]])
     organisation = membership_of(steward).organisation

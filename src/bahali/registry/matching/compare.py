@@ -58,10 +58,13 @@ class NameFrequencies:
     def __init__(
         self, records: Iterable[Features], parameters: model.Parameters | None = None
     ) -> None:
-        listed = list(records)
-        self._count(
-            [record.name for record in listed], [record.father for record in listed], parameters
-        )
+        # one pass, each record's features dropped once counted (not all held at once)
+        names: list[NameForms | None] = []
+        fathers: list[NameForms | None] = []
+        for record in records:
+            names.append(record.name)
+            fathers.append(record.father)
+        self._count(names, fathers, parameters)
 
     @classmethod
     def of_names(
