@@ -95,17 +95,23 @@ def _queue_or_append(events: list[AuditEvent]) -> None:
     _append(events)
 
 
+def _locked_head() -> AuditChainHead | None:
+    """The chain's head, its row locked: that lock serialises appends. Only the very first
+    append (no head row to lock yet) needs the advisory lock — one round trip fewer for
+    every other one."""
+    head = AuditChainHead.objects.select_for_update().first()
+    if head is None:
+        _lock_chain()
+        head = AuditChainHead.objects.select_for_update().first()
+    return head
+
+
 def _append(events: list[AuditEvent]) -> None:
     """Number, chain, seal and write ``events`` after the head, and move the head."""
     # No savepoint of its own (two round trips fewer per audited write): it always runs
     # inside the service's transaction, and an error here undoes that whole write anyway.
     with transaction.atomic(savepoint=False):
-        # The head's row lock serialises appends; only the very first append (no head row
-        # to lock yet) needs the advisory lock — one round trip fewer for every other one.
-        head = AuditChainHead.objects.select_for_update().first()
-        if head is None:
-            _lock_chain()
-            head = AuditChainHead.objects.select_for_update().first()
+        head = _locked_head()
         seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
         now = timezone.now()
         for event in events:
@@ -192,10 +198,7 @@ def record_rows(rows: Iterable[Row], *, reason: str = "") -> int:
         )
         return len(rows)
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().first()
-        if head is None:
-            _lock_chain()
-            head = AuditChainHead.objects.select_for_update().first()
+        head = _locked_head()
         seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
         now = timezone.now()
         key_id = chain.active_key_id()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from bahali.cases.querysets import CaseRowQuerySet
@@ -202,12 +202,16 @@ class Session(AuditedModel):
         return f"{self.get_kind_display()} · {self.held_on}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:  # the copies on its attendance rows follow (first: what
-            # keeps figures from them on this save's signal reads them updated)
-            Attendance.objects.filter(session=self).exclude(
-                held_on=self.held_on, kind=self.kind
-            ).update(held_on=self.held_on, kind=self.kind)
-        super().save(*args, **kwargs)
+        # One transaction: the copies on its attendance rows never outlive a failed save (no
+        # savepoint: inside a service's transaction a failure here undoes the whole write)
+        using = kwargs.get("using") or router.db_for_write(Session)
+        with transaction.atomic(using=using, savepoint=False):
+            if not self._state.adding:  # the copies follow (first: what keeps figures from
+                # them on this save's signal reads them updated)
+                Attendance.objects.filter(session=self).exclude(
+                    held_on=self.held_on, kind=self.kind
+                ).update(held_on=self.held_on, kind=self.kind)
+            super().save(*args, **kwargs)
 
 
 class Attendance(AuditedModel):

@@ -358,7 +358,9 @@ def record_session(
             obj=session,
             changes={"family_attendees": [None, sorted(m.pk for m in family)]},
         )
-    for line in lines:
+    # In the order of the cases' keys: each attendance saved locks its case until the end
+    # (its kept figures), so two group sessions recorded at once lock in the same order
+    for line in sorted(lines, key=lambda line: line.case.pk):
         attendance = Attendance(session=session, case=line.case, status=line.status)
         attendance.save()
         if line.goals:

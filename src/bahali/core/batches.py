@@ -54,12 +54,7 @@ def set_columns(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     meta = model._meta
-    fields: list[models.Field[Any, Any]] = []
-    for name in columns:
-        found = meta.get_field(name)
-        if not isinstance(found, models.Field) or not found.column:
-            raise ValueError(f"{meta.label}.{name} is not a column")
-        fields.append(found)
+    fields = _columns_of(model, columns)
     table, key = quote(meta.db_table), quote(meta.pk.column)
     if connection.vendor == "postgresql":  # a column of NULLs alone would be text
         names = ", ".join(["id_", *(f"v{n}" for n in range(len(fields)))])
@@ -159,14 +154,8 @@ def insert_rows(
     record them (``audit.services.record_rows``). Returns the number of rows."""
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    meta = model._meta
-    fields: list[models.Field[Any, Any]] = []
-    for name in columns:
-        found = meta.get_field(name)
-        if not isinstance(found, models.Field) or not found.column:
-            raise ValueError(f"{meta.label}.{name} is not a column")
-        fields.append(found)
-    table = quote(meta.db_table)
+    fields = _columns_of(model, columns)
+    table = quote(model._meta.db_table)
     names = ", ".join(quote(field.column) for field in fields)
     count = 0
     with connection.cursor() as cursor:
@@ -195,3 +184,14 @@ def insert_rows(
             sql = f"INSERT INTO {table} ({names}) VALUES ({places})"  # noqa: S608 - names only
             cursor.executemany(sql, prepared)
         return len(prepared)
+
+
+def _columns_of(model: type[models.Model], columns: Sequence[str]) -> list[models.Field[Any, Any]]:
+    """The fields of ``model`` named by ``columns``, each one that has a column of its own."""
+    fields: list[models.Field[Any, Any]] = []
+    for name in columns:
+        found = model._meta.get_field(name)
+        if not isinstance(found, models.Field) or not found.column:
+            raise ValueError(f"{model._meta.label}.{name} is not a column")
+        fields.append(found)
+    return fields

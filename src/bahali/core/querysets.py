@@ -175,6 +175,8 @@ class AuditedQuerySet(models.QuerySet[Any]):
             for obj in objs:
                 obj._state.adding = False
                 obj._state.db = self.db
+                if hasattr(obj, "_loaded_row_uuid") or "row_uuid" in obj.__dict__:
+                    obj._loaded_row_uuid = obj.__dict__.get("row_uuid")  # immutable from now
                 values = obj.audit_values()
                 obj._audit_snapshot = values
                 entries.append(("create", label, str(obj.pk), _label(obj), describe(values)))

@@ -7,6 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0012_evidence_page_indexes"),
+        # the rows are filled from the attendance rows' copy of their session's day and type
+        ("casework", "0008_attendance_session_day_and_type"),
         ("evidence", "0005_stored_gate_decisions"),
     ]
 

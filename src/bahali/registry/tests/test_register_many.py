@@ -131,3 +131,20 @@ def test_each_row_is_recorded_as_a_save_records_it_in_a_chain_that_verifies():
     assert event.changes["sealed_cnic"] == ["[redacted]", "[redacted]"]
     assert event.changes["sex"] == [None, "m"]
     assert verify_chain().ok
+
+
+def test_people_registered_in_bulk_keep_their_row_identifier():
+    """Their sealed values are bound to the row's identifier: a copied-in row refuses a
+    changed one on save, as a row saved one at a time does."""
+    import uuid
+
+    from bahali.core import crypto
+    from bahali.core.context import acting_as
+
+    organisation = OrganisationFactory(kind=OrganisationKind.CIVIL_SOCIETY)
+    [bulk] = services.register_participants(
+        actor=SYSTEM, people=[person("Gul Zaman")], organisation=organisation
+    )
+    bulk.row_uuid = uuid.uuid4()
+    with acting_as(SYSTEM), pytest.raises(crypto.SealError):
+        bulk.save()
