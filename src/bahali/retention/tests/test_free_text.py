@@ -24,6 +24,7 @@ KEPT = {
     ("intake.referral", "referrer"): "erased with the identity (services.anonymise)",
     ("intake.referral", "from_place"): "erased with the identity (services.anonymise)",
     ("intake.referral", "note"): "erased with the identity (services.anonymise)",
+    ("evidence.gatedecision", "approved_by"): "kinds of organisation (codes), for the ledger",
 }
 LINKS = ("case", "goal", "assignment", "request", "session")
 
