@@ -50,6 +50,11 @@ PAGES = {
         "home", "my work", "case list", "programmes", "aftercare dashboard", "factors report",
     ],
     "data_steward": ["home", "my work", "audit trail", "case list"],
+    # another agency's system on the API, as a case worker (locustfile.Integration)
+    "integration": [
+        "api case list", "api case", "api case goals", "api case notes", "api case check-ins",
+        "api case sessions", "api my work", "api sign-offs",
+    ],
 }  # fmt: skip
 
 
@@ -85,18 +90,38 @@ def main() -> None:
     password = os.environ.get("BAHALI_LOAD_PASSWORD", "bahali-load-test-2026")
 
     for role in roles:
-        if not accounts.get(role):
+        of_role = accounts.get(role if role != "integration" else "case_worker")
+        if not of_role:
             continue
-        account = accounts[role][0]
+        account = of_role[0]
         client = Client(HTTP_HOST="127.0.0.1")
-        client.post("/accounts/sign-in/", {"username": account["username"], "password": password})
         code = str(totp(bytes.fromhex(account["key"]), step=30, t0=0, digits=6)).zfill(6)
-        answer = client.post("/accounts/sign-in/code/", {"code": code})
-        if answer.status_code != 302:
-            print(f"{role}: sign-in failed ({answer.status_code})")
-            continue
-        cases = CASE_LINK.findall(client.get("/cases/").content.decode())
-        programmes = PROGRAMME_LINK.findall(client.get("/programmes/").content.decode())
+        if role == "integration":
+            answer = client.post(
+                "/api/v1/auth/token",
+                {**{"username": account["username"], "password": password}, "code": code},
+                content_type="application/json",
+            )
+            if answer.status_code != 201:
+                print(f"{role}: token refused ({answer.status_code})")
+                continue
+            client = Client(
+                HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {answer.json()['token']}"
+            )
+            body = client.get("/api/v1/cases").json()
+            items = body.get("items", body) if isinstance(body, dict) else body
+            cases = [str(item["id"]) for item in items]
+            programmes = []
+        else:
+            client.post(
+                "/accounts/sign-in/", {"username": account["username"], "password": password}
+            )
+            answer = client.post("/accounts/sign-in/code/", {"code": code})
+            if answer.status_code != 302:
+                print(f"{role}: sign-in failed ({answer.status_code})")
+                continue
+            cases = CASE_LINK.findall(client.get("/cases/").content.decode())
+            programmes = PROGRAMME_LINK.findall(client.get("/programmes/").content.decode())
         case = cases[len(cases) // 2] if cases else None
         programme = programmes[0] if programmes else None
         urls = {
@@ -115,7 +140,13 @@ def main() -> None:
             if programme
             else None,
             "audit trail": "/audit/",
+            "api case list": "/api/v1/cases",
+            "api my work": "/api/v1/me/work",
+            "api sign-offs": "/api/v1/sign-offs",
         }
+        for part in ("", " goals", " notes", " check-ins", " sessions"):
+            path = part.strip() and f"/{part.strip()}"
+            urls[f"api case{part}"] = f"/api/v1/cases/{case}{path}" if case else None
         if sql_of:
             client.get(sql_of)
             timed = Timed()
