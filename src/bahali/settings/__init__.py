@@ -163,6 +163,15 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("BAHALI_DB_CONNECT_TIMEOUT", "5"))
     )
+    # Many people at once, few cores: a query split over parallel workers builds its hash
+    # tables once per worker and starts processes for it, which costs more CPU in all than it
+    # saves in one request's time (measured under the load test: more requests served per
+    # second without). Set BAHALI_DB_PARALLEL_WORKERS for a reporting-only installation.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options",
+        "-c max_parallel_workers_per_gather="
+        + str(int(os.environ.get("BAHALI_DB_PARALLEL_WORKERS", "0"))),
+    )
 # Reports, dashboards and exports may read from a PostgreSQL streaming replica
 # (bahali.ops.replica): only reads explicitly marked; everything else stays on the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
