@@ -43,7 +43,11 @@ def case_reach(prefix: str = "") -> dict[Scope, Reach]:
         on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
         lookup = "pk__in" if not prefix else "in"
         emergency = EmergencyAccess.objects.filter(membership=m.pk, expires_at__gt=timezone.now())
-        return field(lookup, on_team.values("case")) | field(lookup, emergency.values("case"))
+        # one subquery (a UNION), not two joined by OR: PostgreSQL looks the member's cases up
+        # by key instead of reading every case in the country to test each against both
+        return field(
+            lookup, on_team.order_by().values("case").union(emergency.order_by().values("case"))
+        )
 
     def districts(m: Membership, resource: str) -> models.Q:
         return field("district__in", districts_of(m)) & field(
