@@ -163,14 +163,20 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("BAHALI_DB_CONNECT_TIMEOUT", "5"))
     )
-    # Many people at once, few cores: a query split over parallel workers builds its hash
-    # tables once per worker and starts processes for it, which costs more CPU in all than it
-    # saves in one request's time (measured under the load test: more requests served per
-    # second without). Set BAHALI_DB_PARALLEL_WORKERS for a reporting-only installation.
+    # Each connection's planner settings (BAHALI_DB_SESSION_OPTIONS replaces them):
+    # - many people at once on few cores: a query split over parallel workers builds its
+    #   hash tables once per worker and starts processes for it, costing more CPU in all than
+    #   it saves in one request's time (more requests served per second without, measured
+    #   under the load test);
+    # - the working set is in memory or on SSD: a row looked up by key costs about what a
+    #   row read in sequence does (PostgreSQL's default assumes spinning disks, and reads a
+    #   whole table rather than look a member's few hundred cases up by key).
     DATABASES["default"]["OPTIONS"].setdefault(
         "options",
-        "-c max_parallel_workers_per_gather="
-        + str(int(os.environ.get("BAHALI_DB_PARALLEL_WORKERS", "0"))),
+        os.environ.get(
+            "BAHALI_DB_SESSION_OPTIONS",
+            "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1",
+        ),
     )
 # Reports, dashboards and exports may read from a PostgreSQL streaming replica
 # (bahali.ops.replica): only reads explicitly marked; everything else stays on the primary.
