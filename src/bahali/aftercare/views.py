@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.aftercare import services
+from bahali.aftercare import figures, services
 from bahali.aftercare.forms import (
     AcknowledgeWarningForm,
     CheckInForm,
@@ -29,6 +29,7 @@ from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
+from bahali.core import snapshots
 from bahali.core.forms import (
     apply_validation_error,
     message_form_errors,
@@ -263,17 +264,22 @@ def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
         .order_by("-done_on", "-pk")
     )
     can_read_events = policies.can(request.user, "outcome_event.read")
+    today = timezone.localdate()
+    # the counts read every case of the programme: kept a few minutes (the page says as of
+    # when), computed afresh after a write that changes them; the lists are current
+    counts = figures.dashboard_counts(
+        programme.pk, cases, events_cases if can_read_events else None, today
+    )
     return render(
         request,
         "aftercare/dashboard.html",
         {
             "programme": programme,
             "overdue": overdue[:100],
-            "overdue_count": overdue.count(),
             "warned": warned[:50],
-            "recidivism": services.recidivism(events_cases) if can_read_events else None,
-            "outcome_counts": services.outcome_counts(events_cases) if can_read_events else [],
+            **counts.value,
             "warning_days": WARNING_DAYS,
-            "today": timezone.localdate(),
+            "today": today,
+            **snapshots.age(counts.computed_at),
         },
     )
