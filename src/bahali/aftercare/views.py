@@ -250,7 +250,15 @@ def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
     events_cases = Case.objects.visible_to(request.user, "outcome_event").filter(
         programme=programme
     )
-    overdue = services.overdue_check_ins(cases)
+    # the lists read only what they show: a row of each, the participant's code, the district
+    shown = ["id", "case_id", "case__participant__code", "case__district__name"]
+    shown += ["case__district__name_ur"]
+    overdue = (
+        services.overdue_check_ins(cases)
+        .select_related(None)
+        .select_related("case__participant", "case__district")
+        .only("due_on", "is_follow_up", *shown)
+    )
     any_warning = Q()
     for name, _label in WARNING_FIELDS:
         any_warning |= Q(**{name: True})
@@ -260,7 +268,8 @@ def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
             case__in=cases.values("pk"),
             done_on__gte=timezone.localdate() - datetime.timedelta(days=WARNING_DAYS),
         )
-        .select_related("case__participant")
+        .select_related("case__participant", "case__district")
+        .only("done_on", *(name for name, _label in WARNING_FIELDS), *shown)
         .order_by("-done_on", "-pk")
     )
     can_read_events = policies.can(request.user, "outcome_event.read")
