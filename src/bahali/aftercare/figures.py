@@ -47,9 +47,11 @@ def dashboard_counts(
             "outcome_counts": [],
         }
         if events_cases is not None:
-            counts["recidivism"] = services.recidivism(events_cases)
+            table = services.outcome_table(events_cases)  # one read for both
+            counts["recidivism"] = services.recidivism(events_cases, table)
             counts["outcome_counts"] = [
-                (str(label), *numbers) for label, *numbers in services.outcome_counts(events_cases)
+                (str(label), *numbers)
+                for label, *numbers in services.outcome_counts(events_cases, table)
             ]
         return counts
 
