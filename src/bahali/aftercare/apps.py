@@ -9,7 +9,7 @@ class AftercareConfig(AppConfig):
 
     def ready(self) -> None:
         from bahali.accounts import policies
-        from bahali.aftercare import services
+        from bahali.aftercare import figures, services
         from bahali.aftercare import work as aftercare_work
         from bahali.aftercare.demo import load_demo_aftercare
         from bahali.aftercare.models import CheckIn
@@ -47,3 +47,4 @@ class AftercareConfig(AppConfig):
         demo.register_loader(
             "aftercare", lambda world: load_demo_aftercare(world.cases), order=50, step="Aftercare"
         )
+        figures.connect()

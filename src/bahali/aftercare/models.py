@@ -117,6 +117,21 @@ class CheckIn(AuditedModel):
                 ),
                 name="checkin_open_warning",
             ),
+            # the warning signs recorded lately, latest first, as the aftercare dashboard lists
+            # them (acknowledged or not): without it, every check-in in the country was read
+            models.Index(
+                fields=["-done_on", "-id"],
+                include=["case"],
+                condition=models.Q(
+                    models.Q(lost_job=True)
+                    | models.Q(renewed_contact=True)
+                    | models.Q(threats_received=True)
+                    | models.Q(family_conflict=True)
+                    | models.Q(stigma_incident=True),
+                    done_on__isnull=False,
+                ),
+                name="checkin_warned_recent",
+            ),
             # the scheduled check-ins due in a period, held or not, from the index alone (the
             # indicator "check-ins on time" and the dashboard's trend of it)
             models.Index(

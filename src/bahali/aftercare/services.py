@@ -426,33 +426,52 @@ def returned_cases(cases: Any) -> Any:
     return cases.filter(pk__in=entered)
 
 
-def recidivism(cases: Any) -> Recidivism:
-    """Only verified negative events count (DESIGN.md §3); the definition goes with the figure."""
-    returned = returned_cases(cases)
-    negative = OutcomeEvent.objects.filter(kind__in=NEGATIVE_OUTCOMES, case__in=cases.values("pk"))
-    counts = negative.aggregate(
-        reported=models.Count("pk", filter=models.Q(verification=Verification.REPORTED)),
-        disproved=models.Count("pk", filter=models.Q(verification=Verification.DISPROVED)),
+def recidivism(cases: Any, table: dict[str, dict[str, int]] | None = None) -> Recidivism:
+    """Only verified negative events count (DESIGN.md §3); the definition goes with the figure.
+    ``table``: :func:`outcome_table` of the same cases, when the caller has it already."""
+    table = outcome_table(cases) if table is None else table
+    # the returned cases read once, each asked whether a verified negative event is recorded
+    verified = OutcomeEvent.objects.filter(
+        case=models.OuterRef("pk"),
+        kind__in=NEGATIVE_OUTCOMES,
+        verification=Verification.VERIFIED,
     )
-    verified = negative.filter(verification=Verification.VERIFIED).values("case")
+    returned = returned_cases(cases).aggregate(
+        returned=models.Count("pk"),
+        recidivists=models.Count("pk", filter=models.Q(models.Exists(verified))),
+    )
     return Recidivism(
-        returned=returned.count(),
-        recidivists=returned.filter(pk__in=verified).count(),
-        awaiting_verification=counts["reported"],
-        disproved=counts["disproved"],
+        returned=returned["returned"],
+        recidivists=returned["recidivists"],
+        awaiting_verification=sum(
+            table.get(kind, {}).get(Verification.REPORTED, 0) for kind in NEGATIVE_OUTCOMES
+        ),
+        disproved=sum(
+            table.get(kind, {}).get(Verification.DISPROVED, 0) for kind in NEGATIVE_OUTCOMES
+        ),
     )
 
 
-def outcome_counts(cases: Any) -> list[tuple[Any, int, int, int]]:
-    """Per kind of event: (label, reported, verified, disproved) over ``cases``."""
+def outcome_table(cases: Any) -> dict[str, dict[str, int]]:
+    """How many outcome events of ``cases`` there are, by kind, then by verification."""
     rows = (
         OutcomeEvent.objects.filter(case__in=cases.values("pk"))
+        .order_by()
         .values("kind", "verification")
         .annotate(n=models.Count("pk"))
     )
     table: dict[str, dict[str, int]] = {}
     for row in rows:
         table.setdefault(row["kind"], {})[row["verification"]] = row["n"]
+    return table
+
+
+def outcome_counts(
+    cases: Any, table: dict[str, dict[str, int]] | None = None
+) -> list[tuple[Any, int, int, int]]:
+    """Per kind of event: (label, reported, verified, disproved) over ``cases`` (``table``:
+    their :func:`outcome_table`, when the caller has it already)."""
+    table = outcome_table(cases) if table is None else table
     return [
         (
             label,

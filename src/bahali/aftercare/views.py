@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
-from bahali.aftercare import services
+from bahali.aftercare import figures, services
 from bahali.aftercare.forms import (
     AcknowledgeWarningForm,
     CheckInForm,
@@ -29,6 +29,7 @@ from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
+from bahali.core import snapshots
 from bahali.core.forms import (
     apply_validation_error,
     message_form_errors,
@@ -249,7 +250,15 @@ def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
     events_cases = Case.objects.visible_to(request.user, "outcome_event").filter(
         programme=programme
     )
-    overdue = services.overdue_check_ins(cases)
+    # the lists read only what they show: a row of each, the participant's code, the district
+    shown = ["id", "case_id", "case__participant__code", "case__district__name"]
+    shown += ["case__district__name_ur"]
+    overdue = (
+        services.overdue_check_ins(cases)
+        .select_related(None)
+        .select_related("case__participant", "case__district")
+        .only("due_on", "is_follow_up", *shown)
+    )
     any_warning = Q()
     for name, _label in WARNING_FIELDS:
         any_warning |= Q(**{name: True})
@@ -259,21 +268,27 @@ def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
             case__in=cases.values("pk"),
             done_on__gte=timezone.localdate() - datetime.timedelta(days=WARNING_DAYS),
         )
-        .select_related("case__participant")
+        .select_related("case__participant", "case__district")
+        .only("done_on", *(name for name, _label in WARNING_FIELDS), *shown)
         .order_by("-done_on", "-pk")
     )
     can_read_events = policies.can(request.user, "outcome_event.read")
+    today = timezone.localdate()
+    # the counts read every case of the programme: kept a few minutes (the page says as of
+    # when), computed afresh after a write that changes them; the lists are current
+    counts = figures.dashboard_counts(
+        programme.pk, cases, events_cases if can_read_events else None, today
+    )
     return render(
         request,
         "aftercare/dashboard.html",
         {
             "programme": programme,
             "overdue": overdue[:100],
-            "overdue_count": overdue.count(),
             "warned": warned[:50],
-            "recidivism": services.recidivism(events_cases) if can_read_events else None,
-            "outcome_counts": services.outcome_counts(events_cases) if can_read_events else [],
+            **counts.value,
             "warning_days": WARNING_DAYS,
-            "today": timezone.localdate(),
+            "today": today,
+            **snapshots.age(counts.computed_at),
         },
     )

@@ -69,3 +69,4 @@ class AssessmentsConfig(AppConfig):
             order=22,
             step="Assessors' training and blind second ratings",
         )
+        assessment_figures.connect()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.assessments import definition as spec
+from bahali.assessments import figures as assessment_figures
 from bahali.assessments import filling, presentation, services, xlsform
 from bahali.assessments.forms import (
     BlindRatingForm,
@@ -44,12 +45,11 @@ from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
 from bahali.cases.views import render_case_tab
 from bahali.casework.models import Domain as GoalDomain
-from bahali.core import suppression
+from bahali.core import snapshots, suppression
 from bahali.core.forms import apply_validation_error, message_refusal, show_conflict
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
 from bahali.core.versioning import Conflict
-from bahali.ops import replica
 from bahali.organisations.models import Organisation
 from bahali.programmes.lookups import get_programme_for_user
 
@@ -737,10 +737,10 @@ def factors(request: AuthedRequest, code: str) -> HttpResponse:
     group_by = "district"
     if form.is_valid() and form.cleaned_data.get("by"):
         group_by = form.cleaned_data["by"]
-    with replica.reads():  # an aggregate report: the replica's figures will do
-        groups, rows = services.factor_distribution(
-            Case.objects.filter(programme=programme), group_by
-        )
+    # every case's latest answers opened: kept a few minutes (the page says as of when),
+    # counted afresh after an assessment of the programme is saved
+    counted = assessment_figures.factor_distribution(programme, group_by)
+    groups, rows = counted.value
     k = suppression.minimum()
     table = services.shown_distribution(groups, rows, k=k)
     return render(
@@ -752,5 +752,6 @@ def factors(request: AuthedRequest, code: str) -> HttpResponse:
             "table": table,
             "group_by": group_by,
             "threshold": k,
+            **snapshots.age(counted.computed_at),
         },
     )

@@ -1,77 +1,13 @@
-"""Aggregate figures kept for a few minutes, shown with the time they were computed.
-
-Over a national caseload some figures read millions of rows whatever the SQL (sessions
-attended: every attendance of the period; check-ins on time: every check-in due; the
-ledger: every gate decision and its sign-offs). The pages that show them to managers,
-oversight and analysts keep each computed figure for ``EVIDENCE_FIGURES_MAX_AGE`` seconds
-(the shared cache: the database's or Redis), keyed on what it was computed for (the
-indicator and its version, the filters, the grouping, the language, the reader's scope when
-the figures are over the cases they may read), and say "as of" when: a reader sees figures
-at most that old, and says so. Only aggregates are kept here, never a list of cases or
-people. Releases, exports, the API, the CSV/SVG downloads and the printed oversight report
-always compute afresh (they name no "as of"); so does every page when the setting is 0 (the
-test settings' default, so that a test sees its own writes).
-"""
+"""The indicators' figures kept for a few minutes, shown with the time they were computed
+(``bahali.core.snapshots`` keeps them; its names are the evidence pages' too)."""
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone, translation
+from bahali.core.snapshots import AsOf, age, max_age, oldest, reach, remembered
 
-T = TypeVar("T")
-DEFAULT_MAX_AGE = 300
-
-
-def max_age() -> int:
-    return int(getattr(settings, "EVIDENCE_FIGURES_MAX_AGE", DEFAULT_MAX_AGE))
-
-
-@dataclass(frozen=True)
-class AsOf(Generic[T]):
-    value: T
-    computed_at: datetime.datetime
-
-
-def remembered(name: str, parts: Any, compute: Callable[[], T]) -> AsOf[T]:
-    """``compute()``'s value for ``name`` and ``parts`` (a ``repr``-able key: plain values),
-    computed now or at most ``max_age()`` seconds ago, with the time it was computed."""
-    seconds = max_age()
-    if seconds <= 0:
-        return AsOf(compute(), timezone.now())
-    text = repr((name, parts, translation.get_language()))
-    key = "evidence:figures:" + hashlib.sha256(text.encode()).hexdigest()
-    found = cache.get(key)
-    if isinstance(found, AsOf):
-        return found
-    fresh = AsOf(compute(), timezone.now())
-    cache.set(key, fresh, seconds)
-    return fresh
-
-
-def reach(user: Any) -> tuple[Any, ...]:
-    """A reader's part of a kept figure's key: who they are and what their memberships
-    reach (organisation, role, districts), so a figure kept over the cases a reader may see
-    is not served after their memberships change. (A change of case team alone shows
-    within ``max_age()``; such figures are aggregates, never rows.)"""
-    return (
-        getattr(user, "pk", None),
-        tuple(
-            (m.pk, m.organisation_id, m.role, tuple(sorted(d.pk for d in m.districts.all())))
-            for m in (user.active_memberships() if hasattr(user, "active_memberships") else [])
-        ),
-    )
-
-
-def oldest(found: list[AsOf[Any]]) -> datetime.datetime | None:
-    """When the oldest of ``found`` was computed (what a page says its figures are as of)."""
-    return min((item.computed_at for item in found), default=None)
+__all__ = ["AsOf", "age", "indicator_result", "max_age", "oldest", "reach", "remembered"]
 
 
 def indicator_result(item: Any, filters: Any) -> AsOf[Any]:

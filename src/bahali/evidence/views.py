@@ -131,10 +131,7 @@ def _as_of(found: list[snapshots.AsOf[Any]]) -> dict[str, Any]:
 
 
 def _age(as_of: datetime.datetime | None) -> dict[str, Any]:
-    seconds = snapshots.max_age()
-    if seconds <= 0 or as_of is None:
-        return {}
-    return {"as_of": as_of, "max_age_minutes": max(1, seconds // 60)}
+    return snapshots.age(as_of)
 
 
 def _export_rows(filters: Filters) -> Iterator[list[Any]]:

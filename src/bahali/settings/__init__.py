@@ -241,7 +241,7 @@ BAHALI_ACCOUNT_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_ACCOUNT_LOCKOUT_TH
 BAHALI_ADDRESS_LOCKOUT_THRESHOLD = int(os.environ.get("BAHALI_ADDRESS_LOCKOUT_THRESHOLD", "20"))
 BAHALI_LOCKOUT_MINUTES = int(os.environ.get("BAHALI_LOCKOUT_MINUTES", "15"))
 # Evidence pages keep their slowest aggregate figures this many seconds and say "as of"
-# when (``bahali.evidence.snapshots``); 0 computes them at every view.
+# when (``bahali.core.snapshots``), as do the programme dashboards; 0 computes them afresh.
 EVIDENCE_FIGURES_MAX_AGE = int(os.environ.get("BAHALI_EVIDENCE_FIGURES_MAX_AGE", "300"))
 BAHALI_SIGN_IN_RATE = int(os.environ.get("BAHALI_SIGN_IN_RATE", "30"))
 BAHALI_TOKEN_RATE = int(os.environ.get("BAHALI_TOKEN_RATE", "30"))
