@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bahali.settings.test")
 RESEARCHER = "bench-researcher"
@@ -93,35 +94,35 @@ def consent_all() -> int:
     return int(added)
 
 
-def researcher_and_approval() -> object:
+def researcher_and_approval() -> Any:
     import datetime
 
     from bahali.accounts.models import Membership, User
     from bahali.accounts.roles import Role
     from bahali.core.context import SYSTEM, acting_as
+    from bahali.core.services import local_today
     from bahali.evidence import services
     from bahali.evidence.models import ResearchApproval
     from bahali.organisations.models import Organisation
     from bahali.programmes.models import Programme
 
-    today = datetime.date.today()
+    today = local_today()
     with acting_as(SYSTEM, reason="benchmark set-up (bench_research_extract)"):
         user = User.objects.filter(username=RESEARCHER).first()
         if user is None:
             user = User.objects.create(username=RESEARCHER, first_name="Bench", last_name="R")
             Membership.objects.create(
-                user=user, organisation=Organisation.objects.order_by("pk").first(),
-                role=Role.ANALYST,
+                user=user, organisation=Organisation.objects.order_by("pk")[0], role=Role.ANALYST,
             )  # fmt: skip
         found = (
             ResearchApproval.objects.filter(researcher=user).in_force(today).order_by("-pk").first()
         )
         if found is not None:
             return found
-        lead = (
-            Programme.objects.values("lead_organisation").order_by("lead_organisation").first()
-        )
-        programmes = list(Programme.objects.filter(lead_organisation=lead["lead_organisation"]))
+        lead = Programme.objects.order_by("lead_organisation").values_list(
+            "lead_organisation", flat=True
+        )[0]
+        programmes = list(Programme.objects.filter(lead_organisation=lead))
         return services.grant_research_approval(
             actor=SYSTEM,
             researcher=user,
@@ -134,11 +135,11 @@ def researcher_and_approval() -> object:
         )
 
 
-def consented_cases(approval: object) -> tuple[int, int]:
+def consented_cases(approval: Any) -> tuple[int, int]:
     from bahali.cases.models import Case
     from bahali.evidence.research import consented
 
-    cases = Case.objects.filter(programme__in=approval.programmes.all())  # type: ignore[attr-defined]
+    cases = Case.objects.filter(programme__in=approval.programmes.all())
     return cases.count(), consented(cases).count()
 
 
@@ -149,7 +150,7 @@ def child(approval_id: int) -> None:
     from bahali.jobs.models import Job
 
     user = User.objects.get(username=RESEARCHER)
-    user.active_organisation = user.memberships.first().organisation  # type: ignore[attr-defined]
+    user.active_organisation = user.memberships.all()[0].organisation
     samples: list[int] = []
     running = True
 

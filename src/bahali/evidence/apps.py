@@ -8,9 +8,8 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from bahali.evidence import exports, figures, ratings  # noqa: F401 - exports: a job kind
-
         from bahali.accounts.policies import Scope, register_scope_paths
+        from bahali.evidence import exports, figures, ratings  # noqa: F401 - exports: a job kind
 
         register_scope_paths(
             "evidence.researchapproval",

@@ -334,9 +334,7 @@ def load_demo_research() -> None:
         )
     programmes = list(
         Programme.objects.filter(
-            lead_organisation__in=steward.memberships.filter(is_active=True).values(
-                "organisation"
-            )
+            lead_organisation__in=steward.memberships.filter(is_active=True).values("organisation")
         )
     )
     if programmes:

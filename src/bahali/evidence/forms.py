@@ -20,11 +20,13 @@ class ReleaseForm(BootstrapForm):
 class ResearchApprovalForm(BootstrapForm):
     """A data steward approves one analyst for one study over programmes they lead."""
 
-    researcher = forms.ModelChoiceField(label=_("Researcher (an analyst)"), queryset=None)
+    researcher: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Researcher (an analyst)"), queryset=None
+    )
     title = forms.CharField(label=_("Study (short title)"), max_length=200)
     protocol = forms.CharField(label=_("Protocol reference"), max_length=100)
     ethics = forms.CharField(label=_("Ethics approval reference"), max_length=100)
-    programmes = forms.ModelMultipleChoiceField(
+    programmes: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("Programmes"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE_INPUT)

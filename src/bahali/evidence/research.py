@@ -140,9 +140,7 @@ def _phase_codes(programmes: list[Any]) -> list[str]:
     from bahali.programmes.models import Phase
 
     order: dict[str, int] = {}
-    for code, number in Phase.objects.filter(programme__in=programmes).values_list(
-        "code", "order"
-    ):
+    for code, number in Phase.objects.filter(programme__in=programmes).values_list("code", "order"):
         order[code] = min(number, order.get(code, number))
     return sorted(order, key=lambda code: (order[code], code))
 
@@ -321,8 +319,12 @@ def _small_cells(request: Request) -> set[tuple[Any, ...]]:
         _cases(request)
         .annotate(year=ExtractYear("opened_on"))
         .values(
-            "programme_id", "district_id", "participant__sex", "participant__age_band",
-            "participant__is_juvenile", "year",
+            "programme_id",
+            "district_id",
+            "participant__sex",
+            "participant__age_band",
+            "participant__is_juvenile",
+            "year",
         )
         .annotate(n=Count("pk"))
         .filter(n__lt=minimum)
@@ -390,9 +392,7 @@ def rows(
             row[0]: row[1:]
             for row in Goal.objects.filter(case_id__in=ids)
             .values_list("case_id")
-            .annotate(
-                met=Count("pk", filter=Q(status=GoalStatus.ACHIEVED)), total=Count("pk")
-            )
+            .annotate(met=Count("pk", filter=Q(status=GoalStatus.ACHIEVED)), total=Count("pk"))
             .order_by()
         }
         check_ins = {
@@ -467,7 +467,7 @@ def rows(
                 closure,
                 *[attended.get(kind_) or 0 for kind_ in layout.sessions],
                 *[
-                    BAND_LEVEL.get(((domain_ratings.get(domain) or {}).get("rating")), "")
+                    BAND_LEVEL.get(str((domain_ratings.get(domain) or {}).get("rating")), "")
                     for domain in layout.domains
                 ],
                 BAND_LEVEL.get(overall, ""),

@@ -5,6 +5,8 @@ data dictionary. Thin: the rules are in ``evidence.services`` and ``evidence.res
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +28,7 @@ from bahali.evidence.models import ResearchApproval
 PAGE_SIZE = 25
 
 
-def _may_see(user: object) -> bool:
+def _may_see(user: Any) -> bool:
     return policies.can(user, "research_approval.read") or policies.can(
         user, "research_extract.read"
     )

@@ -6,40 +6,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evidence', '0006_stored_session_years'),
-        ('organisations', '0001_initial'),
-        ('programmes', '0004_programme_statistics_consent'),
+        ("evidence", "0006_stored_session_years"),
+        ("organisations", "0001_initial"),
+        ("programmes", "0004_programme_statistics_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResearchApproval',
+            name="ResearchApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=200, verbose_name='study')),
-                ('protocol', models.CharField(max_length=100, verbose_name='protocol reference')),
-                ('ethics', models.CharField(max_length=100, verbose_name='ethics approval reference')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_until', models.DateField(verbose_name='valid until')),
-                ('revoked_on', models.DateField(blank=True, null=True, verbose_name='revoked on')),
-                ('revoke_reason', models.CharField(blank=True, max_length=500, verbose_name='why it was revoked')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation', verbose_name='approving organisation')),
-                ('programmes', models.ManyToManyField(related_name='+', to='programmes.programme', verbose_name='programmes')),
-                ('researcher', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='research_approvals', to=settings.AUTH_USER_MODEL, verbose_name='researcher')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='revoked by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("title", models.CharField(max_length=200, verbose_name="study")),
+                ("protocol", models.CharField(max_length=100, verbose_name="protocol reference")),
+                (
+                    "ethics",
+                    models.CharField(max_length=100, verbose_name="ethics approval reference"),
+                ),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_until", models.DateField(verbose_name="valid until")),
+                ("revoked_on", models.DateField(blank=True, null=True, verbose_name="revoked on")),
+                (
+                    "revoke_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="why it was revoked"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                        verbose_name="approving organisation",
+                    ),
+                ),
+                (
+                    "programmes",
+                    models.ManyToManyField(
+                        related_name="+", to="programmes.programme", verbose_name="programmes"
+                    ),
+                ),
+                (
+                    "researcher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="research_approvals",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="researcher",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="revoked by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'research approval',
-                'verbose_name_plural': 'research approvals',
-                'ordering': ['-valid_from', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('valid_from'))), name='research_approval_valid_span')],
+                "verbose_name": "research approval",
+                "verbose_name_plural": "research approvals",
+                "ordering": ["-valid_from", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("valid_until__gte", models.F("valid_from"))),
+                        name="research_approval_valid_span",
+                    )
+                ],
             },
         ),
     ]

@@ -148,7 +148,9 @@ def test_an_approved_analyst_extracts_only_consented_cases_without_identity(clie
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # no exact date anywhere
     month = world.today.strftime("%Y-%m")
     assert {row[header.index("enrolled_month")] for row in body} == {month}
-    goals = {row[header.index("goals_met")] + "/" + row[header.index("goals_total")] for row in body}
+    goals = {
+        row[header.index("goals_met")] + "/" + row[header.index("goals_total")] for row in body
+    }
     assert goals == {"1/1", "0/0"}
     # three cases share programme, district, sex, band and year, fewer than the minimum
     # cell: the district is withheld
@@ -222,14 +224,14 @@ def test_an_approval_not_in_force_is_refused(client, world, state):
             )
     response = _refused(client, world.analyst, {"approval": approval.pk})
     assert response.status_code == 302
-    assert "not in force" in str(list(response.wsgi_request._messages)[0])
+    assert "not in force" in str(next(iter(response.wsgi_request._messages)))
 
 
 def test_a_programme_outside_the_approval_is_refused(client, world):
     approval = _approve(world)
     prison = world.programmes["prison"]
     response = _refused(client, world.analyst, {"approval": approval.pk, "programme": prison.pk})
-    assert "does not cover" in str(list(response.wsgi_request._messages)[0])
+    assert "does not cover" in str(next(iter(response.wsgi_request._messages)))
 
 
 def test_other_roles_cannot_start_an_extract(client, world):
