@@ -36,7 +36,6 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from bahali.accounts import policies
 from bahali.core.services import local_today
@@ -120,14 +119,8 @@ def request_of(actor: Any, query: str) -> Request:
 
 # --- the columns and their dictionary ------------------------------------------------------
 
-AGE_BANDS = {
-    "juvenile": gettext_lazy("under 18 at registration"),
-    "18-24": "18–24",
-    "25-34": "25–34",
-    "35-49": "35–49",
-    "50+": gettext_lazy("50 and over"),
-    "unknown": gettext_lazy("age not known"),
-}
+# the age bands of the registry (``registry.AgeBand``) from 18, and the juveniles apart
+ADULT_BANDS = frozenset({"18-24", "25-34", "35-49", "50+"})
 
 
 def _session_kinds() -> list[str]:
@@ -299,9 +292,9 @@ def _month(day: datetime.date | None) -> str:
 
 
 def _band(is_juvenile: bool, band: str) -> str:
-    if is_juvenile:
+    if is_juvenile or band in ("u15", "15-17"):
         return "juvenile"
-    return band if band in AGE_BANDS and band != "juvenile" else "unknown"
+    return band if band in ADULT_BANDS else "unknown"
 
 
 def _cases(request: Request) -> Any:
