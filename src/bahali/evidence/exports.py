@@ -148,12 +148,13 @@ def run_export(job: JobHandle, params: dict[str, Any]) -> None:
             job.attach(name, FORMATS[fmt], iter(lambda: spool.read(CHUNK), b""))
 
 
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
-    """``rows`` as CSV (spreadsheet-safe cells), in chunks of about 64 KiB."""
+def csv_chunks(rows: Iterable[list[Any]], *, safe: bool = False) -> Iterator[bytes]:
+    """``rows`` as CSV, in chunks of about 64 KiB; each cell made spreadsheet-safe unless
+    ``safe`` says the rows' text cells already are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(row if safe else [safe_cell(v) for v in row])
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -451,7 +452,9 @@ def research_extract(job: JobHandle, request: Any) -> None:
     with tempfile.TemporaryFile() as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             with bundle.open("extract.csv", "w", force_zip64=True) as out:
-                for chunk in csv_chunks(counted(research.rows(request, layout, job.progress))):
+                for chunk in csv_chunks(
+                    counted(research.rows(request, layout, job.progress)), safe=True
+                ):
                     digest.update(chunk)
                     out.write(chunk)
             bundle.writestr("dictionary.csv", research.csv_text(research.dictionary(layout)))

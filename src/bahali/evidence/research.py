@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.core.services import local_today
+from bahali.core.spreadsheets import safe_cell
 from bahali.evidence.models import ResearchApproval
 
 PAGE = 2000
@@ -288,7 +289,7 @@ def pseudonymiser(key: bytes | None = None) -> Any:
 
 
 def _month(day: datetime.date | None) -> str:
-    return day.strftime("%Y-%m") if day else ""
+    return f"{day.year:04d}-{day.month:02d}" if day else ""
 
 
 def _band(is_juvenile: bool, band: str) -> str:
@@ -352,6 +353,19 @@ def rows(
     cases = _cases(request)
     total = cases.count()
     yield layout.header()
+    no_phases = [""] * len(layout.phases)
+    column_of = {code: n for n, code in enumerate(layout.phases)}
+    no_sessions = [0] * len(layout.sessions)
+    no_ratings = [""] * len(layout.domains)
+    months: dict[datetime.date | None, str] = {}
+
+    def month(day: datetime.date | None) -> str:
+        # a few thousand distinct days over 200,000 rows × every date column: formatted once
+        found = months.get(day)
+        if found is None:
+            found = months[day] = _month(day)
+        return found
+
     progress(0, total)
     done = 0
     last = 0
@@ -365,25 +379,32 @@ def rows(
         if not page:
             break
         last = page[-1][0]
-        ids = [row[0] for row in page]
-        entered: dict[int, dict[str, datetime.date]] = {}
+        # each figure's rows are read by the page's key range, not a list of 2,000 keys
+        # (binding them cost more than the queries); rows of cases in the range but not in
+        # the page (no consent, another programme) are read and never written out
+        span = (page[0][0], last)
+        keys = {row[0] for row in page}
+        entered: dict[int, list[str]] = {}  # each case's phase months, in column order
         for case_id, code, first in (
-            PhaseStay.objects.filter(case_id__in=ids)
+            PhaseStay.objects.filter(case__gte=span[0], case__lte=span[1])
             .values_list("case_id", "phase__code")
             .annotate(first=Min("entered_on"))
             .order_by()
         ):
-            entered.setdefault(case_id, {})[code] = first
+            places = entered.get(case_id)
+            if places is None:
+                places = entered[case_id] = list(no_phases)
+            places[column_of[code]] = month(first)
         sessions = {
             row["case_id"]: row
-            for row in SessionYear.objects.filter(case_id__in=ids)
+            for row in SessionYear.objects.filter(case__gte=span[0], case__lte=span[1])
             .values("case_id")
             .annotate(**{kind: Sum(kind) for kind in layout.sessions})
             .order_by()
         }
         goals = {
             row[0]: row[1:]
-            for row in Goal.objects.filter(case_id__in=ids)
+            for row in Goal.objects.filter(case__gte=span[0], case__lte=span[1])
             .values_list("case_id")
             .annotate(met=Count("pk", filter=Q(status=GoalStatus.ACHIEVED)), total=Count("pk"))
             .order_by()
@@ -391,7 +412,7 @@ def rows(
         check_ins = {
             row[0]: row[1:]
             for row in CheckIn.objects.filter(
-                case_id__in=ids, is_follow_up=False, due_on__lte=today
+                case__gte=span[0], case__lte=span[1], is_follow_up=False, due_on__lte=today
             )
             .values_list("case_id")
             .annotate(on_time=Count("pk", filter=Q(done_on__lte=F("due_on"))), due=Count("pk"))
@@ -399,7 +420,7 @@ def rows(
         }
         figures = {
             row[0]: row[1:]
-            for row in CaseFigures.objects.filter(case_id__in=ids).values_list(
+            for row in CaseFigures.objects.filter(case__gte=span[0], case__lte=span[1]).values_list(
                 "case_id",
                 "returned_on",
                 "last_contact_on",
@@ -411,13 +432,15 @@ def rows(
         }
         ratings: dict[int, tuple[dict[str, Any], str]] = {}
         for case_id, row_uuid, token, overall in RatingStanding.objects.filter(
-            case_id__in=ids, until__isnull=True
+            case__gte=span[0], case__lte=span[1], until__isnull=True
         ).values_list(
             "case_id",
             "assessment__row_uuid",
             "assessment__sealed_domain_ratings",
             "assessment__overall_rating",
         ):
+            if case_id not in keys:
+                continue  # not in the extract: never opened
             opened: dict[str, Any] = {}
             if token:
                 context = sealing.context_for(Assessment, row_uuid, "sealed_domain_ratings")
@@ -440,41 +463,48 @@ def rows(
         ) in page:
             age = _band(juvenile, band)
             cell = (programme_id, district_id, sex, age, opened_on.year if opened_on else None)
-            stays = entered.get(pk, {})
-            attended = sessions.get(pk, {})
-            domain_ratings, overall = ratings.get(pk, ({}, ""))
+            attended = sessions.get(pk)
+            domain_ratings, overall = ratings.get(pk, (None, ""))
             met, set_ = goals.get(pk, (0, 0))
             on_time, due = check_ins.get(pk, (0, 0))
             figure = figures.get(pk)
+            # the text cells from the database made inert for spreadsheets here (codes and
+            # kinds); the rest are numbers and months (``exports.csv_chunks(safe=False)``)
             yield [
                 pseudonym(pk),
-                programme,
-                WITHHELD if cell in small else district,
-                kind,
-                sex,
+                safe_cell(programme),
+                WITHHELD if cell in small else safe_cell(district),
+                safe_cell(kind),
+                safe_cell(sex),
                 age,
-                _month(opened_on),
-                *[_month(stays.get(code)) for code in layout.phases],
-                phase,
-                _month(closed_on),
-                closure,
-                *[attended.get(kind_) or 0 for kind_ in layout.sessions],
-                *[
-                    BAND_LEVEL.get(str((domain_ratings.get(domain) or {}).get("rating")), "")
-                    for domain in layout.domains
-                ],
+                month(opened_on),
+                *(entered.get(pk) or no_phases),
+                safe_cell(phase),
+                month(closed_on),
+                safe_cell(closure),
+                *([attended[kind_] or 0 for kind_ in layout.sessions] if attended else no_sessions),
+                *(
+                    [
+                        BAND_LEVEL.get(str((domain_ratings.get(domain) or {}).get("rating")), "")
+                        for domain in layout.domains
+                    ]
+                    if domain_ratings
+                    else no_ratings
+                ),
                 BAND_LEVEL.get(overall, ""),
                 met,
                 set_,
                 on_time,
                 due,
-                *_after_return(figure, today),
+                *_after_return(figure, today, month),
             ]
         done += len(page)
         progress(done, total)
 
 
-def _after_return(figure: tuple[Any, ...] | None, today: datetime.date) -> list[Any]:
+def _after_return(
+    figure: tuple[Any, ...] | None, today: datetime.date, month: Any = None
+) -> list[Any]:
     """returned_month, months_to_negative_outcome, negative_outcome_observed and
     outcome_category from a case's stored figures (``CaseFigures``)."""
     if figure is None:
@@ -490,7 +520,7 @@ def _after_return(figure: tuple[Any, ...] | None, today: datetime.date) -> list[
         category = "employment_or_education"
     else:
         category = "no_verified_outcome"
-    return [_month(returned), months, 1 if negative else 0, category]
+    return [(month or _month)(returned), months, 1 if negative else 0, category]
 
 
 def csv_text(rows: list[list[Any]]) -> bytes:
