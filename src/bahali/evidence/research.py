@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import hmac
 import io
 import json
@@ -42,7 +41,7 @@ from bahali.core.services import local_today
 from bahali.core.spreadsheets import safe_cell
 from bahali.evidence.models import ResearchApproval
 
-PAGE = 2000
+PAGE = 5000
 DAYS_PER_MONTH = 30.4375
 WITHHELD = "*"
 
@@ -283,7 +282,7 @@ def pseudonymiser(key: bytes | None = None) -> Any:
     secret = key or os.urandom(32)
 
     def pseudonym(pk: int) -> str:
-        return hmac.new(secret, str(pk).encode(), hashlib.sha256).hexdigest()[:20]
+        return hmac.digest(secret, str(pk).encode(), "sha256").hex()[:20]
 
     return pseudonym
 
@@ -379,7 +378,7 @@ def rows(
         if not page:
             break
         last = page[-1][0]
-        # each figure's rows are read by the page's key range, not a list of 2,000 keys
+        # each figure's rows are read by the page's key range, not a list of 5,000 keys
         # (binding them cost more than the queries); rows of cases in the range but not in
         # the page (no consent, another programme) are read and never written out
         span = (page[0][0], last)
