@@ -359,3 +359,24 @@ def test_a_bad_approval_form_is_a_message_not_an_error(client, world):
     assert 'data-testid="approval-form"' in response.content.decode()
     response = client.post("/evidence/research/approvals/999999/revoke/", {"revoke_reason": "x"})
     assert response.status_code == 404
+
+
+def test_only_analysts_extract_and_only_data_stewards_approve(world):
+    """The authorization module's table for the research extract, role by role."""
+    from bahali.accounts import policies
+    from bahali.accounts.roles import Role
+
+    for role in Role:
+        user = world.user_for(role)
+        assert policies.can(user, "research_extract.read") is (role is Role.ANALYST), role
+        assert policies.can(user, "research_approval.write") is (role is Role.DATA_STEWARD), role
+        readers = {Role.ANALYST, Role.DATA_STEWARD, Role.OVERSIGHT_MONITOR}
+        assert policies.can(user, "research_approval.read") is (role in readers), role
+    approval = _approve(world)
+    # the analyst reads their own approval only; the steward of another organisation none
+    other = make_member(Role.ANALYST)
+    assert list(ResearchApproval.objects.visible_to(world.analyst)) == [approval]
+    assert not ResearchApproval.objects.visible_to(other).exists()
+    assert not ResearchApproval.objects.visible_to(make_member(Role.DATA_STEWARD)).exists()
+    assert ResearchApproval.objects.visible_to(world.monitor).exists()
+    assert ResearchApproval.objects.visible_to(world.steward, "write").exists()
