@@ -33,6 +33,7 @@ class EvidenceWorld:
     world: PathwayWorld
     cases: list[Any]
     release: Any
+    approval: Any = None
 
 
 def _world() -> EvidenceWorld:
@@ -51,7 +52,18 @@ def _world() -> EvidenceWorld:
         start=today - datetime.timedelta(days=365),
         end=today,
     )
-    return EvidenceWorld(world=world, cases=cases, release=release)
+    # the analyst is an approved researcher (the research extract): a steward approved them
+    approval = services.grant_research_approval(
+        actor=world.steward,
+        researcher=world.analyst,
+        title="Pathways after return",
+        protocol="PRT-1",
+        ethics="IRB-1",
+        programmes=[world.programmes["centre"]],
+        valid_from=today,
+        valid_until=today + datetime.timedelta(days=30),
+    )
+    return EvidenceWorld(world=world, cases=cases, release=release, approval=approval)
 
 
 # what an analyst must never read, anywhere: set on the first case below
@@ -261,6 +273,53 @@ PAGES += [
         ("monthly.xlsx", MANAGERS),
     ]
 ]
+# the research extract (issue 15, item 6): approvals read by stewards, oversight and the
+# analyst (their own); granted and revoked by the data steward of the leading organisation;
+# the extract taken only by the approved analyst
+STUDY_READERS = {Role.DATA_STEWARD, Role.OVERSIGHT_MONITOR, Role.ANALYST}
+STEWARDS = {Role.DATA_STEWARD}
+PAGES += [
+    page("evidence:research", "get", lambda w: "/evidence/research/", STUDY_READERS, 200),
+    page(
+        "evidence:research_dictionary",
+        "get",
+        lambda w: "/evidence/research/dictionary.csv",
+        STUDY_READERS,
+        200,
+    ),
+    page(
+        "evidence:research_grant",
+        "post",
+        lambda w: "/evidence/research/approvals/",
+        STEWARDS,
+        302,
+        data=lambda w: {
+            "researcher": w.world.analyst.pk,
+            "title": "Another study",
+            "protocol": "PRT-2",
+            "ethics": "IRB-2",
+            "programmes": [w.world.programmes["centre"].pk],
+            "valid_from": w.world.today.isoformat(),
+            "valid_until": w.world.today.isoformat(),
+        },
+    ),
+    page(
+        "evidence:research_revoke",
+        "post",
+        lambda w: f"/evidence/research/approvals/{w.approval.pk}/revoke/",
+        STEWARDS,
+        302,
+        data=lambda w: {"revoke_reason": "Study ended", "version": w.approval.version},
+    ),
+    page(
+        "evidence:export",
+        "post",
+        lambda w: "/evidence/exports/research.zip",
+        {Role.ANALYST},
+        302,
+        data=lambda w: {"approval": w.approval.pk},
+    ),
+]
 API = [
     api("api:list_indicators", "get", lambda w: "/api/v1/evidence/indicators", EVERYONE, 200),
     api(
@@ -416,9 +475,11 @@ _PAGE_VALUES: dict[str, list[Any]] = {
 # pages that only take a POST (a background export), with their own parameters
 _POST_ONLY: dict[str, dict[str, list[Any]]] = {
     "evidence:export": {
-        "table": ["indicators", "monthly", "nothing"],
-        "fmt": ["csv", "xlsx", "nothing"],
+        "table": ["indicators", "monthly", "research", "nothing"],
+        "fmt": ["csv", "xlsx", "zip", "nothing"],
     },
+    "evidence:research_grant": {},
+    "evidence:research_revoke": {"pk": [0, 999999]},
 }
 
 

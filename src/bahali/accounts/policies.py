@@ -195,6 +195,18 @@ MATRIX: dict[str, dict[Role, Grant | tuple[Grant, ...]]] = {
     "oversight_report": {OVS: R(S.ALL, _("pseudonymous; printable"))},
     # the programme manager's dashboard: figures over the cases they may read
     "programme_dashboard": {PM: R(S.ALL, _("over the cases of your districts"))},
+    # the pseudonymised case-level research extract (issue 15, item 6): a data steward
+    # approves a named analyst for a study over programmes their organisation leads (and
+    # revokes it); the analyst extracts only while an approval of their own is in force,
+    # only cases whose participant consented to research. Oversight reads every approval.
+    "research_approval": {
+        DS: RW(S.OWN_ORGANISATION, _("approve researchers for programmes you lead")),
+        OVS: R(S.ALL),
+        AN: R(S.SELF, _("your own approvals")),
+    },
+    "research_extract": {
+        AN: R(S.SELF, _("pseudonymised, research-consented cases; with an approval in force"))
+    },
     # --- writing participant records (registration, identity corrections, consent, pledge) ---
     "registration": {Role.CASE_WORKER: W(S.ALL), PM: W(S.ALL), DS: W(S.ALL)},
     "participant_record": {
@@ -834,6 +846,8 @@ RESOURCE_LABELS: dict[str, Any] = {
     "release": _("Outcome releases"),
     "oversight_report": _("The oversight report"),
     "programme_dashboard": _("The programme dashboard"),
+    "research_approval": _("Approvals of researchers for the research extract"),
+    "research_extract": _("The pseudonymised case-level research extract"),
     "organisation": _("Organisations"),
     "membership": _("Memberships"),
     "user": _("User accounts"),

@@ -8,8 +8,13 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
+        from bahali.accounts.policies import Scope, register_scope_paths
         from bahali.evidence import exports, figures, ratings  # noqa: F401 - exports: a job kind
 
+        register_scope_paths(
+            "evidence.researchapproval",
+            {Scope.OWN_ORGANISATION: "organisation", Scope.SELF: "researcher"},
+        )
         ratings.connect(self)  # the stored figure behind "change in domain ratings"
         figures.connect(self)  # the stored per-case figures (recidivism, phases, reassessments)
         from bahali.cases import demo
@@ -19,6 +24,7 @@ class EvidenceConfig(AppConfig):
             load_demo_figures,
             load_demo_history,
             load_demo_oversight,
+            load_demo_research,
         )
 
         item = navigation.NavItem(
@@ -49,7 +55,14 @@ class EvidenceConfig(AppConfig):
             "programme_dashboard.read",
             "nav-dashboard",
         )
-        for entry in (item, board, watch, report):
+        study = navigation.NavItem(
+            _("Research extract"),
+            "evidence:research",
+            "journal-medical",
+            "research_approval.read",
+            "nav-research",
+        )
+        for entry in (item, board, watch, report, study):
             if entry.url_name not in {n.url_name for n in navigation.NAVIGATION}:
                 navigation.NAVIGATION.append(entry)
         demo.register_loader(
@@ -60,6 +73,9 @@ class EvidenceConfig(AppConfig):
         )
         demo.register_loader(
             "oversight", lambda world: load_demo_oversight(), order=91, step="Oversight"
+        )
+        demo.register_loader(
+            "research", lambda world: load_demo_research(), order=92, step="Research extract"
         )
         # the demo's history is written with updates that bypass save(): rebuild what is
         # derived from it once every loader has run

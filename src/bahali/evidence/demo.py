@@ -286,3 +286,65 @@ def load_demo_figures() -> None:
 
     figures.refresh()
     ratings.refresh()
+
+
+def load_demo_research() -> None:
+    """The research extract, ready to try: about a third of the participants with a case
+    consented to research (signed at enrolment), and Zainab the analyst approved by Omar,
+    the lead organisation's data steward, for one study over the programmes it leads, for
+    a year. Through the services, as people would; idempotent (only when no approval
+    exists)."""
+    from bahali.accounts.models import User
+    from bahali.cases.models import Case
+    from bahali.evidence.models import ResearchApproval
+    from bahali.programmes.models import Programme
+    from bahali.registry import services as registry
+    from bahali.registry.models import Consent, ConsentPurpose
+
+    if ResearchApproval.objects.exists():
+        return
+    researcher = User.objects.filter(username="zainab").first()
+    steward = User.objects.filter(username="omar").first()
+    if researcher is None or steward is None:
+        return
+    today = local_today()
+    withdrawn = Consent.objects.filter(
+        purpose=ConsentPurpose.RESEARCH, withdrawn_on__isnull=False
+    ).values("participant")
+    participants = (
+        Case.objects.exclude(participant__in=withdrawn)
+        .order_by("participant_id")
+        .values_list("participant_id", "opened_on")
+        .distinct()
+    )
+    seen: dict[int, datetime.date] = {}
+    for participant_id, opened_on in participants:
+        seen.setdefault(participant_id, opened_on)
+    from bahali.registry.models import Participant
+
+    chosen = [pk for n, pk in enumerate(sorted(seen)) if n % 3 == 0]
+    for participant in Participant.objects.filter(pk__in=chosen):
+        registry.record_consent(
+            actor=SYSTEM,
+            participant=participant,
+            purpose=ConsentPurpose.RESEARCH,
+            given_by=Consent.GivenBy.SELF,
+            method=Consent.Method.SIGNED,
+            given_on=min(seen[participant.pk], today),
+        )
+    programmes = list(
+        Programme.objects.filter(
+            lead_organisation__in=steward.memberships.filter(is_active=True).values("organisation")
+        )
+    )
+    if programmes:
+        services.grant_research_approval(
+            actor=steward,
+            researcher=researcher,
+            title="Pathways after return: a cohort study",
+            protocol="PRT-2025-014",
+            ethics="IRB-KP-2025-311",
+            programmes=programmes,
+            valid_from=today - datetime.timedelta(days=30),
+            valid_until=today + datetime.timedelta(days=335),
+        )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -20,12 +20,16 @@ from bahali.evidence import exports
 @require_POST
 def start(request: AuthedRequest, table: str, fmt: str) -> HttpResponse:
     found = exports.TABLES.get(table)
-    if found is None or fmt not in exports.FORMATS:
+    if found is None or fmt not in found.formats:
         raise Http404
+    query = request.POST.get("query", "")
+    if table == "research" and "approval" in request.POST:  # the research page's form
+        chosen = QueryDict(mutable=True)
+        chosen["approval"] = request.POST["approval"]
+        chosen.setlist("programme", request.POST.getlist("programme"))
+        query = chosen.urlencode()
     try:
-        job = exports.start_export(
-            actor=request.user, table=table, fmt=fmt, query=request.POST.get("query", "")
-        )
+        job = exports.start_export(actor=request.user, table=table, fmt=fmt, query=query)
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:

@@ -49,6 +49,7 @@ KIND = "evidence.export"
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
 }
 CHUNK = 64 * 1024
 
@@ -58,12 +59,21 @@ class Table:
     key: str
     label: str | Promise
     permission: str
+    formats: tuple[str, ...] = ("csv", "xlsx")
 
 
 TABLES = {
     "indicators": Table("indicators", gettext_lazy("Indicators"), "aggregate_report.read"),
     "monthly": Table(
         "monthly", gettext_lazy("Figures by month and group"), "programme_dashboard.read"
+    ),
+    # one pseudonymised row per research-consented case, for an approved researcher: the
+    # CSV and its data dictionary in one ZIP (``evidence.research``)
+    "research": Table(
+        "research",
+        gettext_lazy("Research extract (pseudonymised cases)"),
+        "research_extract.read",
+        formats=("zip",),
     ),
 }
 
@@ -77,7 +87,7 @@ def start_export(*, actor: Any, table: str, fmt: str, query: str = "") -> Any:
     """Queue an export of ``table`` as ``fmt`` for ``actor`` with the page's filters
     (``query``, a query string of ids and dates: never identity) and return its job."""
     found = TABLES.get(table)
-    if found is None or fmt not in FORMATS:
+    if found is None or fmt not in found.formats:
         raise ValidationError(_("There is no such export."))
     if not policies.can(actor, found.permission):
         raise PermissionDenied
@@ -88,6 +98,10 @@ def start_export(*, actor: Any, table: str, fmt: str, query: str = "") -> Any:
 def _filters_of(table: str, query: str, actor: Any) -> Any:
     from bahali.evidence.filters import DashboardFilter, EvidenceFilter
 
+    if table == "research":
+        from bahali.evidence.research import request_of
+
+        return request_of(actor, query)
     data = QueryDict(query or "")
     if table == "indicators":
         form = EvidenceFilter(data or None)
@@ -104,15 +118,20 @@ def _filters_of(table: str, query: str, actor: Any) -> Any:
 def run_export(job: JobHandle, params: dict[str, Any]) -> None:
     table = TABLES.get(str(params.get("table")))
     fmt = str(params.get("format"))
-    if table is None or fmt not in FORMATS:
+    if table is None or fmt not in table.formats:
         raise JobError(gettext_lazy("There is no such export."))
     # what the owner may read is decided now, in the worker, not when they asked
     if not policies.can(job.actor, table.permission):
         raise JobError(gettext_lazy("You may no longer read these figures."))
     try:
         filters = _filters_of(table.key, str(params.get("query") or ""), job.actor)
+    except PermissionDenied as error:
+        raise JobError(gettext_lazy("You may no longer read these figures.")) from error
     except ValidationError as error:
         raise JobError(error.messages[0]) from error
+    if table.key == "research":
+        research_extract(job, filters)
+        return
     rows = (
         indicator_rows(filters, job.progress)
         if table.key == "indicators"
@@ -129,12 +148,13 @@ def run_export(job: JobHandle, params: dict[str, Any]) -> None:
             job.attach(name, FORMATS[fmt], iter(lambda: spool.read(CHUNK), b""))
 
 
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
-    """``rows`` as CSV (spreadsheet-safe cells), in chunks of about 64 KiB."""
+def csv_chunks(rows: Iterable[list[Any]], *, safe: bool = False) -> Iterator[bytes]:
+    """``rows`` as CSV, in chunks of about 64 KiB; each cell made spreadsheet-safe unless
+    ``safe`` says the rows' text cells already are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(row if safe else [safe_cell(v) for v in row])
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -404,3 +424,49 @@ def monthly_rows(user: Any, programme: Any, progress: Progress) -> Iterator[list
                 ]
             done += 1
             progress(done, total, note=f"{figure.code} {begin.year}")
+
+
+# --- the research extract ------------------------------------------------------------------
+
+
+def research_extract(job: JobHandle, request: Any) -> None:
+    """Write the extract of ``request`` (``evidence.research.Request``) and its data
+    dictionary into one ZIP, through a temporary file, and record it in the audit trail:
+    the approval, the programmes, the rows and the SHA-256 of the CSV."""
+    import hashlib
+    import zipfile
+
+    from bahali.evidence import research
+    from bahali.evidence.services import record_research_extract
+
+    layout = research.layout_for(request.programmes)
+    digest = hashlib.sha256()
+    count = -1  # the header is not a row
+
+    def counted(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            with bundle.open("extract.csv", "w", force_zip64=True) as out:
+                for chunk in csv_chunks(
+                    counted(research.rows(request, layout, job.progress)), safe=True
+                ):
+                    digest.update(chunk)
+                    out.write(chunk)
+            bundle.writestr("dictionary.csv", research.csv_text(research.dictionary(layout)))
+        spool.seek(0)
+        stamp = timezone.localdate().isoformat()
+        job.attach(
+            f"bahali-research-{stamp}.zip", FORMATS["zip"], iter(lambda: spool.read(CHUNK), b"")
+        )
+    record_research_extract(
+        actor=job.actor,
+        approval=request.approval,
+        programmes=sorted(p.code for p in request.programmes),
+        rows=count,
+        sha256=digest.hexdigest(),
+    )

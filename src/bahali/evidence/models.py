@@ -8,11 +8,29 @@ and formula it had. A version's row is never edited: a changed definition is a n
 
 from __future__ import annotations
 
+import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bahali.core.models import AuditedModel
 from bahali.core.querysets import AuditedQuerySet
+
+if TYPE_CHECKING:
+    from bahali.core.context import Actor
+
+
+class ResearchApprovalQuerySet(AuditedQuerySet):
+    """Approvals, reached through the authorization module like every list."""
+
+    def visible_to(self, user: Actor, verb: str = "read") -> Any:
+        from bahali.accounts import policies
+
+        return policies.filter_visible(self, user, "research_approval", verb)
+
+    def in_force(self, on: datetime.date) -> Any:
+        return self.filter(revoked_on__isnull=True, valid_from__lte=on, valid_until__gte=on)
 
 
 class IndicatorVersion(AuditedModel):
@@ -357,3 +375,75 @@ class SessionYear(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} · {self.year}"
+
+
+class ResearchApproval(AuditedModel):
+    """A data steward's approval of one analyst for one study: the only way to the
+    pseudonymised case-level research extract (``bahali.evidence.research``).
+
+    Names the study (title, protocol and ethics approval references), the programmes it
+    covers (each led by the approving steward's organisation), and the days it is valid;
+    revocable at any time, with a reason. Granting and revoking go through
+    ``evidence.services`` and are in the audit trail like every change of the row; each
+    extract taken under it is an audit event naming it.
+    """
+
+    researcher = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("researcher"),
+        on_delete=models.PROTECT,
+        related_name="research_approvals",
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("approving organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    title = models.CharField(_("study"), max_length=200)
+    protocol = models.CharField(_("protocol reference"), max_length=100)
+    ethics = models.CharField(_("ethics approval reference"), max_length=100)
+    programmes = models.ManyToManyField(
+        "programmes.Programme", verbose_name=_("programmes"), related_name="+"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoke_reason = models.CharField(_("why it was revoked"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ResearchApprovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("research approval")
+        verbose_name_plural = _("research approvals")
+        ordering = ["-valid_from", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")),
+                name="research_approval_valid_span",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def in_force(self, on: datetime.date) -> bool:
+        """Valid on ``on`` and not revoked."""
+        return self.revoked_on is None and self.valid_from <= on <= self.valid_until

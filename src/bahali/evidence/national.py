@@ -433,6 +433,7 @@ class Seeder:
             ("check-ins", self.check_ins),
             ("assessments (sealed), outcome events", self.assessments_and_outcomes),
             ("grievances (sealed)", self.grievances),
+            ("research consents", self.research_consents),
             ("due dates (bahali cases refresh-due)", self.due_dates),
             ("stored evidence figures (bahali evidence figures)", self.evidence_figures),
         ]
@@ -1580,6 +1581,29 @@ class Seeder:
                 "resolved_by_id",
             ],
             generate(),
+        )
+
+    # about a third of participants agree to research at enrolment (issue 15, item 6)
+    RESEARCH_SHARE = 0.35
+
+    def research_consents(self) -> None:
+        """A research consent, signed at enrolment, for about a third of the participants
+        with a case (a generator of its own, so the rest of the data stays as it was)."""
+        from bahali.registry.models import Consent
+
+        rng = random.Random(self.seed + 15)  # noqa: S311 (synthetic data, reproducible)
+        first: dict[int, datetime.date] = {}
+        for row in self.rows:
+            if row.participant not in first or row.opened < first[row.participant]:
+                first[row.participant] = row.opened
+
+        def generate() -> Iterator[tuple[Any, ...]]:
+            for participant, opened in sorted(first.items()):
+                if rng.random() < self.RESEARCH_SHARE:
+                    yield (participant, "research", "self", "signed", opened)
+
+        self.counts["research consents"] = self.load(
+            Consent, ["participant_id", "purpose", "given_by", "method", "given_on"], generate()
         )
 
     def report(self) -> list[str]:

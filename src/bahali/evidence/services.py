@@ -5,7 +5,9 @@ and the date it counts from). Each runs in one transaction with its audit events
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -16,7 +18,8 @@ from bahali.accounts.models import User
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today
 from bahali.evidence.indicators import INDICATORS, Indicator
-from bahali.evidence.models import IndicatorVersion, Release
+from bahali.evidence.models import IndicatorVersion, Release, ResearchApproval
+from bahali.programmes.models import Programme
 
 Actor = User | SystemActor
 
@@ -153,4 +156,124 @@ def record_oversight_report_printed(
     record(
         "evidence.oversight_report_printed",
         changes={"start": [None, start.isoformat()], "end": [None, end.isoformat()]},
+    )
+
+
+# --- approvals of researchers (the research extract, issue 15 item 6) ----------------------
+
+
+def may_research(user: Any) -> bool:
+    """Could ``user`` take the research extract if approved (an active analyst role)?"""
+    return bool(policies.grants(user, "research_extract", "read"))
+
+
+@service
+def grant_research_approval(
+    *,
+    actor: Actor,
+    researcher: User,
+    title: str,
+    protocol: str,
+    ethics: str,
+    programmes: Iterable[Programme],
+    valid_from: datetime.date,
+    valid_until: datetime.date,
+) -> ResearchApproval:
+    """Approve ``researcher`` (an analyst) for one study over ``programmes``, all led by an
+    organisation in whose name ``actor`` approves researchers, from ``valid_from`` to
+    ``valid_until``. Recorded in the audit trail with the programmes it covers."""
+    from bahali.audit.services import record
+    from bahali.core.services import user_of
+
+    policies.require(actor, "research_approval.write")
+    chosen = list(dict.fromkeys(programmes))
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = _("Name the study.")
+    if not (protocol or "").strip():
+        errors["protocol"] = _("Give the study protocol's reference.")
+    if not (ethics or "").strip():
+        errors["ethics"] = _("Give the reference of the study's ethics approval.")
+    if not chosen:
+        errors["programmes"] = _("Choose at least one programme.")
+    if valid_until < valid_from:
+        errors["valid_until"] = _("The approval ends before it starts.")
+    elif valid_until < local_today():
+        errors["valid_until"] = _("The approval would already have ended.")
+    if not may_research(researcher):
+        errors["researcher"] = _("Only a person with an active analyst role can be approved.")
+    leads = {programme.lead_organisation_id for programme in chosen}
+    if chosen and len(leads) > 1:
+        errors["programmes"] = _("Choose programmes led by one organisation.")
+    elif chosen and not isinstance(actor, SystemActor):
+        mine = policies.acting_organisations(actor, "research_approval.write")
+        if not leads <= set(mine):
+            errors["programmes"] = _("You may approve research only on programmes you lead.")
+    if errors:
+        raise ValidationError(errors)
+    approval = ResearchApproval(
+        researcher=researcher,
+        organisation_id=leads.pop(),
+        title=title.strip()[:200],
+        protocol=protocol.strip()[:100],
+        ethics=ethics.strip()[:100],
+        valid_from=valid_from,
+        valid_until=valid_until,
+        approved_by=user_of(actor),
+    )
+    approval.save()
+    approval.programmes.set(chosen)
+    record(
+        "evidence.research_approved",
+        obj=approval,
+        changes={
+            "researcher": [None, researcher.username],
+            "programmes": [None, sorted(p.code for p in chosen)],
+            "valid_from": [None, valid_from.isoformat()],
+            "valid_until": [None, valid_until.isoformat()],
+        },
+    )
+    return approval
+
+
+@service
+def revoke_research_approval(
+    *, actor: Actor, approval: ResearchApproval, reason: str, expected_version: int | None = None
+) -> ResearchApproval:
+    """End ``approval`` now, saying why: no extract can be started under it any more, and
+    one queued but not yet run is refused by the worker."""
+    from bahali.audit.services import record
+    from bahali.core.services import user_of
+    from bahali.core.versioning import Conflict, claim_version
+
+    policies.require(actor, "research_approval.write", approval)
+    if not (reason or "").strip():
+        raise ValidationError({"revoke_reason": _("Say why the approval is revoked.")})
+    claim_version(approval, expected_version)
+    if approval.revoked_on is not None:
+        raise Conflict(_("This approval was already revoked."))
+    approval.revoked_on = local_today()
+    approval.revoked_by = user_of(actor)
+    approval.revoke_reason = reason.strip()[:500]
+    approval.save(update_fields=["revoked_on", "revoked_by", "revoke_reason", "updated_at"])
+    record("evidence.research_revoked", obj=approval, changes={"revoked": [None, True]})
+    return approval
+
+
+@service
+def record_research_extract(
+    *, actor: Actor, approval: ResearchApproval, programmes: list[str], rows: int, sha256: str
+) -> None:
+    """Note in the audit trail that a research extract left the system: under which
+    approval, over which programmes, how many rows, and the SHA-256 of its data."""
+    from bahali.audit.services import record
+
+    record(
+        "evidence.research_extract",
+        obj=approval,
+        changes={
+            "programmes": [None, programmes],
+            "rows": [None, rows],
+            "sha256": [None, sha256],
+        },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bahali.evidence import export_views, views
+from bahali.evidence import export_views, research_views, views
 
 app_name = "evidence"
 
@@ -34,4 +34,8 @@ urlpatterns = [
     ),
     path("oversight/dashboard/<slug:part>/", views.oversight_list, name="oversight_list"),
     path("figures/", views.figures, name="figures"),
+    path("research/", research_views.research_page, name="research"),
+    path("research/approvals/", research_views.grant, name="research_grant"),
+    path("research/approvals/<int:pk>/revoke/", research_views.revoke, name="research_revoke"),
+    path("research/dictionary.csv", research_views.dictionary, name="research_dictionary"),
 ]
