@@ -435,7 +435,10 @@ class Seeder:
             ("grievances (sealed)", self.grievances),
             ("research consents", self.research_consents),
             ("due dates (bahali cases refresh-due)", self.due_dates),
-            ("stored evidence figures (bahali evidence figures)", self.evidence_figures),
+            (
+                "stored evidence figures and ratings (bahali evidence figures, ratings)",
+                self.evidence_figures,
+            ),
         ]
         # the tables of millions of rows: their indexes and foreign keys are made once,
         # after the phase has copied its rows in (:func:`indexes_deferred`)
@@ -492,10 +495,12 @@ class Seeder:
         self.counts["cases due"] = due.refresh()
 
     def evidence_figures(self) -> None:
-        """Rows copied in bypass the hooks that keep the stored per-case figures too."""
-        from bahali.evidence import figures
+        """Rows copied in bypass the hooks that keep the stored per-case figures and rating
+        comparisons too."""
+        from bahali.evidence import figures, ratings
 
         self.counts["cases with stored figures"] = figures.refresh()
+        self.counts["assessments read for rating comparisons"] = ratings.refresh()
 
     # organisations, memberships, programmes: small, through services / bulk_create
     def reference_data(self) -> None:
