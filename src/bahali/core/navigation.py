@@ -58,6 +58,11 @@ def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         if actions and not any(policies.can(user, action) for action in actions):
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"item": item, "url": url, "active": active})
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"item": item, "url": url, "active": matches})
+    # one entry is the current page: the most specific (/evidence/research/ is the research
+    # extract's, not also the evidence pages')
+    current = max((e for e in items if e["active"]), key=lambda e: len(e["url"]), default=None)
+    for entry in items:
+        entry["active"] = entry is current
     return items
