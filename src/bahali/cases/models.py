@@ -334,6 +334,12 @@ class TransitionRequest(AuditedModel):
                 condition=models.Q(status="pending"),
                 name="request_pending_queue",
             ),
+            # a requester's pending requests (My work: the objections to answer)
+            models.Index(
+                fields=["requested_by"],
+                condition=models.Q(status="pending"),
+                name="request_pending_by_requester",
+            ),
             # the oversight body's gate figures: decided this quarter
             models.Index(fields=["decided_at"], name="request_decided_at"),
             # the civilian-participation ledger lists the applied decisions, latest first
