@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aftercare', '0004_checkin_checkin_scheduled_due'),
-        ('cases', '0012_evidence_page_indexes'),
+        ("aftercare", "0004_checkin_checkin_scheduled_due"),
+        ("cases", "0012_evidence_page_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(condition=models.Q(('done_on__isnull', True)), fields=['case', 'due_on'], include=('id',), name='checkin_planned_by_case'),
+            model_name="checkin",
+            index=models.Index(
+                condition=models.Q(("done_on__isnull", True)),
+                fields=["case", "due_on"],
+                include=("id",),
+                name="checkin_planned_by_case",
+            ),
         ),
     ]

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0012_evidence_page_indexes'),
-        ('programmes', '0004_programme_statistics_consent'),
+        ("cases", "0012_evidence_page_indexes"),
+        ("programmes", "0004_programme_statistics_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='transitionrequest',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['requested_by'], name='request_pending_by_requester'),
+            model_name="transitionrequest",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["requested_by"],
+                name="request_pending_by_requester",
+            ),
         ),
     ]
