@@ -32,15 +32,16 @@ def test_home_and_my_work_of_team_members_with_many_cases_stay_under_their_ceili
     world: PathwayWorld, client: Client, signed_in: Callable[[Any], Client]
 ) -> None:
     _waiting(world, 30)
-    found = {}
+    found: dict[str, dict[str, int | None]] = {}
     for who, pages in CEILING.items():
         signed_in(getattr(world, who))
         found[who] = {url: _count(client, url) for url in pages}
         client.logout()
     for who, pages in CEILING.items():
         for url, ceiling in pages.items():
-            assert found[who][url] is not None, f"{who}: {url} not shown"
-            assert found[who][url] <= ceiling, f"{who} {url}: {found[who][url]} > {ceiling}"
+            asked = found[who][url]
+            assert asked is not None, f"{who}: {url} not shown"
+            assert asked <= ceiling, f"{who} {url}: {asked} > {ceiling}"
 
 
 @pytest.fixture
