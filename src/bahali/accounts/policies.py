@@ -380,6 +380,18 @@ def districts_of(membership: Membership) -> list[int]:
     return [district.pk for district in membership.districts.all()]
 
 
+# Reaches whose condition is the same whatever the resource asked about (a case's team
+# reaches the case alike for its plan, its notes and its check-ins): actions reaching a row
+# through one of them share a column of ``can_many``'s single query.
+RESOURCE_BLIND: set[Callable[..., models.Q]] = set()
+
+
+def resource_blind(reach: Callable[[Membership, str], models.Q]) -> Callable[..., models.Q]:
+    """Mark a reach function that ignores its ``resource`` argument (see ``can_many``)."""
+    RESOURCE_BLIND.add(reach)
+    return reach
+
+
 def register_scope_paths(label: str, reach: dict[Scope, Reach]) -> None:
     """Say how each scope reaches the rows of model ``label`` ("app_label.model").
 
@@ -464,10 +476,14 @@ def _condition_key(
         (
             membership.pk,
             grant.scope,
-            resource if callable(paths.get(grant.scope)) else None,
+            resource if _uses_resource(paths.get(grant.scope)) else None,
         )
         for membership, grant in grants(user, resource, verb)
     )
+
+
+def _uses_resource(reach: Reach | None) -> bool:
+    return callable(reach) and reach not in RESOURCE_BLIND
 
 
 def filter_visible(queryset: Q, user: Actor, resource: str, verb: str = "read") -> Q:

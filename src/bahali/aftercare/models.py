@@ -101,6 +101,14 @@ class CheckIn(AuditedModel):
                 condition=models.Q(done_on__isnull=True),
                 name="checkin_planned_due",
             ),
+            # a team member's planned check-ins (My work), from their cases: counted from the
+            # index alone, a few probes per case
+            models.Index(
+                fields=["case", "due_on"],
+                include=["id"],
+                condition=models.Q(done_on__isnull=True),
+                name="checkin_planned_by_case",
+            ),
             # the alerts (a warning sign no one acknowledged yet), oldest first, as the
             # dashboard lists and counts them: the same condition as ``warned()``
             models.Index(

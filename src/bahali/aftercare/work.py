@@ -28,6 +28,7 @@ def check_ins_due(user: Any, limit: int | None) -> Found:
             url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
             due=check_in.due_on,
         ),
+        all_keys=True,
     )
 
 
@@ -48,6 +49,7 @@ def warnings_raised(user: Any, limit: int | None) -> Found:
             detail=", ".join(str(label) for label in check_in.warnings),
             alert=True,
         ),
+        all_keys=True,
     )
 
 

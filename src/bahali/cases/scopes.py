@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils import timezone
 
-from bahali.accounts.policies import Reach, Scope, districts_of, register_scope_paths
+from bahali.accounts.policies import (
+    Reach,
+    Scope,
+    districts_of,
+    register_scope_paths,
+    resource_blind,
+)
 from bahali.cases.models import Case, EmergencyAccess, TeamMember
 from bahali.organisations.models import OrganisationKind
 from bahali.registry.models import Consent, ConsentPurpose, ParticipantLink
@@ -39,6 +45,7 @@ def case_reach(prefix: str = "") -> dict[Scope, Reach]:
     def field(name: str, value: Any) -> models.Q:
         return models.Q(**{f"{prefix}{name}": value})
 
+    @resource_blind
     def team(m: Membership, resource: str) -> models.Q:
         on_team = TeamMember.objects.filter(membership=m.pk, left_on__isnull=True)
         lookup = "pk__in" if not prefix else "in"
@@ -49,17 +56,21 @@ def case_reach(prefix: str = "") -> dict[Scope, Reach]:
             lookup, on_team.order_by().values("case").union(emergency.order_by().values("case"))
         )
 
+    @resource_blind
     def districts(m: Membership, resource: str) -> models.Q:
         return field("district__in", districts_of(m)) & field(
             "programme__lead_organisation", m.organisation_id
         )
 
+    @resource_blind
     def referred_or_districts(m: Membership, resource: str) -> models.Q:
         return field("referred_by", m.organisation_id) | field("district__in", districts_of(m))
 
+    @resource_blind
     def community(m: Membership, resource: str) -> models.Q:
         return field("receiving_committee", m.organisation_id) & field("closed_on__isnull", True)
 
+    @resource_blind
     def own_organisation(m: Membership, resource: str) -> models.Q:
         return field("lead_organisation", m.organisation_id) | field(
             "programme__lead_organisation", m.organisation_id

@@ -58,11 +58,29 @@ class Found:
         return cls(len(ordered), ordered if limit is None else ordered[:limit])
 
     @classmethod
-    def of_rows(cls, rows: Any, limit: int | None, item: Callable[[Any], WorkItem]) -> Found:
-        """From a queryset already ordered oldest first: a count, then only the rows shown."""
+    def of_rows(
+        cls,
+        rows: Any,
+        limit: int | None,
+        item: Callable[[Any], WorkItem],
+        *,
+        all_keys: bool = False,
+    ) -> Found:
+        """From a queryset already ordered oldest first: a count, then only the rows shown.
+
+        ``all_keys``: for a source bounded by the user's own cases (a few hundred rows at
+        most), the keys of every match in order, the count being their number: asked for the
+        oldest few with a LIMIT, PostgreSQL walked the whole country's rows in date order to
+        find the user's (50-120 ms on 200,000 cases); without it, it goes from the user's
+        places to their cases' rows and sorts them (1-15 ms)."""
         if limit is None:
             items = [item(row) for row in rows]
             return cls(len(items), items)
+        if all_keys:
+            pks = list(rows.select_related(None).values_list("pk", flat=True))
+            shown = pks[: max(limit, 0)]
+            found = {row.pk: row for row in rows.filter(pk__in=shown)} if shown else {}
+            return cls(len(pks), [item(found[pk]) for pk in shown if pk in found])
         if limit <= 0:
             return cls(rows.count(), [])
         # First the keys of the oldest few, with the count riding on them (``COUNT(*) OVER

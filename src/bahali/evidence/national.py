@@ -76,6 +76,15 @@ DISTRICT_WEIGHTS = {
     "MRD": 2,
 }
 PROGRAMME_WEIGHTS = {"centre": 45, "prison": 25, "community": 30}
+# Each team role: the fewest an organisation employs, and the open cases one of them carries
+# (a case worker a few dozen, as programmes staff them; the others in proportion).
+CASELOAD = {
+    "case_worker": (12, 50),
+    "psychologist": (5, 100),
+    "religious_scholar": (5, 100),
+    "trainer": (4, 120),
+    "mentor": (4, 50),
+}
 RISK_WEIGHTS = {"low": 45, "moderate": 35, "high": 12, "": 8}
 
 
@@ -552,17 +561,9 @@ class Seeder:
         def person(organisation: Any, role: str, districts: Iterable[str] = ("SWT",)) -> None:
             plan.append((organisation.pk, role, list(districts)))
 
-        team_roles = [
-            (Role.CASE_WORKER, 12),
-            (Role.PSYCHOLOGIST, 5),
-            (Role.RELIGIOUS_SCHOLAR, 5),
-            (Role.TRAINER, 4),
-            (Role.MENTOR, 4),
-        ]
-        for organisation in [*self.centres, *self.prisons, *self.csos]:
-            for role, count in team_roles:
-                for _ in range(count if organisation not in self.csos else count // 2 + 1):
-                    person(organisation, role)
+        for organisation, role, count in self._staffing():
+            for _ in range(count):
+                person(organisation, role)
         for code in DISTRICT_WEIGHTS:
             person(self.lead, Role.PROGRAMME_MANAGER, [code])
         for organisation in self.security:
@@ -631,6 +632,43 @@ class Seeder:
             self.phases[key] = phases[first:]
             for t in programme.transitions.all():
                 self.transitions[(t.from_phase_id, t.to_phase_id)] = t
+
+    def _staffing(self) -> list[tuple[Any, str, int]]:
+        """How many of each team role every centre, prison and community organisation
+        employs: enough for a caseload of a few dozen open cases each (``CASELOAD``), from
+        the open cases it is expected to hold (``_plan_cases``: a quarter of the cases
+        closed; a centre or prison leads its programme's cases, a community organisation the
+        community programme's and provides the trainer and mentor of every case), and never
+        fewer than a small team. The measured case worker alone holds a few hundred."""
+        from bahali.accounts.roles import Role
+
+        open_cases = self.n_cases * 0.75
+        weight = sum(PROGRAMME_WEIGHTS.values())
+        led = {
+            **{
+                o.pk: open_cases * PROGRAMME_WEIGHTS["centre"] / weight / len(self.centres)
+                for o in self.centres
+            },
+            **{
+                o.pk: open_cases * PROGRAMME_WEIGHTS["prison"] / weight / len(self.prisons)
+                for o in self.prisons
+            },
+            **{
+                o.pk: open_cases * PROGRAMME_WEIGHTS["community"] / weight / len(self.csos)
+                for o in self.csos
+            },
+        }
+        supported = open_cases / len(self.csos)  # a community organisation's trainees
+        staffing = []
+        for organisation in [*self.centres, *self.prisons, *self.csos]:
+            community = organisation in self.csos
+            for role, (smallest, caseload) in CASELOAD.items():
+                cases = supported if role in (Role.TRAINER, Role.MENTOR) else led[organisation.pk]
+                if role in (Role.TRAINER, Role.MENTOR) and not community:
+                    cases = 0  # a centre's or prison's own trainers and mentors: no cases
+                count = max(smallest // 2 + 1 if community else smallest, round(cases / caseload))
+                staffing.append((organisation, role, count))
+        return staffing
 
     def _opened(self) -> datetime.date:
         return self.today - datetime.timedelta(days=int(self.rng.triangular(5, 1500, 200)))

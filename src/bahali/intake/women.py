@@ -49,6 +49,8 @@ def gaps(case: Case) -> list[Gap]:
     if case.participant.sex != "f" or case.closed_on or not rule_applies(case.programme_id):
         return []
     women = set(StaffSex.objects.filter(sex="f").values_list("user", flat=True))
+    if not women:  # no woman on the staff: no gap (and nothing more to ask)
+        return []
     team = TeamMember.objects.filter(case=case, left_on__isnull=True).values_list(
         "membership__user", "case_role"
     )
