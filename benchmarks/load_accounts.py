@@ -55,17 +55,22 @@ def prepare(*, actor: object, per_role: int) -> dict[str, list[dict[str, str]]]:
     """Up to ``per_role`` members of each role: the load password and a known authenticator
     (one service operation, audited as the demo's accounts are)."""
     from django.contrib.auth.hashers import make_password
+    from django.db.models import Exists, OuterRef
 
     from bahali.accounts import services as accounts
     from bahali.accounts.models import Membership, User
+    from bahali.cases.models import TeamMember
     from bahali.core.context import SYSTEM, service
 
     @service
     def give(*, actor: object) -> dict[str, list[dict[str, str]]]:
         chosen: dict[str, list[dict[str, str]]] = {}
+        # members who work cases first: a centre's trainer on no team has nothing to open
+        on_a_team = TeamMember.objects.filter(membership=OuterRef("pk"), left_on__isnull=True)
         members = (
             Membership.objects.filter(user__is_active=True, is_active=True)
-            .order_by("role", "user_id")
+            .annotate(works_cases=Exists(on_a_team))
+            .order_by("role", "-works_cases", "user_id")
             .values_list("role", "user_id")
         )
         seen: set[int] = set()

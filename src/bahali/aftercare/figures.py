@@ -14,9 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models.signals import post_delete, post_save
-from django.utils import timezone
 
 from bahali.aftercare import services
 from bahali.core import snapshots
@@ -27,18 +25,18 @@ def topic(programme_id: int) -> str:
     return f"aftercare:programme:{programme_id}"
 
 
-def scope_key(cases: Any) -> str:
-    """The reader's part of the key: the cases they may see, as the database is asked for
-    them (two readers asking the same question share the figures; a manager's districts, a
-    monitor's whole country)."""
-    return str(cases.values("pk").query)
-
-
 def dashboard_counts(
-    programme_id: int, cases: Any, events_cases: Any | None, today: datetime.date
+    programme_id: int,
+    cases: Any,
+    events_cases: Any | None,
+    today: datetime.date,
+    reader: tuple[Any, ...],
 ) -> snapshots.AsOf[dict[str, Any]]:
     """The dashboard's counts over ``cases`` (check-ins) and ``events_cases`` (outcome
-    events; None when the reader may not read them), kept as the module says."""
+    events; None when the reader may not read them), kept as the module says, per
+    ``reader`` (``snapshots.reach(user)``: who they are and what their memberships reach —
+    not the SQL of their cases, which holds the time of the question when a team member's
+    running emergency accesses are part of it, and would make every view a new key)."""
 
     def compute() -> dict[str, Any]:
         counts: dict[str, Any] = {
@@ -55,14 +53,7 @@ def dashboard_counts(
             ]
         return counts
 
-    try:
-        key = (
-            scope_key(cases),
-            None if events_cases is None else scope_key(events_cases),
-            today,
-        )
-    except EmptyResultSet:  # a scope that matches nothing has no SQL: nothing to keep
-        return snapshots.AsOf(compute(), timezone.now())
+    key = (reader, events_cases is not None, today)
     return snapshots.remembered(
         "aftercare-dashboard", (programme_id, key), compute, topic=topic(programme_id)
     )

@@ -277,7 +277,11 @@ def dashboard(request: AuthedRequest, code: str) -> HttpResponse:
     # the counts read every case of the programme: kept a few minutes (the page says as of
     # when), computed afresh after a write that changes them; the lists are current
     counts = figures.dashboard_counts(
-        programme.pk, cases, events_cases if can_read_events else None, today
+        programme.pk,
+        cases,
+        events_cases if can_read_events else None,
+        today,
+        snapshots.reach(request.user),
     )
     return render(
         request,

@@ -458,15 +458,16 @@ def research_extract(job: JobHandle, request: Any) -> None:
                     digest.update(chunk)
                     out.write(chunk)
             bundle.writestr("dictionary.csv", research.csv_text(research.dictionary(layout)))
+        # in the audit trail before anyone can download it
+        record_research_extract(
+            actor=job.actor,
+            approval=request.approval,
+            programmes=sorted(p.code for p in request.programmes),
+            rows=count,
+            sha256=digest.hexdigest(),
+        )
         spool.seek(0)
         stamp = timezone.localdate().isoformat()
         job.attach(
             f"bahali-research-{stamp}.zip", FORMATS["zip"], iter(lambda: spool.read(CHUNK), b"")
         )
-    record_research_extract(
-        actor=job.actor,
-        approval=request.approval,
-        programmes=sorted(p.code for p in request.programmes),
-        rows=count,
-        sha256=digest.hexdigest(),
-    )

@@ -47,6 +47,7 @@ class ResearchApprovalForm(BootstrapForm):
                 memberships__is_active=True,
                 memberships__organisation__is_active=True,
             )
+            .exclude(pk=getattr(user, "pk", None))  # no one approves their own research
             .distinct()
             .order_by("username")
         )

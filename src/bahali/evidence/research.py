@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import heapq
 import hmac
 import io
 import json
 import os
+import pickle  # our own rows, in a directory of our own, read back by this job
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -304,10 +307,14 @@ def _cases(request: Request) -> Any:
 
 
 def _small_cells(request: Request) -> set[tuple[Any, ...]]:
-    """The combinations of programme, district, sex, age band and year of enrolment that
-    fewer cases than the minimum cell share (one grouped query)."""
+    """The combinations of programme, district, sex, age band and year of enrolment whose
+    district is withheld: those fewer *people* than the minimum cell share (a person with
+    several cases counts once), and — so that a withheld district cannot be worked out as
+    the one missing from its group (the same programme, sex, age band and year) — the
+    group's next smallest until at least two are withheld and they hold the minimum
+    together (one grouped query)."""
     minimum = _minimum()
-    found = set()
+    groups: dict[tuple[Any, ...], dict[Any, int]] = {}
     for row in (
         _cases(request)
         .annotate(year=ExtractYear("opened_on"))
@@ -319,26 +326,70 @@ def _small_cells(request: Request) -> set[tuple[Any, ...]]:
             "participant__is_juvenile",
             "year",
         )
-        .annotate(n=Count("pk"))
-        .filter(n__lt=minimum)
+        .annotate(n=Count("participant", distinct=True))
         .order_by()
     ):
-        found.add(
-            (
-                row["programme_id"],
-                row["district_id"],
-                row["participant__sex"],
-                _band(row["participant__is_juvenile"], row["participant__age_band"]),
-                row["year"],
-            )
+        group = (
+            row["programme_id"],
+            row["participant__sex"],
+            _band(row["participant__is_juvenile"], row["participant__age_band"]),
+            row["year"],
         )
+        # juveniles of several age bands are one group: their people are added up
+        districts = groups.setdefault(group, {})
+        districts[row["district_id"]] = districts.get(row["district_id"], 0) + row["n"]
+    found = set()
+    for (programme, sex, band, year), districts in groups.items():
+        ordered = sorted(districts.items(), key=lambda item: (item[1], item[0] or 0))
+        withheld = [item for item in ordered if item[1] < minimum]
+        shown = ordered[len(withheld) :]
+        while withheld and shown and (len(withheld) < 2 or sum(n for _d, n in withheld) < minimum):
+            withheld.append(shown.pop(0))
+        found.update((programme, district, sex, band, year) for district, _n in withheld)
     return found
 
 
 def rows(
     request: Request, layout: Layout, progress: Any, key: bytes | None = None
 ) -> Iterator[list[Any]]:
-    """The header, then one row per consented case of the request's programmes."""
+    """The header, then one row per consented case of the request's programmes, in the
+    order of their pseudonyms: a random order of its own for every extract, so the rows of
+    two extracts do not line up by position (nor show the cases' order of registration).
+    Sorted a page at a time into temporary files and merged: memory stays flat."""
+    yield layout.header()
+    with tempfile.TemporaryDirectory(prefix="bahali-research-") as folder:
+        runs: list[str] = []
+
+        def spill(batch: list[list[Any]]) -> None:
+            path = os.path.join(folder, f"{len(runs)}.run")
+            with open(path, "wb") as out:
+                for row in sorted(batch, key=lambda r: r[0]):
+                    pickle.dump(row, out, protocol=pickle.HIGHEST_PROTOCOL)
+            runs.append(path)
+
+        def read(path: str) -> Iterator[list[Any]]:
+            with open(path, "rb") as source:
+                while True:
+                    try:
+                        yield pickle.load(source)  # noqa: S301 - written above, by this job
+                    except EOFError:
+                        return
+
+        batch: list[list[Any]] = []
+        for row in _rows_by_key(request, layout, progress, key):
+            batch.append(row)
+            if len(batch) >= PAGE:
+                spill(batch)
+                batch = []
+        if batch:
+            spill(batch)
+        yield from heapq.merge(*(read(path) for path in runs), key=lambda r: r[0])
+
+
+def _rows_by_key(
+    request: Request, layout: Layout, progress: Any, key: bytes | None = None
+) -> Iterator[list[Any]]:
+    """One row per consented case of the request's programmes, in the order of their keys."""
     from bahali.aftercare.models import CheckIn
     from bahali.assessments.models import Assessment
     from bahali.assessments.services import BAND_LEVEL
@@ -351,7 +402,6 @@ def rows(
     small = _small_cells(request)
     cases = _cases(request)
     total = cases.count()
-    yield layout.header()
     no_phases = [""] * len(layout.phases)
     column_of = {code: n for n, code in enumerate(layout.phases)}
     no_sessions = [0] * len(layout.sessions)
@@ -390,6 +440,8 @@ def rows(
             .annotate(first=Min("entered_on"))
             .order_by()
         ):
+            if case_id not in keys:
+                continue  # in the key range, not in the extract (another programme's phases)
             places = entered.get(case_id)
             if places is None:
                 places = entered[case_id] = list(no_phases)

@@ -202,6 +202,8 @@ def grant_research_approval(
         errors["valid_until"] = _("The approval would already have ended.")
     if not may_research(researcher):
         errors["researcher"] = _("Only a person with an active analyst role can be approved.")
+    elif researcher.pk == getattr(user_of(actor), "pk", None):
+        errors["researcher"] = _("Another data steward must approve your own research.")
     leads = {programme.lead_organisation_id for programme in chosen}
     if chosen and len(leads) > 1:
         errors["programmes"] = _("Choose programmes led by one organisation.")

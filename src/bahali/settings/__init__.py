@@ -171,13 +171,11 @@ else:
     # - the working set is in memory or on SSD: a row looked up by key costs about what a
     #   row read in sequence does (PostgreSQL's default assumes spinning disks, and reads a
     #   whole table rather than look a member's few hundred cases up by key).
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options",
-        os.environ.get(
-            "BAHALI_DB_SESSION_OPTIONS",
-            "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1",
-        ),
-    )
+    _session_options = os.environ.get(
+        "BAHALI_DB_SESSION_OPTIONS", "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
+    ).strip()
+    if _session_options:
+        DATABASES["default"]["OPTIONS"].setdefault("options", _session_options)
 # Reports, dashboards and exports may read from a PostgreSQL streaming replica
 # (bahali.ops.replica): only reads explicitly marked; everything else stays on the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -197,6 +195,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "bahali_cache",
+        # Django's default (300 entries, then a third dropped) would drop claimed form
+        # tokens and rate-limit counts along with kept figures: room for a busy day's
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("BAHALI_CACHE_MAX_ENTRIES", "200000"))},
     }
 }
 

@@ -380,3 +380,102 @@ def test_only_analysts_extract_and_only_data_stewards_approve(world):
     assert not ResearchApproval.objects.visible_to(make_member(Role.DATA_STEWARD)).exists()
     assert ResearchApproval.objects.visible_to(world.monitor).exists()
     assert ResearchApproval.objects.visible_to(world.steward, "write").exists()
+
+
+def test_an_extract_over_part_of_an_approval_leaves_other_programmes_cases_out(world):
+    """The page's figures are read by key range, which holds cases of the programmes not
+    asked for too (with phases that are not columns of this extract): they are skipped."""
+    from bahali.evidence.models import PhaseStay
+
+    centre, prison = world.programmes["centre"], world.programmes["prison"]
+    own = set(prison.phases.values_list("code", flat=True)) - set(
+        centre.phases.values_list("code", flat=True)
+    )
+    assert own, "the prison programme has phases of its own"
+    between = world.case("prison", phase=sorted(own)[0])
+    _consent(world, between)
+    after = world.case()
+    _consent(world, after)
+    assert PhaseStay.objects.filter(case=between, phase__code__in=own).exists()
+    approval = _approve(world, programmes=[centre, prison])
+    request = research.request_of(world.analyst, f"approval={approval.pk}&programme={centre.pk}")
+    rows = list(research.rows(request, research.layout_for(request.programmes), lambda *a: None))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 3  # cases 0 and 1 and the one after: the prison case is not asked for
+    assert {row[header.index("programme")] for row in body} == {"centre"}
+
+
+def test_rows_come_in_the_order_of_their_pseudonyms_not_of_the_cases(world):
+    """Sorted by pseudonym (a fresh order for every extract): two extracts do not line up
+    row by row, and the order does not tell which case was registered first."""
+    consented = [world.cases[0].pk, world.cases[1].pk]  # type: ignore[attr-defined]
+    for _ in range(6):
+        case = world.case()
+        _consent(world, case)
+        consented.append(case.pk)
+    approval = _approve(world)
+    request = research.request_of(world.analyst, f"approval={approval.pk}")
+    layout = research.layout_for(request.programmes)
+    key = b"k" * 32
+    names = [row[0] for row in list(research.rows(request, layout, lambda *a: None, key=key))[1:]]
+    pseudonym = research.pseudonymiser(key)
+    assert names == sorted(pseudonym(pk) for pk in consented)
+    assert names != [pseudonym(pk) for pk in sorted(consented)]  # not in the cases' order
+
+
+def test_a_lone_withheld_district_takes_its_group_next_smallest_with_it(world, monkeypatch):
+    """Secondary suppression: a group (programme, sex, age band, year) with one district
+    under the minimum withholds the next smallest too, so the withheld one cannot be worked
+    out as the district missing from the group; people are counted, not cases."""
+    from types import SimpleNamespace
+
+    rows = [
+        # programme 1, men, 25-34, 2026: SWT 2 people (small), BNR 6, PEW 9
+        {"district_id": 1, "n": 2},
+        {"district_id": 2, "n": 6},
+        {"district_id": 3, "n": 9},
+    ]
+
+    class Grouped:
+        def annotate(self, **kwargs: Any) -> Any:
+            return self
+
+        def values(self, *names: str) -> Any:
+            return self
+
+        def order_by(self) -> Any:
+            return self
+
+        def __iter__(self) -> Any:
+            base = {
+                "programme_id": 1,
+                "participant__sex": "m",
+                "participant__age_band": "25-34",
+                "participant__is_juvenile": False,
+                "year": 2026,
+            }
+            return iter({**base, **row} for row in rows)
+
+    monkeypatch.setattr(research, "_cases", lambda request: Grouped())
+    monkeypatch.setattr(research, "_minimum", lambda: 5)
+    request = SimpleNamespace(programmes=[])
+    withheld = research._small_cells(request)  # type: ignore[arg-type]
+    assert {cell[1] for cell in withheld} == {1, 2}  # the small one and the next smallest
+    rows[0]["n"] = 7  # nothing small: nothing withheld
+    assert research._small_cells(request) == set()  # type: ignore[arg-type]
+
+
+def test_a_steward_cannot_approve_their_own_research(world):
+    from bahali.accounts import services as accounts
+    from bahali.accounts.roles import Role
+    from bahali.testing import membership_of
+
+    own = membership_of(world.steward).organisation
+    accounts.grant_membership(
+        actor=SYSTEM, user=world.steward, organisation=own, role=Role.ANALYST, districts=[]
+    )
+    world.steward.forget_memberships()
+    with pytest.raises(ValidationError) as refused:
+        _approve(world, researcher=world.steward)
+    assert "researcher" in refused.value.message_dict
+    assert not ResearchApproval.objects.exists()
