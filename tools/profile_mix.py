@@ -165,7 +165,9 @@ def main() -> None:
             profiler.enable()
             client.get(profile)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("PROFILE_SORT", "cumulative")
+            ).print_stats(45)
             return
         print(f"\n{role} ({account['username']}): {len(cases)} cases listed")
         print(f"  {'page':<22} {'wall ms':>8} {'cpu ms':>7} {'sql ms':>7} {'queries':>7} {'KB':>6}")
