@@ -52,7 +52,7 @@ NAVIGATION = [
 
 
 def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:
-    items = []
+    items: list[dict[str, Any]] = []
     for item in NAVIGATION:
         actions = item.any_of or ((item.action,) if item.action is not None else ())
         if actions and not any(policies.can(user, action) for action in actions):
@@ -62,7 +62,7 @@ def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:
         items.append({"item": item, "url": url, "active": matches})
     # one entry is the current page: the most specific (/evidence/research/ is the research
     # extract's, not also the evidence pages')
-    current = max((e for e in items if e["active"]), key=lambda e: len(e["url"]), default=None)
+    current = max((e for e in items if e["active"]), key=lambda e: len(str(e["url"])), default=None)
     for entry in items:
         entry["active"] = entry is current
     return items

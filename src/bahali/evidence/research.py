@@ -338,7 +338,7 @@ def _small_cells(request: Request) -> set[tuple[Any, ...]]:
         # juveniles of several age bands are one group: their people are added up
         districts = groups.setdefault(group, {})
         districts[row["district_id"]] = districts.get(row["district_id"], 0) + row["n"]
-    found = set()
+    found: set[tuple[Any, ...]] = set()
     for (programme, sex, band, year), districts in groups.items():
         ordered = sorted(districts.items(), key=lambda item: (item[1], item[0] or 0))
         withheld = [item for item in ordered if item[1] < minimum]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django.conf.locale
@@ -191,7 +192,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache for every worker process and server: what it counts (the public grievance form's
 # submissions per address) must not reset per process. A table in the database (created by
 # the core app's migration), so no other service is needed.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "bahali_cache",
