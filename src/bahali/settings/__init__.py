@@ -186,6 +186,10 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # the primary's connection settings (a timeout, the planner options) for the replica too
+    _replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+    for _name, _value in DATABASES["default"].get("OPTIONS", {}).items():
+        _replica_options.setdefault(_name, _value)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["bahali.ops.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -197,8 +201,10 @@ CACHES: dict[str, dict[str, Any]] = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "bahali_cache",
         # Django's default (300 entries, then a third dropped) would drop claimed form
-        # tokens and rate-limit counts along with kept figures: room for a busy day's
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("BAHALI_CACHE_MAX_ENTRIES", "200000"))},
+        # tokens and rate-limit counts along with kept figures. Past this many, expired
+        # entries are deleted first; every write counts the table, so not much more (a
+        # national installation sets REDIS_URL: docs/operations.md).
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("BAHALI_CACHE_MAX_ENTRIES", "50000"))},
     }
 }
 

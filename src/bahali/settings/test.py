@@ -31,7 +31,9 @@ BAHALI_JOB_DIR = Path(tempfile.mkdtemp(prefix="bahali-test-jobs-"))
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # A test database is thrown away: its commits need not wait for the disk. Browser tests
     # commit every write (no wrapping transaction), hundreds per test.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+    # (after the production planner options: the suite plans as production does)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (_options.get("options", "") + " -c synchronous_commit=off").strip()
     # The audit tables refuse TRUNCATE; this backend lets the test suite's flush through
     # (see its docstring). Production settings never name it.
     DATABASES["default"]["ENGINE"] = "bahali.audit.flushable_postgresql"
