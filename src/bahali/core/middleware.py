@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -52,6 +54,28 @@ class ContentSecurityPolicyMiddleware:
 
 # Answers about identity and credentials: never stored, even for an anonymous caller.
 NO_STORE_PREFIXES = ("/accounts/", "/api/v1/auth/", "/api/v1/me")
+
+
+class SessionTouchMiddleware:
+    """Sessions end after ``SESSION_COOKIE_AGE`` seconds idle without a database write on
+    every page: a signed-in session is saved again (its expiry, and the cookie's, moved on)
+    when it was last saved more than ``BAHALI_SESSION_TOUCH_SECONDS`` ago, so the idle limit
+    holds to within that. Listed after SessionMiddleware, which saves what this marks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # only a session that exists and is still signed in (a sign-out has flushed it; an
+        # anonymous visitor gets none)
+        if session is not None and session.session_key and session.get("_auth_user_id"):
+            now = int(time.time())
+            every = int(getattr(settings, "BAHALI_SESSION_TOUCH_SECONDS", 60))
+            if now - int(session.get("_touched", 0)) >= every:
+                session["_touched"] = now
+        return response
 
 
 class NoStoreMiddleware:

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "bahali.core.middleware.ContentSecurityPolicyMiddleware",
     "bahali.ops.middleware.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "bahali.core.middleware.SessionTouchMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -286,7 +287,10 @@ BAHALI_API_TOKEN_DAYS = int(os.environ.get("BAHALI_API_TOKEN_DAYS", "90"))
 
 # Sessions end after 30 minutes without activity and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("BAHALI_SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle expiry slides without a write on every page: a signed-in session is saved again
+# once a minute at most (bahali.core.middleware.SessionTouchMiddleware).
+SESSION_SAVE_EVERY_REQUEST = False
+BAHALI_SESSION_TOUCH_SECONDS = int(os.environ.get("BAHALI_SESSION_TOUCH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -25,7 +25,7 @@ def test_production_hashes_passwords_with_argon2():
 
 def test_sessions_expire_after_inactivity():
     assert settings.SESSION_COOKIE_AGE <= 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.BAHALI_SESSION_TOUCH_SECONDS <= 60
     assert production_settings.SESSION_COOKIE_SECURE
     assert production_settings.CSRF_COOKIE_SECURE
     assert production_settings.SESSION_COOKIE_HTTPONLY
@@ -117,3 +117,30 @@ def test_inactive_user_cannot_sign_in(client, member):
     with acting_as(SYSTEM):
         User.objects.filter(pk=user.pk).update(is_active=False)
     assert _post(client, user.username, TEST_PASSWORD).status_code == 400
+
+
+def test_the_idle_expiry_slides_once_a_minute_not_at_every_page(client, member, monkeypatch):
+    """A signed-in page saves the session (moving its expiry on) only when it was last saved
+    a minute or more ago: no database write on every page, the idle limit kept."""
+    import time
+
+    from django.contrib.sessions.models import Session
+
+    from bahali.core import middleware
+
+    user = member(Role.SECURITY_LIAISON)
+    _post(client, user.username, TEST_PASSWORD)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    first = Session.objects.get(session_key=key).expire_date
+    now = time.time()
+    monkeypatch.setattr(middleware.time, "time", lambda: now + 30)
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == first  # not saved again
+    monkeypatch.setattr(middleware.time, "time", lambda: now + 90)
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > first  # the expiry moved on
+    client.get("/accounts/sign-in/")  # an anonymous page after sign-out creates no session
+    client.post("/accounts/sign-out/")
+    before = Session.objects.count()
+    client.get("/accounts/sign-in/")
+    assert Session.objects.count() == before
