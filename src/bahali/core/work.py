@@ -79,7 +79,7 @@ class Found:
         if all_keys:
             pks = list(rows.select_related(None).values_list("pk", flat=True))
             shown = pks[: max(limit, 0)]
-            found = {row.pk: row for row in rows.filter(pk__in=shown)} if shown else {}
+            found = _by_key(rows, shown) if shown else {}
             return cls(len(pks), [item(found[pk]) for pk in shown if pk in found])
         if limit <= 0:
             return cls(rows.count(), [])
@@ -94,8 +94,23 @@ class Found:
         )
         if not keys:
             return cls(0, [])
-        found = {row.pk: row for row in rows.filter(pk__in=[pk for pk, _total in keys])}
+        found = _by_key(rows, [pk for pk, _total in keys])
         return cls(keys[0][1], [item(found[pk]) for pk, _total in keys if pk in found])
+
+
+def _by_key(rows: Any, keys: list[Any]) -> dict[Any, Any]:
+    """The rows of ``keys``, read by key alone with what ``rows`` reads along (its related
+    rows, deferred fields, prefetches): the keys came from ``rows`` itself, so asking its
+    conditions again (the user's places, their teams, sub-selects) would only make the
+    database do the same work twice. Rows with annotations are read as they were asked."""
+    if rows.query.annotations or rows.query.extra:
+        return {row.pk: row for row in rows.filter(pk__in=keys)}
+    plain = rows.model._base_manager.filter(pk__in=keys)
+    plain.query.select_related = rows.query.select_related
+    plain.query.deferred_loading = rows.query.deferred_loading
+    if rows._prefetch_related_lookups:
+        plain = plain.prefetch_related(*rows._prefetch_related_lookups)
+    return {row.pk: row for row in plain}
 
 
 @dataclass(frozen=True)
