@@ -507,10 +507,19 @@ def can_many(user: Actor, actions: Iterable[str], obj: models.Model) -> dict[str
     """
     model = type(obj)
     answers: dict[str, bool] = {}
+    remembered = _REMEMBERED.get()
+    if remembered is not None:  # what this request has asked already is not asked again
+        label = obj._meta.label_lower
+        for action in actions:
+            key = (user.pk, action, label, obj.pk)
+            if key in remembered:
+                answers[action] = remembered[key]
     column_of: dict[str, str] = {}  # action → column
     columns: dict[str, models.Exists] = {}
     keys: dict[tuple[Any, ...], str] = {}  # how a condition reaches the row → column
     for action in dict.fromkeys(actions):
+        if action in answers:
+            continue
         resource, _sep, verb = action.partition(".")
         if obj.pk is None or not grants(user, resource, verb):
             answers[action] = False
@@ -532,7 +541,6 @@ def can_many(user: Actor, actions: Iterable[str], obj: models.Model) -> dict[str
         found = model._default_manager.filter(pk=obj.pk).values(**columns).first()
         for action, name in column_of.items():
             answers[action] = bool(found and found[name])
-    remembered = _REMEMBERED.get()
     if remembered is not None:
         for action, allowed in answers.items():
             remembered[(user.pk, action, obj._meta.label_lower, obj.pk)] = allowed

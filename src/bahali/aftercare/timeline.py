@@ -8,8 +8,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
-from bahali.aftercare.models import CheckIn, OutcomeEvent, Verification
-from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.aftercare.models import WARNING_FIELDS, CheckIn, OutcomeEvent, Verification
+from bahali.cases.timeline import TimelineEntry, as_datetime, person
 
 
 def _name(user: Any) -> str:
@@ -22,6 +22,13 @@ def aftercare_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
         held = (
             CheckIn.objects.filter(case=case, done_on__isnull=False)
             .select_related("recorded_by")
+            .only(
+                "done_on",
+                "method",
+                "wellbeing",
+                *(name for name, _label in WARNING_FIELDS),
+                *person("recorded_by"),
+            )
             .order_by("-done_on", "-pk")[:limit]
         )
         for check_in in held:
@@ -44,6 +51,7 @@ def aftercare_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
         events = (
             OutcomeEvent.objects.filter(case=case)
             .select_related("reported_by")
+            .only("occurred_on", "kind", "verification", "source", *person("reported_by"))
             .order_by("-occurred_on", "-pk")[:limit]
         )
         for event in events:

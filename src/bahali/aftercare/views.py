@@ -28,6 +28,7 @@ from bahali.aftercare.forms import (
 from bahali.aftercare.models import WARNING_FIELDS, CheckIn
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case
+from bahali.cases.tabs import tabs_for
 from bahali.cases.views import render_case_tab
 from bahali.core import snapshots
 from bahali.core.forms import (
@@ -53,6 +54,8 @@ WARNING_DAYS = 90  # the dashboard lists warning signs recorded this recently
 def case_aftercare(request: AuthedRequest, pk: int) -> HttpResponse:
     verb = "write" if request.method == "POST" else "read"
     case = get_case_for_user(request.user, pk, "check_in", verb)
+    if request.method == "GET":  # the page's questions in one query, this one among them
+        tabs_for(request.user, case)
     can_write = case.is_open and policies.can(request.user, "check_in.write", case)
     check_ins = list(case.check_ins.select_related("recorded_by"))
     planned = [c for c in check_ins if not c.is_done]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.assessments.models import Assessment, AssessmentStatus, InstrumentKind
-from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.cases.timeline import TimelineEntry, as_datetime, labelled, person
 
 
 def assessment_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
@@ -21,9 +21,14 @@ def assessment_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
     if not policies.can(user, "assessment.read", case):
         rows = rows.filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
     found = []
-    for assessment in rows.select_related("instrument_version__instrument", "assessor").order_by(
-        "-assessed_on", "-pk"
-    )[:limit]:
+    rows = rows.select_related("instrument_version__instrument", "assessor").only(
+        "assessed_on",
+        "overall_rating",
+        "corrects",
+        *labelled("instrument_version__instrument"),
+        *person("assessor"),
+    )
+    for assessment in rows.order_by("-assessed_on", "-pk")[:limit]:
         detail = ""
         if assessment.overall_rating:
             detail = _("Overall judgement: %(band)s") % {

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
-from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.cases.timeline import TimelineEntry, as_datetime, labelled, person
 from bahali.cases.work import Found, WorkItem
 from bahali.programmes.models import Phase
 
@@ -32,6 +32,16 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
     changes = (
         PhaseChange.objects.filter(case=case)
         .select_related("from_phase", "to_phase", "changed_by", "request")
+        .only(
+            "created_at",
+            "closure",
+            "reason",
+            *labelled("from_phase"),
+            *labelled("to_phase"),
+            *person("changed_by"),
+            "request__overridden_by",
+            "request__override_reason",
+        )
         .order_by("-pk")[:limit]
     )
     for change in changes:
@@ -68,6 +78,7 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
     requests = (
         TransitionRequest.objects.filter(case=case)
         .select_related("transition__to_phase", "requested_by")
+        .only("created_at", "reason", *labelled("transition__to_phase"), *person("requested_by"))
         .order_by("-created_at")[:limit]
     )
     for request in requests:
@@ -83,8 +94,21 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
             )
         )
     sign_offs = (
-        SignOff.objects.filter(request__case=case)
+        SignOff.objects.none()  # no request, so nothing to sign
+        if not requests
+        else SignOff.objects.filter(request__case=case)
         .select_related("organisation", "signed_by", "answered_by")
+        .only(
+            "updated_at",
+            "decision",
+            "reason",
+            "objection",
+            "answered_at",
+            "answer",
+            "organisation__name",
+            *person("signed_by"),
+            *person("answered_by"),
+        )
         .order_by("-updated_at")[:limit]
     )
     for sign_off in sign_offs:
@@ -117,6 +141,13 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
     team = (
         TeamMember.objects.filter(case=case)
         .select_related("membership__user", "membership__organisation")
+        .only(
+            "created_at",
+            "left_on",
+            "case_role",
+            "membership__organisation__name",
+            *person("membership__user"),
+        )
         .order_by("-pk")[:limit]
     )
     for member in team:

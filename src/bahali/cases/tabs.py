@@ -29,16 +29,25 @@ CASE_TABS: list[CaseTab] = [
 ]
 
 
-# Other questions the case pages ask of the case (buttons, timeline entries): asked with the
-# tabs' in one query, and remembered for the rest of a read-only request.
+# Other questions the case pages ask of the case (buttons, forms, timeline entries): asked
+# with the tabs' in one query, and remembered for the rest of a read-only request (a tab
+# asks them first, through ``tabs_for``, so that its own checks need no query of their own).
 PAGE_ACTIONS = [
     "case_detail.read",
     "transition.write",
     "case_team.write",
     "gate_override.write",
     "assessment.read",
+    "assessment_band.read",
     "clinical_note.read",
     "security_note.read",
+    "plan.write",
+    "clinical_note.write",
+    "check_in.read",
+    "check_in.write",
+    "outcome_event.read",
+    "referral.read",
+    "community_readiness.read",
 ]
 
 

@@ -41,6 +41,22 @@ def register(source: Source) -> Source:
     return source
 
 
+def person(path: str) -> tuple[str, ...]:
+    """The columns a source reads of a user it names (through ``path``): their name only.
+    Sources load just the columns they show (``QuerySet.only``): the case page asks a dozen
+    of them at every view, and loading every column of every joined row was most of its
+    time."""
+    return tuple(f"{path}__{field}" for field in ("first_name", "last_name", "username"))
+
+
+LABEL = ("name_en", "name_ur", "name_ps")  # what a label (``.label``) reads
+
+
+def labelled(path: str) -> tuple[str, ...]:
+    """The columns of a labelled row (a phase, an instrument) reached through ``path``."""
+    return tuple(f"{path}__{field}" for field in LABEL)
+
+
 def as_datetime(value: datetime.date | datetime.datetime) -> datetime.datetime:
     """Dates sort with datetimes as the start of their day, in the current time zone."""
     from django.utils import timezone

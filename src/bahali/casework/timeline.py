@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from bahali.accounts import policies
-from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.cases.timeline import TimelineEntry, as_datetime, person
 from bahali.casework.models import (
     Attendance,
     AttendanceStatus,
+    FamilyMember,
     Goal,
     GoalReview,
     MentorAssignment,
@@ -47,7 +49,11 @@ def _name(user: Any) -> str:
 
 def _plan_entries(case: Any, limit: int) -> list[TimelineEntry]:
     found: list[TimelineEntry] = []
-    goals = Goal.objects.filter(case=case).select_related("responsible__membership__user")
+    goals = (
+        Goal.objects.filter(case=case)
+        .select_related("responsible__membership__user")
+        .only("created_at", "domain", "title", *person("responsible__membership__user"))
+    )
     for goal in goals.order_by("-created_at")[:limit]:
         found.append(
             TimelineEntry(
@@ -59,9 +65,12 @@ def _plan_entries(case: Any, limit: int) -> list[TimelineEntry]:
                 actor=_name(goal.responsible.membership.user) if goal.responsible else "",
             )
         )
+    if not found:
+        return found  # no goal, so no review either
     reviews = (
         GoalReview.objects.filter(goal__case=case)
         .select_related("goal", "reviewed_by")
+        .only("reviewed_on", "status_after", "goal__title", *person("reviewed_by"))
         .order_by("-reviewed_on")[:limit]
     )
     for review in reviews:
@@ -84,8 +93,21 @@ def _session_entries(case: Any, limit: int) -> list[TimelineEntry]:
     attendances = (
         Attendance.objects.filter(case=case)
         .select_related("session__facilitator", "session__organisation")
-        .prefetch_related("session__family_attendees")
+        .only(
+            "status",
+            "session__held_on",
+            "session__format",
+            "session__kind",
+            "session__duration_minutes",
+            "session__organisation__name",
+            *person("session__facilitator"),
+        )
         .order_by("-session__held_on", "-pk")[:limit]
+    )
+    # the relatives present, for family sessions only (no query when there is none)
+    prefetch_related_objects(
+        [a.session for a in attendances if a.session.format == SessionFormat.FAMILY],
+        Prefetch("family_attendees", FamilyMember.objects.only("relationship")),
     )
     for attendance in attendances:
         session = attendance.session
@@ -123,6 +145,7 @@ def _note_entries(case: Any, readable: set[str], plan: bool, limit: int) -> list
     notes = (
         Note.objects.filter(case=case, sensitivity__in=classes)
         .select_related("author")
+        .only("written_on", "sensitivity", *person("author"))
         .order_by("-written_on", "-pk")[:limit]
     )
     for note in notes:
@@ -151,12 +174,21 @@ def _note_entries(case: Any, readable: set[str], plan: bool, limit: int) -> list
 
 
 def _mentoring_entries(case: Any, limit: int) -> list[TimelineEntry]:
+    entries = _assignment_entries(case, limit)
+    if not entries:
+        return entries  # never mentored, so no meeting either
     meetings = (
         MentorMeeting.objects.filter(assignment__case=case)
         .select_related("assignment__mentor__membership__user")
+        .only(
+            "met_on",
+            "concerns",
+            "place",
+            "duration_minutes",
+            *person("assignment__mentor__membership__user"),
+        )
         .order_by("-met_on", "-pk")[:limit]
     )
-    entries = _assignment_entries(case, limit)
     return entries + [
         TimelineEntry(
             when=as_datetime(meeting.met_on),
@@ -181,6 +213,13 @@ def _assignment_entries(case: Any, limit: int) -> list[TimelineEntry]:
     assignments = (
         MentorAssignment.objects.filter(case=case)
         .select_related("mentor__membership__user")
+        .only(
+            "starts_on",
+            "ends_on",
+            "end_reason",
+            "frequency",
+            *person("mentor__membership__user"),
+        )
         .order_by("-starts_on", "-pk")[:limit]
     )
     today = timezone.localdate()
@@ -224,6 +263,7 @@ def _support_entries(case: Any, limit: int) -> list[TimelineEntry]:
         )
         for item in SupportItem.objects.filter(case=case)
         .select_related("organisation")
+        .only("provided_on", "kind", "amount", "status", "description", "organisation__name")
         .order_by("-provided_on", "-pk")[:limit]
     ]
 

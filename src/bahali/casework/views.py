@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bahali.accounts import policies
 from bahali.cases.lookups import get_case_for_user
 from bahali.cases.models import Case, CaseRole
+from bahali.cases.tabs import tabs_for
 from bahali.cases.views import render_case_tab
 from bahali.casework import services
 from bahali.casework.forms import (
@@ -59,6 +60,8 @@ from bahali.organisations.models import Organisation
 
 
 def _can_write(request: AuthedRequest, case: Case, resource: str = "plan") -> bool:
+    if request.method == "GET":  # the page's questions in one query, this one among them
+        tabs_for(request.user, case)
     return case.is_open and policies.can(request.user, f"{resource}.write", case)
 
 

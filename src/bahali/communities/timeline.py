@@ -17,9 +17,11 @@ def dialogue_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
         return []
     if not policies.can(user, "community_readiness.read", case):
         return []
-    dialogues = Dialogue.objects.filter(
-        community=case.receiving_community_id, held_on__gte=case.opened_on
-    ).order_by("-held_on", "-pk")[:limit]
+    dialogues = (
+        Dialogue.objects.filter(community=case.receiving_community_id, held_on__gte=case.opened_on)
+        .only("held_on", "kind", "topic", "facilitator")
+        .order_by("-held_on", "-pk")[:limit]
+    )
     return [
         TimelineEntry(
             when=as_datetime(dialogue.held_on),

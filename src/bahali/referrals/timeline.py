@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
-from bahali.cases.timeline import TimelineEntry, as_datetime
+from bahali.cases.timeline import TimelineEntry, as_datetime, person
 from bahali.referrals.models import Referral, ReferralStatus
 
 
@@ -18,6 +18,7 @@ def referral_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
     referrals = (
         Referral.objects.filter(case=case)
         .select_related("service", "provider", "sent_by")
+        .only("sent_on", "status", "service__name", "provider__name", *person("sent_by"))
         .order_by("-sent_on", "-pk")[:limit]
     )
     return [
