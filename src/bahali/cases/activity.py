@@ -201,12 +201,14 @@ def sign_off_work(user: Any, limit: int | None) -> Found:
 
 
 def objection_work(user: Any, limit: int | None) -> Found:
-    """Objections to the user's own requests that wait for an answer, oldest first."""
+    """Objections to the user's own requests that wait for an answer, oldest first — on
+    cases the user may still read (a requester who has left the team sees none)."""
     objections = (
         SignOff.objects.filter(
             objection=SignOff.ObjectionState.OPEN,
             request__requested_by=user,
             request__status=TransitionRequest.Status.PENDING,
+            request__case__in=Case.objects.visible_to(user).values("pk"),
         )
         .select_related("request__case__participant", "request__case__programme", "organisation")
         .order_by("updated_at", "pk")

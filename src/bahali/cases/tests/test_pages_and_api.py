@@ -128,6 +128,15 @@ def test_my_work_lists_sign_offs_and_objections(world, signed_in):
     sign_in(other, world.case_worker)
     requester = other.get("/cases/my-work/").content.decode()
     assert "Answer the objection" in requester
+    # a requester who has left the case's team no longer sees it (nor its reason)
+    from bahali.cases.models import TeamMember
+    from bahali.core.context import SYSTEM
+
+    for place in TeamMember.objects.filter(
+        case=pending.case, membership__user=world.case_worker, left_on__isnull=True
+    ):
+        services.remove_team_member(actor=SYSTEM, member=place)
+    assert "Answer the objection" not in other.get("/cases/my-work/").content.decode()
     listed = Client().get("/api/v1/me/work", **_bearer(world.committee_member)).json()["items"]
     sign_off = next(item for item in listed if item["kind"] == "sign_off")
     assert sign_off["case_label"] == pending.case.participant.code
