@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +14,12 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
@@ -35,8 +39,16 @@ from bahali.cases.forms import (
     TransitionRequestForm,
 )
 from bahali.cases.lookups import get_case_for_user
-from bahali.cases.models import Case, EmergencyAccess, SignOff, TransitionRequest
+from bahali.cases.models import (
+    Case,
+    Closure,
+    EmergencyAccess,
+    RiskBand,
+    SignOff,
+    TransitionRequest,
+)
 from bahali.cases.tabs import tabs_for
+from bahali.core.dates import format_day
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
@@ -91,13 +103,58 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         "cases/list.html",
         {
             "page": page,
-            "detail_ids": detail_ids,
+            "rows": _list_rows(page.object_list, detail_ids),
             "form": form,
             "query_string": query.urlencode(),
             "can_enrol": policies.can(request.user, "enrolment.write"),
             "can_break_glass": bool(services.emergency_memberships(request.user)),
         },
     )
+
+
+def _list_rows(cases: Sequence[Case], detail_ids: set[int]) -> list[dict[str, Any]]:
+    """The case list's cells, each worked out once here rather than by template tags per
+    row ({% url %}, {% blocktranslate %}, ``get_..._display``, ``|day``): the same text, at a
+    fraction of the cost (25 rows took some 20 ms of template rendering)."""
+    detail_url = reverse("cases:detail", args=[0])[: -len("0/")]
+    closures, risk_bands = dict(Closure.choices), dict(RiskBand.choices)
+    today = timezone.localdate()
+    days: dict[Any, str] = {}  # the same date reads the same on every row
+    rows = []
+    for case in cases:
+        in_phase = case.days_in_phase
+        shows_detail = case.pk in detail_ids
+        due = case.next_due_on if shows_detail else None
+        if due is not None and due not in days:
+            days[due] = format_day(due)
+        organisation = case.lead_organisation
+        rows.append(
+            {
+                "url": f"{detail_url}{case.pk}/",
+                "code": case.participant.code,
+                "programme": case.programme.label,
+                "phase": case.phase.label,
+                "closed": bool(case.closed_on),
+                "closure": str(closures.get(case.closure, case.closure)),
+                # {% blocktranslate count days=... %}{{ days }} day{% plural %}...: the
+                # same message, its number localised and escaped as the tag does
+                "days": mark_safe(  # noqa: S308 (a translation and an escaped number)
+                    ngettext("%(days)s day", "%(days)s days", in_phase)
+                    % {"days": conditional_escape(formats.localize(in_phase))}
+                ),
+                "risk_band": case.risk_band,
+                "risk_label": str(risk_bands.get(case.risk_band, case.risk_band)),
+                "due": due,
+                "due_iso": due.isoformat() if due is not None else "",
+                "due_day": days.get(due, ""),
+                "overdue": due is not None and due < today,
+                "district": case.district.local_name,
+                "organisation": (organisation.short_name or organisation.name)
+                if shows_detail
+                else None,
+            }
+        )
+    return rows
 
 
 @login_required
