@@ -30,6 +30,18 @@ from bahali.programmes.models import Phase, Programme
 MAX_ID = 2**31 - 1  # the largest id a row can have; past it a look-up is refused, not tried
 
 
+# the columns of a programme's or phase's name in every language (``Translated.label``)
+NAMES = ("code", "name_en", "name_ur", "name_ps")
+
+
+def _programmes() -> list[tuple[str, str]]:
+    return [(p.code, str(p)) for p in Programme.objects.only(*NAMES)]
+
+
+def _organisations() -> list[tuple[int, str]]:
+    return [(o.pk, str(o)) for o in Organisation.objects.filter(is_active=True).only("name")]
+
+
 def _districts(user: User | None) -> list[tuple[str, str]]:
     """Districts worth filtering by: where programmes run and where the user works (not all
     of Pakistan's 170)."""
@@ -37,12 +49,12 @@ def _districts(user: User | None) -> list[tuple[str, str]]:
     districts = District.objects.filter(
         models.Q(programmes__isnull=False) | models.Q(pk__in=worked)
     ).distinct()
-    return [(d.code, str(d)) for d in districts]
+    return [(d.code, str(d)) for d in districts.only("code", "name", "name_ur")]
 
 
 def _phases() -> list[tuple[str, str]]:
     """Every programme's phase codes once, by label."""
-    phases = Phase.objects.select_related("programme").order_by("programme__name_en", "order")
+    phases = Phase.objects.only(*NAMES).order_by("programme__name_en", "order")
     seen: dict[str, str] = {}
     for phase in phases:
         seen.setdefault(phase.code, phase.label)
@@ -120,12 +132,9 @@ class CaseFilter(FilterSet):
         # The page offers these as lists; the values stay free text so a code the list does
         # not show (another user's district, through the API) still filters, to nothing.
         # Each list is read when the form is rendered, not when it only filters (the API).
-        self._choices("programme", lambda: [(p.code, str(p)) for p in Programme.objects.all()])
+        self._choices("programme", _programmes)
         self._choices("district", lambda: _districts(user))
-        self._choices(
-            "organisation",
-            lambda: [(o.pk, str(o)) for o in Organisation.objects.filter(is_active=True)],
-        )
+        self._choices("organisation", _organisations)
         self._choices("phase", _phases)
 
     def _choices(self, name: str, choices: Callable[[], list[tuple[Any, Any]]]) -> None:
