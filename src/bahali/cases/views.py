@@ -77,6 +77,21 @@ LIST_COLUMNS = (
     "lead_organisation__short_name",
 )
 
+# What the sign-off queue shows of each request.
+QUEUE_COLUMNS = (
+    "reason",
+    "created_at",
+    "case__participant__code",
+    *(f"case__programme__{name}" for name in _NAMES),
+    "case__district__name",
+    "case__district__name_ur",
+    *(f"transition__from_phase__{name}" for name in _NAMES),
+    *(f"transition__to_phase__{name}" for name in _NAMES),
+    "requested_by__username",
+    "requested_by__first_name",
+    "requested_by__last_name",
+)
+
 
 def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
     """What every tab of a case page needs: the case, its tabs, which one is active."""
@@ -552,11 +567,35 @@ def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
     paginator = KeysFirstPaginator(
-        services.waiting_for_sign_off(request.user), PAGE_SIZE, count_in_order=True
+        services.waiting_for_sign_off(request.user).only(*QUEUE_COLUMNS),
+        PAGE_SIZE,
+        count_in_order=True,
     )
     page = paginator.get_page(request.GET.get("page"))
+    detail_url = reverse("cases:detail", args=[0])[: -len("0/")]
+    days: dict[Any, str] = {}
+    rows = []
+    for waiting in page.object_list:
+        case, transition, requester = waiting.case, waiting.transition, waiting.requested_by
+        if waiting.created_at not in days:
+            days[waiting.created_at] = format_day(waiting.created_at)
+        rows.append(
+            {
+                "code": case.participant.code,
+                "programme": case.programme.label,
+                "district": case.district.local_name,
+                "from_phase": transition.from_phase.label,
+                "to_phase": transition.to_phase.label,
+                "reason": waiting.reason,
+                "asked": days[waiting.created_at],
+                "requester": requester.get_full_name() or requester.username,
+                "url": f"{detail_url}{waiting.case_id}/#gate",
+            }
+        )
     return render(
-        request, "cases/queue.html", {"requests": page.object_list, "page": page, "query": ""}
+        request,
+        "cases/queue.html",
+        {"requests": page.object_list, "rows": rows, "page": page, "query": ""},
     )
 
 
