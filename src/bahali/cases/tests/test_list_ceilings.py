@@ -51,7 +51,7 @@ def _pending(world: PathwayWorld) -> None:
     )
 
 
-def _bearer(user: Any) -> dict[str, str]:
+def _bearer(user: Any) -> dict[str, Any]:
     issued = accounts.issue_api_token(actor=user, name="test")
     return {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
 
