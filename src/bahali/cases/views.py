@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +14,12 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bahali.accounts import policies
@@ -35,8 +39,16 @@ from bahali.cases.forms import (
     TransitionRequestForm,
 )
 from bahali.cases.lookups import get_case_for_user
-from bahali.cases.models import Case, EmergencyAccess, SignOff, TransitionRequest
+from bahali.cases.models import (
+    Case,
+    Closure,
+    EmergencyAccess,
+    RiskBand,
+    SignOff,
+    TransitionRequest,
+)
 from bahali.cases.tabs import tabs_for
+from bahali.core.dates import format_day
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
 from bahali.core.once import one_time_form
@@ -46,6 +58,39 @@ from bahali.organisations.models import Organisation
 from bahali.registry.models import Participant
 
 PAGE_SIZE = 25
+# What the case list shows, and no more (a case and its five related rows carry some 80
+# columns, each read and converted per row).
+_NAMES = ("name_en", "name_ur", "name_ps")
+LIST_COLUMNS = (
+    "phase_entered_on",
+    "closed_on",
+    "closure",
+    "risk_band",
+    "next_due_on",
+    "opened_on",
+    "participant__code",
+    *(f"programme__{name}" for name in _NAMES),
+    *(f"phase__{name}" for name in _NAMES),
+    "district__name",
+    "district__name_ur",
+    "lead_organisation__name",
+    "lead_organisation__short_name",
+)
+
+# What the sign-off queue shows of each request.
+QUEUE_COLUMNS = (
+    "reason",
+    "created_at",
+    "case__participant__code",
+    *(f"case__programme__{name}" for name in _NAMES),
+    "case__district__name",
+    "case__district__name_ur",
+    *(f"transition__from_phase__{name}" for name in _NAMES),
+    *(f"transition__to_phase__{name}" for name in _NAMES),
+    "requested_by__username",
+    "requested_by__first_name",
+    "requested_by__last_name",
+)
 
 
 def case_context(request: AuthedRequest, case: Case, active_tab: str) -> dict[str, Any]:
@@ -72,9 +117,11 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         raise Http404
     form = CaseFilter(request.GET or None, user=request.user)
     cases = form.filter(Case.objects.visible_to(request.user))
-    cases = cases.select_related(
-        "participant", "programme", "phase", "district", "lead_organisation"
-    ).order_by("-opened_on", "-pk")
+    cases = (
+        cases.select_related("participant", "programme", "phase", "district", "lead_organisation")
+        .only(*LIST_COLUMNS)
+        .order_by("-opened_on", "-pk")
+    )
     paginator = KeysFirstPaginator(cases, PAGE_SIZE)
     paginator.count  # noqa: B018 (count once; the page below reuses it)
     page = paginator.get_page(request.GET.get("page"))
@@ -91,13 +138,58 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         "cases/list.html",
         {
             "page": page,
-            "detail_ids": detail_ids,
+            "rows": _list_rows(page.object_list, detail_ids),
             "form": form,
             "query_string": query.urlencode(),
             "can_enrol": policies.can(request.user, "enrolment.write"),
             "can_break_glass": bool(services.emergency_memberships(request.user)),
         },
     )
+
+
+def _list_rows(cases: Iterable[Case], detail_ids: set[int]) -> list[dict[str, Any]]:
+    """The case list's cells, each worked out once here rather than by template tags per
+    row ({% url %}, {% blocktranslate %}, ``get_..._display``, ``|day``): the same text, at a
+    fraction of the cost (25 rows took some 20 ms of template rendering)."""
+    detail_url = reverse("cases:detail", args=[0])[: -len("0/")]
+    closures, risk_bands = dict(Closure.choices), dict(RiskBand.choices)
+    today = timezone.localdate()
+    days: dict[Any, str] = {}  # the same date reads the same on every row
+    rows = []
+    for case in cases:
+        in_phase = case.days_in_phase
+        shows_detail = case.pk in detail_ids
+        due = case.next_due_on if shows_detail else None
+        if due is not None and due not in days:
+            days[due] = format_day(due)
+        organisation = case.lead_organisation
+        rows.append(
+            {
+                "url": f"{detail_url}{case.pk}/",
+                "code": case.participant.code,
+                "programme": case.programme.label,
+                "phase": case.phase.label,
+                "closed": bool(case.closed_on),
+                "closure": str(closures.get(case.closure, case.closure)),
+                # {% blocktranslate count days=... %}{{ days }} day{% plural %}...: the
+                # same message, its number localised and escaped as the tag does
+                "days": mark_safe(  # noqa: S308 (a translation and an escaped number)
+                    ngettext("%(days)s day", "%(days)s days", in_phase)
+                    % {"days": conditional_escape(formats.localize(in_phase))}
+                ),
+                "risk_band": case.risk_band,
+                "risk_label": str(risk_bands.get(case.risk_band, case.risk_band)),
+                "due": due,
+                "due_iso": due.isoformat() if due is not None else "",
+                "due_day": days.get(due, ""),
+                "overdue": due is not None and due < today,
+                "district": case.district.local_name,
+                "organisation": (organisation.short_name or organisation.name)
+                if shows_detail
+                else None,
+            }
+        )
+    return rows
 
 
 @login_required
@@ -475,11 +567,35 @@ def queue(request: AuthedRequest) -> HttpResponse:
     if not policies.can(request.user, "sign_off.write"):
         raise Http404
     paginator = KeysFirstPaginator(
-        services.waiting_for_sign_off(request.user), PAGE_SIZE, count_in_order=True
+        services.waiting_for_sign_off(request.user).only(*QUEUE_COLUMNS),
+        PAGE_SIZE,
+        count_in_order=True,
     )
     page = paginator.get_page(request.GET.get("page"))
+    detail_url = reverse("cases:detail", args=[0])[: -len("0/")]
+    days: dict[Any, str] = {}
+    rows = []
+    for waiting in page.object_list:
+        case, transition, requester = waiting.case, waiting.transition, waiting.requested_by
+        if waiting.created_at not in days:
+            days[waiting.created_at] = format_day(waiting.created_at)
+        rows.append(
+            {
+                "code": case.participant.code,
+                "programme": case.programme.label,
+                "district": case.district.local_name,
+                "from_phase": transition.from_phase.label,
+                "to_phase": transition.to_phase.label,
+                "reason": waiting.reason,
+                "asked": days[waiting.created_at],
+                "requester": requester.get_full_name() or requester.username,
+                "url": f"{detail_url}{waiting.case_id}/#gate",
+            }
+        )
     return render(
-        request, "cases/queue.html", {"requests": page.object_list, "page": page, "query": ""}
+        request,
+        "cases/queue.html",
+        {"requests": page.object_list, "rows": rows, "page": page, "query": ""},
     )
 
 

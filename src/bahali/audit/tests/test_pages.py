@@ -60,3 +60,22 @@ def test_an_operation_is_shown_as_a_unit(member, signed_in):
         assert response.status_code == 200 and "No events match." in response.content.decode()
     # a control character in the address is refused before the page runs
     assert client.get("/audit/?operation=%00").status_code == 400
+
+
+def test_the_trail_asks_the_same_few_queries_for_5_or_50_events(member, signed_in):
+    """A query ceiling: one page of the trail reads its events in one query, whatever they
+    show (each row's operation link is worked out once for the table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(member(Role.OVERSIGHT_MONITOR))
+    counts = []
+    for total in (5, 60):
+        while AuditEvent.objects.filter(action="create").count() < total:
+            OrganisationFactory()
+        client.get("/audit/?action=create")
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/audit/?action=create").content.decode()
+        assert page.count('data-testid="operation-link"') == min(total, 50)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1] <= 8, counts
