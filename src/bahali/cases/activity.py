@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
 from bahali.cases.timeline import TimelineEntry, as_datetime, labelled, person
-from bahali.cases.work import Found, WorkItem
+from bahali.cases.work import Found, WorkItem, case_columns, link
 from bahali.programmes.models import Phase
 
 
@@ -184,16 +184,37 @@ def _label(phase: Phase | None) -> str:
 
 def sign_off_work(user: Any, limit: int | None) -> Found:
     """Sign-offs asked of the user's organisations, oldest first."""
+    from bahali.accounts import policies
+    from bahali.accounts.roles import Role
     from bahali.cases.services import waiting_for_sign_off
 
+    if not any(
+        policies.role_grants("sign_off", Role(membership.role))
+        for membership in user.active_memberships()
+    ):  # no role of the user's signs: nothing to ask the database
+        return Found(0, [])
+    to_case = link("cases:detail")
+    rows = (
+        waiting_for_sign_off(user)
+        .select_related(None)
+        .select_related("case__participant", "case__programme", "transition__to_phase")
+        .only(
+            "created_at",
+            "reason",
+            *case_columns("case"),
+            "transition",
+            "transition__to_phase",
+            *labelled("transition__to_phase"),
+        )
+    )
     return Found.of_rows(
-        waiting_for_sign_off(user),
+        rows,
         limit,
         lambda request: WorkItem.of_case(
             request.case,
             kind="sign_off",
             title=_("Sign off: move to “%(phase)s”") % {"phase": request.transition.to_phase.label},
-            url=reverse("cases:detail", args=[request.case_id]),
+            url=to_case(request.case_id),
             due=(request.created_at + datetime.timedelta(days=SIGN_OFF_DAYS)).date(),
             detail=request.reason,
         ),
