@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.cases.due import SIGN_OFF_DAYS
@@ -234,6 +233,7 @@ def objection_work(user: Any, limit: int | None) -> Found:
         .select_related("request__case__participant", "request__case__programme", "organisation")
         .order_by("updated_at", "pk")
     )
+    to_case = link("cases:detail")
     return Found.of_rows(
         objections,
         limit,
@@ -242,7 +242,7 @@ def objection_work(user: Any, limit: int | None) -> Found:
             kind="objection",
             title=_("Answer the objection of %(organisation)s")
             % {"organisation": sign_off.organisation.name},
-            url=reverse("cases:detail", args=[sign_off.request.case_id]),
+            url=to_case(sign_off.request.case_id),
             due=sign_off.updated_at.date(),
             detail=sign_off.reason,
         ),
@@ -273,6 +273,7 @@ def team_work(user: Any, limit: int | None) -> Found:
         .select_related("participant", "programme")
         .order_by("opened_on", "pk")
     )
+    to_team = link("cases:detail", "#team")
     return Found.of_rows(
         cases,
         limit,
@@ -280,7 +281,7 @@ def team_work(user: Any, limit: int | None) -> Found:
             case,
             kind="team",
             title=_("Build the team of a new case"),
-            url=reverse("cases:detail", args=[case.pk]) + "#team",
+            url=to_team(case.pk),
             due=case.opened_on,
             detail=_("%(count)s on the team") % {"count": case.members},
         ),
