@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.aftercare.services import check_ins_due_for
 from bahali.cases.alerts import CaseAlert
-from bahali.cases.work import Found, WorkItem
+from bahali.cases.work import Found, WorkItem, case_columns, link
 from bahali.core.dates import format_day
 
 
 def check_ins_due(user: Any, limit: int | None) -> Found:
+    to_aftercare = link("aftercare:case")
     return Found.of_rows(
-        check_ins_due_for(user),
+        check_ins_due_for(user).only("is_follow_up", "due_on", *case_columns("case")),
         limit,
         lambda check_in: WorkItem.of_case(
             check_in.case,
@@ -25,7 +26,7 @@ def check_ins_due(user: Any, limit: int | None) -> Found:
             title=_("Follow-up check-in after a warning")
             if check_in.is_follow_up
             else _("Aftercare check-in"),
-            url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
+            url=f"{to_aftercare(check_in.case_id)}#check-in-{check_in.pk}",
             due=check_in.due_on,
         ),
         all_keys=True,
@@ -35,16 +36,20 @@ def check_ins_due(user: Any, limit: int | None) -> Found:
 def warnings_raised(user: Any, limit: int | None) -> Found:
     """Warning signs recorded at a check-in, for everyone on the case's team until one of
     them acknowledges that the team has met."""
+    from bahali.aftercare.models import WARNING_FIELDS
     from bahali.aftercare.services import warnings_for
 
+    to_aftercare = link("aftercare:case")
     return Found.of_rows(
-        warnings_for(user),
+        warnings_for(user).only(
+            "done_on", *(name for name, _label in WARNING_FIELDS), *case_columns("case")
+        ),
         limit,
         lambda check_in: WorkItem.of_case(
             check_in.case,
             kind="warning",
             title=_("Warning signs at a check-in: the team meets"),
-            url=reverse("aftercare:case", args=[check_in.case_id]) + f"#check-in-{check_in.pk}",
+            url=f"{to_aftercare(check_in.case_id)}#check-in-{check_in.pk}",
             due=check_in.done_on,
             detail=", ".join(str(label) for label in check_in.warnings),
             alert=True,
@@ -68,8 +73,10 @@ def outcomes_to_verify(user: Any, limit: int | None) -> Found:
             case__in=cases, verification=Verification.REPORTED, kind__in=NEGATIVE_OUTCOMES
         )
         .select_related("case__participant", "case__programme")
+        .only("kind", "occurred_on", "source", *case_columns("case"))
         .order_by("occurred_on", "pk")
     )
+    to_outcomes = link("aftercare:outcomes")
     return Found.of_rows(
         events,
         limit,
@@ -77,7 +84,7 @@ def outcomes_to_verify(user: Any, limit: int | None) -> Found:
             event.case,
             kind="outcome_verification",
             title=_("Verify or disprove: %(event)s") % {"event": event.get_kind_display()},
-            url=reverse("aftercare:outcomes", args=[event.case_id]),
+            url=to_outcomes(event.case_id),
             due=event.occurred_on,
             detail=event.get_source_display(),
         ),

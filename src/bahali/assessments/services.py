@@ -41,6 +41,7 @@ from bahali.core import crypto, sealing, suppression
 from bahali.core.context import SystemActor, service
 from bahali.core.services import local_today, user_of
 from bahali.core.versioning import Conflict, claim_version
+from bahali.core.work import LABEL_COLUMNS
 from bahali.geography.models import District
 from bahali.organisations.models import Organisation
 from bahali.registry.models import AgeBand
@@ -635,8 +636,17 @@ def reassessments_due_page(
     keys = list(counted if limit is None else counted[:limit])
     if not keys:
         return 0, []
-    whole = Case.objects.select_related("participant", "programme", "phase").in_bulk(
-        [pk for pk, _when, _total in keys]
+    whole = (
+        Case.objects.select_related("participant", "programme", "phase")
+        .only(  # what "My work" shows of them: the code, the programme's and phase's labels
+            "participant",
+            "participant__code",
+            "programme",
+            "phase",
+            *(f"programme__{column}" for column in LABEL_COLUMNS),
+            *(f"phase__{column}" for column in LABEL_COLUMNS),
+        )
+        .in_bulk([pk for pk, _when, _total in keys])
     )
     return keys[0][2], [(whole[pk], when) for pk, when, _total in keys if pk in whole]
 

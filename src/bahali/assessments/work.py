@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from bahali.assessments.models import Calibration
 from bahali.assessments.services import reassessments_due_page
-from bahali.cases.work import Found, WorkItem
+from bahali.cases.work import Found, WorkItem, link
 
 
 def reassessments(user: Any, limit: int | None) -> Found:
     count, due = reassessments_due_page(user, limit)
+    to_assessments = link("assessments:list")
     return Found(
         count,
         [
@@ -22,7 +23,7 @@ def reassessments(user: Any, limit: int | None) -> Found:
                 case,
                 kind="reassessment",
                 title=_("Reassess progress"),
-                url=reverse("assessments:list", args=[case.pk]),
+                url=to_assessments(case.pk),
                 due=when,
                 detail=case.phase.label,
             )

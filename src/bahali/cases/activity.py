@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
 from bahali.cases.timeline import TimelineEntry, as_datetime, labelled, person
-from bahali.cases.work import Found, WorkItem
+from bahali.cases.work import Found, WorkItem, case_columns, link
 from bahali.programmes.models import Phase
 
 
@@ -184,16 +183,37 @@ def _label(phase: Phase | None) -> str:
 
 def sign_off_work(user: Any, limit: int | None) -> Found:
     """Sign-offs asked of the user's organisations, oldest first."""
+    from bahali.accounts import policies
+    from bahali.accounts.roles import Role
     from bahali.cases.services import waiting_for_sign_off
 
+    if not any(
+        policies.role_grants("sign_off", Role(membership.role))
+        for membership in user.active_memberships()
+    ):  # no role of the user's signs: nothing to ask the database
+        return Found(0, [])
+    to_case = link("cases:detail")
+    rows = (
+        waiting_for_sign_off(user)
+        .select_related(None)
+        .select_related("case__participant", "case__programme", "transition__to_phase")
+        .only(
+            "created_at",
+            "reason",
+            *case_columns("case"),
+            "transition",
+            "transition__to_phase",
+            *labelled("transition__to_phase"),
+        )
+    )
     return Found.of_rows(
-        waiting_for_sign_off(user),
+        rows,
         limit,
         lambda request: WorkItem.of_case(
             request.case,
             kind="sign_off",
             title=_("Sign off: move to “%(phase)s”") % {"phase": request.transition.to_phase.label},
-            url=reverse("cases:detail", args=[request.case_id]),
+            url=to_case(request.case_id),
             due=(request.created_at + datetime.timedelta(days=SIGN_OFF_DAYS)).date(),
             detail=request.reason,
         ),
@@ -213,6 +233,7 @@ def objection_work(user: Any, limit: int | None) -> Found:
         .select_related("request__case__participant", "request__case__programme", "organisation")
         .order_by("updated_at", "pk")
     )
+    to_case = link("cases:detail")
     return Found.of_rows(
         objections,
         limit,
@@ -221,7 +242,7 @@ def objection_work(user: Any, limit: int | None) -> Found:
             kind="objection",
             title=_("Answer the objection of %(organisation)s")
             % {"organisation": sign_off.organisation.name},
-            url=reverse("cases:detail", args=[sign_off.request.case_id]),
+            url=to_case(sign_off.request.case_id),
             due=sign_off.updated_at.date(),
             detail=sign_off.reason,
         ),
@@ -252,6 +273,7 @@ def team_work(user: Any, limit: int | None) -> Found:
         .select_related("participant", "programme")
         .order_by("opened_on", "pk")
     )
+    to_team = link("cases:detail", "#team")
     return Found.of_rows(
         cases,
         limit,
@@ -259,7 +281,7 @@ def team_work(user: Any, limit: int | None) -> Found:
             case,
             kind="team",
             title=_("Build the team of a new case"),
-            url=reverse("cases:detail", args=[case.pk]) + "#team",
+            url=to_team(case.pk),
             due=case.opened_on,
             detail=_("%(count)s on the team") % {"count": case.members},
         ),

@@ -9,7 +9,9 @@ from bahali.core.work import (
     Source,
     Summary,
     WorkItem,
+    case_columns,
     items_for,
+    link,
     register,
     summary_for,
 )
@@ -22,7 +24,9 @@ __all__ = [
     "Source",
     "Summary",
     "WorkItem",
+    "case_columns",
     "items_for",
+    "link",
     "register",
     "summary_for",
 ]

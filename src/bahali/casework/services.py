@@ -54,6 +54,7 @@ from bahali.core.context import SystemActor, service
 from bahali.core.dates import format_day
 from bahali.core.services import local_today, raise_if_errors, user_of
 from bahali.core.versioning import Conflict, claim_version
+from bahali.core.work import case_columns
 from bahali.organisations.models import Organisation
 
 Actor = User | SystemActor
@@ -831,6 +832,8 @@ def meetings_due_for(user: User) -> list[tuple[MentorAssignment, datetime.date]]
         _ongoing_assignments()
         .filter(mentor__membership__user=user, mentor__left_on__isnull=True)
         .select_related("case__participant", "case__programme")
+        # what the next meeting's date and "My work" read: not every column of every row
+        .only("starts_on", "ends_on", "frequency", *case_columns("case"))
     )
     due = [(a, when) for a, when in _next_meetings(mine) if when <= horizon]
     due.sort(key=lambda pair: (pair[1], pair[0].pk))

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bahali.cases.work import Found, WorkItem
+from bahali.cases.work import Found, WorkItem, case_columns, link
 from bahali.casework.services import meetings_due_for, reviews_due_for
 
 
 def plan_reviews(user: Any, limit: int | None) -> Found:
+    to_plan = link("casework:plan")
     return Found.of_rows(
-        reviews_due_for(user),
+        reviews_due_for(user).only("title", "review_on", "domain", *case_columns("case")),
         limit,
         lambda goal: WorkItem.of_case(
             goal.case,
             kind="plan_review",
             title=_("Review the goal “%(title)s”") % {"title": goal.title},
-            url=reverse("casework:plan", args=[goal.case_id]),
+            url=to_plan(goal.case_id),
             due=goal.review_on,
             detail=goal.get_domain_display(),
         ),
@@ -28,13 +28,14 @@ def plan_reviews(user: Any, limit: int | None) -> Found:
 
 def mentor_meetings(user: Any, limit: int | None) -> Found:
     """A mentor's next meeting with each participant they mentor, by the agreed frequency."""
+    to_mentoring = link("casework:mentoring")
     return Found.of(
         (
             WorkItem.of_case(
                 assignment.case,
                 kind="mentor_meeting",
                 title=_("Meet the participant"),
-                url=reverse("casework:mentoring", args=[assignment.case_id]),
+                url=to_mentoring(assignment.case_id),
                 due=due,
                 detail=assignment.get_frequency_display(),
             )

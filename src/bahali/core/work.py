@@ -44,6 +44,35 @@ class WorkItem:
         return self.due is not None and self.due < timezone.localdate()
 
 
+# What ``WorkItem.of_case`` reads of a programme's label (``Translated.label``).
+LABEL_COLUMNS = ("name_en", "name_ur", "name_ps")
+
+
+def case_columns(path: str) -> tuple[str, ...]:
+    """The columns ``WorkItem.of_case`` reads of a case reached through ``path`` (for
+    ``QuerySet.only``): a source's rows load what its items show, not every column of every
+    joined row (building those model instances was most of a source's time)."""
+    return (
+        path,
+        f"{path}__participant",
+        f"{path}__participant__code",
+        f"{path}__programme",
+        *(f"{path}__programme__{column}" for column in LABEL_COLUMNS),
+    )
+
+
+def link(name: str, suffix: str = "") -> Callable[[Any], str]:
+    """``reverse(name, args=[key]) + suffix`` for many keys, reversed once: a list of items
+    linking to the same view by key need not resolve the URL pattern once per item."""
+    from django.urls import reverse
+
+    head, tail = reverse(name, args=[_MARKER]).split(str(_MARKER), 1)
+    return lambda key: f"{head}{key}{tail}{suffix}"
+
+
+_MARKER = 918273645  # a key no URL holds otherwise, to cut a reversed URL around
+
+
 @dataclass(frozen=True)
 class Found:
     """What one source found for a user: how many in all, and the oldest ``limit`` items."""

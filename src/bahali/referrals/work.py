@@ -16,13 +16,14 @@ ANSWER_DAYS = 7
 
 
 def referrals_waiting(user: Any, limit: int | None) -> Found:
+    inbox = reverse("referrals:inbox")
     return Found.of_rows(
         waiting_for(user),
         limit,
         lambda referral: WorkItem(
             kind="referral",
             title=_("Answer the referral to “%(service)s”") % {"service": referral.service.name},
-            url=reverse("referrals:inbox") + f"#referral-{referral.pk}",
+            url=f"{inbox}#referral-{referral.pk}",
             case_label=referral.case.participant.code,
             due=referral.sent_on + datetime.timedelta(days=ANSWER_DAYS),
             detail=referral.need,

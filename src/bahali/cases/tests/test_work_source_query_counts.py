@@ -114,3 +114,17 @@ def test_the_counted_sources_found_work_that_grew_with_the_cases(
     few, many = counts
     found = {who: (few[kind, who, None][1], many[kind, who, None][1]) for who in ROLES}
     assert any(many > few > 0 for few, many in found.values()), f"{kind}: {found}"
+
+
+# Roles none of whose grants can sign: the sign-off source answers them without a question.
+NOT_SIGNING = ["liaison", "monitor", "steward", "analyst"]
+
+
+@pytest.mark.parametrize("who", NOT_SIGNING)
+def test_sign_offs_ask_nothing_of_the_roles_that_cannot_sign(
+    who: str, counts: tuple[Counts, Counts]
+) -> None:
+    few, many = counts
+    for limit in LIMITS:
+        assert few["sign_off", who, limit] == (0, 0), (who, limit, few["sign_off", who, limit])
+        assert many["sign_off", who, limit] == (0, 0), (who, limit, many["sign_off", who, limit])
