@@ -145,6 +145,8 @@ def test_figures_and_my_work(world):
     assert figures.resolution_overdue == 1 and figures.acknowledgement_overdue == 1
     assert figures.resolved_in_time == 1 and figures.share_resolved_in_time == 100
     assert figures.median_days_to_resolve == 9
+    assert sorted((o, r) for _label, o, r in figures.by_category) == [(1, 0), (1, 1)]
+    assert services.figures(Grievance.objects.visible_to(world.monitor)) == figures
     items = [i for i in work.items_for(world.monitor) if i.kind == "grievance"]
     assert len(items) == 2 and items[0].case_label == late.reference and items[0].overdue
     # A page of the oldest one: both counted, only the oldest built (the home page's list)
