@@ -69,10 +69,33 @@ def url_of(url_name: str) -> str:
     return url
 
 
+# A number no address holds by chance: reversed in its place, it splits an address with one
+# key into what comes before and after the key.
+_KEY = 987654321987
+_AROUND_KEY: dict[tuple[Any, str, str | None, str], tuple[str, str] | None] = {}
+
+
+def url_with_pk(url_name: str, pk: object) -> str:
+    """``reverse(url_name, args=[pk])`` for an address with one integer key: the address is
+    reversed once per process, and a row's is the part before the key, the key, the rest
+    (~1 µs instead of ~25 µs: a list links each of its rows)."""
+    if type(pk) is not int:
+        return reverse(url_name, args=[pk])
+    key = (get_urlconf(), get_script_prefix(), get_language(), url_name)
+    if key not in _AROUND_KEY:
+        before, found, after = reverse(url_name, args=[_KEY]).partition(str(_KEY))
+        _AROUND_KEY[key] = (before, after) if found else None
+    around = _AROUND_KEY[key]
+    if around is None:  # the key is not written as given: each row's is reversed
+        return reverse(url_name, args=[pk])
+    return f"{around[0]}{pk}{around[1]}"
+
+
 @receiver(setting_changed)
 def _forget_urls(*, setting: str, **kwargs: Any) -> None:
     if setting == "ROOT_URLCONF":
         _URLS.clear()
+        _AROUND_KEY.clear()
 
 
 def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:

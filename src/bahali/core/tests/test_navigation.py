@@ -46,3 +46,16 @@ def test_the_layout_links_where_it_did(signed_in):
     page = signed_in(steward).get(reverse("jobs:list")).content.decode()
     for name in ("core:home", "accounts:profile", "jobs:list", "accounts:logout", "set_language"):
         assert f'"{reverse(name)}"' in page
+
+
+def test_an_address_with_a_key_is_the_reversed_one():
+    from django.urls import NoReverseMatch, reverse
+
+    from bahali.core.navigation import url_with_pk
+    from bahali.core.templatetags.navigation import pk_url
+
+    for name in ("aftercare:case", "cases:detail", "aftercare:outcomes"):
+        for pk in (1, 42, 1234567):
+            assert url_with_pk(name, pk) == reverse(name, args=[pk]) == pk_url(pk, name)
+    with pytest.raises(NoReverseMatch):
+        url_with_pk("aftercare:case", None)
