@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bahali.accounts import policies
@@ -51,13 +54,57 @@ NAVIGATION = [
 ]
 
 
+# Reversed addresses, by URL configuration, script prefix, language and URL name: the same
+# for every request that shares them, and reversing costs ~20-30 µs each, ~20 on every page
+# (the entries, the layout's own links: ``{% layout_url %}``).
+_URLS: dict[tuple[Any, str, str | None, str], str] = {}
+
+
+def url_of(url_name: str) -> str:
+    """``reverse(url_name)`` (no arguments), remembered for the process."""
+    key = (get_urlconf(), get_script_prefix(), get_language(), url_name)
+    url = _URLS.get(key)
+    if url is None:
+        url = _URLS[key] = reverse(url_name)
+    return url
+
+
+# A number no address holds by chance: reversed in its place, it splits an address with one
+# key into what comes before and after the key.
+_KEY = 987654321987
+_AROUND_KEY: dict[tuple[Any, str, str | None, str], tuple[str, str] | None] = {}
+
+
+def url_with_pk(url_name: str, pk: object) -> str:
+    """``reverse(url_name, args=[pk])`` for an address with one integer key: the address is
+    reversed once per process, and a row's is the part before the key, the key, the rest
+    (~1 µs instead of ~25 µs: a list links each of its rows)."""
+    if type(pk) is not int:
+        return reverse(url_name, args=[pk])
+    key = (get_urlconf(), get_script_prefix(), get_language(), url_name)
+    if key not in _AROUND_KEY:
+        before, found, after = reverse(url_name, args=[_KEY]).partition(str(_KEY))
+        _AROUND_KEY[key] = (before, after) if found else None
+    around = _AROUND_KEY[key]
+    if around is None:  # the key is not written as given: each row's is reversed
+        return reverse(url_name, args=[pk])
+    return f"{around[0]}{pk}{around[1]}"
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _URLS.clear()
+        _AROUND_KEY.clear()
+
+
 def items_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for item in NAVIGATION:
         actions = item.any_of or ((item.action,) if item.action is not None else ())
         if actions and not any(policies.can(user, action) for action in actions):
             continue
-        url = reverse(item.url_name)
+        url = url_of(item.url_name)
         matches = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"item": item, "url": url, "active": matches})
     # one entry is the current page: the most specific (/evidence/research/ is the research

@@ -64,3 +64,30 @@ def test_a_page_shows_the_date_in_its_language(client, signed_in, language):
     assert f'lang="{language}"' in page
     assert EXPECTED[language] in page
     assert "12/05/2025" not in page and "2025-12-05" not in page
+
+
+def test_remembered_dates_read_as_formatted_afresh():
+    """A date's text is remembered per language; the same text as formatting it anew, and a
+    settings change (another format) is not answered from memory."""
+    import datetime
+
+    from django.test import override_settings
+    from django.utils import translation
+    from django.utils.dateformat import format as django_format
+
+    from bahali.core.dates import _date_text, format_day
+
+    for language in ("en", "ur", "ps"):
+        with translation.override(language):
+            for month in range(1, 13):
+                value = datetime.date(2026, month, 5)
+                first, again = format_day(value), format_day(value)
+                assert first == again
+                noon = datetime.datetime(2026, month, 5, 12, tzinfo=datetime.UTC)
+                assert first == format_day(noon)
+    with translation.override("en"):
+        value = datetime.date(2026, 3, 5)
+        assert format_day(value) == django_format(value, "j M Y") == "5 Mar 2026"
+    assert _date_text.cache_info().currsize
+    with override_settings(SHORT_DATE_FORMAT="Y-m-d"):
+        assert not _date_text.cache_info().currsize

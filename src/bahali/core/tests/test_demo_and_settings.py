@@ -184,3 +184,20 @@ def test_other_commands_keep_https_on_by_default(monkeypatch):
     monkeypatch.setattr("bahali.core.context.set_source", lambda source: None)
     cli.main(["check"])
     assert "BAHALI_HTTPS" not in os.environ
+
+
+def test_bahali_serve_freezes_what_the_workers_inherit(monkeypatch):
+    """Before the fork, what every request uses is loaded and frozen out of the collector's
+    reach, and the collector runs less often (see ``serve.prepare_for_workers``)."""
+    import gc
+
+    from bahali.core.management.commands import serve
+
+    threshold = gc.get_threshold()
+    try:
+        serve.prepare_for_workers()
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == serve.GC_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -12,6 +12,7 @@ Plain HTTP unless BAHALI_HTTPS=1 (set by ``bahali.cli`` before the settings load
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -97,6 +98,36 @@ class Command(BaseCommand):
         run_gunicorn(config)
 
 
+# Young-generation threshold for the workers' garbage collector (Python's default is 700).
+GC_THRESHOLD = (5000, 20, 10)
+
+
+def prepare_for_workers() -> None:
+    """Before the fork into workers: load what every request uses once (the URL patterns,
+    the translation catalogues, the base template), then move every object alive now into
+    the collector's permanent generation and collect less often.
+
+    A page allocates tens of thousands of objects; with the default threshold the collector
+    ran every 700 allocations and each older-generation collection walked Django's whole
+    import graph again: 6-7 % of a worker's CPU, measured on the case list. Frozen objects
+    are never walked (~2 %); the pages themselves create no reference cycles that need
+    collecting sooner. The frozen objects are also shared with the workers copy-on-write
+    (a collection no longer writes to every page of them).
+    """
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    get_resolver().url_patterns  # noqa: B018 - imports every app's URL module
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Bahali")
+    get_template("core/base.html")
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def run_gunicorn(config: dict[str, Any]) -> None:
     try:
         from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
@@ -109,6 +140,7 @@ def run_gunicorn(config: dict[str, Any]) -> None:
     application = get_wsgi_application()
 
     connections.close_all()  # no connection shared across the fork into workers
+    prepare_for_workers()
 
     class Server(BaseApplication):
         def load_config(self) -> None:
