@@ -11,44 +11,54 @@ from django.utils.translation import gettext as _
 
 from bahali.accounts import policies
 from bahali.assessments.models import Assessment, AssessmentStatus, InstrumentKind
-from bahali.cases.timeline import TimelineEntry, as_datetime, labelled, person
+from bahali.cases.timeline import (
+    TimelineEntry,
+    as_datetime,
+    display,
+    label_of,
+    labelled,
+    name_of,
+    person,
+    rows,
+)
 
 
 def assessment_entries(case: Any, user: Any, limit: int) -> list[TimelineEntry]:
     if not policies.can(user, "assessment_band.read", case):
         return []
-    rows = Assessment.objects.filter(case=case, status=AssessmentStatus.COMPLETED)
+    assessments = Assessment.objects.filter(case=case, status=AssessmentStatus.COMPLETED)
     if not policies.can(user, "assessment.read", case):
-        rows = rows.filter(instrument_version__instrument__kind=InstrumentKind.PROGRESS)
+        assessments = assessments.filter(
+            instrument_version__instrument__kind=InstrumentKind.PROGRESS
+        )
+    rating = display(Assessment, "overall_rating")
     found = []
-    rows = rows.select_related("instrument_version__instrument", "assessor").only(
+    for assessment in rows(
+        assessments.order_by("-assessed_on", "-pk")[:limit],
         "assessed_on",
         "overall_rating",
         "corrects",
         *labelled("instrument_version__instrument"),
         *person("assessor"),
-    )
-    for assessment in rows.order_by("-assessed_on", "-pk")[:limit]:
+    ):
         detail = ""
-        if assessment.overall_rating:
+        if assessment["overall_rating"]:
             detail = _("Overall judgement: %(band)s") % {
-                "band": assessment.get_overall_rating_display()
+                "band": rating(assessment["overall_rating"])
             }
-        title = _("Assessment: %(instrument)s") % {"instrument": assessment.instrument.label}
-        if assessment.corrects_id:
-            title = _("Assessment corrected: %(instrument)s") % {
-                "instrument": assessment.instrument.label
-            }
-        assessor = assessment.assessor
+        instrument = label_of(assessment, "instrument_version__instrument")
+        title = _("Assessment: %(instrument)s") % {"instrument": instrument}
+        if assessment["corrects"]:
+            title = _("Assessment corrected: %(instrument)s") % {"instrument": instrument}
         found.append(
             TimelineEntry(
-                when=as_datetime(assessment.assessed_on),
+                when=as_datetime(assessment["assessed_on"]),
                 kind="assessment",
                 icon="clipboard-data",
                 title=title,
                 detail=detail,
-                actor=str(assessor.get_full_name() or assessor.username) if assessor else "",
-                flagged=assessment.overall_rating == "high",
+                actor=name_of(assessment, "assessor"),
+                flagged=assessment["overall_rating"] == "high",
             )
         )
     return found

@@ -9,15 +9,17 @@ from django.utils.translation import gettext as _
 
 from bahali.cases.due import SIGN_OFF_DAYS
 from bahali.cases.models import Case, PhaseChange, SignOff, TeamMember, TransitionRequest
-from bahali.cases.timeline import TimelineEntry, as_datetime, labelled, person
+from bahali.cases.timeline import (
+    TimelineEntry,
+    as_datetime,
+    display,
+    label_of,
+    labelled,
+    name_of,
+    person,
+    rows,
+)
 from bahali.cases.work import Found, WorkItem, case_columns, link
-from bahali.programmes.models import Phase
-
-
-def _name(user: Any) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
 
 
 def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
@@ -28,35 +30,35 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
 
     shows_detail = policies.can(user, "case_detail.read", case)
     entries: list[TimelineEntry] = []
-    changes = (
-        PhaseChange.objects.filter(case=case)
-        .select_related("from_phase", "to_phase", "changed_by", "request")
-        .only(
-            "created_at",
-            "closure",
-            "reason",
-            *labelled("from_phase"),
-            *labelled("to_phase"),
-            *person("changed_by"),
-            "request__overridden_by",
-            "request__override_reason",
-        )
-        .order_by("-pk")[:limit]
+    closure = display(PhaseChange, "closure")
+    changes = rows(
+        PhaseChange.objects.filter(case=case).order_by("-pk")[:limit],
+        "created_at",
+        "closure",
+        "reason",
+        "to_phase",
+        "from_phase",
+        *labelled("from_phase"),
+        *labelled("to_phase"),
+        *person("changed_by"),
+        "request",
+        "request__overridden_by",
+        "request__override_reason",
     )
     for change in changes:
-        if change.closure and change.to_phase is None:
-            title = _("Closed: %(closure)s") % {"closure": change.get_closure_display()}
-        elif change.from_phase is None:
-            title = _("Enrolled in “%(phase)s”") % {"phase": _label(change.to_phase)}
+        if change["closure"] and change["to_phase"] is None:
+            title = _("Closed: %(closure)s") % {"closure": closure(change["closure"])}
+        elif change["from_phase"] is None:
+            title = _("Enrolled in “%(phase)s”") % {"phase": label_of(change, "to_phase")}
         else:
             title = _("Moved from “%(from)s” to “%(to)s”") % {
-                "from": _label(change.from_phase),
-                "to": _label(change.to_phase),
+                "from": label_of(change, "from_phase"),
+                "to": label_of(change, "to_phase"),
             }
-        overridden = change.request is not None and change.request.overridden_by_id is not None
+        overridden = change["request"] is not None and change["request__overridden_by"] is not None
         entries.append(
             TimelineEntry(
-                when=as_datetime(change.created_at),
+                when=as_datetime(change["created_at"]),
                 kind="phase",
                 icon="signpost-split",
                 title=title,
@@ -64,40 +66,40 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
                     ""
                     if not shows_detail
                     else _("Gate overridden: %(reason)s")
-                    % {"reason": change.request.override_reason}
-                    if overridden and change.request
-                    else change.reason
+                    % {"reason": change["request__override_reason"]}
+                    if overridden
+                    else change["reason"]
                 ),
-                actor=_name(change.changed_by),
+                actor=name_of(change, "changed_by"),
                 flagged=overridden,
             )
         )
     if not shows_detail:
         return entries
-    requests = (
-        TransitionRequest.objects.filter(case=case)
-        .select_related("transition__to_phase", "requested_by")
-        .only("created_at", "reason", *labelled("transition__to_phase"), *person("requested_by"))
-        .order_by("-created_at")[:limit]
+    requests = rows(
+        TransitionRequest.objects.filter(case=case).order_by("-created_at")[:limit],
+        "created_at",
+        "reason",
+        *labelled("transition__to_phase"),
+        *person("requested_by"),
     )
     for request in requests:
         entries.append(
             TimelineEntry(
-                when=request.created_at,
+                when=request["created_at"],
                 kind="request",
                 icon="send",
                 title=_("Asked to move to “%(phase)s”")
-                % {"phase": request.transition.to_phase.label},
-                detail=request.reason,
-                actor=_name(request.requested_by),
+                % {"phase": label_of(request, "transition__to_phase")},
+                detail=request["reason"],
+                actor=name_of(request, "requested_by"),
             )
         )
     sign_offs = (
-        SignOff.objects.none()  # no request, so nothing to sign
+        []  # no request, so nothing to sign
         if not requests
-        else SignOff.objects.filter(request__case=case)
-        .select_related("organisation", "signed_by", "answered_by")
-        .only(
+        else rows(
+            SignOff.objects.filter(request__case=case).order_by("-updated_at")[:limit],
             "updated_at",
             "decision",
             "reason",
@@ -108,66 +110,62 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
             *person("signed_by"),
             *person("answered_by"),
         )
-        .order_by("-updated_at")[:limit]
     )
     for sign_off in sign_offs:
-        approve = sign_off.decision == SignOff.Decision.APPROVE
+        approve = sign_off["decision"] == SignOff.Decision.APPROVE
         entries.append(
             TimelineEntry(
-                when=sign_off.updated_at,
+                when=sign_off["updated_at"],
                 kind="sign_off",
                 icon="check2-circle" if approve else "exclamation-octagon",
                 title=(
                     _("%(organisation)s approved") if approve else _("%(organisation)s objected")
                 )
-                % {"organisation": sign_off.organisation.name},
-                detail=sign_off.reason,
-                actor=_name(sign_off.signed_by),
-                flagged=sign_off.objection == SignOff.ObjectionState.OPEN,
+                % {"organisation": sign_off["organisation__name"]},
+                detail=sign_off["reason"],
+                actor=name_of(sign_off, "signed_by"),
+                flagged=sign_off["objection"] == SignOff.ObjectionState.OPEN,
             )
         )
-        if sign_off.answered_at:
+        if sign_off["answered_at"]:
             entries.append(
                 TimelineEntry(
-                    when=sign_off.answered_at,
+                    when=sign_off["answered_at"],
                     kind="answer",
                     icon="reply",
                     title=_("Objection answered"),
-                    detail=sign_off.answer,
-                    actor=_name(sign_off.answered_by),
+                    detail=sign_off["answer"],
+                    actor=name_of(sign_off, "answered_by"),
                 )
             )
-    team = (
-        TeamMember.objects.filter(case=case)
-        .select_related("membership__user", "membership__organisation")
-        .only(
-            "created_at",
-            "left_on",
-            "case_role",
-            "membership__organisation__name",
-            *person("membership__user"),
-        )
-        .order_by("-pk")[:limit]
+    case_role = display(TeamMember, "case_role")
+    team = rows(
+        TeamMember.objects.filter(case=case).order_by("-pk")[:limit],
+        "created_at",
+        "left_on",
+        "case_role",
+        "membership__organisation__name",
+        *person("membership__user"),
     )
     for member in team:
         role = _("%(role)s · %(organisation)s") % {
-            "role": member.get_case_role_display(),
-            "organisation": member.membership.organisation.name,
+            "role": case_role(member["case_role"]),
+            "organisation": member["membership__organisation__name"],
         }
-        name = _name(member.membership.user)
+        name = name_of(member, "membership__user")
         entries.append(
             TimelineEntry(
-                when=as_datetime(member.created_at),
+                when=as_datetime(member["created_at"]),
                 kind="team",
                 icon="person-plus",
                 title=_("%(name)s joined the team") % {"name": name},
                 detail=role,
             )
         )
-        if member.left_on:
+        if member["left_on"]:
             entries.append(
                 TimelineEntry(
-                    when=as_datetime(member.left_on),
+                    when=as_datetime(member["left_on"]),
                     kind="team",
                     icon="person-dash",
                     title=_("%(name)s left the team") % {"name": name},
@@ -175,10 +173,6 @@ def case_timeline(case: Case, user: Any, limit: int) -> list[TimelineEntry]:
                 )
             )
     return entries
-
-
-def _label(phase: Phase | None) -> str:
-    return phase.label if phase is not None else ""
 
 
 def sign_off_work(user: Any, limit: int | None) -> Found:
@@ -193,7 +187,7 @@ def sign_off_work(user: Any, limit: int | None) -> Found:
     ):  # no role of the user's signs: nothing to ask the database
         return Found(0, [])
     to_case = link("cases:detail")
-    rows = (
+    waiting = (
         waiting_for_sign_off(user)
         .select_related(None)
         .select_related("case__participant", "case__programme", "transition__to_phase")
@@ -207,7 +201,7 @@ def sign_off_work(user: Any, limit: int | None) -> Found:
         )
     )
     return Found.of_rows(
-        rows,
+        waiting,
         limit,
         lambda request: WorkItem.of_case(
             request.case,

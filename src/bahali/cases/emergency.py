@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from bahali.cases.alerts import CaseAlert
 from bahali.cases.models import EmergencyAccess
+from bahali.cases.timeline import person
 
 SHOWN_FOR_DAYS = 30  # an access stays on the case page this long after it opened
 
@@ -25,6 +26,13 @@ def emergency_alerts(user: Any, case: Any) -> list[CaseAlert]:
         EmergencyAccess.objects.visible_to(user, "emergency_access")
         .filter(case=case.pk, opened_at__gte=since)
         .select_related("membership__user", "membership__organisation")
+        .only(  # what the alert shows: on every tab of every case page
+            "reason",
+            "opened_at",
+            "expires_at",
+            *person("membership__user"),
+            "membership__organisation__name",
+        )
         .order_by("-opened_at")
     )
     alerts = []

@@ -57,6 +57,42 @@ def labelled(path: str) -> tuple[str, ...]:
     return tuple(f"{path}__{field}" for field in LABEL)
 
 
+def rows(queryset: Any, *fields: str) -> list[dict[str, Any]]:
+    """The ``fields`` of a source's rows as dictionaries (``QuerySet.values``): a source
+    builds text from a few columns, and model instances (``select_related`` and ``only``
+    compiled, objects made and snapshotted for audit) cost twice the Python of the rows."""
+    return list(queryset.values(*fields))
+
+
+def name_of(row: dict[str, Any], path: str) -> str:
+    """The name of the user ``path`` leads to (read with :func:`person`), as
+    ``User.get_full_name() or username`` gives it; "" when there is none."""
+    username = row[f"{path}__username"]
+    if username is None:  # no such user (a nullable link)
+        return ""
+    full = f"{row[f'{path}__first_name']} {row[f'{path}__last_name']}".strip()
+    return full or username
+
+
+def label_of(row: dict[str, Any], path: str) -> str:
+    """The label (``Translated.label``) of the row ``path`` leads to (read with
+    :func:`labelled`), in the active language; "" when there is none."""
+    from django.utils.translation import get_language
+
+    language = (get_language() or "en")[:2]
+    return str(row.get(f"{path}__name_{language}") or row[f"{path}__name_en"] or "")
+
+
+def display(model: Any, field: str) -> Callable[[Any], str]:
+    """``get_<field>_display`` for values read without an instance: the choice's label in
+    the active language (the value itself when it is no choice)."""
+    from django.utils.encoding import force_str
+    from django.utils.hashable import make_hashable
+
+    choices = dict(make_hashable(model._meta.get_field(field).flatchoices))
+    return lambda value: force_str(choices.get(make_hashable(value), value), strings_only=True)
+
+
 def as_datetime(value: datetime.date | datetime.datetime) -> datetime.datetime:
     """Dates sort with datetimes as the start of their day, in the current time zone."""
     from django.utils import timezone

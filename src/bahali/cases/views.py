@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,9 +45,11 @@ from bahali.cases.models import (
     EmergencyAccess,
     RiskBand,
     SignOff,
+    TeamMember,
     TransitionRequest,
 )
 from bahali.cases.tabs import tabs_for
+from bahali.cases.timeline import labelled
 from bahali.core.dates import format_day
 from bahali.core.forms import apply_validation_error, message_refusal
 from bahali.core.http import AuthedRequest
@@ -204,6 +206,10 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     pending = (
         case.transition_requests.filter(status=TransitionRequest.Status.PENDING)
         .select_related("transition__to_phase", "transition__from_phase", "requested_by")
+        # its sign-offs read once, for the gate's status and for who may still sign
+        .prefetch_related(
+            Prefetch("sign_offs", SignOff.objects.select_related("organisation", "signed_by"))
+        )
         .first()
         if shows_detail
         else None
@@ -213,11 +219,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "shows_detail": shows_detail,
-            "team": case.team.filter(left_on__isnull=True).select_related(
-                "membership__user", "membership__organisation"
-            )
-            if shows_detail
-            else None,
+            "team": _current_team(case) if shows_detail else None,
             "can_manage_team": case.is_open and policies.can(user, "case_team.write", case),
             "can_move": case.is_open and can_move,
             "pending": pending,
@@ -254,13 +256,55 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             }
         )
     elif case.is_open and can_move:
-        context["request_form"] = TransitionRequestForm(
-            transitions=case.programme.transitions.filter(from_phase=case.phase).select_related(
-                "to_phase"
-            )
-        )
+        context["request_form"], context["has_onward"] = _request_form(case)
         context["close_form"] = CloseForm()
+    if shows_detail:
+        _load_organisation_links(case)
     return render(request, "cases/detail.html", context)
+
+
+def _current_team(case: Case) -> list[TeamMember]:
+    """The team panel's members, with the columns it shows (their names, role, organisation).
+    All rows are of one case: ordered as ``TeamMember.Meta.ordering`` without joining it."""
+    return list(
+        case.team.filter(left_on__isnull=True)
+        .select_related("membership__user", "membership__organisation")
+        .only(
+            "case",  # the related manager reads it to attach the case: deferred, a query each
+            "case_role",
+            "membership__user__first_name",
+            "membership__user__last_name",
+            "membership__user__username",
+            "membership__organisation__name",
+        )
+        .order_by("joined_on", "pk")
+    )
+
+
+def _request_form(case: Case) -> tuple[TransitionRequestForm, bool]:
+    """The form asking to move the case on, and whether its phase has a way onward: the
+    phase's transitions read once (a model choice field reads its queryset again for each
+    time it is rendered or asked whether it has a first choice)."""
+    transitions = case.programme.transitions.filter(from_phase=case.phase)
+    onward = list(transitions.select_related("to_phase").only(*labelled("to_phase")))
+    form = TransitionRequestForm(transitions=transitions)
+    form.fields["transition"].choices = [  # type: ignore[attr-defined]
+        (transition.pk, transition.to_phase.label) for transition in onward
+    ]
+    return form, bool(onward)
+
+
+def _load_organisation_links(case: Case) -> None:
+    """The referring organisation and the receiving committee the summary names, in one
+    query (not one each when the template first reaches them)."""
+    wanted = {case.referred_by_id, case.receiving_committee_id} - {None}
+    if not wanted:
+        return
+    found = Organisation.objects.in_bulk(wanted)
+    if case.referred_by_id in found:
+        case.referred_by = found[case.referred_by_id]
+    if case.receiving_committee_id in found:
+        case.receiving_committee = found[case.receiving_committee_id]
 
 
 def _team_candidates(case: Case) -> Any:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from bahali.accounts import policies
-from bahali.cases.timeline import TimelineEntry, as_datetime, person
+from bahali.cases.timeline import TimelineEntry, as_datetime, display, name_of, person, rows
 from bahali.casework.models import (
     Attendance,
     AttendanceStatus,
@@ -29,6 +28,7 @@ from bahali.casework.models import (
     MentorMeeting,
     Note,
     Sensitivity,
+    Session,
     SessionFormat,
     SupportItem,
     SupportStatus,
@@ -48,41 +48,44 @@ def _name(user: Any) -> str:
 
 
 def _plan_entries(case: Any, limit: int) -> list[TimelineEntry]:
-    found: list[TimelineEntry] = []
-    goals = (
-        Goal.objects.filter(case=case)
-        .select_related("responsible__membership__user")
-        .only("created_at", "domain", "title", *person("responsible__membership__user"))
-    )
-    for goal in goals.order_by("-created_at")[:limit]:
-        found.append(
-            TimelineEntry(
-                when=goal.created_at,
-                kind="goal",
-                icon="bullseye",
-                title=_("Plan goal: %(domain)s") % {"domain": goal.get_domain_display()},
-                detail=goal.title,
-                actor=_name(goal.responsible.membership.user) if goal.responsible else "",
-            )
+    domain = display(Goal, "domain")
+    found = [
+        TimelineEntry(
+            when=goal["created_at"],
+            kind="goal",
+            icon="bullseye",
+            title=_("Plan goal: %(domain)s") % {"domain": domain(goal["domain"])},
+            detail=goal["title"],
+            actor=name_of(goal, "responsible__membership__user"),
         )
+        for goal in rows(
+            Goal.objects.filter(case=case).order_by("-created_at")[:limit],
+            "created_at",
+            "domain",
+            "title",
+            *person("responsible__membership__user"),
+        )
+    ]
     if not found:
         return found  # no goal, so no review either
-    reviews = (
-        GoalReview.objects.filter(goal__case=case)
-        .select_related("goal", "reviewed_by")
-        .only("reviewed_on", "status_after", "goal__title", *person("reviewed_by"))
-        .order_by("-reviewed_on")[:limit]
+    status_after = display(GoalReview, "status_after")
+    reviews = rows(
+        GoalReview.objects.filter(goal__case=case).order_by("-reviewed_on")[:limit],
+        "reviewed_on",
+        "status_after",
+        "goal__title",
+        *person("reviewed_by"),
     )
     for review in reviews:
         found.append(
             TimelineEntry(
-                when=as_datetime(review.reviewed_on),
+                when=as_datetime(review["reviewed_on"]),
                 kind="goal_review",
                 icon="clipboard-check",
                 title=_("Goal reviewed: %(status)s")
-                % {"status": review.get_status_after_display()},
-                detail=review.goal.title,
-                actor=_name(review.reviewed_by),
+                % {"status": status_after(review["status_after"])},
+                detail=review["goal__title"],
+                actor=name_of(review, "reviewed_by"),
             )
         )
     return found
@@ -90,48 +93,58 @@ def _plan_entries(case: Any, limit: int) -> list[TimelineEntry]:
 
 def _session_entries(case: Any, limit: int) -> list[TimelineEntry]:
     found: list[TimelineEntry] = []
-    attendances = (
-        Attendance.objects.filter(case=case)
-        .select_related("session__facilitator", "session__organisation")
-        .only(
-            "status",
-            "session__held_on",
-            "session__format",
-            "session__kind",
-            "session__duration_minutes",
-            "session__organisation__name",
-            *person("session__facilitator"),
-        )
-        .order_by("-session__held_on", "-pk")[:limit]
+    attendances = rows(
+        Attendance.objects.filter(case=case).order_by("-session__held_on", "-pk")[:limit],
+        "status",
+        "session",
+        "session__held_on",
+        "session__format",
+        "session__kind",
+        "session__duration_minutes",
+        "session__organisation__name",
+        *person("session__facilitator"),
     )
-    # the relatives present, for family sessions only (no query when there is none)
-    prefetch_related_objects(
-        [a.session for a in attendances if a.session.format == SessionFormat.FAMILY],
-        Prefetch("family_attendees", FamilyMember.objects.only("relationship")),
-    )
+    # the relatives present, for family sessions only (no query when there is none), in
+    # the order of ``FamilyMember.Meta.ordering``
+    family_sessions = [
+        a["session"] for a in attendances if a["session__format"] == SessionFormat.FAMILY
+    ]
+    relatives: dict[int, list[str]] = {}
+    if family_sessions:
+        relationship = display(FamilyMember, "relationship")
+        for session_pk, value in FamilyMember.objects.filter(
+            sessions__in=family_sessions
+        ).values_list("sessions", "relationship"):
+            relatives.setdefault(session_pk, []).append(relationship(value))
+    status = display(Attendance, "status")
+    kind = display(Session, "kind")
+    session_format = display(Session, "format")
     for attendance in attendances:
-        session = attendance.session
-        family = session.format == SessionFormat.FAMILY
-        detail = ngettext("%(minutes)d minute", "%(minutes)d minutes", session.duration_minutes) % {
-            "minutes": session.duration_minutes
+        family = attendance["session__format"] == SessionFormat.FAMILY
+        minutes = attendance["session__duration_minutes"]
+        detail = ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {
+            "minutes": minutes
         }
         if family:
-            relatives = ", ".join(
-                member.get_relationship_display() for member in session.family_attendees.all()
-            )
-            detail = f"{detail} · {relatives}"
-        if attendance.status != AttendanceStatus.PRESENT:
-            detail = f"{detail} · {attendance.get_status_display()}"
+            detail = f"{detail} · {', '.join(relatives.get(attendance['session'], []))}"
+        if attendance["status"] != AttendanceStatus.PRESENT:
+            detail = f"{detail} · {status(attendance['status'])}"
         found.append(
             TimelineEntry(
-                when=as_datetime(session.held_on),
+                when=as_datetime(attendance["session__held_on"]),
                 kind="family_session" if family else "session",
-                icon={"group": "people", "family": "house-heart"}.get(session.format, "person"),
+                icon={"group": "people", "family": "house-heart"}.get(
+                    attendance["session__format"], "person"
+                ),
                 title=_("%(kind)s (%(format)s)")
-                % {"kind": session.get_kind_display(), "format": session.get_format_display()},
+                % {
+                    "kind": kind(attendance["session__kind"]),
+                    "format": session_format(attendance["session__format"]),
+                },
                 detail=detail,
-                actor=f"{_name(session.facilitator)} · {session.organisation.name}",
-                flagged=attendance.status == AttendanceStatus.ABSENT,
+                actor=f"{name_of(attendance, 'session__facilitator')} · "
+                f"{attendance['session__organisation__name']}",
+                flagged=attendance["status"] == AttendanceStatus.ABSENT,
             )
         )
     return found
@@ -142,30 +155,32 @@ def _note_entries(case: Any, readable: set[str], plan: bool, limit: int) -> list
     if not classes:
         return []
     found: list[TimelineEntry] = []
-    notes = (
-        Note.objects.filter(case=case, sensitivity__in=classes)
-        .select_related("author")
-        .only("written_on", "sensitivity", *person("author"))
-        .order_by("-written_on", "-pk")[:limit]
+    notes = rows(
+        Note.objects.filter(case=case, sensitivity__in=classes).order_by("-written_on", "-pk")[
+            :limit
+        ],
+        "written_on",
+        "sensitivity",
+        *person("author"),
     )
     for note in notes:
-        if note.sensitivity in readable:
+        if note["sensitivity"] in readable:
             found.append(
                 TimelineEntry(
-                    when=as_datetime(note.written_on),
+                    when=as_datetime(note["written_on"]),
                     kind="note",
                     icon="journal-text",
-                    title=NOTE_TITLES[Sensitivity(note.sensitivity)],
-                    actor=_name(note.author),
+                    title=NOTE_TITLES[Sensitivity(note["sensitivity"])],
+                    actor=name_of(note, "author"),
                 )
             )
         else:
             found.append(
                 TimelineEntry(
-                    when=as_datetime(note.written_on),
+                    when=as_datetime(note["written_on"]),
                     kind="note",
                     icon="lock",
-                    title=NOTE_TITLES[Sensitivity(note.sensitivity)],
+                    title=NOTE_TITLES[Sensitivity(note["sensitivity"])],
                     detail=_("Restricted: only those allowed to read this class of note see it."),
                     restricted=True,
                 )
@@ -249,22 +264,28 @@ def _assignment_entries(case: Any, limit: int) -> list[TimelineEntry]:
 
 
 def _support_entries(case: Any, limit: int) -> list[TimelineEntry]:
+    kind, status = display(SupportItem, "kind"), display(SupportItem, "status")
     return [
         TimelineEntry(
-            when=as_datetime(item.provided_on),
+            when=as_datetime(item["provided_on"]),
             kind="support",
             icon="cash-coin",
             title=_("%(kind)s: PKR %(amount)s")
-            % {"kind": item.get_kind_display(), "amount": f"{item.amount:,.0f}"},
-            detail=item.get_status_display()
-            if item.status == SupportStatus.PLANNED
-            else item.description,
-            actor=item.organisation.name,
+            % {"kind": kind(item["kind"]), "amount": f"{item['amount']:,.0f}"},
+            detail=status(item["status"])
+            if item["status"] == SupportStatus.PLANNED
+            else item["description"],
+            actor=item["organisation__name"],
         )
-        for item in SupportItem.objects.filter(case=case)
-        .select_related("organisation")
-        .only("provided_on", "kind", "amount", "status", "description", "organisation__name")
-        .order_by("-provided_on", "-pk")[:limit]
+        for item in rows(
+            SupportItem.objects.filter(case=case).order_by("-provided_on", "-pk")[:limit],
+            "provided_on",
+            "kind",
+            "amount",
+            "status",
+            "description",
+            "organisation__name",
+        )
     ]
 
 
