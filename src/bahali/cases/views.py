@@ -632,7 +632,10 @@ def queue(request: AuthedRequest) -> HttpResponse:
                 "to_phase": transition.to_phase.label,
                 "reason": waiting.reason,
                 "asked": days[waiting.created_at],
-                "requester": requester.get_full_name() or requester.username,
+                # a move the platform itself asked for has no requester
+                "requester": (requester.get_full_name() or requester.username)
+                if requester is not None
+                else "",
                 "url": f"{detail_url}{waiting.case_id}/#gate",
             }
         )

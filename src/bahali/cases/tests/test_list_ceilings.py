@@ -140,3 +140,22 @@ def test_the_select_is_djangos_markup(value: Any, attrs: Any, choices: Any) -> N
     django = forms.Select(attrs={"class": "form-select"}, choices=choices)
     ours = Select(attrs={"class": "form-select"}, choices=choices)
     assert ours.render("x", value, attrs) == django.render("x", value, attrs)
+
+
+def test_the_queue_shows_a_move_the_platform_asked_for_without_a_requester(
+    world: PathwayWorld, client: Client, signed_in: Callable[[Any], Client]
+) -> None:
+    from bahali.core.context import SYSTEM
+
+    case = world.case("centre", phase="rehabilitation")
+    request = services.request_transition(
+        actor=SYSTEM,
+        case=case,
+        transition=case.programme.transitions.get(from_phase=case.phase),
+        reason="Asked by the platform",
+    )
+    assert request.requested_by_id is None
+    signed_in(world.psychologist)
+    page = client.get("/cases/sign-offs/")
+    assert page.status_code == 200
+    assert page.content.count(b'data-testid="queue-row"') == 1

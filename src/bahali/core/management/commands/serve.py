@@ -103,9 +103,10 @@ GC_THRESHOLD = (5000, 20, 10)
 
 
 def prepare_for_workers() -> None:
-    """Before the fork into workers: load what every request uses once (the URL patterns,
-    the translation catalogues, the base template), then move every object alive now into
-    the collector's permanent generation and collect less often.
+    """Before the fork into workers: move every object alive now (Django, the apps, the URL
+    patterns the system checks loaded) into the collector's permanent generation and collect
+    less often. Translation catalogues and templates are left for the workers to load, so a
+    graceful reload (``kill -HUP``) still serves a new release's strings and layout.
 
     A page allocates tens of thousands of objects; with the default threshold the collector
     ran every 700 allocations and each older-generation collection walked Django's whole
@@ -114,15 +115,9 @@ def prepare_for_workers() -> None:
     collecting sooner. The frozen objects are also shared with the workers copy-on-write
     (a collection no longer writes to every page of them).
     """
-    from django.template.loader import get_template
     from django.urls import get_resolver
-    from django.utils import translation
 
     get_resolver().url_patterns  # noqa: B018 - imports every app's URL module
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Bahali")
-    get_template("core/base.html")
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
