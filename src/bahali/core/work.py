@@ -62,15 +62,12 @@ def case_columns(path: str) -> tuple[str, ...]:
 
 
 def link(name: str, suffix: str = "") -> Callable[[Any], str]:
-    """``reverse(name, args=[key]) + suffix`` for many keys, reversed once: a list of items
-    linking to the same view by key need not resolve the URL pattern once per item."""
-    from django.urls import reverse
+    """``reverse(name, args=[key]) + suffix`` for many keys: a list of items linking to the
+    same view by key need not resolve the URL pattern once per item
+    (``navigation.url_with_pk``, reversed once per process)."""
+    from bahali.core.navigation import url_with_pk
 
-    head, tail = reverse(name, args=[_MARKER]).split(str(_MARKER), 1)
-    return lambda key: f"{head}{key}{tail}{suffix}"
-
-
-_MARKER = 918273645  # a key no URL holds otherwise, to cut a reversed URL around
+    return lambda key: url_with_pk(name, key) + suffix
 
 
 @dataclass(frozen=True)
