@@ -122,6 +122,47 @@ def only_local(environment: Any, **kwargs: Any) -> None:
         raise SystemExit("This load test runs only against 127.0.0.1.")
 
 
+# Warm-up (``BAHALI_LOAD_WARMUP`` seconds, default 0: none): the users arrive and sign in
+# (each sign-in checks an Argon2 password hash, ~0.1 s of a core), then the figures start
+# again from zero, so the run's figures are those of its users all signed in. What the
+# warm-up measured is written first, as JSON, to ``BAHALI_LOAD_WARMUP_FILE``.
+WARMUP = float(os.environ.get("BAHALI_LOAD_WARMUP", "0"))
+
+
+@events.test_start.add_listener
+def measure_after_warmup(environment: Any, **kwargs: Any) -> None:
+    if WARMUP <= 0:
+        return
+    import gevent  # type: ignore[import-not-found] # locust's own event loop
+
+    def end_of_warmup() -> None:
+        gevent.sleep(WARMUP)
+        stats = environment.runner.stats
+        path = os.environ.get("BAHALI_LOAD_WARMUP_FILE", "")
+        if path:
+            rows = [*stats.entries.values(), stats.total]
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(
+                    [
+                        {
+                            "name": row.name,
+                            "count": row.num_requests,
+                            "failures": row.num_failures,
+                            "p50": row.get_response_time_percentile(0.5),
+                            "p95": row.get_response_time_percentile(0.95),
+                            "p99": row.get_response_time_percentile(0.99),
+                            "max": row.max_response_time,
+                        }
+                        for row in rows
+                        if row.num_requests or row.num_failures
+                    ],
+                    handle,
+                )
+        stats.reset_all()
+
+    gevent.spawn(end_of_warmup)
+
+
 class Staff(HttpUser):
     abstract = True
     wait_time = between(THINK[0], THINK[-1])

@@ -201,3 +201,16 @@ def test_bahali_serve_freezes_what_the_workers_inherit(monkeypatch):
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 2), (2, 3), (4, 5), (16, 12)])
+def test_bahali_serve_starts_a_worker_per_core_and_one_more(monkeypatch, cpus, expected):
+    """CPU-bound pages: CPUs + 1 workers (2..12), unless BAHALI_WEB_WORKERS or --workers say."""
+    from bahali.core.management.commands import serve
+
+    monkeypatch.delenv("BAHALI_WEB_WORKERS", raising=False)
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: cpus)
+    assert serve.gunicorn_options("127.0.0.1:8000", {})["workers"] == expected
+    monkeypatch.setenv("BAHALI_WEB_WORKERS", "7")
+    assert serve.gunicorn_options("127.0.0.1:8000", {})["workers"] == 7
+    assert serve.gunicorn_options("127.0.0.1:8000", {"workers": 4})["workers"] == 4

@@ -22,10 +22,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def default_workers(cpus: int | None = None) -> int:
-    """Gunicorn's rule of thumb, ``2 × CPUs + 1``, bounded to 2..12 (each worker holds a
-    database connection and ~100 MB)."""
+    """``CPUs + 1`` sync workers, bounded to 2..12 (each holds a database connection and
+    ~180 MB).
+
+    A page spends most of its time in Python, so one worker per core keeps the cores busy and
+    the extra one fills the gaps while a worker waits for the database. Gunicorn's rule of
+    thumb (``2 × CPUs + 1``) suits servers that wait more: measured on 2 cores with the
+    database on the same machine (100 users of the load test, national seed), 3 workers
+    answered 140 ms at p95 where 5 answered 170 ms, and saturated at 64 requests/s where 5
+    saturated at 57 (benchmarks/README.md). A database on a server of its own leaves more
+    waiting: raise ``BAHALI_WEB_WORKERS`` there and measure."""
     count = cpus if cpus is not None else (os.cpu_count() or 1)
-    return max(2, min(12, 2 * count + 1))
+    return max(2, min(12, count + 1))
 
 
 def gunicorn_options(addrport: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +71,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dev", action="store_true", help="Django's development server, for development"
         )
-        parser.add_argument("--workers", type=int, help="worker processes (default 2×CPUs+1)")
+        parser.add_argument("--workers", type=int, help="worker processes (default CPUs+1)")
         parser.add_argument("--timeout", type=int, help="seconds before a stuck worker restarts")
         parser.add_argument(
             "--no-migrate",
