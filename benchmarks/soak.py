@@ -255,9 +255,7 @@ def main() -> None:
     parser.add_argument("--think", default="1,5", help="think time min,max in seconds")
     parser.add_argument("--steps", help="saturation: closed loops of these sizes, no think time")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument(
-        "--workers", type=int, default=0, help="gunicorn workers (default CPUs+1)"
-    )
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default CPUs+1)")
     parser.add_argument("--max-requests", type=int, default=0)
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
