@@ -94,19 +94,28 @@ def participant_reach() -> dict[Scope, Reach]:
     """
     by_case = case_reach()
 
+    # Each reach is an EXISTS on the participant's own rows (an index probe per participant),
+    # never ``pk IN (subquery)``: these conditions are OR-ed together, and PostgreSQL then
+    # keeps an IN subquery's rows in memory only while they fit ``work_mem`` — past that
+    # (an organisation linked to a million participants, 150,000 open cases) it reads the
+    # whole subquery again for every participant, and a case worker's participant list
+    # never answered on the national seed.
     def through_cases(scope: Scope, m: Membership, resource: str) -> models.Q:
         reach = by_case[scope]
         if not callable(reach):  # every case scope is a condition; a path would be a bug
             raise TypeError(scope)
-        return models.Q(pk__in=Case.objects.filter(reach(m, resource)).values("participant"))
+        cases = Case.objects.filter(reach(m, resource), participant=models.OuterRef("pk"))
+        return models.Q(models.Exists(cases))
 
     def linked(m: Membership) -> models.Q:
-        links = ParticipantLink.objects.filter(organisation=m.organisation_id)
-        return models.Q(pk__in=links.values("participant"))
+        links = ParticipantLink.objects.filter(
+            organisation=m.organisation_id, participant=models.OuterRef("pk")
+        )
+        return models.Q(models.Exists(links))
 
     def team(m: Membership, resource: str) -> models.Q:
-        with_open_case = Case.objects.filter(closed_on__isnull=True).values("participant")
-        not_yet_enrolled = linked(m) & ~models.Q(pk__in=with_open_case)
+        open_case = Case.objects.filter(closed_on__isnull=True, participant=models.OuterRef("pk"))
+        not_yet_enrolled = linked(m) & ~models.Q(models.Exists(open_case))
         return through_cases(Scope.TEAM, m, resource) | not_yet_enrolled
 
     def own_organisation(m: Membership, resource: str) -> models.Q:
@@ -122,8 +131,9 @@ def participant_reach() -> dict[Scope, Reach]:
                 purpose=ConsentPurpose.SHARING,
                 share_with=OrganisationKind.COMMUNITY_COMMITTEE,
                 withdrawn_on__isnull=True,
-            ).values("participant")
-            condition &= models.Q(pk__in=consented)
+                participant=models.OuterRef("pk"),
+            )
+            condition &= models.Q(models.Exists(consented))
         return condition
 
     def referred_or_districts(m: Membership, resource: str) -> models.Q:
