@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime
 import hashlib
 import hmac
 import io
@@ -211,15 +212,26 @@ def form_for(user: User, form_id: str) -> xforms.FieldForm | None:
     return next((form for form in forms_for(user) if form.form_id == form_id), None)
 
 
-def planned_check_ins(user: User) -> list[tuple[str, CheckIn]]:
-    """Each case the user may record check-ins of, by code, with its next planned check-in."""
-    cases = check_in_cases(user).select_related("participant").order_by("participant__code")
-    planned: dict[int, CheckIn] = {}
-    for check_in in CheckIn.objects.filter(
-        case__in=cases.values("pk"), done_on__isnull=True
-    ).order_by("-due_on", "-pk"):
-        planned[check_in.case_id] = check_in  # the earliest wins (ordered latest first)
-    return [(case.participant.code, planned[case.pk]) for case in cases if case.pk in planned]
+def planned_check_ins(user: User) -> list[tuple[str, int, int, datetime.date]]:
+    """Each case the user may record check-ins of, by code, with its next planned check-in
+    (its id, version and due date), in code order.
+
+    Rows, not objects: a programme manager's lookup holds every open case of their
+    programmes with a check-in planned (27,000 on the national seed: 5.7 s of a worker as
+    objects)."""
+    cases = check_in_cases(user).order_by("participant__code")
+    planned: dict[int, tuple[int, int, datetime.date]] = {}
+    for case_id, pk, version, due_on in (
+        CheckIn.objects.filter(case__in=cases.values("pk"), done_on__isnull=True)
+        .order_by("-due_on", "-pk")
+        .values_list("case_id", "pk", "version", "due_on")
+    ):
+        planned[case_id] = (pk, version, due_on)  # the earliest wins (ordered latest first)
+    return [
+        (code, *planned[case_id])
+        for case_id, code in cases.values_list("pk", "participant__code")
+        if case_id in planned
+    ]
 
 
 def meeting_cases(user: User) -> list[tuple[str, int]]:
@@ -307,9 +319,8 @@ def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     if form.kind == "check_in":
         writer.writerow(["name", "label", "checkin", "checkin_version", "due_on"])
-        for code, check_in in planned_check_ins(user):
-            label = f"{code} · {check_in.due_on.isoformat()}"
-            writer.writerow([code, label, check_in.pk, check_in.version, check_in.due_on])
+        for code, pk, version, due_on in planned_check_ins(user):
+            writer.writerow([code, f"{code} · {due_on.isoformat()}", pk, version, due_on])
     elif form.kind == "mentor_meeting":
         writer.writerow(["name", "label", "assignment"])
         for code, assignment in meeting_cases(user):
@@ -321,10 +332,9 @@ def cases_csv(user: User, form: xforms.FieldForm) -> bytes:
             writer.writerow([code, code, f"{code}:{phase}"])
     else:
         writer.writerow(["name", "label", "phase"])
-        cases = assessment_cases(user).select_related("participant").order_by("participant__code")
-        for case in cases:
-            code = case.participant.code
-            writer.writerow([code, code, case.phase_id])
+        cases = assessment_cases(user).order_by("participant__code")
+        for code, phase in cases.values_list("participant__code", "phase_id"):
+            writer.writerow([code, code, phase])
     return buffer.getvalue().encode("utf-8")
 
 
