@@ -18,6 +18,7 @@ from bahali.accounts import policies
 from bahali.accounts import services as accounts
 from bahali.accounts.models import Membership
 from bahali.accounts.roles import Role
+from bahali.core import snapshots
 from bahali.core.context import SYSTEM
 from bahali.geography.models import District
 from bahali.testing import OrganisationFactory, PathwayWorld, make_member
@@ -108,7 +109,9 @@ def test_memberships_come_with_their_districts_ids_in_one_query(world):
     with CaptureQueriesContext(connection) as captured:
         memberships = user.active_memberships()
         ids = [sorted(policies.districts_of(m)) for m in memberships]
+        reach = snapshots.reach(user)  # a kept figure's key: the districts, no query more
     assert len(captured) == 1
+    assert [part[3] for part in reach[1]] == [tuple(i) for i in ids]
     assert [m.organisation.name for m in memberships] == [
         "AAA first by name",
         world.lead.name,
