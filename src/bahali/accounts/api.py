@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -138,6 +139,8 @@ def me(request: AuthedRequest) -> MeOut:
     user = request.user
     if not isinstance(user, User):
         raise ApiError(401, "unauthenticated", _("A valid bearer token is required."))
+    memberships = user.active_memberships()
+    prefetch_related_objects(memberships, "districts")
     return MeOut(
         id=user.pk,
         username=user.username,
@@ -151,6 +154,6 @@ def me(request: AuthedRequest) -> MeOut:
                 role=m.role,
                 districts=[d.code for d in m.districts.all()],
             )
-            for m in user.active_memberships()
+            for m in memberships
         ],
     )

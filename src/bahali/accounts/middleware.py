@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import LazyObject, empty
 
 from bahali.accounts import policies
 
@@ -28,11 +29,24 @@ def choose_active_organisation(user: Any, wanted: object = None) -> None:
         user.active_organisation = memberships[0].organisation
 
 
+def unwrapped(user: Any) -> Any:
+    """The user itself, out of the lazy wrappers authentication and django-otp put it in
+    (one inside the other): every page reads it anyway, and each of the ~200 reads of an
+    attribute a page makes through the wrappers costs two proxy calls."""
+    while isinstance(user, LazyObject):
+        lazy: Any = user
+        if lazy._wrapped is empty:
+            lazy._setup()
+        user = lazy._wrapped
+    return user
+
+
 class ActiveMembershipMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.user = unwrapped(request.user)
         if request.user.is_authenticated:
             choose_active_organisation(request.user, request.session.get(SESSION_KEY))
         if request.method in {"GET", "HEAD"}:  # a read changes no answer: ask each once

@@ -60,14 +60,28 @@ class User(AuditedModel, AbstractUser):
             if not self.is_active or self.pk is None:
                 cached = []
             else:
-                cached = list(
+                # one query, every page: the memberships with their organisations and, one
+                # row per district, the districts' ids (all the scopes compare with, see
+                # ``policies.districts_of``); a page showing the districts themselves loads
+                # them (``membership.districts.all()``)
+                rows = (
                     Membership.objects.filter(
                         user=self, is_active=True, organisation__is_active=True
                     )
                     .select_related("organisation")
-                    .prefetch_related("districts")
-                    .order_by("organisation__name", "role")
+                    .annotate(district_pk=models.F("districts"))
+                    .order_by("organisation__name", "role", "pk")
                 )
+                by_pk: dict[int, Membership] = {}
+                ids: dict[int, list[int]] = {}
+                for row in rows:
+                    by_pk.setdefault(row.pk, row)
+                    of_row = ids.setdefault(row.pk, [])
+                    if row.district_pk is not None:
+                        of_row.append(row.district_pk)
+                for pk, membership in by_pk.items():
+                    membership.district_ids = ids[pk]
+                cached = list(by_pk.values())
             self._active_memberships = cached
         return cached
 
@@ -98,6 +112,10 @@ class Membership(AuditedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = MembershipQuerySet.as_manager()
+
+    # Set on the memberships ``User.active_memberships`` gives: the ids of the districts
+    # covered, read with the memberships (None on a membership loaded otherwise).
+    district_ids: list[int] | None = None
 
     class Meta:
         verbose_name = _("membership")

@@ -376,7 +376,10 @@ SCOPE_PATHS: dict[str, dict[Scope, Reach]] = {
 
 
 def districts_of(membership: Membership) -> list[int]:
-    """The districts a membership covers (the value the districts scopes compare with)."""
+    """The districts a membership covers (the value the districts scopes compare with):
+    read with the user's active memberships, else from the database."""
+    if membership.district_ids is not None:
+        return list(membership.district_ids)
     return [district.pk for district in membership.districts.all()]
 
 

@@ -19,6 +19,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from bahali.accounts import policies
 from bahali.accounts.models import User
 from bahali.cases import due
 from bahali.cases.models import Case, RiskBand, TeamMember, TransitionRequest
@@ -45,7 +46,8 @@ def _organisations() -> list[tuple[int, str]]:
 def _districts(user: User | None) -> list[tuple[str, str]]:
     """Districts worth filtering by: where programmes run and where the user works (not all
     of Pakistan's 170)."""
-    worked = [d.pk for m in (user.active_memberships() if user else []) for d in m.districts.all()]
+    memberships = user.active_memberships() if user else []
+    worked = [pk for m in memberships for pk in policies.districts_of(m)]
     districts = District.objects.filter(
         models.Q(programmes__isnull=False) | models.Q(pk__in=worked)
     ).distinct()

@@ -35,6 +35,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bahali.accounts import policies
+
 T = TypeVar("T")
 DEFAULT_MAX_AGE = 300
 
@@ -93,7 +95,7 @@ def reach(user: Any) -> tuple[Any, ...]:
     return (
         getattr(user, "pk", None),
         tuple(
-            (m.pk, m.organisation_id, m.role, tuple(sorted(d.pk for d in m.districts.all())))
+            (m.pk, m.organisation_id, m.role, tuple(sorted(policies.districts_of(m))))
             for m in (user.active_memberships() if hasattr(user, "active_memberships") else [])
         ),
     )

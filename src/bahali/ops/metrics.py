@@ -51,19 +51,32 @@ def inc(name: str, labels: dict[str, str] | None = None, amount: float = 1.0) ->
         _counts[key] = _counts.get(key, 0.0) + amount
 
 
+# The keys every request counts under, spelt once per process rather than per request.
+_BUCKET_KEYS = tuple(
+    (bound, _key("bahali_http_request_duration_seconds_bucket", {"le": str(bound)}))
+    for bound in BUCKETS
+)
+_REQUEST_KEYS: dict[tuple[str, int], str] = {}
+
+
 def observe_request(method: str, status: int, seconds: float) -> None:
     """Count one request and its duration."""
-    status_class = f"{status // 100}xx"
+    status_class = status // 100
+    total = _REQUEST_KEYS.get((method, status_class))
+    if total is None:
+        labels = {"method": method, "status": f"{status_class}xx"}
+        total = _key("bahali_http_requests_total", labels)
+        if len(_REQUEST_KEYS) < 1000:  # a client's made-up methods do not grow it forever
+            _REQUEST_KEYS[(method, status_class)] = total
     with _lock:
         for key, amount in (
-            (_key("bahali_http_requests_total", {"method": method, "status": status_class}), 1),
+            (total, 1),
             ("bahali_http_request_duration_seconds_sum", seconds),
             ("bahali_http_request_duration_seconds_count", 1),
         ):
             _counts[key] = _counts.get(key, 0.0) + amount
-        for bound in BUCKETS:
+        for bound, key in _BUCKET_KEYS:
             if seconds <= bound:
-                key = _key("bahali_http_request_duration_seconds_bucket", {"le": str(bound)})
                 _counts[key] = _counts.get(key, 0.0) + 1
     flush()
 

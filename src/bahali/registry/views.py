@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -73,6 +74,7 @@ def participant_list(request: AuthedRequest) -> HttpResponse:
 def _registration_form(request: AuthedRequest) -> RegistrationForm:
     initial: dict[str, Any] = {}
     memberships = request.user.active_memberships()
+    prefetch_related_objects(memberships, "districts")
     for membership in memberships:
         districts = list(membership.districts.all())
         if districts:
