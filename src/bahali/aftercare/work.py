@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from bahali.accounts import policies
 from bahali.aftercare.services import check_ins_due_for
 from bahali.cases.alerts import CaseAlert
-from bahali.cases.work import Found, WorkItem, case_columns, link
+from bahali.cases.work import Found, WorkItem, case_columns, link, sits_on_teams
 from bahali.core.dates import format_day
 
 
 def check_ins_due(user: Any, limit: int | None) -> Found:
+    if not sits_on_teams(user) or not policies.can(user, "check_in.write"):
+        return Found(0, [])  # the check-ins of one's own team places, that one may record
     to_aftercare = link("aftercare:case")
     return Found.of_rows(
         check_ins_due_for(user).only("is_follow_up", "due_on", *case_columns("case")),
@@ -39,6 +41,8 @@ def warnings_raised(user: Any, limit: int | None) -> Found:
     from bahali.aftercare.models import WARNING_FIELDS
     from bahali.aftercare.services import warnings_for
 
+    if not sits_on_teams(user) or not policies.can(user, "check_in.read"):
+        return Found(0, [])  # the check-ins of one's own team places, that one may read
     to_aftercare = link("aftercare:case")
     return Found.of_rows(
         warnings_for(user).only(

@@ -8,12 +8,15 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bahali.accounts import policies
 from bahali.assessments.models import Calibration
 from bahali.assessments.services import reassessments_due_page
 from bahali.cases.work import Found, WorkItem, link
 
 
 def reassessments(user: Any, limit: int | None) -> Found:
+    if not policies.can(user, "assessment.write"):  # the cases are those one may assess
+        return Found(0, [])
     count, due = reassessments_due_page(user, limit)
     to_assessments = link("assessments:list")
     return Found(
@@ -35,6 +38,8 @@ def reassessments(user: Any, limit: int | None) -> Found:
 def blind_ratings(user: Any, limit: int | None) -> Found:
     """Blind second ratings asked of the user and not given yet: shown by their
     pseudonymous code only, never the case's."""
+    if not policies.can(user, "calibration_rating.write"):
+        return Found(0, [])
     rows = (
         Calibration.objects.visible_to(user, "calibration_rating", "write")
         .filter(second_assessor=user, rated_on__isnull=True)

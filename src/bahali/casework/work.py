@@ -6,11 +6,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from bahali.cases.work import Found, WorkItem, case_columns, link
+from bahali.accounts import policies
+from bahali.cases.work import Found, WorkItem, case_columns, link, sits_on_teams
 from bahali.casework.services import meetings_due_for, reviews_due_for
 
 
 def plan_reviews(user: Any, limit: int | None) -> Found:
+    if not sits_on_teams(user) or not policies.can(user, "plan.write"):
+        return Found(0, [])  # goals of one's own team places, on plans one writes
     to_plan = link("casework:plan")
     return Found.of_rows(
         reviews_due_for(user).only("title", "review_on", "domain", *case_columns("case")),

@@ -8,11 +8,14 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bahali.accounts import policies
 from bahali.cases.work import Found, WorkItem
 from bahali.communities.services import follow_ups_due_for
 
 
 def dialogue_follow_ups(user: Any, limit: int | None) -> Found:
+    if not policies.can(user, "community_readiness.write"):  # the dialogues one may write
+        return Found(0, [])
     return Found.of(
         (
             WorkItem(

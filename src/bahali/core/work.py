@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Window
-from django.utils.functional import Promise
+from django.utils import timezone
+from django.utils.functional import Promise, cached_property
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,8 @@ class WorkItem:
         """An item about a case: its participant's code, then its programme."""
         return cls(case_label=case.participant.code, where=case.programme.label, **fields)
 
-    @property
+    @cached_property  # read twice a row by My work's template: today's date asked once
     def overdue(self) -> bool:
-        from django.utils import timezone
-
         return self.due is not None and self.due < timezone.localdate()
 
 
@@ -99,6 +98,8 @@ class Found:
         oldest few with a LIMIT, PostgreSQL walked the whole country's rows in date order to
         find the user's (50-120 ms on 200,000 cases); without it, it goes from the user's
         places to their cases' rows and sorts them (1-15 ms)."""
+        if rows.query.is_empty():  # a ``none()``: nothing to ask the database, nor to compile
+            return cls(0, [])
         if limit is None:
             items = [item(row) for row in rows]
             return cls(len(items), items)

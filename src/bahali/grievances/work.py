@@ -9,6 +9,7 @@ from django.db.models import Case, F, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bahali.accounts import policies
 from bahali.cases.work import Found, WorkItem
 from bahali.grievances.models import GrievanceStatus
 from bahali.grievances.services import handled_by
@@ -18,6 +19,8 @@ def grievances_due(user: Any, limit: int | None) -> Found:
     """Open grievances, each due at its next time limit (acknowledgement while received,
     then resolution), the oldest first: counted and ordered by the database, only the
     rows shown built into items (an oversight body may hold thousands open)."""
+    if not policies.can(user, "grievance.write") or not policies.can(user, "grievance.read"):
+        return Found(0, [])  # ``handled_by``'s own condition: none handled
     rows = (
         handled_by(user)
         .annotate(

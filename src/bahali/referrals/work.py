@@ -9,13 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bahali.cases.work import Found, WorkItem
-from bahali.referrals.services import waiting_for
+from bahali.referrals.services import provider_organisations, waiting_for
 
 # A referral unanswered this long is shown as overdue.
 ANSWER_DAYS = 7
 
 
 def referrals_waiting(user: Any, limit: int | None) -> Found:
+    if not provider_organisations(user):  # answers for no provider: none addressed to it
+        return Found(0, [])
     inbox = reverse("referrals:inbox")
     return Found.of_rows(
         waiting_for(user),

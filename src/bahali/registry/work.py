@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bahali.accounts import policies
 from bahali.core.work import Found, WorkItem
 from bahali.registry.models import LinkRequest
 
@@ -27,6 +28,8 @@ def _item(link_request: LinkRequest) -> WorkItem:
 
 
 def link_requests_waiting(user: Any, limit: int | None) -> Found:
+    if not policies.can(user, "link_review.read"):  # the requests a steward decides
+        return Found(0, [])
     rows = (
         LinkRequest.objects.visible_to(user)
         .pending()
