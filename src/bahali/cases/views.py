@@ -286,7 +286,9 @@ def _request_form(case: Case) -> tuple[TransitionRequestForm, bool]:
     phase's transitions read once (a model choice field reads its queryset again for each
     time it is rendered or asked whether it has a first choice)."""
     transitions = case.programme.transitions.filter(from_phase=case.phase)
-    onward = list(transitions.select_related("to_phase").only(*labelled("to_phase")))
+    # "programme" too: the related manager sets each row's programme from its key (deferred,
+    # that key was read again, a query per transition)
+    onward = list(transitions.select_related("to_phase").only("programme", *labelled("to_phase")))
     form = TransitionRequestForm(transitions=transitions)
     form.fields["transition"].choices = [  # type: ignore[attr-defined]
         (transition.pk, transition.to_phase.label) for transition in onward
