@@ -155,6 +155,13 @@ def measure_after_warmup(environment: Any, **kwargs: Any) -> None:
                         }
                         for row in rows
                         if row.num_requests or row.num_failures
+                    ]
+                    + [
+                        {
+                            "error": f"{error.method} {error.name}: {error.error}",
+                            "occurrences": error.occurrences,
+                        }
+                        for error in stats.errors.values()
                     ],
                     handle,
                 )

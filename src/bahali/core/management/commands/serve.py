@@ -1,9 +1,10 @@
 """``bahali serve``: apply migrations, collect static files, serve on 127.0.0.1:8000.
 
 The production server is gunicorn (a locked dependency): worker processes from the CPU
-count (``--workers`` or ``BAHALI_WEB_WORKERS``), a request timeout, a graceful reload on
-``SIGHUP`` (``kill -HUP <pid>``: new workers start with the new code, old ones finish their
-requests) and a graceful stop on ``SIGTERM``. Static files are served by WhiteNoise from the
+count (``--workers`` or ``BAHALI_WEB_WORKERS``), a request timeout, graceful replacement of
+the workers on ``SIGHUP`` (``kill -HUP <pid>``: new workers read the translations and
+templates again, old ones finish their requests; the Python code is the master's, so a new
+release restarts the server) and a graceful stop on ``SIGTERM``. Static files are served by WhiteNoise from the
 collected, compressed, hashed files. ``bahali serve --dev`` (or ``bahali runserver``) keeps
 Django's development server for development.
 
@@ -100,7 +101,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Bahali on {scheme}://{addrport}/ ({config['workers']} workers; "
-                "kill -HUP the master to reload, -TERM to stop)"
+                "kill -HUP the master to replace the workers, -TERM to stop)"
             )
         )
         run_gunicorn(config)
