@@ -4,9 +4,9 @@ The production server is gunicorn (a locked dependency): worker processes from t
 count (``--workers`` or ``BAHALI_WEB_WORKERS``), a request timeout, graceful replacement of
 the workers on ``SIGHUP`` (``kill -HUP <pid>``: new workers read the translations and
 templates again, old ones finish their requests; the Python code is the master's, so a new
-release restarts the server) and a graceful stop on ``SIGTERM``. Static files are served by WhiteNoise from the
-collected, compressed, hashed files. ``bahali serve --dev`` (or ``bahali runserver``) keeps
-Django's development server for development.
+release restarts the server) and a graceful stop on ``SIGTERM``. Static files are served by
+WhiteNoise from the collected, compressed, hashed files. ``bahali serve --dev`` (or
+``bahali runserver``) keeps Django's development server for development.
 
 Plain HTTP unless BAHALI_HTTPS=1 (set by ``bahali.cli`` before the settings load).
 """
